@@ -1,0 +1,19 @@
+//! `tf`: TensorFlow 2's programming model, native in Rust.
+//!
+//! This facade only re-exports: the ops and types of `tf-core` at the top level (`tf::constant`,
+//! `tf::matmul`, `tf::nn::relu`, ...), and Keras as `tf::keras`.
+//!
+//! ```
+//! use tf::prelude::*;
+//! let a = tf::constant([1.0f32, 2.0]);
+//! let b = tf::constant([3.0f32, 4.0]);
+//! assert_eq!((&a + &b).to_string(), "tf.Tensor([4. 6.], shape=(2,), dtype=float32)");
+//! ```
+
+pub use tf_core::*;
+pub use tf_keras as keras;
+
+/// The names most programs need: `use tf::prelude::*;`.
+pub mod prelude {
+    pub use tf_core::{DType, Device, Element, Shape, Tensor};
+}

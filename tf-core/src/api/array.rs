@@ -1,0 +1,266 @@
+//! Shape and movement functions: `reshape`, `transpose`, `expand_dims`, `squeeze`, `concat`,
+//! `stack`, `unstack`, `split`, `slice`, `gather`, `gather_nd`, `scatter_nd`, `tile`, `pad`,
+//! `broadcast_to`, `one_hot`, `boolean_mask`, `reverse`, `top_k`, `sort`, `argsort`.
+
+use super::math::{cast, negative};
+use super::run;
+use crate::ops::{movement as m, Attrs};
+use crate::shape::normalize_axis;
+use crate::{DType, Tensor};
+
+fn to_i64(v: &[usize]) -> Vec<i64> {
+    v.iter().map(|&d| d as i64).collect()
+}
+
+/// `tf.reshape(x, shape)`: same values, new shape; one dimension may be `-1`. Free: the
+/// result shares the input's buffer.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::range(0, 6, 1);
+/// assert_eq!(tf::reshape(&x, [2, -1]).shape().dims(), &[2, 3]);
+/// ```
+#[track_caller]
+pub fn reshape(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
+    run(&m::RESHAPE, &[x], Attrs::new().ints("shape", shape.as_ref()))
+}
+
+/// `tf.transpose(x, perm)`; `None` reverses the axes.
+#[track_caller]
+pub fn transpose(x: &Tensor, perm: Option<&[i64]>) -> Tensor {
+    let perm: Vec<i64> = perm.map_or_else(|| (0..x.rank() as i64).rev().collect(), <[i64]>::to_vec);
+    run(&m::TRANSPOSE, &[x], Attrs::new().ints("perm", perm))
+}
+
+/// `tf.expand_dims(x, axis)`: inserts a dimension of size 1 (axis in `[-rank-1, rank]`).
+#[track_caller]
+pub fn expand_dims(x: &Tensor, axis: i64) -> Tensor {
+    let ax = normalize_axis(axis, x.rank() + 1).unwrap_or_else(|e| panic!("ExpandDims: {e}"));
+    let mut dims = to_i64(x.shape().dims());
+    dims.insert(ax, 1);
+    reshape(x, dims)
+}
+
+/// `tf.squeeze(x, axis)`: removes dimensions of size 1 (all of them when `axis` is empty).
+#[track_caller]
+pub fn squeeze(x: &Tensor, axis: &[i64]) -> Tensor {
+    let dims = x.shape().dims();
+    let axes = crate::shape::normalize_axes(Some(axis), dims.len()).unwrap_or_else(|e| panic!("Squeeze: {e}"));
+    for &a in &axes {
+        if dims[a] != 1 {
+            panic!("Squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got {} (shape {dims:?})", dims[a]);
+        }
+    }
+    let keep: Vec<i64> = dims.iter().enumerate().filter(|&(i, &d)| if axes.is_empty() { d != 1 } else { !axes.contains(&i) }).map(|(_, &d)| d as i64).collect();
+    reshape(x, keep)
+}
+
+/// `tf.concat(values, axis)`.
+#[track_caller]
+pub fn concat(values: &[&Tensor], axis: i64) -> Tensor {
+    run(&m::CONCAT, values, Attrs::new().int("axis", axis))
+}
+
+/// `tf.stack(values, axis)`: joins equal-shaped tensors along a new axis.
+#[track_caller]
+pub fn stack(values: &[&Tensor], axis: i64) -> Tensor {
+    let first = values.first().unwrap_or_else(|| panic!("Pack: expected at least one tensor"));
+    for (i, v) in values.iter().enumerate() {
+        if v.shape() != first.shape() {
+            panic!("Pack: Shapes of all inputs must match: values[0].shape = {:?} != values[{i}].shape = {:?}", first.shape(), v.shape());
+        }
+    }
+    let expanded: Vec<Tensor> = values.iter().map(|v| expand_dims(v, axis)).collect();
+    concat(&expanded.iter().collect::<Vec<_>>(), axis)
+}
+
+/// `tf.unstack(x, axis)`: the slices along `axis`, that axis removed.
+#[track_caller]
+pub fn unstack(x: &Tensor, axis: i64) -> Vec<Tensor> {
+    let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Unpack: {e}"));
+    let n = x.shape().dims()[ax];
+    split(x, &vec![1; n], axis).iter().map(|p| squeeze(p, &[ax as i64])).collect()
+}
+
+/// `tf.split(x, sizes, axis)`: pieces of the given sizes along `axis`.
+///
+/// # Panics
+/// When the sizes do not add up to the axis length.
+#[track_caller]
+pub fn split(x: &Tensor, sizes: &[usize], axis: i64) -> Vec<Tensor> {
+    let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Split: {e}"));
+    let dims = x.shape().dims();
+    let total: usize = sizes.iter().sum();
+    if total != dims[ax] {
+        panic!("Split: Determined shape must either match input shape along split_dim exactly if fully specified, or be less than the size of the input along split_dim if not fully specified. Got: {total} vs {}", dims[ax]);
+    }
+    let mut start = 0;
+    sizes
+        .iter()
+        .map(|&len| {
+            let mut begin = vec![0i64; dims.len()];
+            let mut size: Vec<i64> = to_i64(dims);
+            begin[ax] = start as i64;
+            size[ax] = len as i64;
+            start += len;
+            slice(x, &begin, &size)
+        })
+        .collect()
+}
+
+/// `tf.slice(x, begin, size)`: the block starting at `begin`; a size of `-1` runs to the end.
+#[track_caller]
+pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
+    let dims = x.shape().dims();
+    if begin.len() != dims.len() || size.len() != dims.len() {
+        panic!("Slice: Expected begin and size arguments to be 1-D tensors of size {}, but got shapes [{}] and [{}] instead.", dims.len(), begin.len(), size.len());
+    }
+    let mut end = Vec::with_capacity(dims.len());
+    for d in 0..dims.len() {
+        let n = dims[d] as i64;
+        let e = if size[d] == -1 { n } else { begin[d] + size[d] };
+        if begin[d] < 0 || begin[d] > n || size[d] < -1 || e > n {
+            panic!("Slice: Expected size[{d}] in [0, {}], but got {}", n - begin[d], size[d]);
+        }
+        end.push(e);
+    }
+    run(&m::STRIDED_SLICE, &[x], Attrs::new().ints("begin", begin).ints("end", end).ints("strides", vec![1; dims.len()]))
+}
+
+/// `tf.gather(params, indices, axis)`: slices of `params` along `axis`.
+///
+/// # Panics
+/// When an index is outside `[0, params.shape[axis])`.
+#[track_caller]
+pub fn gather(params: &Tensor, indices: &Tensor, axis: i64) -> Tensor {
+    run(&m::GATHER, &[params, indices], Attrs::new().int("axis", axis))
+}
+
+/// `tf.gather_nd(params, indices)`.
+#[track_caller]
+pub fn gather_nd(params: &Tensor, indices: &Tensor) -> Tensor {
+    run(&m::GATHER_ND, &[params, indices], Attrs::new())
+}
+
+/// `tf.scatter_nd(indices, updates, shape)`: zeros of `shape` with `updates` added at
+/// `indices`.
+#[track_caller]
+pub fn scatter_nd(indices: &Tensor, updates: &Tensor, shape: &[usize]) -> Tensor {
+    run(&m::SCATTER_ND, &[indices, updates], Attrs::new().ints("shape", to_i64(shape)))
+}
+
+/// `tf.tile(x, multiples)`: repeats `x` `multiples[d]` times along each axis.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::tile(&tf::constant([[1, 2]]), &[2, 2]);
+/// assert_eq!(t.to_vec::<i32>(), vec![1, 2, 1, 2, 1, 2, 1, 2]);
+/// ```
+#[track_caller]
+pub fn tile(x: &Tensor, multiples: &[usize]) -> Tensor {
+    let dims = x.shape().dims();
+    if multiples.len() != dims.len() {
+        panic!("Tile: Expected multiples argument to be a vector of length {} but got length {}", dims.len(), multiples.len());
+    }
+    // [a, b] -> [1, a, 1, b] -> broadcast [m, a, n, b] -> [m*a, n*b]
+    let inter: Vec<i64> = dims.iter().flat_map(|&d| [1, d as i64]).collect();
+    let big: Vec<i64> = dims.iter().zip(multiples).flat_map(|(&d, &k)| [k as i64, d as i64]).collect();
+    let out: Vec<i64> = dims.iter().zip(multiples).map(|(&d, &k)| (d * k) as i64).collect();
+    reshape(&broadcast_to(&reshape(x, inter), &big), out)
+}
+
+/// `tf.pad(x, paddings, constant_values)`: `paddings[d] = (before, after)`.
+#[track_caller]
+pub fn pad(x: &Tensor, paddings: &[(usize, usize)], constant_value: f64) -> Tensor {
+    let flat: Vec<i64> = paddings.iter().flat_map(|&(a, b)| [a as i64, b as i64]).collect();
+    run(&m::PAD, &[x], Attrs::new().ints("paddings", flat).float("constant_values", constant_value))
+}
+
+/// `tf.broadcast_to(x, shape)`.
+#[track_caller]
+pub fn broadcast_to(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
+    run(&m::BROADCAST_TO, &[x], Attrs::new().ints("shape", shape.as_ref()))
+}
+
+/// `tf.one_hot(indices, depth, on_value=1, off_value=0, axis=-1, dtype)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::one_hot(&tf::constant([0, 2, -1]), 3, 1.0, 0.0, -1, tf::float32);
+/// assert_eq!(t.to_vec::<f32>(), vec![1., 0., 0., 0., 0., 1., 0., 0., 0.]);
+/// ```
+#[track_caller]
+pub fn one_hot(indices: &Tensor, depth: usize, on_value: f64, off_value: f64, axis: i64, dtype: DType) -> Tensor {
+    run(&m::ONE_HOT, &[indices], Attrs::new().int("depth", depth as i64).float("on_value", on_value).float("off_value", off_value).int("axis", axis).dtype("dtype", dtype))
+}
+
+/// `tf.boolean_mask(x, mask)`: the elements (or rows) of `x` where `mask` is true; `mask`'s
+/// shape must match the leading dimensions of `x`.
+#[track_caller]
+pub fn boolean_mask(x: &Tensor, mask: &Tensor) -> Tensor {
+    let (xd, md) = (x.shape().dims(), mask.shape().dims());
+    if mask.dtype() != DType::Bool || md.len() > xd.len() || xd[..md.len()] != *md {
+        panic!("BooleanMask: mask must be a bool tensor whose shape {md:?} matches the leading dimensions of the tensor {xd:?}");
+    }
+    let k = md.len();
+    let lead: usize = md.iter().product();
+    let mut flat: Vec<i64> = vec![lead as i64];
+    flat.extend(xd[k..].iter().map(|&d| d as i64));
+    let idx = run(&m::WHERE, &[&reshape(mask, [lead as i64])], Attrs::new());
+    let idx = reshape(&idx, [-1]);
+    gather(&reshape(x, flat), &idx, 0)
+}
+
+/// `tf.reverse(x, axis)`.
+#[track_caller]
+pub fn reverse(x: &Tensor, axis: &[i64]) -> Tensor {
+    run(&m::REVERSE, &[x], Attrs::new().ints("axis", axis))
+}
+
+/// `tf.math.top_k(x, k)`: the `k` largest values along the last axis, descending, and their
+/// int32 indices.
+#[track_caller]
+pub fn top_k(x: &Tensor, k: usize) -> (Tensor, Tensor) {
+    let mut out = crate::ops::execute(&m::TOP_K, &[x], &Attrs::new().int("k", k as i64));
+    let idx = out.pop().expect("two outputs");
+    (out.pop().expect("two outputs"), idx)
+}
+
+/// Moves `axis` last, applies `f`, and moves it back.
+#[track_caller]
+fn along_last(x: &Tensor, axis: i64, f: impl FnOnce(&Tensor) -> Tensor) -> Tensor {
+    let r = x.rank() as i64;
+    let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Sort: {e}")) as i64;
+    if ax == r - 1 {
+        return f(x);
+    }
+    let mut perm: Vec<i64> = (0..r).collect();
+    perm.swap(ax as usize, (r - 1) as usize);
+    transpose(&f(&transpose(x, Some(&perm))), Some(&perm))
+}
+
+/// `tf.sort(x, axis, direction)`: `descending = false` sorts ascending.
+#[track_caller]
+pub fn sort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
+    along_last(x, axis, |t| {
+        let n = *t.shape().dims().last().unwrap_or(&1);
+        if descending {
+            top_k(t, n).0
+        } else {
+            negative(&top_k(&negative(t), n).0)
+        }
+    })
+}
+
+/// `tf.argsort(x, axis, direction)`: int32 indices that sort `x` (stable).
+#[track_caller]
+pub fn argsort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
+    along_last(x, axis, |t| {
+        let n = *t.shape().dims().last().unwrap_or(&1);
+        if descending {
+            top_k(t, n).1
+        } else {
+            top_k(&negative(&cast(t, if t.dtype().is_float() { t.dtype() } else { DType::I64 })), n).1
+        }
+    })
+}

@@ -1,0 +1,191 @@
+//! Creating tensors: `constant` from Rust values, `zeros`, `ones`, `fill`, `*_like`,
+//! `range`, `linspace`, `eye`, and TensorFlow's dtype names (`tf::float32`, ...).
+
+use crate::{DType, Element, Shape, Tensor};
+
+/// `tf.float32`.
+#[allow(non_upper_case_globals)]
+pub const float32: DType = DType::F32;
+/// `tf.float64`.
+#[allow(non_upper_case_globals)]
+pub const float64: DType = DType::F64;
+/// `tf.int32`.
+#[allow(non_upper_case_globals)]
+pub const int32: DType = DType::I32;
+/// `tf.int64`.
+#[allow(non_upper_case_globals)]
+pub const int64: DType = DType::I64;
+/// `tf.uint8`.
+#[allow(non_upper_case_globals)]
+pub const uint8: DType = DType::U8;
+/// `tf.bool`.
+#[allow(non_upper_case_globals)]
+pub const bool: DType = DType::Bool;
+
+/// Rust values that `tf::constant` accepts: scalars, (nested) arrays up to rank 4, vectors,
+/// slices, `ndarray` arrays and tensors.
+pub trait IntoTensor {
+    /// The tensor holding these values.
+    fn into_tensor(self) -> Tensor;
+}
+
+macro_rules! scalar_into {
+    ($($t:ty),*) => {$(
+        impl IntoTensor for $t {
+            fn into_tensor(self) -> Tensor {
+                Tensor::from_parts(Element::into_buffer(vec![self]), Shape::scalar())
+            }
+        }
+    )*};
+}
+scalar_into!(f32, f64, i32, i64, u8, bool);
+
+impl<T: Element, const A: usize> IntoTensor for [T; A] {
+    fn into_tensor(self) -> Tensor {
+        Tensor::from_parts(T::into_buffer(self.to_vec()), Shape::new(&[A]))
+    }
+}
+impl<T: Element, const A: usize, const B: usize> IntoTensor for [[T; B]; A] {
+    fn into_tensor(self) -> Tensor {
+        Tensor::from_parts(T::into_buffer(self.iter().flatten().copied().collect()), Shape::new(&[A, B]))
+    }
+}
+impl<T: Element, const A: usize, const B: usize, const C: usize> IntoTensor for [[[T; C]; B]; A] {
+    fn into_tensor(self) -> Tensor {
+        Tensor::from_parts(T::into_buffer(self.iter().flatten().flatten().copied().collect()), Shape::new(&[A, B, C]))
+    }
+}
+impl<T: Element, const A: usize, const B: usize, const C: usize, const D: usize> IntoTensor for [[[[T; D]; C]; B]; A] {
+    fn into_tensor(self) -> Tensor {
+        Tensor::from_parts(T::into_buffer(self.iter().flatten().flatten().flatten().copied().collect()), Shape::new(&[A, B, C, D]))
+    }
+}
+impl<T: Element> IntoTensor for Vec<T> {
+    fn into_tensor(self) -> Tensor {
+        let n = self.len();
+        Tensor::from_parts(T::into_buffer(self), Shape::new(&[n]))
+    }
+}
+impl<T: Element> IntoTensor for &[T] {
+    fn into_tensor(self) -> Tensor {
+        self.to_vec().into_tensor()
+    }
+}
+impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor for ndarray::ArrayBase<S, D> {
+    fn into_tensor(self) -> Tensor {
+        Tensor::from_ndarray(&self)
+    }
+}
+impl IntoTensor for Tensor {
+    fn into_tensor(self) -> Tensor {
+        self
+    }
+}
+impl IntoTensor for &Tensor {
+    fn into_tensor(self) -> Tensor {
+        self.clone()
+    }
+}
+
+/// `tf.constant(value)`: a tensor from Rust values; the dtype follows the Rust type.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([1.0f32, 2.0]);
+/// let b = tf::constant([3.0f32, 4.0]);
+/// assert_eq!((&a + &b).to_string(), "tf.Tensor([4. 6.], shape=(2,), dtype=float32)");
+/// ```
+pub fn constant(value: impl IntoTensor) -> Tensor {
+    value.into_tensor()
+}
+
+/// A tensor of `shape` with every element `value` (converted to `dtype`).
+pub fn fill_dtype(shape: impl Into<Shape>, value: f64, dtype: DType) -> Tensor {
+    let shape = shape.into();
+    let n = shape.num_elements();
+    let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![T::from_f64(value); n]));
+    Tensor::from_parts(buf, shape)
+}
+
+/// `tf.fill(dims, value)`: the dtype follows the Rust type of `value`.
+///
+/// ```
+/// let t = tf_core::fill([2, 2], 7i32);
+/// assert_eq!(t.to_vec::<i32>(), vec![7, 7, 7, 7]);
+/// ```
+pub fn fill<T: Element>(shape: impl Into<Shape>, value: T) -> Tensor {
+    let shape = shape.into();
+    let n = shape.num_elements();
+    Tensor::from_parts(T::into_buffer(vec![value; n]), shape)
+}
+
+/// `tf.zeros(shape, dtype)`.
+pub fn zeros(shape: impl Into<Shape>, dtype: DType) -> Tensor {
+    fill_dtype(shape, 0.0, dtype)
+}
+/// `tf.ones(shape, dtype)`.
+pub fn ones(shape: impl Into<Shape>, dtype: DType) -> Tensor {
+    fill_dtype(shape, 1.0, dtype)
+}
+/// `tf.zeros_like(x)`.
+pub fn zeros_like(x: &Tensor) -> Tensor {
+    zeros(x.shape().clone(), x.dtype())
+}
+/// `tf.ones_like(x)`.
+pub fn ones_like(x: &Tensor) -> Tensor {
+    ones(x.shape().clone(), x.dtype())
+}
+
+/// A scalar of `dtype` holding `v` (as a C cast converts it).
+pub fn scalar(v: f64, dtype: DType) -> Tensor {
+    fill_dtype(Shape::scalar(), v, dtype)
+}
+
+/// `tf.range(start, limit, delta)`: values `start, start + delta, ...` below `limit` (above,
+/// for a negative `delta`); the dtype follows the Rust type.
+///
+/// # Panics
+/// When `delta` is zero.
+///
+/// ```
+/// assert_eq!(tf_core::range(3, 18, 3).to_vec::<i32>(), vec![3, 6, 9, 12, 15]);
+/// assert_eq!(tf_core::range(0.0f32, 1.0, 0.25).to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75]);
+/// ```
+#[track_caller]
+pub fn range<T: Element>(start: T, limit: T, delta: T) -> Tensor {
+    let (s, l, d) = (start.to_f64(), limit.to_f64(), delta.to_f64());
+    if d == 0.0 {
+        panic!("Range: Requires delta != 0");
+    }
+    if (d > 0.0 && s > l) || (d < 0.0 && s < l) {
+        panic!("Range: Requires start <= limit when delta > 0 (or start >= limit when delta < 0): {s}/{l}/{d}");
+    }
+    let n = ((l - s) / d).ceil().max(0.0) as usize;
+    let vals: Vec<T> = if T::DTYPE.is_int() {
+        let (s, d) = (start.to_i64(), delta.to_i64());
+        (0..n as i64).map(|i| T::from_i64(s + i * d)).collect()
+    } else {
+        (0..n).map(|i| T::from_f64(s + i as f64 * d)).collect()
+    };
+    Tensor::from_parts(T::into_buffer(vals), Shape::new(&[n]))
+}
+
+/// `tf.linspace(start, stop, num)`: `num` evenly spaced values, both ends included.
+pub fn linspace<T: Element>(start: T, stop: T, num: usize) -> Tensor {
+    let (a, b) = (start.to_f64(), stop.to_f64());
+    let vals: Vec<T> = (0..num)
+        .map(|i| if num == 1 { T::from_f64(a) } else if i + 1 == num { T::from_f64(b) } else { T::from_f64(a + (b - a) * i as f64 / (num - 1) as f64) })
+        .collect();
+    Tensor::from_parts(T::into_buffer(vals), Shape::new(&[num]))
+}
+
+/// `tf.eye(num_rows, num_columns, dtype)`: ones on the main diagonal.
+pub fn eye(rows: usize, cols: Option<usize>, dtype: DType) -> Tensor {
+    let cols = cols.unwrap_or(rows);
+    let mut vals = vec![0.0; rows * cols];
+    for i in 0..rows.min(cols) {
+        vals[i * cols + i] = 1.0;
+    }
+    let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vals.iter().map(|&v| T::from_f64(v)).collect()));
+    Tensor::from_parts(buf, Shape::new(&[rows, cols]))
+}

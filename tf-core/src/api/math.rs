@@ -1,0 +1,302 @@
+//! `tf.math`: elementwise math, comparisons, logic, reductions, `cast`, `where` and
+//! `clip_by_value`. All are also exported at the top level, as TensorFlow does for most.
+
+use super::{run, Axes};
+use crate::ops::{binary as b, reduce as r, unary as u, Attrs};
+use crate::{DType, Tensor};
+
+macro_rules! unary_fn {
+    ($($(#[$m:meta])* $f:ident => $op:path;)*) => {$(
+        $(#[$m])*
+        ///
+        /// # Panics
+        /// When the input's dtype is not accepted by the op.
+        #[track_caller]
+        pub fn $f(x: &Tensor) -> Tensor {
+            run(&$op, &[x], Attrs::new())
+        }
+    )*};
+}
+
+unary_fn! {
+    /// `tf.math.negative`: `y = -x`.
+    negative => u::NEG;
+    /// `tf.math.abs`: `y = |x|`.
+    abs => u::ABS;
+    /// `tf.math.sign`: `y = -1, 0 or 1`.
+    sign => u::SIGN;
+    /// `tf.math.square`: `y = x * x`.
+    square => u::SQUARE;
+    /// `tf.math.exp`: `y = e^x`.
+    exp => u::EXP;
+    /// `tf.math.expm1`: `y = e^x - 1`, accurate near 0.
+    expm1 => u::EXPM1;
+    /// `tf.math.log`: natural logarithm.
+    log => u::LOG;
+    /// `tf.math.log1p`: `y = ln(1 + x)`, accurate near 0.
+    log1p => u::LOG1P;
+    /// `tf.math.sqrt`.
+    sqrt => u::SQRT;
+    /// `tf.math.rsqrt`: `y = 1 / sqrt(x)`.
+    rsqrt => u::RSQRT;
+    /// `tf.math.reciprocal`: `y = 1 / x`.
+    reciprocal => u::RECIPROCAL;
+    /// `tf.math.sin`.
+    sin => u::SIN;
+    /// `tf.math.cos`.
+    cos => u::COS;
+    /// `tf.math.tan`.
+    tan => u::TAN;
+    /// `tf.math.tanh`.
+    tanh => u::TANH;
+    /// `tf.math.erf`: the Gauss error function.
+    erf => u::ERF;
+    /// `tf.math.floor`.
+    floor => u::FLOOR;
+    /// `tf.math.ceil`.
+    ceil => u::CEIL;
+    /// `tf.math.round`: half to even, as TensorFlow (`round(2.5) == 2`).
+    round => u::ROUND;
+    /// `tf.math.sigmoid`: `y = 1 / (1 + e^-x)`.
+    sigmoid => u::SIGMOID;
+    /// `tf.math.logical_not`.
+    logical_not => u::LOGICAL_NOT;
+}
+
+macro_rules! binary_fn {
+    ($($(#[$m:meta])* $f:ident => $op:path;)*) => {$(
+        $(#[$m])*
+        ///
+        /// Broadcasts like NumPy; both inputs must have the same dtype.
+        ///
+        /// # Panics
+        /// On a dtype mismatch or shapes that do not broadcast.
+        #[track_caller]
+        pub fn $f(x: &Tensor, y: &Tensor) -> Tensor {
+            run(&$op, &[x, y], Attrs::new())
+        }
+    )*};
+}
+
+binary_fn! {
+    /// `tf.math.add`: `z = x + y`.
+    add => b::ADD;
+    /// `tf.math.subtract`: `z = x - y`.
+    subtract => b::SUB;
+    /// `tf.math.multiply`: `z = x * y`.
+    multiply => b::MUL;
+    /// `tf.math.floordiv`: `z = floor(x / y)`.
+    floordiv => b::FLOOR_DIV;
+    /// `tf.math.floormod`: `z = x - floor(x / y) * y` (sign of `y`).
+    floormod => b::FLOOR_MOD;
+    /// `tf.math.pow`: `z = x ^ y`.
+    pow => b::POW;
+    /// `tf.math.maximum`.
+    maximum => b::MAXIMUM;
+    /// `tf.math.minimum`.
+    minimum => b::MINIMUM;
+    /// `tf.math.squared_difference`: `z = (x - y)^2`.
+    squared_difference => b::SQUARED_DIFFERENCE;
+    /// `tf.math.equal`: elementwise `x == y` (bool).
+    equal => b::EQUAL;
+    /// `tf.math.not_equal`: elementwise `x != y` (bool).
+    not_equal => b::NOT_EQUAL;
+    /// `tf.math.less`: `x < y`.
+    less => b::LESS;
+    /// `tf.math.less_equal`: `x <= y`.
+    less_equal => b::LESS_EQUAL;
+    /// `tf.math.greater`: `x > y`.
+    greater => b::GREATER;
+    /// `tf.math.greater_equal`: `x >= y`.
+    greater_equal => b::GREATER_EQUAL;
+    /// `tf.math.logical_and`.
+    logical_and => b::LOGICAL_AND;
+    /// `tf.math.logical_or`.
+    logical_or => b::LOGICAL_OR;
+}
+
+/// `tf.math.divide` (`x / y`): floats divide; integers are first cast to float64 (int32,
+/// int64) or float32 (uint8), as TensorFlow's true division does.
+///
+/// # Panics
+/// On a dtype mismatch or shapes that do not broadcast.
+#[track_caller]
+pub fn divide(x: &Tensor, y: &Tensor) -> Tensor {
+    match x.dtype() {
+        DType::I32 | DType::I64 if x.dtype() == y.dtype() => run(&b::REAL_DIV, &[&cast(x, DType::F64), &cast(y, DType::F64)], Attrs::new()),
+        DType::U8 if y.dtype() == DType::U8 => run(&b::REAL_DIV, &[&cast(x, DType::F32), &cast(y, DType::F32)], Attrs::new()),
+        _ => run(&b::REAL_DIV, &[x, y], Attrs::new()),
+    }
+}
+
+/// `tf.math.truediv`, the same as [`divide`].
+#[track_caller]
+pub fn truediv(x: &Tensor, y: &Tensor) -> Tensor {
+    divide(x, y)
+}
+
+/// `tf.math.logical_xor`: `(x | y) & !(x & y)`.
+#[track_caller]
+pub fn logical_xor(x: &Tensor, y: &Tensor) -> Tensor {
+    logical_and(&logical_or(x, y), &logical_not(&logical_and(x, y)))
+}
+
+/// `tf.cast(x, dtype)`: float to int truncates toward zero; anything to bool is `x != 0`.
+#[track_caller]
+pub fn cast(x: &Tensor, dtype: DType) -> Tensor {
+    if x.dtype() == dtype {
+        return x.clone();
+    }
+    run(&u::CAST, &[x], Attrs::new().dtype("DstT", dtype))
+}
+
+/// `tf.where(condition, x, y)`: `x` where `condition` is true, else `y`, all broadcast.
+///
+/// ```
+/// use tf_core as tf;
+/// let c = tf::constant([true, false]);
+/// let z = tf::where_(&c, &tf::constant([1, 2]), &tf::constant([10, 20]));
+/// assert_eq!(z.to_vec::<i32>(), vec![1, 20]);
+/// ```
+#[track_caller]
+pub fn where_(condition: &Tensor, x: &Tensor, y: &Tensor) -> Tensor {
+    run(&b::SELECT, &[condition, x, y], Attrs::new())
+}
+
+/// `tf.clip_by_value(t, lo, hi)`: `min(max(t, lo), hi)`.
+#[track_caller]
+pub fn clip_by_value(t: &Tensor, lo: &Tensor, hi: &Tensor) -> Tensor {
+    minimum(&maximum(t, lo), hi)
+}
+
+fn reduce_attrs(axis: Axes, keepdims: bool) -> Attrs {
+    let a = Attrs::new().flag("keep_dims", keepdims);
+    match axis.0 {
+        Some(v) => a.ints("axis", v),
+        None => a,
+    }
+}
+
+macro_rules! reduce_fn {
+    ($($(#[$m:meta])* $f:ident => $op:path;)*) => {$(
+        $(#[$m])*
+        ///
+        /// `axis`: `None` for all axes, one axis, or an array of axes (negative allowed).
+        #[track_caller]
+        pub fn $f(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+            run(&$op, &[x], reduce_attrs(axis.into(), keepdims))
+        }
+    )*};
+}
+
+reduce_fn! {
+    /// `tf.math.reduce_sum`.
+    reduce_sum => r::SUM;
+    /// `tf.math.reduce_prod`.
+    reduce_prod => r::PROD;
+    /// `tf.math.reduce_max` (`-inf` / the lowest value for an empty reduction).
+    reduce_max => r::MAX;
+    /// `tf.math.reduce_min`.
+    reduce_min => r::MIN;
+    /// `tf.math.reduce_any` (bool).
+    reduce_any => r::ANY;
+    /// `tf.math.reduce_all` (bool).
+    reduce_all => r::ALL;
+}
+
+/// Number of elements reduced over by `axis`.
+fn reduced_count(x: &Tensor, axis: &Axes) -> usize {
+    let dims = x.shape().dims();
+    match crate::shape::normalize_axes(axis.0.as_deref(), dims.len()) {
+        Ok(axes) => axes.iter().map(|&a| dims[a]).product(),
+        Err(_) => 1, // the reduction itself reports the bad axis
+    }
+}
+
+/// `tf.math.reduce_mean`: the sum divided by the count (integer division for integers, as
+/// TensorFlow).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 1.0], [2.0, 2.0]]);
+/// assert_eq!(tf::reduce_mean(&x, None, false).scalar::<f32>(), 1.5);
+/// assert_eq!(tf::reduce_mean(&x, 1, false).to_vec::<f32>(), vec![1.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn reduce_mean(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+    let axis = axis.into();
+    let n = reduced_count(x, &axis);
+    let s = reduce_sum(x, axis, keepdims);
+    let d = super::scalar(n as f64, x.dtype());
+    if x.dtype().is_float() {
+        divide(&s, &d)
+    } else {
+        floordiv(&s, &d)
+    }
+}
+
+/// `tf.math.reduce_logsumexp`: `log(Σ exp(x))`, computed stably around the maximum.
+#[track_caller]
+pub fn reduce_logsumexp(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+    let axis = axis.into();
+    let m = reduce_max(x, axis.clone(), true);
+    let m = where_(&super::is_finite(&m), &m, &super::zeros_like(&m));
+    let s = reduce_sum(&exp(&subtract(x, &m)), axis.clone(), true);
+    let out = add(&log(&s), &m);
+    if keepdims {
+        out
+    } else {
+        reduce_sum(&out, axis, false)
+    }
+}
+
+/// `tf.math.reduce_variance`: the mean squared deviation from the mean.
+#[track_caller]
+pub fn reduce_variance(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+    let axis = axis.into();
+    let m = reduce_mean(x, axis.clone(), true);
+    reduce_mean(&squared_difference(x, &m), axis, keepdims)
+}
+
+/// `tf.math.reduce_std`: the square root of [`reduce_variance`].
+#[track_caller]
+pub fn reduce_std(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+    sqrt(&reduce_variance(x, axis, keepdims))
+}
+
+/// `tf.math.argmax(x, axis)`: int64 indices of the largest values (first on ties).
+#[track_caller]
+pub fn argmax(x: &Tensor, axis: i64) -> Tensor {
+    run(&r::ARG_MAX, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
+}
+
+/// `tf.math.argmin(x, axis)`: int64 indices of the smallest values (first on ties).
+#[track_caller]
+pub fn argmin(x: &Tensor, axis: i64) -> Tensor {
+    run(&r::ARG_MIN, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
+}
+
+/// `tf.math.cumsum(x, axis, exclusive, reverse)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1, 2, 3]);
+/// assert_eq!(tf::cumsum(&x, 0, true, false).to_vec::<i32>(), vec![0, 1, 3]);
+/// ```
+#[track_caller]
+pub fn cumsum(x: &Tensor, axis: i64, exclusive: bool, reverse: bool) -> Tensor {
+    run(&r::CUMSUM, &[x], Attrs::new().int("axis", axis).flag("exclusive", exclusive).flag("reverse", reverse))
+}
+
+/// `tf.math.is_finite`: true where `x` is neither infinite nor NaN.
+#[track_caller]
+pub fn is_finite(x: &Tensor) -> Tensor {
+    let inf = super::scalar(f64::INFINITY, x.dtype());
+    logical_and(&equal(x, x), &less(&abs(x), &inf))
+}
+
+/// `tf.math.is_nan`.
+#[track_caller]
+pub fn is_nan(x: &Tensor) -> Tensor {
+    not_equal(x, x)
+}

@@ -1,0 +1,168 @@
+//! Element types: the run-time `DType` tag and the `Element` trait that ties each Rust type
+//! to its tag and its storage variant.
+
+use crate::tensor::Buffer;
+use std::fmt;
+
+/// A tensor's element type, a run-time property as in TensorFlow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DType {
+    /// 32-bit float.
+    F32,
+    /// 64-bit float.
+    F64,
+    /// 32-bit signed integer.
+    I32,
+    /// 64-bit signed integer.
+    I64,
+    /// 8-bit unsigned integer.
+    U8,
+    /// Boolean.
+    Bool,
+}
+
+impl DType {
+    /// Every dtype, in a fixed order.
+    pub const ALL: [DType; 6] = [DType::F32, DType::F64, DType::I32, DType::I64, DType::U8, DType::Bool];
+
+    /// TensorFlow's name: `float32`, `int64`, `bool`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::Bool => "bool",
+        }
+    }
+    /// Size of one element in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            DType::F32 | DType::I32 => 4,
+            DType::F64 | DType::I64 => 8,
+            DType::U8 | DType::Bool => 1,
+        }
+    }
+    /// `float32` or `float64`.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+    /// A signed or unsigned integer type.
+    pub fn is_int(self) -> bool {
+        matches!(self, DType::I32 | DType::I64 | DType::U8)
+    }
+    /// Integer or float (not bool).
+    pub fn is_numeric(self) -> bool {
+        self != DType::Bool
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A Rust type that can be a tensor element.
+pub trait Element: Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'static {
+    /// The matching dtype.
+    const DTYPE: DType;
+    /// The values of a buffer of this type, or `None` for another type.
+    fn slice(buf: &Buffer) -> Option<&[Self]>;
+    /// Wraps a vector as a buffer.
+    fn into_buffer(v: Vec<Self>) -> Buffer;
+    /// Converts to f64 (bool: 0 or 1).
+    fn to_f64(self) -> f64;
+    /// Converts from f64 as a C cast does (truncating, saturating; bool: non-zero).
+    fn from_f64(v: f64) -> Self;
+    /// Converts to i64 as `as` does (bool: 0 or 1).
+    fn to_i64(self) -> i64;
+    /// Converts from i64 as `as` does (bool: non-zero).
+    fn from_i64(v: i64) -> Self;
+}
+
+macro_rules! element {
+    ($t:ty, $d:ident) => {
+        impl Element for $t {
+            const DTYPE: DType = DType::$d;
+            fn slice(buf: &Buffer) -> Option<&[Self]> {
+                match buf {
+                    Buffer::$d(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn into_buffer(v: Vec<Self>) -> Buffer {
+                Buffer::$d(v)
+            }
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+        }
+    };
+}
+element!(f32, F32);
+element!(f64, F64);
+element!(i32, I32);
+element!(i64, I64);
+element!(u8, U8);
+
+impl Element for bool {
+    const DTYPE: DType = DType::Bool;
+    fn slice(buf: &Buffer) -> Option<&[Self]> {
+        match buf {
+            Buffer::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+    fn into_buffer(v: Vec<Self>) -> Buffer {
+        Buffer::Bool(v)
+    }
+    fn to_f64(self) -> f64 {
+        self as u8 as f64
+    }
+    fn from_f64(v: f64) -> Self {
+        v != 0.0
+    }
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    fn from_i64(v: i64) -> Self {
+        v != 0
+    }
+}
+
+/// Runs `$body` with the type alias `$T` bound to the Rust type of `$dt`, for the listed
+/// dtypes. Inference rejects other dtypes before a kernel runs, so any other is an internal
+/// error.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! dispatch {
+    ($dt:expr, [$($v:ident),+], $T:ident => $body:expr) => {
+        match $dt {
+            $( $crate::DType::$v => { #[allow(dead_code)] type $T = $crate::dispatch!(@ty $v); $body } )+
+            #[allow(unreachable_patterns)]
+            other => ::core::panic!("internal error: no kernel for dtype {other}"),
+        }
+    };
+    (@ty F32) => { f32 };
+    (@ty F64) => { f64 };
+    (@ty I32) => { i32 };
+    (@ty I64) => { i64 };
+    (@ty U8) => { u8 };
+    (@ty Bool) => { bool };
+}

@@ -1,0 +1,19 @@
+//! The core runtime of `tf`: dtypes, shapes, devices, the `Tensor` handle, the op registry
+//! with its one dispatch point, and the public op functions.
+#![warn(missing_docs)]
+
+pub mod api;
+mod device;
+mod display;
+mod dtype;
+mod error;
+pub mod ops;
+pub mod shape;
+mod tensor;
+
+pub use api::*;
+pub use device::Device;
+pub use dtype::{DType, Element};
+pub use error::{Error, Result};
+pub use shape::Shape;
+pub use tensor::{Buffer, Tensor};

@@ -1,0 +1,117 @@
+//! Op attributes: the named, typed, non-tensor parameters of an op (`axis`, `perm`, ...).
+
+use crate::DType;
+use smallvec::SmallVec;
+
+/// One attribute value.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum AttrValue {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Ints(Vec<i64>),
+    Type(DType),
+    Str(&'static str),
+}
+
+/// The attributes of one op call, by name. Small sets are stored inline.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Attrs(SmallVec<[(&'static str, AttrValue); 2]>);
+
+impl Attrs {
+    /// No attributes.
+    pub const fn new() -> Self {
+        Attrs(SmallVec::new_const())
+    }
+    /// Adds (or replaces) an attribute.
+    pub fn with(mut self, name: &'static str, v: AttrValue) -> Self {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = v,
+            None => self.0.push((name, v)),
+        }
+        self
+    }
+    /// `with(name, Int(v))`.
+    pub fn int(self, name: &'static str, v: i64) -> Self {
+        self.with(name, AttrValue::Int(v))
+    }
+    /// `with(name, Ints(v))`.
+    pub fn ints(self, name: &'static str, v: impl Into<Vec<i64>>) -> Self {
+        self.with(name, AttrValue::Ints(v.into()))
+    }
+    /// `with(name, Bool(v))`.
+    pub fn flag(self, name: &'static str, v: bool) -> Self {
+        self.with(name, AttrValue::Bool(v))
+    }
+    /// `with(name, Float(v))`.
+    pub fn float(self, name: &'static str, v: f64) -> Self {
+        self.with(name, AttrValue::Float(v))
+    }
+    /// `with(name, Type(v))`.
+    pub fn dtype(self, name: &'static str, v: DType) -> Self {
+        self.with(name, AttrValue::Type(v))
+    }
+    /// `with(name, Str(v))`.
+    pub fn str(self, name: &'static str, v: &'static str) -> Self {
+        self.with(name, AttrValue::Str(v))
+    }
+    /// The value named `name`.
+    pub fn get(&self, name: &str) -> Option<&AttrValue> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+    /// All attributes in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, AttrValue)> {
+        self.0.iter()
+    }
+
+    fn missing(name: &str, kind: &str) -> String {
+        format!("missing or mistyped attribute `{name}` (expected {kind})")
+    }
+    /// The integer attribute `name`.
+    pub fn get_int(&self, name: &str) -> Result<i64, String> {
+        match self.get(name) {
+            Some(AttrValue::Int(v)) => Ok(*v),
+            _ => Err(Self::missing(name, "an int")),
+        }
+    }
+    /// The float attribute `name`.
+    pub fn get_float(&self, name: &str) -> Result<f64, String> {
+        match self.get(name) {
+            Some(AttrValue::Float(v)) => Ok(*v),
+            _ => Err(Self::missing(name, "a float")),
+        }
+    }
+    /// The boolean attribute `name`, `false` when absent.
+    pub fn get_flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(AttrValue::Bool(true)))
+    }
+    /// The int-list attribute `name`.
+    pub fn get_ints(&self, name: &str) -> Result<&[i64], String> {
+        match self.get(name) {
+            Some(AttrValue::Ints(v)) => Ok(v),
+            _ => Err(Self::missing(name, "a list of ints")),
+        }
+    }
+    /// The int-list attribute `name`, or `None` when absent.
+    pub fn opt_ints(&self, name: &str) -> Option<&[i64]> {
+        match self.get(name) {
+            Some(AttrValue::Ints(v)) => Some(v),
+            _ => None,
+        }
+    }
+    /// The dtype attribute `name`.
+    pub fn get_dtype(&self, name: &str) -> Result<DType, String> {
+        match self.get(name) {
+            Some(AttrValue::Type(v)) => Ok(*v),
+            _ => Err(Self::missing(name, "a dtype")),
+        }
+    }
+    /// The string attribute `name`.
+    pub fn get_str(&self, name: &str) -> Result<&'static str, String> {
+        match self.get(name) {
+            Some(AttrValue::Str(v)) => Ok(v),
+            _ => Err(Self::missing(name, "a string")),
+        }
+    }
+}

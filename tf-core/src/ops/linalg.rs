@@ -1,0 +1,142 @@
+//! `MatMul` (TensorFlow's `BatchMatMulV2`): `[..., m, k] · [..., k, n]` with broadcast batch
+//! dimensions and `transpose_a`/`transpose_b` done by strides, never by copies.
+
+use super::num::Num;
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, SIGNED};
+use crate::{dispatch, DType, Element, Shape, Tensor};
+use smallvec::SmallVec;
+use tf_kernels::cpu::gemm::{dgemm, sgemm, Strided};
+
+/// `(m, k, n)` and the broadcast batch shape of a matmul, or the reason it is invalid.
+fn geometry(i: &[&Tensor], a: &Attrs) -> Result<((usize, usize, usize), Shape), String> {
+    let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
+    if sa.len() < 2 || sb.len() < 2 {
+        return Err(format!("inputs must be at least rank 2, got shapes {sa:?} and {sb:?}"));
+    }
+    let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
+    let (ra, ca) = (sa[sa.len() - 2], sa[sa.len() - 1]);
+    let (rb, cb) = (sb[sb.len() - 2], sb[sb.len() - 1]);
+    let (m, k) = if ta { (ca, ra) } else { (ra, ca) };
+    let (k2, n) = if tb { (cb, rb) } else { (rb, cb) };
+    if k != k2 {
+        return Err(format!("cannot multiply {sa:?} by {sb:?}: inner dimensions {k} and {k2} differ"));
+    }
+    let batch = Shape::broadcast(&sa[..sa.len() - 2], &sb[..sb.len() - 2])
+        .ok_or_else(|| format!("cannot multiply {sa:?} by {sb:?}: batch dimensions {:?} and {:?} do not broadcast", &sa[..sa.len() - 2], &sb[..sb.len() - 2]))?;
+    Ok(((m, k, n), batch))
+}
+
+fn infer(i: &[&Tensor], a: &Attrs) -> Result<Specs, String> {
+    arity(i, 2)?;
+    check_dtype(i, 0, SIGNED)?;
+    let d = same_dtype(i, 0, 1)?;
+    let ((m, _, n), batch) = geometry(i, a)?;
+    let mut out: SmallVec<[usize; 4]> = batch.0;
+    out.push(m);
+    out.push(n);
+    Ok(spec(d, Shape(out)))
+}
+
+/// Element offset of batch `bi` (row-major over `batch`) in an operand with batch dims `own`.
+fn batch_offset(bi: usize, batch: &[usize], own: &[usize], mat: usize) -> usize {
+    let mut off = 0;
+    let mut stride = mat;
+    let mut r = bi;
+    for q in (0..batch.len()).rev() {
+        let idx = r % batch[q];
+        r /= batch[q];
+        let oq = q as isize - (batch.len() - own.len()) as isize;
+        if oq >= 0 {
+            let d = own[oq as usize];
+            if d != 1 {
+                off += idx * stride;
+            }
+            stride *= d;
+        }
+    }
+    off
+}
+
+fn kernel(i: &[&Tensor], a: &Attrs, s: &Specs) -> Result<super::Outputs, String> {
+    let ((m, k, n), batch) = geometry(i, a)?;
+    let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
+    let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
+    let (ba, bb) = (&sa[..sa.len() - 2], &sb[..sb.len() - 2]);
+    let nb = batch.num_elements();
+    // Strides of A as an m×k matrix and of B as k×n, whatever their storage order.
+    let (rsa, csa) = if ta { (1, m) } else { (k, 1) };
+    let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
+    let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
+        let (x, y) = (i[0].data::<T>(), i[1].data::<T>());
+        let mut c = vec![T::ZERO; nb * m * n];
+        for b in 0..nb {
+            let (oa, ob) = (batch_offset(b, batch.dims(), ba, m * k), batch_offset(b, batch.dims(), bb, k * n));
+            let av = Strided { data: &x[oa..oa + m * k], rs: rsa, cs: csa };
+            let bv = Strided { data: &y[ob..ob + k * n], rs: rsb, cs: csb };
+            gemm_typed::<T>(m, k, n, av, bv, &mut c[b * m * n..(b + 1) * m * n]);
+        }
+        Element::into_buffer(c)
+    });
+    out1(buf, &s[0])
+}
+
+/// One GEMM for any element type: f32/f64 through the packed kernels, integers by the
+/// definition with wrapping arithmetic.
+pub(crate) fn gemm_typed<T: Num>(m: usize, k: usize, n: usize, a: Strided<T>, b: Strided<T>, c: &mut [T]) {
+    match T::DTYPE {
+        DType::F32 => {
+            let (a, b) = (cast_view::<T, f32>(a), cast_view::<T, f32>(b));
+            sgemm(m, k, n, a, b, cast_mut::<T, f32>(c), n, false)
+        }
+        DType::F64 => {
+            let (a, b) = (cast_view::<T, f64>(a), cast_view::<T, f64>(b));
+            dgemm(m, k, n, a, b, cast_mut::<T, f64>(c), n, false)
+        }
+        _ => {
+            for r in 0..m {
+                for q in 0..n {
+                    let mut acc = T::ZERO;
+                    for p in 0..k {
+                        acc = Num::add(acc, Num::mul(a.data[r * a.rs + p * a.cs], b.data[p * b.rs + q * b.cs]));
+                    }
+                    c[r * n + q] = acc;
+                }
+            }
+        }
+    }
+}
+
+fn cast_view<T: Element, U: Element>(v: Strided<T>) -> Strided<U> {
+    assert_eq!(T::DTYPE, U::DTYPE);
+    // SAFETY: T and U are the same type (equal dtype tags map to one Rust type each).
+    let data = unsafe { std::slice::from_raw_parts(v.data.as_ptr() as *const U, v.data.len()) };
+    Strided { data, rs: v.rs, cs: v.cs }
+}
+
+fn cast_mut<T: Element, U: Element>(c: &mut [T]) -> &mut [U] {
+    assert_eq!(T::DTYPE, U::DTYPE);
+    // SAFETY: T and U are the same type (equal dtype tags map to one Rust type each).
+    unsafe { std::slice::from_raw_parts_mut(c.as_mut_ptr() as *mut U, c.len()) }
+}
+
+/// `MatMul` with batch dimensions (TensorFlow's `BatchMatMulV2`); attributes
+/// `transpose_a`, `transpose_b`.
+pub static MATMUL: OpDef = OpDef {
+    name: "MatMul",
+    infer,
+    cpu: kernel,
+    domain: Domain::Any,
+    cases: || {
+        let mut v = Vec::new();
+        for &d in SIGNED {
+            v.push(Case { inputs: vec![sample(d, &[2, 3], Domain::Any, 1), sample(d, &[3, 4], Domain::Any, 2)], attrs: Attrs::new() });
+            v.push(Case { inputs: vec![sample(d, &[3, 2], Domain::Any, 1), sample(d, &[2, 4, 3], Domain::Any, 2)], attrs: Attrs::new().flag("transpose_a", true).flag("transpose_b", true) });
+            v.push(Case { inputs: vec![sample(d, &[2, 1, 20, 30], Domain::Any, 1), sample(d, &[3, 30, 40], Domain::Any, 2)], attrs: Attrs::new() });
+        }
+        v
+    },
+    stateful: false,
+};
+
+/// This family's ops.
+pub static OPS: &[&OpDef] = &[&MATMUL];

@@ -1,0 +1,211 @@
+//! The op registry and the one dispatch point.
+//!
+//! Every primitive is one `OpDef` in a family file (`unary.rs`, `binary.rs`, ...) holding its
+//! TensorFlow name, its shape/dtype inference (where all validation lives), its CPU kernel,
+//! and the input domain and sample calls its tests draw from. [`ALL_OPS`] lists them all;
+//! [`execute`] is the only caller of kernels.
+
+pub mod attrs;
+pub mod binary;
+pub mod linalg;
+pub mod movement;
+pub mod nn;
+pub mod num;
+pub mod random;
+pub mod reduce;
+pub mod unary;
+
+pub use attrs::{AttrValue, Attrs};
+
+use crate::{DType, Shape, Tensor};
+use smallvec::SmallVec;
+
+/// The dtype and shape of one op output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorSpec {
+    /// Element type.
+    pub dtype: DType,
+    /// Shape.
+    pub shape: Shape,
+}
+
+/// Inferred output specs (most ops have one output).
+pub type Specs = SmallVec<[TensorSpec; 1]>;
+/// Op outputs.
+pub type Outputs = SmallVec<[Tensor; 1]>;
+/// Shape and dtype inference: validates the inputs and attributes and describes the outputs,
+/// or says what is wrong (the message follows `"<OpName>: "`).
+pub type InferFn = fn(&[&Tensor], &Attrs) -> Result<Specs, String>;
+/// A kernel: computes outputs matching the inferred specs. Data-dependent failures (an
+/// index out of range) are reported as messages.
+pub type KernelFn = fn(&[&Tensor], &Attrs, &Specs) -> Result<Outputs, String>;
+
+/// The values an op's tests draw its float inputs from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Domain {
+    /// Any value in [-2, 2].
+    Any,
+    /// Strictly positive, in [0.5, 2].
+    Positive,
+    /// Inside (-0.9, 0.9).
+    Open1,
+    /// Magnitude in [0.5, 2], either sign (kept away from kinks and poles at 0).
+    AwayFromZero,
+}
+
+/// One sample call of an op, for registry-wide tests.
+pub struct Case {
+    /// Inputs.
+    pub inputs: Vec<Tensor>,
+    /// Attributes.
+    pub attrs: Attrs,
+}
+
+/// A primitive op: everything about it in one place.
+pub struct OpDef {
+    /// TensorFlow's op name, e.g. `"MatMul"`.
+    pub name: &'static str,
+    /// Shape and dtype inference (and validation).
+    pub infer: InferFn,
+    /// The CPU kernel.
+    pub cpu: KernelFn,
+    /// Input domain of the op's tests.
+    pub domain: Domain,
+    /// Sample calls covering each accepted dtype.
+    pub cases: fn() -> Vec<Case>,
+    /// True for ops with hidden state or side effects (random ops).
+    pub stateful: bool,
+}
+
+impl std::fmt::Debug for OpDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Every primitive op, in one explicit list.
+pub fn all_ops() -> Vec<&'static OpDef> {
+    let mut v: Vec<&'static OpDef> = Vec::new();
+    v.extend_from_slice(unary::OPS);
+    v.extend_from_slice(binary::OPS);
+    v.extend_from_slice(reduce::OPS);
+    v.extend_from_slice(movement::OPS);
+    v.extend_from_slice(linalg::OPS);
+    v.extend_from_slice(nn::OPS);
+    v.extend_from_slice(random::OPS);
+    v
+}
+
+/// Runs `op` on `inputs`: infers and validates, then runs the kernel on the inputs' device.
+///
+/// # Panics
+/// With `"<OpName>: <what is wrong>"` at the caller's location when the inputs or attributes
+/// are invalid, as TensorFlow raises `InvalidArgumentError`.
+#[track_caller]
+#[inline]
+pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs {
+    let specs = match (op.infer)(inputs, attrs) {
+        Ok(s) => s,
+        Err(m) => panic!("{}: {m}", op.name),
+    };
+    match (op.cpu)(inputs, attrs, &specs) {
+        Ok(o) => o,
+        Err(m) => panic!("{}: {m}", op.name),
+    }
+}
+
+/// [`execute`] for single-output ops.
+#[track_caller]
+#[inline]
+pub fn execute1(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Tensor {
+    let mut out = execute(op, inputs, attrs);
+    out.swap_remove(0)
+}
+
+/// One output spec.
+pub(crate) fn spec(dtype: DType, shape: Shape) -> Specs {
+    let mut s = Specs::new();
+    s.push(TensorSpec { dtype, shape });
+    s
+}
+
+/// One output tensor.
+pub(crate) fn out1(buf: crate::Buffer, spec: &TensorSpec) -> Result<Outputs, String> {
+    let mut o = Outputs::new();
+    o.push(Tensor::from_parts(buf, spec.shape.clone()));
+    Ok(o)
+}
+
+/// Checks the number of inputs.
+pub(crate) fn arity(inputs: &[&Tensor], n: usize) -> Result<(), String> {
+    if inputs.len() != n {
+        return Err(format!("expected {n} inputs, got {}", inputs.len()));
+    }
+    Ok(())
+}
+
+/// Checks that input `i` has one of `allowed` dtypes, in TensorFlow's words.
+pub(crate) fn check_dtype(inputs: &[&Tensor], i: usize, allowed: &[DType]) -> Result<DType, String> {
+    let d = inputs[i].dtype();
+    if allowed.contains(&d) {
+        return Ok(d);
+    }
+    let names: Vec<&str> = allowed.iter().map(|d| d.name()).collect();
+    Err(format!("input #{i} (zero-based) has dtype {d}, which this op does not accept (expected one of {})", names.join(", ")))
+}
+
+/// Checks that inputs `i` and `j` have the same dtype (TensorFlow never promotes).
+pub(crate) fn same_dtype(inputs: &[&Tensor], i: usize, j: usize) -> Result<DType, String> {
+    let (a, b) = (inputs[i].dtype(), inputs[j].dtype());
+    if a != b {
+        return Err(format!("input #{j} (zero-based) was expected to be a {a} tensor but is a {b} tensor"));
+    }
+    Ok(a)
+}
+
+/// Float dtypes.
+pub(crate) const FLOATS: &[DType] = &[DType::F32, DType::F64];
+/// Signed numeric dtypes.
+pub(crate) const SIGNED: &[DType] = &[DType::F32, DType::F64, DType::I32, DType::I64];
+/// Numeric dtypes.
+pub(crate) const NUMERIC: &[DType] = &[DType::F32, DType::F64, DType::I32, DType::I64, DType::U8];
+/// Every dtype.
+pub(crate) const ALL: &[DType] = &DType::ALL;
+
+/// Deterministic sample values for tests: `n` values of `dtype` from `domain`.
+pub fn sample(dtype: DType, shape: &[usize], domain: Domain, seed: u64) -> Tensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let vals: Vec<f64> = (0..n)
+        .map(|_| {
+            let u = next();
+            match domain {
+                Domain::Any => 4.0 * u - 2.0,
+                Domain::Positive => 0.5 + 1.5 * u,
+                Domain::Open1 => 1.8 * u - 0.9,
+                Domain::AwayFromZero => {
+                    let m = 0.5 + 1.5 * next();
+                    if u < 0.5 { -m } else { m }
+                }
+            }
+        })
+        .collect();
+    let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => {
+        let conv = |v: f64| -> T {
+            match dtype {
+                DType::Bool => <T as crate::Element>::from_f64((v > 0.0) as u8 as f64),
+                DType::U8 => <T as crate::Element>::from_f64((v.abs() * 3.0).round()),
+                d if d.is_int() => <T as crate::Element>::from_f64(if domain == Domain::Positive || domain == Domain::AwayFromZero { (v.abs() * 2.0).ceil().copysign(v) } else { (v * 3.0).round() }),
+                _ => <T as crate::Element>::from_f64(v),
+            }
+        };
+        crate::Element::into_buffer(vals.iter().map(|&v| conv(v)).collect::<Vec<T>>())
+    });
+    Tensor::from_parts(buf, Shape::new(shape))
+}

@@ -1,0 +1,569 @@
+//! Data movement: `Reshape` (free), `Transpose`, `ConcatV2`, `Slice`, `StridedSlice`,
+//! `ReverseV2`, `BroadcastTo`, `PadV2` — all strided copies through one kernel — and the
+//! index ops `GatherV2`, `GatherNd`, `ScatterNd`, `OneHot`, `TopKV2`, `Where`.
+
+use super::num::Num;
+use super::{arity, check_dtype, out1, sample, same_dtype, spec, Attrs, Case, Domain, OpDef, Outputs, TensorSpec, ALL, NUMERIC};
+use crate::shape::normalize_axis;
+use crate::{dispatch, DType, Element, Shape, Tensor};
+use smallvec::SmallVec;
+use tf_kernels::cpu::movement as k;
+
+fn strides_of(dims: &[usize]) -> Vec<usize> {
+    k::contiguous_strides(dims)
+}
+
+/// Copies the strided view of `x` described by `offset`/`strides` into a tensor of `spec`.
+fn view_copy(x: &Tensor, offset: usize, strides: &[isize], view: &[usize], s: &TensorSpec) -> Result<Outputs, String> {
+    let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => Element::into_buffer(k::strided_copy(x.data::<T>(), offset, strides, view)));
+    out1(buf, s)
+}
+
+fn cases_all(shape: &[usize], attrs: Attrs) -> Vec<Case> {
+    ALL.iter().map(|&d| Case { inputs: vec![sample(d, shape, Domain::Any, 12)], attrs: attrs.clone() }).collect()
+}
+
+/// Resolves a target shape with at most one `-1` against `n` elements.
+pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
+    let mut unknown = None;
+    let mut known = 1usize;
+    for (i, &d) in target.iter().enumerate() {
+        if d == -1 {
+            if let Some(j) = unknown {
+                return Err(format!("Only one input size may be -1, not both {j} and {i}"));
+            }
+            unknown = Some(i);
+        } else if d < 0 {
+            return Err(format!("Size {i} must be non-negative, not {d}"));
+        } else {
+            known *= d as usize;
+        }
+    }
+    let mut dims: SmallVec<[usize; 4]> = target.iter().map(|&d| d.max(0) as usize).collect();
+    if let Some(j) = unknown {
+        if known == 0 || n % known != 0 {
+            return Err(format!("Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known}"));
+        }
+        dims[j] = n / known;
+    } else if known != n {
+        return Err(format!("Input to reshape is a tensor with {n} values, but the requested shape has {known}"));
+    }
+    Ok(Shape(dims))
+}
+
+/// `Reshape` to attribute `shape` (one `-1` allowed). Shares the input's buffer.
+pub static RESHAPE: OpDef = OpDef {
+    name: "Reshape",
+    infer: |i, a| {
+        arity(i, 1)?;
+        Ok(spec(i[0].dtype(), resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?))
+    },
+    cpu: |i, _, s| Ok(smallvec::smallvec![i[0].with_shape(s[0].shape.clone())]),
+    domain: Domain::Any,
+    cases: || cases_all(&[2, 3], Attrs::new().ints("shape", [3, -1])),
+    stateful: false,
+};
+
+fn perm_of(a: &Attrs, rank: usize) -> Result<Vec<usize>, String> {
+    let perm = a.get_ints("perm")?;
+    let mut seen = vec![false; rank];
+    if perm.len() != rank {
+        return Err(format!("transpose expects a vector of size {rank}. But input(1) is a vector of size {}", perm.len()));
+    }
+    perm.iter()
+        .map(|&p| {
+            let p = normalize_axis(p, rank)?;
+            if std::mem::replace(&mut seen[p], true) {
+                return Err(format!("{p} is duplicated in perm {perm:?}"));
+            }
+            Ok(p)
+        })
+        .collect()
+}
+
+/// `Transpose` by attribute `perm`.
+pub static TRANSPOSE: OpDef = OpDef {
+    name: "Transpose",
+    infer: |i, a| {
+        arity(i, 1)?;
+        let dims = i[0].shape().dims();
+        let perm = perm_of(a, dims.len())?;
+        Ok(spec(i[0].dtype(), Shape(perm.iter().map(|&p| dims[p]).collect())))
+    },
+    cpu: |i, a, s| {
+        let x = i[0];
+        let perm = perm_of(a, x.rank())?;
+        let st = strides_of(x.shape().dims());
+        let strides: Vec<isize> = perm.iter().map(|&p| st[p] as isize).collect();
+        view_copy(x, 0, &strides, s[0].shape.dims(), &s[0])
+    },
+    domain: Domain::Any,
+    cases: || cases_all(&[2, 3, 4], Attrs::new().ints("perm", [2, 0, 1])),
+    stateful: false,
+};
+
+/// `ConcatV2` of all inputs along attribute `axis`.
+pub static CONCAT: OpDef = OpDef {
+    name: "ConcatV2",
+    infer: |i, a| {
+        if i.is_empty() {
+            return Err("expected at least one input".into());
+        }
+        let first = i[0].shape().dims();
+        if first.is_empty() {
+            return Err("Can't concatenate scalars (use tf.stack instead)".into());
+        }
+        let ax = normalize_axis(a.get_int("axis")?, first.len())?;
+        let mut out: SmallVec<[usize; 4]> = first.into();
+        for (j, t) in i.iter().enumerate().skip(1) {
+            same_dtype(i, 0, j)?;
+            let d = t.shape().dims();
+            if d.len() != first.len() || d.iter().zip(first).enumerate().any(|(q, (x, y))| q != ax && x != y) {
+                return Err(format!("ConcatOp : Dimension mismatch of input {j}: shape {d:?} vs. shape {first:?} of input 0 (axis {ax})"));
+            }
+            out[ax] += d[ax];
+        }
+        Ok(spec(i[0].dtype(), Shape(out)))
+    },
+    cpu: |i, a, s| {
+        let dims = i[0].shape().dims();
+        let ax = normalize_axis(a.get_int("axis")?, dims.len())?;
+        let outer: usize = dims[..ax].iter().product();
+        let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let parts: Vec<(&[T], usize)> = i.iter().map(|t| (t.data::<T>(), t.shape().dims()[ax..].iter().product())).collect();
+            Element::into_buffer(k::concat(&parts, outer))
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 3], Domain::Any, 1), sample(d, &[2, 1], Domain::Any, 2)], attrs: Attrs::new().int("axis", -1) }).collect(),
+    stateful: false,
+};
+
+/// Resolved strided-slice geometry: view offset, strides and shape, and the output shape.
+struct SliceView {
+    offset: usize,
+    strides: Vec<isize>,
+    view: Vec<usize>,
+    out: Shape,
+}
+
+fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
+    let dims = x.shape().dims();
+    let (b, e, st) = (a.get_ints("begin")?, a.get_ints("end")?, a.get_ints("strides")?);
+    let bits = |n: &str| a.get_int(n).unwrap_or(0);
+    let (bm, em, sm) = (bits("begin_mask"), bits("end_mask"), bits("shrink_axis_mask"));
+    if b.len() != dims.len() || e.len() != dims.len() || st.len() != dims.len() {
+        return Err(format!("begin, end and strides must have one entry per dimension of the input {dims:?}"));
+    }
+    let cs = strides_of(dims);
+    let mut v = SliceView { offset: 0, strides: Vec::new(), view: Vec::new(), out: Shape::scalar() };
+    for (d, &n) in dims.iter().enumerate() {
+        let (n_i, step) = (n as i64, st[d]);
+        if step == 0 {
+            return Err(format!("strides[{d}] must be non-zero"));
+        }
+        if sm >> d & 1 == 1 {
+            let idx = if b[d] < 0 { b[d] + n_i } else { b[d] };
+            if idx < 0 || idx >= n_i {
+                return Err(format!("slice index {} of dimension {d} out of bounds", b[d]));
+            }
+            v.offset += idx as usize * cs[d];
+            continue;
+        }
+        let (lo, hi) = if step > 0 { (0, n_i) } else { (-1, n_i - 1) };
+        let fix = |x: i64| (if x < 0 { x + n_i } else { x }).clamp(lo, hi);
+        let start = if bm >> d & 1 == 1 { if step > 0 { 0 } else { n_i - 1 } } else { fix(b[d]) };
+        let stop = if em >> d & 1 == 1 { if step > 0 { n_i } else { -1 } } else { fix(e[d]) };
+        let count = if step > 0 { ((stop - start).max(0) as u64).div_ceil(step as u64) } else { ((start - stop).max(0) as u64).div_ceil(step.unsigned_abs()) } as usize;
+        if count > 0 {
+            v.offset += start as usize * cs[d];
+        }
+        v.strides.push(step as isize * cs[d] as isize);
+        v.view.push(count);
+        v.out.0.push(count);
+    }
+    Ok(v)
+}
+
+/// `StridedSlice` with Python slice semantics per dimension: attributes `begin`, `end`,
+/// `strides` (one per dimension) and the bit masks `begin_mask`, `end_mask`,
+/// `shrink_axis_mask`.
+pub static STRIDED_SLICE: OpDef = OpDef {
+    name: "StridedSlice",
+    infer: |i, a| {
+        arity(i, 1)?;
+        Ok(spec(i[0].dtype(), strided_view(i[0], a)?.out))
+    },
+    cpu: |i, a, s| {
+        let v = strided_view(i[0], a)?;
+        view_copy(i[0], v.offset, &v.strides, &v.view, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        let mut v = cases_all(&[4, 5], Attrs::new().ints("begin", [1, -1]).ints("end", [4, 0]).ints("strides", [2, -2]));
+        v.extend(cases_all(&[4, 5], Attrs::new().ints("begin", [2, 0]).ints("end", [0, 3]).ints("strides", [1, 1]).int("shrink_axis_mask", 1).int("begin_mask", 2)));
+        v
+    },
+    stateful: false,
+};
+
+/// `ReverseV2` along the axes in attribute `axis`.
+pub static REVERSE: OpDef = OpDef {
+    name: "ReverseV2",
+    infer: |i, a| {
+        arity(i, 1)?;
+        crate::shape::normalize_axes(Some(a.get_ints("axis")?), i[0].rank())?;
+        Ok(spec(i[0].dtype(), i[0].shape().clone()))
+    },
+    cpu: |i, a, s| {
+        let dims = i[0].shape().dims();
+        let axes = crate::shape::normalize_axes(Some(a.get_ints("axis")?), dims.len())?;
+        let cs = strides_of(dims);
+        let mut offset = 0;
+        let strides: Vec<isize> = (0..dims.len())
+            .map(|d| {
+                if axes.contains(&d) && dims[d] > 0 {
+                    offset += (dims[d] - 1) * cs[d];
+                    -(cs[d] as isize)
+                } else {
+                    cs[d] as isize
+                }
+            })
+            .collect();
+        view_copy(i[0], offset, &strides, dims, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || cases_all(&[2, 3], Attrs::new().ints("axis", [-1])),
+    stateful: false,
+};
+
+/// `BroadcastTo` attribute `shape` with NumPy rules.
+pub static BROADCAST_TO: OpDef = OpDef {
+    name: "BroadcastTo",
+    infer: |i, a| {
+        arity(i, 1)?;
+        let target: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        match Shape::broadcast(i[0].shape().dims(), &target) {
+            Some(s) if s.dims() == target.as_slice() => Ok(spec(i[0].dtype(), s)),
+            _ => Err(format!("Unable to broadcast tensor of shape {:?} to tensor of shape {target:?}", i[0].shape())),
+        }
+    },
+    cpu: |i, _, s| {
+        let out = s[0].shape.dims();
+        let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len()).into_iter().map(|v| v as isize).collect();
+        view_copy(i[0], 0, &strides, out, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || cases_all(&[3, 1], Attrs::new().ints("shape", [2, 3, 4])),
+    stateful: false,
+};
+
+fn paddings(a: &Attrs, rank: usize) -> Result<Vec<(usize, usize)>, String> {
+    let p = a.get_ints("paddings")?;
+    if p.len() != 2 * rank || p.iter().any(|&v| v < 0) {
+        return Err(format!("paddings must be a non-negative [{rank}, 2] matrix, got {p:?}"));
+    }
+    Ok(p.chunks(2).map(|c| (c[0] as usize, c[1] as usize)).collect())
+}
+
+/// `PadV2`: constant padding; attributes `paddings` (flattened `[rank, 2]`) and
+/// `constant_values`.
+pub static PAD: OpDef = OpDef {
+    name: "PadV2",
+    infer: |i, a| {
+        arity(i, 1)?;
+        let p = paddings(a, i[0].rank())?;
+        Ok(spec(i[0].dtype(), Shape(i[0].shape().dims().iter().zip(&p).map(|(d, (l, r))| d + l + r).collect())))
+    },
+    cpu: |i, a, s| {
+        let x = i[0];
+        let p = paddings(a, x.rank())?;
+        let c = a.get_float("constant_values").unwrap_or(0.0);
+        let out = s[0].shape.dims();
+        let os = strides_of(out);
+        let offset: usize = p.iter().zip(&os).map(|((l, _), st)| l * st).sum();
+        let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let mut dst = vec![T::from_f64(c); s[0].shape.num_elements()];
+            k::strided_write(x.data::<T>(), x.shape().dims(), &mut dst, offset, &os);
+            Element::into_buffer(dst)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || cases_all(&[2, 3], Attrs::new().ints("paddings", [1, 0, 2, 1]).float("constant_values", 1.0)),
+    stateful: false,
+};
+
+fn index_values(t: &Tensor) -> Vec<i64> {
+    match t.dtype() {
+        DType::I32 => t.data::<i32>().iter().map(|&v| v as i64).collect(),
+        _ => t.data::<i64>().to_vec(),
+    }
+}
+
+/// `GatherV2`: slices of `params` (input 0) along attribute `axis` at `indices` (input 1).
+pub static GATHER: OpDef = OpDef {
+    name: "GatherV2",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 1, &[DType::I32, DType::I64])?;
+        let pd = i[0].shape().dims();
+        let ax = normalize_axis(a.get_int("axis")?, pd.len())?;
+        let mut out: SmallVec<[usize; 4]> = pd[..ax].into();
+        out.extend_from_slice(i[1].shape().dims());
+        out.extend_from_slice(&pd[ax + 1..]);
+        Ok(spec(i[0].dtype(), Shape(out)))
+    },
+    cpu: |i, a, s| {
+        let pd = i[0].shape().dims();
+        let ax = normalize_axis(a.get_int("axis")?, pd.len())?;
+        let idx = index_values(i[1]);
+        let (outer, inner) = (pd[..ax].iter().product(), pd[ax + 1..].iter().product());
+        let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            Element::into_buffer(k::gather(i[0].data::<T>(), outer, pd[ax], inner, &idx).map_err(|j| format!("indices[{j}] = {} is not in [0, {})", idx[j], pd[ax]))?)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        ALL.iter()
+            .map(|&d| Case { inputs: vec![sample(d, &[3, 4], Domain::Any, 13), Tensor::from_vec(vec![2i64, 0, 2], [3]).expect("valid")], attrs: Attrs::new().int("axis", 1) })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// Row-major offsets of the `m`-long index tuples in `indices` into `dims`.
+fn nd_offsets(indices: &[i64], m: usize, dims: &[usize]) -> Result<Vec<usize>, String> {
+    let st = strides_of(&dims[..m]);
+    let slice: usize = dims[m..].iter().product();
+    indices
+        .chunks(m.max(1))
+        .enumerate()
+        .map(|(j, tuple)| {
+            let mut off = 0;
+            for (q, &v) in tuple.iter().enumerate().take(m) {
+                if v < 0 || v as usize >= dims[q] {
+                    return Err(format!("index innermost dimension {j}: {tuple:?} does not index into param shape {dims:?}"));
+                }
+                off += v as usize * st[q];
+            }
+            Ok(off * slice)
+        })
+        .collect()
+}
+
+/// `GatherNd`: `out[j] = params[indices[j]]` for index tuples along the last axis of
+/// `indices`.
+pub static GATHER_ND: OpDef = OpDef {
+    name: "GatherNd",
+    infer: |i, _| {
+        arity(i, 2)?;
+        check_dtype(i, 1, &[DType::I32, DType::I64])?;
+        let (pd, id) = (i[0].shape().dims(), i[1].shape().dims());
+        let m = *id.last().ok_or("indices must be at least rank 1")?;
+        if m > pd.len() {
+            return Err(format!("index innermost dimension length must be <= params rank; saw: {m} vs. {}", pd.len()));
+        }
+        let mut out: SmallVec<[usize; 4]> = id[..id.len() - 1].into();
+        out.extend_from_slice(&pd[m..]);
+        Ok(spec(i[0].dtype(), Shape(out)))
+    },
+    cpu: |i, _, s| {
+        let pd = i[0].shape().dims();
+        let m = *i[1].shape().dims().last().expect("checked");
+        let offs = nd_offsets(&index_values(i[1]), m, pd)?;
+        let slice: usize = pd[m..].iter().product();
+        let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let p = i[0].data::<T>();
+            Element::into_buffer(offs.iter().flat_map(|&o| p[o..o + slice].iter().copied()).collect::<Vec<T>>())
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[3, 2], Domain::Any, 14), Tensor::from_vec(vec![2i32, 1, 0, 0], [2, 2]).expect("valid")], attrs: Attrs::new() }).collect(),
+    stateful: false,
+};
+
+/// `ScatterNd`: a zero tensor of attribute `shape` with `updates` (input 1) added at the
+/// index tuples `indices` (input 0); duplicates add up.
+pub static SCATTER_ND: OpDef = OpDef {
+    name: "ScatterNd",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 0, &[DType::I32, DType::I64])?;
+        check_dtype(i, 1, NUMERIC)?;
+        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        let id = i[0].shape().dims();
+        let m = *id.last().ok_or("indices must be at least rank 1")?;
+        let mut want: Vec<usize> = id[..id.len() - 1].to_vec();
+        want.extend_from_slice(shape.get(m..).ok_or("index depth exceeds the output rank")?);
+        if i[1].shape().dims() != want.as_slice() {
+            return Err(format!("updates must have shape {want:?} for indices {id:?} and output shape {shape:?}, got {:?}", i[1].shape()));
+        }
+        Ok(spec(i[1].dtype(), Shape::from(shape)))
+    },
+    cpu: |i, _, s| {
+        let out = s[0].shape.dims();
+        let m = *i[0].shape().dims().last().expect("checked");
+        let offs = nd_offsets(&index_values(i[0]), m, out)?;
+        let slice: usize = out[m..].iter().product();
+        let buf = dispatch!(i[1].dtype(), [F32, F64, I32, I64, U8], T => {
+            let mut dst = vec![T::ZERO; s[0].shape.num_elements()];
+            for (j, &o) in offs.iter().enumerate() {
+                for (d, &u) in dst[o..o + slice].iter_mut().zip(&i[1].data::<T>()[j * slice..]) {
+                    *d = Num::add(*d, u);
+                }
+            }
+            Element::into_buffer(dst)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        NUMERIC
+            .iter()
+            .map(|&d| Case { inputs: vec![Tensor::from_vec(vec![1i64, 3, 1], [3, 1]).expect("valid"), sample(d, &[3, 2], Domain::Any, 15)], attrs: Attrs::new().ints("shape", [4, 2]) })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// `OneHot`: attributes `depth`, `on_value`, `off_value`, `axis` (-1) and `dtype`; indices
+/// outside `[0, depth)` give an all-off row, as in TensorFlow.
+pub static ONE_HOT: OpDef = OpDef {
+    name: "OneHot",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, &[DType::I32, DType::I64, DType::U8])?;
+        let depth = a.get_int("depth")?;
+        if depth < 0 {
+            return Err(format!("depth must be non-negative, got: {depth}"));
+        }
+        let mut out: SmallVec<[usize; 4]> = i[0].shape().dims().into();
+        let ax = normalize_axis(a.get_int("axis").unwrap_or(-1), out.len() + 1)?;
+        out.insert(ax, depth as usize);
+        Ok(spec(a.get_dtype("dtype")?, Shape(out)))
+    },
+    cpu: |i, a, s| {
+        let idx: Vec<i64> = dispatch!(i[0].dtype(), [I32, I64, U8], T => i[0].data::<T>().iter().map(|v| v.to_i64()).collect());
+        let depth = a.get_int("depth")? as usize;
+        let dims = i[0].shape().dims();
+        let ax = normalize_axis(a.get_int("axis").unwrap_or(-1), dims.len() + 1)?;
+        let (outer, inner): (usize, usize) = (dims[..ax].iter().product(), dims[ax..].iter().product());
+        let (on, off) = (a.get_float("on_value").unwrap_or(1.0), a.get_float("off_value").unwrap_or(0.0));
+        let buf = dispatch!(s[0].dtype, [F32, F64, I32, I64, U8, Bool], T => {
+            let mut v = vec![T::from_f64(off); outer * depth * inner];
+            for o in 0..outer {
+                for q in 0..inner {
+                    let c = idx[o * inner + q];
+                    if c >= 0 && (c as usize) < depth {
+                        v[(o * depth + c as usize) * inner + q] = T::from_f64(on);
+                    }
+                }
+            }
+            Element::into_buffer(v)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        [DType::F32, DType::I64]
+            .iter()
+            .map(|&d| Case { inputs: vec![Tensor::from_vec(vec![0i32, 2, -1, 1], [2, 2]).expect("valid")], attrs: Attrs::new().int("depth", 3).dtype("dtype", d).int("axis", -1) })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// `TopKV2`: the `k` largest values along the last axis (attribute `k`), descending, and
+/// their int32 indices; ties keep the lower index first.
+pub static TOP_K: OpDef = OpDef {
+    name: "TopKV2",
+    infer: |i, a| {
+        arity(i, 1)?;
+        let d = check_dtype(i, 0, NUMERIC)?;
+        let dims = i[0].shape().dims();
+        let last = *dims.last().ok_or("input must be at least rank 1")?;
+        let kk = a.get_int("k")?;
+        if kk < 0 || kk as usize > last {
+            return Err(format!("input must have at least k columns. Had {last}, needed {kk}"));
+        }
+        let mut out: SmallVec<[usize; 4]> = dims.into();
+        *out.last_mut().expect("rank >= 1") = kk as usize;
+        let mut sp = spec(d, Shape(out.clone()));
+        sp.push(TensorSpec { dtype: DType::I32, shape: Shape(out) });
+        Ok(sp)
+    },
+    cpu: |i, a, s| {
+        let x = i[0];
+        let last = *x.shape().dims().last().expect("checked");
+        let kk = a.get_int("k")? as usize;
+        let (vals, idx) = dispatch!(x.dtype(), [F32, F64, I32, I64, U8], T => {
+            let mut vals: Vec<T> = Vec::new();
+            let mut idx: Vec<i32> = Vec::new();
+            for row in x.data::<T>().chunks(last.max(1)) {
+                let mut order: Vec<usize> = (0..row.len()).collect();
+                // NaN sorts first, like the largest value; the sort is stable on ties.
+                order.sort_by(|&p, &q| {
+                    let (a, b) = (row[p], row[q]);
+                    #[allow(clippy::eq_op)]
+                    match (a != a, b != b) {
+                        (true, false) => std::cmp::Ordering::Less,
+                        (false, true) => std::cmp::Ordering::Greater,
+                        _ => b.partial_cmp(&a).unwrap_or(std::cmp::Ordering::Equal),
+                    }
+                });
+                for &p in order.iter().take(kk) {
+                    vals.push(row[p]);
+                    idx.push(p as i32);
+                }
+            }
+            (Element::into_buffer(vals), idx)
+        });
+        let mut o = Outputs::new();
+        o.push(Tensor::from_parts(vals, s[0].shape.clone()));
+        o.push(Tensor::from_parts(Element::into_buffer(idx), s[1].shape.clone()));
+        Ok(o)
+    },
+    domain: Domain::Any,
+    cases: || NUMERIC.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 5], Domain::Any, 16)], attrs: Attrs::new().int("k", 3) }).collect(),
+    stateful: false,
+};
+
+/// `Where` (one input): the int64 coordinates `[num_true, rank]` of the true (non-zero)
+/// elements, in row-major order. Its output shape depends on the values.
+pub static WHERE: OpDef = OpDef {
+    name: "Where",
+    infer: |i, _| {
+        arity(i, 1)?;
+        check_dtype(i, 0, ALL)?;
+        let n = count_true(i[0]);
+        Ok(spec(DType::I64, Shape::new(&[n, i[0].rank()])))
+    },
+    cpu: |i, _, s| {
+        let x = i[0];
+        let dims = x.shape().dims();
+        let truth: Vec<bool> = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => x.data::<T>().iter().map(|v| v.to_f64() != 0.0).collect());
+        let st = strides_of(dims);
+        let mut out = Vec::with_capacity(s[0].shape.num_elements());
+        for (flat, _) in truth.iter().enumerate().filter(|(_, &t)| t) {
+            for (d, &stride) in st.iter().enumerate() {
+                out.push(((flat / stride) % dims[d]) as i64);
+            }
+        }
+        out1(Element::into_buffer(out), &s[0])
+    },
+    domain: Domain::Any,
+    cases: || vec![Case { inputs: vec![sample(DType::Bool, &[3, 4], Domain::Any, 17)], attrs: Attrs::new() }, Case { inputs: vec![sample(DType::F32, &[5], Domain::Any, 18)], attrs: Attrs::new() }],
+    stateful: false,
+};
+
+fn count_true(x: &Tensor) -> usize {
+    dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => x.data::<T>().iter().filter(|v| v.to_f64() != 0.0).count())
+}
+
+/// This family's ops.
+pub static OPS: &[&OpDef] = &[&RESHAPE, &TRANSPOSE, &CONCAT, &STRIDED_SLICE, &REVERSE, &BROADCAST_TO, &PAD, &GATHER, &GATHER_ND, &SCATTER_ND, &ONE_HOT, &TOP_K, &WHERE];
+

@@ -1,0 +1,363 @@
+//! Convolution and pooling primitives on NHWC tensors: `Conv2D` and its two backward ops,
+//! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
+//! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
+
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS};
+use crate::{dispatch, Element, Shape, Tensor};
+use tf_kernels::cpu::conv::{self as k, Window2d};
+use tf_kernels::cpu::gemm::Strided;
+
+fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), String> {
+    match a.opt_ints(name) {
+        None => Ok(default),
+        Some([1, h, w, 1]) if *h > 0 && *w > 0 => Ok((*h as usize, *w as usize)),
+        Some(v) => Err(format!("{name} must be [1, h, w, 1] with positive h and w, got {v:?}")),
+    }
+}
+
+/// Window geometry of an NHWC input `x` under window `(kh, kw)` and the op's attributes.
+fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, String> {
+    if x.len() != 4 {
+        return Err(format!("input must be 4-dimensional (NHWC), got shape {x:?}"));
+    }
+    let stride = hw(a, "strides", (1, 1))?;
+    let dilation = hw(a, "dilations", (1, 1))?;
+    let same = match a.get_str("padding")? {
+        "SAME" => true,
+        "VALID" => false,
+        p => return Err(format!("padding must be \"SAME\" or \"VALID\", got {p:?}")),
+    };
+    let too_small = || format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding");
+    let (oh, pt) = k::out_size(x[1], kh, stride.0, dilation.0, same).ok_or_else(too_small)?;
+    let (ow, pl) = k::out_size(x[2], kw, stride.1, dilation.1, same).ok_or_else(too_small)?;
+    Ok(Window2d { n: x[0], h: x[1], w: x[2], c: x[3], kh, kw, oh, ow, stride, dilation, pad: (pt, pl) })
+}
+
+fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
+    let f = i[1].shape().dims();
+    if f.len() != 4 {
+        return Err(format!("filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"));
+    }
+    let g = window(i[0].shape().dims(), f[0], f[1], a)?;
+    if f[2] != g.c {
+        return Err(format!("input depth {} does not match filter in-depth {} (input {:?}, filter {f:?})", g.c, f[2], i[0].shape()));
+    }
+    Ok((g, f[3]))
+}
+
+/// `C = A·B` with A and B row-major or transposed, through the packed GEMM.
+#[allow(clippy::too_many_arguments)]
+fn gemm<T: super::num::Num>(m: usize, k: usize, n: usize, a: &[T], ta: bool, b: &[T], tb: bool, c: &mut [T]) {
+    let av = if ta { Strided { data: a, rs: 1, cs: m } } else { Strided { data: a, rs: k, cs: 1 } };
+    let bv = if tb { Strided { data: b, rs: 1, cs: k } } else { Strided { data: b, rs: n, cs: 1 } };
+    super::linalg::gemm_typed(m, k, n, av, bv, c);
+}
+
+/// True when the convolution reads the input as-is (1×1 window, unit stride, no padding).
+fn is_pointwise(g: &Window2d) -> bool {
+    g.kh == 1 && g.kw == 1 && g.stride == (1, 1) && g.pad == (0, 0)
+}
+
+/// `Conv2D`: `y[b, i, j, o] = Σ x[b, i*s + di*dil - pad, ...] * f[di, dj, c, o]`, as im2col
+/// followed by one GEMM.
+pub static CONV2D: OpDef = OpDef {
+    name: "Conv2D",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 0, FLOATS)?;
+        let d = same_dtype(i, 0, 1)?;
+        let (g, out_c) = conv_window(i, a)?;
+        Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, out_c])))
+    },
+    cpu: |i, a, s| {
+        let (g, oc) = conv_window(i, a)?;
+        let rows = g.n * g.oh * g.ow;
+        let kk = g.kh * g.kw * g.c;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let x = i[0].data::<T>();
+            let cols = if is_pointwise(&g) { std::borrow::Cow::Borrowed(x) } else { std::borrow::Cow::Owned(k::im2col(x, &g)) };
+            let mut y = vec![0 as T; rows * oc];
+            gemm(rows, kk, oc, &cols, false, i[1].data::<T>(), false, &mut y);
+            Element::into_buffer(y)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: conv_cases,
+    stateful: false,
+};
+
+fn conv_cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    for &d in FLOATS {
+        for (pad, st, dil) in [("SAME", 1, 1), ("VALID", 2, 1), ("SAME", 1, 2)] {
+            v.push(Case {
+                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 20), sample(d, &[3, 2, 3, 4], Domain::Any, 21)],
+                attrs: Attrs::new().str("padding", pad).ints("strides", [1, st, st, 1]).ints("dilations", [1, dil, dil, 1]),
+            });
+        }
+    }
+    v
+}
+
+fn shape_attr(a: &Attrs, name: &str) -> Result<Vec<usize>, String> {
+    let v = a.get_ints(name)?;
+    if v.len() != 4 || v.iter().any(|&d| d < 0) {
+        return Err(format!("{name} must be 4 non-negative sizes, got {v:?}"));
+    }
+    Ok(v.iter().map(|&d| d as usize).collect())
+}
+
+/// `Conv2DBackpropInput`: the gradient of `Conv2D` with respect to its input, given the
+/// filter (input 0), the output gradient (input 1) and attribute `input_shape`.
+pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
+    name: "Conv2DBackpropInput",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 0, FLOATS)?;
+        let d = same_dtype(i, 0, 1)?;
+        let xs = shape_attr(a, "input_shape")?;
+        let f = i[0].shape().dims();
+        if f.len() != 4 || f[2] != xs[3] {
+            return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
+        }
+        let g = window(&xs, f[0], f[1], a)?;
+        if i[1].shape().dims() != [g.n, g.oh, g.ow, f[3]] {
+            return Err(format!("out_backprop has shape {:?}, expected {:?}", i[1].shape(), [g.n, g.oh, g.ow, f[3]]));
+        }
+        Ok(spec(d, Shape::from(xs)))
+    },
+    cpu: |i, a, s| {
+        let xs = shape_attr(a, "input_shape")?;
+        let f = i[0].shape().dims();
+        let g = window(&xs, f[0], f[1], a)?;
+        let (rows, kk, oc) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c, f[3]);
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let mut cols = vec![0 as T; rows * kk];
+            gemm(rows, oc, kk, i[1].data::<T>(), false, i[0].data::<T>(), true, &mut cols);
+            Element::into_buffer(if is_pointwise(&g) { cols } else { k::col2im(&cols, &g) })
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[3, 2, 3, 4], Domain::Any, 22), sample(d, &[2, 3, 3, 4], Domain::Any, 23)],
+                attrs: Attrs::new().str("padding", "SAME").ints("strides", [1, 2, 2, 1]).ints("input_shape", [2, 5, 6, 3]),
+            })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// `Conv2DBackpropFilter`: the gradient of `Conv2D` with respect to its filter, given the
+/// input (input 0), the output gradient (input 1) and attribute `filter_shape`.
+pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
+    name: "Conv2DBackpropFilter",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 0, FLOATS)?;
+        let d = same_dtype(i, 0, 1)?;
+        let fs = shape_attr(a, "filter_shape")?;
+        let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+        if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, fs[3]] {
+            return Err(format!("filter_shape {fs:?} and out_backprop {:?} do not match input {:?}", i[1].shape(), i[0].shape()));
+        }
+        Ok(spec(d, Shape::from(fs)))
+    },
+    cpu: |i, a, s| {
+        let fs = shape_attr(a, "filter_shape")?;
+        let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+        let (rows, kk, oc) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c, fs[3]);
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let x = i[0].data::<T>();
+            let cols = if is_pointwise(&g) { std::borrow::Cow::Borrowed(x) } else { std::borrow::Cow::Owned(k::im2col(x, &g)) };
+            let mut dw = vec![0 as T; kk * oc];
+            gemm(kk, rows, oc, &cols, true, i[1].data::<T>(), false, &mut dw);
+            Element::into_buffer(dw)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 24), sample(d, &[2, 5, 6, 4], Domain::Any, 25)],
+                attrs: Attrs::new().str("padding", "SAME").ints("filter_shape", [3, 2, 3, 4]),
+            })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// `DepthwiseConv2dNative`: filter `[kh, kw, c, mult]`, output channel `c * mult + q`.
+pub static DEPTHWISE_CONV2D: OpDef = OpDef {
+    name: "DepthwiseConv2dNative",
+    infer: |i, a| {
+        arity(i, 2)?;
+        check_dtype(i, 0, FLOATS)?;
+        let d = same_dtype(i, 0, 1)?;
+        let (g, mult) = conv_window(i, a)?;
+        Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, g.c * mult])))
+    },
+    cpu: |i, a, s| {
+        let (g, mult) = conv_window(i, a)?;
+        let taps = g.kh * g.kw;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let cols = k::im2col(i[0].data::<T>(), &g);
+            let f = i[1].data::<T>();
+            let mut y = Vec::with_capacity(g.n * g.oh * g.ow * g.c * mult);
+            for row in cols.chunks_exact(taps * g.c) {
+                for ch in 0..g.c {
+                    for q in 0..mult {
+                        let mut acc = 0 as T;
+                        for t in 0..taps {
+                            acc += row[t * g.c + ch] * f[(t * g.c + ch) * mult + q];
+                        }
+                        y.push(acc);
+                    }
+                }
+            }
+            Element::into_buffer(y)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case { inputs: vec![sample(d, &[1, 4, 5, 2], Domain::Any, 26), sample(d, &[2, 2, 2, 3], Domain::Any, 27)], attrs: Attrs::new().str("padding", "SAME") })
+            .collect()
+    },
+    stateful: false,
+};
+
+fn pool_window(x: &[usize], a: &Attrs) -> Result<Window2d, String> {
+    let (kh, kw) = hw(a, "ksize", (0, 0))?;
+    if kh == 0 {
+        return Err("missing attribute `ksize`".into());
+    }
+    window(x, kh, kw, a)
+}
+
+fn infer_pool(i: &[&Tensor], a: &Attrs) -> Result<Specs, String> {
+    arity(i, 1)?;
+    let d = check_dtype(i, 0, FLOATS)?;
+    let g = pool_window(i[0].shape().dims(), a)?;
+    Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, g.c])))
+}
+
+fn pool_cases() -> Vec<Case> {
+    FLOATS
+        .iter()
+        .flat_map(|&d| {
+            [("VALID", 2), ("SAME", 2), ("SAME", 1)].map(|(p, st)| Case {
+                inputs: vec![sample(d, &[2, 5, 5, 3], Domain::Any, 28)],
+                attrs: Attrs::new().str("padding", p).ints("ksize", [1, 2, 2, 1]).ints("strides", [1, st, st, 1]),
+            })
+        })
+        .collect()
+}
+
+/// `MaxPool`: the largest value of each window (padding never wins).
+pub static MAX_POOL: OpDef = OpDef {
+    name: "MaxPool",
+    infer: infer_pool,
+    cpu: |i, a, s| {
+        let g = pool_window(i[0].shape().dims(), a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool(i[0].data::<T>(), &g)));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: pool_cases,
+    stateful: false,
+};
+
+/// `AvgPool`: the mean of each window's in-bounds values.
+pub static AVG_POOL: OpDef = OpDef {
+    name: "AvgPool",
+    infer: infer_pool,
+    cpu: |i, a, s| {
+        let g = pool_window(i[0].shape().dims(), a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::avg_pool(i[0].data::<T>(), &g, |v| v as T)));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: pool_cases,
+    stateful: false,
+};
+
+/// `MaxPoolGrad`: routes the output gradient (input 1) to each window's maximum of the
+/// original input (input 0).
+pub static MAX_POOL_GRAD: OpDef = OpDef {
+    name: "MaxPoolGrad",
+    infer: |i, a| {
+        arity(i, 2)?;
+        let d = check_dtype(i, 0, FLOATS)?;
+        same_dtype(i, 0, 1)?;
+        let g = pool_window(i[0].shape().dims(), a)?;
+        if i[1].shape().dims() != [g.n, g.oh, g.ow, g.c] {
+            return Err(format!("gradient has shape {:?}, expected {:?}", i[1].shape(), [g.n, g.oh, g.ow, g.c]));
+        }
+        Ok(spec(d, i[0].shape().clone()))
+    },
+    cpu: |i, a, s| {
+        let g = pool_window(i[0].shape().dims(), a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool_grad(i[0].data::<T>(), i[1].data::<T>(), &g)));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        pool_cases()
+            .into_iter()
+            .map(|mut c| {
+                let x = c.inputs[0].clone();
+                let y = crate::ops::execute1(&MAX_POOL, &[&x], &c.attrs);
+                c.inputs.push(sample(x.dtype(), y.shape().dims(), Domain::Any, 29));
+                c
+            })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// `AvgPoolGrad`: shares each output gradient (input 0) equally among its window's taps;
+/// attribute `input_shape`.
+pub static AVG_POOL_GRAD: OpDef = OpDef {
+    name: "AvgPoolGrad",
+    infer: |i, a| {
+        arity(i, 1)?;
+        let d = check_dtype(i, 0, FLOATS)?;
+        let xs = shape_attr(a, "input_shape")?;
+        let g = pool_window(&xs, a)?;
+        if i[0].shape().dims() != [g.n, g.oh, g.ow, g.c] {
+            return Err(format!("gradient has shape {:?}, expected {:?}", i[0].shape(), [g.n, g.oh, g.ow, g.c]));
+        }
+        Ok(spec(d, Shape::from(xs)))
+    },
+    cpu: |i, a, s| {
+        let g = pool_window(&shape_attr(a, "input_shape")?, a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let dy: Vec<f64> = i[0].data::<T>().iter().map(|&v| v as f64).collect();
+            Element::into_buffer(k::avg_pool_grad(&dy, &g).into_iter().map(|v| v as T).collect::<Vec<T>>())
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 3, 3, 3], Domain::Any, 30)],
+                attrs: Attrs::new().str("padding", "SAME").ints("ksize", [1, 2, 2, 1]).ints("strides", [1, 2, 2, 1]).ints("input_shape", [2, 5, 5, 3]),
+            })
+            .collect()
+    },
+    stateful: false,
+};
+
+/// This family's ops.
+pub static OPS: &[&OpDef] = &[&CONV2D, &CONV2D_BACKPROP_INPUT, &CONV2D_BACKPROP_FILTER, &DEPTHWISE_CONV2D, &MAX_POOL, &AVG_POOL, &MAX_POOL_GRAD, &AVG_POOL_GRAD];

@@ -1,0 +1,288 @@
+//! Random primitives on a Philox4x32-10 counter generator, with TensorFlow 2's seed rules:
+//! each `(seed, seed2)` pair is one stream that later calls continue, and
+//! `tf::random::set_seed` restarts everything, so a seeded program is bit-for-bit repeatable.
+
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, OpDef, ALL, FLOATS};
+use crate::{dispatch, DType, Element, Shape};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Global seed state: the seed from `set_seed`, the per-op seed counter, and how far each
+/// stream has been consumed (in 128-bit Philox blocks).
+struct SeedState {
+    global: Option<i64>,
+    counter: i64,
+    streams: HashMap<(i64, i64), u64>,
+}
+
+static STATE: std::sync::LazyLock<Mutex<SeedState>> = std::sync::LazyLock::new(|| Mutex::new(SeedState { global: None, counter: 0, streams: HashMap::new() }));
+
+fn state() -> std::sync::MutexGuard<'static, SeedState> {
+    STATE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// TensorFlow's default graph seed, used when only an op seed is given.
+const DEFAULT_GRAPH_SEED: i64 = 87654321;
+
+/// Sets the global seed and restarts every random stream.
+pub fn set_seed(seed: i64) {
+    let mut s = state();
+    s.global = Some(seed);
+    s.counter = 0;
+    s.streams.clear();
+}
+
+/// The `(seed, seed2)` pair of one random op, as `tf.random.get_seed` derives it.
+pub fn get_seed(op_seed: Option<i64>) -> (i64, i64) {
+    let mut s = state();
+    match (s.global, op_seed) {
+        (Some(g), Some(o)) => (g, o),
+        (Some(g), None) => {
+            s.counter += 1;
+            (g, s.counter)
+        }
+        (None, Some(o)) => (DEFAULT_GRAPH_SEED, o),
+        (None, None) => {
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+            s.counter += 1;
+            (t ^ 0x5DEE_CE66, s.counter)
+        }
+    }
+}
+
+/// Philox4x32-10: 128-bit counter, 64-bit key.
+fn philox(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
+    for _ in 0..10 {
+        let p0 = 0xD251_1F53u64 * ctr[0] as u64;
+        let p1 = 0xCD9E_8D57u64 * ctr[2] as u64;
+        ctr = [(p1 >> 32) as u32 ^ ctr[1] ^ key[0], p1 as u32, (p0 >> 32) as u32 ^ ctr[3] ^ key[1], p0 as u32];
+        key[0] = key[0].wrapping_add(0x9E37_79B9);
+        key[1] = key[1].wrapping_add(0xBB67_AE85);
+    }
+    ctr
+}
+
+/// `n` random u32 words from stream `(seed, seed2)`, continuing where it last stopped.
+fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
+    let blocks = n.div_ceil(4) as u64;
+    let start = {
+        let mut s = state();
+        let slot = s.streams.entry((seed, seed2)).or_insert(0);
+        let start = *slot;
+        *slot += blocks;
+        start
+    };
+    let key = [seed as u32, (seed as u64 >> 32) as u32];
+    let mut out = Vec::with_capacity(blocks as usize * 4);
+    for b in start..start + blocks {
+        let ctr = [b as u32, (b >> 32) as u32, seed2 as u32, (seed2 as u64 >> 32) as u32];
+        out.extend_from_slice(&philox(ctr, key));
+    }
+    out.truncate(n);
+    out
+}
+
+/// A uniform float in [0, 1) from 23 random bits (TensorFlow's `Uint32ToFloat`).
+fn unit_f32(x: u32) -> f32 {
+    f32::from_bits(0x3F80_0000 | (x & 0x7F_FFFF)) - 1.0
+}
+/// A uniform double in [0, 1) from 52 random bits.
+fn unit_f64(hi: u32, lo: u32) -> f64 {
+    let bits = ((hi as u64) << 20 ^ (lo as u64)) & 0xF_FFFF_FFFF_FFFF;
+    f64::from_bits(0x3FF0_0000_0000_0000 | bits) - 1.0
+}
+
+fn seeds(a: &Attrs) -> Result<(i64, i64), String> {
+    Ok((a.get_int("seed")?, a.get_int("seed2")?))
+}
+
+fn shape_attr(a: &Attrs) -> Result<Shape, String> {
+    let v = a.get_ints("shape")?;
+    if v.iter().any(|&d| d < 0) {
+        return Err(format!("shape must be non-negative, got {v:?}"));
+    }
+    Ok(Shape(v.iter().map(|&d| d as usize).collect()))
+}
+
+fn infer_float(i: &[&crate::Tensor], a: &Attrs) -> Result<super::Specs, String> {
+    arity(i, 0)?;
+    let d = a.get_dtype("dtype")?;
+    if !d.is_float() {
+        return Err(format!("dtype must be float32 or float64, not {d}"));
+    }
+    seeds(a)?;
+    Ok(spec(d, shape_attr(a)?))
+}
+
+fn uniforms(a: &Attrs, n: usize, dtype: DType) -> Result<Vec<f64>, String> {
+    let (s1, s2) = seeds(a)?;
+    Ok(if dtype == DType::F32 {
+        words(s1, s2, n).into_iter().map(|w| unit_f32(w) as f64).collect()
+    } else {
+        words(s1, s2, 2 * n).chunks_exact(2).map(|w| unit_f64(w[0], w[1])).collect()
+    })
+}
+
+/// Standard normals by Box–Muller; `truncated` redraws values beyond two deviations.
+fn normals(a: &Attrs, n: usize, dtype: DType, truncated: bool) -> Result<Vec<f64>, String> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let need = (n - out.len()).div_ceil(2) * 2;
+        let u = uniforms(a, need, dtype)?;
+        for p in u.chunks_exact(2) {
+            let u1 = p[0].max(1e-7);
+            let r = (-2.0 * u1.ln()).sqrt();
+            let th = 2.0 * std::f64::consts::PI * p[1];
+            for z in [r * th.sin(), r * th.cos()] {
+                if out.len() < n && (!truncated || z.abs() <= 2.0) {
+                    out.push(z);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn float_cases() -> Vec<Case> {
+    FLOATS.iter().map(|&d| Case { inputs: vec![], attrs: Attrs::new().dtype("dtype", d).ints("shape", [3, 4]).int("seed", 1).int("seed2", 2) }).collect()
+}
+
+fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
+    dispatch!(d, [F32, F64], T => Element::into_buffer(vals.into_iter().map(|v| v as T).collect::<Vec<T>>()))
+}
+
+/// `RandomUniform`: floats uniform in [0, 1); attributes `shape`, `dtype`, `seed`, `seed2`.
+pub static RANDOM_UNIFORM: OpDef = OpDef {
+    name: "RandomUniform",
+    infer: infer_float,
+    cpu: |_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0]),
+    domain: Domain::Any,
+    cases: float_cases,
+    stateful: true,
+};
+
+/// `RandomStandardNormal`: floats from N(0, 1).
+pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
+    name: "RandomStandardNormal",
+    infer: infer_float,
+    cpu: |_, a, s| out1(float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, false)?, s[0].dtype), &s[0]),
+    domain: Domain::Any,
+    cases: float_cases,
+    stateful: true,
+};
+
+/// `TruncatedNormal`: N(0, 1) with values beyond ±2 redrawn.
+pub static TRUNCATED_NORMAL: OpDef = OpDef {
+    name: "TruncatedNormal",
+    infer: infer_float,
+    cpu: |_, a, s| out1(float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, true)?, s[0].dtype), &s[0]),
+    domain: Domain::Any,
+    cases: float_cases,
+    stateful: true,
+};
+
+/// `RandomUniformInt`: integers uniform in `[minval, maxval)` (attributes).
+pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
+    name: "RandomUniformInt",
+    infer: |i, a| {
+        arity(i, 0)?;
+        let d = a.get_dtype("dtype")?;
+        if !matches!(d, DType::I32 | DType::I64) {
+            return Err(format!("dtype must be int32 or int64, not {d}"));
+        }
+        if a.get_int("minval")? >= a.get_int("maxval")? {
+            return Err(format!("Need minval < maxval: {} >= {}", a.get_int("minval")?, a.get_int("maxval")?));
+        }
+        seeds(a)?;
+        Ok(spec(d, shape_attr(a)?))
+    },
+    cpu: |_, a, s| {
+        let (lo, hi) = (a.get_int("minval")?, a.get_int("maxval")?);
+        let range = (hi - lo) as u64;
+        let (s1, s2) = seeds(a)?;
+        let w = words(s1, s2, 2 * s[0].shape.num_elements());
+        let vals: Vec<i64> = w.chunks_exact(2).map(|p| lo + (((p[0] as u64) << 32 | p[1] as u64) % range) as i64).collect();
+        let buf = dispatch!(s[0].dtype, [I32, I64], T => Element::into_buffer(vals.into_iter().map(|v| v as T).collect::<Vec<T>>()));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || [DType::I32, DType::I64].iter().map(|&d| Case { inputs: vec![], attrs: Attrs::new().dtype("dtype", d).ints("shape", [5]).int("minval", -3).int("maxval", 7).int("seed", 1).int("seed2", 2) }).collect(),
+    stateful: true,
+};
+
+/// `RandomShuffle`: permutes the input along its first dimension.
+pub static RANDOM_SHUFFLE: OpDef = OpDef {
+    name: "RandomShuffle",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, ALL)?;
+        seeds(a)?;
+        Ok(spec(i[0].dtype(), i[0].shape().clone()))
+    },
+    cpu: |i, a, s| {
+        let x = i[0];
+        let n = x.shape().dims().first().copied().unwrap_or(1);
+        let row = if n == 0 { 0 } else { x.num_elements() / n };
+        let (s1, s2) = seeds(a)?;
+        let w = words(s1, s2, n);
+        let mut perm: Vec<usize> = (0..n).collect();
+        for q in (1..n).rev() {
+            perm.swap(q, w[q] as usize % (q + 1));
+        }
+        let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let d = x.data::<T>();
+            Element::into_buffer(perm.iter().flat_map(|&p| d[p * row..(p + 1) * row].iter().copied()).collect::<Vec<T>>())
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[5, 2], Domain::Any, 31)], attrs: Attrs::new().int("seed", 3).int("seed2", 4) }).collect(),
+    stateful: true,
+};
+
+/// `Multinomial`: `num_samples` class indices per row of `logits` (`[batch, classes]`),
+/// drawn from `softmax(logits)`; int64 output `[batch, num_samples]`.
+pub static MULTINOMIAL: OpDef = OpDef {
+    name: "Multinomial",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, FLOATS)?;
+        let d = i[0].shape().dims();
+        if d.len() != 2 || d[1] == 0 {
+            return Err(format!("logits should be a non-empty matrix [batch, classes], got {d:?}"));
+        }
+        let n = a.get_int("num_samples")?;
+        if n < 0 {
+            return Err(format!("num_samples should be non-negative, got {n}"));
+        }
+        seeds(a)?;
+        Ok(spec(DType::I64, Shape::new(&[d[0], n as usize])))
+    },
+    cpu: |i, a, s| {
+        let (b, c) = (i[0].shape().dims()[0], i[0].shape().dims()[1]);
+        let ns = s[0].shape.dims()[1];
+        let logits: Vec<f64> = dispatch!(i[0].dtype(), [F32, F64], T => i[0].data::<T>().iter().map(|&v| v as f64).collect());
+        let u = uniforms(a, b * ns, DType::F64)?;
+        let mut out = Vec::with_capacity(b * ns);
+        for r in 0..b {
+            let row = &logits[r * c..(r + 1) * c];
+            let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let cdf: Vec<f64> = row.iter().scan(0.0, |acc, &v| {
+                *acc += (v - m).exp();
+                Some(*acc)
+            }).collect();
+            let total = cdf[c - 1];
+            for q in 0..ns {
+                let t = u[r * ns + q] * total;
+                out.push(cdf.partition_point(|&v| v <= t).min(c - 1) as i64);
+            }
+        }
+        out1(Element::into_buffer(out), &s[0])
+    },
+    domain: Domain::Any,
+    cases: || FLOATS.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 4], Domain::Any, 32)], attrs: Attrs::new().int("num_samples", 6).int("seed", 5).int("seed2", 6) }).collect(),
+    stateful: true,
+};
+
+/// This family's ops.
+pub static OPS: &[&OpDef] = &[&RANDOM_UNIFORM, &RANDOM_STANDARD_NORMAL, &TRUNCATED_NORMAL, &RANDOM_UNIFORM_INT, &RANDOM_SHUFFLE, &MULTINOMIAL];

@@ -1,0 +1,217 @@
+//! `Tensor`: a cheap-to-clone handle to a shaped, typed buffer on a device.
+
+use crate::{DType, Device, Element, Error, Result, Shape};
+use std::sync::Arc;
+
+/// The typed host storage of a tensor.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum Buffer {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    U8(Vec<u8>),
+    Bool(Vec<bool>),
+}
+
+impl Buffer {
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Buffer::F32(_) => DType::F32,
+            Buffer::F64(_) => DType::F64,
+            Buffer::I32(_) => DType::I32,
+            Buffer::I64(_) => DType::I64,
+            Buffer::U8(_) => DType::U8,
+            Buffer::Bool(_) => DType::Bool,
+        }
+    }
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => T::slice(self).map_or(0, |s| s.len()))
+    }
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where a tensor's values live. The one device switch: a CUDA variant joins with the
+/// `cuda` feature, so kernels are added without changing `Tensor`.
+#[derive(Debug)]
+pub(crate) enum Storage {
+    Cpu(Buffer),
+}
+
+/// An n-dimensional array with a run-time dtype and shape, as TensorFlow's `tf.Tensor`.
+///
+/// Cloning is cheap (the buffer is shared) and tensors are immutable, so they are
+/// `Send + Sync`. Operations live in the crate's op functions and in the arithmetic
+/// operators.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// assert_eq!(t.shape().dims(), &[2, 2]);
+/// assert_eq!(t.to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0]);
+/// ```
+#[derive(Clone)]
+pub struct Tensor {
+    shape: Shape,
+    dtype: DType,
+    storage: Arc<Storage>,
+}
+
+impl Tensor {
+    /// A tensor from a buffer and a shape.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the buffer's length differs from the shape's element count.
+    pub fn from_buffer(buf: Buffer, shape: impl Into<Shape>) -> Result<Tensor> {
+        let shape = shape.into();
+        if buf.len() != shape.num_elements() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot make a tensor of shape {shape:?} ({} elements) from {} values",
+                shape.num_elements(),
+                buf.len()
+            )));
+        }
+        Ok(Tensor::from_parts(buf, shape))
+    }
+
+    /// A tensor from a vector and a shape.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `data.len()` differs from the shape's element count.
+    ///
+    /// ```
+    /// let t = tf_core::Tensor::from_vec(vec![1i32, 2, 3, 4, 5, 6], [2, 3]).unwrap();
+    /// assert_eq!(t.shape().dims(), &[2, 3]);
+    /// ```
+    pub fn from_vec<T: Element>(data: Vec<T>, shape: impl Into<Shape>) -> Result<Tensor> {
+        Tensor::from_buffer(T::into_buffer(data), shape)
+    }
+
+    /// Internal constructor: the caller guarantees `buf.len() == shape.num_elements()`.
+    pub(crate) fn from_parts(buf: Buffer, shape: Shape) -> Tensor {
+        debug_assert_eq!(buf.len(), shape.num_elements());
+        Tensor { dtype: buf.dtype(), shape, storage: Arc::new(Storage::Cpu(buf)) }
+    }
+
+    /// Internal: same storage, another shape of equal element count (reshape is free).
+    pub(crate) fn with_shape(&self, shape: Shape) -> Tensor {
+        debug_assert_eq!(shape.num_elements(), self.shape.num_elements());
+        Tensor { shape, dtype: self.dtype, storage: self.storage.clone() }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.shape.rank()
+    }
+    /// Number of elements.
+    pub fn num_elements(&self) -> usize {
+        self.shape.num_elements()
+    }
+    /// The device holding the values.
+    pub fn device(&self) -> Device {
+        match &*self.storage {
+            Storage::Cpu(_) => Device::Cpu,
+        }
+    }
+
+    /// The host buffer.
+    pub fn buffer(&self) -> &Buffer {
+        match &*self.storage {
+            Storage::Cpu(b) => b,
+        }
+    }
+
+    /// The values as a slice of `T`.
+    ///
+    /// # Panics
+    /// When `T` is not the tensor's dtype.
+    #[track_caller]
+    pub fn data<T: Element>(&self) -> &[T] {
+        match T::slice(self.buffer()) {
+            Some(s) => s,
+            None => panic!("cannot read a {} tensor as {}", self.dtype, T::DTYPE),
+        }
+    }
+
+    /// The values, row-major, as a `Vec<T>`.
+    ///
+    /// # Panics
+    /// When `T` is not the tensor's dtype (use `tf::cast` first).
+    #[track_caller]
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        self.data::<T>().to_vec()
+    }
+
+    /// The value of a one-element tensor.
+    ///
+    /// # Panics
+    /// When the tensor does not hold exactly one element or `T` is not its dtype.
+    #[track_caller]
+    pub fn scalar<T: Element>(&self) -> T {
+        let d = self.data::<T>();
+        if d.len() != 1 {
+            panic!("scalar(): tensor of shape {:?} holds {} values, not 1", self.shape, d.len());
+        }
+        d[0]
+    }
+
+    /// The values as an `ndarray` array.
+    ///
+    /// # Panics
+    /// When `T` is not the tensor's dtype.
+    #[track_caller]
+    pub fn to_ndarray<T: Element>(&self) -> ndarray::ArrayD<T> {
+        ndarray::ArrayD::from_shape_vec(self.shape.dims(), self.to_vec::<T>()).expect("shape and data agree")
+    }
+
+    /// A tensor holding a copy of an `ndarray` array.
+    pub fn from_ndarray<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>(a: &ndarray::ArrayBase<S, D>) -> Tensor {
+        let shape = Shape::new(a.shape());
+        Tensor::from_parts(T::into_buffer(a.iter().copied().collect()), shape)
+    }
+
+    /// True when both handles share one buffer (no copy was made).
+    pub fn shares_buffer_with(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.storage, &other.storage)
+    }
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tensors_are_send_sync_and_cheap() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Tensor>();
+        let t = Tensor::from_vec(vec![1.0f32, 2.0], [2]).unwrap();
+        let u = t.clone();
+        assert!(t.shares_buffer_with(&u));
+    }
+
+    #[test]
+    fn bad_vec_shape_is_an_error() {
+        let e = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], [2, 2]).unwrap_err();
+        assert!(e.to_string().contains("shape [2, 2] (4 elements) from 3 values"), "{e}");
+    }
+}

@@ -1,0 +1,253 @@
+//! Convolution and pooling helpers for NHWC tensors: window geometry, `im2col`/`col2im`
+//! (which turn a convolution into one GEMM), and max/average pooling with their backward
+//! passes.
+
+use super::{parallel_for, split_range, SendPtr};
+
+/// The geometry of a 2-D window sliding over an NHWC input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window2d {
+    /// Batch size.
+    pub n: usize,
+    /// Input height.
+    pub h: usize,
+    /// Input width.
+    pub w: usize,
+    /// Channels.
+    pub c: usize,
+    /// Window height.
+    pub kh: usize,
+    /// Window width.
+    pub kw: usize,
+    /// Output height.
+    pub oh: usize,
+    /// Output width.
+    pub ow: usize,
+    /// Strides (rows, cols).
+    pub stride: (usize, usize),
+    /// Dilations (rows, cols).
+    pub dilation: (usize, usize),
+    /// Padding before the first row and column.
+    pub pad: (usize, usize),
+}
+
+/// Output size and padding-before of one spatial axis, as TensorFlow computes them for
+/// `SAME` (`same = true`) and `VALID` padding. `None` when the window does not fit.
+pub fn out_size(input: usize, k: usize, stride: usize, dilation: usize, same: bool) -> Option<(usize, usize)> {
+    let eff = (k - 1) * dilation + 1;
+    if same {
+        let out = input.div_ceil(stride);
+        let total = ((out.max(1) - 1) * stride + eff).saturating_sub(input);
+        Some((out, total / 2))
+    } else if input >= eff {
+        Some(((input - eff) / stride + 1, 0))
+    } else {
+        None
+    }
+}
+
+impl Window2d {
+    /// Input row and column of window tap `(ky, kx)` for output `(oy, ox)`, if inside.
+    #[inline]
+    fn tap(&self, oy: usize, ox: usize, ky: usize, kx: usize) -> Option<(usize, usize)> {
+        let iy = (oy * self.stride.0 + ky * self.dilation.0).checked_sub(self.pad.0)?;
+        let ix = (ox * self.stride.1 + kx * self.dilation.1).checked_sub(self.pad.1)?;
+        (iy < self.h && ix < self.w).then_some((iy, ix))
+    }
+}
+
+/// Unfolds `x` (`[n, h, w, c]`) into rows `(b, oy, ox)` of `kh*kw*c` columns `(ky, kx, ci)`;
+/// taps in the padding are zero.
+pub fn im2col<T: Copy + Default + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> {
+    let cols = g.kh * g.kw * g.c;
+    let rows = g.n * g.oh;
+    let n = rows * g.ow * cols;
+    super::elementwise::fill(n, g.ow * cols, |s, d| {
+        for (r, chunk) in d.chunks_mut(g.ow * cols).enumerate() {
+            let row = s / (g.ow * cols) + r;
+            let (b, oy) = (row / g.oh, row % g.oh);
+            for ox in 0..g.ow {
+                for ky in 0..g.kh {
+                    for kx in 0..g.kw {
+                        let at = ox * cols + (ky * g.kw + kx) * g.c;
+                        let dst = &mut chunk[at..at + g.c];
+                        match g.tap(oy, ox, ky, kx) {
+                            Some((iy, ix)) => {
+                                let src = &x[((b * g.h + iy) * g.w + ix) * g.c..][..g.c];
+                                for (o, &v) in dst.iter_mut().zip(src) {
+                                    o.write(v);
+                                }
+                            }
+                            None => {
+                                for o in dst {
+                                    o.write(T::default());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The adjoint of [`im2col`]: sums the columns back into an `[n, h, w, c]` image.
+pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T], g: &Window2d) -> Vec<T> {
+    let mut out = vec![T::default(); g.n * g.h * g.w * g.c];
+    let width = g.kh * g.kw * g.c;
+    let op = SendPtr(out.as_mut_ptr());
+    let per_image = g.h * g.w * g.c;
+    let ranges = split_range(g.n, super::num_threads().min(g.n.max(1)), 1);
+    parallel_for(ranges.len(), |t| {
+        for b in ranges[t].clone() {
+            // SAFETY: each image of the output is written by one thread only.
+            let img = unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let row = &cols[((b * g.oh + oy) * g.ow + ox) * width..][..width];
+                    for ky in 0..g.kh {
+                        for kx in 0..g.kw {
+                            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                                let src = &row[(ky * g.kw + kx) * g.c..][..g.c];
+                                let dst = &mut img[(iy * g.w + ix) * g.c..][..g.c];
+                                for (d, &v) in dst.iter_mut().zip(src) {
+                                    *d += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+    out
+}
+
+/// Max pooling: each output is the largest in-bounds tap (padding never wins).
+pub fn max_pool<T: Copy + PartialOrd + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> {
+    pool_apply(g, |b, oy, ox, ch| {
+        let mut best: Option<T> = None;
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                    let v = x[((b * g.h + iy) * g.w + ix) * g.c + ch];
+                    if best.is_none_or(|m| v > m) {
+                        best = Some(v);
+                    }
+                }
+            }
+        }
+        best.unwrap_or(x[0])
+    })
+}
+
+/// Average pooling over the in-bounds taps (TensorFlow does not count padding).
+pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
+    pool_apply(g, |b, oy, ox, ch| {
+        let (mut s, mut cnt) = (0.0f64, 0usize);
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                    s += x[((b * g.h + iy) * g.w + ix) * g.c + ch].into();
+                    cnt += 1;
+                }
+            }
+        }
+        from(s / cnt.max(1) as f64)
+    })
+}
+
+fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T + Sync) -> Vec<T> {
+    let n = g.n * g.oh * g.ow * g.c;
+    super::elementwise::fill(n, g.c.max(1), |s, d| {
+        for (i, o) in d.iter_mut().enumerate() {
+            let idx = s + i;
+            let ch = idx % g.c;
+            let pix = idx / g.c;
+            let (ox, rest) = (pix % g.ow, pix / g.ow);
+            let (oy, b) = (rest % g.oh, rest / g.oh);
+            o.write(f(b, oy, ox, ch));
+        }
+    })
+}
+
+/// Gradient of max pooling: each upstream value goes to its window's (first) maximum.
+pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
+    let mut dx = vec![T::default(); x.len()];
+    for b in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                for ch in 0..g.c {
+                    let mut best: Option<(T, usize)> = None;
+                    for ky in 0..g.kh {
+                        for kx in 0..g.kw {
+                            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                                let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                                if best.is_none_or(|(m, _)| x[at] > m) {
+                                    best = Some((x[at], at));
+                                }
+                            }
+                        }
+                    }
+                    if let Some((_, at)) = best {
+                        dx[at] += dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch];
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+
+/// Gradient of average pooling: each upstream value is shared equally by its window's taps.
+pub fn avg_pool_grad(dy: &[f64], g: &Window2d) -> Vec<f64> {
+    let mut dx = vec![0.0; g.n * g.h * g.w * g.c];
+    for b in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let taps: Vec<(usize, usize)> = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx))).filter_map(|(ky, kx)| g.tap(oy, ox, ky, kx)).collect();
+                let share = 1.0 / taps.len().max(1) as f64;
+                for ch in 0..g.c {
+                    let v = dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch] * share;
+                    for &(iy, ix) in &taps {
+                        dx[((b * g.h + iy) * g.w + ix) * g.c + ch] += v;
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn win(h: usize, w: usize, k: usize, s: usize, same: bool) -> Window2d {
+        let (oh, pt) = out_size(h, k, s, 1, same).unwrap();
+        let (ow, pl) = out_size(w, k, s, 1, same).unwrap();
+        Window2d { n: 1, h, w, c: 1, kh: k, kw: k, oh, ow, stride: (s, s), dilation: (1, 1), pad: (pt, pl) }
+    }
+
+    #[test]
+    fn tf_output_sizes() {
+        assert_eq!(out_size(28, 5, 1, 1, true), Some((28, 2)));
+        assert_eq!(out_size(5, 2, 2, 1, true), Some((3, 0)));
+        assert_eq!(out_size(5, 3, 2, 1, false), Some((2, 0)));
+        assert_eq!(out_size(2, 3, 1, 1, false), None);
+    }
+
+    #[test]
+    fn im2col_col2im_and_pools() {
+        let x: Vec<f64> = (1..=9).map(f64::from).collect(); // 3x3
+        let g = win(3, 3, 2, 1, false);
+        let cols = im2col(&x, &g);
+        assert_eq!(&cols[..4], &[1.0, 2.0, 4.0, 5.0]);
+        let back = col2im(&vec![1.0; cols.len()], &g);
+        assert_eq!(back, vec![1.0, 2.0, 1.0, 2.0, 4.0, 2.0, 1.0, 2.0, 1.0]);
+        assert_eq!(max_pool(&x, &g), vec![5.0, 6.0, 8.0, 9.0]);
+        let gs = win(3, 3, 2, 2, true);
+        assert_eq!(avg_pool(&x, &gs, |v| v), vec![3.0, 4.5, 7.5, 9.0]);
+        assert_eq!(max_pool_grad(&x, &[1.0; 4], &g), vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+    }
+}

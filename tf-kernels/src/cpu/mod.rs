@@ -1,0 +1,116 @@
+//! CPU kernels and the one thread pool they share.
+
+pub mod conv;
+pub mod elementwise;
+pub mod gemm;
+pub mod movement;
+pub mod reduce;
+
+use std::sync::OnceLock;
+
+/// Elements below which an elementwise or reduction kernel stays on one thread: waking the
+/// second core costs a few microseconds, which only pays for large buffers.
+pub const PARALLEL_MIN_ELEMS: usize = 1 << 16;
+
+static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+
+/// The kernels' thread pool, sized once from `TF_NUM_THREADS` or the number of cores.
+pub fn pool() -> &'static rayon::ThreadPool {
+    POOL.get_or_init(|| {
+        let n = std::env::var("TF_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("tf-kernel-{i}"))
+            .build()
+            .expect("tf-kernels: cannot start the CPU thread pool")
+    })
+}
+
+/// Number of threads in the kernel pool.
+pub fn num_threads() -> usize {
+    pool().current_num_threads()
+}
+
+/// Runs `f(i)` for `i in 0..n` on the pool's threads (on the caller's thread when `n == 1`).
+pub fn parallel_for(n: usize, f: impl Fn(usize) + Sync) {
+    if n <= 1 {
+        if n == 1 {
+            f(0);
+        }
+        return;
+    }
+    pool().scope(|s| {
+        let f = &f;
+        for i in 1..n {
+            s.spawn(move |_| f(i));
+        }
+        f(0);
+    });
+}
+
+/// Splits `len` items into at most `parts` contiguous ranges whose starts are multiples of
+/// `align` (the last range takes the remainder).
+pub fn split_range(len: usize, parts: usize, align: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = parts.max(1);
+    let chunk = len.div_ceil(parts).div_ceil(align) * align;
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    while start < len {
+        let end = (start + chunk.max(align)).min(len);
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// A raw pointer that may be shared across the pool's threads because every thread writes a
+/// disjoint range of it.
+pub(crate) struct SendPtr<T>(pub *mut T);
+
+impl<T> Clone for SendPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `Sync` wrapper).
+    #[inline]
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: users of SendPtr only write disjoint index ranges from different threads, and the
+// pointee outlives the parallel scope that uses it.
+unsafe impl<T> Send for SendPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SendPtr<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_range_covers_everything_aligned() {
+        let r = split_range(100, 2, 16);
+        assert_eq!(r, vec![0..64, 64..100]);
+        let r = split_range(10, 4, 1);
+        assert_eq!(r.iter().map(|r| r.len()).sum::<usize>(), 10);
+        assert!(split_range(0, 2, 1).is_empty());
+    }
+
+    #[test]
+    fn parallel_for_visits_each_index_once() {
+        let hits: Vec<std::sync::atomic::AtomicUsize> =
+            (0..7).map(|_| Default::default()).collect();
+        parallel_for(7, |i| {
+            hits[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert!(hits.iter().all(|h| h.load(std::sync::atomic::Ordering::Relaxed) == 1));
+    }
+}

@@ -1,0 +1,132 @@
+//! Data movement: one general strided gather (which serves transpose, slice, strided slice,
+//! reverse and broadcast), a strided scatter for padding, concatenation and index gathers.
+
+/// Copies the strided view `src[offset + Σ idx[d] * strides[d]]` over `shape` into a new
+/// row-major buffer. Negative strides walk backwards (reverse); zero strides repeat
+/// (broadcast).
+///
+/// # Panics
+/// If the view addresses memory outside `src`.
+pub fn strided_copy<T: Copy + Send + Sync>(src: &[T], offset: usize, strides: &[isize], shape: &[usize]) -> Vec<T> {
+    let n: usize = shape.iter().product();
+    if n == 0 {
+        return Vec::new();
+    }
+    let rank = shape.len();
+    if rank == 0 {
+        return vec![src[offset]];
+    }
+    let inner = shape[rank - 1];
+    let is = strides[rank - 1];
+    super::elementwise::fill(n, inner, |s, d| {
+        let mut row = s / inner;
+        for chunk in d.chunks_mut(inner) {
+            let mut off = offset as isize;
+            let mut r = row;
+            for k in (0..rank - 1).rev() {
+                off += (r % shape[k]) as isize * strides[k];
+                r /= shape[k];
+            }
+            let off = off as usize;
+            if is == 1 {
+                for (o, &v) in chunk.iter_mut().zip(&src[off..off + inner]) {
+                    o.write(v);
+                }
+            } else {
+                for (j, o) in chunk.iter_mut().enumerate() {
+                    o.write(src[(off as isize + j as isize * is) as usize]);
+                }
+            }
+            row += 1;
+        }
+    })
+}
+
+/// Writes the row-major `src` of `shape` into `dst[offset + Σ idx[d] * strides[d]]`.
+pub fn strided_write<T: Copy>(src: &[T], shape: &[usize], dst: &mut [T], offset: usize, strides: &[usize]) {
+    let n: usize = shape.iter().product();
+    if n == 0 {
+        return;
+    }
+    let rank = shape.len();
+    if rank == 0 {
+        dst[offset] = src[0];
+        return;
+    }
+    let inner = shape[rank - 1];
+    for (row, chunk) in src.chunks_exact(inner).enumerate() {
+        let mut off = offset;
+        let mut r = row;
+        for k in (0..rank - 1).rev() {
+            off += (r % shape[k]) * strides[k];
+            r /= shape[k];
+        }
+        let is = strides[rank - 1];
+        for (j, &v) in chunk.iter().enumerate() {
+            dst[off + j * is] = v;
+        }
+    }
+}
+
+/// Row-major strides of a shape.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![0; shape.len()];
+    let mut acc = 1;
+    for (i, &d) in shape.iter().enumerate().rev() {
+        s[i] = acc;
+        acc *= d;
+    }
+    s
+}
+
+/// Concatenates `parts` (each `[outer, len_i]` in row-major order) along their second axis.
+pub fn concat<T: Copy>(parts: &[(&[T], usize)], outer: usize) -> Vec<T> {
+    let total: usize = parts.iter().map(|p| p.1).sum();
+    let mut out = Vec::with_capacity(outer * total);
+    for o in 0..outer {
+        for &(data, len) in parts {
+            out.extend_from_slice(&data[o * len..(o + 1) * len]);
+        }
+    }
+    out
+}
+
+/// `out[o, j, i] = x[o, idx[j], i]` for `x` viewed as `[outer, axis_len, inner]`. Returns the
+/// position of the first index outside `0..axis_len` as an error.
+pub fn gather<T: Copy>(x: &[T], outer: usize, axis_len: usize, inner: usize, idx: &[i64]) -> Result<Vec<T>, usize> {
+    if let Some(bad) = idx.iter().position(|&i| i < 0 || i as usize >= axis_len) {
+        return Err(bad);
+    }
+    let mut out = Vec::with_capacity(outer * idx.len() * inner);
+    for o in 0..outer {
+        for &j in idx {
+            let base = (o * axis_len + j as usize) * inner;
+            out.extend_from_slice(&x[base..base + inner]);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_reverse_broadcast_through_strides() {
+        let x = [1, 2, 3, 4, 5, 6]; // [2,3]
+        assert_eq!(strided_copy(&x, 0, &[1, 3], &[3, 2]), vec![1, 4, 2, 5, 3, 6]);
+        assert_eq!(strided_copy(&x, 2, &[3, -1], &[2, 3]), vec![3, 2, 1, 6, 5, 4]);
+        assert_eq!(strided_copy(&x, 0, &[0, 1], &[2, 3]), vec![1, 2, 3, 1, 2, 3]);
+        assert_eq!(strided_copy(&x, 4, &[], &[]), vec![5]);
+    }
+
+    #[test]
+    fn write_concat_gather() {
+        let mut dst = vec![0; 12]; // [3,4], write [2,2] at (1,1)
+        strided_write(&[1, 2, 3, 4], &[2, 2], &mut dst, 5, &[4, 1]);
+        assert_eq!(dst, vec![0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0]);
+        assert_eq!(concat(&[(&[1, 2][..], 1), (&[3, 4, 5, 6][..], 2)], 2), vec![1, 3, 4, 2, 5, 6]);
+        assert_eq!(gather(&[1, 2, 3], 1, 3, 1, &[2, 0]), Ok(vec![3, 1]));
+        assert_eq!(gather(&[1, 2, 3], 1, 3, 1, &[0, 3]), Err(1));
+    }
+}
