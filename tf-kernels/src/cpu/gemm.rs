@@ -184,9 +184,11 @@ mod avx512 {
 
     pub const MR: usize = 12;
     pub const NR: usize = 32;
-    const KC: usize = 256;
-    const MC: usize = 144;
-    const NC: usize = 2048;
+    // Blocking measured on Zen 4 (32 KiB L1d, 1 MiB L2): a long KC amortises the C-tile
+    // update; the B micro-panel streams from L2.
+    const KC: usize = 512;
+    const MC: usize = 96;
+    const NC: usize = 4096;
 
     thread_local! {
         static PACK: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
@@ -197,19 +199,20 @@ mod avx512 {
     /// that no other thread touches; `a` and `b` must be in bounds for `m×k` and `k×n`.
     #[allow(clippy::too_many_arguments)]
     pub unsafe fn gemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
+        let (kcb, mcb, ncb) = (KC, MC, NC);
         PACK.with(|p| {
             let mut p = p.borrow_mut();
             let (pa, pb) = &mut *p;
-            pa.resize(MC * KC, 0.0);
-            pb.resize(KC * NC.min(n.div_ceil(NR) * NR), 0.0);
-            for jc in (0..n).step_by(NC) {
-                let nc = NC.min(n - jc);
-                for pc in (0..k).step_by(KC) {
-                    let kc = KC.min(k - pc);
+            pa.resize(mcb * kcb, 0.0);
+            pb.resize(kcb * ncb.min(n.div_ceil(NR) * NR), 0.0);
+            for jc in (0..n).step_by(ncb) {
+                let nc = ncb.min(n - jc);
+                for pc in (0..k).step_by(kcb) {
+                    let kc = kcb.min(k - pc);
                     pack_b(kc, nc, &b, pc, jc, pb);
                     let acc = accumulate || pc > 0;
-                    for ic in (0..m).step_by(MC) {
-                        let mc = MC.min(m - ic);
+                    for ic in (0..m).step_by(mcb) {
+                        let mc = mcb.min(m - ic);
                         pack_a(mc, kc, &a, ic, pc, pa);
                         for jr in (0..nc).step_by(NR) {
                             let nr = NR.min(nc - jr);
@@ -235,13 +238,31 @@ mod avx512 {
         for (pi, i0) in (0..mc).step_by(MR).enumerate() {
             let rows = MR.min(mc - i0);
             let panel = &mut out[pi * MR * kc..(pi + 1) * MR * kc];
-            for p in 0..kc {
-                let dst = &mut panel[p * MR..p * MR + MR];
-                let base = (pc + p) * a.cs + (ic + i0) * a.rs;
-                for (i, d) in dst.iter_mut().enumerate().take(rows) {
-                    *d = a.data[base + i * a.rs];
+            if rows < MR {
+                panel.fill(0.0);
+            }
+            if a.cs == 1 {
+                // Row-major A: read each row contiguously, write it as a column of the panel.
+                for i in 0..rows {
+                    let start = (ic + i0 + i) * a.rs + pc;
+                    let src = &a.data[start..start + kc];
+                    for (dst, &v) in panel.chunks_exact_mut(MR).zip(src) {
+                        dst[i] = v;
+                    }
                 }
-                dst[rows..].fill(0.0);
+            } else if a.rs == 1 {
+                // Column-major A (a transposed operand): each panel row is a contiguous run.
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    let start = (pc + p) * a.cs + ic + i0;
+                    dst[..rows].copy_from_slice(&a.data[start..start + rows]);
+                }
+            } else {
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    let base = (pc + p) * a.cs + (ic + i0) * a.rs;
+                    for (i, d) in dst.iter_mut().enumerate().take(rows) {
+                        *d = a.data[base + i * a.rs];
+                    }
+                }
             }
         }
     }
