@@ -85,6 +85,8 @@ binary_fn! {
     subtract => b::SUB;
     /// `tf.math.multiply`: `z = x * y`.
     multiply => b::MUL;
+    /// `tf.math.truncatediv`: `x / y` rounded toward zero.
+    truncatediv => b::TRUNCATE_DIV;
     /// `tf.math.floordiv`: `z = floor(x / y)`.
     floordiv => b::FLOOR_DIV;
     /// `tf.math.floormod`: `z = x - floor(x / y) * y` (sign of `y`).
@@ -213,8 +215,8 @@ fn reduced_count(x: &Tensor, axis: &Axes) -> usize {
     }
 }
 
-/// `tf.math.reduce_mean`: the sum divided by the count (integer division for integers, as
-/// TensorFlow).
+/// `tf.math.reduce_mean`: the sum divided by the count. For integers the division rounds
+/// toward zero and an empty mean is 0, as in TensorFlow.
 ///
 /// ```
 /// use tf_core as tf;
@@ -230,8 +232,10 @@ pub fn reduce_mean(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor 
     let d = super::scalar(n as f64, x.dtype());
     if x.dtype().is_float() {
         divide(&s, &d)
+    } else if n == 0 {
+        super::zeros_like(&s)
     } else {
-        floordiv(&s, &d)
+        truncatediv(&s, &d)
     }
 }
 

@@ -68,6 +68,7 @@ binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::add(a,
 binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::sub(a, b));
 binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b));
 binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b);
+binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), no_int_zero_divisor);
 binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), no_int_zero_divisor);
 binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), no_int_zero_divisor);
 binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b));
@@ -129,6 +130,6 @@ pub(crate) fn broadcast_values<'a, T: Element>(t: &'a Tensor, shape: &[usize]) -
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[
-    &ADD, &SUB, &MUL, &REAL_DIV, &FLOOR_DIV, &FLOOR_MOD, &POW, &MAXIMUM, &MINIMUM, &SQUARED_DIFFERENCE, &EQUAL, &NOT_EQUAL, &LESS, &LESS_EQUAL, &GREATER,
+    &ADD, &SUB, &MUL, &REAL_DIV, &TRUNCATE_DIV, &FLOOR_DIV, &FLOOR_MOD, &POW, &MAXIMUM, &MINIMUM, &SQUARED_DIFFERENCE, &EQUAL, &NOT_EQUAL, &LESS, &LESS_EQUAL, &GREATER,
     &GREATER_EQUAL, &LOGICAL_AND, &LOGICAL_OR, &SELECT,
 ];

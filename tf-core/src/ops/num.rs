@@ -19,6 +19,8 @@ pub trait Num: Element {
     fn sub(self, o: Self) -> Self;
     /// `a * b` (wrapping for integers).
     fn mul(self, o: Self) -> Self;
+    /// Division rounding toward zero; the caller excludes integer division by zero.
+    fn truncdiv(self, o: Self) -> Self;
     /// Floor division; the caller excludes integer division by zero.
     fn floordiv(self, o: Self) -> Self;
     /// Remainder with the sign of the divisor (Python's `%`).
@@ -49,6 +51,7 @@ macro_rules! num_int {
             #[inline] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
             #[inline] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
             #[inline] fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
+            #[inline] fn truncdiv(self, o: Self) -> Self { self.wrapping_div(o) }
             #[inline] fn floordiv(self, o: Self) -> Self {
                 let q = self.wrapping_div(o);
                 #[allow(unused_comparisons)]
@@ -95,6 +98,7 @@ macro_rules! num_float {
             #[inline] fn add(self, o: Self) -> Self { self + o }
             #[inline] fn sub(self, o: Self) -> Self { self - o }
             #[inline] fn mul(self, o: Self) -> Self { self * o }
+            #[inline] fn truncdiv(self, o: Self) -> Self { (self / o).trunc() }
             #[inline] fn floordiv(self, o: Self) -> Self { (self / o).floor() }
             #[inline] fn floormod(self, o: Self) -> Self {
                 let r = self % o;

@@ -88,8 +88,21 @@ fn cast_slice<S: Element, D: Element>(src: &[S]) -> Vec<D> {
     if exact_int(S::DTYPE) && exact_int(D::DTYPE) {
         // Through i64, so int64 values above 2^53 stay exact.
         map(src, |v| D::from_i64(v.to_i64()))
+    } else if S::DTYPE.is_float() && D::DTYPE.is_int() {
+        map(src, |v| D::from_i64(float_to_int(v.to_f64(), D::DTYPE)))
     } else {
         map(src, |v| D::from_f64(v.to_f64()))
+    }
+}
+
+/// Float to integer as TensorFlow's CPU kernel converts (x86 `cvtt`): truncation toward
+/// zero, and NaN or out-of-range values become the type's minimum. uint8 goes through int32
+/// and wraps, so `-2.7` becomes 254.
+fn float_to_int(v: f64, to: DType) -> i64 {
+    let via = |lo: f64, hi: f64, min: i64| if v.is_nan() || v < lo || v >= hi { min } else { v.trunc() as i64 };
+    match to {
+        DType::I64 => via(-9.223_372_036_854_776e18, 9.223_372_036_854_776e18, i64::MIN),
+        _ => via(-2_147_483_648.0, 2_147_483_648.0, i32::MIN as i64),
     }
 }
 
