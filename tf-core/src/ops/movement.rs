@@ -469,9 +469,15 @@ pub static ONE_HOT: OpDef = OpDef {
     },
     domain: Domain::Any,
     cases: || {
-        [DType::F32, DType::I64]
-            .iter()
-            .map(|&d| Case { inputs: vec![Tensor::from_vec(vec![0i32, 2, -1, 1], [2, 2]).expect("valid")], attrs: Attrs::new().int("depth", 3).dtype("dtype", d).int("axis", -1) })
+        let indices = [
+            Tensor::from_vec(vec![0i32, 2, -1, 1], [2, 2]),
+            Tensor::from_vec(vec![3i64, 2, -1, 0], [2, 2]),
+            Tensor::from_vec(vec![0u8, 2, 1, 1], [2, 2]),
+        ];
+        indices
+            .into_iter()
+            .zip([DType::F32, DType::I64, DType::Bool])
+            .map(|(i, d)| Case { inputs: vec![i.expect("valid")], attrs: Attrs::new().int("depth", 3).dtype("dtype", d).int("axis", 0) })
             .collect()
     },
     stateful: false,
@@ -556,7 +562,7 @@ pub static WHERE: OpDef = OpDef {
         out1(Element::into_buffer(out), &s[0])
     },
     domain: Domain::Any,
-    cases: || vec![Case { inputs: vec![sample(DType::Bool, &[3, 4], Domain::Any, 17)], attrs: Attrs::new() }, Case { inputs: vec![sample(DType::F32, &[5], Domain::Any, 18)], attrs: Attrs::new() }],
+    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[3, 4], Domain::Any, 17)], attrs: Attrs::new() }).collect(),
     stateful: false,
 };
 

@@ -11,9 +11,15 @@ use std::mem::MaybeUninit;
 /// together cover `0..n`; chunk starts are multiples of `align`.
 pub fn fill<O: Send>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
     let mut out: Vec<O> = Vec::with_capacity(n);
+    if n < PARALLEL_MIN_ELEMS {
+        // Small outputs: no range list, no pool (this path is the per-op cost of eager mode).
+        body(0, &mut out.spare_capacity_mut()[..n]);
+        // SAFETY: `body` wrote every element of 0..n.
+        unsafe { out.set_len(n) };
+        return out;
+    }
     let ptr = SendPtr(out.spare_capacity_mut().as_mut_ptr());
-    let parts = if n >= PARALLEL_MIN_ELEMS { super::num_threads() } else { 1 };
-    let ranges = split_range(n, parts, align.max(1));
+    let ranges = split_range(n, super::num_threads(), align.max(1));
     parallel_for(ranges.len(), |t| {
         let r = ranges[t].clone();
         // SAFETY: the ranges are disjoint and inside the vector's capacity.
