@@ -30,21 +30,36 @@ fn num(v: &Value) -> f64 {
 
 fn tensor(v: &Value) -> Tensor {
     let d = dtype(v["dtype"].as_str().unwrap());
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
     let vals = v["values"].as_array().unwrap();
     match d {
         DType::F32 => Tensor::from_vec(vals.iter().map(|x| num(x) as f32).collect(), shape),
         DType::F64 => Tensor::from_vec(vals.iter().map(num).collect(), shape),
-        DType::I32 => Tensor::from_vec(vals.iter().map(|x| x.as_i64().unwrap() as i32).collect(), shape),
+        DType::I32 => Tensor::from_vec(
+            vals.iter().map(|x| x.as_i64().unwrap() as i32).collect(),
+            shape,
+        ),
         DType::I64 => Tensor::from_vec(vals.iter().map(|x| x.as_i64().unwrap()).collect(), shape),
-        DType::U8 => Tensor::from_vec(vals.iter().map(|x| x.as_u64().unwrap() as u8).collect(), shape),
+        DType::U8 => Tensor::from_vec(
+            vals.iter().map(|x| x.as_u64().unwrap() as u8).collect(),
+            shape,
+        ),
         _ => Tensor::from_vec(vals.iter().map(|x| x.as_bool().unwrap()).collect(), shape),
     }
     .unwrap()
 }
 
 fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
 }
 
 fn axes(v: &Value) -> tf::Axes {
@@ -63,7 +78,11 @@ fn slice_items(v: &Value) -> Vec<tf::SliceItem> {
             Value::String(s) if s == "ellipsis" => tf::ELLIPSIS,
             Value::String(_) => tf::NEW_AXIS,
             o if o.get("index").is_some() => tf::SliceItem::Index(o["index"].as_i64().unwrap()),
-            o => tf::SliceItem::Range { start: o["start"].as_i64(), end: o["stop"].as_i64(), step: o["step"].as_i64().unwrap_or(1) },
+            o => tf::SliceItem::Range {
+                start: o["start"].as_i64(),
+                end: o["stop"].as_i64(),
+                step: o["step"].as_i64().unwrap_or(1),
+            },
         })
         .collect()
 }
@@ -142,7 +161,9 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "gather_nd" => Some(tf::gather_nd),
         "boolean_mask" => Some(tf::boolean_mask),
         "bias_add" => Some(nn::bias_add),
-        "sparse_softmax_cross_entropy_with_logits" => Some(nn::sparse_softmax_cross_entropy_with_logits),
+        "sparse_softmax_cross_entropy_with_logits" => {
+            Some(nn::sparse_softmax_cross_entropy_with_logits)
+        }
         "sigmoid_cross_entropy_with_logits" => Some(nn::sigmoid_cross_entropy_with_logits),
         _ => None,
     };
@@ -163,7 +184,11 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         _ => None,
     };
     if let Some(r) = reduce {
-        return one(r(&x[0], axes(&a["axis"]), a["keepdims"].as_bool().unwrap_or(false)));
+        return one(r(
+            &x[0],
+            axes(&a["axis"]),
+            a["keepdims"].as_bool().unwrap_or(false),
+        ));
     }
     match f {
         "gelu" => one(nn::gelu(&x[0], a["approximate"].as_bool().unwrap())),
@@ -173,7 +198,12 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "cast" => one(tf::cast(&x[0], dtype(a["dtype"].as_str().unwrap()))),
         "argmax" => one(tf::argmax(&x[0], a["axis"].as_i64().unwrap())),
         "argmin" => one(tf::argmin(&x[0], a["axis"].as_i64().unwrap())),
-        "cumsum" => one(tf::cumsum(&x[0], a["axis"].as_i64().unwrap(), a["exclusive"].as_bool().unwrap(), a["reverse"].as_bool().unwrap())),
+        "cumsum" => one(tf::cumsum(
+            &x[0],
+            a["axis"].as_i64().unwrap(),
+            a["exclusive"].as_bool().unwrap(),
+            a["reverse"].as_bool().unwrap(),
+        )),
         "reshape" => one(tf::reshape(&x[0], ints(&a["shape"]))),
         "transpose" => {
             let perm = (!a["perm"].is_null()).then(|| ints(&a["perm"]));
@@ -181,31 +211,90 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         }
         "expand_dims" => one(tf::expand_dims(&x[0], a["axis"].as_i64().unwrap())),
         "squeeze" => one(tf::squeeze(&x[0], &ints(&a["axis"]))),
-        "concat" => one(tf::concat(&x.iter().collect::<Vec<_>>(), a["axis"].as_i64().unwrap())),
-        "stack" => one(tf::stack(&x.iter().collect::<Vec<_>>(), a["axis"].as_i64().unwrap())),
+        "concat" => one(tf::concat(
+            &x.iter().collect::<Vec<_>>(),
+            a["axis"].as_i64().unwrap(),
+        )),
+        "stack" => one(tf::stack(
+            &x.iter().collect::<Vec<_>>(),
+            a["axis"].as_i64().unwrap(),
+        )),
         "unstack" => tf::unstack(&x[0], a["axis"].as_i64().unwrap()),
-        "split" => tf::split(&x[0], &ints(&a["sizes"]).iter().map(|&v| v as usize).collect::<Vec<_>>(), a["axis"].as_i64().unwrap()),
+        "split" => tf::split(
+            &x[0],
+            &ints(&a["sizes"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+            a["axis"].as_i64().unwrap(),
+        ),
         "slice" => one(tf::slice(&x[0], &ints(&a["begin"]), &ints(&a["size"]))),
         "gather" => one(tf::gather(&x[0], &x[1], a["axis"].as_i64().unwrap())),
-        "scatter_nd" => one(tf::scatter_nd(&x[0], &x[1], &ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>())),
-        "tile" => one(tf::tile(&x[0], &ints(&a["multiples"]).iter().map(|&v| v as usize).collect::<Vec<_>>())),
+        "scatter_nd" => one(tf::scatter_nd(
+            &x[0],
+            &x[1],
+            &ints(&a["shape"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+        )),
+        "tile" => one(tf::tile(
+            &x[0],
+            &ints(&a["multiples"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+        )),
         "pad" => {
-            let p: Vec<(usize, usize)> = a["paddings"].as_array().unwrap().iter().map(|r| (size(&r[0]), size(&r[1]))).collect();
+            let p: Vec<(usize, usize)> = a["paddings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (size(&r[0]), size(&r[1])))
+                .collect();
             one(tf::pad(&x[0], &p, a["value"].as_f64().unwrap()))
         }
         "broadcast_to" => one(tf::broadcast_to(&x[0], ints(&a["shape"]))),
-        "one_hot" => one(tf::one_hot(&x[0], size(&a["depth"]), a["on"].as_f64().unwrap(), a["off"].as_f64().unwrap(), a["axis"].as_i64().unwrap(), dtype(a["dtype"].as_str().unwrap()))),
+        "one_hot" => one(tf::one_hot(
+            &x[0],
+            size(&a["depth"]),
+            a["on"].as_f64().unwrap(),
+            a["off"].as_f64().unwrap(),
+            a["axis"].as_i64().unwrap(),
+            dtype(a["dtype"].as_str().unwrap()),
+        )),
         "reverse" => one(tf::reverse(&x[0], &ints(&a["axis"]))),
         "top_k" => {
             let (v, i) = tf::top_k(&x[0], size(&a["k"]));
             vec![v, i]
         }
-        "sort" => one(tf::sort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
-        "argsort" => one(tf::argsort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
+        "sort" => one(tf::sort(
+            &x[0],
+            a["axis"].as_i64().unwrap(),
+            a["descending"].as_bool().unwrap(),
+        )),
+        "argsort" => one(tf::argsort(
+            &x[0],
+            a["axis"].as_i64().unwrap(),
+            a["descending"].as_bool().unwrap(),
+        )),
         "strided_slice" => one(x[0].slice(slice_items(&a["items"]))),
-        "matmul_transposed" => one(tf::linalg::matmul_transposed(&x[0], &x[1], a["ta"].as_bool().unwrap(), a["tb"].as_bool().unwrap())),
-        "tensordot" => one(tf::tensordot(&x[0], &x[1], &ints(&a["a_axes"]), &ints(&a["b_axes"]))),
-        "einsum" => one(tf::einsum(a["equation"].as_str().unwrap(), &x.iter().collect::<Vec<_>>())),
+        "matmul_transposed" => one(tf::linalg::matmul_transposed(
+            &x[0],
+            &x[1],
+            a["ta"].as_bool().unwrap(),
+            a["tb"].as_bool().unwrap(),
+        )),
+        "tensordot" => one(tf::tensordot(
+            &x[0],
+            &x[1],
+            &ints(&a["a_axes"]),
+            &ints(&a["b_axes"]),
+        )),
+        "einsum" => one(tf::einsum(
+            a["equation"].as_str().unwrap(),
+            &x.iter().collect::<Vec<_>>(),
+        )),
         "softmax" => one(nn::softmax(&x[0], a["axis"].as_i64().unwrap())),
         "log_softmax" => one(nn::log_softmax(&x[0], a["axis"].as_i64().unwrap())),
         "moments" => {
@@ -213,26 +302,101 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             vec![m, v]
         }
         "l2_normalize" => one(nn::l2_normalize(&x[0], a["axis"].as_i64().unwrap(), 1e-12)),
-        "batch_normalization" => one(nn::batch_normalization(&x[0], &x[1], &x[2], Some(&x[3]), Some(&x[4]), a["eps"].as_f64().unwrap())),
-        "softmax_cross_entropy_with_logits" => one(nn::softmax_cross_entropy_with_logits(&x[0], &x[1], -1)),
-        "conv2d" => one(nn::conv2d(&x[0], &x[1], size(&a["strides"]), pad_str(&a["padding"]), size(&a["dilations"]))),
-        "depthwise_conv2d" => one(nn::depthwise_conv2d(&x[0], &x[1], size(&a["strides"]), pad_str(&a["padding"]), size(&a["dilations"]))),
+        "batch_normalization" => one(nn::batch_normalization(
+            &x[0],
+            &x[1],
+            &x[2],
+            Some(&x[3]),
+            Some(&x[4]),
+            a["eps"].as_f64().unwrap(),
+        )),
+        "softmax_cross_entropy_with_logits" => {
+            one(nn::softmax_cross_entropy_with_logits(&x[0], &x[1], -1))
+        }
+        "conv2d" => one(nn::conv2d(
+            &x[0],
+            &x[1],
+            size(&a["strides"]),
+            pad_str(&a["padding"]),
+            size(&a["dilations"]),
+        )),
+        "depthwise_conv2d" => one(nn::depthwise_conv2d(
+            &x[0],
+            &x[1],
+            size(&a["strides"]),
+            pad_str(&a["padding"]),
+            size(&a["dilations"]),
+        )),
         "conv2d_transpose" => {
             let o = ints(&a["output_shape"]);
-            one(nn::conv2d_transpose(&x[0], &x[1], [o[0], o[1], o[2], o[3]].map(|v| v as usize), size(&a["strides"]), pad_str(&a["padding"])))
+            one(nn::conv2d_transpose(
+                &x[0],
+                &x[1],
+                [o[0], o[1], o[2], o[3]].map(|v| v as usize),
+                size(&a["strides"]),
+                pad_str(&a["padding"]),
+            ))
         }
-        "max_pool2d" => one(nn::max_pool2d(&x[0], size(&a["ksize"]), size(&a["strides"]), pad_str(&a["padding"]))),
-        "avg_pool2d" => one(nn::avg_pool2d(&x[0], size(&a["ksize"]), size(&a["strides"]), pad_str(&a["padding"]))),
+        "max_pool2d" => one(nn::max_pool2d(
+            &x[0],
+            size(&a["ksize"]),
+            size(&a["strides"]),
+            pad_str(&a["padding"]),
+        )),
+        "avg_pool2d" => one(nn::avg_pool2d(
+            &x[0],
+            size(&a["ksize"]),
+            size(&a["strides"]),
+            pad_str(&a["padding"]),
+        )),
         "range" => one(match a["dtype"].as_str().unwrap() {
-            "int32" => tf::range(a["start"].as_i64().unwrap() as i32, a["limit"].as_i64().unwrap() as i32, a["delta"].as_i64().unwrap() as i32),
-            "int64" => tf::range(a["start"].as_i64().unwrap(), a["limit"].as_i64().unwrap(), a["delta"].as_i64().unwrap()),
-            _ => tf::range(a["start"].as_f64().unwrap() as f32, a["limit"].as_f64().unwrap() as f32, a["delta"].as_f64().unwrap() as f32),
+            "int32" => tf::range(
+                a["start"].as_i64().unwrap() as i32,
+                a["limit"].as_i64().unwrap() as i32,
+                a["delta"].as_i64().unwrap() as i32,
+            ),
+            "int64" => tf::range(
+                a["start"].as_i64().unwrap(),
+                a["limit"].as_i64().unwrap(),
+                a["delta"].as_i64().unwrap(),
+            ),
+            _ => tf::range(
+                a["start"].as_f64().unwrap() as f32,
+                a["limit"].as_f64().unwrap() as f32,
+                a["delta"].as_f64().unwrap() as f32,
+            ),
         }),
-        "linspace" => one(tf::linspace(a["start"].as_f64().unwrap() as f32, a["stop"].as_f64().unwrap() as f32, size(&a["num"]))),
-        "eye" => one(tf::eye(size(&a["rows"]), Some(size(&a["cols"])), dtype(a["dtype"].as_str().unwrap()))),
-        "zeros" => one(tf::zeros(ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(), dtype(a["dtype"].as_str().unwrap()))),
-        "ones" => one(tf::ones(ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(), dtype(a["dtype"].as_str().unwrap()))),
-        "fill" => one(tf::fill(ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(), a["value"].as_i64().unwrap() as i32)),
+        "linspace" => one(tf::linspace(
+            a["start"].as_f64().unwrap() as f32,
+            a["stop"].as_f64().unwrap() as f32,
+            size(&a["num"]),
+        )),
+        "eye" => one(tf::eye(
+            size(&a["rows"]),
+            Some(size(&a["cols"])),
+            dtype(a["dtype"].as_str().unwrap()),
+        )),
+        "zeros" => one(tf::zeros(
+            ints(&a["shape"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+            dtype(a["dtype"].as_str().unwrap()),
+        )),
+        "ones" => one(tf::ones(
+            ints(&a["shape"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+            dtype(a["dtype"].as_str().unwrap()),
+        )),
+        "fill" => one(tf::fill(
+            ints(&a["shape"])
+                .iter()
+                .map(|&v| v as usize)
+                .collect::<Vec<_>>(),
+            a["value"].as_i64().unwrap() as i32,
+        )),
         other => panic!("golden driver: no mapping for {other}"),
     }
 }
@@ -244,11 +408,22 @@ fn values_f64(t: &Tensor) -> Vec<f64> {
 fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
     let wd = dtype(want["dtype"].as_str().unwrap());
     if got.dtype() != wd {
-        return Err(format!("{name}: dtype {} != TensorFlow's {wd}", got.dtype()));
+        return Err(format!(
+            "{name}: dtype {} != TensorFlow's {wd}",
+            got.dtype()
+        ));
     }
-    let ws: Vec<usize> = want["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let ws: Vec<usize> = want["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
     if got.shape().dims() != ws.as_slice() {
-        return Err(format!("{name}: shape {:?} != TensorFlow's {ws:?}", got.shape()));
+        return Err(format!(
+            "{name}: shape {:?} != TensorFlow's {ws:?}",
+            got.shape()
+        ));
     }
     let (tol_a, tol_r) = match wd {
         DType::F32 => (2e-5, 2e-5),
@@ -258,7 +433,11 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
         DType::F64 => (1e-10, 1e-10),
         _ => (0.0, 0.0),
     };
-    for (i, (g, w)) in values_f64(got).iter().zip(want["values"].as_array().unwrap().iter().map(num)).enumerate() {
+    for (i, (g, w)) in values_f64(got)
+        .iter()
+        .zip(want["values"].as_array().unwrap().iter().map(num))
+        .enumerate()
+    {
         let ok = (g.is_nan() && w.is_nan()) || g == &w || (g - w).abs() <= tol_a + tol_r * w.abs();
         if !ok {
             return Err(format!("{name}: element {i} is {g}, TensorFlow gave {w}"));
@@ -269,7 +448,11 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_tensorflow() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops.json")).expect("golden file");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/ops.json"
+    ))
+    .expect("golden file");
     let doc: Value = serde_json::from_str(&text).expect("valid json");
     let cases = doc["cases"].as_array().unwrap();
     assert!(cases.len() > 900, "the golden file lost its cases");
@@ -282,22 +465,35 @@ fn every_case_matches_tensorflow() {
         if f == "display" {
             let got = inputs[0].to_string();
             if got != c["text"].as_str().unwrap() {
-                failures.push(format!("{name}: printed\n{got}\nTensorFlow printed\n{}", c["text"].as_str().unwrap()));
+                failures.push(format!(
+                    "{name}: printed\n{got}\nTensorFlow printed\n{}",
+                    c["text"].as_str().unwrap()
+                ));
             }
             continue;
         }
         let result = catch_unwind(AssertUnwindSafe(|| call(f, &inputs, &c["args"])));
         match (result, c.get("error")) {
-            (Ok(_), Some(e)) => failures.push(format!("{name}: TensorFlow raised {e}, we returned a value")),
+            (Ok(_), Some(e)) => failures.push(format!(
+                "{name}: TensorFlow raised {e}, we returned a value"
+            )),
             (Err(_), Some(_)) => {}
             (Err(p), None) => {
-                let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
                 failures.push(format!("{name}: panicked: {msg}"));
             }
             (Ok(outs), None) => {
                 let want = c["outputs"].as_array().unwrap();
                 if outs.len() != want.len() {
-                    failures.push(format!("{name}: {} outputs, TensorFlow gave {}", outs.len(), want.len()));
+                    failures.push(format!(
+                        "{name}: {} outputs, TensorFlow gave {}",
+                        outs.len(),
+                        want.len()
+                    ));
                     continue;
                 }
                 for (g, w) in outs.iter().zip(want) {
@@ -309,5 +505,11 @@ fn every_case_matches_tensorflow() {
         }
     }
     let _ = std::panic::take_hook();
-    assert!(failures.is_empty(), "{} of {} cases differ from TensorFlow:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from TensorFlow:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -14,7 +14,12 @@ impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let body = array_str(self);
         let sep = if body.contains('\n') { "\n" } else { "" };
-        write!(f, "tf.Tensor({sep}{body}, shape={}, dtype={})", self.shape(), self.dtype())
+        write!(
+            f,
+            "tf.Tensor({sep}{body}, shape={}, dtype={})",
+            self.shape(),
+            self.dtype()
+        )
     }
 }
 
@@ -64,7 +69,13 @@ fn axis_items(n: usize, summarize: bool) -> Vec<usize> {
 }
 
 /// Writes the bracketed block for axis `d` with elements from `it`.
-fn block(out: &mut String, dims: &[usize], d: usize, summarize: bool, it: &mut impl Iterator<Item = String>) {
+fn block(
+    out: &mut String,
+    dims: &[usize],
+    d: usize,
+    summarize: bool,
+    it: &mut impl Iterator<Item = String>,
+) {
     let n = dims[d];
     let elided = summarize && n > 2 * EDGE;
     let count = if elided { 2 * EDGE } else { n };
@@ -113,7 +124,21 @@ fn block(out: &mut String, dims: &[usize], d: usize, summarize: bool, it: &mut i
 /// Formats every shown value with one shared NumPy-style format.
 fn format_all<T: Element>(vals: &[T], dtype: DType, scalar: bool) -> Vec<String> {
     match dtype {
-        DType::Bool => vals.iter().map(|v| if v.to_f64() != 0.0 { if scalar { "True" } else { " True" } } else { "False" }.to_string()).collect(),
+        DType::Bool => vals
+            .iter()
+            .map(|v| {
+                if v.to_f64() != 0.0 {
+                    if scalar {
+                        "True"
+                    } else {
+                        " True"
+                    }
+                } else {
+                    "False"
+                }
+                .to_string()
+            })
+            .collect(),
         d if d.is_int() => vals.iter().map(|v| v.to_i64().to_string()).collect(),
         _ => {
             let xs: Vec<f64> = vals.iter().map(|v| v.to_f64()).collect();
@@ -143,7 +168,11 @@ fn scalar_repr(x: f64, shortest: &str) -> String {
 
 /// Positional digits: the shortest round-trip form, cut to 8 decimals; `(int part, fraction)`.
 fn positional(x: f64, shortest: &str) -> (String, String) {
-    let s = if shortest.contains('e') || shortest.split('.').nth(1).is_some_and(|f| f.len() > 8) { format!("{x:.8}") } else { shortest.to_string() };
+    let s = if shortest.contains('e') || shortest.split('.').nth(1).is_some_and(|f| f.len() > 8) {
+        format!("{x:.8}")
+    } else {
+        shortest.to_string()
+    };
     let (i, f) = s.split_once('.').unwrap_or((&s, ""));
     (i.to_string(), f.trim_end_matches('0').to_string())
 }
@@ -162,21 +191,69 @@ fn sci(shortest: &str, frac: Option<usize>) -> String {
         }
     }
     let exp: i32 = exp.parse().unwrap_or(0);
-    format!("{mi}.{mf}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{mi}.{mf}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 fn format_floats(xs: &[f64], shortest: &[String]) -> Vec<String> {
-    let finite: Vec<f64> = xs.iter().copied().filter(|v| v.is_finite() && *v != 0.0).map(f64::abs).collect();
-    let (mx, mn) = (finite.iter().cloned().fold(0.0, f64::max), finite.iter().cloned().fold(f64::INFINITY, f64::min));
+    let finite: Vec<f64> = xs
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && *v != 0.0)
+        .map(f64::abs)
+        .collect();
+    let (mx, mn) = (
+        finite.iter().cloned().fold(0.0, f64::max),
+        finite.iter().cloned().fold(f64::INFINITY, f64::min),
+    );
     let exp_mode = !finite.is_empty() && (mx >= 1e8 || mn < 1e-4 || mx / mn > 1e3);
-    let special = |x: f64| if x.is_nan() { Some("nan".to_string()) } else if x.is_infinite() { Some(if x > 0.0 { "inf" } else { "-inf" }.to_string()) } else { None };
+    let special = |x: f64| {
+        if x.is_nan() {
+            Some("nan".to_string())
+        } else if x.is_infinite() {
+            Some(if x > 0.0 { "inf" } else { "-inf" }.to_string())
+        } else {
+            None
+        }
+    };
     if exp_mode {
-        let frac = shortest.iter().zip(xs).filter(|(_, x)| x.is_finite()).map(|(s, _)| sci(s, None).split_once('.').map_or(0, |(_, r)| r.split('e').next().map_or(0, str::len))).max().unwrap_or(0);
-        return shortest.iter().zip(xs).map(|(s, &x)| special(x).unwrap_or_else(|| sci(s, Some(frac)))).collect();
+        let frac = shortest
+            .iter()
+            .zip(xs)
+            .filter(|(_, x)| x.is_finite())
+            .map(|(s, _)| {
+                sci(s, None)
+                    .split_once('.')
+                    .map_or(0, |(_, r)| r.split('e').next().map_or(0, str::len))
+            })
+            .max()
+            .unwrap_or(0);
+        return shortest
+            .iter()
+            .zip(xs)
+            .map(|(s, &x)| special(x).unwrap_or_else(|| sci(s, Some(frac))))
+            .collect();
     }
-    let parts: Vec<Option<(String, String)>> = shortest.iter().zip(xs).map(|(s, &x)| special(x).is_none().then(|| positional(x, s))).collect();
-    let frac = parts.iter().flatten().map(|(_, f)| f.len()).max().unwrap_or(0);
-    let int_w = parts.iter().flatten().map(|(i, _)| i.len()).max().unwrap_or(0);
+    let parts: Vec<Option<(String, String)>> = shortest
+        .iter()
+        .zip(xs)
+        .map(|(s, &x)| special(x).is_none().then(|| positional(x, s)))
+        .collect();
+    let frac = parts
+        .iter()
+        .flatten()
+        .map(|(_, f)| f.len())
+        .max()
+        .unwrap_or(0);
+    let int_w = parts
+        .iter()
+        .flatten()
+        .map(|(i, _)| i.len())
+        .max()
+        .unwrap_or(0);
     parts
         .into_iter()
         .zip(xs)

@@ -47,17 +47,28 @@ impl<T: Element, const A: usize> IntoTensor for [T; A] {
 }
 impl<T: Element, const A: usize, const B: usize> IntoTensor for [[T; B]; A] {
     fn into_tensor(self) -> Tensor {
-        Tensor::from_parts(T::into_buffer(self.iter().flatten().copied().collect()), Shape::new(&[A, B]))
+        Tensor::from_parts(
+            T::into_buffer(self.iter().flatten().copied().collect()),
+            Shape::new(&[A, B]),
+        )
     }
 }
 impl<T: Element, const A: usize, const B: usize, const C: usize> IntoTensor for [[[T; C]; B]; A] {
     fn into_tensor(self) -> Tensor {
-        Tensor::from_parts(T::into_buffer(self.iter().flatten().flatten().copied().collect()), Shape::new(&[A, B, C]))
+        Tensor::from_parts(
+            T::into_buffer(self.iter().flatten().flatten().copied().collect()),
+            Shape::new(&[A, B, C]),
+        )
     }
 }
-impl<T: Element, const A: usize, const B: usize, const C: usize, const D: usize> IntoTensor for [[[[T; D]; C]; B]; A] {
+impl<T: Element, const A: usize, const B: usize, const C: usize, const D: usize> IntoTensor
+    for [[[[T; D]; C]; B]; A]
+{
     fn into_tensor(self) -> Tensor {
-        Tensor::from_parts(T::into_buffer(self.iter().flatten().flatten().flatten().copied().collect()), Shape::new(&[A, B, C, D]))
+        Tensor::from_parts(
+            T::into_buffer(self.iter().flatten().flatten().flatten().copied().collect()),
+            Shape::new(&[A, B, C, D]),
+        )
     }
 }
 impl<T: Element> IntoTensor for Vec<T> {
@@ -71,7 +82,9 @@ impl<T: Element> IntoTensor for &[T] {
         self.to_vec().into_tensor()
     }
 }
-impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor for ndarray::ArrayBase<S, D> {
+impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor
+    for ndarray::ArrayBase<S, D>
+{
     fn into_tensor(self) -> Tensor {
         Tensor::from_ndarray(&self)
     }
@@ -174,7 +187,15 @@ pub fn range<T: Element>(start: T, limit: T, delta: T) -> Tensor {
 pub fn linspace<T: Element>(start: T, stop: T, num: usize) -> Tensor {
     let (a, b) = (start.to_f64(), stop.to_f64());
     let vals: Vec<T> = (0..num)
-        .map(|i| if num == 1 { T::from_f64(a) } else if i + 1 == num { T::from_f64(b) } else { T::from_f64(a + (b - a) * i as f64 / (num - 1) as f64) })
+        .map(|i| {
+            if num == 1 {
+                T::from_f64(a)
+            } else if i + 1 == num {
+                T::from_f64(b)
+            } else {
+                T::from_f64(a + (b - a) * i as f64 / (num - 1) as f64)
+            }
+        })
         .collect();
     Tensor::from_parts(T::into_buffer(vals), Shape::new(&[num]))
 }

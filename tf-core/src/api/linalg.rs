@@ -26,14 +26,27 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
 /// strides, never copied.
 #[track_caller]
 pub fn matmul_transposed(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b: bool) -> Tensor {
-    run(&l::MATMUL, &[a, b], Attrs::new().flag("transpose_a", transpose_a).flag("transpose_b", transpose_b))
+    run(
+        &l::MATMUL,
+        &[a, b],
+        Attrs::new()
+            .flag("transpose_a", transpose_a)
+            .flag("transpose_b", transpose_b),
+    )
 }
 
 /// `tf.tensordot(a, b, axes=[a_axes, b_axes])`: contracts the listed axes pairwise; the
 /// result has `a`'s free axes then `b`'s.
 #[track_caller]
 pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tensor {
-    let norm = |t: &Tensor, ax: &[i64]| -> Vec<usize> { ax.iter().map(|&x| crate::shape::normalize_axis(x, t.rank()).unwrap_or_else(|e| panic!("Tensordot: {e}"))).collect() };
+    let norm = |t: &Tensor, ax: &[i64]| -> Vec<usize> {
+        ax.iter()
+            .map(|&x| {
+                crate::shape::normalize_axis(x, t.rank())
+                    .unwrap_or_else(|e| panic!("Tensordot: {e}"))
+            })
+            .collect()
+    };
     let (ca, cb) = (norm(a, a_axes), norm(b, b_axes));
     if ca.len() != cb.len() {
         panic!("Tensordot: a_axes {a_axes:?} and b_axes {b_axes:?} must have the same length");
@@ -53,7 +66,11 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
     let pb: Vec<i64> = cb.iter().chain(&free_b).map(|&i| i as i64).collect();
     let am = reshape(&transpose(a, Some(&pa)), [m as i64, k as i64]);
     let bm = reshape(&transpose(b, Some(&pb)), [k as i64, n as i64]);
-    let out: Vec<i64> = free_a.iter().map(|&i| da[i] as i64).chain(free_b.iter().map(|&i| db[i] as i64)).collect();
+    let out: Vec<i64> = free_a
+        .iter()
+        .map(|&i| da[i] as i64)
+        .chain(free_b.iter().map(|&i| db[i] as i64))
+        .collect();
     reshape(&matmul(&am, &bm), out)
 }
 
@@ -81,12 +98,21 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     };
     let terms: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
     if terms.len() != inputs.len() || !(1..=2).contains(&terms.len()) {
-        panic!("Einsum: equation {equation:?} names {} operands but {} were given (1 or 2 supported)", terms.len(), inputs.len());
+        panic!(
+            "Einsum: equation {equation:?} names {} operands but {} were given (1 or 2 supported)",
+            terms.len(),
+            inputs.len()
+        );
     }
     let mut dim_of = std::collections::BTreeMap::new();
     for (t, x) in terms.iter().zip(inputs) {
         if t.len() != x.rank() {
-            panic!("Einsum: term {:?} has {} letters but its operand has rank {}", t.iter().collect::<String>(), t.len(), x.rank());
+            panic!(
+                "Einsum: term {:?} has {} letters but its operand has rank {}",
+                t.iter().collect::<String>(),
+                t.len(),
+                x.rank()
+            );
         }
         for (q, &c) in t.iter().enumerate() {
             if !c.is_ascii_alphabetic() || t.iter().filter(|&&d| d == c).count() > 1 {
@@ -94,13 +120,20 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
             }
             let d = x.shape().dims()[q];
             if *dim_of.entry(c).or_insert(d) != d {
-                panic!("Einsum: letter {c:?} has sizes {} and {d} in {equation:?}", dim_of[&c]);
+                panic!(
+                    "Einsum: letter {c:?} has sizes {} and {d} in {equation:?}",
+                    dim_of[&c]
+                );
             }
         }
     }
     let out: Vec<char> = match rhs {
         Some(r) => r.chars().collect(),
-        None => dim_of.keys().copied().filter(|c| terms.iter().flatten().filter(|&&d| d == *c).count() == 1).collect(),
+        None => dim_of
+            .keys()
+            .copied()
+            .filter(|c| terms.iter().flatten().filter(|&&d| d == *c).count() == 1)
+            .collect(),
     };
     for c in &out {
         if !dim_of.contains_key(c) {
@@ -109,14 +142,34 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     }
     // Sum away the letters of each operand that appear nowhere else.
     let reduce_private = |t: &[char], x: &Tensor, other: &[char]| -> (Vec<char>, Tensor) {
-        let drop: Vec<i64> = t.iter().enumerate().filter(|(_, c)| !out.contains(c) && !other.contains(c)).map(|(i, _)| i as i64).collect();
-        let kept: Vec<char> = t.iter().copied().filter(|c| out.contains(c) || other.contains(c)).collect();
-        let y = if drop.is_empty() { x.clone() } else { reduce_sum(x, drop, false) };
+        let drop: Vec<i64> = t
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !out.contains(c) && !other.contains(c))
+            .map(|(i, _)| i as i64)
+            .collect();
+        let kept: Vec<char> = t
+            .iter()
+            .copied()
+            .filter(|c| out.contains(c) || other.contains(c))
+            .collect();
+        let y = if drop.is_empty() {
+            x.clone()
+        } else {
+            reduce_sum(x, drop, false)
+        };
         (kept, y)
     };
     let permute_to = |have: &[char], want: &[char], x: &Tensor| -> Tensor {
-        let perm: Vec<i64> = want.iter().map(|c| have.iter().position(|d| d == c).expect("letter present") as i64).collect();
-        if perm.iter().enumerate().all(|(i, &p)| i as i64 == p) { x.clone() } else { transpose(x, Some(&perm)) }
+        let perm: Vec<i64> = want
+            .iter()
+            .map(|c| have.iter().position(|d| d == c).expect("letter present") as i64)
+            .collect();
+        if perm.iter().enumerate().all(|(i, &p)| i as i64 == p) {
+            x.clone()
+        } else {
+            transpose(x, Some(&perm))
+        }
     };
     if inputs.len() == 1 {
         let (kept, y) = reduce_private(&terms[0], inputs[0], &[]);
@@ -124,14 +177,36 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     }
     let (ta, a) = reduce_private(&terms[0], inputs[0], &terms[1]);
     let (tb, b) = reduce_private(&terms[1], inputs[1], &terms[0]);
-    let batch: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && out.contains(c)).collect();
-    let contract: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && !out.contains(c)).collect();
+    let batch: Vec<char> = ta
+        .iter()
+        .copied()
+        .filter(|c| tb.contains(c) && out.contains(c))
+        .collect();
+    let contract: Vec<char> = ta
+        .iter()
+        .copied()
+        .filter(|c| tb.contains(c) && !out.contains(c))
+        .collect();
     let a_free: Vec<char> = ta.iter().copied().filter(|c| !tb.contains(c)).collect();
     let b_free: Vec<char> = tb.iter().copied().filter(|c| !ta.contains(c)).collect();
     let size = |cs: &[char]| cs.iter().map(|c| dim_of[c]).product::<usize>() as i64;
     let (nb, m, k, n) = (size(&batch), size(&a_free), size(&contract), size(&b_free));
-    let a3 = reshape(&permute_to(&ta, &[batch.clone(), a_free.clone(), contract.clone()].concat(), &a), [nb, m, k]);
-    let b3 = reshape(&permute_to(&tb, &[batch.clone(), contract.clone(), b_free.clone()].concat(), &b), [nb, k, n]);
+    let a3 = reshape(
+        &permute_to(
+            &ta,
+            &[batch.clone(), a_free.clone(), contract.clone()].concat(),
+            &a,
+        ),
+        [nb, m, k],
+    );
+    let b3 = reshape(
+        &permute_to(
+            &tb,
+            &[batch.clone(), contract.clone(), b_free.clone()].concat(),
+            &b,
+        ),
+        [nb, k, n],
+    );
     let prod_letters = [batch, a_free, b_free].concat();
     let prod_dims: Vec<i64> = prod_letters.iter().map(|c| dim_of[c] as i64).collect();
     let prod = reshape(&matmul(&a3, &b3), prod_dims);

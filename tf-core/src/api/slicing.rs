@@ -69,7 +69,11 @@ from_int!(i32, i64, usize);
 
 impl From<std::ops::RangeFull> for SliceItem {
     fn from(_: std::ops::RangeFull) -> Self {
-        SliceItem::Range { start: None, end: None, step: 1 }
+        SliceItem::Range {
+            start: None,
+            end: None,
+            step: 1,
+        }
     }
 }
 
@@ -102,7 +106,10 @@ macro_rules! s {
 #[track_caller]
 pub fn strided_slice(x: &Tensor, items: &[SliceItem]) -> Tensor {
     let rank = x.rank();
-    let consumed = items.iter().filter(|i| matches!(i, SliceItem::Index(_) | SliceItem::Range { .. })).count();
+    let consumed = items
+        .iter()
+        .filter(|i| matches!(i, SliceItem::Index(_) | SliceItem::Range { .. }))
+        .count();
     let ellipses = items.iter().filter(|i| **i == SliceItem::Ellipsis).count();
     if ellipses > 1 || consumed > rank {
         panic!("StridedSlice: index {items:?} has {consumed} indices (and {ellipses} ellipses) for a tensor of rank {rank}");
@@ -115,7 +122,12 @@ pub fn strided_slice(x: &Tensor, items: &[SliceItem]) -> Tensor {
             full.push(*it);
         }
     }
-    while full.iter().filter(|i| matches!(i, SliceItem::Index(_) | SliceItem::Range { .. })).count() < rank {
+    while full
+        .iter()
+        .filter(|i| matches!(i, SliceItem::Index(_) | SliceItem::Range { .. }))
+        .count()
+        < rank
+    {
         full.push(SliceItem::from(..));
     }
     let (mut begin, mut end, mut strides) = (Vec::new(), Vec::new(), Vec::new());
@@ -130,7 +142,11 @@ pub fn strided_slice(x: &Tensor, items: &[SliceItem]) -> Tensor {
                 strides.push(1);
                 sm |= 1 << d;
             }
-            SliceItem::Range { start, end: e, step } => {
+            SliceItem::Range {
+                start,
+                end: e,
+                step,
+            } => {
                 begin.push(start.unwrap_or(0));
                 end.push(e.unwrap_or(0));
                 strides.push(step);
@@ -145,7 +161,13 @@ pub fn strided_slice(x: &Tensor, items: &[SliceItem]) -> Tensor {
     let sliced = run(
         &m::STRIDED_SLICE,
         &[x],
-        Attrs::new().ints("begin", begin).ints("end", end).ints("strides", strides).int("begin_mask", bm).int("end_mask", em).int("shrink_axis_mask", sm),
+        Attrs::new()
+            .ints("begin", begin)
+            .ints("end", end)
+            .ints("strides", strides)
+            .int("begin_mask", bm)
+            .int("end_mask", em)
+            .int("shrink_axis_mask", sm),
     );
     if !full.contains(&SliceItem::NewAxis) {
         return sliced;

@@ -2,7 +2,10 @@
 //! and the ternary `SelectV2` (`tf.where`).
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, ALL, NUMERIC};
+use super::{
+    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, ALL,
+    NUMERIC,
+};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::elementwise::binary;
 
@@ -22,8 +25,16 @@ fn infer_binary(i: &[&Tensor], allowed: &[DType], out: Option<DType>) -> Result<
 fn cases(dtypes: &[DType], domain: Domain) -> Vec<Case> {
     let mut v = Vec::new();
     for &d in dtypes {
-        for (sa, sb) in [(&[2usize, 3][..], &[2usize, 3][..]), (&[2, 3], &[3]), (&[], &[2, 1]), (&[0, 3], &[1])] {
-            v.push(Case { inputs: vec![sample(d, sa, domain, 1), sample(d, sb, domain, 2)], attrs: Attrs::new() });
+        for (sa, sb) in [
+            (&[2usize, 3][..], &[2usize, 3][..]),
+            (&[2, 3], &[3]),
+            (&[], &[2, 1]),
+            (&[0, 3], &[1]),
+        ] {
+            v.push(Case {
+                inputs: vec![sample(d, sa, domain, 1), sample(d, sb, domain, 2)],
+                attrs: Attrs::new(),
+            });
         }
     }
     v
@@ -64,26 +75,128 @@ fn no_int_zero_divisor(i: &[&Tensor]) -> Result<(), String> {
     Ok(())
 }
 
-binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::add(a, b));
-binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::sub(a, b));
-binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b));
-binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b);
-binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), no_int_zero_divisor);
-binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), no_int_zero_divisor);
-binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), no_int_zero_divisor);
-binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b));
-binary_op!(MAXIMUM, "Maximum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::maximum(a, b));
-binary_op!(MINIMUM, "Minimum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::minimum(a, b));
-binary_op!(SQUARED_DIFFERENCE, "SquaredDifference", [F32, F64, I32, I64], None, Any, |a, b| {
-    let d = Num::sub(a, b);
-    Num::mul(d, d)
+binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| {
+    Num::add(a, b)
 });
-binary_op!(EQUAL, "Equal", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a == b);
-binary_op!(NOT_EQUAL, "NotEqual", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a != b);
-binary_op!(LESS, "Less", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a < b);
-binary_op!(LESS_EQUAL, "LessEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a <= b);
-binary_op!(GREATER, "Greater", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a > b);
-binary_op!(GREATER_EQUAL, "GreaterEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a >= b);
+binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| {
+    Num::sub(a, b)
+});
+binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| {
+    Num::mul(a, b)
+});
+binary_op!(
+    REAL_DIV,
+    "RealDiv",
+    [F32, F64],
+    None,
+    AwayFromZero,
+    |a, b| a / b
+);
+binary_op!(
+    TRUNCATE_DIV,
+    "TruncateDiv",
+    [F32, F64, I32, I64, U8],
+    None,
+    AwayFromZero,
+    |a, b| Num::truncdiv(a, b),
+    no_int_zero_divisor
+);
+binary_op!(
+    FLOOR_DIV,
+    "FloorDiv",
+    [F32, F64, I32, I64, U8],
+    None,
+    AwayFromZero,
+    |a, b| Num::floordiv(a, b),
+    no_int_zero_divisor
+);
+binary_op!(
+    FLOOR_MOD,
+    "FloorMod",
+    [F32, F64, I32, I64, U8],
+    None,
+    AwayFromZero,
+    |a, b| Num::floormod(a, b),
+    no_int_zero_divisor
+);
+binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| {
+    Num::power(a, b)
+});
+binary_op!(
+    MAXIMUM,
+    "Maximum",
+    [F32, F64, I32, I64, U8],
+    None,
+    Any,
+    |a, b| Num::maximum(a, b)
+);
+binary_op!(
+    MINIMUM,
+    "Minimum",
+    [F32, F64, I32, I64, U8],
+    None,
+    Any,
+    |a, b| Num::minimum(a, b)
+);
+binary_op!(
+    SQUARED_DIFFERENCE,
+    "SquaredDifference",
+    [F32, F64, I32, I64],
+    None,
+    Any,
+    |a, b| {
+        let d = Num::sub(a, b);
+        Num::mul(d, d)
+    }
+);
+binary_op!(
+    EQUAL,
+    "Equal",
+    [F32, F64, I32, I64, U8, Bool],
+    Some(DType::Bool),
+    Any,
+    |a, b| a == b
+);
+binary_op!(
+    NOT_EQUAL,
+    "NotEqual",
+    [F32, F64, I32, I64, U8, Bool],
+    Some(DType::Bool),
+    Any,
+    |a, b| a != b
+);
+binary_op!(
+    LESS,
+    "Less",
+    [F32, F64, I32, I64, U8],
+    Some(DType::Bool),
+    Any,
+    |a, b| a < b
+);
+binary_op!(
+    LESS_EQUAL,
+    "LessEqual",
+    [F32, F64, I32, I64, U8],
+    Some(DType::Bool),
+    Any,
+    |a, b| a <= b
+);
+binary_op!(
+    GREATER,
+    "Greater",
+    [F32, F64, I32, I64, U8],
+    Some(DType::Bool),
+    Any,
+    |a, b| a > b
+);
+binary_op!(
+    GREATER_EQUAL,
+    "GreaterEqual",
+    [F32, F64, I32, I64, U8],
+    Some(DType::Bool),
+    Any,
+    |a, b| a >= b
+);
 binary_op!(LOGICAL_AND, "LogicalAnd", [Bool], None, Any, |a, b| a & b);
 binary_op!(LOGICAL_OR, "LogicalOr", [Bool], None, Any, |a, b| a | b);
 
@@ -97,7 +210,14 @@ pub static SELECT: OpDef = OpDef {
         let d = same_dtype(i, 1, 2)?;
         let s = Shape::broadcast(i[1].shape().dims(), i[2].shape().dims())
             .and_then(|s| Shape::broadcast(i[0].shape().dims(), s.dims()))
-            .ok_or_else(|| format!("condition {:?}, x {:?} and y {:?} cannot be broadcast together", i[0].shape(), i[1].shape(), i[2].shape()))?;
+            .ok_or_else(|| {
+                format!(
+                    "condition {:?}, x {:?} and y {:?} cannot be broadcast together",
+                    i[0].shape(),
+                    i[1].shape(),
+                    i[2].shape()
+                )
+            })?;
         Ok(spec(d, s))
     },
     cpu: |i, _, s| {
@@ -113,23 +233,60 @@ pub static SELECT: OpDef = OpDef {
     cases: || {
         NUMERIC
             .iter()
-            .map(|&d| Case { inputs: vec![sample(DType::Bool, &[2, 1], Domain::Any, 4), sample(d, &[2, 3], Domain::Any, 5), sample(d, &[3], Domain::Any, 6)], attrs: Attrs::new() })
+            .map(|&d| Case {
+                inputs: vec![
+                    sample(DType::Bool, &[2, 1], Domain::Any, 4),
+                    sample(d, &[2, 3], Domain::Any, 5),
+                    sample(d, &[3], Domain::Any, 6),
+                ],
+                attrs: Attrs::new(),
+            })
             .collect()
     },
     stateful: false,
 };
 
 /// The values of `t` broadcast to `shape`, borrowing when no broadcast is needed.
-pub(crate) fn broadcast_values<'a, T: Element>(t: &'a Tensor, shape: &[usize]) -> std::borrow::Cow<'a, [T]> {
+pub(crate) fn broadcast_values<'a, T: Element>(
+    t: &'a Tensor,
+    shape: &[usize],
+) -> std::borrow::Cow<'a, [T]> {
     if t.shape().dims() == shape {
         return std::borrow::Cow::Borrowed(t.data::<T>());
     }
-    let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(t.shape().dims(), shape.len()).into_iter().map(|s| s as isize).collect();
-    std::borrow::Cow::Owned(tf_kernels::cpu::movement::strided_copy(t.data::<T>(), 0, &strides, shape))
+    let strides: Vec<isize> =
+        tf_kernels::cpu::elementwise::broadcast_strides(t.shape().dims(), shape.len())
+            .into_iter()
+            .map(|s| s as isize)
+            .collect();
+    std::borrow::Cow::Owned(tf_kernels::cpu::movement::strided_copy(
+        t.data::<T>(),
+        0,
+        &strides,
+        shape,
+    ))
 }
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[
-    &ADD, &SUB, &MUL, &REAL_DIV, &TRUNCATE_DIV, &FLOOR_DIV, &FLOOR_MOD, &POW, &MAXIMUM, &MINIMUM, &SQUARED_DIFFERENCE, &EQUAL, &NOT_EQUAL, &LESS, &LESS_EQUAL, &GREATER,
-    &GREATER_EQUAL, &LOGICAL_AND, &LOGICAL_OR, &SELECT,
+    &ADD,
+    &SUB,
+    &MUL,
+    &REAL_DIV,
+    &TRUNCATE_DIV,
+    &FLOOR_DIV,
+    &FLOOR_MOD,
+    &POW,
+    &MAXIMUM,
+    &MINIMUM,
+    &SQUARED_DIFFERENCE,
+    &EQUAL,
+    &NOT_EQUAL,
+    &LESS,
+    &LESS_EQUAL,
+    &GREATER,
+    &GREATER_EQUAL,
+    &LOGICAL_AND,
+    &LOGICAL_OR,
+    &SELECT,
 ];

@@ -145,20 +145,29 @@ pub(crate) fn arity(inputs: &[&Tensor], n: usize) -> Result<(), String> {
 }
 
 /// Checks that input `i` has one of `allowed` dtypes, in TensorFlow's words.
-pub(crate) fn check_dtype(inputs: &[&Tensor], i: usize, allowed: &[DType]) -> Result<DType, String> {
+pub(crate) fn check_dtype(
+    inputs: &[&Tensor],
+    i: usize,
+    allowed: &[DType],
+) -> Result<DType, String> {
     let d = inputs[i].dtype();
     if allowed.contains(&d) {
         return Ok(d);
     }
     let names: Vec<&str> = allowed.iter().map(|d| d.name()).collect();
-    Err(format!("input #{i} (zero-based) has dtype {d}, which this op does not accept (expected one of {})", names.join(", ")))
+    Err(format!(
+        "input #{i} (zero-based) has dtype {d}, which this op does not accept (expected one of {})",
+        names.join(", ")
+    ))
 }
 
 /// Checks that inputs `i` and `j` have the same dtype (TensorFlow never promotes).
 pub(crate) fn same_dtype(inputs: &[&Tensor], i: usize, j: usize) -> Result<DType, String> {
     let (a, b) = (inputs[i].dtype(), inputs[j].dtype());
     if a != b {
-        return Err(format!("input #{j} (zero-based) was expected to be a {a} tensor but is a {b} tensor"));
+        return Err(format!(
+            "input #{j} (zero-based) was expected to be a {a} tensor but is a {b} tensor"
+        ));
     }
     Ok(a)
 }
@@ -191,7 +200,11 @@ pub fn sample(dtype: DType, shape: &[usize], domain: Domain, seed: u64) -> Tenso
                 Domain::Open1 => 1.8 * u - 0.9,
                 Domain::AwayFromZero => {
                     let m = 0.5 + 1.5 * next();
-                    if u < 0.5 { -m } else { m }
+                    if u < 0.5 {
+                        -m
+                    } else {
+                        m
+                    }
                 }
             }
         })

@@ -3,7 +3,10 @@
 //! index ops `GatherV2`, `GatherNd`, `ScatterNd`, `OneHot`, `TopKV2`, `Where`.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, sample, same_dtype, spec, Attrs, Case, Domain, OpDef, Outputs, TensorSpec, ALL, NUMERIC};
+use super::{
+    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Outputs,
+    TensorSpec, ALL, NUMERIC,
+};
 use crate::shape::normalize_axis;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
@@ -14,13 +17,24 @@ fn strides_of(dims: &[usize]) -> Vec<usize> {
 }
 
 /// Copies the strided view of `x` described by `offset`/`strides` into a tensor of `spec`.
-fn view_copy(x: &Tensor, offset: usize, strides: &[isize], view: &[usize], s: &TensorSpec) -> Result<Outputs, String> {
+fn view_copy(
+    x: &Tensor,
+    offset: usize,
+    strides: &[isize],
+    view: &[usize],
+    s: &TensorSpec,
+) -> Result<Outputs, String> {
     let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => Element::into_buffer(k::strided_copy(x.data::<T>(), offset, strides, view)));
     out1(buf, s)
 }
 
 fn cases_all(shape: &[usize], attrs: Attrs) -> Vec<Case> {
-    ALL.iter().map(|&d| Case { inputs: vec![sample(d, shape, Domain::Any, 12)], attrs: attrs.clone() }).collect()
+    ALL.iter()
+        .map(|&d| Case {
+            inputs: vec![sample(d, shape, Domain::Any, 12)],
+            attrs: attrs.clone(),
+        })
+        .collect()
 }
 
 /// Resolves a target shape with at most one `-1` against `n` elements.
@@ -30,7 +44,9 @@ pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
     for (i, &d) in target.iter().enumerate() {
         if d == -1 {
             if let Some(j) = unknown {
-                return Err(format!("Only one input size may be -1, not both {j} and {i}"));
+                return Err(format!(
+                    "Only one input size may be -1, not both {j} and {i}"
+                ));
             }
             unknown = Some(i);
         } else if d < 0 {
@@ -41,12 +57,14 @@ pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
     }
     let mut dims: SmallVec<[usize; 4]> = target.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(j) = unknown {
-        if known == 0 || n % known != 0 {
+        if known == 0 || !n.is_multiple_of(known) {
             return Err(format!("Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known}"));
         }
         dims[j] = n / known;
     } else if known != n {
-        return Err(format!("Input to reshape is a tensor with {n} values, but the requested shape has {known}"));
+        return Err(format!(
+            "Input to reshape is a tensor with {n} values, but the requested shape has {known}"
+        ));
     }
     Ok(Shape(dims))
 }
@@ -56,7 +74,10 @@ pub static RESHAPE: OpDef = OpDef {
     name: "Reshape",
     infer: |i, a| {
         arity(i, 1)?;
-        Ok(spec(i[0].dtype(), resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?))
+        Ok(spec(
+            i[0].dtype(),
+            resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?,
+        ))
     },
     cpu: |i, _, s| Ok(smallvec::smallvec![i[0].with_shape(s[0].shape.clone())]),
     domain: Domain::Any,
@@ -68,7 +89,10 @@ fn perm_of(a: &Attrs, rank: usize) -> Result<Vec<usize>, String> {
     let perm = a.get_ints("perm")?;
     let mut seen = vec![false; rank];
     if perm.len() != rank {
-        return Err(format!("transpose expects a vector of size {rank}. But input(1) is a vector of size {}", perm.len()));
+        return Err(format!(
+            "transpose expects a vector of size {rank}. But input(1) is a vector of size {}",
+            perm.len()
+        ));
     }
     perm.iter()
         .map(|&p| {
@@ -88,7 +112,10 @@ pub static TRANSPOSE: OpDef = OpDef {
         arity(i, 1)?;
         let dims = i[0].shape().dims();
         let perm = perm_of(a, dims.len())?;
-        Ok(spec(i[0].dtype(), Shape(perm.iter().map(|&p| dims[p]).collect())))
+        Ok(spec(
+            i[0].dtype(),
+            Shape(perm.iter().map(|&p| dims[p]).collect()),
+        ))
     },
     cpu: |i, a, s| {
         let x = i[0];
@@ -118,7 +145,12 @@ pub static CONCAT: OpDef = OpDef {
         for (j, t) in i.iter().enumerate().skip(1) {
             same_dtype(i, 0, j)?;
             let d = t.shape().dims();
-            if d.len() != first.len() || d.iter().zip(first).enumerate().any(|(q, (x, y))| q != ax && x != y) {
+            if d.len() != first.len()
+                || d.iter()
+                    .zip(first)
+                    .enumerate()
+                    .any(|(q, (x, y))| q != ax && x != y)
+            {
                 return Err(format!("ConcatOp : Dimension mismatch of input {j}: shape {d:?} vs. shape {first:?} of input 0 (axis {ax})"));
             }
             out[ax] += d[ax];
@@ -136,7 +168,17 @@ pub static CONCAT: OpDef = OpDef {
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 3], Domain::Any, 1), sample(d, &[2, 1], Domain::Any, 2)], attrs: Attrs::new().int("axis", -1) }).collect(),
+    cases: || {
+        ALL.iter()
+            .map(|&d| Case {
+                inputs: vec![
+                    sample(d, &[2, 3], Domain::Any, 1),
+                    sample(d, &[2, 1], Domain::Any, 2),
+                ],
+                attrs: Attrs::new().int("axis", -1),
+            })
+            .collect()
+    },
     stateful: false,
 };
 
@@ -150,14 +192,29 @@ struct SliceView {
 
 fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
     let dims = x.shape().dims();
-    let (b, e, st) = (a.get_ints("begin")?, a.get_ints("end")?, a.get_ints("strides")?);
+    let (b, e, st) = (
+        a.get_ints("begin")?,
+        a.get_ints("end")?,
+        a.get_ints("strides")?,
+    );
     let bits = |n: &str| a.get_int(n).unwrap_or(0);
-    let (bm, em, sm) = (bits("begin_mask"), bits("end_mask"), bits("shrink_axis_mask"));
+    let (bm, em, sm) = (
+        bits("begin_mask"),
+        bits("end_mask"),
+        bits("shrink_axis_mask"),
+    );
     if b.len() != dims.len() || e.len() != dims.len() || st.len() != dims.len() {
-        return Err(format!("begin, end and strides must have one entry per dimension of the input {dims:?}"));
+        return Err(format!(
+            "begin, end and strides must have one entry per dimension of the input {dims:?}"
+        ));
     }
     let cs = strides_of(dims);
-    let mut v = SliceView { offset: 0, strides: Vec::new(), view: Vec::new(), out: Shape::scalar() };
+    let mut v = SliceView {
+        offset: 0,
+        strides: Vec::new(),
+        view: Vec::new(),
+        out: Shape::scalar(),
+    };
     for (d, &n) in dims.iter().enumerate() {
         let (n_i, step) = (n as i64, st[d]);
         if step == 0 {
@@ -166,16 +223,39 @@ fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
         if sm >> d & 1 == 1 {
             let idx = if b[d] < 0 { b[d] + n_i } else { b[d] };
             if idx < 0 || idx >= n_i {
-                return Err(format!("slice index {} of dimension {d} out of bounds", b[d]));
+                return Err(format!(
+                    "slice index {} of dimension {d} out of bounds",
+                    b[d]
+                ));
             }
             v.offset += idx as usize * cs[d];
             continue;
         }
         let (lo, hi) = if step > 0 { (0, n_i) } else { (-1, n_i - 1) };
         let fix = |x: i64| (if x < 0 { x + n_i } else { x }).clamp(lo, hi);
-        let start = if bm >> d & 1 == 1 { if step > 0 { 0 } else { n_i - 1 } } else { fix(b[d]) };
-        let stop = if em >> d & 1 == 1 { if step > 0 { n_i } else { -1 } } else { fix(e[d]) };
-        let count = if step > 0 { ((stop - start).max(0) as u64).div_ceil(step as u64) } else { ((start - stop).max(0) as u64).div_ceil(step.unsigned_abs()) } as usize;
+        let start = if bm >> d & 1 == 1 {
+            if step > 0 {
+                0
+            } else {
+                n_i - 1
+            }
+        } else {
+            fix(b[d])
+        };
+        let stop = if em >> d & 1 == 1 {
+            if step > 0 {
+                n_i
+            } else {
+                -1
+            }
+        } else {
+            fix(e[d])
+        };
+        let count = if step > 0 {
+            ((stop - start).max(0) as u64).div_ceil(step as u64)
+        } else {
+            ((start - stop).max(0) as u64).div_ceil(step.unsigned_abs())
+        } as usize;
         if count > 0 {
             v.offset += start as usize * cs[d];
         }
@@ -201,8 +281,22 @@ pub static STRIDED_SLICE: OpDef = OpDef {
     },
     domain: Domain::Any,
     cases: || {
-        let mut v = cases_all(&[4, 5], Attrs::new().ints("begin", [1, -1]).ints("end", [4, 0]).ints("strides", [2, -2]));
-        v.extend(cases_all(&[4, 5], Attrs::new().ints("begin", [2, 0]).ints("end", [0, 3]).ints("strides", [1, 1]).int("shrink_axis_mask", 1).int("begin_mask", 2)));
+        let mut v = cases_all(
+            &[4, 5],
+            Attrs::new()
+                .ints("begin", [1, -1])
+                .ints("end", [4, 0])
+                .ints("strides", [2, -2]),
+        );
+        v.extend(cases_all(
+            &[4, 5],
+            Attrs::new()
+                .ints("begin", [2, 0])
+                .ints("end", [0, 3])
+                .ints("strides", [1, 1])
+                .int("shrink_axis_mask", 1)
+                .int("begin_mask", 2),
+        ));
         v
     },
     stateful: false,
@@ -243,15 +337,26 @@ pub static BROADCAST_TO: OpDef = OpDef {
     name: "BroadcastTo",
     infer: |i, a| {
         arity(i, 1)?;
-        let target: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        let target: Vec<usize> = a
+            .get_ints("shape")?
+            .iter()
+            .map(|&d| d.max(0) as usize)
+            .collect();
         match Shape::broadcast(i[0].shape().dims(), &target) {
             Some(s) if s.dims() == target.as_slice() => Ok(spec(i[0].dtype(), s)),
-            _ => Err(format!("Unable to broadcast tensor of shape {:?} to tensor of shape {target:?}", i[0].shape())),
+            _ => Err(format!(
+                "Unable to broadcast tensor of shape {:?} to tensor of shape {target:?}",
+                i[0].shape()
+            )),
         }
     },
     cpu: |i, _, s| {
         let out = s[0].shape.dims();
-        let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len()).into_iter().map(|v| v as isize).collect();
+        let strides: Vec<isize> =
+            tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len())
+                .into_iter()
+                .map(|v| v as isize)
+                .collect();
         view_copy(i[0], 0, &strides, out, &s[0])
     },
     domain: Domain::Any,
@@ -262,9 +367,13 @@ pub static BROADCAST_TO: OpDef = OpDef {
 fn paddings(a: &Attrs, rank: usize) -> Result<Vec<(usize, usize)>, String> {
     let p = a.get_ints("paddings")?;
     if p.len() != 2 * rank || p.iter().any(|&v| v < 0) {
-        return Err(format!("paddings must be a non-negative [{rank}, 2] matrix, got {p:?}"));
+        return Err(format!(
+            "paddings must be a non-negative [{rank}, 2] matrix, got {p:?}"
+        ));
     }
-    Ok(p.chunks(2).map(|c| (c[0] as usize, c[1] as usize)).collect())
+    Ok(p.chunks(2)
+        .map(|c| (c[0] as usize, c[1] as usize))
+        .collect())
 }
 
 /// `PadV2`: constant padding; attributes `paddings` (flattened `[rank, 2]`) and
@@ -274,7 +383,17 @@ pub static PAD: OpDef = OpDef {
     infer: |i, a| {
         arity(i, 1)?;
         let p = paddings(a, i[0].rank())?;
-        Ok(spec(i[0].dtype(), Shape(i[0].shape().dims().iter().zip(&p).map(|(d, (l, r))| d + l + r).collect())))
+        Ok(spec(
+            i[0].dtype(),
+            Shape(
+                i[0].shape()
+                    .dims()
+                    .iter()
+                    .zip(&p)
+                    .map(|(d, (l, r))| d + l + r)
+                    .collect(),
+            ),
+        ))
     },
     cpu: |i, a, s| {
         let x = i[0];
@@ -291,7 +410,14 @@ pub static PAD: OpDef = OpDef {
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || cases_all(&[2, 3], Attrs::new().ints("paddings", [1, 0, 2, 1]).float("constant_values", 1.0)),
+    cases: || {
+        cases_all(
+            &[2, 3],
+            Attrs::new()
+                .ints("paddings", [1, 0, 2, 1])
+                .float("constant_values", 1.0),
+        )
+    },
     stateful: false,
 };
 
@@ -328,7 +454,13 @@ pub static GATHER: OpDef = OpDef {
     domain: Domain::Any,
     cases: || {
         ALL.iter()
-            .map(|&d| Case { inputs: vec![sample(d, &[3, 4], Domain::Any, 13), Tensor::from_vec(vec![2i64, 0, 2], [3]).expect("valid")], attrs: Attrs::new().int("axis", 1) })
+            .map(|&d| Case {
+                inputs: vec![
+                    sample(d, &[3, 4], Domain::Any, 13),
+                    Tensor::from_vec(vec![2i64, 0, 2], [3]).expect("valid"),
+                ],
+                attrs: Attrs::new().int("axis", 1),
+            })
             .collect()
     },
     stateful: false,
@@ -364,7 +496,10 @@ pub static GATHER_ND: OpDef = OpDef {
         let (pd, id) = (i[0].shape().dims(), i[1].shape().dims());
         let m = *id.last().ok_or("indices must be at least rank 1")?;
         if m > pd.len() {
-            return Err(format!("index innermost dimension length must be <= params rank; saw: {m} vs. {}", pd.len()));
+            return Err(format!(
+                "index innermost dimension length must be <= params rank; saw: {m} vs. {}",
+                pd.len()
+            ));
         }
         let mut out: SmallVec<[usize; 4]> = id[..id.len() - 1].into();
         out.extend_from_slice(&pd[m..]);
@@ -382,7 +517,17 @@ pub static GATHER_ND: OpDef = OpDef {
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[3, 2], Domain::Any, 14), Tensor::from_vec(vec![2i32, 1, 0, 0], [2, 2]).expect("valid")], attrs: Attrs::new() }).collect(),
+    cases: || {
+        ALL.iter()
+            .map(|&d| Case {
+                inputs: vec![
+                    sample(d, &[3, 2], Domain::Any, 14),
+                    Tensor::from_vec(vec![2i32, 1, 0, 0], [2, 2]).expect("valid"),
+                ],
+                attrs: Attrs::new(),
+            })
+            .collect()
+    },
     stateful: false,
 };
 
@@ -394,11 +539,19 @@ pub static SCATTER_ND: OpDef = OpDef {
         arity(i, 2)?;
         check_dtype(i, 0, &[DType::I32, DType::I64])?;
         check_dtype(i, 1, NUMERIC)?;
-        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        let shape: Vec<usize> = a
+            .get_ints("shape")?
+            .iter()
+            .map(|&d| d.max(0) as usize)
+            .collect();
         let id = i[0].shape().dims();
         let m = *id.last().ok_or("indices must be at least rank 1")?;
         let mut want: Vec<usize> = id[..id.len() - 1].to_vec();
-        want.extend_from_slice(shape.get(m..).ok_or("index depth exceeds the output rank")?);
+        want.extend_from_slice(
+            shape
+                .get(m..)
+                .ok_or("index depth exceeds the output rank")?,
+        );
         if i[1].shape().dims() != want.as_slice() {
             return Err(format!("updates must have shape {want:?} for indices {id:?} and output shape {shape:?}, got {:?}", i[1].shape()));
         }
@@ -424,7 +577,13 @@ pub static SCATTER_ND: OpDef = OpDef {
     cases: || {
         NUMERIC
             .iter()
-            .map(|&d| Case { inputs: vec![Tensor::from_vec(vec![1i64, 3, 1], [3, 1]).expect("valid"), sample(d, &[3, 2], Domain::Any, 15)], attrs: Attrs::new().ints("shape", [4, 2]) })
+            .map(|&d| Case {
+                inputs: vec![
+                    Tensor::from_vec(vec![1i64, 3, 1], [3, 1]).expect("valid"),
+                    sample(d, &[3, 2], Domain::Any, 15),
+                ],
+                attrs: Attrs::new().ints("shape", [4, 2]),
+            })
             .collect()
     },
     stateful: false,
@@ -451,8 +610,12 @@ pub static ONE_HOT: OpDef = OpDef {
         let depth = a.get_int("depth")? as usize;
         let dims = i[0].shape().dims();
         let ax = normalize_axis(a.get_int("axis").unwrap_or(-1), dims.len() + 1)?;
-        let (outer, inner): (usize, usize) = (dims[..ax].iter().product(), dims[ax..].iter().product());
-        let (on, off) = (a.get_float("on_value").unwrap_or(1.0), a.get_float("off_value").unwrap_or(0.0));
+        let (outer, inner): (usize, usize) =
+            (dims[..ax].iter().product(), dims[ax..].iter().product());
+        let (on, off) = (
+            a.get_float("on_value").unwrap_or(1.0),
+            a.get_float("off_value").unwrap_or(0.0),
+        );
         let buf = dispatch!(s[0].dtype, [F32, F64, I32, I64, U8, Bool], T => {
             let mut v = vec![T::from_f64(off); outer * depth * inner];
             for o in 0..outer {
@@ -477,7 +640,13 @@ pub static ONE_HOT: OpDef = OpDef {
         indices
             .into_iter()
             .zip([DType::F32, DType::I64, DType::Bool])
-            .map(|(i, d)| Case { inputs: vec![i.expect("valid")], attrs: Attrs::new().int("depth", 3).dtype("dtype", d).int("axis", 0) })
+            .map(|(i, d)| Case {
+                inputs: vec![i.expect("valid")],
+                attrs: Attrs::new()
+                    .int("depth", 3)
+                    .dtype("dtype", d)
+                    .int("axis", 0),
+            })
             .collect()
     },
     stateful: false,
@@ -494,12 +663,17 @@ pub static TOP_K: OpDef = OpDef {
         let last = *dims.last().ok_or("input must be at least rank 1")?;
         let kk = a.get_int("k")?;
         if kk < 0 || kk as usize > last {
-            return Err(format!("input must have at least k columns. Had {last}, needed {kk}"));
+            return Err(format!(
+                "input must have at least k columns. Had {last}, needed {kk}"
+            ));
         }
         let mut out: SmallVec<[usize; 4]> = dims.into();
         *out.last_mut().expect("rank >= 1") = kk as usize;
         let mut sp = spec(d, Shape(out.clone()));
-        sp.push(TensorSpec { dtype: DType::I32, shape: Shape(out) });
+        sp.push(TensorSpec {
+            dtype: DType::I32,
+            shape: Shape(out),
+        });
         Ok(sp)
     },
     cpu: |i, a, s| {
@@ -530,11 +704,22 @@ pub static TOP_K: OpDef = OpDef {
         });
         let mut o = Outputs::new();
         o.push(Tensor::from_parts(vals, s[0].shape.clone()));
-        o.push(Tensor::from_parts(Element::into_buffer(idx), s[1].shape.clone()));
+        o.push(Tensor::from_parts(
+            Element::into_buffer(idx),
+            s[1].shape.clone(),
+        ));
         Ok(o)
     },
     domain: Domain::Any,
-    cases: || NUMERIC.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 5], Domain::Any, 16)], attrs: Attrs::new().int("k", 3) }).collect(),
+    cases: || {
+        NUMERIC
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 5], Domain::Any, 16)],
+                attrs: Attrs::new().int("k", 3),
+            })
+            .collect()
+    },
     stateful: false,
 };
 
@@ -562,7 +747,14 @@ pub static WHERE: OpDef = OpDef {
         out1(Element::into_buffer(out), &s[0])
     },
     domain: Domain::Any,
-    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[3, 4], Domain::Any, 17)], attrs: Attrs::new() }).collect(),
+    cases: || {
+        ALL.iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[3, 4], Domain::Any, 17)],
+                attrs: Attrs::new(),
+            })
+            .collect()
+    },
     stateful: false,
 };
 
@@ -571,5 +763,18 @@ fn count_true(x: &Tensor) -> usize {
 }
 
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&RESHAPE, &TRANSPOSE, &CONCAT, &STRIDED_SLICE, &REVERSE, &BROADCAST_TO, &PAD, &GATHER, &GATHER_ND, &SCATTER_ND, &ONE_HOT, &TOP_K, &WHERE];
-
+pub static OPS: &[&OpDef] = &[
+    &RESHAPE,
+    &TRANSPOSE,
+    &CONCAT,
+    &STRIDED_SLICE,
+    &REVERSE,
+    &BROADCAST_TO,
+    &PAD,
+    &GATHER,
+    &GATHER_ND,
+    &SCATTER_ND,
+    &ONE_HOT,
+    &TOP_K,
+    &WHERE,
+];

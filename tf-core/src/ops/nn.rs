@@ -2,7 +2,9 @@
 //! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS};
+use super::{
+    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS,
+};
 use crate::{dispatch, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::Strided;
@@ -11,14 +13,18 @@ fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), 
     match a.opt_ints(name) {
         None => Ok(default),
         Some([1, h, w, 1]) if *h > 0 && *w > 0 => Ok((*h as usize, *w as usize)),
-        Some(v) => Err(format!("{name} must be [1, h, w, 1] with positive h and w, got {v:?}")),
+        Some(v) => Err(format!(
+            "{name} must be [1, h, w, 1] with positive h and w, got {v:?}"
+        )),
     }
 }
 
 /// Window geometry of an NHWC input `x` under window `(kh, kw)` and the op's attributes.
 fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, String> {
     if x.len() != 4 {
-        return Err(format!("input must be 4-dimensional (NHWC), got shape {x:?}"));
+        return Err(format!(
+            "input must be 4-dimensional (NHWC), got shape {x:?}"
+        ));
     }
     let stride = hw(a, "strides", (1, 1))?;
     let dilation = hw(a, "dilations", (1, 1))?;
@@ -27,29 +33,83 @@ fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, Stri
         "VALID" => false,
         p => return Err(format!("padding must be \"SAME\" or \"VALID\", got {p:?}")),
     };
-    let too_small = || format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding");
+    let too_small = || {
+        format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding")
+    };
     let (oh, pt) = k::out_size(x[1], kh, stride.0, dilation.0, same).ok_or_else(too_small)?;
     let (ow, pl) = k::out_size(x[2], kw, stride.1, dilation.1, same).ok_or_else(too_small)?;
-    Ok(Window2d { n: x[0], h: x[1], w: x[2], c: x[3], kh, kw, oh, ow, stride, dilation, pad: (pt, pl) })
+    Ok(Window2d {
+        n: x[0],
+        h: x[1],
+        w: x[2],
+        c: x[3],
+        kh,
+        kw,
+        oh,
+        ow,
+        stride,
+        dilation,
+        pad: (pt, pl),
+    })
 }
 
 fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
     let f = i[1].shape().dims();
     if f.len() != 4 {
-        return Err(format!("filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"));
+        return Err(format!(
+            "filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"
+        ));
     }
     let g = window(i[0].shape().dims(), f[0], f[1], a)?;
     if f[2] != g.c {
-        return Err(format!("input depth {} does not match filter in-depth {} (input {:?}, filter {f:?})", g.c, f[2], i[0].shape()));
+        return Err(format!(
+            "input depth {} does not match filter in-depth {} (input {:?}, filter {f:?})",
+            g.c,
+            f[2],
+            i[0].shape()
+        ));
     }
     Ok((g, f[3]))
 }
 
 /// `C = A·B` with A and B row-major or transposed, through the packed GEMM.
 #[allow(clippy::too_many_arguments)]
-fn gemm<T: super::num::Num>(m: usize, k: usize, n: usize, a: &[T], ta: bool, b: &[T], tb: bool, c: &mut [T]) {
-    let av = if ta { Strided { data: a, rs: 1, cs: m } } else { Strided { data: a, rs: k, cs: 1 } };
-    let bv = if tb { Strided { data: b, rs: 1, cs: k } } else { Strided { data: b, rs: n, cs: 1 } };
+fn gemm<T: super::num::Num>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    ta: bool,
+    b: &[T],
+    tb: bool,
+    c: &mut [T],
+) {
+    let av = if ta {
+        Strided {
+            data: a,
+            rs: 1,
+            cs: m,
+        }
+    } else {
+        Strided {
+            data: a,
+            rs: k,
+            cs: 1,
+        }
+    };
+    let bv = if tb {
+        Strided {
+            data: b,
+            rs: 1,
+            cs: k,
+        }
+    } else {
+        Strided {
+            data: b,
+            rs: n,
+            cs: 1,
+        }
+    };
     super::linalg::gemm_typed(m, k, n, av, bv, c);
 }
 
@@ -92,8 +152,14 @@ fn conv_cases() -> Vec<Case> {
     for &d in FLOATS {
         for (pad, st, dil) in [("SAME", 1, 1), ("VALID", 2, 1), ("SAME", 1, 2)] {
             v.push(Case {
-                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 20), sample(d, &[3, 2, 3, 4], Domain::Any, 21)],
-                attrs: Attrs::new().str("padding", pad).ints("strides", [1, st, st, 1]).ints("dilations", [1, dil, dil, 1]),
+                inputs: vec![
+                    sample(d, &[2, 5, 6, 3], Domain::Any, 20),
+                    sample(d, &[3, 2, 3, 4], Domain::Any, 21),
+                ],
+                attrs: Attrs::new()
+                    .str("padding", pad)
+                    .ints("strides", [1, st, st, 1])
+                    .ints("dilations", [1, dil, dil, 1]),
             });
         }
     }
@@ -123,7 +189,11 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
         }
         let g = window(&xs, f[0], f[1], a)?;
         if i[1].shape().dims() != [g.n, g.oh, g.ow, f[3]] {
-            return Err(format!("out_backprop has shape {:?}, expected {:?}", i[1].shape(), [g.n, g.oh, g.ow, f[3]]));
+            return Err(format!(
+                "out_backprop has shape {:?}, expected {:?}",
+                i[1].shape(),
+                [g.n, g.oh, g.ow, f[3]]
+            ));
         }
         Ok(spec(d, Shape::from(xs)))
     },
@@ -144,8 +214,14 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
         FLOATS
             .iter()
             .map(|&d| Case {
-                inputs: vec![sample(d, &[3, 2, 3, 4], Domain::Any, 22), sample(d, &[2, 3, 3, 4], Domain::Any, 23)],
-                attrs: Attrs::new().str("padding", "SAME").ints("strides", [1, 2, 2, 1]).ints("input_shape", [2, 5, 6, 3]),
+                inputs: vec![
+                    sample(d, &[3, 2, 3, 4], Domain::Any, 22),
+                    sample(d, &[2, 3, 3, 4], Domain::Any, 23),
+                ],
+                attrs: Attrs::new()
+                    .str("padding", "SAME")
+                    .ints("strides", [1, 2, 2, 1])
+                    .ints("input_shape", [2, 5, 6, 3]),
             })
             .collect()
     },
@@ -163,7 +239,11 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
         if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, fs[3]] {
-            return Err(format!("filter_shape {fs:?} and out_backprop {:?} do not match input {:?}", i[1].shape(), i[0].shape()));
+            return Err(format!(
+                "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
+                i[1].shape(),
+                i[0].shape()
+            ));
         }
         Ok(spec(d, Shape::from(fs)))
     },
@@ -185,8 +265,13 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
         FLOATS
             .iter()
             .map(|&d| Case {
-                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 24), sample(d, &[2, 5, 6, 4], Domain::Any, 25)],
-                attrs: Attrs::new().str("padding", "SAME").ints("filter_shape", [3, 2, 3, 4]),
+                inputs: vec![
+                    sample(d, &[2, 5, 6, 3], Domain::Any, 24),
+                    sample(d, &[2, 5, 6, 4], Domain::Any, 25),
+                ],
+                attrs: Attrs::new()
+                    .str("padding", "SAME")
+                    .ints("filter_shape", [3, 2, 3, 4]),
             })
             .collect()
     },
@@ -229,7 +314,13 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
     cases: || {
         FLOATS
             .iter()
-            .map(|&d| Case { inputs: vec![sample(d, &[1, 4, 5, 2], Domain::Any, 26), sample(d, &[2, 2, 2, 3], Domain::Any, 27)], attrs: Attrs::new().str("padding", "SAME") })
+            .map(|&d| Case {
+                inputs: vec![
+                    sample(d, &[1, 4, 5, 2], Domain::Any, 26),
+                    sample(d, &[2, 2, 2, 3], Domain::Any, 27),
+                ],
+                attrs: Attrs::new().str("padding", "SAME"),
+            })
             .collect()
     },
     stateful: false,
@@ -256,7 +347,10 @@ fn pool_cases() -> Vec<Case> {
         .flat_map(|&d| {
             [("VALID", 2), ("SAME", 2), ("SAME", 1)].map(|(p, st)| Case {
                 inputs: vec![sample(d, &[2, 5, 5, 3], Domain::Any, 28)],
-                attrs: Attrs::new().str("padding", p).ints("ksize", [1, 2, 2, 1]).ints("strides", [1, st, st, 1]),
+                attrs: Attrs::new()
+                    .str("padding", p)
+                    .ints("ksize", [1, 2, 2, 1])
+                    .ints("strides", [1, st, st, 1]),
             })
         })
         .collect()
@@ -300,7 +394,11 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
         same_dtype(i, 0, 1)?;
         let g = pool_window(i[0].shape().dims(), a)?;
         if i[1].shape().dims() != [g.n, g.oh, g.ow, g.c] {
-            return Err(format!("gradient has shape {:?}, expected {:?}", i[1].shape(), [g.n, g.oh, g.ow, g.c]));
+            return Err(format!(
+                "gradient has shape {:?}, expected {:?}",
+                i[1].shape(),
+                [g.n, g.oh, g.ow, g.c]
+            ));
         }
         Ok(spec(d, i[0].shape().clone()))
     },
@@ -316,7 +414,8 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
             .map(|mut c| {
                 let x = c.inputs[0].clone();
                 let y = crate::ops::execute1(&MAX_POOL, &[&x], &c.attrs);
-                c.inputs.push(sample(x.dtype(), y.shape().dims(), Domain::Any, 29));
+                c.inputs
+                    .push(sample(x.dtype(), y.shape().dims(), Domain::Any, 29));
                 c
             })
             .collect()
@@ -334,14 +433,18 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
         let xs = shape_attr(a, "input_shape")?;
         let g = pool_window(&xs, a)?;
         if i[0].shape().dims() != [g.n, g.oh, g.ow, g.c] {
-            return Err(format!("gradient has shape {:?}, expected {:?}", i[0].shape(), [g.n, g.oh, g.ow, g.c]));
+            return Err(format!(
+                "gradient has shape {:?}, expected {:?}",
+                i[0].shape(),
+                [g.n, g.oh, g.ow, g.c]
+            ));
         }
         Ok(spec(d, Shape::from(xs)))
     },
     cpu: |i, a, s| {
         let g = pool_window(&shape_attr(a, "input_shape")?, a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
-            let dy: Vec<f64> = i[0].data::<T>().iter().map(|&v| v as f64).collect();
+            let dy: Vec<f64> = i[0].data::<T>().iter().map(|&v| v.to_f64()).collect();
             Element::into_buffer(k::avg_pool_grad(&dy, &g).into_iter().map(|v| v as T).collect::<Vec<T>>())
         });
         out1(buf, &s[0])
@@ -352,7 +455,11 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
             .iter()
             .map(|&d| Case {
                 inputs: vec![sample(d, &[2, 3, 3, 3], Domain::Any, 30)],
-                attrs: Attrs::new().str("padding", "SAME").ints("ksize", [1, 2, 2, 1]).ints("strides", [1, 2, 2, 1]).ints("input_shape", [2, 5, 5, 3]),
+                attrs: Attrs::new()
+                    .str("padding", "SAME")
+                    .ints("ksize", [1, 2, 2, 1])
+                    .ints("strides", [1, 2, 2, 1])
+                    .ints("input_shape", [2, 5, 5, 3]),
             })
             .collect()
     },
@@ -360,4 +467,13 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
 };
 
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&CONV2D, &CONV2D_BACKPROP_INPUT, &CONV2D_BACKPROP_FILTER, &DEPTHWISE_CONV2D, &MAX_POOL, &AVG_POOL, &MAX_POOL_GRAD, &AVG_POOL_GRAD];
+pub static OPS: &[&OpDef] = &[
+    &CONV2D,
+    &CONV2D_BACKPROP_INPUT,
+    &CONV2D_BACKPROP_FILTER,
+    &DEPTHWISE_CONV2D,
+    &MAX_POOL,
+    &AVG_POOL,
+    &MAX_POOL_GRAD,
+    &AVG_POOL_GRAD,
+];

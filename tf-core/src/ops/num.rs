@@ -48,39 +48,95 @@ macro_rules! num_int {
             const ONE: Self = 1;
             const LOWEST: Self = <$t>::MIN;
             const HIGHEST: Self = <$t>::MAX;
-            #[inline] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
-            #[inline] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
-            #[inline] fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
-            #[inline] fn truncdiv(self, o: Self) -> Self { self.wrapping_div(o) }
-            #[inline] fn floordiv(self, o: Self) -> Self {
+            #[inline]
+            fn add(self, o: Self) -> Self {
+                self.wrapping_add(o)
+            }
+            #[inline]
+            fn sub(self, o: Self) -> Self {
+                self.wrapping_sub(o)
+            }
+            #[inline]
+            fn mul(self, o: Self) -> Self {
+                self.wrapping_mul(o)
+            }
+            #[inline]
+            fn truncdiv(self, o: Self) -> Self {
+                self.wrapping_div(o)
+            }
+            #[inline]
+            fn floordiv(self, o: Self) -> Self {
                 let q = self.wrapping_div(o);
                 #[allow(unused_comparisons)]
-                if (self % o != 0) && ((self < 0) != (o < 0)) { q - 1 } else { q }
+                if (self % o != 0) && ((self < 0) != (o < 0)) {
+                    q - 1
+                } else {
+                    q
+                }
             }
-            #[inline] fn floormod(self, o: Self) -> Self {
+            #[inline]
+            fn floormod(self, o: Self) -> Self {
                 let r = self.wrapping_rem(o);
                 #[allow(unused_comparisons)]
-                if r != 0 && ((r < 0) != (o < 0)) { r.wrapping_add(o) } else { r }
+                if r != 0 && ((r < 0) != (o < 0)) {
+                    r.wrapping_add(o)
+                } else {
+                    r
+                }
             }
             fn power(self, o: Self) -> Self {
                 #[allow(unused_comparisons)]
                 if o < 0 {
-                    return match self as i64 { 1 => 1 as $t, -1 => if (o as i64) % 2 == 0 { 1 as $t } else { self }, _ => 0 as $t };
+                    return match self as i64 {
+                        1 => 1 as $t,
+                        -1 => {
+                            if (o as i64) % 2 == 0 {
+                                1 as $t
+                            } else {
+                                self
+                            }
+                        }
+                        _ => 0 as $t,
+                    };
                 }
                 self.wrapping_pow(o as u32)
             }
-            #[inline] fn negate(self) -> Self { (0 as $t).wrapping_sub(self) }
-            #[inline] fn abs_val(self) -> Self {
-                #[allow(unused_comparisons)]
-                if self < 0 { self.negate() } else { self }
+            #[inline]
+            fn negate(self) -> Self {
+                (0 as $t).wrapping_sub(self)
             }
-            #[inline] fn sign_of(self) -> Self {
+            #[inline]
+            fn abs_val(self) -> Self {
                 #[allow(unused_comparisons)]
-                if self > 0 { 1 as $t } else if self < 0 { (0 as $t).wrapping_sub(1) } else { 0 }
+                if self < 0 {
+                    self.negate()
+                } else {
+                    self
+                }
             }
-            #[inline] fn maximum(self, o: Self) -> Self { Ord::max(self, o) }
-            #[inline] fn minimum(self, o: Self) -> Self { Ord::min(self, o) }
-            #[inline] fn is_zero(self) -> bool { self == 0 }
+            #[inline]
+            fn sign_of(self) -> Self {
+                #[allow(unused_comparisons)]
+                if self > 0 {
+                    1 as $t
+                } else if self < 0 {
+                    (0 as $t).wrapping_sub(1)
+                } else {
+                    0
+                }
+            }
+            #[inline]
+            fn maximum(self, o: Self) -> Self {
+                Ord::max(self, o)
+            }
+            #[inline]
+            fn minimum(self, o: Self) -> Self {
+                Ord::min(self, o)
+            }
+            #[inline]
+            fn is_zero(self) -> bool {
+                self == 0
+            }
         }
     };
 }
@@ -95,22 +151,81 @@ macro_rules! num_float {
             const ONE: Self = 1.0;
             const LOWEST: Self = <$t>::NEG_INFINITY;
             const HIGHEST: Self = <$t>::INFINITY;
-            #[inline] fn add(self, o: Self) -> Self { self + o }
-            #[inline] fn sub(self, o: Self) -> Self { self - o }
-            #[inline] fn mul(self, o: Self) -> Self { self * o }
-            #[inline] fn truncdiv(self, o: Self) -> Self { (self / o).trunc() }
-            #[inline] fn floordiv(self, o: Self) -> Self { (self / o).floor() }
-            #[inline] fn floormod(self, o: Self) -> Self {
-                let r = self % o;
-                if r != 0.0 && ((r < 0.0) != (o < 0.0)) { r + o } else { r }
+            #[inline]
+            fn add(self, o: Self) -> Self {
+                self + o
             }
-            #[inline] fn power(self, o: Self) -> Self { self.powf(o) }
-            #[inline] fn negate(self) -> Self { -self }
-            #[inline] fn abs_val(self) -> Self { <$t>::abs(self) }
-            #[inline] fn sign_of(self) -> Self { if self > 0.0 { 1.0 } else if self < 0.0 { -1.0 } else { self } }
-            #[inline] fn maximum(self, o: Self) -> Self { if self.is_nan() || self > o { self } else if o.is_nan() { o } else { o } }
-            #[inline] fn minimum(self, o: Self) -> Self { if self.is_nan() || self < o { self } else if o.is_nan() { o } else { o } }
-            #[inline] fn is_zero(self) -> bool { self == 0.0 }
+            #[inline]
+            fn sub(self, o: Self) -> Self {
+                self - o
+            }
+            #[inline]
+            fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            #[inline]
+            fn truncdiv(self, o: Self) -> Self {
+                (self / o).trunc()
+            }
+            #[inline]
+            fn floordiv(self, o: Self) -> Self {
+                (self / o).floor()
+            }
+            #[inline]
+            fn floormod(self, o: Self) -> Self {
+                let r = self % o;
+                if r != 0.0 && ((r < 0.0) != (o < 0.0)) {
+                    r + o
+                } else {
+                    r
+                }
+            }
+            #[inline]
+            fn power(self, o: Self) -> Self {
+                self.powf(o)
+            }
+            #[inline]
+            fn negate(self) -> Self {
+                -self
+            }
+            #[inline]
+            fn abs_val(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline]
+            fn sign_of(self) -> Self {
+                if self > 0.0 {
+                    1.0
+                } else if self < 0.0 {
+                    -1.0
+                } else {
+                    self
+                }
+            }
+            #[inline]
+            fn maximum(self, o: Self) -> Self {
+                if self.is_nan() || self > o {
+                    self
+                } else if o.is_nan() {
+                    o
+                } else {
+                    o
+                }
+            }
+            #[inline]
+            fn minimum(self, o: Self) -> Self {
+                if self.is_nan() || self < o {
+                    self
+                } else if o.is_nan() {
+                    o
+                } else {
+                    o
+                }
+            }
+            #[inline]
+            fn is_zero(self) -> bool {
+                self == 0.0
+            }
         }
     };
 }

@@ -15,7 +15,13 @@ struct SeedState {
     streams: HashMap<(i64, i64), u64>,
 }
 
-static STATE: std::sync::LazyLock<Mutex<SeedState>> = std::sync::LazyLock::new(|| Mutex::new(SeedState { global: None, counter: 0, streams: HashMap::new() }));
+static STATE: std::sync::LazyLock<Mutex<SeedState>> = std::sync::LazyLock::new(|| {
+    Mutex::new(SeedState {
+        global: None,
+        counter: 0,
+        streams: HashMap::new(),
+    })
+});
 
 fn state() -> std::sync::MutexGuard<'static, SeedState> {
     STATE.lock().unwrap_or_else(|p| p.into_inner())
@@ -43,7 +49,9 @@ pub fn get_seed(op_seed: Option<i64>) -> (i64, i64) {
         }
         (None, Some(o)) => (DEFAULT_GRAPH_SEED, o),
         (None, None) => {
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as i64);
             s.counter += 1;
             (t ^ 0x5DEE_CE66, s.counter)
         }
@@ -55,7 +63,12 @@ fn philox(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
     for _ in 0..10 {
         let p0 = 0xD251_1F53u64 * ctr[0] as u64;
         let p1 = 0xCD9E_8D57u64 * ctr[2] as u64;
-        ctr = [(p1 >> 32) as u32 ^ ctr[1] ^ key[0], p1 as u32, (p0 >> 32) as u32 ^ ctr[3] ^ key[1], p0 as u32];
+        ctr = [
+            (p1 >> 32) as u32 ^ ctr[1] ^ key[0],
+            p1 as u32,
+            (p0 >> 32) as u32 ^ ctr[3] ^ key[1],
+            p0 as u32,
+        ];
         key[0] = key[0].wrapping_add(0x9E37_79B9);
         key[1] = key[1].wrapping_add(0xBB67_AE85);
     }
@@ -75,7 +88,12 @@ fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
     let key = [seed as u32, (seed as u64 >> 32) as u32];
     let mut out = Vec::with_capacity(blocks as usize * 4);
     for b in start..start + blocks {
-        let ctr = [b as u32, (b >> 32) as u32, seed2 as u32, (seed2 as u64 >> 32) as u32];
+        let ctr = [
+            b as u32,
+            (b >> 32) as u32,
+            seed2 as u32,
+            (seed2 as u64 >> 32) as u32,
+        ];
         out.extend_from_slice(&philox(ctr, key));
     }
     out.truncate(n);
@@ -117,9 +135,15 @@ fn infer_float(i: &[&crate::Tensor], a: &Attrs) -> Result<super::Specs, String> 
 fn uniforms(a: &Attrs, n: usize, dtype: DType) -> Result<Vec<f64>, String> {
     let (s1, s2) = seeds(a)?;
     Ok(if dtype == DType::F32 {
-        words(s1, s2, n).into_iter().map(|w| unit_f32(w) as f64).collect()
+        words(s1, s2, n)
+            .into_iter()
+            .map(|w| unit_f32(w) as f64)
+            .collect()
     } else {
-        words(s1, s2, 2 * n).chunks_exact(2).map(|w| unit_f64(w[0], w[1])).collect()
+        words(s1, s2, 2 * n)
+            .chunks_exact(2)
+            .map(|w| unit_f64(w[0], w[1]))
+            .collect()
     })
 }
 
@@ -144,7 +168,17 @@ fn normals(a: &Attrs, n: usize, dtype: DType, truncated: bool) -> Result<Vec<f64
 }
 
 fn float_cases() -> Vec<Case> {
-    FLOATS.iter().map(|&d| Case { inputs: vec![], attrs: Attrs::new().dtype("dtype", d).ints("shape", [3, 4]).int("seed", 1).int("seed2", 2) }).collect()
+    FLOATS
+        .iter()
+        .map(|&d| Case {
+            inputs: vec![],
+            attrs: Attrs::new()
+                .dtype("dtype", d)
+                .ints("shape", [3, 4])
+                .int("seed", 1)
+                .int("seed2", 2),
+        })
+        .collect()
 }
 
 fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
@@ -155,7 +189,15 @@ fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
 pub static RANDOM_UNIFORM: OpDef = OpDef {
     name: "RandomUniform",
     infer: infer_float,
-    cpu: |_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0]),
+    cpu: |_, a, s| {
+        out1(
+            float_buffer(
+                uniforms(a, s[0].shape.num_elements(), s[0].dtype)?,
+                s[0].dtype,
+            ),
+            &s[0],
+        )
+    },
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -165,7 +207,15 @@ pub static RANDOM_UNIFORM: OpDef = OpDef {
 pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
     name: "RandomStandardNormal",
     infer: infer_float,
-    cpu: |_, a, s| out1(float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, false)?, s[0].dtype), &s[0]),
+    cpu: |_, a, s| {
+        out1(
+            float_buffer(
+                normals(a, s[0].shape.num_elements(), s[0].dtype, false)?,
+                s[0].dtype,
+            ),
+            &s[0],
+        )
+    },
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -175,7 +225,15 @@ pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
 pub static TRUNCATED_NORMAL: OpDef = OpDef {
     name: "TruncatedNormal",
     infer: infer_float,
-    cpu: |_, a, s| out1(float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, true)?, s[0].dtype), &s[0]),
+    cpu: |_, a, s| {
+        out1(
+            float_buffer(
+                normals(a, s[0].shape.num_elements(), s[0].dtype, true)?,
+                s[0].dtype,
+            ),
+            &s[0],
+        )
+    },
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -191,7 +249,11 @@ pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
             return Err(format!("dtype must be int32 or int64, not {d}"));
         }
         if a.get_int("minval")? >= a.get_int("maxval")? {
-            return Err(format!("Need minval < maxval: {} >= {}", a.get_int("minval")?, a.get_int("maxval")?));
+            return Err(format!(
+                "Need minval < maxval: {} >= {}",
+                a.get_int("minval")?,
+                a.get_int("maxval")?
+            ));
         }
         seeds(a)?;
         Ok(spec(d, shape_attr(a)?))
@@ -201,12 +263,29 @@ pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
         let range = (hi - lo) as u64;
         let (s1, s2) = seeds(a)?;
         let w = words(s1, s2, 2 * s[0].shape.num_elements());
-        let vals: Vec<i64> = w.chunks_exact(2).map(|p| lo + (((p[0] as u64) << 32 | p[1] as u64) % range) as i64).collect();
+        let vals: Vec<i64> = w
+            .chunks_exact(2)
+            .map(|p| lo + (((p[0] as u64) << 32 | p[1] as u64) % range) as i64)
+            .collect();
         let buf = dispatch!(s[0].dtype, [I32, I64], T => Element::into_buffer(vals.into_iter().map(|v| v as T).collect::<Vec<T>>()));
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || [DType::I32, DType::I64].iter().map(|&d| Case { inputs: vec![], attrs: Attrs::new().dtype("dtype", d).ints("shape", [5]).int("minval", -3).int("maxval", 7).int("seed", 1).int("seed2", 2) }).collect(),
+    cases: || {
+        [DType::I32, DType::I64]
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![],
+                attrs: Attrs::new()
+                    .dtype("dtype", d)
+                    .ints("shape", [5])
+                    .int("minval", -3)
+                    .int("maxval", 7)
+                    .int("seed", 1)
+                    .int("seed2", 2),
+            })
+            .collect()
+    },
     stateful: true,
 };
 
@@ -222,7 +301,7 @@ pub static RANDOM_SHUFFLE: OpDef = OpDef {
     cpu: |i, a, s| {
         let x = i[0];
         let n = x.shape().dims().first().copied().unwrap_or(1);
-        let row = if n == 0 { 0 } else { x.num_elements() / n };
+        let row = x.num_elements().checked_div(n).unwrap_or(0);
         let (s1, s2) = seeds(a)?;
         let w = words(s1, s2, n);
         let mut perm: Vec<usize> = (0..n).collect();
@@ -236,7 +315,14 @@ pub static RANDOM_SHUFFLE: OpDef = OpDef {
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || ALL.iter().map(|&d| Case { inputs: vec![sample(d, &[5, 2], Domain::Any, 31)], attrs: Attrs::new().int("seed", 3).int("seed2", 4) }).collect(),
+    cases: || {
+        ALL.iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[5, 2], Domain::Any, 31)],
+                attrs: Attrs::new().int("seed", 3).int("seed2", 4),
+            })
+            .collect()
+    },
     stateful: true,
 };
 
@@ -249,7 +335,9 @@ pub static MULTINOMIAL: OpDef = OpDef {
         check_dtype(i, 0, FLOATS)?;
         let d = i[0].shape().dims();
         if d.len() != 2 || d[1] == 0 {
-            return Err(format!("logits should be a non-empty matrix [batch, classes], got {d:?}"));
+            return Err(format!(
+                "logits should be a non-empty matrix [batch, classes], got {d:?}"
+            ));
         }
         let n = a.get_int("num_samples")?;
         if n < 0 {
@@ -261,16 +349,19 @@ pub static MULTINOMIAL: OpDef = OpDef {
     cpu: |i, a, s| {
         let (b, c) = (i[0].shape().dims()[0], i[0].shape().dims()[1]);
         let ns = s[0].shape.dims()[1];
-        let logits: Vec<f64> = dispatch!(i[0].dtype(), [F32, F64], T => i[0].data::<T>().iter().map(|&v| v as f64).collect());
+        let logits: Vec<f64> = dispatch!(i[0].dtype(), [F32, F64], T => i[0].data::<T>().iter().map(|&v| v.to_f64()).collect());
         let u = uniforms(a, b * ns, DType::F64)?;
         let mut out = Vec::with_capacity(b * ns);
         for r in 0..b {
             let row = &logits[r * c..(r + 1) * c];
             let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let cdf: Vec<f64> = row.iter().scan(0.0, |acc, &v| {
-                *acc += (v - m).exp();
-                Some(*acc)
-            }).collect();
+            let cdf: Vec<f64> = row
+                .iter()
+                .scan(0.0, |acc, &v| {
+                    *acc += (v - m).exp();
+                    Some(*acc)
+                })
+                .collect();
             let total = cdf[c - 1];
             for q in 0..ns {
                 let t = u[r * ns + q] * total;
@@ -280,9 +371,27 @@ pub static MULTINOMIAL: OpDef = OpDef {
         out1(Element::into_buffer(out), &s[0])
     },
     domain: Domain::Any,
-    cases: || FLOATS.iter().map(|&d| Case { inputs: vec![sample(d, &[2, 4], Domain::Any, 32)], attrs: Attrs::new().int("num_samples", 6).int("seed", 5).int("seed2", 6) }).collect(),
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 4], Domain::Any, 32)],
+                attrs: Attrs::new()
+                    .int("num_samples", 6)
+                    .int("seed", 5)
+                    .int("seed2", 6),
+            })
+            .collect()
+    },
     stateful: true,
 };
 
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&RANDOM_UNIFORM, &RANDOM_STANDARD_NORMAL, &TRUNCATED_NORMAL, &RANDOM_UNIFORM_INT, &RANDOM_SHUFFLE, &MULTINOMIAL];
+pub static OPS: &[&OpDef] = &[
+    &RANDOM_UNIFORM,
+    &RANDOM_STANDARD_NORMAL,
+    &TRUNCATED_NORMAL,
+    &RANDOM_UNIFORM_INT,
+    &RANDOM_SHUFFLE,
+    &MULTINOMIAL,
+];

@@ -28,17 +28,26 @@ macro_rules! unary {
 }
 
 unary!(NEG, "Neg", [F32, F64, I32, I64], Any, |x| Num::negate(x));
-unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| Num::abs_val(x));
-unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| Num::sign_of(x));
-unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(x, x));
-unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| Num::maximum(x, T::ZERO));
+unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| {
+    Num::abs_val(x)
+});
+unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| {
+    Num::sign_of(x)
+});
+unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(
+    x, x
+));
+unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| {
+    Num::maximum(x, T::ZERO)
+});
 unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp());
 unary!(EXPM1, "Expm1", [F32, F64], Any, |x| x.exp_m1());
 unary!(LOG, "Log", [F32, F64], Positive, |x| x.ln());
 unary!(LOG1P, "Log1p", [F32, F64], Positive, |x| x.ln_1p());
 unary!(SQRT, "Sqrt", [F32, F64], Positive, |x| x.sqrt());
 unary!(RSQRT, "Rsqrt", [F32, F64], Positive, |x| 1.0 / x.sqrt());
-unary!(RECIPROCAL, "Reciprocal", [F32, F64], AwayFromZero, |x| 1.0 / x);
+unary!(RECIPROCAL, "Reciprocal", [F32, F64], AwayFromZero, |x| 1.0
+    / x);
 unary!(SIN, "Sin", [F32, F64], Any, |x| x.sin());
 unary!(COS, "Cos", [F32, F64], Any, |x| x.cos());
 unary!(TAN, "Tan", [F32, F64], Open1, |x| x.tan());
@@ -47,7 +56,12 @@ unary!(ERF, "Erf", [F32, F64], Any, |x| Float::erf(x));
 unary!(FLOOR, "Floor", [F32, F64], Any, |x| x.floor());
 unary!(CEIL, "Ceil", [F32, F64], Any, |x| x.ceil());
 unary!(ROUND, "Round", [F32, F64], Any, |x| x.round_ties_even());
-unary!(SIGMOID, "Sigmoid", [F32, F64], Any, |x| if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { let e = x.exp(); e / (1.0 + e) });
+unary!(SIGMOID, "Sigmoid", [F32, F64], Any, |x| if x >= 0.0 {
+    1.0 / (1.0 + (-x).exp())
+} else {
+    let e = x.exp();
+    e / (1.0 + e)
+});
 unary!(LOGICAL_NOT, "LogicalNot", [Bool], Any, |x| !x);
 
 /// `Cast`: converts to the dtype in attribute `DstT` (floats to ints truncate toward zero and
@@ -75,7 +89,10 @@ pub static CAST: OpDef = OpDef {
         let mut v = Vec::new();
         for &from in &DType::ALL {
             for &to in &DType::ALL {
-                v.push(Case { inputs: vec![sample(from, &[4], Domain::Any, 3)], attrs: Attrs::new().dtype("DstT", to) });
+                v.push(Case {
+                    inputs: vec![sample(from, &[4], Domain::Any, 3)],
+                    attrs: Attrs::new().dtype("DstT", to),
+                });
             }
         }
         v
@@ -99,15 +116,46 @@ fn cast_slice<S: Element, D: Element>(src: &[S]) -> Vec<D> {
 /// zero, and NaN or out-of-range values become the type's minimum. uint8 goes through int32
 /// and wraps, so `-2.7` becomes 254.
 fn float_to_int(v: f64, to: DType) -> i64 {
-    let via = |lo: f64, hi: f64, min: i64| if v.is_nan() || v < lo || v >= hi { min } else { v.trunc() as i64 };
+    let via = |lo: f64, hi: f64, min: i64| {
+        if v.is_nan() || v < lo || v >= hi {
+            min
+        } else {
+            v.trunc() as i64
+        }
+    };
     match to {
-        DType::I64 => via(-9.223_372_036_854_776e18, 9.223_372_036_854_776e18, i64::MIN),
+        DType::I64 => via(
+            -9.223_372_036_854_776e18,
+            9.223_372_036_854_776e18,
+            i64::MIN,
+        ),
         _ => via(-2_147_483_648.0, 2_147_483_648.0, i32::MIN as i64),
     }
 }
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[
-    &NEG, &ABS, &SIGN, &SQUARE, &RELU, &EXP, &EXPM1, &LOG, &LOG1P, &SQRT, &RSQRT, &RECIPROCAL, &SIN, &COS, &TAN, &TANH, &ERF, &FLOOR, &CEIL,
-    &ROUND, &SIGMOID, &LOGICAL_NOT, &CAST,
+    &NEG,
+    &ABS,
+    &SIGN,
+    &SQUARE,
+    &RELU,
+    &EXP,
+    &EXPM1,
+    &LOG,
+    &LOG1P,
+    &SQRT,
+    &RSQRT,
+    &RECIPROCAL,
+    &SIN,
+    &COS,
+    &TAN,
+    &TANH,
+    &ERF,
+    &FLOOR,
+    &CEIL,
+    &ROUND,
+    &SIGMOID,
+    &LOGICAL_NOT,
+    &CAST,
 ];

@@ -33,7 +33,13 @@ pub struct Window2d {
 
 /// Output size and padding-before of one spatial axis, as TensorFlow computes them for
 /// `SAME` (`same = true`) and `VALID` padding. `None` when the window does not fit.
-pub fn out_size(input: usize, k: usize, stride: usize, dilation: usize, same: bool) -> Option<(usize, usize)> {
+pub fn out_size(
+    input: usize,
+    k: usize,
+    stride: usize,
+    dilation: usize,
+    same: bool,
+) -> Option<(usize, usize)> {
     let eff = (k - 1) * dilation + 1;
     if same {
         let out = input.div_ceil(stride);
@@ -92,7 +98,10 @@ pub fn im2col<T: Copy + Default + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> 
 }
 
 /// The adjoint of [`im2col`]: sums the columns back into an `[n, h, w, c]` image.
-pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T], g: &Window2d) -> Vec<T> {
+pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(
+    cols: &[T],
+    g: &Window2d,
+) -> Vec<T> {
     let mut out = vec![T::default(); g.n * g.h * g.w * g.c];
     let width = g.kh * g.kw * g.c;
     let op = SendPtr(out.as_mut_ptr());
@@ -101,7 +110,8 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
     parallel_for(ranges.len(), |t| {
         for b in ranges[t].clone() {
             // SAFETY: each image of the output is written by one thread only.
-            let img = unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
+            let img =
+                unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     let row = &cols[((b * g.oh + oy) * g.ow + ox) * width..][..width];
@@ -142,7 +152,11 @@ pub fn max_pool<T: Copy + PartialOrd + Send + Sync>(x: &[T], g: &Window2d) -> Ve
 }
 
 /// Average pooling over the in-bounds taps (TensorFlow does not count padding).
-pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
+pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(
+    x: &[T],
+    g: &Window2d,
+    from: impl Fn(f64) -> T + Sync,
+) -> Vec<T> {
     pool_apply(g, |b, oy, ox, ch| {
         let (mut s, mut cnt) = (0.0f64, 0usize);
         for ky in 0..g.kh {
@@ -172,7 +186,11 @@ fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T
 }
 
 /// Gradient of max pooling: each upstream value goes to its window's (first) maximum.
-pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
+pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(
+    x: &[T],
+    dy: &[T],
+    g: &Window2d,
+) -> Vec<T> {
     let mut dx = vec![T::default(); x.len()];
     for b in 0..g.n {
         for oy in 0..g.oh {
@@ -205,7 +223,10 @@ pub fn avg_pool_grad(dy: &[f64], g: &Window2d) -> Vec<f64> {
     for b in 0..g.n {
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                let taps: Vec<(usize, usize)> = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx))).filter_map(|(ky, kx)| g.tap(oy, ox, ky, kx)).collect();
+                let taps: Vec<(usize, usize)> = (0..g.kh)
+                    .flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)))
+                    .filter_map(|(ky, kx)| g.tap(oy, ox, ky, kx))
+                    .collect();
                 let share = 1.0 / taps.len().max(1) as f64;
                 for ch in 0..g.c {
                     let v = dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch] * share;
@@ -226,7 +247,19 @@ mod tests {
     fn win(h: usize, w: usize, k: usize, s: usize, same: bool) -> Window2d {
         let (oh, pt) = out_size(h, k, s, 1, same).unwrap();
         let (ow, pl) = out_size(w, k, s, 1, same).unwrap();
-        Window2d { n: 1, h, w, c: 1, kh: k, kw: k, oh, ow, stride: (s, s), dilation: (1, 1), pad: (pt, pl) }
+        Window2d {
+            n: 1,
+            h,
+            w,
+            c: 1,
+            kh: k,
+            kw: k,
+            oh,
+            ow,
+            stride: (s, s),
+            dilation: (1, 1),
+            pad: (pt, pl),
+        }
     }
 
     #[test]
@@ -248,6 +281,9 @@ mod tests {
         assert_eq!(max_pool(&x, &g), vec![5.0, 6.0, 8.0, 9.0]);
         let gs = win(3, 3, 2, 2, true);
         assert_eq!(avg_pool(&x, &gs, |v| v), vec![3.0, 4.5, 7.5, 9.0]);
-        assert_eq!(max_pool_grad(&x, &[1.0; 4], &g), vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+        assert_eq!(
+            max_pool_grad(&x, &[1.0; 4], &g),
+            vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
+        );
     }
 }

@@ -21,11 +21,19 @@ pub struct Strided<'a, T> {
 impl<'a, T> Strided<'a, T> {
     /// A row-major matrix with `cols` columns.
     pub fn row_major(data: &'a [T], cols: usize) -> Self {
-        Strided { data, rs: cols, cs: 1 }
+        Strided {
+            data,
+            rs: cols,
+            cs: 1,
+        }
     }
     /// The transpose of this operand (no copy: the strides swap).
     pub fn t(self) -> Self {
-        Strided { data: self.data, rs: self.cs, cs: self.rs }
+        Strided {
+            data: self.data,
+            rs: self.cs,
+            cs: self.rs,
+        }
     }
 }
 
@@ -34,13 +42,25 @@ const SMALL_MACS: usize = 512;
 
 /// `C (+)= A·B` by the definition, for tiny products where packing costs more than it saves.
 #[allow(clippy::too_many_arguments)]
-fn gemm_small<T>(m: usize, k: usize, n: usize, a: &Strided<T>, b: &Strided<T>, c: &mut [T], ldc: usize, accumulate: bool)
-where
+fn gemm_small<T>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &Strided<T>,
+    b: &Strided<T>,
+    c: &mut [T],
+    ldc: usize,
+    accumulate: bool,
+) where
     T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
 {
     for i in 0..m {
         for j in 0..n {
-            let mut acc = if accumulate { c[i * ldc + j] } else { T::default() };
+            let mut acc = if accumulate {
+                c[i * ldc + j]
+            } else {
+                T::default()
+            };
             for p in 0..k {
                 acc = acc + a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs];
             }
@@ -52,7 +72,15 @@ where
 /// Below this many multiply-adds a GEMM stays on one thread.
 const PARALLEL_MIN_MACS: usize = 1 << 17;
 
-fn check_bounds<T>(m: usize, k: usize, n: usize, a: &Strided<T>, b: &Strided<T>, c: &[T], ldc: usize) {
+fn check_bounds<T>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &Strided<T>,
+    b: &Strided<T>,
+    c: &[T],
+    ldc: usize,
+) {
     let last = |rows: usize, cols: usize, rs: usize, cs: usize| {
         if rows == 0 || cols == 0 {
             0
@@ -60,8 +88,14 @@ fn check_bounds<T>(m: usize, k: usize, n: usize, a: &Strided<T>, b: &Strided<T>,
             (rows - 1) * rs + (cols - 1) * cs + 1
         }
     };
-    assert!(last(m, k, a.rs, a.cs) <= a.data.len(), "gemm: A out of bounds");
-    assert!(last(k, n, b.rs, b.cs) <= b.data.len(), "gemm: B out of bounds");
+    assert!(
+        last(m, k, a.rs, a.cs) <= a.data.len(),
+        "gemm: A out of bounds"
+    );
+    assert!(
+        last(k, n, b.rs, b.cs) <= b.data.len(),
+        "gemm: B out of bounds"
+    );
     assert!(last(m, n, ldc, 1) <= c.len(), "gemm: C out of bounds");
 }
 
@@ -78,7 +112,17 @@ fn partition(m: usize, k: usize, n: usize) -> (usize, bool) {
 ///
 /// # Panics
 /// If an operand's strides address memory outside its slice.
-pub fn sgemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided<f32>,
+    b: Strided<f32>,
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+) {
     check_bounds(m, k, n, &a, &b, c, ldc);
     if m == 0 || n == 0 {
         return;
@@ -90,18 +134,37 @@ pub fn sgemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: 
     if std::arch::is_x86_feature_detected!("avx512f") {
         let (parts, by_cols) = partition(m, k, n);
         let cp = SendPtr(c.as_mut_ptr());
-        let ranges = split_range(if by_cols { n } else { m }, parts, if by_cols { avx512::NR } else { avx512::MR });
+        let ranges = split_range(
+            if by_cols { n } else { m },
+            parts,
+            if by_cols { avx512::NR } else { avx512::MR },
+        );
         parallel_for(ranges.len(), |t| {
             let r = ranges[t].clone();
             // SAFETY: the ranges are disjoint blocks of C; the bounds were checked above and
             // the CPU supports AVX-512F.
             unsafe {
                 if by_cols {
-                    let b = Strided { data: &b.data[r.start * b.cs..], ..b };
+                    let b = Strided {
+                        data: &b.data[r.start * b.cs..],
+                        ..b
+                    };
                     avx512::gemm(m, k, r.len(), a, b, cp.get().add(r.start), ldc, accumulate);
                 } else {
-                    let a = Strided { data: &a.data[r.start * a.rs..], ..a };
-                    avx512::gemm(r.len(), k, n, a, b, cp.get().add(r.start * ldc), ldc, accumulate);
+                    let a = Strided {
+                        data: &a.data[r.start * a.rs..],
+                        ..a
+                    };
+                    avx512::gemm(
+                        r.len(),
+                        k,
+                        n,
+                        a,
+                        b,
+                        cp.get().add(r.start * ldc),
+                        ldc,
+                        accumulate,
+                    );
                 }
             }
         });
@@ -114,7 +177,17 @@ pub fn sgemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: 
 ///
 /// # Panics
 /// If an operand's strides address memory outside its slice.
-pub fn dgemm(m: usize, k: usize, n: usize, a: Strided<f64>, b: Strided<f64>, c: &mut [f64], ldc: usize, accumulate: bool) {
+#[allow(clippy::too_many_arguments)]
+pub fn dgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided<f64>,
+    b: Strided<f64>,
+    c: &mut [f64],
+    ldc: usize,
+    accumulate: bool,
+) {
     check_bounds(m, k, n, &a, &b, c, ldc);
     if m == 0 || n == 0 {
         return;
@@ -136,27 +209,84 @@ trait MmScalar: Copy + Send + Sync {
     /// # Safety
     /// As `matrixmultiply::sgemm`/`dgemm`.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn mm(m: usize, k: usize, n: usize, a: *const Self, rsa: isize, csa: isize, b: *const Self, rsb: isize, csb: isize, beta: Self, c: *mut Self, rsc: isize);
+    unsafe fn mm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+    );
 }
 impl MmScalar for f32 {
-    fn zero() -> Self { 0.0 }
-    fn one() -> Self { 1.0 }
-    unsafe fn mm(m: usize, k: usize, n: usize, a: *const Self, rsa: isize, csa: isize, b: *const Self, rsb: isize, csb: isize, beta: Self, c: *mut Self, rsc: isize) {
+    fn zero() -> Self {
+        0.0
+    }
+    fn one() -> Self {
+        1.0
+    }
+    unsafe fn mm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+    ) {
         // SAFETY: forwarded from the caller.
         unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, beta, c, rsc, 1) }
     }
 }
 impl MmScalar for f64 {
-    fn zero() -> Self { 0.0 }
-    fn one() -> Self { 1.0 }
-    unsafe fn mm(m: usize, k: usize, n: usize, a: *const Self, rsa: isize, csa: isize, b: *const Self, rsb: isize, csb: isize, beta: Self, c: *mut Self, rsc: isize) {
+    fn zero() -> Self {
+        0.0
+    }
+    fn one() -> Self {
+        1.0
+    }
+    unsafe fn mm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+    ) {
         // SAFETY: forwarded from the caller.
         unsafe { matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, beta, c, rsc, 1) }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn generic_gemm<T: MmScalar>(m: usize, k: usize, n: usize, a: Strided<T>, b: Strided<T>, c: &mut [T], ldc: usize, accumulate: bool, _f: GemmFn) {
+fn generic_gemm<T: MmScalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided<T>,
+    b: Strided<T>,
+    c: &mut [T],
+    ldc: usize,
+    accumulate: bool,
+    _f: GemmFn,
+) {
     let (parts, by_cols) = partition(m, k, n);
     let ranges = split_range(if by_cols { n } else { m }, parts, 8);
     let cp = SendPtr(c.as_mut_ptr());
@@ -170,7 +300,20 @@ fn generic_gemm<T: MmScalar>(m: usize, k: usize, n: usize, a: Strided<T>, b: Str
         };
         // SAFETY: bounds were checked by the caller; each thread writes its own block of C.
         unsafe {
-            T::mm(mm, k, nn, a.data.as_ptr().add(ao), a.rs as isize, a.cs as isize, b.data.as_ptr().add(bo), b.rs as isize, b.cs as isize, beta, cp.get().add(co), ldc as isize)
+            T::mm(
+                mm,
+                k,
+                nn,
+                a.data.as_ptr().add(ao),
+                a.rs as isize,
+                a.cs as isize,
+                b.data.as_ptr().add(bo),
+                b.rs as isize,
+                b.cs as isize,
+                beta,
+                cp.get().add(co),
+                ldc as isize,
+            )
         }
     });
 }
@@ -198,7 +341,16 @@ mod avx512 {
     /// The CPU must support AVX-512F; `c` must address an `m×n` block with row stride `ldc`
     /// that no other thread touches; `a` and `b` must be in bounds for `m×k` and `k×n`.
     #[allow(clippy::too_many_arguments)]
-    pub unsafe fn gemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
+    pub unsafe fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: Strided<f32>,
+        b: Strided<f32>,
+        c: *mut f32,
+        ldc: usize,
+        accumulate: bool,
+    ) {
         let (kcb, mcb, ncb) = (KC, MC, NC);
         PACK.with(|p| {
             let mut p = p.borrow_mut();
@@ -222,7 +374,16 @@ mod avx512 {
                                 // SAFETY: the panels hold kc×MR and kc×NR values; the C tile
                                 // (ic+ir, jc+jr) of mr×nr lies inside the caller's block.
                                 unsafe {
-                                    kernel(kc, pa.as_ptr().add(ir * kc), bp, c.add((ic + ir) * ldc + jc + jr), ldc, mr, nr, acc);
+                                    kernel(
+                                        kc,
+                                        pa.as_ptr().add(ir * kc),
+                                        bp,
+                                        c.add((ic + ir) * ldc + jc + jr),
+                                        ldc,
+                                        mr,
+                                        nr,
+                                        acc,
+                                    );
                                 }
                             }
                         }
@@ -291,7 +452,16 @@ mod avx512 {
     /// The 12×32 micro-kernel: `C[mr×nr] (+)= Apanel · Bpanel` over `kc` steps.
     #[target_feature(enable = "avx512f")]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn kernel(kc: usize, a: *const f32, b: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
+    unsafe fn kernel(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        mr: usize,
+        nr: usize,
+        accumulate: bool,
+    ) {
         let mut c0 = [_mm512_setzero_ps(); MR];
         let mut c1 = [_mm512_setzero_ps(); MR];
         let (mut a, mut b) = (a, b);
@@ -309,7 +479,13 @@ mod avx512 {
                 a = a.add(MR);
                 b = b.add(NR);
             }
-            let mask = |w: usize| -> __mmask16 { if w >= 16 { 0xffff } else { ((1u32 << w) - 1) as u16 } };
+            let mask = |w: usize| -> __mmask16 {
+                if w >= 16 {
+                    0xffff
+                } else {
+                    ((1u32 << w) - 1) as u16
+                }
+            };
             let m0 = mask(nr);
             let m1 = mask(nr.saturating_sub(16));
             for i in 0..MR {
@@ -345,10 +521,14 @@ mod tests {
     }
 
     fn data(len: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (0..len)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((s >> 33) % 1000) as f64 / 500.0 - 1.0
             })
             .collect()
@@ -356,23 +536,63 @@ mod tests {
 
     #[test]
     fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
-        for &(m, k, n) in &[(1, 1, 1), (13, 7, 33), (40, 300, 70), (150, 260, 65), (3, 0, 4), (200, 64, 5)] {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (13, 7, 33),
+            (40, 300, 70),
+            (150, 260, 65),
+            (3, 0, 4),
+            (200, 64, 5),
+        ] {
             for &(ta, tb) in &[(false, false), (true, false), (false, true), (true, true)] {
                 let a64 = data(m * k, 1);
                 let b64 = data(k * n, 2);
                 let a32: Vec<f32> = a64.iter().map(|&x| x as f32).collect();
                 let b32: Vec<f32> = b64.iter().map(|&x| x as f32).collect();
                 fn view<T>(data: &[T], rows: usize, cols: usize, t: bool) -> Strided<'_, T> {
-                    if t { Strided { data, rs: 1, cs: rows } } else { Strided { data, rs: cols, cs: 1 } }
+                    if t {
+                        Strided {
+                            data,
+                            rs: 1,
+                            cs: rows,
+                        }
+                    } else {
+                        Strided {
+                            data,
+                            rs: cols,
+                            cs: 1,
+                        }
+                    }
                 }
                 let want = naive(m, k, n, &view(&a64, m, k, ta), &view(&b64, k, n, tb));
                 let mut c = vec![f32::NAN; m * n];
-                sgemm(m, k, n, view(&a32, m, k, ta), view(&b32, k, n, tb), &mut c, n, false);
+                sgemm(
+                    m,
+                    k,
+                    n,
+                    view(&a32, m, k, ta),
+                    view(&b32, k, n, tb),
+                    &mut c,
+                    n,
+                    false,
+                );
                 for (x, y) in c.iter().zip(&want) {
-                    assert!((*x as f64 - y).abs() < 1e-3, "{m}x{k}x{n} {ta} {tb}: {x} vs {y}");
+                    assert!(
+                        (*x as f64 - y).abs() < 1e-3,
+                        "{m}x{k}x{n} {ta} {tb}: {x} vs {y}"
+                    );
                 }
                 let mut c2 = vec![1.0f64; m * n];
-                dgemm(m, k, n, view(&a64, m, k, ta), view(&b64, k, n, tb), &mut c2, n, true);
+                dgemm(
+                    m,
+                    k,
+                    n,
+                    view(&a64, m, k, ta),
+                    view(&b64, k, n, tb),
+                    &mut c2,
+                    n,
+                    true,
+                );
                 for (x, y) in c2.iter().zip(&want) {
                     assert!((x - 1.0 - y).abs() < 1e-9);
                 }

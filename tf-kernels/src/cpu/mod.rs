@@ -111,6 +111,8 @@ mod tests {
         parallel_for(7, |i| {
             hits[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
-        assert!(hits.iter().all(|h| h.load(std::sync::atomic::Ordering::Relaxed) == 1));
+        assert!(hits
+            .iter()
+            .all(|h| h.load(std::sync::atomic::Ordering::Relaxed) == 1));
     }
 }
