@@ -23,13 +23,7 @@ fn layers() -> Vec<Layer> {
             let w = tf::random::uniform(&[5, 5, cin, cout], -0.1, 0.1, tf::float32, Some(2));
             let dy = tf::random::uniform(&[32, hw, hw, cout], -1.0, 1.0, tf::float32, Some(3));
             let flops = 2.0 * (32 * hw * hw * cout * 25 * cin) as f64;
-            Layer {
-                name,
-                x,
-                w,
-                dy,
-                flops,
-            }
+            Layer { name, x, w, dy, flops }
         })
         .collect()
 }
@@ -37,14 +31,7 @@ fn layers() -> Vec<Layer> {
 fn attrs(l: &Layer, extra: Option<(&'static str, &tf::Tensor)>) -> Attrs {
     let a = Attrs::new().str("padding", "SAME");
     match extra {
-        Some((k, t)) => a.ints(
-            k,
-            t.shape()
-                .dims()
-                .iter()
-                .map(|&d| d as i64)
-                .collect::<Vec<_>>(),
-        ),
+        Some((k, t)) => a.ints(k, t.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>()),
         None => {
             let _ = l;
             a
@@ -55,16 +42,8 @@ fn attrs(l: &Layer, extra: Option<(&'static str, &tf::Tensor)>) -> Attrs {
 fn run(l: &Layer, which: &str) -> tf::Tensor {
     match which {
         "forward" => tf::nn::conv2d(&l.x, &l.w, 1, "SAME", 1),
-        "backprop_input" => execute1(
-            &n::CONV2D_BACKPROP_INPUT,
-            &[&l.w, &l.dy],
-            &attrs(l, Some(("input_shape", &l.x))),
-        ),
-        _ => execute1(
-            &n::CONV2D_BACKPROP_FILTER,
-            &[&l.x, &l.dy],
-            &attrs(l, Some(("filter_shape", &l.w))),
-        ),
+        "backprop_input" => execute1(&n::CONV2D_BACKPROP_INPUT, &[&l.w, &l.dy], &attrs(l, Some(("input_shape", &l.x)))),
+        _ => execute1(&n::CONV2D_BACKPROP_FILTER, &[&l.x, &l.dy], &attrs(l, Some(("filter_shape", &l.w)))),
     }
 }
 
@@ -76,9 +55,7 @@ fn bench(c: &mut Criterion) {
     for l in layers() {
         g.throughput(Throughput::Elements(l.flops as u64));
         for k in KINDS {
-            g.bench_with_input(BenchmarkId::new(l.name, k), &k, |b, &k| {
-                b.iter(|| run(&l, k))
-            });
+            g.bench_with_input(BenchmarkId::new(l.name, k), &k, |b, &k| b.iter(|| run(&l, k)));
         }
     }
     g.finish();
@@ -106,11 +83,7 @@ fn ratios() {
     for l in layers() {
         for k in KINDS {
             let g = l.flops / common::best_of(10, || drop(run(&l, k))) / 1e9;
-            println!(
-                "{} {k:16}: {g:6.1} GFLOP/s = {:5.1}% of GEMM",
-                l.name,
-                100.0 * g / gemm
-            );
+            println!("{} {k:16}: {g:6.1} GFLOP/s = {:5.1}% of GEMM", l.name, 100.0 * g / gemm);
         }
     }
 }

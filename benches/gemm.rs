@@ -6,9 +6,7 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use tf_kernels::cpu::gemm::{sgemm, Strided};
 
 fn operands(n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let a: Vec<f32> = (0..n * n)
-        .map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.1)
-        .collect();
+    let a: Vec<f32> = (0..n * n).map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.1).collect();
     (a.clone(), a, vec![0.0; n * n])
 }
 
@@ -19,18 +17,7 @@ fn gemm(c: &mut Criterion) {
         g.throughput(Throughput::Elements((2 * n * n * n) as u64));
         g.sample_size(if n >= 1024 { 10 } else { 30 });
         g.bench_with_input(BenchmarkId::new("ours", n), &n, |bch, &n| {
-            bch.iter(|| {
-                sgemm(
-                    n,
-                    n,
-                    n,
-                    Strided::row_major(&a, n),
-                    Strided::row_major(&b, n),
-                    &mut out,
-                    n,
-                    false,
-                )
-            })
+            bch.iter(|| sgemm(n, n, n, Strided::row_major(&a, n), Strided::row_major(&b, n), &mut out, n, false))
         });
         g.bench_with_input(BenchmarkId::new("tf_matmul", n), &n, |bch, &n| {
             let (x, y) = (
@@ -55,16 +42,7 @@ fn ratios() {
         let reps = if n >= 1024 { 8 } else { 40 };
         let ours = flops
             / common::best_of(reps, || {
-                sgemm(
-                    n,
-                    n,
-                    n,
-                    Strided::row_major(&a, n),
-                    Strided::row_major(&b, n),
-                    &mut out,
-                    n,
-                    false,
-                )
+                sgemm(n, n, n, Strided::row_major(&a, n), Strided::row_major(&b, n), &mut out, n, false)
             })
             / 1e9;
         // SAFETY: the pointers cover n×n row-major matrices.
@@ -88,7 +66,11 @@ fn ratios() {
                 )
             })
             / 1e9;
-        println!("gemm n={n:5}: ours {ours:6.1} GFLOP/s = {:5.1}% of peak; matrixmultiply (1 core) {mm:6.1}; ratio {:.2}x", 100.0 * ours / peak, ours / mm);
+        println!(
+            "gemm n={n:5}: ours {ours:6.1} GFLOP/s = {:5.1}% of peak; matrixmultiply (1 core) {mm:6.1}; ratio {:.2}x",
+            100.0 * ours / peak,
+            ours / mm
+        );
     }
 }
 

@@ -15,10 +15,7 @@ fn panic_message(f: impl FnOnce()) -> String {
 fn overview_add_prints_like_tensorflow() {
     let a = tf::constant([1.0f32, 2.0]);
     let b = tf::constant([3.0f32, 4.0]);
-    assert_eq!(
-        (&a + &b).to_string(),
-        "tf.Tensor([4. 6.], shape=(2,), dtype=float32)"
-    );
+    assert_eq!((&a + &b).to_string(), "tf.Tensor([4. 6.], shape=(2,), dtype=float32)");
     assert_eq!((a + b).to_vec::<f32>(), vec![4.0, 6.0]);
 }
 
@@ -40,20 +37,14 @@ fn matmul_misuse_names_op_shapes_and_caller() {
     let a = tf::zeros([2, 3], tf::float32);
     let b = tf::zeros([4, 5], tf::float32);
     let msg = panic_message(|| drop(tf::matmul(&a, &b)));
-    assert_eq!(
-        msg,
-        "MatMul: cannot multiply [2, 3] by [4, 5]: inner dimensions 3 and 4 differ"
-    );
+    assert_eq!(msg, "MatMul: cannot multiply [2, 3] by [4, 5]: inner dimensions 3 and 4 differ");
     // The panic location is the user's line (track_caller through the public function).
     let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let (slot, me) = (seen.clone(), std::thread::current().id());
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == me {
-            *slot.lock().unwrap() = info
-                .location()
-                .map(|l| format!("{}:{}", l.file(), l.line()))
-                .unwrap_or_default();
+            *slot.lock().unwrap() = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         }
     }));
     let call = || drop(tf::matmul(&a, &b));
@@ -70,12 +61,7 @@ fn dtype_mismatch_is_an_error_naming_both() {
         msg.starts_with("AddV2: ") && msg.contains("float32") && msg.contains("int32"),
         "{msg}"
     );
-    let msg = panic_message(|| {
-        drop(tf::add(
-            &tf::zeros([2, 3], tf::float32),
-            &tf::zeros([4], tf::float32),
-        ))
-    });
+    let msg = panic_message(|| drop(tf::add(&tf::zeros([2, 3], tf::float32), &tf::zeros([4], tf::float32))));
     assert_eq!(msg, "AddV2: Incompatible shapes: [2, 3] vs. [4]");
 }
 
@@ -137,21 +123,12 @@ fn reshape_is_a_view_and_conversions_round_trip() {
     assert_eq!(nd.shape(), &[2, 3]);
     assert_eq!(tf::constant(nd).to_vec::<i32>(), (0..6).collect::<Vec<_>>());
     assert_eq!(tf::constant([[[[1u8]]]]).rank(), 4);
-    assert_eq!(
-        tf::Tensor::from_vec(vec![1.0f64; 6], [3, 2])
-            .unwrap()
-            .shape()
-            .dims(),
-        &[3, 2]
-    );
+    assert_eq!(tf::Tensor::from_vec(vec![1.0f64; 6], [3, 2]).unwrap().shape().dims(), &[3, 2]);
     assert!(tf::Tensor::from_vec(vec![1.0f64; 5], [3, 2]).is_err());
     assert_eq!(tf::constant(vec![true, false]).dtype(), tf::bool);
     assert_eq!(tf::fill([2], 3u8).to_vec::<u8>(), vec![3, 3]);
     assert_eq!(tf::ones_like(&x).to_vec::<i32>(), vec![1; 6]);
-    assert_eq!(
-        tf::eye(2, None, tf::int64).to_vec::<i64>(),
-        vec![1, 0, 0, 1]
-    );
+    assert_eq!(tf::eye(2, None, tf::int64).to_vec::<i64>(), vec![1, 0, 0, 1]);
 }
 
 #[test]
@@ -176,9 +153,7 @@ fn matmul_large_matches_naive() {
     let (av, bv) = (a.to_vec::<f32>(), b.to_vec::<f32>());
     for i in (0..67).step_by(11) {
         for j in (0..95).step_by(7) {
-            let want: f64 = (0..129)
-                .map(|p| av[i * 129 + p] as f64 * bv[p * 95 + j] as f64)
-                .sum();
+            let want: f64 = (0..129).map(|p| av[i * 129 + p] as f64 * bv[p * 95 + j] as f64).sum();
             assert!((c[i * 95 + j] as f64 - want).abs() < 1e-4);
         }
     }

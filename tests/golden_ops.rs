@@ -40,26 +40,16 @@ fn tensor(v: &Value) -> Tensor {
     match d {
         DType::F32 => Tensor::from_vec(vals.iter().map(|x| num(x) as f32).collect(), shape),
         DType::F64 => Tensor::from_vec(vals.iter().map(num).collect(), shape),
-        DType::I32 => Tensor::from_vec(
-            vals.iter().map(|x| x.as_i64().unwrap() as i32).collect(),
-            shape,
-        ),
+        DType::I32 => Tensor::from_vec(vals.iter().map(|x| x.as_i64().unwrap() as i32).collect(), shape),
         DType::I64 => Tensor::from_vec(vals.iter().map(|x| x.as_i64().unwrap()).collect(), shape),
-        DType::U8 => Tensor::from_vec(
-            vals.iter().map(|x| x.as_u64().unwrap() as u8).collect(),
-            shape,
-        ),
+        DType::U8 => Tensor::from_vec(vals.iter().map(|x| x.as_u64().unwrap() as u8).collect(), shape),
         _ => Tensor::from_vec(vals.iter().map(|x| x.as_bool().unwrap()).collect(), shape),
     }
     .unwrap()
 }
 
 fn ints(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
 }
 
 fn axes(v: &Value) -> tf::Axes {
@@ -161,9 +151,7 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "gather_nd" => Some(tf::gather_nd),
         "boolean_mask" => Some(tf::boolean_mask),
         "bias_add" => Some(nn::bias_add),
-        "sparse_softmax_cross_entropy_with_logits" => {
-            Some(nn::sparse_softmax_cross_entropy_with_logits)
-        }
+        "sparse_softmax_cross_entropy_with_logits" => Some(nn::sparse_softmax_cross_entropy_with_logits),
         "sigmoid_cross_entropy_with_logits" => Some(nn::sigmoid_cross_entropy_with_logits),
         _ => None,
     };
@@ -184,11 +172,7 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         _ => None,
     };
     if let Some(r) = reduce {
-        return one(r(
-            &x[0],
-            axes(&a["axis"]),
-            a["keepdims"].as_bool().unwrap_or(false),
-        ));
+        return one(r(&x[0], axes(&a["axis"]), a["keepdims"].as_bool().unwrap_or(false)));
     }
     match f {
         "gelu" => one(nn::gelu(&x[0], a["approximate"].as_bool().unwrap())),
@@ -211,21 +195,12 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         }
         "expand_dims" => one(tf::expand_dims(&x[0], a["axis"].as_i64().unwrap())),
         "squeeze" => one(tf::squeeze(&x[0], &ints(&a["axis"]))),
-        "concat" => one(tf::concat(
-            &x.iter().collect::<Vec<_>>(),
-            a["axis"].as_i64().unwrap(),
-        )),
-        "stack" => one(tf::stack(
-            &x.iter().collect::<Vec<_>>(),
-            a["axis"].as_i64().unwrap(),
-        )),
+        "concat" => one(tf::concat(&x.iter().collect::<Vec<_>>(), a["axis"].as_i64().unwrap())),
+        "stack" => one(tf::stack(&x.iter().collect::<Vec<_>>(), a["axis"].as_i64().unwrap())),
         "unstack" => tf::unstack(&x[0], a["axis"].as_i64().unwrap()),
         "split" => tf::split(
             &x[0],
-            &ints(&a["sizes"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            &ints(&a["sizes"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
             a["axis"].as_i64().unwrap(),
         ),
         "slice" => one(tf::slice(&x[0], &ints(&a["begin"]), &ints(&a["size"]))),
@@ -233,17 +208,11 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "scatter_nd" => one(tf::scatter_nd(
             &x[0],
             &x[1],
-            &ints(&a["shape"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            &ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
         )),
         "tile" => one(tf::tile(
             &x[0],
-            &ints(&a["multiples"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            &ints(&a["multiples"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
         )),
         "pad" => {
             let p: Vec<(usize, usize)> = a["paddings"]
@@ -268,16 +237,8 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             let (v, i) = tf::top_k(&x[0], size(&a["k"]));
             vec![v, i]
         }
-        "sort" => one(tf::sort(
-            &x[0],
-            a["axis"].as_i64().unwrap(),
-            a["descending"].as_bool().unwrap(),
-        )),
-        "argsort" => one(tf::argsort(
-            &x[0],
-            a["axis"].as_i64().unwrap(),
-            a["descending"].as_bool().unwrap(),
-        )),
+        "sort" => one(tf::sort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
+        "argsort" => one(tf::argsort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
         "strided_slice" => one(x[0].slice(slice_items(&a["items"]))),
         "matmul_transposed" => one(tf::linalg::matmul_transposed(
             &x[0],
@@ -285,16 +246,8 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             a["ta"].as_bool().unwrap(),
             a["tb"].as_bool().unwrap(),
         )),
-        "tensordot" => one(tf::tensordot(
-            &x[0],
-            &x[1],
-            &ints(&a["a_axes"]),
-            &ints(&a["b_axes"]),
-        )),
-        "einsum" => one(tf::einsum(
-            a["equation"].as_str().unwrap(),
-            &x.iter().collect::<Vec<_>>(),
-        )),
+        "tensordot" => one(tf::tensordot(&x[0], &x[1], &ints(&a["a_axes"]), &ints(&a["b_axes"]))),
+        "einsum" => one(tf::einsum(a["equation"].as_str().unwrap(), &x.iter().collect::<Vec<_>>())),
         "softmax" => one(nn::softmax(&x[0], a["axis"].as_i64().unwrap())),
         "log_softmax" => one(nn::log_softmax(&x[0], a["axis"].as_i64().unwrap())),
         "moments" => {
@@ -310,9 +263,7 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             Some(&x[4]),
             a["eps"].as_f64().unwrap(),
         )),
-        "softmax_cross_entropy_with_logits" => {
-            one(nn::softmax_cross_entropy_with_logits(&x[0], &x[1], -1))
-        }
+        "softmax_cross_entropy_with_logits" => one(nn::softmax_cross_entropy_with_logits(&x[0], &x[1], -1)),
         "conv2d" => one(nn::conv2d(
             &x[0],
             &x[1],
@@ -327,14 +278,17 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             pad_str(&a["padding"]),
             size(&a["dilations"]),
         )),
-        "conv2d_transpose" => {
+        "conv2d_transpose" | "conv2d_transpose_dil" => {
             let o = ints(&a["output_shape"]);
+            let shape = [o[0], o[1], o[2], o[3]].map(|v| v as usize);
+            let dil = a.get("dilations").map_or(1, size);
             one(nn::conv2d_transpose(
                 &x[0],
                 &x[1],
-                [o[0], o[1], o[2], o[3]].map(|v| v as usize),
+                shape,
                 size(&a["strides"]),
                 pad_str(&a["padding"]),
+                dil,
             ))
         }
         "max_pool2d" => one(nn::max_pool2d(
@@ -377,24 +331,15 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             dtype(a["dtype"].as_str().unwrap()),
         )),
         "zeros" => one(tf::zeros(
-            ints(&a["shape"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
             dtype(a["dtype"].as_str().unwrap()),
         )),
         "ones" => one(tf::ones(
-            ints(&a["shape"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
             dtype(a["dtype"].as_str().unwrap()),
         )),
         "fill" => one(tf::fill(
-            ints(&a["shape"])
-                .iter()
-                .map(|&v| v as usize)
-                .collect::<Vec<_>>(),
+            ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
             a["value"].as_i64().unwrap() as i32,
         )),
         other => panic!("golden driver: no mapping for {other}"),
@@ -408,10 +353,7 @@ fn values_f64(t: &Tensor) -> Vec<f64> {
 fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
     let wd = dtype(want["dtype"].as_str().unwrap());
     if got.dtype() != wd {
-        return Err(format!(
-            "{name}: dtype {} != TensorFlow's {wd}",
-            got.dtype()
-        ));
+        return Err(format!("{name}: dtype {} != TensorFlow's {wd}", got.dtype()));
     }
     let ws: Vec<usize> = want["shape"]
         .as_array()
@@ -420,10 +362,7 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
         .map(|x| x.as_u64().unwrap() as usize)
         .collect();
     if got.shape().dims() != ws.as_slice() {
-        return Err(format!(
-            "{name}: shape {:?} != TensorFlow's {ws:?}",
-            got.shape()
-        ));
+        return Err(format!("{name}: shape {:?} != TensorFlow's {ws:?}", got.shape()));
     }
     let (tol_a, tol_r) = match wd {
         DType::F32 => (2e-5, 2e-5),
@@ -448,11 +387,7 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_tensorflow() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/ops.json"
-    ))
-    .expect("golden file");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops.json")).expect("golden file");
     let doc: Value = serde_json::from_str(&text).expect("valid json");
     let cases = doc["cases"].as_array().unwrap();
     assert!(cases.len() > 900, "the golden file lost its cases");
@@ -474,9 +409,7 @@ fn every_case_matches_tensorflow() {
         }
         let result = catch_unwind(AssertUnwindSafe(|| call(f, &inputs, &c["args"])));
         match (result, c.get("error")) {
-            (Ok(_), Some(e)) => failures.push(format!(
-                "{name}: TensorFlow raised {e}, we returned a value"
-            )),
+            (Ok(_), Some(e)) => failures.push(format!("{name}: TensorFlow raised {e}, we returned a value")),
             (Err(_), Some(_)) => {}
             (Err(p), None) => {
                 let msg = p
@@ -489,11 +422,7 @@ fn every_case_matches_tensorflow() {
             (Ok(outs), None) => {
                 let want = c["outputs"].as_array().unwrap();
                 if outs.len() != want.len() {
-                    failures.push(format!(
-                        "{name}: {} outputs, TensorFlow gave {}",
-                        outs.len(),
-                        want.len()
-                    ));
+                    failures.push(format!("{name}: {} outputs, TensorFlow gave {}", outs.len(), want.len()));
                     continue;
                 }
                 for (g, w) in outs.iter().zip(want) {

@@ -17,39 +17,19 @@ fn every_op_has_cases_and_inference_matches_the_kernel() {
         ));
         for (ci, case) in cases.iter().enumerate() {
             let inputs: Vec<&tf::Tensor> = case.inputs.iter().collect();
-            let specs = (op.infer)(&inputs, &case.attrs).unwrap_or_else(|e| {
-                panic!(
-                    "{} case {ci}: inference rejected its own sample: {e}",
-                    op.name
-                )
-            });
-            let outs = (op.cpu)(&inputs, &case.attrs, &specs)
-                .unwrap_or_else(|e| panic!("{} case {ci}: kernel failed: {e}", op.name));
-            assert_eq!(
-                outs.len(),
-                specs.len(),
-                "{} case {ci}: output count",
-                op.name
-            );
+            let specs = (op.infer)(&inputs, &case.attrs)
+                .unwrap_or_else(|e| panic!("{} case {ci}: inference rejected its own sample: {e}", op.name));
+            let outs = (op.cpu)(&inputs, &case.attrs, &specs).unwrap_or_else(|e| panic!("{} case {ci}: kernel failed: {e}", op.name));
+            assert_eq!(outs.len(), specs.len(), "{} case {ci}: output count", op.name);
             for (o, s) in outs.iter().zip(&specs) {
                 assert_eq!(o.dtype(), s.dtype, "{} case {ci}: dtype", op.name);
                 assert_eq!(o.shape(), &s.shape, "{} case {ci}: shape", op.name);
-                assert_eq!(
-                    o.buffer().len(),
-                    s.shape.num_elements(),
-                    "{} case {ci}: buffer length",
-                    op.name
-                );
+                assert_eq!(o.buffer().len(), s.shape.num_elements(), "{} case {ci}: buffer length", op.name);
             }
             if !op.stateful {
                 let again = (op.cpu)(&inputs, &case.attrs, &specs).unwrap();
                 for (a, b) in outs.iter().zip(&again) {
-                    assert_eq!(
-                        a.buffer(),
-                        b.buffer(),
-                        "{} case {ci}: not deterministic",
-                        op.name
-                    );
+                    assert_eq!(a.buffer(), b.buffer(), "{} case {ci}: not deterministic", op.name);
                 }
             }
         }
@@ -77,25 +57,16 @@ fn every_dtype_an_elementwise_op_accepts_is_sampled() {
     // An op must not declare a dtype its sample calls never exercise.
     for op in all_ops() {
         let cases = (op.cases)();
-        let sampled: std::collections::BTreeSet<tf::DType> = cases
-            .iter()
-            .flat_map(|c| c.inputs.first().map(|t| t.dtype()))
-            .collect();
+        let sampled: std::collections::BTreeSet<tf::DType> = cases.iter().flat_map(|c| c.inputs.first().map(|t| t.dtype())).collect();
         for d in tf::DType::ALL {
             let x = tf::ops::sample(d, &[2], Domain::Any, 1);
             let accepted = match op.name {
                 n if n.starts_with("Random") || n == "TruncatedNormal" => continue,
-                _ if cases.first().is_some_and(|c| c.inputs.len() == 1) => {
-                    (op.infer)(&[&x], &cases[0].attrs).is_ok()
-                }
+                _ if cases.first().is_some_and(|c| c.inputs.len() == 1) => (op.infer)(&[&x], &cases[0].attrs).is_ok(),
                 _ => continue,
             };
             if accepted {
-                assert!(
-                    sampled.contains(&d),
-                    "{} accepts {d} but never samples it",
-                    op.name
-                );
+                assert!(sampled.contains(&d), "{} accepts {d} but never samples it", op.name);
             }
         }
     }

@@ -228,6 +228,13 @@ for dt in FLOATS:
         osh = [2, 8, 6, 5] if pad == "SAME" else [2, 9, 7, 5]
         case(f"conv2d_transpose_{dt}_{pad}", "conv2d_transpose", [data(dt, [2, 4, 3, 4]), data(dt, [3, 3, 5, 4])], {"output_shape": osh, "strides": 2, "padding": pad}, lambda x, w, pad=pad, osh=osh: tf.nn.conv2d_transpose(x, w, osh, 2, pad))
     case(f"conv2d_transpose_{dt}_bad_shape", "conv2d_transpose", [data(dt, [2, 4, 3, 4]), data(dt, [3, 3, 5, 4])], {"output_shape": [2, 8, 6, 5], "strides": 2, "padding": "VALID"}, lambda x, w: tf.nn.conv2d_transpose(x, w, [2, 8, 6, 5], 2, "VALID"))
+for pad, st, dil in (("SAME", 2, 1), ("VALID", 1, 2), ("SAME", 1, 1)):
+    osh = [2, 9, 8, 12]
+    xin = data("float32", [2, 9, 8, 12])
+    w = data("float32", [3, 3, 12, 5])
+    y = tf.nn.conv2d(xin, w, st, pad, dilations=dil)
+    case(f"conv2d_transpose_wide_{pad}_{st}_{dil}", "conv2d_transpose_dil", [y.numpy(), w], {"output_shape": osh, "strides": st, "padding": pad, "dilations": dil},
+         lambda dy, w, st=st, pad=pad, dil=dil: tf.nn.conv2d_transpose(dy, w, osh, st, pad, dilations=dil))
 case("conv2d_1x1", "conv2d", [data("float32", [2, 4, 4, 3]), data("float32", [1, 1, 3, 5])], {"strides": 1, "padding": "VALID", "dilations": 1}, lambda x, w: tf.nn.conv2d(x, w, 1, "VALID"))
 case("conv2d_depth_mismatch", "conv2d", [data("float32", [1, 4, 4, 3]), data("float32", [2, 2, 2, 1])], {"strides": 1, "padding": "SAME", "dilations": 1}, lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"))
 case("sparse_ce_bad_label", "sparse_softmax_cross_entropy_with_logits", [np.array([0, 5], "int32"), data("float32", [2, 5])], {}, lambda l, g: tf.nn.sparse_softmax_cross_entropy_with_logits(l, g))

@@ -14,12 +14,7 @@ impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let body = array_str(self);
         let sep = if body.contains('\n') { "\n" } else { "" };
-        write!(
-            f,
-            "tf.Tensor({sep}{body}, shape={}, dtype={})",
-            self.shape(),
-            self.dtype()
-        )
+        write!(f, "tf.Tensor({sep}{body}, shape={}, dtype={})", self.shape(), self.dtype())
     }
 }
 
@@ -69,13 +64,7 @@ fn axis_items(n: usize, summarize: bool) -> Vec<usize> {
 }
 
 /// Writes the bracketed block for axis `d` with elements from `it`.
-fn block(
-    out: &mut String,
-    dims: &[usize],
-    d: usize,
-    summarize: bool,
-    it: &mut impl Iterator<Item = String>,
-) {
+fn block(out: &mut String, dims: &[usize], d: usize, summarize: bool, it: &mut impl Iterator<Item = String>) {
     let n = dims[d];
     let elided = summarize && n > 2 * EDGE;
     let count = if elided { 2 * EDGE } else { n };
@@ -191,20 +180,11 @@ fn sci(shortest: &str, frac: Option<usize>) -> String {
         }
     }
     let exp: i32 = exp.parse().unwrap_or(0);
-    format!(
-        "{mi}.{mf}e{}{:02}",
-        if exp < 0 { '-' } else { '+' },
-        exp.abs()
-    )
+    format!("{mi}.{mf}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
 }
 
 fn format_floats(xs: &[f64], shortest: &[String]) -> Vec<String> {
-    let finite: Vec<f64> = xs
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite() && *v != 0.0)
-        .map(f64::abs)
-        .collect();
+    let finite: Vec<f64> = xs.iter().copied().filter(|v| v.is_finite() && *v != 0.0).map(f64::abs).collect();
     let (mx, mn) = (
         finite.iter().cloned().fold(0.0, f64::max),
         finite.iter().cloned().fold(f64::INFINITY, f64::min),
@@ -242,18 +222,8 @@ fn format_floats(xs: &[f64], shortest: &[String]) -> Vec<String> {
         .zip(xs)
         .map(|(s, &x)| special(x).is_none().then(|| positional(x, s)))
         .collect();
-    let frac = parts
-        .iter()
-        .flatten()
-        .map(|(_, f)| f.len())
-        .max()
-        .unwrap_or(0);
-    let int_w = parts
-        .iter()
-        .flatten()
-        .map(|(i, _)| i.len())
-        .max()
-        .unwrap_or(0);
+    let frac = parts.iter().flatten().map(|(_, f)| f.len()).max().unwrap_or(0);
+    let int_w = parts.iter().flatten().map(|(i, _)| i.len()).max().unwrap_or(0);
     parts
         .into_iter()
         .zip(xs)

@@ -36,16 +36,8 @@ impl Shape {
         let rank = a.len().max(b.len());
         let mut out = SmallVec::with_capacity(rank);
         for i in 0..rank {
-            let da = if i + a.len() >= rank {
-                a[i + a.len() - rank]
-            } else {
-                1
-            };
-            let db = if i + b.len() >= rank {
-                b[i + b.len() - rank]
-            } else {
-                1
-            };
+            let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+            let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
             out.push(match (da, db) {
                 (x, y) if x == y => x,
                 (1, y) => y,
@@ -66,21 +58,14 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
             -r
         ));
     }
-    Ok(if axis < 0 {
-        (axis + r) as usize
-    } else {
-        axis as usize
-    })
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
 }
 
 /// Normalizes, sorts and de-duplicates a list of axes; `None` means all axes.
 pub fn normalize_axes(axes: Option<&[i64]>, rank: usize) -> Result<SmallVec<[usize; 4]>, String> {
     let mut out: SmallVec<[usize; 4]> = match axes {
         None => (0..rank).collect(),
-        Some(list) => list
-            .iter()
-            .map(|&a| normalize_axis(a, rank))
-            .collect::<Result<_, _>>()?,
+        Some(list) => list.iter().map(|&a| normalize_axis(a, rank)).collect::<Result<_, _>>()?,
     };
     out.sort_unstable();
     out.dedup();
@@ -134,20 +119,14 @@ mod tests {
 
     #[test]
     fn broadcast_and_axes() {
-        assert_eq!(
-            Shape::broadcast(&[2, 1, 3], &[4, 1]).unwrap().dims(),
-            &[2, 4, 3]
-        );
+        assert_eq!(Shape::broadcast(&[2, 1, 3], &[4, 1]).unwrap().dims(), &[2, 4, 3]);
         assert!(Shape::broadcast(&[2, 3], &[4]).is_none());
         assert_eq!(Shape::broadcast(&[], &[5]).unwrap().dims(), &[5]);
         assert_eq!(normalize_axis(-1, 3), Ok(2));
         assert!(normalize_axis(3, 3).is_err());
         assert!(normalize_axis(-4, 3).is_err());
         assert!(normalize_axis(0, 0).is_err());
-        assert_eq!(
-            normalize_axes(Some(&[-1, 0, 2]), 3).unwrap().as_slice(),
-            &[0, 2]
-        );
+        assert_eq!(normalize_axes(Some(&[-1, 0, 2]), 3).unwrap().as_slice(), &[0, 2]);
         assert_eq!(format!("{}", Shape::new(&[2])), "(2,)");
         assert_eq!(format!("{}", Shape::new(&[2, 3])), "(2, 3)");
         assert_eq!(format!("{}", Shape::scalar()), "()");

@@ -172,11 +172,7 @@ impl Tensor {
     pub fn scalar<T: Element>(&self) -> T {
         let d = self.data::<T>();
         if d.len() != 1 {
-            panic!(
-                "scalar(): tensor of shape {:?} holds {} values, not 1",
-                self.shape,
-                d.len()
-            );
+            panic!("scalar(): tensor of shape {:?} holds {} values, not 1", self.shape, d.len());
         }
         d[0]
     }
@@ -187,14 +183,11 @@ impl Tensor {
     /// When `T` is not the tensor's dtype.
     #[track_caller]
     pub fn to_ndarray<T: Element>(&self) -> ndarray::ArrayD<T> {
-        ndarray::ArrayD::from_shape_vec(self.shape.dims(), self.to_vec::<T>())
-            .expect("shape and data agree")
+        ndarray::ArrayD::from_shape_vec(self.shape.dims(), self.to_vec::<T>()).expect("shape and data agree")
     }
 
     /// A tensor holding a copy of an `ndarray` array.
-    pub fn from_ndarray<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>(
-        a: &ndarray::ArrayBase<S, D>,
-    ) -> Tensor {
+    pub fn from_ndarray<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>(a: &ndarray::ArrayBase<S, D>) -> Tensor {
         let shape = Shape::new(a.shape());
         Tensor::from_parts(T::into_buffer(a.iter().copied().collect()), shape)
     }
@@ -227,10 +220,6 @@ mod tests {
     #[test]
     fn bad_vec_shape_is_an_error() {
         let e = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], [2, 2]).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("shape [2, 2] (4 elements) from 3 values"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("shape [2, 2] (4 elements) from 3 values"), "{e}");
     }
 }

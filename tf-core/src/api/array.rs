@@ -22,11 +22,7 @@ fn to_i64(v: &[usize]) -> Vec<i64> {
 /// ```
 #[track_caller]
 pub fn reshape(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
-    run(
-        &m::RESHAPE,
-        &[x],
-        Attrs::new().ints("shape", shape.as_ref()),
-    )
+    run(&m::RESHAPE, &[x], Attrs::new().ints("shape", shape.as_ref()))
 }
 
 /// `tf.transpose(x, perm)`; `None` reverses the axes.
@@ -49,23 +45,19 @@ pub fn expand_dims(x: &Tensor, axis: i64) -> Tensor {
 #[track_caller]
 pub fn squeeze(x: &Tensor, axis: &[i64]) -> Tensor {
     let dims = x.shape().dims();
-    let axes = crate::shape::normalize_axes(Some(axis), dims.len())
-        .unwrap_or_else(|e| panic!("Squeeze: {e}"));
+    let axes = crate::shape::normalize_axes(Some(axis), dims.len()).unwrap_or_else(|e| panic!("Squeeze: {e}"));
     for &a in &axes {
         if dims[a] != 1 {
-            panic!("Squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got {} (shape {dims:?})", dims[a]);
+            panic!(
+                "Squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got {} (shape {dims:?})",
+                dims[a]
+            );
         }
     }
     let keep: Vec<i64> = dims
         .iter()
         .enumerate()
-        .filter(|&(i, &d)| {
-            if axes.is_empty() {
-                d != 1
-            } else {
-                !axes.contains(&i)
-            }
-        })
+        .filter(|&(i, &d)| if axes.is_empty() { d != 1 } else { !axes.contains(&i) })
         .map(|(_, &d)| d as i64)
         .collect();
     reshape(x, keep)
@@ -80,12 +72,14 @@ pub fn concat(values: &[&Tensor], axis: i64) -> Tensor {
 /// `tf.stack(values, axis)`: joins equal-shaped tensors along a new axis.
 #[track_caller]
 pub fn stack(values: &[&Tensor], axis: i64) -> Tensor {
-    let first = values
-        .first()
-        .unwrap_or_else(|| panic!("Pack: expected at least one tensor"));
+    let first = values.first().unwrap_or_else(|| panic!("Pack: expected at least one tensor"));
     for (i, v) in values.iter().enumerate() {
         if v.shape() != first.shape() {
-            panic!("Pack: Shapes of all inputs must match: values[0].shape = {:?} != values[{i}].shape = {:?}", first.shape(), v.shape());
+            panic!(
+                "Pack: Shapes of all inputs must match: values[0].shape = {:?} != values[{i}].shape = {:?}",
+                first.shape(),
+                v.shape()
+            );
         }
     }
     let expanded: Vec<Tensor> = values.iter().map(|v| expand_dims(v, axis)).collect();
@@ -97,10 +91,7 @@ pub fn stack(values: &[&Tensor], axis: i64) -> Tensor {
 pub fn unstack(x: &Tensor, axis: i64) -> Vec<Tensor> {
     let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Unpack: {e}"));
     let n = x.shape().dims()[ax];
-    split(x, &vec![1; n], axis)
-        .iter()
-        .map(|p| squeeze(p, &[ax as i64]))
-        .collect()
+    split(x, &vec![1; n], axis).iter().map(|p| squeeze(p, &[ax as i64])).collect()
 }
 
 /// `tf.split(x, sizes, axis)`: pieces of the given sizes along `axis`.
@@ -134,18 +125,19 @@ pub fn split(x: &Tensor, sizes: &[usize], axis: i64) -> Vec<Tensor> {
 pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
     let dims = x.shape().dims();
     if begin.len() != dims.len() || size.len() != dims.len() {
-        panic!("Slice: Expected begin and size arguments to be 1-D tensors of size {}, but got shapes [{}] and [{}] instead.", dims.len(), begin.len(), size.len());
+        panic!(
+            "Slice: Expected begin and size arguments to be 1-D tensors of size {}, but got shapes [{}] and [{}] instead.",
+            dims.len(),
+            begin.len(),
+            size.len()
+        );
     }
     let mut end = Vec::with_capacity(dims.len());
     for d in 0..dims.len() {
         let n = dims[d] as i64;
         let e = if size[d] == -1 { n } else { begin[d] + size[d] };
         if begin[d] < 0 || begin[d] > n || size[d] < -1 || e > n {
-            panic!(
-                "Slice: Expected size[{d}] in [0, {}], but got {}",
-                n - begin[d],
-                size[d]
-            );
+            panic!("Slice: Expected size[{d}] in [0, {}], but got {}", n - begin[d], size[d]);
         }
         end.push(e);
     }
@@ -165,11 +157,7 @@ pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
 /// When an index is outside `[0, params.shape[axis])`.
 #[track_caller]
 pub fn gather(params: &Tensor, indices: &Tensor, axis: i64) -> Tensor {
-    run(
-        &m::GATHER,
-        &[params, indices],
-        Attrs::new().int("axis", axis),
-    )
+    run(&m::GATHER, &[params, indices], Attrs::new().int("axis", axis))
 }
 
 /// `tf.gather_nd(params, indices)`.
@@ -182,11 +170,7 @@ pub fn gather_nd(params: &Tensor, indices: &Tensor) -> Tensor {
 /// `indices`.
 #[track_caller]
 pub fn scatter_nd(indices: &Tensor, updates: &Tensor, shape: &[usize]) -> Tensor {
-    run(
-        &m::SCATTER_ND,
-        &[indices, updates],
-        Attrs::new().ints("shape", to_i64(shape)),
-    )
+    run(&m::SCATTER_ND, &[indices, updates], Attrs::new().ints("shape", to_i64(shape)))
 }
 
 /// `tf.tile(x, multiples)`: repeats `x` `multiples[d]` times along each axis.
@@ -208,43 +192,26 @@ pub fn tile(x: &Tensor, multiples: &[usize]) -> Tensor {
     }
     // [a, b] -> [1, a, 1, b] -> broadcast [m, a, n, b] -> [m*a, n*b]
     let inter: Vec<i64> = dims.iter().flat_map(|&d| [1, d as i64]).collect();
-    let big: Vec<i64> = dims
-        .iter()
-        .zip(multiples)
-        .flat_map(|(&d, &k)| [k as i64, d as i64])
-        .collect();
-    let out: Vec<i64> = dims
-        .iter()
-        .zip(multiples)
-        .map(|(&d, &k)| (d * k) as i64)
-        .collect();
+    let big: Vec<i64> = dims.iter().zip(multiples).flat_map(|(&d, &k)| [k as i64, d as i64]).collect();
+    let out: Vec<i64> = dims.iter().zip(multiples).map(|(&d, &k)| (d * k) as i64).collect();
     reshape(&broadcast_to(&reshape(x, inter), &big), out)
 }
 
 /// `tf.pad(x, paddings, constant_values)`: `paddings[d] = (before, after)`.
 #[track_caller]
 pub fn pad(x: &Tensor, paddings: &[(usize, usize)], constant_value: f64) -> Tensor {
-    let flat: Vec<i64> = paddings
-        .iter()
-        .flat_map(|&(a, b)| [a as i64, b as i64])
-        .collect();
+    let flat: Vec<i64> = paddings.iter().flat_map(|&(a, b)| [a as i64, b as i64]).collect();
     run(
         &m::PAD,
         &[x],
-        Attrs::new()
-            .ints("paddings", flat)
-            .float("constant_values", constant_value),
+        Attrs::new().ints("paddings", flat).float("constant_values", constant_value),
     )
 }
 
 /// `tf.broadcast_to(x, shape)`.
 #[track_caller]
 pub fn broadcast_to(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
-    run(
-        &m::BROADCAST_TO,
-        &[x],
-        Attrs::new().ints("shape", shape.as_ref()),
-    )
+    run(&m::BROADCAST_TO, &[x], Attrs::new().ints("shape", shape.as_ref()))
 }
 
 /// `tf.one_hot(indices, depth, on_value=1, off_value=0, axis=-1, dtype)`.
@@ -255,14 +222,7 @@ pub fn broadcast_to(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
 /// assert_eq!(t.to_vec::<f32>(), vec![1., 0., 0., 0., 0., 1., 0., 0., 0.]);
 /// ```
 #[track_caller]
-pub fn one_hot(
-    indices: &Tensor,
-    depth: usize,
-    on_value: f64,
-    off_value: f64,
-    axis: i64,
-    dtype: DType,
-) -> Tensor {
+pub fn one_hot(indices: &Tensor, depth: usize, on_value: f64, off_value: f64, axis: i64, dtype: DType) -> Tensor {
     run(
         &m::ONE_HOT,
         &[indices],
@@ -341,18 +301,7 @@ pub fn argsort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
         if descending {
             top_k(t, n).1
         } else {
-            top_k(
-                &negative(&cast(
-                    t,
-                    if t.dtype().is_float() {
-                        t.dtype()
-                    } else {
-                        DType::I64
-                    },
-                )),
-                n,
-            )
-            .1
+            top_k(&negative(&cast(t, if t.dtype().is_float() { t.dtype() } else { DType::I64 })), n).1
         }
     })
 }

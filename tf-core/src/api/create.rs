@@ -47,10 +47,7 @@ impl<T: Element, const A: usize> IntoTensor for [T; A] {
 }
 impl<T: Element, const A: usize, const B: usize> IntoTensor for [[T; B]; A] {
     fn into_tensor(self) -> Tensor {
-        Tensor::from_parts(
-            T::into_buffer(self.iter().flatten().copied().collect()),
-            Shape::new(&[A, B]),
-        )
+        Tensor::from_parts(T::into_buffer(self.iter().flatten().copied().collect()), Shape::new(&[A, B]))
     }
 }
 impl<T: Element, const A: usize, const B: usize, const C: usize> IntoTensor for [[[T; C]; B]; A] {
@@ -61,9 +58,7 @@ impl<T: Element, const A: usize, const B: usize, const C: usize> IntoTensor for 
         )
     }
 }
-impl<T: Element, const A: usize, const B: usize, const C: usize, const D: usize> IntoTensor
-    for [[[[T; D]; C]; B]; A]
-{
+impl<T: Element, const A: usize, const B: usize, const C: usize, const D: usize> IntoTensor for [[[[T; D]; C]; B]; A] {
     fn into_tensor(self) -> Tensor {
         Tensor::from_parts(
             T::into_buffer(self.iter().flatten().flatten().flatten().copied().collect()),
@@ -82,9 +77,7 @@ impl<T: Element> IntoTensor for &[T] {
         self.to_vec().into_tensor()
     }
 }
-impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor
-    for ndarray::ArrayBase<S, D>
-{
+impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor for ndarray::ArrayBase<S, D> {
     fn into_tensor(self) -> Tensor {
         Tensor::from_ndarray(&self)
     }

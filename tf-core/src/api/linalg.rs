@@ -29,9 +29,7 @@ pub fn matmul_transposed(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b:
     run(
         &l::MATMUL,
         &[a, b],
-        Attrs::new()
-            .flag("transpose_a", transpose_a)
-            .flag("transpose_b", transpose_b),
+        Attrs::new().flag("transpose_a", transpose_a).flag("transpose_b", transpose_b),
     )
 }
 
@@ -41,10 +39,7 @@ pub fn matmul_transposed(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b:
 pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tensor {
     let norm = |t: &Tensor, ax: &[i64]| -> Vec<usize> {
         ax.iter()
-            .map(|&x| {
-                crate::shape::normalize_axis(x, t.rank())
-                    .unwrap_or_else(|e| panic!("Tensordot: {e}"))
-            })
+            .map(|&x| crate::shape::normalize_axis(x, t.rank()).unwrap_or_else(|e| panic!("Tensordot: {e}")))
             .collect()
     };
     let (ca, cb) = (norm(a, a_axes), norm(b, b_axes));
@@ -54,7 +49,10 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
     let (da, db) = (a.shape().dims(), b.shape().dims());
     for (&x, &y) in ca.iter().zip(&cb) {
         if da[x] != db[y] {
-            panic!("Tensordot: contracted dimensions differ: a{da:?} axis {x} has {} but b{db:?} axis {y} has {}", da[x], db[y]);
+            panic!(
+                "Tensordot: contracted dimensions differ: a{da:?} axis {x} has {} but b{db:?} axis {y} has {}",
+                da[x], db[y]
+            );
         }
     }
     let free_a: Vec<usize> = (0..da.len()).filter(|i| !ca.contains(i)).collect();
@@ -120,10 +118,7 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
             }
             let d = x.shape().dims()[q];
             if *dim_of.entry(c).or_insert(d) != d {
-                panic!(
-                    "Einsum: letter {c:?} has sizes {} and {d} in {equation:?}",
-                    dim_of[&c]
-                );
+                panic!("Einsum: letter {c:?} has sizes {} and {d} in {equation:?}", dim_of[&c]);
             }
         }
     }
@@ -148,16 +143,8 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
             .filter(|(_, c)| !out.contains(c) && !other.contains(c))
             .map(|(i, _)| i as i64)
             .collect();
-        let kept: Vec<char> = t
-            .iter()
-            .copied()
-            .filter(|c| out.contains(c) || other.contains(c))
-            .collect();
-        let y = if drop.is_empty() {
-            x.clone()
-        } else {
-            reduce_sum(x, drop, false)
-        };
+        let kept: Vec<char> = t.iter().copied().filter(|c| out.contains(c) || other.contains(c)).collect();
+        let y = if drop.is_empty() { x.clone() } else { reduce_sum(x, drop, false) };
         (kept, y)
     };
     let permute_to = |have: &[char], want: &[char], x: &Tensor| -> Tensor {
@@ -177,34 +164,18 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     }
     let (ta, a) = reduce_private(&terms[0], inputs[0], &terms[1]);
     let (tb, b) = reduce_private(&terms[1], inputs[1], &terms[0]);
-    let batch: Vec<char> = ta
-        .iter()
-        .copied()
-        .filter(|c| tb.contains(c) && out.contains(c))
-        .collect();
-    let contract: Vec<char> = ta
-        .iter()
-        .copied()
-        .filter(|c| tb.contains(c) && !out.contains(c))
-        .collect();
+    let batch: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && out.contains(c)).collect();
+    let contract: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && !out.contains(c)).collect();
     let a_free: Vec<char> = ta.iter().copied().filter(|c| !tb.contains(c)).collect();
     let b_free: Vec<char> = tb.iter().copied().filter(|c| !ta.contains(c)).collect();
     let size = |cs: &[char]| cs.iter().map(|c| dim_of[c]).product::<usize>() as i64;
     let (nb, m, k, n) = (size(&batch), size(&a_free), size(&contract), size(&b_free));
     let a3 = reshape(
-        &permute_to(
-            &ta,
-            &[batch.clone(), a_free.clone(), contract.clone()].concat(),
-            &a,
-        ),
+        &permute_to(&ta, &[batch.clone(), a_free.clone(), contract.clone()].concat(), &a),
         [nb, m, k],
     );
     let b3 = reshape(
-        &permute_to(
-            &tb,
-            &[batch.clone(), contract.clone(), b_free.clone()].concat(),
-            &b,
-        ),
+        &permute_to(&tb, &[batch.clone(), contract.clone(), b_free.clone()].concat(), &b),
         [nb, k, n],
     );
     let prod_letters = [batch, a_free, b_free].concat();

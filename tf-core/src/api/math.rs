@@ -125,16 +125,8 @@ binary_fn! {
 #[track_caller]
 pub fn divide(x: &Tensor, y: &Tensor) -> Tensor {
     match x.dtype() {
-        DType::I32 | DType::I64 if x.dtype() == y.dtype() => run(
-            &b::REAL_DIV,
-            &[&cast(x, DType::F64), &cast(y, DType::F64)],
-            Attrs::new(),
-        ),
-        DType::U8 if y.dtype() == DType::U8 => run(
-            &b::REAL_DIV,
-            &[&cast(x, DType::F32), &cast(y, DType::F32)],
-            Attrs::new(),
-        ),
+        DType::I32 | DType::I64 if x.dtype() == y.dtype() => run(&b::REAL_DIV, &[&cast(x, DType::F64), &cast(y, DType::F64)], Attrs::new()),
+        DType::U8 if y.dtype() == DType::U8 => run(&b::REAL_DIV, &[&cast(x, DType::F32), &cast(y, DType::F32)], Attrs::new()),
         _ => run(&b::REAL_DIV, &[x, y], Attrs::new()),
     }
 }
@@ -279,25 +271,13 @@ pub fn reduce_std(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
 /// `tf.math.argmax(x, axis)`: int64 indices of the largest values (first on ties).
 #[track_caller]
 pub fn argmax(x: &Tensor, axis: i64) -> Tensor {
-    run(
-        &r::ARG_MAX,
-        &[x],
-        Attrs::new()
-            .int("axis", axis)
-            .dtype("output_type", DType::I64),
-    )
+    run(&r::ARG_MAX, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
 }
 
 /// `tf.math.argmin(x, axis)`: int64 indices of the smallest values (first on ties).
 #[track_caller]
 pub fn argmin(x: &Tensor, axis: i64) -> Tensor {
-    run(
-        &r::ARG_MIN,
-        &[x],
-        Attrs::new()
-            .int("axis", axis)
-            .dtype("output_type", DType::I64),
-    )
+    run(&r::ARG_MIN, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
 }
 
 /// `tf.math.cumsum(x, axis, exclusive, reverse)`.
@@ -312,10 +292,7 @@ pub fn cumsum(x: &Tensor, axis: i64, exclusive: bool, reverse: bool) -> Tensor {
     run(
         &r::CUMSUM,
         &[x],
-        Attrs::new()
-            .int("axis", axis)
-            .flag("exclusive", exclusive)
-            .flag("reverse", reverse),
+        Attrs::new().int("axis", axis).flag("exclusive", exclusive).flag("reverse", reverse),
     )
 }
 

@@ -69,11 +69,7 @@ pub fn selu(x: &Tensor) -> Tensor {
     const SCALE: f64 = 1.050_700_987_355_480_5;
     multiply(
         &like(x, SCALE),
-        &where_(
-            &greater(x, &like(x, 0.0)),
-            x,
-            &multiply(&like(x, ALPHA), &expm1(x)),
-        ),
+        &where_(&greater(x, &like(x, 0.0)), x, &multiply(&like(x, ALPHA), &expm1(x))),
     )
 }
 
@@ -83,18 +79,12 @@ pub fn gelu(x: &Tensor, approximate: bool) -> Tensor {
     let half_x = multiply(&like(x, 0.5), x);
     if approximate {
         let c = (2.0 / std::f64::consts::PI).sqrt();
-        let inner = multiply(
-            &like(x, c),
-            &add(x, &multiply(&like(x, 0.044715), &multiply(x, &square(x)))),
-        );
+        let inner = multiply(&like(x, c), &add(x, &multiply(&like(x, 0.044715), &multiply(x, &square(x)))));
         multiply(&half_x, &add(&like(x, 1.0), &tanh(&inner)))
     } else {
         multiply(
             &half_x,
-            &add(
-                &like(x, 1.0),
-                &erf(&multiply(x, &like(x, std::f64::consts::FRAC_1_SQRT_2))),
-            ),
+            &add(&like(x, 1.0), &erf(&multiply(x, &like(x, std::f64::consts::FRAC_1_SQRT_2)))),
         )
     }
 }
@@ -139,7 +129,11 @@ pub fn log_softmax(logits: &Tensor, axis: i64) -> Tensor {
 pub fn bias_add(value: &Tensor, bias: &Tensor) -> Tensor {
     let last = value.shape().dims().last().copied();
     if bias.rank() != 1 || Some(bias.shape().dims()[0]) != last {
-        panic!("BiasAdd: Must provide as many biases as the last dimension of the input tensor: {:?} vs. {:?}", bias.shape(), value.shape());
+        panic!(
+            "BiasAdd: Must provide as many biases as the last dimension of the input tensor: {:?} vs. {:?}",
+            bias.shape(),
+            value.shape()
+        );
     }
     add(value, bias)
 }
@@ -147,13 +141,7 @@ pub fn bias_add(value: &Tensor, bias: &Tensor) -> Tensor {
 /// `tf.nn.conv2d(input, filters, strides, padding, dilations)`: NHWC input, filters
 /// `[kh, kw, in, out]`, `padding` `"SAME"` or `"VALID"`.
 #[track_caller]
-pub fn conv2d(
-    input: &Tensor,
-    filters: &Tensor,
-    strides: impl Into<Size2>,
-    padding: &'static str,
-    dilations: impl Into<Size2>,
-) -> Tensor {
+pub fn conv2d(input: &Tensor, filters: &Tensor, strides: impl Into<Size2>, padding: &'static str, dilations: impl Into<Size2>) -> Tensor {
     let a = Attrs::new()
         .ints("strides", strides.into().nhwc())
         .ints("dilations", dilations.into().nhwc())
@@ -178,8 +166,8 @@ pub fn depthwise_conv2d(
     run(&n::DEPTHWISE_CONV2D, &[input, filter], a)
 }
 
-/// `tf.nn.conv2d_transpose(input, filters, output_shape, strides, padding)`: filters
-/// `[kh, kw, out, in]`; the gradient of `conv2d` with respect to its input.
+/// `tf.nn.conv2d_transpose(input, filters, output_shape, strides, padding, dilations)`:
+/// filters `[kh, kw, out, in]`; the gradient of `conv2d` with respect to its input.
 #[track_caller]
 pub fn conv2d_transpose(
     input: &Tensor,
@@ -187,9 +175,11 @@ pub fn conv2d_transpose(
     output_shape: [usize; 4],
     strides: impl Into<Size2>,
     padding: &'static str,
+    dilations: impl Into<Size2>,
 ) -> Tensor {
     let a = Attrs::new()
         .ints("strides", strides.into().nhwc())
+        .ints("dilations", dilations.into().nhwc())
         .str("padding", padding)
         .ints("input_shape", output_shape.map(|d| d as i64));
     run(&n::CONV2D_BACKPROP_INPUT, &[filters, input], a)
@@ -197,12 +187,7 @@ pub fn conv2d_transpose(
 
 /// `tf.nn.max_pool2d(input, ksize, strides, padding)`.
 #[track_caller]
-pub fn max_pool2d(
-    input: &Tensor,
-    ksize: impl Into<Size2>,
-    strides: impl Into<Size2>,
-    padding: &'static str,
-) -> Tensor {
+pub fn max_pool2d(input: &Tensor, ksize: impl Into<Size2>, strides: impl Into<Size2>, padding: &'static str) -> Tensor {
     run(
         &n::MAX_POOL,
         &[input],
@@ -215,12 +200,7 @@ pub fn max_pool2d(
 
 /// `tf.nn.avg_pool2d(input, ksize, strides, padding)`: padding is not counted.
 #[track_caller]
-pub fn avg_pool2d(
-    input: &Tensor,
-    ksize: impl Into<Size2>,
-    strides: impl Into<Size2>,
-    padding: &'static str,
-) -> Tensor {
+pub fn avg_pool2d(input: &Tensor, ksize: impl Into<Size2>, strides: impl Into<Size2>, padding: &'static str) -> Tensor {
     run(
         &n::AVG_POOL,
         &[input],
@@ -252,24 +232,14 @@ pub fn moments(x: &Tensor, axes: impl Into<Axes>, keepdims: bool) -> (Tensor, Te
     let axes = axes.into();
     let mean = reduce_mean(x, axes.clone(), true);
     let var = reduce_mean(&squared_difference(x, &mean), axes.clone(), keepdims);
-    let mean = if keepdims {
-        mean
-    } else {
-        reduce_sum(&mean, axes, false)
-    };
+    let mean = if keepdims { mean } else { reduce_sum(&mean, axes, false) };
     (mean, var)
 }
 
 /// `tf.math.l2_normalize(x, axis, epsilon=1e-12)`: `x / sqrt(max(Σ x², epsilon))`.
 #[track_caller]
 pub fn l2_normalize(x: &Tensor, axis: impl Into<Axes>, epsilon: f64) -> Tensor {
-    multiply(
-        x,
-        &rsqrt(&maximum(
-            &reduce_sum(&square(x), axis, true),
-            &like(x, epsilon),
-        )),
-    )
+    multiply(x, &rsqrt(&maximum(&reduce_sum(&square(x), axis, true), &like(x, epsilon))))
 }
 
 /// `tf.nn.batch_normalization(x, mean, variance, offset, scale, variance_epsilon)`:
@@ -301,24 +271,23 @@ pub fn batch_normalization(
 /// When a label is outside `[0, classes)`, with TensorFlow's message.
 #[track_caller]
 pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor) -> Tensor {
-    let classes = *logits.shape().dims().last().unwrap_or_else(|| {
-        panic!("SparseSoftmaxCrossEntropyWithLogits: logits must have rank >= 1")
-    });
+    let classes = *logits
+        .shape()
+        .dims()
+        .last()
+        .unwrap_or_else(|| panic!("SparseSoftmaxCrossEntropyWithLogits: logits must have rank >= 1"));
     if labels.shape().dims() != &logits.shape().dims()[..logits.rank() - 1] {
-        panic!("SparseSoftmaxCrossEntropyWithLogits: labels shape {:?} must equal logits shape {:?} without its last dimension", labels.shape(), logits.shape());
+        panic!(
+            "SparseSoftmaxCrossEntropyWithLogits: labels shape {:?} must equal logits shape {:?} without its last dimension",
+            labels.shape(),
+            logits.shape()
+        );
     }
     let lab = cast(labels, DType::I64);
-    if let Some(&bad) = lab
-        .data::<i64>()
-        .iter()
-        .find(|&&v| v < 0 || v as usize >= classes)
-    {
+    if let Some(&bad) = lab.data::<i64>().iter().find(|&&v| v < 0 || v as usize >= classes) {
         panic!("SparseSoftmaxCrossEntropyWithLogits: Received a label value of {bad} which is outside the valid range of [0, {classes}).");
     }
-    let picked = multiply(
-        &one_hot(&lab, classes, 1.0, 0.0, -1, logits.dtype()),
-        &log_softmax(logits, -1),
-    );
+    let picked = multiply(&one_hot(&lab, classes, 1.0, 0.0, -1, logits.dtype()), &log_softmax(logits, -1));
     negative(&reduce_sum(&picked, -1, false))
 }
 
@@ -326,11 +295,7 @@ pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor
 /// `-Σ labels * log softmax(logits)`.
 #[track_caller]
 pub fn softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor, axis: i64) -> Tensor {
-    negative(&reduce_sum(
-        &multiply(labels, &log_softmax(logits, axis)),
-        axis,
-        false,
-    ))
+    negative(&reduce_sum(&multiply(labels, &log_softmax(logits, axis)), axis, false))
 }
 
 /// `tf.nn.sigmoid_cross_entropy_with_logits(labels, logits)`:

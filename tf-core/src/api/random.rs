@@ -36,13 +36,7 @@ pub fn normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Optio
 /// `tf.random.truncated_normal(shape, mean, stddev, dtype, seed)`: values beyond two standard
 /// deviations are redrawn.
 #[track_caller]
-pub fn truncated_normal(
-    shape: &[usize],
-    mean: f64,
-    stddev: f64,
-    dtype: DType,
-    seed: Option<i64>,
-) -> Tensor {
+pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Option<i64>) -> Tensor {
     let z = run(&r::TRUNCATED_NORMAL, &[], attrs(shape, dtype, seed));
     add(&multiply(&z, &scalar(stddev, dtype)), &scalar(mean, dtype))
 }
@@ -53,43 +47,22 @@ pub fn truncated_normal(
 /// # Panics
 /// For an integer dtype with `minval >= maxval`.
 #[track_caller]
-pub fn uniform(
-    shape: &[usize],
-    minval: f64,
-    maxval: f64,
-    dtype: DType,
-    seed: Option<i64>,
-) -> Tensor {
+pub fn uniform(shape: &[usize], minval: f64, maxval: f64, dtype: DType, seed: Option<i64>) -> Tensor {
     if dtype.is_int() {
-        let a = attrs(
-            shape,
-            if dtype == DType::I64 {
-                DType::I64
-            } else {
-                DType::I32
-            },
-            seed,
-        )
-        .int("minval", minval as i64)
-        .int("maxval", maxval as i64);
+        let a = attrs(shape, if dtype == DType::I64 { DType::I64 } else { DType::I32 }, seed)
+            .int("minval", minval as i64)
+            .int("maxval", maxval as i64);
         return cast(&run(&r::RANDOM_UNIFORM_INT, &[], a), dtype);
     }
     let u = run(&r::RANDOM_UNIFORM, &[], attrs(shape, dtype, seed));
-    add(
-        &multiply(&u, &scalar(maxval - minval, dtype)),
-        &scalar(minval, dtype),
-    )
+    add(&multiply(&u, &scalar(maxval - minval, dtype)), &scalar(minval, dtype))
 }
 
 /// `tf.random.shuffle(value, seed)`: permutes along the first dimension.
 #[track_caller]
 pub fn shuffle(value: &Tensor, seed: Option<i64>) -> Tensor {
     let (s1, s2) = r::get_seed(seed);
-    run(
-        &r::RANDOM_SHUFFLE,
-        &[value],
-        Attrs::new().int("seed", s1).int("seed2", s2),
-    )
+    run(&r::RANDOM_SHUFFLE, &[value], Attrs::new().int("seed", s1).int("seed2", s2))
 }
 
 /// `tf.random.categorical(logits, num_samples, seed)`: int64 class indices `[batch,
@@ -100,9 +73,6 @@ pub fn categorical(logits: &Tensor, num_samples: usize, seed: Option<i64>) -> Te
     run(
         &r::MULTINOMIAL,
         &[logits],
-        Attrs::new()
-            .int("num_samples", num_samples as i64)
-            .int("seed", s1)
-            .int("seed2", s2),
+        Attrs::new().int("num_samples", num_samples as i64).int("seed", s1).int("seed2", s2),
     )
 }

@@ -142,11 +142,7 @@ pub fn strided_slice(x: &Tensor, items: &[SliceItem]) -> Tensor {
                 strides.push(1);
                 sm |= 1 << d;
             }
-            SliceItem::Range {
-                start,
-                end: e,
-                step,
-            } => {
+            SliceItem::Range { start, end: e, step } => {
                 begin.push(start.unwrap_or(0));
                 end.push(e.unwrap_or(0));
                 strides.push(step);

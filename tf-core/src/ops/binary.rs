@@ -2,10 +2,7 @@
 //! and the ternary `SelectV2` (`tf.where`).
 
 use super::num::Num;
-use super::{
-    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, ALL,
-    NUMERIC,
-};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, ALL, NUMERIC};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::elementwise::binary;
 
@@ -75,23 +72,10 @@ fn no_int_zero_divisor(i: &[&Tensor]) -> Result<(), String> {
     Ok(())
 }
 
-binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| {
-    Num::add(a, b)
-});
-binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| {
-    Num::sub(a, b)
-});
-binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| {
-    Num::mul(a, b)
-});
-binary_op!(
-    REAL_DIV,
-    "RealDiv",
-    [F32, F64],
-    None,
-    AwayFromZero,
-    |a, b| a / b
-);
+binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::add(a, b) });
+binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::sub(a, b) });
+binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::mul(a, b) });
+binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b);
 binary_op!(
     TRUNCATE_DIV,
     "TruncateDiv",
@@ -119,44 +103,15 @@ binary_op!(
     |a, b| Num::floormod(a, b),
     no_int_zero_divisor
 );
-binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| {
-    Num::power(a, b)
+binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| { Num::power(a, b) });
+binary_op!(MAXIMUM, "Maximum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::maximum(a, b));
+binary_op!(MINIMUM, "Minimum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::minimum(a, b));
+binary_op!(SQUARED_DIFFERENCE, "SquaredDifference", [F32, F64, I32, I64], None, Any, |a, b| {
+    let d = Num::sub(a, b);
+    Num::mul(d, d)
 });
-binary_op!(
-    MAXIMUM,
-    "Maximum",
-    [F32, F64, I32, I64, U8],
-    None,
-    Any,
-    |a, b| Num::maximum(a, b)
-);
-binary_op!(
-    MINIMUM,
-    "Minimum",
-    [F32, F64, I32, I64, U8],
-    None,
-    Any,
-    |a, b| Num::minimum(a, b)
-);
-binary_op!(
-    SQUARED_DIFFERENCE,
-    "SquaredDifference",
-    [F32, F64, I32, I64],
-    None,
-    Any,
-    |a, b| {
-        let d = Num::sub(a, b);
-        Num::mul(d, d)
-    }
-);
-binary_op!(
-    EQUAL,
-    "Equal",
-    [F32, F64, I32, I64, U8, Bool],
-    Some(DType::Bool),
-    Any,
-    |a, b| a == b
-);
+binary_op!(EQUAL, "Equal", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a
+    == b);
 binary_op!(
     NOT_EQUAL,
     "NotEqual",
@@ -165,30 +120,10 @@ binary_op!(
     Any,
     |a, b| a != b
 );
-binary_op!(
-    LESS,
-    "Less",
-    [F32, F64, I32, I64, U8],
-    Some(DType::Bool),
-    Any,
-    |a, b| a < b
-);
-binary_op!(
-    LESS_EQUAL,
-    "LessEqual",
-    [F32, F64, I32, I64, U8],
-    Some(DType::Bool),
-    Any,
-    |a, b| a <= b
-);
-binary_op!(
-    GREATER,
-    "Greater",
-    [F32, F64, I32, I64, U8],
-    Some(DType::Bool),
-    Any,
-    |a, b| a > b
-);
+binary_op!(LESS, "Less", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a < b);
+binary_op!(LESS_EQUAL, "LessEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a
+    <= b);
+binary_op!(GREATER, "Greater", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a > b);
 binary_op!(
     GREATER_EQUAL,
     "GreaterEqual",
@@ -247,24 +182,15 @@ pub static SELECT: OpDef = OpDef {
 };
 
 /// The values of `t` broadcast to `shape`, borrowing when no broadcast is needed.
-pub(crate) fn broadcast_values<'a, T: Element>(
-    t: &'a Tensor,
-    shape: &[usize],
-) -> std::borrow::Cow<'a, [T]> {
+pub(crate) fn broadcast_values<'a, T: Element>(t: &'a Tensor, shape: &[usize]) -> std::borrow::Cow<'a, [T]> {
     if t.shape().dims() == shape {
         return std::borrow::Cow::Borrowed(t.data::<T>());
     }
-    let strides: Vec<isize> =
-        tf_kernels::cpu::elementwise::broadcast_strides(t.shape().dims(), shape.len())
-            .into_iter()
-            .map(|s| s as isize)
-            .collect();
-    std::borrow::Cow::Owned(tf_kernels::cpu::movement::strided_copy(
-        t.data::<T>(),
-        0,
-        &strides,
-        shape,
-    ))
+    let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(t.shape().dims(), shape.len())
+        .into_iter()
+        .map(|s| s as isize)
+        .collect();
+    std::borrow::Cow::Owned(tf_kernels::cpu::movement::strided_copy(t.data::<T>(), 0, &strides, shape))
 }
 
 /// This family's ops.

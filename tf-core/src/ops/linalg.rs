@@ -2,9 +2,7 @@
 //! dimensions and `transpose_a`/`transpose_b` done by strides, never by copies.
 
 use super::num::Num;
-use super::{
-    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, SIGNED,
-};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, SIGNED};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
 use tf_kernels::cpu::gemm::{dgemm, sgemm, Strided};
@@ -13,9 +11,7 @@ use tf_kernels::cpu::gemm::{dgemm, sgemm, Strided};
 fn geometry(i: &[&Tensor], a: &Attrs) -> Result<((usize, usize, usize), Shape), String> {
     let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
     if sa.len() < 2 || sb.len() < 2 {
-        return Err(format!(
-            "inputs must be at least rank 2, got shapes {sa:?} and {sb:?}"
-        ));
+        return Err(format!("inputs must be at least rank 2, got shapes {sa:?} and {sb:?}"));
     }
     let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
     let (ra, ca) = (sa[sa.len() - 2], sa[sa.len() - 1]);
@@ -23,9 +19,7 @@ fn geometry(i: &[&Tensor], a: &Attrs) -> Result<((usize, usize, usize), Shape), 
     let (m, k) = if ta { (ca, ra) } else { (ra, ca) };
     let (k2, n) = if tb { (cb, rb) } else { (rb, cb) };
     if k != k2 {
-        return Err(format!(
-            "cannot multiply {sa:?} by {sb:?}: inner dimensions {k} and {k2} differ"
-        ));
+        return Err(format!("cannot multiply {sa:?} by {sb:?}: inner dimensions {k} and {k2} differ"));
     }
     let batch = Shape::broadcast(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
         format!(
@@ -93,14 +87,7 @@ fn kernel(i: &[&Tensor], a: &Attrs, s: &Specs) -> Result<super::Outputs, String>
 
 /// One GEMM for any element type: f32/f64 through the packed kernels, integers by the
 /// definition with wrapping arithmetic.
-pub(crate) fn gemm_typed<T: Num>(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: Strided<T>,
-    b: Strided<T>,
-    c: &mut [T],
-) {
+pub(crate) fn gemm_typed<T: Num>(m: usize, k: usize, n: usize, a: Strided<T>, b: Strided<T>, c: &mut [T]) {
     match T::DTYPE {
         DType::F32 => {
             let (a, b) = (cast_view::<T, f32>(a), cast_view::<T, f32>(b));
@@ -115,10 +102,7 @@ pub(crate) fn gemm_typed<T: Num>(
                 for q in 0..n {
                     let mut acc = T::ZERO;
                     for p in 0..k {
-                        acc = Num::add(
-                            acc,
-                            Num::mul(a.data[r * a.rs + p * a.cs], b.data[p * b.rs + q * b.cs]),
-                        );
+                        acc = Num::add(acc, Num::mul(a.data[r * a.rs + p * a.cs], b.data[p * b.rs + q * b.cs]));
                     }
                     c[r * n + q] = acc;
                 }
@@ -131,11 +115,7 @@ fn cast_view<T: Element, U: Element>(v: Strided<T>) -> Strided<U> {
     assert_eq!(T::DTYPE, U::DTYPE);
     // SAFETY: T and U are the same type (equal dtype tags map to one Rust type each).
     let data = unsafe { std::slice::from_raw_parts(v.data.as_ptr() as *const U, v.data.len()) };
-    Strided {
-        data,
-        rs: v.rs,
-        cs: v.cs,
-    }
+    Strided { data, rs: v.rs, cs: v.cs }
 }
 
 fn cast_mut<T: Element, U: Element>(c: &mut [T]) -> &mut [U] {
@@ -155,26 +135,15 @@ pub static MATMUL: OpDef = OpDef {
         let mut v = Vec::new();
         for &d in SIGNED {
             v.push(Case {
-                inputs: vec![
-                    sample(d, &[2, 3], Domain::Any, 1),
-                    sample(d, &[3, 4], Domain::Any, 2),
-                ],
+                inputs: vec![sample(d, &[2, 3], Domain::Any, 1), sample(d, &[3, 4], Domain::Any, 2)],
                 attrs: Attrs::new(),
             });
             v.push(Case {
-                inputs: vec![
-                    sample(d, &[3, 2], Domain::Any, 1),
-                    sample(d, &[2, 4, 3], Domain::Any, 2),
-                ],
-                attrs: Attrs::new()
-                    .flag("transpose_a", true)
-                    .flag("transpose_b", true),
+                inputs: vec![sample(d, &[3, 2], Domain::Any, 1), sample(d, &[2, 4, 3], Domain::Any, 2)],
+                attrs: Attrs::new().flag("transpose_a", true).flag("transpose_b", true),
             });
             v.push(Case {
-                inputs: vec![
-                    sample(d, &[2, 1, 20, 30], Domain::Any, 1),
-                    sample(d, &[3, 30, 40], Domain::Any, 2),
-                ],
+                inputs: vec![sample(d, &[2, 1, 20, 30], Domain::Any, 1), sample(d, &[3, 30, 40], Domain::Any, 2)],
                 attrs: Attrs::new(),
             });
         }

@@ -145,11 +145,7 @@ pub(crate) fn arity(inputs: &[&Tensor], n: usize) -> Result<(), String> {
 }
 
 /// Checks that input `i` has one of `allowed` dtypes, in TensorFlow's words.
-pub(crate) fn check_dtype(
-    inputs: &[&Tensor],
-    i: usize,
-    allowed: &[DType],
-) -> Result<DType, String> {
+pub(crate) fn check_dtype(inputs: &[&Tensor], i: usize, allowed: &[DType]) -> Result<DType, String> {
     let d = inputs[i].dtype();
     if allowed.contains(&d) {
         return Ok(d);

@@ -3,10 +3,7 @@
 //! index ops `GatherV2`, `GatherNd`, `ScatterNd`, `OneHot`, `TopKV2`, `Where`.
 
 use super::num::Num;
-use super::{
-    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Outputs,
-    TensorSpec, ALL, NUMERIC,
-};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Outputs, TensorSpec, ALL, NUMERIC};
 use crate::shape::normalize_axis;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
@@ -17,13 +14,7 @@ fn strides_of(dims: &[usize]) -> Vec<usize> {
 }
 
 /// Copies the strided view of `x` described by `offset`/`strides` into a tensor of `spec`.
-fn view_copy(
-    x: &Tensor,
-    offset: usize,
-    strides: &[isize],
-    view: &[usize],
-    s: &TensorSpec,
-) -> Result<Outputs, String> {
+fn view_copy(x: &Tensor, offset: usize, strides: &[isize], view: &[usize], s: &TensorSpec) -> Result<Outputs, String> {
     let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => Element::into_buffer(k::strided_copy(x.data::<T>(), offset, strides, view)));
     out1(buf, s)
 }
@@ -44,9 +35,7 @@ pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
     for (i, &d) in target.iter().enumerate() {
         if d == -1 {
             if let Some(j) = unknown {
-                return Err(format!(
-                    "Only one input size may be -1, not both {j} and {i}"
-                ));
+                return Err(format!("Only one input size may be -1, not both {j} and {i}"));
             }
             unknown = Some(i);
         } else if d < 0 {
@@ -58,7 +47,9 @@ pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
     let mut dims: SmallVec<[usize; 4]> = target.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(j) = unknown {
         if known == 0 || !n.is_multiple_of(known) {
-            return Err(format!("Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known}"));
+            return Err(format!(
+                "Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known}"
+            ));
         }
         dims[j] = n / known;
     } else if known != n {
@@ -74,10 +65,7 @@ pub static RESHAPE: OpDef = OpDef {
     name: "Reshape",
     infer: |i, a| {
         arity(i, 1)?;
-        Ok(spec(
-            i[0].dtype(),
-            resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?,
-        ))
+        Ok(spec(i[0].dtype(), resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?))
     },
     cpu: |i, _, s| Ok(smallvec::smallvec![i[0].with_shape(s[0].shape.clone())]),
     domain: Domain::Any,
@@ -112,10 +100,7 @@ pub static TRANSPOSE: OpDef = OpDef {
         arity(i, 1)?;
         let dims = i[0].shape().dims();
         let perm = perm_of(a, dims.len())?;
-        Ok(spec(
-            i[0].dtype(),
-            Shape(perm.iter().map(|&p| dims[p]).collect()),
-        ))
+        Ok(spec(i[0].dtype(), Shape(perm.iter().map(|&p| dims[p]).collect())))
     },
     cpu: |i, a, s| {
         let x = i[0];
@@ -145,13 +130,10 @@ pub static CONCAT: OpDef = OpDef {
         for (j, t) in i.iter().enumerate().skip(1) {
             same_dtype(i, 0, j)?;
             let d = t.shape().dims();
-            if d.len() != first.len()
-                || d.iter()
-                    .zip(first)
-                    .enumerate()
-                    .any(|(q, (x, y))| q != ax && x != y)
-            {
-                return Err(format!("ConcatOp : Dimension mismatch of input {j}: shape {d:?} vs. shape {first:?} of input 0 (axis {ax})"));
+            if d.len() != first.len() || d.iter().zip(first).enumerate().any(|(q, (x, y))| q != ax && x != y) {
+                return Err(format!(
+                    "ConcatOp : Dimension mismatch of input {j}: shape {d:?} vs. shape {first:?} of input 0 (axis {ax})"
+                ));
             }
             out[ax] += d[ax];
         }
@@ -171,10 +153,7 @@ pub static CONCAT: OpDef = OpDef {
     cases: || {
         ALL.iter()
             .map(|&d| Case {
-                inputs: vec![
-                    sample(d, &[2, 3], Domain::Any, 1),
-                    sample(d, &[2, 1], Domain::Any, 2),
-                ],
+                inputs: vec![sample(d, &[2, 3], Domain::Any, 1), sample(d, &[2, 1], Domain::Any, 2)],
                 attrs: Attrs::new().int("axis", -1),
             })
             .collect()
@@ -192,17 +171,9 @@ struct SliceView {
 
 fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
     let dims = x.shape().dims();
-    let (b, e, st) = (
-        a.get_ints("begin")?,
-        a.get_ints("end")?,
-        a.get_ints("strides")?,
-    );
+    let (b, e, st) = (a.get_ints("begin")?, a.get_ints("end")?, a.get_ints("strides")?);
     let bits = |n: &str| a.get_int(n).unwrap_or(0);
-    let (bm, em, sm) = (
-        bits("begin_mask"),
-        bits("end_mask"),
-        bits("shrink_axis_mask"),
-    );
+    let (bm, em, sm) = (bits("begin_mask"), bits("end_mask"), bits("shrink_axis_mask"));
     if b.len() != dims.len() || e.len() != dims.len() || st.len() != dims.len() {
         return Err(format!(
             "begin, end and strides must have one entry per dimension of the input {dims:?}"
@@ -223,10 +194,7 @@ fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
         if sm >> d & 1 == 1 {
             let idx = if b[d] < 0 { b[d] + n_i } else { b[d] };
             if idx < 0 || idx >= n_i {
-                return Err(format!(
-                    "slice index {} of dimension {d} out of bounds",
-                    b[d]
-                ));
+                return Err(format!("slice index {} of dimension {d} out of bounds", b[d]));
             }
             v.offset += idx as usize * cs[d];
             continue;
@@ -283,10 +251,7 @@ pub static STRIDED_SLICE: OpDef = OpDef {
     cases: || {
         let mut v = cases_all(
             &[4, 5],
-            Attrs::new()
-                .ints("begin", [1, -1])
-                .ints("end", [4, 0])
-                .ints("strides", [2, -2]),
+            Attrs::new().ints("begin", [1, -1]).ints("end", [4, 0]).ints("strides", [2, -2]),
         );
         v.extend(cases_all(
             &[4, 5],
@@ -337,11 +302,7 @@ pub static BROADCAST_TO: OpDef = OpDef {
     name: "BroadcastTo",
     infer: |i, a| {
         arity(i, 1)?;
-        let target: Vec<usize> = a
-            .get_ints("shape")?
-            .iter()
-            .map(|&d| d.max(0) as usize)
-            .collect();
+        let target: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
         match Shape::broadcast(i[0].shape().dims(), &target) {
             Some(s) if s.dims() == target.as_slice() => Ok(spec(i[0].dtype(), s)),
             _ => Err(format!(
@@ -352,11 +313,10 @@ pub static BROADCAST_TO: OpDef = OpDef {
     },
     cpu: |i, _, s| {
         let out = s[0].shape.dims();
-        let strides: Vec<isize> =
-            tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len())
-                .into_iter()
-                .map(|v| v as isize)
-                .collect();
+        let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len())
+            .into_iter()
+            .map(|v| v as isize)
+            .collect();
         view_copy(i[0], 0, &strides, out, &s[0])
     },
     domain: Domain::Any,
@@ -367,13 +327,9 @@ pub static BROADCAST_TO: OpDef = OpDef {
 fn paddings(a: &Attrs, rank: usize) -> Result<Vec<(usize, usize)>, String> {
     let p = a.get_ints("paddings")?;
     if p.len() != 2 * rank || p.iter().any(|&v| v < 0) {
-        return Err(format!(
-            "paddings must be a non-negative [{rank}, 2] matrix, got {p:?}"
-        ));
+        return Err(format!("paddings must be a non-negative [{rank}, 2] matrix, got {p:?}"));
     }
-    Ok(p.chunks(2)
-        .map(|c| (c[0] as usize, c[1] as usize))
-        .collect())
+    Ok(p.chunks(2).map(|c| (c[0] as usize, c[1] as usize)).collect())
 }
 
 /// `PadV2`: constant padding; attributes `paddings` (flattened `[rank, 2]`) and
@@ -385,14 +341,7 @@ pub static PAD: OpDef = OpDef {
         let p = paddings(a, i[0].rank())?;
         Ok(spec(
             i[0].dtype(),
-            Shape(
-                i[0].shape()
-                    .dims()
-                    .iter()
-                    .zip(&p)
-                    .map(|(d, (l, r))| d + l + r)
-                    .collect(),
-            ),
+            Shape(i[0].shape().dims().iter().zip(&p).map(|(d, (l, r))| d + l + r).collect()),
         ))
     },
     cpu: |i, a, s| {
@@ -410,14 +359,7 @@ pub static PAD: OpDef = OpDef {
         out1(buf, &s[0])
     },
     domain: Domain::Any,
-    cases: || {
-        cases_all(
-            &[2, 3],
-            Attrs::new()
-                .ints("paddings", [1, 0, 2, 1])
-                .float("constant_values", 1.0),
-        )
-    },
+    cases: || cases_all(&[2, 3], Attrs::new().ints("paddings", [1, 0, 2, 1]).float("constant_values", 1.0)),
     stateful: false,
 };
 
@@ -477,7 +419,9 @@ fn nd_offsets(indices: &[i64], m: usize, dims: &[usize]) -> Result<Vec<usize>, S
             let mut off = 0;
             for (q, &v) in tuple.iter().enumerate().take(m) {
                 if v < 0 || v as usize >= dims[q] {
-                    return Err(format!("index innermost dimension {j}: {tuple:?} does not index into param shape {dims:?}"));
+                    return Err(format!(
+                        "index innermost dimension {j}: {tuple:?} does not index into param shape {dims:?}"
+                    ));
                 }
                 off += v as usize * st[q];
             }
@@ -539,21 +483,16 @@ pub static SCATTER_ND: OpDef = OpDef {
         arity(i, 2)?;
         check_dtype(i, 0, &[DType::I32, DType::I64])?;
         check_dtype(i, 1, NUMERIC)?;
-        let shape: Vec<usize> = a
-            .get_ints("shape")?
-            .iter()
-            .map(|&d| d.max(0) as usize)
-            .collect();
+        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
         let id = i[0].shape().dims();
         let m = *id.last().ok_or("indices must be at least rank 1")?;
         let mut want: Vec<usize> = id[..id.len() - 1].to_vec();
-        want.extend_from_slice(
-            shape
-                .get(m..)
-                .ok_or("index depth exceeds the output rank")?,
-        );
+        want.extend_from_slice(shape.get(m..).ok_or("index depth exceeds the output rank")?);
         if i[1].shape().dims() != want.as_slice() {
-            return Err(format!("updates must have shape {want:?} for indices {id:?} and output shape {shape:?}, got {:?}", i[1].shape()));
+            return Err(format!(
+                "updates must have shape {want:?} for indices {id:?} and output shape {shape:?}, got {:?}",
+                i[1].shape()
+            ));
         }
         Ok(spec(i[1].dtype(), Shape::from(shape)))
     },
@@ -610,12 +549,8 @@ pub static ONE_HOT: OpDef = OpDef {
         let depth = a.get_int("depth")? as usize;
         let dims = i[0].shape().dims();
         let ax = normalize_axis(a.get_int("axis").unwrap_or(-1), dims.len() + 1)?;
-        let (outer, inner): (usize, usize) =
-            (dims[..ax].iter().product(), dims[ax..].iter().product());
-        let (on, off) = (
-            a.get_float("on_value").unwrap_or(1.0),
-            a.get_float("off_value").unwrap_or(0.0),
-        );
+        let (outer, inner): (usize, usize) = (dims[..ax].iter().product(), dims[ax..].iter().product());
+        let (on, off) = (a.get_float("on_value").unwrap_or(1.0), a.get_float("off_value").unwrap_or(0.0));
         let buf = dispatch!(s[0].dtype, [F32, F64, I32, I64, U8, Bool], T => {
             let mut v = vec![T::from_f64(off); outer * depth * inner];
             for o in 0..outer {
@@ -642,10 +577,7 @@ pub static ONE_HOT: OpDef = OpDef {
             .zip([DType::F32, DType::I64, DType::Bool])
             .map(|(i, d)| Case {
                 inputs: vec![i.expect("valid")],
-                attrs: Attrs::new()
-                    .int("depth", 3)
-                    .dtype("dtype", d)
-                    .int("axis", 0),
+                attrs: Attrs::new().int("depth", 3).dtype("dtype", d).int("axis", 0),
             })
             .collect()
     },
@@ -663,9 +595,7 @@ pub static TOP_K: OpDef = OpDef {
         let last = *dims.last().ok_or("input must be at least rank 1")?;
         let kk = a.get_int("k")?;
         if kk < 0 || kk as usize > last {
-            return Err(format!(
-                "input must have at least k columns. Had {last}, needed {kk}"
-            ));
+            return Err(format!("input must have at least k columns. Had {last}, needed {kk}"));
         }
         let mut out: SmallVec<[usize; 4]> = dims.into();
         *out.last_mut().expect("rank >= 1") = kk as usize;
@@ -704,10 +634,7 @@ pub static TOP_K: OpDef = OpDef {
         });
         let mut o = Outputs::new();
         o.push(Tensor::from_parts(vals, s[0].shape.clone()));
-        o.push(Tensor::from_parts(
-            Element::into_buffer(idx),
-            s[1].shape.clone(),
-        ));
+        o.push(Tensor::from_parts(Element::into_buffer(idx), s[1].shape.clone()));
         Ok(o)
     },
     domain: Domain::Any,
@@ -736,7 +663,8 @@ pub static WHERE: OpDef = OpDef {
     cpu: |i, _, s| {
         let x = i[0];
         let dims = x.shape().dims();
-        let truth: Vec<bool> = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => x.data::<T>().iter().map(|v| v.to_f64() != 0.0).collect());
+        let truth: Vec<bool> =
+            dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => x.data::<T>().iter().map(|v| v.to_f64() != 0.0).collect());
         let st = strides_of(dims);
         let mut out = Vec::with_capacity(s[0].shape.num_elements());
         for (flat, _) in truth.iter().enumerate().filter(|(_, &t)| t) {

@@ -2,29 +2,23 @@
 //! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
-use super::{
-    arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS,
-};
-use crate::{dispatch, Element, Shape, Tensor};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS};
+use crate::{dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
-use tf_kernels::cpu::gemm::Strided;
+use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
 
 fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), String> {
     match a.opt_ints(name) {
         None => Ok(default),
         Some([1, h, w, 1]) if *h > 0 && *w > 0 => Ok((*h as usize, *w as usize)),
-        Some(v) => Err(format!(
-            "{name} must be [1, h, w, 1] with positive h and w, got {v:?}"
-        )),
+        Some(v) => Err(format!("{name} must be [1, h, w, 1] with positive h and w, got {v:?}")),
     }
 }
 
 /// Window geometry of an NHWC input `x` under window `(kh, kw)` and the op's attributes.
 fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, String> {
     if x.len() != 4 {
-        return Err(format!(
-            "input must be 4-dimensional (NHWC), got shape {x:?}"
-        ));
+        return Err(format!("input must be 4-dimensional (NHWC), got shape {x:?}"));
     }
     let stride = hw(a, "strides", (1, 1))?;
     let dilation = hw(a, "dilations", (1, 1))?;
@@ -33,9 +27,7 @@ fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, Stri
         "VALID" => false,
         p => return Err(format!("padding must be \"SAME\" or \"VALID\", got {p:?}")),
     };
-    let too_small = || {
-        format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding")
-    };
+    let too_small = || format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding");
     let (oh, pt) = k::out_size(x[1], kh, stride.0, dilation.0, same).ok_or_else(too_small)?;
     let (ow, pl) = k::out_size(x[2], kw, stride.1, dilation.1, same).ok_or_else(too_small)?;
     Ok(Window2d {
@@ -56,9 +48,7 @@ fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, Stri
 fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
     let f = i[1].shape().dims();
     if f.len() != 4 {
-        return Err(format!(
-            "filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"
-        ));
+        return Err(format!("filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"));
     }
     let g = window(i[0].shape().dims(), f[0], f[1], a)?;
     if f[2] != g.c {
@@ -74,41 +64,16 @@ fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
 
 /// `C = A·B` with A and B row-major or transposed, through the packed GEMM.
 #[allow(clippy::too_many_arguments)]
-fn gemm<T: super::num::Num>(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[T],
-    ta: bool,
-    b: &[T],
-    tb: bool,
-    c: &mut [T],
-) {
+fn gemm<T: super::num::Num>(m: usize, k: usize, n: usize, a: &[T], ta: bool, b: &[T], tb: bool, c: &mut [T]) {
     let av = if ta {
-        Strided {
-            data: a,
-            rs: 1,
-            cs: m,
-        }
+        Strided { data: a, rs: 1, cs: m }
     } else {
-        Strided {
-            data: a,
-            rs: k,
-            cs: 1,
-        }
+        Strided { data: a, rs: k, cs: 1 }
     };
     let bv = if tb {
-        Strided {
-            data: b,
-            rs: 1,
-            cs: k,
-        }
+        Strided { data: b, rs: 1, cs: k }
     } else {
-        Strided {
-            data: b,
-            rs: n,
-            cs: 1,
-        }
+        Strided { data: b, rs: n, cs: 1 }
     };
     super::linalg::gemm_typed(m, k, n, av, bv, c);
 }
@@ -131,6 +96,27 @@ pub static CONV2D: OpDef = OpDef {
     },
     cpu: |i, a, s| {
         let (g, oc) = conv_window(i, a)?;
+        if i[0].dtype() == DType::F32 {
+            // f32: multiply by the im2col matrix through offset tables, never building it.
+            let (padded, rows, taps) = k::im2col_tables(i[0].data::<f32>(), &g);
+            let mut y = vec![0f32; rows.len() * oc];
+            let view = Gather {
+                data: &padded,
+                rows: &rows,
+                cols: &taps,
+            };
+            sgemm_gather(
+                rows.len(),
+                taps.len(),
+                oc,
+                view,
+                Strided::row_major(i[1].data::<f32>(), oc),
+                &mut y,
+                oc,
+                false,
+            );
+            return out1(Element::into_buffer(y), &s[0]);
+        }
         let rows = g.n * g.oh * g.ow;
         let kk = g.kh * g.kw * g.c;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
@@ -152,10 +138,7 @@ fn conv_cases() -> Vec<Case> {
     for &d in FLOATS {
         for (pad, st, dil) in [("SAME", 1, 1), ("VALID", 2, 1), ("SAME", 1, 2)] {
             v.push(Case {
-                inputs: vec![
-                    sample(d, &[2, 5, 6, 3], Domain::Any, 20),
-                    sample(d, &[3, 2, 3, 4], Domain::Any, 21),
-                ],
+                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 20), sample(d, &[3, 2, 3, 4], Domain::Any, 21)],
                 attrs: Attrs::new()
                     .str("padding", pad)
                     .ints("strides", [1, st, st, 1])
@@ -201,6 +184,12 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
         let xs = shape_attr(a, "input_shape")?;
         let f = i[0].shape().dims();
         let g = window(&xs, f[0], f[1], a)?;
+        if i[0].dtype() == DType::F32 && g.c >= 8 {
+            return out1(
+                Element::into_buffer(backprop_input_as_conv(i[0].data::<f32>(), i[1].data::<f32>(), &g, f[3])),
+                &s[0],
+            );
+        }
         let (rows, kk, oc) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c, f[3]);
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
             let mut cols = vec![0 as T; rows * kk];
@@ -214,10 +203,7 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
         FLOATS
             .iter()
             .map(|&d| Case {
-                inputs: vec![
-                    sample(d, &[3, 2, 3, 4], Domain::Any, 22),
-                    sample(d, &[2, 3, 3, 4], Domain::Any, 23),
-                ],
+                inputs: vec![sample(d, &[3, 2, 3, 4], Domain::Any, 22), sample(d, &[2, 3, 3, 4], Domain::Any, 23)],
                 attrs: Attrs::new()
                     .str("padding", "SAME")
                     .ints("strides", [1, 2, 2, 1])
@@ -227,6 +213,51 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
     },
     stateful: false,
 };
+
+/// The input gradient of a convolution as a stride-1 convolution: `dy` is spread out by the
+/// strides into a zero image padded by the dilated window, then correlated with the filter
+/// flipped in space and transposed in channels. With enough input channels this is one
+/// dense GEMM through offset tables, instead of a GEMM plus a scatter (`col2im`).
+fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec<f32> {
+    let (eh, ew) = ((g.kh - 1) * g.dilation.0, (g.kw - 1) * g.dilation.1);
+    let (hp, wp) = (g.h + eh, g.w + ew);
+    let (top, left) = (eh - g.pad.0, ew - g.pad.1);
+    let mut z = vec![0f32; g.n * hp * wp * oc];
+    for b in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let dst = ((b * hp + oy * g.stride.0 + top) * wp + ox * g.stride.1 + left) * oc;
+                z[dst..dst + oc].copy_from_slice(&dy[((b * g.oh + oy) * g.ow + ox) * oc..][..oc]);
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(g.n * g.h * g.w);
+    for b in 0..g.n {
+        for y in 0..g.h {
+            for x in 0..g.w {
+                rows.push(((b * hp + y) * wp + x) * oc);
+            }
+        }
+    }
+    let (mut taps, mut wf) = (Vec::with_capacity(g.kh * g.kw * oc), Vec::with_capacity(g.kh * g.kw * oc * g.c));
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            for o in 0..oc {
+                taps.push((ky * g.dilation.0 * wp + kx * g.dilation.1) * oc + o);
+                let src = (((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c) * oc + o;
+                wf.extend((0..g.c).map(|ci| w[src + ci * oc]));
+            }
+        }
+    }
+    let mut dx = vec![0f32; rows.len() * g.c];
+    let view = Gather {
+        data: &z,
+        rows: &rows,
+        cols: &taps,
+    };
+    sgemm_gather(rows.len(), taps.len(), g.c, view, Strided::row_major(&wf, g.c), &mut dx, g.c, false);
+    dx
+}
 
 /// `Conv2DBackpropFilter`: the gradient of `Conv2D` with respect to its filter, given the
 /// input (input 0), the output gradient (input 1) and attribute `filter_shape`.
@@ -250,6 +281,27 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     cpu: |i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+        if i[0].dtype() == DType::F32 {
+            // dW = colsᵀ · dy, with colsᵀ addressed through the swapped offset tables.
+            let (padded, rows, taps) = k::im2col_tables(i[0].data::<f32>(), &g);
+            let mut dw = vec![0f32; taps.len() * fs[3]];
+            let view = Gather {
+                data: &padded,
+                rows: &taps,
+                cols: &rows,
+            };
+            sgemm_gather(
+                taps.len(),
+                rows.len(),
+                fs[3],
+                view,
+                Strided::row_major(i[1].data::<f32>(), fs[3]),
+                &mut dw,
+                fs[3],
+                false,
+            );
+            return out1(Element::into_buffer(dw), &s[0]);
+        }
         let (rows, kk, oc) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c, fs[3]);
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
             let x = i[0].data::<T>();
@@ -265,13 +317,8 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
         FLOATS
             .iter()
             .map(|&d| Case {
-                inputs: vec![
-                    sample(d, &[2, 5, 6, 3], Domain::Any, 24),
-                    sample(d, &[2, 5, 6, 4], Domain::Any, 25),
-                ],
-                attrs: Attrs::new()
-                    .str("padding", "SAME")
-                    .ints("filter_shape", [3, 2, 3, 4]),
+                inputs: vec![sample(d, &[2, 5, 6, 3], Domain::Any, 24), sample(d, &[2, 5, 6, 4], Domain::Any, 25)],
+                attrs: Attrs::new().str("padding", "SAME").ints("filter_shape", [3, 2, 3, 4]),
             })
             .collect()
     },
@@ -315,10 +362,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
         FLOATS
             .iter()
             .map(|&d| Case {
-                inputs: vec![
-                    sample(d, &[1, 4, 5, 2], Domain::Any, 26),
-                    sample(d, &[2, 2, 2, 3], Domain::Any, 27),
-                ],
+                inputs: vec![sample(d, &[1, 4, 5, 2], Domain::Any, 26), sample(d, &[2, 2, 2, 3], Domain::Any, 27)],
                 attrs: Attrs::new().str("padding", "SAME"),
             })
             .collect()
@@ -414,8 +458,7 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
             .map(|mut c| {
                 let x = c.inputs[0].clone();
                 let y = crate::ops::execute1(&MAX_POOL, &[&x], &c.attrs);
-                c.inputs
-                    .push(sample(x.dtype(), y.shape().dims(), Domain::Any, 29));
+                c.inputs.push(sample(x.dtype(), y.shape().dims(), Domain::Any, 29));
                 c
             })
             .collect()

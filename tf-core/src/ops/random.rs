@@ -88,12 +88,7 @@ fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
     let key = [seed as u32, (seed as u64 >> 32) as u32];
     let mut out = Vec::with_capacity(blocks as usize * 4);
     for b in start..start + blocks {
-        let ctr = [
-            b as u32,
-            (b >> 32) as u32,
-            seed2 as u32,
-            (seed2 as u64 >> 32) as u32,
-        ];
+        let ctr = [b as u32, (b >> 32) as u32, seed2 as u32, (seed2 as u64 >> 32) as u32];
         out.extend_from_slice(&philox(ctr, key));
     }
     out.truncate(n);
@@ -135,15 +130,9 @@ fn infer_float(i: &[&crate::Tensor], a: &Attrs) -> Result<super::Specs, String> 
 fn uniforms(a: &Attrs, n: usize, dtype: DType) -> Result<Vec<f64>, String> {
     let (s1, s2) = seeds(a)?;
     Ok(if dtype == DType::F32 {
-        words(s1, s2, n)
-            .into_iter()
-            .map(|w| unit_f32(w) as f64)
-            .collect()
+        words(s1, s2, n).into_iter().map(|w| unit_f32(w) as f64).collect()
     } else {
-        words(s1, s2, 2 * n)
-            .chunks_exact(2)
-            .map(|w| unit_f64(w[0], w[1]))
-            .collect()
+        words(s1, s2, 2 * n).chunks_exact(2).map(|w| unit_f64(w[0], w[1])).collect()
     })
 }
 
@@ -172,11 +161,7 @@ fn float_cases() -> Vec<Case> {
         .iter()
         .map(|&d| Case {
             inputs: vec![],
-            attrs: Attrs::new()
-                .dtype("dtype", d)
-                .ints("shape", [3, 4])
-                .int("seed", 1)
-                .int("seed2", 2),
+            attrs: Attrs::new().dtype("dtype", d).ints("shape", [3, 4]).int("seed", 1).int("seed2", 2),
         })
         .collect()
 }
@@ -189,15 +174,7 @@ fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
 pub static RANDOM_UNIFORM: OpDef = OpDef {
     name: "RandomUniform",
     infer: infer_float,
-    cpu: |_, a, s| {
-        out1(
-            float_buffer(
-                uniforms(a, s[0].shape.num_elements(), s[0].dtype)?,
-                s[0].dtype,
-            ),
-            &s[0],
-        )
-    },
+    cpu: |_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0]),
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -209,10 +186,7 @@ pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
     infer: infer_float,
     cpu: |_, a, s| {
         out1(
-            float_buffer(
-                normals(a, s[0].shape.num_elements(), s[0].dtype, false)?,
-                s[0].dtype,
-            ),
+            float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, false)?, s[0].dtype),
             &s[0],
         )
     },
@@ -227,10 +201,7 @@ pub static TRUNCATED_NORMAL: OpDef = OpDef {
     infer: infer_float,
     cpu: |_, a, s| {
         out1(
-            float_buffer(
-                normals(a, s[0].shape.num_elements(), s[0].dtype, true)?,
-                s[0].dtype,
-            ),
+            float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, true)?, s[0].dtype),
             &s[0],
         )
     },
@@ -335,9 +306,7 @@ pub static MULTINOMIAL: OpDef = OpDef {
         check_dtype(i, 0, FLOATS)?;
         let d = i[0].shape().dims();
         if d.len() != 2 || d[1] == 0 {
-            return Err(format!(
-                "logits should be a non-empty matrix [batch, classes], got {d:?}"
-            ));
+            return Err(format!("logits should be a non-empty matrix [batch, classes], got {d:?}"));
         }
         let n = a.get_int("num_samples")?;
         if n < 0 {
@@ -376,10 +345,7 @@ pub static MULTINOMIAL: OpDef = OpDef {
             .iter()
             .map(|&d| Case {
                 inputs: vec![sample(d, &[2, 4], Domain::Any, 32)],
-                attrs: Attrs::new()
-                    .int("num_samples", 6)
-                    .int("seed", 5)
-                    .int("seed2", 6),
+                attrs: Attrs::new().int("num_samples", 6).int("seed", 5).int("seed2", 6),
             })
             .collect()
     },

@@ -26,13 +26,7 @@ fn infer_reduce(i: &[&Tensor], a: &Attrs, allowed: &[DType]) -> Result<Specs, St
 }
 
 /// Reduces `x` over `axes` (sorted) one contiguous run at a time, last run first.
-fn reduce_axes<T: Element>(
-    x: &[T],
-    dims: &[usize],
-    axes: &[usize],
-    init: T,
-    f: impl Fn(T, T) -> T + Sync + Copy,
-) -> Vec<T> {
+fn reduce_axes<T: Element>(x: &[T], dims: &[usize], axes: &[usize], init: T, f: impl Fn(T, T) -> T + Sync + Copy) -> Vec<T> {
     let mut cur: std::borrow::Cow<[T]> = std::borrow::Cow::Borrowed(x);
     let mut shape: Vec<usize> = dims.to_vec();
     let mut end = axes.len();
@@ -87,18 +81,10 @@ macro_rules! reduction {
     };
 }
 
-reduction!(SUM, "Sum", [F32, F64, I32, I64, U8], T::ZERO, |a, b| {
-    Num::add(a, b)
-});
-reduction!(PROD, "Prod", [F32, F64, I32, I64, U8], T::ONE, |a, b| {
-    Num::mul(a, b)
-});
-reduction!(MAX, "Max", [F32, F64, I32, I64, U8], T::LOWEST, |a, b| {
-    Num::maximum(a, b)
-});
-reduction!(MIN, "Min", [F32, F64, I32, I64, U8], T::HIGHEST, |a, b| {
-    Num::minimum(a, b)
-});
+reduction!(SUM, "Sum", [F32, F64, I32, I64, U8], T::ZERO, |a, b| { Num::add(a, b) });
+reduction!(PROD, "Prod", [F32, F64, I32, I64, U8], T::ONE, |a, b| { Num::mul(a, b) });
+reduction!(MAX, "Max", [F32, F64, I32, I64, U8], T::LOWEST, |a, b| { Num::maximum(a, b) });
+reduction!(MIN, "Min", [F32, F64, I32, I64, U8], T::HIGHEST, |a, b| { Num::minimum(a, b) });
 reduction!(ANY, "Any", [Bool], false, |a, b| a | b);
 reduction!(ALL, "All", [Bool], true, |a, b| a & b);
 
@@ -123,11 +109,7 @@ fn arg_kernel(i: &[&Tensor], a: &Attrs, s: &Specs, max: bool) -> Result<super::O
     let x = i[0];
     let dims = x.shape().dims();
     let ax = normalize_axis(a.get_int("axis")?, dims.len())?;
-    let (outer, r, inner) = (
-        dims[..ax].iter().product(),
-        dims[ax],
-        dims[ax + 1..].iter().product(),
-    );
+    let (outer, r, inner) = (dims[..ax].iter().product(), dims[ax], dims[ax + 1..].iter().product());
     let idx = dispatch!(x.dtype(), [F32, F64, I32, I64, U8], T => {
         if max { k::arg_reduce(x.data::<T>(), outer, r, inner, |a, b| a > b) } else { k::arg_reduce(x.data::<T>(), outer, r, inner, |a, b| a < b) }
     });
@@ -187,11 +169,7 @@ pub static CUMSUM: OpDef = OpDef {
         let x = i[0];
         let dims = x.shape().dims();
         let ax = normalize_axis(a.get_int("axis")?, dims.len())?;
-        let (outer, r, inner) = (
-            dims[..ax].iter().product(),
-            dims[ax],
-            dims[ax + 1..].iter().product(),
-        );
+        let (outer, r, inner) = (dims[..ax].iter().product(), dims[ax], dims[ax + 1..].iter().product());
         let (ex, rev) = (a.get_flag("exclusive"), a.get_flag("reverse"));
         let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8], T => Element::into_buffer(k::cumulative(x.data::<T>(), outer, r, inner, T::ZERO, ex, rev, |a: T, b: T| Num::add(a, b))));
         out1(buf, &s[0])
@@ -201,14 +179,9 @@ pub static CUMSUM: OpDef = OpDef {
         NUMERIC
             .iter()
             .flat_map(|&d| {
-                [(0i64, false, false), (1, true, false), (-1, false, true)].map(|(ax, ex, rev)| {
-                    Case {
-                        inputs: vec![sample(d, &[2, 3], Domain::Any, 11)],
-                        attrs: Attrs::new()
-                            .int("axis", ax)
-                            .flag("exclusive", ex)
-                            .flag("reverse", rev),
-                    }
+                [(0i64, false, false), (1, true, false), (-1, false, true)].map(|(ax, ex, rev)| Case {
+                    inputs: vec![sample(d, &[2, 3], Domain::Any, 11)],
+                    attrs: Attrs::new().int("axis", ax).flag("exclusive", ex).flag("reverse", rev),
                 })
             })
             .collect()
@@ -217,6 +190,4 @@ pub static CUMSUM: OpDef = OpDef {
 };
 
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[
-    &SUM, &PROD, &MAX, &MIN, &ANY, &ALL, &ARG_MAX, &ARG_MIN, &CUMSUM,
-];
+pub static OPS: &[&OpDef] = &[&SUM, &PROD, &MAX, &MIN, &ANY, &ALL, &ARG_MAX, &ARG_MIN, &CUMSUM];

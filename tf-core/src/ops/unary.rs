@@ -28,26 +28,17 @@ macro_rules! unary {
 }
 
 unary!(NEG, "Neg", [F32, F64, I32, I64], Any, |x| Num::negate(x));
-unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| {
-    Num::abs_val(x)
-});
-unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| {
-    Num::sign_of(x)
-});
-unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(
-    x, x
-));
-unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| {
-    Num::maximum(x, T::ZERO)
-});
+unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| { Num::abs_val(x) });
+unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| { Num::sign_of(x) });
+unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(x, x));
+unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| { Num::maximum(x, T::ZERO) });
 unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp());
 unary!(EXPM1, "Expm1", [F32, F64], Any, |x| x.exp_m1());
 unary!(LOG, "Log", [F32, F64], Positive, |x| x.ln());
 unary!(LOG1P, "Log1p", [F32, F64], Positive, |x| x.ln_1p());
 unary!(SQRT, "Sqrt", [F32, F64], Positive, |x| x.sqrt());
 unary!(RSQRT, "Rsqrt", [F32, F64], Positive, |x| 1.0 / x.sqrt());
-unary!(RECIPROCAL, "Reciprocal", [F32, F64], AwayFromZero, |x| 1.0
-    / x);
+unary!(RECIPROCAL, "Reciprocal", [F32, F64], AwayFromZero, |x| 1.0 / x);
 unary!(SIN, "Sin", [F32, F64], Any, |x| x.sin());
 unary!(COS, "Cos", [F32, F64], Any, |x| x.cos());
 unary!(TAN, "Tan", [F32, F64], Open1, |x| x.tan());
@@ -124,11 +115,7 @@ fn float_to_int(v: f64, to: DType) -> i64 {
         }
     };
     match to {
-        DType::I64 => via(
-            -9.223_372_036_854_776e18,
-            9.223_372_036_854_776e18,
-            i64::MIN,
-        ),
+        DType::I64 => via(-9.223_372_036_854_776e18, 9.223_372_036_854_776e18, i64::MIN),
         _ => via(-2_147_483_648.0, 2_147_483_648.0, i32::MIN as i64),
     }
 }

@@ -33,13 +33,7 @@ pub struct Window2d {
 
 /// Output size and padding-before of one spatial axis, as TensorFlow computes them for
 /// `SAME` (`same = true`) and `VALID` padding. `None` when the window does not fit.
-pub fn out_size(
-    input: usize,
-    k: usize,
-    stride: usize,
-    dilation: usize,
-    same: bool,
-) -> Option<(usize, usize)> {
+pub fn out_size(input: usize, k: usize, stride: usize, dilation: usize, same: bool) -> Option<(usize, usize)> {
     let eff = (k - 1) * dilation + 1;
     if same {
         let out = input.div_ceil(stride);
@@ -63,31 +57,52 @@ impl Window2d {
 }
 
 /// Unfolds `x` (`[n, h, w, c]`) into rows `(b, oy, ox)` of `kh*kw*c` columns `(ky, kx, ci)`;
-/// taps in the padding are zero.
+/// taps in the padding are zero. With unit column dilation each `(row, ky)` is one
+/// contiguous run of the input, copied at once.
 pub fn im2col<T: Copy + Default + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> {
     let cols = g.kh * g.kw * g.c;
-    let rows = g.n * g.oh;
-    let n = rows * g.ow * cols;
+    let n = g.n * g.oh * g.ow * cols;
+    let run = g.kw * g.c;
     super::elementwise::fill(n, g.ow * cols, |s, d| {
         for (r, chunk) in d.chunks_mut(g.ow * cols).enumerate() {
             let row = s / (g.ow * cols) + r;
             let (b, oy) = (row / g.oh, row % g.oh);
-            for ox in 0..g.ow {
-                for ky in 0..g.kh {
-                    for kx in 0..g.kw {
-                        let at = ox * cols + (ky * g.kw + kx) * g.c;
-                        let dst = &mut chunk[at..at + g.c];
-                        match g.tap(oy, ox, ky, kx) {
-                            Some((iy, ix)) => {
-                                let src = &x[((b * g.h + iy) * g.w + ix) * g.c..][..g.c];
-                                for (o, &v) in dst.iter_mut().zip(src) {
-                                    o.write(v);
+            for (ox, out) in chunk.chunks_mut(cols).enumerate() {
+                for (ky, dst) in out.chunks_mut(run).enumerate() {
+                    let iy = (oy * g.stride.0 + ky * g.dilation.0).checked_sub(g.pad.0).filter(|&iy| iy < g.h);
+                    let Some(iy) = iy else {
+                        dst.iter_mut().for_each(|o| {
+                            o.write(T::default());
+                        });
+                        continue;
+                    };
+                    let line = &x[(b * g.h + iy) * g.w * g.c..][..g.w * g.c];
+                    if g.dilation.1 == 1 {
+                        // Taps kx in [lo, hi) fall inside the row; the rest is padding.
+                        let x0 = (ox * g.stride.1) as isize - g.pad.1 as isize;
+                        let lo = (-x0).clamp(0, g.kw as isize) as usize;
+                        let hi = (g.w as isize - x0).clamp(lo as isize, g.kw as isize) as usize;
+                        dst[..lo * g.c].iter_mut().for_each(|o| {
+                            o.write(T::default());
+                        });
+                        let src = &line[((x0 + lo as isize) as usize) * g.c..][..(hi - lo) * g.c];
+                        for (o, &v) in dst[lo * g.c..hi * g.c].iter_mut().zip(src) {
+                            o.write(v);
+                        }
+                        dst[hi * g.c..].iter_mut().for_each(|o| {
+                            o.write(T::default());
+                        });
+                    } else {
+                        for (kx, tap) in dst.chunks_mut(g.c).enumerate() {
+                            match (ox * g.stride.1 + kx * g.dilation.1).checked_sub(g.pad.1).filter(|&ix| ix < g.w) {
+                                Some(ix) => {
+                                    for (o, &v) in tap.iter_mut().zip(&line[ix * g.c..][..g.c]) {
+                                        o.write(v);
+                                    }
                                 }
-                            }
-                            None => {
-                                for o in dst {
+                                None => tap.iter_mut().for_each(|o| {
                                     o.write(T::default());
-                                }
+                                }),
                             }
                         }
                     }
@@ -97,11 +112,48 @@ pub fn im2col<T: Copy + Default + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> 
     })
 }
 
+/// The im2col matrix of `x` as offset tables into a zero-padded copy of the image, for
+/// [`sgemm_gather`](super::gemm::sgemm_gather): `cols[(b, oy, ox)][(ky, kx, ci)] =
+/// padded[rows[..] + taps[..]]`. Returns `(padded, rows, taps)`; `padded` borrows `x` when no
+/// padding is needed.
+pub fn im2col_tables<'a, T: Copy + Default>(x: &'a [T], g: &Window2d) -> (std::borrow::Cow<'a, [T]>, Vec<usize>, Vec<usize>) {
+    let need_h = (g.oh.max(1) - 1) * g.stride.0 + (g.kh - 1) * g.dilation.0 + 1;
+    let need_w = (g.ow.max(1) - 1) * g.stride.1 + (g.kw - 1) * g.dilation.1 + 1;
+    let (hp, wp) = (need_h.max(g.h + g.pad.0), need_w.max(g.w + g.pad.1));
+    let padded = if g.pad == (0, 0) && hp == g.h && wp == g.w {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        let mut p = vec![T::default(); g.n * hp * wp * g.c];
+        let row = g.w * g.c;
+        for b in 0..g.n {
+            for y in 0..g.h {
+                let dst = ((b * hp + y + g.pad.0) * wp + g.pad.1) * g.c;
+                p[dst..dst + row].copy_from_slice(&x[(b * g.h + y) * row..][..row]);
+            }
+        }
+        std::borrow::Cow::Owned(p)
+    };
+    let mut rows = Vec::with_capacity(g.n * g.oh * g.ow);
+    for b in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                rows.push(((b * hp + oy * g.stride.0) * wp + ox * g.stride.1) * g.c);
+            }
+        }
+    }
+    let mut taps = Vec::with_capacity(g.kh * g.kw * g.c);
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            for ci in 0..g.c {
+                taps.push((ky * g.dilation.0 * wp + kx * g.dilation.1) * g.c + ci);
+            }
+        }
+    }
+    (padded, rows, taps)
+}
+
 /// The adjoint of [`im2col`]: sums the columns back into an `[n, h, w, c]` image.
-pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(
-    cols: &[T],
-    g: &Window2d,
-) -> Vec<T> {
+pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T], g: &Window2d) -> Vec<T> {
     let mut out = vec![T::default(); g.n * g.h * g.w * g.c];
     let width = g.kh * g.kw * g.c;
     let op = SendPtr(out.as_mut_ptr());
@@ -110,8 +162,7 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(
     parallel_for(ranges.len(), |t| {
         for b in ranges[t].clone() {
             // SAFETY: each image of the output is written by one thread only.
-            let img =
-                unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
+            let img = unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     let row = &cols[((b * g.oh + oy) * g.ow + ox) * width..][..width];
@@ -152,11 +203,7 @@ pub fn max_pool<T: Copy + PartialOrd + Send + Sync>(x: &[T], g: &Window2d) -> Ve
 }
 
 /// Average pooling over the in-bounds taps (TensorFlow does not count padding).
-pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(
-    x: &[T],
-    g: &Window2d,
-    from: impl Fn(f64) -> T + Sync,
-) -> Vec<T> {
+pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
     pool_apply(g, |b, oy, ox, ch| {
         let (mut s, mut cnt) = (0.0f64, 0usize);
         for ky in 0..g.kh {
@@ -186,11 +233,7 @@ fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T
 }
 
 /// Gradient of max pooling: each upstream value goes to its window's (first) maximum.
-pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(
-    x: &[T],
-    dy: &[T],
-    g: &Window2d,
-) -> Vec<T> {
+pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
     let mut dx = vec![T::default(); x.len()];
     for b in 0..g.n {
         for oy in 0..g.oh {
@@ -271,6 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn tables_address_the_im2col_matrix() {
+        for (same, s) in [(true, 1), (false, 2), (true, 2)] {
+            let g = win(5, 4, 3, s, same);
+            let x: Vec<f64> = (0..20).map(f64::from).collect();
+            let cols = im2col(&x, &g);
+            let (p, rows, taps) = im2col_tables(&x, &g);
+            let via: Vec<f64> = rows.iter().flat_map(|&r| taps.iter().map(move |&t| r + t)).map(|o| p[o]).collect();
+            assert_eq!(via, cols, "same={same} stride={s}");
+        }
+    }
+
+    #[test]
     fn im2col_col2im_and_pools() {
         let x: Vec<f64> = (1..=9).map(f64::from).collect(); // 3x3
         let g = win(3, 3, 2, 1, false);
@@ -281,9 +336,6 @@ mod tests {
         assert_eq!(max_pool(&x, &g), vec![5.0, 6.0, 8.0, 9.0]);
         let gs = win(3, 3, 2, 2, true);
         assert_eq!(avg_pool(&x, &gs, |v| v), vec![3.0, 4.5, 7.5, 9.0]);
-        assert_eq!(
-            max_pool_grad(&x, &[1.0; 4], &g),
-            vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
-        );
+        assert_eq!(max_pool_grad(&x, &[1.0; 4], &g), vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
     }
 }

@@ -9,11 +9,7 @@ use std::mem::MaybeUninit;
 
 /// Builds a `Vec` of `n` values by calling `body(start, chunk)` on disjoint chunks that
 /// together cover `0..n`; chunk starts are multiples of `align`.
-pub fn fill<O: Send>(
-    n: usize,
-    align: usize,
-    body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync,
-) -> Vec<O> {
+pub fn fill<O: Send>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
     let mut out: Vec<O> = Vec::with_capacity(n);
     if n < PARALLEL_MIN_ELEMS {
         // Small outputs: no range list, no pool (this path is the per-op cost of eager mode).
@@ -60,10 +56,7 @@ pub fn broadcast_strides(shape: &[usize], rank: usize) -> Vec<usize> {
 
 /// Merges adjacent output dimensions whose operand strides are all contiguous with each
 /// other, returning the collapsed shape and per-operand strides.
-fn collapse<const N: usize>(
-    shape: &[usize],
-    strides: [Vec<usize>; N],
-) -> (Vec<usize>, [Vec<usize>; N]) {
+fn collapse<const N: usize>(shape: &[usize], strides: [Vec<usize>; N]) -> (Vec<usize>, [Vec<usize>; N]) {
     let mut out_shape: Vec<usize> = Vec::with_capacity(shape.len());
     let mut out_strides: [Vec<usize>; N] = std::array::from_fn(|_| Vec::with_capacity(shape.len()));
     for (i, &d) in shape.iter().enumerate() {
@@ -125,13 +118,7 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send>(
         return map(b, |y| f(x, y));
     }
     let rank = out_shape.len();
-    let (shape, [sa, sb]) = collapse(
-        out_shape,
-        [
-            broadcast_strides(a_shape, rank),
-            broadcast_strides(b_shape, rank),
-        ],
-    );
+    let (shape, [sa, sb]) = collapse(out_shape, [broadcast_strides(a_shape, rank), broadcast_strides(b_shape, rank)]);
     let inner = *shape.last().unwrap();
     let (ia, ib) = (*sa.last().unwrap(), *sb.last().unwrap());
     let outer_rank = shape.len() - 1;
@@ -146,11 +133,7 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send>(
             }
             match (ia, ib) {
                 (1, 1) => {
-                    for ((o, &x), &y) in chunk
-                        .iter_mut()
-                        .zip(&a[oa..oa + inner])
-                        .zip(&b[ob..ob + inner])
-                    {
+                    for ((o, &x), &y) in chunk.iter_mut().zip(&a[oa..oa + inner]).zip(&b[ob..ob + inner]) {
                         o.write(f(x, y));
                     }
                 }

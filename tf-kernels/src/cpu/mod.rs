@@ -106,13 +106,10 @@ mod tests {
 
     #[test]
     fn parallel_for_visits_each_index_once() {
-        let hits: Vec<std::sync::atomic::AtomicUsize> =
-            (0..7).map(|_| Default::default()).collect();
+        let hits: Vec<std::sync::atomic::AtomicUsize> = (0..7).map(|_| Default::default()).collect();
         parallel_for(7, |i| {
             hits[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
-        assert!(hits
-            .iter()
-            .all(|h| h.load(std::sync::atomic::Ordering::Relaxed) == 1));
+        assert!(hits.iter().all(|h| h.load(std::sync::atomic::Ordering::Relaxed) == 1));
     }
 }

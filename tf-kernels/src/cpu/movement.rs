@@ -7,12 +7,7 @@
 ///
 /// # Panics
 /// If the view addresses memory outside `src`.
-pub fn strided_copy<T: Copy + Send + Sync>(
-    src: &[T],
-    offset: usize,
-    strides: &[isize],
-    shape: &[usize],
-) -> Vec<T> {
+pub fn strided_copy<T: Copy + Send + Sync>(src: &[T], offset: usize, strides: &[isize], shape: &[usize]) -> Vec<T> {
     let n: usize = shape.iter().product();
     if n == 0 {
         return Vec::new();
@@ -46,13 +41,7 @@ pub fn strided_copy<T: Copy + Send + Sync>(
 }
 
 /// Writes the row-major `src` of `shape` into `dst[offset + Σ idx[d] * strides[d]]`.
-pub fn strided_write<T: Copy>(
-    src: &[T],
-    shape: &[usize],
-    dst: &mut [T],
-    offset: usize,
-    strides: &[usize],
-) {
+pub fn strided_write<T: Copy>(src: &[T], shape: &[usize], dst: &mut [T], offset: usize, strides: &[usize]) {
     let n: usize = shape.iter().product();
     if n == 0 {
         return;
@@ -102,13 +91,7 @@ pub fn concat<T: Copy>(parts: &[(&[T], usize)], outer: usize) -> Vec<T> {
 
 /// `out[o, j, i] = x[o, idx[j], i]` for `x` viewed as `[outer, axis_len, inner]`. Returns the
 /// position of the first index outside `0..axis_len` as an error.
-pub fn gather<T: Copy>(
-    x: &[T],
-    outer: usize,
-    axis_len: usize,
-    inner: usize,
-    idx: &[i64],
-) -> Result<Vec<T>, usize> {
+pub fn gather<T: Copy>(x: &[T], outer: usize, axis_len: usize, inner: usize, idx: &[i64]) -> Result<Vec<T>, usize> {
     if let Some(bad) = idx.iter().position(|&i| i < 0 || i as usize >= axis_len) {
         return Err(bad);
     }
@@ -129,18 +112,9 @@ mod tests {
     #[test]
     fn transpose_reverse_broadcast_through_strides() {
         let x = [1, 2, 3, 4, 5, 6]; // [2,3]
-        assert_eq!(
-            strided_copy(&x, 0, &[1, 3], &[3, 2]),
-            vec![1, 4, 2, 5, 3, 6]
-        );
-        assert_eq!(
-            strided_copy(&x, 2, &[3, -1], &[2, 3]),
-            vec![3, 2, 1, 6, 5, 4]
-        );
-        assert_eq!(
-            strided_copy(&x, 0, &[0, 1], &[2, 3]),
-            vec![1, 2, 3, 1, 2, 3]
-        );
+        assert_eq!(strided_copy(&x, 0, &[1, 3], &[3, 2]), vec![1, 4, 2, 5, 3, 6]);
+        assert_eq!(strided_copy(&x, 2, &[3, -1], &[2, 3]), vec![3, 2, 1, 6, 5, 4]);
+        assert_eq!(strided_copy(&x, 0, &[0, 1], &[2, 3]), vec![1, 2, 3, 1, 2, 3]);
         assert_eq!(strided_copy(&x, 4, &[], &[]), vec![5]);
     }
 
@@ -149,10 +123,7 @@ mod tests {
         let mut dst = vec![0; 12]; // [3,4], write [2,2] at (1,1)
         strided_write(&[1, 2, 3, 4], &[2, 2], &mut dst, 5, &[4, 1]);
         assert_eq!(dst, vec![0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0]);
-        assert_eq!(
-            concat(&[(&[1, 2][..], 1), (&[3, 4, 5, 6][..], 2)], 2),
-            vec![1, 3, 4, 2, 5, 6]
-        );
+        assert_eq!(concat(&[(&[1, 2][..], 1), (&[3, 4, 5, 6][..], 2)], 2), vec![1, 3, 4, 2, 5, 6]);
         assert_eq!(gather(&[1, 2, 3], 1, 3, 1, &[2, 0]), Ok(vec![3, 1]));
         assert_eq!(gather(&[1, 2, 3], 1, 3, 1, &[0, 3]), Err(1));
     }

@@ -17,24 +17,12 @@ pub fn fold_contig<T: Copy>(x: &[T], init: T, f: impl Fn(T, T) -> T) -> T {
     for &v in chunks.remainder() {
         r = f(r, v);
     }
-    let a = [
-        f(acc[0], acc[4]),
-        f(acc[1], acc[5]),
-        f(acc[2], acc[6]),
-        f(acc[3], acc[7]),
-    ];
+    let a = [f(acc[0], acc[4]), f(acc[1], acc[5]), f(acc[2], acc[6]), f(acc[3], acc[7])];
     f(r, f(f(a[0], a[2]), f(a[1], a[3])))
 }
 
 /// `out[o, i] = fold_p x[o, p, i]` for `x` viewed as `[outer, r, inner]`.
-pub fn reduce<T: Copy + Send + Sync>(
-    x: &[T],
-    outer: usize,
-    r: usize,
-    inner: usize,
-    init: T,
-    f: impl Fn(T, T) -> T + Sync,
-) -> Vec<T> {
+pub fn reduce<T: Copy + Send + Sync>(x: &[T], outer: usize, r: usize, inner: usize, init: T, f: impl Fn(T, T) -> T + Sync) -> Vec<T> {
     debug_assert_eq!(x.len(), outer * r * inner);
     let mut out = vec![init; outer * inner];
     if r == 0 {
@@ -77,13 +65,7 @@ pub fn reduce<T: Copy + Send + Sync>(
 /// Index (along `r`) of the first extreme value for each `[outer, inner]` position; `better(a,
 /// b)` says whether `a` beats the current best `b`. NaN counts as the extreme, as in
 /// TensorFlow's CPU kernel.
-pub fn arg_reduce<T: Copy + PartialOrd>(
-    x: &[T],
-    outer: usize,
-    r: usize,
-    inner: usize,
-    better: impl Fn(T, T) -> bool,
-) -> Vec<i64> {
+pub fn arg_reduce<T: Copy + PartialOrd>(x: &[T], outer: usize, r: usize, inner: usize, better: impl Fn(T, T) -> bool) -> Vec<i64> {
     let mut out = vec![0i64; outer * inner];
     for o in 0..outer {
         for i in 0..inner {
@@ -146,19 +128,10 @@ mod tests {
     fn reduce_each_layout() {
         let x: Vec<i64> = (0..24).collect();
         assert_eq!(reduce(&x, 1, 24, 1, 0, |a, b| a + b), vec![276]);
-        assert_eq!(
-            reduce(&x, 2, 3, 4, 0, |a, b| a + b),
-            vec![12, 15, 18, 21, 48, 51, 54, 57]
-        );
-        assert_eq!(
-            reduce(&x, 4, 6, 1, i64::MIN, |a, b| a.max(b)),
-            vec![5, 11, 17, 23]
-        );
+        assert_eq!(reduce(&x, 2, 3, 4, 0, |a, b| a + b), vec![12, 15, 18, 21, 48, 51, 54, 57]);
+        assert_eq!(reduce(&x, 4, 6, 1, i64::MIN, |a, b| a.max(b)), vec![5, 11, 17, 23]);
         let big = vec![1.0f64; 1 << 17];
-        assert_eq!(
-            reduce(&big, 1, 1 << 17, 1, 0.0, |a, b| a + b),
-            vec![(1 << 17) as f64]
-        );
+        assert_eq!(reduce(&big, 1, 1 << 17, 1, 0.0, |a, b| a + b), vec![(1 << 17) as f64]);
     }
 
     #[test]
@@ -166,17 +139,8 @@ mod tests {
         let x = [1.0, 3.0, 3.0, 2.0];
         assert_eq!(arg_reduce(&x, 1, 4, 1, |a, b| a > b), vec![1]);
         let x = [1, 2, 3];
-        assert_eq!(
-            cumulative(&x, 1, 3, 1, 0, false, false, |a, b| a + b),
-            vec![1, 3, 6]
-        );
-        assert_eq!(
-            cumulative(&x, 1, 3, 1, 0, true, false, |a, b| a + b),
-            vec![0, 1, 3]
-        );
-        assert_eq!(
-            cumulative(&x, 1, 3, 1, 0, true, true, |a, b| a + b),
-            vec![5, 3, 0]
-        );
+        assert_eq!(cumulative(&x, 1, 3, 1, 0, false, false, |a, b| a + b), vec![1, 3, 6]);
+        assert_eq!(cumulative(&x, 1, 3, 1, 0, true, false, |a, b| a + b), vec![0, 1, 3]);
+        assert_eq!(cumulative(&x, 1, 3, 1, 0, true, true, |a, b| a + b), vec![5, 3, 0]);
     }
 }

@@ -1,0 +1,303 @@
+//! The packed f32 GEMM for AVX-512 CPUs: BLIS loop order (jc, pc, ic, jr, ir) around a
+//! 12×32 register-blocked micro-kernel. A narrow C (n ≤ 256) reuses each A value only n
+//! times, so there A is read in place through row pointers and a column-offset table
+//! instead of being packed.
+
+use super::{partition, split_range, Gather, SendPtr, Strided};
+use crate::cpu::parallel_for;
+use std::arch::x86_64::*;
+
+pub const MR: usize = 12;
+pub const NR: usize = 32;
+// Blocking measured on Zen 4 (32 KiB L1d, 1 MiB L2): a long KC amortises the C-tile update;
+// the B micro-panel streams from L2.
+const KC: usize = 512;
+const MC: usize = 96;
+const NC: usize = 4096;
+/// Up to this many columns of C, A is read in place instead of packed.
+const DIRECT_A_MAX_N: usize = 256;
+
+/// `IDENTITY[p] = p`: the column-offset table of a contiguous row.
+static IDENTITY: [usize; KC] = {
+    let mut t = [0; KC];
+    let mut i = 0;
+    while i < KC {
+        t[i] = i;
+        i += 1;
+    }
+    t
+};
+
+/// Where the A operand's values come from.
+#[derive(Clone, Copy)]
+pub enum ASrc<'a> {
+    Strided(Strided<'a, f32>),
+    Gather(Gather<'a>),
+}
+
+impl<'a> ASrc<'a> {
+    /// Rows `r` of A only.
+    fn rows(self, r: std::ops::Range<usize>) -> ASrc<'a> {
+        match self {
+            ASrc::Strided(a) => ASrc::Strided(Strided {
+                data: &a.data[r.start * a.rs..],
+                ..a
+            }),
+            ASrc::Gather(g) => ASrc::Gather(Gather { rows: &g.rows[r], ..g }),
+        }
+    }
+    /// True when A can be read in place by the direct kernel.
+    fn direct(&self, n: usize) -> bool {
+        n <= DIRECT_A_MAX_N
+            && match self {
+                ASrc::Strided(a) => a.cs == 1,
+                ASrc::Gather(_) => true,
+            }
+    }
+}
+
+thread_local! {
+    static PACK: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Splits the GEMM across the pool and runs each block. Operands were bounds-checked by
+/// the caller.
+#[allow(clippy::too_many_arguments)]
+pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
+    let (parts, by_cols) = partition(m, k, n);
+    let cp = SendPtr(c.as_mut_ptr());
+    let ranges = split_range(if by_cols { n } else { m }, parts, if by_cols { NR } else { MR });
+    parallel_for(ranges.len(), |t| {
+        let r = ranges[t].clone();
+        // SAFETY: the ranges are disjoint blocks of C inside the checked bounds; the caller
+        // detected AVX-512F.
+        unsafe {
+            if by_cols {
+                let b = Strided {
+                    data: &b.data[r.start * b.cs..],
+                    ..b
+                };
+                gemm(m, k, r.len(), a, b, cp.get().add(r.start), ldc, accumulate);
+            } else {
+                gemm(r.len(), k, n, a.rows(r.clone()), b, cp.get().add(r.start * ldc), ldc, accumulate);
+            }
+        }
+    });
+}
+
+/// # Safety
+/// The CPU must support AVX-512F; `c` must address an `m×n` block with row stride `ldc`
+/// that no other thread touches; `a` and `b` must be in bounds for `m×k` and `k×n`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
+    let direct = a.direct(n);
+    PACK.with(|p| {
+        let mut p = p.borrow_mut();
+        let (pa, pb) = &mut *p;
+        if !direct {
+            pa.resize(MC * KC, 0.0);
+        }
+        pb.resize(KC * NC.min(n.div_ceil(NR) * NR), 0.0);
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                pack_b(kc, nc, &b, pc, jc, pb);
+                let acc = accumulate || pc > 0;
+                for ic in (0..m).step_by(MC) {
+                    let mc = MC.min(m - ic);
+                    if !direct {
+                        pack_a(mc, kc, &a, ic, pc, pa);
+                    }
+                    for jr in (0..nc).step_by(NR) {
+                        let nr = NR.min(nc - jr);
+                        let bp = pb[jr * kc..].as_ptr();
+                        for ir in (0..mc).step_by(MR) {
+                            let mr = MR.min(mc - ir);
+                            // SAFETY: the C tile (ic+ir, jc+jr) of mr×nr lies inside the
+                            // caller's block; A and B were bounds-checked by the caller.
+                            unsafe {
+                                let cp = c.add((ic + ir) * ldc + jc + jr);
+                                if direct {
+                                    let (rows, offs) = direct_rows(&a, ic + ir, mr, pc);
+                                    kernel_direct(kc, &rows, offs, bp, cp, ldc, mr, nr, acc);
+                                } else {
+                                    kernel(kc, pa[ir * kc..].as_ptr(), bp, cp, ldc, mr, nr, acc);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Row pointers (rows past `mr` repeat the last one) and the column-offset table for rows
+/// `r0..r0+mr`, columns from `pc`, of an in-place A.
+fn direct_rows(a: &ASrc, r0: usize, mr: usize, pc: usize) -> ([*const f32; MR], *const usize) {
+    match a {
+        ASrc::Strided(s) => (
+            std::array::from_fn(|i| s.data[(r0 + i.min(mr - 1)) * s.rs + pc..].as_ptr()),
+            IDENTITY.as_ptr(),
+        ),
+        ASrc::Gather(g) => (
+            std::array::from_fn(|i| g.data[g.rows[r0 + i.min(mr - 1)]..].as_ptr()),
+            g.cols[pc..].as_ptr(),
+        ),
+    }
+}
+
+/// Packs rows `ic..ic+mc`, columns `pc..pc+kc` of A into MR-row panels, `[panel][p][i]`,
+/// zero-padding the last panel.
+fn pack_a(mc: usize, kc: usize, a: &ASrc, ic: usize, pc: usize, out: &mut [f32]) {
+    for (pi, i0) in (0..mc).step_by(MR).enumerate() {
+        let rows = MR.min(mc - i0);
+        let panel = &mut out[pi * MR * kc..(pi + 1) * MR * kc];
+        if rows < MR {
+            panel.fill(0.0);
+        }
+        match a {
+            // Row-major A: read each row contiguously, write it as a column of the panel.
+            ASrc::Strided(a) if a.cs == 1 => {
+                for i in 0..rows {
+                    let start = (ic + i0 + i) * a.rs + pc;
+                    for (dst, &v) in panel.chunks_exact_mut(MR).zip(&a.data[start..start + kc]) {
+                        dst[i] = v;
+                    }
+                }
+            }
+            // Column-major A (a transposed operand): each panel row is a contiguous run.
+            ASrc::Strided(a) if a.rs == 1 => {
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    let start = (pc + p) * a.cs + ic + i0;
+                    dst[..rows].copy_from_slice(&a.data[start..start + rows]);
+                }
+            }
+            ASrc::Strided(a) => {
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    let base = (pc + p) * a.cs + (ic + i0) * a.rs;
+                    for (i, d) in dst.iter_mut().enumerate().take(rows) {
+                        *d = a.data[base + i * a.rs];
+                    }
+                }
+            }
+            ASrc::Gather(g) => {
+                for i in 0..rows {
+                    let row = &g.data[g.rows[ic + i0 + i]..];
+                    for (dst, &q) in panel.chunks_exact_mut(MR).zip(&g.cols[pc..pc + kc]) {
+                        dst[i] = row[q];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs rows `pc..pc+kc`, columns `jc..jc+nc` of B into NR-column panels, `[panel][p][j]`,
+/// zero-padding the last panel.
+fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mut [f32]) {
+    for (pj, j0) in (0..nc).step_by(NR).enumerate() {
+        let cols = NR.min(nc - j0);
+        let panel = &mut out[pj * NR * kc..(pj + 1) * NR * kc];
+        for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+            let base = (pc + p) * b.rs + (jc + j0) * b.cs;
+            if b.cs == 1 {
+                dst[..cols].copy_from_slice(&b.data[base..base + cols]);
+            } else {
+                for (j, d) in dst.iter_mut().enumerate().take(cols) {
+                    *d = b.data[base + j * b.cs];
+                }
+            }
+            dst[cols..].fill(0.0);
+        }
+    }
+}
+
+/// The 12×32 micro-kernel on a packed A panel: `C[mr×nr] (+)= Apanel · Bpanel` over `kc`.
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel(kc: usize, a: *const f32, b: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
+    let mut c0 = [_mm512_setzero_ps(); MR];
+    let mut c1 = [_mm512_setzero_ps(); MR];
+    let (mut a, mut b) = (a, b);
+    // SAFETY: `a` holds kc×MR and `b` kc×NR packed values.
+    unsafe {
+        for _ in 0..kc {
+            let b0 = _mm512_loadu_ps(b);
+            let b1 = _mm512_loadu_ps(b.add(16));
+            for i in 0..MR {
+                let ai = _mm512_set1_ps(*a.add(i));
+                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+            }
+            a = a.add(MR);
+            b = b.add(NR);
+        }
+        store(&c0, &c1, c, ldc, mr, nr, accumulate);
+    }
+}
+
+/// The micro-kernel on A read in place: `A[i][p] = rows[i][offs[p]]`.
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_direct(
+    kc: usize,
+    rows: &[*const f32; MR],
+    offs: *const usize,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+    accumulate: bool,
+) {
+    let mut c0 = [_mm512_setzero_ps(); MR];
+    let mut c1 = [_mm512_setzero_ps(); MR];
+    let mut b = b;
+    // SAFETY: every rows[i] + offs[p] for p < kc is inside A (checked by the caller); `b`
+    // holds kc×NR packed values.
+    unsafe {
+        for p in 0..kc {
+            let o = *offs.add(p);
+            let b0 = _mm512_loadu_ps(b);
+            let b1 = _mm512_loadu_ps(b.add(16));
+            for i in 0..MR {
+                let ai = _mm512_set1_ps(*rows[i].add(o));
+                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+            }
+            b = b.add(NR);
+        }
+        store(&c0, &c1, c, ldc, mr, nr, accumulate);
+    }
+}
+
+/// Writes (or adds) the accumulators to the `mr×nr` tile of C at `c`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store(c0: &[__m512; MR], c1: &[__m512; MR], c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
+    let mask = |w: usize| -> __mmask16 {
+        if w >= 16 {
+            0xffff
+        } else {
+            ((1u32 << w) - 1) as u16
+        }
+    };
+    let (m0, m1) = (mask(nr), mask(nr.saturating_sub(16)));
+    for i in 0..MR {
+        if i < mr {
+            // SAFETY: row i < mr of the tile is the caller's; the masks bound the columns.
+            unsafe {
+                let cp = c.add(i * ldc);
+                let (mut v0, mut v1) = (c0[i], c1[i]);
+                if accumulate {
+                    v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cp));
+                    v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cp.add(16)));
+                }
+                _mm512_mask_storeu_ps(cp, m0, v0);
+                _mm512_mask_storeu_ps(cp.add(16), m1, v1);
+            }
+        }
+    }
+}
