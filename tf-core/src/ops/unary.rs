@@ -28,10 +28,10 @@ macro_rules! unary {
 }
 
 unary!(NEG, "Neg", [F32, F64, I32, I64], Any, |x| Num::negate(x));
-unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| { Num::abs_val(x) });
-unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| { Num::sign_of(x) });
+unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| Num::abs_val(x));
+unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| Num::sign_of(x));
 unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(x, x));
-unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| { Num::maximum(x, T::ZERO) });
+unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| Num::maximum(x, T::ZERO));
 unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp());
 unary!(EXPM1, "Expm1", [F32, F64], Any, |x| x.exp_m1());
 unary!(LOG, "Log", [F32, F64], Positive, |x| x.ln());

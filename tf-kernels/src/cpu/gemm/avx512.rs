@@ -65,6 +65,10 @@ thread_local! {
 #[allow(clippy::too_many_arguments)]
 pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
     let (parts, by_cols) = partition(m, k, n);
+    let threads = crate::cpu::num_threads();
+    if parts > 1 && (if by_cols { n.div_ceil(NR) } else { m.div_ceil(MR) }) < threads && k >= 64 * threads {
+        return run_split_k(m, k, n, a, b, c, ldc, accumulate, threads);
+    }
     let cp = SendPtr(c.as_mut_ptr());
     let ranges = split_range(if by_cols { n } else { m }, parts, if by_cols { NR } else { MR });
     parallel_for(ranges.len(), |t| {
@@ -83,6 +87,46 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
             }
         }
     });
+}
+
+/// C too small to share out (a filter gradient: few rows and columns, a long sum): each
+/// thread sums its own slice of k into a private C, and the partial results are added.
+#[allow(clippy::too_many_arguments)]
+fn run_split_k(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, threads: usize) {
+    let ranges = split_range(k, threads, 1);
+    let mut partial = vec![0f32; ranges.len() * m * n];
+    let pp = SendPtr(partial.as_mut_ptr());
+    parallel_for(ranges.len(), |t| {
+        let r = ranges[t].clone();
+        let a = match a {
+            ASrc::Strided(s) => ASrc::Strided(Strided {
+                data: &s.data[r.start * s.cs..],
+                ..s
+            }),
+            ASrc::Gather(g) => ASrc::Gather(Gather {
+                cols: &g.cols[r.clone()],
+                ..g
+            }),
+        };
+        let b = Strided {
+            data: &b.data[r.start * b.rs..],
+            ..b
+        };
+        // SAFETY: each thread writes its own m×n block of `partial`; the caller checked the
+        // operands and detected AVX-512F.
+        unsafe { gemm(m, r.len(), n, a, b, pp.get().add(t * m * n), n, false) };
+    });
+    for i in 0..m {
+        let row = &mut c[i * ldc..i * ldc + n];
+        if !accumulate {
+            row.fill(0.0);
+        }
+        for t in 0..ranges.len() {
+            for (d, &v) in row.iter_mut().zip(&partial[(t * m + i) * n..][..n]) {
+                *d += v;
+            }
+        }
+    }
 }
 
 /// # Safety

@@ -26,7 +26,16 @@ fn data(len: usize, seed: u64) -> Vec<f64> {
 
 #[test]
 fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
-    for &(m, k, n) in &[(1, 1, 1), (13, 7, 33), (40, 300, 70), (150, 260, 65), (3, 0, 4), (200, 64, 5)] {
+    for &(m, k, n) in &[
+        (1, 1, 1),
+        (13, 7, 33),
+        (40, 300, 70),
+        (150, 260, 65),
+        (3, 0, 4),
+        (200, 64, 5),
+        (25, 3000, 30),
+        (20, 700, 300),
+    ] {
         for &(ta, tb) in &[(false, false), (true, false), (false, true), (true, true)] {
             let a64 = data(m * k, 1);
             let b64 = data(k * n, 2);
