@@ -4,52 +4,21 @@ pub mod conv;
 pub mod elementwise;
 pub mod gemm;
 pub mod movement;
+mod pool;
 pub mod reduce;
-
-use std::sync::OnceLock;
 
 /// Elements below which an elementwise or reduction kernel stays on one thread: waking the
 /// second core costs a few microseconds, which only pays for large buffers.
 pub const PARALLEL_MIN_ELEMS: usize = 1 << 16;
 
-static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-
-/// The kernels' thread pool, sized once from `TF_NUM_THREADS` or the number of cores.
-pub fn pool() -> &'static rayon::ThreadPool {
-    POOL.get_or_init(|| {
-        let n = std::env::var("TF_NUM_THREADS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("tf-kernel-{i}"))
-            .build()
-            .expect("tf-kernels: cannot start the CPU thread pool")
-    })
-}
-
-/// Number of threads in the kernel pool.
+/// Number of threads the kernels use (`TF_NUM_THREADS`, default: the number of cores).
 pub fn num_threads() -> usize {
-    pool().current_num_threads()
+    pool::pool().threads()
 }
 
-/// Runs `f(i)` for `i in 0..n` on the pool's threads (on the caller's thread when `n == 1`).
+/// Runs `f(i)` for `i in 0..n` on the pool's threads and the caller's.
 pub fn parallel_for(n: usize, f: impl Fn(usize) + Sync) {
-    if n <= 1 {
-        if n == 1 {
-            f(0);
-        }
-        return;
-    }
-    pool().scope(|s| {
-        let f = &f;
-        for i in 1..n {
-            s.spawn(move |_| f(i));
-        }
-        f(0);
-    });
+    pool::pool().run(n, &f);
 }
 
 /// Splits `len` items into at most `parts` contiguous ranges whose starts are multiples of
