@@ -9,11 +9,15 @@ mod dtype;
 mod error;
 pub mod ops;
 pub mod shape;
+mod tape;
 mod tensor;
+mod variable;
 
 pub use api::*;
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use shape::Shape;
-pub use tensor::{Buffer, Tensor};
+pub use tape::{GradientTape, Source, SourceRef, StopRecording, UnconnectedGradients, Watchable};
+pub use tensor::{Buffer, Tensor, TensorId};
+pub use variable::Variable;

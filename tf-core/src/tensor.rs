@@ -58,9 +58,36 @@ pub(crate) enum Storage {
 /// ```
 #[derive(Clone)]
 pub struct Tensor {
+    id: TensorId,
     shape: Shape,
     dtype: DType,
     storage: Arc<Storage>,
+}
+
+/// The identity of a tensor value: clones share it, every op output gets a new one. Tapes
+/// key their records by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TensorId(pub(crate) u64);
+
+impl TensorId {
+    /// A fresh id: a per-thread counter tagged with the thread's index, so no atomic is
+    /// touched on the eager hot path.
+    pub(crate) fn fresh() -> TensorId {
+        use std::cell::Cell;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static THREADS: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static NEXT: Cell<u64> = const { Cell::new(0) };
+        }
+        NEXT.with(|n| {
+            let mut v = n.get();
+            if v == 0 {
+                v = THREADS.fetch_add(1, Ordering::Relaxed) << 40;
+            }
+            n.set(v + 1);
+            TensorId(v)
+        })
+    }
 }
 
 impl Tensor {
@@ -97,6 +124,7 @@ impl Tensor {
     pub(crate) fn from_parts(buf: Buffer, shape: Shape) -> Tensor {
         debug_assert_eq!(buf.len(), shape.num_elements());
         Tensor {
+            id: TensorId::fresh(),
             dtype: buf.dtype(),
             shape,
             storage: Arc::new(Storage::Cpu(buf)),
@@ -107,12 +135,17 @@ impl Tensor {
     pub(crate) fn with_shape(&self, shape: Shape) -> Tensor {
         debug_assert_eq!(shape.num_elements(), self.shape.num_elements());
         Tensor {
+            id: TensorId::fresh(),
             shape,
             dtype: self.dtype,
             storage: self.storage.clone(),
         }
     }
 
+    /// This value's identity (shared by clones, new for every op output).
+    pub fn id(&self) -> TensorId {
+        self.id
+    }
     /// The shape.
     pub fn shape(&self) -> &Shape {
         &self.shape
@@ -190,6 +223,40 @@ impl Tensor {
     pub fn from_ndarray<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>(a: &ndarray::ArrayBase<S, D>) -> Tensor {
         let shape = Shape::new(a.shape());
         Tensor::from_parts(T::into_buffer(a.iter().copied().collect()), shape)
+    }
+
+    /// The same values under a new identity (a variable read, an assignment).
+    pub(crate) fn renamed(&self) -> Tensor {
+        Tensor {
+            id: TensorId::fresh(),
+            shape: self.shape.clone(),
+            dtype: self.dtype,
+            storage: self.storage.clone(),
+        }
+    }
+
+    /// Adds (`AssignAdd`) or subtracts `delta` into this buffer in place when this handle
+    /// is its only owner; returns false (nothing done) otherwise.
+    pub(crate) fn try_update_in_place(&mut self, delta: &Tensor, what: &str) -> bool {
+        let sub = what.contains("Sub");
+        let Some(Storage::Cpu(buf)) = Arc::get_mut(&mut self.storage) else {
+            return false;
+        };
+        macro_rules! apply {
+            ($($v:ident),*) => {
+                match buf {
+                    $(Buffer::$v(dst) => {
+                        let src = delta.data();
+                        for (d, &s) in dst.iter_mut().zip(src) {
+                            *d = if sub { crate::ops::num::Num::sub(*d, s) } else { crate::ops::num::Num::add(*d, s) };
+                        }
+                        true
+                    })*
+                    Buffer::Bool(_) => false,
+                }
+            };
+        }
+        apply!(F32, F64, I32, I64, U8)
     }
 
     /// True when both handles share one buffer (no copy was made).

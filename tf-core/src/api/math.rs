@@ -308,3 +308,18 @@ pub fn is_finite(x: &Tensor) -> Tensor {
 pub fn is_nan(x: &Tensor) -> Tensor {
     not_equal(x, x)
 }
+
+/// `tf.stop_gradient(x)`: the same values, but no gradient flows back through it.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant(2.0f64);
+/// let tape = tf::GradientTape::new();
+/// tape.watch(&x);
+/// let y = &x * &tf::stop_gradient(&x);
+/// assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f64>(), 2.0);
+/// ```
+#[track_caller]
+pub fn stop_gradient(x: &Tensor) -> Tensor {
+    run(&u::STOP_GRADIENT, &[x], Attrs::new())
+}

@@ -2,7 +2,8 @@
 //! and the ternary `SelectV2` (`tf.where`).
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, ALL, NUMERIC};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, OpDef, Specs, ALL, NUMERIC};
+use crate::api;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::elementwise::binary;
 
@@ -38,10 +39,10 @@ fn cases(dtypes: &[DType], domain: Domain) -> Vec<Case> {
 }
 
 macro_rules! binary_op {
-    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr) => {
-        binary_op!($id, $name, [$($d),+], $out, $domain, |$a, $b| $e, |_i: &[&Tensor]| Ok::<(), String>(()));
+    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr) => {
+        binary_op!($id, $name, [$($d),+], $out, $domain, |$a, $b| $e, check: |_i: &[&Tensor]| Ok::<(), String>(()), grad: $grad);
     };
-    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, $check:expr) => {
+    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, check: $check:expr, grad: $grad:expr) => {
         #[doc = concat!("`", $name, "`: `z = ", stringify!($e), "` with broadcasting.")]
         pub static $id: OpDef = OpDef {
             name: $name,
@@ -58,6 +59,7 @@ macro_rules! binary_op {
             domain: Domain::$domain,
             cases: || cases(&[$(DType::$d),+], Domain::$domain),
             stateful: false,
+            grad: $grad,
         };
     };
 }
@@ -72,68 +74,53 @@ fn no_int_zero_divisor(i: &[&Tensor]) -> Result<(), String> {
     Ok(())
 }
 
-binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::add(a, b) });
-binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::sub(a, b) });
-binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| { Num::mul(a, b) });
-binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b);
-binary_op!(
-    TRUNCATE_DIV,
-    "TruncateDiv",
-    [F32, F64, I32, I64, U8],
-    None,
-    AwayFromZero,
-    |a, b| Num::truncdiv(a, b),
-    no_int_zero_divisor
-);
-binary_op!(
-    FLOOR_DIV,
-    "FloorDiv",
-    [F32, F64, I32, I64, U8],
-    None,
-    AwayFromZero,
-    |a, b| Num::floordiv(a, b),
-    no_int_zero_divisor
-);
-binary_op!(
-    FLOOR_MOD,
-    "FloorMod",
-    [F32, F64, I32, I64, U8],
-    None,
-    AwayFromZero,
-    |a, b| Num::floormod(a, b),
-    no_int_zero_divisor
-);
-binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| { Num::power(a, b) });
-binary_op!(MAXIMUM, "Maximum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::maximum(a, b));
-binary_op!(MINIMUM, "Minimum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::minimum(a, b));
-binary_op!(SQUARED_DIFFERENCE, "SquaredDifference", [F32, F64, I32, I64], None, Any, |a, b| {
-    let d = Num::sub(a, b);
-    Num::mul(d, d)
-});
-binary_op!(EQUAL, "Equal", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a
-    == b);
-binary_op!(
-    NOT_EQUAL,
-    "NotEqual",
-    [F32, F64, I32, I64, U8, Bool],
-    Some(DType::Bool),
-    Any,
-    |a, b| a != b
-);
-binary_op!(LESS, "Less", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a < b);
-binary_op!(LESS_EQUAL, "LessEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a
-    <= b);
-binary_op!(GREATER, "Greater", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a > b);
-binary_op!(
-    GREATER_EQUAL,
-    "GreaterEqual",
-    [F32, F64, I32, I64, U8],
-    Some(DType::Bool),
-    Any,
-    |a, b| a >= b
-);
-binary_op!(LOGICAL_AND, "LogicalAnd", [Bool], None, Any, |a, b| a & b);
-binary_op!(LOGICAL_OR, "LogicalOr", [Bool], None, Any, |a, b| a | b);
+// Gradient rules (`c.g()` = dz, `c.x(0)` = x, `c.x(1)` = y); the tape reduces broadcast
+// gradients to each input's shape.
+binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::add(a, b), grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(c.g().clone())]));
+binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::sub(a, b), grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-c.g())]));
+binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b), grad: Grad::Rule(|c| vec![Some(c.g() * c.x(1)), Some(c.g() * c.x(0))]));
+binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b,
+    grad: Grad::Rule(|c| vec![Some(c.g() / c.x(1)), Some(-(c.g() * c.x(0)) / (c.x(1) * c.x(1)))]));
+binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
+binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
+// dx = dz, dy = -dz * floor(x / y)
+binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), check: no_int_zero_divisor,
+    grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-(c.g() * api::floordiv(c.x(0), c.x(1))))]));
+// dx = dz * y * x^(y-1); dy = dz * z * ln(x) where x > 0, else 0
+binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b),
+grad: Grad::Rule(|c| {
+    let (x, y, z) = (c.x(0), c.x(1), c.y());
+    let dx = c.g() * y * api::pow(x, &(y - 1.0));
+    let pos = api::greater(x, &api::zeros_like(x));
+    let safe_x = api::where_(&pos, x, &api::ones_like(x));
+    let dy = api::where_(&pos, &(c.g() * z * api::log(&safe_x)), &api::zeros_like(z));
+    vec![Some(dx), Some(dy)]
+}));
+// The gradient goes to x where x >= y (Maximum) or x <= y (Minimum), else to y.
+binary_op!(MAXIMUM, "Maximum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::maximum(a, b),
+    grad: Grad::Rule(|c| select_grad(c, &api::greater_equal(c.x(0), c.x(1)))));
+binary_op!(MINIMUM, "Minimum", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::minimum(a, b),
+    grad: Grad::Rule(|c| select_grad(c, &api::less_equal(c.x(0), c.x(1)))));
+// dx = 2 (x - y) dz, dy = -dx
+binary_op!(SQUARED_DIFFERENCE, "SquaredDifference", [F32, F64, I32, I64], None, Any, |a, b| { let d = Num::sub(a, b); Num::mul(d, d) },
+grad: Grad::Rule(|c| {
+    let d = c.g() * ((c.x(0) - c.x(1)) * 2.0);
+    vec![Some(d.clone()), Some(-d)]
+}));
+binary_op!(EQUAL, "Equal", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a == b, grad: Grad::None);
+binary_op!(NOT_EQUAL, "NotEqual", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a != b, grad: Grad::None);
+binary_op!(LESS, "Less", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a < b, grad: Grad::None);
+binary_op!(LESS_EQUAL, "LessEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a <= b, grad: Grad::None);
+binary_op!(GREATER, "Greater", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a > b, grad: Grad::None);
+binary_op!(GREATER_EQUAL, "GreaterEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a >= b, grad: Grad::None);
+binary_op!(LOGICAL_AND, "LogicalAnd", [Bool], None, Any, |a, b| a & b, grad: Grad::None);
+binary_op!(LOGICAL_OR, "LogicalOr", [Bool], None, Any, |a, b| a | b, grad: Grad::None);
+
+/// Routes dz to x where `mask`, to y elsewhere.
+fn select_grad(c: &super::GradCtx, mask: &Tensor) -> Vec<Option<Tensor>> {
+    let z = api::zeros_like(c.g());
+    vec![Some(api::where_(mask, c.g(), &z)), Some(api::where_(mask, &z, c.g()))]
+}
 
 /// `SelectV2`: `out = cond ? x : y`, all three broadcast together.
 pub static SELECT: OpDef = OpDef {
@@ -179,6 +166,11 @@ pub static SELECT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    // d cond = None, dx = where(cond, dz, 0), dy = where(cond, 0, dz)
+    grad: Grad::Rule(|c| {
+        let z = api::zeros_like(c.g());
+        vec![None, Some(api::where_(c.x(0), c.g(), &z)), Some(api::where_(c.x(0), &z, c.g()))]
+    }),
 };
 
 /// The values of `t` broadcast to `shape`, borrowing when no broadcast is needed.

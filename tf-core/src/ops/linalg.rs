@@ -2,7 +2,8 @@
 //! dimensions and `transpose_a`/`transpose_b` done by strides, never by copies.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, SIGNED};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, SIGNED};
+use crate::api::linalg::matmul_transposed as mm;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
 use tf_kernels::cpu::gemm::{dgemm, sgemm, Strided};
@@ -150,7 +151,22 @@ pub static MATMUL: OpDef = OpDef {
         v
     },
     stateful: false,
+    grad: Grad::Rule(matmul_grad),
 };
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[&MATMUL];
+
+/// dA and dB of `C = op(A) · op(B)` for each transpose combination; the tape sums the
+/// broadcast batch dimensions away.
+fn matmul_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
+    let (a, b, g) = (c.x(0), c.x(1), c.g());
+    let (ta, tb) = (c.attrs.get_flag("transpose_a"), c.attrs.get_flag("transpose_b"));
+    let (da, db) = match (ta, tb) {
+        (false, false) => (mm(g, b, false, true), mm(a, g, true, false)),
+        (false, true) => (mm(g, b, false, false), mm(g, a, true, false)),
+        (true, false) => (mm(b, g, false, true), mm(a, g, false, false)),
+        (true, true) => (mm(b, g, true, true), mm(g, a, true, true)),
+    };
+    vec![Some(da), Some(db)]
+}

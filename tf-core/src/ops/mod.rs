@@ -61,6 +61,52 @@ pub struct Case {
     pub attrs: Attrs,
 }
 
+/// What a gradient rule sees: the op's inputs, outputs and attributes, and the gradient
+/// flowing into each output (zeros where none flows).
+pub struct GradCtx<'a> {
+    /// The op's inputs.
+    pub inputs: &'a [Tensor],
+    /// The op's outputs.
+    pub outputs: &'a [Tensor],
+    /// The op's attributes.
+    pub attrs: &'a Attrs,
+    /// The gradient with respect to each output.
+    pub grads: &'a [Tensor],
+}
+
+impl GradCtx<'_> {
+    /// Input `i`.
+    pub fn x(&self, i: usize) -> &Tensor {
+        &self.inputs[i]
+    }
+    /// The first output.
+    pub fn y(&self) -> &Tensor {
+        &self.outputs[0]
+    }
+    /// The gradient with respect to the first output.
+    pub fn g(&self) -> &Tensor {
+        &self.grads[0]
+    }
+}
+
+/// A gradient rule: one entry per input, `None` where no gradient flows. Written with the
+/// public ops, so it is itself differentiable and traceable. Results may have the output's
+/// broadcast shape: the tape reduces them to each input's shape.
+pub type GradFn = fn(&GradCtx) -> Vec<Option<Tensor>>;
+
+/// How an op differentiates.
+#[derive(Clone, Copy)]
+pub enum Grad {
+    /// By this rule.
+    Rule(GradFn),
+    /// Not at all: a tape that needs a gradient through it says so (TensorFlow's
+    /// `LookupError`), rather than returning a silent zero.
+    NotDifferentiable,
+    /// Its outputs are integers or booleans (or it only samples), so no gradient flows and
+    /// none is needed: the tape stops there quietly, as TensorFlow does.
+    None,
+}
+
 /// A primitive op: everything about it in one place.
 pub struct OpDef {
     /// TensorFlow's op name, e.g. `"MatMul"`.
@@ -75,6 +121,8 @@ pub struct OpDef {
     pub cases: fn() -> Vec<Case>,
     /// True for ops with hidden state or side effects (random ops).
     pub stateful: bool,
+    /// The gradient rule.
+    pub grad: Grad,
 }
 
 impl std::fmt::Debug for OpDef {
@@ -108,10 +156,14 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
         Ok(s) => s,
         Err(m) => panic!("{}: {m}", op.name),
     };
-    match (op.cpu)(inputs, attrs, &specs) {
+    let outputs = match (op.cpu)(inputs, attrs, &specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),
+    };
+    if crate::tape::any_active() {
+        crate::tape::record(op, inputs, attrs, &outputs);
     }
+    outputs
 }
 
 /// [`execute`] for single-output ops.

@@ -3,7 +3,11 @@
 //! index ops `GatherV2`, `GatherNd`, `ScatterNd`, `OneHot`, `TopKV2`, `Where`.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Outputs, TensorSpec, ALL, NUMERIC};
+use super::{
+    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Outputs, TensorSpec, ALL,
+    NUMERIC,
+};
+use crate::api;
 use crate::shape::normalize_axis;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
@@ -71,6 +75,7 @@ pub static RESHAPE: OpDef = OpDef {
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("shape", [3, -1])),
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(api::reshape(c.g(), dims_of(c.x(0))))]),
 };
 
 fn perm_of(a: &Attrs, rank: usize) -> Result<Vec<usize>, String> {
@@ -112,6 +117,15 @@ pub static TRANSPOSE: OpDef = OpDef {
     domain: Domain::Any,
     cases: || cases_all(&[2, 3, 4], Attrs::new().ints("perm", [2, 0, 1])),
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx = transpose(dy, inverse(perm))
+        let perm = perm_of(c.attrs, c.x(0).rank()).unwrap_or_default();
+        let mut inv = vec![0i64; perm.len()];
+        for (i, &p) in perm.iter().enumerate() {
+            inv[p] = i as i64;
+        }
+        vec![Some(api::transpose(c.g(), Some(&inv)))]
+    }),
 };
 
 /// `ConcatV2` of all inputs along attribute `axis`.
@@ -159,6 +173,13 @@ pub static CONCAT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx_i = the slice of dy that input i filled
+        let ax = c.attrs.get_int("axis").unwrap_or(0);
+        let a = normalize_axis(ax, c.x(0).rank()).unwrap_or(0);
+        let sizes: Vec<usize> = c.inputs.iter().map(|t| t.shape().dims()[a]).collect();
+        api::split(c.g(), &sizes, ax).into_iter().map(Some).collect()
+    }),
 };
 
 /// Resolved strided-slice geometry: view offset, strides and shape, and the output shape.
@@ -169,8 +190,7 @@ struct SliceView {
     out: Shape,
 }
 
-fn strided_view(x: &Tensor, a: &Attrs) -> Result<SliceView, String> {
-    let dims = x.shape().dims();
+fn strided_view(dims: &[usize], a: &Attrs) -> Result<SliceView, String> {
     let (b, e, st) = (a.get_ints("begin")?, a.get_ints("end")?, a.get_ints("strides")?);
     let bits = |n: &str| a.get_int(n).unwrap_or(0);
     let (bm, em, sm) = (bits("begin_mask"), bits("end_mask"), bits("shrink_axis_mask"));
@@ -241,10 +261,10 @@ pub static STRIDED_SLICE: OpDef = OpDef {
     name: "StridedSlice",
     infer: |i, a| {
         arity(i, 1)?;
-        Ok(spec(i[0].dtype(), strided_view(i[0], a)?.out))
+        Ok(spec(i[0].dtype(), strided_view(i[0].shape().dims(), a)?.out))
     },
     cpu: |i, a, s| {
-        let v = strided_view(i[0], a)?;
+        let v = strided_view(i[0].shape().dims(), a)?;
         view_copy(i[0], v.offset, &v.strides, &v.view, &s[0])
     },
     domain: Domain::Any,
@@ -265,6 +285,13 @@ pub static STRIDED_SLICE: OpDef = OpDef {
         v
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        vec![Some(execute1(
+            &STRIDED_SLICE_GRAD,
+            &[c.g()],
+            &c.attrs.clone().ints("shape", dims_of(c.x(0))),
+        ))]
+    }),
 };
 
 /// `ReverseV2` along the axes in attribute `axis`.
@@ -295,6 +322,7 @@ pub static REVERSE: OpDef = OpDef {
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("axis", [-1])),
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(api::reverse(c.g(), c.attrs.get_ints("axis").unwrap_or(&[])))]),
 };
 
 /// `BroadcastTo` attribute `shape` with NumPy rules.
@@ -322,6 +350,7 @@ pub static BROADCAST_TO: OpDef = OpDef {
     domain: Domain::Any,
     cases: || cases_all(&[3, 1], Attrs::new().ints("shape", [2, 3, 4])),
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(c.g().clone())]),
 };
 
 fn paddings(a: &Attrs, rank: usize) -> Result<Vec<(usize, usize)>, String> {
@@ -361,6 +390,12 @@ pub static PAD: OpDef = OpDef {
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("paddings", [1, 0, 2, 1]).float("constant_values", 1.0)),
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx = the interior of dy
+        let p = paddings(c.attrs, c.x(0).rank()).unwrap_or_default();
+        let begin: Vec<i64> = p.iter().map(|&(l, _)| l as i64).collect();
+        vec![Some(api::slice(c.g(), &begin, &dims_of(c.x(0))))]
+    }),
 };
 
 fn index_values(t: &Tensor) -> Vec<i64> {
@@ -406,6 +441,7 @@ pub static GATHER: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(gather_grad),
 };
 
 /// Row-major offsets of the `m`-long index tuples in `indices` into `dims`.
@@ -473,6 +509,7 @@ pub static GATHER_ND: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(api::scatter_nd(c.x(1), c.g(), c.x(0).shape().dims())), None]),
 };
 
 /// `ScatterNd`: a zero tensor of attribute `shape` with `updates` (input 1) added at the
@@ -526,6 +563,7 @@ pub static SCATTER_ND: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| vec![None, Some(api::gather_nd(c.g(), c.x(0)))]),
 };
 
 /// `OneHot`: attributes `depth`, `on_value`, `off_value`, `axis` (-1) and `dtype`; indices
@@ -582,6 +620,7 @@ pub static ONE_HOT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::None,
 };
 
 /// `TopKV2`: the `k` largest values along the last axis (attribute `k`), descending, and
@@ -648,6 +687,12 @@ pub static TOP_K: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx[.., idx[k]] += d values[.., k]
+        let n = *c.x(0).shape().dims().last().unwrap_or(&0);
+        let hot = api::one_hot(&c.outputs[1], n, 1.0, 0.0, -1, c.x(0).dtype());
+        vec![Some(api::reduce_sum(&(hot * api::expand_dims(c.g(), -1)), -2, false))]
+    }),
 };
 
 /// `Where` (one input): the int64 coordinates `[num_true, rank]` of the true (non-zero)
@@ -684,14 +729,92 @@ pub static WHERE: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::None,
 };
 
 fn count_true(x: &Tensor) -> usize {
     dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], T => x.data::<T>().iter().filter(|v| v.to_f64() != 0.0).count())
 }
 
+/// `StridedSliceGrad`: the adjoint of `StridedSlice` — a zero tensor of attribute `shape`
+/// with the input added into the slice's positions (same slice attributes).
+pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
+    name: "StridedSliceGrad",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, NUMERIC)?;
+        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        let v = strided_view(&shape, a)?;
+        if v.out != *i[0].shape() {
+            return Err(format!(
+                "gradient of shape {:?} does not match the slice shape {:?}",
+                i[0].shape(),
+                v.out
+            ));
+        }
+        Ok(spec(i[0].dtype(), Shape::from(shape)))
+    },
+    cpu: |i, a, s| {
+        let v = strided_view(s[0].shape.dims(), a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8], T => {
+            let mut out = vec![T::ZERO; s[0].shape.num_elements()];
+            for (j, &val) in i[0].data::<T>().iter().enumerate() {
+                let mut off = v.offset as isize;
+                let mut r = j;
+                for q in (0..v.view.len()).rev() {
+                    off += (r % v.view[q]) as isize * v.strides[q];
+                    r /= v.view[q];
+                }
+                out[off as usize] = Num::add(out[off as usize], val);
+            }
+            Element::into_buffer(out)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        NUMERIC
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 2], Domain::Any, 40)],
+                attrs: Attrs::new()
+                    .ints("begin", [1, -1])
+                    .ints("end", [4, 0])
+                    .ints("strides", [2, -2])
+                    .ints("shape", [4, 5]),
+            })
+            .collect()
+    },
+    stateful: false,
+    // The adjoint of the adjoint is the slice itself: d dy = StridedSlice(ddx).
+    grad: Grad::Rule(|c| vec![Some(execute1(&STRIDED_SLICE, &[c.g()], c.attrs))]),
+};
+
+fn dims_of(t: &Tensor) -> Vec<i64> {
+    t.shape().dims().iter().map(|&d| d as i64).collect()
+}
+
+/// dparams of `GatherV2`: the rows of dy added back at their indices (`[O, A, I]` from
+/// `[O, J, I]`), by one `ScatterNd` along the gathered axis moved to the front.
+fn gather_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
+    let (p, idx, g) = (c.x(0), c.x(1), c.g());
+    let pd = p.shape().dims();
+    let ax = normalize_axis(c.attrs.get_int("axis").unwrap_or(0), pd.len()).unwrap_or(0);
+    let (o, a, inner) = (
+        pd[..ax].iter().product::<usize>() as i64,
+        pd[ax] as i64,
+        pd[ax + 1..].iter().product::<usize>() as i64,
+    );
+    let j = idx.num_elements() as i64;
+    let g3 = api::transpose(&api::reshape(g, [o, j, inner]), Some(&[1, 0, 2]));
+    let at = api::reshape(&api::cast(idx, DType::I64), [j, 1]);
+    let scattered = api::scatter_nd(&at, &g3, &[a as usize, o as usize, inner as usize]);
+    vec![Some(api::reshape(&api::transpose(&scattered, Some(&[1, 0, 2])), dims_of(p))), None]
+}
+
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[
+    &STRIDED_SLICE_GRAD,
     &RESHAPE,
     &TRANSPOSE,
     &CONCAT,

@@ -2,7 +2,7 @@
 //! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, OpDef, Specs, FLOATS};
+use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, OpDef, Specs, FLOATS};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
@@ -131,6 +131,13 @@ pub static CONV2D: OpDef = OpDef {
     domain: Domain::Any,
     cases: conv_cases,
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx = Conv2DBackpropInput(w, dy), dw = Conv2DBackpropFilter(x, dy)
+        let (x, w) = (c.x(0), c.x(1));
+        let dx = execute1(&CONV2D_BACKPROP_INPUT, &[w, c.g()], &with_shape(c.attrs, "input_shape", x));
+        let dw = execute1(&CONV2D_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w));
+        vec![Some(dx), Some(dw)]
+    }),
 };
 
 fn conv_cases() -> Vec<Case> {
@@ -212,6 +219,13 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // inputs (w, dy): dw = Conv2DBackpropFilter(ddx, dy), d dy = Conv2D(ddx, w)
+        let (w, dy) = (c.x(0), c.x(1));
+        let dw = execute1(&CONV2D_BACKPROP_FILTER, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", w));
+        let ddy = execute1(&CONV2D, &[c.g(), w], c.attrs);
+        vec![Some(dw), Some(ddy)]
+    }),
 };
 
 /// The input gradient of a convolution as a stride-1 convolution: `dy` is spread out by the
@@ -323,6 +337,13 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // inputs (x, dy): dx = Conv2DBackpropInput(ddw, dy), d dy = Conv2D(x, ddw)
+        let (x, dy) = (c.x(0), c.x(1));
+        let dx = execute1(&CONV2D_BACKPROP_INPUT, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x));
+        let ddy = execute1(&CONV2D, &[x, c.g()], c.attrs);
+        vec![Some(dx), Some(ddy)]
+    }),
 };
 
 /// `DepthwiseConv2dNative`: filter `[kh, kw, c, mult]`, output channel `c * mult + q`.
@@ -368,6 +389,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::NotDifferentiable,
 };
 
 fn pool_window(x: &[usize], a: &Attrs) -> Result<Window2d, String> {
@@ -412,6 +434,7 @@ pub static MAX_POOL: OpDef = OpDef {
     domain: Domain::Any,
     cases: pool_cases,
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(execute1(&MAX_POOL_GRAD, &[c.x(0), c.g()], c.attrs))]),
 };
 
 /// `AvgPool`: the mean of each window's in-bounds values.
@@ -426,6 +449,13 @@ pub static AVG_POOL: OpDef = OpDef {
     domain: Domain::Any,
     cases: pool_cases,
     stateful: false,
+    grad: Grad::Rule(|c| {
+        vec![Some(execute1(
+            &AVG_POOL_GRAD,
+            &[c.g()],
+            &with_shape(c.attrs, "input_shape", c.x(0)),
+        ))]
+    }),
 };
 
 /// `MaxPoolGrad`: routes the output gradient (input 1) to each window's maximum of the
@@ -464,6 +494,7 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::NotDifferentiable,
 };
 
 /// `AvgPoolGrad`: shares each output gradient (input 0) equally among its window's taps;
@@ -507,6 +538,7 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| vec![Some(execute1(&AVG_POOL, &[c.g()], c.attrs))]),
 };
 
 /// This family's ops.
@@ -520,3 +552,10 @@ pub static OPS: &[&OpDef] = &[
     &MAX_POOL_GRAD,
     &AVG_POOL_GRAD,
 ];
+
+/// `attrs` plus a shape attribute taken from `t`.
+fn with_shape(attrs: &Attrs, name: &'static str, t: &Tensor) -> Attrs {
+    attrs
+        .clone()
+        .ints(name, t.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>())
+}

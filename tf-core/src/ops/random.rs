@@ -2,7 +2,7 @@
 //! each `(seed, seed2)` pair is one stream that later calls continue, and
 //! `tf::random::set_seed` restarts everything, so a seeded program is bit-for-bit repeatable.
 
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, OpDef, ALL, FLOATS};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef, ALL, FLOATS};
 use crate::{dispatch, DType, Element, Shape};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -178,6 +178,7 @@ pub static RANDOM_UNIFORM: OpDef = OpDef {
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
+    grad: Grad::None,
 };
 
 /// `RandomStandardNormal`: floats from N(0, 1).
@@ -193,6 +194,7 @@ pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
+    grad: Grad::None,
 };
 
 /// `TruncatedNormal`: N(0, 1) with values beyond ±2 redrawn.
@@ -208,6 +210,7 @@ pub static TRUNCATED_NORMAL: OpDef = OpDef {
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
+    grad: Grad::None,
 };
 
 /// `RandomUniformInt`: integers uniform in `[minval, maxval)` (attributes).
@@ -258,6 +261,7 @@ pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
             .collect()
     },
     stateful: true,
+    grad: Grad::None,
 };
 
 /// `RandomShuffle`: permutes the input along its first dimension.
@@ -295,6 +299,7 @@ pub static RANDOM_SHUFFLE: OpDef = OpDef {
             .collect()
     },
     stateful: true,
+    grad: Grad::None,
 };
 
 /// `Multinomial`: `num_samples` class indices per row of `logits` (`[batch, classes]`),
@@ -350,6 +355,7 @@ pub static MULTINOMIAL: OpDef = OpDef {
             .collect()
     },
     stateful: true,
+    grad: Grad::None,
 };
 
 /// This family's ops.

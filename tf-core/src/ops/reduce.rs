@@ -2,7 +2,8 @@
 //! `axis`, all axes when absent; `keep_dims`), `ArgMax`/`ArgMin` and `Cumsum`.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, OpDef, Specs, NUMERIC};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, NUMERIC};
+use crate::api;
 use crate::shape::{normalize_axes, normalize_axis};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
@@ -23,6 +24,36 @@ fn infer_reduce(i: &[&Tensor], a: &Attrs, allowed: &[DType]) -> Result<Specs, St
         }
     }
     Ok(spec(d, Shape(out)))
+}
+
+/// The shape of `x` with the reduced axes kept as 1.
+fn kept_shape(x: &Tensor, a: &Attrs) -> Vec<i64> {
+    let dims = x.shape().dims();
+    let axes = normalize_axes(a.opt_ints("axis"), dims.len()).unwrap_or_default();
+    dims.iter()
+        .enumerate()
+        .map(|(i, &d)| if axes.contains(&i) { 1 } else { d as i64 })
+        .collect()
+}
+
+/// `t` (shaped like the reduction's output) broadcast back over the reduced axes.
+fn spread(c: &GradCtx, t: &Tensor) -> Tensor {
+    let x = c.x(0);
+    api::broadcast_to(
+        &api::reshape(t, kept_shape(x, c.attrs)),
+        x.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>(),
+    )
+}
+
+/// Max/Min: the gradient is shared equally by the elements equal to the extreme.
+fn extreme_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
+    let x = c.x(0);
+    let hit = api::cast(&api::equal(x, &spread(c, c.y())), x.dtype());
+    let count = spread(
+        c,
+        &api::reduce_sum(&hit, api::Axes(c.attrs.opt_ints("axis").map(<[i64]>::to_vec)), false),
+    );
+    vec![Some(hit / count * spread(c, c.g()))]
 }
 
 /// Reduces `x` over `axes` (sorted) one contiguous run at a time, last run first.
@@ -49,7 +80,7 @@ fn reduce_axes<T: Element>(x: &[T], dims: &[usize], axes: &[usize], init: T, f: 
 }
 
 macro_rules! reduction {
-    ($id:ident, $name:literal, [$($d:ident),+], $init:expr, |$a:ident, $b:ident| $e:expr) => {
+    ($id:ident, $name:literal, [$($d:ident),+], $init:expr, |$a:ident, $b:ident| $e:expr, $grad:expr) => {
         #[doc = concat!("`", $name, "` over the axes in attribute `axis` (all when absent).")]
         pub static $id: OpDef = OpDef {
             name: $name,
@@ -77,16 +108,45 @@ macro_rules! reduction {
                 v
             },
             stateful: false,
+            grad: $grad,
         };
     };
 }
 
-reduction!(SUM, "Sum", [F32, F64, I32, I64, U8], T::ZERO, |a, b| { Num::add(a, b) });
-reduction!(PROD, "Prod", [F32, F64, I32, I64, U8], T::ONE, |a, b| { Num::mul(a, b) });
-reduction!(MAX, "Max", [F32, F64, I32, I64, U8], T::LOWEST, |a, b| { Num::maximum(a, b) });
-reduction!(MIN, "Min", [F32, F64, I32, I64, U8], T::HIGHEST, |a, b| { Num::minimum(a, b) });
-reduction!(ANY, "Any", [Bool], false, |a, b| a | b);
-reduction!(ALL, "All", [Bool], true, |a, b| a & b);
+reduction!(
+    SUM,
+    "Sum",
+    [F32, F64, I32, I64, U8],
+    T::ZERO,
+    |a, b| { Num::add(a, b) },
+    Grad::Rule(|c| vec![Some(spread(c, c.g()))])
+);
+reduction!(
+    PROD,
+    "Prod",
+    [F32, F64, I32, I64, U8],
+    T::ONE,
+    |a, b| { Num::mul(a, b) },
+    Grad::Rule(|c| vec![Some(spread(c, &(c.g() * c.y())) / c.x(0))])
+);
+reduction!(
+    MAX,
+    "Max",
+    [F32, F64, I32, I64, U8],
+    T::LOWEST,
+    |a, b| { Num::maximum(a, b) },
+    Grad::Rule(extreme_grad)
+);
+reduction!(
+    MIN,
+    "Min",
+    [F32, F64, I32, I64, U8],
+    T::HIGHEST,
+    |a, b| { Num::minimum(a, b) },
+    Grad::Rule(extreme_grad)
+);
+reduction!(ANY, "Any", [Bool], false, |a, b| a | b, Grad::None);
+reduction!(ALL, "All", [Bool], true, |a, b| a & b, Grad::None);
 
 fn infer_arg(i: &[&Tensor], a: &Attrs) -> Result<Specs, String> {
     arity(i, 1)?;
@@ -142,6 +202,7 @@ pub static ARG_MAX: OpDef = OpDef {
     domain: Domain::Any,
     cases: arg_cases,
     stateful: false,
+    grad: Grad::None,
 };
 /// `ArgMin`: index of the smallest value along `axis` (first on ties).
 pub static ARG_MIN: OpDef = OpDef {
@@ -151,6 +212,7 @@ pub static ARG_MIN: OpDef = OpDef {
     domain: Domain::Any,
     cases: arg_cases,
     stateful: false,
+    grad: Grad::None,
 };
 
 /// `Cumsum` along `axis`, with `exclusive` and `reverse` flags.
@@ -187,6 +249,15 @@ pub static CUMSUM: OpDef = OpDef {
             .collect()
     },
     stateful: false,
+    grad: Grad::Rule(|c| {
+        // dx = cumsum(dy) in the opposite direction
+        let (ax, ex, rev) = (
+            c.attrs.get_int("axis").unwrap_or(0),
+            c.attrs.get_flag("exclusive"),
+            c.attrs.get_flag("reverse"),
+        );
+        vec![Some(api::cumsum(c.g(), ax, ex, !rev))]
+    }),
 };
 
 /// This family's ops.

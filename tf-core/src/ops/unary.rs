@@ -1,12 +1,13 @@
 //! Elementwise unary primitives (`Neg`, `Exp`, `Sigmoid`, ...) and `Cast`.
 
 use super::num::{Float, Num};
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, OpDef};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef};
+use crate::api;
 use crate::{dispatch, DType, Element};
 use tf_kernels::cpu::elementwise::map;
 
 macro_rules! unary {
-    ($id:ident, $name:literal, [$($d:ident),+], $domain:ident, |$x:ident| $e:expr) => {
+    ($id:ident, $name:literal, [$($d:ident),+], $domain:ident, |$x:ident| $e:expr, $grad:expr) => {
         #[doc = concat!("`", $name, "`: `y = ", stringify!($e), "`.")]
         pub static $id: OpDef = OpDef {
             name: $name,
@@ -23,37 +24,162 @@ macro_rules! unary {
             domain: Domain::$domain,
             cases: || vec![$(Case { inputs: vec![sample(DType::$d, &[2, 3], Domain::$domain, 1)], attrs: Attrs::new() }),+],
             stateful: false,
+            grad: $grad,
         };
     };
 }
 
-unary!(NEG, "Neg", [F32, F64, I32, I64], Any, |x| Num::negate(x));
-unary!(ABS, "Abs", [F32, F64, I32, I64], AwayFromZero, |x| Num::abs_val(x));
-unary!(SIGN, "Sign", [F32, F64, I32, I64], AwayFromZero, |x| Num::sign_of(x));
-unary!(SQUARE, "Square", [F32, F64, I32, I64], Any, |x| Num::mul(x, x));
-unary!(RELU, "Relu", [F32, F64, I32, I64], AwayFromZero, |x| Num::maximum(x, T::ZERO));
-unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp());
-unary!(EXPM1, "Expm1", [F32, F64], Any, |x| x.exp_m1());
-unary!(LOG, "Log", [F32, F64], Positive, |x| x.ln());
-unary!(LOG1P, "Log1p", [F32, F64], Positive, |x| x.ln_1p());
-unary!(SQRT, "Sqrt", [F32, F64], Positive, |x| x.sqrt());
-unary!(RSQRT, "Rsqrt", [F32, F64], Positive, |x| 1.0 / x.sqrt());
-unary!(RECIPROCAL, "Reciprocal", [F32, F64], AwayFromZero, |x| 1.0 / x);
-unary!(SIN, "Sin", [F32, F64], Any, |x| x.sin());
-unary!(COS, "Cos", [F32, F64], Any, |x| x.cos());
-unary!(TAN, "Tan", [F32, F64], Open1, |x| x.tan());
-unary!(TANH, "Tanh", [F32, F64], Any, |x| x.tanh());
-unary!(ERF, "Erf", [F32, F64], Any, |x| Float::erf(x));
-unary!(FLOOR, "Floor", [F32, F64], Any, |x| x.floor());
-unary!(CEIL, "Ceil", [F32, F64], Any, |x| x.ceil());
-unary!(ROUND, "Round", [F32, F64], Any, |x| x.round_ties_even());
-unary!(SIGMOID, "Sigmoid", [F32, F64], Any, |x| if x >= 0.0 {
-    1.0 / (1.0 + (-x).exp())
-} else {
-    let e = x.exp();
-    e / (1.0 + e)
-});
-unary!(LOGICAL_NOT, "LogicalNot", [Bool], Any, |x| !x);
+// Gradient rules, each `dx = ...` in one line; `c.g()` is dy, `c.x(0)` the input, `c.y()` the output.
+unary!(
+    NEG,
+    "Neg",
+    [F32, F64, I32, I64],
+    Any,
+    |x| Num::negate(x),
+    Grad::Rule(|c| vec![Some(-c.g())])
+);
+unary!(
+    ABS,
+    "Abs",
+    [F32, F64, I32, I64],
+    AwayFromZero,
+    |x| Num::abs_val(x),
+    Grad::Rule(|c| vec![Some(c.g() * api::sign(c.x(0)))])
+);
+unary!(
+    SIGN,
+    "Sign",
+    [F32, F64, I32, I64],
+    AwayFromZero,
+    |x| Num::sign_of(x),
+    Grad::Rule(|c| vec![Some(api::zeros_like(c.x(0)))])
+);
+unary!(
+    SQUARE,
+    "Square",
+    [F32, F64, I32, I64],
+    Any,
+    |x| Num::mul(x, x),
+    Grad::Rule(|c| vec![Some(c.g() * (c.x(0) * 2.0))])
+);
+unary!(
+    RELU,
+    "Relu",
+    [F32, F64, I32, I64],
+    AwayFromZero,
+    |x| Num::maximum(x, T::ZERO),
+    Grad::Rule(|c| vec![Some(api::where_(
+        &api::greater(c.y(), &api::zeros_like(c.y())),
+        c.g(),
+        &api::zeros_like(c.g())
+    ))])
+);
+unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp(), Grad::Rule(|c| vec![Some(c.g() * c.y())]));
+unary!(
+    EXPM1,
+    "Expm1",
+    [F32, F64],
+    Any,
+    |x| x.exp_m1(),
+    Grad::Rule(|c| vec![Some(c.g() * (c.y() + 1.0))])
+);
+unary!(
+    LOG,
+    "Log",
+    [F32, F64],
+    Positive,
+    |x| x.ln(),
+    Grad::Rule(|c| vec![Some(c.g() / c.x(0))])
+);
+unary!(
+    LOG1P,
+    "Log1p",
+    [F32, F64],
+    Positive,
+    |x| x.ln_1p(),
+    Grad::Rule(|c| vec![Some(c.g() / (c.x(0) + 1.0))])
+);
+unary!(
+    SQRT,
+    "Sqrt",
+    [F32, F64],
+    Positive,
+    |x| x.sqrt(),
+    Grad::Rule(|c| vec![Some(c.g() * 0.5 / c.y())])
+);
+unary!(
+    RSQRT,
+    "Rsqrt",
+    [F32, F64],
+    Positive,
+    |x| 1.0 / x.sqrt(),
+    Grad::Rule(|c| vec![Some(c.g() * -0.5 * (c.y() * c.y() * c.y()))])
+);
+unary!(
+    RECIPROCAL,
+    "Reciprocal",
+    [F32, F64],
+    AwayFromZero,
+    |x| 1.0 / x,
+    Grad::Rule(|c| vec![Some(-(c.g() * (c.y() * c.y())))])
+);
+unary!(
+    SIN,
+    "Sin",
+    [F32, F64],
+    Any,
+    |x| x.sin(),
+    Grad::Rule(|c| vec![Some(c.g() * api::cos(c.x(0)))])
+);
+unary!(
+    COS,
+    "Cos",
+    [F32, F64],
+    Any,
+    |x| x.cos(),
+    Grad::Rule(|c| vec![Some(-(c.g() * api::sin(c.x(0))))])
+);
+unary!(
+    TAN,
+    "Tan",
+    [F32, F64],
+    Open1,
+    |x| x.tan(),
+    Grad::Rule(|c| vec![Some(c.g() * (c.y() * c.y() + 1.0))])
+);
+unary!(
+    TANH,
+    "Tanh",
+    [F32, F64],
+    Any,
+    |x| x.tanh(),
+    Grad::Rule(|c| vec![Some(c.g() * (1.0f64 - c.y() * c.y()))])
+);
+unary!(
+    ERF,
+    "Erf",
+    [F32, F64],
+    Any,
+    |x| Float::erf(x),
+    Grad::Rule(|c| vec![Some(c.g() * (api::exp(&-(c.x(0) * c.x(0))) * std::f64::consts::FRAC_2_SQRT_PI))])
+);
+unary!(FLOOR, "Floor", [F32, F64], Any, |x| x.floor(), Grad::None);
+unary!(CEIL, "Ceil", [F32, F64], Any, |x| x.ceil(), Grad::None);
+unary!(ROUND, "Round", [F32, F64], Any, |x| x.round_ties_even(), Grad::None);
+unary!(
+    SIGMOID,
+    "Sigmoid",
+    [F32, F64],
+    Any,
+    |x| if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    },
+    Grad::Rule(|c| vec![Some(c.g() * (c.y() * (1.0f64 - c.y())))])
+);
+unary!(LOGICAL_NOT, "LogicalNot", [Bool], Any, |x| !x, Grad::None);
 
 /// `Cast`: converts to the dtype in attribute `DstT` (floats to ints truncate toward zero and
 /// saturate; anything to bool is `x != 0`; bool to numbers is 0 or 1).
@@ -67,7 +193,7 @@ pub static CAST: OpDef = OpDef {
         let x = i[0];
         let to = s[0].dtype;
         if to == x.dtype() {
-            return Ok(smallvec::smallvec![x.clone()]);
+            return Ok(smallvec::smallvec![x.renamed()]);
         }
         let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8, Bool], S => {
             let src = x.data::<S>();
@@ -89,6 +215,8 @@ pub static CAST: OpDef = OpDef {
         v
     },
     stateful: false,
+    // dx = cast(dy, x.dtype) for float inputs; integers carry no gradient.
+    grad: Grad::Rule(|c| vec![c.x(0).dtype().is_float().then(|| api::cast(c.g(), c.x(0).dtype()))]),
 };
 
 fn cast_slice<S: Element, D: Element>(src: &[S]) -> Vec<D> {
@@ -120,8 +248,31 @@ fn float_to_int(v: f64, to: DType) -> i64 {
     }
 }
 
+/// `StopGradient`: passes its input through; no gradient flows back (`tf.stop_gradient`).
+pub static STOP_GRADIENT: OpDef = OpDef {
+    name: "StopGradient",
+    infer: |i, _| {
+        arity(i, 1)?;
+        Ok(spec(i[0].dtype(), i[0].shape().clone()))
+    },
+    cpu: |i, _, _| Ok(smallvec::smallvec![i[0].renamed()]),
+    domain: Domain::Any,
+    cases: || {
+        DType::ALL
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 3], Domain::Any, 1)],
+                attrs: Attrs::new(),
+            })
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[
+    &STOP_GRADIENT,
     &NEG,
     &ABS,
     &SIGN,

@@ -1,0 +1,153 @@
+//! `Variable`: shared mutable state with identity, a name and a `trainable` flag.
+//!
+//! Reads return a snapshot tensor (later assignments do not change it); assignments write in
+//! place when no snapshot is alive and replace the buffer otherwise. Tapes watch trainable
+//! variables automatically when they are read. There are no global collections: a model's
+//! variables are found by walking the model.
+
+use crate::api::IntoTensor;
+use crate::{DType, Shape, Tensor};
+use std::sync::{Arc, RwLock};
+
+struct Inner {
+    name: String,
+    trainable: bool,
+    value: RwLock<Tensor>,
+}
+
+/// `tf.Variable`: a named, mutable tensor shared by every clone of the handle.
+///
+/// ```
+/// use tf_core as tf;
+/// let v = tf::Variable::new(tf::constant([2.0f32, 3.0]));
+/// v.assign_add(&tf::constant([1.0f32, 1.0]));
+/// assert_eq!(v.value().to_vec::<f32>(), vec![3.0, 4.0]);
+/// ```
+#[derive(Clone)]
+pub struct Variable(Arc<Inner>);
+
+impl Variable {
+    /// A trainable variable named `"Variable"` holding `initial`.
+    pub fn new(initial: impl IntoTensor) -> Variable {
+        Variable::with_options(initial, "Variable", true)
+    }
+
+    /// A variable with a name and a `trainable` flag (`trainable = false` for step counters
+    /// and moving statistics: tapes do not watch them and optimizers skip them).
+    pub fn with_options(initial: impl IntoTensor, name: impl Into<String>, trainable: bool) -> Variable {
+        let t = initial.into_tensor();
+        Variable(Arc::new(Inner {
+            name: name.into(),
+            trainable,
+            value: RwLock::new(t),
+        }))
+    }
+
+    /// The name given at creation (names need not be unique).
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Whether tapes watch it automatically and optimizers update it.
+    pub fn trainable(&self) -> bool {
+        self.0.trainable
+    }
+    /// The (fixed) shape.
+    pub fn shape(&self) -> Shape {
+        self.peek().shape().clone()
+    }
+    /// The (fixed) dtype.
+    pub fn dtype(&self) -> DType {
+        self.peek().dtype()
+    }
+    /// True when both handles are the same variable.
+    pub fn ptr_eq(&self, other: &Variable) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The current value, without telling any tape.
+    pub(crate) fn peek(&self) -> Tensor {
+        self.0.value.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `v.read_value()`: a snapshot of the current value. Live tapes that watch this variable
+    /// (trainable ones automatically) watch the snapshot.
+    pub fn value(&self) -> Tensor {
+        let snap = self.peek().renamed();
+        crate::tape::variable_read(self, &snap);
+        snap
+    }
+
+    /// The same as [`value`](Self::value), TensorFlow's name.
+    pub fn read_value(&self) -> Tensor {
+        self.value()
+    }
+
+    #[track_caller]
+    fn check(&self, v: &Tensor, what: &str) {
+        let cur = self.peek();
+        if cur.shape() != v.shape() || cur.dtype() != v.dtype() {
+            panic!(
+                "{what}: Cannot update variable '{}' of shape {} and dtype {} with a value of shape {} and dtype {}",
+                self.0.name,
+                cur.shape(),
+                cur.dtype(),
+                v.shape(),
+                v.dtype()
+            );
+        }
+    }
+
+    /// Replaces the value, keeping shape and dtype.
+    ///
+    /// # Panics
+    /// When `value` has another shape or dtype.
+    #[track_caller]
+    pub fn assign(&self, value: &Tensor) {
+        self.check(value, "AssignVariableOp");
+        let _nt = crate::tape::pause_all();
+        let new = value.renamed();
+        *self.0.value.write().unwrap_or_else(|p| p.into_inner()) = new;
+    }
+
+    /// `v += delta`, in place when no snapshot of the old value is alive.
+    ///
+    /// # Panics
+    /// When `delta` has another shape or dtype.
+    #[track_caller]
+    pub fn assign_add(&self, delta: &Tensor) {
+        self.update(delta, "AssignAddVariableOp", |a, b| crate::add(a, b));
+    }
+
+    /// `v -= delta`, in place when no snapshot of the old value is alive.
+    ///
+    /// # Panics
+    /// When `delta` has another shape or dtype.
+    #[track_caller]
+    pub fn assign_sub(&self, delta: &Tensor) {
+        self.update(delta, "AssignSubVariableOp", |a, b| crate::subtract(a, b));
+    }
+
+    #[track_caller]
+    fn update(&self, delta: &Tensor, what: &str, f: impl Fn(&Tensor, &Tensor) -> Tensor) {
+        self.check(delta, what);
+        let _nt = crate::tape::pause_all();
+        let mut slot = self.0.value.write().unwrap_or_else(|p| p.into_inner());
+        if !slot.try_update_in_place(delta, what) {
+            *slot = f(&slot, delta);
+        }
+    }
+}
+
+impl std::fmt::Debug for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.peek();
+        write!(
+            f,
+            "<tf.Variable '{}:0' shape={} dtype={}, numpy={}>",
+            self.0.name,
+            v.shape(),
+            v.dtype(),
+            crate::display::array_str(&v)
+        )
+    }
+}
