@@ -12,8 +12,10 @@
 
 pub use tf_core::*;
 pub use tf_keras as keras;
+/// `#[derive(tf::Module)]` (the trait of the same name is `tf_core::Module`).
+pub use tf_macros::Module;
 
 /// The names most programs need: `use tf::prelude::*;`.
 pub mod prelude {
-    pub use tf_core::{DType, Device, Element, Shape, Tensor};
+    pub use tf_core::{DType, Device, Element, GradientTape, Module, Shape, Tensor, Variable};
 }

@@ -1,3 +1,19 @@
-//! Procedural macros of `tf`: `#[tf::function]` (AutoGraph at compile time) and
-//! `#[derive(tf::Module)]`. Both emit calls into `tf-core`'s public API; they are added by
-//! the autodiff and AutoGraph work and this crate exports no macro yet.
+//! Procedural macros of `tf`: `#[derive(tf::Module)]` (this file holds only entry points;
+//! each macro lives in its own folder, split into parse → validate → emit). The
+//! `#[tf::function]` attribute joins with the AutoGraph work.
+
+mod crate_path;
+mod module;
+
+use proc_macro::TokenStream;
+
+/// `#[derive(tf::Module)]`: implements `tf::Module` for a struct by walking its fields in
+/// attribute-name order. Fields are classified by the `tf::Trackable` trait (variables,
+/// modules, containers of them; plain data holds nothing).
+///
+/// Attributes: on the struct `#[module(name = "...")]`, `#[module(crate = path)]`; on a
+/// field `#[module(skip)]`, `#[module(name = "...")]`, `#[module(trainable = false)]`.
+#[proc_macro_derive(Module, attributes(module))]
+pub fn derive_module(input: TokenStream) -> TokenStream {
+    module::derive(syn::parse_macro_input!(input as syn::DeriveInput)).into()
+}

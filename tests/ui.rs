@@ -1,0 +1,7 @@
+//! Compile-fail tests: each misuse of the macros gives one message at the right span.
+
+#[test]
+fn module_derive_misuse() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/module/*.rs");
+}

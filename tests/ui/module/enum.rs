@@ -1,0 +1,7 @@
+#[derive(tf::Module)]
+enum Layer {
+    Dense(tf::Variable),
+    Empty,
+}
+
+fn main() {}

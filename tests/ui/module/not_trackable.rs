@@ -1,0 +1,11 @@
+struct Cache {
+    hits: u64,
+}
+
+#[derive(tf::Module)]
+struct Net {
+    w: tf::Variable,
+    cache: Cache,
+}
+
+fn main() {}

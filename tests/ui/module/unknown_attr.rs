@@ -1,0 +1,7 @@
+#[derive(tf::Module)]
+struct Net {
+    #[module(frozen)]
+    w: tf::Variable,
+}
+
+fn main() {}
