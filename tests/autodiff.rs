@@ -237,3 +237,67 @@ fn tensors_returned_by_ops_get_fresh_identities() {
     assert_ne!(tf::reshape(&x, [1, 1]).id(), x.id());
     assert_eq!(x.clone().id(), x.id());
 }
+
+#[test]
+fn custom_gradient_overrides_the_rule_and_nests() {
+    // TensorFlow's log1pexp example: the naive gradient is NaN at x = 100, the custom one 1.
+    let x = tf::constant(100.0f32);
+    let naive = GradientTape::new();
+    naive.watch(&x);
+    let y = tf::log(&(tf::exp(&x) + 1.0));
+    assert!(naive.gradient(&y, &x).unwrap().scalar::<f32>().is_nan());
+    let log1pexp = |x: &Tensor| {
+        tf::custom_gradient(&[x], |xs| {
+            let e = tf::exp(&xs[0]);
+            let y = tf::log(&(&e + 1.0));
+            let grad: tf::GradFunction = Box::new(move |dy| vec![Some(dy * (1.0f32 - 1.0f32 / (&e + 1.0)))]);
+            (y, grad)
+        })
+    };
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    let y = log1pexp(&x);
+    assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f32>(), 1.0);
+    // Second order through a custom rule: d/dx of (dy * 3x^2) for f = x^3 with a hand rule.
+    let x = tf::constant(2.0f64);
+    let outer = GradientTape::new();
+    let inner = GradientTape::new();
+    outer.watch(&x);
+    inner.watch(&x);
+    let y = tf::custom_gradient(&[&x], |xs| {
+        let x0 = xs[0].clone();
+        let grad: tf::GradFunction = Box::new(move |dy| vec![Some(dy * (&x0 * &x0 * 3.0))]);
+        (&xs[0] * &xs[0] * &xs[0], grad)
+    });
+    let g = inner.gradient(&y, &x).unwrap();
+    assert_eq!(g.scalar::<f64>(), 12.0);
+    assert_eq!(outer.gradient(&g, &x).unwrap().scalar::<f64>(), 12.0);
+}
+
+#[test]
+fn custom_gradient_with_variables_returns_variable_gradients() {
+    let v = Variable::new(tf::constant(3.0f64));
+    let x = tf::constant(2.0f64);
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    let vv = v.clone();
+    let y = tf::custom_gradient_with_variables(&[&x], &[&v], |xs| {
+        let (x0, w) = (xs[0].clone(), vv.value());
+        let y = &x0 * &w;
+        let grad: tf::GradFunctionWithVariables = Box::new(move |dy| (vec![Some(dy * &w * 10.0)], vec![Some(dy * &x0)]));
+        (y, grad)
+    });
+    assert_eq!(y.scalar::<f64>(), 6.0);
+    let g = tape.gradients(
+        &[&y],
+        &[tf::SourceRef::Tensor(&x), tf::SourceRef::Variable(&v)],
+        None,
+        UnconnectedGradients::None,
+    );
+    assert_eq!(
+        g[0].as_ref().unwrap().scalar::<f64>(),
+        30.0,
+        "the custom rule, not the true derivative"
+    );
+    assert_eq!(g[1].as_ref().unwrap().scalar::<f64>(), 2.0);
+}

@@ -20,6 +20,9 @@ pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use module::{Module, Trackable};
 pub use shape::Shape;
-pub use tape::{GradientTape, Source, SourceRef, StopRecording, UnconnectedGradients, Watchable};
+pub use tape::{
+    custom_gradient, custom_gradient_with_variables, GradFunction, GradFunctionWithVariables, GradientTape, Source, SourceRef,
+    StopRecording, UnconnectedGradients, Watchable,
+};
 pub use tensor::{Buffer, Tensor, TensorId};
 pub use variable::Variable;

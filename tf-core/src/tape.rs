@@ -9,15 +9,51 @@
 
 use crate::ops::{Attrs, Grad, GradCtx, OpDef};
 use crate::{DType, Tensor, TensorId, Variable};
+use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Tensor ids are unique integers: one multiply spreads them well enough, and costs far
+/// less than SipHash on the tape's hot path.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+type IdSet = HashSet<TensorId, BuildHasherDefault<IdHasher>>;
+type IdMap<V> = HashMap<TensorId, V, BuildHasherDefault<IdHasher>>;
 use std::rc::Rc;
+
+/// A gradient closure from `custom_gradient`: output gradient in, one gradient per input.
+type CustomGrad = Rc<dyn Fn(&Tensor) -> Vec<Option<Tensor>>>;
+
+/// How a recorded entry differentiates.
+enum Rule {
+    /// By the op's registered rule.
+    Op(&'static OpDef),
+    /// By a user closure (`custom_gradient`).
+    Custom(CustomGrad),
+}
+
+/// A source resolved against this tape: the ids whose gradients it sums, its dtype, shape.
+type ResolvedSource = (SmallVec<[TensorId; 1]>, DType, crate::Shape);
 
 /// One recorded op.
 struct Entry {
-    op: &'static OpDef,
-    inputs: Vec<Tensor>,
-    outputs: Vec<Tensor>,
+    rule: Rule,
+    inputs: SmallVec<[Tensor; 2]>,
+    outputs: SmallVec<[Tensor; 1]>,
     attrs: Attrs,
 }
 
@@ -29,7 +65,7 @@ struct TapeState {
     paused: usize,
     /// A non-persistent tape that already computed its gradient.
     used: bool,
-    watched: HashSet<TensorId>,
+    watched: IdSet,
     /// Watched variables, with the ids of their reads while this tape recorded.
     variables: Vec<(Variable, Vec<TensorId>)>,
     entries: Vec<Entry>,
@@ -64,13 +100,94 @@ pub(crate) fn record(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, outp
                 t.watched.insert(o.id());
             }
             t.entries.push(Entry {
-                op,
+                rule: Rule::Op(op),
                 inputs: inputs.iter().map(|x| (*x).clone()).collect(),
-                outputs: outputs.to_vec(),
+                outputs: outputs.iter().cloned().collect(),
                 attrs: attrs.clone(),
             });
         }
     });
+}
+
+/// Records one custom-gradient op (inputs → `output`) on the tapes that watch an input.
+fn record_custom(inputs: &[Tensor], output: &Tensor, grad: CustomGrad) {
+    ACTIVE.with(|a| {
+        for t in a.borrow().iter() {
+            let Ok(mut t) = t.try_borrow_mut() else { continue };
+            if t.paused > 0 || !inputs.iter().any(|x| t.watched.contains(&x.id())) {
+                continue;
+            }
+            t.watched.insert(output.id());
+            t.entries.push(Entry {
+                rule: Rule::Custom(grad.clone()),
+                inputs: inputs.iter().cloned().collect(),
+                outputs: smallvec::smallvec![output.clone()],
+                attrs: Attrs::new(),
+            });
+        }
+    });
+}
+
+/// The gradient function of [`custom_gradient`]: upstream gradient in, one gradient per input.
+pub type GradFunction = Box<dyn Fn(&Tensor) -> Vec<Option<Tensor>>>;
+/// The gradient function of [`custom_gradient_with_variables`]: upstream gradient in,
+/// `(input gradients, variable gradients)` out.
+pub type GradFunctionWithVariables = Box<dyn Fn(&Tensor) -> (Vec<Option<Tensor>>, Vec<Option<Tensor>>)>;
+
+/// `tf.custom_gradient`: `f` computes the value from `inputs` (unrecorded) and returns it with
+/// its gradient function, which maps the upstream gradient to one gradient per input. The
+/// gradient function is itself made of ops, so nested tapes differentiate it.
+///
+/// ```
+/// use tf_core as tf;
+/// // log(1 + e^x) with a numerically stable gradient, TensorFlow's documentation example.
+/// let x = tf::constant(100.0f32);
+/// let tape = tf::GradientTape::new();
+/// tape.watch(&x);
+/// let y = tf::custom_gradient(&[&x], |xs| {
+///     let e = tf::exp(&xs[0]);
+///     let y = tf::log(&(&e + 1.0));
+///     let grad: tf::GradFunction = Box::new(move |dy| vec![Some(dy * (1.0f32 - 1.0f32 / (&e + 1.0)))]);
+///     (y, grad)
+/// });
+/// assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f32>(), 1.0);
+/// ```
+pub fn custom_gradient(inputs: &[&Tensor], f: impl FnOnce(&[Tensor]) -> (Tensor, GradFunction)) -> Tensor {
+    let xs: Vec<Tensor> = inputs.iter().map(|t| (*t).clone()).collect();
+    let (y, grad) = {
+        let _pause = pause_all();
+        f(&xs)
+    };
+    let y = y.renamed();
+    record_custom(&xs, &y, Rc::from(grad));
+    y
+}
+
+/// The variables form of `tf.custom_gradient`: `f` may read `variables`, and its gradient
+/// function returns `(input gradients, variable gradients)`.
+pub fn custom_gradient_with_variables(
+    inputs: &[&Tensor],
+    variables: &[&Variable],
+    f: impl FnOnce(&[Tensor]) -> (Tensor, GradFunctionWithVariables),
+) -> Tensor {
+    let mut xs: Vec<Tensor> = inputs.iter().map(|t| (*t).clone()).collect();
+    // Reads taken here, where the tapes see them: the variables' gradients flow through them.
+    xs.extend(variables.iter().map(|v| v.value()));
+    let n = inputs.len();
+    let (y, grad) = {
+        let _pause = pause_all();
+        f(&xs[..n])
+    };
+    let y = y.renamed();
+    let nv = variables.len();
+    let rule: CustomGrad = Rc::new(move |dy: &Tensor| {
+        let (mut gi, gv) = grad(dy);
+        gi.resize(n, None);
+        gi.extend(gv.into_iter().chain(std::iter::repeat(None)).take(nv));
+        gi
+    });
+    record_custom(&xs, &y, rule);
+    y
 }
 
 /// Called when a variable is read: tapes that watch it (or watch accessed trainable
@@ -151,6 +268,11 @@ impl Source for Tensor {
 impl Source for Variable {
     fn source(&self) -> SourceRef<'_> {
         SourceRef::Variable(self)
+    }
+}
+impl Source for SourceRef<'_> {
+    fn source(&self) -> SourceRef<'_> {
+        *self
     }
 }
 impl<S: Source + ?Sized> Source for &S {
@@ -263,7 +385,7 @@ impl GradientTape {
         }
         let _resume = Resume(&self.state);
         let state = self.state.borrow();
-        let seeds: Vec<(TensorId, Tensor)> = targets
+        let seeds: SmallVec<[(TensorId, Tensor); 1]> = targets
             .iter()
             .enumerate()
             .map(|(i, t)| {
@@ -274,12 +396,14 @@ impl GradientTape {
                 (t.id(), g)
             })
             .collect();
-        let srcs: Vec<(Vec<TensorId>, DType, crate::Shape)> = sources
+        let srcs: SmallVec<[ResolvedSource; 2]> = sources
             .iter()
             .map(|s| match s.source() {
-                SourceRef::Tensor(t) => (vec![t.id()], t.dtype(), t.shape().clone()),
+                SourceRef::Tensor(t) => (smallvec::smallvec![t.id()], t.dtype(), t.shape().clone()),
                 SourceRef::Variable(v) => {
-                    let ids = state.watches_variable(v).map_or_else(Vec::new, |i| state.variables[i].1.clone());
+                    let ids = state
+                        .watches_variable(v)
+                        .map_or_else(SmallVec::new, |i| state.variables[i].1.iter().copied().collect());
                     let cur = v.peek();
                     (ids, cur.dtype(), cur.shape().clone())
                 }
@@ -289,7 +413,8 @@ impl GradientTape {
         // The backward pass runs ops, which visit the live tapes: release this one's state
         // while it runs (it is paused, so it records nothing meanwhile).
         let entries = std::mem::take(&mut self.state.borrow_mut().entries);
-        let grads = backward(&entries, &seeds, &srcs.iter().flat_map(|s| s.0.iter().copied()).collect::<Vec<_>>());
+        let ids: SmallVec<[TensorId; 4]> = srcs.iter().flat_map(|s| s.0.iter().copied()).collect();
+        let grads = backward(&entries, &seeds, &ids);
         self.state.borrow_mut().entries = entries;
         srcs.into_iter()
             .map(|(ids, dtype, shape)| {
@@ -438,17 +563,17 @@ impl Watchable for Variable {
 
 /// Walks `entries` backwards from the seeded targets; returns the gradient of every tensor
 /// id on a path from a source to a target.
-fn backward(entries: &[Entry], seeds: &[(TensorId, Tensor)], sources: &[TensorId]) -> HashMap<TensorId, Tensor> {
+fn backward(entries: &[Entry], seeds: &[(TensorId, Tensor)], sources: &[TensorId]) -> IdMap<Tensor> {
     // Forward pass: which tensors depend on a source.
-    let mut relevant: HashSet<TensorId> = sources.iter().copied().collect();
-    let mut needed = vec![false; entries.len()];
+    let mut relevant: IdSet = sources.iter().copied().collect();
+    let mut needed: SmallVec<[bool; 32]> = smallvec::smallvec![false; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         if e.inputs.iter().any(|x| relevant.contains(&x.id())) {
             needed[i] = true;
             relevant.extend(e.outputs.iter().map(|o| o.id()));
         }
     }
-    let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
+    let mut grads: IdMap<Tensor> = IdMap::default();
     for (id, g) in seeds {
         accumulate(&mut grads, *id, g.clone());
     }
@@ -456,31 +581,40 @@ fn backward(entries: &[Entry], seeds: &[(TensorId, Tensor)], sources: &[TensorId
         if !needed[i] || !e.outputs.iter().any(|o| grads.contains_key(&o.id())) {
             continue;
         }
-        let out_grads: Vec<Tensor> = e
+        let out_grads: SmallVec<[Tensor; 1]> = e
             .outputs
             .iter()
             .map(|o| grads.get(&o.id()).cloned().unwrap_or_else(|| crate::zeros_like(o)))
             .collect();
-        let rule = match e.op.grad {
-            Grad::Rule(r) => r,
-            Grad::None => continue,
-            Grad::NotDifferentiable => {
-                if e.inputs.iter().any(|x| x.dtype().is_float() && relevant.contains(&x.id())) {
-                    panic!(
-                        "LookupError: gradient registry has no entry for: {} (the op is not differentiable)",
-                        e.op.name
-                    );
+        let in_grads = match &e.rule {
+            Rule::Custom(f) => f(&out_grads[0]),
+            Rule::Op(op) => match op.grad {
+                Grad::Rule(r) => {
+                    let needs: SmallVec<[bool; 4]> = e
+                        .inputs
+                        .iter()
+                        .map(|x| x.dtype().is_float() && relevant.contains(&x.id()))
+                        .collect();
+                    r(&GradCtx {
+                        inputs: &e.inputs,
+                        outputs: &e.outputs,
+                        attrs: &e.attrs,
+                        grads: &out_grads,
+                        needs: &needs,
+                    })
                 }
-                continue;
-            }
+                Grad::None => continue,
+                Grad::NotDifferentiable => {
+                    if e.inputs.iter().any(|x| x.dtype().is_float() && relevant.contains(&x.id())) {
+                        panic!(
+                            "LookupError: gradient registry has no entry for: {} (the op is not differentiable)",
+                            op.name
+                        );
+                    }
+                    continue;
+                }
+            },
         };
-        let ctx = GradCtx {
-            inputs: &e.inputs,
-            outputs: &e.outputs,
-            attrs: &e.attrs,
-            grads: &out_grads,
-        };
-        let in_grads = rule(&ctx);
         for (x, g) in e.inputs.iter().zip(in_grads) {
             if let Some(g) = g {
                 if x.dtype().is_float() && relevant.contains(&x.id()) {
@@ -492,7 +626,7 @@ fn backward(entries: &[Entry], seeds: &[(TensorId, Tensor)], sources: &[TensorId
     grads
 }
 
-fn accumulate(grads: &mut HashMap<TensorId, Tensor>, id: TensorId, g: Tensor) {
+fn accumulate(grads: &mut IdMap<Tensor>, id: TensorId, g: Tensor) {
     match grads.remove(&id) {
         Some(prev) => {
             grads.insert(id, crate::add(&prev, &g));

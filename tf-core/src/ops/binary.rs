@@ -78,9 +78,9 @@ fn no_int_zero_divisor(i: &[&Tensor]) -> Result<(), String> {
 // gradients to each input's shape.
 binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::add(a, b), grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(c.g().clone())]));
 binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::sub(a, b), grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-c.g())]));
-binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b), grad: Grad::Rule(|c| vec![Some(c.g() * c.x(1)), Some(c.g() * c.x(0))]));
+binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b), grad: Grad::Rule(|c| vec![c.want(0, || c.g() * c.x(1)), c.want(1, || c.g() * c.x(0))]));
 binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b,
-    grad: Grad::Rule(|c| vec![Some(c.g() / c.x(1)), Some(-(c.g() * c.x(0)) / (c.x(1) * c.x(1)))]));
+    grad: Grad::Rule(|c| vec![c.want(0, || c.g() / c.x(1)), c.want(1, || -(c.g() * c.x(0)) / (c.x(1) * c.x(1)))]));
 binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
 binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
 // dx = dz, dy = -dz * floor(x / y)

@@ -162,11 +162,17 @@ pub static OPS: &[&OpDef] = &[&MATMUL];
 fn matmul_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let (a, b, g) = (c.x(0), c.x(1), c.g());
     let (ta, tb) = (c.attrs.get_flag("transpose_a"), c.attrs.get_flag("transpose_b"));
-    let (da, db) = match (ta, tb) {
-        (false, false) => (mm(g, b, false, true), mm(a, g, true, false)),
-        (false, true) => (mm(g, b, false, false), mm(g, a, true, false)),
-        (true, false) => (mm(b, g, false, true), mm(a, g, false, false)),
-        (true, true) => (mm(b, g, true, true), mm(g, a, true, true)),
-    };
-    vec![Some(da), Some(db)]
+    let da = c.want(0, || match (ta, tb) {
+        (false, false) => mm(g, b, false, true),
+        (false, true) => mm(g, b, false, false),
+        (true, false) => mm(b, g, false, true),
+        (true, true) => mm(b, g, true, true),
+    });
+    let db = c.want(1, || match (ta, tb) {
+        (false, false) => mm(a, g, true, false),
+        (false, true) => mm(g, a, true, false),
+        (true, false) => mm(a, g, false, false),
+        (true, true) => mm(g, a, true, true),
+    });
+    vec![da, db]
 }

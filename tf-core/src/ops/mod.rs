@@ -72,6 +72,8 @@ pub struct GradCtx<'a> {
     pub attrs: &'a Attrs,
     /// The gradient with respect to each output.
     pub grads: &'a [Tensor],
+    /// Which inputs need a gradient (others lead to no source); rules may skip the rest.
+    pub needs: &'a [bool],
 }
 
 impl GradCtx<'_> {
@@ -86,6 +88,10 @@ impl GradCtx<'_> {
     /// The gradient with respect to the first output.
     pub fn g(&self) -> &Tensor {
         &self.grads[0]
+    }
+    /// `Some(f())` when input `i` needs a gradient, else `None` without computing it.
+    pub fn want(&self, i: usize, f: impl FnOnce() -> Tensor) -> Option<Tensor> {
+        self.needs.get(i).copied().unwrap_or(true).then(f)
     }
 }
 

@@ -134,9 +134,13 @@ pub static CONV2D: OpDef = OpDef {
     grad: Grad::Rule(|c| {
         // dx = Conv2DBackpropInput(w, dy), dw = Conv2DBackpropFilter(x, dy)
         let (x, w) = (c.x(0), c.x(1));
-        let dx = execute1(&CONV2D_BACKPROP_INPUT, &[w, c.g()], &with_shape(c.attrs, "input_shape", x));
-        let dw = execute1(&CONV2D_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w));
-        vec![Some(dx), Some(dw)]
+        let dx = c.want(0, || {
+            execute1(&CONV2D_BACKPROP_INPUT, &[w, c.g()], &with_shape(c.attrs, "input_shape", x))
+        });
+        let dw = c.want(1, || {
+            execute1(&CONV2D_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w))
+        });
+        vec![dx, dw]
     }),
 };
 
