@@ -1,9 +1,23 @@
 //! Smoke tests: every example runs to the end.
 
+#[path = "../examples/custom_module.rs"]
+mod custom_module;
 #[path = "../examples/eager_basics.rs"]
 mod eager_basics;
+#[path = "../examples/gradient_tape.rs"]
+mod gradient_tape;
 
 #[test]
 fn eager_basics_runs() {
     eager_basics::main();
+}
+
+#[test]
+fn gradient_tape_runs() {
+    gradient_tape::main();
+}
+
+#[test]
+fn custom_module_trains() {
+    custom_module::main();
 }

@@ -6,7 +6,7 @@ use tf::ops::{all_ops, execute, Case, Grad, OpDef};
 use tf::{DType, GradientTape, Tensor, UnconnectedGradients};
 
 /// Ops whose gradient rule is built on an op without a gradient (no second order yet).
-const FIRST_ORDER_ONLY: &[&str] = &["MaxPool"];
+const FIRST_ORDER_ONLY: &[&str] = &[];
 
 fn f64_case(c: &Case) -> bool {
     c.inputs.iter().any(|t| t.dtype() == DType::F64) && c.inputs.iter().all(|t| !t.dtype().is_float() || t.dtype() == DType::F64)

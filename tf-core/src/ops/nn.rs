@@ -3,7 +3,7 @@
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
 use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, OpDef, Specs, FLOATS};
-use crate::{dispatch, DType, Element, Shape, Tensor};
+use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
 
@@ -393,7 +393,155 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::NotDifferentiable,
+    grad: Grad::Rule(|c| {
+        // dx = DepthwiseBackpropInput(f, dy), df = DepthwiseBackpropFilter(x, dy)
+        let (x, f) = (c.x(0), c.x(1));
+        let dx = c.want(0, || {
+            execute1(&DEPTHWISE_BACKPROP_INPUT, &[f, c.g()], &with_shape(c.attrs, "input_shape", x))
+        });
+        let df = c.want(1, || {
+            execute1(&DEPTHWISE_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", f))
+        });
+        vec![dx, df]
+    }),
+};
+
+/// `DepthwiseConv2dNativeBackpropInput`: the input gradient of a depthwise convolution,
+/// from the filter (input 0), the output gradient (input 1) and attribute `input_shape`.
+pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
+    name: "DepthwiseConv2dNativeBackpropInput",
+    infer: |i, a| {
+        arity(i, 2)?;
+        let d = check_dtype(i, 0, FLOATS)?;
+        same_dtype(i, 0, 1)?;
+        let xs = shape_attr(a, "input_shape")?;
+        let f = i[0].shape().dims();
+        if f.len() != 4 || f[2] != xs[3] {
+            return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
+        }
+        let g = window(&xs, f[0], f[1], a)?;
+        if i[1].shape().dims() != [g.n, g.oh, g.ow, g.c * f[3]] {
+            return Err(format!(
+                "out_backprop has shape {:?}, expected {:?}",
+                i[1].shape(),
+                [g.n, g.oh, g.ow, g.c * f[3]]
+            ));
+        }
+        Ok(spec(d, Shape::from(xs)))
+    },
+    cpu: |i, a, s| {
+        let xs = shape_attr(a, "input_shape")?;
+        let fd = i[0].shape().dims();
+        let (g, mult) = (window(&xs, fd[0], fd[1], a)?, fd[3]);
+        let taps = g.kh * g.kw;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let (f, dy) = (i[0].data::<T>(), i[1].data::<T>());
+            let rows = g.n * g.oh * g.ow;
+            let mut dcols = vec![0 as T; rows * taps * g.c];
+            for r in 0..rows {
+                for t in 0..taps {
+                    for ch in 0..g.c {
+                        let mut acc = 0 as T;
+                        for q in 0..mult {
+                            acc += dy[r * g.c * mult + ch * mult + q] * f[(t * g.c + ch) * mult + q];
+                        }
+                        dcols[(r * taps + t) * g.c + ch] = acc;
+                    }
+                }
+            }
+            Element::into_buffer(k::col2im(&dcols, &g))
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[2, 2, 2, 3], Domain::Any, 41), sample(d, &[1, 2, 3, 6], Domain::Any, 42)],
+                attrs: Attrs::new()
+                    .str("padding", "SAME")
+                    .ints("strides", [1, 2, 2, 1])
+                    .ints("input_shape", [1, 4, 5, 2]),
+            })
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::Rule(|c| {
+        // inputs (f, dy): df = DepthwiseBackpropFilter(ddx, dy), d dy = Depthwise(ddx, f)
+        let (f, dy) = (c.x(0), c.x(1));
+        let df = c.want(0, || {
+            execute1(&DEPTHWISE_BACKPROP_FILTER, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", f))
+        });
+        let ddy = c.want(1, || execute1(&DEPTHWISE_CONV2D, &[c.g(), f], c.attrs));
+        vec![df, ddy]
+    }),
+};
+
+/// `DepthwiseConv2dNativeBackpropFilter`: the filter gradient of a depthwise convolution,
+/// from the input (input 0), the output gradient (input 1) and attribute `filter_shape`.
+pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
+    name: "DepthwiseConv2dNativeBackpropFilter",
+    infer: |i, a| {
+        arity(i, 2)?;
+        let d = check_dtype(i, 0, FLOATS)?;
+        same_dtype(i, 0, 1)?;
+        let fs = shape_attr(a, "filter_shape")?;
+        let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+        if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, g.c * fs[3]] {
+            return Err(format!(
+                "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
+                i[1].shape(),
+                i[0].shape()
+            ));
+        }
+        Ok(spec(d, Shape::from(fs)))
+    },
+    cpu: |i, a, s| {
+        let fs = shape_attr(a, "filter_shape")?;
+        let (g, mult) = (window(i[0].shape().dims(), fs[0], fs[1], a)?, fs[3]);
+        let taps = g.kh * g.kw;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
+            let cols = k::im2col(i[0].data::<T>(), &g);
+            let dy = i[1].data::<T>();
+            let mut df = vec![0 as T; taps * g.c * mult];
+            for (r, row) in cols.chunks_exact(taps * g.c).enumerate() {
+                for t in 0..taps {
+                    for ch in 0..g.c {
+                        let v = row[t * g.c + ch];
+                        for q in 0..mult {
+                            df[(t * g.c + ch) * mult + q] += v * dy[r * g.c * mult + ch * mult + q];
+                        }
+                    }
+                }
+            }
+            Element::into_buffer(df)
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        FLOATS
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![sample(d, &[1, 4, 5, 2], Domain::Any, 43), sample(d, &[1, 2, 3, 6], Domain::Any, 44)],
+                attrs: Attrs::new()
+                    .str("padding", "SAME")
+                    .ints("strides", [1, 2, 2, 1])
+                    .ints("filter_shape", [2, 2, 2, 3]),
+            })
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::Rule(|c| {
+        // inputs (x, dy): dx = DepthwiseBackpropInput(ddf, dy), d dy = Depthwise(x, ddf)
+        let (x, dy) = (c.x(0), c.x(1));
+        let dx = c.want(0, || {
+            execute1(&DEPTHWISE_BACKPROP_INPUT, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x))
+        });
+        let ddy = c.want(1, || execute1(&DEPTHWISE_CONV2D, &[x, c.g()], c.attrs));
+        vec![dx, ddy]
+    }),
 };
 
 fn pool_window(x: &[usize], a: &Attrs) -> Result<Window2d, String> {
@@ -498,7 +646,57 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::NotDifferentiable,
+    // The routing is piecewise constant in x; in dy it is linear, with MaxPoolGradGrad as
+    // its adjoint.
+    grad: Grad::Rule(|c| {
+        vec![
+            c.want(0, || api::zeros_like(c.x(0))),
+            c.want(1, || execute1(&MAX_POOL_GRAD_GRAD, &[c.x(0), c.g()], c.attrs)),
+        ]
+    }),
+};
+
+/// `MaxPoolGradGrad`: for each window of the original input (input 0), the value of input 1
+/// at the window's (first) maximum — the adjoint of `MaxPoolGrad` in its gradient input.
+pub static MAX_POOL_GRAD_GRAD: OpDef = OpDef {
+    name: "MaxPoolGradGrad",
+    infer: |i, a| {
+        arity(i, 2)?;
+        let d = check_dtype(i, 0, FLOATS)?;
+        same_dtype(i, 0, 1)?;
+        if i[0].shape() != i[1].shape() {
+            return Err(format!(
+                "input {:?} and gradient {:?} must have one shape",
+                i[0].shape(),
+                i[1].shape()
+            ));
+        }
+        let g = pool_window(i[0].shape().dims(), a)?;
+        Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, g.c])))
+    },
+    cpu: |i, a, s| {
+        let g = pool_window(i[0].shape().dims(), a)?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool_pick(i[0].data::<T>(), i[1].data::<T>(), &g)));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        pool_cases()
+            .into_iter()
+            .map(|mut c| {
+                let x = c.inputs[0].clone();
+                c.inputs.push(sample(x.dtype(), x.shape().dims(), Domain::Any, 45));
+                c
+            })
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::Rule(|c| {
+        vec![
+            c.want(0, || api::zeros_like(c.x(0))),
+            c.want(1, || execute1(&MAX_POOL_GRAD, &[c.x(0), c.g()], c.attrs)),
+        ]
+    }),
 };
 
 /// `AvgPoolGrad`: shares each output gradient (input 0) equally among its window's taps;

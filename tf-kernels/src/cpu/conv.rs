@@ -260,6 +260,24 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(x: &[
     dx
 }
 
+/// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
+pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
+    pool_apply(g, |b, oy, ox, ch| {
+        let mut best: Option<(T, usize)> = None;
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                    let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                    if best.is_none_or(|(m, _)| x[at] > m) {
+                        best = Some((x[at], at));
+                    }
+                }
+            }
+        }
+        v[best.map_or(0, |(_, at)| at)]
+    })
+}
+
 /// Gradient of average pooling: each upstream value is shared equally by its window's taps.
 pub fn avg_pool_grad(dy: &[f64], g: &Window2d) -> Vec<f64> {
     let mut dx = vec![0.0; g.n * g.h * g.w * g.c];
