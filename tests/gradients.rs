@@ -141,3 +141,118 @@ fn second_order_gradients_match_finite_differences() {
         }
     }
 }
+
+#[test]
+fn compute_gradient_full_jacobians_for_tiny_composites() {
+    // Full Jacobians (TensorFlow's tf.test.compute_gradient) for composites built from the
+    // primitives: activations, softmax, losses and normalisation.
+    type F = fn(&[Tensor]) -> Tensor;
+    let cases: Vec<(&str, F, Vec<Tensor>)> = vec![
+        (
+            "softmax",
+            |x| tf::nn::softmax(&x[0], -1),
+            vec![tf::constant([[0.3f64, -1.2, 2.0], [0.1, 0.2, 0.3]])],
+        ),
+        (
+            "log_softmax",
+            |x| tf::nn::log_softmax(&x[0], 0),
+            vec![tf::constant([[0.3f64, -1.2], [2.0, 0.5]])],
+        ),
+        ("gelu", |x| tf::nn::gelu(&x[0], false), vec![tf::constant([-1.5f64, 0.2, 2.0])]),
+        ("selu", |x| tf::nn::selu(&x[0]), vec![tf::constant([-1.5f64, 0.7])]),
+        ("softplus", |x| tf::nn::softplus(&x[0]), vec![tf::constant([-3.0f64, 0.5, 4.0])]),
+        (
+            "logsumexp",
+            |x| tf::reduce_logsumexp(&x[0], 1, false),
+            vec![tf::constant([[1.0f64, 2.0, 3.0], [-1.0, 0.0, 5.0]])],
+        ),
+        (
+            "l2_normalize",
+            |x| tf::nn::l2_normalize(&x[0], -1, 1e-12),
+            vec![tf::constant([3.0f64, -4.0, 1.0])],
+        ),
+        (
+            "std",
+            |x| tf::reduce_std(&x[0], None, false),
+            vec![tf::constant([1.0f64, 2.5, -0.5, 4.0])],
+        ),
+        (
+            "sparse_ce",
+            |x| tf::nn::sparse_softmax_cross_entropy_with_logits(&tf::constant([2, 0]), &x[0]),
+            vec![tf::constant([[0.1f64, 0.5, -0.3], [1.0, -1.0, 0.2]])],
+        ),
+        (
+            "sigmoid_ce",
+            |x| tf::nn::sigmoid_cross_entropy_with_logits(&x[1], &x[0]),
+            vec![tf::constant([-2.0f64, 0.3, 1.5]), tf::constant([0.2f64, 0.9, 0.5])],
+        ),
+        (
+            "batch_norm",
+            |x| tf::nn::batch_normalization(&x[0], &x[1], &x[2], None, None, 1e-3),
+            vec![
+                tf::constant([[1.0f64, 2.0], [0.5, -1.0]]),
+                tf::constant([0.2f64, 0.1]),
+                tf::constant([1.5f64, 0.7]),
+            ],
+        ),
+        (
+            "einsum",
+            |x| tf::einsum("ij,jk->ik", &[&x[0], &x[1]]),
+            vec![tf::constant([[1.0f64, 2.0], [3.0, -1.0]]), tf::constant([[0.5f64], [2.0]])],
+        ),
+        (
+            "tile_and_slice",
+            |x| tf::tile(&x[0], &[2, 1]).slice(tf::s![1.., ..;-1]),
+            vec![tf::constant([[1.0f64, 2.0, 3.0]])],
+        ),
+    ];
+    for (name, f, xs) in cases {
+        let (theory, numeric) = tf::test::compute_gradient(f, &xs, 1e-6);
+        for (t, n) in theory.iter().zip(&numeric) {
+            assert_eq!(t.shape(), n.shape());
+            for (a, b) in t.to_vec::<f64>().iter().zip(n.to_vec::<f64>()) {
+                assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{name}: Jacobian entry {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn full_jacobians_of_every_primitive_on_tiny_samples() {
+    let mut checked = 0;
+    for op in all_ops() {
+        if !matches!(op.grad, Grad::Rule(_)) {
+            continue;
+        }
+        let Some(case) = (op.cases)()
+            .into_iter()
+            .filter(f64_case)
+            .min_by_key(|c| c.inputs.iter().map(Tensor::num_elements).sum::<usize>())
+        else {
+            continue;
+        };
+        let fi = float_inputs(&case);
+        let attrs = case.attrs.clone();
+        let all = case.inputs.clone();
+        let f = |xs: &[Tensor]| {
+            let mut inputs = all.clone();
+            for (k, &i) in fi.iter().enumerate() {
+                inputs[i] = xs[k].clone();
+            }
+            let refs: Vec<&Tensor> = inputs.iter().collect();
+            execute(op, &refs, &attrs).swap_remove(0)
+        };
+        let xs: Vec<Tensor> = fi.iter().map(|&i| case.inputs[i].clone()).collect();
+        if f(&xs).dtype() != DType::F64 || f(&xs).num_elements() * xs.iter().map(Tensor::num_elements).sum::<usize>() > 20_000 {
+            continue;
+        }
+        let (theory, numeric) = tf::test::compute_gradient(f, &xs, 1e-6);
+        for (t, n) in theory.iter().zip(&numeric) {
+            for (a, b) in t.to_vec::<f64>().iter().zip(n.to_vec::<f64>()) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{}: Jacobian entry {a} vs {b}", op.name);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} ops had a full Jacobian check");
+}

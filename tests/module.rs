@@ -106,3 +106,25 @@ fn a_shared_variable_is_listed_once_and_modules_train_with_a_tape() {
     let grads = tape.gradients(&[&y], &vars, None, tf::UnconnectedGradients::None);
     assert!(grads.iter().all(Option::is_some));
 }
+
+#[test]
+fn submodules_are_the_modules_themselves() {
+    let m = mlp();
+    let subs = m.submodules();
+    assert_eq!(subs.len(), 3);
+    assert_eq!(subs[0].0, "d1");
+    assert_eq!(subs[0].1.variables().len(), 2);
+    assert!(subs[0].1.variables()[1].ptr_eq(&m.d1.kernel));
+}
+
+#[test]
+fn variables_stand_in_arithmetic() {
+    let v = Variable::new(tf::constant([1.0f32, 2.0]));
+    let x = tf::constant([3.0f32, 4.0]);
+    assert_eq!((&v * &x).to_vec::<f32>(), vec![3.0, 8.0]);
+    assert_eq!((&x - &v).to_vec::<f32>(), vec![2.0, 2.0]);
+    assert_eq!((&v + 1.0).to_vec::<f32>(), vec![2.0, 3.0]);
+    let tape = tf::GradientTape::new();
+    let y = tf::reduce_sum(&(&v * &v), None, false);
+    assert_eq!(tape.gradient(&y, &v).unwrap().to_vec::<f32>(), vec![2.0, 4.0]);
+}

@@ -12,6 +12,8 @@ pub mod ops;
 pub mod shape;
 mod tape;
 mod tensor;
+#[path = "testing.rs"]
+pub mod test;
 mod variable;
 
 pub use api::*;

@@ -71,11 +71,15 @@ pub trait Module {
             .map(|(_, v, _)| v)
             .collect()
     }
-    /// The paths of all submodules, depth-first (`module.submodules`).
-    fn submodule_paths(&self) -> Vec<String> {
+    /// All submodules, depth-first, each with its path (`module.submodules`).
+    fn submodules(&self) -> Vec<(String, &dyn Module)> {
         let mut out = Vec::new();
         walk_modules(self, "", &mut out);
         out
+    }
+    /// The paths of all submodules, depth-first.
+    fn submodule_paths(&self) -> Vec<String> {
+        self.submodules().into_iter().map(|(p, _)| p).collect()
     }
 }
 
@@ -114,16 +118,16 @@ fn collect<M: Module + ?Sized>(m: &M, prefix: &str, trainable: bool, out: &mut V
     }
 }
 
-fn walk_modules<M: Module + ?Sized>(m: &M, prefix: &str, out: &mut Vec<String>) {
+fn walk_modules<'a, M: Module + ?Sized>(m: &'a M, prefix: &str, out: &mut Vec<(String, &'a dyn Module)>) {
     let mut s = Split {
         vars: Vec::new(),
         mods: Vec::new(),
     };
     m.visit_fields(&mut s);
-    let subs: Vec<(String, &dyn Module)> = s.mods.into_iter().map(|(p, sub, _)| (join(prefix, &p), sub)).collect();
-    for (p, sub) in subs {
-        out.push(p.clone());
-        walk_modules(sub, &p, out);
+    for (p, sub, _) in s.mods {
+        let path = join(prefix, &p);
+        out.push((path.clone(), sub));
+        walk_modules(sub, &path, out);
     }
 }
 

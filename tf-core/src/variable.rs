@@ -151,3 +151,39 @@ impl std::fmt::Debug for Variable {
         )
     }
 }
+
+/// Arithmetic on variables reads them (`&v * &x`, `&v + 1.0`), as TensorFlow lets a
+/// variable stand wherever a tensor does.
+macro_rules! variable_ops {
+    ($($tr:ident $m:ident),*) => {$(
+        impl std::ops::$tr<&Tensor> for &Variable {
+            type Output = Tensor;
+            #[track_caller]
+            fn $m(self, rhs: &Tensor) -> Tensor {
+                std::ops::$tr::$m(&self.value(), rhs)
+            }
+        }
+        impl std::ops::$tr<&Variable> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $m(self, rhs: &Variable) -> Tensor {
+                std::ops::$tr::$m(self, &rhs.value())
+            }
+        }
+        impl std::ops::$tr<&Variable> for &Variable {
+            type Output = Tensor;
+            #[track_caller]
+            fn $m(self, rhs: &Variable) -> Tensor {
+                std::ops::$tr::$m(&self.value(), &rhs.value())
+            }
+        }
+        impl<S: crate::Scalar> std::ops::$tr<S> for &Variable {
+            type Output = Tensor;
+            #[track_caller]
+            fn $m(self, rhs: S) -> Tensor {
+                std::ops::$tr::$m(&self.value(), rhs)
+            }
+        }
+    )*};
+}
+variable_ops!(Add add, Sub sub, Mul mul, Div div);
