@@ -1,16 +1,9 @@
 //! GradientTape and Variable behaviour, against TensorFlow's documented semantics
 //! (`shared/TF_REFERENCE.md` A2, A3).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+mod common;
+use common::panic_message;
 use tf::{GradientTape, Tensor, UnconnectedGradients, Variable};
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let p = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn overview_second_derivative_with_nested_tapes() {

@@ -1,15 +1,9 @@
 //! Eager behaviour through the public API: the overview's first example, operators with Rust
 //! scalars, misuse messages with the caller's location, seeds, views and conversions.
 
+mod common;
+use common::panic_message;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let p = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn overview_add_prints_like_tensorflow() {

@@ -83,6 +83,43 @@ fn is_pointwise(g: &Window2d) -> bool {
     g.kh == 1 && g.kw == 1 && g.stride == (1, 1) && g.pad == (0, 0)
 }
 
+/// Inference of an input-gradient op (inputs: filter, out_backprop; attribute
+/// `input_shape`); `dy_channels` maps the window and filter to out_backprop's channels.
+fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
+    arity(i, 2)?;
+    let d = check_dtype(i, 0, FLOATS)?;
+    same_dtype(i, 0, 1)?;
+    let xs = shape_attr(a, "input_shape")?;
+    let f = i[0].shape().dims();
+    if f.len() != 4 || f[2] != xs[3] {
+        return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
+    }
+    let g = window(&xs, f[0], f[1], a)?;
+    let want = [g.n, g.oh, g.ow, dy_channels(&g, f)];
+    if i[1].shape().dims() != want {
+        return Err(format!("out_backprop has shape {:?}, expected {want:?}", i[1].shape()));
+    }
+    Ok(spec(d, Shape::from(xs)))
+}
+
+/// Inference of a filter-gradient op (inputs: input, out_backprop; attribute
+/// `filter_shape`).
+fn infer_filter_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
+    arity(i, 2)?;
+    let d = check_dtype(i, 0, FLOATS)?;
+    same_dtype(i, 0, 1)?;
+    let fs = shape_attr(a, "filter_shape")?;
+    let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+    if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, dy_channels(&g, &fs)] {
+        return Err(format!(
+            "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
+            i[1].shape(),
+            i[0].shape()
+        ));
+    }
+    Ok(spec(d, Shape::from(fs)))
+}
+
 /// `Conv2D`: `y[b, i, j, o] = Σ x[b, i*s + di*dil - pad, ...] * f[di, dj, c, o]`, as im2col
 /// followed by one GEMM.
 pub static CONV2D: OpDef = OpDef {
@@ -172,25 +209,7 @@ fn shape_attr(a: &Attrs, name: &str) -> Result<Vec<usize>, String> {
 /// filter (input 0), the output gradient (input 1) and attribute `input_shape`.
 pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
     name: "Conv2DBackpropInput",
-    infer: |i, a| {
-        arity(i, 2)?;
-        check_dtype(i, 0, FLOATS)?;
-        let d = same_dtype(i, 0, 1)?;
-        let xs = shape_attr(a, "input_shape")?;
-        let f = i[0].shape().dims();
-        if f.len() != 4 || f[2] != xs[3] {
-            return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
-        }
-        let g = window(&xs, f[0], f[1], a)?;
-        if i[1].shape().dims() != [g.n, g.oh, g.ow, f[3]] {
-            return Err(format!(
-                "out_backprop has shape {:?}, expected {:?}",
-                i[1].shape(),
-                [g.n, g.oh, g.ow, f[3]]
-            ));
-        }
-        Ok(spec(d, Shape::from(xs)))
-    },
+    infer: |i, a| infer_input_grad(i, a, |_, f| f[3]),
     cpu: |i, a, s| {
         let xs = shape_attr(a, "input_shape")?;
         let f = i[0].shape().dims();
@@ -281,21 +300,7 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
 /// input (input 0), the output gradient (input 1) and attribute `filter_shape`.
 pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     name: "Conv2DBackpropFilter",
-    infer: |i, a| {
-        arity(i, 2)?;
-        check_dtype(i, 0, FLOATS)?;
-        let d = same_dtype(i, 0, 1)?;
-        let fs = shape_attr(a, "filter_shape")?;
-        let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
-        if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, fs[3]] {
-            return Err(format!(
-                "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
-                i[1].shape(),
-                i[0].shape()
-            ));
-        }
-        Ok(spec(d, Shape::from(fs)))
-    },
+    infer: |i, a| infer_filter_grad(i, a, |_, f| f[3]),
     cpu: |i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
@@ -410,25 +415,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
 /// from the filter (input 0), the output gradient (input 1) and attribute `input_shape`.
 pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropInput",
-    infer: |i, a| {
-        arity(i, 2)?;
-        let d = check_dtype(i, 0, FLOATS)?;
-        same_dtype(i, 0, 1)?;
-        let xs = shape_attr(a, "input_shape")?;
-        let f = i[0].shape().dims();
-        if f.len() != 4 || f[2] != xs[3] {
-            return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
-        }
-        let g = window(&xs, f[0], f[1], a)?;
-        if i[1].shape().dims() != [g.n, g.oh, g.ow, g.c * f[3]] {
-            return Err(format!(
-                "out_backprop has shape {:?}, expected {:?}",
-                i[1].shape(),
-                [g.n, g.oh, g.ow, g.c * f[3]]
-            ));
-        }
-        Ok(spec(d, Shape::from(xs)))
-    },
+    infer: |i, a| infer_input_grad(i, a, |g, f| g.c * f[3]),
     cpu: |i, a, s| {
         let xs = shape_attr(a, "input_shape")?;
         let fd = i[0].shape().dims();
@@ -482,21 +469,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
 /// from the input (input 0), the output gradient (input 1) and attribute `filter_shape`.
 pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropFilter",
-    infer: |i, a| {
-        arity(i, 2)?;
-        let d = check_dtype(i, 0, FLOATS)?;
-        same_dtype(i, 0, 1)?;
-        let fs = shape_attr(a, "filter_shape")?;
-        let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
-        if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, g.c * fs[3]] {
-            return Err(format!(
-                "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
-                i[1].shape(),
-                i[0].shape()
-            ));
-        }
-        Ok(spec(d, Shape::from(fs)))
-    },
+    infer: |i, a| infer_filter_grad(i, a, |g, f| g.c * f[3]),
     cpu: |i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let (g, mult) = (window(i[0].shape().dims(), fs[0], fs[1], a)?, fs[3]);

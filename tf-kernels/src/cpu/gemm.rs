@@ -179,48 +179,33 @@ trait MmScalar: Copy + Send + Sync {
         rsc: isize,
     );
 }
-impl MmScalar for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    unsafe fn mm(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-    ) {
-        // SAFETY: forwarded from the caller.
-        unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, beta, c, rsc, 1) }
-    }
+macro_rules! mm_scalar {
+    ($t:ty, $f:path) => {
+        impl MmScalar for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            unsafe fn mm(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: *const Self,
+                rsa: isize,
+                csa: isize,
+                b: *const Self,
+                rsb: isize,
+                csb: isize,
+                beta: Self,
+                c: *mut Self,
+                rsc: isize,
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { $f(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, beta, c, rsc, 1) }
+            }
+        }
+    };
 }
-impl MmScalar for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    unsafe fn mm(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-    ) {
-        // SAFETY: forwarded from the caller.
-        unsafe { matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, beta, c, rsc, 1) }
-    }
-}
+mm_scalar!(f32, matrixmultiply::sgemm);
+mm_scalar!(f64, matrixmultiply::dgemm);
 
 /// `matrixmultiply` on each thread's block of C.
 #[allow(clippy::too_many_arguments)]
