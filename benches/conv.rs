@@ -80,12 +80,25 @@ fn ratios() {
         })
         / 1e9;
     println!("\nf32 GEMM n=1024, same run: {gemm:.1} GFLOP/s");
-    for l in layers() {
+    // A training step needs every pass except the first layer's input gradient (its input is
+    // the data): the total over those passes is the CNN's convolution throughput.
+    let (mut flops, mut secs) = (0.0, 0.0);
+    for (li, l) in layers().iter().enumerate() {
         for k in KINDS {
-            let g = l.flops / common::best_of(10, || drop(run(&l, k))) / 1e9;
+            let t = common::best_of(10, || drop(run(l, k)));
+            let g = l.flops / t / 1e9;
             println!("{} {k:16}: {g:6.1} GFLOP/s = {:5.1}% of GEMM", l.name, 100.0 * g / gemm);
+            if !(li == 0 && k == "backprop_input") {
+                flops += l.flops;
+                secs += t;
+            }
         }
     }
+    let total = flops / secs / 1e9;
+    println!(
+        "CNN training-step convolutions, all passes a step runs: {total:.1} GFLOP/s = {:.1}% of GEMM",
+        100.0 * total / gemm
+    );
 }
 
 fn main() {
