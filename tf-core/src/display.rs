@@ -12,6 +12,18 @@ const LINE_WIDTH: usize = 75;
 
 impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.symbol() {
+            // TensorFlow's symbolic form: Tensor("AddV2:0", shape=(2,), dtype=float32)
+            return write!(
+                f,
+                "Tensor(\"{}_{}:{}\", shape={}, dtype={})",
+                s.op,
+                s.node,
+                s.output,
+                self.shape(),
+                self.dtype()
+            );
+        }
         let body = array_str(self);
         let sep = if body.contains('\n') { "\n" } else { "" };
         write!(f, "tf.Tensor({sep}{body}, shape={}, dtype={})", self.shape(), self.dtype())

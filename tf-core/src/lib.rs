@@ -7,6 +7,8 @@ mod device;
 mod display;
 mod dtype;
 mod error;
+mod function;
+pub mod graph;
 pub mod module;
 pub mod ops;
 pub mod shape;
@@ -20,6 +22,7 @@ pub use api::*;
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
+pub use function::{run_functions_eagerly, ConcreteFunction, Function};
 pub use module::{Module, Trackable};
 pub use shape::Shape;
 pub use tape::{

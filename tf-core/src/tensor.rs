@@ -42,6 +42,23 @@ impl Buffer {
 #[derive(Debug)]
 pub(crate) enum Storage {
     Cpu(Buffer),
+    /// An output of a node in a graph being traced: no value until the graph runs.
+    Symbolic(Symbol),
+}
+
+/// Where a symbolic tensor comes from.
+#[derive(Debug, Clone)]
+pub(crate) struct Symbol {
+    /// The graph being traced.
+    pub graph: u64,
+    /// Node index in that graph.
+    pub node: usize,
+    /// Output index of that node.
+    pub output: usize,
+    /// The traced function's name, for error messages.
+    pub function: Arc<str>,
+    /// The producing op's name, for printing.
+    pub op: &'static str,
 }
 
 /// An n-dimensional array with a run-time dtype and shape, as TensorFlow's `tf.Tensor`.
@@ -165,14 +182,45 @@ impl Tensor {
     /// The device holding the values.
     pub fn device(&self) -> Device {
         match &*self.storage {
-            Storage::Cpu(_) => Device::Cpu,
+            Storage::Cpu(_) | Storage::Symbolic(_) => Device::Cpu,
+        }
+    }
+
+    /// True for a symbolic tensor of a trace in progress (it has no value yet).
+    pub fn is_symbolic(&self) -> bool {
+        matches!(&*self.storage, Storage::Symbolic(_))
+    }
+
+    pub(crate) fn symbol(&self) -> Option<&Symbol> {
+        match &*self.storage {
+            Storage::Symbolic(s) => Some(s),
+            Storage::Cpu(_) => None,
+        }
+    }
+
+    /// A symbolic tensor for output `output` of node `node` in graph `graph`.
+    pub(crate) fn symbolic(symbol: Symbol, dtype: DType, shape: Shape) -> Tensor {
+        Tensor {
+            id: TensorId::fresh(),
+            shape,
+            dtype,
+            storage: Arc::new(Storage::Symbolic(symbol)),
         }
     }
 
     /// The host buffer.
+    ///
+    /// # Panics
+    /// For a symbolic tensor, which has no value until its graph runs.
+    #[track_caller]
     pub fn buffer(&self) -> &Buffer {
         match &*self.storage {
             Storage::Cpu(b) => b,
+            Storage::Symbolic(s) => panic!(
+                "cannot read the value of a symbolic tensor while tracing `{}`: it has no value until the graph runs. \
+                 Return it from the function, or print it at run time with tf::print",
+                s.function
+            ),
         }
     }
 

@@ -28,14 +28,24 @@ pub struct Variable(Arc<Inner>);
 
 impl Variable {
     /// A trainable variable named `"Variable"` holding `initial`.
+    #[track_caller]
     pub fn new(initial: impl IntoTensor) -> Variable {
         Variable::with_options(initial, "Variable", true)
     }
 
     /// A variable with a name and a `trainable` flag (`trainable = false` for step counters
     /// and moving statistics: tapes do not watch them and optimizers skip them).
+    ///
+    /// # Panics
+    /// Inside a `tf.function` that is being traced for the second time or later (variables
+    /// may be created only on the first trace, as in TensorFlow).
+    #[track_caller]
     pub fn with_options(initial: impl IntoTensor, name: impl Into<String>, trainable: bool) -> Variable {
+        crate::graph::trace::check_variable_creation();
         let t = initial.into_tensor();
+        if t.is_symbolic() {
+            panic!("a tf.Variable's initial value must be a concrete tensor, not a symbolic one of a trace");
+        }
         Variable(Arc::new(Inner {
             name: name.into(),
             trainable,
@@ -71,7 +81,18 @@ impl Variable {
 
     /// `v.read_value()`: a snapshot of the current value. Live tapes that watch this variable
     /// (trainable ones automatically) watch the snapshot.
+    #[track_caller]
     pub fn value(&self) -> Tensor {
+        if crate::graph::trace::tracing() {
+            let cur = self.peek();
+            let spec = crate::ops::TensorSpec {
+                dtype: cur.dtype(),
+                shape: cur.shape().clone(),
+            };
+            let t = crate::graph::trace::read_variable(self, spec, std::panic::Location::caller());
+            crate::tape::variable_read(self, &t);
+            return t;
+        }
         let snap = self.peek().renamed();
         crate::tape::variable_read(self, &snap);
         snap
@@ -104,6 +125,9 @@ impl Variable {
     #[track_caller]
     pub fn assign(&self, value: &Tensor) {
         self.check(value, "AssignVariableOp");
+        if crate::graph::trace::tracing() {
+            return crate::graph::trace::assign_variable(self, value, "AssignVariableOp", std::panic::Location::caller());
+        }
         let _nt = crate::tape::pause_all();
         let new = value.renamed();
         *self.0.value.write().unwrap_or_else(|p| p.into_inner()) = new;
@@ -128,8 +152,11 @@ impl Variable {
     }
 
     #[track_caller]
-    fn update(&self, delta: &Tensor, what: &str, f: impl Fn(&Tensor, &Tensor) -> Tensor) {
+    fn update(&self, delta: &Tensor, what: &'static str, f: impl Fn(&Tensor, &Tensor) -> Tensor) {
         self.check(delta, what);
+        if crate::graph::trace::tracing() {
+            return crate::graph::trace::assign_variable(self, delta, what, std::panic::Location::caller());
+        }
         let _nt = crate::tape::pause_all();
         let mut slot = self.0.value.write().unwrap_or_else(|p| p.into_inner());
         if !slot.try_update_in_place(delta, what) {

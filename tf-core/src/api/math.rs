@@ -323,3 +323,11 @@ pub fn is_nan(x: &Tensor) -> Tensor {
 pub fn stop_gradient(x: &Tensor) -> Tensor {
     run(&u::STOP_GRADIENT, &[x], Attrs::new())
 }
+
+/// `tf.print(*inputs)`: prints the values (space-separated, NumPy style) to stderr every time
+/// it runs — immediately in eager code, and on every call of a graph function that contains
+/// it (a Rust `println!` in a traced body runs only while tracing).
+#[track_caller]
+pub fn print(inputs: &[&Tensor]) {
+    crate::ops::execute(&crate::ops::io::PRINT, inputs, &Attrs::new());
+}

@@ -7,6 +7,7 @@
 
 pub mod attrs;
 pub mod binary;
+pub mod io;
 pub mod linalg;
 pub mod movement;
 pub mod nn;
@@ -147,6 +148,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(linalg::OPS);
     v.extend_from_slice(nn::OPS);
     v.extend_from_slice(random::OPS);
+    v.extend_from_slice(io::OPS);
     v
 }
 
@@ -162,6 +164,13 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
         Ok(s) => s,
         Err(m) => panic!("{}: {m}", op.name),
     };
+    if crate::graph::trace::tracing() {
+        let outputs = crate::graph::trace::add_op(op, inputs, attrs, specs, std::panic::Location::caller());
+        if crate::tape::any_active() {
+            crate::tape::record(op, inputs, attrs, &outputs);
+        }
+        return outputs;
+    }
     let outputs = match (op.cpu)(inputs, attrs, &specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),

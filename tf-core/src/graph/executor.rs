@@ -1,0 +1,51 @@
+//! Runs a graph: nodes in their precomputed program order, each value in a slot indexed by
+//! node (no hashing on the way), ops through the one dispatch point so tapes record them.
+
+use super::{Graph, NodeKind};
+use crate::ops::{execute, Outputs};
+use crate::{Error, Result, Tensor};
+
+/// Runs `graph` on `args`, returning its outputs.
+///
+/// # Errors
+/// `InvalidArgument` when an argument's dtype or shape differs from its placeholder's.
+pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
+    let mut values: Vec<Outputs> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let out: Outputs = {
+            let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&(n, o)| &values[n][o]).collect();
+            match &node.kind {
+                NodeKind::Placeholder { index } => {
+                    let a = args
+                        .get(*index)
+                        .ok_or_else(|| Error::InvalidArgument(format!("{}: missing argument {index}", graph.name)))?;
+                    let spec = &node.outputs[0];
+                    if a.dtype() != spec.dtype || a.shape() != &spec.shape {
+                        return Err(Error::InvalidArgument(format!(
+                            "{}: argument {index} is a {} tensor of shape {}, but the function was traced for {} of shape {}",
+                            graph.name,
+                            a.dtype(),
+                            a.shape(),
+                            spec.dtype,
+                            spec.shape
+                        )));
+                    }
+                    smallvec::smallvec![a.clone()]
+                }
+                NodeKind::Const(t) => smallvec::smallvec![t.clone()],
+                NodeKind::Op { op, attrs } => execute(op, &ins, attrs),
+                NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
+                NodeKind::AssignVariable { var, kind } => {
+                    match *kind {
+                        "AssignAddVariableOp" => var.assign_add(ins[0]),
+                        "AssignSubVariableOp" => var.assign_sub(ins[0]),
+                        _ => var.assign(ins[0]),
+                    }
+                    Outputs::new()
+                }
+            }
+        };
+        values.push(out);
+    }
+    Ok(graph.outputs.iter().map(|&(n, o)| values[n][o].clone()).collect())
+}

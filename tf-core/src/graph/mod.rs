@@ -1,0 +1,173 @@
+//! Graph IR for `tf.function`: nodes in program order, each an op with its inputs (node,
+//! output) and inferred output specs, plus the source location that created it; a
+//! verifier and a readable printer. `trace` builds graphs; `executor` runs them.
+
+pub(crate) mod executor;
+pub(crate) mod trace;
+
+use crate::ops::{Attrs, OpDef, Specs};
+use crate::{Tensor, Variable};
+use smallvec::SmallVec;
+use std::fmt;
+
+/// What a node does.
+pub enum NodeKind {
+    /// Function argument number `index`.
+    Placeholder {
+        /// Argument position.
+        index: usize,
+    },
+    /// A tensor captured from outside the function, by value.
+    Const(Tensor),
+    /// A registry op.
+    Op {
+        /// The op.
+        op: &'static OpDef,
+        /// Its attributes.
+        attrs: Attrs,
+    },
+    /// Reads a captured variable's current value (each call reads afresh).
+    ReadVariable(Variable),
+    /// Writes a captured variable (`assign`, `assign_add` or `assign_sub`); no outputs.
+    AssignVariable {
+        /// The variable.
+        var: Variable,
+        /// `"AssignVariableOp"`, `"AssignAddVariableOp"` or `"AssignSubVariableOp"`.
+        kind: &'static str,
+    },
+}
+
+/// One node: what it does, where its inputs come from, what it produces.
+pub struct Node {
+    /// The operation.
+    pub kind: NodeKind,
+    /// `(node, output)` of each input.
+    pub inputs: SmallVec<[(usize, usize); 2]>,
+    /// Dtype and shape of each output.
+    pub outputs: Specs,
+    /// The user's source line that created the node.
+    pub location: &'static std::panic::Location<'static>,
+}
+
+impl Node {
+    /// The node's op name, TensorFlow-style.
+    pub fn op_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Placeholder { .. } => "Placeholder",
+            NodeKind::Const(_) => "Const",
+            NodeKind::Op { op, .. } => op.name,
+            NodeKind::ReadVariable(_) => "ReadVariableOp",
+            NodeKind::AssignVariable { kind, .. } => kind,
+        }
+    }
+    /// True when the node has effects beyond its outputs (it must run even if unused).
+    pub fn is_stateful(&self) -> bool {
+        match &self.kind {
+            NodeKind::Op { op, .. } => op.stateful,
+            NodeKind::AssignVariable { .. } | NodeKind::ReadVariable(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A traced function body.
+#[derive(Default)]
+pub struct Graph {
+    /// The function's name.
+    pub name: String,
+    /// Nodes in program order (inputs always precede their users).
+    pub nodes: Vec<Node>,
+    /// `(node, output)` of each function output.
+    pub outputs: Vec<(usize, usize)>,
+}
+
+impl Graph {
+    /// Checks the structural invariants: inputs refer to earlier nodes and existing outputs,
+    /// and the function outputs exist.
+    pub fn verify(&self) -> Result<(), String> {
+        let ok = |(n, o): (usize, usize), before: usize| n < before && o < self.nodes[n].outputs.len();
+        for (i, node) in self.nodes.iter().enumerate() {
+            for &inp in &node.inputs {
+                if !ok(inp, i) {
+                    return Err(format!(
+                        "node %{i} ({}) reads %{}:{} which does not precede it",
+                        node.op_name(),
+                        inp.0,
+                        inp.1
+                    ));
+                }
+            }
+        }
+        for &o in &self.outputs {
+            if !ok(o, self.nodes.len()) {
+                return Err(format!("output %{}:{} does not exist", o.0, o.1));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_ref(f: &mut fmt::Formatter<'_>, (n, o): (usize, usize)) -> fmt::Result {
+    if o == 0 {
+        write!(f, "%{n}")
+    } else {
+        write!(f, "%{n}:{o}")
+    }
+}
+
+/// `concrete.graph().to_string()`: one line per node, e.g.
+/// `%2 = MatMul(%0, %1) {transpose_a: false} -> float32 (2, 2)  # src/main.rs:12`.
+impl fmt::Display for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "graph {} {{", self.name)?;
+        for (i, n) in self.nodes.iter().enumerate() {
+            write!(f, "  %{i} = {}", n.op_name())?;
+            match &n.kind {
+                NodeKind::Placeholder { index } => write!(f, "[{index}]")?,
+                NodeKind::ReadVariable(v) | NodeKind::AssignVariable { var: v, .. } => write!(f, "['{}']", v.name())?,
+                _ => {}
+            }
+            if !n.inputs.is_empty() {
+                f.write_str("(")?;
+                for (k, &inp) in n.inputs.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_ref(f, inp)?;
+                }
+                f.write_str(")")?;
+            }
+            if let NodeKind::Op { attrs, .. } = &n.kind {
+                let list: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}: {}", attr_text(v))).collect();
+                if !list.is_empty() {
+                    write!(f, " {{{}}}", list.join(", "))?;
+                }
+            }
+            let outs: Vec<String> = n.outputs.iter().map(|s| format!("{} {}", s.dtype, s.shape)).collect();
+            if !outs.is_empty() {
+                write!(f, " -> {}", outs.join(", "))?;
+            }
+            writeln!(f, "  # {}:{}", n.location.file(), n.location.line())?;
+        }
+        f.write_str("  return ")?;
+        for (k, &o) in self.outputs.iter().enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write_ref(f, o)?;
+        }
+        writeln!(f, "\n}}")
+    }
+}
+
+fn attr_text(v: &crate::ops::AttrValue) -> String {
+    use crate::ops::AttrValue as A;
+    match v {
+        A::Int(i) => i.to_string(),
+        A::Float(x) => x.to_string(),
+        A::Bool(b) => b.to_string(),
+        A::Ints(v) => format!("{v:?}"),
+        A::Type(d) => d.name().to_string(),
+        A::Str(s) => format!("{s:?}"),
+    }
+}
