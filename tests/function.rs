@@ -149,3 +149,159 @@ fn every_stateless_op_traced_equals_eager() {
     }
     assert!(checked > 300, "only {checked} cases");
 }
+
+fn collatz_steps(v: &[Tensor]) -> Vec<Tensor> {
+    let two = tf::constant(2i64);
+    let even = tf::equal(&tf::floormod(&v[0], &two), &tf::constant(0i64));
+    let next = tf::where_(&even, &tf::floordiv(&v[0], &two), &(&v[0] * 3 + 1));
+    vec![next, &v[1] + 1]
+}
+
+#[test]
+fn staged_cond_selects_at_run_time() {
+    let f = Function::new("sign_scale", |xs: &[Tensor]| {
+        tf::cond(
+            &tf::greater(&xs[0], &tf::constant(0.0f32)),
+            || vec![&xs[0] * 2.0f32],
+            || vec![-&xs[0]],
+        )
+    });
+    assert_eq!(f.call(&[tf::constant(3.0f32)])[0].scalar::<f32>(), 6.0);
+    assert_eq!(f.call(&[tf::constant(-4.0f32)])[0].scalar::<f32>(), 4.0);
+    assert_eq!(f.tracing_count(), 1, "one graph serves both branches");
+    let c = f.get_concrete_function(&[TensorSpec {
+        dtype: tf::float32,
+        shape: tf::Shape::scalar(),
+    }]);
+    let text = c.graph().to_string();
+    assert!(text.contains("= If(") && text.contains("then|") && text.contains("else|"), "{text}");
+}
+
+#[test]
+fn staged_while_loop_runs_data_dependent_iterations() {
+    let f = Function::new("collatz", |xs: &[Tensor]| {
+        tf::while_loop(
+            |v| tf::greater(&v[0], &tf::constant(1i64)),
+            collatz_steps,
+            &[xs[0].clone(), tf::constant(0i64)],
+            None,
+        )
+    });
+    for (n, steps) in [(27i64, 111i64), (6, 8), (1, 0)] {
+        assert_eq!(f.call(&[tf::constant(n)])[1].scalar::<i64>(), steps);
+    }
+    assert_eq!(f.tracing_count(), 1);
+    // maximum_iterations caps the loop.
+    let g = Function::new("capped", |xs: &[Tensor]| {
+        tf::while_loop(|_| tf::constant(true), |v| vec![&v[0] + 1], &[xs[0].clone()], Some(5))
+    });
+    assert_eq!(g.call(&[tf::constant(0i32)])[0].scalar::<i32>(), 5);
+}
+
+#[test]
+fn matmul_many_as_one_while_node_equals_unrolled() {
+    let t = tf::random::uniform(&[4, 4], -0.5, 0.5, tf::float32, Some(3));
+    let f = Function::new("matmul_many", |xs: &[Tensor]| {
+        let t = xs[0].clone();
+        let out = tf::while_loop(
+            |v| tf::less(&v[0], &tf::constant(100i32)),
+            |v| vec![&v[0] + 1, tf::matmul(&v[1], &t)],
+            &[tf::constant(0i32), t.clone()],
+            None,
+        );
+        vec![out[1].clone()]
+    });
+    let staged = f.call(std::slice::from_ref(&t)).remove(0);
+    let mut eager = t.clone();
+    for _ in 0..100 {
+        eager = tf::matmul(&eager, &t);
+    }
+    assert_eq!(staged.to_vec::<f32>(), eager.to_vec::<f32>());
+    let c = f.get_concrete_function(&[TensorSpec {
+        dtype: tf::float32,
+        shape: tf::Shape::new(&[4, 4]),
+    }]);
+    let text = c.graph().to_string();
+    assert_eq!(text.matches("= While(").count(), 1, "{text}");
+    assert_eq!(text.matches("MatMul").count(), 1, "one MatMul inside the loop body: {text}");
+}
+
+#[test]
+fn nested_control_flow_captures_through_each_level() {
+    // A cond inside a while body that reads a tensor from the function's top level.
+    let f = Function::new("nested", |xs: &[Tensor]| {
+        let step = &xs[1] * 1.0f32; // a top-level symbolic value the inner branch captures
+        tf::while_loop(
+            |v| tf::less(&v[0], &tf::constant(5i32)),
+            |v| {
+                let odd = tf::equal(&tf::floormod(&v[0], &tf::constant(2i32)), &tf::constant(1i32));
+                let acc = tf::cond(&odd, || vec![&v[1] + &step], || vec![v[1].clone()]);
+                vec![&v[0] + 1, acc[0].clone()]
+            },
+            &[tf::constant(0i32), xs[0].clone()],
+            None,
+        )
+    });
+    let r = f.call(&[tf::constant(10.0f32), tf::constant(3.0f32)]);
+    assert_eq!(r[1].scalar::<f32>(), 16.0); // odd steps 1 and 3 add 3 each
+}
+
+#[test]
+fn control_flow_errors_use_tensorflow_wording() {
+    let f = Function::new("bad_cond", |xs: &[Tensor]| {
+        tf::cond(
+            &tf::greater(&xs[0], &tf::constant(0.0f32)),
+            || vec![xs[0].clone()],
+            || vec![tf::cast(&xs[0], tf::int32)],
+        )
+    });
+    let msg = panic_message(|| drop(f.call(&[tf::constant(1.0f32)])));
+    assert!(
+        msg.contains("true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure"),
+        "{msg}"
+    );
+    let g = Function::new("grow", |xs: &[Tensor]| {
+        tf::while_loop(
+            |_| tf::constant(false),
+            |v| vec![tf::concat(&[&v[0], &v[0]], 0)],
+            &[xs[0].clone()],
+            None,
+        )
+    });
+    let msg = panic_message(|| drop(g.call(&[tf::constant([1.0f32])])));
+    assert!(
+        msg.contains("enters the loop with shape (1,)") && msg.contains("shape_invariants"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn gradients_flow_through_staged_cond_and_while() {
+    // y = x^(2^3) by squaring three times in a while loop, inside a cond that picks it.
+    let f = Function::new("powers", |xs: &[Tensor]| {
+        tf::cond(
+            &tf::greater(&xs[0], &tf::constant(0.0f64)),
+            || {
+                vec![tf::while_loop(
+                    |v| tf::less(&v[0], &tf::constant(3i32)),
+                    |v| vec![&v[0] + 1, &v[1] * &v[1]],
+                    &[tf::constant(0i32), xs[0].clone()],
+                    None,
+                )[1]
+                .clone()]
+            },
+            || vec![-&xs[0]],
+        )
+    });
+    let x = tf::constant(1.1f64);
+    let tape = tf::GradientTape::new();
+    tape.watch(&x);
+    let y = f.call(std::slice::from_ref(&x)).remove(0);
+    let g = tape.gradient(&y, &x).unwrap().scalar::<f64>();
+    assert!((g - 8.0 * 1.1f64.powi(7)).abs() < 1e-9, "{g}");
+    let xn = tf::constant(-2.0f64);
+    let tape = tf::GradientTape::new();
+    tape.watch(&xn);
+    let y = f.call(std::slice::from_ref(&xn)).remove(0);
+    assert_eq!(tape.gradient(&y, &xn).unwrap().scalar::<f64>(), -1.0);
+}

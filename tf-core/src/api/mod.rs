@@ -4,6 +4,7 @@
 //! one dispatch point, or a composite of such calls.
 
 mod array;
+mod control;
 mod create;
 pub mod linalg;
 pub mod math;
@@ -13,6 +14,7 @@ pub mod random;
 mod slicing;
 
 pub use array::*;
+pub use control::{cond, while_loop};
 pub use create::*;
 pub use linalg::{einsum, matmul, tensordot};
 pub use math::*;

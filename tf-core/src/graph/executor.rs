@@ -35,6 +35,30 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
                 NodeKind::Const(t) => smallvec::smallvec![t.clone()],
                 NodeKind::Op { op, attrs } => execute(op, &ins, attrs),
                 NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
+                NodeKind::If { then_graph, else_graph } => {
+                    let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
+                    let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
+                    run(branch, &caps)?.into_iter().collect()
+                }
+                NodeKind::While {
+                    cond_graph,
+                    body_graph,
+                    loop_vars,
+                    max_iterations,
+                } => {
+                    let mut vars: Vec<Tensor> = ins[..*loop_vars].iter().map(|t| (*t).clone()).collect();
+                    let caps: Vec<Tensor> = ins[*loop_vars..].iter().map(|t| (*t).clone()).collect();
+                    let mut i = 0;
+                    while max_iterations.is_none_or(|m| i < m) {
+                        let args: Vec<Tensor> = vars.iter().chain(&caps).cloned().collect();
+                        if !run(cond_graph, &args)?[0].scalar::<bool>() {
+                            break;
+                        }
+                        vars = run(body_graph, &args)?;
+                        i += 1;
+                    }
+                    vars.into_iter().collect()
+                }
                 NodeKind::AssignVariable { var, kind } => {
                     match *kind {
                         "AssignAddVariableOp" => var.assign_add(ins[0]),

@@ -28,6 +28,26 @@ pub enum NodeKind {
     },
     /// Reads a captured variable's current value (each call reads afresh).
     ReadVariable(Variable),
+    /// `tf.cond`: input 0 is the predicate, the rest are the values both branches capture
+    /// (each branch graph's placeholders index into them).
+    If {
+        /// The branch run when the predicate is true.
+        then_graph: Box<Graph>,
+        /// The branch run when it is false.
+        else_graph: Box<Graph>,
+    },
+    /// `tf.while_loop`: inputs are the loop variables then the captured values; outputs are
+    /// the final loop variables. Both graphs take `(loop vars..., captures...)`.
+    While {
+        /// Returns a scalar bool: whether to run the body again.
+        cond_graph: Box<Graph>,
+        /// Returns the next loop variables.
+        body_graph: Box<Graph>,
+        /// Number of loop variables.
+        loop_vars: usize,
+        /// `maximum_iterations`, if any.
+        max_iterations: Option<usize>,
+    },
     /// Writes a captured variable (`assign`, `assign_add` or `assign_sub`); no outputs.
     AssignVariable {
         /// The variable.
@@ -58,6 +78,8 @@ impl Node {
             NodeKind::Op { op, .. } => op.name,
             NodeKind::ReadVariable(_) => "ReadVariableOp",
             NodeKind::AssignVariable { kind, .. } => kind,
+            NodeKind::If { .. } => "If",
+            NodeKind::While { .. } => "While",
         }
     }
     /// True when the node has effects beyond its outputs (it must run even if unused).
@@ -65,6 +87,10 @@ impl Node {
         match &self.kind {
             NodeKind::Op { op, .. } => op.stateful,
             NodeKind::AssignVariable { .. } | NodeKind::ReadVariable(_) => true,
+            NodeKind::If { then_graph, else_graph } => then_graph.is_stateful() || else_graph.is_stateful(),
+            NodeKind::While {
+                cond_graph, body_graph, ..
+            } => cond_graph.is_stateful() || body_graph.is_stateful(),
             _ => false,
         }
     }
@@ -82,6 +108,11 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// True when some node has effects beyond its outputs.
+    pub fn is_stateful(&self) -> bool {
+        self.nodes.iter().any(Node::is_stateful)
+    }
+
     /// Checks the structural invariants: inputs refer to earlier nodes and existing outputs,
     /// and the function outputs exist.
     pub fn verify(&self) -> Result<(), String> {
@@ -148,6 +179,18 @@ impl fmt::Display for Graph {
                 write!(f, " -> {}", outs.join(", "))?;
             }
             writeln!(f, "  # {}:{}", n.location.file(), n.location.line())?;
+            let subs: Vec<(&str, &Graph)> = match &n.kind {
+                NodeKind::If { then_graph, else_graph } => vec![("then", then_graph), ("else", else_graph)],
+                NodeKind::While {
+                    cond_graph, body_graph, ..
+                } => vec![("cond", cond_graph), ("body", body_graph)],
+                _ => vec![],
+            };
+            for (label, g) in subs {
+                for line in g.to_string().lines() {
+                    writeln!(f, "    {label}| {line}")?;
+                }
+            }
         }
         f.write_str("  return ")?;
         for (k, &o) in self.outputs.iter().enumerate() {

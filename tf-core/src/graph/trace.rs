@@ -1,15 +1,29 @@
 //! The tracing context: while a function is being traced, the dispatch point hands every op
 //! here instead of running it, and the op becomes a node with symbolic outputs.
+//!
+//! Subgraphs (branches of `cond`, the condition and body of `while_loop`) are traces nested
+//! inside their parent's: a value of an enclosing graph used in a subgraph is captured — it
+//! becomes a placeholder there and an extra input of the `If`/`While` node, which the parent
+//! in turn resolves (capturing further out if it must).
 
 use super::{Graph, Node, NodeKind};
 use crate::ops::{Attrs, OpDef, Outputs, Specs, TensorSpec};
 use crate::tensor::Symbol;
 use crate::{Tensor, TensorId, Variable};
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// Values that subgraphs take from enclosing graphs, shared by the subgraphs of one node:
+/// capture `i` is placeholder `offset + i` in each of them.
+#[derive(Default)]
+pub(crate) struct Captures {
+    pub outer: Vec<Tensor>,
+    offset: usize,
+}
 
 struct Builder {
     id: u64,
@@ -17,8 +31,12 @@ struct Builder {
     /// True for a function's first trace (the only one allowed to create variables).
     first: bool,
     graph: Graph,
-    /// Captured eager tensors, by id, to their `Const` node.
-    captures: HashMap<TensorId, usize>,
+    /// Eager tensors captured by value, by id, to their `Const` node.
+    consts: HashMap<TensorId, usize>,
+    /// Enclosing graphs' tensors captured so far, by id, to their placeholder node.
+    captured: HashMap<TensorId, usize>,
+    /// `Some` for a subgraph, which may capture; `None` for a function's top level.
+    capture: Option<Captures>,
 }
 
 thread_local! {
@@ -31,16 +49,26 @@ pub(crate) fn tracing() -> bool {
     STACK.with(|s| !s.borrow().is_empty())
 }
 
-/// Traces `body` into a new graph named `name`: placeholders for `args` go in, the body runs
-/// once with symbolic tensors, and its outputs become the graph's outputs.
-pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Graph {
+fn next_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let function: Arc<str> = Arc::from(name);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Traces `body` into a new graph: placeholders for `args` go in, the body runs once with
+/// symbolic tensors, and its outputs become the graph's outputs.
+#[track_caller]
+fn run_trace(
+    name: &str,
+    function: Arc<str>,
+    first: bool,
+    args: &[TensorSpec],
+    capture: Option<Captures>,
+    body: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Graph, Option<Captures>) {
+    let id = next_id();
     let mut graph = Graph {
         name: name.to_string(),
-        nodes: Vec::new(),
-        outputs: Vec::new(),
+        ..Default::default()
     };
     let here = Location::caller();
     let placeholders: Vec<Tensor> = args
@@ -49,18 +77,21 @@ pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnO
         .map(|(index, spec)| {
             graph.nodes.push(Node {
                 kind: NodeKind::Placeholder { index },
-                inputs: Default::default(),
+                inputs: SmallVec::new(),
                 outputs: smallvec::smallvec![spec.clone()],
                 location: here,
             });
-            let sym = Symbol {
-                graph: id,
-                node: index,
-                output: 0,
-                function: function.clone(),
-                op: "Placeholder",
-            };
-            Tensor::symbolic(sym, spec.dtype, spec.shape.clone())
+            Tensor::symbolic(
+                Symbol {
+                    graph: id,
+                    node: index,
+                    output: 0,
+                    function: function.clone(),
+                    op: "Placeholder",
+                },
+                spec.dtype,
+                spec.shape.clone(),
+            )
         })
         .collect();
     STACK.with(|s| {
@@ -69,7 +100,9 @@ pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnO
             function,
             first,
             graph,
-            captures: HashMap::new(),
+            consts: HashMap::new(),
+            captured: HashMap::new(),
+            capture,
         })
     });
     struct Pop;
@@ -82,39 +115,77 @@ pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnO
     let guard = Pop;
     let outs = body(&placeholders);
     let refs: Vec<(usize, usize)> = outs.iter().map(|t| with_top(|b| resolve(b, t))).collect();
-    let mut graph = with_top(|b| std::mem::take(&mut b.graph));
+    let (mut graph, capture) = with_top(|b| (std::mem::take(&mut b.graph), b.capture.take()));
     drop(guard);
     graph.outputs = refs;
-    graph
+    (graph, capture)
+}
+
+/// Traces a function's body (its top level: no captures of symbolic values).
+pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Graph {
+    run_trace(name, Arc::from(name), first, args, None, body).0
+}
+
+/// Traces a subgraph of the current graph with `args` placeholders followed by the captures
+/// in `captures` (which it may extend).
+#[track_caller]
+pub(crate) fn trace_sub(
+    name: &str,
+    args: &[TensorSpec],
+    mut captures: Captures,
+    body: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Graph, Captures) {
+    let (function, first) = with_top(|b| (b.function.clone(), b.first));
+    captures.offset = args.len();
+    // Captures already listed (by an earlier subgraph of the same node) get placeholders on
+    // first use, like new ones.
+    let (g, c) = run_trace(name, function, first, args, Some(captures), body);
+    (g, c.unwrap_or_default())
 }
 
 fn with_top<R>(f: impl FnOnce(&mut Builder) -> R) -> R {
     STACK.with(|s| f(s.borrow_mut().last_mut().expect("a trace is active")))
 }
 
-/// The `(node, output)` of `t` in the builder's graph, capturing eager tensors as constants.
+/// The `(node, output)` of `t` in the builder's graph, capturing eager tensors as constants
+/// and enclosing graphs' tensors as placeholders.
 fn resolve(b: &mut Builder, t: &Tensor) -> (usize, usize) {
+    let spec = || -> Specs {
+        smallvec::smallvec![TensorSpec {
+            dtype: t.dtype(),
+            shape: t.shape().clone()
+        }]
+    };
     match t.symbol() {
         Some(s) if s.graph == b.id => (s.node, s.output),
-        Some(s) => panic!(
-            "a tensor traced in `{}` was used while tracing `{}`: pass it as an argument instead",
-            s.function, b.function
-        ),
-        None => {
-            if let Some(&n) = b.captures.get(&t.id()) {
+        Some(s) => {
+            if let Some(&n) = b.captured.get(&t.id()) {
                 return (n, 0);
             }
-            let n = push(
-                b,
-                NodeKind::Const(t.clone()),
-                Default::default(),
-                smallvec::smallvec![TensorSpec {
-                    dtype: t.dtype(),
-                    shape: t.shape().clone()
-                }],
-                Location::caller(),
-            );
-            b.captures.insert(t.id(), n);
+            let Some(caps) = b.capture.as_mut() else {
+                panic!(
+                    "a tensor traced in `{}` was used while tracing `{}`: pass it as an argument instead",
+                    s.function, b.function
+                )
+            };
+            let pos = match caps.outer.iter().position(|o| o.id() == t.id()) {
+                Some(p) => p,
+                None => {
+                    caps.outer.push(t.clone());
+                    caps.outer.len() - 1
+                }
+            };
+            let index = caps.offset + pos;
+            let n = push(b, NodeKind::Placeholder { index }, SmallVec::new(), spec(), Location::caller());
+            b.captured.insert(t.id(), n);
+            (n, 0)
+        }
+        None => {
+            if let Some(&n) = b.consts.get(&t.id()) {
+                return (n, 0);
+            }
+            let n = push(b, NodeKind::Const(t.clone()), SmallVec::new(), spec(), Location::caller());
+            b.consts.insert(t.id(), n);
             (n, 0)
         }
     }
@@ -123,7 +194,7 @@ fn resolve(b: &mut Builder, t: &Tensor) -> (usize, usize) {
 fn push(
     b: &mut Builder,
     kind: NodeKind,
-    inputs: smallvec::SmallVec<[(usize, usize); 2]>,
+    inputs: SmallVec<[(usize, usize); 2]>,
     outputs: Specs,
     location: &'static Location<'static>,
 ) -> usize {
@@ -156,6 +227,17 @@ fn symbolic_outputs(b: &Builder, node: usize, name: &'static str, specs: &Specs)
         .collect()
 }
 
+/// Adds a control-flow node with `inputs` resolved in the current graph; returns its
+/// symbolic outputs.
+pub(crate) fn add_node(kind: NodeKind, inputs: &[&Tensor], specs: Specs, location: &'static Location<'static>) -> Outputs {
+    with_top(|b| {
+        let ins = inputs.iter().map(|t| resolve(b, t)).collect();
+        let n = push(b, kind, ins, specs.clone(), location);
+        let name = b.graph.nodes[n].op_name();
+        symbolic_outputs(b, n, name, &specs)
+    })
+}
+
 /// Adds an op node; called by the dispatch point while tracing.
 pub(crate) fn add_op(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, specs: Specs, location: &'static Location<'static>) -> Outputs {
     with_top(|b| {
@@ -169,7 +251,7 @@ pub(crate) fn add_op(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, spec
 pub(crate) fn read_variable(v: &Variable, spec: TensorSpec, location: &'static Location<'static>) -> Tensor {
     with_top(|b| {
         let specs: Specs = smallvec::smallvec![spec];
-        let n = push(b, NodeKind::ReadVariable(v.clone()), Default::default(), specs.clone(), location);
+        let n = push(b, NodeKind::ReadVariable(v.clone()), SmallVec::new(), specs.clone(), location);
         symbolic_outputs(b, n, "ReadVariableOp", &specs).swap_remove(0)
     })
 }
@@ -182,7 +264,7 @@ pub(crate) fn assign_variable(v: &Variable, value: &Tensor, kind: &'static str, 
             b,
             NodeKind::AssignVariable { var: v.clone(), kind },
             smallvec::smallvec![input],
-            Default::default(),
+            Specs::new(),
             location,
         );
     });

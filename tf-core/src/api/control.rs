@@ -1,0 +1,165 @@
+//! Control flow over tensors: `tf::cond` and `tf::while_loop`. With concrete values they
+//! run as plain Rust; while a function is being traced they stage `If` and `While` nodes
+//! whose branches and bodies are traced subgraphs.
+
+use crate::graph::trace::{self, Captures};
+use crate::graph::{Graph, NodeKind};
+use crate::ops::{Specs, TensorSpec};
+use crate::{DType, Tensor};
+
+fn out_specs(g: &Graph) -> Vec<TensorSpec> {
+    g.outputs.iter().map(|&(n, o)| g.nodes[n].outputs[o].clone()).collect()
+}
+
+fn spec_of(t: &Tensor) -> TensorSpec {
+    TensorSpec {
+        dtype: t.dtype(),
+        shape: t.shape().clone(),
+    }
+}
+
+#[track_caller]
+fn check_pred(pred: &Tensor, what: &str) {
+    if pred.dtype() != DType::Bool || pred.num_elements() != 1 {
+        panic!(
+            "{what}: the condition must be a scalar bool tensor, got {} of shape {}",
+            pred.dtype(),
+            pred.shape()
+        );
+    }
+}
+
+/// `tf.cond(pred, true_fn, false_fn)`: the outputs of the branch `pred` selects. Eagerly only
+/// that branch runs; while tracing both are traced into an `If` node, and they must return
+/// the same number of tensors with the same dtypes (and, for now, the same shapes).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant(3.0f32);
+/// let y = tf::cond(&tf::greater(&x, &tf::constant(0.0f32)), || vec![&x * 2.0f32], || vec![-&x]);
+/// assert_eq!(y[0].scalar::<f32>(), 6.0);
+/// ```
+///
+/// # Panics
+/// When `pred` is not a scalar bool, or traced branches disagree in structure or dtype.
+#[track_caller]
+pub fn cond(pred: &Tensor, true_fn: impl FnOnce() -> Vec<Tensor>, false_fn: impl FnOnce() -> Vec<Tensor>) -> Vec<Tensor> {
+    check_pred(pred, "cond");
+    if !trace::tracing() {
+        return if pred.scalar::<bool>() { true_fn() } else { false_fn() };
+    }
+    let (then_graph, caps) = trace::trace_sub("cond_true", &[], Captures::default(), |_| true_fn());
+    let (else_graph, caps) = trace::trace_sub("cond_false", &[], caps, |_| false_fn());
+    let (ts, es) = (out_specs(&then_graph), out_specs(&else_graph));
+    if ts.len() != es.len() || ts.iter().zip(&es).any(|(a, b)| a.dtype != b.dtype) {
+        panic!(
+            "true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure of return values. \
+             true_fn returned {}, false_fn returned {}",
+            describe(&ts),
+            describe(&es)
+        );
+    }
+    if ts != es {
+        panic!(
+            "tf.cond: the branches return different shapes ({} and {}); unknown dimensions are not supported yet",
+            describe(&ts),
+            describe(&es)
+        );
+    }
+    let mut inputs: Vec<&Tensor> = vec![pred];
+    inputs.extend(caps.outer.iter());
+    let specs: Specs = ts.into_iter().collect();
+    let kind = NodeKind::If {
+        then_graph: Box::new(then_graph),
+        else_graph: Box::new(else_graph),
+    };
+    trace::add_node(kind, &inputs, specs, std::panic::Location::caller()).into_vec()
+}
+
+fn describe(specs: &[TensorSpec]) -> String {
+    let v: Vec<String> = specs.iter().map(|s| format!("{} {}", s.dtype, s.shape)).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// `tf.while_loop(cond, body, loop_vars, maximum_iterations)`: repeats `body` while `cond`
+/// holds. Eagerly a Rust loop; while tracing one `While` node. The loop variables keep their
+/// dtypes and shapes across iterations.
+///
+/// ```
+/// use tf_core as tf;
+/// // Collatz steps of 27.
+/// let n = tf::constant(27i64);
+/// let steps = tf::while_loop(
+///     |v| tf::greater(&v[0], &tf::constant(1i64)),
+///     |v| {
+///         let even = tf::equal(&tf::floormod(&v[0], &tf::constant(2i64)), &tf::constant(0i64));
+///         let next = tf::where_(&even, &tf::floordiv(&v[0], &tf::constant(2i64)), &(&v[0] * 3 + 1));
+///         vec![next, &v[1] + 1]
+///     },
+///     &[n, tf::constant(0i64)],
+///     None,
+/// );
+/// assert_eq!(steps[1].scalar::<i64>(), 111);
+/// ```
+///
+/// # Panics
+/// When `cond` does not return a scalar bool, or the body changes a loop variable's
+/// structure, dtype or shape (TensorFlow's message, naming the variable).
+#[track_caller]
+pub fn while_loop(
+    cond: impl Fn(&[Tensor]) -> Tensor,
+    body: impl Fn(&[Tensor]) -> Vec<Tensor>,
+    loop_vars: &[Tensor],
+    maximum_iterations: Option<usize>,
+) -> Vec<Tensor> {
+    let specs: Vec<TensorSpec> = loop_vars.iter().map(spec_of).collect();
+    let check_body = |out: &[TensorSpec]| {
+        if out.len() != specs.len() {
+            panic!(
+                "while_loop: the body returned {} loop variables, but the loop has {}",
+                out.len(),
+                specs.len()
+            );
+        }
+        for (i, (a, b)) in specs.iter().zip(out).enumerate() {
+            if a.dtype != b.dtype || a.shape != b.shape {
+                panic!(
+                    "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after one iteration. \
+                     To allow the shape to vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a less-specific shape.",
+                    a.shape, a.dtype, b.shape, b.dtype
+                );
+            }
+        }
+    };
+    if !trace::tracing() {
+        let mut vars = loop_vars.to_vec();
+        let mut i = 0;
+        while maximum_iterations.is_none_or(|m| i < m) {
+            let c = cond(&vars);
+            check_pred(&c, "while_loop");
+            if !c.scalar::<bool>() {
+                break;
+            }
+            vars = body(&vars);
+            check_body(&vars.iter().map(spec_of).collect::<Vec<_>>());
+            i += 1;
+        }
+        return vars;
+    }
+    let (cond_graph, caps) = trace::trace_sub("while_cond", &specs, Captures::default(), |v| vec![cond(v)]);
+    let c = out_specs(&cond_graph);
+    if c.len() != 1 || c[0].dtype != DType::Bool || c[0].shape.num_elements() != 1 {
+        panic!("while_loop: the condition must return a scalar bool tensor, got {}", describe(&c));
+    }
+    let (body_graph, caps) = trace::trace_sub("while_body", &specs, caps, |v| body(v));
+    check_body(&out_specs(&body_graph));
+    let mut inputs: Vec<&Tensor> = loop_vars.iter().collect();
+    inputs.extend(caps.outer.iter());
+    let kind = NodeKind::While {
+        cond_graph: Box::new(cond_graph),
+        body_graph: Box::new(body_graph),
+        loop_vars: loop_vars.len(),
+        max_iterations: maximum_iterations,
+    };
+    trace::add_node(kind, &inputs, specs.into_iter().collect(), std::panic::Location::caller()).into_vec()
+}
