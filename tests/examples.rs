@@ -6,6 +6,8 @@ mod custom_module;
 mod eager_basics;
 #[path = "../examples/gradient_tape.rs"]
 mod gradient_tape;
+#[path = "../examples/graph_functions.rs"]
+mod graph_functions;
 
 #[test]
 fn eager_basics_runs() {
@@ -20,4 +22,9 @@ fn gradient_tape_runs() {
 #[test]
 fn custom_module_trains() {
     custom_module::main();
+}
+
+#[test]
+fn graph_functions_runs() {
+    graph_functions::main();
 }

@@ -79,6 +79,7 @@ impl Function {
 
     /// The concrete function for `signature`, traced now if it is not cached yet (without
     /// running it).
+    #[track_caller]
     pub fn get_concrete_function(&self, signature: &[TensorSpec]) -> Arc<ConcreteFunction> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.iter().find(|c| c.signature == signature) {
@@ -86,7 +87,7 @@ impl Function {
         }
         let first = self.traces.fetch_add(1, Ordering::SeqCst) == 0;
         let body = self.body.clone();
-        let graph = trace::trace(&self.name, first, signature, |xs| body(xs));
+        let graph = trace::trace(&self.name, first, signature, move |xs| body(xs));
         debug_assert!(graph.verify().is_ok(), "{:?}", graph.verify());
         let c = Arc::new(ConcreteFunction {
             graph,

@@ -2,7 +2,7 @@
 //! node (no hashing on the way), ops through the one dispatch point so tapes record them.
 
 use super::{Graph, NodeKind};
-use crate::ops::{execute, Outputs};
+use crate::ops::{execute_traced, Outputs};
 use crate::{Error, Result, Tensor};
 
 /// Runs `graph` on `args`, returning its outputs.
@@ -33,7 +33,7 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
                     smallvec::smallvec![a.clone()]
                 }
                 NodeKind::Const(t) => smallvec::smallvec![t.clone()],
-                NodeKind::Op { op, attrs } => execute(op, &ins, attrs),
+                NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
                 NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
                 NodeKind::If { then_graph, else_graph } => {
                     let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };

@@ -114,7 +114,7 @@ fn run_trace(
     // The guard pops the builder on every exit, a panic in `body` included.
     let guard = Pop;
     let outs = body(&placeholders);
-    let refs: Vec<(usize, usize)> = outs.iter().map(|t| with_top(|b| resolve(b, t))).collect();
+    let refs: Vec<(usize, usize)> = outs.iter().map(|t| with_top(|b| resolve(b, t, here))).collect();
     let (mut graph, capture) = with_top(|b| (std::mem::take(&mut b.graph), b.capture.take()));
     drop(guard);
     graph.outputs = refs;
@@ -122,6 +122,7 @@ fn run_trace(
 }
 
 /// Traces a function's body (its top level: no captures of symbolic values).
+#[track_caller]
 pub(crate) fn trace(name: &str, first: bool, args: &[TensorSpec], body: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Graph {
     run_trace(name, Arc::from(name), first, args, None, body).0
 }
@@ -149,7 +150,7 @@ fn with_top<R>(f: impl FnOnce(&mut Builder) -> R) -> R {
 
 /// The `(node, output)` of `t` in the builder's graph, capturing eager tensors as constants
 /// and enclosing graphs' tensors as placeholders.
-fn resolve(b: &mut Builder, t: &Tensor) -> (usize, usize) {
+fn resolve(b: &mut Builder, t: &Tensor, location: &'static Location<'static>) -> (usize, usize) {
     let spec = || -> Specs {
         smallvec::smallvec![TensorSpec {
             dtype: t.dtype(),
@@ -176,7 +177,7 @@ fn resolve(b: &mut Builder, t: &Tensor) -> (usize, usize) {
                 }
             };
             let index = caps.offset + pos;
-            let n = push(b, NodeKind::Placeholder { index }, SmallVec::new(), spec(), Location::caller());
+            let n = push(b, NodeKind::Placeholder { index }, SmallVec::new(), spec(), location);
             b.captured.insert(t.id(), n);
             (n, 0)
         }
@@ -184,7 +185,7 @@ fn resolve(b: &mut Builder, t: &Tensor) -> (usize, usize) {
             if let Some(&n) = b.consts.get(&t.id()) {
                 return (n, 0);
             }
-            let n = push(b, NodeKind::Const(t.clone()), SmallVec::new(), spec(), Location::caller());
+            let n = push(b, NodeKind::Const(t.clone()), SmallVec::new(), spec(), location);
             b.consts.insert(t.id(), n);
             (n, 0)
         }
@@ -231,7 +232,7 @@ fn symbolic_outputs(b: &Builder, node: usize, name: &'static str, specs: &Specs)
 /// symbolic outputs.
 pub(crate) fn add_node(kind: NodeKind, inputs: &[&Tensor], specs: Specs, location: &'static Location<'static>) -> Outputs {
     with_top(|b| {
-        let ins = inputs.iter().map(|t| resolve(b, t)).collect();
+        let ins = inputs.iter().map(|t| resolve(b, t, location)).collect();
         let n = push(b, kind, ins, specs.clone(), location);
         let name = b.graph.nodes[n].op_name();
         symbolic_outputs(b, n, name, &specs)
@@ -241,7 +242,7 @@ pub(crate) fn add_node(kind: NodeKind, inputs: &[&Tensor], specs: Specs, locatio
 /// Adds an op node; called by the dispatch point while tracing.
 pub(crate) fn add_op(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, specs: Specs, location: &'static Location<'static>) -> Outputs {
     with_top(|b| {
-        let ins = inputs.iter().map(|t| resolve(b, t)).collect();
+        let ins = inputs.iter().map(|t| resolve(b, t, location)).collect();
         let n = push(b, NodeKind::Op { op, attrs: attrs.clone() }, ins, specs.clone(), location);
         symbolic_outputs(b, n, op.name, &specs)
     })
@@ -259,7 +260,7 @@ pub(crate) fn read_variable(v: &Variable, spec: TensorSpec, location: &'static L
 /// An assignment to `v` inside the trace, run in program order on every call.
 pub(crate) fn assign_variable(v: &Variable, value: &Tensor, kind: &'static str, location: &'static Location<'static>) {
     with_top(|b| {
-        let input = resolve(b, value);
+        let input = resolve(b, value, location);
         push(
             b,
             NodeKind::AssignVariable { var: v.clone(), kind },

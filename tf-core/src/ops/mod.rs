@@ -181,6 +181,24 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
     outputs
 }
 
+/// Runs `op` with output specs already inferred (by the trace that built a graph): the
+/// graph executor's entry into the dispatch point, skipping inference and validation that
+/// the trace already did for these exact dtypes and shapes.
+///
+/// # Panics
+/// On a data-dependent failure (an index out of range), as [`execute`].
+#[track_caller]
+pub(crate) fn execute_traced(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Outputs {
+    let outputs = match (op.cpu)(inputs, attrs, specs) {
+        Ok(o) => o,
+        Err(m) => panic!("{}: {m}", op.name),
+    };
+    if crate::tape::any_active() {
+        crate::tape::record(op, inputs, attrs, &outputs);
+    }
+    outputs
+}
+
 /// [`execute`] for single-output ops.
 #[track_caller]
 #[inline]
