@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod autograph;
 mod device;
 mod display;
 mod dtype;
