@@ -89,6 +89,8 @@ impl Function {
         let body = self.body.clone();
         let graph = trace::trace(&self.name, first, signature, move |xs| body(xs));
         debug_assert!(graph.verify().is_ok(), "{:?}", graph.verify());
+        let graph = crate::graph::passes::optimize(graph);
+        debug_assert!(graph.verify().is_ok(), "after the passes: {:?}", graph.verify());
         let c = Arc::new(ConcreteFunction {
             graph,
             signature: signature.to_vec(),

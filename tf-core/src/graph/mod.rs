@@ -3,6 +3,7 @@
 //! verifier and a readable printer. `trace` builds graphs; `executor` runs them.
 
 pub(crate) mod executor;
+pub(crate) mod passes;
 pub(crate) mod trace;
 
 use crate::ops::{Attrs, OpDef, Specs};

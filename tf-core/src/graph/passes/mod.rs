@@ -1,0 +1,140 @@
+//! Graph passes, one file each, run in a fixed order on every traced graph before its first
+//! execution (and recursively on `If`/`While` subgraphs): constant folding, then common
+//! subexpression elimination, then dead-code elimination. Each pass returns a new graph
+//! built by [`rebuild`]; the verifier checks every result in tests.
+
+mod const_fold;
+mod cse;
+mod dce;
+
+use super::{Graph, Node, NodeKind};
+
+/// The optimizer: every pass in order.
+pub(crate) fn optimize(g: Graph) -> Graph {
+    let g = const_fold::run(&g);
+    let g = cse::run(&g);
+    dce::run(&g)
+}
+
+/// Where each output of an old node went in the new graph.
+pub(crate) type Remap = Vec<Vec<(usize, usize)>>;
+
+/// Rebuilds `g` node by node: `f` receives each old node with its inputs already remapped
+/// and pushes whatever replaces it, returning the new `(node, output)` of each old output
+/// (an empty list drops the node). Subgraphs are optimized recursively.
+pub(crate) fn rebuild(g: &Graph, mut f: impl FnMut(usize, &Node, &[(usize, usize)], &mut Graph) -> Vec<(usize, usize)>) -> Graph {
+    let mut out = Graph {
+        name: g.name.clone(),
+        ..Default::default()
+    };
+    let mut remap: Remap = Vec::with_capacity(g.nodes.len());
+    for (i, n) in g.nodes.iter().enumerate() {
+        let ins: Vec<(usize, usize)> = n
+            .inputs
+            .iter()
+            .map(|&(a, o)| {
+                remap[a]
+                    .get(o)
+                    .copied()
+                    .unwrap_or_else(|| panic!("pass dropped %{a} which %{i} uses"))
+            })
+            .collect();
+        remap.push(f(i, n, &ins, &mut out));
+    }
+    out.outputs = g.outputs.iter().map(|&(a, o)| remap[a][o]).collect();
+    out
+}
+
+/// A copy of `n` with new inputs (subgraphs optimized recursively), pushed onto `out`.
+pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(usize, usize)> {
+    let kind = match &n.kind {
+        NodeKind::Placeholder { index } => NodeKind::Placeholder { index: *index },
+        NodeKind::Const(t) => NodeKind::Const(t.clone()),
+        NodeKind::Op { op, attrs } => NodeKind::Op { op, attrs: attrs.clone() },
+        NodeKind::ReadVariable(v) => NodeKind::ReadVariable(v.clone()),
+        NodeKind::AssignVariable { var, kind } => NodeKind::AssignVariable { var: var.clone(), kind },
+        NodeKind::If { then_graph, else_graph } => NodeKind::If {
+            then_graph: Box::new(optimize_sub(then_graph)),
+            else_graph: Box::new(optimize_sub(else_graph)),
+        },
+        NodeKind::While {
+            cond_graph,
+            body_graph,
+            loop_vars,
+            max_iterations,
+        } => NodeKind::While {
+            cond_graph: Box::new(optimize_sub(cond_graph)),
+            body_graph: Box::new(optimize_sub(body_graph)),
+            loop_vars: *loop_vars,
+            max_iterations: *max_iterations,
+        },
+    };
+    out.nodes.push(Node {
+        kind,
+        inputs: ins.iter().copied().collect(),
+        outputs: n.outputs.clone(),
+        location: n.location,
+    });
+    let id = out.nodes.len() - 1;
+    (0..n.outputs.len()).map(|o| (id, o)).collect()
+}
+
+/// Subgraphs take their arguments by placeholder index, so their placeholders are kept even
+/// when unused.
+fn optimize_sub(g: &Graph) -> Graph {
+    optimize(rebuild(g, |_, n, ins, out| keep(n, ins, out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::TensorSpec;
+    use crate::{Function, Tensor};
+
+    fn graph_of(f: impl Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync + 'static, specs: &[TensorSpec]) -> String {
+        let func = Function::new("g", f);
+        let c = func.get_concrete_function(specs);
+        c.graph().verify().expect("passes keep the graph valid");
+        c.graph().to_string()
+    }
+
+    fn spec(d: &[usize]) -> TensorSpec {
+        TensorSpec {
+            dtype: crate::DType::F32,
+            shape: crate::Shape::new(d),
+        }
+    }
+
+    #[test]
+    fn constant_subexpressions_fold_and_duplicates_merge_and_dead_code_goes() {
+        let text = graph_of(
+            |xs| {
+                let c = crate::constant([1.0f32, 2.0]) * 3.0f32 + 1.0f32; // folds to one Const
+                let a = crate::exp(&xs[0]);
+                let b = crate::exp(&xs[0]); // the same as `a`: merged
+                let _unused = crate::sin(&xs[0]); // dead
+                vec![&(&a + &b) + &c]
+            },
+            &[spec(&[2])],
+        );
+        assert_eq!(text.matches("Exp(").count(), 1, "{text}");
+        assert!(!text.contains("Sin("), "{text}");
+        assert!(!text.contains("Mul("), "{text}");
+        assert_eq!(text.matches("AddV2(").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn stateful_nodes_survive_and_results_are_unchanged() {
+        let v = crate::Variable::new(crate::constant(0.0f32));
+        let w = v.clone();
+        let f = Function::new("g", move |xs: &[Tensor]| {
+            w.assign_add(&xs[0]); // no output used: kept, it is stateful
+            crate::print(&[&xs[0]]);
+            vec![&xs[0] * 2.0f32]
+        });
+        crate::ops::io::capture_prints();
+        let r = f.call(&[crate::constant(1.5f32)]);
+        assert_eq!(crate::ops::io::take_printed(), vec!["1.5"]);
+        assert_eq!(r[0].scalar::<f32>(), 3.0);
+        assert_eq!(v.value().scalar::<f32>(), 1.5);
+    }
+}
