@@ -1,8 +1,9 @@
 //! Graph passes, one file each, run in a fixed order on every traced graph before its first
-//! execution (and recursively on `If`/`While` subgraphs): constant folding, then common
-//! subexpression elimination, then dead-code elimination. Each pass returns a new graph
+//! execution (and recursively on `If`/`While` subgraphs): constant folding, algebraic
+//! simplification, common-subexpression elimination, then dead-code elimination. Each pass returns a new graph
 //! built by [`rebuild`]; the verifier checks every result in tests.
 
+mod algebra;
 mod const_fold;
 mod cse;
 mod dce;
@@ -12,6 +13,7 @@ use super::{Graph, Node, NodeKind};
 /// The optimizer: every pass in order.
 pub(crate) fn optimize(g: Graph) -> Graph {
     let g = const_fold::run(&g);
+    let g = algebra::run(&g);
     let g = cse::run(&g);
     dce::run(&g)
 }
@@ -120,6 +122,33 @@ mod tests {
         assert!(!text.contains("Sin("), "{text}");
         assert!(!text.contains("Mul("), "{text}");
         assert_eq!(text.matches("AddV2(").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn algebraic_identities_disappear_but_broadcasts_stay() {
+        let text = graph_of(
+            |xs| {
+                let x = &xs[0];
+                let y = (x * 1.0f32 + 0.0f32) / 1.0f32 - 0.0f32;
+                let y = crate::reshape(&crate::transpose(&-(-&y), Some(&[0, 1])), [2, 3]);
+                // A scalar + 0 broadcast to [2, 3] changes the shape: it must stay.
+                let s = &xs[1] + &crate::zeros([2, 3], crate::DType::F32);
+                vec![crate::cast(&y, crate::DType::F32), s]
+            },
+            &[spec(&[2, 3]), spec(&[])],
+        );
+        for op in ["Mul(", "RealDiv(", "Sub(", "Neg(", "Reshape(", "Transpose(", "Cast("] {
+            assert!(!text.contains(op), "{op} survived:\n{text}");
+        }
+        assert_eq!(text.matches("AddV2(").count(), 1, "only the broadcasting add remains:\n{text}");
+        assert!(text.contains("return %0, %"), "{text}");
+    }
+
+    #[test]
+    fn simplified_graphs_compute_the_same() {
+        let f = Function::new("g", |xs: &[Tensor]| vec![crate::reshape(&(&(&xs[0] * 1.0f32) + &xs[0]), [4])]);
+        let x = crate::constant([[1.0f32, -2.0], [3.0, 0.5]]);
+        assert_eq!(f.call(&[x])[0].to_vec::<f32>(), vec![2.0, -4.0, 6.0, 1.0]);
     }
 
     #[test]
