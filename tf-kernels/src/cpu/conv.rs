@@ -163,16 +163,31 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
         for b in ranges[t].clone() {
             // SAFETY: each image of the output is written by one thread only.
             let img = unsafe { std::slice::from_raw_parts_mut(op.get().add(b * per_image), per_image) };
+            let run = g.kw * g.c;
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     let row = &cols[((b * g.oh + oy) * g.ow + ox) * width..][..width];
                     for ky in 0..g.kh {
-                        for kx in 0..g.kw {
-                            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                                let src = &row[(ky * g.kw + kx) * g.c..][..g.c];
-                                let dst = &mut img[(iy * g.w + ix) * g.c..][..g.c];
-                                for (d, &v) in dst.iter_mut().zip(src) {
-                                    *d += v;
+                        let Some(iy) = (oy * g.stride.0 + ky * g.dilation.0).checked_sub(g.pad.0).filter(|&iy| iy < g.h) else {
+                            continue;
+                        };
+                        let src = &row[ky * run..][..run];
+                        let line = &mut img[iy * g.w * g.c..][..g.w * g.c];
+                        if g.dilation.1 == 1 {
+                            // Taps kx in [lo, hi) land inside the row: one contiguous add.
+                            let x0 = (ox * g.stride.1) as isize - g.pad.1 as isize;
+                            let lo = (-x0).clamp(0, g.kw as isize) as usize;
+                            let hi = (g.w as isize - x0).clamp(lo as isize, g.kw as isize) as usize;
+                            let dst = &mut line[((x0 + lo as isize) as usize) * g.c..][..(hi - lo) * g.c];
+                            for (d, &v) in dst.iter_mut().zip(&src[lo * g.c..hi * g.c]) {
+                                *d += v;
+                            }
+                        } else {
+                            for kx in 0..g.kw {
+                                if let Some(ix) = (ox * g.stride.1 + kx * g.dilation.1).checked_sub(g.pad.1).filter(|&ix| ix < g.w) {
+                                    for (d, &v) in line[ix * g.c..][..g.c].iter_mut().zip(&src[kx * g.c..][..g.c]) {
+                                        *d += v;
+                                    }
                                 }
                             }
                         }

@@ -72,7 +72,11 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
     let cp = SendPtr(c.as_mut_ptr());
     // Row blocks only repack the (narrow) B, so rows are split finer than the thread count
     // and claimed dynamically: a thread that starts late takes fewer.
-    let parts = if by_cols { parts } else { (parts * 4).min(m.div_ceil(MR * 8)).max(parts) };
+    let parts = if by_cols {
+        parts
+    } else {
+        (parts * 4).min(m.div_ceil(MR * 8)).max(parts)
+    };
     let ranges = split_range(if by_cols { n } else { m }, parts, if by_cols { NR } else { MR });
     parallel_for(ranges.len(), |t| {
         let r = ranges[t].clone();
