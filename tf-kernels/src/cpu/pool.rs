@@ -150,7 +150,7 @@ fn worker(s: &'static Shared) {
             }
             spins = spins.wrapping_add(1);
             // Reading the clock costs more than a spin: look at it every 256 spins.
-            if spins % 256 != 0 || start.elapsed() < SPIN {
+            if !spins.is_multiple_of(256) || start.elapsed() < SPIN {
                 std::hint::spin_loop();
                 continue;
             }
