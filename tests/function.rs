@@ -305,3 +305,25 @@ fn gradients_flow_through_staged_cond_and_while() {
     let y = f.call(std::slice::from_ref(&xn)).remove(0);
     assert_eq!(tape.gradient(&y, &xn).unwrap().scalar::<f64>(), -1.0);
 }
+
+#[test]
+fn repeated_retracing_warns_like_tensorflow() {
+    let f = Function::new("shapes", |xs: &[Tensor]| vec![&xs[0] * 2.0f32]);
+    tf::ops::io::capture_prints();
+    for n in 1..=5 {
+        f.call(&[tf::zeros([n], tf::float32)]);
+    }
+    let lines = tf::ops::io::take_printed();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("WARNING: 5 out of the last 5 calls to `shapes` triggered tf.function retracing"),
+        "{}",
+        lines[0]
+    );
+    // Calls that reuse a trace do not warn.
+    tf::ops::io::capture_prints();
+    for _ in 0..10 {
+        f.call(&[tf::zeros([3], tf::float32)]);
+    }
+    assert!(tf::ops::io::take_printed().is_empty());
+}

@@ -59,7 +59,12 @@ pub struct Function {
     body: Arc<Body>,
     cache: Mutex<Vec<Arc<ConcreteFunction>>>,
     traces: AtomicUsize,
+    /// Whether each of the most recent calls traced (newest last), for the retracing warning.
+    recent: Mutex<std::collections::VecDeque<bool>>,
 }
+
+/// TensorFlow warns when this many consecutive calls all retraced.
+const RETRACE_WARNING_CALLS: usize = 5;
 
 impl Function {
     /// Wraps `body` as a graph function named `name`.
@@ -69,6 +74,27 @@ impl Function {
             body: Arc::new(body),
             cache: Mutex::new(Vec::new()),
             traces: AtomicUsize::new(0),
+            recent: Mutex::default(),
+        }
+    }
+
+    /// Records whether a call traced; after 5 consecutive tracing calls, warns as TensorFlow
+    /// does (once per such run).
+    fn note_call(&self, traced: bool) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.push_back(traced);
+        if recent.len() > RETRACE_WARNING_CALLS {
+            recent.pop_front();
+        }
+        if recent.len() == RETRACE_WARNING_CALLS && recent.iter().all(|&t| t) {
+            recent.clear();
+            crate::ops::io::emit(format!(
+                "WARNING: {n} out of the last {n} calls to `{}` triggered tf.function retracing. Tracing is expensive and the excessive \
+                 number of tracings could be due to (1) creating a tf.function repeatedly in a loop, (2) passing tensors with different \
+                 shapes or dtypes, (3) passing Rust values that change between calls. For (2), pass tensors of one signature.",
+                self.name,
+                n = RETRACE_WARNING_CALLS
+            ));
         }
     }
 
@@ -116,7 +142,9 @@ impl Function {
                 shape: t.shape().clone(),
             })
             .collect();
+        let before = self.tracing_count();
         let concrete = self.get_concrete_function(&sig);
+        self.note_call(self.tracing_count() > before);
         concrete
             .call(args)
             .unwrap_or_else(|e| unreachable!("arguments match the signature they were traced for: {e}"))

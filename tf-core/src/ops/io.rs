@@ -20,6 +20,14 @@ pub fn take_printed() -> Vec<String> {
     CAPTURE.with(|c| c.borrow_mut().take().unwrap_or_default())
 }
 
+/// Writes a line to stderr (or the capture buffer): `tf.print` output and warnings.
+pub(crate) fn emit(line: String) {
+    let captured = CAPTURE.with(|c| c.borrow_mut().as_mut().map(|v| v.push(line.clone())).is_some());
+    if !captured {
+        eprintln!("{line}");
+    }
+}
+
 /// The text `tf.print` shows for a tensor: its values as NumPy prints them.
 fn text(t: &Tensor) -> String {
     crate::display::array_str(t)
@@ -31,11 +39,7 @@ pub static PRINT: OpDef = OpDef {
     infer: |_, _| Ok(Specs::new()),
     cpu: |i, _, _| {
         let line: Vec<String> = i.iter().map(|t| text(t)).collect();
-        let line = line.join(" ");
-        let captured = CAPTURE.with(|c| c.borrow_mut().as_mut().map(|v| v.push(line.clone())).is_some());
-        if !captured {
-            eprintln!("{line}");
-        }
+        emit(line.join(" "));
         Ok(Outputs::new())
     },
     domain: Domain::Any,
