@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod autograph;
+pub mod data;
 mod device;
 mod display;
 mod dtype;

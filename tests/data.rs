@@ -1,0 +1,152 @@
+//! `tf::data` transformations against TensorFlow's documented ordering semantics
+//! (`shared/TF_REFERENCE.md` A5): batching and remainders, shuffle buffers and seeds,
+//! repeat/batch and shuffle/repeat orderings, caching, prefetching, errors.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tf::data::{zip, Cardinality, Dataset, AUTOTUNE};
+use tf::Tensor;
+
+fn ints(ds: &Dataset<Tensor>) -> Vec<Vec<i64>> {
+    ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect()
+}
+
+fn range(n: i64) -> Dataset<Tensor> {
+    Dataset::range(0, n, 1).unwrap()
+}
+
+#[test]
+fn slices_tuples_and_maps() {
+    let x = tf::reshape(&tf::range(0.0f32, 6.0, 1.0), [3, 2]);
+    let y = tf::constant([10i64, 20, 30]);
+    let ds = Dataset::from_tensor_slices((x, y)).unwrap();
+    assert_eq!(ds.cardinality(), Cardinality::Known(3));
+    let items: Vec<(Tensor, Tensor)> = ds.iter().map(Result::unwrap).collect();
+    assert_eq!(items[1].0.to_vec::<f32>(), vec![2.0, 3.0]);
+    assert_eq!(items[2].1.scalar::<i64>(), 30);
+    let err = Dataset::from_tensor_slices((tf::zeros([3], tf::float32), tf::zeros([2], tf::float32)))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("Dimensions 3 and 2 are not compatible"), "{err}");
+    let features: BTreeMap<String, Tensor> = [
+        ("a".to_string(), tf::constant([1i64, 2])),
+        ("b".to_string(), tf::constant([3.0f32, 4.0])),
+    ]
+    .into_iter()
+    .collect();
+    let rows: Vec<BTreeMap<String, Tensor>> = Dataset::from_tensor_slices(features).unwrap().iter().map(Result::unwrap).collect();
+    assert_eq!(rows[1]["b"].scalar::<f32>(), 4.0);
+    assert_eq!(Dataset::from_tensors(tf::constant([1, 2])).cardinality(), Cardinality::Known(1));
+}
+
+#[test]
+fn batch_remainders_and_unbatch() {
+    assert_eq!(ints(&range(7).batch(3, false)), vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
+    assert_eq!(ints(&range(7).batch(3, true)), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    assert_eq!(range(7).batch(3, false).cardinality(), Cardinality::Known(3));
+    assert_eq!(range(7).batch(3, true).cardinality(), Cardinality::Known(2));
+    assert_eq!(ints(&range(7).batch(3, false).unbatch()).concat(), (0..7).collect::<Vec<_>>());
+    assert!(ints(&range(0).batch(3, false)).is_empty());
+}
+
+#[test]
+fn repeat_then_batch_straddles_epochs_but_batch_then_repeat_does_not() {
+    assert_eq!(
+        ints(&range(3).repeat(Some(2)).batch(2, false)),
+        vec![vec![0, 1], vec![2, 0], vec![1, 2]]
+    );
+    assert_eq!(
+        ints(&range(3).batch(2, false).repeat(Some(2))),
+        vec![vec![0, 1], vec![2], vec![0, 1], vec![2]]
+    );
+    assert_eq!(range(3).repeat(None).cardinality(), Cardinality::Infinite);
+    assert_eq!(ints(&range(3).repeat(None).take(7)).concat(), vec![0, 1, 2, 0, 1, 2, 0]);
+    // An endless repeat of nothing ends.
+    assert!(ints(&range(0).repeat(None)).is_empty());
+}
+
+#[test]
+fn shuffle_buffer_bounds_seeds_and_reshuffling() {
+    // TensorFlow's example: buffer 100, batch 20 -> the first batch holds only indices < 120.
+    let first = ints(&range(1000).shuffle(100, Some(7), true).batch(20, false))[0].clone();
+    assert!(first.iter().all(|&i| i < 120), "{first:?}");
+    let a = ints(&range(50).shuffle(10, Some(1), true));
+    let b = ints(&range(50).shuffle(10, Some(1), true));
+    assert_eq!(a, b, "a seeded shuffle is reproducible");
+    let mut sorted = a.concat();
+    sorted.sort();
+    assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+    let ds = range(20).shuffle(100, Some(3), true); // buffer larger than the data
+    let (e1, e2) = (ints(&ds).concat(), ints(&ds).concat());
+    assert_ne!(e1, e2, "each pass reshuffles");
+    let fixed = range(20).shuffle(100, Some(3), false);
+    assert_eq!(ints(&fixed), ints(&fixed), "reshuffle_each_iteration=false repeats the order");
+    // shuffle before repeat keeps epochs apart; repeat before shuffle blends them.
+    let sep = ints(&range(10).shuffle(10, Some(5), true).repeat(Some(2))).concat();
+    let mut first_epoch = sep[..10].to_vec();
+    first_epoch.sort();
+    assert_eq!(first_epoch, (0..10).collect::<Vec<_>>());
+    let blended = ints(&range(10).repeat(Some(2)).shuffle(20, Some(5), true)).concat();
+    let mut head = blended[..10].to_vec();
+    head.sort();
+    assert_ne!(
+        head,
+        (0..10).collect::<Vec<_>>(),
+        "repeat-then-shuffle mixes epochs (seeded, so deterministic)"
+    );
+}
+
+#[test]
+fn map_filter_take_skip_enumerate_zip_reduce() {
+    let ds = range(10).map(|x| &x * 3i64).filter(|x| x.scalar::<i64>() % 2 == 0).skip(1).take(3);
+    assert_eq!(ints(&ds).concat(), vec![6, 12, 18]);
+    assert_eq!(ds.cardinality(), Cardinality::Unknown);
+    let e: Vec<(i64, i64)> = range(3)
+        .map(|x| &x + 5i64)
+        .enumerate()
+        .iter()
+        .map(|p| p.unwrap())
+        .map(|(i, x)| (i.scalar::<i64>(), x.scalar::<i64>()))
+        .collect();
+    assert_eq!(e, vec![(0, 5), (1, 6), (2, 7)]);
+    let z = zip(&range(3), &range(5).map(|x| &x * 10i64));
+    assert_eq!(z.cardinality(), Cardinality::Known(3));
+    assert_eq!(z.iter().map(|p| p.unwrap().1.scalar::<i64>()).collect::<Vec<_>>(), vec![0, 10, 20]);
+    assert_eq!(range(5).reduce(0i64, |acc, x| acc + x.scalar::<i64>()).unwrap(), 10);
+    let g = Dataset::from_generator(|| (0..4).map(|i| tf::constant(i as i64)));
+    assert_eq!(ints(&g).concat(), vec![0, 1, 2, 3]);
+    assert_eq!(ints(&g).concat(), vec![0, 1, 2, 3], "a generator dataset is re-iterable");
+    assert_eq!(ints(&Dataset::range(5, 0, -2).unwrap()).concat(), vec![5, 3, 1]);
+}
+
+#[test]
+fn cache_replays_and_prefetch_keeps_order() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let ds = range(5)
+        .map(move |x| {
+            c.fetch_add(1, Ordering::Relaxed);
+            &x * 2i64
+        })
+        .cache();
+    assert_eq!(ints(&ds).concat(), vec![0, 2, 4, 6, 8]);
+    assert_eq!(ints(&ds).concat(), vec![0, 2, 4, 6, 8]);
+    assert_eq!(calls.load(Ordering::Relaxed), 5, "the second pass replays the cache");
+    let p = range(100).map(|x| &x + 1i64).prefetch(AUTOTUNE).batch(10, false);
+    assert_eq!(ints(&p).concat(), (1..=100).collect::<Vec<_>>());
+    // Dropping a prefetching iterator early stops its producer.
+    let mut it = range(1_000_000).prefetch(2).iter();
+    assert_eq!(it.next().unwrap().unwrap().scalar::<i64>(), 0);
+    drop(it);
+}
+
+#[test]
+fn batching_mismatched_shapes_is_an_error_naming_them() {
+    let ds = Dataset::from_generator(|| vec![tf::zeros([2], tf::float32), tf::zeros([3], tf::float32)].into_iter()).batch(2, false);
+    let err = ds.iter().next().unwrap().unwrap_err().to_string();
+    assert!(
+        err.contains("Cannot batch tensors with different shapes") && err.contains("(2,)") && err.contains("(3,)"),
+        "{err}"
+    );
+}

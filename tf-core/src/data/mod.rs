@@ -1,0 +1,164 @@
+//! `tf::data`: input pipelines. A `Dataset<T>` is a recipe that makes a fresh iterator per
+//! pass (epoch); transformations wrap the recipe. Elements are structures of tensors
+//! (`Tensor`, tuples, string-keyed maps); iteration yields `Result<T>` so that a bad batch or
+//! a damaged file is a `tf::Error` naming what is wrong, never garbage.
+//!
+//! ```
+//! use tf_core as tf;
+//! use tf::data::Dataset;
+//! let ds = Dataset::from_tensor_slices(tf::range(0i64, 10, 1)).unwrap().map(|x| &x * 2i64).batch(4, false);
+//! let batches: Vec<Vec<i64>> = ds.iter().map(|b| b.unwrap().to_vec::<i64>()).collect();
+//! assert_eq!(batches, vec![vec![0, 2, 4, 6], vec![8, 10, 12, 14], vec![16, 18]]);
+//! ```
+
+mod structure;
+mod transform;
+
+pub use structure::Structure;
+
+use crate::{Error, Result};
+use std::sync::Arc;
+
+/// `tf.data.AUTOTUNE`: let the runtime pick a buffer size.
+pub const AUTOTUNE: i64 = -1;
+
+/// An iterator over a dataset's elements.
+pub type DatasetIter<T> = Box<dyn Iterator<Item = Result<T>> + Send>;
+
+type Recipe<T> = Arc<dyn Fn() -> DatasetIter<T> + Send + Sync>;
+
+/// How many elements a dataset has, when that is known without iterating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cardinality {
+    /// Exactly this many.
+    Known(usize),
+    /// It never ends (`repeat()` without a count).
+    Infinite,
+    /// Depends on the data (`filter`, generators).
+    Unknown,
+}
+
+impl Cardinality {
+    fn map(self, f: impl FnOnce(usize) -> usize) -> Cardinality {
+        match self {
+            Cardinality::Known(n) => Cardinality::Known(f(n)),
+            other => other,
+        }
+    }
+}
+
+/// `tf.data.Dataset`: a re-iterable pipeline of elements of type `T`.
+pub struct Dataset<T> {
+    recipe: Recipe<T>,
+    cardinality: Cardinality,
+}
+
+impl<T> Clone for Dataset<T> {
+    fn clone(&self) -> Self {
+        Dataset {
+            recipe: self.recipe.clone(),
+            cardinality: self.cardinality,
+        }
+    }
+}
+
+impl<T: Send + 'static> Dataset<T> {
+    pub(crate) fn from_recipe(cardinality: Cardinality, recipe: impl Fn() -> DatasetIter<T> + Send + Sync + 'static) -> Dataset<T> {
+        Dataset {
+            recipe: Arc::new(recipe),
+            cardinality,
+        }
+    }
+
+    /// A fresh pass over the elements.
+    pub fn iter(&self) -> DatasetIter<T> {
+        (self.recipe)()
+    }
+
+    /// `dataset.cardinality()`.
+    pub fn cardinality(&self) -> Cardinality {
+        self.cardinality
+    }
+
+    /// `Dataset.from_generator`: elements from an iterator made afresh for each pass.
+    pub fn from_generator<I>(make: impl Fn() -> I + Send + Sync + 'static) -> Dataset<T>
+    where
+        I: Iterator<Item = T> + Send + 'static,
+    {
+        Dataset::from_recipe(Cardinality::Unknown, move || Box::new(make().map(Ok)))
+    }
+
+    /// `dataset.reduce(initial, f)`: folds every element into one value.
+    ///
+    /// # Errors
+    /// The first error the pipeline yields.
+    pub fn reduce<A>(&self, initial: A, f: impl Fn(A, T) -> A) -> Result<A> {
+        let mut acc = initial;
+        for x in self.iter() {
+            acc = f(acc, x?);
+        }
+        Ok(acc)
+    }
+}
+
+impl<T: Structure> Dataset<T> {
+    /// `Dataset.from_tensor_slices(x)`: one element per index of the first dimension of
+    /// every component.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when a component is a scalar or the components' first dimensions
+    /// differ.
+    pub fn from_tensor_slices(x: T) -> Result<Dataset<T>> {
+        let n = x.leading_dim()?;
+        let x = Arc::new(x);
+        Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
+            let x = x.clone();
+            Box::new((0..n).map(move |i| Ok(Structure::slice(&*x, i))))
+        }))
+    }
+
+    /// `Dataset.from_tensors(x)`: a dataset of the single element `x`.
+    pub fn from_tensors(x: T) -> Dataset<T> {
+        Dataset::from_recipe(Cardinality::Known(1), move || Box::new(std::iter::once(Ok(x.clone()))))
+    }
+}
+
+impl Dataset<crate::Tensor> {
+    /// `Dataset.range(start, stop, step)`: int64 scalars.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `step` is zero.
+    pub fn range(start: i64, stop: i64, step: i64) -> Result<Dataset<crate::Tensor>> {
+        if step == 0 {
+            return Err(Error::InvalidArgument("Dataset.range: step must not be 0".into()));
+        }
+        let n = if (step > 0 && stop > start) || (step < 0 && stop < start) {
+            ((stop - start).abs() + step.abs() - 1) / step.abs()
+        } else {
+            0
+        } as usize;
+        Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
+            Box::new((0..n).map(move |i| Ok(crate::constant(start + i as i64 * step))))
+        }))
+    }
+}
+
+impl<'a, T: Send + 'static> IntoIterator for &'a Dataset<T> {
+    type Item = Result<T>;
+    type IntoIter = DatasetIter<T>;
+    fn into_iter(self) -> DatasetIter<T> {
+        self.iter()
+    }
+}
+
+/// `Dataset.zip((a, b))`: pairs of elements, as long as the shorter.
+pub fn zip<A: Send + 'static, B: Send + 'static>(a: &Dataset<A>, b: &Dataset<B>) -> Dataset<(A, B)> {
+    let (ra, rb) = (a.recipe.clone(), b.recipe.clone());
+    let card = match (a.cardinality, b.cardinality) {
+        (Cardinality::Known(x), Cardinality::Known(y)) => Cardinality::Known(x.min(y)),
+        (Cardinality::Known(x), Cardinality::Infinite) | (Cardinality::Infinite, Cardinality::Known(x)) => Cardinality::Known(x),
+        (Cardinality::Infinite, Cardinality::Infinite) => Cardinality::Infinite,
+        _ => Cardinality::Unknown,
+    };
+    Dataset::from_recipe(card, move || Box::new(ra().zip(rb()).map(|(x, y)| Ok((x?, y?)))))
+}

@@ -1,0 +1,250 @@
+//! Dataset transformations with TensorFlow's ordering semantics: `map`, `filter`, `batch`,
+//! `unbatch`, `shuffle`, `repeat`, `take`, `skip`, `prefetch`, `cache`, `enumerate`, `apply`.
+
+use super::{Cardinality, Dataset, DatasetIter, Structure, AUTOTUNE};
+use crate::{Result, Tensor};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+impl<T: Send + 'static> Dataset<T> {
+    /// `dataset.map(f)`: `f` applied to every element, in order.
+    pub fn map<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Dataset<U> {
+        let (up, f) = (self.recipe.clone(), Arc::new(f));
+        Dataset::from_recipe(self.cardinality, move || {
+            let f = f.clone();
+            Box::new(up().map(move |x| x.map(|v| f(v))))
+        })
+    }
+
+    /// `dataset.filter(predicate)`: the elements for which `predicate` holds.
+    pub fn filter(&self, predicate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Dataset<T> {
+        let (up, p) = (self.recipe.clone(), Arc::new(predicate));
+        let card = if self.cardinality == Cardinality::Infinite {
+            Cardinality::Infinite
+        } else {
+            Cardinality::Unknown
+        };
+        Dataset::from_recipe(card, move || {
+            let p = p.clone();
+            Box::new(up().filter(move |x| x.as_ref().map_or(true, |v| p(v))))
+        })
+    }
+
+    /// `dataset.repeat(count)`: the elements `count` times over (forever with `None`). Passes
+    /// are not marked: a later `batch` straddles them.
+    pub fn repeat(&self, count: Option<usize>) -> Dataset<T> {
+        let up = self.recipe.clone();
+        let card = match count {
+            None if self.cardinality == Cardinality::Known(0) => Cardinality::Known(0),
+            None => Cardinality::Infinite,
+            Some(c) => self.cardinality.map(|n| n * c),
+        };
+        Dataset::from_recipe(card, move || {
+            let up = up.clone();
+            let mut pass = 0usize;
+            let mut cur: Option<DatasetIter<T>> = None;
+            let mut yielded_this_pass = false;
+            Box::new(std::iter::from_fn(move || loop {
+                if cur.is_none() {
+                    if count.is_some_and(|c| pass >= c) {
+                        return None;
+                    }
+                    pass += 1;
+                    yielded_this_pass = false;
+                    cur = Some(up());
+                }
+                match cur.as_mut().and_then(Iterator::next) {
+                    Some(x) => {
+                        yielded_this_pass = true;
+                        return Some(x);
+                    }
+                    // An empty pass ends an endless repeat instead of spinning forever.
+                    None if !yielded_this_pass && count.is_none() => return None,
+                    None => cur = None,
+                }
+            }))
+        })
+    }
+
+    /// `dataset.take(n)`: the first `n` elements.
+    pub fn take(&self, n: usize) -> Dataset<T> {
+        let up = self.recipe.clone();
+        let card = match self.cardinality {
+            Cardinality::Known(c) => Cardinality::Known(c.min(n)),
+            Cardinality::Infinite => Cardinality::Known(n),
+            Cardinality::Unknown => Cardinality::Unknown,
+        };
+        Dataset::from_recipe(card, move || Box::new(up().take(n)))
+    }
+
+    /// `dataset.skip(n)`: all but the first `n` elements.
+    pub fn skip(&self, n: usize) -> Dataset<T> {
+        let up = self.recipe.clone();
+        Dataset::from_recipe(self.cardinality.map(|c| c.saturating_sub(n)), move || Box::new(up().skip(n)))
+    }
+
+    /// `dataset.shuffle(buffer_size, seed, reshuffle_each_iteration)`: keeps a buffer of
+    /// `buffer_size` elements and emits a uniformly chosen one, refilling from upstream. With
+    /// a seed (or after `tf::random::set_seed`) the order is reproducible; each pass reshuffles
+    /// unless `reshuffle_each_iteration` is false.
+    ///
+    /// # Panics
+    /// When `buffer_size` is zero.
+    pub fn shuffle(&self, buffer_size: usize, seed: Option<i64>, reshuffle_each_iteration: bool) -> Dataset<T> {
+        assert!(buffer_size > 0, "shuffle: buffer_size must be greater than zero");
+        let up = self.recipe.clone();
+        let (s1, s2) = crate::ops::random::get_seed(seed);
+        let base = (s1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s2 as u64);
+        let epochs = Arc::new(AtomicU64::new(0));
+        Dataset::from_recipe(self.cardinality, move || {
+            let epoch = if reshuffle_each_iteration {
+                epochs.fetch_add(1, Ordering::Relaxed)
+            } else {
+                0
+            };
+            let mut rng = SplitMix(base ^ epoch.wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let mut src = up();
+            let mut buf: Vec<T> = Vec::with_capacity(buffer_size.min(1 << 16));
+            let mut done = false;
+            Box::new(std::iter::from_fn(move || {
+                while !done && buf.len() < buffer_size {
+                    match src.next() {
+                        Some(Ok(x)) => buf.push(x),
+                        Some(Err(e)) => return Some(Err(e)),
+                        None => done = true,
+                    }
+                }
+                if buf.is_empty() {
+                    return None;
+                }
+                let i = (rng.next() % buf.len() as u64) as usize;
+                Some(Ok(buf.swap_remove(i)))
+            }))
+        })
+    }
+
+    /// `dataset.prefetch(buffer_size)`: a background thread runs the pipeline up to
+    /// `buffer_size` elements ahead of the consumer (`AUTOTUNE` picks the size).
+    pub fn prefetch(&self, buffer_size: i64) -> Dataset<T> {
+        let up = self.recipe.clone();
+        let n = if buffer_size == AUTOTUNE || buffer_size <= 0 {
+            4
+        } else {
+            buffer_size as usize
+        };
+        Dataset::from_recipe(self.cardinality, move || {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(n);
+            let up = up.clone();
+            std::thread::Builder::new()
+                .name("tf-data-prefetch".into())
+                .spawn(move || {
+                    for x in up() {
+                        // The consumer went away: stop producing.
+                        if tx.send(x).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .expect("tf.data: cannot start the prefetch thread");
+            Box::new(rx.into_iter())
+        })
+    }
+
+    /// `dataset.enumerate()`: `(index, element)` pairs, the index an int64 scalar.
+    pub fn enumerate(&self) -> Dataset<(Tensor, T)> {
+        let up = self.recipe.clone();
+        Dataset::from_recipe(self.cardinality, move || {
+            Box::new(up().enumerate().map(|(i, x)| x.map(|v| (crate::constant(i as i64), v))))
+        })
+    }
+
+    /// `dataset.apply(f)`: `f(dataset)`, for reusable pipeline pieces.
+    pub fn apply<U>(&self, f: impl FnOnce(&Dataset<T>) -> Dataset<U>) -> Dataset<U> {
+        f(self)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Dataset<T> {
+    /// `dataset.cache()`: the first complete pass is kept in memory and later passes replay
+    /// it (an abandoned pass caches nothing).
+    pub fn cache(&self) -> Dataset<T> {
+        let up = self.recipe.clone();
+        let store: Arc<Mutex<Option<Arc<Vec<T>>>>> = Arc::default();
+        Dataset::from_recipe(self.cardinality, move || {
+            if let Some(cached) = store.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return Box::new((0..cached.len()).map(move |i| Ok(cached[i].clone())));
+            }
+            let store = store.clone();
+            let mut src = up();
+            let mut seen: Vec<T> = Vec::new();
+            Box::new(std::iter::from_fn(move || match src.next() {
+                Some(Ok(x)) => {
+                    seen.push(x.clone());
+                    Some(Ok(x))
+                }
+                Some(Err(e)) => Some(Err(e)),
+                None => {
+                    *store.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(std::mem::take(&mut seen)));
+                    None
+                }
+            }))
+        })
+    }
+}
+
+impl<T: Structure> Dataset<T> {
+    /// `dataset.batch(batch_size, drop_remainder)`: consecutive elements stacked along a new
+    /// first dimension; the last batch may be short unless `drop_remainder`.
+    ///
+    /// # Panics
+    /// When `batch_size` is zero.
+    pub fn batch(&self, batch_size: usize, drop_remainder: bool) -> Dataset<T> {
+        assert!(batch_size > 0, "batch: batch_size must be greater than zero");
+        let up = self.recipe.clone();
+        let card = self
+            .cardinality
+            .map(|n| if drop_remainder { n / batch_size } else { n.div_ceil(batch_size) });
+        Dataset::from_recipe(card, move || {
+            let mut src = up();
+            Box::new(std::iter::from_fn(move || {
+                let mut items = Vec::with_capacity(batch_size);
+                while items.len() < batch_size {
+                    match src.next() {
+                        Some(Ok(x)) => items.push(x),
+                        Some(Err(e)) => return Some(Err(e)),
+                        None => break,
+                    }
+                }
+                if items.is_empty() || (drop_remainder && items.len() < batch_size) {
+                    return None;
+                }
+                Some(T::stack(&items))
+            }))
+        })
+    }
+
+    /// `dataset.unbatch()`: splits every element along its first dimension.
+    pub fn unbatch(&self) -> Dataset<T> {
+        let up = self.recipe.clone();
+        Dataset::from_recipe(Cardinality::Unknown, move || {
+            Box::new(up().flat_map(|x| -> Vec<Result<T>> {
+                match x.and_then(|v| v.unstack()) {
+                    Ok(parts) => parts.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                }
+            }))
+        })
+    }
+}
+
+/// A small fast generator for shuffle order (SplitMix64).
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
