@@ -143,7 +143,7 @@ impl Dataset<crate::Tensor> {
     }
 }
 
-impl<'a, T: Send + 'static> IntoIterator for &'a Dataset<T> {
+impl<T: Send + 'static> IntoIterator for &Dataset<T> {
     type Item = Result<T>;
     type IntoIter = DatasetIter<T>;
     fn into_iter(self) -> DatasetIter<T> {
