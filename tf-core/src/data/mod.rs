@@ -12,9 +12,11 @@
 //! ```
 
 mod structure;
+mod tfrecord;
 mod transform;
 
 pub use structure::Structure;
+pub use tfrecord::{crc32c, masked_crc32c, tfrecord_dataset, TFRecordWriter};
 
 use crate::{Error, Result};
 use std::sync::Arc;
