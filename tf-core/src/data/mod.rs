@@ -11,11 +11,13 @@
 //! assert_eq!(batches, vec![vec![0, 2, 4, 6], vec![8, 10, 12, 14], vec![16, 18]]);
 //! ```
 
+mod csv;
 mod npy;
 mod structure;
 mod tfrecord;
 mod transform;
 
+pub use csv::{make_csv_dataset, read_csv};
 pub use npy::{load_npy, load_npz, parse_npy, save_npy};
 pub use structure::Structure;
 pub use tfrecord::{crc32c, masked_crc32c, tfrecord_dataset, TFRecordWriter};
