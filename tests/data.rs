@@ -150,3 +150,48 @@ fn batching_mismatched_shapes_is_an_error_naming_them() {
         "{err}"
     );
 }
+
+#[test]
+fn padded_batch_pads_to_the_largest_in_each_batch() {
+    // TensorFlow's docs: elements [1], [2, 2], [3, 3, 3], [4, 4, 4, 4] padded in batches of 2.
+    let ds = Dataset::from_generator(|| (1..=4i64).map(|n| tf::fill([n as usize], n)));
+    let b: Vec<Tensor> = ds.padded_batch(2, 0.0, false).iter().map(Result::unwrap).collect();
+    assert_eq!((b[0].shape().dims(), b[0].to_vec::<i64>()), (&[2usize, 2][..], vec![1, 0, 2, 2]));
+    assert_eq!(
+        (b[1].shape().dims(), b[1].to_vec::<i64>()),
+        (&[2usize, 4][..], vec![3, 3, 3, 0, 4, 4, 4, 4])
+    );
+    assert_eq!(ints(&range(5).batch(2, false).rebatch(4)), vec![vec![0, 1, 2, 3], vec![4]]);
+    assert_eq!(ints(&range(6).batch(4, false).rebatch(3)), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+}
+
+#[test]
+fn interleave_cycles_blocks_in_tensorflows_order() {
+    // TensorFlow's docs: Dataset.range(1, 6).interleave(lambda x: repeat(x, 6), cycle_length=2,
+    // block_length=4) gives 1 1 1 1 2 2 2 2 1 1 2 2 3 3 3 3 4 4 4 4 3 3 4 4 5 5 5 5 5 5.
+    let ds = Dataset::range(1, 6, 1)
+        .unwrap()
+        .interleave(|x| Dataset::from_tensors(x).repeat(Some(6)), 2, 4);
+    assert_eq!(
+        ints(&ds).concat(),
+        vec![1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 4, 4, 5, 5, 5, 5, 5, 5]
+    );
+}
+
+#[test]
+fn windows_follow_size_shift_stride() {
+    let windows = |ds: Dataset<Dataset<Tensor>>| -> Vec<Vec<i64>> { ds.iter().map(|w| ints(&w.unwrap()).concat()).collect() };
+    // TensorFlow's docs: range(7).window(3) -> [0 1 2] [3 4 5] [6].
+    assert_eq!(
+        windows(range(7).window(3, 3, 1, false)),
+        vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]
+    );
+    assert_eq!(windows(range(7).window(3, 3, 1, true)), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    // range(7).window(3, shift=1, drop_remainder=True) -> [0 1 2] [1 2 3] ... [4 5 6].
+    assert_eq!(windows(range(7).window(3, 1, 1, true)).len(), 5);
+    // range(7).window(3, shift=1, stride=2, drop_remainder=True) -> [0 2 4] [1 3 5] [2 4 6].
+    assert_eq!(
+        windows(range(7).window(3, 1, 2, true)),
+        vec![vec![0, 2, 4], vec![1, 3, 5], vec![2, 4, 6]]
+    );
+}

@@ -18,6 +18,12 @@ pub trait Structure: Clone + Send + Sync + 'static {
     /// # Errors
     /// `InvalidArgument` naming the two shapes when components differ in shape or dtype.
     fn stack(items: &[Self]) -> Result<Self>;
+    /// Stacks elements after padding each component with `value` to the largest shape among
+    /// them (or to `shape` where given: one entry per component, `None` for "largest").
+    ///
+    /// # Errors
+    /// `InvalidArgument` when ranks or dtypes differ, or an element exceeds a given shape.
+    fn padded_stack(items: &[Self], value: f64) -> Result<Self>;
     /// Splits along the first dimension (the inverse of `stack`).
     ///
     /// # Errors
@@ -56,6 +62,35 @@ impl Structure for Tensor {
         }
         Ok(crate::stack(&items.iter().collect::<Vec<_>>(), 0))
     }
+    fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
+        let first = items
+            .first()
+            .ok_or_else(|| Error::InvalidArgument("cannot batch zero elements".into()))?;
+        let rank = first.rank();
+        let mut target = vec![0usize; rank];
+        for t in items {
+            if t.rank() != rank || t.dtype() != first.dtype() {
+                return Err(Error::InvalidArgument(format!(
+                    "padded_batch: elements of shapes {} ({}) and {} ({}) differ in rank or dtype",
+                    first.shape(),
+                    first.dtype(),
+                    t.shape(),
+                    t.dtype()
+                )));
+            }
+            for (m, &d) in target.iter_mut().zip(t.shape().dims()) {
+                *m = (*m).max(d);
+            }
+        }
+        let padded: Vec<Tensor> = items
+            .iter()
+            .map(|t| {
+                let p: Vec<(usize, usize)> = t.shape().dims().iter().zip(&target).map(|(&d, &m)| (0, m - d)).collect();
+                crate::pad(t, &p, value)
+            })
+            .collect();
+        Tensor::stack(&padded)
+    }
 }
 
 macro_rules! tuple_structure {
@@ -73,6 +108,9 @@ macro_rules! tuple_structure {
             }
             fn stack(items: &[Self]) -> Result<Self> {
                 Ok(($($t::stack(&items.iter().map(|x| x.$i.clone()).collect::<Vec<_>>())?,)+))
+            }
+            fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
+                Ok(($($t::padded_stack(&items.iter().map(|x| x.$i.clone()).collect::<Vec<_>>(), value)?,)+))
             }
         }
     )*};
@@ -97,6 +135,25 @@ impl Structure for BTreeMap<String, Tensor> {
     }
     fn slice(&self, i: usize) -> Self {
         self.iter().map(|(k, t)| (k.clone(), Structure::slice(t, i))).collect()
+    }
+    fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
+        let first = items
+            .first()
+            .ok_or_else(|| Error::InvalidArgument("cannot batch zero elements".into()))?;
+        first
+            .keys()
+            .map(|k| {
+                let col: Vec<Tensor> = items
+                    .iter()
+                    .map(|m| {
+                        m.get(k)
+                            .cloned()
+                            .ok_or_else(|| Error::InvalidArgument(format!("element lacks feature `{k}`")))
+                    })
+                    .collect::<Result<_>>()?;
+                Ok((k.clone(), Tensor::padded_stack(&col, value)?))
+            })
+            .collect()
     }
     fn stack(items: &[Self]) -> Result<Self> {
         let first = items

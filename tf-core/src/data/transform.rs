@@ -158,6 +158,71 @@ impl<T: Send + 'static> Dataset<T> {
         })
     }
 
+    /// `dataset.interleave(map_func, cycle_length, block_length)`: maps each element to a
+    /// dataset and cycles through `cycle_length` of them at a time, taking `block_length`
+    /// elements from each in turn (deterministic order).
+    ///
+    /// # Panics
+    /// When `cycle_length` or `block_length` is zero.
+    pub fn interleave<U: Send + 'static>(
+        &self,
+        map_func: impl Fn(T) -> Dataset<U> + Send + Sync + 'static,
+        cycle_length: usize,
+        block_length: usize,
+    ) -> Dataset<U> {
+        assert!(
+            cycle_length > 0 && block_length > 0,
+            "interleave: cycle_length and block_length must be positive"
+        );
+        let (up, f) = (self.recipe.clone(), Arc::new(map_func));
+        Dataset::from_recipe(Cardinality::Unknown, move || {
+            let mut src = up();
+            let f = f.clone();
+            let mut open: Vec<DatasetIter<U>> = Vec::new();
+            let (mut slot, mut taken, mut exhausted) = (0usize, 0usize, false);
+            Box::new(std::iter::from_fn(move || loop {
+                while !exhausted && open.len() < cycle_length {
+                    match src.next() {
+                        Some(Ok(x)) => open.push(f(x).iter()),
+                        Some(Err(e)) => return Some(Err(e)),
+                        None => exhausted = true,
+                    }
+                }
+                if open.is_empty() {
+                    return None;
+                }
+                slot %= open.len();
+                match open[slot].next() {
+                    Some(x) => {
+                        taken += 1;
+                        if taken == block_length {
+                            taken = 0;
+                            slot += 1;
+                        }
+                        return Some(x);
+                    }
+                    None => {
+                        // An exhausted input is replaced in its slot by the next one, and the
+                        // cycle moves on to the next slot, as TensorFlow's interleave does.
+                        taken = 0;
+                        let next = if exhausted { None } else { src.next() };
+                        match next {
+                            Some(Ok(x)) => {
+                                open[slot] = f(x).iter();
+                                slot += 1;
+                            }
+                            Some(Err(e)) => return Some(Err(e)),
+                            None => {
+                                exhausted = true;
+                                open.remove(slot);
+                            }
+                        }
+                    }
+                }
+            }))
+        })
+    }
+
     /// `dataset.apply(f)`: `f(dataset)`, for reusable pipeline pieces.
     pub fn apply<U>(&self, f: impl FnOnce(&Dataset<T>) -> Dataset<U>) -> Dataset<U> {
         f(self)
@@ -165,6 +230,56 @@ impl<T: Send + 'static> Dataset<T> {
 }
 
 impl<T: Clone + Send + Sync + 'static> Dataset<T> {
+    /// `dataset.window(size, shift, stride, drop_remainder)`: datasets of `size` elements
+    /// taken every `stride`-th, windows starting `shift` elements apart.
+    ///
+    /// # Panics
+    /// When `size`, `shift` or `stride` is zero.
+    pub fn window(&self, size: usize, shift: usize, stride: usize, drop_remainder: bool) -> Dataset<Dataset<T>> {
+        assert!(
+            size > 0 && shift > 0 && stride > 0,
+            "window: size, shift and stride must be positive"
+        );
+        let up = self.recipe.clone();
+        Dataset::from_recipe(Cardinality::Unknown, move || {
+            let mut src = up();
+            let mut buf: std::collections::VecDeque<T> = std::collections::VecDeque::new();
+            let mut done = false;
+            let span = (size - 1) * stride + 1;
+            Box::new(std::iter::from_fn(move || {
+                while !done && buf.len() < span {
+                    match src.next() {
+                        Some(Ok(x)) => buf.push_back(x),
+                        Some(Err(e)) => return Some(Err(e)),
+                        None => done = true,
+                    }
+                }
+                if buf.is_empty() || (drop_remainder && buf.len() < span) {
+                    return None;
+                }
+                let items: Vec<T> = buf.iter().step_by(stride).take(size).cloned().collect();
+                for _ in 0..shift {
+                    if buf.pop_front().is_none() {
+                        break;
+                    }
+                    if buf.is_empty() && !done {
+                        match src.next() {
+                            Some(Ok(x)) => buf.push_back(x),
+                            Some(Err(e)) => return Some(Err(e)),
+                            None => done = true,
+                        }
+                    }
+                }
+                let n = items.len();
+                let items = Arc::new(items);
+                Some(Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
+                    let items = items.clone();
+                    Box::new((0..items.len()).map(move |i| Ok(items[i].clone())))
+                })))
+            }))
+        })
+    }
+
     /// `dataset.cache()`: the first complete pass is kept in memory and later passes replay
     /// it (an abandoned pass caches nothing).
     pub fn cache(&self) -> Dataset<T> {
@@ -199,13 +314,19 @@ impl<T: Structure> Dataset<T> {
     /// # Panics
     /// When `batch_size` is zero.
     pub fn batch(&self, batch_size: usize, drop_remainder: bool) -> Dataset<T> {
+        self.batch_with(batch_size, drop_remainder, T::stack)
+    }
+
+    fn batch_with(&self, batch_size: usize, drop_remainder: bool, stack: impl Fn(&[T]) -> Result<T> + Send + Sync + 'static) -> Dataset<T> {
         assert!(batch_size > 0, "batch: batch_size must be greater than zero");
+        let stack = Arc::new(stack);
         let up = self.recipe.clone();
         let card = self
             .cardinality
             .map(|n| if drop_remainder { n / batch_size } else { n.div_ceil(batch_size) });
         Dataset::from_recipe(card, move || {
             let mut src = up();
+            let stack = stack.clone();
             Box::new(std::iter::from_fn(move || {
                 let mut items = Vec::with_capacity(batch_size);
                 while items.len() < batch_size {
@@ -218,9 +339,24 @@ impl<T: Structure> Dataset<T> {
                 if items.is_empty() || (drop_remainder && items.len() < batch_size) {
                     return None;
                 }
-                Some(T::stack(&items))
+                Some(stack(&items))
             }))
         })
+    }
+
+    /// `dataset.padded_batch(batch_size, padding_value, drop_remainder)`: like `batch`, with
+    /// every component padded (with `padding_value`) to the largest shape in its batch.
+    ///
+    /// # Panics
+    /// When `batch_size` is zero.
+    pub fn padded_batch(&self, batch_size: usize, padding_value: f64, drop_remainder: bool) -> Dataset<T> {
+        self.batch_with(batch_size, drop_remainder, move |items| T::padded_stack(items, padding_value))
+    }
+
+    /// `dataset.rebatch(batch_size)`: the same elements regrouped into batches of
+    /// `batch_size` (the last may be short).
+    pub fn rebatch(&self, batch_size: usize) -> Dataset<T> {
+        self.unbatch().batch(batch_size, false)
     }
 
     /// `dataset.unbatch()`: splits every element along its first dimension.
