@@ -214,7 +214,7 @@ impl<T: Send + 'static> Dataset<T> {
                             Some(Err(e)) => return Some(Err(e)),
                             None => {
                                 exhausted = true;
-                                open.remove(slot);
+                                drop(open.remove(slot));
                             }
                         }
                     }
