@@ -172,18 +172,7 @@ pub fn save_npy(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
 /// CRC-32 (IEEE), as zip files use.
 fn crc32(data: &[u8]) -> u32 {
     static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = [0u32; 256];
-        for (i, slot) in t.iter_mut().enumerate() {
-            let mut c = i as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            }
-            *slot = c;
-        }
-        t
-    });
-    !data.iter().fold(!0u32, |c, &b| table[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8))
+    super::tfrecord::crc32_with(&TABLE, 0xEDB8_8320, data)
 }
 
 /// Reads a `.npz` file (`np.savez` or `np.savez_compressed`): array name → tensor.

@@ -137,44 +137,33 @@ impl Structure for BTreeMap<String, Tensor> {
         self.iter().map(|(k, t)| (k.clone(), Structure::slice(t, i))).collect()
     }
     fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
-        let first = items
-            .first()
-            .ok_or_else(|| Error::InvalidArgument("cannot batch zero elements".into()))?;
-        first
-            .keys()
-            .map(|k| {
-                let col: Vec<Tensor> = items
-                    .iter()
-                    .map(|m| {
-                        m.get(k)
-                            .cloned()
-                            .ok_or_else(|| Error::InvalidArgument(format!("element lacks feature `{k}`")))
-                    })
-                    .collect::<Result<_>>()?;
-                Ok((k.clone(), Tensor::padded_stack(&col, value)?))
-            })
-            .collect()
+        per_feature(items, |col| Tensor::padded_stack(col, value))
     }
     fn stack(items: &[Self]) -> Result<Self> {
-        let first = items
-            .first()
-            .ok_or_else(|| Error::InvalidArgument("cannot batch zero elements".into()))?;
-        first
-            .keys()
-            .map(|k| {
-                let col: Vec<Tensor> = items
-                    .iter()
-                    .map(|m| {
-                        m.get(k)
-                            .cloned()
-                            .ok_or_else(|| Error::InvalidArgument(format!("element lacks feature `{k}`")))
-                    })
-                    .collect::<Result<_>>()?;
-                Ok((
-                    k.clone(),
-                    Tensor::stack(&col).map_err(|e| Error::InvalidArgument(format!("feature `{k}`: {e}")))?,
-                ))
-            })
-            .collect()
+        per_feature(items, Tensor::stack)
     }
+}
+
+/// Applies `f` to each feature's column of `items` (keys from the first element).
+fn per_feature(items: &[BTreeMap<String, Tensor>], f: impl Fn(&[Tensor]) -> Result<Tensor>) -> Result<BTreeMap<String, Tensor>> {
+    let first = items
+        .first()
+        .ok_or_else(|| Error::InvalidArgument("cannot batch zero elements".into()))?;
+    first
+        .keys()
+        .map(|k| {
+            let col: Vec<Tensor> = items
+                .iter()
+                .map(|m| {
+                    m.get(k)
+                        .cloned()
+                        .ok_or_else(|| Error::InvalidArgument(format!("element lacks feature `{k}`")))
+                })
+                .collect::<Result<_>>()?;
+            Ok((
+                k.clone(),
+                f(&col).map_err(|e| Error::InvalidArgument(format!("feature `{k}`: {e}")))?,
+            ))
+        })
+        .collect()
 }

@@ -8,21 +8,27 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// CRC-32C (Castagnoli) of `data`.
-pub fn crc32c(data: &[u8]) -> u32 {
-    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
+/// A reflected table-driven CRC-32 for `poly`: one implementation for CRC-32C (TFRecord) and
+/// CRC-32 (zip, in `.npz` files).
+pub(crate) fn crc32_with(table: &'static std::sync::OnceLock<[u32; 256]>, poly: u32, data: &[u8]) -> u32 {
+    let table = table.get_or_init(|| {
         let mut t = [0u32; 256];
         for (i, slot) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0x82F6_3B78 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 { poly ^ (c >> 1) } else { c >> 1 };
             }
             *slot = c;
         }
         t
     });
     !data.iter().fold(!0u32, |c, &b| table[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8))
+}
+
+/// CRC-32C (Castagnoli) of `data`.
+pub fn crc32c(data: &[u8]) -> u32 {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    crc32_with(&TABLE, 0x82F6_3B78, data)
 }
 
 /// TensorFlow's masked CRC: rotated and offset so that CRCs of CRCs stay well mixed.
