@@ -195,3 +195,25 @@ fn windows_follow_size_shift_stride() {
         vec![vec![0, 2, 4], vec![1, 3, 5], vec![2, 4, 6]]
     );
 }
+
+#[test]
+fn parallel_map_keeps_order_and_uses_several_threads() {
+    let threads = Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let seen = threads.clone();
+    let ds = range(200).map_parallel(
+        move |x| {
+            seen.lock().unwrap().insert(format!("{:?}", std::thread::current().id()));
+            // Uneven work, so results finish out of order.
+            if x.scalar::<i64>() % 7 == 0 {
+                std::thread::sleep(std::time::Duration::from_micros(300));
+            }
+            &x * 2i64
+        },
+        AUTOTUNE,
+    );
+    assert_eq!(ints(&ds).concat(), (0..200).map(|i| i * 2).collect::<Vec<_>>());
+    assert_eq!(ints(&ds.take(3)).concat(), vec![0, 2, 4], "a pass stopped early leaves no trouble");
+    assert!(threads.lock().unwrap().len() >= 2, "the map ran on one thread");
+    let same = range(50).map_parallel(|x| &x + 1i64, 3).batch(7, false);
+    assert_eq!(ints(&same), ints(&range(50).map(|x| &x + 1i64).batch(7, false)));
+}

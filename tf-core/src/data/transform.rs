@@ -16,6 +16,78 @@ impl<T: Send + 'static> Dataset<T> {
         })
     }
 
+    /// `dataset.map(f, num_parallel_calls)`: `f` runs on `num_parallel_calls` threads
+    /// (`AUTOTUNE`: one per core) a few elements ahead of the consumer; results come out in
+    /// input order (TensorFlow's deterministic default).
+    pub fn map_parallel<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static, num_parallel_calls: i64) -> Dataset<U> {
+        let workers = if num_parallel_calls == AUTOTUNE || num_parallel_calls <= 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            num_parallel_calls as usize
+        };
+        let (up, f) = (self.recipe.clone(), Arc::new(f));
+        Dataset::from_recipe(self.cardinality, move || {
+            use std::sync::mpsc;
+            let (job_tx, job_rx) = mpsc::sync_channel::<(u64, T)>(workers * 2);
+            let (res_tx, res_rx) = mpsc::channel::<(u64, U)>();
+            let job_rx = Arc::new(Mutex::new(job_rx));
+            for _ in 0..workers {
+                let (jobs, results, f) = (job_rx.clone(), res_tx.clone(), f.clone());
+                std::thread::Builder::new()
+                    .name("tf-data-map".into())
+                    .spawn(move || loop {
+                        let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((seq, x)) = job else { break };
+                        if results.send((seq, f(x))).is_err() {
+                            break;
+                        }
+                    })
+                    .expect("tf.data: cannot start a map thread");
+            }
+            let mut src = up();
+            let mut job_tx = Some(job_tx);
+            let (mut sent, mut next) = (0u64, 0u64);
+            let mut ready: std::collections::BTreeMap<u64, Result<U>> = std::collections::BTreeMap::new();
+            let ahead = (workers * 2) as u64;
+            Box::new(std::iter::from_fn(move || {
+                // Keep the workers fed a few elements ahead; upstream errors skip `f` and keep
+                // their place in the order.
+                while sent < next + ahead {
+                    let Some(tx) = job_tx.as_ref() else { break };
+                    match src.next() {
+                        Some(Ok(x)) => {
+                            if tx.send((sent, x)).is_err() {
+                                break;
+                            }
+                        }
+                        Some(Err(e)) => {
+                            ready.insert(sent, Err(e));
+                        }
+                        None => {
+                            job_tx = None; // no more input: workers exit when done
+                            break;
+                        }
+                    }
+                    sent += 1;
+                }
+                while !ready.contains_key(&next) {
+                    if next >= sent {
+                        return None;
+                    }
+                    match res_rx.recv() {
+                        Ok((seq, u)) => {
+                            ready.insert(seq, Ok(u));
+                        }
+                        Err(_) => return None,
+                    }
+                }
+                let out = ready.remove(&next);
+                next += 1;
+                out
+            }))
+        })
+    }
+
     /// `dataset.filter(predicate)`: the elements for which `predicate` holds.
     pub fn filter(&self, predicate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Dataset<T> {
         let (up, p) = (self.recipe.clone(), Arc::new(predicate));
