@@ -12,12 +12,14 @@
 //! ```
 
 mod csv;
+mod gzip;
 mod npy;
 mod structure;
 mod tfrecord;
 mod transform;
 
 pub use csv::{make_csv_dataset, read_csv};
+pub use gzip::gunzip;
 pub use npy::{load_npy, load_npz, parse_npy, save_npy};
 pub use structure::Structure;
 pub use tfrecord::{crc32c, masked_crc32c, tfrecord_dataset, TFRecordWriter};

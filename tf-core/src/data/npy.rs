@@ -170,7 +170,7 @@ pub fn save_npy(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
 }
 
 /// CRC-32 (IEEE), as zip files use.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
     super::tfrecord::crc32_with(&TABLE, 0xEDB8_8320, data)
 }
