@@ -61,6 +61,7 @@ fn dtype_mismatch_is_an_error_naming_both() {
 
 #[test]
 fn seeded_random_is_repeatable_and_streams_advance() {
+    let _seed = common::seed_lock();
     tf::random::set_seed(7);
     let a = tf::random::normal(&[4], 0.0, 1.0, tf::float32, None);
     let b = tf::random::normal(&[4], 0.0, 1.0, tf::float32, None);
@@ -79,6 +80,7 @@ fn seeded_random_is_repeatable_and_streams_advance() {
 
 #[test]
 fn random_distributions_have_the_right_moments() {
+    let _seed = common::seed_lock();
     tf::random::set_seed(3);
     let n = tf::random::normal(&[20000], 2.0, 3.0, tf::float64, None);
     let (m, v) = tf::nn::moments(&n, None, false);
@@ -100,6 +102,7 @@ fn random_distributions_have_the_right_moments() {
 
 #[test]
 fn dropout_scales_kept_values() {
+    let _seed = common::seed_lock();
     tf::random::set_seed(11);
     let x = tf::ones([10000], tf::float32);
     let y = tf::nn::dropout(&x, 0.25, None).to_vec::<f32>();
@@ -141,6 +144,7 @@ fn large_ops_use_both_cores_and_agree_with_small_ones() {
 
 #[test]
 fn matmul_large_matches_naive() {
+    let _seed = common::seed_lock();
     let a = tf::random::uniform(&[67, 129], -1.0, 1.0, tf::float32, Some(1));
     let b = tf::random::uniform(&[129, 95], -1.0, 1.0, tf::float32, Some(2));
     let c = tf::matmul(&a, &b).to_vec::<f32>();

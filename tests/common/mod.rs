@@ -6,10 +6,22 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 ///
 /// # Panics
 /// When `f` does not panic.
+#[allow(dead_code)]
 pub fn panic_message(f: impl FnOnce()) -> String {
     let p = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
     p.downcast_ref::<String>()
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
+}
+
+/// `tf::random::set_seed` is process-wide, as in TensorFlow, and tests run on parallel
+/// threads: a test that needs a repeatable seeded sequence holds this lock.
+#[allow(dead_code)]
+pub static SEED_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`SEED_LOCK`], even if a test holding it panicked.
+#[allow(dead_code)]
+pub fn seed_lock() -> std::sync::MutexGuard<'static, ()> {
+    SEED_LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
