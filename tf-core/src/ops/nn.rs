@@ -2,7 +2,7 @@
 //! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
-use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, OpDef, Specs, FLOATS};
+use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, FLOATS};
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
@@ -168,17 +168,7 @@ pub static CONV2D: OpDef = OpDef {
     domain: Domain::Any,
     cases: conv_cases,
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // dx = Conv2DBackpropInput(w, dy), dw = Conv2DBackpropFilter(x, dy)
-        let (x, w) = (c.x(0), c.x(1));
-        let dx = c.want(0, || {
-            execute1(&CONV2D_BACKPROP_INPUT, &[w, c.g()], &with_shape(c.attrs, "input_shape", x))
-        });
-        let dw = c.want(1, || {
-            execute1(&CONV2D_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w))
-        });
-        vec![dx, dw]
-    }),
+    grad: Grad::Rule(|c| forward_grad(c, &CONV)),
 };
 
 fn conv_cases() -> Vec<Case> {
@@ -242,13 +232,7 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // inputs (w, dy): dw = Conv2DBackpropFilter(ddx, dy), d dy = Conv2D(ddx, w)
-        let (w, dy) = (c.x(0), c.x(1));
-        let dw = execute1(&CONV2D_BACKPROP_FILTER, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", w));
-        let ddy = execute1(&CONV2D, &[c.g(), w], c.attrs);
-        vec![Some(dw), Some(ddy)]
-    }),
+    grad: Grad::Rule(|c| input_grad_grad(c, &CONV)),
 };
 
 /// The input gradient of a convolution as a stride-1 convolution: `dy` is spread out by the
@@ -346,13 +330,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // inputs (x, dy): dx = Conv2DBackpropInput(ddw, dy), d dy = Conv2D(x, ddw)
-        let (x, dy) = (c.x(0), c.x(1));
-        let dx = execute1(&CONV2D_BACKPROP_INPUT, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x));
-        let ddy = execute1(&CONV2D, &[x, c.g()], c.attrs);
-        vec![Some(dx), Some(ddy)]
-    }),
+    grad: Grad::Rule(|c| filter_grad_grad(c, &CONV)),
 };
 
 /// `DepthwiseConv2dNative`: filter `[kh, kw, c, mult]`, output channel `c * mult + q`.
@@ -398,17 +376,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // dx = DepthwiseBackpropInput(f, dy), df = DepthwiseBackpropFilter(x, dy)
-        let (x, f) = (c.x(0), c.x(1));
-        let dx = c.want(0, || {
-            execute1(&DEPTHWISE_BACKPROP_INPUT, &[f, c.g()], &with_shape(c.attrs, "input_shape", x))
-        });
-        let df = c.want(1, || {
-            execute1(&DEPTHWISE_BACKPROP_FILTER, &[x, c.g()], &with_shape(c.attrs, "filter_shape", f))
-        });
-        vec![dx, df]
-    }),
+    grad: Grad::Rule(|c| forward_grad(c, &DEPTHWISE)),
 };
 
 /// `DepthwiseConv2dNativeBackpropInput`: the input gradient of a depthwise convolution,
@@ -454,15 +422,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // inputs (f, dy): df = DepthwiseBackpropFilter(ddx, dy), d dy = Depthwise(ddx, f)
-        let (f, dy) = (c.x(0), c.x(1));
-        let df = c.want(0, || {
-            execute1(&DEPTHWISE_BACKPROP_FILTER, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", f))
-        });
-        let ddy = c.want(1, || execute1(&DEPTHWISE_CONV2D, &[c.g(), f], c.attrs));
-        vec![df, ddy]
-    }),
+    grad: Grad::Rule(|c| input_grad_grad(c, &DEPTHWISE)),
 };
 
 /// `DepthwiseConv2dNativeBackpropFilter`: the filter gradient of a depthwise convolution,
@@ -506,15 +466,7 @@ pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| {
-        // inputs (x, dy): dx = DepthwiseBackpropInput(ddf, dy), d dy = Depthwise(x, ddf)
-        let (x, dy) = (c.x(0), c.x(1));
-        let dx = c.want(0, || {
-            execute1(&DEPTHWISE_BACKPROP_INPUT, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x))
-        });
-        let ddy = c.want(1, || execute1(&DEPTHWISE_CONV2D, &[x, c.g()], c.attrs));
-        vec![dx, ddy]
-    }),
+    grad: Grad::Rule(|c| filter_grad_grad(c, &DEPTHWISE)),
 };
 
 fn pool_window(x: &[usize], a: &Attrs) -> Result<Window2d, String> {
@@ -727,6 +679,49 @@ pub static OPS: &[&OpDef] = &[
     &MAX_POOL_GRAD,
     &AVG_POOL_GRAD,
 ];
+
+/// A convolution and its two gradient ops; the three gradient rules below serve both
+/// `Conv2D` and `DepthwiseConv2dNative`.
+struct ConvFamily {
+    forward: &'static OpDef,
+    input_grad: &'static OpDef,
+    filter_grad: &'static OpDef,
+}
+
+static CONV: ConvFamily = ConvFamily {
+    forward: &CONV2D,
+    input_grad: &CONV2D_BACKPROP_INPUT,
+    filter_grad: &CONV2D_BACKPROP_FILTER,
+};
+static DEPTHWISE: ConvFamily = ConvFamily {
+    forward: &DEPTHWISE_CONV2D,
+    input_grad: &DEPTHWISE_BACKPROP_INPUT,
+    filter_grad: &DEPTHWISE_BACKPROP_FILTER,
+};
+
+/// Forward op, inputs (x, w): dx = InputGrad(w, dy), dw = FilterGrad(x, dy).
+fn forward_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
+    let (x, w) = (c.x(0), c.x(1));
+    let dx = c.want(0, || execute1(k.input_grad, &[w, c.g()], &with_shape(c.attrs, "input_shape", x)));
+    let dw = c.want(1, || execute1(k.filter_grad, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w)));
+    vec![dx, dw]
+}
+
+/// Input-gradient op, inputs (w, dy): dw = FilterGrad(ddx, dy), d dy = Forward(ddx, w).
+fn input_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
+    let (w, dy) = (c.x(0), c.x(1));
+    let dw = c.want(0, || execute1(k.filter_grad, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", w)));
+    let ddy = c.want(1, || execute1(k.forward, &[c.g(), w], c.attrs));
+    vec![dw, ddy]
+}
+
+/// Filter-gradient op, inputs (x, dy): dx = InputGrad(ddw, dy), d dy = Forward(x, ddw).
+fn filter_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
+    let (x, dy) = (c.x(0), c.x(1));
+    let dx = c.want(0, || execute1(k.input_grad, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x)));
+    let ddy = c.want(1, || execute1(k.forward, &[x, c.g()], c.attrs));
+    vec![dx, ddy]
+}
 
 /// `attrs` plus a shape attribute taken from `t`.
 fn with_shape(attrs: &Attrs, name: &'static str, t: &Tensor) -> Attrs {
