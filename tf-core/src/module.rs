@@ -162,7 +162,24 @@ impl<T: Trackable> Trackable for Option<T> {
         }
     }
 }
+/// A lazily built value (Keras layers create their weights on the first call) is tracked once
+/// it exists.
+impl<T: Trackable> Trackable for std::sync::OnceLock<T> {
+    fn track<'a>(&'a self, path: String, trainable: bool, v: &mut dyn Visitor<'a>) {
+        if let Some(x) = self.get() {
+            x.track(path, trainable, v);
+        }
+    }
+}
 impl<M: Module + ?Sized> Module for Box<M> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        (**self).visit_fields(v);
+    }
+}
+impl<M: Module + ?Sized> Module for std::sync::Arc<M> {
     fn name(&self) -> String {
         (**self).name()
     }

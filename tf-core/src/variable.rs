@@ -74,6 +74,12 @@ impl Variable {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// An identity for this variable, equal for all clones of the handle and distinct from
+    /// every other live variable (a key for per-variable state such as optimizer slots).
+    pub fn handle_id(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     /// The current value, without telling any tape.
     pub(crate) fn peek(&self) -> Tensor {
         self.0.value.read().unwrap_or_else(|p| p.into_inner()).clone()

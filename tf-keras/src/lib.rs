@@ -1,6 +1,32 @@
-//! Keras for `tf`: layers, models, `compile`/`fit`, optimizers, losses, metrics, callbacks
-//! and datasets, built on the public `tf-core` API only. Today: `datasets` (MNIST and
-//! Fashion-MNIST loaders); the rest is being built on the autodiff and graph-function layers.
+//! Keras for `tf`: layers, the three ways to build models (`Sequential`, functional, and
+//! subclassed structs), `compile`/`fit`/`evaluate`/`predict`, optimizers, losses, metrics,
+//! callbacks and datasets — built on the public `tf-core` API only.
+//!
+//! ```
+//! use tf::keras::{self, layers::{Dense, Flatten}, losses::SparseCategoricalCrossentropy, optimizers::Adam};
+//! let mut model = keras::sequential![
+//!     Flatten::new().input_shape([28, 28]),
+//!     Dense::new(128).activation("relu"),
+//!     Dense::new(10),
+//! ];
+//! model.compile(Adam::default(), SparseCategoricalCrossentropy::new().from_logits(true), &["accuracy"]);
+//! ```
 #![warn(missing_docs)]
 
+pub mod activations;
+pub mod callbacks;
 pub mod datasets;
+pub mod initializers;
+pub mod layers;
+pub mod losses;
+pub mod metrics;
+mod model;
+pub mod optimizers;
+pub mod regularizers;
+pub mod saving;
+
+pub use layers::clear_session;
+pub use model::functional_api::Apply;
+pub use model::training_api::Data;
+pub use model::KerasInputs;
+pub use model::{progbar, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential, Stack};

@@ -1,0 +1,196 @@
+//! safetensors files (Hugging Face's format): an 8-byte little-endian header length, a JSON
+//! header naming each tensor's dtype, shape and byte range, then the raw little-endian data.
+//! Readable by `safetensors.numpy.load_file` / `safetensors.torch.load_file`.
+
+use crate::{DType, Element, Error, Result, Tensor};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn code(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "F32",
+        DType::F64 => "F64",
+        DType::I32 => "I32",
+        DType::I64 => "I64",
+        DType::U8 => "U8",
+        DType::Bool => "BOOL",
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn bytes_of(t: &Tensor, out: &mut Vec<u8>) {
+    crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => for v in t.data::<T>() {
+        match T::DTYPE {
+            DType::F32 => out.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
+            DType::F64 => out.extend_from_slice(&v.to_f64().to_le_bytes()),
+            DType::I32 => out.extend_from_slice(&(v.to_i64() as i32).to_le_bytes()),
+            DType::I64 => out.extend_from_slice(&v.to_i64().to_le_bytes()),
+            _ => out.push(v.to_i64() as u8),
+        }
+    });
+}
+
+/// `safetensors.save_file(tensors, path, metadata)`: writes the tensors (sorted by name, as
+/// the reference implementation orders them), through a temporary file renamed into place.
+///
+/// # Errors
+/// `InvalidArgument` for a symbolic tensor; `Io` when writing fails (an existing file at
+/// `path` is then untouched).
+pub fn save_file(tensors: &BTreeMap<String, Tensor>, path: impl AsRef<Path>, metadata: Option<&BTreeMap<String, String>>) -> Result<()> {
+    let path = path.as_ref();
+    let mut header = Map::new();
+    if let Some(m) = metadata {
+        header.insert("__metadata__".into(), json!(m));
+    }
+    let mut data = Vec::new();
+    for (name, t) in tensors {
+        if t.is_symbolic() {
+            return Err(Error::InvalidArgument(format!(
+                "safetensors: tensor {name:?} is symbolic (inside a trace) and has no value to save"
+            )));
+        }
+        let begin = data.len();
+        bytes_of(t, &mut data);
+        header.insert(
+            name.clone(),
+            json!({"dtype": code(t.dtype()), "shape": t.shape().dims(), "data_offsets": [begin, data.len()]}),
+        );
+    }
+    let mut h = Value::Object(header).to_string().into_bytes();
+    // Pad the header with spaces so the data is 8-byte aligned, as the reference writer does.
+    while !h.len().is_multiple_of(8) {
+        h.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + h.len() + data.len());
+    out.extend_from_slice(&(h.len() as u64).to_le_bytes());
+    out.extend_from_slice(&h);
+    out.extend_from_slice(&data);
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&out)?;
+        f.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(&tmp, e)
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(path, e)
+    })
+}
+
+fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::DataLoss(format!("{}: not a valid safetensors file: {what}", path.display()))
+}
+
+/// `safetensors.load_file(path)`: name → tensor.
+///
+/// # Errors
+/// `Io` when the file cannot be read; `DataLoss` for a damaged or truncated file (naming
+/// what is wrong); `Unimplemented` for a dtype `tf` does not have (F16, BF16, ...).
+pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
+    let path = path.as_ref();
+    let b = std::fs::read(path).map_err(|e| io(path, e))?;
+    let hlen = b
+        .get(..8)
+        .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
+        .ok_or_else(|| bad(path, "shorter than its 8-byte header length"))?;
+    let start = 8usize.checked_add(hlen as usize).filter(|&e| e <= b.len()).ok_or_else(|| {
+        bad(
+            path,
+            format!("header length {hlen} runs past the end of the file ({} bytes)", b.len()),
+        )
+    })?;
+    let header: Value = serde_json::from_slice(&b[8..start]).map_err(|e| bad(path, format!("header is not JSON: {e}")))?;
+    let obj = header.as_object().ok_or_else(|| bad(path, "header is not a JSON object"))?;
+    let data = &b[start..];
+    let mut out = BTreeMap::new();
+    for (name, info) in obj {
+        if name == "__metadata__" {
+            continue;
+        }
+        let field = |k: &str| info.get(k).ok_or_else(|| bad(path, format!("tensor {name:?} has no {k:?}")));
+        let dtype = field("dtype")?
+            .as_str()
+            .ok_or_else(|| bad(path, format!("tensor {name:?}: dtype is not a string")))?;
+        let shape: Vec<usize> = field("shape")?
+            .as_array()
+            .and_then(|a| a.iter().map(|v| v.as_u64().map(|x| x as usize)).collect())
+            .ok_or_else(|| bad(path, format!("tensor {name:?}: shape is not a list of sizes")))?;
+        let offs: Vec<usize> = field("data_offsets")?
+            .as_array()
+            .and_then(|a| a.iter().map(|v| v.as_u64().map(|x| x as usize)).collect())
+            .filter(|v: &Vec<usize>| v.len() == 2)
+            .ok_or_else(|| bad(path, format!("tensor {name:?}: data_offsets is not [begin, end]")))?;
+        let (dt, size) = match dtype {
+            "F32" => (DType::F32, 4),
+            "F64" => (DType::F64, 8),
+            "I32" => (DType::I32, 4),
+            "I64" => (DType::I64, 8),
+            "U8" => (DType::U8, 1),
+            "BOOL" => (DType::Bool, 1),
+            other => {
+                return Err(Error::Unimplemented(format!(
+                    "{}: tensor {name:?} has dtype {other}, which tf does not support",
+                    path.display()
+                )))
+            }
+        };
+        let n: usize = shape.iter().product();
+        let bytes = data.get(offs[0]..offs[1]).filter(|s| s.len() == n * size).ok_or_else(|| {
+            bad(
+                path,
+                format!(
+                    "tensor {name:?}: bytes {}..{} do not hold {n} values of {dtype} within the {} data bytes",
+                    offs[0],
+                    offs[1],
+                    data.len()
+                ),
+            )
+        })?;
+        let t = match dt {
+            DType::F32 => Tensor::from_vec(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+                    .collect::<Vec<_>>(),
+                shape,
+            ),
+            DType::F64 => Tensor::from_vec(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8")))
+                    .collect::<Vec<_>>(),
+                shape,
+            ),
+            DType::I32 => Tensor::from_vec(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| i32::from_le_bytes(c.try_into().expect("4")))
+                    .collect::<Vec<_>>(),
+                shape,
+            ),
+            DType::I64 => Tensor::from_vec(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| i64::from_le_bytes(c.try_into().expect("8")))
+                    .collect::<Vec<_>>(),
+                shape,
+            ),
+            DType::U8 => Tensor::from_vec(bytes.to_vec(), shape),
+            DType::Bool => Tensor::from_vec(bytes.iter().map(|&v| v != 0).collect::<Vec<_>>(), shape),
+        }?;
+        out.insert(name.clone(), t);
+    }
+    Ok(out)
+}

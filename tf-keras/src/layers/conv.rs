@@ -1,0 +1,483 @@
+//! Convolution and pooling layers (channels-last, as Keras's default `image_data_format`).
+
+use super::{expect_rank, layer_common, layer_methods, Base, Layer};
+use crate::activations::Activation as Act;
+use crate::initializers::Initializer;
+use crate::regularizers::Regularizer;
+use std::sync::OnceLock;
+use tf_core::nn::Size2;
+use tf_core::{self as tf, Tensor, Variable};
+
+/// Keras's `padding="valid" | "same"` as the op attribute.
+#[track_caller]
+fn padding(p: &str) -> &'static str {
+    match p.to_ascii_lowercase().as_str() {
+        "valid" => "VALID",
+        "same" => "SAME",
+        _ => panic!("The `padding` argument must be a string, one of \"valid\" or \"same\". Received: {p}"),
+    }
+}
+
+/// What Conv1D, Conv2D, DepthwiseConv2D and Conv2DTranspose share.
+struct ConvConfig {
+    filters: usize,
+    kernel: Size2,
+    strides: Size2,
+    padding: &'static str,
+    dilation: Size2,
+    activation: Act,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
+    kernel_regularizer: Option<Regularizer>,
+}
+
+impl ConvConfig {
+    fn new(filters: usize, kernel: Size2) -> ConvConfig {
+        ConvConfig {
+            filters,
+            kernel,
+            strides: Size2(1, 1),
+            padding: "VALID",
+            dilation: Size2(1, 1),
+            activation: Act::Linear,
+            use_bias: true,
+            kernel_initializer: Initializer::GLOROT_UNIFORM,
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+        }
+    }
+}
+
+/// The builder methods of a convolution layer with a `cfg: ConvConfig` field.
+macro_rules! conv_builders {
+    ($ty:ident) => {
+        impl $ty {
+            /// `strides=`.
+            pub fn strides(mut self, s: impl Into<Size2>) -> Self {
+                self.cfg.strides = s.into();
+                self
+            }
+            /// `padding="valid" | "same"`.
+            #[track_caller]
+            pub fn padding(mut self, p: &str) -> Self {
+                self.cfg.padding = padding(p);
+                self
+            }
+            /// `dilation_rate=`.
+            pub fn dilation_rate(mut self, d: impl Into<Size2>) -> Self {
+                self.cfg.dilation = d.into();
+                self
+            }
+            /// `activation=`.
+            #[track_caller]
+            pub fn activation(mut self, a: impl Into<Act>) -> Self {
+                self.cfg.activation = a.into();
+                self
+            }
+            /// `use_bias=`.
+            pub fn use_bias(mut self, b: bool) -> Self {
+                self.cfg.use_bias = b;
+                self
+            }
+            /// `kernel_initializer=`.
+            #[track_caller]
+            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.kernel_initializer = i.into();
+                self
+            }
+            /// `bias_initializer=`.
+            #[track_caller]
+            pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.bias_initializer = i.into();
+                self
+            }
+            /// `kernel_regularizer=`.
+            #[track_caller]
+            pub fn kernel_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+                self.cfg.kernel_regularizer = Some(r.into());
+                self
+            }
+        }
+    };
+}
+
+fn conv_losses(cfg: &ConvConfig, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
+    match (cfg.kernel_regularizer, kernel.get()) {
+        (Some(r), Some(k)) => vec![r.call(&k.value())],
+        _ => Vec::new(),
+    }
+}
+
+fn finish(cfg: &ConvConfig, base: &Base, bias: &OnceLock<Variable>, y: Tensor, channels: usize) -> Tensor {
+    let y = if cfg.use_bias {
+        let b = bias.get_or_init(|| base.weight("bias", &cfg.bias_initializer, &[channels], true));
+        tf::nn::bias_add(&y, &b.value())
+    } else {
+        y
+    };
+    cfg.activation.apply(&y)
+}
+
+/// `keras.layers.Conv2D(filters, kernel_size, strides=(1, 1), padding="valid",
+/// dilation_rate=(1, 1), activation=None, use_bias=True)` on NHWC input.
+pub struct Conv2D {
+    base: Base,
+    cfg: ConvConfig,
+    kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(Conv2D, [kernel, bias]);
+conv_builders!(Conv2D);
+impl Conv2D {
+    /// A 2-D convolution with `filters` output channels.
+    pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2D {
+        Conv2D {
+            base: Base::new("conv2d"),
+            cfg: ConvConfig::new(filters, kernel_size.into()),
+            kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+}
+impl Layer for Conv2D {
+    layer_methods!("Conv2D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        let c = &self.cfg;
+        let cin = x.shape().dims()[3];
+        let k = self.kernel.get_or_init(|| {
+            self.base
+                .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, cin, c.filters], true)
+        });
+        let y = tf::nn::conv2d(x, &k.value(), c.strides, c.padding, c.dilation);
+        finish(c, &self.base, &self.bias, y, c.filters)
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        conv_losses(&self.cfg, &self.kernel)
+    }
+}
+
+/// `keras.layers.Conv1D(filters, kernel_size, strides=1, padding="valid")` on `[batch, steps,
+/// channels]` input (a Conv2D over a height of one).
+pub struct Conv1D {
+    base: Base,
+    cfg: ConvConfig,
+    kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(Conv1D, [kernel, bias]);
+conv_builders!(Conv1D);
+impl Conv1D {
+    /// A 1-D convolution with `filters` output channels.
+    pub fn new(filters: usize, kernel_size: usize) -> Conv1D {
+        Conv1D {
+            base: Base::new("conv1d"),
+            cfg: ConvConfig::new(filters, Size2(1, kernel_size)),
+            kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+}
+impl Layer for Conv1D {
+    layer_methods!("Conv1D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        let c = &self.cfg;
+        let cin = x.shape().dims()[2];
+        let k = self.kernel.get_or_init(|| {
+            self.base
+                .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
+        });
+        let k4 = tf::expand_dims(&k.value(), 0);
+        let y = tf::nn::conv2d(
+            &tf::expand_dims(x, 1),
+            &k4,
+            Size2(1, c.strides.1),
+            c.padding,
+            Size2(1, c.dilation.1),
+        );
+        finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), c.filters)
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        conv_losses(&self.cfg, &self.kernel)
+    }
+}
+
+/// `keras.layers.DepthwiseConv2D(kernel_size, strides=(1, 1), padding="valid",
+/// depth_multiplier=1)`: one filter per input channel.
+pub struct DepthwiseConv2D {
+    base: Base,
+    cfg: ConvConfig,
+    depthwise_kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(DepthwiseConv2D, [depthwise_kernel, bias]);
+conv_builders!(DepthwiseConv2D);
+impl DepthwiseConv2D {
+    /// A depthwise convolution (depth multiplier 1).
+    pub fn new(kernel_size: impl Into<Size2>) -> DepthwiseConv2D {
+        DepthwiseConv2D {
+            base: Base::new("depthwise_conv2d"),
+            cfg: ConvConfig::new(1, kernel_size.into()),
+            depthwise_kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// `depth_multiplier=`.
+    pub fn depth_multiplier(mut self, m: usize) -> Self {
+        self.cfg.filters = m;
+        self
+    }
+}
+impl Layer for DepthwiseConv2D {
+    layer_methods!("DepthwiseConv2D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        let c = &self.cfg;
+        let cin = x.shape().dims()[3];
+        let k = self.depthwise_kernel.get_or_init(|| {
+            self.base.weight(
+                "depthwise_kernel",
+                &c.kernel_initializer,
+                &[c.kernel.0, c.kernel.1, cin, c.filters],
+                true,
+            )
+        });
+        let y = tf::nn::depthwise_conv2d(x, &k.value(), c.strides, c.padding, c.dilation);
+        finish(c, &self.base, &self.bias, y, cin * c.filters)
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        conv_losses(&self.cfg, &self.depthwise_kernel)
+    }
+}
+
+/// `keras.layers.Conv2DTranspose(filters, kernel_size, strides=(1, 1), padding="valid")`: the
+/// transpose (input gradient) of a convolution, upsampling by the stride.
+pub struct Conv2DTranspose {
+    base: Base,
+    cfg: ConvConfig,
+    kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(Conv2DTranspose, [kernel, bias]);
+conv_builders!(Conv2DTranspose);
+impl Conv2DTranspose {
+    /// A transposed convolution with `filters` output channels.
+    pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2DTranspose {
+        Conv2DTranspose {
+            base: Base::new("conv2d_transpose"),
+            cfg: ConvConfig::new(filters, kernel_size.into()),
+            kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+}
+/// Keras's `deconv_output_length` without output padding.
+fn deconv_len(input: usize, kernel: usize, stride: usize, dilation: usize, padding: &str) -> usize {
+    let k = kernel + (kernel - 1) * (dilation - 1);
+    match padding {
+        "SAME" => input * stride,
+        _ => (input - 1) * stride + k,
+    }
+}
+impl Layer for Conv2DTranspose {
+    layer_methods!("Conv2DTranspose");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        let c = &self.cfg;
+        let d = x.shape().dims();
+        let k = self.kernel.get_or_init(|| {
+            self.base
+                .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, c.filters, d[3]], true)
+        });
+        let out = [
+            d[0],
+            deconv_len(d[1], c.kernel.0, c.strides.0, c.dilation.0, c.padding),
+            deconv_len(d[2], c.kernel.1, c.strides.1, c.dilation.1, c.padding),
+            c.filters,
+        ];
+        let y = tf::nn::conv2d_transpose(x, &k.value(), out, c.strides, c.padding, c.dilation);
+        finish(c, &self.base, &self.bias, y, c.filters)
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        conv_losses(&self.cfg, &self.kernel)
+    }
+}
+
+macro_rules! pool2d {
+    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $ty {
+            base: Base,
+            pool: Size2,
+            strides: Option<Size2>,
+            padding: &'static str,
+        }
+        layer_common!($ty, []);
+        impl $ty {
+            /// A pooling layer with window `pool_size` (Keras's default is `(2, 2)`, with the
+            /// stride equal to the window).
+            pub fn new(pool_size: impl Into<Size2>) -> $ty {
+                $ty {
+                    base: Base::new($prefix),
+                    pool: pool_size.into(),
+                    strides: None,
+                    padding: "VALID",
+                }
+            }
+            /// `strides=` (defaults to `pool_size`).
+            pub fn strides(mut self, s: impl Into<Size2>) -> Self {
+                self.strides = Some(s.into());
+                self
+            }
+            /// `padding="valid" | "same"`.
+            #[track_caller]
+            pub fn padding(mut self, p: &str) -> Self {
+                self.padding = padding(p);
+                self
+            }
+        }
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new(2)
+            }
+        }
+        impl Layer for $ty {
+            layer_methods!($class);
+            #[track_caller]
+            fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+                expect_rank(&self.base.name, x, 4, Some(4));
+                $op(x, self.pool, self.strides.unwrap_or(self.pool), self.padding)
+            }
+        }
+    };
+}
+pool2d!(
+    MaxPooling2D,
+    "max_pooling2d",
+    "MaxPooling2D",
+    tf::nn::max_pool2d,
+    "`keras.layers.MaxPooling2D(pool_size=(2, 2), strides=None, padding=\"valid\")`."
+);
+pool2d!(
+    AveragePooling2D,
+    "average_pooling2d",
+    "AveragePooling2D",
+    tf::nn::avg_pool2d,
+    "`keras.layers.AveragePooling2D(pool_size=(2, 2), strides=None, padding=\"valid\")`."
+);
+
+macro_rules! global_pool {
+    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $ty {
+            base: Base,
+            keepdims: bool,
+        }
+        layer_common!($ty, []);
+        impl $ty {
+            /// A global pooling layer over height and width.
+            pub fn new() -> $ty {
+                $ty {
+                    base: Base::new($prefix),
+                    keepdims: false,
+                }
+            }
+            /// `keepdims=`.
+            pub fn keepdims(mut self, k: bool) -> Self {
+                self.keepdims = k;
+                self
+            }
+        }
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl Layer for $ty {
+            layer_methods!($class);
+            #[track_caller]
+            fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+                expect_rank(&self.base.name, x, 4, Some(4));
+                $op(x, [1i64, 2], self.keepdims)
+            }
+        }
+    };
+}
+global_pool!(
+    GlobalAveragePooling2D,
+    "global_average_pooling2d",
+    "GlobalAveragePooling2D",
+    tf::reduce_mean,
+    "`keras.layers.GlobalAveragePooling2D()`: the mean over height and width."
+);
+global_pool!(
+    GlobalMaxPooling2D,
+    "global_max_pooling2d",
+    "GlobalMaxPooling2D",
+    tf::reduce_max,
+    "`keras.layers.GlobalMaxPooling2D()`: the maximum over height and width."
+);
+
+/// `keras.layers.ZeroPadding2D(padding=(1, 1))`: zero rows above and below, zero columns left
+/// and right.
+pub struct ZeroPadding2D {
+    base: Base,
+    pad: ((usize, usize), (usize, usize)),
+}
+layer_common!(ZeroPadding2D, []);
+impl ZeroPadding2D {
+    /// Symmetric padding: `(rows, cols)`.
+    pub fn new(padding: impl Into<Size2>) -> ZeroPadding2D {
+        let p = padding.into();
+        ZeroPadding2D::asymmetric((p.0, p.0), (p.1, p.1))
+    }
+    /// `((top, bottom), (left, right))`.
+    pub fn asymmetric(rows: (usize, usize), cols: (usize, usize)) -> ZeroPadding2D {
+        ZeroPadding2D {
+            base: Base::new("zero_padding2d"),
+            pad: (rows, cols),
+        }
+    }
+}
+impl Layer for ZeroPadding2D {
+    layer_methods!("ZeroPadding2D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        tf::pad(x, &[(0, 0), self.pad.0, self.pad.1, (0, 0)], 0.0)
+    }
+}
+
+/// `keras.layers.UpSampling2D(size=(2, 2), interpolation="nearest")`: repeats rows and columns.
+pub struct UpSampling2D {
+    base: Base,
+    size: Size2,
+}
+layer_common!(UpSampling2D, []);
+impl UpSampling2D {
+    /// Nearest-neighbour upsampling by `size`.
+    pub fn new(size: impl Into<Size2>) -> UpSampling2D {
+        UpSampling2D {
+            base: Base::new("up_sampling2d"),
+            size: size.into(),
+        }
+    }
+}
+impl Layer for UpSampling2D {
+    layer_methods!("UpSampling2D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        let d: Vec<i64> = x.shape().dims().iter().map(|&v| v as i64).collect();
+        let (sh, sw) = (self.size.0 as i64, self.size.1 as i64);
+        let y = tf::reshape(x, [d[0], d[1], 1, d[2], 1, d[3]]);
+        let y = tf::broadcast_to(&y, [d[0], d[1], sh, d[2], sw, d[3]]);
+        tf::reshape(&y, [d[0], d[1] * sh, d[2] * sw, d[3]])
+    }
+}

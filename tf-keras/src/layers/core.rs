@@ -1,0 +1,388 @@
+//! Core layers: Dense, Flatten, Reshape, Permute, Dropout, Activation, Rescaling, Embedding,
+//! Lambda.
+
+use super::{expect_rank, layer_common, layer_methods, Base, Layer};
+use crate::activations::Activation as Act;
+use crate::initializers::Initializer;
+use crate::regularizers::Regularizer;
+use std::sync::OnceLock;
+use tf_core::{self as tf, DType, Tensor, Variable};
+
+/// `keras.layers.Dense(units, activation=None, use_bias=True,
+/// kernel_initializer="glorot_uniform", bias_initializer="zeros")`.
+///
+/// ```
+/// use tf::keras::layers::{Dense, Layer};
+/// let d = Dense::new(3).activation("relu");
+/// let y = d.call(&tf::ones([2, 4], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 3]);
+/// ```
+pub struct Dense {
+    base: Base,
+    units: usize,
+    activation: Act,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
+    kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
+    kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(Dense, [kernel, bias]);
+
+impl Dense {
+    /// A dense layer with `units` outputs and Keras's defaults.
+    pub fn new(units: usize) -> Dense {
+        Dense {
+            base: Base::new("dense"),
+            units,
+            activation: Act::Linear,
+            use_bias: true,
+            kernel_initializer: Initializer::GLOROT_UNIFORM,
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            bias_regularizer: None,
+            kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// `activation=` by Keras name or [`Activation`](crate::activations::Activation).
+    #[track_caller]
+    pub fn activation(mut self, a: impl Into<Act>) -> Self {
+        self.activation = a.into();
+        self
+    }
+    /// `use_bias=`.
+    pub fn use_bias(mut self, b: bool) -> Self {
+        self.use_bias = b;
+        self
+    }
+    /// `kernel_initializer=`.
+    #[track_caller]
+    pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.kernel_initializer = i.into();
+        self
+    }
+    /// `bias_initializer=`.
+    #[track_caller]
+    pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.bias_initializer = i.into();
+        self
+    }
+    /// `kernel_regularizer=`.
+    #[track_caller]
+    pub fn kernel_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+        self.kernel_regularizer = Some(r.into());
+        self
+    }
+    /// `bias_regularizer=`.
+    #[track_caller]
+    pub fn bias_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+        self.bias_regularizer = Some(r.into());
+        self
+    }
+    /// The kernel `[in, units]`, once built.
+    pub fn kernel(&self) -> Option<&Variable> {
+        self.kernel.get()
+    }
+    /// The bias `[units]`, once built.
+    pub fn bias(&self) -> Option<&Variable> {
+        self.bias.get()
+    }
+}
+
+impl Layer for Dense {
+    layer_methods!("Dense");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 1, None);
+        let inp = *x.shape().dims().last().unwrap_or(&0);
+        let kernel = self
+            .kernel
+            .get_or_init(|| self.base.weight("kernel", &self.kernel_initializer, &[inp, self.units], true));
+        let y = if x.rank() == 2 {
+            tf::matmul(x, &kernel.value())
+        } else {
+            tf::tensordot(x, &kernel.value(), &[-1], &[0])
+        };
+        let y = if self.use_bias {
+            let b = self
+                .bias
+                .get_or_init(|| self.base.weight("bias", &self.bias_initializer, &[self.units], true));
+            tf::nn::bias_add(&y, &b.value())
+        } else {
+            y
+        };
+        self.activation.apply(&y)
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        if let (Some(r), Some(k)) = (self.kernel_regularizer, self.kernel.get()) {
+            out.push(r.call(&k.value()));
+        }
+        if let (Some(r), Some(b)) = (self.bias_regularizer, self.bias.get()) {
+            out.push(r.call(&b.value()));
+        }
+        out
+    }
+}
+
+/// `keras.layers.Flatten()`: `[batch, ...]` to `[batch, n]`.
+pub struct Flatten {
+    base: Base,
+}
+layer_common!(Flatten, []);
+impl Flatten {
+    /// A flatten layer.
+    pub fn new() -> Flatten {
+        Flatten {
+            base: Base::new("flatten"),
+        }
+    }
+}
+impl Default for Flatten {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl Layer for Flatten {
+    layer_methods!("Flatten");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 1, None);
+        let b = x.shape().dims()[0] as i64;
+        tf::reshape(x, [b, -1])
+    }
+}
+
+/// `keras.layers.Reshape(target_shape)`: reshapes all but the batch dimension (one entry may
+/// be -1).
+pub struct Reshape {
+    base: Base,
+    target: Vec<i64>,
+}
+layer_common!(Reshape, []);
+impl Reshape {
+    /// A reshape to `target_shape` (without the batch dimension).
+    pub fn new(target_shape: impl AsRef<[i64]>) -> Reshape {
+        Reshape {
+            base: Base::new("reshape"),
+            target: target_shape.as_ref().to_vec(),
+        }
+    }
+}
+impl Layer for Reshape {
+    layer_methods!("Reshape");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let mut shape = vec![x.shape().dims()[0] as i64];
+        shape.extend_from_slice(&self.target);
+        tf::reshape(x, shape)
+    }
+}
+
+/// `keras.layers.Permute(dims)`: permutes the non-batch dimensions; `dims` are 1-based.
+pub struct Permute {
+    base: Base,
+    dims: Vec<i64>,
+}
+layer_common!(Permute, []);
+impl Permute {
+    /// A permutation of the non-batch axes (1-based, as in Keras).
+    ///
+    /// # Panics
+    /// When `dims` is not a permutation of `1..=dims.len()`, with Keras's message.
+    #[track_caller]
+    pub fn new(dims: impl AsRef<[usize]>) -> Permute {
+        let d = dims.as_ref();
+        let mut sorted = d.to_vec();
+        sorted.sort_unstable();
+        if sorted != (1..=d.len()).collect::<Vec<_>>() {
+            panic!("Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1. Received dims={d:?}");
+        }
+        Permute {
+            base: Base::new("permute"),
+            dims: d.iter().map(|&i| i as i64).collect(),
+        }
+    }
+}
+impl Layer for Permute {
+    layer_methods!("Permute");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, self.dims.len() + 1, Some(self.dims.len() + 1));
+        let mut perm = vec![0i64];
+        perm.extend_from_slice(&self.dims);
+        tf::transpose(x, Some(&perm))
+    }
+}
+
+/// `keras.layers.Dropout(rate, seed=None)`: while training, zeroes each value with
+/// probability `rate` and scales the kept ones by `1 / (1 - rate)`; identity otherwise.
+pub struct Dropout {
+    base: Base,
+    rate: f64,
+    seed: Option<i64>,
+}
+layer_common!(Dropout, []);
+impl Dropout {
+    /// A dropout layer.
+    ///
+    /// # Panics
+    /// When `rate` is outside `[0, 1]`, with Keras's message.
+    #[track_caller]
+    pub fn new(rate: f64) -> Dropout {
+        if !(0.0..=1.0).contains(&rate) {
+            panic!("Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={rate}");
+        }
+        Dropout {
+            base: Base::new("dropout"),
+            rate,
+            seed: None,
+        }
+    }
+    /// `seed=`.
+    pub fn seed(mut self, seed: i64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+}
+impl Layer for Dropout {
+    layer_methods!("Dropout");
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        if !training || self.rate == 0.0 {
+            return x.clone();
+        }
+        if self.rate == 1.0 {
+            return tf::zeros_like(x);
+        }
+        tf::nn::dropout(x, self.rate, self.seed)
+    }
+}
+
+/// `keras.layers.Activation(activation)`.
+pub struct Activation {
+    base: Base,
+    activation: Act,
+}
+layer_common!(Activation, []);
+impl Activation {
+    /// An activation layer, by Keras name.
+    #[track_caller]
+    pub fn new(activation: impl Into<Act>) -> Activation {
+        Activation {
+            base: Base::new("activation"),
+            activation: activation.into(),
+        }
+    }
+}
+impl Layer for Activation {
+    layer_methods!("Activation");
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        self.activation.apply(x)
+    }
+}
+
+/// `keras.layers.Rescaling(scale, offset=0.0)`: `cast(x, float32) * scale + offset` (for
+/// example `Rescaling::new(1.0 / 255.0, 0.0)` on uint8 images).
+pub struct Rescaling {
+    base: Base,
+    scale: f64,
+    offset: f64,
+}
+layer_common!(Rescaling, []);
+impl Rescaling {
+    /// A rescaling layer.
+    pub fn new(scale: f64, offset: f64) -> Rescaling {
+        Rescaling {
+            base: Base::new("rescaling"),
+            scale,
+            offset,
+        }
+    }
+}
+impl Layer for Rescaling {
+    layer_methods!("Rescaling");
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let x = if x.dtype() == DType::F32 {
+            x.clone()
+        } else {
+            tf::cast(x, DType::F32)
+        };
+        let y = &x * self.scale;
+        if self.offset == 0.0 {
+            y
+        } else {
+            &y + self.offset
+        }
+    }
+}
+
+/// `keras.layers.Embedding(input_dim, output_dim, embeddings_initializer="uniform")`: looks
+/// up rows of a `[input_dim, output_dim]` table by integer index.
+pub struct Embedding {
+    base: Base,
+    input_dim: usize,
+    output_dim: usize,
+    initializer: Initializer,
+    embeddings: OnceLock<Variable>,
+}
+layer_common!(Embedding, [embeddings]);
+impl Embedding {
+    /// An embedding table.
+    pub fn new(input_dim: usize, output_dim: usize) -> Embedding {
+        Embedding {
+            base: Base::new("embedding"),
+            input_dim,
+            output_dim,
+            initializer: Initializer::RandomUniform(-0.05, 0.05),
+            embeddings: OnceLock::new(),
+        }
+    }
+    /// `embeddings_initializer=`.
+    #[track_caller]
+    pub fn embeddings_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.initializer = i.into();
+        self
+    }
+}
+impl Layer for Embedding {
+    layer_methods!("Embedding");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let table = self.embeddings.get_or_init(|| {
+            self.base
+                .weight("embeddings", &self.initializer, &[self.input_dim, self.output_dim], true)
+        });
+        let idx = match x.dtype() {
+            DType::I32 | DType::I64 => x.clone(),
+            _ => tf::cast(x, DType::I32),
+        };
+        tf::gather(&table.value(), &idx, 0)
+    }
+}
+
+type LambdaFn = dyn Fn(&Tensor) -> Tensor + Send + Sync;
+
+/// `keras.layers.Lambda(function)`: a stateless layer from a closure.
+pub struct Lambda {
+    base: Base,
+    f: Box<LambdaFn>,
+}
+layer_common!(Lambda, []);
+impl Lambda {
+    /// A layer that applies `f`.
+    pub fn new(f: impl Fn(&Tensor) -> Tensor + Send + Sync + 'static) -> Lambda {
+        Lambda {
+            base: Base::new("lambda"),
+            f: Box::new(f),
+        }
+    }
+}
+impl Layer for Lambda {
+    layer_methods!("Lambda");
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        (self.f)(x)
+    }
+}

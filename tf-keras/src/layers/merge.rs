@@ -1,0 +1,101 @@
+//! Merge layers: Add, Multiply, Concatenate. They take several inputs through
+//! [`Layer::call_many`].
+
+use super::{layer_common, layer_methods, Base, Layer};
+use tf_core::{self as tf, Tensor};
+
+#[track_caller]
+fn need_two(name: &str, inputs: &[Tensor]) {
+    if inputs.len() < 2 {
+        panic!(
+            "A merge layer should be called on a list of at least 2 inputs. Got {} inputs (layer \"{name}\").",
+            inputs.len()
+        );
+    }
+}
+
+macro_rules! elementwise_merge {
+    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $ty {
+            base: Base,
+        }
+        layer_common!($ty, []);
+        impl $ty {
+            /// The merge layer.
+            pub fn new() -> $ty {
+                $ty {
+                    base: Base::new($prefix),
+                }
+            }
+        }
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl Layer for $ty {
+            layer_methods!($class);
+            #[track_caller]
+            fn call(&self, x: &Tensor, training: bool) -> Tensor {
+                self.call_many(std::slice::from_ref(x), training)
+            }
+            #[track_caller]
+            fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
+                need_two(&self.base.name, inputs);
+                let mut acc = inputs[0].clone();
+                for x in &inputs[1..] {
+                    acc = $op(&acc, x);
+                }
+                acc
+            }
+        }
+    };
+}
+elementwise_merge!(
+    Add,
+    "add",
+    "Add",
+    tf::add,
+    "`keras.layers.Add()`: the elementwise sum of its inputs."
+);
+elementwise_merge!(
+    Multiply,
+    "multiply",
+    "Multiply",
+    tf::multiply,
+    "`keras.layers.Multiply()`: the elementwise product of its inputs."
+);
+
+/// `keras.layers.Concatenate(axis=-1)`.
+pub struct Concatenate {
+    base: Base,
+    axis: i64,
+}
+layer_common!(Concatenate, []);
+impl Concatenate {
+    /// Concatenation along `axis` (Keras's default is -1).
+    pub fn new(axis: i64) -> Concatenate {
+        Concatenate {
+            base: Base::new("concatenate"),
+            axis,
+        }
+    }
+}
+impl Default for Concatenate {
+    fn default() -> Self {
+        Self::new(-1)
+    }
+}
+impl Layer for Concatenate {
+    layer_methods!("Concatenate");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.call_many(std::slice::from_ref(x), training)
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
+        need_two(&self.base.name, inputs);
+        tf::concat(&inputs.iter().collect::<Vec<_>>(), self.axis)
+    }
+}

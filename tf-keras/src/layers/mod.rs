@@ -1,0 +1,184 @@
+//! `keras.layers`: the `Layer` trait and Keras's layers. A layer is a [`Module`] that creates
+//! its weights on the first call, from the input's shape (Keras's lazy `build`).
+
+mod conv;
+mod core;
+mod merge;
+mod norm;
+mod rnn;
+
+pub use self::conv::{
+    AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
+    UpSampling2D, ZeroPadding2D,
+};
+pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Permute, Rescaling, Reshape};
+pub use self::merge::{Add, Concatenate, Multiply};
+pub use self::norm::{BatchNormalization, LayerNormalization};
+pub use self::rnn::{SimpleRNN, GRU, LSTM};
+pub use crate::model::Input;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tf_core::{Module, Tensor, Variable};
+
+/// A Keras layer: a module with a forward computation.
+///
+/// Implement it for a `#[derive(tf::Module)]` struct to write a subclassed layer or model; wrap
+/// that in [`Model::new`](crate::Model) to `compile` and `fit` it.
+pub trait Layer: Module + Send + Sync {
+    /// The forward computation. `training` switches Dropout and BatchNormalization to their
+    /// training behaviour.
+    fn call(&self, inputs: &Tensor, training: bool) -> Tensor;
+
+    /// The forward computation of a layer taking several inputs (`Add`, `Concatenate`, ...).
+    /// Single-input layers take exactly one.
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        match inputs {
+            [x] => self.call(x, training),
+            _ => panic!(
+                "Layer \"{}\" expects 1 input, but it received {} input tensors.",
+                self.name(),
+                inputs.len()
+            ),
+        }
+    }
+
+    /// The Keras class name shown by `summary()` (`"Dense"`).
+    fn class_name(&self) -> String {
+        "Layer".into()
+    }
+
+    /// The input shape without the batch dimension, when the layer was given one
+    /// (`input_shape=` on a first layer).
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        None
+    }
+
+    /// The regularization penalties of this layer's built weights (`layer.losses`).
+    fn losses(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
+
+    /// The layers inside this one, for `summary()` of a nested model; empty for a plain layer.
+    fn layers(&self) -> Vec<&dyn Layer> {
+        Vec::new()
+    }
+}
+
+impl<L: Layer + ?Sized> Layer for Box<L> {
+    fn call(&self, inputs: &Tensor, training: bool) -> Tensor {
+        (**self).call(inputs, training)
+    }
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        (**self).call_many(inputs, training)
+    }
+    fn class_name(&self) -> String {
+        (**self).class_name()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        (**self).declared_input_shape()
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        (**self).losses()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        (**self).layers()
+    }
+}
+
+static NAMES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+
+/// Keras's automatic layer names: `dense`, `dense_1`, `dense_2`, ... per prefix.
+pub(crate) fn unique_name(prefix: &str) -> String {
+    let mut g = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    let n = g.get_or_insert_with(HashMap::new).entry(prefix.to_string()).or_insert(0);
+    let name = if *n == 0 { prefix.to_string() } else { format!("{prefix}_{n}") };
+    *n += 1;
+    name
+}
+
+/// `keras.backend.clear_session()`: restarts automatic layer names (`dense`, `dense_1`, ...).
+pub fn clear_session() {
+    *NAMES.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// The name and declared input shape every layer has.
+#[derive(Clone, Debug)]
+pub(crate) struct Base {
+    pub name: String,
+    pub input_shape: Option<Vec<usize>>,
+}
+
+impl Base {
+    pub fn new(prefix: &str) -> Base {
+        Base {
+            name: unique_name(prefix),
+            input_shape: None,
+        }
+    }
+    /// A weight variable named `<layer>/<what>`.
+    pub fn weight(&self, what: &str, init: &crate::initializers::Initializer, shape: &[usize], trainable: bool) -> Variable {
+        Variable::with_options(init.call(shape, tf_core::DType::F32), format!("{}/{}", self.name, what), trainable)
+    }
+}
+
+/// Implements `Module` (weights in creation order, as Keras lists them), the `name` and
+/// `input_shape` builders, and `class_name` for a layer struct with a `base: Base` field.
+macro_rules! layer_common {
+    ($ty:ident, [$($w:ident),*]) => {
+        impl tf_core::Module for $ty {
+            fn name(&self) -> String {
+                self.base.name.clone()
+            }
+            #[allow(unused_variables)]
+            fn visit_fields<'a>(&'a self, v: &mut dyn tf_core::module::Visitor<'a>) {
+                $( tf_core::Trackable::track(&self.$w, stringify!($w).to_string(), true, v); )*
+            }
+        }
+        impl $ty {
+            /// Names the layer (Keras's `name=`).
+            pub fn with_name(mut self, name: impl Into<String>) -> Self {
+                self.base.name = name.into();
+                self
+            }
+            /// Declares the input shape without the batch dimension (Keras's `input_shape=`),
+            /// so a `Sequential` starting with this layer is built at once.
+            pub fn input_shape(mut self, shape: impl AsRef<[usize]>) -> Self {
+                self.base.input_shape = Some(shape.as_ref().to_vec());
+                self
+            }
+        }
+    };
+}
+pub(crate) use layer_common;
+
+/// The common `Layer` methods for a layer struct with a `base: Base` field.
+macro_rules! layer_methods {
+    ($class:literal) => {
+        fn class_name(&self) -> String {
+            $class.into()
+        }
+        fn declared_input_shape(&self) -> Option<Vec<usize>> {
+            self.base.input_shape.clone()
+        }
+    };
+}
+pub(crate) use layer_methods;
+
+/// Checks a layer's input rank, with Keras's message.
+#[track_caller]
+pub(crate) fn expect_rank(layer: &str, x: &Tensor, min: usize, max: Option<usize>) {
+    let r = x.rank();
+    if r < min || max.is_some_and(|m| r > m) {
+        let want = match max {
+            Some(m) if m == min => format!("ndim={min}"),
+            Some(m) => format!("min_ndim={min}, max_ndim={m}"),
+            None => format!("min_ndim={min}"),
+        };
+        panic!(
+            "Input 0 of layer \"{layer}\" is incompatible with the layer: expected {want}, found ndim={r}. Full shape received: {}",
+            x.shape()
+        );
+    }
+}

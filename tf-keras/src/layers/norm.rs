@@ -1,0 +1,171 @@
+//! Normalization layers: BatchNormalization and LayerNormalization.
+
+use super::{layer_common, layer_methods, Base, Layer};
+use crate::initializers::Initializer;
+use std::sync::OnceLock;
+use tf_core::{self as tf, Tensor, Variable};
+
+/// `keras.layers.BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True,
+/// scale=True)`: while training, normalizes with the batch's mean and (biased) variance and
+/// moves `moving_mean`/`moving_variance` toward them; at inference uses the moving statistics.
+pub struct BatchNormalization {
+    base: Base,
+    momentum: f64,
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+    gamma: OnceLock<Variable>,
+    beta: OnceLock<Variable>,
+    moving_mean: OnceLock<Variable>,
+    moving_variance: OnceLock<Variable>,
+}
+layer_common!(BatchNormalization, [gamma, beta, moving_mean, moving_variance]);
+
+impl BatchNormalization {
+    /// A batch normalization over the last axis with Keras's defaults.
+    pub fn new() -> BatchNormalization {
+        BatchNormalization {
+            base: Base::new("batch_normalization"),
+            momentum: 0.99,
+            epsilon: 1e-3,
+            center: true,
+            scale: true,
+            gamma: OnceLock::new(),
+            beta: OnceLock::new(),
+            moving_mean: OnceLock::new(),
+            moving_variance: OnceLock::new(),
+        }
+    }
+    /// `momentum=`.
+    pub fn momentum(mut self, m: f64) -> Self {
+        self.momentum = m;
+        self
+    }
+    /// `epsilon=`.
+    pub fn epsilon(mut self, e: f64) -> Self {
+        self.epsilon = e;
+        self
+    }
+    /// `center=` (learn `beta`).
+    pub fn center(mut self, c: bool) -> Self {
+        self.center = c;
+        self
+    }
+    /// `scale=` (learn `gamma`).
+    pub fn scale(mut self, s: bool) -> Self {
+        self.scale = s;
+        self
+    }
+    /// The moving mean, once built.
+    pub fn moving_mean(&self) -> Option<&Variable> {
+        self.moving_mean.get()
+    }
+    /// The moving variance, once built.
+    pub fn moving_variance(&self) -> Option<&Variable> {
+        self.moving_variance.get()
+    }
+}
+impl Default for BatchNormalization {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Layer for BatchNormalization {
+    layer_methods!("BatchNormalization");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        let c = *x
+            .shape()
+            .dims()
+            .last()
+            .unwrap_or_else(|| panic!("BatchNormalization needs an input of rank >= 1"));
+        let w = |slot: &OnceLock<Variable>, what: &str, init: Initializer, trainable: bool| {
+            slot.get_or_init(|| self.base.weight(what, &init, &[c], trainable)).clone()
+        };
+        let gamma = self.scale.then(|| w(&self.gamma, "gamma", Initializer::Ones, true).value());
+        let beta = self.center.then(|| w(&self.beta, "beta", Initializer::Zeros, true).value());
+        let mm = w(&self.moving_mean, "moving_mean", Initializer::Zeros, false);
+        let mv = w(&self.moving_variance, "moving_variance", Initializer::Ones, false);
+        if training {
+            let axes: Vec<i64> = (0..x.rank() as i64 - 1).collect();
+            let (mean, var) = tf::nn::moments(x, axes, false);
+            let decay = 1.0 - self.momentum;
+            mm.assign_sub(&(&(&mm.value() - &tf::stop_gradient(&mean)) * decay));
+            mv.assign_sub(&(&(&mv.value() - &tf::stop_gradient(&var)) * decay));
+            tf::nn::batch_normalization(x, &mean, &var, beta.as_ref(), gamma.as_ref(), self.epsilon)
+        } else {
+            tf::nn::batch_normalization(x, &mm.value(), &mv.value(), beta.as_ref(), gamma.as_ref(), self.epsilon)
+        }
+    }
+}
+
+/// `keras.layers.LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True)`:
+/// normalizes each example over its last axis.
+pub struct LayerNormalization {
+    base: Base,
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+    gamma: OnceLock<Variable>,
+    beta: OnceLock<Variable>,
+}
+layer_common!(LayerNormalization, [gamma, beta]);
+
+impl LayerNormalization {
+    /// A layer normalization over the last axis with Keras's defaults.
+    pub fn new() -> LayerNormalization {
+        LayerNormalization {
+            base: Base::new("layer_normalization"),
+            epsilon: 1e-3,
+            center: true,
+            scale: true,
+            gamma: OnceLock::new(),
+            beta: OnceLock::new(),
+        }
+    }
+    /// `epsilon=`.
+    pub fn epsilon(mut self, e: f64) -> Self {
+        self.epsilon = e;
+        self
+    }
+    /// `center=`.
+    pub fn center(mut self, c: bool) -> Self {
+        self.center = c;
+        self
+    }
+    /// `scale=`.
+    pub fn scale(mut self, s: bool) -> Self {
+        self.scale = s;
+        self
+    }
+}
+impl Default for LayerNormalization {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Layer for LayerNormalization {
+    layer_methods!("LayerNormalization");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let c = *x
+            .shape()
+            .dims()
+            .last()
+            .unwrap_or_else(|| panic!("LayerNormalization needs an input of rank >= 1"));
+        let gamma = self.scale.then(|| {
+            self.gamma
+                .get_or_init(|| self.base.weight("gamma", &Initializer::Ones, &[c], true))
+                .value()
+        });
+        let beta = self.center.then(|| {
+            self.beta
+                .get_or_init(|| self.base.weight("beta", &Initializer::Zeros, &[c], true))
+                .value()
+        });
+        let (mean, var) = tf::nn::moments(x, -1, true);
+        tf::nn::batch_normalization(x, &mean, &var, beta.as_ref(), gamma.as_ref(), self.epsilon)
+    }
+}

@@ -1,0 +1,300 @@
+//! Recurrent layers: SimpleRNN, LSTM and GRU (Keras's `reset_after=True` form), over
+//! `[batch, timesteps, features]` input.
+
+use super::{expect_rank, layer_common, Base, Layer};
+use crate::activations::Activation as Act;
+use crate::initializers::Initializer;
+use std::sync::OnceLock;
+use tf_core::{self as tf, DType, Tensor, Variable};
+
+/// What the three recurrent layers share.
+struct RnnConfig {
+    units: usize,
+    activation: Act,
+    recurrent_activation: Act,
+    use_bias: bool,
+    return_sequences: bool,
+    return_state: bool,
+    go_backwards: bool,
+    kernel_initializer: Initializer,
+    recurrent_initializer: Initializer,
+}
+
+impl RnnConfig {
+    fn new(units: usize) -> RnnConfig {
+        RnnConfig {
+            units,
+            activation: Act::Tanh,
+            recurrent_activation: Act::Sigmoid,
+            use_bias: true,
+            return_sequences: false,
+            return_state: false,
+            go_backwards: false,
+            kernel_initializer: Initializer::GLOROT_UNIFORM,
+            recurrent_initializer: Initializer::Orthogonal(1.0),
+        }
+    }
+}
+
+macro_rules! rnn_builders {
+    ($ty:ident) => {
+        impl $ty {
+            /// `activation=` (tanh).
+            #[track_caller]
+            pub fn activation(mut self, a: impl Into<Act>) -> Self {
+                self.cfg.activation = a.into();
+                self
+            }
+            /// `use_bias=`.
+            pub fn use_bias(mut self, b: bool) -> Self {
+                self.cfg.use_bias = b;
+                self
+            }
+            /// `return_sequences=`: the output at every step, `[batch, time, units]`.
+            pub fn return_sequences(mut self, r: bool) -> Self {
+                self.cfg.return_sequences = r;
+                self
+            }
+            /// `return_state=`: [`call_with_state`](Self::call_with_state) also returns the
+            /// final states (`call` returns the output only).
+            pub fn return_state(mut self, r: bool) -> Self {
+                self.cfg.return_state = r;
+                self
+            }
+            /// `go_backwards=`.
+            pub fn go_backwards(mut self, g: bool) -> Self {
+                self.cfg.go_backwards = g;
+                self
+            }
+            /// `kernel_initializer=`.
+            #[track_caller]
+            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.kernel_initializer = i.into();
+                self
+            }
+            /// `recurrent_initializer=`.
+            #[track_caller]
+            pub fn recurrent_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.recurrent_initializer = i.into();
+                self
+            }
+        }
+        impl Layer for $ty {
+            fn class_name(&self) -> String {
+                stringify!($ty).into()
+            }
+            fn declared_input_shape(&self) -> Option<Vec<usize>> {
+                self.base.input_shape.clone()
+            }
+            #[track_caller]
+            fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+                self.call_with_state(x, None).0
+            }
+        }
+    };
+}
+
+/// Runs `step` over the time axis of `xw` (`[batch, time, k]`, the input projection),
+/// returning (the output as `return_sequences` asks, the final states).
+fn scan(cfg: &RnnConfig, xw: &Tensor, mut states: Vec<Tensor>, step: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>) -> (Tensor, Vec<Tensor>) {
+    let mut steps = tf::unstack(xw, 1);
+    if cfg.go_backwards {
+        steps.reverse();
+    }
+    let mut outputs = Vec::with_capacity(if cfg.return_sequences { steps.len() } else { 0 });
+    for xt in &steps {
+        states = step(xt, &states);
+        if cfg.return_sequences {
+            outputs.push(states[0].clone());
+        }
+    }
+    let out = if cfg.return_sequences {
+        tf::stack(&outputs.iter().collect::<Vec<_>>(), 1)
+    } else {
+        states[0].clone()
+    };
+    (out, states)
+}
+
+fn project(x: &Tensor, kernel: &Variable) -> Tensor {
+    tf::tensordot(x, &kernel.value(), &[-1], &[0])
+}
+
+fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<Tensor> {
+    match given {
+        Some(s) => s.to_vec(),
+        None => (0..n).map(|_| tf::zeros([x.shape().dims()[0], units], DType::F32)).collect(),
+    }
+}
+
+/// `keras.layers.SimpleRNN(units, activation="tanh", return_sequences=False,
+/// return_state=False)`: `h = activation(x W + h U + b)`.
+pub struct SimpleRNN {
+    base: Base,
+    cfg: RnnConfig,
+    kernel: OnceLock<Variable>,
+    recurrent_kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(SimpleRNN, [kernel, recurrent_kernel, bias]);
+rnn_builders!(SimpleRNN);
+impl SimpleRNN {
+    /// A simple recurrent layer with `units` units.
+    pub fn new(units: usize) -> SimpleRNN {
+        SimpleRNN {
+            base: Base::new("simple_rnn"),
+            cfg: RnnConfig::new(units),
+            kernel: OnceLock::new(),
+            recurrent_kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// The output and the final state `[h]`, from `initial_state` or zeros.
+    #[track_caller]
+    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        let (c, u) = (&self.cfg, self.cfg.units);
+        let fin = x.shape().dims()[2];
+        let k = self
+            .kernel
+            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, u], true));
+        let r = self
+            .recurrent_kernel
+            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, u], true));
+        let mut xw = project(x, k);
+        if c.use_bias {
+            xw = &xw
+                + &self
+                    .bias
+                    .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[u], true))
+                    .value();
+        }
+        let rv = r.value();
+        scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
+            vec![c.activation.apply(&(xt + &tf::matmul(&s[0], &rv)))]
+        })
+    }
+}
+
+/// `keras.layers.LSTM(units, activation="tanh", recurrent_activation="sigmoid",
+/// unit_forget_bias=True)`: gates `i, f, c, o` in that order in the weights.
+pub struct LSTM {
+    base: Base,
+    cfg: RnnConfig,
+    kernel: OnceLock<Variable>,
+    recurrent_kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(LSTM, [kernel, recurrent_kernel, bias]);
+rnn_builders!(LSTM);
+impl LSTM {
+    /// An LSTM layer with `units` units.
+    pub fn new(units: usize) -> LSTM {
+        LSTM {
+            base: Base::new("lstm"),
+            cfg: RnnConfig::new(units),
+            kernel: OnceLock::new(),
+            recurrent_kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// The output and the final states `[h, c]`, from `initial_state` or zeros.
+    #[track_caller]
+    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        let (c, u) = (&self.cfg, self.cfg.units);
+        let fin = x.shape().dims()[2];
+        let k = self
+            .kernel
+            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, 4 * u], true));
+        let r = self
+            .recurrent_kernel
+            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, 4 * u], true));
+        let mut xw = project(x, k);
+        if c.use_bias {
+            // unit_forget_bias: the forget gate's bias starts at one.
+            let b = self.bias.get_or_init(|| {
+                let v: Vec<f32> = (0..4 * u).map(|i| if (u..2 * u).contains(&i) { 1.0 } else { 0.0 }).collect();
+                tf::Variable::with_options(
+                    tf::Tensor::from_vec(v, [4 * u]).expect("4u values"),
+                    format!("{}/bias", self.base.name),
+                    true,
+                )
+            });
+            xw = &xw + &b.value();
+        }
+        let rv = r.value();
+        scan(c, &xw, initial(x, u, initial_state, 2), |xt, s| {
+            let z = xt + &tf::matmul(&s[0], &rv);
+            let g = tf::split(&z, &[u, u, u, u], -1);
+            let i = c.recurrent_activation.apply(&g[0]);
+            let f = c.recurrent_activation.apply(&g[1]);
+            let cell = &(&f * &s[1]) + &(&i * &c.activation.apply(&g[2]));
+            let o = c.recurrent_activation.apply(&g[3]);
+            let h = &o * &c.activation.apply(&cell);
+            vec![h, cell]
+        })
+    }
+}
+
+/// `keras.layers.GRU(units, activation="tanh", recurrent_activation="sigmoid",
+/// reset_after=True)`: gates `z, r, h`; the bias is `[2, 3 units]` (input and recurrent).
+pub struct GRU {
+    base: Base,
+    cfg: RnnConfig,
+    kernel: OnceLock<Variable>,
+    recurrent_kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(GRU, [kernel, recurrent_kernel, bias]);
+rnn_builders!(GRU);
+impl GRU {
+    /// A GRU layer with `units` units.
+    pub fn new(units: usize) -> GRU {
+        GRU {
+            base: Base::new("gru"),
+            cfg: RnnConfig::new(units),
+            kernel: OnceLock::new(),
+            recurrent_kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// The output and the final state `[h]`, from `initial_state` or zeros.
+    #[track_caller]
+    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        let (c, u) = (&self.cfg, self.cfg.units);
+        let fin = x.shape().dims()[2];
+        let k = self
+            .kernel
+            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, 3 * u], true));
+        let r = self
+            .recurrent_kernel
+            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, 3 * u], true));
+        let mut xw = project(x, k);
+        let mut rec_bias = None;
+        if c.use_bias {
+            let b = self
+                .bias
+                .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[2, 3 * u], true))
+                .value();
+            let parts = tf::unstack(&b, 0);
+            xw = &xw + &parts[0];
+            rec_bias = Some(parts[1].clone());
+        }
+        let rv = r.value();
+        scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
+            let mut rec = tf::matmul(&s[0], &rv);
+            if let Some(b) = &rec_bias {
+                rec = &rec + b;
+            }
+            let xg = tf::split(xt, &[u, u, u], -1);
+            let rg = tf::split(&rec, &[u, u, u], -1);
+            let z = c.recurrent_activation.apply(&(&xg[0] + &rg[0]));
+            let rr = c.recurrent_activation.apply(&(&xg[1] + &rg[1]));
+            let hh = c.activation.apply(&(&xg[2] + &(&rr * &rg[2])));
+            let h = &(&z * &s[0]) + &(&(1.0f32 - &z) * &hh);
+            vec![h]
+        })
+    }
+}

@@ -1,0 +1,338 @@
+//! `keras.losses`: loss objects with Keras's defaults. `call` reduces as Keras does
+//! (`SUM_OVER_BATCH_SIZE`: the weighted sum divided by the number of per-sample values);
+//! `per_sample` gives the unreduced values.
+
+use tf_core::{self as tf, DType, Tensor};
+
+/// Keras's backend epsilon.
+pub(crate) const EPSILON: f64 = 1e-7;
+
+/// How per-sample losses become the loss value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Reduction {
+    /// `AUTO` / `SUM_OVER_BATCH_SIZE`: the weighted sum over the number of values.
+    #[default]
+    SumOverBatchSize,
+    /// `SUM`.
+    Sum,
+    /// `NONE`: the per-sample values.
+    None,
+}
+
+/// A Keras loss.
+pub trait Loss: Send + Sync {
+    /// The Keras name (`"sparse_categorical_crossentropy"`).
+    fn name(&self) -> String;
+    /// The per-sample losses (Keras's `loss.call`), one per example.
+    fn per_sample(&self, y_true: &Tensor, y_pred: &Tensor) -> Tensor;
+    /// The reduction (`SumOverBatchSize` unless set).
+    fn reduction(&self) -> Reduction {
+        Reduction::SumOverBatchSize
+    }
+    /// `loss(y_true, y_pred)`: the reduced loss.
+    #[track_caller]
+    fn call(&self, y_true: &Tensor, y_pred: &Tensor) -> Tensor {
+        self.call_weighted(y_true, y_pred, None)
+    }
+    /// `loss(y_true, y_pred, sample_weight)`.
+    #[track_caller]
+    fn call_weighted(&self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) -> Tensor {
+        reduce(self.per_sample(y_true, y_pred), sample_weight, self.reduction())
+    }
+}
+
+/// Applies sample weights and a reduction to per-sample losses.
+#[track_caller]
+pub fn reduce(losses: Tensor, sample_weight: Option<&Tensor>, reduction: Reduction) -> Tensor {
+    let n = losses.num_elements();
+    let weighted = match sample_weight {
+        Some(w) => {
+            let w = if w.dtype() == losses.dtype() {
+                w.clone()
+            } else {
+                tf::cast(w, losses.dtype())
+            };
+            // [batch, 1] weights against [batch] losses, as Keras squeezes them.
+            let w = if w.rank() == losses.rank() + 1 && w.shape().dims().last() == Some(&1) {
+                tf::squeeze(&w, &[-1])
+            } else {
+                w
+            };
+            &losses * &w
+        }
+        None => losses,
+    };
+    match reduction {
+        Reduction::None => weighted,
+        Reduction::Sum => tf::reduce_sum(&weighted, None, false),
+        Reduction::SumOverBatchSize => &tf::reduce_sum(&weighted, None, false) * (1.0 / n.max(1) as f64),
+    }
+}
+
+fn float(x: &Tensor, like: &Tensor) -> Tensor {
+    if x.dtype() == like.dtype() {
+        x.clone()
+    } else {
+        tf::cast(x, like.dtype())
+    }
+}
+
+fn clip(p: &Tensor, lo: f64, hi: f64) -> Tensor {
+    tf::clip_by_value(p, &tf::scalar(lo, p.dtype()), &tf::scalar(hi, p.dtype()))
+}
+
+/// Defines a loss struct with a `reduction` builder and a per-sample function.
+macro_rules! loss {
+    ($(#[$m:meta])* $ty:ident, $name:literal, { $($field:ident : $fty:ty = $default:expr),* }, |$s:ident, $t:ident, $p:ident| $body:expr) => {
+        $(#[$m])*
+        #[derive(Clone, Debug)]
+        pub struct $ty {
+            reduction: Reduction,
+            $($field: $fty,)*
+        }
+        impl $ty {
+            /// The loss with Keras's defaults.
+            pub fn new() -> $ty {
+                $ty { reduction: Reduction::SumOverBatchSize, $($field: $default,)* }
+            }
+            /// `reduction=`.
+            pub fn reduction(mut self, r: Reduction) -> Self {
+                self.reduction = r;
+                self
+            }
+            $(
+                #[doc = concat!("`", stringify!($field), "=`.")]
+                pub fn $field(mut self, v: $fty) -> Self {
+                    self.$field = v;
+                    self
+                }
+            )*
+        }
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl Loss for $ty {
+            fn name(&self) -> String {
+                $name.into()
+            }
+            fn reduction(&self) -> Reduction {
+                self.reduction
+            }
+            #[track_caller]
+            fn per_sample(&self, $t: &Tensor, $p: &Tensor) -> Tensor {
+                let $s = self;
+                $body
+            }
+        }
+    };
+}
+
+/// Sparse labels (`[batch]` or `[batch, 1]`, any integer or float dtype) as int64.
+#[track_caller]
+pub(crate) fn sparse_labels(y_true: &Tensor, y_pred: &Tensor) -> Tensor {
+    let y = if y_true.rank() == y_pred.rank() && y_true.shape().dims().last() == Some(&1) {
+        tf::squeeze(y_true, &[-1])
+    } else {
+        y_true.clone()
+    };
+    if y.dtype() == DType::I64 {
+        y
+    } else {
+        tf::cast(&y, DType::I64)
+    }
+}
+
+loss!(
+    /// `keras.losses.SparseCategoricalCrossentropy(from_logits=False)`: integer labels against
+    /// class scores (logits with `from_logits(true)`, probabilities otherwise).
+    ///
+    /// ```
+    /// use tf::keras::losses::{Loss, SparseCategoricalCrossentropy};
+    /// let y_true = tf::constant([1i32, 2]);
+    /// let y_pred = tf::constant([[0.05f32, 0.95, 0.0], [0.1, 0.8, 0.1]]);
+    /// let loss = SparseCategoricalCrossentropy::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 1.177).abs() < 1e-3); // the Keras docs' value
+    /// ```
+    SparseCategoricalCrossentropy, "sparse_categorical_crossentropy", { from_logits: bool = false },
+    |s, y_true, y_pred| {
+        let labels = sparse_labels(y_true, y_pred);
+        let logits = if s.from_logits { y_pred.clone() } else { tf::log(&clip(y_pred, EPSILON, 1.0 - EPSILON)) };
+        tf::nn::sparse_softmax_cross_entropy_with_logits(&labels, &logits)
+    }
+);
+
+loss!(
+    /// `keras.losses.CategoricalCrossentropy(from_logits=False, label_smoothing=0.0)`:
+    /// one-hot (or soft) labels against class scores.
+    CategoricalCrossentropy, "categorical_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
+    |s, y_true, y_pred| {
+        let mut y = float(y_true, y_pred);
+        if s.label_smoothing > 0.0 {
+            let classes = *y_pred.shape().dims().last().unwrap_or(&1) as f64;
+            y = &(&y * (1.0 - s.label_smoothing)) + s.label_smoothing / classes;
+        }
+        if s.from_logits {
+            tf::nn::softmax_cross_entropy_with_logits(&y, y_pred, -1)
+        } else {
+            let p = y_pred / &tf::reduce_sum(y_pred, -1, true);
+            let p = clip(&p, EPSILON, 1.0 - EPSILON);
+            tf::negative(&tf::reduce_sum(&(&y * &tf::log(&p)), -1, false))
+        }
+    }
+);
+
+loss!(
+    /// `keras.losses.BinaryCrossentropy(from_logits=False, label_smoothing=0.0)`, averaged
+    /// over the last axis.
+    BinaryCrossentropy, "binary_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
+    |s, y_true, y_pred| {
+        let mut y = float(y_true, y_pred);
+        if s.label_smoothing > 0.0 {
+            y = &(&y * (1.0 - s.label_smoothing)) + 0.5 * s.label_smoothing;
+        }
+        let per = if s.from_logits {
+            tf::nn::sigmoid_cross_entropy_with_logits(&y, y_pred)
+        } else {
+            let p = clip(y_pred, EPSILON, 1.0 - EPSILON);
+            let a = &y * &tf::log(&(&p + EPSILON));
+            let b = &(1.0 - &y) * &tf::log(&(&(1.0 - &p) + EPSILON));
+            tf::negative(&(&a + &b))
+        };
+        tf::reduce_mean(&per, -1, false)
+    }
+);
+
+loss!(
+    /// `keras.losses.MeanSquaredError()`: `mean((y_pred - y_true)², axis=-1)`.
+    MeanSquaredError, "mean_squared_error", {},
+    |_s, y_true, y_pred| tf::reduce_mean(&tf::squared_difference(y_pred, &float(y_true, y_pred)), -1, false)
+);
+
+loss!(
+    /// `keras.losses.MeanAbsoluteError()`: `mean(|y_pred - y_true|, axis=-1)`.
+    MeanAbsoluteError, "mean_absolute_error", {},
+    |_s, y_true, y_pred| tf::reduce_mean(&tf::abs(&(y_pred - &float(y_true, y_pred))), -1, false)
+);
+
+loss!(
+    /// `keras.losses.Huber(delta=1.0)`: quadratic within `delta`, linear beyond.
+    Huber, "huber_loss", { delta: f64 = 1.0 },
+    |s, y_true, y_pred| {
+        let err = y_pred - &float(y_true, y_pred);
+        let a = tf::abs(&err);
+        let quad = &tf::square(&err) * 0.5;
+        let lin = &(&a * s.delta) - 0.5 * s.delta * s.delta;
+        tf::reduce_mean(&tf::where_(&tf::less_equal(&a, &tf::scalar(s.delta, a.dtype())), &quad, &lin), -1, false)
+    }
+);
+
+loss!(
+    /// `keras.losses.KLDivergence()`: `Σ y_true log(y_true / y_pred)` with both clipped to
+    /// `[ε, 1]`.
+    KLDivergence, "kl_divergence", {},
+    |_s, y_true, y_pred| {
+        let t = clip(&float(y_true, y_pred), EPSILON, 1.0);
+        let p = clip(y_pred, EPSILON, 1.0);
+        tf::reduce_sum(&(&t * &tf::log(&(&t / &p))), -1, false)
+    }
+);
+
+loss!(
+    /// `keras.losses.CosineSimilarity(axis=-1)`: the negated cosine similarity.
+    CosineSimilarity, "cosine_similarity", { axis: i64 = -1 },
+    |s, y_true, y_pred| {
+        let t = tf::nn::l2_normalize(&float(y_true, y_pred), s.axis, 1e-12);
+        let p = tf::nn::l2_normalize(y_pred, s.axis, 1e-12);
+        tf::negative(&tf::reduce_sum(&(&t * &p), s.axis, false))
+    }
+);
+
+loss!(
+    /// `keras.losses.Hinge()`: `mean(max(1 - y_true y_pred, 0))`, with 0/1 labels mapped to
+    /// -1/1.
+    Hinge, "hinge", {},
+    |_s, y_true, y_pred| tf::reduce_mean(&tf::nn::relu(&(1.0 - &(&signed_labels(y_true, y_pred) * y_pred))), -1, false)
+);
+
+loss!(
+    /// `keras.losses.SquaredHinge()`.
+    SquaredHinge, "squared_hinge", {},
+    |_s, y_true, y_pred| tf::reduce_mean(&tf::square(&tf::nn::relu(&(1.0 - &(&signed_labels(y_true, y_pred) * y_pred)))), -1, false)
+);
+
+loss!(
+    /// `keras.losses.LogCosh()`: `mean(log(cosh(y_pred - y_true)))`.
+    LogCosh, "log_cosh", {},
+    |_s, y_true, y_pred| {
+        let x = y_pred - &float(y_true, y_pred);
+        let v = &(&x + &tf::nn::softplus(&(&x * -2.0))) - std::f64::consts::LN_2;
+        tf::reduce_mean(&v, -1, false)
+    }
+);
+
+loss!(
+    /// `keras.losses.Poisson()`: `mean(y_pred - y_true log(y_pred + ε))`.
+    Poisson, "poisson", {},
+    |_s, y_true, y_pred| {
+        let t = float(y_true, y_pred);
+        tf::reduce_mean(&(y_pred - &(&t * &tf::log(&(y_pred + EPSILON)))), -1, false)
+    }
+);
+
+/// 0/1 labels become -1/1 (as Keras's hinge losses do when every label is 0 or 1).
+fn signed_labels(y_true: &Tensor, like: &Tensor) -> Tensor {
+    let t = float(y_true, like);
+    let binary = tf::cast(&t, DType::F64).to_vec::<f64>().iter().all(|&v| v == 0.0 || v == 1.0);
+    if binary {
+        &(&t * 2.0) - 1.0
+    } else {
+        t
+    }
+}
+
+/// `keras.losses.get(name)`: a loss by its Keras name or alias (`"mse"`, `"mae"`, ...).
+///
+/// # Panics
+/// On an unknown name, with Keras's message.
+#[track_caller]
+pub fn get(name: &str) -> Box<dyn Loss> {
+    match name {
+        "sparse_categorical_crossentropy" => Box::new(SparseCategoricalCrossentropy::new()),
+        "categorical_crossentropy" => Box::new(CategoricalCrossentropy::new()),
+        "binary_crossentropy" => Box::new(BinaryCrossentropy::new()),
+        "mean_squared_error" | "mse" => Box::new(MeanSquaredError::new()),
+        "mean_absolute_error" | "mae" => Box::new(MeanAbsoluteError::new()),
+        "huber" | "huber_loss" => Box::new(Huber::new()),
+        "kl_divergence" | "kld" | "kullback_leibler_divergence" => Box::new(KLDivergence::new()),
+        "cosine_similarity" => Box::new(CosineSimilarity::new()),
+        "hinge" => Box::new(Hinge::new()),
+        "squared_hinge" => Box::new(SquaredHinge::new()),
+        "log_cosh" | "logcosh" => Box::new(LogCosh::new()),
+        "poisson" => Box::new(Poisson::new()),
+        _ => panic!("Could not interpret loss function identifier: {name}"),
+    }
+}
+
+/// What `compile` accepts as a loss: a Keras name or a loss object.
+pub trait IntoLoss {
+    /// The boxed loss.
+    fn into_loss(self) -> Box<dyn Loss>;
+}
+impl IntoLoss for &str {
+    #[track_caller]
+    fn into_loss(self) -> Box<dyn Loss> {
+        get(self)
+    }
+}
+impl<L: Loss + 'static> IntoLoss for L {
+    fn into_loss(self) -> Box<dyn Loss> {
+        Box::new(self)
+    }
+}
+impl IntoLoss for Box<dyn Loss> {
+    fn into_loss(self) -> Box<dyn Loss> {
+        self
+    }
+}

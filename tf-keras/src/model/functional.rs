@@ -1,0 +1,314 @@
+//! The functional API: `Input` makes a symbolic [`KerasTensor`], layers applied to symbolic
+//! tensors record a graph, and `Model::new(inputs, outputs)` turns that graph into a model.
+//! Shapes are found by running each layer once on a batch of one (which also builds it).
+
+use super::Model;
+use crate::layers::{unique_name, Layer};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tf_core::module::Visitor;
+use tf_core::{self as tf, DType, Module, Tensor, Trackable};
+
+enum Source {
+    Input,
+    Layer { layer: Arc<dyn Layer>, inputs: Vec<KerasTensor> },
+}
+
+struct Node {
+    name: String,
+    /// The value for a batch of one zeros, which gives the shape and dtype.
+    example: Tensor,
+    source: Source,
+}
+
+/// A symbolic tensor of the functional API: the output of an [`Input`] or of a layer applied
+/// to symbolic tensors. The batch dimension is unknown (`None`).
+#[derive(Clone)]
+pub struct KerasTensor(Arc<Node>);
+
+impl KerasTensor {
+    /// The shape with `None` for the batch dimension.
+    pub fn shape(&self) -> Vec<Option<usize>> {
+        let d = self.0.example.shape().dims();
+        std::iter::once(None).chain(d[1..].iter().map(|&v| Some(v))).collect()
+    }
+    /// The dtype.
+    pub fn dtype(&self) -> DType {
+        self.0.example.dtype()
+    }
+    /// The name of the layer (or input) that made it.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+    pub(crate) fn shape_string(&self) -> String {
+        shape_string(&self.0.example)
+    }
+}
+
+/// `(None, 28, 28)` for a batch-one example of shape `[1, 28, 28]`.
+pub(crate) fn shape_string(example: &Tensor) -> String {
+    let d = example.shape().dims();
+    let mut parts = vec!["None".to_string()];
+    parts.extend(d.iter().skip(1).map(|v| v.to_string()));
+    if parts.len() == 1 {
+        "(None,)".into()
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
+/// `keras.Input(shape, dtype="float32", name=None)`.
+pub struct Input;
+
+impl Input {
+    /// A float32 symbolic input of `shape` (without the batch dimension).
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(shape: impl AsRef<[usize]>) -> KerasTensor {
+        Input::with_dtype(shape, DType::F32)
+    }
+    /// A symbolic input of `shape` and `dtype`.
+    pub fn with_dtype(shape: impl AsRef<[usize]>, dtype: DType) -> KerasTensor {
+        let mut dims = vec![1];
+        dims.extend_from_slice(shape.as_ref());
+        KerasTensor(Arc::new(Node {
+            name: next_input_name(),
+            example: tf::zeros(dims, dtype),
+            source: Source::Input,
+        }))
+    }
+}
+
+/// Keras 2 numbers inputs from one: `input_1`, `input_2`, ...
+fn next_input_name() -> String {
+    let n = unique_name("input");
+    match n.rsplit_once('_') {
+        Some((_, k)) if k.parse::<usize>().is_ok() => format!("input_{}", k.parse::<usize>().unwrap_or(0) + 1),
+        _ => "input_1".into(),
+    }
+}
+
+/// The symbolic inputs a layer is applied to: one tensor or several.
+pub struct KerasInputs(Vec<KerasTensor>);
+impl From<&KerasTensor> for KerasInputs {
+    fn from(t: &KerasTensor) -> Self {
+        KerasInputs(vec![t.clone()])
+    }
+}
+impl<const N: usize> From<[&KerasTensor; N]> for KerasInputs {
+    fn from(t: [&KerasTensor; N]) -> Self {
+        KerasInputs(t.iter().map(|&x| x.clone()).collect())
+    }
+}
+impl From<&[KerasTensor]> for KerasInputs {
+    fn from(t: &[KerasTensor]) -> Self {
+        KerasInputs(t.to_vec())
+    }
+}
+impl From<Vec<KerasTensor>> for KerasInputs {
+    fn from(t: Vec<KerasTensor>) -> Self {
+        KerasInputs(t)
+    }
+}
+
+/// Applying a layer to symbolic tensors: `Dense::new(64).apply(&inputs)`. A layer shared
+/// between several calls is an `Arc`: `shared.clone().apply(&a)`.
+pub trait Apply {
+    /// Records the layer applied to `inputs` and returns the symbolic output.
+    #[track_caller]
+    fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor;
+}
+
+impl<L: Layer + 'static> Apply for L {
+    #[track_caller]
+    fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor {
+        apply_arc(Arc::new(self), inputs.into().0)
+    }
+}
+
+#[track_caller]
+fn apply_arc(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> KerasTensor {
+    let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
+    let example = layer.call_many(&examples, false);
+    KerasTensor(Arc::new(Node {
+        name: layer.name(),
+        example,
+        source: Source::Layer { layer, inputs },
+    }))
+}
+
+/// A graph of layers from symbolic inputs to outputs (the network of a functional `Model`).
+pub struct Functional {
+    name: String,
+    inputs: Vec<KerasTensor>,
+    outputs: Vec<KerasTensor>,
+    /// Layer nodes in an order where every node comes after its inputs.
+    order: Vec<KerasTensor>,
+    /// Each distinct layer once, in first-use order.
+    layers: Vec<Arc<dyn Layer>>,
+}
+
+impl Functional {
+    fn build(inputs: Vec<KerasTensor>, outputs: Vec<KerasTensor>) -> tf::Result<Functional> {
+        let mut order = Vec::new();
+        let mut seen = HashMap::new();
+        fn visit(t: &KerasTensor, inputs: &[KerasTensor], order: &mut Vec<KerasTensor>, seen: &mut HashMap<usize, ()>) -> tf::Result<()> {
+            if seen.contains_key(&t.key()) {
+                return Ok(());
+            }
+            seen.insert(t.key(), ());
+            match &t.0.source {
+                Source::Input => {
+                    if !inputs.iter().any(|i| i.key() == t.key()) {
+                        return Err(tf::Error::InvalidArgument(format!(
+                            "Graph disconnected: cannot obtain value for tensor {} at layer \"{}\". The following previous layers were accessed without issue: []",
+                            t.shape_string(),
+                            t.name()
+                        )));
+                    }
+                }
+                Source::Layer { inputs: parents, .. } => {
+                    for p in parents {
+                        visit(p, inputs, order, seen)?;
+                    }
+                    order.push(t.clone());
+                }
+            }
+            Ok(())
+        }
+        for o in &outputs {
+            visit(o, &inputs, &mut order, &mut seen)?;
+        }
+        let mut layers: Vec<Arc<dyn Layer>> = Vec::new();
+        for n in &order {
+            if let Source::Layer { layer, .. } = &n.0.source {
+                if !layers.iter().any(|l| Arc::ptr_eq(l, layer)) {
+                    layers.push(layer.clone());
+                }
+            }
+        }
+        Ok(Functional {
+            name: unique_name("model"),
+            inputs,
+            outputs,
+            order,
+            layers,
+        })
+    }
+
+    /// The symbolic inputs.
+    pub fn inputs(&self) -> &[KerasTensor] {
+        &self.inputs
+    }
+    /// The symbolic outputs.
+    pub fn outputs(&self) -> &[KerasTensor] {
+        &self.outputs
+    }
+    pub(crate) fn nodes(&self) -> &[KerasTensor] {
+        &self.order
+    }
+    pub(crate) fn node_inputs(t: &KerasTensor) -> Vec<KerasTensor> {
+        match &t.0.source {
+            Source::Layer { inputs, .. } => inputs.clone(),
+            Source::Input => Vec::new(),
+        }
+    }
+    pub(crate) fn node_layer(t: &KerasTensor) -> Option<&Arc<dyn Layer>> {
+        match &t.0.source {
+            Source::Layer { layer, .. } => Some(layer),
+            Source::Input => None,
+        }
+    }
+
+    /// Runs the graph on concrete inputs, one per symbolic input, returning every output.
+    ///
+    /// # Panics
+    /// When the number of inputs differs from the model's, naming both.
+    #[track_caller]
+    pub fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        if inputs.len() != self.inputs.len() {
+            panic!(
+                "Layer \"{}\" expects {} input(s), but it received {} input tensors.",
+                self.name,
+                self.inputs.len(),
+                inputs.len()
+            );
+        }
+        let mut values: HashMap<usize, Tensor> = self.inputs.iter().zip(inputs).map(|(k, v)| (k.key(), v.clone())).collect();
+        for n in &self.order {
+            if let Source::Layer { layer, inputs } = &n.0.source {
+                let xs: Vec<Tensor> = inputs.iter().map(|i| values[&i.key()].clone()).collect();
+                let y = layer.call_many(&xs, training);
+                values.insert(n.key(), y);
+            }
+        }
+        self.outputs.iter().map(|o| values[&o.key()].clone()).collect()
+    }
+}
+
+impl Module for Functional {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for l in &self.layers {
+            l.track(l.name(), true, v);
+        }
+    }
+}
+
+impl Layer for Functional {
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.call_many(std::slice::from_ref(x), training)
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        let mut out = self.call_outputs(inputs, training);
+        if out.len() != 1 {
+            panic!(
+                "model \"{}\" has {} outputs; use `call_outputs` to get them all",
+                self.name,
+                out.len()
+            );
+        }
+        out.remove(0)
+    }
+    fn class_name(&self) -> String {
+        "Functional".into()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        match self.inputs.as_slice() {
+            [one] => Some(one.0.example.shape().dims()[1..].to_vec()),
+            _ => None,
+        }
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|l| l.losses()).collect()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        self.layers.iter().map(|l| l.as_ref() as &dyn Layer).collect()
+    }
+}
+
+impl Model<Functional> {
+    /// `keras.Model(inputs, outputs)`: the functional model from symbolic inputs to outputs.
+    ///
+    /// ```
+    /// use tf::keras::{self, layers::{Dense, Layer}, Apply};
+    /// let inputs = keras::Input::new([4]);
+    /// let h = Dense::new(8).activation("relu").apply(&inputs);
+    /// let outputs = Dense::new(1).apply(&h);
+    /// let model = keras::Model::new(&inputs, &outputs).unwrap();
+    /// assert_eq!(model.call(&tf::ones([3, 4], tf::float32), false).shape().dims(), &[3, 1]);
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidArgument` when an output depends on an input not listed (`Graph disconnected`).
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(inputs: impl Into<KerasInputs>, outputs: impl Into<KerasInputs>) -> tf::Result<Model<Functional>> {
+        Ok(Model::wrap(Functional::build(inputs.into().0, outputs.into().0)?))
+    }
+}

@@ -1,0 +1,271 @@
+//! Models: `Model<L>` wraps any [`Layer`] — a [`Sequential`] stack, a functional graph built
+//! from [`Input`]s, or a user's `#[derive(tf::Module)]` struct — and adds `compile`, `fit`,
+//! `evaluate`, `predict` and `summary`.
+
+mod functional;
+pub mod progbar;
+mod summary;
+mod training;
+
+pub use functional::{Functional, Input, KerasInputs, KerasTensor};
+pub use training::{EvaluateArgs, FitArgs, History, Logs, PredictArgs};
+
+pub(crate) mod functional_api {
+    pub use super::functional::Apply;
+}
+pub(crate) mod training_api {
+    pub use super::training::Data;
+}
+
+use crate::layers::Layer;
+use crate::losses::Loss;
+use crate::metrics::{Metric, MetricArg};
+use crate::optimizers::Optimizer;
+use tf_core::module::Visitor;
+use tf_core::{Module, Tensor, Trackable};
+
+/// What `compile` set up.
+pub(crate) struct Compiled {
+    pub optimizer: Box<dyn Optimizer>,
+    pub loss: Box<dyn Loss>,
+    pub metric_args: Vec<MetricArg>,
+    /// Resolved at the first batch (`"accuracy"` depends on the shapes).
+    pub metrics: Option<Vec<Box<dyn Metric>>>,
+}
+
+/// A trainable model around a network `L`. [`Model::wrap`] wraps a subclassed model (a
+/// struct implementing [`Layer`]); [`Sequential`] and the functional [`Model::new`] are the
+/// other two ways to build one.
+///
+/// ```
+/// use tf::keras::{self, layers::{Dense, Flatten}};
+/// let mut model = keras::Sequential::new();
+/// model.add(Flatten::new().input_shape([4]));
+/// model.add(Dense::new(2));
+/// model.compile("sgd", "mse", ());
+/// let x = tf::ones([8, 4], tf::float32);
+/// let y = tf::zeros([8, 2], tf::float32);
+/// let h = model.fit((&x, &y), keras::FitArgs { epochs: 2, verbose: 0, ..Default::default() }).unwrap();
+/// assert_eq!(h["loss"].len(), 2);
+/// ```
+pub struct Model<L: Layer = Functional> {
+    net: L,
+    name: String,
+    pub(crate) compiled: Option<Compiled>,
+    pub(crate) stop_training: bool,
+    /// The `History` of the last `fit`.
+    pub history: Option<History>,
+}
+
+impl<L: Layer> Model<L> {
+    /// Wraps a network: a subclassed model (a struct implementing [`Layer`]) becomes a
+    /// `Model` that can be compiled and fitted.
+    pub fn wrap(net: L) -> Model<L> {
+        let name = net.name();
+        Model {
+            net,
+            name,
+            compiled: None,
+            stop_training: false,
+            history: None,
+        }
+    }
+
+    /// The network inside.
+    pub fn net(&self) -> &L {
+        &self.net
+    }
+
+    /// Sets `model.stop_training` (callbacks use it to end `fit` after the current epoch).
+    pub fn set_stop_training(&mut self, stop: bool) {
+        self.stop_training = stop;
+    }
+
+    /// The layers, in order (for a subclassed model, those it reports through
+    /// [`Layer::layers`]).
+    pub fn layers(&self) -> Vec<&dyn Layer> {
+        self.net.layers()
+    }
+
+    /// `model.get_weights()`: every variable's value, in `variables()` order.
+    pub fn get_weights(&self) -> Vec<Tensor> {
+        self.net.variables().iter().map(|v| v.value()).collect()
+    }
+
+    /// `model.set_weights(weights)`.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the count, a shape or a dtype does not match; nothing is assigned
+    /// then.
+    pub fn set_weights(&self, weights: &[Tensor]) -> tf_core::Result<()> {
+        let vars = self.net.variables();
+        if vars.len() != weights.len() {
+            return Err(tf_core::Error::InvalidArgument(format!(
+                "You called `set_weights(weights)` on layer \"{}\" with a weight list of length {}, but the layer was expecting {} weights.",
+                self.name,
+                weights.len(),
+                vars.len()
+            )));
+        }
+        for (v, w) in vars.iter().zip(weights) {
+            if v.shape() != *w.shape() || v.dtype() != w.dtype() {
+                return Err(tf_core::Error::InvalidArgument(format!(
+                    "Layer weight shape {} not compatible with provided weight shape {} (variable {}, dtype {} vs {})",
+                    v.shape(),
+                    w.shape(),
+                    v.name(),
+                    v.dtype(),
+                    w.dtype()
+                )));
+            }
+        }
+        for (v, w) in vars.iter().zip(weights) {
+            v.assign(w);
+        }
+        Ok(())
+    }
+
+    /// The optimizer given to `compile`, if compiled.
+    pub fn optimizer(&mut self) -> Option<&mut (dyn Optimizer + 'static)> {
+        Some(self.compiled.as_mut()?.optimizer.as_mut())
+    }
+
+    /// `model.losses`: the regularization penalties of the built layers.
+    pub fn losses(&self) -> Vec<Tensor> {
+        self.net.losses()
+    }
+}
+
+impl<L: Layer> std::ops::Deref for Model<L> {
+    type Target = L;
+    fn deref(&self) -> &L {
+        &self.net
+    }
+}
+
+impl<L: Layer> Module for Model<L> {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.net.visit_fields(v);
+    }
+}
+
+impl<L: Layer> Layer for Model<L> {
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.net.call(x, training)
+    }
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        self.net.call_many(inputs, training)
+    }
+    fn class_name(&self) -> String {
+        self.net.class_name()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        self.net.declared_input_shape()
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        self.net.losses()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        self.net.layers()
+    }
+}
+
+/// The layers of a [`Sequential`] model, applied in order.
+pub struct Stack {
+    name: String,
+    layers: Vec<Box<dyn Layer>>,
+}
+
+impl Module for Stack {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for l in &self.layers {
+            l.track(l.name(), true, v);
+        }
+    }
+}
+
+impl Layer for Stack {
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        let mut h = x.clone();
+        for l in &self.layers {
+            h = l.call(&h, training);
+        }
+        h
+    }
+    fn class_name(&self) -> String {
+        "Sequential".into()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        self.layers.first()?.declared_input_shape()
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|l| l.losses()).collect()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        self.layers.iter().map(|l| l.as_ref() as &dyn Layer).collect()
+    }
+}
+
+/// `keras.Sequential`: a stack of layers, each feeding the next.
+///
+/// ```
+/// use tf::keras::{self, layers::{Dense, Flatten, Layer}};
+/// let model = keras::sequential![
+///     Flatten::new().input_shape([28, 28]),
+///     Dense::new(128).activation("relu"),
+///     Dense::new(10),
+/// ];
+/// let y = model.call(&tf::zeros([2, 28, 28], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 10]);
+/// ```
+pub type Sequential = Model<Stack>;
+
+impl Model<Stack> {
+    /// An empty `Sequential` named `sequential` (`sequential_1`, ... for later ones).
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> Sequential {
+        Model::wrap(Stack {
+            name: crate::layers::unique_name("sequential"),
+            layers: Vec::new(),
+        })
+    }
+
+    /// A `Sequential` of these layers.
+    pub fn from_layers(layers: Vec<Box<dyn Layer>>) -> Sequential {
+        let mut m = Sequential::new();
+        m.net.layers = layers;
+        m
+    }
+
+    /// `model.add(layer)`.
+    pub fn add(&mut self, layer: impl Layer + 'static) {
+        self.net.layers.push(Box::new(layer));
+    }
+
+    /// `model.pop()`: removes the last layer.
+    pub fn pop(&mut self) -> Option<Box<dyn Layer>> {
+        self.net.layers.pop()
+    }
+}
+
+impl Default for Model<Stack> {
+    fn default() -> Self {
+        Sequential::new()
+    }
+}
+
+/// `keras::sequential![layer, layer, ...]`: a [`Sequential`] of these layers, as
+/// `keras.Sequential([...])`.
+#[macro_export]
+macro_rules! sequential {
+    ($($layer:expr),* $(,)?) => {
+        $crate::Sequential::from_layers(vec![$(::std::boxed::Box::new($layer) as ::std::boxed::Box<dyn $crate::layers::Layer>),*])
+    };
+}

@@ -1,0 +1,808 @@
+//! `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
+//!
+//! The train step is a tape over the forward pass and the loss, then the optimizer's
+//! update. Data given as arrays is checked before any step runs (sample counts, the input
+//! shape, the labels' range); a failure inside a step becomes a `tf::Error` naming the epoch
+//! and batch.
+
+use super::progbar::Progbar;
+use super::{Compiled, Model};
+use crate::callbacks::{Callback, Context, Params};
+use crate::layers::Layer;
+use crate::losses::IntoLoss;
+use crate::metrics::Metric as _;
+use crate::metrics::{self, IntoMetrics, MetricArg};
+use crate::optimizers::IntoOptimizer;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use tf_core::data::Dataset;
+use tf_core::{self as tf, DType, Error, GradientTape, Result, Tensor, Variable};
+
+/// Metric values by name, in Keras's order (`loss` first, then the metrics, then `val_`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Logs(Vec<(String, f64)>);
+
+impl Logs {
+    /// The value named `name`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+    /// Sets `name` (replacing or appending).
+    pub fn insert(&mut self, name: impl Into<String>, value: f64) {
+        let name = name.into();
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(e) => e.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+    /// The values in order (`evaluate`'s list: loss, then the metrics).
+    pub fn values(&self) -> Vec<f64> {
+        self.0.iter().map(|(_, v)| *v).collect()
+    }
+    pub(crate) fn entries(&self) -> &[(String, f64)] {
+        &self.0
+    }
+}
+
+impl std::ops::Index<&str> for Logs {
+    type Output = f64;
+    #[track_caller]
+    fn index(&self, name: &str) -> &f64 {
+        match self.0.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => v,
+            None => panic!(
+                "no logged value named {name:?}; logged: {:?}",
+                self.0.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            ),
+        }
+    }
+}
+
+/// `keras.callbacks.History`: per-epoch values of every logged metric.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// `history.history`: name → one value per epoch, in logging order.
+    pub history: Vec<(String, Vec<f64>)>,
+    /// `history.epoch`: the epoch indices run.
+    pub epoch: Vec<usize>,
+    /// `history.params`.
+    pub params: Params,
+}
+
+impl History {
+    fn record(&mut self, epoch: usize, logs: &Logs) {
+        self.epoch.push(epoch);
+        for (k, v) in logs.iter() {
+            match self.history.iter_mut().find(|(n, _)| n == k) {
+                Some((_, vals)) => vals.push(v),
+                None => self.history.push((k.to_string(), vec![v])),
+            }
+        }
+    }
+    /// The values of `name`, if logged.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.history.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_slice())
+    }
+    /// The logged names (`history.history.keys()`).
+    pub fn keys(&self) -> Vec<&str> {
+        self.history.iter().map(|(k, _)| k.as_str()).collect()
+    }
+}
+
+impl std::ops::Index<&str> for History {
+    type Output = Vec<f64>;
+    #[track_caller]
+    fn index(&self, name: &str) -> &Vec<f64> {
+        match self.history.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => v,
+            None => panic!("KeyError: {name:?} (history has {:?})", self.keys()),
+        }
+    }
+}
+
+/// The data `fit`, `evaluate` and `predict` take: arrays (`(&x, &y)`, `(&x, &y,
+/// &sample_weight)`) or a dataset of `(x, y)` batches.
+pub enum Data<'a> {
+    /// Whole arrays, batched by `batch_size`.
+    Arrays {
+        /// Inputs, first dimension the samples.
+        x: &'a Tensor,
+        /// Targets.
+        y: Option<&'a Tensor>,
+        /// Per-sample weights.
+        sample_weight: Option<&'a Tensor>,
+    },
+    /// A dataset yielding `(x, y)` batches (`batch_size` and `shuffle` do not apply).
+    Dataset(&'a Dataset<(Tensor, Tensor)>),
+}
+impl<'a> From<(&'a Tensor, &'a Tensor)> for Data<'a> {
+    fn from((x, y): (&'a Tensor, &'a Tensor)) -> Self {
+        Data::Arrays {
+            x,
+            y: Some(y),
+            sample_weight: None,
+        }
+    }
+}
+impl<'a> From<(&'a Tensor, &'a Tensor, &'a Tensor)> for Data<'a> {
+    fn from((x, y, w): (&'a Tensor, &'a Tensor, &'a Tensor)) -> Self {
+        Data::Arrays {
+            x,
+            y: Some(y),
+            sample_weight: Some(w),
+        }
+    }
+}
+impl<'a> From<&'a Tensor> for Data<'a> {
+    fn from(x: &'a Tensor) -> Self {
+        Data::Arrays {
+            x,
+            y: None,
+            sample_weight: None,
+        }
+    }
+}
+impl<'a> From<&'a Dataset<(Tensor, Tensor)>> for Data<'a> {
+    fn from(d: &'a Dataset<(Tensor, Tensor)>) -> Self {
+        Data::Dataset(d)
+    }
+}
+
+/// `fit`'s keyword arguments, with Keras's defaults (`FitArgs { epochs: 10,
+/// ..Default::default() }`).
+pub struct FitArgs {
+    /// `batch_size` (32).
+    pub batch_size: usize,
+    /// `epochs` (1).
+    pub epochs: usize,
+    /// `verbose`: 0 silent, 1 progress bar (default), 2 one line per epoch.
+    pub verbose: u8,
+    /// `callbacks`.
+    pub callbacks: Vec<Box<dyn Callback>>,
+    /// `validation_split`: the fraction of samples, taken from the end before shuffling, held
+    /// out for validation.
+    pub validation_split: f64,
+    /// `validation_data`: `(x, y)` evaluated after each epoch.
+    pub validation_data: Option<(Tensor, Tensor)>,
+    /// `shuffle` (true): reshuffle the training samples every epoch (arrays only).
+    pub shuffle: bool,
+    /// `class_weight`: class index → weight for the loss.
+    pub class_weight: Option<HashMap<i64, f64>>,
+    /// `sample_weight`: a weight per training sample for the loss.
+    pub sample_weight: Option<Tensor>,
+    /// `initial_epoch` (0).
+    pub initial_epoch: usize,
+    /// `steps_per_epoch`: batches per epoch (default: the whole data).
+    pub steps_per_epoch: Option<usize>,
+    /// `validation_batch_size` (default `batch_size`).
+    pub validation_batch_size: Option<usize>,
+    /// `validation_freq` (1): validate every this many epochs.
+    pub validation_freq: usize,
+}
+
+impl Default for FitArgs {
+    fn default() -> Self {
+        FitArgs {
+            batch_size: 32,
+            epochs: 1,
+            verbose: 1,
+            callbacks: Vec::new(),
+            validation_split: 0.0,
+            validation_data: None,
+            shuffle: true,
+            class_weight: None,
+            sample_weight: None,
+            initial_epoch: 0,
+            steps_per_epoch: None,
+            validation_batch_size: None,
+            validation_freq: 1,
+        }
+    }
+}
+
+/// `evaluate`'s keyword arguments.
+#[derive(Clone, Debug)]
+pub struct EvaluateArgs {
+    /// `batch_size` (32).
+    pub batch_size: usize,
+    /// `verbose` (1).
+    pub verbose: u8,
+    /// `steps`: stop after this many batches.
+    pub steps: Option<usize>,
+}
+impl Default for EvaluateArgs {
+    fn default() -> Self {
+        EvaluateArgs {
+            batch_size: 32,
+            verbose: 1,
+            steps: None,
+        }
+    }
+}
+
+/// `predict`'s keyword arguments.
+#[derive(Clone, Debug)]
+pub struct PredictArgs {
+    /// `batch_size` (32).
+    pub batch_size: usize,
+    /// `verbose` (1).
+    pub verbose: u8,
+}
+impl Default for PredictArgs {
+    fn default() -> Self {
+        PredictArgs {
+            batch_size: 32,
+            verbose: 1,
+        }
+    }
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidArgument(msg.into())
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else {
+        "unknown panic".into()
+    }
+}
+
+/// Runs `f`, turning a panic (an op's shape or dtype error) into `InvalidArgument` with
+/// `what` in front.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| invalid(format!("{what}: {}", panic_text(&*p))))
+}
+
+/// Runs `f` as a check: a panic is reported as an error without the panic hook printing it.
+fn checked<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = guarded(what, f);
+    std::panic::set_hook(hook);
+    r
+}
+
+/// The samples `[a, b)` of `t`, in the order of `idx` when given.
+fn rows(t: &Tensor, idx: Option<&[i64]>, a: usize, b: usize) -> Tensor {
+    match idx {
+        Some(idx) => tf::gather(t, &tf::constant(&idx[a..b]), 0),
+        None => {
+            let mut begin = vec![0i64; t.rank()];
+            let mut size = vec![-1i64; t.rank()];
+            begin[0] = a as i64;
+            size[0] = (b - a) as i64;
+            tf::slice(t, &begin, &size)
+        }
+    }
+}
+
+fn shape_tuple(dims: impl Iterator<Item = Option<usize>>) -> String {
+    let parts: Vec<String> = dims.map(|d| d.map_or("None".to_string(), |v| v.to_string())).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
+/// A batch: inputs, targets, optional sample weights.
+type Batch = (Tensor, Tensor, Option<Tensor>);
+
+impl<L: Layer> Model<L> {
+    /// `model.compile(optimizer, loss, metrics)`: `optimizer` and `loss` by Keras name or as
+    /// objects; `metrics` as `&["accuracy"]`, `()` or a `Vec<MetricArg>`.
+    #[track_caller]
+    pub fn compile(&mut self, optimizer: impl IntoOptimizer, loss: impl IntoLoss, metrics: impl IntoMetrics) {
+        self.compiled = Some(Compiled {
+            optimizer: optimizer.into_optimizer(),
+            loss: loss.into_loss(),
+            metric_args: metrics.into_metrics(),
+            metrics: None,
+        });
+    }
+
+    fn compiled(&mut self) -> Result<&mut Compiled> {
+        self.compiled
+            .as_mut()
+            .ok_or_else(|| invalid("You must compile your model before training/testing. Use `model.compile(optimizer, loss)`."))
+    }
+
+    /// Checks arrays before any step: equal sample counts, the declared input shape, that
+    /// the model runs on one sample, and (for sparse categorical losses) the labels' range.
+    fn check_arrays(&mut self, x: &Tensor, y: Option<&Tensor>, sample_weight: Option<&Tensor>) -> Result<()> {
+        if x.rank() == 0 {
+            return Err(invalid(format!(
+                "Expected input data with a batch dimension, got a scalar of shape {}",
+                x.shape()
+            )));
+        }
+        let n = x.shape().dims()[0];
+        let mut sizes = vec![("x", n)];
+        if let Some(y) = y {
+            sizes.push(("y", y.shape().dims().first().copied().unwrap_or(0)));
+        }
+        if let Some(w) = sample_weight {
+            sizes.push(("sample_weight", w.shape().dims().first().copied().unwrap_or(0)));
+        }
+        if sizes.iter().any(|(_, s)| *s != n) {
+            let mut msg = "Data cardinality is ambiguous:\n".to_string();
+            for (k, s) in &sizes {
+                msg.push_str(&format!("  {k} sizes: {s}\n"));
+            }
+            msg.push_str("Make sure all arrays contain the same number of samples.");
+            return Err(invalid(msg));
+        }
+        if let Some(want) = self.net.declared_input_shape() {
+            if x.shape().dims()[1..] != want[..] {
+                return Err(invalid(format!(
+                    "Input 0 of layer \"{}\" is incompatible with the layer: expected shape={}, found shape={}",
+                    self.name,
+                    shape_tuple(std::iter::once(None).chain(want.iter().map(|&d| Some(d)))),
+                    x.shape()
+                )));
+            }
+        }
+        if n == 0 {
+            return Err(invalid("Expected input data to be non-empty."));
+        }
+        let x1 = rows(x, None, 0, 1);
+        let name = self.name.clone();
+        let y_pred = checked(
+            &format!("the model \"{name}\" cannot be called on the input data (shape {})", x.shape()),
+            || self.net.call(&x1, false),
+        )?;
+        let Some(y) = y else { return Ok(()) };
+        let c = self.compiled()?;
+        if c.loss.name().starts_with("sparse_categorical") {
+            let classes = y_pred.shape().dims().last().copied().unwrap_or(1) as i64;
+            let labels = tf::cast(y, DType::I64).to_vec::<i64>();
+            if let Some((i, bad)) = labels.iter().enumerate().find(|(_, &v)| v < 0 || v >= classes) {
+                return Err(invalid(format!(
+                    "Received a label value of {bad} which is outside the valid range of [0, {classes}) (y[{i}]; the model's output has {classes} classes)"
+                )));
+            }
+        }
+        let y1 = rows(y, None, 0, 1);
+        let loss = &c.loss;
+        checked("the loss cannot be computed from the targets and the model's output", || {
+            loss.call(&y1, &y_pred)
+        })?;
+        Ok(())
+    }
+
+    /// The metrics, resolved against the first batch's shapes.
+    fn ensure_metrics(c: &mut Compiled, y: &Tensor, y_pred: &Tensor) {
+        if c.metrics.is_none() {
+            let ms = c
+                .metric_args
+                .iter_mut()
+                .map(|a| match a {
+                    MetricArg::Name(n) => metrics::resolve(n, y, y_pred),
+                    MetricArg::Metric(m) => std::mem::replace(m, Box::new(metrics::Mean::new("_"))),
+                })
+                .collect();
+            c.metrics = Some(ms);
+        }
+    }
+
+    fn metric_logs(c: &Compiled, loss: &metrics::Mean, prefix: &str) -> Logs {
+        let mut logs = Logs::default();
+        logs.insert(format!("{prefix}loss"), loss.result());
+        for m in c.metrics.iter().flatten() {
+            logs.insert(format!("{prefix}{}", m.name()), m.result());
+        }
+        logs
+    }
+
+    fn reset_metrics(c: &mut Compiled) {
+        for m in c.metrics.iter_mut().flatten() {
+            m.reset_state();
+        }
+    }
+
+    /// One training step on a batch: forward under a tape, loss plus regularization, the
+    /// optimizer's update. Returns the loss value and the predictions.
+    fn step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Tensor) {
+        let c = self.compiled.as_mut().expect("compiled before fit");
+        let tape = GradientTape::new();
+        let y_pred = self.net.call(x, true);
+        let mut loss = c.loss.call_weighted(y, &y_pred, sw);
+        for r in self.net.losses() {
+            loss = &loss + &r;
+        }
+        if vars.is_empty() {
+            *vars = self.net.trainable_variables();
+        }
+        let grads = tape.gradients(&[&loss], vars.as_slice(), None, tf::UnconnectedGradients::None);
+        drop(tape);
+        let gv: Vec<(Tensor, Variable)> = grads
+            .into_iter()
+            .zip(vars.iter())
+            .filter_map(|(g, v)| Some((g?, v.clone())))
+            .collect();
+        c.optimizer.apply_gradients(&gv);
+        let lv = tf::cast(&loss, DType::F64).scalar::<f64>();
+        (lv, y_pred)
+    }
+
+    /// `model.fit(...)`: trains for `epochs` and returns the `History`.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the model is not compiled, for mismatched sample counts, an input
+    /// shape the model does not take, labels outside the classes, or an error raised inside a
+    /// step (named with its epoch and batch); errors of callbacks and of the dataset.
+    pub fn fit<'a>(&mut self, data: impl Into<Data<'a>>, args: FitArgs) -> Result<History> {
+        let data = data.into();
+        self.compiled()?;
+        let FitArgs {
+            batch_size,
+            epochs,
+            verbose,
+            mut callbacks,
+            validation_split,
+            validation_data,
+            shuffle,
+            class_weight,
+            sample_weight,
+            initial_epoch,
+            steps_per_epoch,
+            validation_batch_size,
+            validation_freq,
+        } = args;
+        if batch_size == 0 {
+            return Err(invalid("batch_size must be positive"));
+        }
+        if !(0.0..1.0).contains(&validation_split) {
+            return Err(invalid(format!(
+                "`validation_split` must be in the range [0, 1). Received: validation_split={validation_split}"
+            )));
+        }
+        // Training and validation sources.
+        let (train, val): (Source, Option<Source>) = match data {
+            Data::Arrays { x, y, sample_weight: sw } => {
+                let y = y.ok_or_else(|| invalid("fit needs targets: pass (&x, &y)"))?;
+                let sw = sw.cloned().or(sample_weight);
+                self.check_arrays(x, Some(y), sw.as_ref())?;
+                let sw = match (&class_weight, sw) {
+                    (Some(cw), sw) => Some(class_weights(cw, y, sw.as_ref())?),
+                    (None, sw) => sw,
+                };
+                let n = x.shape().dims()[0];
+                let split = if validation_split > 0.0 {
+                    (n as f64 * (1.0 - validation_split)).floor() as usize
+                } else {
+                    n
+                };
+                let train = Source::Arrays {
+                    x: rows(x, None, 0, split),
+                    y: rows(y, None, 0, split),
+                    sw: sw.as_ref().map(|w| rows(w, None, 0, split)),
+                };
+                let val = (split < n).then(|| Source::Arrays {
+                    x: rows(x, None, split, n),
+                    y: rows(y, None, split, n),
+                    sw: None,
+                });
+                (train, val)
+            }
+            Data::Dataset(ds) => {
+                if validation_split > 0.0 {
+                    return Err(invalid(
+                        "`validation_split` is only supported for Tensors or NumPy arrays, found a dataset",
+                    ));
+                }
+                (Source::Dataset(ds.clone()), None)
+            }
+        };
+        let val = match validation_data {
+            Some((vx, vy)) => {
+                self.check_arrays(&vx, Some(&vy), None)?;
+                Some(Source::Arrays { x: vx, y: vy, sw: None })
+            }
+            None => val,
+        };
+        let steps = match (&train, steps_per_epoch) {
+            (_, Some(s)) => Some(s),
+            (Source::Arrays { x, .. }, None) => Some(x.shape().dims()[0].div_ceil(batch_size)),
+            (Source::Dataset(ds), None) => match ds.cardinality() {
+                tf::data::Cardinality::Known(n) => Some(n),
+                _ => None,
+            },
+        };
+        let params = Params { verbose, epochs, steps };
+        if verbose > 0 {
+            callbacks.insert(0, Box::new(crate::callbacks::ProgbarLogger::new()));
+        }
+        let mut history = History {
+            params: params.clone(),
+            ..Default::default()
+        };
+        self.stop_training = false;
+        let mut vars = Vec::new();
+        self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_begin(ctx))?;
+        let mut last_logs = Logs::default();
+        for epoch in initial_epoch..epochs {
+            {
+                let c = self.compiled()?;
+                Self::reset_metrics(c);
+            }
+            self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
+            let mut loss_mean = metrics::Mean::new("loss");
+            let mut logs = Logs::default();
+            let order = match (&train, shuffle) {
+                (Source::Arrays { x, .. }, true) => {
+                    let n = x.shape().dims()[0] as i64;
+                    Some(tf::random::shuffle(&tf::range(0i64, n, 1), None).to_vec::<i64>())
+                }
+                _ => None,
+            };
+            let mut batches = train.batches(batch_size, order)?;
+            let mut step = 0usize;
+            while steps_per_epoch.is_none_or(|s| step < s) {
+                let Some(batch) = batches.next() else { break };
+                let (x, y, sw) = batch?;
+                self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
+                let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
+                let (lv, y_pred) = guarded(&format!("epoch {}, batch {}", epoch + 1, step), || {
+                    self.step(&x, &y, sw.as_ref(), &mut vars)
+                })?;
+                let c = self.compiled()?;
+                Self::ensure_metrics(c, &y, &y_pred);
+                loss_mean.add(&[lv], Some(&[n]));
+                for m in c.metrics.iter_mut().flatten() {
+                    m.update_state(&y, &y_pred, None);
+                }
+                logs = Self::metric_logs(c, &loss_mean, "");
+                let batch_logs = logs.clone();
+                self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
+                step += 1;
+            }
+            if let Some(val) = &val {
+                if (epoch + 1 - initial_epoch) % validation_freq.max(1) == 0 {
+                    let vb = validation_batch_size.unwrap_or(batch_size);
+                    let vlogs = self.run_evaluate(val, vb, None, 0, "val_")?;
+                    for (k, v) in vlogs.iter() {
+                        logs.insert(k, v);
+                    }
+                }
+            }
+            self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_epoch_end(epoch, &mut logs, ctx))?;
+            history.record(epoch, &logs);
+            last_logs = logs;
+            if self.stop_training {
+                break;
+            }
+        }
+        self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_end(&last_logs, ctx))?;
+        self.history = Some(history.clone());
+        Ok(history)
+    }
+
+    fn with_callbacks(
+        &mut self,
+        callbacks: &mut [Box<dyn Callback>],
+        params: &Params,
+        mut f: impl FnMut(&mut dyn Callback, &mut Context) -> Result<()>,
+    ) -> Result<()> {
+        if callbacks.is_empty() {
+            return Ok(());
+        }
+        let Model {
+            net,
+            compiled,
+            stop_training,
+            ..
+        } = self;
+        let optimizer = compiled.as_mut().map(|c| c.optimizer.as_mut());
+        let mut ctx = Context::new(net as &dyn Layer, optimizer, stop_training, params.clone());
+        for cb in callbacks.iter_mut() {
+            f(cb.as_mut(), &mut ctx)?;
+        }
+        Ok(())
+    }
+
+    fn run_evaluate(&mut self, src: &Source, batch_size: usize, steps: Option<usize>, verbose: u8, prefix: &str) -> Result<Logs> {
+        let total = match (src, steps) {
+            (_, Some(s)) => Some(s),
+            (Source::Arrays { x, .. }, None) => Some(x.shape().dims()[0].div_ceil(batch_size)),
+            (Source::Dataset(ds), None) => match ds.cardinality() {
+                tf::data::Cardinality::Known(n) => Some(n),
+                _ => None,
+            },
+        };
+        let mut bar = (verbose > 0).then(|| Progbar::new(total, verbose));
+        let mut loss_mean = metrics::Mean::new("loss");
+        // As Keras, evaluation reuses the compiled metrics after resetting them (fit has
+        // already logged the epoch's training values).
+        if let Some(c) = self.compiled.as_mut() {
+            Self::reset_metrics(c);
+        }
+        let mut logs = Logs::default();
+        let mut step = 0;
+        for batch in src.batches(batch_size, None)? {
+            if steps.is_some_and(|s| step >= s) {
+                break;
+            }
+            let (x, y, sw) = batch?;
+            let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
+            let c = self.compiled.as_mut().ok_or_else(|| invalid("model is not compiled"))?;
+            let net = &self.net;
+            let (lv, y_pred) = guarded(&format!("evaluation batch {step}"), || {
+                let y_pred = net.call(&x, false);
+                let mut loss = c.loss.call_weighted(&y, &y_pred, sw.as_ref());
+                for r in net.losses() {
+                    loss = &loss + &r;
+                }
+                (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
+            })?;
+            Self::ensure_metrics(c, &y, &y_pred);
+            loss_mean.add(&[lv], Some(&[n]));
+            for m in c.metrics.iter_mut().flatten() {
+                m.update_state(&y, &y_pred, None);
+            }
+            logs = Self::metric_logs(c, &loss_mean, prefix);
+            step += 1;
+            if let Some(b) = bar.as_mut() {
+                b.update(step, logs.entries(), false);
+            }
+        }
+        if let Some(b) = bar.as_mut() {
+            b.update(total.unwrap_or(step), logs.entries(), true);
+        }
+        Ok(logs)
+    }
+
+    /// `model.evaluate(x, y)`: the loss and metrics over the data, as `Logs` (`values()` is
+    /// Keras's list).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn evaluate<'a>(&mut self, data: impl Into<Data<'a>>, args: EvaluateArgs) -> Result<Logs> {
+        self.compiled()?;
+        let src = match data.into() {
+            Data::Arrays { x, y, sample_weight } => {
+                let y = y.ok_or_else(|| invalid("evaluate needs targets: pass (&x, &y)"))?;
+                self.check_arrays(x, Some(y), sample_weight)?;
+                Source::Arrays {
+                    x: x.clone(),
+                    y: y.clone(),
+                    sw: sample_weight.cloned(),
+                }
+            }
+            Data::Dataset(ds) => Source::Dataset(ds.clone()),
+        };
+        self.run_evaluate(&src, args.batch_size, args.steps, args.verbose, "")
+    }
+
+    /// `model.predict(x)`: the outputs for every sample, batch by batch, concatenated.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the model cannot be called on `x`.
+    pub fn predict(&self, x: &Tensor, args: PredictArgs) -> Result<Tensor> {
+        if x.rank() == 0 || x.shape().dims()[0] == 0 {
+            return Err(invalid(format!(
+                "predict needs a non-empty batch of inputs, got shape {}",
+                x.shape()
+            )));
+        }
+        let n = x.shape().dims()[0];
+        let bs = args.batch_size.max(1);
+        let steps = n.div_ceil(bs);
+        let mut bar = (args.verbose > 0).then(|| Progbar::new(Some(steps), args.verbose));
+        let mut outs = Vec::with_capacity(steps);
+        for s in 0..steps {
+            let xb = rows(x, None, s * bs, ((s + 1) * bs).min(n));
+            let y = if s == 0 {
+                checked(
+                    &format!(
+                        "the model \"{}\" cannot be called on the input data (shape {})",
+                        self.name,
+                        x.shape()
+                    ),
+                    || self.net.call(&xb, false),
+                )?
+            } else {
+                guarded(&format!("prediction batch {s}"), || self.net.call(&xb, false))?
+            };
+            outs.push(y);
+            if let Some(b) = bar.as_mut() {
+                b.update(s + 1, &[], s + 1 == steps);
+            }
+        }
+        Ok(tf::concat(&outs.iter().collect::<Vec<_>>(), 0))
+    }
+
+    /// `model.predict_on_batch(x)`.
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict).
+    pub fn predict_on_batch(&self, x: &Tensor) -> Result<Tensor> {
+        guarded("predict_on_batch", || self.net.call(x, false))
+    }
+
+    /// `model.train_on_batch(x, y)`: one update; returns the loss and metrics of this batch.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+        self.compiled()?;
+        let mut vars = Vec::new();
+        let (lv, y_pred) = guarded("train_on_batch", || self.step(x, y, None, &mut vars))?;
+        let c = self.compiled()?;
+        Self::ensure_metrics(c, y, &y_pred);
+        Self::reset_metrics(c);
+        for m in c.metrics.iter_mut().flatten() {
+            m.update_state(y, &y_pred, None);
+        }
+        let mut loss = metrics::Mean::new("loss");
+        loss.add(&[lv], None);
+        Ok(Self::metric_logs(c, &loss, ""))
+    }
+
+    /// `model.test_on_batch(x, y)`: the loss and metrics of one batch, without updating.
+    ///
+    /// # Errors
+    /// As [`evaluate`](Self::evaluate).
+    pub fn test_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+        let src = Source::Arrays {
+            x: x.clone(),
+            y: y.clone(),
+            sw: None,
+        };
+        let n = x.shape().dims().first().copied().unwrap_or(1).max(1);
+        self.run_evaluate(&src, n, Some(1), 0, "")
+    }
+}
+
+/// Sample weights from `class_weight` (times any given sample weights).
+fn class_weights(cw: &HashMap<i64, f64>, y: &Tensor, sw: Option<&Tensor>) -> Result<Tensor> {
+    let labels = if y.rank() >= 2 && y.shape().dims()[y.rank() - 1] > 1 {
+        tf::argmax(y, -1)
+    } else {
+        tf::reshape(y, [-1])
+    };
+    let labels = tf::cast(&labels, DType::I64).to_vec::<i64>();
+    let mut w = Vec::with_capacity(labels.len());
+    for l in labels {
+        w.push(
+            *cw.get(&l)
+                .ok_or_else(|| invalid(format!("`class_weight` must contain all classes in the data; class {l} is missing")))?
+                as f32,
+        );
+    }
+    let w = Tensor::from_vec(w.clone(), [w.len()])?;
+    Ok(match sw {
+        Some(s) => &w * &tf::cast(s, DType::F32),
+        None => w,
+    })
+}
+
+/// Where batches come from.
+enum Source {
+    Arrays { x: Tensor, y: Tensor, sw: Option<Tensor> },
+    Dataset(Dataset<(Tensor, Tensor)>),
+}
+
+impl Source {
+    fn batches(&self, batch_size: usize, order: Option<Vec<i64>>) -> Result<Box<dyn Iterator<Item = Result<Batch>> + '_>> {
+        Ok(match self {
+            Source::Arrays { x, y, sw } => {
+                let n = x.shape().dims()[0];
+                Box::new((0..n.div_ceil(batch_size)).map(move |s| {
+                    let (a, b) = (s * batch_size, ((s + 1) * batch_size).min(n));
+                    let idx = order.as_deref();
+                    Ok((rows(x, idx, a, b), rows(y, idx, a, b), sw.as_ref().map(|w| rows(w, idx, a, b))))
+                }))
+            }
+            Source::Dataset(ds) => Box::new(ds.iter().map(|r| r.map(|(x, y)| (x, y, None)))),
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! `keras.optimizers.schedules`: learning rates as functions of the step.
+
+/// A learning rate as a function of the optimizer's step count (`iterations`).
+pub trait LearningRateSchedule: Send + Sync {
+    /// The learning rate at `step`.
+    fn call(&self, step: i64) -> f64;
+}
+
+impl<F: Fn(i64) -> f64 + Send + Sync> LearningRateSchedule for F {
+    fn call(&self, step: i64) -> f64 {
+        self(step)
+    }
+}
+
+/// `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`:
+/// `lr · rate^(step / decay_steps)` (the exponent floored when `staircase`).
+#[derive(Clone, Debug)]
+pub struct ExponentialDecay {
+    /// `initial_learning_rate`.
+    pub initial_learning_rate: f64,
+    /// `decay_steps`.
+    pub decay_steps: f64,
+    /// `decay_rate`.
+    pub decay_rate: f64,
+    /// `staircase`.
+    pub staircase: bool,
+}
+impl ExponentialDecay {
+    /// The schedule, not staircased.
+    pub fn new(initial_learning_rate: f64, decay_steps: usize, decay_rate: f64) -> Self {
+        ExponentialDecay {
+            initial_learning_rate,
+            decay_steps: decay_steps as f64,
+            decay_rate,
+            staircase: false,
+        }
+    }
+}
+impl LearningRateSchedule for ExponentialDecay {
+    fn call(&self, step: i64) -> f64 {
+        let mut p = step as f64 / self.decay_steps;
+        if self.staircase {
+            p = p.floor();
+        }
+        self.initial_learning_rate * self.decay_rate.powf(p)
+    }
+}
+
+/// `PiecewiseConstantDecay(boundaries, values)`: `values[0]` up to and including
+/// `boundaries[0]`, then `values[1]`, ...
+#[derive(Clone, Debug)]
+pub struct PiecewiseConstantDecay {
+    boundaries: Vec<i64>,
+    values: Vec<f64>,
+}
+impl PiecewiseConstantDecay {
+    /// The schedule.
+    ///
+    /// # Panics
+    /// When `values` is not one longer than `boundaries`, with Keras's message.
+    #[track_caller]
+    pub fn new(boundaries: impl Into<Vec<i64>>, values: impl Into<Vec<f64>>) -> Self {
+        let (boundaries, values) = (boundaries.into(), values.into());
+        if values.len() != boundaries.len() + 1 {
+            panic!(
+                "The length of boundaries should be 1 less than the length of values. Received: boundaries={boundaries:?} of length {}, and values={values:?} of length {}.",
+                boundaries.len(),
+                values.len()
+            );
+        }
+        PiecewiseConstantDecay { boundaries, values }
+    }
+}
+impl LearningRateSchedule for PiecewiseConstantDecay {
+    fn call(&self, step: i64) -> f64 {
+        let i = self.boundaries.iter().take_while(|&&b| step > b).count();
+        self.values[i]
+    }
+}
+
+/// `CosineDecay(initial_learning_rate, decay_steps, alpha=0.0)`.
+#[derive(Clone, Debug)]
+pub struct CosineDecay {
+    /// `initial_learning_rate`.
+    pub initial_learning_rate: f64,
+    /// `decay_steps`.
+    pub decay_steps: f64,
+    /// `alpha`: the floor as a fraction of the initial rate.
+    pub alpha: f64,
+}
+impl CosineDecay {
+    /// The schedule with `alpha = 0`.
+    pub fn new(initial_learning_rate: f64, decay_steps: usize) -> Self {
+        CosineDecay {
+            initial_learning_rate,
+            decay_steps: decay_steps as f64,
+            alpha: 0.0,
+        }
+    }
+}
+impl LearningRateSchedule for CosineDecay {
+    fn call(&self, step: i64) -> f64 {
+        let p = (step as f64).min(self.decay_steps) / self.decay_steps;
+        let cos = 0.5 * (1.0 + (std::f64::consts::PI * p).cos());
+        self.initial_learning_rate * ((1.0 - self.alpha) * cos + self.alpha)
+    }
+}
+
+/// `PolynomialDecay(initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+/// cycle=False)`.
+#[derive(Clone, Debug)]
+pub struct PolynomialDecay {
+    /// `initial_learning_rate`.
+    pub initial_learning_rate: f64,
+    /// `decay_steps`.
+    pub decay_steps: f64,
+    /// `end_learning_rate`.
+    pub end_learning_rate: f64,
+    /// `power`.
+    pub power: f64,
+    /// `cycle`.
+    pub cycle: bool,
+}
+impl PolynomialDecay {
+    /// The schedule with Keras's defaults.
+    pub fn new(initial_learning_rate: f64, decay_steps: usize) -> Self {
+        PolynomialDecay {
+            initial_learning_rate,
+            decay_steps: decay_steps as f64,
+            end_learning_rate: 1e-4,
+            power: 1.0,
+            cycle: false,
+        }
+    }
+}
+impl LearningRateSchedule for PolynomialDecay {
+    fn call(&self, step: i64) -> f64 {
+        let s = step as f64;
+        let (s, d) = if self.cycle {
+            let mult = if s == 0.0 { 1.0 } else { (s / self.decay_steps).ceil() };
+            (s, self.decay_steps * mult)
+        } else {
+            (s.min(self.decay_steps), self.decay_steps)
+        };
+        (self.initial_learning_rate - self.end_learning_rate) * (1.0 - s / d).powf(self.power) + self.end_learning_rate
+    }
+}
