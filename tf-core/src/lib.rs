@@ -17,6 +17,7 @@ pub mod safetensors;
 pub mod shape;
 mod tape;
 mod tensor;
+pub mod train;
 #[path = "testing.rs"]
 pub mod test;
 mod variable;

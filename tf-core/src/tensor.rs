@@ -307,6 +307,22 @@ impl Tensor {
         apply!(F32, F64, I32, I64, U8)
     }
 
+    /// The float32 host values for writing: the buffer is copied first when another handle
+    /// shares it. `None` for other dtypes and symbolic tensors.
+    pub(crate) fn f32_mut(&mut self) -> Option<&mut [f32]> {
+        if !matches!(&*self.storage, Storage::Cpu(Buffer::F32(_))) {
+            return None;
+        }
+        if Arc::get_mut(&mut self.storage).is_none() {
+            let copy = Buffer::F32(self.data::<f32>().to_vec());
+            self.storage = Arc::new(Storage::Cpu(copy));
+        }
+        match Arc::get_mut(&mut self.storage) {
+            Some(Storage::Cpu(Buffer::F32(d))) => Some(d.as_mut_slice()),
+            _ => None,
+        }
+    }
+
     /// True when both handles share one buffer (no copy was made).
     pub fn shares_buffer_with(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)

@@ -74,6 +74,11 @@ impl Variable {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// The value slot, locked for writing (fused updates).
+    pub(crate) fn write_slot(&self) -> std::sync::RwLockWriteGuard<'_, Tensor> {
+        self.0.value.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// An identity for this variable, equal for all clones of the handle and distinct from
     /// every other live variable (a key for per-variable state such as optimizer slots).
     pub fn handle_id(&self) -> usize {

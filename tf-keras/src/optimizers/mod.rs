@@ -290,6 +290,21 @@ impl Rule for SGD {
         }
     }
     fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
+        let (lr32, mu) = (lr as f32, self.momentum as f32);
+        let fused = match (slots.first(), self.nesterov) {
+            (None, _) => tf::train::fused_update([var], g, |[w], g| *w += -g * lr32),
+            (Some(m), false) => tf::train::fused_update([var, m], g, |[w, m], g| {
+                *m = -g * lr32 + *m * mu;
+                *w += *m;
+            }),
+            (Some(m), true) => tf::train::fused_update([var, m], g, |[w, m], g| {
+                *m = -g * lr32 + *m * mu;
+                *w += -g * lr32 + *m * mu;
+            }),
+        };
+        if fused {
+            return;
+        }
         let step = g * (-lr);
         match slots.first() {
             Some(m) => {
@@ -373,6 +388,24 @@ macro_rules! adam_like {
                 let (b1p, b2p) = powers(self.beta_1, self.beta_2, t);
                 let alpha = lr * (1.0 - b2p).sqrt() / (1.0 - b1p);
                 let (m, v) = (&slots[0], &slots[1]);
+                let (a, b1, b2, eps) = (alpha as f32, (1.0 - self.beta_1) as f32, (1.0 - self.beta_2) as f32, self.epsilon as f32);
+                let fused = if self.amsgrad {
+                    tf::train::fused_update([var, m, v, &slots[2]], g, |[w, m, v, vh], g| {
+                        *m += (g - *m) * b1;
+                        *v += (g * g - *v) * b2;
+                        *vh = vh.max(*v);
+                        *w -= (*m * a) / (vh.sqrt() + eps);
+                    })
+                } else {
+                    tf::train::fused_update([var, m, v], g, |[w, m, v], g| {
+                        *m += (g - *m) * b1;
+                        *v += (g * g - *v) * b2;
+                        *w -= (*m * a) / (v.sqrt() + eps);
+                    })
+                };
+                if fused {
+                    return;
+                }
                 m.assign_add(&(&(g - &m.value()) * (1.0 - self.beta_1)));
                 v.assign_add(&(&(&tf::square(g) - &v.value()) * (1.0 - self.beta_2)));
                 let vv = if self.amsgrad {
@@ -459,6 +492,22 @@ impl Rule for RMSprop {
     fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
         let rho = self.rho;
         let vel = &slots[0];
+        let (r, lr32, eps, mu) = (rho as f32, lr as f32, self.epsilon as f32, self.momentum as f32);
+        let fused = match (self.momentum > 0.0, self.centered) {
+            (false, false) => tf::train::fused_update([var, vel], g, |[w, v], g| {
+                *v = r * *v + (1.0 - r) * (g * g);
+                *w -= lr32 * g / (*v + eps).sqrt();
+            }),
+            (true, false) => tf::train::fused_update([var, vel, &slots[1]], g, |[w, v, m], g| {
+                *v = r * *v + (1.0 - r) * (g * g);
+                *m = mu * *m + lr32 * g / (*v + eps).sqrt();
+                *w -= *m;
+            }),
+            _ => false,
+        };
+        if fused {
+            return;
+        }
         vel.assign(&(&(&vel.value() * rho) + &(&tf::square(g) * (1.0 - rho))));
         let denom = if self.centered {
             let avg = slots.last().expect("average_gradient slot");
@@ -521,6 +570,13 @@ impl Rule for Adagrad {
     }
     fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
         let acc = &slots[0];
+        let (lr32, eps) = (lr as f32, self.epsilon as f32);
+        if tf::train::fused_update([var, acc], g, |[w, a], g| {
+            *a += g * g;
+            *w -= lr32 * g / (*a + eps).sqrt();
+        }) {
+            return;
+        }
         acc.assign_add(&(g * g));
         var.assign_sub(&(&(g * lr) / &tf::sqrt(&(&acc.value() + self.epsilon))));
     }

@@ -1,0 +1,95 @@
+//! `tf.train`: fused, in-place variable updates for optimizers (the role of TensorFlow's
+//! `ResourceApply*` kernels).
+
+use crate::{Tensor, Variable};
+
+/// Below this many elements one thread does the update.
+const PARALLEL_MIN: usize = 1 << 15;
+
+/// A buffer pointer shared by the threads of one update, each writing its own index range.
+#[derive(Clone, Copy)]
+struct Ptr(*mut f32);
+impl Ptr {
+    /// The pointer (a method, so closures capture the whole `Sync` wrapper).
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+// SAFETY: threads write disjoint ranges; the buffers outlive the parallel scope.
+unsafe impl Send for Ptr {}
+// SAFETY: as above.
+unsafe impl Sync for Ptr {}
+
+/// Updates `N` float32 variables of one shape together, element by element and in place:
+/// for every index `i`, `f(&mut [v0[i], v1[i], ...], grad[i])` and the values are written
+/// back (an optimizer step such as Adam's `[var, m, v]` in one pass over memory).
+///
+/// Returns `false` without doing anything when it does not apply — a variable or the gradient
+/// is not float32 or has another shape, or a `tf.function` is being traced — so callers fall
+/// back to composite ops. A variable whose buffer is shared with a live snapshot gets a fresh
+/// buffer first (the snapshot keeps the old values).
+///
+/// ```
+/// use tf_core as tf;
+/// let w = tf::Variable::new(tf::constant([1.0f32, 2.0]));
+/// let g = tf::constant([0.5f32, 0.5]);
+/// assert!(tf::train::fused_update([&w], &g, |[w], g| *w -= 0.1 * g));
+/// assert_eq!(w.value().to_vec::<f32>(), vec![0.95, 1.95]);
+/// ```
+pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl Fn(&mut [f32; N], f32) + Sync) -> bool {
+    if crate::graph::trace::tracing() || grad.is_symbolic() || grad.dtype() != crate::DType::F32 {
+        return false;
+    }
+    let mut guards: Vec<_> = vars.iter().map(|v| v.write_slot()).collect();
+    if guards.iter().any(|t| t.dtype() != crate::DType::F32 || t.shape() != grad.shape() || t.is_symbolic()) {
+        return false;
+    }
+    let g = grad.data::<f32>();
+    let mut ptrs: [Ptr; N] = [Ptr(std::ptr::null_mut()); N];
+    for (k, t) in guards.iter_mut().enumerate() {
+        let d = t.f32_mut().expect("checked: float32 host tensors");
+        ptrs[k] = Ptr(d.as_mut_ptr());
+    }
+    let n = g.len();
+    // Blocks of 16 held in fixed-size arrays, so the element function vectorizes.
+    const B: usize = 16;
+    let run = |lo: usize, hi: usize| {
+        // SAFETY: each pointer addresses a distinct buffer of n elements held exclusively
+        // through the write guards; the ranges given to threads are disjoint.
+        let mut bufs: [&mut [f32]; N] = std::array::from_fn(|k| unsafe { std::slice::from_raw_parts_mut(ptrs[k].get().add(lo), hi - lo) });
+        let g = &g[lo..hi];
+        let mut i = 0;
+        while i + B <= g.len() {
+            let mut w: [[f32; B]; N] = [[0.0; B]; N];
+            for k in 0..N {
+                w[k].copy_from_slice(&bufs[k][i..i + B]);
+            }
+            let gb: &[f32; B] = g[i..i + B].try_into().expect("a block");
+            for j in 0..B {
+                let mut e: [f32; N] = std::array::from_fn(|k| w[k][j]);
+                f(&mut e, gb[j]);
+                for k in 0..N {
+                    w[k][j] = e[k];
+                }
+            }
+            for k in 0..N {
+                bufs[k][i..i + B].copy_from_slice(&w[k]);
+            }
+            i += B;
+        }
+        for j in i..g.len() {
+            let mut e: [f32; N] = std::array::from_fn(|k| bufs[k][j]);
+            f(&mut e, g[j]);
+            for k in 0..N {
+                bufs[k][j] = e[k];
+            }
+        }
+    };
+    if n < PARALLEL_MIN {
+        run(0, n);
+    } else {
+        let parts = tf_kernels::cpu::split_range(n, tf_kernels::cpu::num_threads(), 16);
+        tf_kernels::cpu::parallel_for(parts.len(), |p| run(parts[p].start, parts[p].end));
+    }
+    true
+}
