@@ -71,6 +71,12 @@ impl<L: Layer> Model<L> {
         }
     }
 
+    /// Names the model (Keras's `name=`).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// The network inside.
     pub fn net(&self) -> &L {
         &self.net

@@ -676,7 +676,7 @@ pub struct Nadam {
     beta_2: f64,
     epsilon: f64,
     /// The running product of the momentum schedule, `Π μ_1..t`.
-    u_product: f64,
+    u_product: f32,
 }
 common!(Nadam);
 impl Nadam {
@@ -690,9 +690,9 @@ impl Nadam {
             u_product: 1.0,
         }
     }
-    fn mu(&self, t: i64) -> f64 {
-        let decay = (0.96f32).powf(t as f32) as f64;
-        self.beta_1 * (1.0 - 0.5 * decay)
+    /// `β1 (1 - 0.5 · 0.96^t)`, in float32 as Keras computes it.
+    fn mu(&self, t: i64) -> f32 {
+        self.beta_1 as f32 * (1.0 - 0.5 * 0.96f32.powf(t as f32))
     }
 }
 impl Default for Nadam {
@@ -706,19 +706,30 @@ impl Rule for Nadam {
         &["m", "v"]
     }
     fn begin_step(&mut self, t: i64) {
-        self.u_product = (self.u_product as f32 * self.mu(t) as f32) as f64;
+        self.u_product *= self.mu(t);
     }
     fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, t: i64) {
         let (u_t, u_t1) = (self.mu(t), self.mu(t + 1));
         let u_prod = self.u_product;
         let u_prod1 = u_prod * u_t1;
-        let (_, b2p) = powers(self.beta_1, self.beta_2, t);
+        let b2p = (self.beta_2 as f32).powf(t as f32);
         let (m, v) = (&slots[0], &slots[1]);
+        let (b1, b2, lr, eps) = (self.beta_1 as f32, self.beta_2 as f32, lr as f32, self.epsilon as f32);
+        let fused = tf::train::fused_update([var, m, v], g, |[w, m, v], g| {
+            *m += (g - *m) * (1.0 - b1);
+            *v += (g * g - *v) * (1.0 - b2);
+            let m_hat = u_t1 * *m / (1.0 - u_prod1) + (1.0 - u_t) * g / (1.0 - u_prod);
+            let v_hat = *v / (1.0 - b2p);
+            *w -= (m_hat * lr) / (v_hat.sqrt() + eps);
+        });
+        if fused {
+            return;
+        }
         m.assign_add(&(&(g - &m.value()) * (1.0 - self.beta_1)));
         v.assign_add(&(&(&tf::square(g) - &v.value()) * (1.0 - self.beta_2)));
-        let m_hat = &(&m.value() * (u_t1 / (1.0 - u_prod1))) + &(g * ((1.0 - u_t) / (1.0 - u_prod)));
-        let v_hat = &v.value() * (1.0 / (1.0 - b2p));
-        var.assign_sub(&(&(&m_hat * lr) / &(&tf::sqrt(&v_hat) + self.epsilon)));
+        let m_hat = &(&(&m.value() * u_t1 as f64) / (1.0 - u_prod1 as f64)) + &(&(g * (1.0 - u_t as f64)) / (1.0 - u_prod as f64));
+        let v_hat = &v.value() / (1.0 - b2p as f64);
+        var.assign_sub(&(&(&m_hat * lr as f64) / &(&tf::sqrt(&v_hat) + self.epsilon)));
     }
 }
 

@@ -1,0 +1,125 @@
+"""Golden values for Keras losses, metrics and layers from a real TensorFlow run
+(tf_keras 2.21, Keras 2). Writes keras.json.
+
+Layers get deterministic weights: every weight w of n elements is set to
+0.1 * sin(0.7 * i + 0.3 * k) (i the element index, k the weight's index in layer.weights),
+reshaped to the weight's shape; inputs are 0.5 * cos(0.37 * i) over the flattened input.
+
+Run: python gen_keras.py (TensorFlow 2.21 + tf_keras 2.21).
+"""
+import json, os
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+L = keras.losses
+yt2 = [[0.0, 1.0], [0.0, 0.0]]
+yp2 = [[0.6, 0.4], [0.4, 0.6]]
+probs = [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]
+logits = [[1.0, 2.0, -1.0], [0.5, -0.3, 2.2], [0.0, 0.0, 0.1]]
+onehot = [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+sparse = [1, 2, 0]
+reg_t = [[0.0, 1.0, 2.0], [3.0, -1.0, 0.5]]
+reg_p = [[0.5, 1.5, 1.0], [2.0, 0.0, 0.7]]
+pos_p = [[0.5, 1.5, 1.0], [2.0, 0.1, 0.7]]
+sw = [0.3, 0.7]
+sw3 = [0.3, 0.7, 1.0]
+
+def loss_case(name, cls, kw, t, p, w=None):
+    v = cls(**kw)(tf.constant(t, tf.float32) if not isinstance(t[0], int) else tf.constant(t), tf.constant(p, tf.float32), sample_weight=None if w is None else tf.constant(w))
+    return {"name": name, "kw": kw, "y_true": t, "y_pred": p, "sample_weight": w, "value": float(v)}
+
+losses = [
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {}, sparse, probs),
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"from_logits": True}, sparse, logits),
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"from_logits": True}, sparse, logits, sw3),
+    loss_case("categorical_crossentropy", L.CategoricalCrossentropy, {}, onehot, probs),
+    loss_case("categorical_crossentropy", L.CategoricalCrossentropy, {"from_logits": True}, onehot, logits),
+    loss_case("categorical_crossentropy", L.CategoricalCrossentropy, {"from_logits": True, "label_smoothing": 0.1}, onehot, logits),
+    loss_case("binary_crossentropy", L.BinaryCrossentropy, {}, yt2, yp2),
+    loss_case("binary_crossentropy", L.BinaryCrossentropy, {"from_logits": True}, yt2, [[1.5, -0.4], [0.2, 2.0]]),
+    loss_case("binary_crossentropy", L.BinaryCrossentropy, {"label_smoothing": 0.2}, yt2, yp2, sw),
+    loss_case("mean_squared_error", L.MeanSquaredError, {}, reg_t, reg_p),
+    loss_case("mean_squared_error", L.MeanSquaredError, {}, reg_t, reg_p, sw),
+    loss_case("mean_absolute_error", L.MeanAbsoluteError, {}, reg_t, reg_p),
+    loss_case("huber_loss", L.Huber, {}, reg_t, reg_p),
+    loss_case("huber_loss", L.Huber, {"delta": 0.5}, reg_t, reg_p),
+    loss_case("kl_divergence", L.KLDivergence, {}, yt2, yp2),
+    loss_case("cosine_similarity", L.CosineSimilarity, {}, reg_t, reg_p),
+    loss_case("hinge", L.Hinge, {}, yt2, yp2),
+    loss_case("squared_hinge", L.SquaredHinge, {}, yt2, yp2),
+    loss_case("log_cosh", L.LogCosh, {}, reg_t, reg_p),
+    loss_case("poisson", L.Poisson, {}, reg_t, pos_p),
+]
+
+M = keras.metrics
+def metric_case(name, m, updates):
+    for u in updates:
+        m.update_state(*[tf.constant(x) for x in u])
+    return {"name": name, "updates": updates, "result": float(m.result())}
+
+bin_t = [0, 1, 1, 0, 1, 0, 1, 1]
+bin_p = [0.1, 0.8, 0.4, 0.3, 0.9, 0.6, 0.55, 0.2]
+metrics = [
+    metric_case("auc", M.AUC(), [[bin_t[:5], bin_p[:5]], [bin_t[5:], bin_p[5:]]]),
+    metric_case("precision", M.Precision(), [[bin_t, bin_p]]),
+    metric_case("recall", M.Recall(), [[bin_t, bin_p]]),
+    metric_case("binary_accuracy", M.BinaryAccuracy(), [[[[1], [0], [1]], [[0.7], [0.6], [0.2]]]]),
+    metric_case("categorical_accuracy", M.CategoricalAccuracy(), [[onehot, probs]]),
+    metric_case("sparse_categorical_accuracy", M.SparseCategoricalAccuracy(), [[sparse, probs], [[0, 1], [[0.9, 0.1, 0.0], [0.2, 0.3, 0.5]]]]),
+    metric_case("top_k_categorical_accuracy", M.TopKCategoricalAccuracy(k=2), [[onehot, probs]]),
+    metric_case("mean", M.Mean(), [[[1.0, 2.0, 4.0]], [[10.0]]]),
+    metric_case("mean_weighted", M.Mean(), [[[1.0, 2.0, 4.0], [1.0, 0.0, 0.5]]]),
+]
+
+def fill(n, k):
+    i = np.arange(n)
+    return (0.1 * np.sin(0.7 * i + 0.3 * k)).astype(np.float32)
+
+def layer_case(name, layer, in_shape, training=False, extra=None):
+    n = int(np.prod(in_shape))
+    x = (0.5 * np.cos(0.37 * np.arange(n))).reshape(in_shape).astype(np.float32)
+    layer(tf.constant(x))  # build
+    layer.set_weights([fill(int(np.prod(w.shape)), k).reshape(w.shape) for k, w in enumerate(layer.weights)])
+    y = layer(tf.constant(x), training=training)
+    outs = y if isinstance(y, list) else [y]
+    case = {"name": name, "input_shape": list(in_shape), "training": training,
+            "weights": [list(w.shape) for w in layer.weights],
+            "outputs": [np.asarray(o).reshape(-1).tolist() for o in outs],
+            "output_shapes": [list(o.shape) for o in outs]}
+    if extra:
+        case.update(extra(layer))
+    return case
+
+layers = [
+    layer_case("dense", keras.layers.Dense(4, activation="tanh"), (2, 3)),
+    layer_case("conv2d", keras.layers.Conv2D(3, 3, strides=2, padding="same", activation="relu"), (2, 5, 5, 2)),
+    layer_case("conv1d", keras.layers.Conv1D(2, 3), (2, 6, 3)),
+    layer_case("depthwise_conv2d", keras.layers.DepthwiseConv2D(2, depth_multiplier=2), (1, 4, 4, 2)),
+    layer_case("conv2d_transpose", keras.layers.Conv2DTranspose(2, 3, strides=2), (1, 3, 3, 2)),
+    layer_case("conv2d_transpose_same", keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same"), (1, 3, 3, 2)),
+    layer_case("batch_normalization_train", keras.layers.BatchNormalization(), (4, 3), training=True,
+               extra=lambda l: {"moving_mean": l.moving_mean.numpy().tolist(), "moving_variance": l.moving_variance.numpy().tolist()}),
+    layer_case("batch_normalization_infer", keras.layers.BatchNormalization(), (4, 3)),
+    layer_case("layer_normalization", keras.layers.LayerNormalization(), (2, 5)),
+    layer_case("simple_rnn", keras.layers.SimpleRNN(3, return_sequences=True), (2, 4, 2)),
+    layer_case("lstm", keras.layers.LSTM(3), (2, 4, 2)),
+    layer_case("lstm_state", keras.layers.LSTM(3, return_sequences=True, return_state=True), (2, 4, 2)),
+    layer_case("gru", keras.layers.GRU(3), (2, 4, 2)),
+    layer_case("gru_state", keras.layers.GRU(3, return_state=True, go_backwards=True), (2, 4, 2)),
+    layer_case("up_sampling2d", keras.layers.UpSampling2D(2), (1, 2, 3, 1)),
+    layer_case("zero_padding2d", keras.layers.ZeroPadding2D(1), (1, 2, 2, 1)),
+    layer_case("global_average_pooling2d", keras.layers.GlobalAveragePooling2D(), (2, 3, 3, 2)),
+    layer_case("max_pooling2d", keras.layers.MaxPooling2D(), (1, 4, 4, 1)),
+    layer_case("average_pooling2d", keras.layers.AveragePooling2D(pool_size=3, strides=1, padding="same"), (1, 3, 3, 1)),
+]
+
+init_moments = {}
+for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "orthogonal"]:
+    w = keras.initializers.get(ini)(shape=(200, 300)).numpy()
+    init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
+
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
+    json.dump({"losses": losses, "metrics": metrics, "layers": layers, "initializers": init_moments}, f)
+print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

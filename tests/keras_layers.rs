@@ -1,0 +1,210 @@
+//! Keras losses, metrics, layers and initializers against a real TensorFlow run
+//! (`tests/golden/gen_keras.py` → `tests/golden/keras.json`, tf_keras 2.21).
+
+use serde_json::Value;
+use tf::keras::layers::{self, Layer};
+use tf::keras::losses::{self, Loss};
+use tf::keras::metrics::{self, Metric};
+use tf::{Module, Tensor};
+
+fn golden() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/keras.json")).expect("golden file");
+    serde_json::from_str(&text).expect("golden JSON")
+}
+
+/// A nested JSON list as a float32 tensor (or int32 when every leaf is an integer).
+fn tensor(v: &Value) -> Tensor {
+    fn walk(v: &Value, shape: &mut Vec<usize>, depth: usize, out: &mut Vec<f64>, ints: &mut bool) {
+        match v {
+            Value::Array(a) => {
+                if shape.len() <= depth {
+                    shape.push(a.len());
+                }
+                for x in a {
+                    walk(x, shape, depth + 1, out, ints);
+                }
+            }
+            Value::Number(n) => {
+                *ints &= n.is_i64();
+                out.push(n.as_f64().expect("number"));
+            }
+            _ => panic!("not a number list: {v}"),
+        }
+    }
+    let (mut shape, mut out, mut ints) = (Vec::new(), Vec::new(), true);
+    walk(v, &mut shape, 0, &mut out, &mut ints);
+    if ints {
+        Tensor::from_vec(out.iter().map(|&x| x as i32).collect::<Vec<_>>(), shape).expect("shape")
+    } else {
+        Tensor::from_vec(out.iter().map(|&x| x as f32).collect::<Vec<_>>(), shape).expect("shape")
+    }
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + b.abs())
+}
+
+#[test]
+fn losses_match_tensorflow() {
+    let g = golden();
+    for c in g["losses"].as_array().expect("losses") {
+        let kw = &c["kw"];
+        let flag = |k: &str| kw.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let num = |k: &str, d: f64| kw.get(k).and_then(Value::as_f64).unwrap_or(d);
+        let loss: Box<dyn Loss> = match c["name"].as_str().expect("name") {
+            "sparse_categorical_crossentropy" => Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(flag("from_logits"))),
+            "categorical_crossentropy" => Box::new(
+                losses::CategoricalCrossentropy::new()
+                    .from_logits(flag("from_logits"))
+                    .label_smoothing(num("label_smoothing", 0.0)),
+            ),
+            "binary_crossentropy" => {
+                Box::new(losses::BinaryCrossentropy::new().from_logits(flag("from_logits")).label_smoothing(num("label_smoothing", 0.0)))
+            }
+            "huber_loss" => Box::new(losses::Huber::new().delta(num("delta", 1.0))),
+            other => losses::get(other),
+        };
+        let y_true = tensor(&c["y_true"]);
+        let y_pred = tensor(&c["y_pred"]);
+        let sw = (!c["sample_weight"].is_null()).then(|| tensor(&c["sample_weight"]));
+        let got = loss.call_weighted(&y_true, &y_pred, sw.as_ref()).scalar::<f32>() as f64;
+        let want = c["value"].as_f64().expect("value");
+        assert!(close(got, want, 1e-5), "{} {kw}: got {got}, TensorFlow {want}", c["name"]);
+    }
+}
+
+#[test]
+fn metrics_match_tensorflow() {
+    let g = golden();
+    for c in g["metrics"].as_array().expect("metrics") {
+        let name = c["name"].as_str().expect("name");
+        let mut m: Box<dyn Metric> = match name {
+            "top_k_categorical_accuracy" => Box::new(metrics::top_k_categorical_accuracy(2)),
+            "mean" | "mean_weighted" => Box::new(metrics::Mean::new("mean")),
+            other => metrics::get(other),
+        };
+        for u in c["updates"].as_array().expect("updates") {
+            let u = u.as_array().expect("update");
+            if name.starts_with("mean") {
+                let w = u.get(1).map(tensor);
+                m.update_state(&tensor(&u[0]), &tensor(&u[0]), w.as_ref());
+            } else {
+                m.update_state(&tensor(&u[0]), &tensor(&u[1]), None);
+            }
+        }
+        let want = c["result"].as_f64().expect("result");
+        assert!(close(m.result(), want, 1e-6), "{name}: got {}, TensorFlow {want}", m.result());
+        m.reset_state();
+        assert_eq!(m.result(), 0.0, "{name} after reset_state");
+    }
+}
+
+/// The deterministic weights of `gen_keras.py`: `0.1 sin(0.7 i + 0.3 k)`.
+fn fill(shape: &[usize], k: usize) -> Tensor {
+    let n: usize = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|i| (0.1 * (0.7 * i as f64 + 0.3 * k as f64).sin()) as f32).collect();
+    Tensor::from_vec(v, shape.to_vec()).expect("shape")
+}
+
+fn input(shape: &[usize]) -> Tensor {
+    let n: usize = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|i| (0.5 * (0.37 * i as f64).cos()) as f32).collect();
+    Tensor::from_vec(v, shape.to_vec()).expect("shape")
+}
+
+#[test]
+fn layers_match_tensorflow() {
+    let g = golden();
+    for c in g["layers"].as_array().expect("layers") {
+        let name = c["name"].as_str().expect("name");
+        let shape: Vec<usize> = c["input_shape"].as_array().expect("shape").iter().map(|v| v.as_u64().expect("dim") as usize).collect();
+        let training = c["training"].as_bool().expect("training");
+        let x = input(&shape);
+        type Run = Box<dyn Fn(&Tensor) -> Vec<Tensor>>;
+        let (layer, run): (std::sync::Arc<dyn Layer>, Option<Run>) = match name {
+            "dense" => (std::sync::Arc::new(layers::Dense::new(4).activation("tanh")), None),
+            "conv2d" => (std::sync::Arc::new(layers::Conv2D::new(3, 3).strides(2).padding("same").activation("relu")), None),
+            "conv1d" => (std::sync::Arc::new(layers::Conv1D::new(2, 3)), None),
+            "depthwise_conv2d" => (std::sync::Arc::new(layers::DepthwiseConv2D::new(2).depth_multiplier(2)), None),
+            "conv2d_transpose" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2)), None),
+            "conv2d_transpose_same" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2).padding("same")), None),
+            "batch_normalization_train" | "batch_normalization_infer" => (std::sync::Arc::new(layers::BatchNormalization::new()), None),
+            "layer_normalization" => (std::sync::Arc::new(layers::LayerNormalization::new()), None),
+            "simple_rnn" => (std::sync::Arc::new(layers::SimpleRNN::new(3).return_sequences(true)), None),
+            "lstm" => (std::sync::Arc::new(layers::LSTM::new(3)), None),
+            "lstm_state" => {
+                let l = std::sync::Arc::new(layers::LSTM::new(3).return_sequences(true).return_state(true));
+                let l2 = l.clone();
+                let run: Run = Box::new(move |x| {
+                    let (o, s) = l2.call_with_state(x, None);
+                    vec![o, s[0].clone(), s[1].clone()]
+                });
+                (l, Some(run))
+            }
+            "gru" => (std::sync::Arc::new(layers::GRU::new(3)), None),
+            "gru_state" => {
+                let l = std::sync::Arc::new(layers::GRU::new(3).return_state(true).go_backwards(true));
+                let l2 = l.clone();
+                let run: Run = Box::new(move |x| {
+                    let (o, s) = l2.call_with_state(x, None);
+                    vec![o, s[0].clone()]
+                });
+                (l, Some(run))
+            }
+            "up_sampling2d" => (std::sync::Arc::new(layers::UpSampling2D::new(2)), None),
+            "zero_padding2d" => (std::sync::Arc::new(layers::ZeroPadding2D::new(1)), None),
+            "global_average_pooling2d" => (std::sync::Arc::new(layers::GlobalAveragePooling2D::new()), None),
+            "max_pooling2d" => (std::sync::Arc::new(layers::MaxPooling2D::default()), None),
+            "average_pooling2d" => (std::sync::Arc::new(layers::AveragePooling2D::new(3).strides(1).padding("same")), None),
+            other => panic!("no layer case {other}"),
+        };
+        layer.call(&x, false); // build
+        let vars = layer.variables();
+        let shapes = c["weights"].as_array().expect("weights");
+        assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
+        for (k, (v, s)) in vars.iter().zip(shapes).enumerate() {
+            let s: Vec<usize> = s.as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+            assert_eq!(v.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", v.name());
+            v.assign(&fill(&s, k));
+        }
+        let outs = match &run {
+            Some(r) => r(&x),
+            None => vec![layer.call(&x, training)],
+        };
+        for (o, (want, want_shape)) in outs.iter().zip(c["outputs"].as_array().expect("outputs").iter().zip(c["output_shapes"].as_array().expect("shapes"))) {
+            let ws: Vec<usize> = want_shape.as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+            assert_eq!(o.shape().dims(), &ws[..], "{name}: output shape");
+            for (i, (a, b)) in o.to_vec::<f32>().iter().zip(want.as_array().expect("values")).enumerate() {
+                let b = b.as_f64().expect("value");
+                assert!(close(*a as f64, b, 1e-5), "{name}: output[{i}] = {a}, TensorFlow {b}");
+            }
+        }
+        if name == "batch_normalization_train" {
+            for (k, var) in [(2, &vars[2]), (3, &vars[3])] {
+                let key = if k == 2 { "moving_mean" } else { "moving_variance" };
+                for (a, b) in var.value().to_vec::<f32>().iter().zip(c[key].as_array().expect("stat")) {
+                    assert!(close(*a as f64, b.as_f64().expect("v"), 1e-5), "{key}: {a} vs {b}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn initializers_have_tensorflows_statistics() {
+    let g = golden();
+    for (name, m) in g["initializers"].as_object().expect("initializers") {
+        let w = tf::keras::initializers::Initializer::get(name).call(&[200, 300], tf::float32).to_vec::<f32>();
+        let n = w.len() as f64;
+        let mean = w.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let std = (w.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let max_abs = w.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
+        let (tm, ts, tmax) = (m["mean"].as_f64().unwrap(), m["std"].as_f64().unwrap(), m["max_abs"].as_f64().unwrap());
+        assert!((mean - tm).abs() < 0.02 * ts + 1e-4, "{name}: mean {mean} vs TensorFlow {tm}");
+        assert!((std / ts - 1.0).abs() < 0.03, "{name}: std {std} vs TensorFlow {ts}");
+        // Uniform and truncated draws have a hard bound; TensorFlow's sample comes close to it.
+        if name != "orthogonal" && !name.ends_with("normal") || name.contains("he_normal") || name.contains("glorot_normal") || name.contains("lecun_normal") {
+            assert!(max_abs <= tmax * 1.02, "{name}: max |w| {max_abs} beyond TensorFlow's {tmax}");
+        }
+    }
+}
