@@ -58,9 +58,11 @@ fn losses_match_tensorflow() {
                     .from_logits(flag("from_logits"))
                     .label_smoothing(num("label_smoothing", 0.0)),
             ),
-            "binary_crossentropy" => {
-                Box::new(losses::BinaryCrossentropy::new().from_logits(flag("from_logits")).label_smoothing(num("label_smoothing", 0.0)))
-            }
+            "binary_crossentropy" => Box::new(
+                losses::BinaryCrossentropy::new()
+                    .from_logits(flag("from_logits"))
+                    .label_smoothing(num("label_smoothing", 0.0)),
+            ),
             "huber_loss" => Box::new(losses::Huber::new().delta(num("delta", 1.0))),
             other => losses::get(other),
         };
@@ -117,17 +119,28 @@ fn layers_match_tensorflow() {
     let g = golden();
     for c in g["layers"].as_array().expect("layers") {
         let name = c["name"].as_str().expect("name");
-        let shape: Vec<usize> = c["input_shape"].as_array().expect("shape").iter().map(|v| v.as_u64().expect("dim") as usize).collect();
+        let shape: Vec<usize> = c["input_shape"]
+            .as_array()
+            .expect("shape")
+            .iter()
+            .map(|v| v.as_u64().expect("dim") as usize)
+            .collect();
         let training = c["training"].as_bool().expect("training");
         let x = input(&shape);
         type Run = Box<dyn Fn(&Tensor) -> Vec<Tensor>>;
         let (layer, run): (std::sync::Arc<dyn Layer>, Option<Run>) = match name {
             "dense" => (std::sync::Arc::new(layers::Dense::new(4).activation("tanh")), None),
-            "conv2d" => (std::sync::Arc::new(layers::Conv2D::new(3, 3).strides(2).padding("same").activation("relu")), None),
+            "conv2d" => (
+                std::sync::Arc::new(layers::Conv2D::new(3, 3).strides(2).padding("same").activation("relu")),
+                None,
+            ),
             "conv1d" => (std::sync::Arc::new(layers::Conv1D::new(2, 3)), None),
             "depthwise_conv2d" => (std::sync::Arc::new(layers::DepthwiseConv2D::new(2).depth_multiplier(2)), None),
             "conv2d_transpose" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2)), None),
-            "conv2d_transpose_same" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2).padding("same")), None),
+            "conv2d_transpose_same" => (
+                std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2).padding("same")),
+                None,
+            ),
             "batch_normalization_train" | "batch_normalization_infer" => (std::sync::Arc::new(layers::BatchNormalization::new()), None),
             "layer_normalization" => (std::sync::Arc::new(layers::LayerNormalization::new()), None),
             "simple_rnn" => (std::sync::Arc::new(layers::SimpleRNN::new(3).return_sequences(true)), None),
@@ -155,7 +168,10 @@ fn layers_match_tensorflow() {
             "zero_padding2d" => (std::sync::Arc::new(layers::ZeroPadding2D::new(1)), None),
             "global_average_pooling2d" => (std::sync::Arc::new(layers::GlobalAveragePooling2D::new()), None),
             "max_pooling2d" => (std::sync::Arc::new(layers::MaxPooling2D::default()), None),
-            "average_pooling2d" => (std::sync::Arc::new(layers::AveragePooling2D::new(3).strides(1).padding("same")), None),
+            "average_pooling2d" => (
+                std::sync::Arc::new(layers::AveragePooling2D::new(3).strides(1).padding("same")),
+                None,
+            ),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build
@@ -163,7 +179,12 @@ fn layers_match_tensorflow() {
         let shapes = c["weights"].as_array().expect("weights");
         assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
         for (k, (v, s)) in vars.iter().zip(shapes).enumerate() {
-            let s: Vec<usize> = s.as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+            let s: Vec<usize> = s
+                .as_array()
+                .expect("shape")
+                .iter()
+                .map(|d| d.as_u64().expect("dim") as usize)
+                .collect();
             assert_eq!(v.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", v.name());
             v.assign(&fill(&s, k));
         }
@@ -171,8 +192,19 @@ fn layers_match_tensorflow() {
             Some(r) => r(&x),
             None => vec![layer.call(&x, training)],
         };
-        for (o, (want, want_shape)) in outs.iter().zip(c["outputs"].as_array().expect("outputs").iter().zip(c["output_shapes"].as_array().expect("shapes"))) {
-            let ws: Vec<usize> = want_shape.as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+        for (o, (want, want_shape)) in outs.iter().zip(
+            c["outputs"]
+                .as_array()
+                .expect("outputs")
+                .iter()
+                .zip(c["output_shapes"].as_array().expect("shapes")),
+        ) {
+            let ws: Vec<usize> = want_shape
+                .as_array()
+                .expect("shape")
+                .iter()
+                .map(|d| d.as_u64().expect("dim") as usize)
+                .collect();
             assert_eq!(o.shape().dims(), &ws[..], "{name}: output shape");
             for (i, (a, b)) in o.to_vec::<f32>().iter().zip(want.as_array().expect("values")).enumerate() {
                 let b = b.as_f64().expect("value");
@@ -194,16 +226,26 @@ fn layers_match_tensorflow() {
 fn initializers_have_tensorflows_statistics() {
     let g = golden();
     for (name, m) in g["initializers"].as_object().expect("initializers") {
-        let w = tf::keras::initializers::Initializer::get(name).call(&[200, 300], tf::float32).to_vec::<f32>();
+        let w = tf::keras::initializers::Initializer::get(name)
+            .call(&[200, 300], tf::float32)
+            .to_vec::<f32>();
         let n = w.len() as f64;
         let mean = w.iter().map(|&v| v as f64).sum::<f64>() / n;
         let std = (w.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
         let max_abs = w.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
-        let (tm, ts, tmax) = (m["mean"].as_f64().unwrap(), m["std"].as_f64().unwrap(), m["max_abs"].as_f64().unwrap());
+        let (tm, ts, tmax) = (
+            m["mean"].as_f64().unwrap(),
+            m["std"].as_f64().unwrap(),
+            m["max_abs"].as_f64().unwrap(),
+        );
         assert!((mean - tm).abs() < 0.02 * ts + 1e-4, "{name}: mean {mean} vs TensorFlow {tm}");
         assert!((std / ts - 1.0).abs() < 0.03, "{name}: std {std} vs TensorFlow {ts}");
         // Uniform and truncated draws have a hard bound; TensorFlow's sample comes close to it.
-        if name != "orthogonal" && !name.ends_with("normal") || name.contains("he_normal") || name.contains("glorot_normal") || name.contains("lecun_normal") {
+        if name != "orthogonal" && !name.ends_with("normal")
+            || name.contains("he_normal")
+            || name.contains("glorot_normal")
+            || name.contains("lecun_normal")
+        {
             assert!(max_abs <= tmax * 1.02, "{name}: max |w| {max_abs} beyond TensorFlow's {tmax}");
         }
     }

@@ -2,7 +2,7 @@
 //! 2.21, the Keras 2 optimizers) to 1e-5 relative over 100 steps. Golden numbers:
 //! `tests/golden/gen_optimizers.py` → `tests/golden/optimizers.json`.
 
-use tf::keras::optimizers::{self, schedules, Optimizer};
+use tf::keras::optimizers::{self, Optimizer};
 use tf::{GradientTape, Variable};
 
 fn golden() -> serde_json::Value {
@@ -31,7 +31,9 @@ fn case(name: &str) -> Box<dyn Optimizer> {
         "sgd_clipvalue" => Box::new(SGD::new(0.1).clipvalue(0.2)),
         "sgd_global_clipnorm" => Box::new(SGD::new(0.1).global_clipnorm(0.3)),
         "sgd_exponential_decay" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::ExponentialDecay::new(0.1, 10, 0.5))),
-        "adam_piecewise" => Box::new(Adam::new(0.0).learning_rate_schedule(schedules::PiecewiseConstantDecay::new([20, 50], [0.1, 0.05, 0.01]))),
+        "adam_piecewise" => {
+            Box::new(Adam::new(0.0).learning_rate_schedule(schedules::PiecewiseConstantDecay::new([20, 50], [0.1, 0.05, 0.01])))
+        }
         "sgd_cosine" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::CosineDecay::new(0.1, 100))),
         "sgd_polynomial" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::PolynomialDecay::new(0.1, 50))),
         _ => panic!("no case {name}"),

@@ -17,9 +17,9 @@ pub mod safetensors;
 pub mod shape;
 mod tape;
 mod tensor;
-pub mod train;
 #[path = "testing.rs"]
 pub mod test;
+pub mod train;
 mod variable;
 
 pub use api::*;

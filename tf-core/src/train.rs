@@ -41,7 +41,10 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
         return false;
     }
     let mut guards: Vec<_> = vars.iter().map(|v| v.write_slot()).collect();
-    if guards.iter().any(|t| t.dtype() != crate::DType::F32 || t.shape() != grad.shape() || t.is_symbolic()) {
+    if guards
+        .iter()
+        .any(|t| t.dtype() != crate::DType::F32 || t.shape() != grad.shape() || t.is_symbolic())
+    {
         return false;
     }
     let g = grad.data::<f32>();
@@ -56,7 +59,7 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
     let run = |lo: usize, hi: usize| {
         // SAFETY: each pointer addresses a distinct buffer of n elements held exclusively
         // through the write guards; the ranges given to threads are disjoint.
-        let mut bufs: [&mut [f32]; N] = std::array::from_fn(|k| unsafe { std::slice::from_raw_parts_mut(ptrs[k].get().add(lo), hi - lo) });
+        let bufs: [&mut [f32]; N] = std::array::from_fn(|k| unsafe { std::slice::from_raw_parts_mut(ptrs[k].get().add(lo), hi - lo) });
         let g = &g[lo..hi];
         let mut i = 0;
         while i + B <= g.len() {

@@ -164,21 +164,21 @@ fn maximize(mode: &str, monitor: &str) -> bool {
 /// baseline=None, restore_best_weights=False, start_from_epoch=0)`.
 pub struct EarlyStopping {
     /// `monitor`.
-    pub monitor: String,
+    monitor: String,
     /// `min_delta`.
-    pub min_delta: f64,
+    min_delta: f64,
     /// `patience`.
-    pub patience: usize,
+    patience: usize,
     /// `verbose`.
-    pub verbose: u8,
+    verbose: u8,
     /// `mode`: `"auto"`, `"min"` or `"max"`.
-    pub mode: String,
+    mode: String,
     /// `baseline`.
-    pub baseline: Option<f64>,
+    baseline: Option<f64>,
     /// `restore_best_weights`.
-    pub restore_best_weights: bool,
+    restore_best_weights: bool,
     /// `start_from_epoch`.
-    pub start_from_epoch: usize,
+    start_from_epoch: usize,
     wait: usize,
     best: f64,
     best_weights: Option<Vec<Tensor>>,
@@ -206,6 +206,48 @@ impl Default for EarlyStopping {
         }
     }
 }
+impl EarlyStopping {
+    /// The callback with Keras's defaults.
+    pub fn new() -> EarlyStopping {
+        EarlyStopping::default()
+    }
+    /// `monitor=`.
+    pub fn monitor(mut self, v: impl Into<String>) -> Self {
+        self.monitor = v.into();
+        self
+    }
+    /// `min_delta=`.
+    pub fn min_delta(mut self, v: f64) -> Self {
+        self.min_delta = v;
+        self
+    }
+    /// `patience=`.
+    pub fn patience(mut self, v: usize) -> Self {
+        self.patience = v;
+        self
+    }
+    /// `verbose=`.
+    pub fn verbose(mut self, v: u8) -> Self {
+        self.verbose = v;
+        self
+    }
+    /// `mode=`.
+    pub fn mode(mut self, v: impl Into<String>) -> Self {
+        self.mode = v.into();
+        self
+    }
+    /// `restore_best_weights=`.
+    pub fn restore_best_weights(mut self, v: bool) -> Self {
+        self.restore_best_weights = v;
+        self
+    }
+    /// `start_from_epoch=`.
+    pub fn start_from_epoch(mut self, v: usize) -> Self {
+        self.start_from_epoch = v;
+        self
+    }
+}
+
 impl EarlyStopping {
     fn improved(&self, current: f64, reference: f64) -> bool {
         if maximize(&self.mode, &self.monitor) {
@@ -455,21 +497,21 @@ impl Callback for LearningRateScheduler {
 /// mode="auto", min_delta=1e-4, cooldown=0, min_lr=0)`.
 pub struct ReduceLROnPlateau {
     /// `monitor`.
-    pub monitor: String,
+    monitor: String,
     /// `factor`.
-    pub factor: f64,
+    factor: f64,
     /// `patience`.
-    pub patience: usize,
+    patience: usize,
     /// `verbose`.
-    pub verbose: u8,
+    verbose: u8,
     /// `mode`.
-    pub mode: String,
+    mode: String,
     /// `min_delta`.
-    pub min_delta: f64,
+    min_delta: f64,
     /// `cooldown`.
-    pub cooldown: usize,
+    cooldown: usize,
     /// `min_lr`.
-    pub min_lr: f64,
+    min_lr: f64,
     wait: usize,
     cooldown_counter: usize,
     best: f64,
@@ -491,6 +533,53 @@ impl Default for ReduceLROnPlateau {
         }
     }
 }
+impl ReduceLROnPlateau {
+    /// The callback with Keras's defaults.
+    pub fn new() -> ReduceLROnPlateau {
+        ReduceLROnPlateau::default()
+    }
+    /// `monitor=`.
+    pub fn monitor(mut self, v: impl Into<String>) -> Self {
+        self.monitor = v.into();
+        self
+    }
+    /// `factor=`.
+    pub fn factor(mut self, v: f64) -> Self {
+        self.factor = v;
+        self
+    }
+    /// `patience=`.
+    pub fn patience(mut self, v: usize) -> Self {
+        self.patience = v;
+        self
+    }
+    /// `verbose=`.
+    pub fn verbose(mut self, v: u8) -> Self {
+        self.verbose = v;
+        self
+    }
+    /// `mode=`.
+    pub fn mode(mut self, v: impl Into<String>) -> Self {
+        self.mode = v.into();
+        self
+    }
+    /// `min_delta=`.
+    pub fn min_delta(mut self, v: f64) -> Self {
+        self.min_delta = v;
+        self
+    }
+    /// `cooldown=`.
+    pub fn cooldown(mut self, v: usize) -> Self {
+        self.cooldown = v;
+        self
+    }
+    /// `min_lr=`.
+    pub fn min_lr(mut self, v: f64) -> Self {
+        self.min_lr = v;
+        self
+    }
+}
+
 impl Callback for ReduceLROnPlateau {
     fn on_train_begin(&mut self, _ctx: &mut Context) -> Result<()> {
         if self.factor >= 1.0 {
@@ -652,7 +741,8 @@ type TrainFn = dyn FnMut(&Logs);
 /// `keras.callbacks.LambdaCallback`: closures for the hooks you need.
 ///
 /// ```
-/// use tf::keras::callbacks::LambdaCallback;
+/// use tf_core as tf;
+/// use tf_keras::callbacks::LambdaCallback;
 /// let cb = LambdaCallback::default().on_epoch_end(|epoch, logs| println!("{epoch}: {:?}", logs.get("loss")));
 /// ```
 #[derive(Default)]

@@ -3,7 +3,8 @@
 //! callbacks and datasets — built on the public `tf-core` API only.
 //!
 //! ```
-//! use tf::keras::{self, layers::{Dense, Flatten}, losses::SparseCategoricalCrossentropy, optimizers::Adam};
+//! use tf_core as tf;
+//! use tf_keras::{self as keras, layers::{Dense, Flatten}, losses::SparseCategoricalCrossentropy, optimizers::Adam};
 //! let mut model = keras::sequential![
 //!     Flatten::new().input_shape([28, 28]),
 //!     Dense::new(128).activation("relu"),

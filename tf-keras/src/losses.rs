@@ -149,7 +149,8 @@ loss!(
     /// class scores (logits with `from_logits(true)`, probabilities otherwise).
     ///
     /// ```
-    /// use tf::keras::losses::{Loss, SparseCategoricalCrossentropy};
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, SparseCategoricalCrossentropy};
     /// let y_true = tf::constant([1i32, 2]);
     /// let y_pred = tf::constant([[0.05f32, 0.95, 0.0], [0.1, 0.8, 0.1]]);
     /// let loss = SparseCategoricalCrossentropy::new().call(&y_true, &y_pred);

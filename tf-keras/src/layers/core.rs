@@ -12,7 +12,8 @@ use tf_core::{self as tf, DType, Tensor, Variable};
 /// kernel_initializer="glorot_uniform", bias_initializer="zeros")`.
 ///
 /// ```
-/// use tf::keras::layers::{Dense, Layer};
+/// use tf_core as tf;
+/// use tf_keras::layers::{Dense, Layer};
 /// let d = Dense::new(3).activation("relu");
 /// let y = d.call(&tf::ones([2, 4], tf::float32), false);
 /// assert_eq!(y.shape().dims(), &[2, 3]);

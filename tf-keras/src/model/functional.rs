@@ -128,6 +128,14 @@ impl<L: Layer + 'static> Apply for L {
     }
 }
 
+/// A shared layer: every `apply` on a clone of the `Arc` reuses the same weights.
+impl<L: Layer + 'static> Apply for Arc<L> {
+    #[track_caller]
+    fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor {
+        apply_arc(self, inputs.into().0)
+    }
+}
+
 #[track_caller]
 fn apply_arc(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> KerasTensor {
     let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
@@ -297,7 +305,8 @@ impl Model<Functional> {
     /// `keras.Model(inputs, outputs)`: the functional model from symbolic inputs to outputs.
     ///
     /// ```
-    /// use tf::keras::{self, layers::{Dense, Layer}, Apply};
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Layer}, Apply};
     /// let inputs = keras::Input::new([4]);
     /// let h = Dense::new(8).activation("relu").apply(&inputs);
     /// let outputs = Dense::new(1).apply(&h);

@@ -38,7 +38,8 @@ pub(crate) struct Compiled {
 /// other two ways to build one.
 ///
 /// ```
-/// use tf::keras::{self, layers::{Dense, Flatten}};
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, layers::{Dense, Flatten}};
 /// let mut model = keras::Sequential::new();
 /// model.add(Flatten::new().input_shape([4]));
 /// model.add(Dense::new(2));
@@ -219,10 +220,12 @@ impl Layer for Stack {
     }
 }
 
-/// `keras.Sequential`: a stack of layers, each feeding the next.
+/// `keras.Sequential`: a stack of layers, each feeding the next. It is a [`Model`] (through
+/// `Deref`): `compile`, `fit`, `summary` and the rest apply.
 ///
 /// ```
-/// use tf::keras::{self, layers::{Dense, Flatten, Layer}};
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, layers::{Dense, Flatten, Layer}};
 /// let model = keras::sequential![
 ///     Flatten::new().input_shape([28, 28]),
 ///     Dense::new(128).activation("relu"),
@@ -231,39 +234,80 @@ impl Layer for Stack {
 /// let y = model.call(&tf::zeros([2, 28, 28], tf::float32), false);
 /// assert_eq!(y.shape().dims(), &[2, 10]);
 /// ```
-pub type Sequential = Model<Stack>;
+pub struct Sequential(Model<Stack>);
 
-impl Model<Stack> {
+impl Sequential {
     /// An empty `Sequential` named `sequential` (`sequential_1`, ... for later ones).
-    #[allow(clippy::new_ret_no_self)]
     pub fn new() -> Sequential {
-        Model::wrap(Stack {
+        Sequential(Model::wrap(Stack {
             name: crate::layers::unique_name("sequential"),
             layers: Vec::new(),
-        })
+        }))
     }
 
     /// A `Sequential` of these layers.
     pub fn from_layers(layers: Vec<Box<dyn Layer>>) -> Sequential {
         let mut m = Sequential::new();
-        m.net.layers = layers;
+        m.0.net.layers = layers;
         m
     }
 
     /// `model.add(layer)`.
     pub fn add(&mut self, layer: impl Layer + 'static) {
-        self.net.layers.push(Box::new(layer));
+        self.0.net.layers.push(Box::new(layer));
     }
 
     /// `model.pop()`: removes the last layer.
     pub fn pop(&mut self) -> Option<Box<dyn Layer>> {
-        self.net.layers.pop()
+        self.0.net.layers.pop()
+    }
+
+    /// Names the model (Keras's `name=`).
+    pub fn with_name(self, name: impl Into<String>) -> Self {
+        Sequential(self.0.with_name(name))
     }
 }
 
-impl Default for Model<Stack> {
+impl Default for Sequential {
     fn default() -> Self {
         Sequential::new()
+    }
+}
+
+impl std::ops::Deref for Sequential {
+    type Target = Model<Stack>;
+    fn deref(&self) -> &Model<Stack> {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for Sequential {
+    fn deref_mut(&mut self) -> &mut Model<Stack> {
+        &mut self.0
+    }
+}
+impl Module for Sequential {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.0.visit_fields(v);
+    }
+}
+impl Layer for Sequential {
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.0.call(x, training)
+    }
+    fn class_name(&self) -> String {
+        "Sequential".into()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        self.0.declared_input_shape()
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        self.0.losses()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        self.0.net.layers()
     }
 }
 

@@ -76,7 +76,8 @@ fn bytes(l: &dyn Module, trainable: Option<bool>) -> f64 {
         .into_iter()
         .filter(|(_, _, t)| trainable.is_none_or(|want| *t == want))
         .map(|(_, v, _)| (v.shape().num_elements() * v.dtype().size()) as f64)
-        .sum()
+        .sum::<f64>()
+        + 0.0 // an empty sum is -0.0
 }
 
 impl<L: Layer + 'static> Model<L> {

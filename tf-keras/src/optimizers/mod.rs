@@ -388,7 +388,12 @@ macro_rules! adam_like {
                 let (b1p, b2p) = powers(self.beta_1, self.beta_2, t);
                 let alpha = lr * (1.0 - b2p).sqrt() / (1.0 - b1p);
                 let (m, v) = (&slots[0], &slots[1]);
-                let (a, b1, b2, eps) = (alpha as f32, (1.0 - self.beta_1) as f32, (1.0 - self.beta_2) as f32, self.epsilon as f32);
+                let (a, b1, b2, eps) = (
+                    alpha as f32,
+                    (1.0 - self.beta_1) as f32,
+                    (1.0 - self.beta_2) as f32,
+                    self.epsilon as f32,
+                );
                 let fused = if self.amsgrad {
                     tf::train::fused_update([var, m, v, &slots[2]], g, |[w, m, v, vh], g| {
                         *m += (g - *m) * b1;

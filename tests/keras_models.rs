@@ -1,0 +1,608 @@
+//! Keras models: the three ways to build them, compile/fit/evaluate/predict, errors raised
+//! before training, callbacks, and the progress output.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tf::keras::callbacks::{self, Callback};
+use tf::keras::layers::{Add, Concatenate, Dense, Dropout, Flatten, Layer};
+use tf::keras::losses::Loss;
+use tf::keras::optimizers::{Optimizer, SGD};
+use tf::keras::{self, Apply, EvaluateArgs, FitArgs, Input, Model, PredictArgs};
+use tf::{Module, Tensor, Variable};
+
+mod common;
+
+fn quiet() -> FitArgs {
+    FitArgs {
+        verbose: 0,
+        ..Default::default()
+    }
+}
+
+fn toy(n: usize) -> (Tensor, Tensor) {
+    let x = tf::random::uniform(&[n, 4], -1.0, 1.0, tf::float32, Some(3));
+    // Label: which of the first two features is larger.
+    let y = tf::cast(
+        &tf::greater(&tf::slice(&x, &[0, 0], &[-1, 1]), &tf::slice(&x, &[0, 1], &[-1, 1])),
+        tf::int32,
+    );
+    (x, tf::reshape(&y, [-1]))
+}
+
+fn mlp() -> keras::Sequential {
+    keras::sequential![Dense::new(16).activation("relu").input_shape([4]), Dense::new(2)]
+}
+
+#[test]
+fn summary_prints_keras_table() {
+    // The golden text is TensorFlow 2.21 / tf_keras's `model.summary()` for the beginner model.
+    let model = keras::sequential![
+        Flatten::new().input_shape([28, 28]).with_name("flatten"),
+        Dense::new(128).activation("relu").with_name("dense"),
+        Dropout::new(0.2).with_name("dropout"),
+        Dense::new(10).with_name("dense_1"),
+    ]
+    .with_name("sequential");
+    let want = "Model: \"sequential\"
+_________________________________________________________________
+ Layer (type)                Output Shape              Param #   
+=================================================================
+ flatten (Flatten)           (None, 784)               0         
+                                                                 
+ dense (Dense)               (None, 128)               100480    
+                                                                 
+ dropout (Dropout)           (None, 128)               0         
+                                                                 
+ dense_1 (Dense)             (None, 10)                1290      
+                                                                 
+=================================================================
+Total params: 101770 (397.54 KB)
+Trainable params: 101770 (397.54 KB)
+Non-trainable params: 0 (0.00 Byte)
+_________________________________________________________________
+";
+    assert_eq!(model.summary_string().unwrap(), want);
+    assert_eq!(model.count_params(), 101770);
+    let unbuilt = keras::sequential![Dense::new(3)];
+    assert!(unbuilt
+        .summary_string()
+        .unwrap_err()
+        .to_string()
+        .contains("This model has not yet been built"));
+}
+
+#[test]
+fn fit_learns_and_returns_history() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(1);
+    let (x, y) = toy(512);
+    let mut model = mlp();
+    model.compile(
+        keras::optimizers::Adam::new(0.01),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 5,
+                validation_split: 0.25,
+                ..quiet()
+            },
+        )
+        .unwrap();
+    assert_eq!(h.keys(), ["loss", "accuracy", "val_loss", "val_accuracy"]);
+    assert_eq!(h.epoch, [0, 1, 2, 3, 4]);
+    assert_eq!(h.params.steps, Some(12)); // 384 training samples / 32
+    assert!(h["loss"][4] < h["loss"][0], "{:?}", h["loss"]);
+    assert!(h["val_accuracy"][4] > 0.85, "{:?}", h["val_accuracy"]);
+    assert_eq!(model.optimizer().unwrap().iterations(), 60);
+    let logs = model
+        .evaluate(
+            (&x, &y),
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(logs.values().len(), 2);
+    let p = model
+        .predict(
+            &x,
+            PredictArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(p.shape().dims(), &[512, 2]);
+    assert!(model.history.is_some());
+}
+
+#[test]
+fn validation_split_takes_the_last_samples_before_shuffling() {
+    let (x, y) = toy(100);
+    let mut model = mlp();
+    model.compile(
+        SGD::new(0.0),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        (),
+    );
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                validation_split: 0.2,
+                ..quiet()
+            },
+        )
+        .unwrap();
+    let last = |t: &Tensor| tf::slice(t, &[80, 0][..t.rank()], &[20, -1][..t.rank()]);
+    let first = |t: &Tensor| tf::slice(t, &[0, 0][..t.rank()], &[20, -1][..t.rank()]);
+    let on_last = model
+        .evaluate(
+            (&last(&x), &last(&y)),
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()["loss"];
+    let on_first = model
+        .evaluate(
+            (&first(&x), &first(&y)),
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()["loss"];
+    assert!((h["val_loss"][0] - on_last).abs() < 1e-6, "{} vs {on_last}", h["val_loss"][0]);
+    assert!((h["val_loss"][0] - on_first).abs() > 1e-6);
+}
+
+#[test]
+fn bad_input_is_an_error_before_any_step() {
+    let (x, y) = toy(64);
+    let mut model = mlp();
+    let e = model.fit((&x, &y), quiet()).unwrap_err().to_string();
+    assert!(e.contains("You must compile your model before training/testing"), "{e}");
+    model.compile(
+        "adam",
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+
+    let short = tf::slice(&y, &[0], &[63]);
+    let e = model.fit((&x, &short), quiet()).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "Data cardinality is ambiguous:\n  x sizes: 64\n  y sizes: 63\nMake sure all arrays contain the same number of samples."
+        ),
+        "{e}"
+    );
+
+    let wide = tf::zeros([64, 5], tf::float32);
+    let e = model.fit((&wide, &y), quiet()).unwrap_err().to_string();
+    assert!(e.contains("expected shape=(None, 4), found shape=(64, 5)"), "{e}");
+
+    let bad_labels = &y * 5; // labels 0 and 5 against 2 classes
+    let e = model.fit((&x, &bad_labels), quiet()).unwrap_err().to_string();
+    assert!(
+        e.contains("Received a label value of 5 which is outside the valid range of [0, 2)"),
+        "{e}"
+    );
+    assert_eq!(model.optimizer().unwrap().iterations(), 0, "no step ran");
+
+    // A model without a declared shape is checked by calling it on one sample.
+    let mut free = keras::sequential![Dense::new(2)];
+    free.compile("sgd", "mse", ());
+    let e = free
+        .fit((&tf::zeros([8, 3, 3, 3], tf::float32), &tf::zeros([8, 7], tf::float32)), quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("loss cannot be computed"), "{e}");
+}
+
+#[test]
+fn terminate_on_nan_is_an_error() {
+    let (x, y) = toy(64);
+    let mut model = keras::sequential![Dense::new(1).input_shape([4])];
+    model.compile(SGD::new(1e30), "mse", ());
+    let y = tf::cast(&y, tf::float32) * 1e20;
+    let e = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 3,
+                callbacks: vec![Box::new(callbacks::TerminateOnNaN)],
+                ..quiet()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Invalid loss, terminating training"), "{e}");
+}
+
+#[test]
+fn functional_models_with_shared_layers_and_two_inputs() {
+    let a = Input::new([3]);
+    let b = Input::new([3]);
+    let shared = Arc::new(Dense::new(4).activation("relu"));
+    let ha = shared.clone().apply(&a);
+    let hb = shared.clone().apply(&b);
+    let merged = Add::new().apply([&ha, &hb]);
+    let both = Concatenate::default().apply([&merged, &a]); // a skip connection
+    let out = Dense::new(1).apply(&both);
+    let mut model = Model::new([&a, &b], &out).unwrap();
+    assert_eq!(out.shape(), vec![None, Some(1)]);
+    // Shared weights are counted once: 3*4+4 + (7*1+1).
+    assert_eq!(model.count_params(), 16 + 8);
+    assert_eq!(model.trainable_variables().len(), 4);
+    let xa = tf::ones([2, 3], tf::float32);
+    let xb = &xa * 2.0;
+    let y = model.net().call_outputs(&[xa.clone(), xb.clone()], false).remove(0);
+    let manual = shared.call(&xa, false) + shared.call(&xb, false);
+    let names: Vec<String> = model.layers().iter().map(|l| l.class_name()).collect();
+    assert_eq!(names, ["Dense", "Add", "Concatenate", "Dense"]);
+    let k = &model.layers()[3].variables()[0]; // the output Dense's kernel
+    let want = tf::matmul(&tf::concat(&[&manual, &xa], -1), &k.value()) + model.layers()[3].variables()[1].value();
+    assert_eq!(y.to_vec::<f32>(), want.to_vec::<f32>());
+    let s = model.summary_string().unwrap();
+    assert!(s.contains("Connected to"), "{s}");
+    assert!(s.contains("(InputLayer)"), "{s}");
+
+    // A single-input functional model trains with fit.
+    let inp = Input::new([4]);
+    let h = Dense::new(8).activation("relu").apply(&inp);
+    let o = Dense::new(2).apply(&h);
+    let mut m = Model::new(&inp, &o).unwrap();
+    m.compile(
+        "adam",
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+    let (x, y) = toy(64);
+    let hist = m.fit((&x, &y), FitArgs { epochs: 2, ..quiet() }).unwrap();
+    assert_eq!(hist["accuracy"].len(), 2);
+    model.compile("sgd", "mse", ());
+
+    let disconnected = Model::new(&inp, &out);
+    assert!(disconnected.is_err());
+}
+
+#[derive(tf::Module)]
+struct TwoLayer {
+    hidden: Dense,
+    out: Dense,
+}
+
+impl Layer for TwoLayer {
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.out.call(&self.hidden.call(x, training), training)
+    }
+}
+
+#[test]
+fn subclassed_models_fit_like_the_others() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(2);
+    let mut model = Model::wrap(TwoLayer {
+        hidden: Dense::new(16).activation("relu"),
+        out: Dense::new(2),
+    });
+    model.compile(
+        keras::optimizers::Adam::new(0.01),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+    let (x, y) = toy(256);
+    let h = model.fit((&x, &y), FitArgs { epochs: 4, ..quiet() }).unwrap();
+    assert!(h["loss"][3] < h["loss"][0]);
+    assert_eq!(model.trainable_variables().len(), 4);
+    assert_eq!(model.hidden.kernel().unwrap().shape().dims(), &[4, 16]);
+}
+
+#[test]
+fn two_models_with_two_optimizers_train_independently() {
+    let g = mlp();
+    let d = mlp();
+    let x = tf::ones([8, 4], tf::float32);
+    g.call(&x, false);
+    d.call(&x, false);
+    let before_d = d.get_weights();
+    let mut opt_g = keras::optimizers::Adam::default();
+    let tape = tf::GradientTape::new();
+    let loss = tf::reduce_sum(&d.call(&g.call(&x, false).pipe_pad(), false), None, false);
+    let vars = g.trainable_variables();
+    opt_g.minimize(&loss, &vars, &tape);
+    assert_eq!(
+        d.get_weights().iter().map(|t| t.to_vec::<f32>()).collect::<Vec<_>>(),
+        before_d.iter().map(|t| t.to_vec::<f32>()).collect::<Vec<_>>()
+    );
+    assert_eq!(opt_g.variables().len(), 1 + 2 * 4);
+}
+
+trait PipePad {
+    fn pipe_pad(&self) -> Tensor;
+}
+impl PipePad for Tensor {
+    /// `[n, 2]` to `[n, 4]` with zeros, so one generator output feeds the other model.
+    fn pipe_pad(&self) -> Tensor {
+        tf::pad(self, &[(0, 0), (0, 2)], 0.0)
+    }
+}
+
+#[test]
+fn sample_and_class_weights_weight_the_loss() {
+    let x = tf::constant([[1.0f32, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]);
+    let y = tf::constant([0i32, 1]);
+    let mut model = mlp();
+    model.compile(
+        SGD::new(0.0),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        (),
+    );
+    let per = keras::losses::SparseCategoricalCrossentropy::new()
+        .from_logits(true)
+        .reduction(keras::losses::Reduction::None)
+        .call(
+            &y,
+            &model
+                .predict(
+                    &x,
+                    PredictArgs {
+                        verbose: 0,
+                        ..Default::default()
+                    },
+                )
+                .unwrap(),
+        )
+        .to_vec::<f32>();
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                class_weight: Some(HashMap::from([(0, 3.0), (1, 1.0)])),
+                ..quiet()
+            },
+        )
+        .unwrap();
+    let want = (3.0 * per[0] as f64 + per[1] as f64) / 2.0;
+    assert!((h["loss"][0] - want).abs() < 1e-5, "{} vs {want}", h["loss"][0]);
+    let missing = model.fit(
+        (&x, &y),
+        FitArgs {
+            class_weight: Some(HashMap::from([(0, 3.0)])),
+            ..quiet()
+        },
+    );
+    assert!(missing.unwrap_err().to_string().contains("class 1 is missing"));
+}
+
+#[test]
+fn datasets_feed_fit_and_evaluate() {
+    let (x, y) = toy(96);
+    let ds = tf::data::Dataset::from_tensor_slices((x.clone(), y.clone()))
+        .unwrap()
+        .batch(32, false);
+    let mut model = mlp();
+    model.compile(
+        "adam",
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+    let h = model.fit(&ds, FitArgs { epochs: 2, ..quiet() }).unwrap();
+    assert_eq!(h.params.steps, Some(3));
+    assert_eq!(model.optimizer().unwrap().iterations(), 6);
+    let a = model
+        .evaluate(
+            &ds,
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let b = model
+        .evaluate(
+            (&x, &y),
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!((a["loss"] - b["loss"]).abs() < 1e-6 && a["accuracy"] == b["accuracy"]);
+}
+
+#[test]
+fn accuracy_is_resolved_by_shapes() {
+    let x = tf::ones([4, 4], tf::float32);
+    let mut binary = keras::sequential![Dense::new(1).activation("sigmoid").input_shape([4])];
+    binary.compile("sgd", "binary_crossentropy", &["accuracy"]);
+    let l = binary.train_on_batch(&x, &tf::constant([[1.0f32], [0.0], [1.0], [1.0]])).unwrap();
+    let p = binary.predict_on_batch(&x).unwrap().to_vec::<f32>()[0];
+    // BinaryAccuracy: every prediction is the same; 3 of 4 labels are 1.
+    assert_eq!(l["accuracy"], if p > 0.5 { 0.75 } else { 0.25 });
+
+    let mut cat = keras::sequential![Dense::new(3).activation("softmax").input_shape([4])];
+    cat.compile("sgd", "categorical_crossentropy", &["accuracy"]);
+    let onehot = tf::one_hot(&tf::constant([0i32, 1, 2, 0]), 3, 1.0, 0.0, -1, tf::float32);
+    let l = cat.test_on_batch(&x, &onehot).unwrap();
+    let pred = tf::argmax(&cat.predict_on_batch(&x).unwrap(), -1).to_vec::<i64>()[0];
+    assert_eq!(l["accuracy"], if pred == 0 { 0.5 } else { 0.25 });
+}
+
+#[test]
+fn callbacks_see_and_steer_training() {
+    let dir = std::env::temp_dir().join(format!("tf-keras-callbacks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (x, y) = toy(64);
+    let mut model = mlp();
+    model.compile(
+        SGD::new(0.0),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+
+    // No learning: the loss never improves, so EarlyStopping(patience=1) stops at epoch 2.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let ckpt = dir.join("w-{epoch:02d}-{loss:.2f}.safetensors");
+    let csv = dir.join("log.csv");
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 10,
+                shuffle: false,
+                callbacks: vec![
+                    Box::new(callbacks::EarlyStopping::new().monitor("loss").patience(1)),
+                    Box::new(callbacks::ModelCheckpoint::new(ckpt.to_str().unwrap())),
+                    // Before CSVLogger, so the `lr` it logs is in the row (callbacks run in order).
+                    Box::new(callbacks::LearningRateScheduler::new(|epoch, _lr| 0.0 * epoch as f64, 0)),
+                    Box::new(callbacks::CSVLogger::new(&csv)),
+                    Box::new(
+                        callbacks::LambdaCallback::default().on_epoch_end(move |e, logs| s2.lock().unwrap().push((e, logs.get("loss")))),
+                    ),
+                ],
+                ..quiet()
+            },
+        )
+        .unwrap();
+    assert_eq!(h.epoch, [0, 1], "stopped after two epochs without improvement");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(h["lr"], [0.0, 0.0]);
+    let loss = h["loss"][0];
+    let file = dir.join(format!("w-01-{loss:.2}.safetensors"));
+    assert!(
+        file.exists(),
+        "{} missing; dir has {:?}",
+        file.display(),
+        std::fs::read_dir(&dir).unwrap().collect::<Vec<_>>()
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "epoch,accuracy,loss,lr");
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("0,"));
+
+    // The checkpoint restores the weights.
+    let before = model.get_weights();
+    for v in model.variables() {
+        v.assign(&tf::zeros_like(&v.value()));
+    }
+    keras::saving::load_weights(&model, &file).unwrap();
+    for (a, b) in model.get_weights().iter().zip(&before) {
+        assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn early_stopping_restores_the_best_weights_and_plateau_lowers_lr() {
+    struct Scripted(Vec<f64>);
+    impl Callback for Scripted {
+        fn on_epoch_end(&mut self, epoch: usize, logs: &mut keras::Logs, _ctx: &mut callbacks::Context) -> tf::Result<()> {
+            logs.insert("val_loss", self.0[epoch]);
+            Ok(())
+        }
+    }
+    let (x, y) = toy(32);
+    let mut model = mlp();
+    model.compile(
+        SGD::new(0.1),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        (),
+    );
+    let snapshots = Arc::new(Mutex::new(Vec::new()));
+    let s2 = snapshots.clone();
+    let vars: Vec<Variable> = {
+        model.call(&x, false);
+        model.variables()
+    };
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 6,
+                callbacks: vec![
+                    Box::new(Scripted(vec![1.0, 0.5, 0.7, 0.8, 0.9, 1.0])),
+                    Box::new(callbacks::LambdaCallback::default().on_epoch_end(move |_, _| {
+                        s2.lock()
+                            .unwrap()
+                            .push(vars.iter().map(|v| v.value().to_vec::<f32>()).collect::<Vec<_>>())
+                    })),
+                    Box::new(callbacks::ReduceLROnPlateau::new().patience(1).factor(0.5)),
+                    Box::new(callbacks::EarlyStopping::new().patience(2).restore_best_weights(true)),
+                ],
+                ..quiet()
+            },
+        )
+        .unwrap();
+    assert_eq!(h.epoch, [0, 1, 2, 3]);
+    // lr halves after each epoch without improvement (patience 1): epochs 3 and 4.
+    assert_eq!(h["lr"], [0.1, 0.1, 0.1, 0.05]);
+    let best = snapshots.lock().unwrap()[1].clone();
+    let now: Vec<Vec<f32>> = model.variables().iter().map(|v| v.value().to_vec::<f32>()).collect();
+    assert_eq!(now, best, "weights from the end of epoch 2 (the best val_loss)");
+}
+
+/// A `Write` into a shared buffer, to read what the progress bar printed.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn progress_lines_look_like_keras() {
+    use keras::progbar::Progbar;
+    let sink = Sink::default();
+    let mut bar = Progbar::with_output(Some(3), 1, false, Box::new(sink.clone()));
+    let logs = vec![("loss".to_string(), 0.49861), ("accuracy".to_string(), 0.0)];
+    bar.update(1, &logs, false);
+    bar.update(3, &logs, true);
+    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    assert!(lines[0].starts_with("1/3 [=========>....................] - ETA: "), "{}", lines[0]);
+    assert!(lines[0].ends_with(" - loss: 0.4986 - accuracy: 0.0000e+00"), "{}", lines[0]);
+    let (head, tail) = lines[1].split_once("] - ").unwrap();
+    assert_eq!(head, "3/3 [==============================");
+    let parts: Vec<&str> = tail.splitn(2, " - ").collect();
+    let (secs, per_step) = parts[0].split_once(' ').unwrap();
+    assert!(secs.ends_with('s') && secs[..secs.len() - 1].parse::<u64>().is_ok(), "{tail}");
+    assert!(per_step.ends_with("/step"), "{tail}");
+    assert_eq!(parts[1], "loss: 0.4986 - accuracy: 0.0000e+00");
+
+    // verbose=2: one line per epoch.
+    let sink = Sink::default();
+    let mut bar = Progbar::with_output(Some(1875), 2, false, Box::new(sink.clone()));
+    bar.update(1, &logs, false);
+    bar.update(1875, &logs, true);
+    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.starts_with("1875/1875 - 0s - loss: 0.4986 - accuracy: 0.0000e+00 - "),
+        "{text}"
+    );
+    assert!(text.ends_with("/epoch - 0us/step\n") || text.contains("/step\n"), "{text}");
+
+    // On a terminal the line is redrawn in place.
+    let sink = Sink::default();
+    let mut bar = Progbar::with_output(Some(2), 1, true, Box::new(sink.clone()));
+    bar.update(1, &[], false);
+    bar.update(2, &[], true);
+    let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(text.starts_with("\r1/2 [==============>...............]"), "{text:?}");
+    assert!(text.contains("\u{8}\r2/2 [==============================]"), "{text:?}");
+}
