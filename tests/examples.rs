@@ -47,3 +47,46 @@ fn fashion_mnist_reaches_tutorial_accuracy() {
     let acc = fashion_mnist::train(10, 2).expect("Fashion-MNIST is installed (apt-get install -y dataset-fashion-mnist)");
     assert!(acc >= 0.875, "test accuracy {acc}");
 }
+
+#[path = "../examples/gan.rs"]
+mod gan;
+
+/// Two models, two optimizers, two tapes: the generated distribution approaches N(4, 1.25).
+#[test]
+fn gan_learns_the_target_distribution() {
+    let _seed = common::seed_lock();
+    let stats = gan::train(1500, 500);
+    let (mean, std) = *stats.last().unwrap();
+    assert!((mean - 4.0).abs() < 0.5, "generated mean {mean}");
+    assert!((std - 1.25).abs() < 0.6, "generated std {std}");
+}
+
+#[path = "../examples/custom_training_loop.rs"]
+mod custom_training_loop;
+
+#[test]
+fn custom_training_loop_learns() {
+    let _seed = common::seed_lock();
+    let acc = custom_training_loop::train(1, false).expect("Fashion-MNIST is installed")[0];
+    assert!(acc > 0.8, "test accuracy after one epoch {acc}");
+}
+
+#[path = "../examples/mnist_cnn.rs"]
+mod mnist_cnn;
+
+/// Both ways of writing the overview's CNN build the same network and train (a few steps
+/// here; a full epoch takes about a minute on two cores and is run by the example).
+#[test]
+fn mnist_cnn_both_ways() {
+    let _seed = common::seed_lock();
+    use tf::keras::Model;
+    use tf::Module;
+    let mut seq = mnist_cnn::sequential();
+    let mut sub = Model::wrap(mnist_cnn::Cnn::new());
+    let (acc_seq, _) = mnist_cnn::train(&mut seq, Some(40), 0).expect("Fashion-MNIST is installed");
+    let (acc_sub, _) = mnist_cnn::train(&mut sub, Some(40), 0).expect("Fashion-MNIST is installed");
+    assert_eq!(seq.count_params(), sub.count_params());
+    assert_eq!(seq.count_params(), 3_274_634);
+    assert!(acc_seq > 0.5 && acc_sub > 0.5, "after 40 steps: {acc_seq} {acc_sub}");
+    assert_eq!(sub.trainable_variables().len(), 8);
+}
