@@ -90,3 +90,15 @@ fn mnist_cnn_both_ways() {
     assert!(acc_seq > 0.5 && acc_sub > 0.5, "after 40 steps: {acc_seq} {acc_sub}");
     assert_eq!(sub.trainable_variables().len(), 8);
 }
+
+#[path = "../examples/data_pipeline.rs"]
+mod data_pipeline;
+
+/// Fashion-MNIST through shuffle → map(normalize + flip) → batch → prefetch trains the model.
+#[test]
+fn data_pipeline_feeds_fit() {
+    let _seed = common::seed_lock();
+    let (pipeline_ms, memory_ms, acc) = data_pipeline::compare(1, 0).expect("Fashion-MNIST is installed");
+    assert!(acc > 0.8, "test accuracy {acc}");
+    assert!(pipeline_ms > 0.0 && memory_ms > 0.0);
+}
