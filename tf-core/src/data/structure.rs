@@ -42,7 +42,16 @@ impl Structure for Tensor {
             .ok_or_else(|| Error::InvalidArgument(format!("cannot slice a scalar tensor ({} {})", self.dtype(), self.shape())))
     }
     fn slice(&self, i: usize) -> Self {
-        crate::strided_slice(self, &[crate::SliceItem::Index(i as i64)])
+        if self.is_symbolic() {
+            return crate::strided_slice(self, &[crate::SliceItem::Index(i as i64)]);
+        }
+        // A dataset element is a plain copy of one row: no op dispatch on this per-element path.
+        let dims = self.shape().dims();
+        let row: usize = dims[1..].iter().product();
+        crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let data = self.data::<T>()[i * row..(i + 1) * row].to_vec();
+            Tensor::from_vec(data, dims[1..].to_vec()).expect("row of the same shape")
+        })
     }
     fn stack(items: &[Self]) -> Result<Self> {
         let first = items
