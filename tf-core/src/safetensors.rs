@@ -2,7 +2,7 @@
 //! header naming each tensor's dtype, shape and byte range, then the raw little-endian data.
 //! Readable by `safetensors.numpy.load_file` / `safetensors.torch.load_file`.
 
-use crate::{DType, Element, Error, Result, Tensor};
+use crate::{DType, Error, Result, Tensor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,18 +25,6 @@ fn io(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-fn bytes_of(t: &Tensor, out: &mut Vec<u8>) {
-    crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => for v in t.data::<T>() {
-        match T::DTYPE {
-            DType::F32 => out.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
-            DType::F64 => out.extend_from_slice(&v.to_f64().to_le_bytes()),
-            DType::I32 => out.extend_from_slice(&(v.to_i64() as i32).to_le_bytes()),
-            DType::I64 => out.extend_from_slice(&v.to_i64().to_le_bytes()),
-            _ => out.push(v.to_i64() as u8),
-        }
-    });
-}
-
 /// `safetensors.save_file(tensors, path, metadata)`: writes the tensors (sorted by name, as
 /// the reference implementation orders them), through a temporary file renamed into place.
 ///
@@ -57,7 +45,7 @@ pub fn save_file(tensors: &BTreeMap<String, Tensor>, path: impl AsRef<Path>, met
             )));
         }
         let begin = data.len();
-        bytes_of(t, &mut data);
+        crate::data::npy::encode_values(t, &mut data);
         header.insert(
             name.clone(),
             json!({"dtype": code(t.dtype()), "shape": t.shape().dims(), "data_offsets": [begin, data.len()]}),
@@ -72,21 +60,7 @@ pub fn save_file(tensors: &BTreeMap<String, Tensor>, path: impl AsRef<Path>, met
     out.extend_from_slice(&(h.len() as u64).to_le_bytes());
     out.extend_from_slice(&h);
     out.extend_from_slice(&data);
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&out)?;
-        f.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(&tmp, e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(path, e)
-    })
+    crate::data::npy::write_atomically(path, &out)
 }
 
 fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -132,13 +106,13 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
             .and_then(|a| a.iter().map(|v| v.as_u64().map(|x| x as usize)).collect())
             .filter(|v: &Vec<usize>| v.len() == 2)
             .ok_or_else(|| bad(path, format!("tensor {name:?}: data_offsets is not [begin, end]")))?;
-        let (dt, size) = match dtype {
-            "F32" => (DType::F32, 4),
-            "F64" => (DType::F64, 8),
-            "I32" => (DType::I32, 4),
-            "I64" => (DType::I64, 8),
-            "U8" => (DType::U8, 1),
-            "BOOL" => (DType::Bool, 1),
+        let dt = match dtype {
+            "F32" => DType::F32,
+            "F64" => DType::F64,
+            "I32" => DType::I32,
+            "I64" => DType::I64,
+            "U8" => DType::U8,
+            "BOOL" => DType::Bool,
             other => {
                 return Err(Error::Unimplemented(format!(
                     "{}: tensor {name:?} has dtype {other}, which tf does not support",
@@ -147,7 +121,7 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
             }
         };
         let n: usize = shape.iter().product();
-        let bytes = data.get(offs[0]..offs[1]).filter(|s| s.len() == n * size).ok_or_else(|| {
+        let bytes = data.get(offs[0]..offs[1]).filter(|s| s.len() == n * dt.size()).ok_or_else(|| {
             bad(
                 path,
                 format!(
@@ -158,38 +132,7 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
                 ),
             )
         })?;
-        let t = match dt {
-            DType::F32 => Tensor::from_vec(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
-                    .collect::<Vec<_>>(),
-                shape,
-            ),
-            DType::F64 => Tensor::from_vec(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| f64::from_le_bytes(c.try_into().expect("8")))
-                    .collect::<Vec<_>>(),
-                shape,
-            ),
-            DType::I32 => Tensor::from_vec(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes(c.try_into().expect("4")))
-                    .collect::<Vec<_>>(),
-                shape,
-            ),
-            DType::I64 => Tensor::from_vec(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| i64::from_le_bytes(c.try_into().expect("8")))
-                    .collect::<Vec<_>>(),
-                shape,
-            ),
-            DType::U8 => Tensor::from_vec(bytes.to_vec(), shape),
-            DType::Bool => Tensor::from_vec(bytes.iter().map(|&v| v != 0).collect::<Vec<_>>(), shape),
-        }?;
+        let t = Tensor::from_buffer(crate::data::npy::decode_values(bytes, dt, false), shape)?;
         out.insert(name.clone(), t);
     }
     Ok(out)

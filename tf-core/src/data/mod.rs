@@ -13,7 +13,7 @@
 
 mod csv;
 mod gzip;
-mod npy;
+pub(crate) mod npy;
 mod structure;
 mod tfrecord;
 mod transform;

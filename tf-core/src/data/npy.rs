@@ -86,7 +86,20 @@ pub fn parse_npy(bytes: &[u8], name: &str) -> Result<Tensor> {
             ),
         ));
     }
-    let big = order == ">" && size > 1;
+    let buf = decode_values(data, dtype, order == ">");
+    // Fortran order stores the transpose: read with reversed dims, then transpose back.
+    if fortran && dims.len() > 1 {
+        let rev: Vec<usize> = dims.iter().rev().copied().collect();
+        let t = Tensor::from_buffer(buf, rev)?;
+        return Ok(crate::transpose(&t, None));
+    }
+    Tensor::from_buffer(buf, Shape::from(dims))
+}
+
+/// The values of `dtype` stored in `data` (little-endian, or big-endian when `big`); `data`
+/// holds a whole number of values.
+pub(crate) fn decode_values(data: &[u8], dtype: DType, big: bool) -> crate::Buffer {
+    let size = dtype.size();
     let word = |c: &[u8]| -> [u8; 8] {
         let mut w = [0u8; 8];
         w[..size].copy_from_slice(c);
@@ -95,17 +108,47 @@ pub fn parse_npy(bytes: &[u8], name: &str) -> Result<Tensor> {
         }
         w
     };
-    let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => {
+    crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => {
         let v: Vec<T> = data.chunks_exact(size).map(|c| decode::<T>(word(c))).collect();
         T::into_buffer(v)
+    })
+}
+
+/// Appends the values of `t` to `out`, little-endian (bool as one byte).
+pub(crate) fn encode_values(t: &Tensor, out: &mut Vec<u8>) {
+    crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => for v in t.data::<T>() {
+        match T::DTYPE {
+            DType::F32 => out.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
+            DType::F64 => out.extend_from_slice(&v.to_f64().to_le_bytes()),
+            DType::I32 => out.extend_from_slice(&(v.to_i64() as i32).to_le_bytes()),
+            DType::I64 => out.extend_from_slice(&v.to_i64().to_le_bytes()),
+            _ => out.push(v.to_i64() as u8),
+        }
     });
-    // Fortran order stores the transpose: read with reversed dims, then transpose back.
-    if fortran && dims.len() > 1 {
-        let rev: Vec<usize> = dims.iter().rev().copied().collect();
-        let t = Tensor::from_buffer(buf, rev)?;
-        return Ok(crate::transpose(&t, None));
-    }
-    Tensor::from_buffer(buf, Shape::from(dims))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so
+/// an interrupted write never replaces the previous file with a partial one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let io = |p: &Path, e: std::io::Error| Error::Io {
+        path: p.display().to_string(),
+        source: e,
+    };
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(&tmp, e)
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(path, e)
+    })
 }
 
 fn decode<T: Element>(w: [u8; 8]) -> T {
@@ -148,25 +191,8 @@ pub fn save_npy(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => for v in t.data::<T>() {
-        match T::DTYPE {
-            DType::F32 => out.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
-            DType::F64 => out.extend_from_slice(&v.to_f64().to_le_bytes()),
-            DType::I32 => out.extend_from_slice(&(v.to_i64() as i32).to_le_bytes()),
-            DType::I64 => out.extend_from_slice(&v.to_i64().to_le_bytes()),
-            _ => out.push(v.to_i64() as u8),
-        }
-    });
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let io = |p: &Path, e: std::io::Error| Error::Io {
-        path: p.display().to_string(),
-        source: e,
-    };
-    std::fs::write(&tmp, &out).map_err(|e| io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(path, e)
-    })
+    encode_values(t, &mut out);
+    write_atomically(path, &out)
 }
 
 /// CRC-32 (IEEE), as zip files use.
