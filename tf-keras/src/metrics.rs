@@ -144,10 +144,6 @@ fn argmax_rows(v: &[f64], k: usize) -> Vec<usize> {
         .collect()
 }
 
-fn sparse_host(y_true: &Tensor) -> Vec<f64> {
-    host(y_true)
-}
-
 /// `keras.metrics.Accuracy()`: how often `y_pred` equals `y_true`.
 pub fn accuracy() -> MeanMetricWrapper {
     MeanMetricWrapper::new("accuracy", |t, p| {
@@ -187,7 +183,7 @@ pub fn sparse_categorical_accuracy() -> MeanMetricWrapper {
         let (pv, k) = rows(p);
         argmax_rows(&pv, k)
             .iter()
-            .zip(sparse_host(t))
+            .zip(host(t))
             .map(|(a, b)| (*a as f64 == b) as u8 as f64)
             .collect()
     })
@@ -217,7 +213,7 @@ pub fn sparse_top_k_categorical_accuracy(k: usize) -> MeanMetricWrapper {
     MeanMetricWrapper::new("sparse_top_k_categorical_accuracy", move |t, p| {
         let (pv, n) = rows(p);
         pv.chunks(n)
-            .zip(sparse_host(t))
+            .zip(host(t))
             .map(|(r, l)| in_top_k(r, l as usize, k) as u8 as f64)
             .collect()
     })

@@ -89,13 +89,20 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
 
 static NAMES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
 
-/// Keras's automatic layer names: `dense`, `dense_1`, `dense_2`, ... per prefix.
-pub(crate) fn unique_name(prefix: &str) -> String {
+/// How many names with `prefix` were handed out before this one.
+pub(crate) fn name_index(prefix: &str) -> usize {
     let mut g = NAMES.lock().unwrap_or_else(|p| p.into_inner());
     let n = g.get_or_insert_with(HashMap::new).entry(prefix.to_string()).or_insert(0);
-    let name = if *n == 0 { prefix.to_string() } else { format!("{prefix}_{n}") };
     *n += 1;
-    name
+    *n - 1
+}
+
+/// Keras's automatic layer names: `dense`, `dense_1`, `dense_2`, ... per prefix.
+pub(crate) fn unique_name(prefix: &str) -> String {
+    match name_index(prefix) {
+        0 => prefix.to_string(),
+        n => format!("{prefix}_{n}"),
+    }
 }
 
 /// `keras.backend.clear_session()`: restarts automatic layer names (`dense`, `dense_1`, ...).

@@ -116,10 +116,6 @@ fn scan(cfg: &RnnConfig, xw: &Tensor, mut states: Vec<Tensor>, step: impl Fn(&Te
     (out, states)
 }
 
-fn project(x: &Tensor, kernel: &Variable) -> Tensor {
-    tf::tensordot(x, &kernel.value(), &[-1], &[0])
-}
-
 fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<Tensor> {
     match given {
         Some(s) => s.to_vec(),
@@ -127,41 +123,63 @@ fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<
     }
 }
 
-/// `keras.layers.SimpleRNN(units, activation="tanh", return_sequences=False,
-/// return_state=False)`: `h = activation(x W + h U + b)`.
-pub struct SimpleRNN {
-    base: Base,
-    cfg: RnnConfig,
-    kernel: OnceLock<Variable>,
-    recurrent_kernel: OnceLock<Variable>,
-    bias: OnceLock<Variable>,
-}
-layer_common!(SimpleRNN, [kernel, recurrent_kernel, bias]);
-rnn_builders!(SimpleRNN);
-impl SimpleRNN {
-    /// A simple recurrent layer with `units` units.
-    pub fn new(units: usize) -> SimpleRNN {
-        SimpleRNN {
-            base: Base::new("simple_rnn"),
-            cfg: RnnConfig::new(units),
-            kernel: OnceLock::new(),
-            recurrent_kernel: OnceLock::new(),
-            bias: OnceLock::new(),
+/// A recurrent layer struct with `$gates` gate blocks in its kernels: the struct, its
+/// builders, `new`, and the lazily built kernels.
+macro_rules! rnn_layer {
+    ($(#[$doc:meta])* $ty:ident, $prefix:literal, $gates:literal) => {
+        $(#[$doc])*
+        pub struct $ty {
+            base: Base,
+            cfg: RnnConfig,
+            kernel: OnceLock<Variable>,
+            recurrent_kernel: OnceLock<Variable>,
+            bias: OnceLock<Variable>,
         }
-    }
+        layer_common!($ty, [kernel, recurrent_kernel, bias]);
+        rnn_builders!($ty);
+        impl $ty {
+            #[doc = concat!("A `", stringify!($ty), "` layer with `units` units.")]
+            pub fn new(units: usize) -> $ty {
+                $ty {
+                    base: Base::new($prefix),
+                    cfg: RnnConfig::new(units),
+                    kernel: OnceLock::new(),
+                    recurrent_kernel: OnceLock::new(),
+                    bias: OnceLock::new(),
+                }
+            }
+            /// The input projection `x W` for every step and the recurrent kernel `U`
+            /// (both created on the first call).
+            #[track_caller]
+            fn kernels(&self, x: &Tensor) -> (Tensor, Tensor) {
+                expect_rank(&self.base.name, x, 3, Some(3));
+                let (c, u) = (&self.cfg, self.cfg.units);
+                let fin = x.shape().dims()[2];
+                let k = self
+                    .kernel
+                    .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, $gates * u], true));
+                let r = self
+                    .recurrent_kernel
+                    .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, $gates * u], true));
+                (tf::tensordot(x, &k.value(), &[-1], &[0]), r.value())
+            }
+        }
+    };
+}
+
+rnn_layer!(
+    /// `keras.layers.SimpleRNN(units, activation="tanh", return_sequences=False,
+    /// return_state=False)`: `h = activation(x W + h U + b)`.
+    SimpleRNN,
+    "simple_rnn",
+    1
+);
+impl SimpleRNN {
     /// The output and the final state `[h]`, from `initial_state` or zeros.
     #[track_caller]
     pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
-        expect_rank(&self.base.name, x, 3, Some(3));
         let (c, u) = (&self.cfg, self.cfg.units);
-        let fin = x.shape().dims()[2];
-        let k = self
-            .kernel
-            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, u], true));
-        let r = self
-            .recurrent_kernel
-            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, u], true));
-        let mut xw = project(x, k);
+        let (mut xw, rv) = self.kernels(x);
         if c.use_bias {
             xw = &xw
                 + &self
@@ -169,48 +187,25 @@ impl SimpleRNN {
                     .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[u], true))
                     .value();
         }
-        let rv = r.value();
         scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
             vec![c.activation.apply(&(xt + &tf::matmul(&s[0], &rv)))]
         })
     }
 }
 
-/// `keras.layers.LSTM(units, activation="tanh", recurrent_activation="sigmoid",
-/// unit_forget_bias=True)`: gates `i, f, c, o` in that order in the weights.
-pub struct LSTM {
-    base: Base,
-    cfg: RnnConfig,
-    kernel: OnceLock<Variable>,
-    recurrent_kernel: OnceLock<Variable>,
-    bias: OnceLock<Variable>,
-}
-layer_common!(LSTM, [kernel, recurrent_kernel, bias]);
-rnn_builders!(LSTM);
+rnn_layer!(
+    /// `keras.layers.LSTM(units, activation="tanh", recurrent_activation="sigmoid",
+    /// unit_forget_bias=True)`: gates `i, f, c, o` in that order in the weights.
+    LSTM,
+    "lstm",
+    4
+);
 impl LSTM {
-    /// An LSTM layer with `units` units.
-    pub fn new(units: usize) -> LSTM {
-        LSTM {
-            base: Base::new("lstm"),
-            cfg: RnnConfig::new(units),
-            kernel: OnceLock::new(),
-            recurrent_kernel: OnceLock::new(),
-            bias: OnceLock::new(),
-        }
-    }
     /// The output and the final states `[h, c]`, from `initial_state` or zeros.
     #[track_caller]
     pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
-        expect_rank(&self.base.name, x, 3, Some(3));
         let (c, u) = (&self.cfg, self.cfg.units);
-        let fin = x.shape().dims()[2];
-        let k = self
-            .kernel
-            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, 4 * u], true));
-        let r = self
-            .recurrent_kernel
-            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, 4 * u], true));
-        let mut xw = project(x, k);
+        let (mut xw, rv) = self.kernels(x);
         if c.use_bias {
             // unit_forget_bias: the forget gate's bias starts at one.
             let b = self.bias.get_or_init(|| {
@@ -223,7 +218,6 @@ impl LSTM {
             });
             xw = &xw + &b.value();
         }
-        let rv = r.value();
         scan(c, &xw, initial(x, u, initial_state, 2), |xt, s| {
             let z = xt + &tf::matmul(&s[0], &rv);
             let g = tf::split(&z, &[u, u, u, u], -1);
@@ -237,41 +231,19 @@ impl LSTM {
     }
 }
 
-/// `keras.layers.GRU(units, activation="tanh", recurrent_activation="sigmoid",
-/// reset_after=True)`: gates `z, r, h`; the bias is `[2, 3 units]` (input and recurrent).
-pub struct GRU {
-    base: Base,
-    cfg: RnnConfig,
-    kernel: OnceLock<Variable>,
-    recurrent_kernel: OnceLock<Variable>,
-    bias: OnceLock<Variable>,
-}
-layer_common!(GRU, [kernel, recurrent_kernel, bias]);
-rnn_builders!(GRU);
+rnn_layer!(
+    /// `keras.layers.GRU(units, activation="tanh", recurrent_activation="sigmoid",
+    /// reset_after=True)`: gates `z, r, h`; the bias is `[2, 3 units]` (input and recurrent).
+    GRU,
+    "gru",
+    3
+);
 impl GRU {
-    /// A GRU layer with `units` units.
-    pub fn new(units: usize) -> GRU {
-        GRU {
-            base: Base::new("gru"),
-            cfg: RnnConfig::new(units),
-            kernel: OnceLock::new(),
-            recurrent_kernel: OnceLock::new(),
-            bias: OnceLock::new(),
-        }
-    }
     /// The output and the final state `[h]`, from `initial_state` or zeros.
     #[track_caller]
     pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
-        expect_rank(&self.base.name, x, 3, Some(3));
         let (c, u) = (&self.cfg, self.cfg.units);
-        let fin = x.shape().dims()[2];
-        let k = self
-            .kernel
-            .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, 3 * u], true));
-        let r = self
-            .recurrent_kernel
-            .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, 3 * u], true));
-        let mut xw = project(x, k);
+        let (mut xw, rv) = self.kernels(x);
         let mut rec_bias = None;
         if c.use_bias {
             let b = self
@@ -282,7 +254,6 @@ impl GRU {
             xw = &xw + &parts[0];
             rec_bias = Some(parts[1].clone());
         }
-        let rv = r.value();
         scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
             let mut rec = tf::matmul(&s[0], &rv);
             if let Some(b) = &rec_bias {

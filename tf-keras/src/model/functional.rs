@@ -3,7 +3,7 @@
 //! Shapes are found by running each layer once on a batch of one (which also builds it).
 
 use super::Model;
-use crate::layers::{unique_name, Layer};
+use crate::layers::{name_index, unique_name, Layer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_core::module::Visitor;
@@ -83,11 +83,7 @@ impl Input {
 
 /// Keras 2 numbers inputs from one: `input_1`, `input_2`, ...
 fn next_input_name() -> String {
-    let n = unique_name("input");
-    match n.rsplit_once('_') {
-        Some((_, k)) if k.parse::<usize>().is_ok() => format!("input_{}", k.parse::<usize>().unwrap_or(0) + 1),
-        _ => "input_1".into(),
-    }
+    format!("input_{}", name_index("input") + 1)
 }
 
 /// The symbolic inputs a layer is applied to: one tensor or several.

@@ -28,6 +28,7 @@ use tf_core::{Module, Tensor, Trackable};
 pub(crate) struct Compiled {
     pub optimizer: Box<dyn Optimizer>,
     pub loss: Box<dyn Loss>,
+    /// Taken when the metrics are resolved at the first batch.
     pub metric_args: Vec<MetricArg>,
     /// Resolved at the first batch (`"accuracy"` depends on the shapes).
     pub metrics: Option<Vec<Box<dyn Metric>>>,

@@ -94,12 +94,7 @@ impl<L: Layer + 'static> Model<L> {
         let mut header = vec!["Layer (type)".to_string(), "Output Shape".into(), "Param #".into()];
         let mut out_width = width;
         if let Some(stack) = any.downcast_ref::<Stack>() {
-            let Some(shape) = stack.declared_input_shape() else {
-                if stack.layers().iter().all(|l| l.variables().is_empty()) || stack.layers().is_empty() {
-                    return Err(not_built());
-                }
-                return Err(not_built());
-            };
+            let shape = stack.declared_input_shape().ok_or_else(not_built)?;
             let mut dims = vec![1];
             dims.extend(shape);
             let mut h = tf::zeros(dims, tf::DType::F32);

@@ -381,12 +381,11 @@ impl<L: Layer> Model<L> {
     /// The metrics, resolved against the first batch's shapes.
     fn ensure_metrics(c: &mut Compiled, y: &Tensor, y_pred: &Tensor) {
         if c.metrics.is_none() {
-            let ms = c
-                .metric_args
-                .iter_mut()
+            let ms = std::mem::take(&mut c.metric_args)
+                .into_iter()
                 .map(|a| match a {
-                    MetricArg::Name(n) => metrics::resolve(n, y, y_pred),
-                    MetricArg::Metric(m) => std::mem::replace(m, Box::new(metrics::Mean::new("_"))),
+                    MetricArg::Name(n) => metrics::resolve(&n, y, y_pred),
+                    MetricArg::Metric(m) => m,
                 })
                 .collect();
             c.metrics = Some(ms);
@@ -414,10 +413,7 @@ impl<L: Layer> Model<L> {
         let c = self.compiled.as_mut().expect("compiled before fit");
         let tape = GradientTape::new();
         let y_pred = self.net.call(x, true);
-        let mut loss = c.loss.call_weighted(y, &y_pred, sw);
-        for r in self.net.losses() {
-            loss = &loss + &r;
-        }
+        let loss = total_loss(&self.net, c, y, &y_pred, sw);
         if vars.is_empty() {
             *vars = self.net.trainable_variables();
         }
@@ -509,14 +505,7 @@ impl<L: Layer> Model<L> {
             }
             None => val,
         };
-        let steps = match (&train, steps_per_epoch) {
-            (_, Some(s)) => Some(s),
-            (Source::Arrays { x, .. }, None) => Some(x.shape().dims()[0].div_ceil(batch_size)),
-            (Source::Dataset(ds), None) => match ds.cardinality() {
-                tf::data::Cardinality::Known(n) => Some(n),
-                _ => None,
-            },
-        };
+        let steps = steps_per_epoch.or_else(|| train.steps(batch_size));
         let params = Params { verbose, epochs, steps };
         if verbose > 0 {
             callbacks.insert(0, Box::new(crate::callbacks::ProgbarLogger::new()));
@@ -544,7 +533,7 @@ impl<L: Layer> Model<L> {
                 }
                 _ => None,
             };
-            let mut batches = train.batches(batch_size, order)?;
+            let mut batches = train.batches(batch_size, order);
             let mut step = 0usize;
             while steps_per_epoch.is_none_or(|s| step < s) {
                 let Some(batch) = batches.next() else { break };
@@ -610,14 +599,7 @@ impl<L: Layer> Model<L> {
     }
 
     fn run_evaluate(&mut self, src: &Source, batch_size: usize, steps: Option<usize>, verbose: u8, prefix: &str) -> Result<Logs> {
-        let total = match (src, steps) {
-            (_, Some(s)) => Some(s),
-            (Source::Arrays { x, .. }, None) => Some(x.shape().dims()[0].div_ceil(batch_size)),
-            (Source::Dataset(ds), None) => match ds.cardinality() {
-                tf::data::Cardinality::Known(n) => Some(n),
-                _ => None,
-            },
-        };
+        let total = steps.or_else(|| src.steps(batch_size));
         let mut bar = (verbose > 0).then(|| Progbar::new(total, verbose));
         let mut loss_mean = metrics::Mean::new("loss");
         // As Keras, evaluation reuses the compiled metrics after resetting them (fit has
@@ -627,7 +609,7 @@ impl<L: Layer> Model<L> {
         }
         let mut logs = Logs::default();
         let mut step = 0;
-        for batch in src.batches(batch_size, None)? {
+        for batch in src.batches(batch_size, None) {
             if steps.is_some_and(|s| step >= s) {
                 break;
             }
@@ -637,10 +619,7 @@ impl<L: Layer> Model<L> {
             let net = &self.net;
             let (lv, y_pred) = guarded(&format!("evaluation batch {step}"), || {
                 let y_pred = net.call(&x, false);
-                let mut loss = c.loss.call_weighted(&y, &y_pred, sw.as_ref());
-                for r in net.losses() {
-                    loss = &loss + &r;
-                }
+                let loss = total_loss(net, c, &y, &y_pred, sw.as_ref());
                 (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
             })?;
             Self::ensure_metrics(c, &y, &y_pred);
@@ -762,6 +741,12 @@ impl<L: Layer> Model<L> {
     }
 }
 
+/// The compiled loss plus the network's regularization penalties (what Keras trains on and
+/// reports as `loss`).
+fn total_loss(net: &dyn Layer, c: &Compiled, y: &Tensor, y_pred: &Tensor, sw: Option<&Tensor>) -> Tensor {
+    net.losses().iter().fold(c.loss.call_weighted(y, y_pred, sw), |acc, r| &acc + r)
+}
+
 /// Sample weights from `class_weight` (times any given sample weights).
 fn class_weights(cw: &HashMap<i64, f64>, y: &Tensor, sw: Option<&Tensor>) -> Result<Tensor> {
     let labels = if y.rank() >= 2 && y.shape().dims()[y.rank() - 1] > 1 {
@@ -792,8 +777,19 @@ enum Source {
 }
 
 impl Source {
-    fn batches(&self, batch_size: usize, order: Option<Vec<i64>>) -> Result<Box<dyn Iterator<Item = Result<Batch>> + '_>> {
-        Ok(match self {
+    /// Batches in one pass, when known.
+    fn steps(&self, batch_size: usize) -> Option<usize> {
+        match self {
+            Source::Arrays { x, .. } => Some(x.shape().dims()[0].div_ceil(batch_size)),
+            Source::Dataset(ds) => match ds.cardinality() {
+                tf::data::Cardinality::Known(n) => Some(n),
+                _ => None,
+            },
+        }
+    }
+
+    fn batches(&self, batch_size: usize, order: Option<Vec<i64>>) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
+        match self {
             Source::Arrays { x, y, sw } => {
                 let n = x.shape().dims()[0];
                 Box::new((0..n.div_ceil(batch_size)).map(move |s| {
@@ -803,6 +799,6 @@ impl Source {
                 }))
             }
             Source::Dataset(ds) => Box::new(ds.iter().map(|r| r.map(|(x, y)| (x, y, None)))),
-        })
+        }
     }
 }

@@ -97,25 +97,22 @@ impl Base {
         grads
     }
 
-    fn slots_for(&mut self, var: &Variable, names: &[&str], init: impl Fn(usize) -> f64) -> Vec<Variable> {
-        let key = var.handle_id();
-        if let Some((_, s)) = self.slots.get(&key) {
-            return s.clone();
-        }
+    /// Creates `var`'s slots (`names`, filled with `init`) on its first update.
+    fn create_slots(&mut self, var: &Variable, names: &[&str], init: &[f64]) -> Vec<Variable> {
         let dims = var.shape();
         let s: Vec<Variable> = names
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
+            .zip(init)
+            .map(|(n, &v)| {
                 Variable::with_options(
-                    tf::fill_dtype(dims.clone(), init(i), var.dtype()),
+                    tf::fill_dtype(dims.clone(), v, var.dtype()),
                     format!("{}/{}/{}", self.name, n, var.name()),
                     false,
                 )
             })
             .collect();
         self.slot_order.extend(s.iter().cloned());
-        self.slots.insert(key, (var.clone(), s.clone()));
+        self.slots.insert(var.handle_id(), (var.clone(), s.clone()));
         s
     }
 }
@@ -179,8 +176,13 @@ impl<R: Rule> Optimizer for R {
         self.begin_step(t);
         let names = self.slot_names();
         for (g, (_, v)) in grads.iter().zip(grads_and_vars) {
-            let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
-            let slots = self.base_mut().slots_for(v, names, |i| init[i]);
+            let slots = match self.base().slots.get(&v.handle_id()) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
+                    self.base_mut().create_slots(v, names, &init)
+                }
+            };
             self.update(v, g, &slots, lr, t);
         }
         let b = self.base_mut();
