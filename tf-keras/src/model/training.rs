@@ -262,7 +262,11 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 }
 
 /// Runs `f` as a check: a panic is reported as an error without the panic hook printing it.
+/// The hook is process-wide, so checks on several threads take turns (otherwise one could
+/// restore another's silent hook for good).
 fn checked<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = HOOK.lock().unwrap_or_else(|p| p.into_inner());
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let r = guarded(what, f);
