@@ -8,7 +8,7 @@ use std::hint::black_box;
 const N: usize = 1 << 20;
 
 fn bench(c: &mut Criterion) {
-    let a = tf::range(0.0f32, N as f32, 1.0);
+    let a = tf::range((0.0f32, N as f32, 1.0));
     let b = tf::ones([N], tf::float32);
     let mut g = c.benchmark_group("elementwise");
     g.throughput(Throughput::Bytes((3 * 4 * N) as u64));
@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
 }
 
 fn ratios() {
-    let a = tf::range(0.0f32, N as f32, 1.0);
+    let a = tf::range((0.0f32, N as f32, 1.0));
     let b = tf::ones([N], tf::float32);
     let bytes = (3 * 4 * N) as f64;
     let ours = bytes / common::best_of(50, || drop(black_box(&a) + black_box(&b))) / 1e9;

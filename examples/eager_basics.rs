@@ -25,10 +25,10 @@ pub fn main() {
     println!("reduce_mean(x, axis=1) = {}", tf::reduce_mean(&x, 1, false));
     println!("reduce_max(x, axis=0, keepdims) = {}", tf::reduce_max(&x, 0, true));
     println!("argmax(x, axis=1) = {}", tf::argmax(&x, 1));
-    println!("cumsum(range(5)) = {}", tf::cumsum(&tf::range(0, 5, 1), 0, false, false));
+    println!("cumsum(range(5)) = {}", tf::cumsum(&tf::range(5), 0, false, false));
 
     println!("\n== shapes and movement");
-    let r = tf::reshape(&tf::range(0, 12, 1), [3, 4]);
+    let r = tf::reshape(&tf::range((0, 12, 1)), [3, 4]);
     println!("r = {r}");
     println!("r[1:, ::2] = {}", r.slice(tf::s![1.., ..;2]));
     println!("transpose(r) = {}", tf::transpose(&r, None));
@@ -47,7 +47,7 @@ pub fn main() {
 
     println!("\n== neural-network ops");
     println!("softmax([1, 2, 3]) = {}", tf::nn::softmax(&tf::constant([1.0f32, 2.0, 3.0]), -1));
-    let img = tf::reshape(&tf::range(0.0f32, 16.0, 1.0), [1, 4, 4, 1]);
+    let img = tf::reshape(&tf::range((0.0f32, 16.0, 1.0)), [1, 4, 4, 1]);
     let kernel = tf::ones([2, 2, 1, 1], tf::float32);
     println!(
         "conv2d(img, ones 2x2, VALID) = {}",

@@ -1,7 +1,8 @@
 //! `tf`: TensorFlow 2's programming model, native in Rust.
 //!
 //! This facade only re-exports: the ops and types of `tf-core` at the top level (`tf::constant`,
-//! `tf::matmul`, `tf::nn::relu`, ...), and Keras as `tf::keras`.
+//! `tf::matmul`, `tf::nn::relu`, ...), Keras as `tf::keras`, and the macros `#[tf::function]`
+//! and `#[derive(tf::Module)]`.
 //!
 //! ```
 //! use tf::prelude::*;
@@ -14,6 +15,9 @@ pub use tf_core::*;
 pub use tf_keras as keras;
 /// `#[derive(tf::Module)]` (the trait of the same name is `tf_core::Module`).
 pub use tf_macros::Module;
+/// `#[tf::function]`, and `tf::function_of!(f)` / `tf::to_code!(f)` for its traces and its
+/// generated code.
+pub use tf_macros::{function, function_of, to_code};
 
 /// The names most programs need: `use tf::prelude::*;`.
 pub mod prelude {

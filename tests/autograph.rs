@@ -20,14 +20,22 @@ fn scalar_spec(d: tf::DType) -> TensorSpec {
 fn abs2(xs: &[Tensor]) -> Vec<Tensor> {
     let x = xs[0].clone();
     let y = tf::zeros_like(&x);
-    let (y,) = if_stmt(tf::greater(&x, &tf::zeros_like(&x)), (y,), |_| (&x * 2.0f32,), |_| (-&x,));
+    let (y,) = if_stmt(
+        tf::greater(&x, &tf::zeros_like(&x)),
+        (y,),
+        |b: bool, _| if b { (&x * 2.0f32,) } else { (-&x,) },
+    );
     vec![y]
 }
 
 #[test]
 fn if_stmt_plain_and_staged() {
     // bool: plain Rust, nothing staged.
-    let (v,) = if_stmt(3 > 2, (tf::constant(1.0f32),), |(a,)| (&a + 1.0f32,), |s| s);
+    let (v,) = if_stmt(
+        3 > 2,
+        (tf::constant(1.0f32),),
+        |b: bool, (a,)| if b { (&a + 1.0f32,) } else { (a,) },
+    );
     assert_eq!(v.scalar::<f32>(), 2.0);
     // Tensor condition, eager and traced.
     assert_eq!(abs2(&[tf::constant(-3.0f32)])[0].scalar::<f32>(), 3.0);
@@ -40,16 +48,16 @@ fn if_stmt_plain_and_staged() {
 /// Sum of 1..=n by a `while` whose condition is a tensor.
 fn triangular(xs: &[Tensor]) -> Vec<Tensor> {
     let (i, s) = while_stmt(
-        |(i, _): &(Tensor, Tensor)| tf::less_equal(i, &xs[0]),
-        |(i, s)| (&i + 1i64, &s + &i),
         (tf::constant(1i64), tf::constant(0i64)),
+        |(i, s)| (tf::less_equal(&i, &xs[0]), (i, s)),
+        |(i, s)| (&i + 1i64, &s + &i),
     );
     vec![i, s]
 }
 
 #[test]
 fn while_stmt_plain_and_staged() {
-    let (n,) = while_stmt(|(n,): &(Tensor,)| n.scalar::<i32>() < 5, |(n,)| (&n + 1,), (tf::constant(0i32),));
+    let (n,) = while_stmt((tf::constant(0i32),), |(n,)| (n.scalar::<i32>() < 5, (n,)), |(n,)| (&n + 1,));
     assert_eq!(n.scalar::<i32>(), 5);
     assert_eq!(triangular(&[tf::constant(10i64)])[1].scalar::<i64>(), 55);
     let f = Function::new("triangular", triangular);
@@ -62,14 +70,16 @@ fn while_stmt_plain_and_staged() {
 #[test]
 fn for_over_a_rust_range_unrolls_and_over_a_tensor_stages() {
     let unrolled = Function::new("unrolled", |xs: &[Tensor]| {
-        let (acc,) = for_stmt(0..3, (xs[0].clone(),), |_, (acc,)| (&acc * 2.0f32,));
+        let ((acc,), ()) = for_stmt(0..3, ((xs[0].clone(),), ()), |_, ((acc,), ())| ((&acc * 2.0f32,), ()));
         vec![acc]
     });
     assert_eq!(unrolled.call(&[tf::constant(1.5f32)])[0].scalar::<f32>(), 12.0);
     let text = graph_text(&unrolled, &[scalar_spec(tf::float32)]);
     assert_eq!(text.matches("= Mul(").count(), 3, "a Rust range unrolls: {text}");
     let rows = |xs: &[Tensor]| {
-        let (acc,) = for_stmt(xs[0].clone(), (tf::zeros([2], tf::float32),), |row, (acc,)| (&acc + &row,));
+        let ((acc,), ()) = for_stmt(xs[0].clone(), ((tf::zeros([2], tf::float32),), ()), |row, ((acc,), ())| {
+            ((&acc + &row,), ())
+        });
         vec![acc]
     };
     let m = tf::constant([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);

@@ -18,7 +18,7 @@ fn range(n: i64) -> Dataset<Tensor> {
 
 #[test]
 fn slices_tuples_and_maps() {
-    let x = tf::reshape(&tf::range(0.0f32, 6.0, 1.0), [3, 2]);
+    let x = tf::reshape(&tf::range((0.0f32, 6.0, 1.0)), [3, 2]);
     let y = tf::constant([10i64, 20, 30]);
     let ds = Dataset::from_tensor_slices((x, y)).unwrap();
     assert_eq!(ds.cardinality(), Cardinality::Known(3));

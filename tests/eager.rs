@@ -92,7 +92,7 @@ fn random_distributions_have_the_right_moments() {
     assert!(u.iter().all(|&x| (-1.0..3.0).contains(&x)));
     let i = tf::random::uniform(&[5000], 2.0, 5.0, tf::int32, None).to_vec::<i32>();
     assert!(i.iter().all(|&x| (2..5).contains(&x)) && (2..5).all(|k| i.contains(&k)));
-    let s = tf::random::shuffle(&tf::range(0, 50, 1), None).to_vec::<i32>();
+    let s = tf::random::shuffle(&tf::range((0, 50, 1)), None).to_vec::<i32>();
     let mut sorted = s.clone();
     sorted.sort();
     assert_eq!(sorted, (0..50).collect::<Vec<_>>());
@@ -113,7 +113,7 @@ fn dropout_scales_kept_values() {
 
 #[test]
 fn reshape_is_a_view_and_conversions_round_trip() {
-    let x = tf::range(0, 6, 1);
+    let x = tf::range((0, 6, 1));
     let r = tf::reshape(&x, [2, 3]);
     assert!(r.shares_buffer_with(&x));
     let nd = r.to_ndarray::<i32>();
@@ -132,7 +132,7 @@ fn reshape_is_a_view_and_conversions_round_trip() {
 fn large_ops_use_both_cores_and_agree_with_small_ones() {
     // Sizes past the parallel threshold take the multi-threaded paths.
     let n = 300_000;
-    let x = tf::range(0.0f64, n as f64, 1.0);
+    let x = tf::range((0.0f64, n as f64, 1.0));
     let s = tf::reduce_sum(&(&x * 2.0), None, false).scalar::<f64>();
     assert_eq!(s, (n as f64 - 1.0) * n as f64);
     let m = tf::reshape(&x, [600, 500]);

@@ -304,21 +304,21 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             pad_str(&a["padding"]),
         )),
         "range" => one(match a["dtype"].as_str().unwrap() {
-            "int32" => tf::range(
+            "int32" => tf::range((
                 a["start"].as_i64().unwrap() as i32,
                 a["limit"].as_i64().unwrap() as i32,
                 a["delta"].as_i64().unwrap() as i32,
-            ),
-            "int64" => tf::range(
+            )),
+            "int64" => tf::range((
                 a["start"].as_i64().unwrap(),
                 a["limit"].as_i64().unwrap(),
                 a["delta"].as_i64().unwrap(),
-            ),
-            _ => tf::range(
+            )),
+            _ => tf::range((
                 a["start"].as_f64().unwrap() as f32,
                 a["limit"].as_f64().unwrap() as f32,
                 a["delta"].as_f64().unwrap() as f32,
-            ),
+            )),
         }),
         "linspace" => one(tf::linspace(
             a["start"].as_f64().unwrap() as f32,

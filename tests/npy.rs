@@ -46,7 +46,7 @@ fn saved_files_round_trip_and_match_numpys_layout() {
     for t in [
         tf::constant([true, false]),
         tf::constant(7i64),
-        tf::reshape(&tf::range(0u8, 24, 1), [2, 3, 4]),
+        tf::reshape(&tf::range((0u8, 24, 1)), [2, 3, 4]),
     ] {
         save_npy(&p, &t).unwrap();
         let back = load_npy(&p).unwrap();

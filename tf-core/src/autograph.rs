@@ -3,29 +3,46 @@
 //! Dispatch is on the *type* of the condition or iterable: `bool` and Rust iterators keep
 //! plain Rust semantics (a `0..n` loop unrolls while tracing, as a Python `range` does), and
 //! a `Tensor` stages `tf::cond` / `tf::while_loop`.
+//!
+//! `break`, `continue` and early `return` become flags ([`Flag`]) whose type follows the
+//! loop: `bool` in a plain Rust loop, a bool `Tensor` in a staged one.
 
 use crate::Tensor;
+use std::cell::RefCell;
 
-/// A value threaded through a statement: it must flatten to tensors when the statement is
-/// staged. Implemented for `Tensor`, `()`, and tuples and `Vec`s of states.
+mod function;
+mod tensor_array;
+pub use function::{run_eagerly, Key, Output, TraceKey};
+pub use tensor_array::TensorArray;
+
+/// A value threaded through a staged statement: it flattens to tensors and is rebuilt from
+/// them. Implemented for `Tensor`, `TensorArray`, `()` and tuples of states.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be carried through a staged `if` or loop",
+    label = "assigned under a tensor condition or in a staged loop, but not a tensor",
+    note = "only `Tensor`, `tf::TensorArray` and tuples of them can change inside a staged (tensor-conditioned) `if`, `while` or `for`",
+    note = "make a plain Rust value a `Tensor`; for a `Vec` that grows in a staged loop use `tf::TensorArray` \
+            (`ta = ta.write(i, &v)`); for `break`/`continue` under a tensor condition, stage the loop itself by \
+            iterating over `tf::range(n)` or a tensor instead of a Rust range"
+)]
 pub trait State: Sized {
     /// Appends this state's tensors.
     fn flatten(&self, out: &mut Vec<Tensor>);
-    /// Rebuilds the state from tensors in `flatten`'s order.
-    fn unflatten(it: &mut std::vec::IntoIter<Tensor>) -> Self;
+    /// A state shaped like `self`, with tensors taken from `it` in `flatten`'s order.
+    fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self;
 }
 
 impl State for Tensor {
     fn flatten(&self, out: &mut Vec<Tensor>) {
         out.push(self.clone());
     }
-    fn unflatten(it: &mut std::vec::IntoIter<Tensor>) -> Self {
+    fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self {
         it.next().expect("as many tensors as the state flattened to")
     }
 }
 impl State for () {
     fn flatten(&self, _: &mut Vec<Tensor>) {}
-    fn unflatten(_: &mut std::vec::IntoIter<Tensor>) -> Self {}
+    fn rebuild(&self, _: &mut std::vec::IntoIter<Tensor>) -> Self {}
 }
 macro_rules! tuple_state {
     ($(($($t:ident $i:tt),+))*) => {$(
@@ -33,138 +50,311 @@ macro_rules! tuple_state {
             fn flatten(&self, out: &mut Vec<Tensor>) {
                 $(self.$i.flatten(out);)+
             }
-            fn unflatten(it: &mut std::vec::IntoIter<Tensor>) -> Self {
-                ($($t::unflatten(it),)+)
+            fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self {
+                ($(self.$i.rebuild(it),)+)
             }
         }
     )*};
 }
-tuple_state!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3) (A 0, B 1, C 2, D 3, E 4) (A 0, B 1, C 2, D 3, E 4, F 5));
+tuple_state!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3) (A 0, B 1, C 2, D 3, E 4) (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6) (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7) (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9) (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11));
 
 fn to_vec<S: State>(s: &S) -> Vec<Tensor> {
     let mut v = Vec::new();
     s.flatten(&mut v);
     v
 }
-fn from_vec<S: State>(v: Vec<Tensor>) -> S {
-    S::unflatten(&mut v.into_iter())
+fn rebuild<S: State>(template: &S, v: Vec<Tensor>) -> S {
+    template.rebuild(&mut v.into_iter())
 }
 
-/// The condition of an `if`: `bool` runs one branch in Rust, a `Tensor` stages `tf::cond`.
-pub trait IfCondition {
-    /// `if self { then(state) } else { else_(state) }`.
-    fn if_stmt<S: State + Clone>(self, state: S, then: impl FnOnce(S) -> S, else_: impl FnOnce(S) -> S) -> S;
+/// The condition of an `if`: `bool` runs one branch in Rust; a scalar bool `Tensor` stages
+/// `tf::cond` (both branches traced) when tracing. The branches come as one closure
+/// `|branch: bool, state| if branch { .. } else { .. }`, so plain Rust code in them borrows
+/// and moves exactly as in an `if`; a tensor condition calls it once per branch (so it must
+/// be `Fn`: a branch cannot move a captured value).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the condition of an `if` in a #[tf::function]",
+    label = "expected `bool` or a scalar bool `Tensor`"
+)]
+pub trait IfCondition<S, O, F> {
+    /// `branches(self, state)`, staged when `self` is a tensor.
+    fn if_stmt(self, state: S, branches: F) -> O;
 }
-impl IfCondition for bool {
-    fn if_stmt<S: State + Clone>(self, state: S, then: impl FnOnce(S) -> S, else_: impl FnOnce(S) -> S) -> S {
-        if self {
-            then(state)
-        } else {
-            else_(state)
-        }
+impl<S, O, F: FnOnce(bool, S) -> O> IfCondition<S, O, F> for bool {
+    fn if_stmt(self, state: S, branches: F) -> O {
+        branches(self, state)
     }
 }
-impl IfCondition for &Tensor {
+impl<S: State, O: State, F: Fn(bool, S) -> O> IfCondition<S, O, F> for &Tensor {
     #[track_caller]
-    fn if_stmt<S: State + Clone>(self, state: S, then: impl FnOnce(S) -> S, else_: impl FnOnce(S) -> S) -> S {
-        let s2 = state.clone();
-        from_vec(crate::cond(self, || to_vec(&then(state)), || to_vec(&else_(s2))))
+    fn if_stmt(self, state: S, branches: F) -> O {
+        let second = rebuild(&state, to_vec(&state));
+        let template: RefCell<Option<O>> = RefCell::new(None);
+        let keep = |o: O| {
+            let v = to_vec(&o);
+            template.borrow_mut().get_or_insert(o);
+            v
+        };
+        let out = crate::cond(self, || keep(branches(true, state)), || keep(branches(false, second)));
+        let template = template.into_inner().expect("a branch ran or was traced");
+        rebuild(&template, out)
     }
 }
-impl IfCondition for Tensor {
+impl<S: State, O: State, F: Fn(bool, S) -> O> IfCondition<S, O, F> for Tensor {
     #[track_caller]
-    fn if_stmt<S: State + Clone>(self, state: S, then: impl FnOnce(S) -> S, else_: impl FnOnce(S) -> S) -> S {
-        (&self).if_stmt(state, then, else_)
+    fn if_stmt(self, state: S, branches: F) -> O {
+        (&self).if_stmt(state, branches)
     }
 }
 
-/// `if cond { then } else { else_ }` over `state` (the variables the branches assign).
+/// `if cond { then } else { else_ }` over `state` (the variables the branches assign):
+/// `branches(true, state)` or `branches(false, state)`, both traced for a tensor condition.
 #[track_caller]
-pub fn if_stmt<C: IfCondition, S: State + Clone>(cond: C, state: S, then: impl FnOnce(S) -> S, else_: impl FnOnce(S) -> S) -> S {
-    cond.if_stmt(state, then, else_)
+pub fn if_stmt<C: IfCondition<S, O, F>, S, O, F>(cond: C, state: S, branches: F) -> O {
+    cond.if_stmt(state, branches)
 }
 
 /// What a `while` condition returns: `bool` loops in Rust, a `Tensor` stages `tf::while_loop`.
-pub trait LoopCondition: Sized {
-    /// `while test(&state) { state = body(state) }`.
-    fn while_stmt<S: State>(test: impl Fn(&S) -> Self, body: impl Fn(S) -> S, state: S) -> S;
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the condition of a `while` in a #[tf::function]",
+    label = "expected `bool` or a scalar bool `Tensor`"
+)]
+pub trait LoopCondition<S>: Sized {
+    /// `while test(state) { state = body(state) }`; `test` hands the state back.
+    fn while_stmt(state: S, test: impl Fn(S) -> (Self, S), body: impl Fn(S) -> S) -> S;
 }
-impl LoopCondition for bool {
-    fn while_stmt<S: State>(test: impl Fn(&S) -> Self, body: impl Fn(S) -> S, mut state: S) -> S {
-        while test(&state) {
-            state = body(state);
+impl<S> LoopCondition<S> for bool {
+    fn while_stmt(mut state: S, test: impl Fn(S) -> (Self, S), body: impl Fn(S) -> S) -> S {
+        loop {
+            let (go, s) = test(state);
+            if !go {
+                return s;
+            }
+            state = body(s);
         }
-        state
     }
 }
-impl LoopCondition for Tensor {
+impl<S: State> LoopCondition<S> for Tensor {
     #[track_caller]
-    fn while_stmt<S: State>(test: impl Fn(&S) -> Self, body: impl Fn(S) -> S, state: S) -> S {
+    fn while_stmt(state: S, test: impl Fn(S) -> (Self, S), body: impl Fn(S) -> S) -> S {
         let vars = to_vec(&state);
-        from_vec(crate::while_loop(
-            |v| test(&from_vec(v.to_vec())),
-            |v| to_vec(&body(from_vec(v.to_vec()))),
+        let out = crate::while_loop(
+            |v| test(rebuild(&state, v.to_vec())).0,
+            |v| to_vec(&body(rebuild(&state, v.to_vec()))),
             &vars,
             None,
-        ))
+        );
+        rebuild(&state, out)
     }
 }
 
-/// `while test(&state) { state = body(state) }`.
+/// `while test(state) { state = body(state) }`.
 #[track_caller]
-pub fn while_stmt<C: LoopCondition, S: State>(test: impl Fn(&S) -> C, body: impl Fn(S) -> S, state: S) -> S {
-    C::while_stmt(test, body, state)
+pub fn while_stmt<C: LoopCondition<S>, S>(state: S, test: impl Fn(S) -> (C, S), body: impl Fn(S) -> S) -> S {
+    C::while_stmt(state, test, body)
+}
+
+/// A loop-control flag (`break`, `continue`): `bool` in a plain loop, a scalar bool `Tensor`
+/// in a staged one.
+pub trait Flag: Clone {
+    /// The flag raised (`true` of the same kind).
+    fn raised(&self) -> Self;
+    /// `!self`.
+    fn not(&self) -> Self;
+    /// `!self && !other`.
+    fn neither(&self, other: &Self) -> Self;
+    /// `!self && cond()`.
+    fn not_and(&self, cond: impl FnOnce() -> Self) -> Self;
+}
+impl Flag for bool {
+    fn raised(&self) -> Self {
+        true
+    }
+    fn not(&self) -> Self {
+        !self
+    }
+    fn neither(&self, other: &Self) -> Self {
+        !self && !other
+    }
+    fn not_and(&self, cond: impl FnOnce() -> Self) -> Self {
+        !self && cond()
+    }
+}
+impl Flag for Tensor {
+    fn raised(&self) -> Self {
+        crate::constant(true)
+    }
+    fn not(&self) -> Self {
+        crate::logical_not(self)
+    }
+    fn neither(&self, other: &Self) -> Self {
+        crate::logical_not(&crate::logical_or(self, other))
+    }
+    fn not_and(&self, cond: impl FnOnce() -> Self) -> Self {
+        crate::logical_and(&crate::logical_not(self), &cond())
+    }
+}
+
+/// `!flag && cond()`: a loop condition with a `break` flag (in a plain loop the condition
+/// is not evaluated after a `break`).
+pub fn and_not<C: Flag>(flag: &C, cond: impl FnOnce() -> C) -> C {
+    flag.not_and(cond)
+}
+
+/// The `break` flag of a `while` loop, of the kind its condition has (the closure is never
+/// called; it only names the condition's type).
+pub fn while_flag<C: LoopFlag>(_cond: impl FnOnce() -> C) -> C {
+    C::lowered()
+}
+
+/// The kinds of loop condition a flag can be made for.
+pub trait LoopFlag: Flag {
+    /// The flag, not raised.
+    fn lowered() -> Self;
+}
+impl LoopFlag for bool {
+    fn lowered() -> Self {
+        false
+    }
+}
+impl LoopFlag for Tensor {
+    fn lowered() -> Self {
+        crate::constant(false)
+    }
 }
 
 /// What a `for` iterates: Rust iterators loop in Rust (unrolled while tracing); a `Tensor`
-/// iterates over its first dimension, staged as one `tf::while_loop` when tracing.
-pub trait ForIterable {
+/// iterates over its first dimension, staged as one `tf::while_loop` when tracing. The state
+/// is `(variables, break flag)`; the flag is `()` for a loop without `break`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be iterated by a `for` in a #[tf::function] with this loop state",
+    label = "expected a Rust iterator or a `Tensor` (e.g. `tf::range(n)`)"
+)]
+pub trait ForIterable<S, F> {
     /// The loop variable's type.
     type Item;
-    /// `for item in self { state = body(item, state) }`.
-    fn for_stmt<S: State>(self, state: S, body: impl Fn(Self::Item, S) -> S) -> S;
+    /// `for item in self { if broke { break } state = body(item, state) }`.
+    fn for_stmt(self, state: (S, F), body: impl Fn(Self::Item, (S, F)) -> (S, F)) -> (S, F);
 }
-impl<I: IntoIterator> ForIterable for I {
+
+/// A `break` flag in a plain Rust loop: `()` (the loop has no `break`) or `bool`.
+pub trait PlainFlag {
+    /// Whether the loop broke.
+    fn is_raised(&self) -> bool;
+}
+impl PlainFlag for () {
+    fn is_raised(&self) -> bool {
+        false
+    }
+}
+impl PlainFlag for bool {
+    fn is_raised(&self) -> bool {
+        *self
+    }
+}
+
+/// A `break` flag in a staged loop: `()` (no `break`) or a scalar bool `Tensor`.
+pub trait StagedFlag: State {
+    /// The "keep going" test this flag adds to the loop condition.
+    fn keep_going(&self) -> Option<Tensor>;
+}
+impl StagedFlag for () {
+    fn keep_going(&self) -> Option<Tensor> {
+        None
+    }
+}
+impl StagedFlag for Tensor {
+    fn keep_going(&self) -> Option<Tensor> {
+        Some(crate::logical_not(self))
+    }
+}
+
+/// Rust loops at trace time warn above this many iterations, as AutoGraph warns about
+/// large unrolled loops.
+pub const UNROLL_WARNING_ITERATIONS: usize = 1000;
+
+impl<I: IntoIterator, S, F: PlainFlag> ForIterable<S, F> for I {
     type Item = I::Item;
-    fn for_stmt<S: State>(self, mut state: S, body: impl Fn(Self::Item, S) -> S) -> S {
-        for x in self {
+    #[track_caller]
+    fn for_stmt(self, mut state: (S, F), body: impl Fn(Self::Item, (S, F)) -> (S, F)) -> (S, F) {
+        let tracing = crate::graph::trace::tracing();
+        for (i, x) in self.into_iter().enumerate() {
+            if state.1.is_raised() {
+                break;
+            }
+            if tracing && i == UNROLL_WARNING_ITERATIONS {
+                let at = std::panic::Location::caller();
+                crate::ops::io::emit(format!(
+                    "WARNING: Large unrolled loop detected at {at}: a Rust loop ran {UNROLL_WARNING_ITERATIONS} iterations while \
+                     tracing, adding its operations to the graph each time. Iterate over `tf::range(n)` or a tensor to stage it as \
+                     one While op."
+                ));
+            }
             state = body(x, state);
         }
         state
     }
 }
-impl ForIterable for Tensor {
+
+impl<S: State, F: StagedFlag> ForIterable<S, F> for Tensor {
     type Item = Tensor;
     #[track_caller]
-    fn for_stmt<S: State>(self, state: S, body: impl Fn(Tensor, S) -> S) -> S {
+    fn for_stmt(self, state: (S, F), body: impl Fn(Tensor, (S, F)) -> (S, F)) -> (S, F) {
         let n = *self
             .shape()
             .dims()
             .first()
-            .unwrap_or_else(|| panic!("for_stmt: cannot iterate over a scalar tensor"));
-        if !crate::graph::trace::tracing() {
-            return crate::unstack(&self, 0).into_iter().fold(state, |s, row| body(row, s));
-        }
+            .unwrap_or_else(|| panic!("for loop: cannot iterate over a scalar tensor (shape {})", self.shape()));
         let mut vars = vec![crate::constant(0i64)];
         state.flatten(&mut vars);
         let src = self.clone();
         let out = crate::while_loop(
-            |v| crate::less(&v[0], &crate::constant(n as i64)),
+            |v| {
+                let more = crate::less(&v[0], &crate::constant(n as i64));
+                match rebuild(&state, v[1..].to_vec()).1.keep_going() {
+                    Some(k) => crate::logical_and(&more, &k),
+                    None => more,
+                }
+            },
             |v| {
                 let row = crate::squeeze(&crate::gather(&src, &crate::reshape(&v[0], [1]), 0), &[0]);
                 let mut next = vec![&v[0] + 1i64];
-                body(row, from_vec(v[1..].to_vec())).flatten(&mut next);
+                body(row, rebuild(&state, v[1..].to_vec())).flatten(&mut next);
                 next
             },
             &vars,
             None,
         );
-        from_vec(out[1..].to_vec())
+        rebuild(&state, out[1..].to_vec())
     }
 }
 
-/// `for item in iterable { state = body(item, state) }`.
+/// `for item in iterable { state = body(item, state) }` over `(variables, break flag)`.
 #[track_caller]
-pub fn for_stmt<I: ForIterable, S: State>(iterable: I, state: S, body: impl Fn(I::Item, S) -> S) -> S {
+pub fn for_stmt<I: ForIterable<S, F>, S, F>(iterable: I, state: (S, F), body: impl Fn(I::Item, (S, F)) -> (S, F)) -> (S, F) {
     iterable.for_stmt(state, body)
+}
+
+/// The `break` flag for a `for` over `iterable`: `bool` for a Rust iterator, a bool
+/// `Tensor` for a tensor.
+pub trait ForFlag {
+    /// The flag's type.
+    type Flag: Flag;
+    /// The flag, not raised.
+    fn lowered_flag(&self) -> Self::Flag;
+}
+impl<I: IntoIterator> ForFlag for I {
+    type Flag = bool;
+    fn lowered_flag(&self) -> bool {
+        false
+    }
+}
+impl ForFlag for Tensor {
+    type Flag = Tensor;
+    fn lowered_flag(&self) -> Tensor {
+        crate::constant(false)
+    }
 }

@@ -17,12 +17,20 @@ pub fn run_functions_eagerly(flag: bool) {
     RUN_EAGERLY.store(flag, Ordering::SeqCst);
 }
 
+pub(crate) fn functions_run_eagerly() -> bool {
+    RUN_EAGERLY.load(Ordering::SeqCst)
+}
+
 type Body = dyn Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync;
 
 /// A traced graph for one input signature.
 pub struct ConcreteFunction {
     graph: Graph,
     signature: Vec<TensorSpec>,
+    /// The plain arguments' trace key (`#[tf::function]`); 0 for hand-built functions.
+    key: u64,
+    /// How the outputs nest (`autograph::Output`).
+    structure: Vec<usize>,
 }
 
 impl ConcreteFunction {
@@ -56,7 +64,8 @@ impl ConcreteFunction {
 /// ```
 pub struct Function {
     name: String,
-    body: Arc<Body>,
+    /// The traced body; `None` for `#[tf::function]`s, whose callers pass it on each call.
+    body: Option<Arc<Body>>,
     cache: Mutex<Vec<Arc<ConcreteFunction>>>,
     traces: AtomicUsize,
     /// Whether each of the most recent calls traced (newest last), for the retracing warning.
@@ -71,11 +80,33 @@ impl Function {
     pub fn new(name: impl Into<String>, body: impl Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync + 'static) -> Function {
         Function {
             name: name.into(),
-            body: Arc::new(body),
+            body: Some(Arc::new(body)),
             cache: Mutex::new(Vec::new()),
             traces: AtomicUsize::new(0),
             recent: Mutex::default(),
         }
+    }
+
+    /// The function a `#[tf::function]` expands to: its body comes with each call
+    /// ([`Function::call_staged`]).
+    pub fn staged(name: impl Into<String>) -> Function {
+        Function {
+            name: name.into(),
+            body: None,
+            cache: Mutex::new(Vec::new()),
+            traces: AtomicUsize::new(0),
+            recent: Mutex::default(),
+        }
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The concrete functions traced so far, oldest first.
+    pub fn concrete_functions(&self) -> Vec<Arc<ConcreteFunction>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Records whether a call traced; after 5 consecutive tracing calls, warns as TensorFlow
@@ -105,24 +136,73 @@ impl Function {
 
     /// The concrete function for `signature`, traced now if it is not cached yet (without
     /// running it).
+    ///
+    /// # Panics
+    /// For a `#[tf::function]`, whose body comes with its calls: call it instead.
     #[track_caller]
     pub fn get_concrete_function(&self, signature: &[TensorSpec]) -> Arc<ConcreteFunction> {
+        let body = self.body.clone().unwrap_or_else(|| {
+            panic!(
+                "`{}` is a #[tf::function]: call it to trace it, then see `concrete_functions()`",
+                self.name
+            )
+        });
+        self.concrete(0, signature, move |xs| (body(xs), Vec::new()))
+    }
+
+    /// The cached concrete function for `key` and `signature`, or a new trace of `body`
+    /// (which returns the outputs and their structure).
+    #[track_caller]
+    fn concrete(
+        &self,
+        key: u64,
+        signature: &[TensorSpec],
+        body: impl FnOnce(&[Tensor]) -> (Vec<Tensor>, Vec<usize>),
+    ) -> Arc<ConcreteFunction> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cache.iter().find(|c| c.signature == signature) {
+        if let Some(c) = cache.iter().find(|c| c.key == key && c.signature == signature) {
             return c.clone();
         }
         let first = self.traces.fetch_add(1, Ordering::SeqCst) == 0;
-        let body = self.body.clone();
-        let graph = trace::trace(&self.name, first, signature, move |xs| body(xs));
+        let mut structure = Vec::new();
+        let graph = trace::trace(&self.name, first, signature, |xs| {
+            let (outs, s) = body(xs);
+            structure = s;
+            outs
+        });
         debug_assert!(graph.verify().is_ok(), "{:?}", graph.verify());
         let graph = crate::graph::passes::optimize(graph);
         debug_assert!(graph.verify().is_ok(), "after the passes: {:?}", graph.verify());
         let c = Arc::new(ConcreteFunction {
             graph,
             signature: signature.to_vec(),
+            key,
+            structure,
         });
         cache.push(c.clone());
         c
+    }
+
+    /// Calls a `#[tf::function]`: `key` is the hash of its plain arguments, `args` its
+    /// tensors, and `body` its staged body (run only to trace). Inside another function's
+    /// trace the body is traced inline into the caller's graph.
+    #[track_caller]
+    pub fn call_staged<R: crate::autograph::Output>(&self, key: u64, args: &[Tensor], body: impl FnOnce(&[Tensor]) -> R) -> R {
+        if trace::tracing() {
+            return body(args);
+        }
+        let sig: Vec<TensorSpec> = args.iter().map(spec_of).collect();
+        let before = self.tracing_count();
+        let concrete = self.concrete(key, &sig, |xs| {
+            let (mut outs, mut structure) = (Vec::new(), Vec::new());
+            body(xs).flatten_output(&mut outs, &mut structure);
+            (outs, structure)
+        });
+        self.note_call(self.tracing_count() > before);
+        let outs = concrete
+            .call(args)
+            .unwrap_or_else(|e| unreachable!("arguments match the signature they were traced for: {e}"));
+        R::unflatten_output(&mut outs.into_iter(), &mut concrete.structure.iter())
     }
 
     /// Calls the function: traces on a new input signature, then runs the graph. Inside
@@ -132,21 +212,25 @@ impl Function {
     /// When the body panics while tracing (its message names the op and the user's line).
     #[track_caller]
     pub fn call(&self, args: &[Tensor]) -> Vec<Tensor> {
+        let Some(body) = &self.body else {
+            panic!("`{}` is a #[tf::function]: call the Rust function itself", self.name)
+        };
         if RUN_EAGERLY.load(Ordering::SeqCst) || trace::tracing() {
-            return (self.body)(args);
+            return body(args);
         }
-        let sig: Vec<TensorSpec> = args
-            .iter()
-            .map(|t| TensorSpec {
-                dtype: t.dtype(),
-                shape: t.shape().clone(),
-            })
-            .collect();
+        let sig: Vec<TensorSpec> = args.iter().map(spec_of).collect();
         let before = self.tracing_count();
         let concrete = self.get_concrete_function(&sig);
         self.note_call(self.tracing_count() > before);
         concrete
             .call(args)
             .unwrap_or_else(|e| unreachable!("arguments match the signature they were traced for: {e}"))
+    }
+}
+
+fn spec_of(t: &Tensor) -> TensorSpec {
+    TensorSpec {
+        dtype: t.dtype(),
+        shape: t.shape().clone(),
     }
 }

@@ -23,6 +23,7 @@ pub mod train;
 mod variable;
 
 pub use api::*;
+pub use autograph::TensorArray;
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};

@@ -1,8 +1,8 @@
-//! Procedural macros of `tf`: `#[derive(tf::Module)]` (this file holds only entry points;
-//! each macro lives in its own folder, split into parse → validate → emit). The
-//! `#[tf::function]` attribute joins with the AutoGraph work.
+//! Procedural macros of `tf`: `#[tf::function]` and `#[derive(tf::Module)]` (this file holds
+//! only entry points; each macro lives in its own folder).
 
 mod crate_path;
+mod function;
 mod module;
 
 use proc_macro::TokenStream;
@@ -16,4 +16,31 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Module, attributes(module))]
 pub fn derive_module(input: TokenStream) -> TokenStream {
     module::derive(syn::parse_macro_input!(input as syn::DeriveInput)).into()
+}
+
+/// `#[tf::function]`: AutoGraph done by the compiler. The function keeps its signature; its
+/// body's `if`/`while`/`for`/`loop`, `break`, `continue` and early `return` are rewritten
+/// into `tf::autograph` calls that run as plain Rust for `bool` conditions and Rust
+/// iterators, and stage `If`/`While` graph nodes for tensor conditions and tensor (or
+/// `tf::range`) loops. Calls trace once per trace key (tensor dtypes and shapes, the values
+/// of plain arguments, the identity of `&self`) and then run the cached graph.
+///
+/// Options: `autograph = false` (trace the body as written), `jit_compile = true`
+/// (accepted), `crate = path` (the runtime crate's path).
+#[proc_macro_attribute]
+pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(attr.into(), item.into()).into()
+}
+
+/// `tf::function_of!(f)`: the `tf::Function` behind the `#[tf::function]` free function `f`
+/// (its `tracing_count()` and traced `concrete_functions()`).
+#[proc_macro]
+pub fn function_of(input: TokenStream) -> TokenStream {
+    function::companion(input.into(), "__tf_function_").into()
+}
+
+/// `tf::to_code!(f)`: the code `#[tf::function]` generated for the free function `f`, as text.
+#[proc_macro]
+pub fn to_code(input: TokenStream) -> TokenStream {
+    function::companion(input.into(), "__tf_autograph_").into()
 }

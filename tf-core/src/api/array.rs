@@ -17,7 +17,7 @@ fn to_i64(v: &[usize]) -> Vec<i64> {
 ///
 /// ```
 /// use tf_core as tf;
-/// let x = tf::range(0, 6, 1);
+/// let x = tf::range(6);
 /// assert_eq!(tf::reshape(&x, [2, -1]).shape().dims(), &[2, 3]);
 /// ```
 #[track_caller]

@@ -147,18 +147,53 @@ pub fn scalar(v: f64, dtype: DType) -> Tensor {
     fill_dtype(Shape::scalar(), v, dtype)
 }
 
-/// `tf.range(start, limit, delta)`: values `start, start + delta, ...` below `limit` (above,
-/// for a negative `delta`); the dtype follows the Rust type.
+/// The arguments of [`range`]: `limit`, `(start, limit)` or `(start, limit, delta)`.
+pub trait RangeArgs {
+    /// The element type.
+    type T: Element;
+    /// `(start, limit, delta)`.
+    fn bounds(self) -> (Self::T, Self::T, Self::T);
+}
+impl<T: Element> RangeArgs for T {
+    type T = T;
+    fn bounds(self) -> (T, T, T) {
+        (T::from_i64(0), self, T::from_i64(1))
+    }
+}
+impl<T: Element> RangeArgs for (T, T) {
+    type T = T;
+    fn bounds(self) -> (T, T, T) {
+        (self.0, self.1, T::from_i64(1))
+    }
+}
+impl<T: Element> RangeArgs for (T, T, T) {
+    type T = T;
+    fn bounds(self) -> (T, T, T) {
+        self
+    }
+}
+
+/// `tf.range(limit)`, `tf.range(start, limit)`, `tf.range(start, limit, delta)` (as a tuple):
+/// values `start, start + delta, ...` below `limit` (above, for a negative `delta`); the dtype
+/// follows the Rust type. In a `#[tf::function]`, `for i in tf::range(n)` is a staged loop
+/// (one `While` node), where `for i in 0..n` unrolls.
 ///
 /// # Panics
 /// When `delta` is zero.
 ///
 /// ```
-/// assert_eq!(tf_core::range(3, 18, 3).to_vec::<i32>(), vec![3, 6, 9, 12, 15]);
-/// assert_eq!(tf_core::range(0.0f32, 1.0, 0.25).to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75]);
+/// assert_eq!(tf_core::range(4).to_vec::<i32>(), vec![0, 1, 2, 3]);
+/// assert_eq!(tf_core::range((3, 18, 3)).to_vec::<i32>(), vec![3, 6, 9, 12, 15]);
+/// assert_eq!(tf_core::range((0.0f32, 1.0, 0.25)).to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75]);
 /// ```
 #[track_caller]
-pub fn range<T: Element>(start: T, limit: T, delta: T) -> Tensor {
+pub fn range<A: RangeArgs>(args: A) -> Tensor {
+    let (start, limit, delta) = args.bounds();
+    range_of::<A::T>(start, limit, delta)
+}
+
+#[track_caller]
+fn range_of<T: Element>(start: T, limit: T, delta: T) -> Tensor {
     let (s, l, d) = (start.to_f64(), limit.to_f64(), delta.to_f64());
     if d == 0.0 {
         panic!("Range: Requires delta != 0");

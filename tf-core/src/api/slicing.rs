@@ -83,7 +83,7 @@ impl From<std::ops::RangeFull> for SliceItem {
 ///
 /// ```
 /// use tf_core as tf;
-/// let x = tf::reshape(&tf::range(0, 12, 1), [3, 4]);
+/// let x = tf::reshape(&tf::range(12), [3, 4]);
 /// assert_eq!(x.slice(tf::s![1.., ..;2]).to_vec::<i32>(), vec![4, 6, 8, 10]);
 /// assert_eq!(x.slice(tf::s![-1, ..;-1]).to_vec::<i32>(), vec![11, 10, 9, 8]);
 /// assert_eq!(x.slice(tf::s![tf::ELLIPSIS, 0, tf::NEW_AXIS]).shape().dims(), &[3, 1]);

@@ -6,7 +6,7 @@
 //! ```
 //! use tf_core as tf;
 //! use tf::data::Dataset;
-//! let ds = Dataset::from_tensor_slices(tf::range(0i64, 10, 1)).unwrap().map(|x| &x * 2i64).batch(4, false);
+//! let ds = Dataset::from_tensor_slices(tf::range(10i64)).unwrap().map(|x| &x * 2i64).batch(4, false);
 //! let batches: Vec<Vec<i64>> = ds.iter().map(|b| b.unwrap().to_vec::<i64>()).collect();
 //! assert_eq!(batches, vec![vec![0, 2, 4, 6], vec![8, 10, 12, 14], vec![16, 18]]);
 //! ```

@@ -533,7 +533,7 @@ impl<L: Layer> Model<L> {
             let order = match (&train, shuffle) {
                 (Source::Arrays { x, .. }, true) => {
                     let n = x.shape().dims()[0] as i64;
-                    Some(tf::random::shuffle(&tf::range(0i64, n, 1), None).to_vec::<i64>())
+                    Some(tf::random::shuffle(&tf::range((0i64, n, 1)), None).to_vec::<i64>())
                 }
                 _ => None,
             };

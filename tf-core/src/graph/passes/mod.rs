@@ -31,19 +31,23 @@ pub(crate) fn rebuild(g: &Graph, mut f: impl FnMut(usize, &Node, &[(usize, usize
     };
     let mut remap: Remap = Vec::with_capacity(g.nodes.len());
     for (i, n) in g.nodes.iter().enumerate() {
-        let ins: Vec<(usize, usize)> = n
-            .inputs
-            .iter()
-            .map(|&(a, o)| {
-                remap[a]
-                    .get(o)
-                    .copied()
-                    .unwrap_or_else(|| panic!("pass dropped %{a} which %{i} uses"))
-            })
-            .collect();
-        remap.push(f(i, n, &ins, &mut out));
+        // A node whose input was dropped is dropped too (a dead chain); a needed one would
+        // fail the output remapping below.
+        let ins: Option<Vec<(usize, usize)>> = n.inputs.iter().map(|&(a, o)| remap[a].get(o).copied()).collect();
+        remap.push(match ins {
+            Some(ins) => f(i, n, &ins, &mut out),
+            None => Vec::new(),
+        });
     }
-    out.outputs = g.outputs.iter().map(|&(a, o)| remap[a][o]).collect();
+    out.outputs = g
+        .outputs
+        .iter()
+        .map(|&(a, o)| {
+            *remap[a]
+                .get(o)
+                .unwrap_or_else(|| panic!("a pass dropped %{a}, an output of {}", g.name))
+        })
+        .collect();
     out
 }
 

@@ -1,0 +1,572 @@
+//! The canonicalization passes, in AutoGraph's order, before control flow is lowered:
+//! unsupported constructs are rejected with a span; early `return`s in `if` trees move the
+//! rest of the function into the other branch (so the `if` yields the return value); then
+//! each loop's `break` and `continue` become flags (`extra_test` in the loop condition,
+//! guards on the statements after a possible jump).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
+use syn::{parse_quote, Block, Expr, Ident, Stmt};
+
+fn err(span: Span, msg: &str) -> syn::Error {
+    syn::Error::new(span, msg)
+}
+
+/// Rejects what cannot be staged yet, each with one message naming the construct and the fix.
+pub fn check_supported(body: &Block) -> syn::Result<()> {
+    struct V(Option<syn::Error>);
+    impl V {
+        fn fail(&mut self, span: Span, msg: &str) {
+            if self.0.is_none() {
+                self.0 = Some(err(span, msg));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
+            self.fail(
+                e.question_token.span(),
+                "the `?` operator is not supported in a #[tf::function]: handle the error with `match`/`unwrap_or_else`, or call the fallible code outside the function",
+            );
+        }
+        fn visit_expr_async(&mut self, e: &'ast syn::ExprAsync) {
+            self.fail(e.async_token.span(), "`async` blocks are not supported in a #[tf::function]");
+        }
+        fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+            self.fail(e.await_token.span(), "`.await` is not supported in a #[tf::function]");
+        }
+        fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+            if e.label.is_some() {
+                self.fail(
+                    e.span(),
+                    "labeled `break` is not supported in a #[tf::function]: use a flag variable and an unlabeled `break`",
+                );
+            } else if e.expr.is_some() {
+                self.fail(
+                    e.span(),
+                    "`break` with a value is not supported in a #[tf::function]: assign the value to a variable, then `break`",
+                );
+            }
+            visit::visit_expr_break(self, e);
+        }
+        fn visit_expr_continue(&mut self, e: &'ast syn::ExprContinue) {
+            if e.label.is_some() {
+                self.fail(
+                    e.span(),
+                    "labeled `continue` is not supported in a #[tf::function]: use a flag variable and an unlabeled `continue`",
+                );
+            }
+        }
+        fn visit_label(&mut self, l: &'ast syn::Label) {
+            self.fail(
+                l.span(),
+                "loop labels are not supported in a #[tf::function]: use a flag variable and unlabeled `break`/`continue`",
+            );
+        }
+        fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+            if matches!(&*e.cond, Expr::Let(_)) {
+                self.fail(
+                    e.while_token.span(),
+                    "`while let` is not supported in a #[tf::function]: use `while` with a condition, or `for` over an iterator",
+                );
+            }
+            visit::visit_expr_while(self, e);
+        }
+        fn visit_item(&mut self, i: &'ast syn::Item) {
+            if let syn::Item::Fn(f) = i {
+                self.fail(
+                    f.sig.fn_token.span(),
+                    "nested `fn` items are not supported in a #[tf::function]: move the function out, or use a closure",
+                );
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut v = V(None);
+    v.visit_block(body);
+    v.0.map_or(Ok(()), Err)
+}
+
+/// Whether `node` contains a `return` of the function (closures and items have their own).
+fn find_return<T: Visitable + ?Sized>(node: &T) -> Option<Span> {
+    struct V(Option<Span>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
+            self.0.get_or_insert(e.return_token.span());
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(None);
+    node.visit_with(&mut v);
+    v.0
+}
+
+trait Visitable {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>);
+}
+impl Visitable for Stmt {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
+        v.visit_stmt(self)
+    }
+}
+impl Visitable for Expr {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
+        v.visit_expr(self)
+    }
+}
+
+/// Early returns: `s1; if c { s2; return a; } s3; b` becomes `s1; if c { s2; a } else { s3; b }`,
+/// recursively, so every path ends in the function's value. A `return` anywhere else
+/// (in a loop, a `match`, a nested block) is a compile error for now.
+pub fn lift_returns(stmts: Vec<Stmt>) -> syn::Result<Vec<Stmt>> {
+    let mut out = Vec::with_capacity(stmts.len());
+    let mut it = stmts.into_iter();
+    while let Some(s) = it.next() {
+        if find_return(&s).is_none() {
+            out.push(s);
+            continue;
+        }
+        let rest: Vec<Stmt> = it.collect();
+        match s {
+            Stmt::Expr(Expr::Return(r), _) => {
+                let value: Expr = match r.expr {
+                    Some(e) => *e,
+                    None => parse_quote!(()),
+                };
+                out.push(Stmt::Expr(value, None));
+            }
+            Stmt::Expr(Expr::If(i), _) => out.push(Stmt::Expr(Expr::If(lift_if(i, rest)?), None)),
+            other => {
+                let span = find_return(&other).unwrap_or_else(Span::call_site);
+                return Err(err(
+                    span,
+                    "this early `return` is not supported in a #[tf::function] yet (only in `if`/`else` branches outside loops): \
+                     assign the result to a variable (and `break` out of a loop), then return it at the end",
+                ));
+            }
+        }
+        return Ok(out);
+    }
+    Ok(out)
+}
+
+fn lift_if(mut i: syn::ExprIf, rest: Vec<Stmt>) -> syn::Result<syn::ExprIf> {
+    check_no_shadowing(&i.then_branch, &rest)?;
+    let mut then = std::mem::take(&mut i.then_branch.stmts);
+    then.extend(rest.iter().cloned());
+    i.then_branch.stmts = lift_returns(then)?;
+    let else_stmts: Vec<Stmt> = match i.else_branch.take() {
+        None => rest,
+        Some((_, e)) => match *e {
+            Expr::Block(b) => {
+                check_no_shadowing(&b.block, &rest)?;
+                b.block.stmts.into_iter().chain(rest).collect()
+            }
+            Expr::If(inner) => vec![Stmt::Expr(Expr::If(lift_if(inner, rest)?), None)],
+            other => vec![Stmt::Expr(other, None)].into_iter().chain(rest).collect(),
+        },
+    };
+    let else_stmts = lift_returns(else_stmts)?;
+    i.else_branch = Some((
+        Default::default(),
+        Box::new(Expr::Block(syn::ExprBlock {
+            attrs: vec![],
+            label: None,
+            block: Block {
+                brace_token: Default::default(),
+                stmts: else_stmts,
+            },
+        })),
+    ));
+    Ok(i)
+}
+
+/// Moving the statements after an `if` into its branch must not let a `let` in the branch
+/// capture a name those statements read.
+fn check_no_shadowing(branch: &Block, rest: &[Stmt]) -> syn::Result<()> {
+    let read = super::analysis::reads(rest);
+    for s in &branch.stmts {
+        if let Stmt::Local(l) = s {
+            let mut names = Default::default();
+            super::analysis::pat_idents(&l.pat, &mut names);
+            if let Some(n) = names.iter().find(|n| read.contains(*n)) {
+                return Err(err(
+                    l.pat.span(),
+                    &format!(
+                        "this `let {n}` in a branch with an early `return` shadows the `{n}` that the code after the `if` reads: rename it"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The flags of one loop.
+struct Flags {
+    brk: Option<Ident>,
+    cont: Option<Ident>,
+}
+
+/// Which jumps (break, continue) a statement of the loop body may take.
+#[derive(Default, Clone, Copy)]
+struct Jumps {
+    brk: bool,
+    cont: bool,
+}
+
+/// Jumps at this loop's level in `node` (not inside nested loops or closures).
+fn jumps_in(node: &Block) -> Jumps {
+    struct V(Jumps);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0.brk = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0.cont = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(Jumps::default());
+    v.visit_block(node);
+    v.0
+}
+
+/// Rewrites the loops in `body` (innermost first) so `break`/`continue` become flags.
+pub fn lower_jumps(body: &mut Block, rt: &TokenStream) -> syn::Result<()> {
+    let mut p = Jumps_ {
+        rt: rt.clone(),
+        next: 0,
+        error: None,
+    };
+    p.visit_block_mut(body);
+    p.error.map_or(Ok(()), Err)
+}
+
+#[allow(non_camel_case_types)]
+struct Jumps_ {
+    rt: TokenStream,
+    next: usize,
+    error: Option<syn::Error>,
+}
+
+impl Jumps_ {
+    fn flags(&mut self, j: Jumps, span: Span) -> Flags {
+        self.next += 1;
+        let n = self.next;
+        Flags {
+            brk: j.brk.then(|| format_ident!("__brk_{}", n, span = span)),
+            cont: j.cont.then(|| format_ident!("__cont_{}", n, span = span)),
+        }
+    }
+
+    /// The body with jumps replaced by flag assignments and the statements after a possible
+    /// jump guarded.
+    fn guard_block(&mut self, stmts: Vec<Stmt>, f: &Flags) -> Vec<Stmt> {
+        let rt = self.rt.clone();
+        let mut out = Vec::new();
+        let mut it = stmts.into_iter();
+        while let Some(mut s) = it.next() {
+            let j = self.replace_jumps_stmt(&mut s, f);
+            out.push(s);
+            if j.brk || j.cont {
+                let rest: Vec<Stmt> = it.collect();
+                if rest.is_empty() {
+                    break;
+                }
+                let rest = self.guard_block(rest, f);
+                let pick = |on: bool, flag: &Option<Ident>| if on { flag.clone() } else { None };
+                let guard: Expr = match (pick(j.brk, &f.brk), pick(j.cont, &f.cont)) {
+                    (Some(b), Some(c)) => parse_quote!(#rt::autograph::Flag::neither(&#b, &#c)),
+                    (Some(b), None) => parse_quote!(#rt::autograph::Flag::not(&#b)),
+                    (None, Some(c)) => parse_quote!(#rt::autograph::Flag::not(&#c)),
+                    (None, None) => unreachable!("a jump implies a flag"),
+                };
+                out.push(parse_quote!(if #guard { #(#rest)* }));
+                break;
+            }
+        }
+        out
+    }
+
+    fn raise(&self, flag: &Option<Ident>, span: Span) -> Expr {
+        let rt = &self.rt;
+        let f = flag.as_ref().expect("a flag for each jump found");
+        let e: Expr = parse_quote!({ #f = #rt::autograph::Flag::raised(&#f); });
+        e.with_span(span)
+    }
+
+    fn replace_jumps_stmt(&mut self, s: &mut Stmt, f: &Flags) -> Jumps {
+        match s {
+            Stmt::Expr(e, _) => self.replace_jumps_expr(e, f),
+            Stmt::Local(l) => {
+                if let Some(init) = &l.init {
+                    self.reject_jumps(&init.expr);
+                }
+                Jumps::default()
+            }
+            _ => Jumps::default(),
+        }
+    }
+
+    fn replace_jumps_expr(&mut self, e: &mut Expr, f: &Flags) -> Jumps {
+        match e {
+            Expr::Break(b) => {
+                let span = b.break_token.span();
+                *e = self.raise(&f.brk, span);
+                Jumps { brk: true, cont: false }
+            }
+            Expr::Continue(c) => {
+                let span = c.continue_token.span();
+                *e = self.raise(&f.cont, span);
+                Jumps { brk: false, cont: true }
+            }
+            Expr::If(i) => {
+                self.reject_jumps(&i.cond);
+                let stmts = std::mem::take(&mut i.then_branch.stmts);
+                let mut j = jumps_of(&stmts);
+                i.then_branch.stmts = self.guard_block(stmts, f);
+                if let Some((_, els)) = &mut i.else_branch {
+                    let k = self.replace_jumps_expr(els, f);
+                    j.brk |= k.brk;
+                    j.cont |= k.cont;
+                }
+                j
+            }
+            Expr::Block(b) => {
+                let stmts = std::mem::take(&mut b.block.stmts);
+                let j = jumps_of(&stmts);
+                b.block.stmts = self.guard_block(stmts, f);
+                j
+            }
+            Expr::Match(m) => {
+                self.reject_jumps(&m.expr);
+                let mut j = Jumps::default();
+                for arm in &mut m.arms {
+                    let k = self.replace_jumps_expr(&mut arm.body, f);
+                    j.brk |= k.brk;
+                    j.cont |= k.cont;
+                }
+                j
+            }
+            other => {
+                self.reject_jumps(other);
+                Jumps::default()
+            }
+        }
+    }
+
+    /// A jump inside an expression (an operand, a condition) cannot be turned into a flag.
+    fn reject_jumps(&mut self, e: &Expr) {
+        let block: Block = parse_quote!({ #e; });
+        let j = jumps_in(&block);
+        if (j.brk || j.cont) && self.error.is_none() {
+            self.error = Some(err(
+                e.span(),
+                "`break`/`continue` inside an expression is not supported in a #[tf::function]: use it as a statement in an `if`/`else` branch",
+            ));
+        }
+    }
+
+    fn rewrite_loop(&mut self, e: &mut Expr) {
+        let rt = self.rt.clone();
+        match e {
+            Expr::ForLoop(fl) => {
+                let j = jumps_in(&fl.body);
+                if !(j.brk || j.cont) {
+                    return;
+                }
+                let span = fl.for_token.span();
+                let f = self.flags(j, span);
+                let iter = format_ident!("__iter_{}", self.next, span = span);
+                let src = &fl.expr;
+                let mut pre: Vec<Stmt> = vec![parse_quote!(let #iter = #src;)];
+                if let Some(b) = &f.brk {
+                    pre.push(parse_quote!(let mut #b = #rt::autograph::ForFlag::lowered_flag(&#iter);));
+                    fl.attrs.push(parse_quote!(#[tf_break(#b)]));
+                }
+                let body = std::mem::take(&mut fl.body.stmts);
+                let mut body = self.guard_block(body, &f);
+                if let Some(c) = &f.cont {
+                    let c0 = format_ident!("{}_lowered", c);
+                    pre.push(parse_quote!(let #c0 = #rt::autograph::ForFlag::lowered_flag(&#iter);));
+                    body.insert(0, parse_quote!(let mut #c = #c0.clone();));
+                }
+                fl.body.stmts = body;
+                fl.expr = parse_quote!(#iter);
+                let lp = Expr::ForLoop(fl.clone());
+                *e = parse_quote!({ #(#pre)* #lp });
+            }
+            Expr::While(w) => {
+                let j = jumps_in(&w.body);
+                if !(j.brk || j.cont) {
+                    return;
+                }
+                let f = self.flags(j, w.while_token.span());
+                let cond = &w.cond;
+                let mut pre: Vec<Stmt> = Vec::new();
+                if let Some(b) = &f.brk {
+                    pre.push(parse_quote!(let mut #b = #rt::autograph::while_flag(|| #cond);));
+                }
+                let body = std::mem::take(&mut w.body.stmts);
+                let mut body = self.guard_block(body, &f);
+                if let Some(c) = &f.cont {
+                    let c0 = format_ident!("{}_lowered", c);
+                    pre.push(parse_quote!(let #c0 = #rt::autograph::while_flag(|| #cond);));
+                    body.insert(0, parse_quote!(let mut #c = #c0.clone();));
+                }
+                if let Some(b) = &f.brk {
+                    w.cond = parse_quote!(#rt::autograph::and_not(&#b, || #cond));
+                }
+                w.body.stmts = body;
+                let lp = Expr::While(w.clone());
+                *e = parse_quote!({ #(#pre)* #lp });
+            }
+            Expr::Loop(l) => {
+                let j = jumps_in(&l.body);
+                let f = self.flags(Jumps { brk: true, cont: j.cont }, l.loop_token.span());
+                if !j.brk {
+                    return;
+                }
+                let b = f.brk.clone().expect("a break flag");
+                let body = std::mem::take(&mut l.body.stmts);
+                let mut body = self.guard_block(body, &f);
+                let mut pre: Vec<Stmt> = vec![parse_quote!(let mut #b = false;)];
+                if let Some(c) = &f.cont {
+                    let c0 = format_ident!("{}_lowered", c);
+                    pre.push(parse_quote!(let #c0 = false;));
+                    body.insert(0, parse_quote!(let mut #c = #c0.clone();));
+                }
+                let span = l.loop_token.span();
+                let w = quote_spanned!(span=> while #rt::autograph::and_not(&#b, || true) { #(#body)* });
+                *e = parse_quote!({ #(#pre)* #w });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn jumps_of(stmts: &[Stmt]) -> Jumps {
+    jumps_in(&Block {
+        brace_token: Default::default(),
+        stmts: stmts.to_vec(),
+    })
+}
+
+trait WithSpan {
+    fn with_span(self, span: Span) -> Self;
+}
+impl WithSpan for Expr {
+    fn with_span(self, span: Span) -> Expr {
+        let ts = quote!(#self);
+        let respanned: TokenStream = ts
+            .into_iter()
+            .map(|mut t| {
+                t.set_span(span);
+                t
+            })
+            .collect();
+        syn::parse2(respanned).unwrap_or(self)
+    }
+}
+
+impl VisitMut for Jumps_ {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Closure(_) => {}
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                visit_mut::visit_expr_mut(self, e);
+                self.rewrite_loop(e);
+            }
+            _ => visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> Block {
+        syn::parse_str(src).unwrap()
+    }
+
+    fn lifted(src: &str) -> String {
+        let stmts = lift_returns(body(src).stmts).unwrap();
+        quote!(#(#stmts)*).to_string()
+    }
+
+    #[test]
+    fn returns_in_if_trees_become_branch_values() {
+        assert_eq!(lifted("{ let a = 1; if c { return a; } b }"), "let a = 1 ; if c { a } else { b }");
+        assert_eq!(
+            lifted("{ if c { if d { return x; } y = 2; } z }"),
+            "if c { if d { x } else { y = 2 ; z } } else { z }"
+        );
+        assert_eq!(lifted("{ x = 1; return x; y }"), "x = 1 ; x");
+    }
+
+    #[test]
+    fn returns_elsewhere_are_errors() {
+        let e = lift_returns(body("{ for i in 0..3 { return i; } 0 }").stmts).unwrap_err();
+        assert!(e.to_string().contains("early `return` is not supported"), "{e}");
+        let e = lift_returns(body("{ let x = 1; if c { let y = 2; return x; } y }").stmts).unwrap_err();
+        assert!(e.to_string().contains("shadows the `y`"), "{e}");
+    }
+
+    #[test]
+    fn break_and_continue_become_flags_and_guards() {
+        let mut b = body("{ for i in xs { if c { continue; } s = 1; if d { break; } t = 2; } }");
+        lower_jumps(&mut b, &quote!(tf)).unwrap();
+        let text = quote!(#b).to_string();
+        assert!(text.contains("let __iter_1 = xs"), "{text}");
+        assert!(
+            text.contains("let mut __brk_1 = tf :: autograph :: ForFlag :: lowered_flag (& __iter_1)"),
+            "{text}"
+        );
+        assert!(text.contains("# [tf_break (__brk_1)] for i in __iter_1"), "{text}");
+        assert!(text.contains("let mut __cont_1 = __cont_1_lowered . clone ()"), "{text}");
+        assert!(text.contains("__cont_1 = tf :: autograph :: Flag :: raised (& __cont_1)"), "{text}");
+        assert!(text.contains("if tf :: autograph :: Flag :: not (& __cont_1) { s = 1 ;"), "{text}");
+        assert!(text.contains("if tf :: autograph :: Flag :: not (& __brk_1) { t = 2 ; }"), "{text}");
+    }
+
+    #[test]
+    fn while_break_adds_the_extra_test() {
+        let mut b = body("{ while x < n { x = x + 1; if x == 3 { break; } } }");
+        lower_jumps(&mut b, &quote!(tf)).unwrap();
+        let text = quote!(#b).to_string();
+        assert!(
+            text.contains("let mut __brk_1 = tf :: autograph :: while_flag (| | x < n)"),
+            "{text}"
+        );
+        assert!(text.contains("while tf :: autograph :: and_not (& __brk_1 , | | x < n)"), "{text}");
+    }
+
+    #[test]
+    fn unsupported_constructs_are_named() {
+        for (src, what) in [
+            ("{ let x = f()?; }", "`?` operator"),
+            ("{ 'a: for i in xs { break 'a; } }", "labeled `break`"),
+            ("{ while let Some(x) = it.next() {} }", "`while let`"),
+            ("{ fn g() {} }", "nested `fn`"),
+            ("{ loop { break 3; } }", "`break` with a value"),
+        ] {
+            let e = check_supported(&body(src)).unwrap_err().to_string();
+            assert!(e.contains(what), "{src}: {e}");
+        }
+    }
+}

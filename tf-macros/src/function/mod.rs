@@ -1,0 +1,311 @@
+//! `#[tf::function]`: parse the options and the signature, run AutoGraph's passes on the
+//! body (canonicalize → lower, each in its own file), then emit a function with the same
+//! signature that traces the converted body once per trace key and runs the graph.
+
+mod analysis;
+mod canonicalize;
+mod lower;
+
+use analysis::Names;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, Type};
+
+/// The attribute's options.
+#[derive(Default)]
+struct Options {
+    autograph: bool,
+    rt: Option<TokenStream>,
+}
+
+fn parse_options(attr: TokenStream) -> syn::Result<Options> {
+    let mut o = Options { autograph: true, rt: None };
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("autograph") {
+            o.autograph = meta.value()?.parse::<syn::LitBool>()?.value;
+        } else if meta.path.is_ident("jit_compile") {
+            // Accepted: graphs always go through the optimizer's passes (fusion included).
+            meta.value()?.parse::<syn::LitBool>()?;
+        } else if meta.path.is_ident("crate") {
+            let p: syn::Path = meta.value()?.parse()?;
+            o.rt = Some(quote!(#p));
+        } else if meta.path.is_ident("input_signature") || meta.path.is_ident("reduce_retracing") {
+            return Err(meta.error(
+                "`input_signature` and `reduce_retracing` are not supported yet: functions trace once per distinct argument shape",
+            ));
+        } else {
+            return Err(meta.error("unknown #[tf::function] option; expected `autograph`, `jit_compile` or `crate`"));
+        }
+        Ok(())
+    });
+    parser.parse2(attr)?;
+    Ok(o)
+}
+
+/// How a parameter enters the function.
+enum Param {
+    /// `&Tensor` or `Tensor`: a graph input.
+    Tensor { name: Ident, by_ref: bool },
+    /// `&[Tensor]`, `Vec<Tensor>`, `&Vec<Tensor>`: several graph inputs.
+    Tensors { name: Ident, kind: ListKind },
+    /// Anything else: its value (or identity) keys the trace.
+    Plain { name: Ident, by_ref: bool },
+}
+
+#[derive(Clone, Copy)]
+enum ListKind {
+    Slice,
+    Vec,
+    VecRef,
+}
+
+fn is_tensor(t: &Type) -> bool {
+    matches!(t, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Tensor" && s.arguments.is_none()))
+}
+
+fn vec_of_tensor(t: &Type) -> bool {
+    let Type::Path(p) = t else { return false };
+    let Some(last) = p.path.segments.last() else { return false };
+    if last.ident != "Vec" {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) => {
+            a.args.len() == 1 && matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if is_tensor(t))
+        }
+        _ => false,
+    }
+}
+
+fn classify(name: Ident, ty: &Type) -> Param {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            t if is_tensor(t) => Param::Tensor { name, by_ref: true },
+            Type::Slice(s) if is_tensor(&s.elem) => Param::Tensors {
+                name,
+                kind: ListKind::Slice,
+            },
+            t if vec_of_tensor(t) => Param::Tensors {
+                name,
+                kind: ListKind::VecRef,
+            },
+            _ => Param::Plain { name, by_ref: true },
+        },
+        t if is_tensor(t) => Param::Tensor { name, by_ref: false },
+        t if vec_of_tensor(t) => Param::Tensors { name, kind: ListKind::Vec },
+        _ => Param::Plain { name, by_ref: false },
+    }
+}
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item_tokens = item.clone();
+    match syn::parse2::<ItemFn>(item).and_then(|f| Ok((parse_options(attr)?, f))) {
+        Ok((o, f)) => match emit(o, f) {
+            Ok(ts) => ts,
+            Err(e) => {
+                let err = e.to_compile_error();
+                quote!(#err #item_tokens)
+            }
+        },
+        Err(e) => {
+            let err = e.to_compile_error();
+            quote!(#err #item_tokens)
+        }
+    }
+}
+
+/// Runs the passes on a function body.
+fn convert(body: syn::Block, params: &Names, rt: &TokenStream) -> syn::Result<syn::Block> {
+    canonicalize::check_supported(&body)?;
+    let stmts = canonicalize::lift_returns(body.stmts)?;
+    let mut body = syn::Block { stmts, ..body };
+    canonicalize::lower_jumps(&mut body, rt)?;
+    let scope = lower::Scope {
+        declared: params.clone(),
+        uninit: Names::new(),
+    };
+    lower::Lower::new(rt.clone()).block(body, &scope, &Names::new(), true)
+}
+
+fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
+    let rt = o.rt.clone().unwrap_or_else(crate::crate_path::runtime);
+    let sig = &f.sig;
+    if let Some(g) = sig.generics.type_params().next() {
+        return Err(syn::Error::new(
+            g.span(),
+            "generic #[tf::function]s are not supported yet: write one function per concrete type",
+        ));
+    }
+    if let Some(a) = &sig.asyncness {
+        return Err(syn::Error::new(a.span(), "an `async fn` cannot be a #[tf::function]"));
+    }
+    let mut params = Vec::new();
+    let mut receiver = false;
+    let mut names = Names::new();
+    let mut closure_params = Vec::new();
+    for arg in &sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => {
+                if r.reference.is_none() || r.mutability.is_some() {
+                    return Err(syn::Error::new(
+                        r.span(),
+                        "a #[tf::function] method takes `&self` (its variables are captured; traces are per instance)",
+                    ));
+                }
+                receiver = true;
+                names.insert("self".into());
+            }
+            FnArg::Typed(pt) => {
+                let name = match &*pt.pat {
+                    Pat::Ident(i) if i.subpat.is_none() => i.ident.clone(),
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "a #[tf::function] parameter must be a plain name (`x: &Tensor`); destructure it in the body",
+                        ))
+                    }
+                };
+                names.insert(name.to_string());
+                let pat = &pt.pat;
+                let ty = &pt.ty;
+                closure_params.push(quote!(#pat: #ty));
+                params.push(classify(name, ty));
+            }
+        }
+    }
+    let name = &sig.ident;
+    let fname = name.to_string();
+    let ret = match &sig.output {
+        syn::ReturnType::Default => quote!(()),
+        syn::ReturnType::Type(_, t) => quote!(#t),
+    };
+    let body = if o.autograph {
+        convert((*f.block).clone(), &names, &rt)?
+    } else {
+        (*f.block).clone()
+    };
+    let arg_names: Vec<&Ident> = params
+        .iter()
+        .map(|p| match p {
+            Param::Tensor { name, .. } | Param::Tensors { name, .. } | Param::Plain { name, .. } => name,
+        })
+        .collect();
+    let span = Span::call_site();
+    let mut key = Vec::new();
+    let mut args = Vec::new();
+    let mut rebind = Vec::new();
+    if receiver {
+        key.push(quote!(#rt::autograph::TraceKey::trace_key(self, &mut __tf_key);));
+    }
+    for p in &params {
+        match p {
+            Param::Plain { name, by_ref: true } => {
+                key.push(quote_spanned!(name.span()=> #rt::autograph::TraceKey::trace_key(#name, &mut __tf_key);))
+            }
+            Param::Plain { name, by_ref: false } => {
+                key.push(quote_spanned!(name.span()=> #rt::autograph::TraceKey::trace_key(&#name, &mut __tf_key);))
+            }
+            Param::Tensor { name, by_ref } => {
+                args.push(quote!(__tf_args.push(::std::clone::Clone::clone(&*#name));));
+                rebind.push(if *by_ref {
+                    quote!(let #name: &#rt::Tensor = &__tf_ph[__tf_at]; __tf_at += 1;)
+                } else {
+                    quote!(let #name: #rt::Tensor = __tf_ph[__tf_at].clone(); __tf_at += 1;)
+                });
+            }
+            Param::Tensors { name, kind } => {
+                let len = format_ident!("__tf_len_{}", name);
+                args.push(quote!(let #len = #name.len(); __tf_args.extend(#name.iter().cloned());));
+                let slice = quote!(__tf_ph[__tf_at..__tf_at + #len]);
+                rebind.push(match kind {
+                    ListKind::Slice => quote!(let #name: &[#rt::Tensor] = &#slice; __tf_at += #len;),
+                    ListKind::Vec => quote!(let #name: ::std::vec::Vec<#rt::Tensor> = #slice.to_vec(); __tf_at += #len;),
+                    ListKind::VecRef => {
+                        quote!(let #name: ::std::vec::Vec<#rt::Tensor> = #slice.to_vec(); let #name = &#name; __tf_at += #len;)
+                    }
+                });
+            }
+        }
+    }
+    let code = to_code(&f, &body);
+    let function_fn = format_ident!("__tf_function_{}", name);
+    let code_fn = format_ident!("__tf_autograph_{}", name);
+    let vis = &f.vis;
+    let the_function = quote! {{
+        static __TF_FUNCTION: ::std::sync::OnceLock<#rt::Function> = ::std::sync::OnceLock::new();
+        __TF_FUNCTION.get_or_init(|| #rt::Function::staged(#fname))
+    }};
+    let (function_ref, companions) = if receiver {
+        (the_function, quote!())
+    } else {
+        (
+            quote!(#function_fn()),
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_snake_case, dead_code)]
+                #vis fn #function_fn() -> &'static #rt::Function #the_function
+                #[doc(hidden)]
+                #[allow(non_snake_case, dead_code)]
+                #vis fn #code_fn() -> &'static str { #code }
+            },
+        )
+    };
+    let attrs = &f.attrs;
+    let block = quote_spanned! {span=>
+        {
+            #[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, unreachable_code, clippy::all)]
+            let __tf_body = |#(#closure_params),*| -> #ret #body;
+            if #rt::autograph::run_eagerly() {
+                return __tf_body(#(#arg_names),*);
+            }
+            let __tf_fn: &'static #rt::Function = #function_ref;
+            let mut __tf_key = #rt::autograph::Key::new();
+            #(#key)*
+            let mut __tf_args: ::std::vec::Vec<#rt::Tensor> = ::std::vec::Vec::new();
+            #(#args)*
+            __tf_fn.call_staged(__tf_key.finish(), &__tf_args, move |__tf_ph: &[#rt::Tensor]| {
+                let mut __tf_at = 0usize;
+                #(#rebind)*
+                __tf_body(#(#arg_names),*)
+            })
+        }
+    };
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig #block
+        #companions
+    })
+}
+
+/// The converted function, formatted (what `tf::autograph::to_code` shows).
+fn to_code(f: &ItemFn, body: &syn::Block) -> String {
+    let item = ItemFn {
+        attrs: vec![],
+        vis: f.vis.clone(),
+        sig: f.sig.clone(),
+        block: Box::new(body.clone()),
+    };
+    let file = syn::File {
+        shebang: None,
+        attrs: vec![],
+        items: vec![syn::Item::Fn(item)],
+    };
+    prettyplease::unparse(&file)
+}
+
+/// `tf::function_of!(path::f)` / `tf::to_code!(path::f)`: the companion item of a
+/// `#[tf::function]`.
+pub fn companion(input: TokenStream, prefix: &str) -> TokenStream {
+    match syn::parse2::<syn::Path>(input) {
+        Ok(mut p) => {
+            let Some(last) = p.segments.last_mut() else {
+                return quote!(compile_error!("expected the path of a #[tf::function]"));
+            };
+            last.ident = format_ident!("{}{}", prefix, last.ident, span = last.ident.span());
+            quote!(#p())
+        }
+        Err(e) => e.to_compile_error(),
+    }
+}
