@@ -64,6 +64,7 @@ pub fn reads<T: ReadsIn + ?Sized>(node: &T) -> Names {
 pub trait ReadsIn {
     fn visit_reads(&self, v: &mut Reads);
     fn visit_assigns(&self, v: &mut Assigns);
+    fn visit_bare(&self, v: &mut Bare);
 }
 macro_rules! reads_in {
     ($($t:ty => $r:ident, $a:ident;)*) => {$(
@@ -73,6 +74,9 @@ macro_rules! reads_in {
             }
             fn visit_assigns(&self, v: &mut Assigns) {
                 v.$a(self)
+            }
+            fn visit_bare(&self, v: &mut Bare) {
+                v.$r(self)
             }
         }
     )*};
@@ -90,6 +94,9 @@ impl ReadsIn for [syn::Stmt] {
         v.scopes.push(Names::new());
         self.iter().for_each(|s| v.visit_stmt(s));
         v.scopes.pop();
+    }
+    fn visit_bare(&self, v: &mut Bare) {
+        self.iter().for_each(|s| v.visit_stmt(s));
     }
 }
 
@@ -273,6 +280,64 @@ impl<'ast> Visit<'ast> for Assigns {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// Names used as bare values in `node` (so possibly moved): not behind `&`, not a method
+/// receiver, not the base of a field or index. Closures count (they may move captures).
+pub fn bare_uses<T: ReadsIn + ?Sized>(node: &T) -> Names {
+    let mut r = Reads::default();
+    node.visit_reads(&mut r);
+    let all = r.names;
+    let mut b = Bare::default();
+    node.visit_bare(&mut b);
+    b.names.intersection(&all).cloned().collect()
+}
+
+#[derive(Default)]
+pub struct Bare {
+    names: Names,
+}
+
+fn is_path(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Path(p) if p.path.get_ident().is_some())
+}
+
+impl<'ast> Visit<'ast> for Bare {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(i) = p.path.get_ident() {
+            self.names.insert(i.to_string());
+        }
+    }
+    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+        if !is_path(&r.expr) {
+            self.visit_expr(&r.expr);
+        }
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if !is_path(&m.receiver) {
+            self.visit_expr(&m.receiver);
+        }
+        m.args.iter().for_each(|a| self.visit_expr(a));
+    }
+    fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+        if !is_path(&f.base) {
+            self.visit_expr(&f.base);
+        }
+    }
+    fn visit_expr_index(&mut self, i: &'ast syn::ExprIndex) {
+        if !is_path(&i.expr) {
+            self.visit_expr(&i.expr);
+        }
+        self.visit_expr(&i.index);
+    }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if !matches!(&*a.left, syn::Expr::Path(_)) {
+            self.visit_expr(&a.left);
+        }
+        self.visit_expr(&a.right);
+    }
+    fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// Outer variables `node` assigns.
 pub fn assigns<T: ReadsIn + ?Sized>(node: &T) -> Names {
     let mut a = Assigns::default();
@@ -306,6 +371,12 @@ mod tests {
             assert!(r.contains(n), "{n} in {r:?}");
         }
         assert!(!r.contains("x"), "a plain assignment does not read: {r:?}");
+    }
+
+    #[test]
+    fn bare_uses_skip_borrows_receivers_and_bases() {
+        let b = block("{ let a = x * 2.0; f(&y, z); w.m(v); s.f + t[i]; u }");
+        assert_eq!(bare_uses(&b), set(&["f", "i", "u", "v", "x", "z"]));
     }
 
     #[test]

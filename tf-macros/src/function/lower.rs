@@ -4,7 +4,7 @@
 //! state) are threaded through its closures by value and assigned back with a destructuring
 //! assignment, so the rewrite is correct in any nested block.
 
-use super::analysis::{assigns, pat_idents, reads, Names};
+use super::analysis::{assigns, bare_uses, pat_idents, reads, Names};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -190,13 +190,13 @@ impl Lower {
         let rt = self.rt.clone();
         let span = i.if_token.span();
         let mut assigned = assigns(&i.then_branch);
+        let mut bare = bare_uses(&i.then_branch);
         if let Some((_, els)) = &i.else_branch {
             assigned.extend(assigns(&**els));
+            bare.extend(bare_uses(&**els));
         }
-        let carried: Names = assigned
-            .into_iter()
-            .filter(|n| scope.declared.contains(n) && live.contains(n))
-            .collect();
+        let assigned: Names = assigned.into_iter().filter(|n| scope.declared.contains(n)).collect();
+        let carried: Names = assigned.iter().filter(|n| live.contains(*n)).cloned().collect();
         // A variable declared without a value before the `if` must be set by both branches.
         let then_sets = definitely_assigns(&i.then_branch.stmts);
         let else_sets = i.else_branch.as_ref().map(|(_, e)| definitely_assigns_expr(e)).unwrap_or_default();
@@ -221,6 +221,16 @@ impl Lower {
         let ins: Names = carried.iter().filter(|n| !scope.uninit.contains(*n)).cloned().collect();
         let fresh: Vec<Ident> = idents(&carried.iter().filter(|n| scope.uninit.contains(*n)).cloned().collect(), span);
         let outs = idents(&carried, span);
+        // Each branch gets its own copy of the outer variables it may move or assigns without
+        // them being live after (a staged `if` runs both branches, from one `Fn` closure).
+        let copies: Names = bare
+            .iter()
+            .chain(&assigned)
+            .filter(|n| scope.declared.contains(*n) && !ins.contains(*n) && !carried.contains(*n) && *n != "self")
+            .cloned()
+            .collect();
+        let dead_fresh = idents(&copies.iter().filter(|n| scope.uninit.contains(*n)).cloned().collect(), span);
+        let copies = idents(&copies.into_iter().filter(|n| !scope.uninit.contains(n)).collect(), span);
         let ins = idents(&ins, span);
         let then_b = self.block(i.then_branch, scope, live, true)?;
         let else_b: Block = match i.else_branch {
@@ -243,10 +253,14 @@ impl Lower {
             #rt::autograph::if_stmt(#cond, #in_t, |#branch: bool, #in_pat| {
                 if #branch {
                     #(let mut #fresh;)*
+                    #(let mut #dead_fresh;)*
+                    #(let mut #copies = ::std::clone::Clone::clone(&#copies);)*
                     let #v = #then_b;
                     (#out_t, #v)
                 } else {
                     #(let mut #fresh;)*
+                    #(let mut #dead_fresh;)*
+                    #(let mut #copies = ::std::clone::Clone::clone(&#copies);)*
                     let #v = #else_b;
                     (#out_t, #v)
                 }
@@ -267,6 +281,7 @@ impl Lower {
         let mut loop_reads = reads(&*w.cond);
         loop_reads.extend(reads(&w.body));
         let carried = self.loop_carried(&w.body, scope, live, &loop_reads, span)?;
+        let dead = self.dead_copies(&w.body, scope, &carried, span);
         let vars = idents(&carried, span);
         let mut body_live = live.clone();
         body_live.extend(loop_reads);
@@ -275,7 +290,7 @@ impl Lower {
         let cond = &w.cond;
         let c = format_ident!("__cond", span = span);
         let call = quote_spanned! {span=>
-            #rt::autograph::while_stmt(#t, |#t| { let #c = #cond; (#c, #t) }, |#p| { #body; #t })
+            #rt::autograph::while_stmt(#t, |#t| { let #c = #cond; (#c, #t) }, |#p| { #dead #body; #t })
         };
         Ok(if vars.is_empty() {
             parse_quote!({ _ = #call; })
@@ -304,6 +319,9 @@ impl Lower {
         if let Some(fl) = &flag {
             carried.remove(&fl.to_string());
         }
+        let mut threaded = carried.clone();
+        threaded.extend(flag.iter().map(|f| f.to_string()));
+        let dead = self.dead_copies(&f.body, scope, &threaded, span);
         inner.declared.extend(pat_names);
         let vars = idents(&carried, span);
         let mut body_live = live.clone();
@@ -317,13 +335,24 @@ impl Lower {
         let pat = &f.pat;
         let iter = &f.expr;
         let call = quote_spanned! {span=>
-            #rt::autograph::for_stmt(#iter, (#t, #flag_v), |#pat, (#p, #flag_p)| { #body; (#t, #flag_v) })
+            #rt::autograph::for_stmt(#iter, (#t, #flag_v), |#pat, (#p, #flag_p)| { #dead #body; (#t, #flag_v) })
         };
         Ok(if vars.is_empty() && flag.is_none() {
             parse_quote!({ _ = #call; })
         } else {
             parse_quote!({ (#t, #flag_lhs) = #call; })
         })
+    }
+
+    /// Copies of the outer variables a loop body assigns but nothing reads afterwards (so they
+    /// are not carried): the body's closure cannot assign a captured variable.
+    fn dead_copies(&self, body: &Block, scope: &Scope, carried: &Names, span: Span) -> TokenStream {
+        let dead: Names = assigns(body)
+            .into_iter()
+            .filter(|n| scope.declared.contains(n) && !carried.contains(n) && !scope.uninit.contains(n))
+            .collect();
+        let dead = idents(&dead, span);
+        quote!(#(let mut #dead = ::std::clone::Clone::clone(&#dead);)*)
     }
 
     /// Loop-carried variables: assigned in the body, declared before the loop, and live after
