@@ -584,7 +584,8 @@ fn gradients_through_staged_control_flow() {
         let h = 1e-2f32;
         (f(&c(v + h)).scalar::<f32>() - f(&c(v - h)).scalar::<f32>()) / (2.0 * h)
     };
-    let cases: Vec<(&str, &dyn Fn(&Tensor) -> Tensor)> = vec![
+    type Case<'a> = (&'a str, &'a dyn Fn(&Tensor) -> Tensor);
+    let cases: Vec<Case> = vec![
         ("abs_if", &abs_if),
         ("early_return", &early_return),
         ("nested_returns", &nested_returns),
