@@ -102,3 +102,12 @@ fn data_pipeline_feeds_fit() {
     assert!(acc > 0.8, "test accuracy {acc}");
     assert!(pipeline_ms > 0.0 && memory_ms > 0.0);
 }
+
+#[path = "../examples/tf_function.rs"]
+mod tf_function;
+
+#[test]
+fn tf_function_runs() {
+    let _seed = common::seed_lock();
+    tf_function::main();
+}

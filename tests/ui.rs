@@ -5,3 +5,9 @@ fn module_derive_misuse() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/module/*.rs");
 }
+
+#[test]
+fn function_misuse() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/function/*.rs");
+}

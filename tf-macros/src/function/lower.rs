@@ -187,8 +187,8 @@ impl Lower {
     }
 
     fn lower_if(&mut self, i: syn::ExprIf, scope: &Scope, live: &Names, value: bool) -> syn::Result<Expr> {
-        let rt = self.rt.clone();
         let span = i.if_token.span();
+        let rt = super::respan(&self.rt, span);
         let mut assigned = assigns(&i.then_branch);
         let mut bare = bare_uses(&i.then_branch);
         if let Some((_, els)) = &i.else_branch {
@@ -276,8 +276,8 @@ impl Lower {
     }
 
     fn lower_while(&mut self, w: syn::ExprWhile, scope: &Scope, live: &Names) -> syn::Result<Expr> {
-        let rt = self.rt.clone();
         let span = w.while_token.span();
+        let rt = super::respan(&self.rt, span);
         let mut loop_reads = reads(&*w.cond);
         loop_reads.extend(reads(&w.body));
         let carried = self.loop_carried(&w.body, scope, live, &loop_reads, span)?;
@@ -300,8 +300,8 @@ impl Lower {
     }
 
     fn lower_for(&mut self, mut f: syn::ExprForLoop, scope: &Scope, live: &Names) -> syn::Result<Expr> {
-        let rt = self.rt.clone();
         let span = f.for_token.span();
+        let rt = super::respan(&self.rt, span);
         let flag: Option<Ident> = f
             .attrs
             .iter()

@@ -101,12 +101,22 @@ fn classify(name: Ident, ty: &Type) -> Param {
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item_tokens = item.clone();
-    match syn::parse2::<ItemFn>(item).and_then(|f| Ok((parse_options(attr)?, f))) {
-        Ok((o, f)) => match emit(o, f) {
+    match syn::parse2::<ItemFn>(item) {
+        Ok(f) => match parse_options(attr).and_then(|o| emit(o, f.clone())) {
             Ok(ts) => ts,
             Err(e) => {
+                // The error, and the function with a body that type-checks, so the one
+                // message is not followed by errors from the unconverted body.
                 let err = e.to_compile_error();
-                quote!(#err #item_tokens)
+                let (attrs, vis, sig) = (&f.attrs, &f.vis, &f.sig);
+                quote! {
+                    #err
+                    #(#attrs)*
+                    #[allow(unused_variables)]
+                    #vis #sig {
+                        ::core::unreachable!("#[tf::function] did not expand")
+                    }
+                }
             }
         },
         Err(e) => {
@@ -114,6 +124,25 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             quote!(#err #item_tokens)
         }
     }
+}
+
+/// `tokens` with every token's span set to `span` (so a trait-bound error on a generated
+/// call lands on the user's `if`/`while`/`for`).
+pub fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(&g.stream(), span));
+                ng.set_span(span);
+                t = proc_macro2::TokenTree::Group(ng);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
 }
 
 /// Runs the passes on a function body.
