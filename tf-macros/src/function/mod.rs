@@ -1,6 +1,13 @@
 //! `#[tf::function]`: parse the options and the signature, run AutoGraph's passes on the
 //! body (canonicalize → lower, each in its own file), then emit a function with the same
 //! signature that traces the converted body once per trace key and runs the graph.
+//!
+//! One body serves both modes: with `tf::run_functions_eagerly(true)` the converted body
+//! runs eagerly (the helpers then execute one branch / loop in Rust). The original body is
+//! not kept, because it does not compile on its own once a condition is a `Tensor`, and a
+//! second copy would report every user error twice. State is assigned back with a
+//! destructuring assignment (`(x, y) = tf::autograph::if_stmt(..)`) rather than rebound
+//! with `let`, so a staged statement nested in any plain block updates the right variables.
 
 mod analysis;
 mod canonicalize;
