@@ -626,3 +626,44 @@ fn variables_keep_program_order() {
     assert_eq!(f(&a, &b, &c(1.0), &c(2.0)).scalar::<f32>(), 5.0);
     assert_eq!((a.value().scalar::<f32>(), b.value().scalar::<f32>()), (2.0, 3.0));
 }
+
+#[tf::function]
+fn long_unroll(x: &Tensor) -> Tensor {
+    let mut y = x.clone();
+    for _ in 0..1200 {
+        y = &y + 1.0f32;
+    }
+    y
+}
+
+#[tf::function]
+fn printing(x: &Tensor) -> Tensor {
+    println!("tracing printing"); // plain Rust: trace time only
+    if tf::greater(x, &c(0.0)) {
+        tf::print(&[x]);
+    }
+    x * 2.0f32
+}
+
+#[test]
+fn large_unrolled_loops_warn_and_prints_are_staged() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    tf::ops::io::capture_prints();
+    assert_eq!(long_unroll(&c(0.0)).scalar::<f32>(), 1200.0);
+    let warned = tf::ops::io::take_printed();
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.contains("Large unrolled loop detected") && l.contains("tf::range")),
+        "{warned:?}"
+    );
+    tf::ops::io::capture_prints();
+    printing(&c(3.0));
+    printing(&c(-1.0));
+    printing(&c(5.0));
+    assert_eq!(
+        tf::ops::io::take_printed(),
+        vec!["3".to_string(), "5".to_string()],
+        "tf::print runs on every call"
+    );
+}

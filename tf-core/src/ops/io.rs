@@ -28,9 +28,102 @@ pub(crate) fn emit(line: String) {
     }
 }
 
-/// The text `tf.print` shows for a tensor: its values as NumPy prints them.
+/// How many leading and trailing entries `tf.print` shows per dimension (`summarize=3`).
+const SUMMARIZE: usize = 3;
+
+/// The text `tf.print` shows for a tensor, as TensorFlow's `SummarizeValue` writes it: numbers
+/// in the shortest of `%.6g`/`%.9g` (float32) or `%.15g`/`%.17g` (float64) that reads back
+/// exactly, bools as `1`/`0`, at most 3 leading and 3 trailing entries per dimension.
 fn text(t: &Tensor) -> String {
-    crate::display::array_str(t)
+    let words: Vec<String> = crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+        t.data::<T>().iter().map(|v| word(crate::Element::to_f64(*v), t.dtype())).collect()
+    });
+    let dims = t.shape().dims();
+    let mut out = String::new();
+    layout(&words, dims, 0, 0, &mut out);
+    out
+}
+
+fn word(v: f64, dtype: crate::DType) -> String {
+    use crate::DType::*;
+    match dtype {
+        F32 => {
+            let short = g_format(v, 6);
+            if short.parse::<f32>().is_ok_and(|r| r == v as f32) {
+                short
+            } else {
+                g_format(v, 9)
+            }
+        }
+        F64 => {
+            let short = g_format(v, 15);
+            if short.parse::<f64>().is_ok_and(|r| r == v) {
+                short
+            } else {
+                g_format(v, 17)
+            }
+        }
+        _ => format!("{}", v as i64),
+    }
+}
+
+/// C's `%.{p}g`.
+fn g_format(v: f64, p: usize) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let e = format!("{:.*e}", p - 1, v);
+    let (mantissa, exp) = e.split_once('e').expect("an exponent");
+    let x: i32 = exp.parse().expect("an integer exponent");
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if x < -4 || x >= p as i32 {
+        format!("{}e{}{:02}", trim(mantissa), if x < 0 { '-' } else { '+' }, x.abs())
+    } else {
+        trim(&format!("{:.*}", (p as i32 - 1 - x).max(0) as usize, v))
+    }
+}
+
+/// Writes the sub-array at `offset` spanning `dims[axis..]`.
+fn layout(words: &[String], dims: &[usize], axis: usize, offset: usize, out: &mut String) {
+    if axis == dims.len() {
+        out.push_str(&words[offset]);
+        return;
+    }
+    let n = dims[axis];
+    let stride: usize = dims[axis + 1..].iter().product();
+    let shown: Vec<Option<usize>> = if n > 2 * SUMMARIZE {
+        (0..SUMMARIZE).map(Some).chain([None]).chain((n - SUMMARIZE..n).map(Some)).collect()
+    } else {
+        (0..n).map(Some).collect()
+    };
+    let sep = if axis + 1 == dims.len() {
+        " ".to_string()
+    } else {
+        format!("{}{}", "\n".repeat(dims.len() - axis - 1), " ".repeat(axis + 1))
+    };
+    out.push('[');
+    for (k, i) in shown.iter().enumerate() {
+        if k > 0 {
+            out.push_str(&sep);
+        }
+        match i {
+            Some(i) => layout(words, dims, axis + 1, offset + i * stride, out),
+            None => out.push_str("..."),
+        }
+    }
+    out.push(']');
 }
 
 /// `PrintV2`: prints its inputs separated by spaces, then a newline, to stderr.
@@ -57,3 +150,28 @@ pub static PRINT: OpDef = OpDef {
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[&PRINT];
+
+#[cfg(test)]
+mod tests {
+    /// Golden strings from TensorFlow 2.21's `tf.print`.
+    #[test]
+    fn prints_like_tensorflow() {
+        let t = |x: crate::Tensor| super::text(&x);
+        assert_eq!(t(crate::constant([[1.0f32, 2.5], [3.0, 4.0]])), "[[1 2.5]\n [3 4]]");
+        assert_eq!(t(crate::range(10)), "[0 1 2 ... 7 8 9]");
+        assert_eq!(t(crate::constant(0.1f32)), "0.1");
+        assert_eq!(t(crate::constant(1e-5f32)), "1e-05");
+        assert_eq!(t(crate::constant(123456789.0f32)), "123456792");
+        assert_eq!(t(crate::constant(1.0f32 / 3.0)), "0.333333343");
+        assert_eq!(t(crate::constant(1.0f64 / 3.0)), "0.33333333333333331");
+        assert_eq!(t(crate::constant([true, false])), "[1 0]");
+        assert_eq!(
+            t(crate::reshape(&crate::range(24), [2, 3, 4])),
+            "[[[0 1 2 3]\n  [4 5 6 7]\n  [8 9 10 11]]\n\n [[12 13 14 15]\n  [16 17 18 19]\n  [20 21 22 23]]]"
+        );
+        assert_eq!(
+            t(crate::reshape(&crate::range(64.0f32), [8, 8])),
+            "[[0 1 2 ... 5 6 7]\n [8 9 10 ... 13 14 15]\n [16 17 18 ... 21 22 23]\n ...\n [40 41 42 ... 45 46 47]\n [48 49 50 ... 53 54 55]\n [56 57 58 ... 61 62 63]]"
+        );
+    }
+}
