@@ -5,7 +5,7 @@
 mod common;
 use criterion::Criterion;
 use std::hint::black_box;
-use tf::{Function, Tensor};
+use tf::Tensor;
 
 #[tf::function]
 fn matmul_many(t: &Tensor) -> Tensor {
@@ -16,43 +16,22 @@ fn matmul_many(t: &Tensor) -> Tensor {
     accum
 }
 
-fn hand_built() -> Function {
-    Function::new("matmul_many", |xs: &[Tensor]| {
-        let t = xs[0].clone();
-        let out = tf::while_loop(
-            |v| tf::less(&v[0], &tf::constant(100i64)),
-            |v| vec![&v[0] + 1i64, tf::matmul(&v[1], &t)],
-            &[tf::constant(0i64), t.clone()],
-            None,
-        );
-        vec![out[1].clone()]
-    })
-}
-
-fn eager(t: &Tensor) -> Tensor {
-    let mut acc = t.clone();
-    for _ in 0..100 {
-        acc = tf::matmul(&acc, t);
-    }
-    acc
-}
-
 fn main() {
     let t = tf::random::uniform(&[4, 4], -0.3, 0.3, tf::float32, Some(1));
-    let hand = hand_built();
+    let hand = common::matmul_many_graph();
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("autograph");
     g.bench_function("macro_matmul_many", |b| b.iter(|| matmul_many(black_box(&t))));
     g.bench_function("hand_built_matmul_many", |b| {
         b.iter(|| hand.call(std::slice::from_ref(black_box(&t))))
     });
-    g.bench_function("eager_matmul_many", |b| b.iter(|| eager(black_box(&t))));
+    g.bench_function("eager_matmul_many", |b| b.iter(|| common::matmul_many_eager(black_box(&t))));
     g.finish();
     c.final_summary();
     let per = |f: &mut dyn FnMut()| common::best_of(5, || (0..500).for_each(|_| f())) / 500.0 * 1e6;
     let m = per(&mut || drop(matmul_many(&t)));
     let h = per(&mut || drop(hand.call(std::slice::from_ref(&t))));
-    let e = per(&mut || drop(eager(&t)));
+    let e = per(&mut || drop(common::matmul_many_eager(&t)));
     println!(
         "\nmatmul_many: #[tf::function] {m:.1} us, hand-built While graph {h:.1} us ({:.2}x), eager {e:.1} us",
         m / h

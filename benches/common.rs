@@ -2,6 +2,32 @@
 //! so every figure can be reported as a ratio.
 
 use std::time::Instant;
+use tf::{Function, Tensor};
+
+/// `matmul_many` (100 matmuls by `t`) built by hand as one `tf::while_loop` graph.
+#[allow(dead_code)]
+pub fn matmul_many_graph() -> Function {
+    Function::new("matmul_many", |xs: &[Tensor]| {
+        let t = xs[0].clone();
+        let out = tf::while_loop(
+            |v| tf::less(&v[0], &tf::constant(100i64)),
+            |v| vec![&v[0] + 1i64, tf::matmul(&v[1], &t)],
+            &[tf::constant(0i64), t.clone()],
+            None,
+        );
+        vec![out[1].clone()]
+    })
+}
+
+/// `matmul_many` as a plain eager loop.
+#[allow(dead_code)]
+pub fn matmul_many_eager(t: &Tensor) -> Tensor {
+    let mut acc = t.clone();
+    for _ in 0..100 {
+        acc = tf::matmul(&acc, t);
+    }
+    acc
+}
 
 /// Best (smallest) time in seconds of `f` over `reps` runs after one warm-up.
 pub fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {

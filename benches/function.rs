@@ -7,41 +7,20 @@ use criterion::Criterion;
 use std::hint::black_box;
 use tf::{Function, Tensor};
 
-fn matmul_many_graph() -> Function {
-    Function::new("matmul_many", |xs: &[Tensor]| {
-        let t = xs[0].clone();
-        let out = tf::while_loop(
-            |v| tf::less(&v[0], &tf::constant(100i32)),
-            |v| vec![&v[0] + 1, tf::matmul(&v[1], &t)],
-            &[tf::constant(0i32), t.clone()],
-            None,
-        );
-        vec![out[1].clone()]
-    })
-}
-
-fn matmul_many_eager(t: &Tensor) -> Tensor {
-    let mut acc = t.clone();
-    for _ in 0..100 {
-        acc = tf::matmul(&acc, t);
-    }
-    acc
-}
-
 fn bench(c: &mut Criterion) {
     let x = tf::constant([1.0f32, 2.0]);
     let add = Function::new("add", |xs: &[Tensor]| vec![&xs[0] + &xs[0]]);
     let t = tf::random::uniform(&[2, 2], -0.5, 0.5, tf::float32, Some(1));
-    let mm = matmul_many_graph();
+    let mm = common::matmul_many_graph();
     let mut g = c.benchmark_group("function");
     g.bench_function("call_x_plus_x", |b| b.iter(|| add.call(std::slice::from_ref(black_box(&x)))));
     g.bench_function("eager_x_plus_x", |b| b.iter(|| black_box(&x) + black_box(&x)));
     g.bench_function("matmul_many_while_graph", |b| {
         b.iter(|| mm.call(std::slice::from_ref(black_box(&t))))
     });
-    g.bench_function("matmul_many_eager", |b| b.iter(|| matmul_many_eager(black_box(&t))));
+    g.bench_function("matmul_many_eager", |b| b.iter(|| common::matmul_many_eager(black_box(&t))));
     g.bench_function("first_call_trace", |b| {
-        b.iter(|| matmul_many_graph().call(std::slice::from_ref(black_box(&t))))
+        b.iter(|| common::matmul_many_graph().call(std::slice::from_ref(black_box(&t))))
     });
     g.finish();
 }
@@ -50,13 +29,13 @@ fn ratios() {
     let x = tf::constant([1.0f32, 2.0]);
     let add = Function::new("add", |xs: &[Tensor]| vec![&xs[0] + &xs[0]]);
     let t = tf::random::uniform(&[2, 2], -0.5, 0.5, tf::float32, Some(1));
-    let mm = matmul_many_graph();
+    let mm = common::matmul_many_graph();
     let per = |n: usize, f: &mut dyn FnMut()| common::best_of(5, || (0..n).for_each(|_| f())) / n as f64 * 1e9;
     let call = per(100_000, &mut || drop(add.call(std::slice::from_ref(&x))));
     let eager = per(100_000, &mut || drop(&x + &x));
     let g = per(2_000, &mut || drop(mm.call(std::slice::from_ref(&t))));
-    let e = per(2_000, &mut || drop(matmul_many_eager(&t)));
-    let tr = per(500, &mut || drop(matmul_many_graph().call(std::slice::from_ref(&t))));
+    let e = per(2_000, &mut || drop(common::matmul_many_eager(&t)));
+    let tr = per(500, &mut || drop(common::matmul_many_graph().call(std::slice::from_ref(&t))));
     println!(
         "\nf(x) = x + x: traced call {call:.0} ns vs eager op {eager:.0} ns ({:.1}x)",
         call / eager

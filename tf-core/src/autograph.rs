@@ -160,6 +160,8 @@ pub fn while_stmt<C: LoopCondition<S>, S>(state: S, test: impl Fn(S) -> (C, S), 
 /// A loop-control flag (`break`, `continue`): `bool` in a plain loop, a scalar bool `Tensor`
 /// in a staged one.
 pub trait Flag: Clone {
+    /// The flag, not raised (`false`).
+    fn lowered() -> Self;
     /// The flag raised (`true` of the same kind).
     fn raised(&self) -> Self;
     /// `!self`.
@@ -170,6 +172,9 @@ pub trait Flag: Clone {
     fn not_and(&self, cond: impl FnOnce() -> Self) -> Self;
 }
 impl Flag for bool {
+    fn lowered() -> Self {
+        false
+    }
     fn raised(&self) -> Self {
         true
     }
@@ -184,6 +189,9 @@ impl Flag for bool {
     }
 }
 impl Flag for Tensor {
+    fn lowered() -> Self {
+        crate::constant(false)
+    }
     fn raised(&self) -> Self {
         crate::constant(true)
     }
@@ -206,24 +214,8 @@ pub fn and_not<C: Flag>(flag: &C, cond: impl FnOnce() -> C) -> C {
 
 /// The `break` flag of a `while` loop, of the kind its condition has (the closure is never
 /// called; it only names the condition's type).
-pub fn while_flag<C: LoopFlag>(_cond: impl FnOnce() -> C) -> C {
+pub fn while_flag<C: Flag>(_cond: impl FnOnce() -> C) -> C {
     C::lowered()
-}
-
-/// The kinds of loop condition a flag can be made for.
-pub trait LoopFlag: Flag {
-    /// The flag, not raised.
-    fn lowered() -> Self;
-}
-impl LoopFlag for bool {
-    fn lowered() -> Self {
-        false
-    }
-}
-impl LoopFlag for Tensor {
-    fn lowered() -> Self {
-        crate::constant(false)
-    }
 }
 
 /// What a `for` iterates: Rust iterators loop in Rust (unrolled while tracing); a `Tensor`
@@ -344,17 +336,13 @@ pub trait ForFlag {
     /// The flag's type.
     type Flag: Flag;
     /// The flag, not raised.
-    fn lowered_flag(&self) -> Self::Flag;
+    fn lowered_flag(&self) -> Self::Flag {
+        Self::Flag::lowered()
+    }
 }
 impl<I: IntoIterator> ForFlag for I {
     type Flag = bool;
-    fn lowered_flag(&self) -> bool {
-        false
-    }
 }
 impl ForFlag for Tensor {
     type Flag = Tensor;
-    fn lowered_flag(&self) -> Tensor {
-        crate::constant(false)
-    }
 }

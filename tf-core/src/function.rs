@@ -79,11 +79,8 @@ impl Function {
     /// Wraps `body` as a graph function named `name`.
     pub fn new(name: impl Into<String>, body: impl Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync + 'static) -> Function {
         Function {
-            name: name.into(),
             body: Some(Arc::new(body)),
-            cache: Mutex::new(Vec::new()),
-            traces: AtomicUsize::new(0),
-            recent: Mutex::default(),
+            ..Function::staged(name)
         }
     }
 
@@ -191,7 +188,7 @@ impl Function {
         if trace::tracing() {
             return body(args);
         }
-        let sig: Vec<TensorSpec> = args.iter().map(spec_of).collect();
+        let sig: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
         let before = self.tracing_count();
         let concrete = self.concrete(key, &sig, |xs| {
             let (mut outs, mut structure) = (Vec::new(), Vec::new());
@@ -218,19 +215,12 @@ impl Function {
         if RUN_EAGERLY.load(Ordering::SeqCst) || trace::tracing() {
             return body(args);
         }
-        let sig: Vec<TensorSpec> = args.iter().map(spec_of).collect();
+        let sig: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
         let before = self.tracing_count();
         let concrete = self.get_concrete_function(&sig);
         self.note_call(self.tracing_count() > before);
         concrete
             .call(args)
             .unwrap_or_else(|e| unreachable!("arguments match the signature they were traced for: {e}"))
-    }
-}
-
-fn spec_of(t: &Tensor) -> TensorSpec {
-    TensorSpec {
-        dtype: t.dtype(),
-        shape: t.shape().clone(),
     }
 }

@@ -96,10 +96,7 @@ impl Variable {
     pub fn value(&self) -> Tensor {
         if crate::graph::trace::tracing() {
             let cur = self.peek();
-            let spec = crate::ops::TensorSpec {
-                dtype: cur.dtype(),
-                shape: cur.shape().clone(),
-            };
+            let spec = crate::ops::TensorSpec::of(&cur);
             let t = crate::graph::trace::read_variable(self, spec, std::panic::Location::caller());
             crate::tape::variable_read(self, &t);
             return t;

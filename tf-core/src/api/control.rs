@@ -11,13 +11,6 @@ fn out_specs(g: &Graph) -> Vec<TensorSpec> {
     g.outputs.iter().map(|&(n, o)| g.nodes[n].outputs[o].clone()).collect()
 }
 
-fn spec_of(t: &Tensor) -> TensorSpec {
-    TensorSpec {
-        dtype: t.dtype(),
-        shape: t.shape().clone(),
-    }
-}
-
 #[track_caller]
 fn check_pred(pred: &Tensor, what: &str) {
     if pred.dtype() != DType::Bool || pred.num_elements() != 1 {
@@ -112,7 +105,7 @@ pub fn while_loop(
     loop_vars: &[Tensor],
     maximum_iterations: Option<usize>,
 ) -> Vec<Tensor> {
-    let specs: Vec<TensorSpec> = loop_vars.iter().map(spec_of).collect();
+    let specs: Vec<TensorSpec> = loop_vars.iter().map(TensorSpec::of).collect();
     let check_body = |out: &[TensorSpec]| {
         if out.len() != specs.len() {
             panic!(
@@ -141,7 +134,7 @@ pub fn while_loop(
                 break;
             }
             vars = body(&vars);
-            check_body(&vars.iter().map(spec_of).collect::<Vec<_>>());
+            check_body(&vars.iter().map(TensorSpec::of).collect::<Vec<_>>());
             i += 1;
         }
         return vars;

@@ -151,12 +151,7 @@ fn with_top<R>(f: impl FnOnce(&mut Builder) -> R) -> R {
 /// The `(node, output)` of `t` in the builder's graph, capturing eager tensors as constants
 /// and enclosing graphs' tensors as placeholders.
 fn resolve(b: &mut Builder, t: &Tensor, location: &'static Location<'static>) -> (usize, usize) {
-    let spec = || -> Specs {
-        smallvec::smallvec![TensorSpec {
-            dtype: t.dtype(),
-            shape: t.shape().clone()
-        }]
-    };
+    let spec = || -> Specs { smallvec::smallvec![TensorSpec::of(t)] };
     match t.symbol() {
         Some(s) if s.graph == b.id => (s.node, s.output),
         Some(s) => {

@@ -30,6 +30,16 @@ pub struct TensorSpec {
     pub shape: Shape,
 }
 
+impl TensorSpec {
+    /// The dtype and shape of `t`.
+    pub fn of(t: &crate::Tensor) -> TensorSpec {
+        TensorSpec {
+            dtype: t.dtype(),
+            shape: t.shape().clone(),
+        }
+    }
+}
+
 /// Inferred output specs (most ops have one output).
 pub type Specs = SmallVec<[TensorSpec; 1]>;
 /// Op outputs.

@@ -54,48 +54,34 @@ const MUTATING_METHODS: &[&str] = &[
 
 /// Names read anywhere in `node` (identifier paths, identifiers inside macro calls, what
 /// closures capture). Over-approximates: a name read only after being shadowed counts.
-pub fn reads<T: ReadsIn + ?Sized>(node: &T) -> Names {
+pub fn reads<T: Node + ?Sized>(node: &T) -> Names {
     let mut r = Reads::default();
-    node.visit_reads(&mut r);
+    node.visit_with(&mut r);
     r.names
 }
 
-/// Something the analyses walk.
-pub trait ReadsIn {
-    fn visit_reads(&self, v: &mut Reads);
-    fn visit_assigns(&self, v: &mut Assigns);
-    fn visit_bare(&self, v: &mut Bare);
+/// A piece of syntax the analyses (and the passes' own searches) walk.
+pub trait Node {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>);
 }
-macro_rules! reads_in {
-    ($($t:ty => $r:ident, $a:ident;)*) => {$(
-        impl ReadsIn for $t {
-            fn visit_reads(&self, v: &mut Reads) {
-                v.$r(self)
-            }
-            fn visit_assigns(&self, v: &mut Assigns) {
-                v.$a(self)
-            }
-            fn visit_bare(&self, v: &mut Bare) {
-                v.$r(self)
-            }
-        }
-    )*};
-}
-reads_in! {
-    syn::Expr => visit_expr, visit_expr;
-    syn::Stmt => visit_stmt, visit_stmt;
-    syn::Block => visit_block, visit_block;
-}
-impl ReadsIn for [syn::Stmt] {
-    fn visit_reads(&self, v: &mut Reads) {
-        self.iter().for_each(|s| v.visit_stmt(s));
+impl Node for syn::Expr {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
+        v.visit_expr(self)
     }
-    fn visit_assigns(&self, v: &mut Assigns) {
-        v.scopes.push(Names::new());
-        self.iter().for_each(|s| v.visit_stmt(s));
-        v.scopes.pop();
+}
+impl Node for syn::Stmt {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
+        v.visit_stmt(self)
     }
-    fn visit_bare(&self, v: &mut Bare) {
+}
+impl Node for syn::Block {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
+        v.visit_block(self)
+    }
+}
+/// A statement list: its `let`s are scoped to it (the visitors open a scope on the first).
+impl Node for [syn::Stmt] {
+    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
         self.iter().for_each(|s| v.visit_stmt(s));
     }
 }
@@ -282,13 +268,10 @@ impl<'ast> Visit<'ast> for Assigns {
 
 /// Names used as bare values in `node` (so possibly moved): not behind `&`, not a method
 /// receiver, not the base of a field or index. Closures count (they may move captures).
-pub fn bare_uses<T: ReadsIn + ?Sized>(node: &T) -> Names {
-    let mut r = Reads::default();
-    node.visit_reads(&mut r);
-    let all = r.names;
+pub fn bare_uses<T: Node + ?Sized>(node: &T) -> Names {
     let mut b = Bare::default();
-    node.visit_bare(&mut b);
-    b.names.intersection(&all).cloned().collect()
+    node.visit_with(&mut b);
+    b.names
 }
 
 #[derive(Default)]
@@ -339,9 +322,9 @@ impl<'ast> Visit<'ast> for Bare {
 }
 
 /// Outer variables `node` assigns.
-pub fn assigns<T: ReadsIn + ?Sized>(node: &T) -> Names {
+pub fn assigns<T: Node + ?Sized>(node: &T) -> Names {
     let mut a = Assigns::default();
-    node.visit_assigns(&mut a);
+    node.visit_with(&mut a);
     a.names
 }
 

@@ -4,6 +4,7 @@
 //! each loop's `break` and `continue` become flags (`extra_test` in the loop condition,
 //! guards on the statements after a possible jump).
 
+use super::analysis::Node;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -91,7 +92,7 @@ pub fn check_supported(body: &Block) -> syn::Result<()> {
 }
 
 /// Whether `node` contains a `return` of the function (closures and items have their own).
-fn find_return<T: Visitable + ?Sized>(node: &T) -> Option<Span> {
+fn find_return<T: Node + ?Sized>(node: &T) -> Option<Span> {
     struct V(Option<Span>);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
@@ -103,20 +104,6 @@ fn find_return<T: Visitable + ?Sized>(node: &T) -> Option<Span> {
     let mut v = V(None);
     node.visit_with(&mut v);
     v.0
-}
-
-trait Visitable {
-    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>);
-}
-impl Visitable for Stmt {
-    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
-        v.visit_stmt(self)
-    }
-}
-impl Visitable for Expr {
-    fn visit_with<'a>(&'a self, v: &mut dyn Visit<'a>) {
-        v.visit_expr(self)
-    }
 }
 
 /// Early returns: `s1; if c { s2; return a; } s3; b` becomes `s1; if c { s2; a } else { s3; b }`,
@@ -220,7 +207,7 @@ struct Jumps {
 }
 
 /// Jumps at this loop's level in `node` (not inside nested loops or closures).
-fn jumps_in(node: &Block) -> Jumps {
+fn jumps_in<T: Node + ?Sized>(node: &T) -> Jumps {
     struct V(Jumps);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
@@ -240,7 +227,7 @@ fn jumps_in(node: &Block) -> Jumps {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut v = V(Jumps::default());
-    v.visit_block(node);
+    node.visit_with(&mut v);
     v.0
 }
 
@@ -304,8 +291,8 @@ impl Jumps_ {
     fn raise(&self, flag: &Option<Ident>, span: Span) -> Expr {
         let rt = &self.rt;
         let f = flag.as_ref().expect("a flag for each jump found");
-        let e: Expr = parse_quote!({ #f = #rt::autograph::Flag::raised(&#f); });
-        e.with_span(span)
+        let raise = super::respan(&quote!({ #f = #rt::autograph::Flag::raised(&#f); }), span);
+        syn::parse2(raise).expect("a block expression")
     }
 
     fn replace_jumps_stmt(&mut self, s: &mut Stmt, f: &Flags) -> Jumps {
@@ -336,7 +323,7 @@ impl Jumps_ {
             Expr::If(i) => {
                 self.reject_jumps(&i.cond);
                 let stmts = std::mem::take(&mut i.then_branch.stmts);
-                let mut j = jumps_of(&stmts);
+                let mut j = jumps_in(stmts.as_slice());
                 i.then_branch.stmts = self.guard_block(stmts, f);
                 if let Some((_, els)) = &mut i.else_branch {
                     let k = self.replace_jumps_expr(els, f);
@@ -347,7 +334,7 @@ impl Jumps_ {
             }
             Expr::Block(b) => {
                 let stmts = std::mem::take(&mut b.block.stmts);
-                let j = jumps_of(&stmts);
+                let j = jumps_in(stmts.as_slice());
                 b.block.stmts = self.guard_block(stmts, f);
                 j
             }
@@ -370,8 +357,7 @@ impl Jumps_ {
 
     /// A jump inside an expression (an operand, a condition) cannot be turned into a flag.
     fn reject_jumps(&mut self, e: &Expr) {
-        let block: Block = parse_quote!({ #e; });
-        let j = jumps_in(&block);
+        let j = jumps_in(e);
         if (j.brk || j.cont) && self.error.is_none() {
             self.error = Some(err(
                 e.span(),
@@ -436,10 +422,10 @@ impl Jumps_ {
             }
             Expr::Loop(l) => {
                 let j = jumps_in(&l.body);
-                let f = self.flags(Jumps { brk: true, cont: j.cont }, l.loop_token.span());
                 if !j.brk {
                     return;
                 }
+                let f = self.flags(j, l.loop_token.span());
                 let b = f.brk.clone().expect("a break flag");
                 let body = std::mem::take(&mut l.body.stmts);
                 let mut body = self.guard_block(body, &f);
@@ -455,30 +441,6 @@ impl Jumps_ {
             }
             _ => {}
         }
-    }
-}
-
-fn jumps_of(stmts: &[Stmt]) -> Jumps {
-    jumps_in(&Block {
-        brace_token: Default::default(),
-        stmts: stmts.to_vec(),
-    })
-}
-
-trait WithSpan {
-    fn with_span(self, span: Span) -> Self;
-}
-impl WithSpan for Expr {
-    fn with_span(self, span: Span) -> Expr {
-        let ts = quote!(#self);
-        let respanned: TokenStream = ts
-            .into_iter()
-            .map(|mut t| {
-                t.set_span(span);
-                t
-            })
-            .collect();
-        syn::parse2(respanned).unwrap_or(self)
     }
 }
 
