@@ -211,40 +211,14 @@ impl EarlyStopping {
     pub fn new() -> EarlyStopping {
         EarlyStopping::default()
     }
-    /// `monitor=`.
-    pub fn monitor(mut self, v: impl Into<String>) -> Self {
-        self.monitor = v.into();
-        self
-    }
-    /// `min_delta=`.
-    pub fn min_delta(mut self, v: f64) -> Self {
-        self.min_delta = v;
-        self
-    }
-    /// `patience=`.
-    pub fn patience(mut self, v: usize) -> Self {
-        self.patience = v;
-        self
-    }
-    /// `verbose=`.
-    pub fn verbose(mut self, v: u8) -> Self {
-        self.verbose = v;
-        self
-    }
-    /// `mode=`.
-    pub fn mode(mut self, v: impl Into<String>) -> Self {
-        self.mode = v.into();
-        self
-    }
-    /// `restore_best_weights=`.
-    pub fn restore_best_weights(mut self, v: bool) -> Self {
-        self.restore_best_weights = v;
-        self
-    }
-    /// `start_from_epoch=`.
-    pub fn start_from_epoch(mut self, v: usize) -> Self {
-        self.start_from_epoch = v;
-        self
+    setters! {
+        monitor: into String,
+        min_delta: f64,
+        patience: usize,
+        verbose: u8,
+        mode: into String,
+        restore_best_weights: bool,
+        start_from_epoch: usize,
     }
 }
 
@@ -393,20 +367,10 @@ impl ModelCheckpoint {
             best: None,
         }
     }
-    /// `save_best_only=`.
-    pub fn save_best_only(mut self, b: bool) -> Self {
-        self.save_best_only = b;
-        self
-    }
-    /// `monitor=`.
-    pub fn monitor(mut self, m: impl Into<String>) -> Self {
-        self.monitor = m.into();
-        self
-    }
-    /// `verbose=`.
-    pub fn verbose(mut self, v: u8) -> Self {
-        self.verbose = v;
-        self
+    setters! {
+        save_best_only: bool,
+        monitor: into String,
+        verbose: u8,
     }
 }
 impl Callback for ModelCheckpoint {
@@ -538,45 +502,15 @@ impl ReduceLROnPlateau {
     pub fn new() -> ReduceLROnPlateau {
         ReduceLROnPlateau::default()
     }
-    /// `monitor=`.
-    pub fn monitor(mut self, v: impl Into<String>) -> Self {
-        self.monitor = v.into();
-        self
-    }
-    /// `factor=`.
-    pub fn factor(mut self, v: f64) -> Self {
-        self.factor = v;
-        self
-    }
-    /// `patience=`.
-    pub fn patience(mut self, v: usize) -> Self {
-        self.patience = v;
-        self
-    }
-    /// `verbose=`.
-    pub fn verbose(mut self, v: u8) -> Self {
-        self.verbose = v;
-        self
-    }
-    /// `mode=`.
-    pub fn mode(mut self, v: impl Into<String>) -> Self {
-        self.mode = v.into();
-        self
-    }
-    /// `min_delta=`.
-    pub fn min_delta(mut self, v: f64) -> Self {
-        self.min_delta = v;
-        self
-    }
-    /// `cooldown=`.
-    pub fn cooldown(mut self, v: usize) -> Self {
-        self.cooldown = v;
-        self
-    }
-    /// `min_lr=`.
-    pub fn min_lr(mut self, v: f64) -> Self {
-        self.min_lr = v;
-        self
+    setters! {
+        monitor: into String,
+        factor: f64,
+        patience: usize,
+        verbose: u8,
+        mode: into String,
+        min_delta: f64,
+        cooldown: usize,
+        min_lr: f64,
     }
 }
 
@@ -656,10 +590,8 @@ impl CSVLogger {
             file: None,
         }
     }
-    /// `separator=`.
-    pub fn separator(mut self, s: impl Into<String>) -> Self {
-        self.separator = s.into();
-        self
+    setters! {
+        separator: into String,
     }
     /// `append=`: add to an existing file instead of replacing it.
     pub fn append(mut self, a: bool) -> Self {

@@ -14,6 +14,29 @@
 //! ```
 #![warn(missing_docs)]
 
+/// Builder setters in Keras's keyword style: `name: Type` gives
+/// `pub fn name(mut self, v: Type) -> Self`, documented as `` `name=` ``; `name: into Type`
+/// takes `impl Into<Type>`.
+macro_rules! setters {
+    () => {};
+    ($name:ident: into $t:ty $(, $($rest:tt)*)?) => {
+        #[doc = concat!("`", stringify!($name), "=`.")]
+        pub fn $name(mut self, v: impl Into<$t>) -> Self {
+            self.$name = v.into();
+            self
+        }
+        setters!($($($rest)*)?);
+    };
+    ($name:ident: $t:ty $(, $($rest:tt)*)?) => {
+        #[doc = concat!("`", stringify!($name), "=`.")]
+        pub fn $name(mut self, v: $t) -> Self {
+            self.$name = v;
+            self
+        }
+        setters!($($($rest)*)?);
+    };
+}
+
 pub mod activations;
 pub mod callbacks;
 pub mod datasets;

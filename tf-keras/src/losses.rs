@@ -95,10 +95,8 @@ macro_rules! loss {
             pub fn new() -> $ty {
                 $ty { reduction: Reduction::SumOverBatchSize, $($field: $default,)* }
             }
-            /// `reduction=`.
-            pub fn reduction(mut self, r: Reduction) -> Self {
-                self.reduction = r;
-                self
+            setters! {
+                reduction: Reduction,
             }
             $(
                 #[doc = concat!("`", stringify!($field), "=`.")]

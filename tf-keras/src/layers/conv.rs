@@ -388,10 +388,8 @@ macro_rules! global_pool {
                     keepdims: false,
                 }
             }
-            /// `keepdims=`.
-            pub fn keepdims(mut self, k: bool) -> Self {
-                self.keepdims = k;
-                self
+            setters! {
+                keepdims: bool,
             }
         }
         impl Default for $ty {

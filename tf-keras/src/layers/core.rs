@@ -54,10 +54,8 @@ impl Dense {
         self.activation = a.into();
         self
     }
-    /// `use_bias=`.
-    pub fn use_bias(mut self, b: bool) -> Self {
-        self.use_bias = b;
-        self
+    setters! {
+        use_bias: bool,
     }
     /// `kernel_initializer=`.
     #[track_caller]

@@ -36,15 +36,9 @@ impl BatchNormalization {
             moving_variance: OnceLock::new(),
         }
     }
-    /// `momentum=`.
-    pub fn momentum(mut self, m: f64) -> Self {
-        self.momentum = m;
-        self
-    }
-    /// `epsilon=`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
+    setters! {
+        momentum: f64,
+        epsilon: f64,
     }
     /// `center=` (learn `beta`).
     pub fn center(mut self, c: bool) -> Self {
@@ -124,20 +118,10 @@ impl LayerNormalization {
             beta: OnceLock::new(),
         }
     }
-    /// `epsilon=`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
-    }
-    /// `center=`.
-    pub fn center(mut self, c: bool) -> Self {
-        self.center = c;
-        self
-    }
-    /// `scale=`.
-    pub fn scale(mut self, s: bool) -> Self {
-        self.scale = s;
-        self
+    setters! {
+        epsilon: f64,
+        center: bool,
+        scale: bool,
     }
 }
 impl Default for LayerNormalization {

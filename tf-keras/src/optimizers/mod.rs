@@ -266,15 +266,9 @@ impl SGD {
             nesterov: false,
         }
     }
-    /// `momentum=`.
-    pub fn momentum(mut self, m: f64) -> Self {
-        self.momentum = m;
-        self
-    }
-    /// `nesterov=`.
-    pub fn nesterov(mut self, n: bool) -> Self {
-        self.nesterov = n;
-        self
+    setters! {
+        momentum: f64,
+        nesterov: bool,
     }
 }
 impl Default for SGD {
@@ -351,25 +345,11 @@ macro_rules! adam_like {
                     amsgrad: false,
                 }
             }
-            /// `beta_1=`.
-            pub fn beta_1(mut self, b: f64) -> Self {
-                self.beta_1 = b;
-                self
-            }
-            /// `beta_2=`.
-            pub fn beta_2(mut self, b: f64) -> Self {
-                self.beta_2 = b;
-                self
-            }
-            /// `epsilon=`.
-            pub fn epsilon(mut self, e: f64) -> Self {
-                self.epsilon = e;
-                self
-            }
-            /// `amsgrad=`.
-            pub fn amsgrad(mut self, a: bool) -> Self {
-                self.amsgrad = a;
-                self
+            setters! {
+                beta_1: f64,
+                beta_2: f64,
+                epsilon: f64,
+                amsgrad: bool,
             }
         }
         impl Default for $ty {
@@ -460,25 +440,11 @@ impl RMSprop {
             centered: false,
         }
     }
-    /// `rho=`.
-    pub fn rho(mut self, r: f64) -> Self {
-        self.rho = r;
-        self
-    }
-    /// `momentum=`.
-    pub fn momentum(mut self, m: f64) -> Self {
-        self.momentum = m;
-        self
-    }
-    /// `epsilon=`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
-    }
-    /// `centered=`.
-    pub fn centered(mut self, c: bool) -> Self {
-        self.centered = c;
-        self
+    setters! {
+        rho: f64,
+        momentum: f64,
+        epsilon: f64,
+        centered: bool,
     }
 }
 impl Default for RMSprop {
@@ -551,15 +517,9 @@ impl Adagrad {
             epsilon: 1e-7,
         }
     }
-    /// `initial_accumulator_value=`.
-    pub fn initial_accumulator_value(mut self, v: f64) -> Self {
-        self.initial_accumulator_value = v;
-        self
-    }
-    /// `epsilon=`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
+    setters! {
+        initial_accumulator_value: f64,
+        epsilon: f64,
     }
 }
 impl Default for Adagrad {
@@ -605,15 +565,9 @@ impl Adadelta {
             epsilon: 1e-7,
         }
     }
-    /// `rho=`.
-    pub fn rho(mut self, r: f64) -> Self {
-        self.rho = r;
-        self
-    }
-    /// `epsilon=`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
+    setters! {
+        rho: f64,
+        epsilon: f64,
     }
 }
 impl Default for Adadelta {
@@ -781,10 +735,8 @@ impl Ftrl {
         self.l2_shrinkage = v;
         self
     }
-    /// `beta=`.
-    pub fn beta(mut self, v: f64) -> Self {
-        self.beta = v;
-        self
+    setters! {
+        beta: f64,
     }
 }
 impl Default for Ftrl {
