@@ -13,6 +13,7 @@ mod function;
 pub mod graph;
 pub mod module;
 pub mod ops;
+mod proto;
 pub mod safetensors;
 pub mod shape;
 mod tape;

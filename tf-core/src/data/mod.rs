@@ -15,7 +15,7 @@ mod csv;
 mod gzip;
 pub(crate) mod npy;
 mod structure;
-mod tfrecord;
+pub(crate) mod tfrecord;
 mod transform;
 
 pub use csv::{make_csv_dataset, read_csv};

@@ -130,7 +130,9 @@ pub(crate) fn encode_values(t: &Tensor, out: &mut Vec<u8>) {
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place, so
 /// an interrupted write never replaces the previous file with a partial one.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
     let io = |p: &Path, e: std::io::Error| Error::Io {
         path: p.display().to_string(),
         source: e,
@@ -148,7 +150,15 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(path, e)
-    })
+    })?;
+    // The rename itself reaches the disk once the directory is synced (best effort: not every
+    // platform can open a directory).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 fn decode<T: Element>(w: [u8; 8]) -> T {

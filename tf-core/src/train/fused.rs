@@ -1,4 +1,4 @@
-//! `tf.train`: fused, in-place variable updates for optimizers (the role of TensorFlow's
+//! Fused, in-place variable updates for optimizers (the role of TensorFlow's
 //! `ResourceApply*` kernels).
 
 use crate::{Tensor, Variable};

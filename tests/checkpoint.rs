@@ -1,0 +1,384 @@
+//! `tf::train::Checkpoint` in TensorFlow 2's format: fixtures written by a real TensorFlow
+//! (tests/golden/checkpoint/gen.py) restore here; files written here have the fixtures'
+//! keys, dtypes, shapes and object-graph structure; damaged files are errors naming the file;
+//! a writer killed mid-save leaves the previous checkpoint loadable.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tf::train::{Checkpoint, CheckpointManager};
+use tf::{Module, Variable};
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/checkpoint").join(name)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tf-ckpt-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The structure of gen.py's `Net(tf.Module)`.
+#[derive(tf::Module)]
+struct Net {
+    l1: Variable,
+    b: Variable,
+    #[module(trainable = false)]
+    steps: Variable,
+}
+
+impl Net {
+    fn zeros() -> Net {
+        Net {
+            l1: Variable::new(tf::zeros([2, 2], tf::float32)),
+            b: Variable::new(tf::zeros([2], tf::float32)),
+            steps: Variable::with_options(tf::constant(0i64), "steps", false),
+        }
+    }
+}
+
+#[test]
+fn tensorflow_checkpoint_restores_by_object_structure() {
+    let net = Net::zeros();
+    let step = Variable::new(tf::constant(0i32));
+    let ckpt = Checkpoint::new().with("net", &net).with("step", &step);
+    let status = ckpt.restore(golden("module/ckpt-1")).unwrap();
+    status.assert_consumed().unwrap();
+    assert_eq!(net.l1.value().to_vec::<f32>(), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(net.b.value().to_vec::<f32>(), [0.5, -0.5]);
+    assert_eq!(net.steps.value().scalar::<i64>(), 7);
+    assert_eq!(step.value().scalar::<i32>(), 3);
+    assert_eq!(ckpt.save_counter().value().scalar::<i64>(), 1);
+    // A directory restores its latest checkpoint.
+    let again = Net::zeros();
+    Checkpoint::new()
+        .with("net", &again)
+        .restore(golden("module"))
+        .unwrap()
+        .expect_partial();
+    assert_eq!(again.b.value().to_vec::<f32>(), [0.5, -0.5]);
+}
+
+#[test]
+fn load_checkpoint_lists_keys_shapes_and_dtypes() {
+    let r = tf::train::load_checkpoint(golden("module/ckpt-1")).unwrap();
+    let shapes = r.get_variable_to_shape_map();
+    let want: BTreeMap<String, Vec<usize>> = [
+        ("_CHECKPOINTABLE_OBJECT_GRAPH", vec![]),
+        ("net/b/.ATTRIBUTES/VARIABLE_VALUE", vec![2]),
+        ("net/l1/.ATTRIBUTES/VARIABLE_VALUE", vec![2, 2]),
+        ("net/steps/.ATTRIBUTES/VARIABLE_VALUE", vec![]),
+        ("save_counter/.ATTRIBUTES/VARIABLE_VALUE", vec![]),
+        ("step/.ATTRIBUTES/VARIABLE_VALUE", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(shapes, want);
+    let dtypes = r.get_variable_to_dtype_map();
+    assert_eq!(dtypes["net/steps/.ATTRIBUTES/VARIABLE_VALUE"], "int64");
+    assert_eq!(dtypes["step/.ATTRIBUTES/VARIABLE_VALUE"], "int32");
+    assert_eq!(dtypes["_CHECKPOINTABLE_OBJECT_GRAPH"], "string");
+    assert_eq!(
+        r.get_tensor("net/l1/.ATTRIBUTES/VARIABLE_VALUE").unwrap().to_vec::<f32>(),
+        [1.0, 2.0, 3.0, 4.0]
+    );
+    let err = r.get_tensor("net/nope").unwrap_err().to_string();
+    assert!(err.contains("net/nope") && err.contains("not found"), "{err}");
+}
+
+/// Keys, shapes and dtypes of a checkpoint, without the object graph's bytes.
+fn signature(prefix: &Path) -> (BTreeMap<String, Vec<usize>>, BTreeMap<String, String>) {
+    let r = tf::train::load_checkpoint(prefix).unwrap();
+    (r.get_variable_to_shape_map(), r.get_variable_to_dtype_map())
+}
+
+#[test]
+fn written_checkpoint_has_the_tensorflow_fixture_structure() {
+    let net = Net {
+        l1: Variable::new(tf::constant([[1.0f32, 2.0], [3.0, 4.0]])),
+        b: Variable::new(tf::constant([0.5f32, -0.5])),
+        steps: Variable::with_options(tf::constant(7i64), "steps", false),
+    };
+    let step = Variable::new(tf::constant(3i32));
+    let dir = tmp("structure");
+    let path = Checkpoint::new()
+        .with("net", &net)
+        .with("step", &step)
+        .save(dir.join("ckpt"))
+        .unwrap();
+    assert_eq!(path, dir.join("ckpt-1"));
+    assert_eq!(signature(&path), signature(&golden("module/ckpt-1")));
+    // Same values under the same keys.
+    let (ours, theirs) = (
+        tf::train::load_checkpoint(&path).unwrap(),
+        tf::train::load_checkpoint(golden("module/ckpt-1")).unwrap(),
+    );
+    for k in ours
+        .get_variable_to_shape_map()
+        .keys()
+        .filter(|k| *k != tf::train::OBJECT_GRAPH_KEY)
+    {
+        assert_eq!(
+            ours.get_tensor(k).unwrap().to_string(),
+            theirs.get_tensor(k).unwrap().to_string(),
+            "{k}"
+        );
+    }
+    // The state file names the checkpoint relative to its directory, as TensorFlow's does.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("checkpoint"))
+            .unwrap()
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>(),
+        std::fs::read_to_string(golden("module/checkpoint"))
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>()
+    );
+    // And our own restore reads it back through the object graph.
+    let back = Net::zeros();
+    let step2 = Variable::new(tf::constant(0i32));
+    Checkpoint::new()
+        .with("net", &back)
+        .with("step", &step2)
+        .restore(&path)
+        .unwrap()
+        .assert_consumed()
+        .unwrap();
+    assert_eq!(back.steps.value().scalar::<i64>(), 7);
+    assert_eq!(step2.value().scalar::<i32>(), 3);
+}
+
+#[test]
+fn partial_matches_are_reported() {
+    let net = Net::zeros();
+    let extra = Variable::new(tf::constant(1.0f32));
+    let ckpt = Checkpoint::new().with("net", &net).with("extra", &extra);
+    let status = ckpt.restore(golden("module/ckpt-1")).unwrap();
+    let err = status.assert_consumed().unwrap_err().to_string();
+    assert!(err.contains("step/.ATTRIBUTES/VARIABLE_VALUE") && err.contains("extra"), "{err}");
+    assert!(status.assert_existing_objects_matched().unwrap_err().to_string().contains("extra"));
+    assert_eq!(status.unused_values(), ["step/.ATTRIBUTES/VARIABLE_VALUE"]);
+    assert_eq!(net.l1.value().to_vec::<f32>(), [1.0, 2.0, 3.0, 4.0]);
+    status.expect_partial();
+    // Only the checkpoint's extra values: existing objects all matched.
+    let only_net = Net::zeros();
+    let s = Checkpoint::new().with("net", &only_net).restore(golden("module/ckpt-1")).unwrap();
+    s.assert_existing_objects_matched().unwrap();
+    assert!(s.assert_consumed().is_err());
+}
+
+#[test]
+fn shape_mismatch_names_the_variable_and_restores_nothing() {
+    let net = Net {
+        l1: Variable::new(tf::zeros([3, 2], tf::float32)),
+        b: Variable::new(tf::zeros([2], tf::float32)),
+        steps: Variable::new(tf::constant(0i64)),
+    };
+    let err = Checkpoint::new()
+        .with("net", &net)
+        .restore(golden("module/ckpt-1"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("net/l1") && err.contains("(2, 2)") && err.contains("(3, 2)"), "{err}");
+    // Nothing was half-restored: `b` matched but was not assigned.
+    assert_eq!(net.b.value().to_vec::<f32>(), [0.0, 0.0]);
+}
+
+#[test]
+fn every_truncation_and_flipped_byte_is_an_error() {
+    let net = Net::zeros();
+    let step = Variable::new(tf::constant(0i32));
+    let dir = tmp("corrupt");
+    for name in ["ckpt-1.index", "ckpt-1.data-00000-of-00001"] {
+        let original = std::fs::read(golden("module").join(name)).unwrap();
+        let other = if name.ends_with("index") {
+            "ckpt-1.data-00000-of-00001"
+        } else {
+            "ckpt-1.index"
+        };
+        std::fs::copy(golden("module").join(other), dir.join(other)).unwrap();
+        let check = |bytes: &[u8], what: &str| {
+            std::fs::write(dir.join(name), bytes).unwrap();
+            // Tracking the whole structure reads every stored byte.
+            let r = Checkpoint::new().with("net", &net).with("step", &step).restore(dir.join("ckpt-1"));
+            let err = r.map(|_| ()).expect_err(what).to_string();
+            assert!(err.contains("ckpt-1."), "{what}: the error names the file: {err}");
+        };
+        for n in 0..original.len() {
+            check(&original[..n], &format!("{name} truncated to {n} bytes"));
+        }
+        // Index: every byte outside the footer's padding is checked; data: every byte.
+        let checked: Vec<usize> = if name.ends_with("index") {
+            (0..original.len() - 48).chain(original.len() - 8..original.len()).collect()
+        } else {
+            (0..original.len()).collect()
+        };
+        for i in checked {
+            let mut c = original.clone();
+            c[i] ^= 0x01;
+            check(&c, &format!("{name} byte {i} flipped"));
+        }
+    }
+    // Nothing was assigned by any failed restore.
+    assert_eq!(net.l1.value().to_vec::<f32>(), [0.0; 4]);
+}
+
+#[test]
+fn manager_keeps_the_newest_and_recovers_state() {
+    let dir = tmp("manager");
+    let v = Variable::new(tf::constant([0.0f32; 3]));
+    let ckpt = Checkpoint::new().with("v", &v);
+    {
+        let mut m = CheckpointManager::new(&ckpt, &dir, Some(3)).unwrap();
+        assert_eq!(m.latest_checkpoint(), None);
+        assert_eq!(m.restore_or_initialize().unwrap(), None);
+        for i in 1..=5 {
+            v.assign(&tf::constant([i as f32; 3]));
+            assert_eq!(m.save().unwrap(), dir.join(format!("ckpt-{i}")));
+        }
+        assert_eq!(m.checkpoints(), (3..=5).map(|i| dir.join(format!("ckpt-{i}"))).collect::<Vec<_>>());
+        assert!(!dir.join("ckpt-2.index").exists() && !dir.join("ckpt-2.data-00000-of-00001").exists());
+    }
+    let state = tf::train::get_checkpoint_state(&dir).unwrap().unwrap();
+    assert_eq!(state.model_checkpoint_path, Some(dir.join("ckpt-5")));
+    assert_eq!(state.all_model_checkpoint_paths.len(), 3);
+    assert_eq!(state.all_model_checkpoint_timestamps.len(), 3);
+    assert!(state.last_preserved_timestamp.is_some());
+    assert_eq!(tf::train::latest_checkpoint(&dir).unwrap(), Some(dir.join("ckpt-5")));
+    // A new manager (a restarted program) picks up where the last left off.
+    let w = Variable::new(tf::constant([0.0f32; 3]));
+    let ckpt2 = Checkpoint::new().with("v", &w);
+    let mut m2 = CheckpointManager::new(&ckpt2, &dir, Some(3)).unwrap();
+    assert_eq!(m2.restore_or_initialize().unwrap(), Some(dir.join("ckpt-5")));
+    assert_eq!(w.value().to_vec::<f32>(), [5.0; 3]);
+    assert_eq!(ckpt2.save_counter().value().scalar::<i64>(), 5);
+    assert_eq!(m2.save().unwrap(), dir.join("ckpt-6"));
+    assert_eq!(m2.checkpoints().len(), 3);
+    assert!(CheckpointManager::new(&ckpt2, &dir, Some(0)).is_err());
+}
+
+#[test]
+fn keep_checkpoint_every_n_hours_preserves_old_ones() {
+    let dir = tmp("preserve");
+    let v = Variable::new(tf::constant(1.0f32));
+    let ckpt = Checkpoint::new().with("v", &v);
+    // Every checkpoint is older than 0 hours since the last preserved one: all are kept on disk
+    // though only one is managed.
+    let mut m = CheckpointManager::new(&ckpt, &dir, Some(1))
+        .unwrap()
+        .keep_checkpoint_every_n_hours(0.0);
+    for _ in 0..3 {
+        m.save().unwrap();
+    }
+    assert_eq!(m.checkpoints(), [dir.join("ckpt-3")]);
+    assert!(dir.join("ckpt-1.index").exists() && dir.join("ckpt-2.index").exists());
+}
+
+/// Containers and shared variables: a variable reachable by two paths is one object, stored
+/// once under its breadth-first path.
+#[derive(tf::Module)]
+struct Shared {
+    layers: Vec<Net>,
+    alias: Variable,
+}
+
+#[test]
+fn containers_and_shared_variables() {
+    let a = Net::zeros();
+    let alias = a.b.clone();
+    let s = Shared {
+        layers: vec![a, Net::zeros()],
+        alias,
+    };
+    s.layers[0].b.assign(&tf::constant([9.0f32, 8.0]));
+    let dir = tmp("shared");
+    let path = Checkpoint::new().with("model", &s).save(dir.join("ckpt")).unwrap();
+    let keys: Vec<String> = tf::train::load_checkpoint(&path)
+        .unwrap()
+        .get_variable_to_shape_map()
+        .into_keys()
+        .collect();
+    assert!(keys.contains(&"model/alias/.ATTRIBUTES/VARIABLE_VALUE".to_string()), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.starts_with("model/layers/0/b/")), "{keys:?}");
+    assert!(
+        keys.contains(&"model/layers/1/l1/.ATTRIBUTES/VARIABLE_VALUE".to_string()),
+        "{keys:?}"
+    );
+    let t = Shared {
+        layers: vec![Net::zeros(), Net::zeros()],
+        alias: Variable::new(tf::zeros([2], tf::float32)),
+    };
+    Checkpoint::new()
+        .with("model", &t)
+        .restore(&path)
+        .unwrap()
+        .assert_consumed()
+        .unwrap();
+    assert_eq!(t.alias.value().to_vec::<f32>(), [9.0, 8.0]);
+    assert_eq!(t.layers[0].b.value().to_vec::<f32>(), [9.0, 8.0]);
+}
+
+/// Run as a child process by `killed_writer_leaves_the_previous_checkpoint`: saves forever.
+#[test]
+fn crash_writer_child() {
+    let Ok(dir) = std::env::var("TF_CKPT_CRASH_DIR") else { return };
+    let v = Variable::new(tf::zeros([200_000], tf::float32));
+    let ckpt = Checkpoint::new().with("v", &v);
+    let mut m = CheckpointManager::new(&ckpt, &dir, Some(2)).unwrap();
+    for i in 1.. {
+        v.assign(&tf::fill([200_000], i as f32));
+        m.save().unwrap();
+    }
+}
+
+#[test]
+fn killed_writer_leaves_the_previous_checkpoint() {
+    let exe = std::env::current_exe().unwrap();
+    for (round, wait_ms) in [5u64, 20, 40, 80].into_iter().enumerate() {
+        let dir = tmp(&format!("crash{round}"));
+        let mut child = std::process::Command::new(&exe)
+            .args(["crash_writer_child", "--exact", "--nocapture"])
+            .env("TF_CKPT_CRASH_DIR", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for a first checkpoint, then a little more, then kill mid-write.
+        let t0 = std::time::Instant::now();
+        while tf::train::latest_checkpoint(&dir).ok().flatten().is_none() && t0.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let latest = tf::train::latest_checkpoint(&dir).unwrap().expect("a checkpoint survives");
+        let v = Variable::new(tf::zeros([200_000], tf::float32));
+        let ckpt = Checkpoint::new().with("v", &v);
+        ckpt.restore(&latest).unwrap().assert_consumed().unwrap();
+        let n = ckpt.save_counter().value().scalar::<i64>();
+        let vals = v.value().to_vec::<f32>();
+        assert!(vals.iter().all(|&x| x == n as f32), "checkpoint {} is consistent", latest.display());
+        assert!(latest.ends_with(format!("ckpt-{n}")));
+    }
+}
+
+#[test]
+fn module_names_need_not_match() {
+    // Matching uses edge names, never variable names: renamed variables still restore.
+    let net = Net {
+        l1: Variable::with_options(tf::zeros([2, 2], tf::float32), "something_else", true),
+        b: Variable::with_options(tf::zeros([2], tf::float32), "another", true),
+        steps: Variable::with_options(tf::constant(0i64), "x", false),
+    };
+    Checkpoint::new()
+        .with("net", &net)
+        .restore(golden("module/ckpt-1"))
+        .unwrap()
+        .expect_partial();
+    assert_eq!(net.l1.value().to_vec::<f32>(), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(net.variables().len(), 3);
+}
