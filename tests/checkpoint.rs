@@ -382,3 +382,157 @@ fn module_names_need_not_match() {
     assert_eq!(net.l1.value().to_vec::<f32>(), [1.0, 2.0, 3.0, 4.0]);
     assert_eq!(net.variables().len(), 3);
 }
+
+/// gen.py's `WB(tf.Module)`.
+#[derive(tf::Module)]
+struct WB {
+    w: Variable,
+    b: Variable,
+}
+
+#[test]
+fn keras_adam_slots_restore_deferred_and_training_continues_as_in_tensorflow() {
+    use tf::keras::optimizers::{Adam, Optimizer};
+    let net = WB {
+        w: Variable::new(tf::zeros([2, 2], tf::float32)),
+        b: Variable::new(tf::zeros([2], tf::float32)),
+    };
+    let mut opt = Adam::new(0.5);
+    {
+        let ckpt = Checkpoint::new().with("net", &net).with("optimizer", &opt);
+        let status = ckpt.restore(golden("adam/ckpt-1")).unwrap();
+        // The slots do not exist before the first step: their four values wait.
+        assert_eq!(status.waiting().len(), 4, "{:?}", status.waiting());
+        status.assert_existing_objects_matched().unwrap();
+    }
+    assert_eq!(opt.iterations(), 0); // the Rust-side count syncs at the next step
+                                     // gen.py's second step: loss = sum((x @ w + b)^2) with x = [[1, 2]].
+    let tape = tf::GradientTape::persistent();
+    let y = &tf::matmul(&tf::constant([[1.0f32, 2.0]]), &net.w.value()) + &net.b.value();
+    let loss = tf::reduce_sum(&(&y * &y), None, false);
+    let (gw, gb) = (tape.gradient(&loss, &net.w).unwrap(), tape.gradient(&loss, &net.b).unwrap());
+    opt.apply_gradients(&[(gw, net.w.clone()), (gb, net.b.clone())]);
+    assert_eq!(opt.iterations(), 2);
+    assert!(
+        (opt.learning_rate() - 0.1).abs() < 1e-7,
+        "the learning rate came from the checkpoint"
+    );
+    // TensorFlow 2.21 after its second step (gen.py's printout).
+    let w_tf = [0.8001819849014282f32, 1.800136923789978, 2.8001818656921387, 3.8001368045806885];
+    let b_tf = [0.3001819849014282f32, -0.699863076210022];
+    for (a, b) in net.w.value().to_vec::<f32>().iter().zip(w_tf) {
+        assert!((a - b).abs() < 1e-6, "w {a} vs {b}");
+    }
+    for (a, b) in net.b.value().to_vec::<f32>().iter().zip(b_tf) {
+        assert!((a - b).abs() < 1e-6, "b {a} vs {b}");
+    }
+    // Saved again, the optimizer's keys are TensorFlow's.
+    let dir = tmp("adam");
+    let p = Checkpoint::new()
+        .with("net", &net)
+        .with("optimizer", &opt)
+        .save(dir.join("ckpt"))
+        .unwrap();
+    assert_eq!(signature(&p).0, signature(&golden("adam/ckpt-1")).0);
+}
+
+fn sequential(input_shape: bool) -> tf::keras::Sequential {
+    use tf::keras::layers::{Dense, Flatten};
+    let flatten = if input_shape {
+        Flatten::new().input_shape([2, 2])
+    } else {
+        Flatten::new()
+    };
+    tf::keras::sequential![flatten, Dense::new(3).activation("relu"), Dense::new(2)]
+}
+
+const PREDICT_TF: [f32; 4] = [0.1900000125169754, 0.26500001549720764, 0.3500000238418579, 0.48500001430511475];
+
+fn predict(model: &tf::keras::Sequential) -> Vec<f32> {
+    let x = &tf::reshape(&tf::cast(&tf::range(8), tf::float32), &[2, 2, 2]) / 8.0f32;
+    model
+        .predict(
+            &x,
+            tf::keras::PredictArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .to_vec::<f32>()
+}
+
+fn close(a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn keras_load_weights_reads_tensorflow_save_weights() {
+    // Built at construction (input_shape given): assigned at once.
+    let built = sequential(true);
+    tf::keras::saving::load_weights(&*built, golden("sequential/weights")).unwrap();
+    close(&predict(&built), &PREDICT_TF);
+    // Not built yet: the values wait for the first call, which then uses them.
+    let lazy = sequential(false);
+    tf::keras::saving::load_weights(&*lazy, golden("sequential/weights")).unwrap();
+    assert!(lazy.variables().is_empty());
+    close(&predict(&lazy), &PREDICT_TF);
+    // A directory with the `checkpoint` file works too.
+    let again = sequential(true);
+    tf::keras::saving::load_weights(&*again, golden("sequential")).unwrap();
+    close(&predict(&again), &PREDICT_TF);
+}
+
+#[test]
+fn keras_save_weights_writes_tensorflow_keys() {
+    let model = sequential(true);
+    tf::keras::saving::load_weights(&*model, golden("sequential/weights")).unwrap();
+    close(&predict(&model), &PREDICT_TF);
+    let dir = tmp("keras-save");
+    tf::keras::saving::save_weights(&*model, dir.join("weights")).unwrap();
+    assert_eq!(signature(&dir.join("weights")), signature(&golden("sequential/weights")));
+    let back = sequential(true);
+    tf::keras::saving::load_weights(&*back, dir.join("weights")).unwrap();
+    close(&predict(&back), &PREDICT_TF);
+    // As in Keras, a model holding a prefix of the saved structure loads what it has.
+    let smaller = tf::keras::sequential![
+        tf::keras::layers::Flatten::new().input_shape([2, 2]),
+        tf::keras::layers::Dense::new(3)
+    ];
+    tf::keras::saving::load_weights(&*smaller, dir.join("weights")).unwrap();
+    assert_eq!(smaller.get_weights()[1].to_vec::<f32>(), [0.1, -0.2, 0.3]);
+    // A layer the checkpoint lacks is refused, naming it; nothing is assigned.
+    let larger = tf::keras::sequential![
+        tf::keras::layers::Flatten::new().input_shape([2, 2]),
+        tf::keras::layers::Dense::new(3),
+        tf::keras::layers::Dense::new(2),
+        tf::keras::layers::Dense::new(2)
+    ];
+    let before: Vec<Vec<f32>> = larger.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    let err = tf::keras::saving::load_weights(&*larger, dir.join("weights"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("NotFound") && err.contains("layer_with_weights-2"), "{err}");
+    let after: Vec<Vec<f32>> = larger.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    assert_eq!(before, after);
+    // A shape that differs is refused, naming the variable; nothing is assigned.
+    let wider = tf::keras::sequential![
+        tf::keras::layers::Flatten::new().input_shape([2, 2]),
+        tf::keras::layers::Dense::new(4),
+        tf::keras::layers::Dense::new(2)
+    ];
+    let before: Vec<Vec<f32>> = wider.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    let err = tf::keras::saving::load_weights(&*wider, dir.join("weights"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("InvalidArgument") && err.contains("kernel"), "{err}");
+    let after: Vec<Vec<f32>> = wider.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    assert_eq!(before, after);
+    assert!(tf::keras::saving::save_weights(&*model, dir.join("w.h5"))
+        .unwrap_err()
+        .to_string()
+        .contains("HDF5"));
+}

@@ -1,29 +1,74 @@
-//! Weights on disk: `save_weights` / `load_weights` as safetensors, keyed by each variable's
-//! path in the model (`dense/kernel`).
+//! Weights on disk: `save_weights` / `load_weights` in TensorFlow's checkpoint format (the
+//! Keras 2 default: `weights.index` + `weights.data-00000-of-00001`, keys
+//! `layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE`, optimizer included, readable by
+//! `model.load_weights` in Python), or as safetensors for a `.safetensors` path (keys = each
+//! variable's path in the model, `dense/kernel`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use tf_core::module::Visitor;
+use tf_core::train::Checkpoint;
 use tf_core::{safetensors, Error, Module, Result};
 
-/// Writes every variable of `model` to a safetensors file at `path` (atomically).
-///
-/// # Errors
-/// `Io` when the file cannot be written.
-pub fn save_weights(model: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<()> {
-    let tensors: BTreeMap<String, tf_core::Tensor> = model.named_variables().into_iter().map(|(p, v, _)| (p, v.value())).collect();
-    let mut meta = BTreeMap::new();
-    meta.insert("format".to_string(), "tf-keras-weights".to_string());
-    safetensors::save_file(&tensors, path, Some(&meta))
+fn is_safetensors(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "safetensors")
 }
 
-/// Assigns every variable of `model` from a file written by [`save_weights`]. Checks every
-/// name, shape and dtype before assigning anything.
+fn refuse_hdf5(path: &Path) -> Result<()> {
+    if path.extension().is_some_and(|e| e == "h5" || e == "hdf5" || e == "keras") {
+        return Err(Error::Unimplemented(format!(
+            "{}: HDF5 / .keras weight files are not supported; use a TensorFlow checkpoint path (no extension) or .safetensors",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `model.save_weights(path)`: every variable of `model` (and, for a compiled Keras model, its
+/// optimizer's) as a TensorFlow checkpoint at `path`, or a safetensors file when `path` ends
+/// in `.safetensors`. Written atomically; the directory's `checkpoint` file names it.
+///
+/// # Errors
+/// `Io` when a file cannot be written; `Unimplemented` for `.h5`/`.keras` paths.
+pub fn save_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    refuse_hdf5(path)?;
+    if is_safetensors(path) {
+        let tensors: BTreeMap<String, tf_core::Tensor> = model.named_variables().into_iter().map(|(p, v, _)| (p, v.value())).collect();
+        let mut meta = BTreeMap::new();
+        meta.insert("format".to_string(), "tf-keras-weights".to_string());
+        return safetensors::save_file(&tensors, path, Some(&meta));
+    }
+    Checkpoint::of(model).write(path)?;
+    tf_core::train::update_checkpoint_state(path)
+}
+
+/// `model.load_weights(path)`: the counterpart of [`save_weights`]. Every variable of the
+/// model is checked (name or object path, shape, dtype) before any is assigned. From a
+/// TensorFlow checkpoint, weights of layers not built yet are assigned when they are built;
+/// optimizer values are assigned when present.
 ///
 /// # Errors
 /// `Io`/`DataLoss` for an unreadable file; `NotFound` naming a variable the file lacks;
 /// `InvalidArgument` for a shape or dtype mismatch.
-pub fn load_weights(model: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<()> {
+pub fn load_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
+    refuse_hdf5(path)?;
+    if !is_safetensors(path) {
+        let status = Checkpoint::of(model).restore_checked(path, |status| {
+            let missing: Vec<&String> = status.unmatched_objects().iter().filter(|p| !p.starts_with("optimizer/")).collect();
+            if missing.is_empty() {
+                return Ok(());
+            }
+            Err(Error::NotFound(format!(
+                "{}: no weights for {missing:?} (the checkpoint's unused values: {:?})",
+                path.display(),
+                status.unused_values()
+            )))
+        })?;
+        status.expect_partial();
+        return Ok(());
+    }
     let stored = safetensors::load_file(path)?;
     let vars = model.named_variables();
     for (p, v, _) in &vars {
@@ -49,4 +94,26 @@ pub fn load_weights(model: &(impl Module + ?Sized), path: impl AsRef<Path>) -> R
         v.assign(&stored[p]);
     }
     Ok(())
+}
+
+/// A network with its optimizer, as a compiled model's checkpoint sees them (what `fit`'s
+/// callbacks save).
+pub(crate) struct WithOptimizer<'a> {
+    pub net: &'a dyn Module,
+    pub optimizer: Option<&'a dyn Module>,
+}
+
+impl Module for WithOptimizer<'_> {
+    fn name(&self) -> String {
+        self.net.name()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.net.visit_fields(v);
+    }
+    fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.net.visit_checkpoint(v);
+        if let Some(o) = self.optimizer {
+            v.module("optimizer".into(), o, false);
+        }
+    }
 }

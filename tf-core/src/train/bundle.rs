@@ -193,6 +193,7 @@ fn parse_entry(v: &[u8]) -> Result<Entry> {
 /// without any model (TensorFlow's `CheckpointReader`).
 ///
 /// ```no_run
+/// # use tf_core as tf;
 /// let r = tf::train::load_checkpoint("/tmp/ckpt-1")?;
 /// for (key, shape) in r.get_variable_to_shape_map() {
 ///     println!("{key}: {shape:?}");

@@ -106,7 +106,7 @@ impl<'a> Graph<'a> {
             let id = self.push(at, last, kind);
             if let Some(m) = module {
                 let mut f = Fields::default();
-                m.visit_fields(&mut f);
+                m.visit_checkpoint(&mut f);
                 self.attach(id, f.0);
             }
         }
@@ -122,12 +122,32 @@ impl<'a> Graph<'a> {
         id
     }
 
+    /// A graph rooted at `module` itself (its checkpoint edges are the root's).
+    fn of_module(module: &'a dyn Module) -> Graph<'a> {
+        let mut g = Graph {
+            nodes: vec![Node {
+                kind: Kind::Module(module),
+                children: Vec::new(),
+            }],
+        };
+        let mut f = Fields::default();
+        module.visit_checkpoint(&mut f);
+        g.attach(0, f.0);
+        g
+    }
+
     /// Breadth-first order from the root, with each node's first path.
     fn bfs(&self) -> (Vec<usize>, Vec<String>) {
-        let mut order = vec![0];
+        let (order, paths) = self.bfs_from(0);
+        (order, paths.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// Breadth-first order from `start`, with each reachable node's first path from it.
+    fn bfs_from(&self, start: usize) -> (Vec<usize>, Vec<Option<String>>) {
+        let mut order = vec![start];
         let mut path = vec![None; self.nodes.len()];
-        path[0] = Some(String::new());
-        let mut q = VecDeque::from([0]);
+        path[start] = Some(String::new());
+        let mut q = VecDeque::from([start]);
         while let Some(n) = q.pop_front() {
             for (name, c) in &self.nodes[n].children {
                 if path[*c].is_none() {
@@ -139,7 +159,7 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        (order, path.into_iter().map(Option::unwrap_or_default).collect())
+        (order, path)
     }
 }
 
@@ -221,26 +241,27 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
     if !ANY_DEFERRED.load(Ordering::Acquire) {
         return Ok(0);
     }
-    let mut mods = vec![(String::new(), module)];
-    mods.extend(module.submodules());
     let mut pending = DEFERRED.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Graph::of_module(module);
     let mut done = 0;
-    for (mpath, m) in &mods {
-        let addr = module_addr(*m) as usize;
-        if !pending.iter().any(|(a, _, d)| *a == addr && d.module == m.name()) {
+    for (id, node) in g.nodes.iter().enumerate() {
+        let Kind::Module(m) = node.kind else { continue };
+        let (addr, name) = (module_addr(m) as usize, m.name());
+        if !pending.iter().any(|(a, _, d)| *a == addr && d.module == name) {
             continue;
         }
-        for (vpath, var, _) in m.named_variables() {
-            let Some(i) = pending
-                .iter()
-                .position(|(a, p, d)| *a == addr && *p == vpath && d.module == m.name())
-            else {
+        let (_, paths) = g.bfs_from(id);
+        for (vid, vpath) in paths.iter().enumerate() {
+            let (Kind::Variable(var), Some(vpath)) = (&g.nodes[vid].kind, vpath) else {
+                continue;
+            };
+            let Some(i) = pending.iter().position(|(a, p, d)| *a == addr && p == vpath && d.module == name) else {
                 continue;
             };
             let d = &pending[i].2;
             if d.value.shape() != &var.shape() || d.value.dtype() != var.dtype() {
                 return Err(Error::InvalidArgument(format!(
-                    "checkpoint value {:?} is {} {} but the variable {mpath}/{vpath} created for it is {} {}",
+                    "checkpoint value {:?} is {} {} but the variable {name}/{vpath} created for it is {} {}",
                     d.key,
                     d.value.dtype(),
                     d.value.shape(),
@@ -248,7 +269,9 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
                     var.shape()
                 )));
             }
-            var.assign(&pending.remove(i).2.value);
+            let d = pending.remove(i).2;
+            var.assign(&d.value);
+            pending.retain(|(_, _, other)| other.key != d.key);
             done += 1;
         }
     }
@@ -274,6 +297,8 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
 /// ```
 pub struct Checkpoint<'a> {
     roots: Vec<(String, Box<dyn Fn(&mut dyn Visitor<'a>) + 'a>)>,
+    /// Set by [`Checkpoint::of`]: the module is the root, and there is no `save_counter` edge.
+    root: Option<&'a dyn Module>,
     save_counter: Variable,
 }
 
@@ -288,7 +313,25 @@ impl<'a> Checkpoint<'a> {
     pub fn new() -> Checkpoint<'a> {
         Checkpoint {
             roots: Vec::new(),
+            root: None,
             save_counter: Variable::with_options(crate::constant(0i64), "save_counter", false),
+        }
+    }
+
+    /// A checkpoint whose root is `module` itself: its edges are the module's own (Keras's
+    /// `model.save_weights` in TensorFlow format: `layer_with_weights-0/kernel/...`), with no
+    /// `save_counter`.
+    pub fn of(module: &'a dyn Module) -> Checkpoint<'a> {
+        Checkpoint {
+            root: Some(module),
+            ..Checkpoint::new()
+        }
+    }
+
+    fn graph(&self) -> Graph<'a> {
+        match self.root {
+            Some(m) => Graph::of_module(m),
+            None => Graph::new(&self.roots, &self.save_counter),
         }
     }
 
@@ -337,7 +380,7 @@ impl<'a> Checkpoint<'a> {
                 source: e,
             })?;
         }
-        let g = Graph::new(&self.roots, &self.save_counter);
+        let g = self.graph();
         let (order, paths) = g.bfs();
         let mut rank = vec![0usize; g.nodes.len()];
         for (i, &n) in order.iter().enumerate() {
@@ -388,8 +431,18 @@ impl<'a> Checkpoint<'a> {
     /// `NotFound` for a missing checkpoint; `DataLoss` for a damaged file; `InvalidArgument`
     /// naming the variable whose stored shape or dtype differs from the variable's.
     pub fn restore(&self, path: impl AsRef<Path>) -> Result<LoadStatus> {
+        self.restore_checked(path, |_| Ok(()))
+    }
+
+    /// [`restore`](Self::restore), with `check` run on the match before anything is assigned
+    /// or queued: an error from it leaves every variable as it was (`load_weights` refuses a
+    /// model with weights the checkpoint lacks this way).
+    ///
+    /// # Errors
+    /// As `restore`, and whatever `check` returns.
+    pub fn restore_checked(&self, path: impl AsRef<Path>, check: impl FnOnce(&LoadStatus) -> Result<()>) -> Result<LoadStatus> {
         let reader = bundle::load_checkpoint(path)?;
-        let g = Graph::new(&self.roots, &self.save_counter);
+        let g = self.graph();
         let stored = if reader.has_tensor(OBJECT_GRAPH_KEY) {
             let named = |e: Error| match e {
                 Error::DataLoss(m) => Error::DataLoss(format!("{}: object graph: {m}", reader.prefix().display())),
@@ -408,7 +461,7 @@ impl<'a> Checkpoint<'a> {
             seen: vec![false; g.nodes.len()],
             used_keys: Vec::new(),
         };
-        m.walk(0, Some(0), "")?;
+        m.walk(0, Some(0), "", None)?;
         let unmatched_objects: Vec<String> = {
             let (_, paths) = g.bfs();
             (0..g.nodes.len())
@@ -429,6 +482,13 @@ impl<'a> Checkpoint<'a> {
             .into_iter()
             .filter(|k| !m.used_keys.contains(k) && !deferred_keys.contains(k))
             .collect();
+        let status = LoadStatus {
+            path: reader.prefix().to_path_buf(),
+            unmatched_objects,
+            unused_values: unused,
+            waiting: deferred_keys,
+        };
+        check(&status)?;
         for (id, t) in &m.assign {
             if let Kind::Variable(v) = &g.nodes[*id].kind {
                 v.assign(t);
@@ -442,12 +502,7 @@ impl<'a> Checkpoint<'a> {
             }
             ANY_DEFERRED.store(true, Ordering::Release);
         }
-        Ok(LoadStatus {
-            path: reader.prefix().to_path_buf(),
-            unmatched_objects,
-            unused_values: unused,
-            waiting: deferred_keys,
-        })
+        Ok(status)
     }
 }
 
@@ -462,10 +517,12 @@ struct Matcher<'g, 'a> {
     used_keys: Vec<String>,
 }
 
-impl Matcher<'_, '_> {
+impl<'g, 'a> Matcher<'g, 'a> {
     /// Matches our node `n` (reached by `path`) with stored node `s` (`None` without an object
     /// graph: keys are then derived from paths).
-    fn walk(&mut self, n: usize, s: Option<usize>, path: &str) -> Result<()> {
+    /// `owner` is the nearest module at or above `n` with `n`'s path below it: values the
+    /// stored graph has and ours lacks wait there.
+    fn walk(&mut self, n: usize, s: Option<usize>, path: &str, owner: Option<(&'a dyn Module, String)>) -> Result<()> {
         if std::mem::replace(&mut self.seen[n], true) {
             return Ok(());
         }
@@ -491,6 +548,17 @@ impl Matcher<'_, '_> {
             }
             return Ok(());
         }
+        let owner = match &self.g.nodes[n].kind {
+            Kind::Module(m) => Some((*m, String::new())),
+            _ => owner,
+        };
+        let below = |rel: &str, name: &str| {
+            if rel.is_empty() {
+                escape(name)
+            } else {
+                format!("{rel}/{}", escape(name))
+            }
+        };
         for (name, c) in &self.g.nodes[n].children {
             let cs = match (self.stored, s) {
                 (Some(nodes), Some(s)) => match nodes[s].children.iter().find(|(l, _)| l == name) {
@@ -504,13 +572,13 @@ impl Matcher<'_, '_> {
             } else {
                 format!("{path}/{}", escape(name))
             };
-            self.walk(*c, cs, &cp)?;
+            self.walk(*c, cs, &cp, owner.as_ref().map(|(m, rel)| (*m, below(rel, name))))?;
         }
-        // Stored children this module does not have (yet) wait for it.
-        if let (Kind::Module(m), Some(nodes), Some(s)) = (&self.g.nodes[n].kind, self.stored, s) {
+        // Stored children this node does not have (yet) wait for its module.
+        if let (Some((m, rel)), Some(nodes), Some(s)) = (&owner, self.stored, s) {
             for (name, sc) in &nodes[s].children {
                 if !self.g.nodes[n].children.iter().any(|(l, _)| l == name) {
-                    self.defer(*m, nodes, *sc, name.clone())?;
+                    self.defer(*m, nodes, *sc, below(rel, name))?;
                 }
             }
         }
@@ -524,6 +592,10 @@ impl Matcher<'_, '_> {
                 break; // a cycle in the stored graph
             }
             if let Some((_, key)) = nodes[s].attributes.iter().find(|(a, _)| a == VALUE) {
+                // A value reachable by several paths waits once, under the first.
+                if self.used_keys.contains(key) || self.deferred.iter().any(|(_, _, d)| d.key == *key) {
+                    continue;
+                }
                 let value = self.reader.get_tensor(key)?;
                 self.deferred.push((
                     module_addr(m) as usize,
@@ -536,7 +608,7 @@ impl Matcher<'_, '_> {
                 ));
             }
             for (name, c) in &nodes[s].children {
-                stack.push((*c, format!("{rel}/{name}"), depth + 1));
+                stack.push((*c, format!("{rel}/{}", escape(name)), depth + 1));
             }
         }
         Ok(())

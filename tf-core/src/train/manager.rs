@@ -95,6 +95,16 @@ pub(crate) fn update(latest: &Path, all: &[PathBuf], timestamps: &[f64], last_pr
     write_atomically(&file, s.as_bytes())
 }
 
+/// `tf.train.update_checkpoint_state`: records `path` as the latest (and only) checkpoint in
+/// the `checkpoint` file of its directory, replacing the file atomically.
+///
+/// # Errors
+/// `Io` when the file cannot be written.
+pub fn update_checkpoint_state(path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    update(path, &[path.to_path_buf()], &[now()], None)
+}
+
 /// `tf.train.get_checkpoint_state(dir)`: the parsed `checkpoint` file in `dir`, or `None`
 /// when there is none. Relative paths come back joined to `dir`.
 ///

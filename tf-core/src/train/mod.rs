@@ -2,7 +2,7 @@
 //! [`CheckpointManager`], [`load_checkpoint`]) and fused in-place variable updates for
 //! optimizers ([`fused_update`]).
 
-mod bundle;
+pub(crate) mod bundle;
 mod checkpoint;
 mod fused;
 mod manager;
@@ -11,4 +11,4 @@ pub(crate) mod table;
 pub use bundle::{load_checkpoint, CheckpointReader};
 pub use checkpoint::{restore_deferred, Checkpoint, LoadStatus, OBJECT_GRAPH_KEY};
 pub use fused::fused_update;
-pub use manager::{get_checkpoint_state, latest_checkpoint, CheckpointManager, CheckpointState};
+pub use manager::{get_checkpoint_state, latest_checkpoint, update_checkpoint_state, CheckpointManager, CheckpointState};

@@ -261,6 +261,10 @@ impl Module for Functional {
             l.track(l.name(), true, v);
         }
     }
+    /// Keras numbers a functional model's input layers first.
+    fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        super::visit_layer_edges(&self.layers, self.inputs.len(), v);
+    }
 }
 
 impl Layer for Functional {

@@ -133,6 +133,19 @@ impl<L: Layer> Model<L> {
         Ok(())
     }
 
+    /// The network's forward pass. When a checkpoint restored values for weights this call
+    /// created (a model built on its first call), they are assigned and the pass is run again
+    /// with them.
+    #[track_caller]
+    pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+        let y = self.net.call(x, training);
+        match tf_core::train::restore_deferred(self) {
+            Ok(0) => y,
+            Ok(_) => self.net.call(x, training),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     /// The optimizer given to `compile`, if compiled.
     pub fn optimizer(&mut self) -> Option<&mut (dyn Optimizer + 'static)> {
         Some(self.compiled.as_mut()?.optimizer.as_mut())
@@ -158,11 +171,32 @@ impl<L: Layer> Module for Model<L> {
     fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
         self.net.visit_fields(v);
     }
+    /// The network's checkpoint edges, then `optimizer` once compiled.
+    fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.net.visit_checkpoint(v);
+        if let Some(c) = &self.compiled {
+            v.module("optimizer".into(), c.optimizer.as_module(), false);
+        }
+    }
+}
+
+/// Keras's checkpoint edges for a model's layer list: `layer-i` for every layer, and before it
+/// `layer_with_weights-k` for the k-th layer that has weights (both edges name one object).
+pub(crate) fn visit_layer_edges<'a, P: std::ops::Deref<Target = dyn Layer>>(layers: &'a [P], first: usize, v: &mut dyn Visitor<'a>) {
+    let mut k = 0;
+    for (i, l) in layers.iter().enumerate() {
+        let m: &'a dyn Module = &**l;
+        if !l.variables().is_empty() {
+            v.module(format!("layer_with_weights-{k}"), m, true);
+            k += 1;
+        }
+        v.module(format!("layer-{}", first + i), m, true);
+    }
 }
 
 impl<L: Layer> Layer for Model<L> {
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
-        self.net.call(x, training)
+        self.forward(x, training)
     }
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
         self.net.call_many(inputs, training)
@@ -195,6 +229,9 @@ impl Module for Stack {
         for l in &self.layers {
             l.track(l.name(), true, v);
         }
+    }
+    fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        visit_layer_edges(&self.layers, 0, v);
     }
 }
 
@@ -250,12 +287,25 @@ impl Sequential {
     pub fn from_layers(layers: Vec<Box<dyn Layer>>) -> Sequential {
         let mut m = Sequential::new();
         m.0.net.layers = layers;
+        m.build_declared();
         m
     }
 
-    /// `model.add(layer)`.
+    /// `model.add(layer)`. Once the first layer declares its `input_shape`, each added layer
+    /// is built at once, as in Keras.
     pub fn add(&mut self, layer: impl Layer + 'static) {
         self.0.net.layers.push(Box::new(layer));
+        self.build_declared();
+    }
+
+    /// Builds every layer by one forward pass of a zero sample when the input shape is
+    /// declared (Keras builds such a model at construction: its weights exist at once).
+    fn build_declared(&self) {
+        if let Some(shape) = self.0.net.declared_input_shape() {
+            let mut dims = vec![1];
+            dims.extend(shape);
+            self.0.forward(&tf_core::zeros(dims, tf_core::DType::F32), false);
+        }
     }
 
     /// `model.pop()`: removes the last layer.
@@ -292,6 +342,9 @@ impl Module for Sequential {
     }
     fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
         self.0.visit_fields(v);
+    }
+    fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        self.0.visit_checkpoint(v);
     }
 }
 impl Layer for Sequential {

@@ -361,7 +361,7 @@ impl<L: Layer> Model<L> {
         let name = self.name.clone();
         let y_pred = checked(
             &format!("the model \"{name}\" cannot be called on the input data (shape {})", x.shape()),
-            || self.net.call(&x1, false),
+            || self.forward(&x1, false),
         )?;
         let Some(y) = y else { return Ok(()) };
         let c = self.compiled()?;
@@ -414,9 +414,9 @@ impl<L: Layer> Model<L> {
     /// One training step on a batch: forward under a tape, loss plus regularization, the
     /// optimizer's update. Returns the loss value and the predictions.
     fn step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Tensor) {
-        let c = self.compiled.as_mut().expect("compiled before fit");
         let tape = GradientTape::new();
-        let y_pred = self.net.call(x, true);
+        let y_pred = self.forward(x, true);
+        let c = self.compiled.as_mut().expect("compiled before fit");
         let loss = total_loss(&self.net, c, y, &y_pred, sw);
         if vars.is_empty() {
             *vars = self.net.trainable_variables();
@@ -619,12 +619,12 @@ impl<L: Layer> Model<L> {
             }
             let (x, y, sw) = batch?;
             let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
+            let y_pred = guarded(&format!("evaluation batch {step}"), || self.forward(&x, false))?;
             let c = self.compiled.as_mut().ok_or_else(|| invalid("model is not compiled"))?;
             let net = &self.net;
-            let (lv, y_pred) = guarded(&format!("evaluation batch {step}"), || {
-                let y_pred = net.call(&x, false);
+            let lv = guarded(&format!("evaluation batch {step}"), || {
                 let loss = total_loss(net, c, &y, &y_pred, sw.as_ref());
-                (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
+                tf::cast(&loss, DType::F64).scalar::<f64>()
             })?;
             Self::ensure_metrics(c, &y, &y_pred);
             loss_mean.add(&[lv], Some(&[n]));
@@ -690,10 +690,10 @@ impl<L: Layer> Model<L> {
                         self.name,
                         x.shape()
                     ),
-                    || self.net.call(&xb, false),
+                    || self.forward(&xb, false),
                 )?
             } else {
-                guarded(&format!("prediction batch {s}"), || self.net.call(&xb, false))?
+                guarded(&format!("prediction batch {s}"), || self.forward(&xb, false))?
             };
             outs.push(y);
             if let Some(b) = bar.as_mut() {
@@ -708,7 +708,7 @@ impl<L: Layer> Model<L> {
     /// # Errors
     /// As [`predict`](Self::predict).
     pub fn predict_on_batch(&self, x: &Tensor) -> Result<Tensor> {
-        guarded("predict_on_batch", || self.net.call(x, false))
+        guarded("predict_on_batch", || self.forward(x, false))
     }
 
     /// `model.train_on_batch(x, y)`: one update; returns the loss and metrics of this batch.

@@ -24,6 +24,9 @@ pub trait Optimizer: Send + Sync {
     fn iterations(&self) -> i64;
     /// The optimizer's variables: `iterations`, then the slots in creation order.
     fn variables(&self) -> Vec<Variable>;
+    /// The optimizer as a module, for checkpoints: edges `_variables/0..`, `_iterations` and
+    /// `_learning_rate`, as Keras 2.15's optimizers have.
+    fn as_module(&self) -> &dyn tf::Module;
 
     /// `minimize(loss, var_list, tape)`: the gradients of `loss` recorded on `tape`, applied.
     /// Variables without a gradient are skipped.
@@ -45,6 +48,9 @@ enum LearningRate {
 struct Base {
     name: &'static str,
     lr: LearningRate,
+    /// The constant learning rate as a float32 variable (`_learning_rate` in checkpoints);
+    /// a restored value replaces the constant.
+    lr_var: Variable,
     iterations: Variable,
     step: i64,
     clipnorm: Option<f64>,
@@ -62,6 +68,7 @@ impl Base {
         Base {
             name,
             lr: LearningRate::Constant(lr),
+            lr_var: Variable::with_options(tf::constant(lr as f32), "learning_rate", false),
             iterations: Variable::with_options(tf::constant(0i64), "iteration", false),
             step: 0,
             clipnorm: None,
@@ -80,6 +87,40 @@ impl Base {
         }
     }
 
+    /// Picks up `iterations` and the learning rate after a checkpoint restored them.
+    fn sync_restored(&mut self) {
+        let (it, lr) = (self.iterations.value(), self.lr_var.value());
+        if it.is_symbolic() || lr.is_symbolic() {
+            return; // inside a trace: the Rust-side counters stay as they are
+        }
+        self.step = it.scalar::<i64>();
+        if let LearningRate::Constant(v) = self.lr {
+            let stored = lr.scalar::<f32>();
+            if stored != v as f32 {
+                self.lr = LearningRate::Constant(f64::from(stored));
+            }
+        }
+    }
+}
+
+/// The optimizer's state as a module: its checkpoint edges (see [`Optimizer::as_module`]).
+impl tf::Module for Base {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn tf_core::module::Visitor<'a>) {
+        v.variable("_variables/0".into(), &self.iterations, false);
+        for (i, s) in self.slot_order.iter().enumerate() {
+            v.variable(format!("_variables/{}", i + 1), s, false);
+        }
+        v.variable("_iterations".into(), &self.iterations, false);
+        if let LearningRate::Constant(_) = self.lr {
+            v.variable("_learning_rate".into(), &self.lr_var, false);
+        }
+    }
+}
+
+impl Base {
     /// Keras's `_clip_gradients`: clipnorm per gradient, else global_clipnorm, else clipvalue.
     fn clip(&self, grads: Vec<Tensor>) -> Vec<Tensor> {
         if let Some(c) = self.clipnorm.filter(|&c| c > 0.0) {
@@ -165,6 +206,7 @@ impl<R: Rule> Optimizer for R {
     }
     #[track_caller]
     fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, Variable)]) {
+        self.base_mut().sync_restored();
         let grads = self.base().clip(grads_and_vars.iter().map(|(g, _)| g.clone()).collect());
         let lr = self.base().current_lr();
         if let Some(wd) = self.base().weight_decay.filter(|&w| w != 0.0) {
@@ -180,7 +222,12 @@ impl<R: Rule> Optimizer for R {
                 Some((_, s)) => s.clone(),
                 None => {
                     let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
-                    self.base_mut().create_slots(v, names, &init)
+                    let s = self.base_mut().create_slots(v, names, &init);
+                    // Slot values a checkpoint restored before the slots existed.
+                    if let Err(e) = tf::train::restore_deferred(self.as_module()) {
+                        panic!("{e}");
+                    }
+                    s
                 }
             };
             self.update(v, g, &slots, lr, t);
@@ -193,7 +240,9 @@ impl<R: Rule> Optimizer for R {
         self.base().current_lr()
     }
     fn set_learning_rate(&mut self, lr: f64) {
-        self.base_mut().lr = LearningRate::Constant(lr);
+        let b = self.base_mut();
+        b.lr = LearningRate::Constant(lr);
+        b.lr_var.assign(&tf::constant(lr as f32));
     }
     fn iterations(&self) -> i64 {
         self.base().step
@@ -202,11 +251,20 @@ impl<R: Rule> Optimizer for R {
         let b = self.base();
         std::iter::once(b.iterations.clone()).chain(b.slot_order.iter().cloned()).collect()
     }
+    fn as_module(&self) -> &dyn tf::Module {
+        self.base()
+    }
 }
 
 /// The constructor-side options every optimizer has.
 macro_rules! common {
     ($ty:ident) => {
+        /// Checkpointed as Keras's optimizer object (see [`Optimizer::as_module`]).
+        impl tf_core::Trackable for $ty {
+            fn track<'a>(&'a self, path: String, trainable: bool, v: &mut dyn tf_core::module::Visitor<'a>) {
+                v.module(path, &self.base, trainable);
+            }
+        }
         impl $ty {
             /// A learning-rate schedule instead of a constant rate.
             pub fn learning_rate_schedule(mut self, s: impl LearningRateSchedule + 'static) -> Self {
