@@ -418,13 +418,13 @@ fn keras_adam_slots_restore_deferred_and_training_continues_as_in_tensorflow() {
         "the learning rate came from the checkpoint"
     );
     // TensorFlow 2.21 after its second step (gen.py's printout).
-    let w_tf = [0.8001819849014282f32, 1.800136923789978, 2.8001818656921387, 3.8001368045806885];
-    let b_tf = [0.3001819849014282f32, -0.699863076210022];
+    let w_tf = [0.8001819849014282f64, 1.800136923789978, 2.8001818656921387, 3.8001368045806885];
+    let b_tf = [0.3001819849014282f64, -0.699863076210022];
     for (a, b) in net.w.value().to_vec::<f32>().iter().zip(w_tf) {
-        assert!((a - b).abs() < 1e-6, "w {a} vs {b}");
+        assert!((f64::from(*a) - b).abs() < 1e-6, "w {a} vs {b}");
     }
     for (a, b) in net.b.value().to_vec::<f32>().iter().zip(b_tf) {
-        assert!((a - b).abs() < 1e-6, "b {a} vs {b}");
+        assert!((f64::from(*a) - b).abs() < 1e-6, "b {a} vs {b}");
     }
     // Saved again, the optimizer's keys are TensorFlow's.
     let dir = tmp("adam");
@@ -446,10 +446,10 @@ fn sequential(input_shape: bool) -> tf::keras::Sequential {
     tf::keras::sequential![flatten, Dense::new(3).activation("relu"), Dense::new(2)]
 }
 
-const PREDICT_TF: [f32; 4] = [0.1900000125169754, 0.26500001549720764, 0.3500000238418579, 0.48500001430511475];
+const PREDICT_TF: [f64; 4] = [0.1900000125169754, 0.26500001549720764, 0.3500000238418579, 0.48500001430511475];
 
 fn predict(model: &tf::keras::Sequential) -> Vec<f32> {
-    let x = &tf::reshape(&tf::cast(&tf::range(8), tf::float32), &[2, 2, 2]) / 8.0f32;
+    let x = &tf::reshape(&tf::cast(&tf::range(8), tf::float32), [2, 2, 2]) / 8.0f32;
     model
         .predict(
             &x,
@@ -462,10 +462,10 @@ fn predict(model: &tf::keras::Sequential) -> Vec<f32> {
         .to_vec::<f32>()
 }
 
-fn close(a: &[f32], b: &[f32]) {
+fn close(a: &[f32], b: &[f64]) {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        assert!((f64::from(*x) - y).abs() < 1e-6, "{a:?} vs {b:?}");
     }
 }
 

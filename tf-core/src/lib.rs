@@ -16,6 +16,7 @@ pub mod ops;
 mod proto;
 pub mod safetensors;
 pub mod shape;
+pub mod summary;
 mod tape;
 mod tensor;
 #[path = "testing.rs"]

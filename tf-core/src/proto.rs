@@ -57,11 +57,6 @@ impl Enc {
         f(&mut inner);
         self.bytes(field, &inner.0)
     }
-    /// A packed repeated `double` field.
-    pub fn packed_doubles(&mut self, field: u32, vs: &[f64]) -> &mut Self {
-        let raw: Vec<u8> = vs.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.bytes(field, &raw)
-    }
 }
 
 /// One field's value as read off the wire.
@@ -91,6 +86,13 @@ impl<'a> Value<'a> {
     /// A string field (UTF-8 checked).
     pub fn string(self, what: &str) -> Result<String> {
         String::from_utf8(self.bytes(what)?.to_vec()).map_err(|_| Error::DataLoss(format!("{what} is not UTF-8")))
+    }
+    /// A `double` field.
+    pub fn double(self, what: &str) -> Result<f64> {
+        match self {
+            Value::Fixed64(v) => Ok(f64::from_bits(v)),
+            _ => Err(wrong(what)),
+        }
     }
     /// A `fixed32` field.
     pub fn fixed32(self, what: &str) -> Result<u32> {

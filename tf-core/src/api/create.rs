@@ -92,6 +92,12 @@ impl IntoTensor for &Tensor {
         self.clone()
     }
 }
+/// The variable's current value (a staged read inside a trace).
+impl IntoTensor for &crate::Variable {
+    fn into_tensor(self) -> Tensor {
+        self.value()
+    }
+}
 
 /// `tf.constant(value)`: a tensor from Rust values; the dtype follows the Rust type.
 ///

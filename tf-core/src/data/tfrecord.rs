@@ -37,6 +37,16 @@ pub fn masked_crc32c(data: &[u8]) -> u32 {
     (c.rotate_right(15)).wrapping_add(0xA282_EAD8)
 }
 
+/// Appends one framed record to `out`: the length, its masked CRC, the data, the data's
+/// masked CRC (TFRecord files and TensorBoard event files alike).
+pub(crate) fn write_record(out: &mut impl Write, record: &[u8]) -> std::io::Result<()> {
+    let len = (record.len() as u64).to_le_bytes();
+    out.write_all(&len)?;
+    out.write_all(&masked_crc32c(&len).to_le_bytes())?;
+    out.write_all(record)?;
+    out.write_all(&masked_crc32c(record).to_le_bytes())
+}
+
 fn io_err(path: &Path, source: std::io::Error) -> Error {
     Error::Io {
         path: path.display().to_string(),
@@ -84,15 +94,8 @@ impl TFRecordWriter {
     /// # Errors
     /// `Io` on a write failure.
     pub fn write(&mut self, record: &[u8]) -> Result<()> {
-        let len = (record.len() as u64).to_le_bytes();
-        let mut frame = Vec::with_capacity(16);
-        frame.extend_from_slice(&len);
-        frame.extend_from_slice(&masked_crc32c(&len).to_le_bytes());
         let out = self.out.as_mut().expect("only close() takes the file, and it consumes the writer");
-        out.write_all(&frame)
-            .and_then(|_| out.write_all(record))
-            .and_then(|_| out.write_all(&masked_crc32c(record).to_le_bytes()))
-            .map_err(|e| io_err(&self.tmp, e))
+        write_record(out, record).map_err(|e| io_err(&self.tmp, e))
     }
 
     /// Flushes, syncs and renames the file into place.

@@ -11,6 +11,14 @@ use crate::{Tensor, Variable};
 use smallvec::SmallVec;
 use std::fmt;
 
+/// Traces `body` once into a graph, outside any [`Function`](crate::Function): no cache and no
+/// run. Variables it reads are captured; creating one is an error, as on a later trace. What
+/// `tf::summary::graph` and TensorBoard's graph view take for code that is not a function.
+#[track_caller]
+pub fn trace_graph(name: &str, args: &[crate::ops::TensorSpec], body: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Graph {
+    trace::trace(name, false, args, body)
+}
+
 /// What a node does.
 pub enum NodeKind {
     /// Function argument number `index`.

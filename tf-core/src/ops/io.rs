@@ -148,8 +148,35 @@ pub static PRINT: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// `WriteSummary`: writes a `tf.summary` value to the writer of its `site` (registered by
+/// `tf::summary` while tracing; site 0 writes nothing). Inputs: the int64 step, then the data
+/// (none for text). Every run of the graph writes.
+pub static WRITE_SUMMARY: OpDef = OpDef {
+    name: "WriteSummary",
+    infer: |i, a| {
+        a.get_int("site")?;
+        match i.first() {
+            Some(s) if s.dtype() == crate::DType::I64 && s.rank() == 0 && i.len() <= 2 => Ok(Specs::new()),
+            _ => Err("expects an int64 scalar step and at most one data tensor".into()),
+        }
+    },
+    cpu: |i, a, _| {
+        crate::summary::run_site(a.get_int("site")?, i);
+        Ok(Outputs::new())
+    },
+    domain: Domain::Any,
+    cases: || {
+        vec![Case {
+            inputs: vec![crate::constant(3i64), super::sample(crate::DType::F32, &[3], Domain::Any, 7)],
+            attrs: Attrs::new().int("site", 0),
+        }]
+    },
+    stateful: true,
+    grad: Grad::None,
+};
+
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&PRINT];
+pub static OPS: &[&OpDef] = &[&PRINT, &WRITE_SUMMARY];
 
 #[cfg(test)]
 mod tests {

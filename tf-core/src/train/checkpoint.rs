@@ -57,7 +57,7 @@ impl<'a> Visitor<'a> for Fields<'a> {
 }
 
 impl<'a> Graph<'a> {
-    fn new(roots: &[(String, Box<dyn Fn(&mut dyn Visitor<'a>) + 'a>)], save_counter: &Variable) -> Graph<'a> {
+    fn new(roots: &[Root<'a>], save_counter: &Variable) -> Graph<'a> {
         let mut g = Graph {
             nodes: vec![Node {
                 kind: Kind::Root,
@@ -279,6 +279,9 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
     Ok(done)
 }
 
+/// A named root of a checkpoint: visits what `with(name, obj)` tracks.
+type Root<'a> = (String, Box<dyn Fn(&mut dyn Visitor<'a>) + 'a>);
+
 /// `tf.train.Checkpoint(net=net, optimizer=opt, ...)`: a named set of modules, variables and
 /// containers of them, saved and restored together in TensorFlow's checkpoint format.
 ///
@@ -296,7 +299,7 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
 /// # Ok::<(), tf::Error>(())
 /// ```
 pub struct Checkpoint<'a> {
-    roots: Vec<(String, Box<dyn Fn(&mut dyn Visitor<'a>) + 'a>)>,
+    roots: Vec<Root<'a>>,
     /// Set by [`Checkpoint::of`]: the module is the root, and there is no `save_counter` edge.
     root: Option<&'a dyn Module>,
     save_counter: Variable,
@@ -363,7 +366,7 @@ impl<'a> Checkpoint<'a> {
         p.push(format!("-{n}"));
         let path = PathBuf::from(p);
         self.write(&path)?;
-        super::manager::update(&path, &[path.clone()], &[now()], None)?;
+        super::manager::update(&path, std::slice::from_ref(&path), &[now()], None)?;
         Ok(path)
     }
 

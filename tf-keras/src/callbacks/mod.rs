@@ -1,5 +1,9 @@
 //! `keras.callbacks`: hooks into `fit` — ProgbarLogger, EarlyStopping, ModelCheckpoint,
-//! LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TerminateOnNaN and LambdaCallback.
+//! LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, LambdaCallback and
+//! TensorBoard.
+
+mod tensorboard;
+pub use tensorboard::{TensorBoard, UpdateFreq};
 
 use crate::layers::Layer;
 use crate::model::progbar::{format_value, Progbar};
@@ -62,6 +66,10 @@ impl<'a> Context<'a> {
             v.assign(t);
         }
     }
+    /// The optimizer's `iterations`: training steps taken so far (0 before `compile`).
+    pub fn iterations(&self) -> i64 {
+        self.optimizer.as_ref().map_or(0, |o| o.iterations())
+    }
     /// The optimizer's current learning rate.
     pub fn learning_rate(&self) -> Option<f64> {
         self.optimizer.as_ref().map(|o| o.learning_rate())
@@ -72,12 +80,17 @@ impl<'a> Context<'a> {
             o.set_learning_rate(lr);
         }
     }
-    /// Saves the model's weights as safetensors (see [`crate::saving::save_weights`]).
+    /// Saves the model's weights, with the optimizer's in TensorFlow's format (see
+    /// [`crate::saving::save_weights`]).
     ///
     /// # Errors
     /// As `save_weights`.
     pub fn save_weights(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::saving::save_weights(self.model, path)
+        let root = crate::saving::WithOptimizer {
+            net: self.model,
+            optimizer: self.optimizer.as_deref().map(|o| o.as_module()),
+        };
+        crate::saving::save_weights(&root, path)
     }
 }
 
