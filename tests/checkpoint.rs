@@ -3,6 +3,8 @@
 //! keys, dtypes, shapes and object-graph structure; damaged files are errors naming the file;
 //! a writer killed mid-save leaves the previous checkpoint loadable.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tf::train::{Checkpoint, CheckpointManager};
@@ -486,6 +488,15 @@ fn keras_load_weights_reads_tensorflow_save_weights() {
     close(&predict(&again), &PREDICT_TF);
 }
 
+/// `load_weights` fails on `model`; returns the message after checking no weight changed.
+fn refused_unchanged(model: &tf::keras::Sequential, path: &Path) -> String {
+    let weights = || -> Vec<Vec<f32>> { model.get_weights().iter().map(|w| w.to_vec::<f32>()).collect() };
+    let before = weights();
+    let err = tf::keras::saving::load_weights(&**model, path).unwrap_err().to_string();
+    assert_eq!(before, weights(), "a refused load assigned nothing");
+    err
+}
+
 #[test]
 fn keras_save_weights_writes_tensorflow_keys() {
     let model = sequential(true);
@@ -511,28 +522,58 @@ fn keras_save_weights_writes_tensorflow_keys() {
         tf::keras::layers::Dense::new(2),
         tf::keras::layers::Dense::new(2)
     ];
-    let before: Vec<Vec<f32>> = larger.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
-    let err = tf::keras::saving::load_weights(&*larger, dir.join("weights"))
-        .unwrap_err()
-        .to_string();
+    let err = refused_unchanged(&larger, &dir.join("weights"));
     assert!(err.contains("NotFound") && err.contains("layer_with_weights-2"), "{err}");
-    let after: Vec<Vec<f32>> = larger.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
-    assert_eq!(before, after);
     // A shape that differs is refused, naming the variable; nothing is assigned.
     let wider = tf::keras::sequential![
         tf::keras::layers::Flatten::new().input_shape([2, 2]),
         tf::keras::layers::Dense::new(4),
         tf::keras::layers::Dense::new(2)
     ];
-    let before: Vec<Vec<f32>> = wider.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
-    let err = tf::keras::saving::load_weights(&*wider, dir.join("weights"))
-        .unwrap_err()
-        .to_string();
+    let err = refused_unchanged(&wider, &dir.join("weights"));
     assert!(err.contains("InvalidArgument") && err.contains("kernel"), "{err}");
-    let after: Vec<Vec<f32>> = wider.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
-    assert_eq!(before, after);
     assert!(tf::keras::saving::save_weights(&*model, dir.join("w.h5"))
         .unwrap_err()
         .to_string()
         .contains("HDF5"));
+}
+
+#[test]
+fn compiled_model_save_weights_round_trips_the_optimizer() {
+    use tf::keras::{self, layers::Dense};
+    let _g = common::seed_lock();
+    let make = || {
+        let mut m = keras::sequential![Dense::new(4).activation("relu").input_shape([3]), Dense::new(1)];
+        m.compile(keras::optimizers::Adam::new(0.01), "mse", ());
+        m
+    };
+    tf::random::set_seed(3);
+    let x = tf::random::normal(&[16, 3], 0.0, 1.0, tf::float32, None);
+    let y = tf::reduce_sum(&x, 1, true);
+    let quiet = || keras::FitArgs {
+        epochs: 1,
+        batch_size: 8,
+        verbose: 0,
+        shuffle: false,
+        ..Default::default()
+    };
+    let mut a = make();
+    a.fit((&x, &y), quiet()).unwrap();
+    let dir = tmp("compiled");
+    a.save_weights(dir.join("w")).unwrap();
+    // The optimizer's iterations and both Adam slots of every weight are saved, under Keras
+    // 2.21's names (`_variables/0` is `_iterations` itself, stored once).
+    let keys = tf::train::load_checkpoint(dir.join("w")).unwrap().get_variable_to_shape_map();
+    assert!(keys.contains_key("optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE"), "{keys:?}");
+    let slots = keys.keys().filter(|k| k.starts_with("optimizer/_variables/")).count();
+    assert_eq!(slots, 8, "{keys:?}");
+    // A fresh model restored from it continues exactly as the original does.
+    let mut b = make();
+    b.load_weights(dir.join("w")).unwrap();
+    a.fit((&x, &y), quiet()).unwrap();
+    b.fit((&x, &y), quiet()).unwrap();
+    assert_eq!(b.optimizer().unwrap().iterations(), 4);
+    for (wa, wb) in a.get_weights().iter().zip(b.get_weights()) {
+        assert_eq!(wa.to_vec::<f32>(), wb.to_vec::<f32>());
+    }
 }

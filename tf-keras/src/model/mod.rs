@@ -146,6 +146,26 @@ impl<L: Layer> Model<L> {
         }
     }
 
+    /// `model.save_weights(path)`: the weights, and once compiled the optimizer's state, as a
+    /// TensorFlow checkpoint that Python's `model.load_weights` reads (or safetensors for a
+    /// `.safetensors` path). See [`crate::saving::save_weights`].
+    ///
+    /// # Errors
+    /// As `save_weights`.
+    pub fn save_weights(&self, path: impl AsRef<std::path::Path>) -> tf_core::Result<()> {
+        crate::saving::save_weights(self, path)
+    }
+
+    /// `model.load_weights(path)`: the counterpart of [`save_weights`](Self::save_weights);
+    /// checks everything before assigning anything, and assigns weights of layers not built
+    /// yet when they are built. See [`crate::saving::load_weights`].
+    ///
+    /// # Errors
+    /// As `load_weights`.
+    pub fn load_weights(&self, path: impl AsRef<std::path::Path>) -> tf_core::Result<()> {
+        crate::saving::load_weights(self, path)
+    }
+
     /// The optimizer given to `compile`, if compiled.
     pub fn optimizer(&mut self) -> Option<&mut (dyn Optimizer + 'static)> {
         Some(self.compiled.as_mut()?.optimizer.as_mut())
