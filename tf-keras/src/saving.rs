@@ -96,6 +96,14 @@ pub fn load_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
     Ok(())
 }
 
+/// A compiled model's checkpoint edges: the network's, then `optimizer` (Keras's layout).
+pub(crate) fn visit_with_optimizer<'a>(net: &'a dyn Module, optimizer: Option<&'a dyn Module>, v: &mut dyn Visitor<'a>) {
+    net.visit_checkpoint(v);
+    if let Some(o) = optimizer {
+        v.module("optimizer".into(), o, false);
+    }
+}
+
 /// A network with its optimizer, as a compiled model's checkpoint sees them (what `fit`'s
 /// callbacks save).
 pub(crate) struct WithOptimizer<'a> {
@@ -111,9 +119,6 @@ impl Module for WithOptimizer<'_> {
         self.net.visit_fields(v);
     }
     fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        self.net.visit_checkpoint(v);
-        if let Some(o) = self.optimizer {
-            v.module("optimizer".into(), o, false);
-        }
+        visit_with_optimizer(self.net, self.optimizer, v);
     }
 }

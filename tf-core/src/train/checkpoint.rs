@@ -366,7 +366,7 @@ impl<'a> Checkpoint<'a> {
         p.push(format!("-{n}"));
         let path = PathBuf::from(p);
         self.write(&path)?;
-        super::manager::update(&path, std::slice::from_ref(&path), &[now()], None)?;
+        super::manager::update_checkpoint_state(&path)?;
         Ok(path)
     }
 
@@ -616,12 +616,6 @@ impl<'g, 'a> Matcher<'g, 'a> {
         }
         Ok(())
     }
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// What [`Checkpoint::restore`] matched: TensorFlow's load status.

@@ -173,6 +173,15 @@ fn maximize(mode: &str, monitor: &str) -> bool {
     }
 }
 
+/// The starting `best` of a monitor: the worst value in its direction.
+fn worst(mode: &str, monitor: &str) -> f64 {
+    if maximize(mode, monitor) {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// `keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=0, patience=0, mode="auto",
 /// baseline=None, restore_best_weights=False, start_from_epoch=0)`.
 pub struct EarlyStopping {
@@ -248,11 +257,7 @@ impl Callback for EarlyStopping {
     fn on_train_begin(&mut self, _ctx: &mut Context) -> Result<()> {
         self.wait = 0;
         self.stopped_epoch = 0;
-        self.best = if maximize(&self.mode, &self.monitor) {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        };
+        self.best = worst(&self.mode, &self.monitor);
         self.best_weights = None;
         self.best_epoch = 0;
         Ok(())
@@ -537,11 +542,7 @@ impl Callback for ReduceLROnPlateau {
         }
         self.wait = 0;
         self.cooldown_counter = 0;
-        self.best = if maximize(&self.mode, &self.monitor) {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        };
+        self.best = worst(&self.mode, &self.monitor);
         Ok(())
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &mut Logs, ctx: &mut Context) -> Result<()> {

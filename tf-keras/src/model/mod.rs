@@ -193,10 +193,8 @@ impl<L: Layer> Module for Model<L> {
     }
     /// The network's checkpoint edges, then `optimizer` once compiled.
     fn visit_checkpoint<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        self.net.visit_checkpoint(v);
-        if let Some(c) = &self.compiled {
-            v.module("optimizer".into(), c.optimizer.as_module(), false);
-        }
+        let optimizer = self.compiled.as_ref().map(|c| c.optimizer.as_module());
+        crate::saving::visit_with_optimizer(&self.net, optimizer, v);
     }
 }
 
