@@ -573,3 +573,54 @@ fn compiled_model_save_weights_round_trips_the_optimizer() {
         assert_eq!(wa.to_vec::<f32>(), wb.to_vec::<f32>());
     }
 }
+
+/// A module whose variable is created on demand, like a layer built on its first call.
+struct Lazy {
+    name: &'static str,
+    w: std::sync::OnceLock<Variable>,
+}
+
+impl Module for Lazy {
+    fn name(&self) -> String {
+        self.name.into()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
+        if let Some(w) = self.w.get() {
+            v.variable("w".into(), w, true);
+        }
+    }
+}
+
+#[test]
+fn waiting_values_are_taken_by_variables_created_later_and_mismatches_stay_errors() {
+    let lazy = |name| Lazy {
+        name,
+        w: std::sync::OnceLock::new(),
+    };
+    let built = lazy("lazy_src");
+    built.w.get_or_init(|| Variable::new(tf::constant([1.0f32, 2.0])));
+    let dir = tmp("lazy");
+    let path = Checkpoint::new().with("net", &built).save(dir.join("ckpt")).unwrap();
+    // Nothing to take yet, however often asked, and an unrelated new variable changes nothing.
+    let a = lazy("lazy_a");
+    let status = Checkpoint::new().with("net", &a).restore(&path).unwrap();
+    assert_eq!(status.waiting().len(), 1);
+    assert_eq!(tf::train::restore_deferred(&a).unwrap(), 0);
+    assert_eq!(tf::train::restore_deferred(&a).unwrap(), 0);
+    let _other = Variable::new(tf::constant(0.0f32));
+    assert_eq!(tf::train::restore_deferred(&a).unwrap(), 0);
+    // Once created with the wrong shape: an error on every look, not just the first.
+    a.w.get_or_init(|| Variable::new(tf::zeros([3], tf::float32)));
+    for _ in 0..2 {
+        let err = tf::train::restore_deferred(&a).unwrap_err().to_string();
+        assert!(err.contains("InvalidArgument") && err.contains("lazy_a/w"), "{err}");
+    }
+    // Created with the right shape: taken at the first look after creation.
+    let b = lazy("lazy_b");
+    Checkpoint::new().with("net", &b).restore(&path).unwrap().expect_partial();
+    assert_eq!(tf::train::restore_deferred(&b).unwrap(), 0);
+    b.w.get_or_init(|| Variable::new(tf::zeros([2], tf::float32)));
+    assert_eq!(tf::train::restore_deferred(&b).unwrap(), 1);
+    assert_eq!(b.w.get().unwrap().value().to_vec::<f32>(), [1.0, 2.0]);
+    assert_eq!(tf::train::restore_deferred(&b).unwrap(), 0);
+}

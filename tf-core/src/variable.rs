@@ -26,6 +26,15 @@ struct Inner {
 #[derive(Clone)]
 pub struct Variable(Arc<Inner>);
 
+/// Variables created so far in this process: deferred checkpoint restores look again only
+/// when it has grown.
+static CREATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of variables created so far.
+pub(crate) fn created() -> u64 {
+    CREATED.load(std::sync::atomic::Ordering::Acquire)
+}
+
 impl Variable {
     /// A trainable variable named `"Variable"` holding `initial`.
     #[track_caller]
@@ -46,6 +55,7 @@ impl Variable {
         if t.is_symbolic() {
             panic!("a tf.Variable's initial value must be a concrete tensor, not a symbolic one of a trace");
         }
+        CREATED.fetch_add(1, std::sync::atomic::Ordering::Release);
         Variable(Arc::new(Inner {
             name: name.into(),
             trainable,

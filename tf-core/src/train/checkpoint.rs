@@ -228,17 +228,27 @@ struct Deferred {
 }
 static DEFERRED: Mutex<Vec<(usize, String, Deferred)>> = Mutex::new(Vec::new());
 static ANY_DEFERRED: AtomicBool = AtomicBool::new(false);
+/// `(module address, variables created)` when `restore_deferred` last looked under a module:
+/// only a variable created since can take a waiting value, so a call with none new (a model's
+/// every later forward pass) returns at once. Cleared when values start or stop waiting.
+static LOOKED: Mutex<Vec<(usize, u64)>> = Mutex::new(Vec::new());
 
 /// Restores values a checkpoint held for variables of `module` (or modules below it) that
 /// did not exist when it was restored: Keras layers call this after building their weights,
 /// optimizers after creating their slots. Returns how many variables were assigned.
-/// Costs one atomic load when nothing waits.
+/// Costs one atomic load when nothing waits, and a lock and a comparison when no variable
+/// was created since the last call for `module`.
 ///
 /// # Errors
 /// `InvalidArgument` when a waiting value's shape or dtype does not match the new variable
 /// (the value stays unassigned).
 pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
     if !ANY_DEFERRED.load(Ordering::Acquire) {
+        return Ok(0);
+    }
+    let (root, created) = (module_addr(module) as usize, crate::variable::created());
+    let seen = |looked: &[(usize, u64)]| looked.iter().any(|&(a, c)| a == root && c == created);
+    if seen(&LOOKED.lock().unwrap_or_else(|p| p.into_inner())) {
         return Ok(0);
     }
     let mut pending = DEFERRED.lock().unwrap_or_else(|p| p.into_inner());
@@ -274,6 +284,14 @@ pub fn restore_deferred(module: &dyn Module) -> Result<usize> {
             pending.retain(|(_, _, other)| other.key != d.key);
             done += 1;
         }
+    }
+    let mut looked = LOOKED.lock().unwrap_or_else(|p| p.into_inner());
+    if pending.is_empty() {
+        looked.clear();
+    } else {
+        // Recorded only after a clean look: a mismatch is reported again on the next call.
+        looked.retain(|&(a, _)| a != root);
+        looked.push((root, created));
     }
     ANY_DEFERRED.store(!pending.is_empty(), Ordering::Release);
     Ok(done)
@@ -503,6 +521,7 @@ impl<'a> Checkpoint<'a> {
                 pending.retain(|(a, p, _)| !(*a == addr && *p == path));
                 pending.push((addr, path, d));
             }
+            LOOKED.lock().unwrap_or_else(|p| p.into_inner()).clear();
             ANY_DEFERRED.store(true, Ordering::Release);
         }
         Ok(status)
