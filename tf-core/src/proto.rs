@@ -51,6 +51,16 @@ impl Enc {
         self.0.extend_from_slice(v);
         self
     }
+    /// A `TensorShapeProto` field: one `dim { size }` per dimension.
+    pub fn shape(&mut self, field: u32, dims: &[usize]) -> &mut Self {
+        self.message(field, |s| {
+            for &d in dims {
+                s.message(2, |dim| {
+                    dim.varint(1, d as i64);
+                });
+            }
+        })
+    }
     /// A nested message field, built by `f`.
     pub fn message(&mut self, field: u32, f: impl FnOnce(&mut Enc)) -> &mut Self {
         let mut inner = Enc::default();
@@ -121,6 +131,26 @@ pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
         }
     }
     Err(Error::DataLoss("malformed protobuf: varint longer than 10 bytes".into()))
+}
+
+/// The dimensions of a `TensorShapeProto`; an unknown rank or a negative size is an error.
+pub(crate) fn read_shape(buf: &[u8]) -> Result<Vec<usize>> {
+    let mut dims = Vec::new();
+    for d in fields(buf) {
+        match d? {
+            (2, dim) => {
+                for s in fields(dim.bytes("dim")?) {
+                    if let (1, size) = s? {
+                        let n = size.int("dim.size")?;
+                        dims.push(usize::try_from(n).map_err(|_| Error::DataLoss(format!("dimension {n} is negative")))?);
+                    }
+                }
+            }
+            (3, u) if u.int("unknown_rank")? != 0 => return Err(Error::DataLoss("a stored tensor has unknown rank".into())),
+            _ => {}
+        }
+    }
+    Ok(dims)
 }
 
 /// The fields of one message, in wire order: `(field number, value)`.

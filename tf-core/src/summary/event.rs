@@ -43,29 +43,17 @@ pub(crate) enum Payload<'a> {
     Strings(&'a [usize], Vec<Vec<u8>>),
 }
 
-/// A `Summary.Value`: `tag`, `tensor`, then `metadata` (plugin name and optional
-/// description), in TensorFlow's field order.
-pub(crate) fn value(tag: &str, plugin: &str, description: Option<&str>, payload: &Payload) -> Vec<u8> {
-    let shape = |m: &mut Enc, dims: &[usize]| {
-        m.message(2, |s| {
-            for &d in dims {
-                s.message(2, |dim| {
-                    dim.varint(1, d as i64);
-                });
-            }
-        });
-    };
+/// A `Summary.Value`: `tag`, `tensor`, then `metadata` (the plugin name), in TensorFlow's
+/// field order.
+pub(crate) fn value(tag: &str, plugin: &str, payload: &Payload) -> Vec<u8> {
     let mut v = Enc(Vec::new());
     v.bytes(1, tag.as_bytes());
     v.message(8, |t| match payload {
         Payload::Content(dtype, dims, bytes) => {
-            t.varint(1, *dtype);
-            shape(t, dims);
-            t.bytes(4, bytes);
+            t.varint(1, *dtype).shape(2, dims).bytes(4, bytes);
         }
         Payload::Strings(dims, items) => {
-            t.varint(1, DT_STRING);
-            shape(t, dims);
+            t.varint(1, DT_STRING).shape(2, dims);
             for s in items {
                 t.bytes(8, s);
             }
@@ -75,9 +63,6 @@ pub(crate) fn value(tag: &str, plugin: &str, description: Option<&str>, payload:
         m.message(1, |p| {
             p.bytes(1, plugin.as_bytes());
         });
-        if let Some(d) = description {
-            m.bytes(3, d.as_bytes());
-        }
     });
     v.0
 }

@@ -99,14 +99,6 @@ impl Writer {
     }
 }
 
-fn shape(m: &mut Enc, dims: &[usize]) {
-    for &d in dims {
-        m.message(2, |dim| {
-            dim.varint(1, d as i64);
-        });
-    }
-}
-
 fn node_def(name: &str, op: &str, inputs: &[String], attrs: &[(String, Attr)]) -> Vec<u8> {
     let mut n = Enc(Vec::new());
     n.bytes(1, name.as_bytes()).bytes(2, op.as_bytes());
@@ -131,7 +123,7 @@ fn attr_value(v: &mut Enc, a: &Attr) {
         Attr::Shapes(shapes) => {
             v.message(1, |l| {
                 for dims in shapes {
-                    l.message(7, |s| shape(s, dims));
+                    l.shape(7, dims);
                 }
             });
         }

@@ -359,7 +359,7 @@ pub mod experimental {
 /// What one staged summary call writes (the `site` attribute of `WriteSummary`).
 #[derive(Clone)]
 pub(crate) struct Site {
-    writer: Option<SummaryWriter>,
+    writer: SummaryWriter,
     tag: String,
     kind: Kind,
 }
@@ -372,7 +372,7 @@ enum Kind {
     Text(String),
 }
 
-/// Sites of staged summaries; entry 0 writes nothing (no default writer while tracing).
+/// Sites of staged summaries, numbered from 1; id 0 names none and writes nothing.
 static SITES: Mutex<Vec<Site>> = Mutex::new(Vec::new());
 
 fn site(id: i64) -> Option<Site> {
@@ -383,9 +383,7 @@ fn site(id: i64) -> Option<Site> {
 /// Runs a staged `WriteSummary`: `inputs` are the step and (but for text) the data.
 pub(crate) fn run_site(id: i64, inputs: &[&Tensor]) {
     if let Some(s) = site(id) {
-        if let Some(w) = &s.writer {
-            write_now(w, &s.tag, &s.kind, inputs[0].scalar::<i64>(), inputs.get(1).copied());
-        }
+        write_now(&s.writer, &s.tag, &s.kind, inputs[0].scalar::<i64>(), inputs.get(1).copied());
     }
 }
 
@@ -397,11 +395,11 @@ fn write_now(w: &SummaryWriter, tag: &str, kind: &Kind, step: i64, data: Option<
     let value = match kind {
         Kind::Scalar => {
             let t = data.expect("a scalar summary has data");
-            event::value(tag, "scalars", None, &event::scalar(floats(t)[0] as f32))
+            event::value(tag, "scalars", &event::scalar(floats(t)[0] as f32))
         }
         Kind::Histogram(k) => {
             let (dims, v) = event::histogram(&floats(data.expect("a histogram has data")), *k);
-            event::value(tag, "histograms", None, &event::doubles(&dims, &v))
+            event::value(tag, "histograms", &event::doubles(&dims, &v))
         }
         Kind::Image(max) => {
             let t = data.expect("an image summary has data");
@@ -410,9 +408,9 @@ fn write_now(w: &SummaryWriter, tag: &str, kind: &Kind, step: i64, data: Option<
             let mut items = vec![wd.to_string().into_bytes(), h.to_string().into_bytes()];
             items.extend((0..n).map(|i| event::png(&event::pixels(t, i), h, wd, c)));
             let dims = [items.len()];
-            event::value(tag, "images", None, &event::Payload::Strings(&dims, items))
+            event::value(tag, "images", &event::Payload::Strings(&dims, items))
         }
-        Kind::Text(s) => event::value(tag, "text", None, &event::Payload::Strings(&[], vec![s.clone().into_bytes()])),
+        Kind::Text(s) => event::value(tag, "text", &event::Payload::Strings(&[], vec![s.clone().into_bytes()])),
     };
     w.write_value(step, &value);
 }
@@ -421,10 +419,9 @@ fn write_now(w: &SummaryWriter, tag: &str, kind: &Kind, step: i64, data: Option<
 /// exists (TensorFlow's return value).
 #[track_caller]
 fn record(tag: &str, kind: Kind, data: Option<Tensor>, step: Step) -> bool {
-    let writer = default_writer();
-    if writer.is_none() {
+    let Some(writer) = default_writer() else {
         return false;
-    }
+    };
     let step = step.tensor();
     if crate::graph::trace::tracing() {
         let id = {
@@ -439,8 +436,8 @@ fn record(tag: &str, kind: Kind, data: Option<Tensor>, step: Step) -> bool {
         let mut inputs = vec![&step];
         inputs.extend(data.as_ref());
         crate::ops::execute(&crate::ops::io::WRITE_SUMMARY, &inputs, &crate::ops::Attrs::new().int("site", id));
-    } else if let Some(w) = &writer {
-        write_now(w, tag, &kind, step.scalar::<i64>(), data.as_ref());
+    } else {
+        write_now(&writer, tag, &kind, step.scalar::<i64>(), data.as_ref());
     }
     true
 }

@@ -1,7 +1,7 @@
 //! Reading event files back: `tf.compat.v1.train.summary_iterator`, for tests and tools that
 //! check what a training run logged.
 
-use crate::proto::{fields, Value};
+use crate::proto::{fields, read_shape, Value};
 use crate::train::bundle::dtype_from_code;
 use crate::{Error, Result, Tensor};
 use std::path::Path;
@@ -128,18 +128,7 @@ fn tensor(buf: &[u8]) -> Result<(Option<Tensor>, Vec<Vec<u8>>)> {
     for f in fields(buf) {
         match f? {
             (1, x) => dtype = x.int("TensorProto.dtype")?,
-            (2, x) => {
-                for f in fields(x.bytes("TensorProto.tensor_shape")?) {
-                    if let (2, d) = f? {
-                        for f in fields(d.bytes("TensorShapeProto.dim")?) {
-                            if let (1, s) = f? {
-                                let s = usize::try_from(s.int("Dim.size")?).map_err(|_| Error::DataLoss("negative dimension".into()))?;
-                                dims.push(s);
-                            }
-                        }
-                    }
-                }
-            }
+            (2, x) => dims = read_shape(x.bytes("TensorProto.tensor_shape")?)?,
             (4, x) => content = Some(x.bytes("TensorProto.tensor_content")?),
             (8, x) => strings.push(x.bytes("TensorProto.string_val")?.to_vec()),
             _ => {}

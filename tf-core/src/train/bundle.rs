@@ -14,7 +14,7 @@
 use super::table;
 use crate::data::npy::{decode_values, encode_values, write_atomically};
 use crate::data::tfrecord::masked_crc32c;
-use crate::proto::{fields, put_varint, Enc};
+use crate::proto::{fields, put_varint, read_shape, Enc};
 use crate::{DType, Error, Result, Tensor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,13 +86,7 @@ pub(crate) fn write(prefix: &Path, values: &[(String, Value<'_>)]) -> Result<()>
                 }
                 encode_values(t, &mut data);
                 e.varint(1, dtype_code(t.dtype()));
-                e.message(2, |s| {
-                    for &d in t.shape().dims() {
-                        s.message(2, |dim| {
-                            dim.varint(1, d as i64);
-                        });
-                    }
-                });
+                e.shape(2, t.shape().dims());
             }
             Value::String(s) => {
                 let len = (s.len() as u32).to_le_bytes();
@@ -100,8 +94,7 @@ pub(crate) fn write(prefix: &Path, values: &[(String, Value<'_>)]) -> Result<()>
                 let len_crc = masked_crc32c(&len).to_le_bytes();
                 data.extend_from_slice(&len_crc);
                 data.extend_from_slice(s);
-                e.varint(1, DT_STRING);
-                e.message(2, |_| {});
+                e.varint(1, DT_STRING).shape(2, &[]);
             }
         }
         let size = data.len() - offset;
@@ -159,23 +152,7 @@ fn parse_entry(v: &[u8]) -> Result<Entry> {
     for f in fields(v) {
         match f? {
             (1, v) => e.dtype = v.int("dtype")?,
-            (2, v) => {
-                for d in fields(v.bytes("shape")?) {
-                    match d? {
-                        (2, dim) => {
-                            for s in fields(dim.bytes("dim")?) {
-                                if let (1, size) = s? {
-                                    let n = size.int("dim.size")?;
-                                    e.shape
-                                        .push(usize::try_from(n).map_err(|_| Error::DataLoss(format!("dimension {n} is negative")))?);
-                                }
-                            }
-                        }
-                        (3, u) if u.int("unknown_rank")? != 0 => return Err(Error::DataLoss("a stored tensor has unknown rank".into())),
-                        _ => {}
-                    }
-                }
-            }
+            (2, v) => e.shape = read_shape(v.bytes("shape")?)?,
             (3, v) if v.int("shard_id")? != 0 => {
                 return Err(Error::Unimplemented("sharded checkpoints (shard_id > 0) are not read".into()));
             }

@@ -55,18 +55,16 @@ impl TensorBoard {
         update_freq: UpdateFreq,
     }
 
-    fn train_writer(&mut self) -> Result<&SummaryWriter> {
-        if self.train.is_none() {
-            self.train = Some(summary::create_file_writer(self.log_dir.join("train"))?);
+    /// The writer in `slot` (a run's), created in `dir` on first use.
+    fn writer(slot: &mut Option<SummaryWriter>, dir: PathBuf) -> Result<SummaryWriter> {
+        if slot.is_none() {
+            *slot = Some(summary::create_file_writer(dir)?);
         }
-        Ok(self.train.as_ref().expect("just created"))
+        Ok(slot.clone().expect("just created"))
     }
 
-    fn validation_writer(&mut self) -> Result<&SummaryWriter> {
-        if self.validation.is_none() {
-            self.validation = Some(summary::create_file_writer(self.log_dir.join("validation"))?);
-        }
-        Ok(self.validation.as_ref().expect("just created"))
+    fn train_writer(&mut self) -> Result<SummaryWriter> {
+        Self::writer(&mut self.train, self.log_dir.join("train"))
     }
 
     /// The model's forward pass on one sample, traced, for the Graphs dashboard — once the
@@ -86,7 +84,7 @@ impl TensorBoard {
         };
         let model = ctx.model();
         let graph = tf_core::graph::trace_graph(&model.name(), &[spec], |x| vec![model.call(&x[0], false)]);
-        let w = self.train_writer()?.clone();
+        let w = self.train_writer()?;
         let _d = w.as_default();
         summary::graph(&graph);
         self.graph_written = true;
@@ -109,7 +107,7 @@ impl Callback for TensorBoard {
             return Ok(());
         }
         let step = ctx.iterations();
-        let w = self.train_writer()?.clone();
+        let w = self.train_writer()?;
         let _d = w.as_default();
         for (k, v) in logs.iter() {
             summary::scalar(&format!("batch_{k}"), v as f32, step);
@@ -122,7 +120,7 @@ impl Callback for TensorBoard {
         let val: Vec<(&str, f64)> = logs.iter().filter(|(k, _)| k.starts_with("val_")).collect();
         let train: Vec<(&str, f64)> = logs.iter().filter(|(k, _)| !k.starts_with("val_")).collect();
         if !val.is_empty() {
-            let w = self.validation_writer()?.clone();
+            let w = Self::writer(&mut self.validation, self.log_dir.join("validation"))?;
             let _d = w.as_default();
             let it = ctx.iterations();
             for (k, v) in &val {
@@ -133,7 +131,7 @@ impl Callback for TensorBoard {
             }
             w.flush()?;
         }
-        let w = self.train_writer()?.clone();
+        let w = self.train_writer()?;
         let _d = w.as_default();
         for (k, v) in &train {
             summary::scalar(&format!("epoch_{k}"), *v as f32, epoch);
