@@ -89,10 +89,7 @@ fn main() -> Result<(), tf::Error> {
     expected.insert("keras/train/epoch_loss", serde_json::json!(history["loss"]));
     expected.insert("keras/validation/epoch_loss", serde_json::json!(history["val_loss"]));
     let path = logdir.join("expected.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&expected).expect("numbers serialize")).map_err(|e| tf::Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    std::fs::write(&path, serde_json::to_string_pretty(&expected).expect("numbers serialize")).map_err(|e| tf::Error::io(&path, e))?;
     println!("wrote {}; run `tensorboard --logdir {}`", path.display(), logdir.display());
     Ok(())
 }

@@ -18,13 +18,6 @@ fn code(d: DType) -> &'static str {
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
 /// `safetensors.save_file(tensors, path, metadata)`: writes the tensors (sorted by name, as
 /// the reference implementation orders them), through a temporary file renamed into place.
 ///
@@ -74,7 +67,7 @@ fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
 /// what is wrong); `Unimplemented` for a dtype `tf` does not have (F16, BF16, ...).
 pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
     let path = path.as_ref();
-    let b = std::fs::read(path).map_err(|e| io(path, e))?;
+    let b = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let hlen = b
         .get(..8)
         .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))

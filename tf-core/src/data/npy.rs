@@ -17,10 +17,7 @@ fn bad(name: &str, what: impl std::fmt::Display) -> Error {
 /// (bad magic, header or size), `Unimplemented` for a dtype this crate has no equivalent of.
 pub fn load_npy(path: impl AsRef<Path>) -> Result<Tensor> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_npy(&bytes, &path.display().to_string())
 }
 
@@ -133,10 +130,6 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     let tmp = path.with_file_name(name);
-    let io = |p: &Path, e: std::io::Error| Error::Io {
-        path: p.display().to_string(),
-        source: e,
-    };
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
@@ -145,11 +138,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io(&tmp, e)
+        Error::io(&tmp, e)
     })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io(path, e)
+        Error::io(path, e)
     })?;
     // The rename itself reaches the disk once the directory is synced (best effort: not every
     // platform can open a directory).

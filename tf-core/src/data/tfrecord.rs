@@ -47,13 +47,6 @@ pub(crate) fn write_record(out: &mut impl Write, record: &[u8]) -> std::io::Resu
     out.write_all(&masked_crc32c(record).to_le_bytes())
 }
 
-fn io_err(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
 /// `tf.io.TFRecordWriter`: appends records to a temporary file that [`close`](Self::close)
 /// renames into place, so an interrupted write never leaves a half-written file at `path`.
 pub struct TFRecordWriter {
@@ -81,7 +74,7 @@ impl TFRecordWriter {
     pub fn create(path: impl AsRef<Path>) -> Result<TFRecordWriter> {
         let path = path.as_ref().to_path_buf();
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let f = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         Ok(TFRecordWriter {
             out: Some(BufWriter::new(f)),
             tmp,
@@ -95,7 +88,7 @@ impl TFRecordWriter {
     /// `Io` on a write failure.
     pub fn write(&mut self, record: &[u8]) -> Result<()> {
         let out = self.out.as_mut().expect("only close() takes the file, and it consumes the writer");
-        write_record(out, record).map_err(|e| io_err(&self.tmp, e))
+        write_record(out, record).map_err(|e| Error::io(&self.tmp, e))
     }
 
     /// Flushes, syncs and renames the file into place.
@@ -106,10 +99,10 @@ impl TFRecordWriter {
     pub fn close(mut self) -> Result<()> {
         let out = self.out.take().expect("a writer is closed once");
         let (tmp, path) = (self.tmp.clone(), self.path.clone());
-        let f = out.into_inner().map_err(|e| io_err(&tmp, e.into_error()))?;
-        f.sync_all().map_err(|e| io_err(&tmp, e))?;
+        let f = out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(f);
-        std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
 }
 
@@ -138,7 +131,7 @@ impl Reader {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 self.data_loss(what)
             } else {
-                io_err(&self.path, e)
+                Error::io(&self.path, e)
             }
         })
     }
@@ -152,7 +145,7 @@ impl Reader {
         match self.src.read(&mut len[..1]) {
             Ok(0) => return None,
             Ok(_) => {}
-            Err(e) => return Some(Err(io_err(&self.path, e))),
+            Err(e) => return Some(Err(Error::io(&self.path, e))),
         }
         let r = (|| {
             self.read_exact_or(&mut len[1..], "truncated length")?;

@@ -77,7 +77,7 @@ pub fn create_file_writer(logdir: impl AsRef<Path>) -> Result<SummaryWriter> {
 pub fn create_file_writer_with(logdir: impl AsRef<Path>, options: FileWriterOptions) -> Result<SummaryWriter> {
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let dir = logdir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!(
@@ -91,7 +91,7 @@ pub fn create_file_writer_with(logdir: impl AsRef<Path>, options: FileWriterOpti
         .create_new(true)
         .append(true)
         .open(&path)
-        .map_err(|e| io_err(&path, e))?;
+        .map_err(|e| Error::io(&path, e))?;
     let w = SummaryWriter(Arc::new(Inner {
         path,
         max_queue: options.max_queue.max(1),
@@ -120,13 +120,6 @@ fn hostname() -> String {
 
 fn wall_time() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
-}
-
-fn io_err(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
 }
 
 /// A handle to one event file (`tf.summary.SummaryWriter`); clones share the file. The last
@@ -198,7 +191,7 @@ impl SummaryWriter {
         let mut s = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
         s.flush();
         match s.error.take() {
-            Some(e) => Err(io_err(&self.0.path, e)),
+            Some(e) => Err(Error::io(&self.0.path, e)),
             None => Ok(()),
         }
     }

@@ -194,13 +194,6 @@ impl std::fmt::Debug for CheckpointReader {
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
 /// Opens the checkpoint at `prefix` (`dir/ckpt-3`, without `.index`), or the latest one named
 /// by the `checkpoint` file when `prefix` is a directory.
 ///
@@ -231,7 +224,7 @@ impl CheckpointReader {
             Error::Unimplemented(m) => Error::Unimplemented(format!("{}: {m}", index_path.display())),
             e => e,
         };
-        let bytes = std::fs::read(&index_path).map_err(|e| io(&index_path, e))?;
+        let bytes = std::fs::read(&index_path).map_err(|e| Error::io(&index_path, e))?;
         let rows = table::read(&bytes).map_err(named)?;
         let mut entries = BTreeMap::new();
         let mut header = false;
@@ -248,7 +241,7 @@ impl CheckpointReader {
         if !header {
             return Err(named(Error::DataLoss("no bundle header (key \"\")".into())));
         }
-        let data = std::fs::read(&data_path).map_err(|e| io(&data_path, e))?;
+        let data = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
         Ok(CheckpointReader {
             prefix: prefix.to_path_buf(),
             entries,

@@ -396,10 +396,7 @@ impl<'a> Checkpoint<'a> {
     pub fn write(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-                path: dir.display().to_string(),
-                source: e,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         let g = self.graph();
         let (order, paths) = g.bfs();

@@ -117,12 +117,7 @@ pub fn get_checkpoint_state(dir: impl AsRef<Path>) -> Result<Option<CheckpointSt
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::Io {
-                path: file.display().to_string(),
-                source: e,
-            })
-        }
+        Err(e) => return Err(Error::io(file, e)),
     };
     let mut st = CheckpointState::default();
     let join = |s: String| {

@@ -615,10 +615,7 @@ impl CSVLogger {
 }
 impl Callback for CSVLogger {
     fn on_train_begin(&mut self, _ctx: &mut Context) -> Result<()> {
-        let io = |e| Error::Io {
-            path: self.path.display().to_string(),
-            source: e,
-        };
+        let io = |e| Error::io(&self.path, e);
         let has_header = self.append && std::fs::metadata(&self.path).map(|m| m.len() > 0).unwrap_or(false);
         let f = std::fs::OpenOptions::new()
             .create(true)

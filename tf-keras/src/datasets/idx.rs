@@ -42,10 +42,7 @@ pub(crate) fn load(name: &str, install: &str) -> Result<((Tensor, Tensor), (Tens
 pub(crate) fn load_dir(dir: &Path) -> Result<((Tensor, Tensor), (Tensor, Tensor))> {
     let read = |f: &str| -> Result<Tensor> {
         let path = dir.join(f);
-        let bytes = std::fs::read(&path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         parse(
             &tf_core::data::gunzip(&bytes, &path.display().to_string())?,
             &path.display().to_string(),
