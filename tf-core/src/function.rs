@@ -34,6 +34,15 @@ pub struct ConcreteFunction {
 }
 
 impl ConcreteFunction {
+    /// A concrete function over an already built graph (a loaded SavedModel's).
+    pub(crate) fn from_graph(graph: Graph, signature: Vec<TensorSpec>) -> ConcreteFunction {
+        ConcreteFunction {
+            graph,
+            signature,
+            key: 0,
+            structure: Vec::new(),
+        }
+    }
     /// The traced graph (`concrete.graph`), printable with `to_string()`.
     pub fn graph(&self) -> &Graph {
         &self.graph

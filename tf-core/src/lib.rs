@@ -15,6 +15,7 @@ pub mod module;
 pub mod ops;
 mod proto;
 pub mod safetensors;
+pub mod saved_model;
 pub mod shape;
 pub mod summary;
 mod tape;

@@ -31,6 +31,13 @@ pub struct TensorSpec {
 }
 
 impl TensorSpec {
+    /// `tf.TensorSpec(shape, dtype)`.
+    pub fn new(shape: impl Into<crate::Shape>, dtype: DType) -> TensorSpec {
+        TensorSpec {
+            dtype,
+            shape: shape.into(),
+        }
+    }
     /// The dtype and shape of `t`.
     pub fn of(t: &crate::Tensor) -> TensorSpec {
         TensorSpec {

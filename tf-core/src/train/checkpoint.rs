@@ -395,6 +395,13 @@ impl<'a> Checkpoint<'a> {
     /// `Io` when a file cannot be written.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let path = path.as_ref();
+        self.write_keyed(path)?;
+        Ok(path.to_path_buf())
+    }
+
+    /// [`write`](Self::write), returning each stored variable with its key (a SavedModel's
+    /// graphs refer to its variables by them).
+    pub(crate) fn write_keyed(&self, path: &Path) -> Result<Vec<(String, Variable)>> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -409,7 +416,7 @@ impl<'a> Checkpoint<'a> {
         for &n in order.iter().rev() {
             has[n] = matches!(g.nodes[n].kind, Kind::Variable(_)) || g.nodes[n].children.iter().any(|&(_, c)| has[c]);
         }
-        let mut values: Vec<(String, Tensor)> = Vec::new();
+        let mut values: Vec<(String, Variable)> = Vec::new();
         let mut graph = Enc::default();
         for &n in &order {
             let node = &g.nodes[n];
@@ -424,7 +431,7 @@ impl<'a> Checkpoint<'a> {
                     m.message(2, |a| {
                         a.bytes(1, VALUE.as_bytes()).bytes(2, v.name().as_bytes()).bytes(3, key.as_bytes());
                     });
-                    values.push((key, v.value()));
+                    values.push((key, v.clone()));
                 }
                 m.message(5, |b| {
                     if has[n] {
@@ -433,10 +440,15 @@ impl<'a> Checkpoint<'a> {
                 });
             });
         }
-        let mut stored: Vec<(String, bundle::Value<'_>)> = values.iter().map(|(k, t)| (k.clone(), bundle::Value::Tensor(t))).collect();
+        let tensors: Vec<Tensor> = values.iter().map(|(_, v)| v.value()).collect();
+        let mut stored: Vec<(String, bundle::Value<'_>)> = values
+            .iter()
+            .zip(&tensors)
+            .map(|((k, _), t)| (k.clone(), bundle::Value::Tensor(t)))
+            .collect();
         stored.push((OBJECT_GRAPH_KEY.to_string(), bundle::Value::String(&graph.0)));
         bundle::write(path, &stored)?;
-        Ok(path.to_path_buf())
+        Ok(values)
     }
 
     /// `ckpt.restore(path)`: assigns every tracked variable its value from the checkpoint at
