@@ -92,7 +92,7 @@ fn a_loaded_signature_returns_named_outputs_equal_to_the_original() {
     assert_eq!(paths(&loaded), paths(&net));
     assert_eq!(paths(&loaded)[0], ("steps".to_string(), false));
     let steps = loaded.named_variables().remove(0).1;
-    assert_eq!(steps.value().scalar::<i64>(), 1, "the original's one call was saved");
+    assert_eq!(steps.value().scalar::<i64>(), 1, "saved 0, then one call of the loaded signature");
     sig.call(&[("x", &x23())]).unwrap();
     assert_eq!(steps.value().scalar::<i64>(), 2);
     assert_eq!(net.steps.value().scalar::<i64>(), 1);
@@ -484,4 +484,24 @@ fn tensorflow_variables_and_outputs_match_after_our_round_trip() {
     for (a, b) in ours.iter().zip(&want) {
         assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{ours:?} vs TensorFlow's {want:?}");
     }
+}
+
+#[test]
+fn a_loaded_signature_called_inside_a_graph_function_is_inlined_into_it() {
+    let dir = tmp("inline").join("net");
+    let (_, cf) = save_net(&dir);
+    let loaded = Arc::new(saved_model::load(&dir).unwrap());
+    let l = loaded.clone();
+    let outer = Function::new("outer", move |x: &[Tensor]| {
+        let y = l.signature("serving_default").unwrap().call(&[("x", &x[0])]).unwrap();
+        vec![&y["y"] * 2.0f32]
+    });
+    let got = outer.call(&[x23()]).remove(0);
+    let want: Vec<f32> = cf.call(&[x23()]).unwrap()[0].to_vec::<f32>().iter().map(|v| v * 2.0).collect();
+    assert_eq!(got.to_vec::<f32>(), want);
+    let text = outer.concrete_functions()[0].graph().to_string();
+    assert!(text.contains("MatMul") && text.contains("AssignAddVariableOp"), "{text}");
+    let steps = loaded.named_variables().remove(0).1;
+    outer.call(&[x23()]);
+    assert_eq!(steps.value().scalar::<i64>(), 2, "saved 0, then two runs of the outer graph");
 }

@@ -51,11 +51,23 @@ impl ConcreteFunction {
     pub fn signature(&self) -> &[TensorSpec] {
         &self.signature
     }
-    /// Runs the graph.
+    /// Runs the graph. Inside another function's trace, the graph is inlined into the
+    /// caller's.
     ///
     /// # Errors
     /// `InvalidArgument` when the arguments do not match the signature.
+    #[track_caller]
     pub fn call(&self, args: &[Tensor]) -> Result<Vec<Tensor>> {
+        if trace::tracing() {
+            let got: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
+            if got != self.signature {
+                return Err(crate::Error::InvalidArgument(format!(
+                    "{}: called with {got:?}, but the function was traced for {:?}",
+                    self.graph.name, self.signature
+                )));
+            }
+            return Ok(executor::replay(&self.graph, args));
+        }
         executor::run(&self.graph, args)
     }
 }

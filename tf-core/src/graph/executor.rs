@@ -73,3 +73,53 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
     }
     Ok(graph.outputs.iter().map(|&(n, o)| values[n][o].clone()).collect())
 }
+
+/// Runs `graph` on `args` through the public ops, node by node: inside a trace this inlines
+/// the graph into the one being traced (a loaded SavedModel function called from a
+/// `tf.function`, or from a Keras train step); eagerly it runs the ops one by one. The
+/// arguments must match the graph's placeholders (the caller checks).
+#[track_caller]
+pub(crate) fn replay(graph: &Graph, args: &[Tensor]) -> Vec<Tensor> {
+    let mut values: Vec<Vec<Tensor>> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let ins: Vec<Tensor> = node.inputs.iter().map(|&(n, o)| values[n][o].clone()).collect();
+        let out = match &node.kind {
+            NodeKind::Placeholder { index } => vec![args[*index].clone()],
+            NodeKind::Const(t) => vec![t.clone()],
+            NodeKind::Op { op, attrs } => {
+                let refs: Vec<&Tensor> = ins.iter().collect();
+                crate::ops::execute(op, &refs, attrs).into_vec()
+            }
+            NodeKind::ReadVariable(v) => vec![v.value()],
+            NodeKind::AssignVariable { var, kind } => {
+                match *kind {
+                    "AssignAddVariableOp" => var.assign_add(&ins[0]),
+                    "AssignSubVariableOp" => var.assign_sub(&ins[0]),
+                    _ => var.assign(&ins[0]),
+                }
+                Vec::new()
+            }
+            NodeKind::If { then_graph, else_graph } => {
+                let caps = &ins[1..];
+                crate::cond(&ins[0], || replay(then_graph, caps), || replay(else_graph, caps))
+            }
+            NodeKind::While {
+                cond_graph,
+                body_graph,
+                loop_vars,
+                max_iterations,
+            } => {
+                let caps = &ins[*loop_vars..];
+                let with_caps = |vars: &[Tensor]| -> Vec<Tensor> { vars.iter().chain(caps).cloned().collect() };
+                crate::while_loop(
+                    |vars| replay(cond_graph, &with_caps(vars)).swap_remove(0),
+                    |vars| replay(body_graph, &with_caps(vars)),
+                    &ins[..*loop_vars],
+                    *max_iterations,
+                )
+            }
+        };
+        values.push(out);
+    }
+    graph.outputs.iter().map(|&(n, o)| values[n][o].clone()).collect()
+}
