@@ -407,8 +407,10 @@ fn keras_adam_slots_restore_deferred_and_training_continues_as_in_tensorflow() {
         assert_eq!(status.waiting().len(), 4, "{:?}", status.waiting());
         status.assert_existing_objects_matched().unwrap();
     }
-    assert_eq!(opt.iterations(), 0); // the Rust-side count syncs at the next step
-                                     // gen.py's second step: loss = sum((x @ w + b)^2) with x = [[1, 2]].
+    // The restored count and rate show at once, as in TensorFlow.
+    assert_eq!(opt.iterations(), 1);
+    assert!((opt.learning_rate() - 0.1).abs() < 1e-7);
+    // gen.py's second step: loss = sum((x @ w + b)^2) with x = [[1, 2]].
     let tape = tf::GradientTape::persistent();
     let y = &tf::matmul(&tf::constant([[1.0f32, 2.0]]), &net.w.value()) + &net.b.value();
     let loss = tf::reduce_sum(&(&y * &y), None, false);

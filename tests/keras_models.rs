@@ -12,6 +12,8 @@ use tf::{Module, Tensor, Variable};
 
 mod common;
 
+use common::TwoLayer;
+
 fn quiet() -> FitArgs {
     FitArgs {
         verbose: 0,
@@ -271,18 +273,6 @@ fn functional_models_with_shared_layers_and_two_inputs() {
 
     let disconnected = Model::new(&inp, &out);
     assert!(disconnected.is_err());
-}
-
-#[derive(tf::Module)]
-struct TwoLayer {
-    hidden: Dense,
-    out: Dense,
-}
-
-impl Layer for TwoLayer {
-    fn call(&self, x: &Tensor, training: bool) -> Tensor {
-        self.out.call(&self.hidden.call(x, training), training)
-    }
 }
 
 #[test]

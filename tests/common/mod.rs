@@ -25,3 +25,17 @@ pub static SEED_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub fn seed_lock() -> std::sync::MutexGuard<'static, ()> {
     SEED_LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// A subclassed Keras model: two dense layers.
+#[derive(tf::Module)]
+#[allow(dead_code)]
+pub struct TwoLayer {
+    pub hidden: tf::keras::layers::Dense,
+    pub out: tf::keras::layers::Dense,
+}
+
+impl tf::keras::layers::Layer for TwoLayer {
+    fn call(&self, x: &tf::Tensor, training: bool) -> tf::Tensor {
+        self.out.call(&self.hidden.call(x, training), training)
+    }
+}

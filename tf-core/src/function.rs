@@ -17,6 +17,11 @@ pub fn run_functions_eagerly(flag: bool) {
     RUN_EAGERLY.store(flag, Ordering::SeqCst);
 }
 
+/// `tf.executing_eagerly()`: false while a graph function is being traced.
+pub fn executing_eagerly() -> bool {
+    !trace::tracing()
+}
+
 pub(crate) fn functions_run_eagerly() -> bool {
     RUN_EAGERLY.load(Ordering::SeqCst)
 }
@@ -34,6 +39,15 @@ pub struct ConcreteFunction {
 }
 
 impl ConcreteFunction {
+    /// Traces `body` once for `signature` into a concrete function, outside any
+    /// [`Function`]: no cache, and no variables may be created (build the model first). What
+    /// `model.save` traces a Keras model's call with.
+    #[track_caller]
+    pub fn trace(name: &str, signature: &[TensorSpec], body: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Arc<ConcreteFunction> {
+        let graph = crate::graph::passes::optimize(trace::trace(name, false, signature, body));
+        Arc::new(ConcreteFunction::from_graph(graph, signature.to_vec()))
+    }
+
     /// A concrete function over an already built graph (a loaded SavedModel's).
     pub(crate) fn from_graph(graph: Graph, signature: Vec<TensorSpec>) -> ConcreteFunction {
         ConcreteFunction {

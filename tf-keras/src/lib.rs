@@ -49,6 +49,11 @@ pub mod optimizers;
 pub mod regularizers;
 pub mod saving;
 
+/// `keras.models`: loading saved models.
+pub mod models {
+    pub use crate::saving::load_model;
+}
+
 pub use layers::clear_session;
 pub use model::functional_api::Apply;
 pub use model::training_api::Data;

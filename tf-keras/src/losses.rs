@@ -2,6 +2,7 @@
 //! (`SUM_OVER_BATCH_SIZE`: the weighted sum divided by the number of per-sample values);
 //! `per_sample` gives the unreduced values.
 
+use crate::saving::config::{Config, ConfigValue};
 use tf_core::{self as tf, DType, Tensor};
 
 /// Keras's backend epsilon.
@@ -28,6 +29,11 @@ pub trait Loss: Send + Sync {
     /// The reduction (`SumOverBatchSize` unless set).
     fn reduction(&self) -> Reduction {
         Reduction::SumOverBatchSize
+    }
+    /// Keras's `serialize(loss)`: `{"class_name": ..., "config": {...}}` that
+    /// [`deserialize`] rebuilds, or `None` for a loss without one (a user's).
+    fn get_config(&self) -> Option<serde_json::Value> {
+        None
     }
     /// `loss(y_true, y_pred)`: the reduced loss.
     #[track_caller]
@@ -111,9 +117,25 @@ macro_rules! loss {
                 Self::new()
             }
         }
+        impl $ty {
+            fn from_config(c: &Config) -> tf::Result<$ty> {
+                #[allow(unused_mut)]
+                let mut l = $ty::new();
+                crate::saving::config::read(c, "reduction", stringify!($ty), &mut l.reduction)?;
+                $( crate::saving::config::read(c, stringify!($field), stringify!($ty), &mut l.$field)?; )*
+                Ok(l)
+            }
+        }
         impl Loss for $ty {
             fn name(&self) -> String {
                 $name.into()
+            }
+            fn get_config(&self) -> Option<serde_json::Value> {
+                let mut c = Config::new();
+                c.insert("name".into(), $name.into());
+                c.insert("reduction".into(), self.reduction.to_config());
+                $( c.insert(stringify!($field).into(), self.$field.to_config()); )*
+                Some(serde_json::json!({ "class_name": stringify!($ty), "config": c }))
             }
             fn reduction(&self) -> Reduction {
                 self.reduction
@@ -311,6 +333,54 @@ pub fn get(name: &str) -> Box<dyn Loss> {
         "log_cosh" | "logcosh" => Box::new(LogCosh::new()),
         "poisson" => Box::new(Poisson::new()),
         _ => panic!("Could not interpret loss function identifier: {name}"),
+    }
+}
+
+/// `keras.losses.deserialize(config)`: the loss [`Loss::get_config`] described.
+///
+/// # Errors
+/// `Unimplemented` for an unknown class; `InvalidArgument` for a malformed config.
+pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Loss>> {
+    let (class, c) = crate::saving::config::class_and_config(v, "loss")?;
+    fn boxed<L: Loss + 'static>(l: tf::Result<L>) -> tf::Result<Box<dyn Loss>> {
+        l.map(|l| Box::new(l) as Box<dyn Loss>)
+    }
+    match class {
+        "SparseCategoricalCrossentropy" => boxed(SparseCategoricalCrossentropy::from_config(c)),
+        "CategoricalCrossentropy" => boxed(CategoricalCrossentropy::from_config(c)),
+        "BinaryCrossentropy" => boxed(BinaryCrossentropy::from_config(c)),
+        "MeanSquaredError" => boxed(MeanSquaredError::from_config(c)),
+        "MeanAbsoluteError" => boxed(MeanAbsoluteError::from_config(c)),
+        "Huber" => boxed(Huber::from_config(c)),
+        "KLDivergence" => boxed(KLDivergence::from_config(c)),
+        "CosineSimilarity" => boxed(CosineSimilarity::from_config(c)),
+        "Hinge" => boxed(Hinge::from_config(c)),
+        "SquaredHinge" => boxed(SquaredHinge::from_config(c)),
+        "LogCosh" => boxed(LogCosh::from_config(c)),
+        "Poisson" => boxed(Poisson::from_config(c)),
+        other => Err(tf::Error::Unimplemented(format!("unknown loss class `{other}`"))),
+    }
+}
+
+/// Keras's names for the reductions.
+impl ConfigValue for Reduction {
+    fn to_config(&self) -> serde_json::Value {
+        match self {
+            Reduction::SumOverBatchSize => "sum_over_batch_size",
+            Reduction::Sum => "sum",
+            Reduction::None => "none",
+        }
+        .into()
+    }
+    fn from_config(v: &serde_json::Value, key: &str) -> tf::Result<Reduction> {
+        match v.as_str() {
+            Some("sum_over_batch_size" | "auto") => Ok(Reduction::SumOverBatchSize),
+            Some("sum") => Ok(Reduction::Sum),
+            Some("none") => Ok(Reduction::None),
+            _ => Err(tf::Error::InvalidArgument(format!(
+                "config `{key}` must be a Keras reduction name, got {v}"
+            ))),
+        }
     }
 }
 

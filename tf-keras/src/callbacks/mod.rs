@@ -32,6 +32,16 @@ pub struct Context<'a> {
     stop_training: &'a mut bool,
     /// `fit`'s parameters.
     pub params: Params,
+    /// What a full-model save needs besides the network and optimizer.
+    saving: Option<Saving<'a>>,
+}
+
+/// The rest of a compiled model, for [`Context::save_model`].
+pub(crate) struct Saving<'a> {
+    pub name: String,
+    pub loss: &'a dyn crate::losses::Loss,
+    pub metrics: Vec<String>,
+    pub last_input: &'a std::sync::Mutex<Option<tf_core::ops::TensorSpec>>,
 }
 
 impl<'a> Context<'a> {
@@ -40,12 +50,14 @@ impl<'a> Context<'a> {
         optimizer: Option<&'a mut (dyn Optimizer + 'static)>,
         stop_training: &'a mut bool,
         params: Params,
+        saving: Option<Saving<'a>>,
     ) -> Context<'a> {
         Context {
             model,
             optimizer,
             stop_training,
             params,
+            saving,
         }
     }
     /// The model being trained.
@@ -91,6 +103,25 @@ impl<'a> Context<'a> {
             optimizer: self.optimizer.as_deref().map(|o| o.as_module()),
         };
         crate::saving::save_weights(&root, path)
+    }
+    /// Saves the whole model as `model.save(dir)` does (architecture, weights, optimizer
+    /// state, compile config).
+    ///
+    /// # Errors
+    /// As [`crate::saving::save_model`].
+    pub fn save_model(&self, dir: impl AsRef<std::path::Path>) -> Result<()> {
+        let parts = crate::saving::Parts {
+            net: self.model,
+            name: self.saving.as_ref().map_or_else(|| self.model.name(), |s| s.name.clone()),
+            optimizer: self.optimizer.as_deref().map(|o| o as &dyn Optimizer),
+            loss: self.saving.as_ref().map(|s| s.loss),
+            metrics: self.saving.as_ref().map(|s| s.metrics.clone()).unwrap_or_default(),
+            last_input: self
+                .saving
+                .as_ref()
+                .and_then(|s| s.last_input.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+        };
+        crate::saving::save_parts(&parts, dir.as_ref(), &crate::saving::SaveOptions::default())
     }
 }
 
@@ -358,8 +389,11 @@ fn python_format(v: f64, spec: &str, integer: bool) -> String {
 }
 
 /// `keras.callbacks.ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False,
-/// mode="auto")`: saves the weights (safetensors) at the end of every epoch, or only when the
-/// monitored value improves. `{epoch}` and logged names in the path are filled in.
+/// save_weights_only=False, mode="auto")`: saves the model at the end of every epoch, or only
+/// when the monitored value improves. `{epoch}` and logged names in the path are filled in.
+/// The whole model is saved as `model.save(filepath)` (a SavedModel directory) unless
+/// `save_weights_only` is set or the path ends in `.safetensors`; then the weights are saved
+/// as `model.save_weights(filepath)`.
 pub struct ModelCheckpoint {
     /// `filepath`.
     pub filepath: String,
@@ -369,6 +403,8 @@ pub struct ModelCheckpoint {
     pub verbose: u8,
     /// `save_best_only`.
     pub save_best_only: bool,
+    /// `save_weights_only`.
+    pub save_weights_only: bool,
     /// `mode`.
     pub mode: String,
     best: Option<f64>,
@@ -381,12 +417,14 @@ impl ModelCheckpoint {
             monitor: "val_loss".into(),
             verbose: 0,
             save_best_only: false,
+            save_weights_only: false,
             mode: "auto".into(),
             best: None,
         }
     }
     setters! {
         save_best_only: bool,
+        save_weights_only: bool,
         monitor: into String,
         verbose: u8,
     }
@@ -429,7 +467,11 @@ impl Callback for ModelCheckpoint {
         } else if self.verbose > 0 {
             println!("\nEpoch {}: saving model to {path}", epoch + 1);
         }
-        ctx.save_weights(&path)
+        if self.save_weights_only || path.ends_with(".safetensors") {
+            ctx.save_weights(&path)
+        } else {
+            ctx.save_model(&path)
+        }
     }
 }
 

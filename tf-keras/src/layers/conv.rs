@@ -4,6 +4,7 @@ use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
 use crate::regularizers::Regularizer;
+use crate::saving::config::layer_config;
 use std::sync::OnceLock;
 use tf_core::nn::Size2;
 use tf_core::{self as tf, Tensor, Variable};
@@ -128,6 +129,12 @@ pub struct Conv2D {
     bias: OnceLock<Variable>,
 }
 layer_common!(Conv2D, [kernel, bias]);
+layer_config!(Conv2D, Conv2D::new(0, 1), {
+    "filters" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
+    "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
+    "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
+    "kernel_regularizer" => cfg.kernel_regularizer,
+});
 conv_builders!(Conv2D);
 impl Conv2D {
     /// A 2-D convolution with `filters` output channels.
@@ -168,6 +175,12 @@ pub struct Conv1D {
     bias: OnceLock<Variable>,
 }
 layer_common!(Conv1D, [kernel, bias]);
+layer_config!(Conv1D, Conv1D::new(0, 1), {
+    "filters" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
+    "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
+    "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
+    "kernel_regularizer" => cfg.kernel_regularizer,
+});
 conv_builders!(Conv1D);
 impl Conv1D {
     /// A 1-D convolution with `filters` output channels.
@@ -215,6 +228,12 @@ pub struct DepthwiseConv2D {
     bias: OnceLock<Variable>,
 }
 layer_common!(DepthwiseConv2D, [depthwise_kernel, bias]);
+layer_config!(DepthwiseConv2D, DepthwiseConv2D::new(1), {
+    "depth_multiplier" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
+    "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
+    "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
+    "kernel_regularizer" => cfg.kernel_regularizer,
+});
 conv_builders!(DepthwiseConv2D);
 impl DepthwiseConv2D {
     /// A depthwise convolution (depth multiplier 1).
@@ -264,6 +283,12 @@ pub struct Conv2DTranspose {
     bias: OnceLock<Variable>,
 }
 layer_common!(Conv2DTranspose, [kernel, bias]);
+layer_config!(Conv2DTranspose, Conv2DTranspose::new(0, 1), {
+    "filters" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
+    "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
+    "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
+    "kernel_regularizer" => cfg.kernel_regularizer,
+});
 conv_builders!(Conv2DTranspose);
 impl Conv2DTranspose {
     /// A transposed convolution with `filters` output channels.
@@ -319,6 +344,7 @@ macro_rules! pool2d {
             padding: &'static str,
         }
         layer_common!($ty, []);
+        layer_config!($ty, $ty::new(2), { "pool_size" => pool, "strides" => strides, "padding" => padding });
         impl $ty {
             /// A pooling layer with window `pool_size` (Keras's default is `(2, 2)`, with the
             /// stride equal to the window).
@@ -380,6 +406,7 @@ macro_rules! global_pool {
             keepdims: bool,
         }
         layer_common!($ty, []);
+        layer_config!($ty, $ty::new(), { "keepdims" => keepdims });
         impl $ty {
             /// A global pooling layer over height and width.
             pub fn new() -> $ty {
@@ -429,6 +456,7 @@ pub struct ZeroPadding2D {
     pad: ((usize, usize), (usize, usize)),
 }
 layer_common!(ZeroPadding2D, []);
+layer_config!(ZeroPadding2D, ZeroPadding2D::new(0), { "padding" => pad });
 impl ZeroPadding2D {
     /// Symmetric padding: `(rows, cols)`.
     pub fn new(padding: impl Into<Size2>) -> ZeroPadding2D {
@@ -458,6 +486,7 @@ pub struct UpSampling2D {
     size: Size2,
 }
 layer_common!(UpSampling2D, []);
+layer_config!(UpSampling2D, UpSampling2D::new(2), { "size" => size });
 impl UpSampling2D {
     /// Nearest-neighbour upsampling by `size`.
     pub fn new(size: impl Into<Size2>) -> UpSampling2D {

@@ -5,6 +5,7 @@ use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
 use crate::regularizers::Regularizer;
+use crate::saving::config::layer_config;
 use std::sync::OnceLock;
 use tf_core::{self as tf, DType, Tensor, Variable};
 
@@ -31,6 +32,11 @@ pub struct Dense {
     bias: OnceLock<Variable>,
 }
 layer_common!(Dense, [kernel, bias]);
+layer_config!(Dense, Dense::new(0), {
+    "units" => units, "activation" => activation, "use_bias" => use_bias,
+    "kernel_initializer" => kernel_initializer, "bias_initializer" => bias_initializer,
+    "kernel_regularizer" => kernel_regularizer, "bias_regularizer" => bias_regularizer,
+});
 
 impl Dense {
     /// A dense layer with `units` outputs and Keras's defaults.
@@ -132,6 +138,7 @@ pub struct Flatten {
     base: Base,
 }
 layer_common!(Flatten, []);
+layer_config!(Flatten, Flatten::new(), {});
 impl Flatten {
     /// A flatten layer.
     pub fn new() -> Flatten {
@@ -162,6 +169,7 @@ pub struct Reshape {
     target: Vec<i64>,
 }
 layer_common!(Reshape, []);
+layer_config!(Reshape, Reshape::new([]), { "target_shape" => target });
 impl Reshape {
     /// A reshape to `target_shape` (without the batch dimension).
     pub fn new(target_shape: impl AsRef<[i64]>) -> Reshape {
@@ -187,6 +195,7 @@ pub struct Permute {
     dims: Vec<i64>,
 }
 layer_common!(Permute, []);
+layer_config!(Permute, Permute::new([]), { "dims" => dims });
 impl Permute {
     /// A permutation of the non-batch axes (1-based, as in Keras).
     ///
@@ -225,6 +234,7 @@ pub struct Dropout {
     seed: Option<i64>,
 }
 layer_common!(Dropout, []);
+layer_config!(Dropout, Dropout::new(0.0), { "rate" => rate, "seed" => seed });
 impl Dropout {
     /// A dropout layer.
     ///
@@ -266,6 +276,7 @@ pub struct Activation {
     activation: Act,
 }
 layer_common!(Activation, []);
+layer_config!(Activation, Activation::new(Act::Linear), { "activation" => activation });
 impl Activation {
     /// An activation layer, by Keras name.
     #[track_caller]
@@ -291,6 +302,7 @@ pub struct Rescaling {
     offset: f64,
 }
 layer_common!(Rescaling, []);
+layer_config!(Rescaling, Rescaling::new(1.0, 0.0), { "scale" => scale, "offset" => offset });
 impl Rescaling {
     /// A rescaling layer.
     pub fn new(scale: f64, offset: f64) -> Rescaling {
@@ -328,6 +340,9 @@ pub struct Embedding {
     embeddings: OnceLock<Variable>,
 }
 layer_common!(Embedding, [embeddings]);
+layer_config!(Embedding, Embedding::new(0, 0), {
+    "input_dim" => input_dim, "output_dim" => output_dim, "embeddings_initializer" => initializer,
+});
 impl Embedding {
     /// An embedding table.
     pub fn new(input_dim: usize, output_dim: usize) -> Embedding {
@@ -380,7 +395,7 @@ impl Lambda {
     }
 }
 impl Layer for Lambda {
-    layer_methods!("Lambda");
+    layer_methods!("Lambda", no_config);
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         (self.f)(x)
     }

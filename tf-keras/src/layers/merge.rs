@@ -2,6 +2,7 @@
 //! [`Layer::call_many`].
 
 use super::{layer_common, layer_methods, Base, Layer};
+use crate::saving::config::layer_config;
 use tf_core::{self as tf, Tensor};
 
 #[track_caller]
@@ -21,6 +22,7 @@ macro_rules! elementwise_merge {
             base: Base,
         }
         layer_common!($ty, []);
+        layer_config!($ty, $ty::new(), {});
         impl $ty {
             /// The merge layer.
             pub fn new() -> $ty {
@@ -73,6 +75,7 @@ pub struct Concatenate {
     axis: i64,
 }
 layer_common!(Concatenate, []);
+layer_config!(Concatenate, Concatenate::new(-1), { "axis" => axis });
 impl Concatenate {
     /// Concatenation along `axis` (Keras's default is -1).
     pub fn new(axis: i64) -> Concatenate {

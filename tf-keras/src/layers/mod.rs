@@ -17,6 +17,7 @@ pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use crate::model::Input;
 
+use crate::saving::config::{Config, ConfigValue};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tf_core::{Module, Tensor, Variable};
@@ -64,6 +65,13 @@ pub trait Layer: Module + Send + Sync {
     fn layers(&self) -> Vec<&dyn Layer> {
         Vec::new()
     }
+
+    /// Keras's `get_config()`: the settings that rebuild this layer with
+    /// [`deserialize`] (its name and declared input shape included), or `None` for a layer
+    /// that has no config (a `Lambda`'s closure, a subclassed model's code).
+    fn get_config(&self) -> Option<Config> {
+        None
+    }
 }
 
 impl<L: Layer + ?Sized> Layer for Box<L> {
@@ -84,6 +92,9 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     }
     fn layers(&self) -> Vec<&dyn Layer> {
         (**self).layers()
+    }
+    fn get_config(&self) -> Option<Config> {
+        (**self).get_config()
     }
 }
 
@@ -124,6 +135,29 @@ impl Base {
             input_shape: None,
         }
     }
+    /// The config entries every layer has: `name`, `trainable`, `dtype`, and
+    /// `batch_input_shape` when the input shape was declared.
+    pub fn config(&self) -> Config {
+        let mut c = Config::new();
+        c.insert("name".into(), self.name.clone().into());
+        c.insert("trainable".into(), true.into());
+        c.insert("dtype".into(), "float32".into());
+        if let Some(shape) = &self.input_shape {
+            let mut dims = vec![serde_json::Value::Null];
+            dims.extend(shape.iter().map(|&d| serde_json::Value::from(d)));
+            c.insert("batch_input_shape".into(), dims.into());
+        }
+        c
+    }
+    /// Reads what [`config`](Self::config) writes.
+    pub fn read_config(&mut self, c: &Config) -> tf_core::Result<()> {
+        crate::saving::config::read(c, "name", "layer", &mut self.name)?;
+        if let Some(v) = c.get("batch_input_shape") {
+            let dims: Vec<Option<usize>> = ConfigValue::from_config(v, "layer.batch_input_shape")?;
+            self.input_shape = Some(dims.into_iter().skip(1).map(|d| d.unwrap_or(1)).collect());
+        }
+        Ok(())
+    }
     /// A weight variable named `<layer>/<what>`.
     pub fn weight(&self, what: &str, init: &crate::initializers::Initializer, shape: &[usize], trainable: bool) -> Variable {
         Variable::with_options(init.call(shape, tf_core::DType::F32), format!("{}/{}", self.name, what), trainable)
@@ -163,6 +197,12 @@ pub(crate) use layer_common;
 /// The common `Layer` methods for a layer struct with a `base: Base` field.
 macro_rules! layer_methods {
     ($class:literal) => {
+        layer_methods!($class, no_config);
+        fn get_config(&self) -> Option<$crate::saving::config::Config> {
+            Some(self.config())
+        }
+    };
+    ($class:literal, no_config) => {
         fn class_name(&self) -> String {
             $class.into()
         }
@@ -172,6 +212,71 @@ macro_rules! layer_methods {
     };
 }
 pub(crate) use layer_methods;
+
+/// `keras.layers.serialize(layer)`: `{"class_name": ..., "config": {...}}`.
+///
+/// # Errors
+/// `Unimplemented` naming a layer that has no config (a `Lambda`, a subclassed model).
+pub fn serialize(layer: &dyn Layer) -> tf_core::Result<serde_json::Value> {
+    let config = layer.get_config().ok_or_else(|| {
+        tf_core::Error::Unimplemented(format!(
+            "layer \"{}\" ({}) has no config, so its architecture cannot be saved",
+            layer.name(),
+            layer.class_name()
+        ))
+    })?;
+    Ok(serde_json::json!({ "class_name": layer.class_name(), "config": config }))
+}
+
+/// `keras.layers.deserialize(config)`: the layer [`serialize`] described, unbuilt. Automatic
+/// layer names (`dense_1`, ...) are not used up by it.
+///
+/// # Errors
+/// `Unimplemented` for an unknown class; `InvalidArgument` for a malformed config.
+pub fn deserialize(v: &serde_json::Value) -> tf_core::Result<Box<dyn Layer>> {
+    let (class, c) = crate::saving::config::class_and_config(v, "layer")?;
+    let names = NAMES.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let layer = from_class(class, c);
+    *NAMES.lock().unwrap_or_else(|p| p.into_inner()) = names;
+    layer
+}
+
+fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
+    fn boxed<L: Layer + 'static>(l: tf_core::Result<L>) -> tf_core::Result<Box<dyn Layer>> {
+        l.map(|l| Box::new(l) as Box<dyn Layer>)
+    }
+    match class {
+        "Dense" => boxed(Dense::from_config(c)),
+        "Flatten" => boxed(Flatten::from_config(c)),
+        "Reshape" => boxed(Reshape::from_config(c)),
+        "Permute" => boxed(Permute::from_config(c)),
+        "Dropout" => boxed(Dropout::from_config(c)),
+        "Activation" => boxed(Activation::from_config(c)),
+        "Rescaling" => boxed(Rescaling::from_config(c)),
+        "Embedding" => boxed(Embedding::from_config(c)),
+        "Conv2D" => boxed(Conv2D::from_config(c)),
+        "Conv1D" => boxed(Conv1D::from_config(c)),
+        "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),
+        "Conv2DTranspose" => boxed(Conv2DTranspose::from_config(c)),
+        "MaxPooling2D" => boxed(MaxPooling2D::from_config(c)),
+        "AveragePooling2D" => boxed(AveragePooling2D::from_config(c)),
+        "GlobalAveragePooling2D" => boxed(GlobalAveragePooling2D::from_config(c)),
+        "GlobalMaxPooling2D" => boxed(GlobalMaxPooling2D::from_config(c)),
+        "ZeroPadding2D" => boxed(ZeroPadding2D::from_config(c)),
+        "UpSampling2D" => boxed(UpSampling2D::from_config(c)),
+        "BatchNormalization" => boxed(BatchNormalization::from_config(c)),
+        "LayerNormalization" => boxed(LayerNormalization::from_config(c)),
+        "Add" => boxed(Add::from_config(c)),
+        "Multiply" => boxed(Multiply::from_config(c)),
+        "Concatenate" => boxed(Concatenate::from_config(c)),
+        "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
+        "LSTM" => boxed(LSTM::from_config(c)),
+        "GRU" => boxed(GRU::from_config(c)),
+        "Sequential" => boxed(crate::Sequential::from_config(c)),
+        "Functional" => boxed(crate::model::Functional::from_config(c)),
+        other => Err(tf_core::Error::Unimplemented(format!("unknown layer class `{other}`"))),
+    }
+}
 
 /// Checks a layer's input rank, with Keras's message.
 #[track_caller]

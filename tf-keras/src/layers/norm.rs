@@ -2,6 +2,7 @@
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::initializers::Initializer;
+use crate::saving::config::layer_config;
 use std::sync::OnceLock;
 use tf_core::{self as tf, Tensor, Variable};
 
@@ -20,6 +21,9 @@ pub struct BatchNormalization {
     moving_variance: OnceLock<Variable>,
 }
 layer_common!(BatchNormalization, [gamma, beta, moving_mean, moving_variance]);
+layer_config!(BatchNormalization, BatchNormalization::new(), {
+    "momentum" => momentum, "epsilon" => epsilon, "center" => center, "scale" => scale,
+});
 
 impl BatchNormalization {
     /// A batch normalization over the last axis with Keras's defaults.
@@ -105,6 +109,7 @@ pub struct LayerNormalization {
     beta: OnceLock<Variable>,
 }
 layer_common!(LayerNormalization, [gamma, beta]);
+layer_config!(LayerNormalization, LayerNormalization::new(), { "epsilon" => epsilon, "center" => center, "scale" => scale });
 
 impl LayerNormalization {
     /// A layer normalization over the last axis with Keras's defaults.

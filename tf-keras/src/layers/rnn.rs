@@ -4,6 +4,7 @@
 use super::{expect_rank, layer_common, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
+use crate::saving::config::layer_config;
 use std::sync::OnceLock;
 use tf_core::{self as tf, DType, Tensor, Variable};
 
@@ -80,6 +81,9 @@ macro_rules! rnn_builders {
             }
         }
         impl Layer for $ty {
+            fn get_config(&self) -> Option<$crate::saving::config::Config> {
+                Some(self.config())
+            }
             fn class_name(&self) -> String {
                 stringify!($ty).into()
             }
@@ -136,6 +140,12 @@ macro_rules! rnn_layer {
             bias: OnceLock<Variable>,
         }
         layer_common!($ty, [kernel, recurrent_kernel, bias]);
+        layer_config!($ty, $ty::new(0), {
+            "units" => cfg.units, "activation" => cfg.activation, "recurrent_activation" => cfg.recurrent_activation,
+            "use_bias" => cfg.use_bias, "return_sequences" => cfg.return_sequences, "return_state" => cfg.return_state,
+            "go_backwards" => cfg.go_backwards, "kernel_initializer" => cfg.kernel_initializer,
+            "recurrent_initializer" => cfg.recurrent_initializer,
+        });
         rnn_builders!($ty);
         impl $ty {
             #[doc = concat!("A `", stringify!($ty), "` layer with `units` units.")]

@@ -4,6 +4,7 @@
 
 use super::Model;
 use crate::layers::{name_index, unique_name, Layer};
+use crate::saving::config::{read, Config};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_core::module::Visitor;
@@ -287,6 +288,9 @@ impl Layer for Functional {
     fn class_name(&self) -> String {
         "Functional".into()
     }
+    fn get_config(&self) -> Option<Config> {
+        self.config()
+    }
     fn declared_input_shape(&self) -> Option<Vec<usize>> {
         match self.inputs.as_slice() {
             [one] => Some(one.0.example.shape().dims()[1..].to_vec()),
@@ -298,6 +302,118 @@ impl Layer for Functional {
     }
     fn layers(&self) -> Vec<&dyn Layer> {
         self.layers.iter().map(|l| l.as_ref() as &dyn Layer).collect()
+    }
+}
+
+/// Where a node's input comes from in a saved functional config: `["input", k]` or
+/// `["node", k]` (`k`-th in [`Functional::nodes`] order).
+fn tensor_ref(f: &Functional, t: &KerasTensor) -> serde_json::Value {
+    match f.inputs.iter().position(|i| i.key() == t.key()) {
+        Some(k) => serde_json::json!(["input", k]),
+        None => serde_json::json!(["node", f.order.iter().position(|n| n.key() == t.key()).unwrap_or(usize::MAX)]),
+    }
+}
+
+impl Functional {
+    /// Keras's functional config: the inputs, each distinct layer once, and the calls
+    /// between them in graph order.
+    pub(crate) fn config(&self) -> Option<Config> {
+        let layers: Vec<serde_json::Value> = self
+            .layers
+            .iter()
+            .map(|l| crate::layers::serialize(&**l).ok())
+            .collect::<Option<_>>()?;
+        let inputs: Vec<serde_json::Value> = self
+            .inputs
+            .iter()
+            .map(|i| serde_json::json!({ "name": i.name(), "shape": &i.0.example.shape().dims()[1..], "dtype": i.dtype().name() }))
+            .collect();
+        let nodes: Vec<serde_json::Value> = self
+            .order
+            .iter()
+            .map(|n| {
+                let layer = Functional::node_layer(n).and_then(|l| self.layers.iter().position(|k| Arc::ptr_eq(k, l)));
+                let ins: Vec<serde_json::Value> = Functional::node_inputs(n).iter().map(|t| tensor_ref(self, t)).collect();
+                serde_json::json!({ "layer": layer, "inputs": ins })
+            })
+            .collect();
+        let outputs: Vec<serde_json::Value> = self.outputs.iter().map(|t| tensor_ref(self, t)).collect();
+        let mut c = Config::new();
+        c.insert("name".into(), self.name.clone().into());
+        c.insert("input_layers".into(), inputs.into());
+        c.insert("layers".into(), layers.into());
+        c.insert("nodes".into(), nodes.into());
+        c.insert("output_layers".into(), outputs.into());
+        Some(c)
+    }
+
+    /// Rebuilds what [`config`](Self::config) describes (unbuilt layers are built by running
+    /// them on the inputs' batch-of-one examples, as `apply` does).
+    pub(crate) fn from_config(c: &Config) -> tf::Result<Model<Functional>> {
+        let bad = |what: &str| tf::Error::InvalidArgument(format!("functional config: {what}"));
+        let list = |k: &str| {
+            c.get(k)
+                .and_then(serde_json::Value::as_array)
+                .ok_or_else(|| bad(&format!("`{k}` is not a list")))
+        };
+        let mut inputs = Vec::new();
+        for i in list("input_layers")? {
+            let (mut name, mut shape, mut dtype) = (String::new(), Vec::<usize>::new(), DType::F32);
+            let i = i.as_object().ok_or_else(|| bad("an input is not an object"))?;
+            read(i, "name", "Input", &mut name)?;
+            read(i, "shape", "Input", &mut shape)?;
+            read(i, "dtype", "Input", &mut dtype)?;
+            let mut dims = vec![1];
+            dims.extend(shape);
+            inputs.push(KerasTensor(Arc::new(Node {
+                name,
+                example: tf::zeros(dims, dtype),
+                source: Source::Input,
+            })));
+        }
+        let layers: Vec<Arc<dyn Layer>> = list("layers")?
+            .iter()
+            .map(|l| crate::layers::deserialize(l).map(Arc::from))
+            .collect::<tf::Result<_>>()?;
+        let mut nodes: Vec<KerasTensor> = Vec::new();
+        let resolve = |r: &serde_json::Value, nodes: &[KerasTensor]| -> tf::Result<KerasTensor> {
+            let pair = r.as_array().map(Vec::as_slice);
+            let (kind, k) = match pair {
+                Some([kind, k]) => (kind.as_str(), k.as_u64().and_then(|k| usize::try_from(k).ok())),
+                _ => (None, None),
+            };
+            let found = match (kind, k) {
+                (Some("input"), Some(k)) => inputs.get(k),
+                (Some("node"), Some(k)) => nodes.get(k),
+                _ => None,
+            };
+            found.cloned().ok_or_else(|| bad(&format!("{r} names no earlier tensor")))
+        };
+        for n in list("nodes")? {
+            let li = n
+                .get("layer")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|k| usize::try_from(k).ok());
+            let layer = li
+                .and_then(|k| layers.get(k))
+                .ok_or_else(|| bad(&format!("node {n} names no layer")))?;
+            let refs = n
+                .get("inputs")
+                .and_then(serde_json::Value::as_array)
+                .ok_or_else(|| bad("a node has no inputs"))?;
+            let ins: Vec<KerasTensor> = refs.iter().map(|r| resolve(r, &nodes)).collect::<tf::Result<_>>()?;
+            let t = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| apply_arc(layer.clone(), ins)))
+                .map_err(|_| bad(&format!("layer \"{}\" does not accept its inputs' shapes", layer.name())))?;
+            nodes.push(t);
+        }
+        let outputs: Vec<KerasTensor> = list("output_layers")?
+            .iter()
+            .map(|r| resolve(r, &nodes))
+            .collect::<tf::Result<_>>()?;
+        let mut f = Functional::build(inputs, outputs)?;
+        read(c, "name", "Functional", &mut f.name)?;
+        let name = f.name.clone();
+        Ok(Model::wrap(f).with_name(name))
     }
 }
 

@@ -21,6 +21,7 @@ use crate::layers::Layer;
 use crate::losses::Loss;
 use crate::metrics::{Metric, MetricArg};
 use crate::optimizers::Optimizer;
+use crate::saving::config::Config;
 use tf_core::module::Visitor;
 use tf_core::{Module, Tensor, Trackable};
 
@@ -57,6 +58,9 @@ pub struct Model<L: Layer = Functional> {
     pub(crate) stop_training: bool,
     /// The `History` of the last `fit`.
     pub history: Option<History>,
+    /// The dtype and shape (batch included) of the latest input of the forward pass, what
+    /// `save` traces a subclassed model's functions for.
+    pub(crate) last_input: std::sync::Mutex<Option<tf_core::ops::TensorSpec>>,
 }
 
 impl<L: Layer> Model<L> {
@@ -70,6 +74,7 @@ impl<L: Layer> Model<L> {
             compiled: None,
             stop_training: false,
             history: None,
+            last_input: std::sync::Mutex::new(None),
         }
     }
 
@@ -138,6 +143,7 @@ impl<L: Layer> Model<L> {
     /// with them.
     #[track_caller]
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+        *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
         let y = self.net.call(x, training);
         match tf_core::train::restore_deferred(self) {
             Ok(0) => y,
@@ -164,6 +170,16 @@ impl<L: Layer> Model<L> {
     /// As `load_weights`.
     pub fn load_weights(&self, path: impl AsRef<std::path::Path>) -> tf_core::Result<()> {
         crate::saving::load_weights(self, path)
+    }
+
+    /// `model.save(dir)`: the model as a SavedModel with Keras's metadata (architecture,
+    /// compile config), its weights and optimizer state under `variables/`; see
+    /// [`crate::saving::save_model`].
+    ///
+    /// # Errors
+    /// As `save_model`.
+    pub fn save(&self, dir: impl AsRef<std::path::Path>) -> tf_core::Result<()> {
+        crate::saving::save_model(self, dir, &crate::saving::SaveOptions::default())
     }
 
     /// The optimizer given to `compile`, if compiled.
@@ -216,6 +232,11 @@ impl<L: Layer> Layer for Model<L> {
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         self.forward(x, training)
     }
+    fn get_config(&self) -> Option<Config> {
+        let mut c = self.net.get_config()?;
+        c.insert("name".into(), self.name.clone().into());
+        Some(c)
+    }
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
         self.net.call_many(inputs, training)
     }
@@ -264,6 +285,17 @@ impl Layer for Stack {
     }
     fn class_name(&self) -> String {
         "Sequential".into()
+    }
+    fn get_config(&self) -> Option<Config> {
+        let layers: Vec<serde_json::Value> = self
+            .layers
+            .iter()
+            .map(|l| crate::layers::serialize(&**l).ok())
+            .collect::<Option<_>>()?;
+        let mut c = Config::new();
+        c.insert("name".into(), self.name.clone().into());
+        c.insert("layers".into(), layers.into());
+        Some(c)
     }
     fn declared_input_shape(&self) -> Option<Vec<usize>> {
         self.layers.first()?.declared_input_shape()
@@ -326,6 +358,25 @@ impl Sequential {
         }
     }
 
+    /// Rebuilds the `Sequential` that [`Layer::get_config`] described (built at once when its
+    /// first layer declares the input shape).
+    pub(crate) fn from_config(c: &Config) -> tf_core::Result<Sequential> {
+        let layers = c
+            .get("layers")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| tf_core::Error::InvalidArgument("Sequential config: `layers` is not a list".into()))?;
+        let layers: Vec<Box<dyn Layer>> = layers.iter().map(crate::layers::deserialize).collect::<tf_core::Result<_>>()?;
+        let mut name = String::new();
+        crate::saving::config::read(c, "name", "Sequential", &mut name)?;
+        let mut m = Sequential::new();
+        m.0.net.layers = layers;
+        m.0.name = name.clone();
+        m.0.net.name = name;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.build_declared()))
+            .map_err(|_| tf_core::Error::InvalidArgument("Sequential config: the layers do not accept the declared input shape".into()))?;
+        Ok(m)
+    }
+
     /// `model.pop()`: removes the last layer.
     pub fn pop(&mut self) -> Option<Box<dyn Layer>> {
         self.0.net.layers.pop()
@@ -368,6 +419,9 @@ impl Module for Sequential {
 impl Layer for Sequential {
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         self.0.call(x, training)
+    }
+    fn get_config(&self) -> Option<Config> {
+        self.0.get_config()
     }
     fn class_name(&self) -> String {
         "Sequential".into()

@@ -590,12 +590,26 @@ impl<L: Layer> Model<L> {
         }
         let Model {
             net,
+            name,
             compiled,
             stop_training,
+            last_input,
             ..
         } = self;
-        let optimizer = compiled.as_mut().map(|c| c.optimizer.as_mut());
-        let mut ctx = Context::new(net as &dyn Layer, optimizer, stop_training, params.clone());
+        let metrics = compiled.as_ref().map(crate::saving::metric_names).unwrap_or_default();
+        let (optimizer, saving) = match compiled.as_mut() {
+            Some(c) => (
+                Some(c.optimizer.as_mut()),
+                Some(crate::callbacks::Saving {
+                    name: name.clone(),
+                    loss: c.loss.as_ref(),
+                    metrics,
+                    last_input,
+                }),
+            ),
+            None => (None, None),
+        };
+        let mut ctx = Context::new(net as &dyn Layer, optimizer, stop_training, params.clone(), saving);
         for cb in callbacks.iter_mut() {
             f(cb.as_mut(), &mut ctx)?;
         }

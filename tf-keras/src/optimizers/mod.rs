@@ -6,6 +6,7 @@
 
 pub mod schedules;
 
+use crate::saving::config::{Config, ConfigValue};
 use schedules::LearningRateSchedule;
 use std::collections::HashMap;
 use tf_core::{self as tf, DType, GradientTape, Tensor, Variable};
@@ -27,6 +28,10 @@ pub trait Optimizer: Send + Sync {
     /// The optimizer as a module, for checkpoints: edges `_variables/0..`, `_iterations` and
     /// `_learning_rate`, as Keras 2.15's optimizers have.
     fn as_module(&self) -> &dyn tf::Module;
+
+    /// Keras's `get_config()`: `name`, `learning_rate` (the current one for a schedule),
+    /// the clipping and decay settings, and the optimizer's own (`beta_1`, ...).
+    fn get_config(&self) -> Config;
 
     /// `minimize(loss, var_list, tape)`: the gradients of `loss` recorded on `tape`, applied.
     /// Variables without a gradient are skipped.
@@ -84,6 +89,22 @@ impl Base {
         match &self.lr {
             LearningRate::Constant(v) => *v,
             LearningRate::Schedule(s) => s.call(self.step),
+        }
+    }
+
+    /// The learning rate as a user sees it eagerly: a value a checkpoint restored into
+    /// `_learning_rate` shows before the next step picks it up.
+    fn visible_lr(&self) -> f64 {
+        match self.lr {
+            LearningRate::Constant(v) if tf::executing_eagerly() => {
+                let stored = self.lr_var.value().scalar::<f32>();
+                if stored == v as f32 {
+                    v
+                } else {
+                    f64::from(stored)
+                }
+            }
+            _ => self.current_lr(),
         }
     }
 
@@ -179,7 +200,8 @@ pub fn clip_by_global_norm(ts: &[Tensor], clip_norm: f64) -> Vec<Tensor> {
 
 mod sealed {
     use super::Base;
-    use tf_core::{Tensor, Variable};
+    use crate::saving::config::Config;
+    use tf_core::{self as tf, Tensor, Variable};
 
     /// One optimizer's update rule over the shared [`Base`].
     #[allow(private_interfaces)]
@@ -194,6 +216,10 @@ mod sealed {
         }
         /// Once per step, before the variables are updated (`t` = iterations + 1).
         fn begin_step(&mut self, _t: i64) {}
+        /// The optimizer's own settings for its config (`beta_1`, `momentum`, ...).
+        fn hyper_config(&self) -> Config;
+        /// Reads what [`hyper_config`](Self::hyper_config) writes.
+        fn read_hyper(&mut self, c: &Config) -> tf::Result<()>;
         /// Updates one variable.
         fn update(&self, var: &Variable, grad: &Tensor, slots: &[Variable], lr: f64, t: i64);
     }
@@ -203,6 +229,18 @@ use sealed::Rule;
 impl<R: Rule> Optimizer for R {
     fn name(&self) -> String {
         self.base().name.to_string()
+    }
+    fn get_config(&self) -> Config {
+        let b = self.base();
+        let mut c = Config::new();
+        c.insert("name".into(), b.name.into());
+        c.insert("learning_rate".into(), b.visible_lr().into());
+        c.insert("clipnorm".into(), b.clipnorm.to_config());
+        c.insert("clipvalue".into(), b.clipvalue.to_config());
+        c.insert("global_clipnorm".into(), b.global_clipnorm.to_config());
+        c.insert("weight_decay".into(), b.weight_decay.to_config());
+        c.extend(self.hyper_config());
+        c
     }
     #[track_caller]
     fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, Variable)]) {
@@ -237,7 +275,7 @@ impl<R: Rule> Optimizer for R {
         b.iterations.assign(&tf::constant(t));
     }
     fn learning_rate(&self) -> f64 {
-        self.base().current_lr()
+        self.base().visible_lr()
     }
     fn set_learning_rate(&mut self, lr: f64) {
         let b = self.base_mut();
@@ -245,7 +283,12 @@ impl<R: Rule> Optimizer for R {
         b.lr_var.assign(&tf::constant(lr as f32));
     }
     fn iterations(&self) -> i64 {
-        self.base().step
+        // Eagerly, the variable (a restored checkpoint's count shows before the next step).
+        if tf::executing_eagerly() {
+            self.base().iterations.value().scalar::<i64>()
+        } else {
+            self.base().step
+        }
     }
     fn variables(&self) -> Vec<Variable> {
         let b = self.base();
@@ -296,6 +339,19 @@ macro_rules! common {
 }
 
 macro_rules! rule_base {
+    ({ $($key:literal => $f:ident),* $(,)? }) => {
+        rule_base!();
+        fn hyper_config(&self) -> Config {
+            #[allow(unused_mut)]
+            let mut c = Config::new();
+            $( c.insert($key.into(), ConfigValue::to_config(&self.$f)); )*
+            c
+        }
+        fn read_hyper(&mut self, _c: &Config) -> tf::Result<()> {
+            $( crate::saving::config::read(_c, $key, &self.base.name, &mut self.$f)?; )*
+            Ok(())
+        }
+    };
     () => {
         #[allow(private_interfaces)]
         fn base(&self) -> &Base {
@@ -335,7 +391,7 @@ impl Default for SGD {
     }
 }
 impl Rule for SGD {
-    rule_base!();
+    rule_base!({ "momentum" => momentum, "nesterov" => nesterov });
     fn slot_names(&self) -> &'static [&'static str] {
         if self.momentum != 0.0 {
             &["m"]
@@ -416,7 +472,7 @@ macro_rules! adam_like {
             }
         }
         impl Rule for $ty {
-            rule_base!();
+            rule_base!({ "beta_1" => beta_1, "beta_2" => beta_2, "epsilon" => epsilon, "amsgrad" => amsgrad });
             fn slot_names(&self) -> &'static [&'static str] {
                 if self.amsgrad {
                     &["m", "v", "vhat"]
@@ -511,7 +567,7 @@ impl Default for RMSprop {
     }
 }
 impl Rule for RMSprop {
-    rule_base!();
+    rule_base!({ "rho" => rho, "momentum" => momentum, "epsilon" => epsilon, "centered" => centered });
     fn slot_names(&self) -> &'static [&'static str] {
         match (self.momentum > 0.0, self.centered) {
             (false, false) => &["velocity"],
@@ -586,7 +642,7 @@ impl Default for Adagrad {
     }
 }
 impl Rule for Adagrad {
-    rule_base!();
+    rule_base!({ "initial_accumulator_value" => initial_accumulator_value, "epsilon" => epsilon });
     fn slot_names(&self) -> &'static [&'static str] {
         &["accumulator"]
     }
@@ -634,7 +690,7 @@ impl Default for Adadelta {
     }
 }
 impl Rule for Adadelta {
-    rule_base!();
+    rule_base!({ "rho" => rho, "epsilon" => epsilon });
     fn slot_names(&self) -> &'static [&'static str] {
         &["accumulated_grad", "accumulated_delta_var"]
     }
@@ -674,7 +730,7 @@ impl Default for Adamax {
     }
 }
 impl Rule for Adamax {
-    rule_base!();
+    rule_base!({ "beta_1" => beta_1, "beta_2" => beta_2, "epsilon" => epsilon });
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "u"]
     }
@@ -720,7 +776,7 @@ impl Default for Nadam {
     }
 }
 impl Rule for Nadam {
-    rule_base!();
+    rule_base!({ "beta_1" => beta_1, "beta_2" => beta_2, "epsilon" => epsilon });
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "v"]
     }
@@ -803,7 +859,11 @@ impl Default for Ftrl {
     }
 }
 impl Rule for Ftrl {
-    rule_base!();
+    rule_base!({
+        "learning_rate_power" => learning_rate_power, "initial_accumulator_value" => initial_accumulator_value,
+        "l1_regularization_strength" => l1, "l2_regularization_strength" => l2,
+        "l2_shrinkage_regularization_strength" => l2_shrinkage, "beta" => beta,
+    });
     fn slot_names(&self) -> &'static [&'static str] {
         &["accumulator", "linear"]
     }
@@ -854,6 +914,39 @@ pub fn get(name: &str) -> Box<dyn Optimizer> {
         "nadam" => Box::new(Nadam::default()),
         "ftrl" => Box::new(Ftrl::default()),
         _ => panic!("Could not interpret optimizer identifier: {name}"),
+    }
+}
+
+/// `keras.optimizers.deserialize(config)`: the optimizer [`Optimizer::get_config`] described
+/// (`{"class_name": "Adam", "config": {...}}`), with no state yet.
+///
+/// # Errors
+/// `Unimplemented` for an unknown class; `InvalidArgument` for a malformed config.
+pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Optimizer>> {
+    let (class, c) = crate::saving::config::class_and_config(v, "optimizer")?;
+    let mut lr = 0.001;
+    crate::saving::config::read(c, "learning_rate", class, &mut lr)?;
+    fn make<R: Rule + 'static>(mut r: R, c: &Config) -> tf::Result<Box<dyn Optimizer>> {
+        let class = r.base().name;
+        let b = r.base_mut();
+        crate::saving::config::read(c, "clipnorm", class, &mut b.clipnorm)?;
+        crate::saving::config::read(c, "clipvalue", class, &mut b.clipvalue)?;
+        crate::saving::config::read(c, "global_clipnorm", class, &mut b.global_clipnorm)?;
+        crate::saving::config::read(c, "weight_decay", class, &mut b.weight_decay)?;
+        r.read_hyper(c)?;
+        Ok(Box::new(r))
+    }
+    match class {
+        "SGD" => make(SGD::new(lr), c),
+        "Adam" => make(Adam::new(lr), c),
+        "AdamW" => make(AdamW::new(lr), c),
+        "RMSprop" => make(RMSprop::new(lr), c),
+        "Adagrad" => make(Adagrad::new(lr), c),
+        "Adadelta" => make(Adadelta::new(lr), c),
+        "Adamax" => make(Adamax::new(lr), c),
+        "Nadam" => make(Nadam::new(lr), c),
+        "Ftrl" => make(Ftrl::new(lr), c),
+        other => Err(tf::Error::Unimplemented(format!("unknown optimizer class `{other}`"))),
     }
 }
 

@@ -4,6 +4,12 @@
 //! `model.load_weights` in Python), or as safetensors for a `.safetensors` path (keys = each
 //! variable's path in the model, `dense/kernel`).
 
+pub mod config;
+mod model;
+
+pub use model::{load_model, save_model, Revived, SaveOptions};
+pub(crate) use model::{metric_names, save_parts, Parts};
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use tf_core::module::Visitor;

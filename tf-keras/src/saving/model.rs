@@ -1,0 +1,295 @@
+//! `model.save(dir)` / `keras.models.load_model(dir)`: a Keras model as a SavedModel.
+//!
+//! The directory is a [`tf_core::saved_model`] (so `tf::saved_model::load` serves it without
+//! Keras): the weights and optimizer state as a TensorFlow checkpoint under `variables/`
+//! (Keras's edges: `layer_with_weights-0/...`, `optimizer/...`), a `serving_default`
+//! signature and the traced `__call__` / `__call_training__` functions, and
+//! `keras_metadata.json` with the architecture (`get_config()` of a Sequential or functional
+//! model) and the compile config. `load_model` rebuilds a model from its config; a subclassed
+//! model, whose code is not in the file, comes back revived from its traced functions (as
+//! Keras does without `custom_objects`): it predicts, evaluates and trains on the input
+//! shapes it was saved with.
+
+use crate::layers::Layer;
+use crate::metrics::MetricArg;
+use crate::Model;
+use serde_json::{json, Value};
+use std::path::Path;
+use tf_core::module::Visitor;
+use tf_core::ops::TensorSpec;
+use tf_core::saved_model::{self, LoadedModel, Signature, Signatures, KERAS_METADATA, VARIABLES_PREFIX};
+use tf_core::{ConcreteFunction, Error, Module, Result, Tensor};
+
+/// How [`save_model`] traces the model's functions (shapes are fixed per trace).
+#[derive(Clone, Debug)]
+pub struct SaveOptions {
+    /// The batch sizes to trace `__call__` and `__call_training__` for; the first is the
+    /// `serving_default` signature's. The batch size the model last ran on is traced too.
+    pub batch_sizes: Vec<usize>,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions { batch_sizes: vec![1] }
+    }
+}
+
+const FORMAT: &str = "tf-keras saved model";
+
+/// `model.save(dir)`: see the module docs. Nothing of a previous save at `dir` is lost when
+/// this one fails (the SavedModel is written beside it and renamed into place).
+///
+/// # Errors
+/// `InvalidArgument` for a model that has never run and declares no input shape (there is
+/// nothing to trace), or one `tf::saved_model::save` refuses; `Io` when writing fails.
+pub fn save_model<L: Layer>(model: &Model<L>, dir: impl AsRef<Path>, options: &SaveOptions) -> Result<()> {
+    let compiled = model.compiled.as_ref();
+    let parts = Parts {
+        net: model.net(),
+        name: model.name(),
+        optimizer: compiled.map(|c| c.optimizer.as_ref()),
+        loss: compiled.map(|c| c.loss.as_ref()),
+        metrics: compiled.map(metric_names).unwrap_or_default(),
+        last_input: model.last_input.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+    };
+    save_parts(&parts, dir.as_ref(), options)
+}
+
+/// The names of a compiled model's metrics (resolved, or as given to `compile`).
+pub(crate) fn metric_names(c: &crate::model::Compiled) -> Vec<String> {
+    match &c.metrics {
+        Some(ms) => ms.iter().map(|m| m.name()).collect(),
+        None => c
+            .metric_args
+            .iter()
+            .map(|a| match a {
+                MetricArg::Name(n) => n.clone(),
+                MetricArg::Metric(m) => m.name(),
+            })
+            .collect(),
+    }
+}
+
+/// What a saved Keras model is made of (a `Model`, or what `fit`'s callbacks see of one).
+pub(crate) struct Parts<'a> {
+    pub net: &'a dyn Layer,
+    pub name: String,
+    pub optimizer: Option<&'a dyn crate::optimizers::Optimizer>,
+    pub loss: Option<&'a dyn crate::losses::Loss>,
+    pub metrics: Vec<String>,
+    /// The latest input of the forward pass, batch included.
+    pub last_input: Option<TensorSpec>,
+}
+
+pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -> Result<()> {
+    let last = model.last_input.clone();
+    let example = match (&last, model.net.declared_input_shape()) {
+        (Some(s), _) => Some((s.shape.dims()[1..].to_vec(), s.dtype, Some(s.shape.dims()[0]))),
+        (None, Some(d)) => Some((d, tf_core::DType::F32, None)),
+        (None, None) => None,
+    };
+    let config = model.net.get_config().map(|mut c| {
+        c.insert("name".into(), model.name.clone().into());
+        c
+    });
+    let (dims, dtype, last_batch) = example.ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "Model \"{}\" cannot be saved because its input shape is not available: call it on data (or declare `input_shape`) first",
+            model.name
+        ))
+    })?;
+    let mut sizes = options.batch_sizes.clone();
+    if let Some(b) = last_batch.filter(|b| !sizes.contains(b)) {
+        sizes.push(b);
+    }
+    if sizes.is_empty() || sizes.contains(&0) {
+        return Err(Error::InvalidArgument(format!(
+            "SaveOptions.batch_sizes must be non-empty and positive, got {sizes:?}"
+        )));
+    }
+    let spec = |b: usize| {
+        let mut shape = vec![b];
+        shape.extend(&dims);
+        TensorSpec::new(shape, dtype)
+    };
+    // Built at once (a subclassed model creates its weights on the first call).
+    model.net.call(&tf_core::zeros(spec(1).shape.dims(), dtype), false);
+    let trace = |name: &str, b: usize, training: bool| ConcreteFunction::trace(name, &[spec(b)], |x| vec![model.net.call(&x[0], training)]);
+    let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect();
+    let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect();
+    let layers = model.net.layers();
+    let input_name = match (&config, layers.first()) {
+        (Some(c), _) if c.contains_key("input_layers") => c["input_layers"][0]["name"].as_str().unwrap_or("input_1").to_string(),
+        (Some(_), Some(first)) => format!("{}_input", first.name()),
+        _ => "input_1".to_string(),
+    };
+    let output_name = match (&config, layers.last()) {
+        (Some(_), Some(l)) => l.name(),
+        _ => "output_1".to_string(),
+    };
+    let sigs = Signatures::new()
+        .with(
+            saved_model::DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+            Signature::new(&inference[0]).inputs([input_name]).outputs([output_name]),
+        )
+        .concrete_functions("__call__", inference)
+        .concrete_functions("__call_training__", training);
+    let compile = match (model.optimizer, model.loss) {
+        (Some(o), Some(l)) => json!({
+            "optimizer": { "class_name": o.name(), "config": o.get_config() },
+            "loss": l.get_config(),
+            "loss_name": l.name(),
+            "metrics": model.metrics,
+        }),
+        _ => Value::Null,
+    };
+    let meta = json!({
+        "format": FORMAT,
+        "version": 1,
+        "class_name": model.net.class_name(),
+        "name": model.name,
+        "config": config,
+        "compile_config": compile,
+        "input_spec": { "shape": dims, "dtype": dtype.name() },
+    });
+    let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::InvalidArgument(format!("model metadata: {e}")))?;
+    let root = super::WithOptimizer {
+        net: model.net,
+        optimizer: model.optimizer.map(|o| o.as_module()),
+    };
+    saved_model::save_with_files(&root, dir, &sigs, &[(KERAS_METADATA, &text)])
+}
+
+/// `keras.models.load_model(dir)`: the model [`save_model`] wrote, compiled as it was (when
+/// it was), with its weights and optimizer state. A Sequential or functional model is rebuilt
+/// from its config; a subclassed one is revived from its traced functions.
+///
+/// # Errors
+/// `NotFound` when `dir` holds no Keras SavedModel; `DataLoss` for damaged files;
+/// `Unimplemented` for a layer, loss or optimizer class this build does not know;
+/// `InvalidArgument` for a malformed config.
+pub fn load_model(dir: impl AsRef<Path>) -> Result<Model<Box<dyn Layer>>> {
+    let dir = dir.as_ref();
+    let file = dir.join(KERAS_METADATA);
+    let bytes = std::fs::read(&file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!(
+            "{}: no Keras model here ({KERAS_METADATA} is missing; a SavedModel without it loads with tf::saved_model::load)",
+            dir.display()
+        )),
+        _ => Error::io(&file, e),
+    })?;
+    let damaged = |what: String| Error::DataLoss(format!("{}: {what}", file.display()));
+    let meta: Value = serde_json::from_slice(&bytes).map_err(|e| damaged(format!("not valid JSON ({e})")))?;
+    if meta["format"] != FORMAT {
+        return Err(damaged("not a tf-keras model's metadata".into()));
+    }
+    match meta["version"].as_u64() {
+        Some(1) => {}
+        v => {
+            return Err(Error::Unimplemented(format!(
+                "{}: metadata version {v:?}; this build of tf-keras reads version 1",
+                file.display()
+            )))
+        }
+    }
+    let name = meta["name"].as_str().unwrap_or("model").to_string();
+    let class_name = meta["class_name"].as_str().unwrap_or("Model").to_string();
+    let spec = &meta["input_spec"];
+    let mut dims: Vec<usize> = Vec::new();
+    let mut dtype = tf_core::DType::F32;
+    if let Some(s) = spec.as_object() {
+        super::config::read(s, "shape", "input_spec", &mut dims)?;
+        super::config::read(s, "dtype", "input_spec", &mut dtype)?;
+    }
+    let net: Box<dyn Layer> = if meta["config"].is_object() {
+        let net = crate::layers::deserialize(&json!({ "class_name": class_name, "config": meta["config"] }))?;
+        let mut shape = vec![1];
+        shape.extend(&dims);
+        let x = tf_core::zeros(shape, dtype);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| net.call(&x, false)))
+            .map_err(|_| damaged(format!("the model does not accept its saved input spec {dims:?}")))?;
+        net
+    } else {
+        Box::new(Revived {
+            loaded: saved_model::load(dir)?,
+            name: name.clone(),
+            class_name,
+        })
+    };
+    let mut model = Model::wrap(net).with_name(name);
+    if let Some(c) = meta["compile_config"].as_object() {
+        let optimizer = crate::optimizers::deserialize(&c["optimizer"])?;
+        let loss: Box<dyn crate::losses::Loss> = match &c["loss"] {
+            Value::Null => {
+                return Err(Error::Unimplemented(format!(
+                    "{}: the model was compiled with a loss (`{}`) that has no config",
+                    file.display(),
+                    c["loss_name"]
+                )))
+            }
+            v => crate::losses::deserialize(v)?,
+        };
+        let metrics: Vec<MetricArg> = c["metrics"]
+            .as_array()
+            .map(|m| m.iter().filter_map(Value::as_str).map(|n| MetricArg::Name(n.to_string())).collect())
+            .unwrap_or_default();
+        model.compile(optimizer, loss, metrics);
+    }
+    super::load_weights(&model, dir.join(VARIABLES_PREFIX))?;
+    Ok(model)
+}
+
+/// A subclassed model loaded without its code: its traced functions and variables.
+pub struct Revived {
+    loaded: LoadedModel,
+    name: String,
+    class_name: String,
+}
+
+impl Revived {
+    /// The SavedModel behind it.
+    pub fn saved_model(&self) -> &LoadedModel {
+        &self.loaded
+    }
+}
+
+impl Module for Revived {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    /// The saved model's variables under their checkpoint paths, the optimizer's left out
+    /// (the compiled model adds its own optimizer).
+    fn visit_fields<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        struct Weights<'b, 'a>(&'b mut dyn Visitor<'a>);
+        impl<'a> Visitor<'a> for Weights<'_, 'a> {
+            fn variable(&mut self, path: String, var: &'a tf_core::Variable, trainable: bool) {
+                if !path.starts_with("optimizer/") {
+                    self.0.variable(path, var, trainable);
+                }
+            }
+            fn module(&mut self, path: String, module: &'a dyn Module, trainable: bool) {
+                self.0.module(path, module, trainable);
+            }
+        }
+        self.loaded.visit_fields(&mut Weights(v));
+    }
+}
+
+impl Layer for Revived {
+    /// Runs the traced call for `x`'s shape (`__call_training__` when training).
+    ///
+    /// # Panics
+    /// When no function was traced for `x`'s dtype and shape, listing those that were.
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        let name = if training { "__call_training__" } else { "__call__" };
+        let f = self.loaded.function(name).unwrap_or_else(|e| panic!("{e}"));
+        match f.call(std::slice::from_ref(x)) {
+            Ok(mut out) => out.swap_remove(0),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    fn class_name(&self) -> String {
+        self.class_name.clone()
+    }
+}
