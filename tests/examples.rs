@@ -111,3 +111,31 @@ fn tf_function_runs() {
     let _seed = common::seed_lock();
     tf_function::main();
 }
+
+#[path = "../examples/load_saved_model.rs"]
+mod load_saved_model;
+#[path = "../examples/save_and_serve.rs"]
+mod save_and_serve;
+
+/// One epoch with TensorBoard and ModelCheckpoint, a SavedModel, and the model-free loader
+/// scoring the test set exactly as the trained model did.
+#[test]
+fn save_and_serve_then_load_without_the_model_code() {
+    let _seed = common::seed_lock();
+    let dir = std::env::temp_dir().join(format!("tf-example-sas-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let trained = save_and_serve::run(&dir, 1, None, 0).expect("Fashion-MNIST is installed");
+    let served = load_saved_model::run(&dir.join("model"), false).unwrap();
+    assert!(trained > 0.8, "test accuracy after one epoch {trained}");
+    assert!((served - trained).abs() < 1e-6, "loaded {served} vs trained {trained}");
+    assert!(dir.join("checkpoints/epoch-01/keras_metadata.json").exists());
+    let runs: Vec<_> = std::fs::read_dir(dir.join("logs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(runs.len(), 2, "train and validation runs: {runs:?}");
+    let checkpoint = tf::keras::models::load_model(dir.join("checkpoints/epoch-01")).unwrap();
+    assert_eq!(checkpoint.layers().len(), 4);
+    std::fs::remove_dir_all(&dir).ok();
+}
