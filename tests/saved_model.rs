@@ -114,6 +114,10 @@ fn the_variables_directory_is_a_tensorflow_checkpoint_of_the_module() {
             "steps/.ATTRIBUTES/VARIABLE_VALUE"
         ]
     );
+    // The same keys, shapes and dtypes as TensorFlow's own SavedModel of gen.py's Net.
+    let tf_saved = tf::train::load_checkpoint(golden("tf_net/variables/variables")).unwrap();
+    assert_eq!(r.get_variable_to_shape_map(), tf_saved.get_variable_to_shape_map());
+    assert_eq!(r.get_variable_to_dtype_map(), tf_saved.get_variable_to_dtype_map());
     let k = r.get_tensor("dense/kernel/.ATTRIBUTES/VARIABLE_VALUE").unwrap();
     assert_eq!(k.to_vec::<f32>(), net.dense.kernel.value().to_vec::<f32>());
     // A checkpoint of the loaded object reads a checkpoint of the original module.
