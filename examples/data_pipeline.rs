@@ -25,7 +25,8 @@ pub fn pipeline(images: &Tensor, labels: &Tensor, batch: usize) -> tf::Result<Da
         .prefetch(AUTOTUNE))
 }
 
-fn model() -> keras::Sequential {
+/// The tutorial's MLP, compiled.
+pub fn model() -> keras::Sequential {
     let mut m = keras::sequential![
         Flatten::new().input_shape([28, 28]),
         Dense::new(128).activation("relu"),

@@ -209,11 +209,32 @@ fn parallel_map_keeps_order_and_uses_several_threads() {
             }
             &x * 2i64
         },
-        AUTOTUNE,
+        4,
     );
     assert_eq!(ints(&ds).concat(), (0..200).map(|i| i * 2).collect::<Vec<_>>());
     assert_eq!(ints(&ds.take(3)).concat(), vec![0, 2, 4], "a pass stopped early leaves no trouble");
     assert!(threads.lock().unwrap().len() >= 2, "the map ran on one thread");
     let same = range(50).map_parallel(|x| &x + 1i64, 3).batch(7, false);
     assert_eq!(ints(&same), ints(&range(50).map(|x| &x + 1i64).batch(7, false)));
+    let auto = range(50).map_parallel(|x| &x + 1i64, AUTOTUNE).batch(7, false);
+    assert_eq!(ints(&auto), ints(&same), "AUTOTUNE (inline on two cores) gives the same order");
+}
+
+#[test]
+fn a_nondeterministic_parallel_map_yields_every_element_as_it_is_ready() {
+    let ds = range(200).map_parallel_with(
+        |x| {
+            if x.scalar::<i64>() == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            x
+        },
+        3,
+        false,
+    );
+    let out = ints(&ds).concat();
+    assert_ne!(out[0], 0, "the slow first element does not hold back the rest");
+    let mut sorted = out.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..200).collect::<Vec<_>>());
 }

@@ -69,7 +69,19 @@ impl Structure for Tensor {
                 )));
             }
         }
-        Ok(crate::stack(&items.iter().collect::<Vec<_>>(), 0))
+        if items.iter().any(Tensor::is_symbolic) {
+            return Ok(crate::stack(&items.iter().collect::<Vec<_>>(), 0));
+        }
+        // A batch is the rows copied into one buffer: no op dispatch on this per-batch path.
+        let mut dims = vec![items.len()];
+        dims.extend_from_slice(first.shape().dims());
+        crate::dispatch!(first.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            let mut data = Vec::with_capacity(dims.iter().product());
+            for t in items {
+                data.extend_from_slice(t.data::<T>());
+            }
+            Ok(Tensor::from_vec(data, dims).expect("rows of one shape"))
+        })
     }
     fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
         let first = items

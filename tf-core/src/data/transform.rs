@@ -16,20 +16,47 @@ impl<T: Send + 'static> Dataset<T> {
         })
     }
 
-    /// `dataset.map(f, num_parallel_calls)`: `f` runs on `num_parallel_calls` threads
-    /// (`AUTOTUNE`: one per core) a few elements ahead of the consumer; results come out in
-    /// input order (TensorFlow's deterministic default).
+    /// `dataset.map(f, num_parallel_calls)`: `f` runs on `num_parallel_calls` threads a few
+    /// elements ahead of the consumer (`AUTOTUNE`: one per core beyond the two a training
+    /// step and a prefetch thread use; none on a machine of two cores or fewer, where the map
+    /// runs on the pulling thread); results come out in input order (TensorFlow's
+    /// deterministic default).
     pub fn map_parallel<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static, num_parallel_calls: i64) -> Dataset<U> {
+        self.map_parallel_with(f, num_parallel_calls, true)
+    }
+
+    /// `dataset.map(f, num_parallel_calls, deterministic)`: as [`map_parallel`](Self::map_parallel);
+    /// with `deterministic = false` results come out as they are ready, which keeps the
+    /// consumer fed when some elements take longer than others.
+    ///
+    /// Work goes to the threads in runs of consecutive elements, so the cost of handing an
+    /// element to another thread is shared by the run (a per-element hand-off costs more
+    /// than mapping a small image).
+    pub fn map_parallel_with<U: Send + 'static>(
+        &self,
+        f: impl Fn(T) -> U + Send + Sync + 'static,
+        num_parallel_calls: i64,
+        deterministic: bool,
+    ) -> Dataset<U> {
+        const RUN: usize = 16;
         let workers = if num_parallel_calls == AUTOTUNE || num_parallel_calls <= 0 {
-            std::thread::available_parallelism().map_or(2, |n| n.get())
+            // The consumer (a training step) and a prefetch thread already take two cores;
+            // more threads than cores only preempt them. With no core to spare the map runs
+            // inline, on the thread that pulls (the prefetch thread in a typical pipeline).
+            let spare = std::thread::available_parallelism().map_or(2, |n| n.get()).saturating_sub(2);
+            if spare == 0 {
+                return self.map(f);
+            }
+            spare
         } else {
             num_parallel_calls as usize
         };
         let (up, f) = (self.recipe.clone(), Arc::new(f));
         Dataset::from_recipe(self.cardinality, move || {
             use std::sync::mpsc;
-            let (job_tx, job_rx) = mpsc::sync_channel::<(u64, T)>(workers * 2);
-            let (res_tx, res_rx) = mpsc::channel::<(u64, U)>();
+            type Run<X> = Vec<Result<X>>;
+            let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Run<T>)>(workers);
+            let (res_tx, res_rx) = mpsc::channel::<(u64, Run<U>)>();
             let job_rx = Arc::new(Mutex::new(job_rx));
             for _ in 0..workers {
                 let (jobs, results, f) = (job_rx.clone(), res_tx.clone(), f.clone());
@@ -37,53 +64,52 @@ impl<T: Send + 'static> Dataset<T> {
                     .name("tf-data-map".into())
                     .spawn(move || loop {
                         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                        let Ok((seq, x)) = job else { break };
-                        if results.send((seq, f(x))).is_err() {
+                        let Ok((seq, run)) = job else { break };
+                        // Upstream errors skip `f` and keep their place.
+                        let out: Run<U> = run.into_iter().map(|x| x.map(|v| f(v))).collect();
+                        if results.send((seq, out)).is_err() {
                             break;
                         }
                     })
                     .expect("tf.data: cannot start a map thread");
             }
-            let mut src = up();
-            let mut job_tx = Some(job_tx);
+            let mut src = Some(up());
             let (mut sent, mut next) = (0u64, 0u64);
-            let mut ready: std::collections::BTreeMap<u64, Result<U>> = std::collections::BTreeMap::new();
+            let mut ready: std::collections::BTreeMap<u64, Run<U>> = std::collections::BTreeMap::new();
+            let mut current = std::collections::VecDeque::<Result<U>>::new();
             let ahead = (workers * 2) as u64;
-            Box::new(std::iter::from_fn(move || {
-                // Keep the workers fed a few elements ahead; upstream errors skip `f` and keep
-                // their place in the order.
+            Box::new(std::iter::from_fn(move || loop {
+                if let Some(x) = current.pop_front() {
+                    return Some(x);
+                }
+                // Keep the workers a few runs ahead of the consumer.
                 while sent < next + ahead {
-                    let Some(tx) = job_tx.as_ref() else { break };
-                    match src.next() {
-                        Some(Ok(x)) => {
-                            if tx.send((sent, x)).is_err() {
-                                break;
-                            }
-                        }
-                        Some(Err(e)) => {
-                            ready.insert(sent, Err(e));
-                        }
-                        None => {
-                            job_tx = None; // no more input: workers exit when done
-                            break;
-                        }
+                    let Some(s) = src.as_mut() else { break };
+                    let run: Run<T> = s.by_ref().take(RUN).collect();
+                    if run.len() < RUN {
+                        src = None; // the input is exhausted: workers exit when done
+                    }
+                    if run.is_empty() || job_tx.send((sent, run)).is_err() {
+                        break;
                     }
                     sent += 1;
                 }
-                while !ready.contains_key(&next) {
-                    if next >= sent {
-                        return None;
-                    }
-                    match res_rx.recv() {
-                        Ok((seq, u)) => {
-                            ready.insert(seq, Ok(u));
-                        }
-                        Err(_) => return None,
-                    }
+                if next >= sent {
+                    return None;
                 }
-                let out = ready.remove(&next);
+                let run = if deterministic {
+                    loop {
+                        if let Some(r) = ready.remove(&next) {
+                            break r;
+                        }
+                        let (seq, r) = res_rx.recv().ok()?;
+                        ready.insert(seq, r);
+                    }
+                } else {
+                    res_rx.recv().ok()?.1
+                };
                 next += 1;
-                out
+                current.extend(run);
             }))
         })
     }

@@ -109,13 +109,25 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send>(
             }
         });
     }
+    // A scalar operand is copied into each chunk's loop, so it stays in a register and the
+    // loop vectorizes (read through the closure, it is reloaded for every element).
     if b.len() == 1 && a.len() == n {
-        let y = b[0];
-        return map(a, |x| f(x, y));
+        let y0 = b[0];
+        return fill(n, 1, |s, d| {
+            let (y, len) = (y0, d.len());
+            for (o, &x) in d.iter_mut().zip(&a[s..s + len]) {
+                o.write(f(x, y));
+            }
+        });
     }
     if a.len() == 1 && b.len() == n {
-        let x = a[0];
-        return map(b, |y| f(x, y));
+        let x0 = a[0];
+        return fill(n, 1, |s, d| {
+            let (x, len) = (x0, d.len());
+            for (o, &y) in d.iter_mut().zip(&b[s..s + len]) {
+                o.write(f(x, y));
+            }
+        });
     }
     let rank = out_shape.len();
     let (shape, [sa, sb]) = collapse(out_shape, [broadcast_strides(a_shape, rank), broadcast_strides(b_shape, rank)]);
