@@ -238,3 +238,110 @@ fn a_nondeterministic_parallel_map_yields_every_element_as_it_is_ready() {
     sorted.sort_unstable();
     assert_eq!(sorted, (0..200).collect::<Vec<_>>());
 }
+
+fn cache_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tf-data-cache-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("cache")
+}
+
+#[test]
+fn a_file_cache_is_written_by_the_first_complete_pass_and_read_by_every_later_one() {
+    let path = cache_path("basic");
+    let calls = Arc::new(AtomicUsize::new(0));
+    let make = |calls: Arc<AtomicUsize>| {
+        range(10)
+            .map(move |x| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                &x * 3i64
+            })
+            .cache_file(&path)
+    };
+    let ds = make(calls.clone());
+    // An abandoned pass caches nothing and leaves no temporary file.
+    assert_eq!(ints(&ds.take(2)).concat(), vec![0, 3]);
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 0);
+    let first = ints(&ds).concat();
+    assert_eq!(first, (0..10).map(|i| i * 3).collect::<Vec<_>>());
+    assert!(path.exists());
+    let before = calls.load(Ordering::SeqCst);
+    assert_eq!(ints(&ds).concat(), first);
+    // A new pipeline over the same file (the next run of a program) reads it as well.
+    let again = make(calls.clone());
+    assert_eq!(
+        ints(&again.batch(4, false)),
+        vec![vec![0, 3, 6, 9], vec![12, 15, 18, 21], vec![24, 27]]
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), before, "no element was recomputed");
+}
+
+#[test]
+fn a_file_cache_keeps_tuples_maps_and_every_dtype() {
+    let path = cache_path("structures");
+    let x = tf::reshape(&tf::range(12.0f32), [3, 2, 2]);
+    let flags = tf::constant([true, false, true]);
+    let bytes = tf::constant([7u8, 8, 9]);
+    let ds = Dataset::from_tensor_slices((x.clone(), (flags.clone(), bytes.clone())))
+        .unwrap()
+        .cache_file(&path);
+    let fresh: Vec<_> = ds.iter().map(|e| e.unwrap()).collect();
+    let cached: Vec<_> = ds.iter().map(|e| e.unwrap()).collect();
+    assert_eq!(cached.len(), 3);
+    for ((a, (b, c)), (p, (q, r))) in fresh.iter().zip(&cached) {
+        assert_eq!(a.to_vec::<f32>(), p.to_vec::<f32>());
+        assert_eq!(a.shape(), p.shape());
+        assert_eq!(b.to_vec::<bool>(), q.to_vec::<bool>());
+        assert_eq!(c.to_vec::<u8>(), r.to_vec::<u8>());
+    }
+    let mpath = cache_path("map");
+    let mut m = BTreeMap::new();
+    m.insert("age".to_string(), tf::constant([30i64, 40]));
+    m.insert("score".to_string(), tf::constant([0.5f64, 0.25]));
+    let ds = Dataset::from_tensor_slices(m).unwrap().cache_file(&mpath);
+    let _ = ds.iter().count();
+    let back: Vec<BTreeMap<String, Tensor>> = ds.iter().map(|e| e.unwrap()).collect();
+    assert_eq!(back[1]["age"].scalar::<i64>(), 40);
+    assert_eq!(back[1]["score"].scalar::<f64>(), 0.25);
+}
+
+#[test]
+fn a_damaged_file_cache_is_an_error_naming_it_and_a_failed_pass_caches_nothing() {
+    let path = cache_path("damaged");
+    let ds = range(20).cache_file(&path);
+    let _ = ds.iter().count();
+    let good = std::fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    bad[good.len() / 2] ^= 0x40;
+    std::fs::write(&path, &bad).unwrap();
+    let e = ds.iter().find_map(|r| r.err()).expect("an error");
+    assert!(
+        matches!(e, tf::Error::DataLoss(_)) && e.to_string().contains(&path.display().to_string()),
+        "{e}"
+    );
+    std::fs::write(&path, &good[..good.len() - 3]).unwrap();
+    assert!(ds.iter().any(|r| r.is_err()));
+    // A file written for another element structure is refused, not misread.
+    std::fs::write(&path, &good).unwrap();
+    let pairs = Dataset::from_tensor_slices((tf::range(20i64), tf::range(20i64)))
+        .unwrap()
+        .cache_file(&path);
+    let e = pairs.iter().find_map(|r| r.err()).expect("an error");
+    assert!(e.to_string().contains("cached element 0"), "{e}");
+    // An upstream error (a batch of two shapes): the pass goes on, nothing is cached.
+    let failing_path = cache_path("failing");
+    let failing = Dataset::from_generator(|| {
+        vec![
+            tf::zeros([2], tf::float32),
+            tf::zeros([3], tf::float32),
+            tf::zeros([2], tf::float32),
+        ]
+        .into_iter()
+    })
+    .batch(2, false)
+    .cache_file(&failing_path);
+    let results: Vec<bool> = failing.iter().map(|r| r.is_ok()).collect();
+    assert_eq!(results, vec![false, true]);
+    assert!(!failing_path.exists(), "a pass with an error is not cached");
+}

@@ -11,6 +11,7 @@
 //! assert_eq!(batches, vec![vec![0, 2, 4, 6], vec![8, 10, 12, 14], vec![16, 18]]);
 //! ```
 
+mod cache;
 mod csv;
 mod gzip;
 pub(crate) mod npy;

@@ -31,9 +31,55 @@ pub trait Structure: Clone + Send + Sync + 'static {
     fn unstack(&self) -> Result<Vec<Self>> {
         Ok((0..self.leading_dim()?).map(|i| Structure::slice(self, i)).collect())
     }
+    /// Appends the element to `out` in a self-describing binary form (what
+    /// [`Dataset::cache_file`](crate::data::Dataset::cache_file) stores).
+    fn encode(&self, out: &mut Vec<u8>);
+    /// Reads an element that [`encode`](Self::encode) wrote, from `buf` at `*pos`.
+    ///
+    /// # Errors
+    /// `DataLoss` saying what is malformed or truncated.
+    fn decode(buf: &[u8], pos: &mut usize) -> Result<Self>;
+}
+
+fn take<'a>(buf: &'a [u8], pos: &mut usize, n: usize, what: &str) -> Result<&'a [u8]> {
+    let end = pos.checked_add(n).filter(|&e| e <= buf.len());
+    let end = end.ok_or_else(|| Error::DataLoss(format!("truncated element: {what} runs past the end")))?;
+    let s = &buf[*pos..end];
+    *pos = end;
+    Ok(s)
+}
+
+fn take_u64(buf: &[u8], pos: &mut usize, what: &str) -> Result<u64> {
+    Ok(u64::from_le_bytes(take(buf, pos, 8, what)?.try_into().expect("8 bytes")))
 }
 
 impl Structure for Tensor {
+    /// dtype code (1 byte), rank (1 byte), each dimension (u64 LE), the values.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(crate::train::bundle::dtype_code(self.dtype()) as u8);
+        out.push(self.rank() as u8);
+        for &d in self.shape().dims() {
+            out.extend_from_slice(&(d as u64).to_le_bytes());
+        }
+        crate::data::npy::encode_values(self, out);
+    }
+    fn decode(buf: &[u8], pos: &mut usize) -> Result<Tensor> {
+        let head = take(buf, pos, 2, "tensor header")?;
+        let dtype = crate::train::bundle::dtype_from_code(i64::from(head[0]))
+            .ok_or_else(|| Error::DataLoss(format!("unknown dtype code {}", head[0])))?;
+        let mut dims = Vec::with_capacity(head[1] as usize);
+        for _ in 0..head[1] {
+            let d = take_u64(buf, pos, "tensor shape")?;
+            dims.push(usize::try_from(d).map_err(|_| Error::DataLoss(format!("dimension {d} is too large")))?);
+        }
+        let n = dims
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .and_then(|n| n.checked_mul(dtype.size()));
+        let n = n.ok_or_else(|| Error::DataLoss(format!("shape {dims:?} is too large")))?;
+        let data = take(buf, pos, n, "tensor values")?;
+        Tensor::from_buffer(crate::data::npy::decode_values(data, dtype, false), dims)
+    }
     fn leading_dim(&self) -> Result<usize> {
         self.shape()
             .dims()
@@ -133,6 +179,12 @@ macro_rules! tuple_structure {
             fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
                 Ok(($($t::padded_stack(&items.iter().map(|x| x.$i.clone()).collect::<Vec<_>>(), value)?,)+))
             }
+            fn encode(&self, out: &mut Vec<u8>) {
+                $( self.$i.encode(out); )+
+            }
+            fn decode(buf: &[u8], pos: &mut usize) -> Result<Self> {
+                Ok(($($t::decode(buf, pos)?,)+))
+            }
         }
     )*};
 }
@@ -162,6 +214,25 @@ impl Structure for BTreeMap<String, Tensor> {
     }
     fn stack(items: &[Self]) -> Result<Self> {
         per_feature(items, Tensor::stack)
+    }
+    /// The feature count (u64 LE), then each key (length u64 LE, UTF-8) and tensor.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        for (k, t) in self {
+            out.extend_from_slice(&(k.len() as u64).to_le_bytes());
+            out.extend_from_slice(k.as_bytes());
+            t.encode(out);
+        }
+    }
+    fn decode(buf: &[u8], pos: &mut usize) -> Result<Self> {
+        let n = take_u64(buf, pos, "feature count")?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let len = usize::try_from(take_u64(buf, pos, "key length")?).map_err(|_| Error::DataLoss("key too long".into()))?;
+            let key = std::str::from_utf8(take(buf, pos, len, "key")?).map_err(|_| Error::DataLoss("a key is not UTF-8".into()))?;
+            m.insert(key.to_string(), Tensor::decode(buf, pos)?);
+        }
+        Ok(m)
     }
 }
 
