@@ -8,13 +8,33 @@ use crate::{DType, Tensor};
 
 pub use crate::ops::random::set_seed;
 
-fn attrs(shape: &[usize], dtype: DType, seed: Option<i64>) -> Attrs {
-    let (s1, s2) = r::get_seed(seed);
+fn attrs(shape: &[usize], dtype: DType, seeds: (i64, i64)) -> Attrs {
     Attrs::new()
         .ints("shape", shape.iter().map(|&d| d as i64).collect::<Vec<_>>())
         .dtype("dtype", dtype)
-        .int("seed", s1)
-        .int("seed2", s2)
+        .int("seed", seeds.0)
+        .int("seed2", seeds.1)
+}
+
+/// Runs a random op with the seeds `seed` gives; an eager op without an op seed draws from a
+/// fresh stream that is never drawn from again, so its position is not kept.
+#[track_caller]
+fn seeded(seed: Option<i64>, op: impl FnOnce((i64, i64)) -> Tensor) -> Tensor {
+    let seeds = r::get_seed(seed);
+    let out = op(seeds);
+    if seed.is_none() && crate::executing_eagerly() {
+        r::forget_stream(seeds.0, seeds.1);
+    }
+    out
+}
+
+/// `z * stddev + mean` (or `z * (max - min) + min`), skipped when it is the identity.
+#[track_caller]
+fn scale_shift(z: Tensor, scale: f64, shift: f64, dtype: DType) -> Tensor {
+    if scale == 1.0 && shift == 0.0 {
+        return z;
+    }
+    add(&multiply(&z, &scalar(scale, dtype)), &scalar(shift, dtype))
 }
 
 /// `tf.random.normal(shape, mean, stddev, dtype, seed)`.
@@ -29,16 +49,16 @@ fn attrs(shape: &[usize], dtype: DType, seed: Option<i64>) -> Attrs {
 /// ```
 #[track_caller]
 pub fn normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Option<i64>) -> Tensor {
-    let z = run(&r::RANDOM_STANDARD_NORMAL, &[], attrs(shape, dtype, seed));
-    add(&multiply(&z, &scalar(stddev, dtype)), &scalar(mean, dtype))
+    let z = seeded(seed, |s| run(&r::RANDOM_STANDARD_NORMAL, &[], attrs(shape, dtype, s)));
+    scale_shift(z, stddev, mean, dtype)
 }
 
 /// `tf.random.truncated_normal(shape, mean, stddev, dtype, seed)`: values beyond two standard
 /// deviations are redrawn.
 #[track_caller]
 pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Option<i64>) -> Tensor {
-    let z = run(&r::TRUNCATED_NORMAL, &[], attrs(shape, dtype, seed));
-    add(&multiply(&z, &scalar(stddev, dtype)), &scalar(mean, dtype))
+    let z = seeded(seed, |s| run(&r::TRUNCATED_NORMAL, &[], attrs(shape, dtype, s)));
+    scale_shift(z, stddev, mean, dtype)
 }
 
 /// `tf.random.uniform(shape, minval, maxval, dtype, seed)`: floats in `[minval, maxval)`, or
@@ -49,30 +69,57 @@ pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, s
 #[track_caller]
 pub fn uniform(shape: &[usize], minval: f64, maxval: f64, dtype: DType, seed: Option<i64>) -> Tensor {
     if dtype.is_int() {
-        let a = attrs(shape, if dtype == DType::I64 { DType::I64 } else { DType::I32 }, seed)
-            .int("minval", minval as i64)
-            .int("maxval", maxval as i64);
-        return cast(&run(&r::RANDOM_UNIFORM_INT, &[], a), dtype);
+        let int = if dtype == DType::I64 { DType::I64 } else { DType::I32 };
+        let u = seeded(seed, |s| {
+            let a = attrs(shape, int, s).int("minval", minval as i64).int("maxval", maxval as i64);
+            run(&r::RANDOM_UNIFORM_INT, &[], a)
+        });
+        return cast(&u, dtype);
     }
-    let u = run(&r::RANDOM_UNIFORM, &[], attrs(shape, dtype, seed));
-    add(&multiply(&u, &scalar(maxval - minval, dtype)), &scalar(minval, dtype))
+    let u = seeded(seed, |s| run(&r::RANDOM_UNIFORM, &[], attrs(shape, dtype, s)));
+    scale_shift(u, maxval - minval, minval, dtype)
 }
 
 /// `tf.random.shuffle(value, seed)`: permutes along the first dimension.
 #[track_caller]
 pub fn shuffle(value: &Tensor, seed: Option<i64>) -> Tensor {
-    let (s1, s2) = r::get_seed(seed);
-    run(&r::RANDOM_SHUFFLE, &[value], Attrs::new().int("seed", s1).int("seed2", s2))
+    seeded(seed, |(s1, s2)| {
+        run(&r::RANDOM_SHUFFLE, &[value], Attrs::new().int("seed", s1).int("seed2", s2))
+    })
 }
 
 /// `tf.random.categorical(logits, num_samples, seed)`: int64 class indices `[batch,
 /// num_samples]` drawn from `softmax(logits)`.
 #[track_caller]
 pub fn categorical(logits: &Tensor, num_samples: usize, seed: Option<i64>) -> Tensor {
-    let (s1, s2) = r::get_seed(seed);
-    run(
-        &r::MULTINOMIAL,
-        &[logits],
-        Attrs::new().int("num_samples", num_samples as i64).int("seed", s1).int("seed2", s2),
-    )
+    seeded(seed, |(s1, s2)| {
+        run(
+            &r::MULTINOMIAL,
+            &[logits],
+            Attrs::new().int("num_samples", num_samples as i64).int("seed", s1).int("seed2", s2),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::DType;
+
+    /// Eager random ops without an op seed draw from fresh streams, and none is remembered:
+    /// the stream table does not grow with every call (a dropout step, a random flip per
+    /// image). An op seed's stream continues where it stopped.
+    #[test]
+    fn unseeded_eager_calls_leave_no_stream_behind() {
+        let mut pairs = Vec::new();
+        for _ in 0..100 {
+            super::seeded(None, |s| {
+                pairs.push(s);
+                super::run(&super::r::RANDOM_UNIFORM, &[], super::attrs(&[2], DType::F32, s))
+            });
+        }
+        assert!(pairs.iter().all(|&(a, b)| !super::r::has_stream(a, b)));
+        let a = super::uniform(&[2], 0.0, 1.0, DType::F32, Some(99)).to_vec::<f32>();
+        let b = super::uniform(&[2], 0.0, 1.0, DType::F32, Some(99)).to_vec::<f32>();
+        assert_ne!(a, b);
+    }
 }

@@ -58,6 +58,13 @@ pub fn get_seed(op_seed: Option<i64>) -> (i64, i64) {
     }
 }
 
+/// Forgets how far stream `(seed, seed2)` has been consumed. For an eager op whose seeds
+/// [`get_seed`] derived itself: the pair is never drawn again, so keeping its position would
+/// only grow the table by one entry per call.
+pub(crate) fn forget_stream(seed: i64, seed2: i64) {
+    state().streams.remove(&(seed, seed2));
+}
+
 /// Philox4x32-10: 128-bit counter, 64-bit key.
 fn philox(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
     for _ in 0..10 {
@@ -367,3 +374,9 @@ pub static OPS: &[&OpDef] = &[
     &RANDOM_SHUFFLE,
     &MULTINOMIAL,
 ];
+
+/// Whether stream `(seed, seed2)` has a remembered position (for tests).
+#[cfg(test)]
+pub(crate) fn has_stream(seed: i64, seed2: i64) -> bool {
+    state().streams.contains_key(&(seed, seed2))
+}

@@ -31,6 +31,11 @@ pub fn strided_copy<T: Copy + Send + Sync>(src: &[T], offset: usize, strides: &[
                 for (o, &v) in chunk.iter_mut().zip(&src[off..off + inner]) {
                     o.write(v);
                 }
+            } else if is == -1 {
+                // A reversed row (`tf.reverse` on the last axis): one backwards slice walk.
+                for (o, &v) in chunk.iter_mut().zip(src[off + 1 - inner..=off].iter().rev()) {
+                    o.write(v);
+                }
             } else {
                 for (j, o) in chunk.iter_mut().enumerate() {
                     o.write(src[(off as isize + j as isize * is) as usize]);
