@@ -357,7 +357,7 @@ pub(crate) struct Site {
     kind: Kind,
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 enum Kind {
     Scalar,
     Histogram(usize),
@@ -418,13 +418,21 @@ fn record(tag: &str, kind: Kind, data: Option<Tensor>, step: Step) -> bool {
     let step = step.tensor();
     if crate::graph::trace::tracing() {
         let id = {
+            // One site per writer, tag and kind: retracing a function reuses its sites, so
+            // the table grows with the distinct summaries, not with the traces.
             let mut sites = SITES.lock().unwrap_or_else(|p| p.into_inner());
-            sites.push(Site {
-                writer,
-                tag: tag.to_string(),
-                kind,
-            });
-            sites.len() as i64
+            let same = |s: &Site| Arc::ptr_eq(&s.writer.0, &writer.0) && s.tag == tag && s.kind == kind;
+            match sites.iter().position(same) {
+                Some(i) => i as i64 + 1,
+                None => {
+                    sites.push(Site {
+                        writer,
+                        tag: tag.to_string(),
+                        kind,
+                    });
+                    sites.len() as i64
+                }
+            }
         };
         let mut inputs = vec![&step];
         inputs.extend(data.as_ref());
@@ -502,5 +510,32 @@ pub fn graph(graph: &Graph) -> bool {
             true
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every trace of a function stages its summaries; traces of one summary share a site.
+    #[test]
+    fn retracing_reuses_summary_sites() {
+        let dir = std::env::temp_dir().join(format!("tf-summary-sites-{}", std::process::id()));
+        let w = super::create_file_writer(&dir).unwrap();
+        let w2 = w.clone();
+        let f = crate::Function::new("logged", move |x: &[crate::Tensor]| {
+            let _d = w2.as_default();
+            let s = crate::reduce_sum(&x[0], None, false);
+            super::scalar("total", &s, 1i64);
+            vec![s]
+        });
+        let count = || super::SITES.lock().unwrap_or_else(|p| p.into_inner()).len();
+        f.call(&[crate::ones([2], crate::DType::F32)]);
+        let after_one = count();
+        for n in 3..6 {
+            f.call(&[crate::ones([n], crate::DType::F32)]);
+        }
+        assert_eq!(f.tracing_count(), 4);
+        assert_eq!(count(), after_one, "four traces, one site");
+        w.close().unwrap();
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
