@@ -188,7 +188,7 @@ fn control_flow_and_several_traces_survive_and_dispatch_by_signature() {
         e.contains("float32 (2,)") && e.contains("int32 (3,)") && e.contains("int32 (2, 2)"),
         "{e}"
     );
-    let e = loaded.function("call").err().unwrap().to_string();
+    let e = loaded.function("call").unwrap_err().to_string();
     assert!(
         e.contains("no saved function `call`") && e.contains("`collatz_steps`, `sum`"),
         "{e}"
@@ -245,7 +245,7 @@ fn bad_calls_are_errors_naming_the_input() {
     let dir = tmp("calls").join("net");
     save_net(&dir);
     let loaded = saved_model::load(&dir).unwrap();
-    let e = loaded.signature("serve").err().unwrap().to_string();
+    let e = loaded.signature("serve").unwrap_err().to_string();
     assert!(e.contains("no signature `serve`") && e.contains("`serving_default`"), "{e}");
     let sig = loaded.signature("serving_default").unwrap();
     let e = sig.call(&[("x", &tf::zeros([3, 4], tf::float32))]).unwrap_err().to_string();

@@ -190,12 +190,14 @@ pub fn save(module: &dyn Module, dir: impl AsRef<Path>, signatures: impl Into<Si
     save_with_files(module, dir.as_ref(), &signatures.into(), &[])
 }
 
-/// [`save`] with extra files written at the top of the directory (Keras's model metadata).
+/// [`save`] with extra files written at the top of the directory (Keras's model metadata);
+/// a later save with the same extra names may replace the directory.
 pub fn save_with_files(module: &dyn Module, dir: &Path, sigs: &Signatures, extra: &[(&str, &[u8])]) -> Result<()> {
     for (key, s) in &sigs.signatures {
         s.check(key)?;
     }
-    refuse_foreign(dir)?;
+    let extra_names: Vec<&str> = extra.iter().map(|(n, _)| *n).collect();
+    refuse_foreign(dir, &extra_names)?;
     let tmp = sibling(dir, "tmp")?;
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -270,16 +272,18 @@ fn sibling(dir: &Path, what: &str) -> Result<PathBuf> {
     Ok(dir.with_file_name(n))
 }
 
-/// Refuses to replace a directory that holds anything but a SavedModel's own entries.
-fn refuse_foreign(dir: &Path) -> Result<()> {
+/// Refuses to replace a directory that holds anything but a SavedModel's own entries (and
+/// the `extra` files a SavedModel may carry).
+fn refuse_foreign(dir: &Path, extra: &[&str]) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }
     let entries = std::fs::read_dir(dir).map_err(|_| Error::InvalidArgument(format!("{} exists and is not a directory", dir.display())))?;
-    let own = [PROGRAM_FILE, "variables", "assets", KERAS_METADATA];
+    let own = [PROGRAM_FILE, "variables", "assets"];
     let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     let saved_model = names.iter().any(|n| n == PROGRAM_FILE);
-    match names.iter().find(|n| !saved_model || !own.contains(&n.as_str())) {
+    let is_own = |n: &str| own.contains(&n) || extra.contains(&n);
+    match names.iter().find(|n| !saved_model || !is_own(n)) {
         Some(f) => Err(Error::InvalidArgument(format!(
             "{} holds `{f}`, which is not part of a SavedModel: refusing to replace the directory (save to a new or empty one)",
             dir.display()
@@ -287,9 +291,6 @@ fn refuse_foreign(dir: &Path) -> Result<()> {
         None => Ok(()),
     }
 }
-
-/// The name of Keras's metadata file (architecture and compile config), kept with a SavedModel.
-pub const KERAS_METADATA: &str = "keras_metadata.json";
 
 /// Renames `tmp` to `dir`, moving a previous `dir` aside first and deleting it after.
 fn swap_into_place(tmp: &Path, dir: &Path) -> Result<()> {
@@ -466,6 +467,30 @@ fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
         "none".into()
     } else {
         v.join(", ")
+    }
+}
+
+impl std::fmt::Debug for LoadedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedModel")
+            .field("dir", &self.dir)
+            .field("signatures", &self.signature_keys())
+            .field("functions", &self.function_names())
+            .field("variables", &self.variables.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoadedSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoadedSignature({}: {} -> {:?})", self.key, self.describe(), self.outputs)
+    }
+}
+
+impl std::fmt::Debug for LoadedFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sigs: Vec<String> = self.concretes.iter().map(|c| specs_text(c.signature())).collect();
+        write!(f, "LoadedFunction({}: {})", self.name, sigs.join(" | "))
     }
 }
 

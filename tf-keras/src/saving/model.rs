@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use tf_core::module::Visitor;
 use tf_core::ops::TensorSpec;
-use tf_core::saved_model::{self, LoadedModel, Signature, Signatures, KERAS_METADATA, VARIABLES_PREFIX};
+use tf_core::saved_model::{self, LoadedModel, Signature, Signatures, VARIABLES_PREFIX};
 use tf_core::{ConcreteFunction, Error, Module, Result, Tensor};
 
 /// How [`save_model`] traces the model's functions (shapes are fixed per trace).
@@ -35,6 +35,8 @@ impl Default for SaveOptions {
 }
 
 const FORMAT: &str = "tf-keras saved model";
+/// The metadata file (architecture and compile config) beside the SavedModel's own files.
+pub const KERAS_METADATA: &str = "keras_metadata.json";
 
 /// `model.save(dir)`: see the module docs. Nothing of a previous save at `dir` is lost when
 /// this one fails (the SavedModel is written beside it and renamed into place).
