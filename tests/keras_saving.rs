@@ -291,6 +291,13 @@ fn loading_refuses_what_is_not_a_keras_model() {
     std::fs::write(&meta, good.replace("\"version\": 1", "\"version\": 9")).unwrap();
     let e = keras::models::load_model(&dir).err().unwrap();
     assert!(matches!(e, tf::Error::Unimplemented(_)), "{e}");
+    // A model whose code cannot be traced (it reads a tensor's values) is an error.
+    let host = keras::sequential![
+        Dense::new(2).input_shape([3]),
+        Lambda::new(|x| if x.to_vec::<f32>()[0] > 0.0 { x.clone() } else { -x }),
+    ];
+    let e = host.save(tmp("untraceable")).unwrap_err().to_string();
+    assert!(e.contains("save: tracing `__call__` for batch size 1"), "{e}");
     // A model that never ran and declares no input shape has nothing to trace.
     let fresh = keras::sequential![Dense::new(2)];
     let e = fresh.save(tmp("fresh")).unwrap_err().to_string();
@@ -348,4 +355,18 @@ fn model_checkpoint_saves_the_whole_model_each_epoch() {
         )
         .unwrap();
     assert_eq!(e, o, "compiled with the same loss and metrics");
+}
+
+#[test]
+fn a_model_with_a_lambda_has_no_config_and_comes_back_revived() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(8);
+    let model = keras::sequential![Dense::new(3).input_shape([2]), Lambda::new(|x| x * 2.0f32)];
+    assert!(model.get_config().is_none());
+    let dir = tmp("lambda");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.class_name(), "Sequential");
+    let x = tf::constant([[1.0f32, -1.0]]);
+    assert_eq!(loaded.call(&x, false).to_vec::<f32>(), model.call(&x, false).to_vec::<f32>());
 }

@@ -402,8 +402,8 @@ impl Functional {
                 .and_then(serde_json::Value::as_array)
                 .ok_or_else(|| bad("a node has no inputs"))?;
             let ins: Vec<KerasTensor> = refs.iter().map(|r| resolve(r, &nodes)).collect::<tf::Result<_>>()?;
-            let t = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| apply_arc(layer.clone(), ins)))
-                .map_err(|_| bad(&format!("layer \"{}\" does not accept its inputs' shapes", layer.name())))?;
+            let what = format!("functional config: applying layer \"{}\"", layer.name());
+            let t = super::training::checked(&what, || apply_arc(layer.clone(), ins))?;
             nodes.push(t);
         }
         let outputs: Vec<KerasTensor> = list("output_layers")?

@@ -14,6 +14,7 @@ pub(crate) mod functional_api {
     pub use super::functional::Apply;
 }
 pub(crate) mod training_api {
+    pub(crate) use super::training::checked;
     pub use super::training::Data;
 }
 
@@ -372,8 +373,9 @@ impl Sequential {
         m.0.net.layers = layers;
         m.0.name = name.clone();
         m.0.net.name = name;
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.build_declared()))
-            .map_err(|_| tf_core::Error::InvalidArgument("Sequential config: the layers do not accept the declared input shape".into()))?;
+        training::checked("Sequential config: building the layers for the declared input shape", || {
+            m.build_declared()
+        })?;
         Ok(m)
     }
 

@@ -257,14 +257,14 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs `f`, turning a panic (an op's shape or dtype error) into `InvalidArgument` with
 /// `what` in front.
-fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|p| invalid(format!("{what}: {}", panic_text(&*p))))
 }
 
 /// Runs `f` as a check: a panic is reported as an error without the panic hook printing it.
 /// The hook is process-wide, so checks on several threads take turns (otherwise one could
 /// restore another's silent hook for good).
-fn checked<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn checked<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = HOOK.lock().unwrap_or_else(|p| p.into_inner());
     let hook = std::panic::take_hook();

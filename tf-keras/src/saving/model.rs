@@ -12,6 +12,7 @@
 
 use crate::layers::Layer;
 use crate::metrics::MetricArg;
+use crate::model::training_api::checked;
 use crate::Model;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -114,11 +115,18 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         shape.extend(&dims);
         TensorSpec::new(shape, dtype)
     };
-    // Built at once (a subclassed model creates its weights on the first call).
-    model.net.call(&tf_core::zeros(spec(1).shape.dims(), dtype), false);
-    let trace = |name: &str, b: usize, training: bool| ConcreteFunction::trace(name, &[spec(b)], |x| vec![model.net.call(&x[0], training)]);
-    let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect();
-    let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect();
+    // Built at once (a subclassed model creates its weights on the first call); a model
+    // whose code cannot be traced is an error, not a panic.
+    checked("save: building the model", || {
+        model.net.call(&tf_core::zeros(spec(1).shape.dims(), dtype), false)
+    })?;
+    let trace = |name: &str, b: usize, training: bool| {
+        checked(&format!("save: tracing `{name}` for batch size {b}"), || {
+            ConcreteFunction::trace(name, &[spec(b)], |x| vec![model.net.call(&x[0], training)])
+        })
+    };
+    let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect::<Result<_>>()?;
+    let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect::<Result<_>>()?;
     let layers = model.net.layers();
     let input_name = match (&config, layers.first()) {
         (Some(c), _) if c.contains_key("input_layers") => c["input_layers"][0]["name"].as_str().unwrap_or("input_1").to_string(),
