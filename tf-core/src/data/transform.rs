@@ -32,6 +32,16 @@ impl<T: Send + 'static> Dataset<T> {
     /// Work goes to the threads in runs of consecutive elements, so the cost of handing an
     /// element to another thread is shared by the run (a per-element hand-off costs more
     /// than mapping a small image).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// let ds = Dataset::from_tensor_slices(tf::range(100i64))?.map_parallel_with(|x| &x * 2i64, 3, false);
+    /// let mut out: Vec<i64> = ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect();
+    /// out.sort_unstable(); // in the order the threads finished
+    /// assert_eq!(out, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn map_parallel_with<U: Send + 'static>(
         &self,
         f: impl Fn(T) -> U + Send + Sync + 'static,

@@ -174,6 +174,22 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
 /// it was), with its weights and optimizer state. A Sequential or functional model is rebuilt
 /// from its config; a subclassed one is revived from its traced functions.
 ///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, layers::{Dense, Layer}};
+/// # let dir = std::env::temp_dir().join(format!("tf-doc-keras-save-{}", std::process::id()));
+/// let mut model = keras::sequential![Dense::new(4).activation("relu").input_shape([3]), Dense::new(2)];
+/// model.compile("adam", "mse", ());
+/// model.save(&dir)?;
+///
+/// let loaded = keras::models::load_model(&dir)?;
+/// let x = tf::ones([1, 3], tf::float32);
+/// assert_eq!(loaded.call(&x, false).to_vec::<f32>(), model.call(&x, false).to_vec::<f32>());
+/// assert_eq!(loaded.get_config(), model.get_config());
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
 /// # Errors
 /// `NotFound` when `dir` holds no Keras SavedModel; `DataLoss` for damaged files;
 /// `Unimplemented` for a layer, loss or optimizer class this build does not know;
