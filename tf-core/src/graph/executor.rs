@@ -10,35 +10,49 @@ use crate::{Error, Result, Tensor};
 /// # Errors
 /// `InvalidArgument` when an argument's dtype or shape differs from its placeholder's.
 pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
-    let mut values: Vec<Outputs> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
-        let out: Outputs = {
+        if let NodeKind::Placeholder { index } = node.kind {
+            let a = args
+                .get(index)
+                .ok_or_else(|| Error::InvalidArgument(format!("{}: missing argument {index}", graph.name)))?;
+            let spec = &node.outputs[0];
+            if a.dtype() != spec.dtype || a.shape() != &spec.shape {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: argument {index} is a {} tensor of shape {}, but the function was traced for {} of shape {}",
+                    graph.name,
+                    a.dtype(),
+                    a.shape(),
+                    spec.dtype,
+                    spec.shape
+                )));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(graph.outputs.len());
+    run_checked(graph, args, &mut Vec::new(), &mut out);
+    Ok(out)
+}
+
+/// Runs `graph` on arguments already known to match its placeholders (a function's checked
+/// arguments, or the values a branch or loop body is given by its node), appending the
+/// outputs to `out`. `values` is scratch space, reused across a loop's iterations.
+fn run_checked(graph: &Graph, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
+    values.clear();
+    values.reserve(graph.nodes.len());
+    for node in &graph.nodes {
+        let result: Outputs = {
             let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&(n, o)| &values[n][o]).collect();
             match &node.kind {
-                NodeKind::Placeholder { index } => {
-                    let a = args
-                        .get(*index)
-                        .ok_or_else(|| Error::InvalidArgument(format!("{}: missing argument {index}", graph.name)))?;
-                    let spec = &node.outputs[0];
-                    if a.dtype() != spec.dtype || a.shape() != &spec.shape {
-                        return Err(Error::InvalidArgument(format!(
-                            "{}: argument {index} is a {} tensor of shape {}, but the function was traced for {} of shape {}",
-                            graph.name,
-                            a.dtype(),
-                            a.shape(),
-                            spec.dtype,
-                            spec.shape
-                        )));
-                    }
-                    smallvec::smallvec![a.clone()]
-                }
+                NodeKind::Placeholder { index } => smallvec::smallvec![args[*index].clone()],
                 NodeKind::Const(t) => smallvec::smallvec![t.clone()],
                 NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
                 NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
                 NodeKind::If { then_graph, else_graph } => {
                     let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
                     let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
-                    run(branch, &caps)?.into_iter().collect()
+                    let mut res = Vec::with_capacity(branch.outputs.len());
+                    run_checked(branch, &caps, &mut Vec::new(), &mut res);
+                    res.into_iter().collect()
                 }
                 NodeKind::While {
                     cond_graph,
@@ -46,18 +60,27 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
                     loop_vars,
                     max_iterations,
                 } => {
-                    let mut vars: Vec<Tensor> = ins[..*loop_vars].iter().map(|t| (*t).clone()).collect();
-                    let caps: Vec<Tensor> = ins[*loop_vars..].iter().map(|t| (*t).clone()).collect();
+                    // `args` holds the loop variables then the captures; each iteration
+                    // replaces the loop variables in place. The scratch buffers live across
+                    // iterations.
+                    let mut args: Vec<Tensor> = ins.iter().map(|t| (*t).clone()).collect();
+                    let (mut scratch, mut next, mut test) = (Vec::new(), Vec::with_capacity(*loop_vars), Vec::with_capacity(1));
                     let mut i = 0;
                     while max_iterations.is_none_or(|m| i < m) {
-                        let args: Vec<Tensor> = vars.iter().chain(&caps).cloned().collect();
-                        if !run(cond_graph, &args)?[0].scalar::<bool>() {
+                        test.clear();
+                        run_checked(cond_graph, &args, &mut scratch, &mut test);
+                        if !test[0].scalar::<bool>() {
                             break;
                         }
-                        vars = run(body_graph, &args)?;
+                        next.clear();
+                        run_checked(body_graph, &args, &mut scratch, &mut next);
+                        for (slot, v) in args.iter_mut().zip(next.drain(..)) {
+                            *slot = v;
+                        }
                         i += 1;
                     }
-                    vars.into_iter().collect()
+                    args.truncate(*loop_vars);
+                    args.into_iter().collect()
                 }
                 NodeKind::AssignVariable { var, kind } => {
                     match *kind {
@@ -69,9 +92,9 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
                 }
             }
         };
-        values.push(out);
+        values.push(result);
     }
-    Ok(graph.outputs.iter().map(|&(n, o)| values[n][o].clone()).collect())
+    out.extend(graph.outputs.iter().map(|&(n, o)| values[n][o].clone()));
 }
 
 /// Runs `graph` on `args` through the public ops, node by node: inside a trace this inlines
