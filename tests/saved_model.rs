@@ -281,6 +281,11 @@ fn what_cannot_be_saved_is_refused_before_anything_is_written() {
         e.contains("names 2 inputs and 1 outputs, but its function takes 1 and returns 1"),
         "{e}"
     );
+    let untraced = Function::new("untraced", |x: &[Tensor]| vec![x[0].clone()]);
+    let e = saved_model::save(&net, root.join("c"), Signatures::new().function("untraced", &untraced))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("function `untraced` has no traces to save"), "{e}");
     // A directory of something else is not replaced.
     let other = root.join("photos");
     std::fs::create_dir_all(&other).unwrap();

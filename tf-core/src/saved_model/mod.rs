@@ -196,6 +196,11 @@ pub fn save_with_files(module: &dyn Module, dir: &Path, sigs: &Signatures, extra
     for (key, s) in &sigs.signatures {
         s.check(key)?;
     }
+    if let Some((name, _)) = sigs.functions.iter().find(|(_, list)| list.is_empty()) {
+        return Err(Error::InvalidArgument(format!(
+            "function `{name}` has no traces to save: call it (or `get_concrete_function`) with the inputs it should serve first"
+        )));
+    }
     let extra_names: Vec<&str> = extra.iter().map(|(n, _)| *n).collect();
     refuse_foreign(dir, &extra_names)?;
     let tmp = sibling(dir, "tmp")?;
