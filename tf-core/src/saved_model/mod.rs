@@ -184,8 +184,8 @@ impl From<&Arc<ConcreteFunction>> for Signatures {
 ///
 /// # Errors
 /// `InvalidArgument` for a graph that uses a variable `module` does not track, a function that
-/// writes summaries, or signature names that do not fit their function; `AlreadyExists`-style
-/// `InvalidArgument` for a `dir` that is not a SavedModel; `Io` when a file cannot be written.
+/// writes summaries or has no traces, signature names that do not fit their function, or a
+/// `dir` that holds something other than a SavedModel; `Io` when a file cannot be written.
 pub fn save(module: &dyn Module, dir: impl AsRef<Path>, signatures: impl Into<Signatures>) -> Result<()> {
     save_with_files(module, dir.as_ref(), &signatures.into(), &[])
 }
