@@ -370,3 +370,40 @@ fn a_model_with_a_lambda_has_no_config_and_comes_back_revived() {
     let x = tf::constant([[1.0f32, -1.0]]);
     assert_eq!(loaded.call(&x, false).to_vec::<f32>(), model.call(&x, false).to_vec::<f32>());
 }
+
+#[test]
+fn a_learning_rate_schedule_is_saved_with_the_optimizer() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(9);
+    let schedule = keras::optimizers::schedules::ExponentialDecay::new(0.05, 3, 0.5);
+    let mut model = keras::sequential![Dense::new(4).activation("relu").input_shape([4]), Dense::new(2)];
+    model.compile(
+        keras::optimizers::SGD::new(0.0).learning_rate_schedule(schedule),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        (),
+    );
+    let (x, y) = toy();
+    model.fit((&x, &y), FitArgs { epochs: 1, ..quiet() }).unwrap();
+    let dir = tmp("schedule");
+    model.save(&dir).unwrap();
+    let mut loaded = keras::models::load_model(&dir).unwrap();
+    let cfg = loaded.optimizer().unwrap().get_config();
+    assert_eq!(cfg["learning_rate"]["class_name"], "ExponentialDecay");
+    assert_eq!(cfg["learning_rate"]["config"]["decay_rate"], 0.5);
+    assert_eq!(
+        loaded.optimizer().unwrap().learning_rate(),
+        model.optimizer().unwrap().learning_rate()
+    );
+    model.fit((&x, &y), FitArgs { epochs: 1, ..quiet() }).unwrap();
+    loaded.fit((&x, &y), FitArgs { epochs: 1, ..quiet() }).unwrap();
+    assert_eq!(weights(&loaded), weights(&*model), "the decayed rates continue from step 4");
+    // A closure schedule has no config: refused at save, not silently replaced.
+    let mut closure = keras::sequential![Dense::new(2).input_shape([4])];
+    closure.compile(
+        keras::optimizers::SGD::new(0.0).learning_rate_schedule(|step: i64| 0.1 / (1 + step) as f64),
+        "mse",
+        (),
+    );
+    let e = closure.save(tmp("closure")).unwrap_err().to_string();
+    assert!(e.contains("learning-rate schedule is a closure"), "{e}");
+}

@@ -93,7 +93,8 @@ impl Base {
     }
 
     /// The learning rate as a user sees it eagerly: a value a checkpoint restored into
-    /// `_learning_rate` shows before the next step picks it up.
+    /// `_learning_rate` (or into `iterations`, for a schedule) shows before the next step
+    /// picks it up.
     fn visible_lr(&self) -> f64 {
         match self.lr {
             LearningRate::Constant(v) if tf::executing_eagerly() => {
@@ -104,6 +105,7 @@ impl Base {
                     f64::from(stored)
                 }
             }
+            LearningRate::Schedule(ref s) if tf::executing_eagerly() => s.call(self.iterations.value().scalar::<i64>()),
             _ => self.current_lr(),
         }
     }
@@ -234,7 +236,12 @@ impl<R: Rule> Optimizer for R {
         let b = self.base();
         let mut c = Config::new();
         c.insert("name".into(), b.name.into());
-        c.insert("learning_rate".into(), b.visible_lr().into());
+        // A schedule is stored as itself (`null` for a closure, which has no config).
+        let lr = match &b.lr {
+            LearningRate::Constant(_) => b.visible_lr().into(),
+            LearningRate::Schedule(s) => s.get_config().unwrap_or(serde_json::Value::Null),
+        };
+        c.insert("learning_rate".into(), lr);
         c.insert("clipnorm".into(), b.clipnorm.to_config());
         c.insert("clipvalue".into(), b.clipvalue.to_config());
         c.insert("global_clipnorm".into(), b.global_clipnorm.to_config());
@@ -925,10 +932,24 @@ pub fn get(name: &str) -> Box<dyn Optimizer> {
 pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Optimizer>> {
     let (class, c) = crate::saving::config::class_and_config(v, "optimizer")?;
     let mut lr = 0.001;
-    crate::saving::config::read(c, "learning_rate", class, &mut lr)?;
-    fn make<R: Rule + 'static>(mut r: R, c: &Config) -> tf::Result<Box<dyn Optimizer>> {
+    let schedule = match c.get("learning_rate") {
+        Some(v) if v.is_object() => Some(schedules::deserialize(v)?),
+        Some(serde_json::Value::Null) => {
+            return Err(tf::Error::Unimplemented(format!(
+                "{class} config: the learning-rate schedule was a closure, which has no config"
+            )))
+        }
+        _ => {
+            crate::saving::config::read(c, "learning_rate", class, &mut lr)?;
+            None
+        }
+    };
+    fn make<R: Rule + 'static>(mut r: R, c: &Config, schedule: Option<Box<dyn LearningRateSchedule>>) -> tf::Result<Box<dyn Optimizer>> {
         let class = r.base().name;
         let b = r.base_mut();
+        if let Some(s) = schedule {
+            b.lr = LearningRate::Schedule(s);
+        }
         crate::saving::config::read(c, "clipnorm", class, &mut b.clipnorm)?;
         crate::saving::config::read(c, "clipvalue", class, &mut b.clipvalue)?;
         crate::saving::config::read(c, "global_clipnorm", class, &mut b.global_clipnorm)?;
@@ -937,15 +958,15 @@ pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Optimizer>> {
         Ok(Box::new(r))
     }
     match class {
-        "SGD" => make(SGD::new(lr), c),
-        "Adam" => make(Adam::new(lr), c),
-        "AdamW" => make(AdamW::new(lr), c),
-        "RMSprop" => make(RMSprop::new(lr), c),
-        "Adagrad" => make(Adagrad::new(lr), c),
-        "Adadelta" => make(Adadelta::new(lr), c),
-        "Adamax" => make(Adamax::new(lr), c),
-        "Nadam" => make(Nadam::new(lr), c),
-        "Ftrl" => make(Ftrl::new(lr), c),
+        "SGD" => make(SGD::new(lr), c, schedule),
+        "Adam" => make(Adam::new(lr), c, schedule),
+        "AdamW" => make(AdamW::new(lr), c, schedule),
+        "RMSprop" => make(RMSprop::new(lr), c, schedule),
+        "Adagrad" => make(Adagrad::new(lr), c, schedule),
+        "Adadelta" => make(Adadelta::new(lr), c, schedule),
+        "Adamax" => make(Adamax::new(lr), c, schedule),
+        "Nadam" => make(Nadam::new(lr), c, schedule),
+        "Ftrl" => make(Ftrl::new(lr), c, schedule),
         other => Err(tf::Error::Unimplemented(format!("unknown optimizer class `{other}`"))),
     }
 }

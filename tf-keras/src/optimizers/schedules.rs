@@ -1,9 +1,16 @@
 //! `keras.optimizers.schedules`: learning rates as functions of the step.
 
+use crate::saving::config::{Config, ConfigValue};
+
 /// A learning rate as a function of the optimizer's step count (`iterations`).
 pub trait LearningRateSchedule: Send + Sync {
     /// The learning rate at `step`.
     fn call(&self, step: i64) -> f64;
+    /// Keras's `serialize(schedule)`: `{"class_name": ..., "config": {...}}`, or `None` for a
+    /// schedule without one (a closure).
+    fn get_config(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 impl<F: Fn(i64) -> f64 + Send + Sync> LearningRateSchedule for F {
@@ -11,6 +18,76 @@ impl<F: Fn(i64) -> f64 + Send + Sync> LearningRateSchedule for F {
         self(step)
     }
 }
+
+/// A schedule's config from its public fields, and back (every field is optional on reading,
+/// as Keras's constructor arguments with defaults are).
+macro_rules! schedule_config {
+    ($ty:ident, $blank:expr, [$($f:ident),*]) => {
+        impl $ty {
+            fn config(&self) -> serde_json::Value {
+                let mut c = Config::new();
+                $( c.insert(stringify!($f).into(), self.$f.to_config()); )*
+                serde_json::json!({ "class_name": stringify!($ty), "config": c })
+            }
+            fn from_config(c: &Config) -> tf_core::Result<$ty> {
+                let mut s = $blank;
+                $( crate::saving::config::read(c, stringify!($f), stringify!($ty), &mut s.$f)?; )*
+                Ok(s)
+            }
+        }
+    };
+}
+
+/// `keras.optimizers.schedules.deserialize(config)`: the schedule
+/// [`LearningRateSchedule::get_config`] described.
+///
+/// # Errors
+/// `Unimplemented` for an unknown class; `InvalidArgument` for a malformed config.
+pub fn deserialize(v: &serde_json::Value) -> tf_core::Result<Box<dyn LearningRateSchedule>> {
+    let (class, c) = crate::saving::config::class_and_config(v, "learning-rate schedule")?;
+    fn boxed<S: LearningRateSchedule + 'static>(s: tf_core::Result<S>) -> tf_core::Result<Box<dyn LearningRateSchedule>> {
+        s.map(|s| Box::new(s) as Box<dyn LearningRateSchedule>)
+    }
+    match class {
+        "ExponentialDecay" => boxed(ExponentialDecay::from_config(c)),
+        "PiecewiseConstantDecay" => {
+            let s = PiecewiseConstantDecay::from_config(c)?;
+            if s.values.len() != s.boundaries.len() + 1 {
+                return Err(tf_core::Error::InvalidArgument(format!(
+                    "PiecewiseConstantDecay config: {} values for {} boundaries",
+                    s.values.len(),
+                    s.boundaries.len()
+                )));
+            }
+            boxed(Ok(s))
+        }
+        "CosineDecay" => boxed(CosineDecay::from_config(c)),
+        "PolynomialDecay" => boxed(PolynomialDecay::from_config(c)),
+        other => Err(tf_core::Error::Unimplemented(format!(
+            "unknown learning-rate schedule class `{other}`"
+        ))),
+    }
+}
+
+schedule_config!(
+    ExponentialDecay,
+    ExponentialDecay::new(0.0, 1, 1.0),
+    [initial_learning_rate, decay_steps, decay_rate, staircase]
+);
+schedule_config!(
+    PiecewiseConstantDecay,
+    PiecewiseConstantDecay {
+        boundaries: Vec::new(),
+        values: Vec::new()
+    },
+    [boundaries, values]
+);
+schedule_config!(CosineDecay, CosineDecay::new(0.0, 1), [initial_learning_rate, decay_steps, alpha]);
+schedule_config!(
+    PolynomialDecay,
+    PolynomialDecay::new(0.0, 1),
+    [initial_learning_rate, decay_steps, end_learning_rate, power, cycle]
+);
 
 /// `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`:
 /// `lr · rate^(step / decay_steps)` (the exponent floored when `staircase`).
@@ -37,6 +114,9 @@ impl ExponentialDecay {
     }
 }
 impl LearningRateSchedule for ExponentialDecay {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
     fn call(&self, step: i64) -> f64 {
         let mut p = step as f64 / self.decay_steps;
         if self.staircase {
@@ -72,6 +152,9 @@ impl PiecewiseConstantDecay {
     }
 }
 impl LearningRateSchedule for PiecewiseConstantDecay {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
     fn call(&self, step: i64) -> f64 {
         let i = self.boundaries.iter().take_while(|&&b| step > b).count();
         self.values[i]
@@ -99,6 +182,9 @@ impl CosineDecay {
     }
 }
 impl LearningRateSchedule for CosineDecay {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
     fn call(&self, step: i64) -> f64 {
         let p = (step as f64).min(self.decay_steps) / self.decay_steps;
         let cos = 0.5 * (1.0 + (std::f64::consts::PI * p).cos());
@@ -134,6 +220,9 @@ impl PolynomialDecay {
     }
 }
 impl LearningRateSchedule for PolynomialDecay {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
     fn call(&self, step: i64) -> f64 {
         let s = step as f64;
         let (s, d) = if self.cycle {

@@ -144,6 +144,13 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         )
         .concrete_functions("__call__", inference)
         .concrete_functions("__call_training__", training);
+    if model.optimizer.is_some_and(|o| o.get_config()["learning_rate"].is_null()) {
+        return Err(Error::InvalidArgument(format!(
+            "Model \"{}\" cannot be saved with its optimizer: its learning-rate schedule is a closure, which has no config \
+             (use a keras::optimizers::schedules type, or save_weights)",
+            model.name
+        )));
+    }
     let compile = match (model.optimizer, model.loss) {
         (Some(o), Some(l)) => json!({
             "optimizer": { "class_name": o.name(), "config": o.get_config() },
