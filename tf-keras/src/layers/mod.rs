@@ -154,7 +154,13 @@ impl Base {
         crate::saving::config::read(c, "name", "layer", &mut self.name)?;
         if let Some(v) = c.get("batch_input_shape") {
             let dims: Vec<Option<usize>> = ConfigValue::from_config(v, "layer.batch_input_shape")?;
-            self.input_shape = Some(dims.into_iter().skip(1).map(|d| d.unwrap_or(1)).collect());
+            let inner: Option<Vec<usize>> = dims.iter().skip(1).copied().collect();
+            self.input_shape = Some(inner.ok_or_else(|| {
+                tf_core::Error::Unimplemented(format!(
+                    "layer \"{}\": batch_input_shape {dims:?} has an unknown dimension besides the batch's, which tf does not support yet",
+                    self.name
+                ))
+            })?);
         }
         Ok(())
     }
