@@ -262,6 +262,9 @@ fn every_layer_config_round_trips() {
         .unwrap()
         .to_string();
     assert!(e.contains("Dense.units") && e.contains("non-negative integer"), "{e}");
+    let ragged = serde_json::json!({"class_name": "Dense", "config": {"units": 2, "batch_input_shape": [null, null, 3]}});
+    let e = keras::layers::deserialize(&ragged).err().unwrap().to_string();
+    assert!(e.contains("unknown dimension besides the batch's"), "{e}");
     let e = keras::layers::deserialize(&serde_json::json!({"class_name": "Capsule", "config": {}}))
         .err()
         .unwrap()
