@@ -379,6 +379,16 @@ fn damaged_program_files_are_refused_at_every_truncation_and_flipped_byte() {
     }
     let missing = saved_model::load(dir.with_file_name("nothing")).err().unwrap();
     assert!(matches!(missing, tf::Error::NotFound(_)), "{missing}");
+    // Python TensorFlow's SavedModel: its graphs are TensorFlow's; its variables still load.
+    let python = dir.with_file_name("python");
+    std::fs::create_dir_all(&python).unwrap();
+    std::fs::write(python.join("saved_model.pb"), b"\x08\x01").unwrap();
+    let e = saved_model::load(&python).err().unwrap();
+    assert!(matches!(e, tf::Error::Unimplemented(_)), "{e}");
+    assert!(
+        e.to_string().contains("written by Python TensorFlow") && e.to_string().contains("load_checkpoint"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -323,12 +323,18 @@ fn swap_into_place(tmp: &Path, dir: &Path) -> Result<()> {
 ///
 /// # Errors
 /// `NotFound` when `dir` holds no SavedModel; `DataLoss` naming the file for a damaged
-/// program or checkpoint; `Unimplemented` for a newer format version or an op this build
-/// lacks.
+/// program or checkpoint; `Unimplemented` for a newer format version, an op this build
+/// lacks, or a SavedModel of Python TensorFlow (whose variables still load as a checkpoint).
 pub fn load(dir: impl AsRef<Path>) -> Result<LoadedModel> {
     let dir = dir.as_ref();
     let file = dir.join(PROGRAM_FILE);
     let bytes = std::fs::read(&file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound if dir.join("saved_model.pb").exists() => Error::Unimplemented(format!(
+            "{}: a SavedModel written by Python TensorFlow (saved_model.pb holds TensorFlow's own GraphDefs, which tf does not \
+             run); its variables load with tf::train::load_checkpoint(\"{}\") or a Checkpoint of the same module",
+            dir.display(),
+            dir.join(VARIABLES_PREFIX).display()
+        )),
         std::io::ErrorKind::NotFound => Error::NotFound(format!("{}: no SavedModel here ({PROGRAM_FILE} is missing)", dir.display())),
         _ => Error::io(&file, e),
     })?;
