@@ -2,7 +2,7 @@
 //!
 //! Every primitive is one `OpDef` in a family file (`unary.rs`, `binary.rs`, ...) holding its
 //! TensorFlow name, its shape/dtype inference (where all validation lives), its CPU kernel,
-//! and the input domain and sample calls its tests draw from. [`ALL_OPS`] lists them all;
+//! and the input domain and sample calls its tests draw from. [`all_ops`] lists them all;
 //! [`execute`] is the only caller of kernels.
 
 pub mod attrs;
