@@ -77,6 +77,11 @@ fn a_sequential_model_round_trips_and_trains_on_exactly_as_the_original() {
     let names = |m: &dyn Layer| m.layers().iter().map(|l| l.name()).collect::<Vec<_>>();
     assert_eq!(names(&loaded), names(&*model));
     assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(
+        loaded.summary_string().unwrap(),
+        model.summary_string().unwrap(),
+        "the same table, shapes included"
+    );
     assert_eq!(weights(&loaded), weights(&*model));
     assert_eq!(predict(&loaded, &x), predict(&model, &x));
     assert_eq!(loaded.optimizer().unwrap().get_config(), model.optimizer().unwrap().get_config());
@@ -370,6 +375,7 @@ fn a_model_with_a_lambda_has_no_config_and_comes_back_revived() {
     model.save(&dir).unwrap();
     let loaded = keras::models::load_model(&dir).unwrap();
     assert_eq!(loaded.class_name(), "Sequential");
+    assert!(loaded.summary_string().unwrap().contains("Total params: 9"));
     let x = tf::constant([[1.0f32, -1.0]]);
     assert_eq!(loaded.call(&x, false).to_vec::<f32>(), model.call(&x, false).to_vec::<f32>());
 }

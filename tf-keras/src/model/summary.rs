@@ -93,12 +93,15 @@ impl<L: Layer + 'static> Model<L> {
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut header = vec!["Layer (type)".to_string(), "Output Shape".into(), "Param #".into()];
         let mut out_width = width;
-        if let Some(stack) = any.downcast_ref::<Stack>() {
-            let shape = stack.declared_input_shape().ok_or_else(not_built)?;
+        // A Sequential, built here or loaded (then it sits behind a `Box<dyn Layer>`; a revived
+        // one, without layers, takes the generic path).
+        let loaded_sequential = self.net.class_name() == "Sequential" && !self.net.layers().is_empty();
+        if any.is::<Stack>() || loaded_sequential {
+            let shape = self.net.declared_input_shape().ok_or_else(not_built)?;
             let mut dims = vec![1];
             dims.extend(shape);
             let mut h = tf::zeros(dims, tf::DType::F32);
-            for l in stack.layers() {
+            for l in self.net.layers() {
                 h = l.call(&h, false);
                 let (t, n) = params(l);
                 rows.push(vec![
