@@ -416,3 +416,29 @@ fn a_learning_rate_schedule_is_saved_with_the_optimizer() {
     let e = closure.save(tmp("closure")).unwrap_err().to_string();
     assert!(e.contains("learning-rate schedule is a closure"), "{e}");
 }
+
+#[test]
+fn a_functional_model_with_two_inputs_saves_serves_and_loads() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(10);
+    let a = keras::Input::new([3]);
+    let b = keras::Input::new([2]);
+    let joined = Concatenate::new(-1).apply([&a, &b]);
+    let out = Dense::new(2).apply(&joined);
+    let model = Model::new([&a, &b], &out).unwrap();
+    let dir = tmp("two_inputs");
+    model.save(&dir).unwrap();
+    let xa = tf::constant([[1.0f32, 2.0, 3.0]]);
+    let xb = tf::constant([[-1.0f32, 0.5]]);
+    let want = model.call_many(&[xa.clone(), xb.clone()], false).to_vec::<f32>();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(loaded.call_many(&[xa.clone(), xb.clone()], false).to_vec::<f32>(), want);
+    // The signature takes both inputs by their layer names.
+    let served = tf::saved_model::load(&dir).unwrap();
+    let sig = served.signature("serving_default").unwrap();
+    let names: Vec<&str> = sig.inputs().iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec![a.name(), b.name()]);
+    let got = sig.call(&[(a.name(), &xa), (b.name(), &xb)]).unwrap();
+    assert_eq!(got.values().next().unwrap().to_vec::<f32>(), want);
+}

@@ -85,22 +85,51 @@ pub(crate) struct Parts<'a> {
 }
 
 pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -> Result<()> {
-    let last = model.last_input.clone();
-    let example = match (&last, model.net.declared_input_shape()) {
-        (Some(s), _) => Some((s.shape.dims()[1..].to_vec(), s.dtype, Some(s.shape.dims()[0]))),
-        (None, Some(d)) => Some((d, tf_core::DType::F32, None)),
-        (None, None) => None,
-    };
     let config = model.net.get_config().map(|mut c| {
         c.insert("name".into(), model.name.clone().into());
         c
     });
-    let (dims, dtype, last_batch) = example.ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "Model \"{}\" cannot be saved because its input shape is not available: call it on data (or declare `input_shape`) first",
-            model.name
-        ))
-    })?;
+    let layers = model.net.layers();
+    // The inputs (name, shape without the batch, dtype): a functional model's from its config,
+    // otherwise the latest input of the forward pass or the declared input shape.
+    let mut last_batch = None;
+    let inputs: Vec<(String, Vec<usize>, tf_core::DType)> = match config.as_ref().and_then(|c| c.get("input_layers")) {
+        Some(list) => {
+            let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
+            let mut out = Vec::with_capacity(list.len());
+            for i in list {
+                let i = i
+                    .as_object()
+                    .ok_or_else(|| Error::InvalidArgument("functional config: an input is not an object".into()))?;
+                let (mut name, mut shape, mut dtype) = (String::new(), Vec::new(), tf_core::DType::F32);
+                super::config::read(i, "name", "Input", &mut name)?;
+                super::config::read(i, "shape", "Input", &mut shape)?;
+                super::config::read(i, "dtype", "Input", &mut dtype)?;
+                out.push((name, shape, dtype));
+            }
+            out
+        }
+        None => {
+            let name = match (&config, layers.first()) {
+                (Some(_), Some(first)) => format!("{}_input", first.name()),
+                _ => "input_1".to_string(),
+            };
+            let (dims, dtype) = match (&model.last_input, model.net.declared_input_shape()) {
+                (Some(s), _) => {
+                    last_batch = Some(s.shape.dims()[0]);
+                    (s.shape.dims()[1..].to_vec(), s.dtype)
+                }
+                (None, Some(d)) => (d, tf_core::DType::F32),
+                (None, None) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "Model \"{}\" cannot be saved because its input shape is not available: call it on data (or declare `input_shape`) first",
+                        model.name
+                    )))
+                }
+            };
+            vec![(name, dims, dtype)]
+        }
+    };
     let mut sizes = options.batch_sizes.clone();
     if let Some(b) = last_batch.filter(|b| !sizes.contains(b)) {
         sizes.push(b);
@@ -110,29 +139,28 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
             "SaveOptions.batch_sizes must be non-empty and positive, got {sizes:?}"
         )));
     }
-    let spec = |b: usize| {
-        let mut shape = vec![b];
-        shape.extend(&dims);
-        TensorSpec::new(shape, dtype)
+    let specs = |b: usize| -> Vec<TensorSpec> {
+        inputs
+            .iter()
+            .map(|(_, dims, dtype)| {
+                let mut shape = vec![b];
+                shape.extend(dims);
+                TensorSpec::new(shape, *dtype)
+            })
+            .collect()
     };
     // Built at once (a subclassed model creates its weights on the first call); a model
     // whose code cannot be traced is an error, not a panic.
-    checked("save: building the model", || {
-        model.net.call(&tf_core::zeros(spec(1).shape.dims(), dtype), false)
-    })?;
+    let zeros: Vec<Tensor> = specs(1).iter().map(|s| tf_core::zeros(s.shape.dims(), s.dtype)).collect();
+    checked("save: building the model", || model.net.call_many(&zeros, false))?;
     let trace = |name: &str, b: usize, training: bool| {
         checked(&format!("save: tracing `{name}` for batch size {b}"), || {
-            ConcreteFunction::trace(name, &[spec(b)], |x| vec![model.net.call(&x[0], training)])
+            ConcreteFunction::trace(name, &specs(b), |xs| vec![model.net.call_many(xs, training)])
         })
     };
     let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect::<Result<_>>()?;
     let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect::<Result<_>>()?;
-    let layers = model.net.layers();
-    let input_name = match (&config, layers.first()) {
-        (Some(c), _) if c.contains_key("input_layers") => c["input_layers"][0]["name"].as_str().unwrap_or("input_1").to_string(),
-        (Some(_), Some(first)) => format!("{}_input", first.name()),
-        _ => "input_1".to_string(),
-    };
+    let input_names: Vec<String> = inputs.iter().map(|(n, _, _)| n.clone()).collect();
     let output_name = match (&config, layers.last()) {
         (Some(_), Some(l)) => l.name(),
         _ => "output_1".to_string(),
@@ -140,7 +168,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     let sigs = Signatures::new()
         .with(
             saved_model::DEFAULT_SERVING_SIGNATURE_DEF_KEY,
-            Signature::new(&inference[0]).inputs([input_name]).outputs([output_name]),
+            Signature::new(&inference[0]).inputs(input_names).outputs([output_name]),
         )
         .concrete_functions("__call__", inference)
         .concrete_functions("__call_training__", training);
@@ -167,7 +195,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         "name": model.name,
         "config": config,
         "compile_config": compile,
-        "input_spec": { "shape": dims, "dtype": dtype.name() },
+        "input_specs": inputs.iter().map(|(_, shape, dtype)| json!({ "shape": shape, "dtype": dtype.name() })).collect::<Vec<_>>(),
     });
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::InvalidArgument(format!("model metadata: {e}")))?;
     let root = super::WithOptimizer {
@@ -227,20 +255,20 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<Model<Box<dyn Layer>>> {
     }
     let name = meta["name"].as_str().unwrap_or("model").to_string();
     let class_name = meta["class_name"].as_str().unwrap_or("Model").to_string();
-    let spec = &meta["input_spec"];
-    let mut dims: Vec<usize> = Vec::new();
-    let mut dtype = tf_core::DType::F32;
-    if let Some(s) = spec.as_object() {
-        super::config::read(s, "shape", "input_spec", &mut dims)?;
-        super::config::read(s, "dtype", "input_spec", &mut dtype)?;
+    let mut examples: Vec<Tensor> = Vec::new();
+    for s in meta["input_specs"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let s = s.as_object().ok_or_else(|| damaged("an input spec is not an object".into()))?;
+        let (mut dims, mut dtype) = (Vec::<usize>::new(), tf_core::DType::F32);
+        super::config::read(s, "shape", "input_specs", &mut dims)?;
+        super::config::read(s, "dtype", "input_specs", &mut dtype)?;
+        let mut shape = vec![1];
+        shape.extend(dims);
+        examples.push(tf_core::zeros(shape, dtype));
     }
     let net: Box<dyn Layer> = if meta["config"].is_object() {
         let net = crate::layers::deserialize(&json!({ "class_name": class_name, "config": meta["config"] }))?;
-        let mut shape = vec![1];
-        shape.extend(&dims);
-        let x = tf_core::zeros(shape, dtype);
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| net.call(&x, false)))
-            .map_err(|_| damaged(format!("the model does not accept its saved input spec {dims:?}")))?;
+        let what = format!("{}: building the model for its saved input specs", file.display());
+        checked(&what, || net.call_many(&examples, false))?;
         net
     } else {
         Box::new(Revived {
