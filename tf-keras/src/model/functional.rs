@@ -4,7 +4,7 @@
 
 use super::Model;
 use crate::layers::{name_index, unique_name, Layer};
-use crate::saving::config::{read, Config};
+use crate::saving::config::{read, Config, ConfigValue, InputSpec};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_core::module::Visitor;
@@ -323,10 +323,14 @@ impl Functional {
             .iter()
             .map(|l| crate::layers::serialize(&**l).ok())
             .collect::<Option<_>>()?;
-        let inputs: Vec<serde_json::Value> = self
+        let inputs: Vec<InputSpec> = self
             .inputs
             .iter()
-            .map(|i| serde_json::json!({ "name": i.name(), "shape": &i.0.example.shape().dims()[1..], "dtype": i.dtype().name() }))
+            .map(|i| InputSpec {
+                name: i.name().to_string(),
+                shape: i.0.example.shape().dims()[1..].to_vec(),
+                dtype: i.dtype(),
+            })
             .collect();
         let nodes: Vec<serde_json::Value> = self
             .order
@@ -340,7 +344,7 @@ impl Functional {
         let outputs: Vec<serde_json::Value> = self.outputs.iter().map(|t| tensor_ref(self, t)).collect();
         let mut c = Config::new();
         c.insert("name".into(), self.name.clone().into());
-        c.insert("input_layers".into(), inputs.into());
+        c.insert("input_layers".into(), inputs.to_config());
         c.insert("layers".into(), layers.into());
         c.insert("nodes".into(), nodes.into());
         c.insert("output_layers".into(), outputs.into());
@@ -356,21 +360,18 @@ impl Functional {
                 .and_then(serde_json::Value::as_array)
                 .ok_or_else(|| bad(&format!("`{k}` is not a list")))
         };
-        let mut inputs = Vec::new();
-        for i in list("input_layers")? {
-            let (mut name, mut shape, mut dtype) = (String::new(), Vec::<usize>::new(), DType::F32);
-            let i = i.as_object().ok_or_else(|| bad("an input is not an object"))?;
-            read(i, "name", "Input", &mut name)?;
-            read(i, "shape", "Input", &mut shape)?;
-            read(i, "dtype", "Input", &mut dtype)?;
-            let mut dims = vec![1];
-            dims.extend(shape);
-            inputs.push(KerasTensor(Arc::new(Node {
-                name,
-                example: tf::zeros(dims, dtype),
-                source: Source::Input,
-            })));
-        }
+        let specs: Vec<InputSpec> =
+            ConfigValue::from_config(c.get("input_layers").unwrap_or(&serde_json::Value::Null), "Functional.input_layers")?;
+        let inputs: Vec<KerasTensor> = specs
+            .into_iter()
+            .map(|s| {
+                KerasTensor(Arc::new(Node {
+                    example: s.zeros(),
+                    name: s.name,
+                    source: Source::Input,
+                }))
+            })
+            .collect();
         let layers: Vec<Arc<dyn Layer>> = list("layers")?
             .iter()
             .map(|l| crate::layers::deserialize(l).map(Arc::from))

@@ -155,6 +155,53 @@ impl ConfigValue for tf_core::DType {
     }
 }
 
+/// A model input as configs store it: `{"name": ..., "shape": [...], "dtype": ...}`, the shape
+/// without the batch dimension (a functional model's `input_layers`, a saved model's
+/// `input_specs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputSpec {
+    /// The input layer's name.
+    pub name: String,
+    /// The shape without the batch dimension.
+    pub shape: Vec<usize>,
+    /// The dtype.
+    pub dtype: tf_core::DType,
+}
+
+impl InputSpec {
+    /// The spec of a batch of `batch` such inputs.
+    pub fn batched(&self, batch: usize) -> tf_core::ops::TensorSpec {
+        let mut shape = vec![batch];
+        shape.extend(&self.shape);
+        tf_core::ops::TensorSpec::new(shape, self.dtype)
+    }
+    /// A batch of one zero input (what builds a model).
+    pub fn zeros(&self) -> tf_core::Tensor {
+        let s = self.batched(1);
+        tf_core::zeros(s.shape.dims(), s.dtype)
+    }
+}
+
+impl ConfigValue for InputSpec {
+    fn to_config(&self) -> Value {
+        json!({ "name": self.name, "shape": self.shape, "dtype": self.dtype.name() })
+    }
+    fn from_config(v: &Value, key: &str) -> Result<InputSpec> {
+        let c = v
+            .as_object()
+            .ok_or_else(|| bad(key, "an input {\"name\", \"shape\", \"dtype\"}", v))?;
+        let mut s = InputSpec {
+            name: String::new(),
+            shape: Vec::new(),
+            dtype: tf_core::DType::F32,
+        };
+        read(c, "name", key, &mut s.name)?;
+        read(c, "shape", key, &mut s.shape)?;
+        read(c, "dtype", key, &mut s.dtype)?;
+        Ok(s)
+    }
+}
+
 /// `{"class_name": ..., "config": {...}}`, Keras's serialized object.
 fn object(class: &str, config: Value) -> Value {
     json!({ "class_name": class, "config": config })

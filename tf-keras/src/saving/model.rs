@@ -10,6 +10,7 @@
 //! Keras does without `custom_objects`): it predicts, evaluates and trains on the input
 //! shapes it was saved with.
 
+use super::config::{ConfigValue, InputSpec};
 use crate::layers::Layer;
 use crate::metrics::MetricArg;
 use crate::model::training_api::checked;
@@ -93,22 +94,8 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     // The inputs (name, shape without the batch, dtype): a functional model's from its config,
     // otherwise the latest input of the forward pass or the declared input shape.
     let mut last_batch = None;
-    let inputs: Vec<(String, Vec<usize>, tf_core::DType)> = match config.as_ref().and_then(|c| c.get("input_layers")) {
-        Some(list) => {
-            let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
-            let mut out = Vec::with_capacity(list.len());
-            for i in list {
-                let i = i
-                    .as_object()
-                    .ok_or_else(|| Error::InvalidArgument("functional config: an input is not an object".into()))?;
-                let (mut name, mut shape, mut dtype) = (String::new(), Vec::new(), tf_core::DType::F32);
-                super::config::read(i, "name", "Input", &mut name)?;
-                super::config::read(i, "shape", "Input", &mut shape)?;
-                super::config::read(i, "dtype", "Input", &mut dtype)?;
-                out.push((name, shape, dtype));
-            }
-            out
-        }
+    let inputs: Vec<InputSpec> = match config.as_ref().and_then(|c| c.get("input_layers")) {
+        Some(list) => ConfigValue::from_config(list, "Functional.input_layers")?,
         None => {
             let name = match (&config, layers.first()) {
                 (Some(_), Some(first)) => format!("{}_input", first.name()),
@@ -127,7 +114,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
                     )))
                 }
             };
-            vec![(name, dims, dtype)]
+            vec![InputSpec { name, shape: dims, dtype }]
         }
     };
     let mut sizes = options.batch_sizes.clone();
@@ -139,19 +126,10 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
             "SaveOptions.batch_sizes must be non-empty and positive, got {sizes:?}"
         )));
     }
-    let specs = |b: usize| -> Vec<TensorSpec> {
-        inputs
-            .iter()
-            .map(|(_, dims, dtype)| {
-                let mut shape = vec![b];
-                shape.extend(dims);
-                TensorSpec::new(shape, *dtype)
-            })
-            .collect()
-    };
+    let specs = |b: usize| -> Vec<TensorSpec> { inputs.iter().map(|i| i.batched(b)).collect() };
     // Built at once (a subclassed model creates its weights on the first call); a model
     // whose code cannot be traced is an error, not a panic.
-    let zeros: Vec<Tensor> = specs(1).iter().map(|s| tf_core::zeros(s.shape.dims(), s.dtype)).collect();
+    let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
     checked("save: building the model", || model.net.call_many(&zeros, false))?;
     let trace = |name: &str, b: usize, training: bool| {
         checked(&format!("save: tracing `{name}` for batch size {b}"), || {
@@ -160,7 +138,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     };
     let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect::<Result<_>>()?;
     let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect::<Result<_>>()?;
-    let input_names: Vec<String> = inputs.iter().map(|(n, _, _)| n.clone()).collect();
+    let input_names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let output_name = match (&config, layers.last()) {
         (Some(_), Some(l)) => l.name(),
         _ => "output_1".to_string(),
@@ -195,7 +173,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         "name": model.name,
         "config": config,
         "compile_config": compile,
-        "input_specs": inputs.iter().map(|(_, shape, dtype)| json!({ "shape": shape, "dtype": dtype.name() })).collect::<Vec<_>>(),
+        "input_specs": inputs.to_config(),
     });
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| Error::InvalidArgument(format!("model metadata: {e}")))?;
     let root = super::WithOptimizer {
@@ -255,16 +233,8 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<Model<Box<dyn Layer>>> {
     }
     let name = meta["name"].as_str().unwrap_or("model").to_string();
     let class_name = meta["class_name"].as_str().unwrap_or("Model").to_string();
-    let mut examples: Vec<Tensor> = Vec::new();
-    for s in meta["input_specs"].as_array().map(Vec::as_slice).unwrap_or_default() {
-        let s = s.as_object().ok_or_else(|| damaged("an input spec is not an object".into()))?;
-        let (mut dims, mut dtype) = (Vec::<usize>::new(), tf_core::DType::F32);
-        super::config::read(s, "shape", "input_specs", &mut dims)?;
-        super::config::read(s, "dtype", "input_specs", &mut dtype)?;
-        let mut shape = vec![1];
-        shape.extend(dims);
-        examples.push(tf_core::zeros(shape, dtype));
-    }
+    let specs: Vec<InputSpec> = ConfigValue::from_config(&meta["input_specs"], "input_specs").map_err(|e| damaged(e.to_string()))?;
+    let examples: Vec<Tensor> = specs.iter().map(InputSpec::zeros).collect();
     let net: Box<dyn Layer> = if meta["config"].is_object() {
         let net = crate::layers::deserialize(&json!({ "class_name": class_name, "config": meta["config"] }))?;
         let what = format!("{}: building the model for its saved input specs", file.display());
