@@ -339,16 +339,14 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedModel> {
         _ => Error::io(&file, e),
     })?;
     let prefix = dir.join(VARIABLES_PREFIX);
-    let mut descriptions = Vec::new();
     let mut make_vars = |saved: &[SavedVariable]| -> Result<Vec<Variable>> {
-        let reader = if saved.is_empty() {
-            None
-        } else {
-            Some(crate::train::load_checkpoint(&prefix)?)
-        };
+        if saved.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reader = crate::train::load_checkpoint(&prefix)?;
         let mut vars = Vec::with_capacity(saved.len());
         for s in saved {
-            let t = reader.as_ref().expect("variables to read").get_tensor(&s.key)?;
+            let t = reader.get_tensor(&s.key)?;
             if t.dtype() != s.spec.dtype || t.shape() != &s.spec.shape {
                 return Err(Error::DataLoss(format!(
                     "{}: variable {:?} is {} {} in the checkpoint but {} {} in {PROGRAM_FILE}",
@@ -361,7 +359,6 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedModel> {
                 )));
             }
             vars.push(Variable::with_options(t, s.name.clone(), s.trainable));
-            descriptions.push((s.path.clone(), s.trainable));
         }
         Ok(vars)
     };
@@ -398,7 +395,12 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedModel> {
         .collect();
     Ok(LoadedModel {
         dir: dir.to_path_buf(),
-        variables: descriptions.into_iter().zip(vars).map(|((p, t), v)| (p, v, t)).collect(),
+        variables: program
+            .variables
+            .into_iter()
+            .zip(vars)
+            .map(|(s, v)| (s.path, v, s.trainable))
+            .collect(),
         signatures,
         functions,
         assets: program.assets,
