@@ -424,13 +424,7 @@ impl LoadedModel {
     /// # Errors
     /// `NotFound`, listing the signatures there are.
     pub fn signature(&self, key: &str) -> Result<&LoadedSignature> {
-        self.signatures.get(key).ok_or_else(|| {
-            Error::NotFound(format!(
-                "{}: no signature `{key}`; the SavedModel has {}",
-                self.dir.display(),
-                list(self.signatures.keys())
-            ))
-        })
+        self.lookup(&self.signatures, key, "signature")
     }
     /// The signature keys, sorted.
     pub fn signature_keys(&self) -> Vec<&str> {
@@ -441,11 +435,15 @@ impl LoadedModel {
     /// # Errors
     /// `NotFound`, listing the functions there are.
     pub fn function(&self, name: &str) -> Result<&LoadedFunction> {
-        self.functions.get(name).ok_or_else(|| {
+        self.lookup(&self.functions, name, "saved function")
+    }
+    /// `map[key]`, or `NotFound` naming the keys there are.
+    fn lookup<'a, V>(&self, map: &'a BTreeMap<String, V>, key: &str, what: &str) -> Result<&'a V> {
+        map.get(key).ok_or_else(|| {
             Error::NotFound(format!(
-                "{}: no saved function `{name}`; the SavedModel has {}",
+                "{}: no {what} `{key}`; the SavedModel has {}",
                 self.dir.display(),
-                list(self.functions.keys())
+                list(map.keys())
             ))
         })
     }
