@@ -90,6 +90,15 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         c.insert("name".into(), model.name.clone().into());
         c
     });
+    // Refused before anything is traced: a schedule that is a closure has no config.
+    let optimizer_config = model.optimizer.map(|o| o.get_config());
+    if optimizer_config.as_ref().is_some_and(|c| c["learning_rate"].is_null()) {
+        return Err(Error::InvalidArgument(format!(
+            "Model \"{}\" cannot be saved with its optimizer: its learning-rate schedule is a closure, which has no config \
+             (use a keras::optimizers::schedules type, or save_weights)",
+            model.name
+        )));
+    }
     let layers = model.net.layers();
     // The inputs (name, shape without the batch, dtype): a functional model's from its config,
     // otherwise the latest input of the forward pass or the declared input shape.
@@ -150,16 +159,9 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         )
         .concrete_functions("__call__", inference)
         .concrete_functions("__call_training__", training);
-    if model.optimizer.is_some_and(|o| o.get_config()["learning_rate"].is_null()) {
-        return Err(Error::InvalidArgument(format!(
-            "Model \"{}\" cannot be saved with its optimizer: its learning-rate schedule is a closure, which has no config \
-             (use a keras::optimizers::schedules type, or save_weights)",
-            model.name
-        )));
-    }
-    let compile = match (model.optimizer, model.loss) {
-        (Some(o), Some(l)) => json!({
-            "optimizer": { "class_name": o.name(), "config": o.get_config() },
+    let compile = match (model.optimizer, model.loss, optimizer_config) {
+        (Some(o), Some(l), Some(config)) => json!({
+            "optimizer": { "class_name": o.name(), "config": config },
             "loss": l.get_config(),
             "loss_name": l.name(),
             "metrics": model.metrics,
