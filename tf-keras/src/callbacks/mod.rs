@@ -36,11 +36,13 @@ pub struct Context<'a> {
     saving: Option<Saving<'a>>,
 }
 
-/// The rest of a compiled model, for [`Context::save_model`].
+/// The rest of a compiled model, for [`Context::save_model`] (borrowed: a callback dispatch
+/// runs every batch, a save rarely).
 pub(crate) struct Saving<'a> {
-    pub name: String,
+    pub name: &'a str,
     pub loss: &'a dyn crate::losses::Loss,
-    pub metrics: Vec<String>,
+    pub metrics: &'a Option<Vec<Box<dyn crate::metrics::Metric>>>,
+    pub metric_args: &'a [crate::metrics::MetricArg],
     pub last_input: &'a std::sync::Mutex<Option<tf_core::ops::TensorSpec>>,
 }
 
@@ -112,10 +114,14 @@ impl<'a> Context<'a> {
     pub fn save_model(&self, dir: impl AsRef<std::path::Path>) -> Result<()> {
         let parts = crate::saving::Parts {
             net: self.model,
-            name: self.saving.as_ref().map_or_else(|| self.model.name(), |s| s.name.clone()),
+            name: self.saving.as_ref().map_or_else(|| self.model.name(), |s| s.name.to_string()),
             optimizer: self.optimizer.as_deref().map(|o| o as &dyn Optimizer),
             loss: self.saving.as_ref().map(|s| s.loss),
-            metrics: self.saving.as_ref().map(|s| s.metrics.clone()).unwrap_or_default(),
+            metrics: self
+                .saving
+                .as_ref()
+                .map(|s| crate::saving::metric_names(s.metrics, s.metric_args))
+                .unwrap_or_default(),
             last_input: self
                 .saving
                 .as_ref()

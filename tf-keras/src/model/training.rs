@@ -596,14 +596,14 @@ impl<L: Layer> Model<L> {
             last_input,
             ..
         } = self;
-        let metrics = compiled.as_ref().map(crate::saving::metric_names).unwrap_or_default();
         let (optimizer, saving) = match compiled.as_mut() {
             Some(c) => (
                 Some(c.optimizer.as_mut()),
                 Some(crate::callbacks::Saving {
-                    name: name.clone(),
+                    name,
                     loss: c.loss.as_ref(),
-                    metrics,
+                    metrics: &c.metrics,
+                    metric_args: &c.metric_args,
                     last_input,
                 }),
             ),

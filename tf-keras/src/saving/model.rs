@@ -53,18 +53,17 @@ pub fn save_model<L: Layer>(model: &Model<L>, dir: impl AsRef<Path>, options: &S
         name: model.name(),
         optimizer: compiled.map(|c| c.optimizer.as_ref()),
         loss: compiled.map(|c| c.loss.as_ref()),
-        metrics: compiled.map(metric_names).unwrap_or_default(),
+        metrics: compiled.map(|c| metric_names(&c.metrics, &c.metric_args)).unwrap_or_default(),
         last_input: model.last_input.lock().unwrap_or_else(|p| p.into_inner()).clone(),
     };
     save_parts(&parts, dir.as_ref(), options)
 }
 
 /// The names of a compiled model's metrics (resolved, or as given to `compile`).
-pub(crate) fn metric_names(c: &crate::model::Compiled) -> Vec<String> {
-    match &c.metrics {
+pub(crate) fn metric_names(metrics: &Option<Vec<Box<dyn crate::metrics::Metric>>>, metric_args: &[MetricArg]) -> Vec<String> {
+    match metrics {
         Some(ms) => ms.iter().map(|m| m.name()).collect(),
-        None => c
-            .metric_args
+        None => metric_args
             .iter()
             .map(|a| match a {
                 MetricArg::Name(n) => n.clone(),
