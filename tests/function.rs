@@ -126,8 +126,7 @@ fn gradients_flow_through_function_calls() {
 fn every_stateless_op_traced_equals_eager() {
     let mut checked = 0;
     for op in all_ops() {
-        // `Where` has a data-dependent output shape: it cannot be traced with known shapes.
-        if op.stateful || op.name == "Where" {
+        if op.stateful {
             continue;
         }
         for case in (op.cases)() {

@@ -524,3 +524,28 @@ fn a_loaded_signature_called_inside_a_graph_function_is_inlined_into_it() {
     outer.call(&[x23()]);
     assert_eq!(steps.value().scalar::<i64>(), 2, "saved 0, then two runs of the outer graph");
 }
+
+#[test]
+fn a_signature_with_an_unknown_batch_dimension_serves_every_batch_size() {
+    let dir = tmp("batch").join("net");
+    let net = Net::new();
+    let cf = net
+        .serve()
+        .get_concrete_function(&[TensorSpec::new(tf::Shape::partial(&[None, Some(4)]), tf::float32)]);
+    saved_model::save(&net, &dir, Signature::new(&cf).inputs(["x"]).outputs(["y"])).unwrap();
+    let loaded = saved_model::load(&dir).unwrap();
+    let sig = loaded.signature("serving_default").unwrap();
+    assert_eq!(
+        sig.inputs()[0].1.to_string(),
+        "TensorSpec(shape=(None, 4), dtype=tf.float32, name=None)"
+    );
+    for rows in [1usize, 3] {
+        let x = tf::reshape(&(tf::range(4.0 * rows as f32) * 0.25f32 - 1.0f32), [rows as i64, 4]);
+        let want = cf.call(std::slice::from_ref(&x)).unwrap().remove(0);
+        let got = sig.call(&[("x", &x)]).unwrap();
+        assert_eq!(got["y"].shape().dims(), &[rows, 3]);
+        assert_eq!(got["y"].to_vec::<f32>(), want.to_vec::<f32>());
+    }
+    let err = sig.call(&[("x", &tf::ones([2, 5], tf::float32))]).unwrap_err().to_string();
+    assert!(err.contains("takes float32 of shape (None, 4)"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! (one graph, run by the executor) as run eagerly (`tf::run_functions_eagerly(true)`), on
 //! several inputs, and the same gradients through it.
 
+mod common;
 use std::sync::Mutex;
 use tf::{Tensor, TensorArray, Variable};
 
@@ -666,4 +667,47 @@ fn large_unrolled_loops_warn_and_prints_are_staged() {
         vec!["3".to_string(), "5".to_string()],
         "tf::print runs on every call"
     );
+}
+
+#[tf::function(input_signature = [tf::ops::TensorSpec::new(vec![None, Some(2)], tf::float32)])]
+fn row_norms(x: &Tensor) -> Tensor {
+    let mut total = tf::zeros_like(x);
+    for _ in tf::range(3) {
+        total = total + x * x;
+    }
+    tf::sqrt(&tf::reduce_mean(&total, 1, false))
+}
+
+#[tf::function(reduce_retracing)]
+fn doubled(x: &Tensor) -> Tensor {
+    x * 2.0f32
+}
+
+#[test]
+fn input_signature_and_reduce_retracing_options() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    for batch in [1usize, 4, 7] {
+        let x = tf::reshape(&tf::cast(&tf::range(2 * batch as i64), tf::float32), [batch as i64, 2]);
+        let got = row_norms(&x);
+        // sqrt(mean(3 x^2)) per row
+        let want: Vec<f32> = x
+            .to_vec::<f32>()
+            .chunks(2)
+            .map(|r| ((3.0 * (r[0] * r[0] + r[1] * r[1])) / 2.0).sqrt())
+            .collect();
+        assert_eq!(got.to_vec::<f32>(), want);
+    }
+    let f = tf::function_of!(row_norms);
+    assert_eq!(f.tracing_count(), 1);
+    assert!(f.concrete_functions()[0].graph().to_string().contains("-> float32 (None,)"));
+    let msg = common::panic_message(|| drop(row_norms(&tf::ones([3], tf::float32))));
+    assert!(
+        msg.contains("Can not cast TensorSpec(shape=(3,), dtype=tf.float32, name=None)"),
+        "{msg}"
+    );
+
+    for n in [3usize, 5, 7, 9] {
+        assert_eq!(doubled(&tf::ones([n], tf::float32)).to_vec::<f32>(), vec![2.0; n]);
+    }
+    assert_eq!(tf::function_of!(doubled).tracing_count(), 2);
 }

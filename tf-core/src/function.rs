@@ -74,7 +74,7 @@ impl ConcreteFunction {
     pub fn call(&self, args: &[Tensor]) -> Result<Vec<Tensor>> {
         if trace::tracing() {
             let got: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
-            if got != self.signature {
+            if got.len() != self.signature.len() || got.iter().zip(&self.signature).any(|(a, s)| !a.is_subtype_of(s)) {
                 return Err(crate::Error::InvalidArgument(format!(
                     "{}: called with {got:?}, but the function was traced for {:?}",
                     self.graph.name, self.signature
@@ -105,6 +105,10 @@ pub struct Function {
     traces: AtomicUsize,
     /// Whether each of the most recent calls traced (newest last), for the retracing warning.
     recent: Mutex<std::collections::VecDeque<bool>>,
+    /// `input_signature`: the one signature every call must fit (traced once).
+    input_signature: Option<Vec<TensorSpec>>,
+    /// `reduce_retracing`: a new trace generalizes the shapes seen before.
+    reduce_retracing: bool,
 }
 
 /// TensorFlow warns when this many consecutive calls all retraced.
@@ -128,7 +132,60 @@ impl Function {
             cache: Mutex::new(Vec::new()),
             traces: AtomicUsize::new(0),
             recent: Mutex::default(),
+            input_signature: None,
+            reduce_retracing: false,
         }
+    }
+
+    /// `tf.function(input_signature=[...])`: every call must fit `signature` (`None`
+    /// dimensions are wildcards), and the function is traced once, for it. A call that does not
+    /// fit panics with TensorFlow's `TypeError` text.
+    ///
+    /// ```
+    /// use tf_core::{self as tf, ops::TensorSpec, DType};
+    /// let f = tf::Function::new("f", |xs: &[tf::Tensor]| vec![&xs[0] + 1i32])
+    ///     .input_signature([TensorSpec::new(vec![None], DType::I32)]);
+    /// assert_eq!(f.call(&[tf::constant([1i32, 2])])[0].to_vec::<i32>(), vec![2, 3]);
+    /// assert_eq!(f.call(&[tf::constant([1i32, 2, 3])])[0].to_vec::<i32>(), vec![2, 3, 4]);
+    /// assert_eq!(f.tracing_count(), 1);
+    /// ```
+    pub fn input_signature(mut self, signature: impl IntoIterator<Item = TensorSpec>) -> Function {
+        self.input_signature = Some(signature.into_iter().collect());
+        self
+    }
+
+    /// `tf.function(reduce_retracing=True)`: a call that misses the cache traces for the most
+    /// specific signature that also fits the earlier traces' (dimensions that differ become
+    /// `None`), so shapes [3] then [5] trace twice, and [7], [9] reuse the second trace.
+    pub fn reduce_retracing(mut self, flag: bool) -> Function {
+        self.reduce_retracing = flag;
+        self
+    }
+
+    /// Checks `args` against the `input_signature`, if any, with TensorFlow's `TypeError`.
+    #[track_caller]
+    fn bind(&self, args: &[TensorSpec]) -> Vec<TensorSpec> {
+        let Some(sig) = &self.input_signature else {
+            return args.to_vec();
+        };
+        let list = || sig.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        if args.len() != sig.len() {
+            panic!(
+                "TypeError: Binding inputs to tf.function `{}` failed: it takes {} tensor arguments, got {}. Signature: ({}).",
+                self.name,
+                sig.len(),
+                args.len(),
+                list()
+            );
+        }
+        if let Some((i, (a, s))) = args.iter().zip(sig).enumerate().find(|(_, (a, s))| !a.is_subtype_of(s)) {
+            panic!(
+                "TypeError: Binding inputs to tf.function `{}` failed due to `Can not cast {a} to {s}` (argument {i}). Signature: ({}).",
+                self.name,
+                list()
+            );
+        }
+        sig.clone()
     }
 
     /// The function's name.
@@ -179,7 +236,7 @@ impl Function {
                 self.name
             )
         });
-        self.concrete(0, signature, move |xs| (body(xs), Vec::new()))
+        self.concrete(0, &self.bind(signature), move |xs| (body(xs), Vec::new()))
     }
 
     /// The cached concrete function for `key` and `signature`, or a new trace of `body`
@@ -192,9 +249,25 @@ impl Function {
         body: impl FnOnce(&[Tensor]) -> (Vec<Tensor>, Vec<usize>),
     ) -> Arc<ConcreteFunction> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cache.iter().find(|c| c.key == key && c.signature == signature) {
+        // The most specific match wins: an exact trace, else one whose signature the call's
+        // is a subtype of (unknown dimensions), as TensorFlow dispatches.
+        let fits = |c: &ConcreteFunction| {
+            c.key == key && c.signature.len() == signature.len() && signature.iter().zip(&c.signature).all(|(a, s)| a.is_subtype_of(s))
+        };
+        if let Some(c) = cache
+            .iter()
+            .find(|c| c.key == key && c.signature == signature)
+            .or_else(|| cache.iter().find(|c| fits(c)))
+        {
             return c.clone();
         }
+        let generalized;
+        let signature = if self.reduce_retracing {
+            generalized = generalize(signature, cache.iter().filter(|c| c.key == key).map(|c| &c.signature[..]));
+            &generalized[..]
+        } else {
+            signature
+        };
         let first = self.traces.fetch_add(1, Ordering::SeqCst) == 0;
         let mut structure = Vec::new();
         let graph = trace::trace(&self.name, first, signature, |xs| {
@@ -223,7 +296,7 @@ impl Function {
         if trace::tracing() {
             return body(args);
         }
-        let sig: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
+        let sig = self.bind(&args.iter().map(TensorSpec::of).collect::<Vec<_>>());
         let before = self.tracing_count();
         let concrete = self.concrete(key, &sig, |xs| {
             let (mut outs, mut structure) = (Vec::new(), Vec::new());
@@ -250,7 +323,7 @@ impl Function {
         if RUN_EAGERLY.load(Ordering::SeqCst) || trace::tracing() {
             return body(args);
         }
-        let sig: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
+        let sig = self.bind(&args.iter().map(TensorSpec::of).collect::<Vec<_>>());
         let before = self.tracing_count();
         let concrete = self.get_concrete_function(&sig);
         self.note_call(self.tracing_count() > before);
@@ -258,4 +331,29 @@ impl Function {
             .call(args)
             .unwrap_or_else(|e| unreachable!("arguments match the signature they were traced for: {e}"))
     }
+}
+
+/// `reduce_retracing`'s signature for a call of `signature`: each earlier trace with the
+/// same dtypes and ranks widens it, every dimension they disagree on becoming unknown.
+fn generalize<'a>(signature: &[TensorSpec], earlier: impl Iterator<Item = &'a [TensorSpec]>) -> Vec<TensorSpec> {
+    let mut out = signature.to_vec();
+    for prev in earlier {
+        if prev.len() != out.len() {
+            continue;
+        }
+        let widened: Option<Vec<TensorSpec>> = out
+            .iter()
+            .zip(prev)
+            .map(|(a, b)| {
+                (a.dtype == b.dtype)
+                    .then(|| a.shape.most_specific_common(&b.shape))
+                    .flatten()
+                    .map(|shape| TensorSpec { dtype: a.dtype, shape })
+            })
+            .collect();
+        if let Some(w) = widened {
+            out = w;
+        }
+    }
+    out
 }

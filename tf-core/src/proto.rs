@@ -135,6 +135,16 @@ pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
 
 /// The dimensions of a `TensorShapeProto`; an unknown rank or a negative size is an error.
 pub(crate) fn read_shape(buf: &[u8]) -> Result<Vec<usize>> {
+    read_dims(buf, false)
+}
+
+/// A TensorShapeProto whose dimensions may be unknown (`-1`, read as [`crate::Shape::UNKNOWN`]):
+/// a traced value's shape.
+pub(crate) fn read_partial_shape(buf: &[u8]) -> Result<Vec<usize>> {
+    read_dims(buf, true)
+}
+
+fn read_dims(buf: &[u8], unknown_ok: bool) -> Result<Vec<usize>> {
     let mut dims = Vec::new();
     for d in fields(buf) {
         match d? {
@@ -142,6 +152,10 @@ pub(crate) fn read_shape(buf: &[u8]) -> Result<Vec<usize>> {
                 for s in fields(dim.bytes("dim")?) {
                     if let (1, size) = s? {
                         let n = size.int("dim.size")?;
+                        if n == -1 && unknown_ok {
+                            dims.push(crate::Shape::UNKNOWN);
+                            continue;
+                        }
                         dims.push(usize::try_from(n).map_err(|_| Error::DataLoss(format!("dimension {n} is negative")))?);
                     }
                 }

@@ -1,4 +1,8 @@
 //! Shapes: a small inline vector of dimensions, with NumPy broadcasting and axis helpers.
+//!
+//! A tensor's shape is always fully defined. The symbolic tensors of a graph being traced may
+//! have unknown dimensions (TensorFlow's `None`), stored as [`Shape::UNKNOWN`]: a function
+//! traced for `TensorSpec::new([None, Some(3)], ..)` accepts any batch size.
 
 use smallvec::SmallVec;
 use std::fmt;
@@ -8,6 +12,50 @@ use std::fmt;
 pub struct Shape(pub SmallVec<[usize; 4]>);
 
 impl Shape {
+    /// An unknown dimension (TensorFlow's `None`), only ever in the shape of a traced tensor.
+    pub const UNKNOWN: usize = usize::MAX;
+
+    /// A shape with some dimensions unknown (`None`), as in `tf.TensorSpec([None, 3])`.
+    ///
+    /// ```
+    /// use tf_core::Shape;
+    /// let s = Shape::partial(&[None, Some(3)]);
+    /// assert_eq!(s.to_string(), "(None, 3)");
+    /// assert!(!s.is_fully_defined());
+    /// assert!(s.is_compatible_with(&Shape::new(&[32, 3])));
+    /// ```
+    pub fn partial(dims: &[Option<usize>]) -> Self {
+        Shape(dims.iter().map(|d| d.unwrap_or(Shape::UNKNOWN)).collect())
+    }
+    /// Dimension `i`, `None` when it is unknown.
+    ///
+    /// # Panics
+    /// When `i` is not below the rank.
+    pub fn dim(&self, i: usize) -> Option<usize> {
+        Some(self.0[i]).filter(|&d| d != Shape::UNKNOWN)
+    }
+    /// True when no dimension is unknown (every tensor value's shape is).
+    pub fn is_fully_defined(&self) -> bool {
+        !self.0.contains(&Shape::UNKNOWN)
+    }
+    /// True when a tensor of shape `other` fits this one: the same rank, and each dimension
+    /// equal or unknown on either side.
+    pub fn is_compatible_with(&self, other: &Shape) -> bool {
+        self.rank() == other.rank() && self.0.iter().zip(&other.0).all(|(&a, &b)| dim_compatible(a, b))
+    }
+    /// The most specific shape both `self` and `other` fit (`reduce_retracing`'s
+    /// generalization): dimensions that differ become unknown; `None` when the ranks differ.
+    pub fn most_specific_common(&self, other: &Shape) -> Option<Shape> {
+        (self.rank() == other.rank()).then(|| {
+            Shape(
+                self.0
+                    .iter()
+                    .zip(&other.0)
+                    .map(|(&a, &b)| if a == b { a } else { Shape::UNKNOWN })
+                    .collect(),
+            )
+        })
+    }
     /// A shape from its dimensions.
     pub fn new(dims: &[usize]) -> Self {
         Shape(SmallVec::from_slice(dims))
@@ -24,11 +72,20 @@ impl Shape {
     pub fn rank(&self) -> usize {
         self.0.len()
     }
-    /// Number of elements (1 for a scalar).
+    /// Number of elements (1 for a scalar); [`Shape::UNKNOWN`] when a dimension is unknown
+    /// (and none is 0).
     pub fn num_elements(&self) -> usize {
-        self.0.iter().product()
+        if self.0.contains(&0) {
+            0
+        } else if self.is_fully_defined() {
+            self.0.iter().product()
+        } else {
+            Shape::UNKNOWN
+        }
     }
-    /// The NumPy broadcast of two shapes, or `None` when they are incompatible.
+    /// The NumPy broadcast of two shapes, or `None` when they are incompatible. An unknown
+    /// dimension against `n > 1` is `n` (it can only be 1 or `n`), against 1 or unknown it
+    /// stays unknown.
     pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Shape> {
         if a == b {
             return Some(Shape::new(a));
@@ -42,10 +99,35 @@ impl Shape {
                 (x, y) if x == y => x,
                 (1, y) => y,
                 (x, 1) => x,
+                (Shape::UNKNOWN, y) => y,
+                (x, Shape::UNKNOWN) => x,
                 _ => return None,
             });
         }
         Some(Shape(out))
+    }
+}
+
+/// True when two dimensions can be equal: equal, or either unknown.
+pub fn dim_compatible(a: usize, b: usize) -> bool {
+    a == b || a == Shape::UNKNOWN || b == Shape::UNKNOWN
+}
+
+/// `f(d)` for a known dimension; unknown stays unknown.
+pub fn dim_map(d: usize, f: impl FnOnce(usize) -> usize) -> usize {
+    if d == Shape::UNKNOWN {
+        d
+    } else {
+        f(d)
+    }
+}
+
+/// The sum of two dimensions, unknown when either is.
+pub fn dim_add(a: usize, b: usize) -> usize {
+    if a == Shape::UNKNOWN || b == Shape::UNKNOWN {
+        Shape::UNKNOWN
+    } else {
+        a + b
     }
 }
 
@@ -72,24 +154,43 @@ pub fn normalize_axes(axes: Option<&[i64]>, rank: usize) -> Result<SmallVec<[usi
     Ok(out)
 }
 
-impl fmt::Debug for Shape {
+struct Dim(usize);
+
+impl fmt::Display for Dim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0.as_slice())
+        match self.0 {
+            Shape::UNKNOWN => f.write_str("None"),
+            d => write!(f, "{d}"),
+        }
     }
 }
 
-/// Prints like TensorFlow: `(2, 3)`, `(2,)`, `()`.
+/// `[2, 3]`, `[None, 3]`.
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, &d) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Dim(d))?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// Prints like TensorFlow: `(2, 3)`, `(2,)`, `()`, `(None, 3)`.
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.as_slice() {
-            [d] => write!(f, "({d},)"),
+            [d] => write!(f, "({},)", Dim(*d)),
             dims => {
                 f.write_str("(")?;
-                for (i, d) in dims.iter().enumerate() {
+                for (i, &d) in dims.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{d}")?;
+                    write!(f, "{}", Dim(d))?;
                 }
                 f.write_str(")")
             }
@@ -112,6 +213,13 @@ impl From<Vec<usize>> for Shape {
         Shape(SmallVec::from_vec(d))
     }
 }
+/// `vec![None, Some(3)]`: a partial shape (arrays of `usize` stay the plain form, so
+/// `tf::zeros([], ..)` needs no annotation).
+impl From<Vec<Option<usize>>> for Shape {
+    fn from(d: Vec<Option<usize>>) -> Self {
+        Shape::partial(&d)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -130,5 +238,31 @@ mod tests {
         assert_eq!(format!("{}", Shape::new(&[2])), "(2,)");
         assert_eq!(format!("{}", Shape::new(&[2, 3])), "(2, 3)");
         assert_eq!(format!("{}", Shape::scalar()), "()");
+    }
+
+    #[test]
+    fn unknown_dims() {
+        let u = Shape::UNKNOWN;
+        let s = Shape::partial(&[None, Some(3)]);
+        assert_eq!((s.dim(0), s.dim(1)), (None, Some(3)));
+        assert_eq!(format!("{s} {s:?}"), "(None, 3) [None, 3]");
+        assert_eq!(format!("{}", Shape::partial(&[None])), "(None,)");
+        assert!(s.is_compatible_with(&Shape::new(&[7, 3])) && !s.is_compatible_with(&Shape::new(&[7, 4])));
+        assert!(!s.is_compatible_with(&Shape::new(&[3])));
+        assert_eq!(s.num_elements(), u);
+        assert_eq!(Shape::partial(&[None, Some(0)]).num_elements(), 0);
+        // An unknown dimension is 1 or the other side's n.
+        assert_eq!(Shape::broadcast(&[u, 3], &[4, 1]).unwrap().dims(), &[4, 3]);
+        assert_eq!(Shape::broadcast(&[u, 3], &[1, 3]).unwrap().dims(), &[u, 3]);
+        assert_eq!(Shape::broadcast(&[u], &[u]).unwrap().dims(), &[u]);
+        assert!(Shape::broadcast(&[u, 3], &[2, 4]).is_none());
+        let g = Shape::new(&[2, 3]).most_specific_common(&Shape::new(&[5, 3])).unwrap();
+        assert_eq!(g, s);
+        assert!(Shape::new(&[2]).most_specific_common(&Shape::new(&[2, 1])).is_none());
+        assert_eq!(
+            (dim_add(2, u), dim_add(2, 3), dim_map(u, |d| d * 2), dim_map(4, |d| d * 2)),
+            (u, 5, u, 8)
+        );
+        assert!(dim_compatible(u, 4) && dim_compatible(4, 4) && !dim_compatible(3, 4));
     }
 }

@@ -25,6 +25,24 @@ pub fn reshape(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
     run(&m::RESHAPE, &[x], Attrs::new().ints("shape", shape.as_ref()))
 }
 
+/// `tf.shape(x)`: the dimensions of `x` as an int32 vector, computed when the op runs — inside
+/// a function traced with unknown dimensions, the real ones (`x.shape()` is the static shape).
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::shape(&tf::zeros([2, 3], tf::float32)).to_vec::<i32>(), vec![2, 3]);
+/// ```
+#[track_caller]
+pub fn shape(x: &Tensor) -> Tensor {
+    run(&crate::ops::shape::SHAPE, &[x], Attrs::new())
+}
+
+/// `tf.size(x)`: the number of elements of `x`, an int32 scalar computed when the op runs.
+#[track_caller]
+pub fn size(x: &Tensor) -> Tensor {
+    run(&crate::ops::shape::SIZE, &[x], Attrs::new())
+}
+
 /// `tf.transpose(x, perm)`; `None` reverses the axes.
 #[track_caller]
 pub fn transpose(x: &Tensor, perm: Option<&[i64]>) -> Tensor {
@@ -250,6 +268,20 @@ pub fn boolean_mask(x: &Tensor, mask: &Tensor) -> Tensor {
     let idx = run(&m::WHERE, &[&reshape(mask, [lead as i64])], Attrs::new());
     let idx = reshape(&idx, [-1]);
     gather(&reshape(x, flat), &idx, 0)
+}
+
+/// `tf.where(condition)` with one argument: the coordinates of the true elements, an int64
+/// matrix with one row per true element (row-major order) and one column per dimension.
+/// Traced, the number of rows is unknown until the graph runs.
+///
+/// ```
+/// use tf_core as tf;
+/// let at = tf::where_indices(&tf::constant([[true, false], [false, true]]));
+/// assert_eq!(at.to_vec::<i64>(), vec![0, 0, 1, 1]);
+/// ```
+#[track_caller]
+pub fn where_indices(condition: &Tensor) -> Tensor {
+    run(&m::WHERE, &[condition], Attrs::new())
 }
 
 /// `tf.reverse(x, axis)`.

@@ -24,7 +24,8 @@ fn check_pred(pred: &Tensor, what: &str) {
 
 /// `tf.cond(pred, true_fn, false_fn)`: the outputs of the branch `pred` selects. Eagerly only
 /// that branch runs; while tracing both are traced into an `If` node, and they must return
-/// the same number of tensors with the same dtypes (and, for now, the same shapes).
+/// the same number of tensors with the same dtypes and ranks. Where the branches' shapes
+/// differ, the traced result's dimension is unknown (`None`).
 ///
 /// ```
 /// use tf_core as tf;
@@ -52,16 +53,22 @@ pub fn cond(pred: &Tensor, true_fn: impl FnOnce() -> Vec<Tensor>, false_fn: impl
             describe(&es)
         );
     }
-    if ts != es {
-        panic!(
-            "tf.cond: the branches return different shapes ({} and {}); unknown dimensions are not supported yet",
-            describe(&ts),
-            describe(&es)
-        );
-    }
+    let specs: Specs = ts
+        .iter()
+        .zip(&es)
+        .map(|(a, b)| {
+            let shape = a.shape.most_specific_common(&b.shape).unwrap_or_else(|| {
+                panic!(
+                    "tf.cond: the branches return tensors of different ranks ({} and {}); tensors of unknown rank are not supported",
+                    describe(&ts),
+                    describe(&es)
+                )
+            });
+            TensorSpec { dtype: a.dtype, shape }
+        })
+        .collect();
     let mut inputs: Vec<&Tensor> = vec![pred];
     inputs.extend(caps.outer.iter());
-    let specs: Specs = ts.into_iter().collect();
     let kind = NodeKind::If {
         then_graph: Box::new(then_graph),
         else_graph: Box::new(else_graph),
@@ -105,7 +112,74 @@ pub fn while_loop(
     loop_vars: &[Tensor],
     maximum_iterations: Option<usize>,
 ) -> Vec<Tensor> {
-    let specs: Vec<TensorSpec> = loop_vars.iter().map(TensorSpec::of).collect();
+    while_loop_with(
+        cond,
+        body,
+        loop_vars,
+        WhileOptions {
+            maximum_iterations,
+            shape_invariants: None,
+        },
+    )
+}
+
+/// The optional arguments of [`while_loop_with`].
+#[derive(Clone, Debug, Default)]
+pub struct WhileOptions {
+    /// `maximum_iterations`: stop after this many iterations.
+    pub maximum_iterations: Option<usize>,
+    /// `shape_invariants`: one shape per loop variable, with `None` (unknown) dimensions
+    /// where the variable's shape may change across iterations.
+    pub shape_invariants: Option<Vec<crate::Shape>>,
+}
+
+/// `tf.while_loop(cond, body, loop_vars, shape_invariants=..., maximum_iterations=...)`. A
+/// loop variable whose shape changes across iterations needs a shape invariant with that
+/// dimension unknown; traced, the result then has that dimension unknown.
+///
+/// ```
+/// use tf_core::{self as tf, Shape};
+/// // Doubles a vector until it holds at least 10 elements.
+/// let opts = tf::WhileOptions { shape_invariants: Some(vec![Shape::partial(&[None])]), ..Default::default() };
+/// let out = tf::while_loop_with(
+///     |v| tf::less(&tf::size(&v[0]), &tf::constant(10i32)),
+///     |v| vec![tf::concat(&[&v[0], &v[0]], 0)],
+///     &[tf::constant([1.0f32, 2.0, 3.0])],
+///     opts,
+/// );
+/// assert_eq!(out[0].shape().dims(), &[12]);
+/// ```
+///
+/// # Panics
+/// As [`while_loop`]; a loop variable that does not fit its invariant, or a wrong number of
+/// invariants, is named.
+#[track_caller]
+pub fn while_loop_with(
+    cond: impl Fn(&[Tensor]) -> Tensor,
+    body: impl Fn(&[Tensor]) -> Vec<Tensor>,
+    loop_vars: &[Tensor],
+    options: WhileOptions,
+) -> Vec<Tensor> {
+    let WhileOptions {
+        maximum_iterations,
+        shape_invariants,
+    } = options;
+    let mut specs: Vec<TensorSpec> = loop_vars.iter().map(TensorSpec::of).collect();
+    if let Some(inv) = shape_invariants {
+        if inv.len() != specs.len() {
+            panic!("while_loop: {} shape invariants for {} loop variables", inv.len(), specs.len());
+        }
+        for (i, (s, shape)) in specs.iter_mut().zip(inv).enumerate() {
+            let widened = TensorSpec { dtype: s.dtype, shape };
+            if !s.is_subtype_of(&widened) {
+                panic!(
+                    "while_loop: the shape invariant {} of 'loop_var_{i}' is not compatible with its initial shape {}",
+                    widened.shape, s.shape
+                );
+            }
+            *s = widened;
+        }
+    }
     let check_body = |out: &[TensorSpec]| {
         if out.len() != specs.len() {
             panic!(
@@ -115,7 +189,7 @@ pub fn while_loop(
             );
         }
         for (i, (a, b)) in specs.iter().zip(out).enumerate() {
-            if a.dtype != b.dtype || a.shape != b.shape {
+            if !b.is_subtype_of(a) {
                 panic!(
                     "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after one iteration. \
                      To allow the shape to vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a less-specific shape.",

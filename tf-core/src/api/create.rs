@@ -111,9 +111,21 @@ pub fn constant(value: impl IntoTensor) -> Tensor {
     value.into_tensor()
 }
 
+#[track_caller]
+fn check_defined(shape: &Shape, what: &str) {
+    if !shape.is_fully_defined() {
+        panic!(
+            "{what}: the shape {shape} has unknown dimensions; inside a traced function use tf::zeros_like / tf::ones_like of a \
+             tensor, or tf::shape, for a shape known only when the graph runs"
+        );
+    }
+}
+
 /// A tensor of `shape` with every element `value` (converted to `dtype`).
+#[track_caller]
 pub fn fill_dtype(shape: impl Into<Shape>, value: f64, dtype: DType) -> Tensor {
     let shape = shape.into();
+    check_defined(&shape, "fill");
     let n = shape.num_elements();
     let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![T::from_f64(value); n]));
     Tensor::from_parts(buf, shape)
@@ -125,27 +137,40 @@ pub fn fill_dtype(shape: impl Into<Shape>, value: f64, dtype: DType) -> Tensor {
 /// let t = tf_core::fill([2, 2], 7i32);
 /// assert_eq!(t.to_vec::<i32>(), vec![7, 7, 7, 7]);
 /// ```
+#[track_caller]
 pub fn fill<T: Element>(shape: impl Into<Shape>, value: T) -> Tensor {
     let shape = shape.into();
+    check_defined(&shape, "fill");
     let n = shape.num_elements();
     Tensor::from_parts(T::into_buffer(vec![value; n]), shape)
 }
 
 /// `tf.zeros(shape, dtype)`.
+#[track_caller]
 pub fn zeros(shape: impl Into<Shape>, dtype: DType) -> Tensor {
     fill_dtype(shape, 0.0, dtype)
 }
 /// `tf.ones(shape, dtype)`.
+#[track_caller]
 pub fn ones(shape: impl Into<Shape>, dtype: DType) -> Tensor {
     fill_dtype(shape, 1.0, dtype)
 }
-/// `tf.zeros_like(x)`.
+/// `tf.zeros_like(x)`. Of a traced tensor with unknown dimensions, a `ZerosLike` op that
+/// takes the shape the tensor has when the graph runs.
+#[track_caller]
 pub fn zeros_like(x: &Tensor) -> Tensor {
-    zeros(x.shape().clone(), x.dtype())
+    if x.shape().is_fully_defined() {
+        return zeros(x.shape().clone(), x.dtype());
+    }
+    crate::ops::execute1(&crate::ops::shape::ZEROS_LIKE, &[x], &crate::ops::Attrs::new())
 }
-/// `tf.ones_like(x)`.
+/// `tf.ones_like(x)`, as [`zeros_like`].
+#[track_caller]
 pub fn ones_like(x: &Tensor) -> Tensor {
-    ones(x.shape().clone(), x.dtype())
+    if x.shape().is_fully_defined() {
+        return ones(x.shape().clone(), x.dtype());
+    }
+    crate::ops::execute1(&crate::ops::shape::ONES_LIKE, &[x], &crate::ops::Attrs::new())
 }
 
 /// A scalar of `dtype` holding `v` (as a C cast converts it).

@@ -206,13 +206,19 @@ reduce_fn! {
     reduce_all => r::ALL;
 }
 
-/// Number of elements reduced over by `axis`.
-fn reduced_count(x: &Tensor, axis: &Axes) -> usize {
+/// Number of elements reduced over by `axis`: known, or (a traced tensor with an unknown
+/// reduced dimension) a tensor of `x`'s dtype computed from `tf.shape` when the graph runs.
+fn reduced_count(x: &Tensor, axis: &Axes) -> Result<usize, Tensor> {
     let dims = x.shape().dims();
-    match crate::shape::normalize_axes(axis.0.as_deref(), dims.len()) {
-        Ok(axes) => axes.iter().map(|&a| dims[a]).product(),
-        Err(_) => 1, // the reduction itself reports the bad axis
+    let Ok(axes) = crate::shape::normalize_axes(axis.0.as_deref(), dims.len()) else {
+        return Ok(1); // the reduction itself reports the bad axis
+    };
+    if axes.iter().all(|&a| dims[a] != crate::Shape::UNKNOWN) {
+        return Ok(axes.iter().map(|&a| dims[a]).product());
     }
+    let picked: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+    let sizes = super::gather(&super::shape(x), &super::constant(picked), 0);
+    Err(cast(&reduce_prod(&sizes, None, false), x.dtype()))
 }
 
 /// `tf.math.reduce_mean`: the sum divided by the count. For integers the division rounds
@@ -227,8 +233,15 @@ fn reduced_count(x: &Tensor, axis: &Axes) -> usize {
 #[track_caller]
 pub fn reduce_mean(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
     let axis = axis.into();
-    let n = reduced_count(x, &axis);
+    let count = reduced_count(x, &axis);
     let s = reduce_sum(x, axis, keepdims);
+    let n = match count {
+        Ok(n) => n,
+        // Known only when the graph runs; an empty integer sum is 0, so dividing it by
+        // max(n, 1) gives TensorFlow's 0.
+        Err(d) if x.dtype().is_float() => return divide(&s, &d),
+        Err(d) => return truncatediv(&s, &maximum(&d, &super::scalar(1.0, x.dtype()))),
+    };
     let d = super::scalar(n as f64, x.dtype());
     if x.dtype().is_float() {
         divide(&s, &d)

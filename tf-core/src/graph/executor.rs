@@ -16,7 +16,7 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
                 .get(index)
                 .ok_or_else(|| Error::InvalidArgument(format!("{}: missing argument {index}", graph.name)))?;
             let spec = &node.outputs[0];
-            if a.dtype() != spec.dtype || a.shape() != &spec.shape {
+            if a.dtype() != spec.dtype || !spec.shape.is_compatible_with(a.shape()) {
                 return Err(Error::InvalidArgument(format!(
                     "{}: argument {index} is a {} tensor of shape {}, but the function was traced for {} of shape {}",
                     graph.name,
@@ -29,14 +29,32 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
         }
     }
     let mut out = Vec::with_capacity(graph.outputs.len());
-    run_checked(graph, args, &mut Vec::new(), &mut out);
+    run_checked(graph, has_unknown_dims(graph), args, &mut Vec::new(), &mut out);
     Ok(out)
+}
+
+/// True when some value in `graph` or its subgraphs has unknown dimensions: its ops then
+/// infer their output shapes from the values they get, as the trace could not.
+fn has_unknown_dims(graph: &Graph) -> bool {
+    graph.nodes.iter().any(|n| {
+        n.outputs.iter().any(|s| !s.shape.is_fully_defined())
+            || match &n.kind {
+                NodeKind::If { then_graph, else_graph } => has_unknown_dims(then_graph) || has_unknown_dims(else_graph),
+                NodeKind::While {
+                    cond_graph, body_graph, ..
+                } => has_unknown_dims(cond_graph) || has_unknown_dims(body_graph),
+                _ => false,
+            }
+    })
 }
 
 /// Runs `graph` on arguments already known to match its placeholders (a function's checked
 /// arguments, or the values a branch or loop body is given by its node), appending the
-/// outputs to `out`. `values` is scratch space, reused across a loop's iterations.
-fn run_checked(graph: &Graph, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
+/// outputs to `out`. `values` is scratch space, reused across a loop's iterations. With
+/// `dynamic`, each op infers its output specs from its inputs (the trace had unknown
+/// dimensions); an op whose inputs do not fit then fails as it would eagerly, naming the
+/// user's line that made it.
+fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
     values.clear();
     values.reserve(graph.nodes.len());
     for node in &graph.nodes {
@@ -45,13 +63,25 @@ fn run_checked(graph: &Graph, args: &[Tensor], values: &mut Vec<Outputs>, out: &
             match &node.kind {
                 NodeKind::Placeholder { index } => smallvec::smallvec![args[*index].clone()],
                 NodeKind::Const(t) => smallvec::smallvec![t.clone()],
+                NodeKind::Op { op, attrs } if dynamic => {
+                    let specs = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
+                        panic!(
+                            "{}: {m} (in `{}`, traced at {}:{})",
+                            op.name,
+                            graph.name,
+                            node.location.file(),
+                            node.location.line()
+                        )
+                    });
+                    execute_traced(op, &ins, attrs, &specs)
+                }
                 NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
                 NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
                 NodeKind::If { then_graph, else_graph } => {
                     let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
                     let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
                     let mut res = Vec::with_capacity(branch.outputs.len());
-                    run_checked(branch, &caps, &mut Vec::new(), &mut res);
+                    run_checked(branch, dynamic, &caps, &mut Vec::new(), &mut res);
                     res.into_iter().collect()
                 }
                 NodeKind::While {
@@ -68,12 +98,12 @@ fn run_checked(graph: &Graph, args: &[Tensor], values: &mut Vec<Outputs>, out: &
                     let mut i = 0;
                     while max_iterations.is_none_or(|m| i < m) {
                         test.clear();
-                        run_checked(cond_graph, &args, &mut scratch, &mut test);
+                        run_checked(cond_graph, dynamic, &args, &mut scratch, &mut test);
                         if !test[0].scalar::<bool>() {
                             break;
                         }
                         next.clear();
-                        run_checked(body_graph, &args, &mut scratch, &mut next);
+                        run_checked(body_graph, dynamic, &args, &mut scratch, &mut next);
                         for (slot, v) in args.iter_mut().zip(next.drain(..)) {
                             *slot = v;
                         }

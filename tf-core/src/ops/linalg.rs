@@ -19,7 +19,7 @@ fn geometry(i: &[&Tensor], a: &Attrs) -> Result<((usize, usize, usize), Shape), 
     let (rb, cb) = (sb[sb.len() - 2], sb[sb.len() - 1]);
     let (m, k) = if ta { (ca, ra) } else { (ra, ca) };
     let (k2, n) = if tb { (cb, rb) } else { (rb, cb) };
-    if k != k2 {
+    if !crate::shape::dim_compatible(k, k2) {
         return Err(format!("cannot multiply {sa:?} by {sb:?}: inner dimensions {k} and {k2} differ"));
     }
     let batch = Shape::broadcast(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {

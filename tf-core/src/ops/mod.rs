@@ -14,6 +14,7 @@ pub mod nn;
 pub mod num;
 pub mod random;
 pub mod reduce;
+pub mod shape;
 pub mod unary;
 
 pub use attrs::{AttrValue, Attrs};
@@ -44,6 +45,26 @@ impl TensorSpec {
             dtype: t.dtype(),
             shape: t.shape().clone(),
         }
+    }
+    /// True when every value `self` describes is one `other` describes (TensorFlow's
+    /// subtyping): the same dtype and rank, and each dimension equal or unknown in `other`.
+    /// `TensorSpec([2, 3])` is a subtype of `TensorSpec([None, 3])`, not the reverse.
+    pub fn is_subtype_of(&self, other: &TensorSpec) -> bool {
+        self.dtype == other.dtype
+            && self.shape.rank() == other.shape.rank()
+            && self
+                .shape
+                .dims()
+                .iter()
+                .zip(other.shape.dims())
+                .all(|(&a, &b)| a == b || b == crate::Shape::UNKNOWN)
+    }
+}
+
+/// As TensorFlow prints it: `TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)`.
+impl std::fmt::Display for TensorSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TensorSpec(shape={}, dtype=tf.{}, name=None)", self.shape, self.dtype)
     }
 }
 
@@ -166,6 +187,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(nn::OPS);
     v.extend_from_slice(random::OPS);
     v.extend_from_slice(io::OPS);
+    v.extend_from_slice(shape::OPS);
     v
 }
 

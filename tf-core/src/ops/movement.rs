@@ -8,7 +8,7 @@ use super::{
     NUMERIC,
 };
 use crate::api;
-use crate::shape::normalize_axis;
+use crate::shape::{dim_add, dim_compatible, dim_map, normalize_axis};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
 use tf_kernels::cpu::movement as k;
@@ -32,7 +32,8 @@ fn cases_all(shape: &[usize], attrs: Attrs) -> Vec<Case> {
         .collect()
 }
 
-/// Resolves a target shape with at most one `-1` against `n` elements.
+/// Resolves a target shape with at most one `-1` against `n` elements; when `n` is unknown
+/// (a traced input with unknown dimensions) the `-1` dimension is unknown.
 pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
     let mut unknown = None;
     let mut known = 1usize;
@@ -49,6 +50,12 @@ pub(crate) fn resolve_shape(n: usize, target: &[i64]) -> Result<Shape, String> {
         }
     }
     let mut dims: SmallVec<[usize; 4]> = target.iter().map(|&d| d.max(0) as usize).collect();
+    if n == Shape::UNKNOWN {
+        if let Some(j) = unknown {
+            dims[j] = Shape::UNKNOWN;
+        }
+        return Ok(Shape(dims));
+    }
     if let Some(j) = unknown {
         if known == 0 || !n.is_multiple_of(known) {
             return Err(format!(
@@ -144,12 +151,17 @@ pub static CONCAT: OpDef = OpDef {
         for (j, t) in i.iter().enumerate().skip(1) {
             same_dtype(i, 0, j)?;
             let d = t.shape().dims();
-            if d.len() != first.len() || d.iter().zip(first).enumerate().any(|(q, (x, y))| q != ax && x != y) {
+            if d.len() != first.len()
+                || d.iter()
+                    .zip(first)
+                    .enumerate()
+                    .any(|(q, (&x, &y))| q != ax && !dim_compatible(x, y))
+            {
                 return Err(format!(
                     "ConcatOp : Dimension mismatch of input {j}: shape {d:?} vs. shape {first:?} of input 0 (axis {ax})"
                 ));
             }
-            out[ax] += d[ax];
+            out[ax] = dim_add(out[ax], d[ax]);
         }
         Ok(spec(i[0].dtype(), Shape(out)))
     },
@@ -199,7 +211,10 @@ fn strided_view(dims: &[usize], a: &Attrs) -> Result<SliceView, String> {
             "begin, end and strides must have one entry per dimension of the input {dims:?}"
         ));
     }
-    let cs = strides_of(dims);
+    // A traced input may have unknown dimensions: only the output shape is wanted then, and
+    // an unknown dimension that is sliced (not indexed) stays unknown.
+    let known = dims.iter().all(|&d| d != Shape::UNKNOWN);
+    let cs = if known { strides_of(dims) } else { vec![0; dims.len()] };
     let mut v = SliceView {
         offset: 0,
         strides: Vec::new(),
@@ -210,6 +225,12 @@ fn strided_view(dims: &[usize], a: &Attrs) -> Result<SliceView, String> {
         let (n_i, step) = (n as i64, st[d]);
         if step == 0 {
             return Err(format!("strides[{d}] must be non-zero"));
+        }
+        if n == Shape::UNKNOWN {
+            if sm >> d & 1 == 0 {
+                v.out.0.push(Shape::UNKNOWN);
+            }
+            continue;
         }
         if sm >> d & 1 == 1 {
             let idx = if b[d] < 0 { b[d] + n_i } else { b[d] };
@@ -370,7 +391,14 @@ pub static PAD: OpDef = OpDef {
         let p = paddings(a, i[0].rank())?;
         Ok(spec(
             i[0].dtype(),
-            Shape(i[0].shape().dims().iter().zip(&p).map(|(d, (l, r))| d + l + r).collect()),
+            Shape(
+                i[0].shape()
+                    .dims()
+                    .iter()
+                    .zip(&p)
+                    .map(|(&d, (l, r))| dim_map(d, |d| d + l + r))
+                    .collect(),
+            ),
         ))
     },
     cpu: |i, a, s| {
@@ -475,6 +503,9 @@ pub static GATHER_ND: OpDef = OpDef {
         check_dtype(i, 1, &[DType::I32, DType::I64])?;
         let (pd, id) = (i[0].shape().dims(), i[1].shape().dims());
         let m = *id.last().ok_or("indices must be at least rank 1")?;
+        if m == Shape::UNKNOWN {
+            return Err(format!("the innermost dimension of indices {:?} must be known", i[1].shape()));
+        }
         if m > pd.len() {
             return Err(format!(
                 "index innermost dimension length must be <= params rank; saw: {m} vs. {}",
@@ -525,7 +556,7 @@ pub static SCATTER_ND: OpDef = OpDef {
         let m = *id.last().ok_or("indices must be at least rank 1")?;
         let mut want: Vec<usize> = id[..id.len() - 1].to_vec();
         want.extend_from_slice(shape.get(m..).ok_or("index depth exceeds the output rank")?);
-        if i[1].shape().dims() != want.as_slice() {
+        if !i[1].shape().is_compatible_with(&Shape::from(want.clone())) {
             return Err(format!(
                 "updates must have shape {want:?} for indices {id:?} and output shape {shape:?}, got {:?}",
                 i[1].shape()
@@ -633,7 +664,7 @@ pub static TOP_K: OpDef = OpDef {
         let dims = i[0].shape().dims();
         let last = *dims.last().ok_or("input must be at least rank 1")?;
         let kk = a.get_int("k")?;
-        if kk < 0 || kk as usize > last {
+        if kk < 0 || (last != Shape::UNKNOWN && kk as usize > last) {
             return Err(format!("input must have at least k columns. Had {last}, needed {kk}"));
         }
         let mut out: SmallVec<[usize; 4]> = dims.into();
@@ -702,7 +733,8 @@ pub static WHERE: OpDef = OpDef {
     infer: |i, _| {
         arity(i, 1)?;
         check_dtype(i, 0, ALL)?;
-        let n = count_true(i[0]);
+        // Traced, the number of true elements is known only when the graph runs.
+        let n = if i[0].is_symbolic() { Shape::UNKNOWN } else { count_true(i[0]) };
         Ok(spec(DType::I64, Shape::new(&[n, i[0].rank()])))
     },
     cpu: |i, _, s| {
@@ -745,7 +777,7 @@ pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
         check_dtype(i, 0, NUMERIC)?;
         let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
         let v = strided_view(&shape, a)?;
-        if v.out != *i[0].shape() {
+        if !v.out.is_compatible_with(i[0].shape()) {
             return Err(format!(
                 "gradient of shape {:?} does not match the slice shape {:?}",
                 i[0].shape(),

@@ -3,6 +3,7 @@
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
 use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, FLOATS};
+use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
@@ -28,8 +29,13 @@ fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, Stri
         p => return Err(format!("padding must be \"SAME\" or \"VALID\", got {p:?}")),
     };
     let too_small = || format!("the window {kh}x{kw} (dilations {dilation:?}) does not fit the input {x:?} with VALID padding");
-    let (oh, pt) = k::out_size(x[1], kh, stride.0, dilation.0, same).ok_or_else(too_small)?;
-    let (ow, pl) = k::out_size(x[2], kw, stride.1, dilation.1, same).ok_or_else(too_small)?;
+    // An unknown spatial dimension (a traced input) gives an unknown output dimension.
+    let size = |n: usize, k: usize, s: usize, d: usize| match n {
+        Shape::UNKNOWN => Some((Shape::UNKNOWN, 0)),
+        n => k::out_size(n, k, s, d, same),
+    };
+    let (oh, pt) = size(x[1], kh, stride.0, dilation.0).ok_or_else(too_small)?;
+    let (ow, pl) = size(x[2], kw, stride.1, dilation.1).ok_or_else(too_small)?;
     Ok(Window2d {
         n: x[0],
         h: x[1],
@@ -51,7 +57,7 @@ fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
         return Err(format!("filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"));
     }
     let g = window(i[0].shape().dims(), f[0], f[1], a)?;
-    if f[2] != g.c {
+    if !dim_compatible(f[2], g.c) {
         return Err(format!(
             "input depth {} does not match filter in-depth {} (input {:?}, filter {f:?})",
             g.c,
@@ -91,12 +97,12 @@ fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize
     same_dtype(i, 0, 1)?;
     let xs = shape_attr(a, "input_shape")?;
     let f = i[0].shape().dims();
-    if f.len() != 4 || f[2] != xs[3] {
+    if f.len() != 4 || !dim_compatible(f[2], xs[3]) {
         return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
     }
     let g = window(&xs, f[0], f[1], a)?;
     let want = [g.n, g.oh, g.ow, dy_channels(&g, f)];
-    if i[1].shape().dims() != want {
+    if !i[1].shape().is_compatible_with(&Shape::new(&want)) {
         return Err(format!("out_backprop has shape {:?}, expected {want:?}", i[1].shape()));
     }
     Ok(spec(d, Shape::from(xs)))
@@ -110,7 +116,11 @@ fn infer_filter_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usiz
     same_dtype(i, 0, 1)?;
     let fs = shape_attr(a, "filter_shape")?;
     let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
-    if fs[2] != g.c || i[1].shape().dims() != [g.n, g.oh, g.ow, dy_channels(&g, &fs)] {
+    if !dim_compatible(fs[2], g.c)
+        || !i[1]
+            .shape()
+            .is_compatible_with(&Shape::new(&[g.n, g.oh, g.ow, dy_channels(&g, &fs)]))
+    {
         return Err(format!(
             "filter_shape {fs:?} and out_backprop {:?} do not match input {:?}",
             i[1].shape(),
@@ -341,7 +351,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
         check_dtype(i, 0, FLOATS)?;
         let d = same_dtype(i, 0, 1)?;
         let (g, mult) = conv_window(i, a)?;
-        Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, g.c * mult])))
+        Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, crate::shape::dim_map(g.c, |c| c * mult)])))
     },
     cpu: |i, a, s| {
         let (g, mult) = conv_window(i, a)?;
@@ -383,7 +393,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
 /// from the filter (input 0), the output gradient (input 1) and attribute `input_shape`.
 pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropInput",
-    infer: |i, a| infer_input_grad(i, a, |g, f| g.c * f[3]),
+    infer: |i, a| infer_input_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
     cpu: |i, a, s| {
         let xs = shape_attr(a, "input_shape")?;
         let fd = i[0].shape().dims();
@@ -429,7 +439,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
 /// from the input (input 0), the output gradient (input 1) and attribute `filter_shape`.
 pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropFilter",
-    infer: |i, a| infer_filter_grad(i, a, |g, f| g.c * f[3]),
+    infer: |i, a| infer_filter_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
     cpu: |i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let (g, mult) = (window(i[0].shape().dims(), fs[0], fs[1], a)?, fs[3]);
@@ -544,7 +554,7 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
         let d = check_dtype(i, 0, FLOATS)?;
         same_dtype(i, 0, 1)?;
         let g = pool_window(i[0].shape().dims(), a)?;
-        if i[1].shape().dims() != [g.n, g.oh, g.ow, g.c] {
+        if !i[1].shape().is_compatible_with(&Shape::new(&[g.n, g.oh, g.ow, g.c])) {
             return Err(format!(
                 "gradient has shape {:?}, expected {:?}",
                 i[1].shape(),
@@ -589,7 +599,7 @@ pub static MAX_POOL_GRAD_GRAD: OpDef = OpDef {
         arity(i, 2)?;
         let d = check_dtype(i, 0, FLOATS)?;
         same_dtype(i, 0, 1)?;
-        if i[0].shape() != i[1].shape() {
+        if !i[0].shape().is_compatible_with(i[1].shape()) {
             return Err(format!(
                 "input {:?} and gradient {:?} must have one shape",
                 i[0].shape(),
@@ -633,7 +643,7 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
         let d = check_dtype(i, 0, FLOATS)?;
         let xs = shape_attr(a, "input_shape")?;
         let g = pool_window(&xs, a)?;
-        if i[0].shape().dims() != [g.n, g.oh, g.ow, g.c] {
+        if !i[0].shape().is_compatible_with(&Shape::new(&[g.n, g.oh, g.ow, g.c])) {
             return Err(format!(
                 "gradient has shape {:?}, expected {:?}",
                 i[0].shape(),

@@ -34,7 +34,7 @@ use crate::data::npy::{decode_values, encode_values};
 use crate::data::tfrecord::masked_crc32c;
 use crate::graph::{Graph, Node, NodeKind};
 use crate::ops::{AttrValue, Attrs, OpDef, Specs, TensorSpec};
-use crate::proto::{fields, get_varint, read_shape, Enc, Value};
+use crate::proto::{fields, get_varint, read_partial_shape, read_shape, Enc, Value};
 use crate::train::bundle::{dtype_code, dtype_from_code};
 use crate::{Error, Result, Shape, Tensor, Variable};
 use smallvec::SmallVec;
@@ -416,9 +416,13 @@ fn variable(b: &[u8]) -> Result<SavedVariable> {
     Ok(v)
 }
 
-/// A stored shape whose element count fits an `i64` (what every kernel assumes).
+/// A stored shape whose element count (over its known dimensions) fits an `i64` (what every
+/// kernel assumes).
 fn sized_shape(dims: Vec<usize>) -> Result<Shape> {
-    let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let n = dims
+        .iter()
+        .filter(|&&d| d != Shape::UNKNOWN)
+        .try_fold(1usize, |a, &d| a.checked_mul(d));
     match n {
         Some(n) if i64::try_from(n).is_ok() => Ok(Shape::new(&dims)),
         _ => Err(data_loss(format!("shape {dims:?} has more elements than fit in an int64"))),
@@ -437,7 +441,7 @@ fn read_spec(b: &[u8]) -> Result<TensorSpec> {
     for f in fields(b) {
         match f? {
             (1, x) => s.dtype = dtype_of(x, "spec dtype")?,
-            (2, x) => s.shape = sized_shape(read_shape(x.bytes("spec shape")?)?)?,
+            (2, x) => s.shape = sized_shape(read_partial_shape(x.bytes("spec shape")?)?)?,
             _ => {}
         }
     }

@@ -549,7 +549,7 @@ impl LoadedSignature {
                     self.describe()
                 ))
             })?;
-            if t.dtype() != spec.dtype || t.shape() != &spec.shape {
+            if !TensorSpec::of(t).is_subtype_of(spec) {
                 return Err(Error::InvalidArgument(format!(
                     "signature `{}`: input `{name}` is a {} tensor of shape {}, but the signature takes {} of shape {}",
                     self.key,
@@ -597,7 +597,15 @@ impl LoadedFunction {
     /// SavedModel") when none was saved for them, listing those that were.
     pub fn call(&self, args: &[Tensor]) -> Result<Vec<Tensor>> {
         let got: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
-        match self.concretes.iter().find(|c| c.signature() == got.as_slice()) {
+        let fits =
+            |c: &&Arc<ConcreteFunction>| c.signature().len() == got.len() && got.iter().zip(c.signature()).all(|(a, s)| a.is_subtype_of(s));
+        // The most specific trace wins: an exact one, else one with unknown dimensions.
+        match self
+            .concretes
+            .iter()
+            .find(|c| c.signature() == got.as_slice())
+            .or_else(|| self.concretes.iter().find(fits))
+        {
             Some(c) => c.call(args),
             None => {
                 let options: Vec<String> = self.concretes.iter().map(|c| specs_text(c.signature())).collect();

@@ -25,10 +25,16 @@ use syn::{FnArg, Ident, ItemFn, Pat, Type};
 struct Options {
     autograph: bool,
     rt: Option<TokenStream>,
+    /// `input_signature = [spec, ...]`: an expression yielding `TensorSpec`s.
+    input_signature: Option<syn::Expr>,
+    reduce_retracing: bool,
 }
 
 fn parse_options(attr: TokenStream) -> syn::Result<Options> {
-    let mut o = Options { autograph: true, rt: None };
+    let mut o = Options {
+        autograph: true,
+        ..Options::default()
+    };
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("autograph") {
             o.autograph = meta.value()?.parse::<syn::LitBool>()?.value;
@@ -38,12 +44,18 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
         } else if meta.path.is_ident("crate") {
             let p: syn::Path = meta.value()?.parse()?;
             o.rt = Some(quote!(#p));
-        } else if meta.path.is_ident("input_signature") || meta.path.is_ident("reduce_retracing") {
-            return Err(meta.error(
-                "`input_signature` and `reduce_retracing` are not supported yet: functions trace once per distinct argument shape",
-            ));
+        } else if meta.path.is_ident("input_signature") {
+            o.input_signature = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("reduce_retracing") {
+            o.reduce_retracing = if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::LitBool>()?.value
+            } else {
+                true
+            };
         } else {
-            return Err(meta.error("unknown #[tf::function] option; expected `autograph`, `jit_compile` or `crate`"));
+            return Err(meta.error(
+                "unknown #[tf::function] option; expected `autograph`, `jit_compile`, `input_signature`, `reduce_retracing` or `crate`",
+            ));
         }
         Ok(())
     });
@@ -211,6 +223,29 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
             }
         }
     }
+    if let Some(sigexpr) = &o.input_signature {
+        // TensorFlow's rule: with an input signature every input is a tensor.
+        if let Some(Param::Plain { name, .. }) = params.iter().find(|p| matches!(p, Param::Plain { .. })) {
+            return Err(syn::Error::new(
+                name.span(),
+                "with `input_signature`, every parameter of a #[tf::function] must be a tensor (`&Tensor`, `Tensor`, `&[Tensor]` or \
+                 `Vec<Tensor>`): a plain value would need a trace of its own",
+            ));
+        }
+        let singles = params.iter().all(|p| matches!(p, Param::Tensor { .. }));
+        if let (true, syn::Expr::Array(a)) = (singles, sigexpr) {
+            if a.elems.len() != params.len() {
+                return Err(syn::Error::new(
+                    a.span(),
+                    format!(
+                        "`input_signature` lists {}, but the function takes {}",
+                        plural(a.elems.len(), "spec"),
+                        plural(params.len(), "tensor parameter")
+                    ),
+                ));
+            }
+        }
+    }
     let name = &sig.ident;
     let fname = name.to_string();
     let ret = match &sig.output {
@@ -269,9 +304,16 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
     let function_fn = format_ident!("__tf_function_{}", name);
     let code_fn = format_ident!("__tf_autograph_{}", name);
     let vis = &f.vis;
+    let mut builder = quote!(#rt::Function::staged(#fname));
+    if let Some(e) = &o.input_signature {
+        builder = quote_spanned!(e.span()=> #builder.input_signature(#e));
+    }
+    if o.reduce_retracing {
+        builder = quote!(#builder.reduce_retracing(true));
+    }
     let the_function = quote! {{
         static __TF_FUNCTION: ::std::sync::OnceLock<#rt::Function> = ::std::sync::OnceLock::new();
-        __TF_FUNCTION.get_or_init(|| #rt::Function::staged(#fname))
+        __TF_FUNCTION.get_or_init(|| #builder)
     }};
     let (function_ref, companions) = if receiver {
         (the_function, quote!())
@@ -313,6 +355,10 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
         #vis #sig #block
         #companions
     })
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The converted function, formatted (what `tf::autograph::to_code` shows).

@@ -1,0 +1,251 @@
+//! Unknown dimensions (TensorFlow's `None`): `input_signature` and `reduce_retracing` on
+//! `tf::Function`, shape inference over partial shapes for the whole op registry, ops that
+//! re-infer their shapes when the graph runs, `tf.cond` branches of different shapes, and
+//! `while_loop` shape invariants. Expected values are the eager results of the same ops.
+
+mod common;
+use common::panic_message;
+use tf::ops::{all_ops, execute, TensorSpec};
+use tf::{DType, Function, Shape, Tensor};
+
+fn partial(dims: &[Option<usize>], dtype: DType) -> TensorSpec {
+    TensorSpec::new(Shape::partial(dims), dtype)
+}
+
+fn dense_block(xs: &[Tensor]) -> Vec<Tensor> {
+    let w = tf::reshape(&tf::cast(&tf::range(12), tf::float32), [3, 4]) * 0.1f32;
+    let h = tf::nn::relu(&(tf::matmul(&xs[0], &w) - 0.5f32));
+    let s = tf::reduce_sum(&h, 1, false);
+    let flat = tf::reshape(&h, [-1]);
+    let both = tf::concat(&[&h, &h], 0);
+    let col = xs[0].slice(tf::s![.., 1]);
+    vec![h, s, flat, both, col, tf::transpose(&xs[0], None)]
+}
+
+#[test]
+fn input_signature_takes_any_batch_size_with_one_trace() {
+    let f = Function::new("dense_block", dense_block).input_signature([partial(&[None, Some(3)], DType::F32)]);
+    for batch in [1usize, 2, 5] {
+        let x = tf::reshape(&tf::cast(&tf::range(3 * batch as i64), tf::float32), [batch as i64, 3]) * 0.3f32;
+        let got = f.call(std::slice::from_ref(&x));
+        let want = dense_block(&[x]);
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.shape(), w.shape());
+            assert_eq!(g.buffer(), w.buffer());
+        }
+    }
+    assert_eq!(f.tracing_count(), 1);
+    let graph = f.concrete_functions()[0].graph().to_string();
+    assert!(graph.contains("Placeholder[0] -> float32 (None, 3)"), "{graph}");
+    assert!(graph.contains("-> float32 (None, 4)"), "{graph}");
+    assert!(graph.contains("-> float32 (None,)"), "{graph}");
+}
+
+#[test]
+fn a_call_outside_the_input_signature_is_tensorflows_type_error() {
+    let f = Function::new("f", |xs: &[Tensor]| vec![&xs[0] + 1i32]).input_signature([partial(&[None], DType::I32)]);
+    assert_eq!(f.call(&[tf::constant([1i32, 2])])[0].to_vec::<i32>(), vec![2, 3]);
+    let msg = panic_message(|| drop(f.call(&[tf::constant([[1i32, 2]])])));
+    assert!(
+        msg.contains(
+            "Binding inputs to tf.function `f` failed due to `Can not cast TensorSpec(shape=(1, 2), dtype=tf.int32, name=None) to \
+             TensorSpec(shape=(None,), dtype=tf.int32, name=None)`"
+        ),
+        "{msg}"
+    );
+    let msg = panic_message(|| drop(f.call(&[tf::constant([1.0f32])])));
+    assert!(msg.starts_with("TypeError") && msg.contains("dtype=tf.float32"), "{msg}");
+    let msg = panic_message(|| drop(f.call(&[tf::constant([1i32]), tf::constant([1i32])])));
+    assert!(msg.contains("takes 1 tensor arguments, got 2"), "{msg}");
+    assert_eq!(f.tracing_count(), 1);
+}
+
+#[test]
+fn reduce_retracing_generalizes_on_the_second_trace() {
+    // The guide's example: [3] traces, [5] traces a generalized graph, [7] and [9] reuse it.
+    let g = Function::new("g", |xs: &[Tensor]| vec![&xs[0] * 2.0f32]).reduce_retracing(true);
+    for n in [3usize, 5, 7, 9] {
+        let out = g.call(&[tf::ones([n], tf::float32)]);
+        assert_eq!(out[0].to_vec::<f32>(), vec![2.0; n]);
+    }
+    assert_eq!(g.tracing_count(), 2);
+    let sigs: Vec<String> = g.concrete_functions().iter().map(|c| c.signature()[0].to_string()).collect();
+    assert_eq!(
+        sigs,
+        [
+            "TensorSpec(shape=(3,), dtype=tf.float32, name=None)",
+            "TensorSpec(shape=(None,), dtype=tf.float32, name=None)"
+        ]
+    );
+    // The exact trace still serves its own shape; another rank traces anew.
+    g.call(&[tf::ones([3], tf::float32)]);
+    g.call(&[tf::ones([2, 2], tf::float32)]);
+    assert_eq!(g.tracing_count(), 3);
+    // Without the option every shape traces.
+    let h = Function::new("h", |xs: &[Tensor]| vec![&xs[0] * 2.0f32]);
+    for n in [3usize, 5, 7] {
+        h.call(&[tf::ones([n], tf::float32)]);
+    }
+    assert_eq!(h.tracing_count(), 3);
+}
+
+/// Every op of the registry, traced with every input dimension unknown, returns what it
+/// returns eagerly; the few whose inference needs a known dimension say which.
+#[test]
+fn every_op_traced_with_unknown_dims_equals_eager() {
+    let (mut checked, mut refused) = (0, std::collections::BTreeSet::new());
+    for op in all_ops() {
+        if op.stateful {
+            continue;
+        }
+        for case in (op.cases)() {
+            let refs: Vec<&Tensor> = case.inputs.iter().collect();
+            let eager = execute(op, &refs, &case.attrs);
+            let sig: Vec<TensorSpec> = case
+                .inputs
+                .iter()
+                .map(|t| TensorSpec::new(Shape::partial(&vec![None; t.rank()]), t.dtype()))
+                .collect();
+            let attrs = case.attrs.clone();
+            let f = Function::new(op.name, move |xs: &[Tensor]| {
+                let r: Vec<&Tensor> = xs.iter().collect();
+                execute(op, &r, &attrs).into_vec()
+            })
+            .input_signature(sig.clone());
+            let traced = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f.get_concrete_function(&sig))) {
+                Ok(c) => c,
+                Err(_) => {
+                    refused.insert(op.name);
+                    continue;
+                }
+            };
+            let out = traced.call(&case.inputs).unwrap();
+            assert_eq!(out.len(), eager.len(), "{}", op.name);
+            for (t, e) in out.iter().zip(&eager) {
+                assert_eq!((t.dtype(), t.shape()), (e.dtype(), e.shape()), "{}", op.name);
+                assert_eq!(t.buffer(), e.buffer(), "{}: traced with unknown dims differs from eager", op.name);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} cases");
+    let expected: std::collections::BTreeSet<&str> = [
+        // The index depth (the last dimension of `indices`) decides the output's rank.
+        "GatherNd",
+        "ScatterNd",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(refused, expected);
+}
+
+#[test]
+fn shapes_that_disagree_when_the_graph_runs_fail_naming_the_op_and_line() {
+    let f = Function::new("add", |xs: &[Tensor]| vec![&xs[0] + &xs[1]])
+        .input_signature([partial(&[None], DType::F32), partial(&[None], DType::F32)]);
+    assert_eq!(
+        f.call(&[tf::ones([3], tf::float32), tf::ones([1], tf::float32)])[0].to_vec::<f32>(),
+        vec![2.0; 3]
+    );
+    let msg = panic_message(|| drop(f.call(&[tf::ones([3], tf::float32), tf::ones([4], tf::float32)])));
+    assert!(
+        msg.contains("AddV2: Incompatible shapes: [3] vs. [4]") && msg.contains("in `add`, traced at tests/unknown_dims.rs:"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn shape_size_and_like_ops_see_the_run_time_shape() {
+    let f = Function::new("dyn", |xs: &[Tensor]| {
+        let x = &xs[0];
+        assert_eq!(x.shape().dim(0), None, "the static shape keeps the batch unknown");
+        vec![tf::shape(x), tf::size(x), tf::zeros_like(x), tf::ones_like(x)]
+    })
+    .input_signature([partial(&[None, Some(2)], DType::F32)]);
+    let out = f.call(&[tf::ones([3, 2], tf::float32)]);
+    assert_eq!(out[0].to_vec::<i32>(), vec![3, 2]);
+    assert_eq!(out[1].scalar::<i32>(), 6);
+    assert_eq!(out[2].to_vec::<f32>(), vec![0.0; 6]);
+    assert_eq!((out[3].shape().dims(), out[3].to_vec::<f32>()), (&[3usize, 2][..], vec![1.0; 6]));
+    let msg = panic_message(|| {
+        Function::new("z", |xs: &[Tensor]| vec![tf::zeros(xs[0].shape().clone(), tf::float32)])
+            .input_signature([partial(&[None], DType::F32)])
+            .call(&[tf::ones([2], tf::float32)]);
+    });
+    assert!(msg.contains("fill: the shape (None,) has unknown dimensions"), "{msg}");
+}
+
+#[test]
+fn cond_branches_of_different_shapes_give_unknown_dims() {
+    let f = Function::new("pick", |xs: &[Tensor]| {
+        tf::cond(
+            &tf::greater(&tf::reduce_sum(&xs[0], None, false), &tf::constant(0.0f32)),
+            || vec![tf::concat(&[&xs[0], &xs[0]], 0)],
+            || vec![xs[0].clone()],
+        )
+    });
+    let pos = f.call(&[tf::constant([1.0f32, 2.0])]);
+    assert_eq!(pos[0].to_vec::<f32>(), vec![1.0, 2.0, 1.0, 2.0]);
+    let neg = f.call(&[tf::constant([-3.0f32, 2.0])]);
+    assert_eq!(neg[0].to_vec::<f32>(), vec![-3.0, 2.0]);
+    let graph = f.concrete_functions()[0].graph().to_string();
+    assert!(graph.contains("If(") && graph.contains("-> float32 (None,)"), "{graph}");
+    let bad = Function::new("ranks", |xs: &[Tensor]| {
+        tf::cond(&tf::constant(true), || vec![xs[0].clone()], || vec![tf::reshape(&xs[0], [1, 2])])
+    });
+    let msg = panic_message(|| drop(bad.call(&[tf::constant([1.0f32, 2.0])])));
+    assert!(msg.contains("tf.cond: the branches return tensors of different ranks"), "{msg}");
+}
+
+#[test]
+fn while_loop_shape_invariants_let_a_loop_variable_grow() {
+    let grow = |xs: &[Tensor]| {
+        tf::while_loop_with(
+            |v| tf::less(&tf::size(&v[0]), &tf::constant(10i32)),
+            |v| vec![tf::concat(&[&v[0], &v[0]], 0)],
+            &[xs[0].clone()],
+            tf::WhileOptions {
+                shape_invariants: Some(vec![Shape::partial(&[None])]),
+                ..Default::default()
+            },
+        )
+    };
+    let x = tf::constant([1.0f32, 2.0, 3.0]);
+    let eager = grow(std::slice::from_ref(&x));
+    let f = Function::new("grow", grow);
+    let traced = f.call(std::slice::from_ref(&x));
+    assert_eq!(eager[0].shape().dims(), &[12]);
+    assert_eq!(traced[0].buffer(), eager[0].buffer());
+    assert!(f.concrete_functions()[0]
+        .graph()
+        .to_string()
+        .contains("While(%0) -> float32 (None,)"));
+    let msg = panic_message(|| {
+        tf::while_loop_with(
+            |_| tf::constant(false),
+            |v| v.to_vec(),
+            std::slice::from_ref(&x),
+            tf::WhileOptions {
+                shape_invariants: Some(vec![Shape::partial(&[Some(2)])]),
+                ..Default::default()
+            },
+        );
+    });
+    assert!(
+        msg.contains("shape invariant (2,) of 'loop_var_0' is not compatible with its initial shape (3,)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn where_is_traceable_now_that_its_row_count_can_be_unknown() {
+    let f = Function::new("where", |xs: &[Tensor]| {
+        vec![tf::where_indices(&tf::greater(&xs[0], &tf::constant(0.0f32)))]
+    });
+    let x = tf::constant([[1.0f32, -1.0], [2.0, 3.0]]);
+    let got = f.call(std::slice::from_ref(&x));
+    assert_eq!(got[0].shape().dims(), &[3, 2]);
+    assert_eq!(got[0].to_vec::<i64>(), vec![0, 0, 1, 0, 1, 1]);
+    let graph = f.concrete_functions()[0].graph().to_string();
+    assert!(graph.contains("= Where(") && graph.contains("-> int64 (None, 2)"), "{graph}");
+}
