@@ -345,3 +345,74 @@ fn a_damaged_file_cache_is_an_error_naming_it_and_a_failed_pass_caches_nothing()
     assert_eq!(results, vec![false, true]);
     assert!(!failing_path.exists(), "a pass with an error is not cached");
 }
+
+/// Golden strings printed by TensorFlow 2.21 for the same pipelines (`print(ds.element_spec)`).
+#[test]
+fn element_spec_matches_tensorflow() {
+    let spec = |d: &[Option<usize>], t: tf::DType| tf::ops::TensorSpec::new(tf::Shape::partial(d), t).to_string();
+    let images = Dataset::from_tensor_slices((tf::zeros([10, 28, 28], tf::uint8), tf::zeros([10], tf::int64))).unwrap();
+    let m = images.map(|(x, y)| {
+        let x = tf::reshape(&(tf::cast(&x, tf::float32) / 255.0f32), [28, 28, 1]);
+        let flip = tf::less(&tf::random::uniform(&[], 0.0, 1.0, tf::float32, None), &tf::constant(0.5f32));
+        (tf::where_(&flip, &tf::reverse(&x, &[1]), &x), y)
+    });
+    let (x, y) = m.element_spec().unwrap();
+    assert_eq!(
+        (x.to_string(), y.to_string()),
+        (spec(&[Some(28), Some(28), Some(1)], tf::float32), spec(&[], tf::int64))
+    );
+    let (x, y) = m.batch(32, false).prefetch(2).element_spec().unwrap();
+    assert_eq!(x.to_string(), "TensorSpec(shape=(None, 28, 28, 1), dtype=tf.float32, name=None)");
+    assert_eq!(y.to_string(), "TensorSpec(shape=(None,), dtype=tf.int64, name=None)");
+    let (x, y) = m.batch(32, true).element_spec().unwrap();
+    assert_eq!((x.shape.dims(), y.shape.dims()), (&[32usize, 28, 28, 1][..], &[32usize][..]));
+    let (x, _) = images.batch(3, false).unbatch().element_spec().unwrap();
+    assert_eq!(x.to_string(), "TensorSpec(shape=(28, 28), dtype=tf.uint8, name=None)");
+    let (i, v) = range(5).enumerate().element_spec().unwrap();
+    assert_eq!((i.to_string(), v.to_string()), (spec(&[], tf::int64), spec(&[], tf::int64)));
+    let padded = Dataset::from_tensor_slices(tf::zeros([4, 3], tf::float32))
+        .unwrap()
+        .padded_batch(2, 0.0, false);
+    assert_eq!(
+        padded.element_spec().unwrap().to_string(),
+        "TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)"
+    );
+    let mut cols = BTreeMap::new();
+    cols.insert("a".to_string(), tf::zeros([4, 3], tf::float32));
+    cols.insert("b".to_string(), tf::zeros([4], tf::int32));
+    let d = Dataset::from_tensor_slices(cols).unwrap().batch(2, false).element_spec().unwrap();
+    assert_eq!(d["a"].to_string(), "TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)");
+    assert_eq!(d["b"].to_string(), "TensorSpec(shape=(None,), dtype=tf.int32, name=None)");
+    let z = zip(&range(3), &Dataset::from_tensors(tf::zeros([2], tf::float32)))
+        .element_spec()
+        .unwrap();
+    assert_eq!(
+        (z.0.to_string(), z.1.to_string()),
+        (spec(&[], tf::int64), spec(&[Some(2)], tf::float32))
+    );
+    // Filters, shuffles, repeats, takes and caches keep the spec; a parallel map traces too.
+    let kept = range(10)
+        .filter(|_| true)
+        .shuffle(4, Some(1), true)
+        .repeat(None)
+        .take(3)
+        .skip(1)
+        .cache();
+    assert_eq!(
+        kept.map_parallel(|x| &x * 2i64, 2).element_spec().unwrap().to_string(),
+        spec(&[], tf::int64)
+    );
+}
+
+#[test]
+fn element_spec_errors_name_what_is_unknown() {
+    let g: Dataset<Tensor> = Dataset::from_generator(|| (0..3i64).map(tf::constant));
+    let e = g.element_spec().unwrap_err().to_string();
+    assert!(e.contains("known only from the data"), "{e}");
+    // A map that reads values cannot be traced (as in TensorFlow, where .numpy() fails there).
+    let reads = range(3).map(|x| tf::constant(x.scalar::<i64>() * 2));
+    let e = reads.element_spec().unwrap_err().to_string();
+    assert!(e.contains("element_spec: a dataset function could not be traced"), "{e}");
+    // The pipeline itself still runs eagerly.
+    assert_eq!(ints(&reads), vec![vec![0], vec![2], vec![4]]);
+}

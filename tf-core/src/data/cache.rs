@@ -36,7 +36,7 @@ impl<T: Structure> Dataset<T> {
     pub fn cache_file(&self, path: impl AsRef<Path>) -> Dataset<T> {
         let up = self.recipe.clone();
         let path: PathBuf = path.as_ref().to_path_buf();
-        Dataset::from_recipe(self.cardinality, move || {
+        self.derive(self.cardinality, move || {
             if path.exists() {
                 let file = path.clone();
                 let records = tfrecord_dataset(std::slice::from_ref(&path)).iter();

@@ -36,6 +36,16 @@ pub type DatasetIter<T> = Box<dyn Iterator<Item = Result<T>> + Send>;
 
 type Recipe<T> = Arc<dyn Fn() -> DatasetIter<T> + Send + Sync>;
 
+/// A symbolic element: called inside a trace, it makes the element a pass would yield out of
+/// placeholders (and the ops the pipeline's functions apply to them). `element_spec` traces
+/// it, so it learns what `map` makes without running anything on data.
+type Symbolic<T> = Arc<dyn Fn() -> T + Send + Sync>;
+
+/// A placeholder of `dtype` and `shape` in the trace being recorded.
+fn placeholder(dtype: crate::DType, shape: crate::Shape) -> crate::Tensor {
+    crate::graph::trace::placeholder(&crate::ops::TensorSpec::new(shape, dtype))
+}
+
 /// How many elements a dataset has, when that is known without iterating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cardinality {
@@ -60,6 +70,9 @@ impl Cardinality {
 pub struct Dataset<T> {
     recipe: Recipe<T>,
     cardinality: Cardinality,
+    /// `None` where the element's structure is not known without data (generators, files,
+    /// `interleave`, `window`).
+    element: Option<Symbolic<T>>,
 }
 
 impl<T> Clone for Dataset<T> {
@@ -67,6 +80,7 @@ impl<T> Clone for Dataset<T> {
         Dataset {
             recipe: self.recipe.clone(),
             cardinality: self.cardinality,
+            element: self.element.clone(),
         }
     }
 }
@@ -76,7 +90,18 @@ impl<T: Send + 'static> Dataset<T> {
         Dataset {
             recipe: Arc::new(recipe),
             cardinality,
+            element: None,
         }
+    }
+
+    /// A dataset of the same elements as this one's (a transformation that keeps them).
+    pub(crate) fn derive(&self, cardinality: Cardinality, recipe: impl Fn() -> DatasetIter<T> + Send + Sync + 'static) -> Dataset<T> {
+        Dataset::from_recipe(cardinality, recipe).with_element(self.element.clone())
+    }
+
+    pub(crate) fn with_element(mut self, element: Option<Symbolic<T>>) -> Dataset<T> {
+        self.element = element;
+        self
     }
 
     /// A fresh pass over the elements.
@@ -111,6 +136,51 @@ impl<T: Send + 'static> Dataset<T> {
 }
 
 impl<T: Structure> Dataset<T> {
+    /// `dataset.element_spec`: the dtype and shape of each tensor of an element, in the
+    /// element's tuple or map structure; a dimension that varies between elements (the batch
+    /// dimension of `batch` without `drop_remainder`) is `None`. What `map` makes is found by
+    /// tracing its function on placeholders, as TensorFlow does.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// let ds = Dataset::from_tensor_slices((tf::zeros([10, 28, 28], tf::float32), tf::zeros([10], tf::int64)))?.batch(4, false);
+    /// let (x, y) = ds.element_spec()?;
+    /// assert_eq!(x.to_string(), "TensorSpec(shape=(None, 28, 28), dtype=tf.float32, name=None)");
+    /// assert_eq!(y.to_string(), "TensorSpec(shape=(None,), dtype=tf.int64, name=None)");
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `Unimplemented` for a dataset whose elements are known only from data (`from_generator`,
+    /// `tfrecord_dataset`, `interleave`, `window`); `InvalidArgument` when a `map` function
+    /// cannot be traced (it reads tensor values), with its message.
+    pub fn element_spec(&self) -> Result<T::Spec> {
+        let element = self.element.clone().ok_or_else(|| {
+            Error::Unimplemented(
+                "element_spec: this dataset's elements come from a generator, a file, interleave or window, whose structure is known \
+                 only from the data"
+                    .into(),
+            )
+        })?;
+        let mut spec = None;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::graph::trace_graph("element_spec", &[], |_| {
+                spec = Some(element().spec());
+                Vec::new()
+            })
+        }))
+        .map_err(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Error::InvalidArgument(format!("element_spec: a dataset function could not be traced: {msg}"))
+        })?;
+        Ok(spec.expect("the trace ran"))
+    }
+
     /// `Dataset.from_tensor_slices(x)`: one element per index of the first dimension of
     /// every component.
     ///
@@ -120,15 +190,21 @@ impl<T: Structure> Dataset<T> {
     pub fn from_tensor_slices(x: T) -> Result<Dataset<T>> {
         let n = x.leading_dim()?;
         let x = Arc::new(x);
+        let of = x.clone();
+        let element: Symbolic<T> =
+            Arc::new(move || of.map_tensors(&mut |t| placeholder(t.dtype(), crate::Shape::new(&t.shape().dims()[1..]))));
         Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
             let x = x.clone();
             Box::new((0..n).map(move |i| Ok(Structure::slice(&*x, i))))
-        }))
+        })
+        .with_element(Some(element)))
     }
 
     /// `Dataset.from_tensors(x)`: a dataset of the single element `x`.
     pub fn from_tensors(x: T) -> Dataset<T> {
-        Dataset::from_recipe(Cardinality::Known(1), move || Box::new(std::iter::once(Ok(x.clone()))))
+        let of = x.clone();
+        let element: Symbolic<T> = Arc::new(move || of.map_tensors(&mut |t| placeholder(t.dtype(), t.shape().clone())));
+        Dataset::from_recipe(Cardinality::Known(1), move || Box::new(std::iter::once(Ok(x.clone())))).with_element(Some(element))
     }
 }
 
@@ -146,9 +222,11 @@ impl Dataset<crate::Tensor> {
         } else {
             0
         } as usize;
+        let element: Symbolic<crate::Tensor> = Arc::new(|| placeholder(crate::DType::I64, crate::Shape::scalar()));
         Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
             Box::new((0..n).map(move |i| Ok(crate::constant(start + i as i64 * step))))
-        }))
+        })
+        .with_element(Some(element)))
     }
 }
 
@@ -169,5 +247,9 @@ pub fn zip<A: Send + 'static, B: Send + 'static>(a: &Dataset<A>, b: &Dataset<B>)
         (Cardinality::Infinite, Cardinality::Infinite) => Cardinality::Infinite,
         _ => Cardinality::Unknown,
     };
-    Dataset::from_recipe(card, move || Box::new(ra().zip(rb()).map(|(x, y)| Ok((x?, y?)))))
+    let element = match (a.element.clone(), b.element.clone()) {
+        (Some(ea), Some(eb)) => Some(Arc::new(move || (ea(), eb())) as Symbolic<(A, B)>),
+        _ => None,
+    };
+    Dataset::from_recipe(card, move || Box::new(ra().zip(rb()).map(|(x, y)| Ok((x?, y?))))).with_element(element)
 }

@@ -1,11 +1,19 @@
 //! Dataset element structures: how an element is sliced out of tensors and how elements are
 //! stacked into a batch.
 
+use crate::ops::TensorSpec;
 use crate::{Error, Result, Tensor};
 use std::collections::BTreeMap;
 
 /// A dataset element: a tensor, a tuple of structures, or a string-keyed map of tensors.
 pub trait Structure: Clone + Send + Sync + 'static {
+    /// The element's type description (`element_spec`): a `TensorSpec` per tensor, in the
+    /// same tuple or map shape.
+    type Spec: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static;
+    /// The spec of this element's tensors.
+    fn spec(&self) -> Self::Spec;
+    /// The same structure with each tensor replaced by `f` of it.
+    fn map_tensors(&self, f: &mut dyn FnMut(&Tensor) -> Tensor) -> Self;
     /// The shared first dimension of every component.
     ///
     /// # Errors
@@ -54,6 +62,13 @@ fn take_u64(buf: &[u8], pos: &mut usize, what: &str) -> Result<u64> {
 }
 
 impl Structure for Tensor {
+    type Spec = TensorSpec;
+    fn spec(&self) -> TensorSpec {
+        TensorSpec::of(self)
+    }
+    fn map_tensors(&self, f: &mut dyn FnMut(&Tensor) -> Tensor) -> Self {
+        f(self)
+    }
     /// dtype code (1 byte), rank (1 byte), each dimension (u64 LE), the values.
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(crate::train::bundle::dtype_code(self.dtype()) as u8);
@@ -163,6 +178,13 @@ impl Structure for Tensor {
 macro_rules! tuple_structure {
     ($(($($t:ident $i:tt),+))*) => {$(
         impl<$($t: Structure),+> Structure for ($($t,)+) {
+            type Spec = ($($t::Spec,)+);
+            fn spec(&self) -> Self::Spec {
+                ($(self.$i.spec(),)+)
+            }
+            fn map_tensors(&self, f: &mut dyn FnMut(&Tensor) -> Tensor) -> Self {
+                ($(self.$i.map_tensors(f),)+)
+            }
             fn leading_dim(&self) -> Result<usize> {
                 let dims = [$(self.$i.leading_dim()?),+];
                 if dims.iter().any(|&d| d != dims[0]) {
@@ -191,6 +213,13 @@ macro_rules! tuple_structure {
 tuple_structure!((A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
 
 impl Structure for BTreeMap<String, Tensor> {
+    type Spec = BTreeMap<String, TensorSpec>;
+    fn spec(&self) -> Self::Spec {
+        self.iter().map(|(k, t)| (k.clone(), t.spec())).collect()
+    }
+    fn map_tensors(&self, f: &mut dyn FnMut(&Tensor) -> Tensor) -> Self {
+        self.iter().map(|(k, t)| (k.clone(), f(t))).collect()
+    }
     fn leading_dim(&self) -> Result<usize> {
         let mut dim = None;
         for (k, t) in self {

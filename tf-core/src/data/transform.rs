@@ -10,10 +10,18 @@ impl<T: Send + 'static> Dataset<T> {
     /// `dataset.map(f)`: `f` applied to every element, in order.
     pub fn map<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Dataset<U> {
         let (up, f) = (self.recipe.clone(), Arc::new(f));
+        let element = self.mapped_element(f.clone());
         Dataset::from_recipe(self.cardinality, move || {
             let f = f.clone();
             Box::new(up().map(move |x| x.map(|v| f(v))))
         })
+        .with_element(element)
+    }
+
+    /// The symbolic element of `self.map(f)`: `f` of this one.
+    fn mapped_element<U: 'static>(&self, f: Arc<impl Fn(T) -> U + Send + Sync + 'static>) -> Option<super::Symbolic<U>> {
+        let up = self.element.clone()?;
+        Some(Arc::new(move || f(up())))
     }
 
     /// `dataset.map(f, num_parallel_calls)`: `f` runs on `num_parallel_calls` threads a few
@@ -62,6 +70,7 @@ impl<T: Send + 'static> Dataset<T> {
             num_parallel_calls as usize
         };
         let (up, f) = (self.recipe.clone(), Arc::new(f));
+        let element = self.mapped_element(f.clone());
         Dataset::from_recipe(self.cardinality, move || {
             use std::sync::mpsc;
             type Run<X> = Vec<Result<X>>;
@@ -122,6 +131,7 @@ impl<T: Send + 'static> Dataset<T> {
                 current.extend(run);
             }))
         })
+        .with_element(element)
     }
 
     /// `dataset.filter(predicate)`: the elements for which `predicate` holds.
@@ -132,7 +142,7 @@ impl<T: Send + 'static> Dataset<T> {
         } else {
             Cardinality::Unknown
         };
-        Dataset::from_recipe(card, move || {
+        self.derive(card, move || {
             let p = p.clone();
             Box::new(up().filter(move |x| x.as_ref().map_or(true, |v| p(v))))
         })
@@ -147,7 +157,7 @@ impl<T: Send + 'static> Dataset<T> {
             None => Cardinality::Infinite,
             Some(c) => self.cardinality.map(|n| n * c),
         };
-        Dataset::from_recipe(card, move || {
+        self.derive(card, move || {
             let up = up.clone();
             let mut pass = 0usize;
             let mut cur: Option<DatasetIter<T>> = None;
@@ -182,13 +192,13 @@ impl<T: Send + 'static> Dataset<T> {
             Cardinality::Infinite => Cardinality::Known(n),
             Cardinality::Unknown => Cardinality::Unknown,
         };
-        Dataset::from_recipe(card, move || Box::new(up().take(n)))
+        self.derive(card, move || Box::new(up().take(n)))
     }
 
     /// `dataset.skip(n)`: all but the first `n` elements.
     pub fn skip(&self, n: usize) -> Dataset<T> {
         let up = self.recipe.clone();
-        Dataset::from_recipe(self.cardinality.map(|c| c.saturating_sub(n)), move || Box::new(up().skip(n)))
+        self.derive(self.cardinality.map(|c| c.saturating_sub(n)), move || Box::new(up().skip(n)))
     }
 
     /// `dataset.shuffle(buffer_size, seed, reshuffle_each_iteration)`: keeps a buffer of
@@ -204,7 +214,7 @@ impl<T: Send + 'static> Dataset<T> {
         let (s1, s2) = crate::ops::random::get_seed(seed);
         let base = (s1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s2 as u64);
         let epochs = Arc::new(AtomicU64::new(0));
-        Dataset::from_recipe(self.cardinality, move || {
+        self.derive(self.cardinality, move || {
             let epoch = if reshuffle_each_iteration {
                 epochs.fetch_add(1, Ordering::Relaxed)
             } else {
@@ -240,7 +250,7 @@ impl<T: Send + 'static> Dataset<T> {
         } else {
             buffer_size as usize
         };
-        Dataset::from_recipe(self.cardinality, move || {
+        self.derive(self.cardinality, move || {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(n);
             let up = up.clone();
             std::thread::Builder::new()
@@ -261,9 +271,13 @@ impl<T: Send + 'static> Dataset<T> {
     /// `dataset.enumerate()`: `(index, element)` pairs, the index an int64 scalar.
     pub fn enumerate(&self) -> Dataset<(Tensor, T)> {
         let up = self.recipe.clone();
+        let element = self.element.clone().map(|e| -> super::Symbolic<(Tensor, T)> {
+            Arc::new(move || (super::placeholder(crate::DType::I64, crate::Shape::scalar()), e()))
+        });
         Dataset::from_recipe(self.cardinality, move || {
             Box::new(up().enumerate().map(|(i, x)| x.map(|v| (crate::constant(i as i64), v))))
         })
+        .with_element(element)
     }
 
     /// `dataset.interleave(map_func, cycle_length, block_length)`: maps each element to a
@@ -393,7 +407,7 @@ impl<T: Clone + Send + Sync + 'static> Dataset<T> {
     pub fn cache(&self) -> Dataset<T> {
         let up = self.recipe.clone();
         let store: Arc<Mutex<Option<Arc<Vec<T>>>>> = Arc::default();
-        Dataset::from_recipe(self.cardinality, move || {
+        self.derive(self.cardinality, move || {
             if let Some(cached) = store.lock().unwrap_or_else(|p| p.into_inner()).clone() {
                 return Box::new((0..cached.len()).map(move |i| Ok(cached[i].clone())));
             }
@@ -425,6 +439,20 @@ impl<T: Structure> Dataset<T> {
         self.batch_with(batch_size, drop_remainder, T::stack)
     }
 
+    /// The symbolic element with each tensor's spec changed by `f`.
+    fn respecced(
+        &self,
+        f: impl Fn(&crate::ops::TensorSpec) -> crate::ops::TensorSpec + Send + Sync + 'static,
+    ) -> Option<super::Symbolic<T>> {
+        let up = self.element.clone()?;
+        Some(Arc::new(move || {
+            up().map_tensors(&mut |t| {
+                let s = f(&crate::ops::TensorSpec::of(t));
+                super::placeholder(s.dtype, s.shape)
+            })
+        }))
+    }
+
     fn batch_with(&self, batch_size: usize, drop_remainder: bool, stack: impl Fn(&[T]) -> Result<T> + Send + Sync + 'static) -> Dataset<T> {
         assert!(batch_size > 0, "batch: batch_size must be greater than zero");
         let stack = Arc::new(stack);
@@ -432,6 +460,15 @@ impl<T: Structure> Dataset<T> {
         let card = self
             .cardinality
             .map(|n| if drop_remainder { n / batch_size } else { n.div_ceil(batch_size) });
+        // TensorFlow's element_spec: the batch dimension is known only with drop_remainder.
+        let element = self.respecced(move |s| {
+            let lead = if drop_remainder { batch_size } else { crate::Shape::UNKNOWN };
+            // padded_batch pads to the element spec's shape: its known dimensions stay known.
+            crate::ops::TensorSpec::new(
+                std::iter::once(lead).chain(s.shape.dims().iter().copied()).collect::<Vec<_>>(),
+                s.dtype,
+            )
+        });
         Dataset::from_recipe(card, move || {
             let mut src = up();
             let stack = stack.clone();
@@ -450,6 +487,7 @@ impl<T: Structure> Dataset<T> {
                 Some(stack(&items))
             }))
         })
+        .with_element(element)
     }
 
     /// `dataset.padded_batch(batch_size, padding_value, drop_remainder)`: like `batch`, with
@@ -470,6 +508,7 @@ impl<T: Structure> Dataset<T> {
     /// `dataset.unbatch()`: splits every element along its first dimension.
     pub fn unbatch(&self) -> Dataset<T> {
         let up = self.recipe.clone();
+        let element = self.respecced(|s| crate::ops::TensorSpec::new(s.shape.dims().get(1..).unwrap_or(&[]).to_vec(), s.dtype));
         Dataset::from_recipe(Cardinality::Unknown, move || {
             Box::new(up().flat_map(|x| -> Vec<Result<T>> {
                 match x.and_then(|v| v.unstack()) {
@@ -478,6 +517,7 @@ impl<T: Structure> Dataset<T> {
                 }
             }))
         })
+        .with_element(element)
     }
 }
 

@@ -243,6 +243,28 @@ pub(crate) fn add_op(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, spec
     })
 }
 
+/// A fresh placeholder of `spec` in the current graph (a symbolic dataset element, traced to
+/// learn what a pipeline's functions make of it).
+pub(crate) fn placeholder(spec: &TensorSpec) -> Tensor {
+    with_top(|b| {
+        let index = b
+            .graph
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Placeholder { .. }))
+            .count();
+        let specs: Specs = smallvec::smallvec![spec.clone()];
+        let n = push(
+            b,
+            NodeKind::Placeholder { index },
+            SmallVec::new(),
+            specs.clone(),
+            Location::caller(),
+        );
+        symbolic_outputs(b, n, "Placeholder", &specs).swap_remove(0)
+    })
+}
+
 /// A read of `v` inside the trace: every call of the graph reads the current value.
 pub(crate) fn read_variable(v: &Variable, spec: TensorSpec, location: &'static Location<'static>) -> Tensor {
     with_top(|b| {
