@@ -249,3 +249,57 @@ fn where_is_traceable_now_that_its_row_count_can_be_unknown() {
     let graph = f.concrete_functions()[0].graph().to_string();
     assert!(graph.contains("= Where(") && graph.contains("-> int64 (None, 2)"), "{graph}");
 }
+
+/// A regression step traced once for any batch size: the loss and its gradients (through
+/// matmul, bias broadcast, mean over the unknown batch) equal the eager ones.
+#[test]
+fn gradients_inside_a_function_with_an_unknown_batch_equal_eager() {
+    let w = tf::Variable::new(tf::reshape(&(tf::range(6.0f64) * 0.1f64 - 0.2f64), [3, 2]));
+    let b = tf::Variable::new(tf::constant([0.5f64, -0.5]));
+    let step = {
+        let (w, b) = (w.clone(), b.clone());
+        move |xs: &[Tensor]| {
+            let tape = tf::GradientTape::new();
+            let pred = tf::matmul(&xs[0], &w.value()) + b.value();
+            let loss = tf::reduce_mean(&tf::square(&(pred - &xs[1])), None, false);
+            let g = tape.gradients(&[&loss], &[&w, &b], None, tf::UnconnectedGradients::Zero);
+            vec![loss, g[0].clone().unwrap(), g[1].clone().unwrap()]
+        }
+    };
+    let f =
+        Function::new("step", step.clone()).input_signature([partial(&[None, Some(3)], DType::F64), partial(&[None, Some(2)], DType::F64)]);
+    for n in [1usize, 4, 7] {
+        let x = tf::reshape(&(tf::range(3.0 * n as f64) * 0.3f64 - 1.0f64), [n as i64, 3]);
+        let y = tf::reshape(&(tf::range(2.0 * n as f64) * -0.2f64), [n as i64, 2]);
+        let got = f.call(&[x.clone(), y.clone()]);
+        let want = step(&[x, y]);
+        for (g, e) in got.iter().zip(&want) {
+            assert_eq!(g.shape(), e.shape());
+            for (a, b) in g.to_vec::<f64>().iter().zip(e.to_vec::<f64>()) {
+                assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+    assert_eq!(f.tracing_count(), 1);
+    let graph = f.concrete_functions()[0].graph().to_string();
+    assert!(graph.contains("SumToShapeOf"), "{graph}");
+}
+
+/// A scalar broadcast against an unknown dimension that turns out to be 1 or more: the
+/// gradient is summed when the graph runs, whichever it is.
+#[test]
+fn broadcast_gradients_are_decided_when_the_graph_runs() {
+    let f = Function::new("bc", |xs: &[Tensor]| {
+        let tape = tf::GradientTape::new();
+        tape.watch(&xs[0]);
+        tape.watch(&xs[1]);
+        let y = tf::reduce_sum(&(&xs[0] * &xs[1]), None, false);
+        let g = tape.gradients(&[&y], &[&xs[0], &xs[1]], None, tf::UnconnectedGradients::Zero);
+        vec![g[0].clone().unwrap(), g[1].clone().unwrap()]
+    })
+    .input_signature([partial(&[None], DType::F32), partial(&[None], DType::F32)]);
+    let g = f.call(&[tf::constant([2.0f32]), tf::constant([1.0f32, 2.0, 3.0])]);
+    assert_eq!((g[0].to_vec::<f32>(), g[1].to_vec::<f32>()), (vec![6.0], vec![2.0, 2.0, 2.0]));
+    let g = f.call(&[tf::constant([1.0f32, 2.0]), tf::constant([3.0f32, 4.0])]);
+    assert_eq!((g[0].to_vec::<f32>(), g[1].to_vec::<f32>()), (vec![3.0, 4.0], vec![1.0, 2.0]));
+}

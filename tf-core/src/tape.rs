@@ -640,6 +640,11 @@ fn accumulate(grads: &mut IdMap<Tensor>, id: TensorId, g: Tensor) {
 /// Sums a gradient over the dimensions along which `x` was broadcast, back to `x`'s shape.
 fn unbroadcast(g: Tensor, x: &Tensor) -> Tensor {
     let (gd, xd) = (g.shape().dims(), x.shape().dims());
+    if !(g.shape().is_fully_defined() && x.shape().is_fully_defined()) {
+        // Traced with unknown dimensions: which axes were broadcast (if any: [None] may be 1
+        // against 5) is known only when the graph runs.
+        return crate::ops::execute1(&crate::ops::reduce::SUM_TO_SHAPE_OF, &[&g, x], &crate::ops::Attrs::new());
+    }
     if gd == xd {
         return g;
     }

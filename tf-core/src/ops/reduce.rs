@@ -39,10 +39,12 @@ fn kept_shape(x: &Tensor, a: &Attrs) -> Vec<i64> {
 /// `t` (shaped like the reduction's output) broadcast back over the reduced axes.
 fn spread(c: &GradCtx, t: &Tensor) -> Tensor {
     let x = c.x(0);
-    api::broadcast_to(
-        &api::reshape(t, kept_shape(x, c.attrs)),
-        x.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>(),
-    )
+    let kept = api::reshape(t, kept_shape(x, c.attrs));
+    if !x.shape().is_fully_defined() {
+        // Traced with unknown dimensions: broadcast against x as it is when the graph runs.
+        return kept + api::zeros_like(x);
+    }
+    api::broadcast_to(&kept, x.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>())
 }
 
 /// Max/Min: the gradient is shared equally by the elements equal to the extreme.
@@ -261,4 +263,64 @@ pub static CUMSUM: OpDef = OpDef {
 };
 
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&SUM, &PROD, &MAX, &MIN, &ANY, &ALL, &ARG_MAX, &ARG_MIN, &CUMSUM];
+/// The axes of `g` to sum so that it takes `x`'s shape (the leading axes `x` lacks, and those
+/// where `x` has 1), or why `x` could not have been broadcast to `g`.
+fn broadcast_axes(g: &[usize], x: &[usize]) -> Result<Vec<usize>, String> {
+    let bad = || format!("a tensor of shape {x:?} does not broadcast to the gradient's shape {g:?}");
+    let lead = g.len().checked_sub(x.len()).ok_or_else(bad)?;
+    let mut axes: Vec<usize> = (0..lead).collect();
+    for (i, &d) in x.iter().enumerate() {
+        let gd = g[lead + i];
+        if d == 1 && gd != 1 {
+            axes.push(lead + i);
+        } else if !crate::shape::dim_compatible(d, gd) {
+            return Err(bad());
+        }
+    }
+    Ok(axes)
+}
+
+/// `SumToShapeOf(g, x)`: `g` summed over the dimensions along which `x` was broadcast to
+/// `g`'s shape — the gradient of a broadcast, decided when the op runs. The tape uses it for
+/// traced tensors with unknown dimensions, where which axes were broadcast is not known at
+/// trace time (TensorFlow's `BroadcastGradientArgs` + `Sum`).
+pub static SUM_TO_SHAPE_OF: OpDef = OpDef {
+    name: "SumToShapeOf",
+    infer: |i, _| {
+        arity(i, 2)?;
+        let d = check_dtype(i, 0, NUMERIC)?;
+        broadcast_axes(i[0].shape().dims(), i[1].shape().dims())?;
+        Ok(spec(d, i[1].shape().clone()))
+    },
+    cpu: |i, _, s| {
+        let axes = broadcast_axes(i[0].shape().dims(), i[1].shape().dims())?;
+        let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8], T => {
+            Element::into_buffer(reduce_axes(i[0].data::<T>(), i[0].shape().dims(), &axes, T::ZERO, |a: T, b: T| Num::add(a, b)))
+        });
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        [DType::F32, DType::F64]
+            .iter()
+            .flat_map(|&d| {
+                [
+                    (vec![2usize, 3, 4], vec![3usize, 1]),
+                    (vec![2, 3], vec![2, 3]),
+                    (vec![4, 1], vec![1]),
+                ]
+                .into_iter()
+                .map(move |(g, x)| Case {
+                    inputs: vec![sample(d, &g, Domain::Any, 31), sample(d, &x, Domain::Any, 32)],
+                    attrs: Attrs::new(),
+                })
+            })
+            .collect()
+    },
+    stateful: false,
+    // d/dg: the incoming gradient broadcast back over g's shape; x only lends its shape.
+    grad: Grad::Rule(|c| vec![c.want(0, || c.g() + &api::zeros_like(c.x(0))), None]),
+};
+
+/// This family's ops.
+pub static OPS: &[&OpDef] = &[&SUM, &PROD, &MAX, &MIN, &ANY, &ALL, &ARG_MAX, &ARG_MIN, &CUMSUM, &SUM_TO_SHAPE_OF];
