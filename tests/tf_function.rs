@@ -539,7 +539,10 @@ fn staged_loops_are_one_while_and_rust_loops_unroll() {
     assert_eq!(unrolled.matches("= MatMul(").count(), 5, "{unrolled}");
     assert!(!unrolled.contains("While"), "{unrolled}");
     let code = tf::to_code!(matmul_many);
-    assert!(code.contains("autograph::for_stmt("), "{code}");
+    assert!(
+        code.contains("ForSource::new(tf::range(5))") && code.contains(".for_stmt("),
+        "{code}"
+    );
 }
 
 #[test]
@@ -710,4 +713,65 @@ fn input_signature_and_reduce_retracing_options() {
         assert_eq!(doubled(&tf::ones([n], tf::float32)).to_vec::<f32>(), vec![2.0; n]);
     }
     assert_eq!(tf::function_of!(doubled).tracing_count(), 2);
+}
+
+// ---- loops over datasets ----
+
+#[tf::function]
+fn dataset_total(ds: &tf::data::Dataset<(Tensor, Tensor)>, scale: &Tensor) -> (Tensor, Tensor) {
+    let mut total = tf::constant(0.0f32);
+    let mut count = tf::constant(0i64);
+    for (x, y) in ds {
+        total = total + tf::reduce_sum(&(&x * scale), None, false);
+        count = count + tf::reduce_sum(&y, None, false);
+    }
+    (total, count)
+}
+
+#[test]
+fn a_for_over_a_dataset_is_one_staged_loop_per_pass() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let x = tf::reshape(&(tf::range(20.0f32) * 0.5f32), [10, 2]);
+    let y = tf::range(10i64);
+    // Batches of 4, 4 and 2: the body is traced once for a batch dimension of None.
+    let ds = tf::data::Dataset::from_tensor_slices((x.clone(), y.clone()))
+        .unwrap()
+        .batch(4, false);
+    let scale = tf::constant(2.0f32);
+    let (t, c) = dataset_total(&ds, &scale);
+    assert_eq!((t.scalar::<f32>(), c.scalar::<i64>()), (190.0, 45));
+    // A second call makes a second pass over the dataset, through the same graph.
+    let (t, _) = dataset_total(&ds, &tf::constant(1.0f32));
+    assert_eq!(t.scalar::<f32>(), 95.0);
+    let f = tf::function_of!(dataset_total);
+    assert_eq!(f.tracing_count(), 1);
+    let graph = f.concrete_functions()[0].graph().to_string();
+    assert!(
+        graph.contains("ForDataset(") && graph.contains("Placeholder[2] -> float32 (None, 2)"),
+        "{graph}"
+    );
+    // Eagerly the same loop runs in Rust and gives the same values.
+    tf::run_functions_eagerly(true);
+    let (te, ce) = dataset_total(&ds, &scale);
+    tf::run_functions_eagerly(false);
+    assert_eq!((te.scalar::<f32>(), ce.scalar::<i64>()), (190.0, 45));
+    // Another dataset is another trace; a map with random ops runs afresh on every pass.
+    let noisy = tf::data::Dataset::from_tensor_slices((x, y))
+        .unwrap()
+        .map(|(x, y)| (&x + &tf::random::uniform(&[2], 0.0, 1.0, tf::float32, None), y))
+        .batch(3, false);
+    let (a, _) = dataset_total(&noisy, &scale);
+    let (b, _) = dataset_total(&noisy, &scale);
+    assert_ne!(a.scalar::<f32>(), b.scalar::<f32>());
+    assert!(a.scalar::<f32>() > 190.0 && a.scalar::<f32>() < 230.0);
+    assert_eq!(f.tracing_count(), 2);
+    // A graph holding a dataset cannot be a SavedModel: refused with the function's name.
+    #[derive(tf::Module)]
+    struct Nothing {}
+    let dir = std::env::temp_dir().join(format!("tf-dsloop-{}", std::process::id()));
+    let e = tf::saved_model::save(&Nothing {}, &dir, &f.concrete_functions()[0])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`dataset_total` iterates over a tf::data::Dataset"), "{e}");
+    assert!(!dir.exists());
 }

@@ -324,6 +324,82 @@ impl<S: State, F: StagedFlag> ForIterable<S, F> for Tensor {
     }
 }
 
+/// The iterable of a `for` in a `#[tf::function]`, wrapped so that method resolution picks
+/// the staged dataset loop for a `&Dataset` ([`ForDatasetLoop`]) and the [`ForIterable`]
+/// dispatch for everything else ([`ForOther`]): the macro calls
+/// `(&ForSource::new(iterable)).for_stmt(state, body)` with both traits in scope.
+pub struct ForSource<I>(std::cell::Cell<Option<I>>);
+
+impl<I> ForSource<I> {
+    /// Wraps the iterable.
+    pub fn new(iterable: I) -> Self {
+        ForSource(std::cell::Cell::new(Some(iterable)))
+    }
+    fn take(&self) -> I {
+        self.0.take().expect("a for loop's iterable is taken once")
+    }
+}
+
+/// `for element in dataset` in a `#[tf::function]`: eagerly a Rust loop over a fresh pass;
+/// while tracing, one `ForDataset` node whose body is traced once for the dataset's element
+/// spec (a batch dimension of `None` included) and runs per element on every call, as
+/// TensorFlow stages a dataset loop.
+pub trait ForDatasetLoop<S, F> {
+    /// The element type.
+    type Item;
+    /// Runs the loop.
+    fn for_stmt(&self, state: (S, F), body: impl Fn(Self::Item, (S, F)) -> (S, F)) -> (S, F);
+}
+
+impl<T: crate::data::Structure, S: State, F: PlainFlag + Clone> ForDatasetLoop<S, F> for ForSource<&crate::data::Dataset<T>> {
+    type Item = T;
+    #[track_caller]
+    fn for_stmt(&self, state: (S, F), body: impl Fn(T, (S, F)) -> (S, F)) -> (S, F) {
+        let ds = self.take();
+        if !crate::graph::trace::tracing() {
+            let mut state = state;
+            for (k, el) in ds.iter().enumerate() {
+                if state.1.is_raised() {
+                    break;
+                }
+                let el = el.unwrap_or_else(|e| panic!("for loop over a dataset: element {k}: {e}"));
+                state = body(el, state);
+            }
+            return state;
+        }
+        let (template, specs) = ds
+            .symbolic_element()
+            .unwrap_or_else(|e| panic!("a for loop over a dataset in a #[tf::function] needs its element spec: {e}"));
+        let (vars, flag) = state;
+        let out = crate::api::dataset_loop(&ds.source(), &specs, &to_vec(&vars), |v, element| {
+            let mut at = element.iter();
+            let item = template.map_tensors(&mut |_| at.next().cloned().expect("one tensor per component"));
+            let (next, f) = body(item, (rebuild(&vars, v.to_vec()), flag.clone()));
+            if f.is_raised() {
+                panic!("`break` out of a staged loop over a dataset is not supported yet: take() the elements you need instead");
+            }
+            to_vec(&next)
+        });
+        (rebuild(&vars, out), flag)
+    }
+}
+
+/// Every other `for` source: the [`ForIterable`] dispatch (Rust iterators, tensors).
+pub trait ForOther<S, F> {
+    /// The loop variable's type.
+    type Item;
+    /// Runs the loop.
+    fn for_stmt(&self, state: (S, F), body: impl Fn(Self::Item, (S, F)) -> (S, F)) -> (S, F);
+}
+
+impl<I: ForIterable<S, F>, S, F> ForOther<S, F> for &ForSource<I> {
+    type Item = I::Item;
+    #[track_caller]
+    fn for_stmt(&self, state: (S, F), body: impl Fn(I::Item, (S, F)) -> (S, F)) -> (S, F) {
+        self.take().for_stmt(state, body)
+    }
+}
+
 /// `for item in iterable { state = body(item, state) }` over `(variables, break flag)`.
 #[track_caller]
 pub fn for_stmt<I: ForIterable<S, F>, S, F>(iterable: I, state: (S, F), body: impl Fn(I::Item, (S, F)) -> (S, F)) -> (S, F) {

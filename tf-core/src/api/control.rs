@@ -123,6 +123,52 @@ pub fn while_loop(
     )
 }
 
+/// `for element in dataset` over `loop_vars`: eagerly a Rust loop over a fresh pass; while
+/// tracing, one `ForDataset` node whose body (`body(vars, element)`) is traced once for the
+/// element specs, unknown dimensions included, and runs per element on every call.
+///
+/// # Panics
+/// When the body changes a loop variable's structure, dtype or shape (as `while_loop`), or,
+/// eagerly, when the dataset yields an error.
+#[track_caller]
+pub(crate) fn dataset_loop(
+    source: &crate::graph::DatasetSource,
+    element_specs: &[TensorSpec],
+    loop_vars: &[Tensor],
+    body: impl Fn(&[Tensor], &[Tensor]) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    let n = loop_vars.len();
+    if !trace::tracing() {
+        let mut vars = loop_vars.to_vec();
+        for (k, el) in (source.0)().enumerate() {
+            let el = el.unwrap_or_else(|e| panic!("for loop over a dataset: element {k}: {e}"));
+            vars = body(&vars, &el);
+        }
+        return vars;
+    }
+    let specs: Vec<TensorSpec> = loop_vars.iter().map(TensorSpec::of).collect();
+    let args: Vec<TensorSpec> = specs.iter().chain(element_specs).cloned().collect();
+    let (body_graph, caps) = trace::trace_sub("for_dataset_body", &args, Captures::default(), |v| body(&v[..n], &v[n..]));
+    for (i, (a, b)) in specs.iter().zip(out_specs(&body_graph)).enumerate() {
+        if !b.is_subtype_of(a) {
+            panic!(
+                "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after one iteration \
+                 over the dataset. Keep each loop variable's shape across elements.",
+                a.shape, a.dtype, b.shape, b.dtype
+            );
+        }
+    }
+    let mut inputs: Vec<&Tensor> = loop_vars.iter().collect();
+    inputs.extend(caps.outer.iter());
+    let kind = NodeKind::ForDataset {
+        source: source.clone(),
+        body_graph: Box::new(body_graph),
+        loop_vars: n,
+        element_specs: element_specs.to_vec(),
+    };
+    trace::add_node(kind, &inputs, specs.into_iter().collect(), std::panic::Location::caller()).into_vec()
+}
+
 /// The optional arguments of [`while_loop_with`].
 #[derive(Clone, Debug, Default)]
 pub struct WhileOptions {

@@ -14,6 +14,7 @@ pub mod random;
 mod slicing;
 
 pub use array::*;
+pub(crate) use control::dataset_loop;
 pub use control::{cond, while_loop, while_loop_with, WhileOptions};
 pub use create::*;
 pub use linalg::{einsum, matmul, tensordot};

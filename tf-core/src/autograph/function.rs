@@ -116,6 +116,14 @@ impl<M: Module> TraceKey for M {
     }
 }
 
+/// A dataset is keyed by identity (its clones share it): the graph holds the dataset a
+/// staged `for` iterates.
+impl<T: Send + 'static> TraceKey for crate::data::Dataset<T> {
+    fn trace_key(&self, key: &mut Key) {
+        key.write(&self.identity());
+    }
+}
+
 /// What a `#[tf::function]` returns: flattened to the graph's outputs and rebuilt from them.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a #[tf::function]",

@@ -104,6 +104,11 @@ impl<T: Send + 'static> Dataset<T> {
         self
     }
 
+    /// The identity of the pipeline (shared by clones).
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.recipe) as *const () as usize
+    }
+
     /// A fresh pass over the elements.
     pub fn iter(&self) -> DatasetIter<T> {
         (self.recipe)()
@@ -156,6 +161,12 @@ impl<T: Structure> Dataset<T> {
     /// `tfrecord_dataset`, `interleave`, `window`); `InvalidArgument` when a `map` function
     /// cannot be traced (it reads tensor values), with its message.
     pub fn element_spec(&self) -> Result<T::Spec> {
+        Ok(self.symbolic_element()?.0.spec())
+    }
+
+    /// The symbolic element, traced on its own (its tensors belong to that finished trace:
+    /// only their dtypes, shapes and structure are of use), and its tensors' specs in order.
+    pub(crate) fn symbolic_element(&self) -> Result<(T, Vec<crate::ops::TensorSpec>)> {
         let element = self.element.clone().ok_or_else(|| {
             Error::Unimplemented(
                 "element_spec: this dataset's elements come from a generator, a file, interleave or window, whose structure is known \
@@ -163,10 +174,10 @@ impl<T: Structure> Dataset<T> {
                     .into(),
             )
         })?;
-        let mut spec = None;
+        let mut made = None;
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::graph::trace_graph("element_spec", &[], |_| {
-                spec = Some(element().spec());
+                made = Some(element());
                 Vec::new()
             })
         }))
@@ -178,7 +189,30 @@ impl<T: Structure> Dataset<T> {
                 .unwrap_or_default();
             Error::InvalidArgument(format!("element_spec: a dataset function could not be traced: {msg}"))
         })?;
-        Ok(spec.expect("the trace ran"))
+        let made = made.expect("the trace ran");
+        let mut specs = Vec::new();
+        made.map_tensors(&mut |t| {
+            specs.push(crate::ops::TensorSpec::of(t));
+            t.clone()
+        });
+        Ok((made, specs))
+    }
+
+    /// The dataset as a graph's element source: each pass flattens its elements to tensors.
+    pub(crate) fn source(&self) -> crate::graph::DatasetSource {
+        let recipe = self.recipe.clone();
+        crate::graph::DatasetSource(Arc::new(move || {
+            Box::new(recipe().map(|el| {
+                el.map(|el| {
+                    let mut flat = Vec::new();
+                    el.map_tensors(&mut |t| {
+                        flat.push(t.clone());
+                        t.clone()
+                    });
+                    flat
+                })
+            }))
+        }))
     }
 
     /// `Dataset.from_tensor_slices(x)`: one element per index of the first dimension of

@@ -43,6 +43,7 @@ fn has_unknown_dims(graph: &Graph) -> bool {
                 NodeKind::While {
                     cond_graph, body_graph, ..
                 } => has_unknown_dims(cond_graph) || has_unknown_dims(body_graph),
+                NodeKind::ForDataset { body_graph, .. } => has_unknown_dims(body_graph),
                 _ => false,
             }
     })
@@ -112,6 +113,43 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<O
                     args.truncate(*loop_vars);
                     args.into_iter().collect()
                 }
+                NodeKind::ForDataset {
+                    source,
+                    body_graph,
+                    loop_vars,
+                    element_specs: specs,
+                } => {
+                    // `args`: the loop variables, then the current element, then the captures.
+                    let (lv, ne) = (*loop_vars, specs.len());
+                    let mut args: Vec<Tensor> = ins[..lv].iter().map(|t| (*t).clone()).collect();
+                    args.extend(specs.iter().map(|s| crate::zeros([], s.dtype)));
+                    args.extend(ins[lv..].iter().map(|t| (*t).clone()));
+                    let (mut scratch, mut next) = (Vec::new(), Vec::with_capacity(lv));
+                    for (k, element) in (source.0)().enumerate() {
+                        let element = element.unwrap_or_else(|e| panic!("{}: element {k} of the dataset: {e}", graph.name));
+                        for (i, (t, s)) in element.iter().zip(specs.iter()).enumerate() {
+                            if !crate::ops::TensorSpec::of(t).is_subtype_of(s) {
+                                panic!(
+                                    "{}: element {k} of the dataset has a {} tensor of shape {} as component {i}, but the loop was \
+                                     traced for {s}",
+                                    graph.name,
+                                    t.dtype(),
+                                    t.shape()
+                                );
+                            }
+                        }
+                        for (slot, t) in args[lv..lv + ne].iter_mut().zip(element) {
+                            *slot = t;
+                        }
+                        next.clear();
+                        run_checked(body_graph, true, &args, &mut scratch, &mut next);
+                        for (slot, v) in args.iter_mut().zip(next.drain(..)) {
+                            *slot = v;
+                        }
+                    }
+                    args.truncate(lv);
+                    args.into_iter().collect()
+                }
                 NodeKind::AssignVariable { var, kind } => {
                     match *kind {
                         "AssignAddVariableOp" => var.assign_add(ins[0]),
@@ -170,6 +208,18 @@ pub(crate) fn replay(graph: &Graph, args: &[Tensor]) -> Vec<Tensor> {
                     &ins[..*loop_vars],
                     *max_iterations,
                 )
+            }
+            NodeKind::ForDataset {
+                source,
+                body_graph,
+                loop_vars,
+                element_specs,
+            } => {
+                let caps = &ins[*loop_vars..];
+                crate::api::dataset_loop(source, element_specs, &ins[..*loop_vars], |vars, element| {
+                    let args: Vec<Tensor> = vars.iter().chain(element).chain(caps).cloned().collect();
+                    replay(body_graph, &args)
+                })
             }
         };
         values.push(out);

@@ -10,6 +10,14 @@ use crate::ops::{Attrs, OpDef, Specs};
 use crate::{Tensor, Variable};
 use smallvec::SmallVec;
 use std::fmt;
+use std::sync::Arc;
+
+/// One pass over a dataset, each element flattened to its tensors.
+pub(crate) type DatasetPass = Box<dyn Iterator<Item = crate::Result<Vec<Tensor>>> + Send>;
+
+/// Where a staged `for x in dataset` gets its elements: a fresh pass on every run of the graph.
+#[derive(Clone)]
+pub struct DatasetSource(pub(crate) Arc<dyn Fn() -> DatasetPass + Send + Sync>);
 
 /// Traces `body` once into a graph, outside any [`Function`](crate::Function): no cache and no
 /// run. Variables it reads are captured; creating one is an error, as on a later trace. What
@@ -57,6 +65,20 @@ pub enum NodeKind {
         /// `maximum_iterations`, if any.
         max_iterations: Option<usize>,
     },
+    /// `for x in dataset` staged: each run makes a fresh pass over the dataset and runs the
+    /// body once per element. Inputs are the loop variables then the captured values; the
+    /// body takes `(loop vars..., element tensors..., captures...)` and returns the next
+    /// loop variables; outputs are the final loop variables.
+    ForDataset {
+        /// The dataset.
+        source: DatasetSource,
+        /// Returns the next loop variables.
+        body_graph: Box<Graph>,
+        /// Number of loop variables.
+        loop_vars: usize,
+        /// The dtype and shape of each tensor of an element (the dataset's element spec).
+        element_specs: Vec<crate::ops::TensorSpec>,
+    },
     /// Writes a captured variable (`assign`, `assign_add` or `assign_sub`); no outputs.
     AssignVariable {
         /// The variable.
@@ -89,13 +111,15 @@ impl Node {
             NodeKind::AssignVariable { kind, .. } => kind,
             NodeKind::If { .. } => "If",
             NodeKind::While { .. } => "While",
+            NodeKind::ForDataset { .. } => "ForDataset",
         }
     }
     /// True when the node has effects beyond its outputs (it must run even if unused).
     pub fn is_stateful(&self) -> bool {
         match &self.kind {
             NodeKind::Op { op, .. } => op.stateful,
-            NodeKind::AssignVariable { .. } | NodeKind::ReadVariable(_) => true,
+            // A dataset loop consumes a pass over its dataset on every run.
+            NodeKind::AssignVariable { .. } | NodeKind::ReadVariable(_) | NodeKind::ForDataset { .. } => true,
             NodeKind::If { then_graph, else_graph } => then_graph.is_stateful() || else_graph.is_stateful(),
             NodeKind::While {
                 cond_graph, body_graph, ..
@@ -193,6 +217,7 @@ impl fmt::Display for Graph {
                 NodeKind::While {
                     cond_graph, body_graph, ..
                 } => vec![("cond", cond_graph), ("body", body_graph)],
+                NodeKind::ForDataset { body_graph, .. } => vec![("body", body_graph)],
                 _ => vec![],
             };
             for (label, g) in subs {

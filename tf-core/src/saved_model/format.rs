@@ -258,6 +258,12 @@ fn node(m: &mut Enc, n: &Node, function: &str, var_index: &VarIndex<'_>) -> Resu
             sub(m, 9, body_graph, &[])?;
             KIND_WHILE
         }
+        NodeKind::ForDataset { .. } => {
+            return Err(Error::InvalidArgument(format!(
+                "`{function}` iterates over a tf::data::Dataset: a SavedModel cannot carry a dataset (its elements come from Rust \
+                 code); save a function that takes the elements as arguments"
+            )))
+        }
     };
     m.varint(1, kind);
     refs(m, 4, &n.inputs);

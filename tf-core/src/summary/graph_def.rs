@@ -91,6 +91,9 @@ impl Writer {
                     self.graph(cond_graph, &format!("{name}/cond/"));
                     self.graph(body_graph, &format!("{name}/body/"));
                 }
+                NodeKind::ForDataset { body_graph, .. } => {
+                    self.graph(body_graph, &format!("{name}/body/"));
+                }
                 _ => {}
             }
             names.push(name);

@@ -335,7 +335,11 @@ impl Lower {
         let pat = &f.pat;
         let iter = &f.expr;
         let call = quote_spanned! {span=>
-            #rt::autograph::for_stmt(#iter, (#t, #flag_v), |#pat, (#p, #flag_p)| { #dead #body; (#t, #flag_v) })
+            {
+                #[allow(unused_imports)]
+                use #rt::autograph::{ForDatasetLoop as _, ForOther as _};
+                (&#rt::autograph::ForSource::new(#iter)).for_stmt((#t, #flag_v), |#pat, (#p, #flag_p)| { #dead #body; (#t, #flag_v) })
+            }
         };
         Ok(if vars.is_empty() && flag.is_none() {
             parse_quote!({ _ = #call; })
@@ -453,7 +457,10 @@ mod tests {
         );
         let text = lowered("{ let mut a = x; for k in tf::range(3) { a = a * k; } a }", &["x"]);
         assert!(
-            text.contains("((a ,) , _) = tf :: autograph :: for_stmt (tf :: range (3) , ((a ,) , ()) , | k , ((mut a ,) , ()) |"),
+            text.contains(
+                "((a ,) , _) = { # [allow (unused_imports)] use tf :: autograph :: { ForDatasetLoop as _ , ForOther as _ } ; (& tf :: autograph :: ForSource :: new \
+                 (tf :: range (3))) . for_stmt (((a ,) , ()) , | k , ((mut a ,) , ()) |"
+            ),
             "{text}"
         );
     }

@@ -74,6 +74,17 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
             loop_vars: *loop_vars,
             max_iterations: *max_iterations,
         },
+        NodeKind::ForDataset {
+            source,
+            body_graph,
+            loop_vars,
+            element_specs,
+        } => NodeKind::ForDataset {
+            source: source.clone(),
+            body_graph: Box::new(optimize_sub(body_graph)),
+            loop_vars: *loop_vars,
+            element_specs: element_specs.clone(),
+        },
     };
     out.nodes.push(Node {
         kind,
