@@ -775,3 +775,48 @@ fn a_for_over_a_dataset_is_one_staged_loop_per_pass() {
     assert!(e.contains("`dataset_total` iterates over a tf::data::Dataset"), "{e}");
     assert!(!dir.exists());
 }
+
+// ---- generic functions ----
+
+#[tf::function]
+fn scaled_by<T: tf::autograph::TraceKey + Into<f64> + Copy>(x: &Tensor, k: T) -> Tensor {
+    let y;
+    if tf::greater(&tf::reduce_sum(x, None, false), &c(0.0)) {
+        y = x * (k.into() as f32);
+    } else {
+        y = -x;
+    }
+    y
+}
+
+#[tf::function]
+fn add_n_times<const N: usize>(x: &Tensor) -> Tensor {
+    let mut y = x.clone();
+    for _ in 0..N {
+        y = &y + x;
+    }
+    y
+}
+
+#[test]
+fn generic_functions_trace_per_instantiation() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let x = tf::constant([1.0f32, 2.0]);
+    assert_eq!(scaled_by(&x, 3i32).to_vec::<f32>(), vec![3.0, 6.0]);
+    assert_eq!(scaled_by(&x, 3i32).to_vec::<f32>(), vec![3.0, 6.0]);
+    // The same value of another type is another instantiation, so another trace.
+    assert_eq!(scaled_by(&x, 3.0f64).to_vec::<f32>(), vec![3.0, 6.0]);
+    assert_eq!(scaled_by(&-&x, 3.0f64).to_vec::<f32>(), vec![1.0, 2.0]);
+    assert_eq!(tf::function_of!(scaled_by).tracing_count(), 2);
+    assert_eq!(add_n_times::<2>(&x).to_vec::<f32>(), vec![3.0, 6.0]);
+    assert_eq!(add_n_times::<3>(&x).to_vec::<f32>(), vec![4.0, 8.0]);
+    assert_eq!(add_n_times::<2>(&x).to_vec::<f32>(), vec![3.0, 6.0]);
+    let f = tf::function_of!(add_n_times);
+    assert_eq!(f.tracing_count(), 2);
+    let adds: Vec<usize> = f
+        .concrete_functions()
+        .iter()
+        .map(|c| c.graph().to_string().matches("= AddV2(").count())
+        .collect();
+    assert_eq!(adds, vec![2, 3], "the Rust loop unrolls N times per instantiation");
+}

@@ -180,12 +180,6 @@ fn convert(body: syn::Block, params: &Names, rt: &TokenStream) -> syn::Result<sy
 fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
     let rt = o.rt.clone().unwrap_or_else(crate::crate_path::runtime);
     let sig = &f.sig;
-    if let Some(g) = sig.generics.type_params().next() {
-        return Err(syn::Error::new(
-            g.span(),
-            "generic #[tf::function]s are not supported yet: write one function per concrete type",
-        ));
-    }
     if let Some(a) = &sig.asyncness {
         return Err(syn::Error::new(a.span(), "an `async fn` cannot be a #[tf::function]"));
     }
@@ -269,6 +263,21 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
     let mut rebind = Vec::new();
     if receiver {
         key.push(quote!(#rt::autograph::TraceKey::trace_key(self, &mut __tf_key);));
+    }
+    // A generic function's instantiations share its one `Function` (a static in a generic
+    // function is shared): each type and const parameter keys the trace.
+    for g in sig.generics.params.iter() {
+        match g {
+            syn::GenericParam::Type(t) => {
+                let id = &t.ident;
+                key.push(quote!(__tf_key.write(::std::any::type_name::<#id>());));
+            }
+            syn::GenericParam::Const(c) => {
+                let id = &c.ident;
+                key.push(quote!(__tf_key.write(&#id);));
+            }
+            syn::GenericParam::Lifetime(_) => {}
+        }
     }
     for p in &params {
         match p {
