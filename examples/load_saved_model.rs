@@ -9,6 +9,11 @@
 use std::path::{Path, PathBuf};
 use tf::saved_model;
 
+/// Images shown from the start of the test set.
+const PREVIEW: usize = 10;
+/// The batch size of the bulk scoring of the whole test set.
+const BULK: usize = 500;
+
 const CLASSES: [&str; 10] = [
     "T-shirt/top",
     "Trouser",
@@ -34,7 +39,9 @@ pub fn run(dir: &Path, verbose: bool) -> tf::Result<f64> {
     }
     // Raw uint8 images, as a server would receive them: the model rescales them itself.
     let (_, (x_test, y_test)) = tf::keras::datasets::fashion_mnist::load_data()?;
-    let batch = spec.shape.dims()[0];
+    // The signature takes any batch size (its batch dimension is None) or the one it was
+    // traced for.
+    let batch = spec.shape.dim(0).unwrap_or(PREVIEW);
     let images = tf::slice(&x_test, &[0, 0, 0], &[batch as i64, 28, 28]);
     let logits = &serve.call(&[(input.as_str(), &images)])?[&output];
     let probs = tf::nn::softmax(logits, -1);
@@ -51,12 +58,13 @@ pub fn run(dir: &Path, verbose: bool) -> tf::Result<f64> {
             );
         }
     }
-    // The whole test set through the saved function, in the batch size it was traced for.
+    // The whole test set through the saved function, in batches of the largest size it was
+    // traced for (or of BULK for a trace of any batch size).
     let call = loaded.function("__call__")?;
     let bulk = call
         .concrete_functions()
         .iter()
-        .map(|c| c.signature()[0].shape.dims()[0])
+        .map(|c| c.signature()[0].shape.dim(0).unwrap_or(BULK))
         .max()
         .unwrap_or(batch);
     let n = labels.len() / bulk * bulk;

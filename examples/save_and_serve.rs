@@ -16,11 +16,6 @@
 use std::path::{Path, PathBuf};
 use tf::keras::{self, callbacks, layers::*, losses::SparseCategoricalCrossentropy, optimizers::Adam};
 
-/// Images the `serving_default` signature takes at once.
-pub const SERVING_BATCH: usize = 10;
-/// The batch size of the saved `__call__` used for bulk scoring.
-pub const BULK_BATCH: usize = 100;
-
 /// Trains for `epochs` (on the first `limit` training images, all when `None`), saves into
 /// `dir`, and returns the test accuracy measured here.
 pub fn run(dir: &Path, epochs: usize, limit: Option<usize>, verbose: u8) -> tf::Result<f64> {
@@ -64,10 +59,8 @@ pub fn run(dir: &Path, epochs: usize, limit: Option<usize>, verbose: u8) -> tf::
         },
     )?;
     let export = dir.join("model");
-    let options = keras::saving::SaveOptions {
-        batch_sizes: vec![SERVING_BATCH, BULK_BATCH],
-    };
-    keras::saving::save_model(&model, &export, &options)?;
+    // One trace for any batch size (a batch dimension of None, as Keras saves).
+    keras::saving::save_model(&model, &export, &keras::saving::SaveOptions::default())?;
     if verbose > 0 {
         println!("test accuracy {:.4}; saved the model to {}", test["accuracy"], export.display());
         println!("next: cargo run --release --example load_saved_model -- {}", export.display());

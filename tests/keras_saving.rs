@@ -102,7 +102,14 @@ fn a_keras_saved_model_serves_without_keras() {
     tf::random::set_seed(4);
     let model = keras::sequential![Flatten::new().input_shape([2, 2]), Dense::new(3).activation("softmax")];
     let dir = tmp("serve");
-    keras::saving::save_model(&model, &dir, &keras::saving::SaveOptions { batch_sizes: vec![5, 2] }).unwrap();
+    keras::saving::save_model(
+        &model,
+        &dir,
+        &keras::saving::SaveOptions {
+            batch_sizes: vec![Some(5), Some(2)],
+        },
+    )
+    .unwrap();
     let served = tf::saved_model::load(&dir).unwrap();
     let sig = served.signature("serving_default").unwrap();
     let names = model.layers().iter().map(|l| l.name()).collect::<Vec<_>>();
@@ -190,12 +197,17 @@ fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
             assert!((p - q).abs() < 1e-6, "{a:?} vs {b:?}");
         }
     }
-    // A batch size it was not traced for is refused by name.
+    // Traced for a batch of None, it serves any batch size; another feature size is refused.
+    let three = tf::ones([3, 4], tf::float32);
+    assert_eq!(
+        loaded.call(&three, false).to_vec::<f32>(),
+        model.call(&three, false).to_vec::<f32>()
+    );
     let msg = common::panic_message(|| {
-        loaded.call(&tf::ones([3, 4], tf::float32), false);
+        loaded.call(&tf::ones([3, 5], tf::float32), false);
     });
     assert!(
-        msg.contains("Could not find matching function") && msg.contains("float32 (16, 4)"),
+        msg.contains("Could not find matching function") && msg.contains("float32 (None, 4)"),
         "{msg}"
     );
 }
@@ -305,7 +317,7 @@ fn loading_refuses_what_is_not_a_keras_model() {
         Lambda::new(|x| if x.to_vec::<f32>()[0] > 0.0 { x.clone() } else { -x }),
     ];
     let e = host.save(tmp("untraceable")).unwrap_err().to_string();
-    assert!(e.contains("save: tracing `__call__` for batch size 1"), "{e}");
+    assert!(e.contains("save: tracing `__call__` for batch size None"), "{e}");
     // A model that never ran and declares no input shape has nothing to trace.
     let fresh = keras::sequential![Dense::new(2)];
     let e = fresh.save(tmp("fresh")).unwrap_err().to_string();
@@ -441,4 +453,53 @@ fn a_functional_model_with_two_inputs_saves_serves_and_loads() {
     assert_eq!(names, vec![a.name(), b.name()]);
     let got = sig.call(&[(a.name(), &xa), (b.name(), &xb)]).unwrap();
     assert_eq!(got.values().next().unwrap().to_vec::<f32>(), want);
+}
+
+/// Keras saves with a batch dimension of None: one trace serves every batch size, for a CNN
+/// with reshapes, batch normalization and dropout (whose mask takes the run-time shape).
+#[test]
+fn a_saved_cnn_serves_any_batch_size_from_one_trace() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(8);
+    let mut model = keras::sequential![
+        Reshape::new([28, 28, 1]).input_shape([784]),
+        Conv2D::new(4, 3).activation("relu"),
+        BatchNormalization::new(),
+        MaxPooling2D::default(),
+        Flatten::new(),
+        Dropout::new(0.5),
+        Reshape::new([-1, 4]),
+        Flatten::new(),
+        Dense::new(3)
+    ];
+    model.compile("adam", keras::losses::SparseCategoricalCrossentropy::new().from_logits(true), ());
+    let x = tf::random::uniform(&[8, 784], 0.0, 1.0, tf::float32, Some(1));
+    let y = tf::constant([0i64, 1, 2, 0, 1, 2, 0, 1]);
+    model.fit((&x, &y), FitArgs { epochs: 1, ..quiet() }).unwrap();
+    let dir = tmp("cnn");
+    model.save(&dir).unwrap();
+    let served = tf::saved_model::load(&dir).unwrap();
+    let sig = served.signature("serving_default").unwrap();
+    assert_eq!(
+        sig.inputs()[0].1.to_string(),
+        "TensorSpec(shape=(None, 784), dtype=tf.float32, name=None)"
+    );
+    for n in [1usize, 3, 8] {
+        let xs = tf::slice(&x, &[0, 0], &[n as i64, 784]);
+        let out = sig.call(&[(sig.inputs()[0].0.as_str(), &xs)]).unwrap();
+        let got = out.values().next().unwrap();
+        assert_eq!(got.shape().dims(), &[n, 3]);
+        let want = model.call(&xs, false).to_vec::<f32>();
+        for (a, b) in got.to_vec::<f32>().iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+    for name in ["__call__", "__call_training__"] {
+        let traces = served.function(name).unwrap().concrete_functions().len();
+        assert_eq!(traces, 1, "{name}: one trace for a batch of None");
+    }
+    // The training function draws a dropout mask of the batch's run-time shape.
+    let train = served.function("__call_training__").unwrap();
+    let out = train.call(&[tf::slice(&x, &[0, 0], &[5, 784])]).unwrap();
+    assert_eq!(out[0].shape().dims(), &[5, 3]);
 }

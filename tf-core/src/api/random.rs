@@ -80,6 +80,18 @@ pub fn uniform(shape: &[usize], minval: f64, maxval: f64, dtype: DType, seed: Op
     scale_shift(u, maxval - minval, minval, dtype)
 }
 
+/// [`uniform`] floats of the shape `x` has when the op runs (its static shape may have unknown
+/// dimensions inside a traced function): TensorFlow's `RandomUniform` fed `tf.shape(x)`.
+#[track_caller]
+pub(crate) fn uniform_like(x: &Tensor, minval: f64, maxval: f64, seed: Option<i64>) -> Tensor {
+    let shape = super::shape(x);
+    let u = seeded(seed, |(s1, s2)| {
+        let a = Attrs::new().dtype("dtype", x.dtype()).int("seed", s1).int("seed2", s2);
+        run(&r::RANDOM_UNIFORM, &[&shape], a)
+    });
+    scale_shift(u, maxval - minval, minval, x.dtype())
+}
+
 /// `tf.random.shuffle(value, seed)`: permutes along the first dimension.
 #[track_caller]
 pub fn shuffle(value: &Tensor, seed: Option<i64>) -> Tensor {

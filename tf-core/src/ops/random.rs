@@ -124,14 +124,38 @@ fn shape_attr(a: &Attrs) -> Result<Shape, String> {
     Ok(Shape(v.iter().map(|&d| d as usize).collect()))
 }
 
+/// The output shape: attribute `shape`, or (as TensorFlow's `shape` input) a 1-D integer
+/// tensor, whose values are known only when the op runs if it is traced (`tf::shape(x)` of
+/// a tensor with unknown dimensions).
+fn output_shape(i: &[&crate::Tensor], a: &Attrs) -> Result<Shape, String> {
+    match i {
+        [] => shape_attr(a),
+        [s] => {
+            check_dtype(i, 0, &[DType::I32, DType::I64])?;
+            let n = match s.shape().dims() {
+                [n] if *n != Shape::UNKNOWN => *n,
+                _ => return Err(format!("shape must be a vector of known length, got shape {}", s.shape())),
+            };
+            if s.is_symbolic() {
+                return Ok(Shape(smallvec::smallvec![Shape::UNKNOWN; n]));
+            }
+            let v: Vec<i64> = crate::dispatch!(s.dtype(), [I32, I64], T => s.data::<T>().iter().map(|&d| Element::to_i64(d)).collect());
+            if v.iter().any(|&d| d < 0) {
+                return Err(format!("shape must be non-negative, got {v:?}"));
+            }
+            Ok(Shape(v.iter().map(|&d| d as usize).collect()))
+        }
+        _ => Err(format!("expected no inputs or a shape tensor, got {} inputs", i.len())),
+    }
+}
+
 fn infer_float(i: &[&crate::Tensor], a: &Attrs) -> Result<super::Specs, String> {
-    arity(i, 0)?;
     let d = a.get_dtype("dtype")?;
     if !d.is_float() {
         return Err(format!("dtype must be float32 or float64, not {d}"));
     }
     seeds(a)?;
-    Ok(spec(d, shape_attr(a)?))
+    Ok(spec(d, output_shape(i, a)?))
 }
 
 fn uniforms(a: &Attrs, n: usize, dtype: DType) -> Result<Vec<f64>, String> {
@@ -170,6 +194,10 @@ fn float_cases() -> Vec<Case> {
             inputs: vec![],
             attrs: Attrs::new().dtype("dtype", d).ints("shape", [3, 4]).int("seed", 1).int("seed2", 2),
         })
+        .chain(std::iter::once(Case {
+            inputs: vec![crate::constant([2i32, 3])],
+            attrs: Attrs::new().dtype("dtype", DType::F32).int("seed", 3).int("seed2", 4),
+        }))
         .collect()
 }
 

@@ -157,8 +157,14 @@ impl Layer for Flatten {
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 1, None);
-        let b = x.shape().dims()[0] as i64;
-        tf::reshape(x, [b, -1])
+        let dims = x.shape().dims();
+        // The batch may be unknown (a traced batch of None): then the rest must be known.
+        let rest = || dims[1..].iter().product::<usize>() as i64;
+        match (dims[0], dims[1..].contains(&tf::Shape::UNKNOWN)) {
+            (_, true) => tf::reshape(x, [dims[0] as i64, -1]),
+            (tf::Shape::UNKNOWN, false) => tf::reshape(x, [-1, rest()]),
+            (b, false) => tf::reshape(x, [b as i64, rest()]),
+        }
     }
 }
 
@@ -183,8 +189,19 @@ impl Layer for Reshape {
     layer_methods!("Reshape");
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-        let mut shape = vec![x.shape().dims()[0] as i64];
-        shape.extend_from_slice(&self.target);
+        let dims = x.shape().dims();
+        let mut target = self.target.clone();
+        // Keras resolves the target's -1 from the input's known dimensions, so the batch alone
+        // is left to the reshape (it may be unknown in a trace).
+        if let (Some(at), false) = (target.iter().position(|&d| d == -1), dims[1..].contains(&tf::Shape::UNKNOWN)) {
+            let total: usize = dims[1..].iter().product();
+            let known: i64 = target.iter().filter(|&&d| d != -1).product();
+            if known > 0 && total as i64 % known == 0 {
+                target[at] = total as i64 / known;
+            }
+        }
+        let mut shape = vec![if target.contains(&-1) { dims[0] as i64 } else { -1 }];
+        shape.extend_from_slice(&target);
         tf::reshape(x, shape)
     }
 }

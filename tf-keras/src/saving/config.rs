@@ -169,15 +169,15 @@ pub struct InputSpec {
 }
 
 impl InputSpec {
-    /// The spec of a batch of `batch` such inputs.
-    pub fn batched(&self, batch: usize) -> tf_core::ops::TensorSpec {
-        let mut shape = vec![batch];
+    /// The spec of a batch of `batch` such inputs (`None`: any batch size).
+    pub fn batched(&self, batch: Option<usize>) -> tf_core::ops::TensorSpec {
+        let mut shape = vec![batch.unwrap_or(tf_core::Shape::UNKNOWN)];
         shape.extend(&self.shape);
         tf_core::ops::TensorSpec::new(shape, self.dtype)
     }
     /// A batch of one zero input (what builds a model).
     pub fn zeros(&self) -> tf_core::Tensor {
-        let s = self.batched(1);
+        let s = self.batched(Some(1));
         tf_core::zeros(s.shape.dims(), s.dtype)
     }
 }

@@ -22,17 +22,19 @@ use tf_core::ops::TensorSpec;
 use tf_core::saved_model::{self, LoadedModel, Signature, Signatures, VARIABLES_PREFIX};
 use tf_core::{ConcreteFunction, Error, Module, Result, Tensor};
 
-/// How [`save_model`] traces the model's functions (shapes are fixed per trace).
+/// How [`save_model`] traces the model's functions.
 #[derive(Clone, Debug)]
 pub struct SaveOptions {
-    /// The batch sizes to trace `__call__` and `__call_training__` for; the first is the
-    /// `serving_default` signature's. The batch size the model last ran on is traced too.
-    pub batch_sizes: Vec<usize>,
+    /// The batch sizes to trace `__call__` and `__call_training__` for, `None` for any (a
+    /// batch dimension of `None`, as Keras saves); the first is the `serving_default`
+    /// signature's. Without a `None`, the batch size the model last ran on is traced too.
+    pub batch_sizes: Vec<Option<usize>>,
 }
 
 impl Default for SaveOptions {
+    /// One trace for any batch size.
     fn default() -> Self {
-        SaveOptions { batch_sizes: vec![1] }
+        SaveOptions { batch_sizes: vec![None] }
     }
 }
 
@@ -126,21 +128,22 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         }
     };
     let mut sizes = options.batch_sizes.clone();
-    if let Some(b) = last_batch.filter(|b| !sizes.contains(b)) {
-        sizes.push(b);
+    if let Some(b) = last_batch.filter(|&b| !sizes.contains(&None) && !sizes.contains(&Some(b))) {
+        sizes.push(Some(b));
     }
-    if sizes.is_empty() || sizes.contains(&0) {
+    if sizes.is_empty() || sizes.contains(&Some(0)) {
         return Err(Error::InvalidArgument(format!(
             "SaveOptions.batch_sizes must be non-empty and positive, got {sizes:?}"
         )));
     }
-    let specs = |b: usize| -> Vec<TensorSpec> { inputs.iter().map(|i| i.batched(b)).collect() };
+    let specs = |b: Option<usize>| -> Vec<TensorSpec> { inputs.iter().map(|i| i.batched(b)).collect() };
     // Built at once (a subclassed model creates its weights on the first call); a model
     // whose code cannot be traced is an error, not a panic.
     let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
     checked("save: building the model", || model.net.call_many(&zeros, false))?;
-    let trace = |name: &str, b: usize, training: bool| {
-        checked(&format!("save: tracing `{name}` for batch size {b}"), || {
+    let trace = |name: &str, b: Option<usize>, training: bool| {
+        let size = b.map_or("None".to_string(), |b| b.to_string());
+        checked(&format!("save: tracing `{name}` for batch size {size}"), || {
             ConcreteFunction::trace(name, &specs(b), |xs| vec![model.net.call_many(xs, training)])
         })
     };
