@@ -60,10 +60,9 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<O
     values.reserve(graph.nodes.len());
     for node in &graph.nodes {
         let result: Outputs = {
-            let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&(n, o)| &values[n][o]).collect();
+            let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&r| value(graph, args, values, r)).collect();
             match &node.kind {
-                NodeKind::Placeholder { index } => smallvec::smallvec![args[*index].clone()],
-                NodeKind::Const(t) => smallvec::smallvec![t.clone()],
+                NodeKind::Placeholder { .. } | NodeKind::Const(_) => Outputs::new(),
                 NodeKind::Op { op, attrs } if dynamic => {
                     let specs = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
                         panic!(
@@ -162,7 +161,18 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<O
         };
         values.push(result);
     }
-    out.extend(graph.outputs.iter().map(|&(n, o)| values[n][o].clone()));
+    out.extend(graph.outputs.iter().map(|&r| value(graph, args, values, r).clone()));
+}
+
+/// The value of `(node, output)`: placeholders and constants are read where they are (the
+/// arguments, the graph), so a run makes no copies of them — a loop body would make them on
+/// every iteration; other nodes' outputs are in `values`.
+fn value<'a>(graph: &'a Graph, args: &'a [Tensor], values: &'a [Outputs], (n, o): (usize, usize)) -> &'a Tensor {
+    match &graph.nodes[n].kind {
+        NodeKind::Placeholder { index } => &args[*index],
+        NodeKind::Const(t) => t,
+        _ => &values[n][o],
+    }
 }
 
 /// Runs `graph` on `args` through the public ops, node by node: inside a trace this inlines
