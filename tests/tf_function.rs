@@ -790,10 +790,10 @@ fn scaled_by<T: tf::autograph::TraceKey + Into<f64> + Copy>(x: &Tensor, k: T) ->
 }
 
 #[tf::function]
-fn add_n_times<const N: usize>(x: &Tensor) -> Tensor {
+fn matmul_n_times<const N: usize>(x: &Tensor) -> Tensor {
     let mut y = x.clone();
     for _ in 0..N {
-        y = &y + x;
+        y = tf::matmul(&y, x);
     }
     y
 }
@@ -808,15 +808,16 @@ fn generic_functions_trace_per_instantiation() {
     assert_eq!(scaled_by(&x, 3.0f64).to_vec::<f32>(), vec![3.0, 6.0]);
     assert_eq!(scaled_by(&-&x, 3.0f64).to_vec::<f32>(), vec![1.0, 2.0]);
     assert_eq!(tf::function_of!(scaled_by).tracing_count(), 2);
-    assert_eq!(add_n_times::<2>(&x).to_vec::<f32>(), vec![3.0, 6.0]);
-    assert_eq!(add_n_times::<3>(&x).to_vec::<f32>(), vec![4.0, 8.0]);
-    assert_eq!(add_n_times::<2>(&x).to_vec::<f32>(), vec![3.0, 6.0]);
-    let f = tf::function_of!(add_n_times);
+    let m = tf::constant([[1.0f32, 1.0], [0.0, 1.0]]);
+    assert_eq!(matmul_n_times::<2>(&m).to_vec::<f32>(), vec![1.0, 3.0, 0.0, 1.0]);
+    assert_eq!(matmul_n_times::<3>(&m).to_vec::<f32>(), vec![1.0, 4.0, 0.0, 1.0]);
+    assert_eq!(matmul_n_times::<2>(&m).to_vec::<f32>(), vec![1.0, 3.0, 0.0, 1.0]);
+    let f = tf::function_of!(matmul_n_times);
     assert_eq!(f.tracing_count(), 2);
-    let adds: Vec<usize> = f
+    let mms: Vec<usize> = f
         .concrete_functions()
         .iter()
-        .map(|c| c.graph().to_string().matches("= AddV2(").count())
+        .map(|c| c.graph().to_string().matches("= MatMul(").count())
         .collect();
-    assert_eq!(adds, vec![2, 3], "the Rust loop unrolls N times per instantiation");
+    assert_eq!(mms, vec![2, 3], "the Rust loop unrolls N times per instantiation");
 }

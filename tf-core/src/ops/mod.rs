@@ -7,6 +7,7 @@
 
 pub mod attrs;
 pub mod binary;
+pub mod fused;
 pub mod io;
 pub mod linalg;
 pub mod movement;
@@ -188,6 +189,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(random::OPS);
     v.extend_from_slice(io::OPS);
     v.extend_from_slice(shape::OPS);
+    v.extend_from_slice(fused::OPS);
     v
 }
 

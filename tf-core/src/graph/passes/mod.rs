@@ -1,12 +1,14 @@
 //! Graph passes, one file each, run in a fixed order on every traced graph before its first
 //! execution (and recursively on `If`/`While` subgraphs): constant folding, algebraic
-//! simplification, common-subexpression elimination, then dead-code elimination. Each pass returns a new graph
-//! built by [`rebuild`]; the verifier checks every result in tests.
+//! simplification, common-subexpression elimination, dead-code elimination, then elementwise
+//! fusion. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
+//! every result in tests.
 
 mod algebra;
 mod const_fold;
 mod cse;
 mod dce;
+mod fuse;
 
 use super::{Graph, Node, NodeKind};
 
@@ -15,7 +17,8 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     let g = const_fold::run(&g);
     let g = algebra::run(&g);
     let g = cse::run(&g);
-    dce::run(&g)
+    let g = dce::run(&g);
+    fuse::run(&g)
 }
 
 /// Where each output of an old node went in the new graph.
@@ -136,7 +139,8 @@ mod tests {
         assert_eq!(text.matches("Exp(").count(), 1, "{text}");
         assert!(!text.contains("Sin("), "{text}");
         assert!(!text.contains("Mul("), "{text}");
-        assert_eq!(text.matches("AddV2(").count(), 2, "{text}");
+        // The two adds, fused: AddV2 (opcode 13) twice in one program.
+        assert!(text.contains("FusedElementwise(%2, %1) {program: [13, 0, 0, 13, 2, 1]}"), "{text}");
     }
 
     #[test]
@@ -157,6 +161,56 @@ mod tests {
         }
         assert_eq!(text.matches("AddV2(").count(), 1, "only the broadcasting add remains:\n{text}");
         assert!(text.contains("return %0, %"), "{text}");
+    }
+
+    #[test]
+    fn elementwise_chains_fuse_into_one_node_with_the_same_values_and_gradients() {
+        // tanh(x * y + 1) * x - sigmoid(y): one fused node; the broadcasting bias add and the
+        // value used twice stay outside it.
+        let chain = |xs: &[Tensor]| {
+            let (x, y) = (&xs[0], &xs[1]);
+            let t = crate::tanh(&(x * y + 1.0f32));
+            vec![&t * x - crate::sigmoid(y)]
+        };
+        for n in [6usize, 8192 * 3 + 5, 1 << 17] {
+            let x = crate::ops::sample(crate::DType::F32, &[n], crate::ops::Domain::Any, 1);
+            let y = crate::ops::sample(crate::DType::F32, &[n], crate::ops::Domain::Any, 2);
+            let f = Function::new("chain", chain);
+            let got = f.call(&[x.clone(), y.clone()]);
+            let graph = f.concrete_functions()[0].graph().to_string();
+            assert_eq!(graph.matches("FusedElementwise(").count(), 1, "{graph}");
+            for op in ["Tanh(", "Mul(", "Sigmoid(", "Sub("] {
+                assert!(!graph.contains(op), "{op} left outside the fused node:\n{graph}");
+            }
+            assert_eq!(got[0].buffer(), chain(&[x.clone(), y.clone()])[0].buffer(), "n = {n}");
+            // Gradients through the fused node equal the eager ones.
+            let grads = |run: &dyn Fn(&[Tensor]) -> Vec<Tensor>| {
+                let tape = crate::GradientTape::new();
+                tape.watch(&x);
+                tape.watch(&y);
+                let out = crate::reduce_sum(&run(&[x.clone(), y.clone()])[0], None, false);
+                tape.gradients(&[&out], &[&x, &y], None, crate::UnconnectedGradients::Zero)
+            };
+            let (traced, eager) = (grads(&|a| f.call(a)), grads(&chain));
+            for (a, b) in traced.iter().zip(&eager) {
+                for (p, q) in a.as_ref().unwrap().to_vec::<f32>().iter().zip(b.as_ref().unwrap().to_vec::<f32>()) {
+                    assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "{p} vs {q}");
+                }
+            }
+        }
+        // An intermediate that is also returned, or used twice, is not absorbed.
+        let text = graph_of(
+            |xs| {
+                let e = crate::exp(&xs[0]);
+                let s = crate::sqrt(&(&e * &e));
+                vec![s, e]
+            },
+            &[spec(&[4])],
+        );
+        assert!(
+            text.contains("= Exp(%0)") && text.contains("= FusedElementwise(%1)") && text.contains("return %2, %1"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,0 +1,130 @@
+//! Elementwise fusion: a chain (or tree) of float elementwise ops whose intermediate values
+//! have no other use becomes one `FusedElementwise` node, which runs the chain chunk by chunk
+//! instead of one pass over memory per op. An op joins its user's group when it is fusable,
+//! its only use is that user, it has the group's shape, and it is not a graph output.
+
+use super::super::{Graph, Node, NodeKind};
+use super::keep;
+use crate::ops::fused::{self, FUSED_ELEMENTWISE};
+use crate::ops::{Attrs, TensorSpec};
+
+/// The opcode of a node a fused program can run: a registry op of [`fused::FUSABLE`] on floats
+/// of a fully defined shape whose inputs have that shape or are scalars (no other
+/// broadcasting).
+fn fusable(g: &Graph, n: &Node) -> Option<i64> {
+    let NodeKind::Op { op, attrs } = &n.kind else { return None };
+    let code = fused::opcode(op)?;
+    let out: &TensorSpec = n.outputs.first()?;
+    let fits = |&(m, o): &(usize, usize)| {
+        let s = &g.nodes[m].outputs[o];
+        s.dtype == out.dtype && (s.shape == out.shape || s.shape.rank() == 0)
+    };
+    (attrs.iter().next().is_none()
+        && fused::fusable_dtype(out.dtype)
+        && out.shape.rank() > 0
+        && out.shape.is_fully_defined()
+        && n.inputs.iter().all(fits))
+    .then_some(code as i64)
+}
+
+pub(crate) fn run(g: &Graph) -> Graph {
+    // Uses of each node's first output (a graph output counts as a use no group can absorb).
+    let mut uses = vec![0usize; g.nodes.len()];
+    for n in &g.nodes {
+        for &(m, _) in &n.inputs {
+            uses[m] += 1;
+        }
+    }
+    for &(m, _) in &g.outputs {
+        uses[m] += 2;
+    }
+    let codes: Vec<Option<i64>> = g.nodes.iter().map(|n| fusable(g, n)).collect();
+    // Roots from the last node back: each takes in its single-use fusable producers.
+    let mut root_of: Vec<Option<usize>> = vec![None; g.nodes.len()];
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for r in (0..g.nodes.len()).rev() {
+        if codes[r].is_none() || root_of[r].is_some() {
+            continue;
+        }
+        let shape = &g.nodes[r].outputs[0].shape;
+        let mut members = vec![r];
+        let mut k = 0;
+        while k < members.len() {
+            for &(m, o) in &g.nodes[members[k]].inputs {
+                let joins = o == 0
+                    && codes[m].is_some()
+                    && uses[m] == 1
+                    && root_of[m].is_none()
+                    && !members.contains(&m)
+                    && &g.nodes[m].outputs[0].shape == shape;
+                if joins {
+                    members.push(m);
+                }
+            }
+            k += 1;
+        }
+        if members.len() >= 2 {
+            for &m in &members {
+                root_of[m] = Some(r);
+            }
+            members.sort_unstable();
+            groups.push((r, members));
+        }
+    }
+    let mut remap: Vec<Vec<(usize, usize)>> = Vec::with_capacity(g.nodes.len());
+    let mut out = Graph {
+        name: g.name.clone(),
+        ..Default::default()
+    };
+    for (i, n) in g.nodes.iter().enumerate() {
+        let r = match root_of[i] {
+            // A member is emitted with its root (every member precedes it).
+            Some(root) if root != i => {
+                remap.push(Vec::new());
+                continue;
+            }
+            Some(root) => root,
+            None => {
+                let ins: Vec<(usize, usize)> = n.inputs.iter().map(|&(a, o)| remap[a][o]).collect();
+                let r = keep(n, &ins, &mut out);
+                remap.push(r);
+                continue;
+            }
+        };
+        let members = &groups.iter().find(|(root, _)| *root == r).expect("a root has its group").1;
+        // Registers: the group's outside inputs first, then one per member in node order.
+        let mut externals: Vec<(usize, usize)> = Vec::new();
+        for &m in members {
+            for &inp in &g.nodes[m].inputs {
+                if !members.contains(&inp.0) && !externals.contains(&inp) {
+                    externals.push(inp);
+                }
+            }
+        }
+        let reg = |inp: (usize, usize)| -> i64 {
+            match members.iter().position(|&m| m == inp.0) {
+                Some(k) => (externals.len() + k) as i64,
+                None => externals.iter().position(|&e| e == inp).expect("an outside input") as i64,
+            }
+        };
+        let mut program = Vec::with_capacity(3 * members.len());
+        for &m in members {
+            let ins = &g.nodes[m].inputs;
+            program.push(codes[m].expect("members are fusable"));
+            program.push(reg(ins[0]));
+            program.push(ins.get(1).map_or(-1, |&b| reg(b)));
+        }
+        out.nodes.push(Node {
+            kind: NodeKind::Op {
+                op: &FUSED_ELEMENTWISE,
+                attrs: Attrs::new().ints("program", program),
+            },
+            inputs: externals.iter().map(|&(a, o)| remap[a][o]).collect(),
+            outputs: fused::fused_spec(&n.outputs[0]),
+            location: n.location,
+        });
+        remap.push(vec![(out.nodes.len() - 1, 0)]);
+    }
+    out.outputs = g.outputs.iter().map(|&(a, o)| remap[a][o]).collect();
+    out
+}
