@@ -137,12 +137,7 @@ fn every_stateless_op_traced_equals_eager() {
                 let r: Vec<&Tensor> = xs.iter().collect();
                 execute(op, &r, &attrs).into_vec()
             });
-            let traced = f.call(&case.inputs);
-            assert_eq!(traced.len(), eager.len(), "{}", op.name);
-            for (t, e) in traced.iter().zip(&eager) {
-                assert_eq!((t.dtype(), t.shape()), (e.dtype(), e.shape()), "{}", op.name);
-                assert_eq!(t.buffer(), e.buffer(), "{}: traced result differs from eager", op.name);
-            }
+            common::assert_same_outputs(op.name, &f.call(&case.inputs), &eager, "traced result");
             checked += 1;
         }
     }

@@ -120,11 +120,7 @@ fn every_op_traced_with_unknown_dims_equals_eager() {
                 }
             };
             let out = traced.call(&case.inputs).unwrap();
-            assert_eq!(out.len(), eager.len(), "{}", op.name);
-            for (t, e) in out.iter().zip(&eager) {
-                assert_eq!((t.dtype(), t.shape()), (e.dtype(), e.shape()), "{}", op.name);
-                assert_eq!(t.buffer(), e.buffer(), "{}: traced with unknown dims differs from eager", op.name);
-            }
+            common::assert_same_outputs(op.name, &out, &eager, "traced with unknown dims");
             checked += 1;
         }
     }

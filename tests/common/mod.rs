@@ -15,6 +15,17 @@ pub fn panic_message(f: impl FnOnce()) -> String {
         .unwrap_or_default()
 }
 
+/// Asserts that `got` (an op's traced outputs) equals `want` (its eager outputs) exactly:
+/// count, dtypes, shapes and values.
+#[allow(dead_code)]
+pub fn assert_same_outputs(op: &str, got: &[tf::Tensor], want: &[tf::Tensor], what: &str) {
+    assert_eq!(got.len(), want.len(), "{op}");
+    for (t, e) in got.iter().zip(want) {
+        assert_eq!((t.dtype(), t.shape()), (e.dtype(), e.shape()), "{op}");
+        assert_eq!(t.buffer(), e.buffer(), "{op}: {what} differs from eager");
+    }
+}
+
 /// `tf::random::set_seed` is process-wide, as in TensorFlow, and tests run on parallel
 /// threads: a test that needs a repeatable seeded sequence holds this lock.
 #[allow(dead_code)]
