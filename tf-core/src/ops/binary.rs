@@ -107,6 +107,10 @@ grad: Grad::Rule(|c| {
     let d = c.g() * ((c.x(0) - c.x(1)) * 2.0);
     vec![Some(d.clone()), Some(-d)]
 }));
+// `ReluGrad(gradients, features)`: the gradient where the features are positive, else 0 — Relu's
+// backward in one pass (TensorFlow's op). d/dgradients is ReluGrad again; features only select.
+binary_op!(RELU_GRAD, "ReluGrad", [F32, F64, I32, I64], None, AwayFromZero, |g, y| if y > T::ZERO { g } else { T::ZERO },
+    grad: Grad::Rule(|c| vec![c.want(0, || relu_grad(c.g(), c.x(1))), None]));
 binary_op!(EQUAL, "Equal", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a == b, grad: Grad::None);
 binary_op!(NOT_EQUAL, "NotEqual", [F32, F64, I32, I64, U8, Bool], Some(DType::Bool), Any, |a, b| a != b, grad: Grad::None);
 binary_op!(LESS, "Less", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a < b, grad: Grad::None);
@@ -115,6 +119,12 @@ binary_op!(GREATER, "Greater", [F32, F64, I32, I64, U8], Some(DType::Bool), Any,
 binary_op!(GREATER_EQUAL, "GreaterEqual", [F32, F64, I32, I64, U8], Some(DType::Bool), Any, |a, b| a >= b, grad: Grad::None);
 binary_op!(LOGICAL_AND, "LogicalAnd", [Bool], None, Any, |a, b| a & b, grad: Grad::None);
 binary_op!(LOGICAL_OR, "LogicalOr", [Bool], None, Any, |a, b| a | b, grad: Grad::None);
+
+/// `ReluGrad(g, y)`.
+#[track_caller]
+pub(crate) fn relu_grad(g: &Tensor, y: &Tensor) -> Tensor {
+    super::execute1(&RELU_GRAD, &[g, y], &Attrs::new())
+}
 
 /// Routes dz to x where `mask`, to y elsewhere.
 fn select_grad(c: &super::GradCtx, mask: &Tensor) -> Vec<Option<Tensor>> {
@@ -198,6 +208,7 @@ pub static OPS: &[&OpDef] = &[
     &MAXIMUM,
     &MINIMUM,
     &SQUARED_DIFFERENCE,
+    &RELU_GRAD,
     &EQUAL,
     &NOT_EQUAL,
     &LESS,

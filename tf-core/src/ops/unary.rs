@@ -68,11 +68,7 @@ unary!(
     [F32, F64, I32, I64],
     AwayFromZero,
     |x| Num::maximum(x, T::ZERO),
-    Grad::Rule(|c| vec![Some(api::where_(
-        &api::greater(c.y(), &api::zeros_like(c.y())),
-        c.g(),
-        &api::zeros_like(c.g())
-    ))])
+    Grad::Rule(|c| vec![Some(super::binary::relu_grad(c.g(), c.y()))])
 );
 unary!(EXP, "Exp", [F32, F64], Any, |x| x.exp(), Grad::Rule(|c| vec![Some(c.g() * c.y())]));
 unary!(

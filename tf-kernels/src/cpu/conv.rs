@@ -247,32 +247,38 @@ fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T
     })
 }
 
-/// Gradient of max pooling: each upstream value goes to its window's (first) maximum.
-pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
-    let mut dx = vec![T::default(); x.len()];
-    for b in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                for ch in 0..g.c {
-                    let mut best: Option<(T, usize)> = None;
-                    for ky in 0..g.kh {
-                        for kx in 0..g.kw {
-                            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                                let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-                                if best.is_none_or(|(m, _)| x[at] > m) {
-                                    best = Some((x[at], at));
+/// Gradient of max pooling: each upstream value goes to its window's (first) maximum. Images
+/// go to the pool's threads whole (each image's gradient lands in its own part of `dx`).
+pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send + Sync>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
+    let image = g.h * g.w * g.c;
+    super::elementwise::fill(x.len(), image.max(1), |start, d| {
+        let mut dx = vec![T::default(); d.len()];
+        for b in start / image.max(1)..(start + d.len()) / image.max(1) {
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    for ch in 0..g.c {
+                        let mut best: Option<(T, usize)> = None;
+                        for ky in 0..g.kh {
+                            for kx in 0..g.kw {
+                                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                                    let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                                    if best.is_none_or(|(m, _)| x[at] > m) {
+                                        best = Some((x[at], at));
+                                    }
                                 }
                             }
                         }
-                    }
-                    if let Some((_, at)) = best {
-                        dx[at] += dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch];
+                        if let Some((_, at)) = best {
+                            dx[at - start] += dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch];
+                        }
                     }
                 }
             }
         }
-    }
-    dx
+        for (o, v) in d.iter_mut().zip(dx) {
+            o.write(v);
+        }
+    })
 }
 
 /// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
