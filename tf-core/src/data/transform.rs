@@ -256,7 +256,10 @@ impl<T: Send + 'static> Dataset<T> {
             std::thread::Builder::new()
                 .name("tf-data-prefetch".into())
                 .spawn(move || {
-                    for x in up() {
+                    let mut src = up();
+                    // Producing is background work (the pool leaves it a core); waiting for
+                    // room in the buffer is not.
+                    while let Some(x) = tf_kernels::cpu::background(|| src.next()) {
                         // The consumer went away: stop producing.
                         if tx.send(x).is_err() {
                             break;

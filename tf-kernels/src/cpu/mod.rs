@@ -16,6 +16,13 @@ pub fn num_threads() -> usize {
     pool::pool().threads()
 }
 
+/// Runs `f` as background work: while it runs, kernels stay on their calling thread and idle
+/// pool workers park, so a background producer (a prefetching input pipeline) has a core to
+/// itself instead of competing with spinning workers.
+pub fn background<R>(f: impl FnOnce() -> R) -> R {
+    pool::background(f)
+}
+
 /// Runs `f(i)` for `i in 0..n` on the pool's threads and the caller's.
 pub fn parallel_for(n: usize, f: impl Fn(usize) + Sync) {
     pool::pool().run(n, &f);

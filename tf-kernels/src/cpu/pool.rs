@@ -39,6 +39,31 @@ pub(crate) struct Pool {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
+/// Threads now doing background work (an input pipeline's prefetch thread producing). On a
+/// machine of two cores, while any is, jobs run on their calling thread and the idle worker
+/// parks at once: one core for the job's caller (a training step), one for the background
+/// work, instead of a spinning worker and the producer time-sharing a core (a worker
+/// preempted mid-task stalls the whole job). With more cores the pool is left as it is.
+static BACKGROUND: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether background work should have the second core now.
+fn yield_to_background(threads: usize) -> bool {
+    threads <= 2 && BACKGROUND.load(Ordering::Acquire) > 0
+}
+
+/// Runs `f` as background work (see [`BACKGROUND`]).
+pub(crate) fn background<R>(f: impl FnOnce() -> R) -> R {
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            BACKGROUND.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    BACKGROUND.fetch_add(1, Ordering::AcqRel);
+    let _done = Done;
+    f()
+}
+
 /// The pool, sized once from `TF_NUM_THREADS` or the number of cores.
 pub(crate) fn pool() -> &'static Pool {
     POOL.get_or_init(|| {
@@ -59,7 +84,7 @@ pub(crate) fn pool() -> &'static Pool {
         for i in 1..threads {
             std::thread::Builder::new()
                 .name(format!("tf-kernel-{i}"))
-                .spawn(move || worker(shared))
+                .spawn(move || worker(shared, threads))
                 .expect("tf-kernels: cannot start a kernel thread");
         }
         Pool {
@@ -77,7 +102,7 @@ impl Pool {
 
     /// Runs `f(i)` for every `i in 0..n` across the pool and the calling thread.
     pub(crate) fn run<'f>(&self, n: usize, f: &'f (dyn Fn(usize) + Sync + 'f)) {
-        if n <= 1 || self.threads == 1 || IN_WORKER.with(|w| w.get()) {
+        if n <= 1 || self.threads == 1 || IN_WORKER.with(|w| w.get()) || yield_to_background(self.threads) {
             (0..n).for_each(f);
             return;
         }
@@ -136,7 +161,7 @@ fn claim(s: &Shared, epoch: u64) -> Option<usize> {
     }
 }
 
-fn worker(s: &'static Shared) {
+fn worker(s: &'static Shared, threads: usize) {
     IN_WORKER.with(|w| w.set(true));
     let mut seen = 0u64;
     loop {
@@ -149,8 +174,9 @@ fn worker(s: &'static Shared) {
                 break e;
             }
             spins = spins.wrapping_add(1);
-            // Reading the clock costs more than a spin: look at it every 256 spins.
-            if !spins.is_multiple_of(256) || start.elapsed() < SPIN {
+            // Reading the clock costs more than a spin: look at it every 256 spins. With
+            // background work running, park at once: the core is wanted.
+            if !spins.is_multiple_of(256) || (start.elapsed() < SPIN && !yield_to_background(threads)) {
                 std::hint::spin_loop();
                 continue;
             }
@@ -189,5 +215,46 @@ mod tests {
             hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
         assert_eq!(hits.into_inner(), 64);
+    }
+
+    #[test]
+    fn jobs_during_background_work_still_run_every_task_once() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let (started, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let bg = {
+            let (started, stop) = (started.clone(), stop.clone());
+            std::thread::spawn(move || {
+                super::background(|| {
+                    started.store(true, Ordering::Release);
+                    while !stop.load(Ordering::Acquire) {
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+        };
+        while !started.load(Ordering::Acquire) {
+            std::hint::spin_loop();
+        }
+        let me = std::thread::current().id();
+        let hits: Vec<AtomicUsize> = (0..100).map(|_| AtomicUsize::new(0)).collect();
+        let elsewhere = AtomicUsize::new(0);
+        crate::cpu::parallel_for(100, |i| {
+            hits[i].fetch_add(1, Ordering::Relaxed);
+            if std::thread::current().id() != me {
+                elsewhere.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        stop.store(true, Ordering::Release);
+        bg.join().unwrap();
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+        if super::pool().threads() <= 2 {
+            assert_eq!(
+                elsewhere.into_inner(),
+                0,
+                "on two cores the caller keeps the job while background work runs"
+            );
+        }
+        assert_eq!(super::BACKGROUND.load(Ordering::Acquire), 0);
     }
 }
