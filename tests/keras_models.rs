@@ -406,6 +406,29 @@ fn datasets_feed_fit_and_evaluate() {
         )
         .unwrap();
     assert!((a["loss"] - b["loss"]).abs() < 1e-6 && a["accuracy"] == b["accuracy"]);
+    // predict takes a dataset of (x, y) batches (targets ignored) or of inputs alone.
+    let quiet_predict = || PredictArgs {
+        verbose: 0,
+        ..Default::default()
+    };
+    let want = model.predict(&x, quiet_predict()).unwrap().to_vec::<f32>();
+    // Batches of another size may round differently in the matmul's blocking.
+    let close = |got: Tensor| {
+        let got = got.to_vec::<f32>();
+        assert_eq!(got.len(), want.len());
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    };
+    close(model.predict(&ds, quiet_predict()).unwrap());
+    let inputs = tf::data::Dataset::from_tensor_slices(x.clone()).unwrap().batch(40, false);
+    let filtered = inputs.filter(|_| true); // unknown cardinality: no step count for the bar
+    close(model.predict(&inputs, quiet_predict()).unwrap());
+    close(model.predict(&filtered, quiet_predict()).unwrap());
+    let e = model.predict(&inputs.repeat(None), quiet_predict()).unwrap_err().to_string();
+    assert!(e.contains("infinite dataset"), "{e}");
+    let e = model.fit(&inputs, quiet()).unwrap_err().to_string();
+    assert!(e.contains("fit needs targets"), "{e}");
 }
 
 #[test]

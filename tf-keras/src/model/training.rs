@@ -105,7 +105,8 @@ impl std::ops::Index<&str> for History {
 }
 
 /// The data `fit`, `evaluate` and `predict` take: arrays (`(&x, &y)`, `(&x, &y,
-/// &sample_weight)`) or a dataset of `(x, y)` batches.
+/// &sample_weight)`, or `&x` for `predict`), a dataset of `(x, y)` batches, or (for
+/// `predict`) a dataset of input batches.
 pub enum Data<'a> {
     /// Whole arrays, batched by `batch_size`.
     Arrays {
@@ -118,6 +119,8 @@ pub enum Data<'a> {
     },
     /// A dataset yielding `(x, y)` batches (`batch_size` and `shuffle` do not apply).
     Dataset(&'a Dataset<(Tensor, Tensor)>),
+    /// A dataset yielding input batches only (for `predict`).
+    Inputs(&'a Dataset<Tensor>),
 }
 impl<'a> From<(&'a Tensor, &'a Tensor)> for Data<'a> {
     fn from((x, y): (&'a Tensor, &'a Tensor)) -> Self {
@@ -149,6 +152,11 @@ impl<'a> From<&'a Tensor> for Data<'a> {
 impl<'a> From<&'a Dataset<(Tensor, Tensor)>> for Data<'a> {
     fn from(d: &'a Dataset<(Tensor, Tensor)>) -> Self {
         Data::Dataset(d)
+    }
+}
+impl<'a> From<&'a Dataset<Tensor>> for Data<'a> {
+    fn from(d: &'a Dataset<Tensor>) -> Self {
+        Data::Inputs(d)
     }
 }
 
@@ -493,6 +501,7 @@ impl<L: Layer> Model<L> {
                 });
                 (train, val)
             }
+            Data::Inputs(_) => return Err(invalid("fit needs targets: pass a dataset of (x, y) batches")),
             Data::Dataset(ds) => {
                 if validation_split > 0.0 {
                     return Err(invalid(
@@ -675,15 +684,23 @@ impl<L: Layer> Model<L> {
                 }
             }
             Data::Dataset(ds) => Source::Dataset(ds.clone()),
+            Data::Inputs(_) => return Err(invalid("evaluate needs targets: pass a dataset of (x, y) batches")),
         };
         self.run_evaluate(&src, args.batch_size, args.steps, args.verbose, "")
     }
 
-    /// `model.predict(x)`: the outputs for every sample, batch by batch, concatenated.
+    /// `model.predict(x)`: the outputs for every sample, batch by batch, concatenated. `x` is
+    /// a tensor (batched by `batch_size`), a dataset of input batches, or a dataset of
+    /// `(x, y)` batches (the targets are ignored, as in Keras).
     ///
     /// # Errors
-    /// `InvalidArgument` when the model cannot be called on `x`.
-    pub fn predict(&self, x: &Tensor, args: PredictArgs) -> Result<Tensor> {
+    /// `InvalidArgument` when the model cannot be called on the inputs; the dataset's errors.
+    pub fn predict<'a>(&self, x: impl Into<Data<'a>>, args: PredictArgs) -> Result<Tensor> {
+        let x = match x.into() {
+            Data::Arrays { x, .. } => x,
+            Data::Dataset(ds) => return self.predict_batches(ds.iter().map(|b| b.map(|(x, _)| x)), ds.cardinality(), &args),
+            Data::Inputs(ds) => return self.predict_batches(ds.iter(), ds.cardinality(), &args),
+        };
         if x.rank() == 0 || x.shape().dims()[0] == 0 {
             return Err(invalid(format!(
                 "predict needs a non-empty batch of inputs, got shape {}",
@@ -713,6 +730,48 @@ impl<L: Layer> Model<L> {
             if let Some(b) = bar.as_mut() {
                 b.update(s + 1, &[], s + 1 == steps);
             }
+        }
+        Ok(tf::concat(&outs.iter().collect::<Vec<_>>(), 0))
+    }
+
+    /// `predict` over batches from a dataset.
+    fn predict_batches(
+        &self,
+        batches: impl Iterator<Item = Result<Tensor>>,
+        cardinality: tf::data::Cardinality,
+        args: &PredictArgs,
+    ) -> Result<Tensor> {
+        let steps = match cardinality {
+            tf::data::Cardinality::Known(n) => Some(n),
+            tf::data::Cardinality::Infinite => {
+                return Err(invalid(
+                    "predict on an infinite dataset (repeat() without a count) would never end: take() some batches",
+                ))
+            }
+            tf::data::Cardinality::Unknown => None,
+        };
+        let mut bar = (args.verbose > 0).then(|| Progbar::new(steps, args.verbose));
+        let mut outs = Vec::new();
+        for (s, xb) in batches.enumerate() {
+            let xb = xb?;
+            let y = checked(
+                &format!(
+                    "the model \"{}\" cannot be called on prediction batch {s} (shape {})",
+                    self.name,
+                    xb.shape()
+                ),
+                || self.forward(&xb, false),
+            )?;
+            outs.push(y);
+            if let Some(b) = bar.as_mut() {
+                b.update(s + 1, &[], steps == Some(s + 1));
+            }
+        }
+        if let (Some(b), None) = (bar.as_mut(), steps) {
+            b.update(outs.len(), &[], true);
+        }
+        if outs.is_empty() {
+            return Err(invalid("predict needs a non-empty dataset of inputs"));
         }
         Ok(tf::concat(&outs.iter().collect::<Vec<_>>(), 0))
     }
