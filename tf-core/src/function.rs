@@ -156,7 +156,7 @@ impl Function {
 
     /// `tf.function(reduce_retracing=True)`: a call that misses the cache traces for the most
     /// specific signature that also fits the earlier traces' (dimensions that differ become
-    /// `None`), so shapes [3] then [5] trace twice, and [7], [9] reuse the second trace.
+    /// `None`), so shapes `[3]` then `[5]` trace twice, and `[7]`, `[9]` reuse the second trace.
     pub fn reduce_retracing(mut self, flag: bool) -> Function {
         self.reduce_retracing = flag;
         self

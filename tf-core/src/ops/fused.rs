@@ -4,7 +4,7 @@
 //! pass over memory and a buffer per op. Each step computes exactly what its op's kernel
 //! does (a test checks every op bit for bit).
 //!
-//! Attribute `program`: one `[op, a, b]` triple per step, `op` an index into [`FUSABLE`],
+//! Attribute `program`: one `[op, a, b]` triple per step, `op` an index into the fusable ops' table,
 //! `a`/`b` registers (`b = -1` for a unary op). Registers `0..inputs` are the inputs; step `k`
 //! writes register `inputs + k`; the last register is the output.
 

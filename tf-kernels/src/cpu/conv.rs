@@ -257,18 +257,7 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     for ch in 0..g.c {
-                        let mut best: Option<(T, usize)> = None;
-                        for ky in 0..g.kh {
-                            for kx in 0..g.kw {
-                                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                                    let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-                                    if best.is_none_or(|(m, _)| x[at] > m) {
-                                        best = Some((x[at], at));
-                                    }
-                                }
-                            }
-                        }
-                        if let Some((_, at)) = best {
+                        if let Some(at) = window_argmax(x, g, b, oy, ox, ch) {
                             dx[at - start] += dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch];
                         }
                     }
@@ -281,22 +270,26 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
     })
 }
 
-/// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
-pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
-    pool_apply(g, |b, oy, ox, ch| {
-        let mut best: Option<(T, usize)> = None;
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                    let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-                    if best.is_none_or(|(m, _)| x[at] > m) {
-                        best = Some((x[at], at));
-                    }
+/// The index in `x` of the (first) maximum of window `(b, oy, ox)` in channel `ch`; `None`
+/// for a window with no tap inside the input.
+fn window_argmax<T: Copy + PartialOrd>(x: &[T], g: &Window2d, b: usize, oy: usize, ox: usize, ch: usize) -> Option<usize> {
+    let mut best: Option<(T, usize)> = None;
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                if best.is_none_or(|(m, _)| x[at] > m) {
+                    best = Some((x[at], at));
                 }
             }
         }
-        v[best.map_or(0, |(_, at)| at)]
-    })
+    }
+    best.map(|(_, at)| at)
+}
+
+/// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
+pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
+    pool_apply(g, |b, oy, ox, ch| v[window_argmax(x, g, b, oy, ox, ch).unwrap_or(0)])
 }
 
 /// Gradient of average pooling: each upstream value is shared equally by its window's taps.
