@@ -313,27 +313,50 @@ fn signed_labels(y_true: &Tensor, like: &Tensor) -> Tensor {
     }
 }
 
-/// `keras.losses.get(name)`: a loss by its Keras name or alias (`"mse"`, `"mae"`, ...).
+/// One built-in loss: its Keras class name, the identifiers `compile` takes for it, and its
+/// constructor from a config (an empty config gives Keras's defaults).
+struct Builtin {
+    class: &'static str,
+    names: &'static [&'static str],
+    from_config: fn(&Config) -> tf::Result<Box<dyn Loss>>,
+}
+
+macro_rules! builtins {
+    ($($ty:ident: [$($name:literal),+]),* $(,)?) => {
+        /// Every built-in loss, in one table for [`get`] and [`deserialize`].
+        static BUILTINS: &[Builtin] = &[$(Builtin {
+            class: stringify!($ty),
+            names: &[$($name),+],
+            from_config: |c| Ok(Box::new($ty::from_config(c)?)),
+        }),*];
+    };
+}
+builtins! {
+    SparseCategoricalCrossentropy: ["sparse_categorical_crossentropy"],
+    CategoricalCrossentropy: ["categorical_crossentropy"],
+    BinaryCrossentropy: ["binary_crossentropy"],
+    MeanSquaredError: ["mean_squared_error", "mse"],
+    MeanAbsoluteError: ["mean_absolute_error", "mae"],
+    Huber: ["huber", "huber_loss"],
+    KLDivergence: ["kl_divergence", "kld", "kullback_leibler_divergence"],
+    CosineSimilarity: ["cosine_similarity"],
+    Hinge: ["hinge"],
+    SquaredHinge: ["squared_hinge"],
+    LogCosh: ["log_cosh", "logcosh"],
+    Poisson: ["poisson"],
+}
+
+/// `keras.losses.get(identifier)`: a loss by its Keras name (`"mse"`,
+/// `"sparse_categorical_crossentropy"`, ...), with Keras's defaults.
 ///
 /// # Panics
-/// On an unknown name, with Keras's message.
+/// For an unknown name, with Keras's message.
 #[track_caller]
 pub fn get(name: &str) -> Box<dyn Loss> {
-    match name {
-        "sparse_categorical_crossentropy" => Box::new(SparseCategoricalCrossentropy::new()),
-        "categorical_crossentropy" => Box::new(CategoricalCrossentropy::new()),
-        "binary_crossentropy" => Box::new(BinaryCrossentropy::new()),
-        "mean_squared_error" | "mse" => Box::new(MeanSquaredError::new()),
-        "mean_absolute_error" | "mae" => Box::new(MeanAbsoluteError::new()),
-        "huber" | "huber_loss" => Box::new(Huber::new()),
-        "kl_divergence" | "kld" | "kullback_leibler_divergence" => Box::new(KLDivergence::new()),
-        "cosine_similarity" => Box::new(CosineSimilarity::new()),
-        "hinge" => Box::new(Hinge::new()),
-        "squared_hinge" => Box::new(SquaredHinge::new()),
-        "log_cosh" | "logcosh" => Box::new(LogCosh::new()),
-        "poisson" => Box::new(Poisson::new()),
-        _ => panic!("Could not interpret loss function identifier: {name}"),
-    }
+    let Some(b) = BUILTINS.iter().find(|b| b.names.contains(&name)) else {
+        panic!("Could not interpret loss function identifier: {name}")
+    };
+    (b.from_config)(&Config::new()).unwrap_or_else(|e| unreachable!("an empty config gives the defaults: {e}"))
 }
 
 /// `keras.losses.deserialize(config)`: the loss [`Loss::get_config`] described.
@@ -342,23 +365,9 @@ pub fn get(name: &str) -> Box<dyn Loss> {
 /// `Unimplemented` for an unknown class; `InvalidArgument` for a malformed config.
 pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Loss>> {
     let (class, c) = crate::saving::config::class_and_config(v, "loss")?;
-    fn boxed<L: Loss + 'static>(l: tf::Result<L>) -> tf::Result<Box<dyn Loss>> {
-        l.map(|l| Box::new(l) as Box<dyn Loss>)
-    }
-    match class {
-        "SparseCategoricalCrossentropy" => boxed(SparseCategoricalCrossentropy::from_config(c)),
-        "CategoricalCrossentropy" => boxed(CategoricalCrossentropy::from_config(c)),
-        "BinaryCrossentropy" => boxed(BinaryCrossentropy::from_config(c)),
-        "MeanSquaredError" => boxed(MeanSquaredError::from_config(c)),
-        "MeanAbsoluteError" => boxed(MeanAbsoluteError::from_config(c)),
-        "Huber" => boxed(Huber::from_config(c)),
-        "KLDivergence" => boxed(KLDivergence::from_config(c)),
-        "CosineSimilarity" => boxed(CosineSimilarity::from_config(c)),
-        "Hinge" => boxed(Hinge::from_config(c)),
-        "SquaredHinge" => boxed(SquaredHinge::from_config(c)),
-        "LogCosh" => boxed(LogCosh::from_config(c)),
-        "Poisson" => boxed(Poisson::from_config(c)),
-        other => Err(tf::Error::Unimplemented(format!("unknown loss class `{other}`"))),
+    match BUILTINS.iter().find(|b| b.class == class) {
+        Some(b) => (b.from_config)(c),
+        None => Err(tf::Error::Unimplemented(format!("unknown loss class `{class}`"))),
     }
 }
 

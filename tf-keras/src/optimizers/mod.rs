@@ -904,24 +904,53 @@ impl Rule for Ftrl {
     }
 }
 
+type Schedule = Option<Box<dyn LearningRateSchedule>>;
+
+/// One built-in optimizer: its Keras class name (whose lowercase is its `compile` name), its
+/// defaults, and its constructor from a config's learning rate, schedule and settings.
+struct Builtin {
+    class: &'static str,
+    default: fn() -> Box<dyn Optimizer>,
+    from_config: fn(f64, &Config, Schedule) -> tf::Result<Box<dyn Optimizer>>,
+}
+
+macro_rules! builtins {
+    ($($ty:ident),* $(,)?) => {
+        /// Every built-in optimizer, in one table for [`get`] and [`deserialize`].
+        static BUILTINS: &[Builtin] = &[$(Builtin {
+            class: stringify!($ty),
+            default: || Box::new($ty::default()),
+            from_config: |lr, c, schedule| configured($ty::new(lr), c, schedule),
+        }),*];
+    };
+}
+builtins!(SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl);
+
 /// `keras.optimizers.get(name)`: an optimizer by Keras name with default settings.
 ///
 /// # Panics
 /// On an unknown name, with Keras's message.
 #[track_caller]
 pub fn get(name: &str) -> Box<dyn Optimizer> {
-    match name.to_ascii_lowercase().as_str() {
-        "sgd" => Box::new(SGD::default()),
-        "adam" => Box::new(Adam::default()),
-        "adamw" => Box::new(AdamW::default()),
-        "rmsprop" => Box::new(RMSprop::default()),
-        "adagrad" => Box::new(Adagrad::default()),
-        "adadelta" => Box::new(Adadelta::default()),
-        "adamax" => Box::new(Adamax::default()),
-        "nadam" => Box::new(Nadam::default()),
-        "ftrl" => Box::new(Ftrl::default()),
-        _ => panic!("Could not interpret optimizer identifier: {name}"),
+    match BUILTINS.iter().find(|b| b.class.eq_ignore_ascii_case(name)) {
+        Some(b) => (b.default)(),
+        None => panic!("Could not interpret optimizer identifier: {name}"),
     }
+}
+
+/// `r` with a config's schedule, clipping, weight decay and own settings applied.
+fn configured<R: Rule + 'static>(mut r: R, c: &Config, schedule: Schedule) -> tf::Result<Box<dyn Optimizer>> {
+    let class = r.base().name;
+    let b = r.base_mut();
+    if let Some(s) = schedule {
+        b.lr = LearningRate::Schedule(s);
+    }
+    crate::saving::config::read(c, "clipnorm", class, &mut b.clipnorm)?;
+    crate::saving::config::read(c, "clipvalue", class, &mut b.clipvalue)?;
+    crate::saving::config::read(c, "global_clipnorm", class, &mut b.global_clipnorm)?;
+    crate::saving::config::read(c, "weight_decay", class, &mut b.weight_decay)?;
+    r.read_hyper(c)?;
+    Ok(Box::new(r))
 }
 
 /// `keras.optimizers.deserialize(config)`: the optimizer [`Optimizer::get_config`] described
@@ -944,30 +973,9 @@ pub fn deserialize(v: &serde_json::Value) -> tf::Result<Box<dyn Optimizer>> {
             None
         }
     };
-    fn make<R: Rule + 'static>(mut r: R, c: &Config, schedule: Option<Box<dyn LearningRateSchedule>>) -> tf::Result<Box<dyn Optimizer>> {
-        let class = r.base().name;
-        let b = r.base_mut();
-        if let Some(s) = schedule {
-            b.lr = LearningRate::Schedule(s);
-        }
-        crate::saving::config::read(c, "clipnorm", class, &mut b.clipnorm)?;
-        crate::saving::config::read(c, "clipvalue", class, &mut b.clipvalue)?;
-        crate::saving::config::read(c, "global_clipnorm", class, &mut b.global_clipnorm)?;
-        crate::saving::config::read(c, "weight_decay", class, &mut b.weight_decay)?;
-        r.read_hyper(c)?;
-        Ok(Box::new(r))
-    }
-    match class {
-        "SGD" => make(SGD::new(lr), c, schedule),
-        "Adam" => make(Adam::new(lr), c, schedule),
-        "AdamW" => make(AdamW::new(lr), c, schedule),
-        "RMSprop" => make(RMSprop::new(lr), c, schedule),
-        "Adagrad" => make(Adagrad::new(lr), c, schedule),
-        "Adadelta" => make(Adadelta::new(lr), c, schedule),
-        "Adamax" => make(Adamax::new(lr), c, schedule),
-        "Nadam" => make(Nadam::new(lr), c, schedule),
-        "Ftrl" => make(Ftrl::new(lr), c, schedule),
-        other => Err(tf::Error::Unimplemented(format!("unknown optimizer class `{other}`"))),
+    match BUILTINS.iter().find(|b| b.class == class) {
+        Some(b) => (b.from_config)(lr, c, schedule),
+        None => Err(tf::Error::Unimplemented(format!("unknown optimizer class `{class}`"))),
     }
 }
 
