@@ -39,6 +39,30 @@ fn add(a: &Tensor, b: &Tensor) -> Tensor {
     a + b
 }
 
+/// `input_signature` with a `None` batch: one trace for every batch size.
+#[tf::function(input_signature = [tf::ops::TensorSpec::new(vec![None, Some(3)], tf::float32)])]
+fn row_sums(x: &Tensor) -> Tensor {
+    tf::reduce_sum(x, 1, false)
+}
+
+/// `reduce_retracing`: the second shape traces a generalized graph.
+#[tf::function(reduce_retracing)]
+fn doubled(x: &Tensor) -> Tensor {
+    x * 2.0f32
+}
+
+/// A loop over a dataset, staged: one loop node, a fresh pass over the data on every call.
+#[tf::function]
+fn dataset_mean(ds: &tf::data::Dataset<Tensor>) -> Tensor {
+    let mut total = tf::constant(0.0f32);
+    let mut count = tf::constant(0.0f32);
+    for batch in ds {
+        total = total + tf::reduce_sum(&batch, None, false);
+        count = count + tf::cast(&tf::size(&batch), tf::float32);
+    }
+    total / count
+}
+
 /// A data-dependent `while` with a tensor condition: Collatz steps.
 #[tf::function]
 fn collatz(n: &Tensor) -> Tensor {
@@ -109,6 +133,35 @@ pub fn main() {
     println!("add: traced {} times for 4 calls", tf::function_of!(add).tracing_count());
 
     println!("collatz(27) = {} steps", collatz(&tf::constant(27i64)).scalar::<i64>());
+
+    for n in [1usize, 4, 7] {
+        row_sums(&tf::ones([n, 3], tf::float32));
+    }
+    let sig = tf::function_of!(row_sums).concrete_functions()[0].signature()[0].to_string();
+    println!(
+        "row_sums: traced {} time for batches of 1, 4 and 7: {sig}",
+        tf::function_of!(row_sums).tracing_count()
+    );
+    for n in [3usize, 5, 7, 9] {
+        doubled(&tf::ones([n], tf::float32));
+    }
+    println!(
+        "doubled (reduce_retracing): traced {} times for shapes [3], [5], [7], [9]",
+        tf::function_of!(doubled).tracing_count()
+    );
+    let ds = tf::data::Dataset::range(0, 10, 1)
+        .expect("a non-zero step")
+        .map(|x| tf::cast(&x, tf::float32))
+        .batch(4, false);
+    println!(
+        "dataset_mean(range(10) in batches of 4) = {} (graph:{} ForDataset node)",
+        dataset_mean(&ds).scalar::<f32>(),
+        if count(tf::function_of!(dataset_mean), "ForDataset") == 1 {
+            " one"
+        } else {
+            " no"
+        }
+    );
 
     let x = tf::random::uniform(&[8, 16], -1.0, 1.0, tf::float32, Some(1));
     let w1 = tf::random::uniform(&[16, 16], -0.3, 0.3, tf::float32, Some(2));

@@ -84,23 +84,25 @@ macro_rules! interpreter {
     ($name:ident, $t:ty) => {
         fn $name(steps: &[Step], inputs: &[&Tensor], start: usize, dst: &mut [std::mem::MaybeUninit<$t>]) {
             let n_in = inputs.len();
-            // Scalar inputs are broadcast into a block once; other inputs are read in place.
-            let consts: Vec<[$t; BLOCK]> = inputs
+            // Registers as long as a block (or the whole output, when smaller). Scalar inputs
+            // are broadcast into a register once; other inputs are read in place.
+            let blk = BLOCK.min(dst.len()).max(1);
+            let consts: Vec<Vec<$t>> = inputs
                 .iter()
-                .map(|t| [if t.rank() == 0 { t.data::<$t>()[0] } else { 0.0 }; BLOCK])
+                .map(|t| if t.rank() == 0 { vec![t.data::<$t>()[0]; blk] } else { Vec::new() })
                 .collect();
             let data: Vec<&[$t]> = inputs.iter().map(|t| t.data::<$t>()).collect();
-            let mut regs: Vec<[$t; BLOCK]> = vec![[0.0; BLOCK]; steps.len()];
+            let mut regs: Vec<$t> = vec![0.0; steps.len() * blk];
             let mut off = 0;
             while off < dst.len() {
-                let len = BLOCK.min(dst.len() - off);
+                let len = blk.min(dst.len() - off);
                 let at = start + off;
                 for (k, s) in steps.iter().enumerate() {
-                    let (lo, hi) = regs.split_at_mut(k);
-                    let d = &mut hi[0][..len];
+                    let (lo, hi) = regs.split_at_mut(k * blk);
+                    let d = &mut hi[..len];
                     let operand = |r: usize| -> &[$t] {
                         match r.checked_sub(n_in) {
-                            Some(q) => &lo[q][..len],
+                            Some(q) => &lo[q * blk..q * blk + len],
                             None if inputs[r].rank() == 0 => &consts[r][..len],
                             None => &data[r][at..at + len],
                         }
@@ -151,7 +153,7 @@ macro_rules! interpreter {
                         c => unreachable!("opcode {c} was checked by `program`"),
                     }
                 }
-                let last = regs.last().expect("a non-empty program");
+                let last = &regs[(steps.len() - 1) * blk..];
                 for (o, &v) in dst[off..off + len].iter_mut().zip(&last[..len]) {
                     o.write(v);
                 }
