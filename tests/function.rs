@@ -321,3 +321,16 @@ fn repeated_retracing_warns_like_tensorflow() {
     }
     assert!(tf::ops::io::take_printed().is_empty());
 }
+
+#[test]
+fn traced_sparse_cross_entropy_refuses_out_of_range_labels_when_it_runs() {
+    let f = Function::new("xent", |xs: &[Tensor]| {
+        vec![tf::nn::sparse_softmax_cross_entropy_with_logits(&xs[1], &xs[0])]
+    });
+    let logits = tf::constant([[1.0f32, 2.0, 0.5], [0.1, 0.2, 3.0]]);
+    let good = f.call(&[logits.clone(), tf::constant([1i64, 2])]);
+    let eager = tf::nn::sparse_softmax_cross_entropy_with_logits(&tf::constant([1i64, 2]), &logits);
+    assert_eq!(good[0].buffer(), eager.buffer());
+    let msg = panic_message(|| drop(f.call(&[logits.clone(), tf::constant([1i64, 3])])));
+    assert!(msg.contains("indices[1] = 3 is not in [0, 3)"), "{msg}");
+}
