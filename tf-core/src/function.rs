@@ -36,6 +36,9 @@ pub struct ConcreteFunction {
     key: u64,
     /// How the outputs nest (`autograph::Output`).
     structure: Vec<usize>,
+    /// Whether the graph has unknown dimensions (its ops then infer shapes as they run),
+    /// decided once here rather than on every call.
+    dynamic: bool,
 }
 
 impl ConcreteFunction {
@@ -50,11 +53,16 @@ impl ConcreteFunction {
 
     /// A concrete function over an already built graph (a loaded SavedModel's).
     pub(crate) fn from_graph(graph: Graph, signature: Vec<TensorSpec>) -> ConcreteFunction {
+        ConcreteFunction::new(graph, signature, 0, Vec::new())
+    }
+
+    fn new(graph: Graph, signature: Vec<TensorSpec>, key: u64, structure: Vec<usize>) -> ConcreteFunction {
         ConcreteFunction {
+            dynamic: executor::has_unknown_dims(&graph),
             graph,
             signature,
-            key: 0,
-            structure: Vec::new(),
+            key,
+            structure,
         }
     }
     /// The traced graph (`concrete.graph`), printable with `to_string()`.
@@ -74,7 +82,7 @@ impl ConcreteFunction {
     pub fn call(&self, args: &[Tensor]) -> Result<Vec<Tensor>> {
         if trace::tracing() {
             let got: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
-            if got.len() != self.signature.len() || got.iter().zip(&self.signature).any(|(a, s)| !a.is_subtype_of(s)) {
+            if !TensorSpec::fits(&got, &self.signature) {
                 return Err(crate::Error::InvalidArgument(format!(
                     "{}: called with {got:?}, but the function was traced for {:?}",
                     self.graph.name, self.signature
@@ -82,7 +90,7 @@ impl ConcreteFunction {
             }
             return Ok(executor::replay(&self.graph, args));
         }
-        executor::run(&self.graph, args)
+        executor::run(&self.graph, self.dynamic, args)
     }
 }
 
@@ -236,7 +244,13 @@ impl Function {
                 self.name
             )
         });
-        self.concrete(0, &self.bind(signature), move |xs| (body(xs), Vec::new()))
+        self.concrete_of(body, &self.bind(signature))
+    }
+
+    /// The concrete function of the body for a signature already bound.
+    #[track_caller]
+    fn concrete_of(&self, body: Arc<Body>, signature: &[TensorSpec]) -> Arc<ConcreteFunction> {
+        self.concrete(0, signature, move |xs| (body(xs), Vec::new()))
     }
 
     /// The cached concrete function for `key` and `signature`, or a new trace of `body`
@@ -251,9 +265,7 @@ impl Function {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         // The most specific match wins: an exact trace, else one whose signature the call's
         // is a subtype of (unknown dimensions), as TensorFlow dispatches.
-        let fits = |c: &ConcreteFunction| {
-            c.key == key && c.signature.len() == signature.len() && signature.iter().zip(&c.signature).all(|(a, s)| a.is_subtype_of(s))
-        };
+        let fits = |c: &ConcreteFunction| c.key == key && TensorSpec::fits(signature, &c.signature);
         if let Some(c) = cache
             .iter()
             .find(|c| c.key == key && c.signature == signature)
@@ -278,12 +290,7 @@ impl Function {
         debug_assert!(graph.verify().is_ok(), "{:?}", graph.verify());
         let graph = crate::graph::passes::optimize(graph);
         debug_assert!(graph.verify().is_ok(), "after the passes: {:?}", graph.verify());
-        let c = Arc::new(ConcreteFunction {
-            graph,
-            signature: signature.to_vec(),
-            key,
-            structure,
-        });
+        let c = Arc::new(ConcreteFunction::new(graph, signature.to_vec(), key, structure));
         cache.push(c.clone());
         c
     }
@@ -325,7 +332,7 @@ impl Function {
         }
         let sig = self.bind(&args.iter().map(TensorSpec::of).collect::<Vec<_>>());
         let before = self.tracing_count();
-        let concrete = self.get_concrete_function(&sig);
+        let concrete = self.concrete_of(body.clone(), &sig);
         self.note_call(self.tracing_count() > before);
         concrete
             .call(args)

@@ -5,11 +5,12 @@ use super::{Graph, NodeKind};
 use crate::ops::{execute_traced, Outputs};
 use crate::{Error, Result, Tensor};
 
-/// Runs `graph` on `args`, returning its outputs.
+/// Runs `graph` on `args`, returning its outputs; `dynamic` is [`has_unknown_dims`] of the
+/// graph, which its concrete function decides once.
 ///
 /// # Errors
 /// `InvalidArgument` when an argument's dtype or shape differs from its placeholder's.
-pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
+pub(crate) fn run(graph: &Graph, dynamic: bool, args: &[Tensor]) -> Result<Vec<Tensor>> {
     for node in &graph.nodes {
         if let NodeKind::Placeholder { index } = node.kind {
             let a = args
@@ -29,24 +30,17 @@ pub(crate) fn run(graph: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
         }
     }
     let mut out = Vec::with_capacity(graph.outputs.len());
-    run_checked(graph, has_unknown_dims(graph), args, &mut Vec::new(), &mut out);
+    run_checked(graph, dynamic, args, &mut Vec::new(), &mut out);
     Ok(out)
 }
 
 /// True when some value in `graph` or its subgraphs has unknown dimensions: its ops then
 /// infer their output shapes from the values they get, as the trace could not.
-fn has_unknown_dims(graph: &Graph) -> bool {
-    graph.nodes.iter().any(|n| {
-        n.outputs.iter().any(|s| !s.shape.is_fully_defined())
-            || match &n.kind {
-                NodeKind::If { then_graph, else_graph } => has_unknown_dims(then_graph) || has_unknown_dims(else_graph),
-                NodeKind::While {
-                    cond_graph, body_graph, ..
-                } => has_unknown_dims(cond_graph) || has_unknown_dims(body_graph),
-                NodeKind::ForDataset { body_graph, .. } => has_unknown_dims(body_graph),
-                _ => false,
-            }
-    })
+pub(crate) fn has_unknown_dims(graph: &Graph) -> bool {
+    graph
+        .nodes
+        .iter()
+        .any(|n| n.outputs.iter().any(|s| !s.shape.is_fully_defined()) || n.subgraphs().iter().any(|(_, g)| has_unknown_dims(g)))
 }
 
 /// Runs `graph` on arguments already known to match its placeholders (a function's checked

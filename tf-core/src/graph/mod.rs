@@ -114,17 +114,25 @@ impl Node {
             NodeKind::ForDataset { .. } => "ForDataset",
         }
     }
+    /// The node's subgraphs with their roles (`then`/`else`, `cond`/`body`), for the walks
+    /// that look inside control flow.
+    pub fn subgraphs(&self) -> SmallVec<[(&'static str, &Graph); 2]> {
+        match &self.kind {
+            NodeKind::If { then_graph, else_graph } => smallvec::smallvec![("then", &**then_graph), ("else", &**else_graph)],
+            NodeKind::While {
+                cond_graph, body_graph, ..
+            } => smallvec::smallvec![("cond", &**cond_graph), ("body", &**body_graph)],
+            NodeKind::ForDataset { body_graph, .. } => smallvec::smallvec![("body", &**body_graph)],
+            _ => SmallVec::new(),
+        }
+    }
     /// True when the node has effects beyond its outputs (it must run even if unused).
     pub fn is_stateful(&self) -> bool {
         match &self.kind {
             NodeKind::Op { op, .. } => op.stateful,
             // A dataset loop consumes a pass over its dataset on every run.
             NodeKind::AssignVariable { .. } | NodeKind::ReadVariable(_) | NodeKind::ForDataset { .. } => true,
-            NodeKind::If { then_graph, else_graph } => then_graph.is_stateful() || else_graph.is_stateful(),
-            NodeKind::While {
-                cond_graph, body_graph, ..
-            } => cond_graph.is_stateful() || body_graph.is_stateful(),
-            _ => false,
+            _ => self.subgraphs().iter().any(|(_, g)| g.is_stateful()),
         }
     }
 }
@@ -212,15 +220,7 @@ impl fmt::Display for Graph {
                 write!(f, " -> {}", outs.join(", "))?;
             }
             writeln!(f, "  # {}:{}", n.location.file(), n.location.line())?;
-            let subs: Vec<(&str, &Graph)> = match &n.kind {
-                NodeKind::If { then_graph, else_graph } => vec![("then", then_graph), ("else", else_graph)],
-                NodeKind::While {
-                    cond_graph, body_graph, ..
-                } => vec![("cond", cond_graph), ("body", body_graph)],
-                NodeKind::ForDataset { body_graph, .. } => vec![("body", body_graph)],
-                _ => vec![],
-            };
-            for (label, g) in subs {
+            for (label, g) in n.subgraphs() {
                 for line in g.to_string().lines() {
                     writeln!(f, "    {label}| {line}")?;
                 }

@@ -60,6 +60,11 @@ impl TensorSpec {
                 .zip(other.shape.dims())
                 .all(|(&a, &b)| a == b || b == crate::Shape::UNKNOWN)
     }
+    /// True when `args` fits `signature` spec by spec ([`is_subtype_of`](Self::is_subtype_of)),
+    /// as a call fits a trace.
+    pub fn fits(args: &[TensorSpec], signature: &[TensorSpec]) -> bool {
+        args.len() == signature.len() && args.iter().zip(signature).all(|(a, s)| a.is_subtype_of(s))
+    }
 }
 
 /// As TensorFlow prints it: `TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)`.

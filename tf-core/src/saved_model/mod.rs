@@ -597,8 +597,7 @@ impl LoadedFunction {
     /// SavedModel") when none was saved for them, listing those that were.
     pub fn call(&self, args: &[Tensor]) -> Result<Vec<Tensor>> {
         let got: Vec<TensorSpec> = args.iter().map(TensorSpec::of).collect();
-        let fits =
-            |c: &&Arc<ConcreteFunction>| c.signature().len() == got.len() && got.iter().zip(c.signature()).all(|(a, s)| a.is_subtype_of(s));
+        let fits = |c: &&Arc<ConcreteFunction>| TensorSpec::fits(&got, c.signature());
         // The most specific trace wins: an exact one, else one with unknown dimensions.
         match self
             .concretes

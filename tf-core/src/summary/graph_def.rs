@@ -80,21 +80,8 @@ impl Writer {
             attrs.sort_by(|a, b| a.0.cmp(&b.0));
             attrs.dedup_by(|a, b| a.0 == b.0);
             self.nodes.push(node_def(&name, node.op_name(), &inputs, &attrs));
-            match &node.kind {
-                NodeKind::If { then_graph, else_graph } => {
-                    self.graph(then_graph, &format!("{name}/then/"));
-                    self.graph(else_graph, &format!("{name}/else/"));
-                }
-                NodeKind::While {
-                    cond_graph, body_graph, ..
-                } => {
-                    self.graph(cond_graph, &format!("{name}/cond/"));
-                    self.graph(body_graph, &format!("{name}/body/"));
-                }
-                NodeKind::ForDataset { body_graph, .. } => {
-                    self.graph(body_graph, &format!("{name}/body/"));
-                }
-                _ => {}
+            for (role, sub) in node.subgraphs() {
+                self.graph(sub, &format!("{name}/{role}/"));
             }
             names.push(name);
         }
