@@ -75,12 +75,19 @@ impl Shape {
     /// Number of elements (1 for a scalar); [`Shape::UNKNOWN`] when a dimension is unknown
     /// (and none is 0).
     pub fn num_elements(&self) -> usize {
-        if self.0.contains(&0) {
-            0
-        } else if self.is_fully_defined() {
-            self.0.iter().product()
-        } else {
+        // One pass: this runs for every op's output.
+        let (mut n, mut unknown) = (1usize, false);
+        for &d in &self.0 {
+            match d {
+                0 => return 0,
+                Shape::UNKNOWN => unknown = true,
+                d => n *= d,
+            }
+        }
+        if unknown {
             Shape::UNKNOWN
+        } else {
+            n
         }
     }
     /// The NumPy broadcast of two shapes, or `None` when they are incompatible. An unknown
