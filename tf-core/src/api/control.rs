@@ -149,15 +149,11 @@ pub(crate) fn dataset_loop(
     let specs: Vec<TensorSpec> = loop_vars.iter().map(TensorSpec::of).collect();
     let args: Vec<TensorSpec> = specs.iter().chain(element_specs).cloned().collect();
     let (body_graph, caps) = trace::trace_sub("for_dataset_body", &args, Captures::default(), |v| body(&v[..n], &v[n..]));
-    for (i, (a, b)) in specs.iter().zip(out_specs(&body_graph)).enumerate() {
-        if !b.is_subtype_of(a) {
-            panic!(
-                "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after one iteration \
-                 over the dataset. Keep each loop variable's shape across elements.",
-                a.shape, a.dtype, b.shape, b.dtype
-            );
-        }
-    }
+    check_loop_body(
+        &specs,
+        &out_specs(&body_graph),
+        "one iteration over the dataset. Keep each loop variable's shape across elements.",
+    );
     let mut inputs: Vec<&Tensor> = loop_vars.iter().collect();
     inputs.extend(caps.outer.iter());
     let kind = NodeKind::ForDataset {
@@ -167,6 +163,27 @@ pub(crate) fn dataset_loop(
         element_specs: element_specs.to_vec(),
     };
     trace::add_node(kind, &inputs, specs.into_iter().collect(), std::panic::Location::caller()).into_vec()
+}
+
+/// Checks a loop body's outputs against its loop variables: as many, each of the same dtype
+/// and a shape that fits (TensorFlow's message, ending "after {after}").
+#[track_caller]
+fn check_loop_body(specs: &[TensorSpec], out: &[TensorSpec], after: &str) {
+    if out.len() != specs.len() {
+        panic!(
+            "while_loop: the body returned {} loop variables, but the loop has {}",
+            out.len(),
+            specs.len()
+        );
+    }
+    for (i, (a, b)) in specs.iter().zip(out).enumerate() {
+        if !b.is_subtype_of(a) {
+            panic!(
+                "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after {after}",
+                a.shape, a.dtype, b.shape, b.dtype
+            );
+        }
+    }
 }
 
 /// The optional arguments of [`while_loop_with`].
@@ -227,22 +244,12 @@ pub fn while_loop_with(
         }
     }
     let check_body = |out: &[TensorSpec]| {
-        if out.len() != specs.len() {
-            panic!(
-                "while_loop: the body returned {} loop variables, but the loop has {}",
-                out.len(),
-                specs.len()
-            );
-        }
-        for (i, (a, b)) in specs.iter().zip(out).enumerate() {
-            if !b.is_subtype_of(a) {
-                panic!(
-                    "Input tensor 'loop_var_{i}' enters the loop with shape {} and dtype {}, but has shape {} and dtype {} after one iteration. \
-                     To allow the shape to vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a less-specific shape.",
-                    a.shape, a.dtype, b.shape, b.dtype
-                );
-            }
-        }
+        check_loop_body(
+            &specs,
+            out,
+            "one iteration. To allow the shape to vary across iterations, use the `shape_invariants` argument of tf.while_loop to \
+             specify a less-specific shape.",
+        )
     };
     if !trace::tracing() {
         let mut vars = loop_vars.to_vec();
