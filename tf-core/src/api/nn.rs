@@ -288,13 +288,6 @@ pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor
         );
     }
     let lab = cast(labels, DType::I64);
-    if !lab.is_symbolic() {
-        if let Some(&bad) = lab.data::<i64>().iter().find(|&&v| v < 0 || v as usize >= classes) {
-            panic!(
-                "SparseSoftmaxCrossEntropyWithLogits: Received a label value of {bad} which is outside the valid range of [0, {classes})."
-            );
-        }
-    }
     let mut hot = one_hot(&lab, classes, 1.0, 0.0, -1, logits.dtype());
     if lab.is_symbolic() {
         // Traced, the labels are known only when the graph runs: a gather from the class
@@ -303,6 +296,8 @@ pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor
         let classes_t = crate::range((0i64, classes as i64, 1));
         let seen = crate::gather(&classes_t, &lab, 0);
         hot = multiply(&hot, &crate::expand_dims(&cast(&equal(&seen, &lab), logits.dtype()), -1));
+    } else if let Some(&bad) = lab.data::<i64>().iter().find(|&&v| v < 0 || v as usize >= classes) {
+        panic!("SparseSoftmaxCrossEntropyWithLogits: Received a label value of {bad} which is outside the valid range of [0, {classes}).");
     }
     let picked = multiply(&hot, &log_softmax(logits, -1));
     negative(&reduce_sum(&picked, -1, false))
