@@ -9,7 +9,7 @@
 //! writes register `inputs + k`; the last register is the output.
 
 use super::num::Num;
-use super::{binary, sample, spec, unary, Attrs, Case, Domain, Grad, OpDef, Specs, TensorSpec, FLOATS};
+use super::{binary, sample, spec, unary, Attrs, Case, Domain, Grad, OpDef, FLOATS};
 use crate::{DType, Element, Tensor};
 
 /// The ops a fused program may use, with their arity; the index is the opcode.
@@ -249,16 +249,6 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
         tape.gradients(&[&y], &srcs, Some(&[c.g()]), crate::UnconnectedGradients::Zero)
     }),
 };
-
-/// The spec a fused node takes over from the chain's last op.
-pub(crate) fn fused_spec(root: &TensorSpec) -> Specs {
-    spec(root.dtype, root.shape.clone())
-}
-
-/// True for the dtypes a fused program computes in.
-pub(crate) fn fusable_dtype(d: DType) -> bool {
-    FLOATS.contains(&d)
-}
 
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[&FUSED_ELEMENTWISE];

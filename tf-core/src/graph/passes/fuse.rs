@@ -1,5 +1,5 @@
 //! Elementwise fusion: a chain (or tree) of float elementwise ops whose intermediate values
-//! have no other use becomes one `FusedElementwise` node, which runs the chain chunk by chunk
+//! have no other use becomes one `FusedElementwise` node, which runs the chain block by block
 //! instead of one pass over memory per op. An op joins its user's group when it is fusable,
 //! its only use is that user, it has the group's shape, and it is not a graph output.
 
@@ -20,7 +20,7 @@ fn fusable(g: &Graph, n: &Node) -> Option<i64> {
         s.dtype == out.dtype && (s.shape == out.shape || s.shape.rank() == 0)
     };
     (attrs.iter().next().is_none()
-        && fused::fusable_dtype(out.dtype)
+        && crate::ops::FLOATS.contains(&out.dtype)
         && out.shape.rank() > 0
         && out.shape.is_fully_defined()
         && n.inputs.iter().all(fits))
@@ -41,7 +41,8 @@ pub(crate) fn run(g: &Graph) -> Graph {
     let codes: Vec<Option<i64>> = g.nodes.iter().map(|n| fusable(g, n)).collect();
     // Roots from the last node back: each takes in its single-use fusable producers.
     let mut root_of: Vec<Option<usize>> = vec![None; g.nodes.len()];
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    // A root's members in node order (the root last); empty for other nodes.
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
     for r in (0..g.nodes.len()).rev() {
         if codes[r].is_none() || root_of[r].is_some() {
             continue;
@@ -68,7 +69,7 @@ pub(crate) fn run(g: &Graph) -> Graph {
                 root_of[m] = Some(r);
             }
             members.sort_unstable();
-            groups.push((r, members));
+            groups[r] = members;
         }
     }
     let mut remap: Vec<Vec<(usize, usize)>> = Vec::with_capacity(g.nodes.len());
@@ -91,7 +92,7 @@ pub(crate) fn run(g: &Graph) -> Graph {
                 continue;
             }
         };
-        let members = &groups.iter().find(|(root, _)| *root == r).expect("a root has its group").1;
+        let members = &groups[r];
         // Registers: the group's outside inputs first, then one per member in node order.
         let mut externals: Vec<(usize, usize)> = Vec::new();
         for &m in members {
@@ -120,7 +121,8 @@ pub(crate) fn run(g: &Graph) -> Graph {
                 attrs: Attrs::new().ints("program", program),
             },
             inputs: externals.iter().map(|&(a, o)| remap[a][o]).collect(),
-            outputs: fused::fused_spec(&n.outputs[0]),
+            // The chain's result: the root's output.
+            outputs: n.outputs.clone(),
             location: n.location,
         });
         remap.push(vec![(out.nodes.len() - 1, 0)]);
