@@ -38,6 +38,16 @@ impl Error {
             source,
         }
     }
+    /// An [`Error::InvalidArgument`] from a caught panic (an op's shape or dtype error):
+    /// `what`, then the panic's message.
+    pub fn from_panic(what: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+        let text = match (payload.downcast_ref::<String>(), payload.downcast_ref::<&str>()) {
+            (Some(s), _) => s.as_str(),
+            (None, Some(s)) => s,
+            (None, None) => "unknown panic",
+        };
+        Error::InvalidArgument(format!("{what}: {text}"))
+    }
 }
 
 /// `Result` with [`Error`].

@@ -181,38 +181,16 @@ impl<T: Structure> Dataset<T> {
                 Vec::new()
             })
         }))
-        .map_err(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Error::InvalidArgument(format!("element_spec: a dataset function could not be traced: {msg}"))
-        })?;
+        .map_err(|p| Error::from_panic("element_spec: a dataset function could not be traced", &*p))?;
         let made = made.expect("the trace ran");
-        let mut specs = Vec::new();
-        made.map_tensors(&mut |t| {
-            specs.push(crate::ops::TensorSpec::of(t));
-            t.clone()
-        });
+        let specs = made.tensors().iter().map(crate::ops::TensorSpec::of).collect();
         Ok((made, specs))
     }
 
     /// The dataset as a graph's element source: each pass flattens its elements to tensors.
     pub(crate) fn source(&self) -> crate::graph::DatasetSource {
         let recipe = self.recipe.clone();
-        crate::graph::DatasetSource(Arc::new(move || {
-            Box::new(recipe().map(|el| {
-                el.map(|el| {
-                    let mut flat = Vec::new();
-                    el.map_tensors(&mut |t| {
-                        flat.push(t.clone());
-                        t.clone()
-                    });
-                    flat
-                })
-            }))
-        }))
+        crate::graph::DatasetSource(Arc::new(move || Box::new(recipe().map(|el| el.map(|el| el.tensors())))))
     }
 
     /// `Dataset.from_tensor_slices(x)`: one element per index of the first dimension of

@@ -14,6 +14,15 @@ pub trait Structure: Clone + Send + Sync + 'static {
     fn spec(&self) -> Self::Spec;
     /// The same structure with each tensor replaced by `f` of it.
     fn map_tensors(&self, f: &mut dyn FnMut(&Tensor) -> Tensor) -> Self;
+    /// The element's tensors, in [`map_tensors`](Self::map_tensors)'s order.
+    fn tensors(&self) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        self.map_tensors(&mut |t| {
+            out.push(t.clone());
+            t.clone()
+        });
+        out
+    }
     /// The shared first dimension of every component.
     ///
     /// # Errors

@@ -253,20 +253,10 @@ fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidArgument(msg.into())
 }
 
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else {
-        "unknown panic".into()
-    }
-}
-
 /// Runs `f`, turning a panic (an op's shape or dtype error) into `InvalidArgument` with
 /// `what` in front.
 pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|p| invalid(format!("{what}: {}", panic_text(&*p))))
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| Error::from_panic(what, &*p))
 }
 
 /// Runs `f` as a check: a panic is reported as an error without the panic hook printing it.
@@ -696,73 +686,54 @@ impl<L: Layer> Model<L> {
     /// # Errors
     /// `InvalidArgument` when the model cannot be called on the inputs; the dataset's errors.
     pub fn predict<'a>(&self, x: impl Into<Data<'a>>, args: PredictArgs) -> Result<Tensor> {
-        let x = match x.into() {
-            Data::Arrays { x, .. } => x,
-            Data::Dataset(ds) => return self.predict_batches(ds.iter().map(|b| b.map(|(x, _)| x)), ds.cardinality(), &args),
-            Data::Inputs(ds) => return self.predict_batches(ds.iter(), ds.cardinality(), &args),
+        let name = &self.name;
+        let batch_failed = |s: usize, xb: &Tensor| {
+            format!(
+                "the model \"{name}\" cannot be called on prediction batch {s} (shape {})",
+                xb.shape()
+            )
         };
-        if x.rank() == 0 || x.shape().dims()[0] == 0 {
-            return Err(invalid(format!(
-                "predict needs a non-empty batch of inputs, got shape {}",
-                x.shape()
-            )));
-        }
-        let n = x.shape().dims()[0];
-        let bs = args.batch_size.max(1);
-        let steps = n.div_ceil(bs);
-        let mut bar = (args.verbose > 0).then(|| Progbar::new(Some(steps), args.verbose));
-        let mut outs = Vec::with_capacity(steps);
-        for s in 0..steps {
-            let xb = rows(x, None, s * bs, ((s + 1) * bs).min(n));
-            let y = if s == 0 {
-                checked(
-                    &format!(
-                        "the model \"{}\" cannot be called on the input data (shape {})",
-                        self.name,
+        match x.into() {
+            Data::Arrays { x, .. } => {
+                if x.rank() == 0 || x.shape().dims()[0] == 0 {
+                    return Err(invalid(format!(
+                        "predict needs a non-empty batch of inputs, got shape {}",
                         x.shape()
-                    ),
-                    || self.forward(&xb, false),
-                )?
-            } else {
-                guarded(&format!("prediction batch {s}"), || self.forward(&xb, false))?
-            };
-            outs.push(y);
-            if let Some(b) = bar.as_mut() {
-                b.update(s + 1, &[], s + 1 == steps);
+                    )));
+                }
+                let n = x.shape().dims()[0];
+                let bs = args.batch_size.max(1);
+                let steps = n.div_ceil(bs);
+                let batches = (0..steps).map(|s| Ok(rows(x, None, s * bs, ((s + 1) * bs).min(n))));
+                self.predict_batches(batches, Some(steps), &args, |s, _| match s {
+                    0 => format!("the model \"{name}\" cannot be called on the input data (shape {})", x.shape()),
+                    s => format!("prediction batch {s}"),
+                })
             }
+            Data::Dataset(ds) => self.predict_batches(
+                ds.iter().map(|b| b.map(|(x, _)| x)),
+                known_steps(ds.cardinality())?,
+                &args,
+                batch_failed,
+            ),
+            Data::Inputs(ds) => self.predict_batches(ds.iter(), known_steps(ds.cardinality())?, &args, batch_failed),
         }
-        Ok(tf::concat(&outs.iter().collect::<Vec<_>>(), 0))
     }
 
-    /// `predict` over batches from a dataset.
+    /// `predict` over `batches` (`steps` of them, when known); `failed(s, batch)` says what
+    /// went wrong when the model cannot be called on batch `s`.
     fn predict_batches(
         &self,
         batches: impl Iterator<Item = Result<Tensor>>,
-        cardinality: tf::data::Cardinality,
+        steps: Option<usize>,
         args: &PredictArgs,
+        failed: impl Fn(usize, &Tensor) -> String,
     ) -> Result<Tensor> {
-        let steps = match cardinality {
-            tf::data::Cardinality::Known(n) => Some(n),
-            tf::data::Cardinality::Infinite => {
-                return Err(invalid(
-                    "predict on an infinite dataset (repeat() without a count) would never end: take() some batches",
-                ))
-            }
-            tf::data::Cardinality::Unknown => None,
-        };
         let mut bar = (args.verbose > 0).then(|| Progbar::new(steps, args.verbose));
-        let mut outs = Vec::new();
+        let mut outs = Vec::with_capacity(steps.unwrap_or(0));
         for (s, xb) in batches.enumerate() {
             let xb = xb?;
-            let y = checked(
-                &format!(
-                    "the model \"{}\" cannot be called on prediction batch {s} (shape {})",
-                    self.name,
-                    xb.shape()
-                ),
-                || self.forward(&xb, false),
-            )?;
-            outs.push(y);
+            outs.push(checked(&failed(s, &xb), || self.forward(&xb, false))?);
             if let Some(b) = bar.as_mut() {
                 b.update(s + 1, &[], steps == Some(s + 1));
             }
@@ -815,6 +786,18 @@ impl<L: Layer> Model<L> {
         };
         let n = x.shape().dims().first().copied().unwrap_or(1).max(1);
         self.run_evaluate(&src, n, Some(1), 0, "")
+    }
+}
+
+/// The number of batches of a dataset `predict` runs over, when known; an infinite one is
+/// refused (the prediction would never end).
+fn known_steps(c: tf::data::Cardinality) -> Result<Option<usize>> {
+    match c {
+        tf::data::Cardinality::Known(n) => Ok(Some(n)),
+        tf::data::Cardinality::Infinite => Err(invalid(
+            "predict on an infinite dataset (repeat() without a count) would never end: take() some batches",
+        )),
+        tf::data::Cardinality::Unknown => Ok(None),
     }
 }
 
