@@ -46,6 +46,18 @@ pub(crate) enum Storage {
     Symbolic(Symbol),
 }
 
+/// A dropped float buffer goes to the kernels' buffer cache, where the next output of its
+/// size finds it (`tf_kernels::cpu::recycle`).
+impl Drop for Storage {
+    fn drop(&mut self) {
+        match self {
+            Storage::Cpu(Buffer::F32(v)) => tf_kernels::cpu::recycle::give(std::mem::take(v)),
+            Storage::Cpu(Buffer::F64(v)) => tf_kernels::cpu::recycle::give(std::mem::take(v)),
+            _ => {}
+        }
+    }
+}
+
 /// Where a symbolic tensor comes from.
 #[derive(Debug, Clone)]
 pub(crate) struct Symbol {

@@ -74,7 +74,7 @@ fn kernel(i: &[&Tensor], a: &Attrs, s: &Specs) -> Result<super::Outputs, String>
     let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
     let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
         let (x, y) = (i[0].data::<T>(), i[1].data::<T>());
-        let mut c = vec![T::ZERO; nb * m * n];
+        let mut c = tf_kernels::cpu::recycle::filled_any(nb * m * n, T::ZERO);
         for b in 0..nb {
             let (oa, ob) = (batch_offset(b, batch.dims(), ba, m * k), batch_offset(b, batch.dims(), bb, k * n));
             let av = Strided { data: &x[oa..oa + m * k], rs: rsa, cs: csa };

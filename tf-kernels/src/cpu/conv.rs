@@ -59,7 +59,7 @@ impl Window2d {
 /// Unfolds `x` (`[n, h, w, c]`) into rows `(b, oy, ox)` of `kh*kw*c` columns `(ky, kx, ci)`;
 /// taps in the padding are zero. With unit column dilation each `(row, ky)` is one
 /// contiguous run of the input, copied at once.
-pub fn im2col<T: Copy + Default + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> {
+pub fn im2col<T: Copy + Default + Send + Sync + 'static>(x: &[T], g: &Window2d) -> Vec<T> {
     let cols = g.kh * g.kw * g.c;
     let n = g.n * g.oh * g.ow * cols;
     let run = g.kw * g.c;
@@ -200,7 +200,7 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
 }
 
 /// Max pooling: each output is the largest in-bounds tap (padding never wins).
-pub fn max_pool<T: Copy + PartialOrd + Send + Sync>(x: &[T], g: &Window2d) -> Vec<T> {
+pub fn max_pool<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], g: &Window2d) -> Vec<T> {
     pool_apply(g, |b, oy, ox, ch| {
         let mut best: Option<T> = None;
         for ky in 0..g.kh {
@@ -218,7 +218,7 @@ pub fn max_pool<T: Copy + PartialOrd + Send + Sync>(x: &[T], g: &Window2d) -> Ve
 }
 
 /// Average pooling over the in-bounds taps (TensorFlow does not count padding).
-pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
+pub fn avg_pool<T: Copy + Send + Sync + Into<f64> + 'static>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
     pool_apply(g, |b, oy, ox, ch| {
         let (mut s, mut cnt) = (0.0f64, 0usize);
         for ky in 0..g.kh {
@@ -233,7 +233,7 @@ pub fn avg_pool<T: Copy + Send + Sync + Into<f64>>(x: &[T], g: &Window2d, from: 
     })
 }
 
-fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T + Sync) -> Vec<T> {
+fn pool_apply<T: Send + 'static>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T + Sync) -> Vec<T> {
     let n = g.n * g.oh * g.ow * g.c;
     super::elementwise::fill(n, g.c.max(1), |s, d| {
         for (i, o) in d.iter_mut().enumerate() {
@@ -249,7 +249,11 @@ fn pool_apply<T: Send>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T
 
 /// Gradient of max pooling: each upstream value goes to its window's (first) maximum. Images
 /// go to the pool's threads whole (each image's gradient lands in its own part of `dx`).
-pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send + Sync>(x: &[T], dy: &[T], g: &Window2d) -> Vec<T> {
+pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send + Sync + 'static>(
+    x: &[T],
+    dy: &[T],
+    g: &Window2d,
+) -> Vec<T> {
     let image = g.h * g.w * g.c;
     super::elementwise::fill(x.len(), image.max(1), |start, d| {
         let mut dx = vec![T::default(); d.len()];
@@ -288,7 +292,7 @@ fn window_argmax<T: Copy + PartialOrd>(x: &[T], g: &Window2d, b: usize, oy: usiz
 }
 
 /// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
-pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
+pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
     pool_apply(g, |b, oy, ox, ch| v[window_argmax(x, g, b, oy, ox, ch).unwrap_or(0)])
 }
 

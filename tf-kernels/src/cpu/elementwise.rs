@@ -9,8 +9,8 @@ use std::mem::MaybeUninit;
 
 /// Builds a `Vec` of `n` values by calling `body(start, chunk)` on disjoint chunks that
 /// together cover `0..n`; chunk starts are multiples of `align`.
-pub fn fill<O: Send>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
-    let mut out: Vec<O> = Vec::with_capacity(n);
+pub fn fill<O: Send + 'static>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
+    let mut out: Vec<O> = super::recycle::take_any(n);
     if n < PARALLEL_MIN_ELEMS {
         // Small outputs: no range list, no pool (this path is the per-op cost of eager mode).
         body(0, &mut out.spare_capacity_mut()[..n]);
@@ -31,8 +31,39 @@ pub fn fill<O: Send>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUni
     out
 }
 
+/// Like [`fill`] for `k` outputs of `n` values each: `body(start, chunks)` gets the same
+/// range of every output.
+pub fn fill_many<O: Send + 'static>(
+    n: usize,
+    k: usize,
+    align: usize,
+    body: impl Fn(usize, &mut [&mut [MaybeUninit<O>]]) + Sync,
+) -> Vec<Vec<O>> {
+    let mut outs: Vec<Vec<O>> = (0..k).map(|_| super::recycle::take_any(n)).collect();
+    let ptrs: Vec<SendPtr<MaybeUninit<O>>> = outs.iter_mut().map(|o| SendPtr(o.spare_capacity_mut().as_mut_ptr())).collect();
+    let run = |r: std::ops::Range<usize>| {
+        // SAFETY: each output has capacity `n`; the ranges given to `run` are disjoint.
+        let mut chunks: Vec<&mut [MaybeUninit<O>]> = ptrs
+            .iter()
+            .map(|p| unsafe { std::slice::from_raw_parts_mut(p.get().add(r.start), r.len()) })
+            .collect();
+        body(r.start, &mut chunks);
+    };
+    if n < PARALLEL_MIN_ELEMS {
+        run(0..n);
+    } else {
+        let ranges = split_range(n, super::num_threads(), align.max(1));
+        parallel_for(ranges.len(), |t| run(ranges[t].clone()));
+    }
+    for o in &mut outs {
+        // SAFETY: every element in 0..n of every output was written by exactly one `body` call.
+        unsafe { o.set_len(n) };
+    }
+    outs
+}
+
 /// `out[i] = f(x[i])`.
-pub fn map<A: Copy + Sync, O: Send>(x: &[A], f: impl Fn(A) -> O + Sync) -> Vec<O> {
+pub fn map<A: Copy + Sync, O: Send + 'static>(x: &[A], f: impl Fn(A) -> O + Sync) -> Vec<O> {
     fill(x.len(), 1, |s, d| {
         let len = d.len();
         for (o, &v) in d.iter_mut().zip(&x[s..s + len]) {
@@ -92,7 +123,7 @@ fn collapse<const N: usize>(shape: &[usize], strides: [Vec<usize>; N]) -> (Vec<u
 }
 
 /// `out = f(a, b)` with NumPy broadcasting of `a_shape` and `b_shape` to `out_shape`.
-pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send>(
+pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     out_shape: &[usize],
     a: &[A],
     a_shape: &[usize],

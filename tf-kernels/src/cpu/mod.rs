@@ -5,6 +5,7 @@ pub mod elementwise;
 pub mod gemm;
 pub mod movement;
 mod pool;
+pub mod recycle;
 pub mod reduce;
 
 /// Elements below which an elementwise or reduction kernel stays on one thread: waking the

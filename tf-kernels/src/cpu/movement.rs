@@ -7,7 +7,7 @@
 ///
 /// # Panics
 /// If the view addresses memory outside `src`.
-pub fn strided_copy<T: Copy + Send + Sync>(src: &[T], offset: usize, strides: &[isize], shape: &[usize]) -> Vec<T> {
+pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, strides: &[isize], shape: &[usize]) -> Vec<T> {
     let n: usize = shape.iter().product();
     if n == 0 {
         return Vec::new();

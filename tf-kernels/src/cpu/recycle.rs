@@ -1,0 +1,136 @@
+//! A cache of large host buffers, as TensorFlow's and PyTorch's allocators keep one: a
+//! tensor's float buffer that is dropped goes here, and the next kernel output of the same
+//! size takes it instead of asking the system allocator. Large allocations otherwise come
+//! back as fresh pages — a page fault and a zeroed page every 4 KiB — on every op of every
+//! step.
+//!
+//! Only buffers of at least [`MIN_ELEMS`] elements are kept, at most [`PER_SIZE`] of one
+//! size and [`MAX_BYTES`] in all; everything else is freed as usual.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Buffers smaller than this (in elements) are not cached: the allocator serves them well.
+pub const MIN_ELEMS: usize = 1 << 14;
+/// Cached buffers of one capacity at most.
+pub const PER_SIZE: usize = 8;
+/// Cached bytes at most.
+pub const MAX_BYTES: usize = 256 << 20;
+
+/// Element types whose buffers are cached.
+pub trait Recycled: Copy + Send + 'static {
+    /// This type's cache.
+    fn cache() -> &'static Mutex<Cache<Self>>;
+}
+
+/// Cached buffers of one element type, by capacity.
+pub struct Cache<T> {
+    free: Option<HashMap<usize, Vec<Vec<T>>>>,
+    bytes: usize,
+}
+
+impl<T> Cache<T> {
+    const fn new() -> Self {
+        Cache { free: None, bytes: 0 }
+    }
+}
+
+macro_rules! recycled {
+    ($($t:ty),*) => {$(
+        impl Recycled for $t {
+            fn cache() -> &'static Mutex<Cache<$t>> {
+                static CACHE: Mutex<Cache<$t>> = Mutex::new(Cache::new());
+                &CACHE
+            }
+        }
+    )*};
+}
+recycled!(f32, f64);
+
+fn lock<T: Recycled>() -> std::sync::MutexGuard<'static, Cache<T>> {
+    T::cache().lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An empty vector with room for `n` elements: a cached buffer of capacity `n` when there
+/// is one, else a new allocation.
+pub fn take<T: Recycled>(n: usize) -> Vec<T> {
+    if n >= MIN_ELEMS {
+        let mut c = lock::<T>();
+        if let Some(v) = c.free.as_mut().and_then(|f| f.get_mut(&n)).and_then(Vec::pop) {
+            c.bytes -= n * std::mem::size_of::<T>();
+            return v;
+        }
+    }
+    Vec::with_capacity(n)
+}
+
+/// `n` copies of `value` in a buffer from [`take`].
+pub fn filled<T: Recycled>(n: usize, value: T) -> Vec<T> {
+    let mut v = take(n);
+    v.resize(n, value);
+    v
+}
+
+/// [`take`] for any element type: a cached buffer for `f32` and `f64`, a new allocation
+/// for others.
+pub fn take_any<T: 'static>(n: usize) -> Vec<T> {
+    use std::any::Any;
+    let mut slot: Option<Vec<T>> = None;
+    if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f32>>>() {
+        *s = Some(take(n));
+    } else if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f64>>>() {
+        *s = Some(take(n));
+    }
+    slot.unwrap_or_else(|| Vec::with_capacity(n))
+}
+
+/// `n` copies of `value` in a buffer from [`take_any`].
+pub fn filled_any<T: Clone + 'static>(n: usize, value: T) -> Vec<T> {
+    let mut v = take_any(n);
+    v.resize(n, value);
+    v
+}
+
+/// Gives a buffer back: kept for a later [`take`] of its capacity if it is large and the
+/// cache has room, freed otherwise.
+pub fn give<T: Recycled>(mut v: Vec<T>) {
+    let cap = v.capacity();
+    let bytes = cap * std::mem::size_of::<T>();
+    if cap < MIN_ELEMS {
+        return;
+    }
+    let mut c = lock::<T>();
+    if c.bytes + bytes > MAX_BYTES {
+        return;
+    }
+    let list = c.free.get_or_insert_with(HashMap::new).entry(cap).or_default();
+    if list.len() >= PER_SIZE {
+        return;
+    }
+    v.clear();
+    list.push(v);
+    c.bytes += bytes;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_buffer_given_back_is_taken_again_and_small_ones_are_not_kept() {
+        // A size no other test uses, so the cache's other users do not interfere.
+        let n = MIN_ELEMS * 3 + 17;
+        let v: Vec<f64> = filled(n, 1.5);
+        assert_eq!((v.len(), v[n - 1]), (n, 1.5));
+        let ptr = v.as_ptr();
+        give(v);
+        let again: Vec<f64> = take(n);
+        assert_eq!((again.len(), again.as_ptr()), (0, ptr), "the cached buffer, emptied");
+        assert!(again.capacity() >= n);
+        let other: Vec<f64> = take(n);
+        assert_ne!(other.as_ptr(), ptr, "one buffer is handed out once");
+        let small: Vec<f64> = vec![0.0; 8];
+        give(small);
+        assert!(lock::<f64>().free.as_ref().is_none_or(|f| !f.contains_key(&8)));
+    }
+}
