@@ -52,7 +52,8 @@ pub(crate) fn has_unknown_dims(graph: &Graph) -> bool {
 fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
     values.clear();
     values.reserve(graph.nodes.len());
-    for node in &graph.nodes {
+    let planned = graph.frees.len() == graph.nodes.len();
+    for (i, node) in graph.nodes.iter().enumerate() {
         let result: Outputs = {
             let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&r| value(graph, args, values, r)).collect();
             match &node.kind {
@@ -154,6 +155,11 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<O
             }
         };
         values.push(result);
+        if planned {
+            for &n in &graph.frees[i] {
+                values[n] = Outputs::new();
+            }
+        }
     }
     out.extend(graph.outputs.iter().map(|&r| value(graph, args, values, r).clone()));
 }

@@ -146,6 +146,9 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// `(node, output)` of each function output.
     pub outputs: Vec<(usize, usize)>,
+    /// For each node, the nodes whose values the executor releases after running it (their
+    /// last reader); empty until the planning pass has run, and then nothing is released early.
+    pub(crate) frees: Vec<SmallVec<[usize; 2]>>,
 }
 
 impl Graph {

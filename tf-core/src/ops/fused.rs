@@ -6,10 +6,13 @@
 //!
 //! Attribute `program`: one `[op, a, b]` triple per step, `op` an index into the fusable ops' table,
 //! `a`/`b` registers (`b = -1` for a unary op). Registers `0..inputs` are the inputs; step `k`
-//! writes register `inputs + k`; the last register is the output.
+//! writes register `inputs + k`; the last register is the output. Optional attribute
+//! `outputs`: the registers to output instead, in order (a multi-output fusion: values the
+//! chain computes that are also used after it, such as an optimizer's new `m`, `v` and
+//! weights, written in the same pass).
 
 use super::num::Num;
-use super::{binary, sample, spec, unary, Attrs, Case, Domain, Grad, OpDef, FLOATS};
+use super::{binary, sample, unary, Attrs, Case, Domain, Grad, OpDef, TensorSpec, FLOATS};
 use crate::{DType, Element, Tensor};
 
 /// The ops a fused program may use, with their arity; the index is the opcode.
@@ -78,15 +81,34 @@ fn program(a: &Attrs, inputs: usize) -> Result<Vec<Step>, String> {
         .collect()
 }
 
+/// The output registers: attribute `outputs`, checked (registers the program writes), or
+/// the last register.
+fn output_registers(a: &Attrs, inputs: usize, steps: usize) -> Result<Vec<usize>, String> {
+    match a.opt_ints("outputs") {
+        None => Ok(vec![inputs + steps - 1]),
+        Some([]) => Err("outputs must name at least one register".into()),
+        Some(rs) => rs
+            .iter()
+            .map(|&r| {
+                usize::try_from(r)
+                    .ok()
+                    .filter(|&r| r >= inputs && r < inputs + steps)
+                    .ok_or_else(|| format!("output register {r} is not written by the program"))
+            })
+            .collect(),
+    }
+}
+
 /// One program step over a block: what the op's kernel computes for each element (the same
 /// expressions as `unary.rs` / `binary.rs`, through the same methods).
 macro_rules! interpreter {
     ($name:ident, $t:ty) => {
-        fn $name(steps: &[Step], inputs: &[&Tensor], start: usize, dst: &mut [std::mem::MaybeUninit<$t>]) {
+        fn $name(steps: &[Step], inputs: &[&Tensor], outs: &[usize], start: usize, dsts: &mut [&mut [std::mem::MaybeUninit<$t>]]) {
             let n_in = inputs.len();
+            let n = dsts[0].len();
             // Registers as long as a block (or the whole output, when smaller). Scalar inputs
             // are broadcast into a register once; other inputs are read in place.
-            let blk = BLOCK.min(dst.len()).max(1);
+            let blk = BLOCK.min(n).max(1);
             let consts: Vec<Vec<$t>> = inputs
                 .iter()
                 .map(|t| if t.rank() == 0 { vec![t.data::<$t>()[0]; blk] } else { Vec::new() })
@@ -94,8 +116,8 @@ macro_rules! interpreter {
             let data: Vec<&[$t]> = inputs.iter().map(|t| t.data::<$t>()).collect();
             let mut regs: Vec<$t> = vec![0.0; steps.len() * blk];
             let mut off = 0;
-            while off < dst.len() {
-                let len = blk.min(dst.len() - off);
+            while off < n {
+                let len = blk.min(n - off);
                 let at = start + off;
                 for (k, s) in steps.iter().enumerate() {
                     let (lo, hi) = regs.split_at_mut(k * blk);
@@ -153,9 +175,11 @@ macro_rules! interpreter {
                         c => unreachable!("opcode {c} was checked by `program`"),
                     }
                 }
-                let last = &regs[(steps.len() - 1) * blk..];
-                for (o, &v) in dst[off..off + len].iter_mut().zip(&last[..len]) {
-                    o.write(v);
+                for (dst, &r) in dsts.iter_mut().zip(outs) {
+                    let q = r - n_in;
+                    for (o, &v) in dst[off..off + len].iter_mut().zip(&regs[q * blk..q * blk + len]) {
+                        o.write(v);
+                    }
                 }
                 off += len;
             }
@@ -186,43 +210,67 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
                 t.shape()
             ));
         }
-        // Which registers are scalars: the output must not be one unless every input is.
+        let outs = output_registers(a, i.len(), steps.len())?;
+        // Which registers are scalars: an output must not be one unless every input is.
         let mut scalar: Vec<bool> = i.iter().map(|t| t.rank() == 0).collect();
         for s in &steps {
             scalar.push(s.args.iter().all(|&r| scalar[r]));
         }
-        if scalar.last() == Some(&true) && full.rank() > 0 {
+        if outs.iter().any(|&r| scalar[r]) && full.rank() > 0 {
             return Err("the program's result does not depend on a non-scalar input".into());
         }
-        Ok(spec(d, full))
+        Ok(outs
+            .iter()
+            .map(|_| TensorSpec {
+                dtype: d,
+                shape: full.clone(),
+            })
+            .collect())
     },
     cpu: |i, a, s| {
         let steps = program(a, i.len())?;
+        let outs = output_registers(a, i.len(), steps.len())?;
         let n = s[0].shape.num_elements();
-        let buf = match s[0].dtype {
-            DType::F32 => Element::into_buffer(tf_kernels::cpu::elementwise::fill(n, BLOCK, |start, d| {
-                run_f32(&steps, i, start, d)
-            })),
-            DType::F64 => Element::into_buffer(tf_kernels::cpu::elementwise::fill(n, BLOCK, |start, d| {
-                run_f64(&steps, i, start, d)
-            })),
+        let bufs: Vec<crate::Buffer> = match s[0].dtype {
+            DType::F32 => tf_kernels::cpu::elementwise::fill_many(n, outs.len(), BLOCK, |start, d| run_f32(&steps, i, &outs, start, d))
+                .into_iter()
+                .map(Element::into_buffer)
+                .collect(),
+            DType::F64 => tf_kernels::cpu::elementwise::fill_many(n, outs.len(), BLOCK, |start, d| run_f64(&steps, i, &outs, start, d))
+                .into_iter()
+                .map(Element::into_buffer)
+                .collect(),
             d => return Err(format!("dtype {d} cannot be fused")),
         };
-        super::out1(buf, &s[0])
+        Ok(bufs
+            .into_iter()
+            .zip(s)
+            .map(|(b, spec)| Tensor::from_parts(b, spec.shape.clone()))
+            .collect())
     },
     domain: Domain::Any,
     cases: || {
         // tanh(x0 * x1) + x0, then sigmoid of it times x2 (a scalar).
+        // The second case also outputs the tanh (register 4): a multi-output fusion.
         let program = [15, 0, 1, 11, 3, -1, 13, 4, 0, 12, 5, -1, 15, 6, 2];
         FLOATS
             .iter()
-            .map(|&d| Case {
-                inputs: vec![
+            .flat_map(|&d| {
+                let inputs = vec![
                     sample(d, &[2, 3], Domain::Any, 51),
                     sample(d, &[2, 3], Domain::Any, 52),
                     sample(d, &[], Domain::Any, 53),
-                ],
-                attrs: Attrs::new().ints("program", program),
+                ];
+                [
+                    Case {
+                        inputs: inputs.clone(),
+                        attrs: Attrs::new().ints("program", program),
+                    },
+                    Case {
+                        inputs,
+                        attrs: Attrs::new().ints("program", program).ints("outputs", [4, 7]),
+                    },
+                ]
             })
             .collect()
     },
@@ -236,6 +284,9 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
         for x in c.inputs {
             tape.watch(x);
         }
+        let Ok(outs) = output_registers(c.attrs, c.inputs.len(), steps.len()) else {
+            return vec![None; c.inputs.len()];
+        };
         let mut regs: Vec<Tensor> = c.inputs.to_vec();
         for s in &steps {
             let y = {
@@ -244,9 +295,10 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
             };
             regs.push(y);
         }
-        let y = regs.pop().expect("a non-empty program");
+        let ys: Vec<&Tensor> = outs.iter().map(|&r| &regs[r]).collect();
         let srcs: Vec<&Tensor> = c.inputs.iter().collect();
-        tape.gradients(&[&y], &srcs, Some(&[c.g()]), crate::UnconnectedGradients::Zero)
+        let gs: Vec<&Tensor> = c.grads.iter().collect();
+        tape.gradients(&ys, &srcs, Some(&gs), crate::UnconnectedGradients::Zero)
     }),
 };
 
@@ -296,5 +348,14 @@ mod tests {
         let s = crate::constant(1.0f32);
         let e = (FUSED_ELEMENTWISE.infer)(&[&x, &s], &Attrs::new().ints("program", [0, 1, -1])).unwrap_err();
         assert!(e.contains("does not depend on a non-scalar input"), "{e}");
+        for (outs, want) in [
+            (vec![], "at least one register"),
+            (vec![0], "register 0 is not written"),
+            (vec![2], "register 2 is not written"),
+        ] {
+            let a = Attrs::new().ints("program", [0, 0, -1]).ints("outputs", outs);
+            let e = (FUSED_ELEMENTWISE.infer)(&[&x], &a).unwrap_err();
+            assert!(e.contains(want), "{e}");
+        }
     }
 }

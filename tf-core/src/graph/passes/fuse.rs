@@ -1,7 +1,10 @@
-//! Elementwise fusion: a chain (or tree) of float elementwise ops whose intermediate values
-//! have no other use becomes one `FusedElementwise` node, which runs the chain block by block
-//! instead of one pass over memory per op. An op joins its user's group when it is fusable,
-//! its only use is that user, it has the group's shape, and it is not a graph output.
+//! Elementwise fusion: a chain (or tree) of float elementwise ops becomes one
+//! `FusedElementwise` node, which runs the chain block by block instead of one pass over
+//! memory per op. An op joins its user's group when it is fusable, has the group's shape, and
+//! every other use of it comes after the group's root (the last op): such a value becomes an
+//! extra output of the fused node (multi-output fusion — an optimizer's new `m`, `v` and
+//! weights in one pass). A use between a member and the root keeps the member out, which is
+//! also what rules out cycles: nothing outside the group both reads a member and feeds it.
 
 use super::super::{Graph, Node, NodeKind};
 use super::keep;
@@ -28,15 +31,15 @@ fn fusable(g: &Graph, n: &Node) -> Option<i64> {
 }
 
 pub(crate) fn run(g: &Graph) -> Graph {
-    // Uses of each node's first output (a graph output counts as a use no group can absorb).
-    let mut uses = vec![0usize; g.nodes.len()];
-    for n in &g.nodes {
+    // The readers of each node (a graph output reads at `usize::MAX`, after everything).
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
+    for (i, n) in g.nodes.iter().enumerate() {
         for &(m, _) in &n.inputs {
-            uses[m] += 1;
+            users[m].push(i);
         }
     }
     for &(m, _) in &g.outputs {
-        uses[m] += 2;
+        users[m].push(usize::MAX);
     }
     let codes: Vec<Option<i64>> = g.nodes.iter().map(|n| fusable(g, n)).collect();
     // Roots from the last node back: each takes in its single-use fusable producers.
@@ -49,20 +52,27 @@ pub(crate) fn run(g: &Graph) -> Graph {
         }
         let shape = &g.nodes[r].outputs[0].shape;
         let mut members = vec![r];
-        let mut k = 0;
-        while k < members.len() {
-            for &(m, o) in &g.nodes[members[k]].inputs {
-                let joins = o == 0
-                    && codes[m].is_some()
-                    && uses[m] == 1
-                    && root_of[m].is_none()
-                    && !members.contains(&m)
-                    && &g.nodes[m].outputs[0].shape == shape;
-                if joins {
-                    members.push(m);
+        // Until no producer joins: one may qualify only once another of its readers has.
+        loop {
+            let before = members.len();
+            let mut k = 0;
+            while k < members.len() {
+                for &(m, o) in &g.nodes[members[k]].inputs {
+                    let joins = o == 0
+                        && codes[m].is_some()
+                        && root_of[m].is_none()
+                        && !members.contains(&m)
+                        && &g.nodes[m].outputs[0].shape == shape
+                        && users[m].iter().all(|&u| u > r || members.contains(&u));
+                    if joins {
+                        members.push(m);
+                    }
                 }
+                k += 1;
             }
-            k += 1;
+            if members.len() == before {
+                break;
+            }
         }
         if members.len() >= 2 {
             for &m in &members {
@@ -77,16 +87,18 @@ pub(crate) fn run(g: &Graph) -> Graph {
         name: g.name.clone(),
         ..Default::default()
     };
+    let mut late: Vec<Option<(usize, usize)>> = vec![None; g.nodes.len()];
     for (i, n) in g.nodes.iter().enumerate() {
         let r = match root_of[i] {
-            // A member is emitted with its root (every member precedes it).
+            // A member is emitted with its root (every member precedes it); one read after
+            // the group becomes an output of the fused node (`late`, filled in at the root).
             Some(root) if root != i => {
                 remap.push(Vec::new());
                 continue;
             }
             Some(root) => root,
             None => {
-                let ins: Vec<(usize, usize)> = n.inputs.iter().map(|&(a, o)| remap[a][o]).collect();
+                let ins: Vec<(usize, usize)> = n.inputs.iter().map(|&(a, o)| late[a].unwrap_or_else(|| remap[a][o])).collect();
                 let r = keep(n, &ins, &mut out);
                 remap.push(r);
                 continue;
@@ -115,18 +127,34 @@ pub(crate) fn run(g: &Graph) -> Graph {
             program.push(reg(ins[0]));
             program.push(ins.get(1).map_or(-1, |&b| reg(b)));
         }
+        // The root's value first, then every member read after the group, in node order.
+        let extra: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&m| m != r && users[m].iter().any(|u| !members.contains(u)))
+            .collect();
+        let mut attrs = Attrs::new().ints("program", program);
+        if !extra.is_empty() {
+            let regs: Vec<i64> = std::iter::once(r).chain(extra.iter().copied()).map(|m| reg((m, 0))).collect();
+            attrs = attrs.ints("outputs", regs);
+        }
+        let mut outputs = n.outputs.clone();
+        outputs.extend(extra.iter().map(|&m| g.nodes[m].outputs[0].clone()));
         out.nodes.push(Node {
             kind: NodeKind::Op {
                 op: &FUSED_ELEMENTWISE,
-                attrs: Attrs::new().ints("program", program),
+                attrs,
             },
-            inputs: externals.iter().map(|&(a, o)| remap[a][o]).collect(),
-            // The chain's result: the root's output.
-            outputs: n.outputs.clone(),
+            inputs: externals.iter().map(|&(a, o)| late[a].unwrap_or_else(|| remap[a][o])).collect(),
+            outputs,
             location: n.location,
         });
-        remap.push(vec![(out.nodes.len() - 1, 0)]);
+        let fused = out.nodes.len() - 1;
+        for (j, &m) in extra.iter().enumerate() {
+            late[m] = Some((fused, j + 1));
+        }
+        remap.push(vec![(fused, 0)]);
     }
-    out.outputs = g.outputs.iter().map(|&(a, o)| remap[a][o]).collect();
+    out.outputs = g.outputs.iter().map(|&(a, o)| late[a].unwrap_or_else(|| remap[a][o])).collect();
     out
 }

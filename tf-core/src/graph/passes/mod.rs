@@ -1,7 +1,7 @@
 //! Graph passes, one file each, run in a fixed order on every traced graph before its first
 //! execution (and recursively on `If`/`While` subgraphs): constant folding, algebraic
-//! simplification, common-subexpression elimination, dead-code elimination, then elementwise
-//! fusion. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
+//! simplification, common-subexpression elimination, dead-code elimination, elementwise
+//! fusion, then buffer-reuse planning. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
 //! every result in tests.
 
 mod algebra;
@@ -9,6 +9,7 @@ mod const_fold;
 mod cse;
 mod dce;
 mod fuse;
+mod plan;
 
 use super::{Graph, Node, NodeKind};
 
@@ -18,7 +19,7 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     let g = algebra::run(&g);
     let g = cse::run(&g);
     let g = dce::run(&g);
-    fuse::run(&g)
+    plan::run(fuse::run(&g))
 }
 
 /// Where each output of an old node went in the new graph.
@@ -136,11 +137,13 @@ mod tests {
             },
             &[spec(&[2])],
         );
-        assert_eq!(text.matches("Exp(").count(), 1, "{text}");
         assert!(!text.contains("Sin("), "{text}");
         assert!(!text.contains("Mul("), "{text}");
-        // The two adds, fused: AddV2 (opcode 13) twice in one program.
-        assert!(text.contains("FusedElementwise(%2, %1) {program: [13, 0, 0, 13, 2, 1]}"), "{text}");
+        // One Exp (opcode 4), read twice, then the two adds (AddV2, opcode 13), all fused.
+        assert!(
+            text.contains("FusedElementwise(%0, %1) {program: [4, 0, -1, 13, 2, 2, 13, 3, 1]}"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -198,18 +201,42 @@ mod tests {
                 }
             }
         }
-        // An intermediate that is also returned, or used twice, is not absorbed.
-        let text = graph_of(
-            |xs| {
-                let e = crate::exp(&xs[0]);
-                let s = crate::sqrt(&(&e * &e));
-                vec![s, e]
-            },
-            &[spec(&[4])],
-        );
+        // An intermediate also used after the chain (here returned) joins it as a second
+        // output of the fused node: one pass computes both.
+        let returned = |xs: &[Tensor]| {
+            let e = crate::exp(&xs[0]);
+            let s = crate::sqrt(&(&e * &e));
+            vec![s, e]
+        };
+        let text = graph_of(returned, &[spec(&[4])]);
         assert!(
-            text.contains("= Exp(%0)") && text.contains("= FusedElementwise(%1)") && text.contains("return %2, %1"),
+            text.contains(
+                "= FusedElementwise(%0) {program: [4, 0, -1, 15, 1, 1, 6, 2, -1], outputs: [3, 1]} -> float32 (4,), float32 (4,)"
+            ) && text.contains("return %1, %1:1")
+                && !text.contains("Exp("),
             "{text}"
+        );
+        let x = crate::constant([0.5f32, -1.0, 2.0, 0.0]);
+        let f = Function::new("returned", returned);
+        for (a, b) in f.call(std::slice::from_ref(&x)).iter().zip(returned(std::slice::from_ref(&x))) {
+            assert_eq!(a.buffer(), b.buffer());
+        }
+        // A use between a member and the root keeps the member out: `Reverse` reads `exp(x)`
+        // and feeds the chain, so fusing `Exp` would make a cycle.
+        let between = |xs: &[Tensor]| {
+            let e = crate::exp(&xs[0]);
+            let t = crate::reverse(&e, &[0]);
+            vec![crate::sqrt(&(&e * &t))]
+        };
+        let text = graph_of(between, &[spec(&[4])]);
+        assert!(
+            text.contains("= Exp(%0)") && text.contains("= ReverseV2(%1)") && text.contains("= FusedElementwise(%1, %2)"),
+            "{text}"
+        );
+        let f = Function::new("between", between);
+        assert_eq!(
+            f.call(std::slice::from_ref(&x))[0].buffer(),
+            between(std::slice::from_ref(&x))[0].buffer()
         );
     }
 
