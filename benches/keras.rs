@@ -3,7 +3,8 @@
 //! overview's CNN, each measured inside `fit` (data shuffling, batching, metrics included).
 //! Random data of Fashion-MNIST's shape, so the bench runs without the dataset. Prints the
 //! per-step time next to a 32x784x128 matmul measured in the same run, and the step of an MLP
-//! whose checkpoint left values waiting next to the plain step.
+//! whose checkpoint left values waiting next to the plain step, and each step as `fit` runs
+//! it (the graph function `train_function`) next to `run_eagerly`.
 
 mod common;
 use criterion::Criterion;
@@ -40,19 +41,26 @@ fn cnn() -> keras::Sequential {
     m
 }
 
-/// Seconds for `steps` fit steps (one epoch limited to `steps`).
+/// The time of `steps` fit steps: epochs limited to `steps` in all (more than the data holds
+/// take several epochs).
 fn fit_steps(model: &mut keras::Sequential, x: &tf::Tensor, y: &tf::Tensor, steps: usize) -> Duration {
+    let per_epoch = x.shape().dims()[0].div_ceil(32);
     let t = Instant::now();
-    model
-        .fit(
-            (x, y),
-            FitArgs {
-                steps_per_epoch: Some(steps),
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .expect("fit");
+    let mut left = steps;
+    while left > 0 {
+        let s = left.min(per_epoch);
+        model
+            .fit(
+                (x, y),
+                FitArgs {
+                    steps_per_epoch: Some(s),
+                    verbose: 0,
+                    ..Default::default()
+                },
+            )
+            .expect("fit");
+        left -= s;
+    }
     t.elapsed()
 }
 
@@ -73,9 +81,15 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    // Same-run figures.
+    // Same-run figures: the step as the graph function `fit` uses, and run eagerly.
     let mut model = mlp();
     let mlp_ms = common::best_of(3, || {
+        fit_steps(&mut model, &x, &y, 1875);
+    }) / 1875.0
+        * 1e3;
+    let mut model = mlp();
+    model.run_eagerly = true;
+    let mlp_eager_ms = common::best_of(3, || {
         fit_steps(&mut model, &x, &y, 1875);
     }) / 1875.0
         * 1e3;
@@ -106,6 +120,12 @@ fn bench(c: &mut Criterion) {
         fit_steps(&mut model, &xc, &yc, 50);
     }) / 50.0
         * 1e3;
+    let mut model = cnn();
+    model.run_eagerly = true;
+    let cnn_eager_ms = common::best_of(2, || {
+        fit_steps(&mut model, &xc, &yc, 50);
+    }) / 50.0
+        * 1e3;
     println!(
         "keras: MLP fit step with checkpoint values waiting {waiting_ms:.3} ms = {:.2}x the plain step; the per-step check for them {check_us:.2} us",
         waiting_ms / mlp_ms
@@ -114,6 +134,11 @@ fn bench(c: &mut Criterion) {
         "keras: MLP fit step {mlp_ms:.3} ms (one 60k-image epoch {:.2} s; = {:.1}x one 32x784x128 matmul of {mm_ms:.3} ms); CNN fit step {cnn_ms:.1} ms",
         mlp_ms * 1.875,
         mlp_ms / mm_ms
+    );
+    println!(
+        "keras: the train step as a graph function vs run_eagerly: MLP {mlp_ms:.3} vs {mlp_eager_ms:.3} ms ({:.2}x), CNN {cnn_ms:.1} vs {cnn_eager_ms:.1} ms ({:.2}x)",
+        mlp_eager_ms / mlp_ms,
+        cnn_eager_ms / cnn_ms
     );
 }
 

@@ -40,42 +40,110 @@ fn case(name: &str) -> Box<dyn Optimizer> {
     }
 }
 
-#[test]
-fn trajectories_match_tensorflow() {
+/// One step of the fixed problem: the loss `½ Σ k (w - t)²` and the optimizer's update.
+fn step(opt: &mut dyn Optimizer, w: &Variable) {
+    let (k, t) = (tf::constant([1.0f32, 2.0, 0.5]), tf::constant([0.3f32, -0.1, 0.7]));
+    let tape = GradientTape::new();
+    let d = &w.value() - &t;
+    let loss = &tf::reduce_sum(&(&k * &(&d * &d)), None, false) * 0.5;
+    let grad = tape.gradient(&loss, w).expect("connected");
+    drop(tape);
+    opt.apply_gradients(&[(grad, w.clone())]);
+}
+
+/// Runs every golden case for 100 steps; `traced` runs the step as one graph function
+/// (traced once, after `build`), else eagerly.
+fn check_trajectories(traced: bool) {
     let g = golden();
     let cases = g.as_object().expect("object");
     assert_eq!(cases.len(), 21);
-    let k = tf::constant([1.0f32, 2.0, 0.5]);
-    let t = tf::constant([0.3f32, -0.1, 0.7]);
     let mut failures = Vec::new();
     for (name, traj) in cases {
         let mut opt = case(name);
         let w = Variable::new(tf::constant([1.0f32, -2.0, 3.0]));
+        let graph = traced.then(|| {
+            opt.build(std::slice::from_ref(&w));
+            tf::ConcreteFunction::trace("train_step", &[], |_| {
+                step(&mut *opt, &w);
+                Vec::new()
+            })
+        });
         let mut worst = 0.0f64;
-        for (step, want) in traj.as_array().expect("steps").iter().enumerate() {
-            let tape = GradientTape::new();
-            let d = &w.value() - &t;
-            let loss = &tf::reduce_sum(&(&k * &(&d * &d)), None, false) * 0.5;
-            let grad = tape.gradient(&loss, &w).expect("connected");
-            drop(tape);
-            opt.apply_gradients(&[(grad, w.clone())]);
-            assert_eq!(opt.iterations(), step as i64 + 1);
+        for (i, want) in traj.as_array().expect("steps").iter().enumerate() {
+            match &graph {
+                Some(f) => {
+                    f.call(&[]).expect("no arguments");
+                }
+                None => step(&mut *opt, &w),
+            }
+            assert_eq!(opt.iterations(), i as i64 + 1, "{name}");
             let got = w.value().to_vec::<f32>();
             for (a, b) in got.iter().zip(want.as_array().expect("values")) {
                 let b = b.as_f64().expect("number");
                 let rel = (*a as f64 - b).abs() / b.abs().max(0.1);
                 worst = worst.max(rel);
                 if rel > 1e-5 {
-                    failures.push(format!("{name} step {}: got {got:?}, TensorFlow {want}", step + 1));
+                    failures.push(format!("{name} step {}: got {got:?}, TensorFlow {want}", i + 1));
                 }
             }
             if failures.len() > 10 {
                 break;
             }
         }
-        eprintln!("{name}: worst relative difference {worst:.2e}");
+        eprintln!("{name} (traced: {traced}): worst relative difference {worst:.2e}");
     }
     assert!(failures.is_empty(), "{}", failures[..failures.len().min(10)].join("\n"));
+}
+
+#[test]
+fn trajectories_match_tensorflow() {
+    check_trajectories(false);
+}
+
+/// The same trajectories with the step as a graph function traced once: the learning rate,
+/// schedules, bias corrections and Nadam's momentum product come from the optimizer's
+/// variables on every call, not from the values at trace time.
+#[test]
+fn traced_trajectories_match_tensorflow() {
+    check_trajectories(true);
+}
+
+/// A schedule that is a Rust closure cannot become part of a graph: the optimizer says so,
+/// and tracing its update panics naming it.
+#[test]
+fn closure_schedules_are_not_traceable() {
+    let mut opt = optimizers::SGD::new(0.0).learning_rate_schedule(|step: i64| 0.1 / (1 + step) as f64);
+    assert!(!opt.traceable());
+    assert!(optimizers::Adam::default().traceable());
+    let w = Variable::new(tf::constant([1.0f32]));
+    opt.build(std::slice::from_ref(&w));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tf::ConcreteFunction::trace("train_step", &[], |_| {
+            step(&mut opt, &w);
+            Vec::new()
+        })
+    }))
+    .err()
+    .and_then(|p| p.downcast_ref::<String>().cloned())
+    .expect("a panic with a message");
+    assert!(err.contains("SGD: the learning-rate schedule is a Rust closure"), "{err}");
+}
+
+/// Slots are created by `build`, never inside a trace.
+#[test]
+fn tracing_an_update_without_slots_is_an_error() {
+    let mut opt = optimizers::Adam::default();
+    let w = Variable::with_options(tf::constant([1.0f32]), "dense/kernel", true);
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tf::ConcreteFunction::trace("train_step", &[], |_| {
+            opt.apply_gradients(&[(tf::constant([0.5f32]), w.clone())]);
+            Vec::new()
+        })
+    }))
+    .err()
+    .and_then(|p| p.downcast_ref::<String>().cloned())
+    .expect("a panic with a message");
+    assert!(err.contains("Adam: variable 'dense/kernel' has no slots yet"), "{err}");
 }
 
 #[test]

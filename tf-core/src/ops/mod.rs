@@ -13,6 +13,7 @@ pub mod linalg;
 pub mod movement;
 pub mod nn;
 pub mod num;
+pub mod optim;
 pub mod random;
 pub mod reduce;
 pub mod shape;
@@ -195,6 +196,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(io::OPS);
     v.extend_from_slice(shape::OPS);
     v.extend_from_slice(fused::OPS);
+    v.extend_from_slice(optim::OPS);
     v
 }
 

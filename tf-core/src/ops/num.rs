@@ -238,6 +238,8 @@ pub trait Float: Num {
     fn erf(self) -> Self;
     /// From an f64 constant.
     fn c(v: f64) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
 }
 impl Float for f32 {
     fn erf(self) -> Self {
@@ -246,6 +248,9 @@ impl Float for f32 {
     fn c(v: f64) -> Self {
         v as f32
     }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
 }
 impl Float for f64 {
     fn erf(self) -> Self {
@@ -253,6 +258,9 @@ impl Float for f64 {
     }
     fn c(v: f64) -> Self {
         v
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
     }
 }
 

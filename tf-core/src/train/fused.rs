@@ -96,3 +96,37 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
     }
     true
 }
+
+/// The new `(var, m, v)` of one Adam step in one pass (the `AdamUpdate` op), for a traced
+/// update that assigns them: `alpha` is the bias-corrected learning rate, then `1 - β1`,
+/// `1 - β2` and `ε`, scalars of the variable's dtype. Eagerly, [`fused_update`] with
+/// [`crate::ops::optim::adam`] does the same in place.
+///
+/// ```
+/// use tf_core as tf;
+/// let s = |v: f32| tf::constant(v);
+/// let (w, m, v) = tf::train::adam_update(
+///     &tf::constant([1.0f32]), &tf::constant([0.0f32]), &tf::constant([0.0f32]), &tf::constant([2.0f32]),
+///     &s(0.1), &s(0.1), &s(0.001), &s(1e-7),
+/// );
+/// assert_eq!(m.to_vec::<f32>(), vec![0.2]);
+/// assert!((v.to_vec::<f32>()[0] - 0.004).abs() < 1e-9);
+/// assert!(w.to_vec::<f32>()[0] < 1.0);
+/// ```
+#[allow(clippy::too_many_arguments)]
+#[track_caller]
+pub fn adam_update(
+    var: &Tensor,
+    m: &Tensor,
+    v: &Tensor,
+    grad: &Tensor,
+    alpha: &Tensor,
+    one_minus_beta_1: &Tensor,
+    one_minus_beta_2: &Tensor,
+    epsilon: &Tensor,
+) -> (Tensor, Tensor, Tensor) {
+    let ins = [var, m, v, grad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon];
+    let mut out = crate::ops::execute(&crate::ops::optim::ADAM_UPDATE, &ins, &crate::ops::Attrs::new()).into_iter();
+    let mut next = || out.next().expect("AdamUpdate has three outputs");
+    (next(), next(), next())
+}

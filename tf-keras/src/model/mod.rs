@@ -34,6 +34,11 @@ pub(crate) struct Compiled {
     pub metric_args: Vec<MetricArg>,
     /// Resolved at the first batch (`"accuracy"` depends on the shapes).
     pub metrics: Option<Vec<Box<dyn Metric>>>,
+    /// Keras's `train_function`: the train step as a graph function, traced on the second
+    /// step (the first, eager, builds the layers and the optimizer's slots).
+    pub train_function: std::sync::Arc<tf_core::Function>,
+    /// Whether a step ran eagerly since `compile`.
+    pub stepped: bool,
 }
 
 /// A trainable model around a network `L`. [`Model::wrap`] wraps a subclassed model (a
@@ -59,6 +64,10 @@ pub struct Model<L: Layer = Functional> {
     pub(crate) stop_training: bool,
     /// The `History` of the last `fit`.
     pub history: Option<History>,
+    /// Keras's `model.run_eagerly`: when true, `fit` and `train_on_batch` run the train step
+    /// eagerly instead of as a graph function (for debugging; also when
+    /// `tf::run_functions_eagerly(true)`).
+    pub run_eagerly: bool,
     /// The dtype and shape (batch included) of the latest input of the forward pass, what
     /// `save` traces a subclassed model's functions for.
     pub(crate) last_input: std::sync::Mutex<Option<tf_core::ops::TensorSpec>>,
@@ -75,6 +84,7 @@ impl<L: Layer> Model<L> {
             compiled: None,
             stop_training: false,
             history: None,
+            run_eagerly: false,
             last_input: std::sync::Mutex::new(None),
         }
     }
@@ -144,7 +154,9 @@ impl<L: Layer> Model<L> {
     /// with them.
     #[track_caller]
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
+        if tf_core::executing_eagerly() {
+            *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
+        }
         let y = self.net.call(x, training);
         match tf_core::train::restore_deferred(self) {
             Ok(0) => y,

@@ -1,7 +1,9 @@
 //! `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
 //!
 //! The train step is a tape over the forward pass and the loss, then the optimizer's
-//! update. Data given as arrays is checked before any step runs (sample counts, the input
+//! update; after a first eager step (which builds the layers and the optimizer's slots) it
+//! runs as the graph function `train_function`, as Keras's `fit` does, unless
+//! `model.run_eagerly` is set. Data given as arrays is checked before any step runs (sample counts, the input
 //! shape, the labels' range); a failure inside a step becomes a `tf::Error` naming the epoch
 //! and batch.
 
@@ -308,7 +310,15 @@ impl<L: Layer> Model<L> {
             loss: loss.into_loss(),
             metric_args: metrics.into_metrics(),
             metrics: None,
+            train_function: std::sync::Arc::new(tf::Function::staged("train_function").reduce_retracing(true)),
+            stepped: false,
         });
+    }
+
+    /// Keras's `model.train_function`: the train step as a graph function, once compiled
+    /// (its traces are in `concrete_functions()` after the second step of `fit`).
+    pub fn train_function(&self) -> Option<&tf::Function> {
+        self.compiled.as_ref().map(|c| &*c.train_function)
     }
 
     fn compiled(&mut self) -> Result<&mut Compiled> {
@@ -409,17 +419,46 @@ impl<L: Layer> Model<L> {
         }
     }
 
-    /// One training step on a batch: forward under a tape, loss plus regularization, the
-    /// optimizer's update. Returns the loss value and the predictions.
+    /// One training step on a batch; returns the loss value and the predictions. The first
+    /// step of a compiled model runs eagerly (it builds the layers and the optimizer's slots);
+    /// later ones run the step as the graph function `train_function` (traced once per batch
+    /// signature; a smaller last batch retraces once, with an unknown batch dimension), unless
+    /// `run_eagerly` or the optimizer cannot be traced.
     fn step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Tensor) {
+        if vars.is_empty() {
+            *vars = self.net.trainable_variables();
+        }
+        let eager = self.run_eagerly || tf::autograph::run_eagerly() || vars.is_empty();
+        let c = self.compiled.as_mut().expect("compiled before fit");
+        let key = c.optimizer.trace_key().filter(|_| c.stepped && !eager);
+        let (loss, y_pred) = match key {
+            None => {
+                let out = self.train_step(x, y, sw, vars);
+                self.compiled.as_mut().expect("compiled before fit").stepped = true;
+                out
+            }
+            Some(k) => {
+                // Slots for every variable, also those the first step gave no gradient.
+                c.optimizer.build(vars);
+                let mut key = tf::autograph::Key::new();
+                key.write(&k);
+                key.write(&vars.iter().map(Variable::handle_id).collect::<Vec<_>>());
+                let f = c.train_function.clone();
+                let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
+                f.call_staged(key.finish(), &args, |xs| self.train_step(&xs[0], &xs[1], xs.get(2), vars))
+            }
+        };
+        (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
+    }
+
+    /// Keras's `train_step`: forward under a tape, loss plus regularization, the optimizer's
+    /// update. Returns the loss and the predictions.
+    fn train_step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &[Variable]) -> (Tensor, Tensor) {
         let tape = GradientTape::new();
         let y_pred = self.forward(x, true);
         let c = self.compiled.as_mut().expect("compiled before fit");
         let loss = total_loss(&self.net, c, y, &y_pred, sw);
-        if vars.is_empty() {
-            *vars = self.net.trainable_variables();
-        }
-        let grads = tape.gradients(&[&loss], vars.as_slice(), None, tf::UnconnectedGradients::None);
+        let grads = tape.gradients(&[&loss], vars, None, tf::UnconnectedGradients::None);
         drop(tape);
         let gv: Vec<(Tensor, Variable)> = grads
             .into_iter()
@@ -427,8 +466,7 @@ impl<L: Layer> Model<L> {
             .filter_map(|(g, v)| Some((g?, v.clone())))
             .collect();
         c.optimizer.apply_gradients(&gv);
-        let lv = tf::cast(&loss, DType::F64).scalar::<f64>();
-        (lv, y_pred)
+        (loss, y_pred)
     }
 
     /// `model.fit(...)`: trains for `epochs` and returns the `History`.

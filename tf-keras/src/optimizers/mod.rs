@@ -23,6 +23,18 @@ pub trait Optimizer: Send + Sync {
     fn set_learning_rate(&mut self, lr: f64);
     /// How many updates have been applied.
     fn iterations(&self) -> i64;
+    /// `optimizer.build(var_list)`: creates the slots of the variables that have none yet
+    /// (what a traced step needs: variables cannot be created inside a trace).
+    fn build(&mut self, var_list: &[Variable]);
+    /// `Some(key)` when [`apply_gradients`](Self::apply_gradients) can run inside a trace,
+    /// `None` when it cannot (a learning-rate schedule that is a Rust closure). A graph traced
+    /// under one key stays valid while the key is the same; it changes when the learning rate
+    /// changes from a schedule to a constant.
+    fn trace_key(&self) -> Option<u64>;
+    /// Whether [`apply_gradients`](Self::apply_gradients) can run inside a trace.
+    fn traceable(&self) -> bool {
+        self.trace_key().is_some()
+    }
     /// The optimizer's variables: `iterations`, then the slots in creation order.
     fn variables(&self) -> Vec<Variable>;
     /// The optimizer as a module, for checkpoints: edges `_variables/0..`, `_iterations` and
@@ -110,6 +122,37 @@ impl Base {
         }
     }
 
+    /// This update's learning rate and `t`: see [`Step`].
+    ///
+    /// # Panics
+    /// Inside a trace, for a schedule that is a Rust closure (it cannot become part of the graph).
+    fn step_values(&self) -> Step {
+        let t = self.step + 1;
+        if tf::executing_eagerly() {
+            return Step {
+                lr: self.current_lr(),
+                t,
+                traced: None,
+            };
+        }
+        let it = tf::cast(&self.iterations.value(), DType::F64);
+        let lr_t = match &self.lr {
+            LearningRate::Constant(_) => tf::cast(&self.lr_var.value(), DType::F64),
+            LearningRate::Schedule(s) => s.call_tensor(&it).unwrap_or_else(|| {
+                panic!(
+                    "{}: the learning-rate schedule is a Rust closure, which a traced step cannot follow; use a built-in schedule, or run the step eagerly",
+                    self.name
+                )
+            }),
+        };
+        // The Rust numbers are the trace-time ones, unused: fused updates never run in a trace.
+        Step {
+            lr: f64::NAN,
+            t,
+            traced: Some((lr_t, &it + 1.0)),
+        }
+    }
+
     /// Picks up `iterations` and the learning rate after a checkpoint restored them.
     fn sync_restored(&mut self) {
         let (it, lr) = (self.iterations.value(), self.lr_var.value());
@@ -189,21 +232,55 @@ pub fn clip_by_norm(t: &Tensor, clip_norm: f64) -> Tensor {
 }
 
 /// `tf.clip_by_global_norm(ts, clip_norm)[0]`: every tensor scaled by
-/// `clip_norm / max(global_norm, clip_norm)`.
+/// `clip_norm / max(global_norm, clip_norm)` (the norm summed in float64).
 pub fn clip_by_global_norm(ts: &[Tensor], clip_norm: f64) -> Vec<Tensor> {
-    let total: f64 = ts
+    let Some(total) = ts
         .iter()
-        .map(|t| tf::cast(&tf::reduce_sum(&tf::square(t), None, false), DType::F64).scalar::<f64>())
-        .sum();
-    let norm = total.sqrt();
-    let scale = clip_norm * (1.0 / norm).min(1.0 / clip_norm);
-    ts.iter().map(|t| t * scale).collect()
+        .map(|t| tf::cast(&tf::reduce_sum(&tf::square(t), None, false), DType::F64))
+        .reduce(|a, b| &a + &b)
+    else {
+        return Vec::new();
+    };
+    let scale = &tf::minimum(&(1.0 / &tf::sqrt(&total)), &tf::scalar(1.0 / clip_norm, DType::F64)) * clip_norm;
+    ts.iter().map(|t| t * &tf::cast(&scale, t.dtype())).collect()
 }
 
 mod sealed {
     use super::Base;
     use crate::saving::config::Config;
-    use tf_core::{self as tf, Tensor, Variable};
+    use tf_core::{self as tf, DType, Tensor, Variable};
+
+    /// The learning rate and step count `t` (iterations + 1) of one update. Eagerly they are
+    /// Rust numbers (what the fused single-pass updates take) and constants of them; inside a
+    /// trace they are tensors computed from the optimizer's variables, so one traced train step
+    /// serves every later step, schedules and `set_learning_rate` included.
+    pub struct Step {
+        pub(super) lr: f64,
+        pub(super) t: i64,
+        /// `(learning rate, t)` as float64 scalars of the trace.
+        pub(super) traced: Option<(Tensor, Tensor)>,
+    }
+
+    impl Step {
+        /// The learning rate as a scalar of `dtype`.
+        pub(super) fn lr(&self, dtype: DType) -> Tensor {
+            match &self.traced {
+                Some((lr, _)) => tf::cast(lr, dtype),
+                None => tf::scalar(self.lr, dtype),
+            }
+        }
+        /// `t` as a scalar of `dtype`.
+        pub(super) fn t(&self, dtype: DType) -> Tensor {
+            match &self.traced {
+                Some((_, t)) => tf::cast(t, dtype),
+                None => tf::scalar(self.t as f64, dtype),
+            }
+        }
+        /// `base^(t + k)` in `dtype`, as Keras's `tf.pow(beta, local_step)` computes it.
+        pub(super) fn pow(&self, base: f64, k: f64, dtype: DType) -> Tensor {
+            tf::pow(&tf::scalar(base, dtype), &(&self.t(dtype) + k))
+        }
+    }
 
     /// One optimizer's update rule over the shared [`Base`].
     #[allow(private_interfaces)]
@@ -216,17 +293,32 @@ mod sealed {
         fn slot_init(&self, _i: usize) -> f64 {
             0.0
         }
-        /// Once per step, before the variables are updated (`t` = iterations + 1).
-        fn begin_step(&mut self, _t: i64) {}
+        /// Once per step, before the variables are updated.
+        fn begin_step(&mut self, _s: &Step) {}
         /// The optimizer's own settings for its config (`beta_1`, `momentum`, ...).
         fn hyper_config(&self) -> Config;
         /// Reads what [`hyper_config`](Self::hyper_config) writes.
         fn read_hyper(&mut self, c: &Config) -> tf::Result<()>;
         /// Updates one variable.
-        fn update(&self, var: &Variable, grad: &Tensor, slots: &[Variable], lr: f64, t: i64);
+        fn update(&self, var: &Variable, grad: &Tensor, slots: &[Variable], s: &Step);
+
+        /// `var`'s slots, created (and any checkpointed values restored into them) on first use.
+        fn slots_of(&mut self, var: &Variable) -> Vec<Variable> {
+            if let Some((_, s)) = self.base().slots.get(&var.handle_id()) {
+                return s.clone();
+            }
+            let names = self.slot_names();
+            let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
+            let s = self.base_mut().create_slots(var, names, &init);
+            // Slot values a checkpoint restored before the slots existed.
+            if let Err(e) = tf::train::restore_deferred(self.base()) {
+                panic!("{e}");
+            }
+            s
+        }
     }
 }
-use sealed::Rule;
+use sealed::{Rule, Step};
 
 impl<R: Rule> Optimizer for R {
     fn name(&self) -> String {
@@ -253,33 +345,45 @@ impl<R: Rule> Optimizer for R {
     fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, Variable)]) {
         self.base_mut().sync_restored();
         let grads = self.base().clip(grads_and_vars.iter().map(|(g, _)| g.clone()).collect());
-        let lr = self.base().current_lr();
+        let s = self.base().step_values();
         if let Some(wd) = self.base().weight_decay.filter(|&w| w != 0.0) {
             for (_, v) in grads_and_vars {
-                v.assign_sub(&(&v.value() * (wd * lr)));
+                v.assign_sub(&(&(&v.value() * &s.lr(v.dtype())) * wd));
             }
         }
-        let t = self.base().step + 1;
-        self.begin_step(t);
-        let names = self.slot_names();
+        self.begin_step(&s);
         for (g, (_, v)) in grads.iter().zip(grads_and_vars) {
-            let slots = match self.base().slots.get(&v.handle_id()) {
-                Some((_, s)) => s.clone(),
-                None => {
-                    let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
-                    let s = self.base_mut().create_slots(v, names, &init);
-                    // Slot values a checkpoint restored before the slots existed.
-                    if let Err(e) = tf::train::restore_deferred(self.as_module()) {
-                        panic!("{e}");
-                    }
-                    s
-                }
-            };
-            self.update(v, g, &slots, lr, t);
+            if !self.base().slots.contains_key(&v.handle_id()) && !tf::executing_eagerly() {
+                panic!(
+                    "{}: variable '{}' has no slots yet, and they cannot be created inside a trace: `build` the optimizer (or apply one update eagerly) before tracing",
+                    self.base().name,
+                    v.name()
+                );
+            }
+            let slots = self.slots_of(v);
+            self.update(v, g, &slots, &s);
         }
         let b = self.base_mut();
-        b.step = t;
-        b.iterations.assign(&tf::constant(t));
+        if s.traced.is_some() {
+            b.iterations.assign_add(&tf::constant(1i64));
+        } else {
+            b.step = s.t;
+            b.iterations.assign(&tf::constant(s.t));
+        }
+    }
+    fn build(&mut self, var_list: &[Variable]) {
+        for v in var_list {
+            self.slots_of(v);
+        }
+    }
+    fn trace_key(&self) -> Option<u64> {
+        match &self.base().lr {
+            LearningRate::Constant(_) => Some(0),
+            // The schedule's identity: a graph follows the schedule it was traced with.
+            LearningRate::Schedule(s) => s
+                .call_tensor(&tf::scalar(0.0, DType::F64))
+                .map(|_| std::ptr::from_ref::<dyn LearningRateSchedule>(s.as_ref()).cast::<()>() as u64),
+        }
     }
     fn learning_rate(&self) -> f64 {
         self.base().visible_lr()
@@ -406,8 +510,8 @@ impl Rule for SGD {
             &[]
         }
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
-        let (lr32, mu) = (lr as f32, self.momentum as f32);
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
+        let (lr32, mu) = (s.lr as f32, self.momentum as f32);
         let fused = match (slots.first(), self.nesterov) {
             (None, _) => tf::train::fused_update([var], g, |[w], g| *w += -g * lr32),
             (Some(m), false) => tf::train::fused_update([var, m], g, |[w, m], g| {
@@ -422,17 +526,21 @@ impl Rule for SGD {
         if fused {
             return;
         }
-        let step = g * (-lr);
+        // New values first, assignments last: a traced update fuses into one pass.
+        let step = -&(g * &s.lr(g.dtype()));
+        let w = var.value();
         match slots.first() {
             Some(m) => {
-                m.assign(&(&step + &(&m.value() * self.momentum)));
-                if self.nesterov {
-                    var.assign_add(&(&step + &(&m.value() * self.momentum)));
+                let m_new = &step + &(&m.value() * self.momentum);
+                let w_new = if self.nesterov {
+                    &w + &(&step + &(&m_new * self.momentum))
                 } else {
-                    var.assign_add(&m.value());
-                }
+                    &w + &m_new
+                };
+                m.assign(&m_new);
+                var.assign(&w_new);
             }
-            None => var.assign_add(&step),
+            None => var.assign(&(&w + &step)),
         }
     }
 }
@@ -487,12 +595,13 @@ macro_rules! adam_like {
                     &["m", "v"]
                 }
             }
-            fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, t: i64) {
-                let (b1p, b2p) = powers(self.beta_1, self.beta_2, t);
-                let alpha = lr * (1.0 - b2p).sqrt() / (1.0 - b1p);
+            fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
+                // α in float32, as Keras (and the traced update below) compute it.
+                let (b1p, b2p) = powers(self.beta_1, self.beta_2, s.t);
+                let alpha = s.lr as f32 * (1.0 - b2p as f32).sqrt() / (1.0 - b1p as f32);
                 let (m, v) = (&slots[0], &slots[1]);
                 let (a, b1, b2, eps) = (
-                    alpha as f32,
+                    alpha,
                     (1.0 - self.beta_1) as f32,
                     (1.0 - self.beta_2) as f32,
                     self.epsilon as f32,
@@ -505,24 +614,47 @@ macro_rules! adam_like {
                         *w -= (*m * a) / (vh.sqrt() + eps);
                     })
                 } else {
-                    tf::train::fused_update([var, m, v], g, |[w, m, v], g| {
-                        *m += (g - *m) * b1;
-                        *v += (g * g - *v) * b2;
-                        *w -= (*m * a) / (v.sqrt() + eps);
-                    })
+                    tf::train::fused_update([var, m, v], g, |[w, m, v], g| tf::ops::optim::adam(w, m, v, g, [a, b1, b2, eps]))
                 };
                 if fused {
                     return;
                 }
-                m.assign_add(&(&(g - &m.value()) * (1.0 - self.beta_1)));
-                v.assign_add(&(&(&tf::square(g) - &v.value()) * (1.0 - self.beta_2)));
-                let vv = if self.amsgrad {
-                    slots[2].assign(&tf::maximum(&slots[2].value(), &v.value()));
-                    slots[2].value()
+                let dt = var.dtype();
+                let alpha = &(&s.lr(dt) * &tf::sqrt(&(1.0 - &s.pow(self.beta_2, 0.0, dt)))) / &(1.0 - &s.pow(self.beta_1, 0.0, dt));
+                if !self.amsgrad && s.traced.is_some() && dt.is_float() && g.dtype() == dt {
+                    // One pass for the three new values (the eager rule, as an op).
+                    let c = |x: f64| tf::scalar(x, dt);
+                    let (w_new, m_new, v_new) = tf::train::adam_update(
+                        &var.value(),
+                        &m.value(),
+                        &v.value(),
+                        g,
+                        &alpha,
+                        &c(1.0 - self.beta_1),
+                        &c(1.0 - self.beta_2),
+                        &c(self.epsilon),
+                    );
+                    m.assign(&m_new);
+                    v.assign(&v_new);
+                    var.assign(&w_new);
+                    return;
+                }
+                // New values first, assignments last: a traced update fuses into one pass.
+                let (mv, vv) = (m.value(), v.value());
+                let m_new = &mv + &(&(g - &mv) * (1.0 - self.beta_1));
+                let v_new = &vv + &(&(&tf::square(g) - &vv) * (1.0 - self.beta_2));
+                let v_hat = if self.amsgrad {
+                    tf::maximum(&slots[2].value(), &v_new)
                 } else {
-                    v.value()
+                    v_new.clone()
                 };
-                var.assign_sub(&(&(&m.value() * alpha) / &(&tf::sqrt(&vv) + self.epsilon)));
+                let w_new = &var.value() - &(&(&m_new * &alpha) / &(&tf::sqrt(&v_hat) + self.epsilon));
+                m.assign(&m_new);
+                v.assign(&v_new);
+                if self.amsgrad {
+                    slots[2].assign(&v_hat);
+                }
+                var.assign(&w_new);
             }
         }
     };
@@ -583,10 +715,10 @@ impl Rule for RMSprop {
             (true, true) => &["velocity", "momentum", "average_gradient"],
         }
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
         let rho = self.rho;
         let vel = &slots[0];
-        let (r, lr32, eps, mu) = (rho as f32, lr as f32, self.epsilon as f32, self.momentum as f32);
+        let (r, lr32, eps, mu) = (rho as f32, s.lr as f32, self.epsilon as f32, self.momentum as f32);
         let fused = match (self.momentum > 0.0, self.centered) {
             (false, false) => tf::train::fused_update([var, vel], g, |[w, v], g| {
                 *v = r * *v + (1.0 - r) * (g * g);
@@ -602,22 +734,27 @@ impl Rule for RMSprop {
         if fused {
             return;
         }
-        vel.assign(&(&(&vel.value() * rho) + &(&tf::square(g) * (1.0 - rho))));
-        let denom = if self.centered {
+        // New values first, assignments last: a traced update fuses into one pass.
+        let vel_new = &(&vel.value() * rho) + &(&tf::square(g) * (1.0 - rho));
+        let avg_new = self.centered.then(|| {
             let avg = slots.last().expect("average_gradient slot");
-            avg.assign(&(&(&avg.value() * rho) + &(g * (1.0 - rho))));
-            &(&vel.value() - &tf::square(&avg.value())) + self.epsilon
-        } else {
-            &vel.value() + self.epsilon
+            &(&avg.value() * rho) + &(g * (1.0 - rho))
+        });
+        let denom = match &avg_new {
+            Some(a) => &(&vel_new - &tf::square(a)) + self.epsilon,
+            None => &vel_new + self.epsilon,
         };
-        let increment = &(g * lr) * &tf::rsqrt(&denom);
-        if self.momentum > 0.0 {
-            let mom = &slots[1];
-            mom.assign(&(&(&mom.value() * self.momentum) + &increment));
-            var.assign_sub(&mom.value());
-        } else {
-            var.assign_sub(&increment);
+        let increment = &(g * &s.lr(g.dtype())) * &tf::rsqrt(&denom);
+        let mom_new = (self.momentum > 0.0).then(|| &(&slots[1].value() * self.momentum) + &increment);
+        let w_new = &var.value() - mom_new.as_ref().unwrap_or(&increment);
+        vel.assign(&vel_new);
+        if let Some(a) = &avg_new {
+            slots.last().expect("average_gradient slot").assign(a);
         }
+        if let Some(m) = &mom_new {
+            slots[1].assign(m);
+        }
+        var.assign(&w_new);
     }
 }
 
@@ -656,17 +793,19 @@ impl Rule for Adagrad {
     fn slot_init(&self, _i: usize) -> f64 {
         self.initial_accumulator_value
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
         let acc = &slots[0];
-        let (lr32, eps) = (lr as f32, self.epsilon as f32);
+        let (lr32, eps) = (s.lr as f32, self.epsilon as f32);
         if tf::train::fused_update([var, acc], g, |[w, a], g| {
             *a += g * g;
             *w -= lr32 * g / (*a + eps).sqrt();
         }) {
             return;
         }
-        acc.assign_add(&(g * g));
-        var.assign_sub(&(&(g * lr) / &tf::sqrt(&(&acc.value() + self.epsilon))));
+        let acc_new = &acc.value() + &(g * g);
+        let w_new = &var.value() - &(&(g * &s.lr(g.dtype())) / &tf::sqrt(&(&acc_new + self.epsilon)));
+        acc.assign(&acc_new);
+        var.assign(&w_new);
     }
 }
 
@@ -701,14 +840,14 @@ impl Rule for Adadelta {
     fn slot_names(&self) -> &'static [&'static str] {
         &["accumulated_grad", "accumulated_delta_var"]
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
         let (ag, adv) = (&slots[0], &slots[1]);
         let rho = self.rho;
         let rms = |x: &Tensor| tf::sqrt(&(x + self.epsilon));
         ag.assign(&(&(&ag.value() * rho) + &(&(g * g) * (1.0 - rho))));
         let delta = tf::negative(&(&(&rms(&adv.value()) * g) / &rms(&ag.value())));
         adv.assign(&(&(&adv.value() * rho) + &(&(&delta * &delta) * (1.0 - rho))));
-        var.assign_add(&(&delta * lr));
+        var.assign_add(&(&delta * &s.lr(delta.dtype())));
     }
 }
 
@@ -741,12 +880,13 @@ impl Rule for Adamax {
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "u"]
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, t: i64) {
-        let (b1p, _) = powers(self.beta_1, self.beta_2, t);
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
+        let dt = var.dtype();
         let (m, u) = (&slots[0], &slots[1]);
         m.assign_add(&(&(g - &m.value()) * (1.0 - self.beta_1)));
         u.assign(&tf::maximum(&(&u.value() * self.beta_2), &tf::abs(g)));
-        var.assign_sub(&(&(&m.value() * lr) / &(&(&u.value() + self.epsilon) * (1.0 - b1p))));
+        let denom = &(&u.value() + self.epsilon) * &(1.0 - &s.pow(self.beta_1, 0.0, dt));
+        var.assign_sub(&(&(&m.value() * &s.lr(dt)) / &denom));
     }
 }
 
@@ -757,8 +897,11 @@ pub struct Nadam {
     beta_1: f64,
     beta_2: f64,
     epsilon: f64,
-    /// The running product of the momentum schedule, `Π μ_1..t`.
-    u_product: f32,
+    /// The running product of the momentum schedule, `Π μ_1..t` (a variable, as Keras's
+    /// `_u_product`, so a traced step carries it too).
+    u_product: Variable,
+    /// Its value after this step's `begin_step`, for the eager fused update.
+    u_now: f32,
 }
 common!(Nadam);
 impl Nadam {
@@ -769,12 +912,17 @@ impl Nadam {
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-7,
-            u_product: 1.0,
+            u_product: Variable::with_options(tf::constant(1.0f32), "Nadam/u_product", false),
+            u_now: 1.0,
         }
     }
     /// `β1 (1 - 0.5 · 0.96^t)`, in float32 as Keras computes it.
     fn mu(&self, t: i64) -> f32 {
         self.beta_1 as f32 * (1.0 - 0.5 * 0.96f32.powf(t as f32))
+    }
+    /// The same of `t + k` as a tensor of `dtype`.
+    fn mu_t(&self, s: &Step, k: f64, dtype: DType) -> Tensor {
+        &(1.0 - &(&s.pow(0.96, k, dtype) * 0.5)) * self.beta_1
     }
 }
 impl Default for Nadam {
@@ -787,16 +935,22 @@ impl Rule for Nadam {
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "v"]
     }
-    fn begin_step(&mut self, t: i64) {
-        self.u_product *= self.mu(t);
+    fn begin_step(&mut self, s: &Step) {
+        if s.traced.is_some() {
+            self.u_product.assign(&(&self.u_product.value() * &self.mu_t(s, 0.0, DType::F32)));
+        } else {
+            self.u_now = self.u_product.value().scalar::<f32>() * self.mu(s.t);
+            self.u_product.assign(&tf::constant(self.u_now));
+        }
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, t: i64) {
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
+        let t = s.t;
         let (u_t, u_t1) = (self.mu(t), self.mu(t + 1));
-        let u_prod = self.u_product;
+        let u_prod = self.u_now;
         let u_prod1 = u_prod * u_t1;
         let b2p = (self.beta_2 as f32).powf(t as f32);
         let (m, v) = (&slots[0], &slots[1]);
-        let (b1, b2, lr, eps) = (self.beta_1 as f32, self.beta_2 as f32, lr as f32, self.epsilon as f32);
+        let (b1, b2, lr, eps) = (self.beta_1 as f32, self.beta_2 as f32, s.lr as f32, self.epsilon as f32);
         let fused = tf::train::fused_update([var, m, v], g, |[w, m, v], g| {
             *m += (g - *m) * (1.0 - b1);
             *v += (g * g - *v) * (1.0 - b2);
@@ -807,11 +961,17 @@ impl Rule for Nadam {
         if fused {
             return;
         }
-        m.assign_add(&(&(g - &m.value()) * (1.0 - self.beta_1)));
-        v.assign_add(&(&(&tf::square(g) - &v.value()) * (1.0 - self.beta_2)));
-        let m_hat = &(&(&m.value() * u_t1 as f64) / (1.0 - u_prod1 as f64)) + &(&(g * (1.0 - u_t as f64)) / (1.0 - u_prod as f64));
-        let v_hat = &v.value() / (1.0 - b2p as f64);
-        var.assign_sub(&(&(&m_hat * lr as f64) / &(&tf::sqrt(&v_hat) + self.epsilon)));
+        // Keras's Nadam casts the betas to the variable's dtype first: `1 - β` in that precision.
+        let dt = var.dtype();
+        let one_minus = |b: f64| &tf::scalar(1.0, dt) - &tf::scalar(b, dt);
+        m.assign_add(&(&(g - &m.value()) * &one_minus(self.beta_1)));
+        v.assign_add(&(&(&tf::square(g) - &v.value()) * &one_minus(self.beta_2)));
+        let (u_t, u_t1) = (self.mu_t(s, 0.0, dt), self.mu_t(s, 1.0, dt));
+        let u_prod = tf::cast(&self.u_product.value(), dt);
+        let u_prod1 = &u_prod * &u_t1;
+        let m_hat = &(&(&m.value() * &u_t1) / &(1.0 - &u_prod1)) + &(&(g * &(1.0 - &u_t)) / &(1.0 - &u_prod));
+        let v_hat = &v.value() / &(1.0 - &s.pow(self.beta_2, 0.0, dt));
+        var.assign_sub(&(&(&m_hat * &s.lr(dt)) / &(&tf::sqrt(&v_hat) + self.epsilon)));
     }
 }
 
@@ -881,10 +1041,11 @@ impl Rule for Ftrl {
             0.0
         }
     }
-    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], lr: f64, _t: i64) {
+    fn update(&self, var: &Variable, g: &Tensor, slots: &[Variable], s: &Step) {
         let (accum, linear) = (&slots[0], &slots[1]);
         let p = -self.learning_rate_power;
-        let l2 = self.l2 + self.beta / (2.0 * lr);
+        let lr = s.lr(var.dtype());
+        let l2 = &(self.beta / &(&lr * 2.0)) + self.l2;
         let w = var.value();
         let grad = if self.l2_shrinkage != 0.0 {
             g + &(&w * (2.0 * self.l2_shrinkage))
@@ -894,9 +1055,9 @@ impl Rule for Ftrl {
         let a = accum.value();
         let new_accum = &a + &(g * g);
         let pw = |x: &Tensor| tf::pow(x, &tf::scalar(p, x.dtype()));
-        let sigma = &(&pw(&new_accum) - &pw(&a)) * (1.0 / lr);
+        let sigma = &(&pw(&new_accum) - &pw(&a)) / &lr;
         linear.assign_add(&(&grad - &(&sigma * &w)));
-        let quadratic = &(&pw(&new_accum) * (1.0 / lr)) + 2.0 * l2;
+        let quadratic = &(&pw(&new_accum) / &lr) + &(&l2 * 2.0);
         let lin = linear.value();
         let clipped = tf::clip_by_value(&lin, &tf::scalar(-self.l1, lin.dtype()), &tf::scalar(self.l1, lin.dtype()));
         var.assign(&(&(&clipped - &lin) / &quadratic));

@@ -1,11 +1,20 @@
 //! `keras.optimizers.schedules`: learning rates as functions of the step.
 
 use crate::saving::config::{Config, ConfigValue};
+use tf_core::{self as tf, DType, Tensor};
 
 /// A learning rate as a function of the optimizer's step count (`iterations`).
+///
+/// A closure `Fn(i64) -> f64` is one; the built-in schedules also compute on a step tensor,
+/// which is what lets a train step that uses them run as a graph function.
 pub trait LearningRateSchedule: Send + Sync {
     /// The learning rate at `step`.
     fn call(&self, step: i64) -> f64;
+    /// The learning rate at `step`, a float64 scalar tensor (symbolic inside a trace); `None`
+    /// for a schedule that is plain Rust (a closure).
+    fn call_tensor(&self, _step: &Tensor) -> Option<Tensor> {
+        None
+    }
     /// Keras's `serialize(schedule)`: `{"class_name": ..., "config": {...}}`, or `None` for a
     /// schedule without one (a closure).
     fn get_config(&self) -> Option<serde_json::Value> {
@@ -17,6 +26,18 @@ impl<F: Fn(i64) -> f64 + Send + Sync> LearningRateSchedule for F {
     fn call(&self, step: i64) -> f64 {
         self(step)
     }
+}
+
+/// A built-in schedule's `call`: its tensor formula on a constant step.
+fn eager(s: &dyn LearningRateSchedule, step: i64) -> f64 {
+    s.call_tensor(&tf::scalar(step as f64, DType::F64))
+        .expect("built-in schedules compute on tensors")
+        .scalar::<f64>()
+}
+
+/// A float64 scalar.
+fn c(v: f64) -> Tensor {
+    tf::scalar(v, DType::F64)
 }
 
 /// A schedule's config from its public fields, and back (every field is optional on reading,
@@ -118,11 +139,14 @@ impl LearningRateSchedule for ExponentialDecay {
         Some(self.config())
     }
     fn call(&self, step: i64) -> f64 {
-        let mut p = step as f64 / self.decay_steps;
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
+        let mut p = step / self.decay_steps;
         if self.staircase {
-            p = p.floor();
+            p = tf::floor(&p);
         }
-        self.initial_learning_rate * self.decay_rate.powf(p)
+        Some(&tf::pow(&c(self.decay_rate), &p) * self.initial_learning_rate)
     }
 }
 
@@ -156,8 +180,14 @@ impl LearningRateSchedule for PiecewiseConstantDecay {
         Some(self.config())
     }
     fn call(&self, step: i64) -> f64 {
-        let i = self.boundaries.iter().take_while(|&&b| step > b).count();
-        self.values[i]
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
+        // The index of the first boundary the step has not passed.
+        let bounds = tf::constant(self.boundaries.iter().map(|&b| b as f64).collect::<Vec<_>>());
+        let i = tf::reduce_sum(&tf::cast(&tf::greater(step, &bounds), DType::I32), None, false);
+        let values = tf::constant(self.values.clone());
+        Some(tf::gather(&values, &i, 0))
     }
 }
 
@@ -186,9 +216,12 @@ impl LearningRateSchedule for CosineDecay {
         Some(self.config())
     }
     fn call(&self, step: i64) -> f64 {
-        let p = (step as f64).min(self.decay_steps) / self.decay_steps;
-        let cos = 0.5 * (1.0 + (std::f64::consts::PI * p).cos());
-        self.initial_learning_rate * ((1.0 - self.alpha) * cos + self.alpha)
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
+        let p = &tf::minimum(step, &c(self.decay_steps)) / self.decay_steps;
+        let cos = &(&tf::cos(&(&p * std::f64::consts::PI)) + 1.0) * 0.5;
+        Some(&(&(&cos * (1.0 - self.alpha)) + self.alpha) * self.initial_learning_rate)
     }
 }
 
@@ -224,13 +257,17 @@ impl LearningRateSchedule for PolynomialDecay {
         Some(self.config())
     }
     fn call(&self, step: i64) -> f64 {
-        let s = step as f64;
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
         let (s, d) = if self.cycle {
-            let mult = if s == 0.0 { 1.0 } else { (s / self.decay_steps).ceil() };
-            (s, self.decay_steps * mult)
+            // ceil(step / decay_steps), at least 1 (step 0 is in the first cycle).
+            let mult = tf::maximum(&tf::ceil(&(step / self.decay_steps)), &c(1.0));
+            (step.clone(), &mult * self.decay_steps)
         } else {
-            (s.min(self.decay_steps), self.decay_steps)
+            (tf::minimum(step, &c(self.decay_steps)), c(self.decay_steps))
         };
-        (self.initial_learning_rate - self.end_learning_rate) * (1.0 - s / d).powf(self.power) + self.end_learning_rate
+        let frac = tf::pow(&(1.0 - &(&s / &d)), &c(self.power));
+        Some(&(&frac * (self.initial_learning_rate - self.end_learning_rate)) + self.end_learning_rate)
     }
 }

@@ -1,0 +1,144 @@
+//! `fit` runs its train step as a graph function (Keras's `model.train_function`): traced
+//! once per batch signature after a first eager step, with the same results as
+//! `run_eagerly`, and eager where it must be (a learning-rate schedule that is a closure).
+
+mod common;
+
+use tf::keras::layers::{BatchNormalization, Dense};
+use tf::keras::optimizers::{schedules, Adam, IntoOptimizer, RMSprop, SGD};
+use tf::keras::{self, FitArgs};
+use tf::Tensor;
+
+fn data(n: usize) -> (Tensor, Tensor) {
+    let x = tf::random::uniform(&[n, 4], -1.0, 1.0, tf::float32, Some(3));
+    let y = tf::cast(
+        &tf::greater(&tf::slice(&x, &[0, 0], &[-1, 1]), &tf::slice(&x, &[0, 1], &[-1, 1])),
+        tf::int32,
+    );
+    (x, tf::reshape(&y, [-1]))
+}
+
+fn args(epochs: usize) -> FitArgs {
+    FitArgs {
+        epochs,
+        batch_size: 32,
+        shuffle: false,
+        verbose: 0,
+        ..Default::default()
+    }
+}
+
+/// A seeded model, so two of them start from the same weights.
+fn model(opt: impl IntoOptimizer, eager: bool) -> keras::Sequential {
+    tf::random::set_seed(11);
+    let mut m = keras::sequential![
+        Dense::new(16).activation("relu").input_shape([4]),
+        BatchNormalization::new(),
+        Dense::new(2)
+    ];
+    m.compile(
+        opt,
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        &["accuracy"],
+    );
+    m.run_eagerly = eager;
+    m
+}
+
+fn close(a: &[f32], b: &[f32], what: &str) {
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{what}: {x} vs {y}");
+    }
+}
+
+#[test]
+fn fit_traces_one_train_function_that_matches_eager_training() {
+    let _g = common::seed_lock();
+    let (x, y) = data(96);
+    for (name, make) in [
+        (
+            "adam",
+            (|| Box::new(Adam::new(0.01)) as Box<dyn keras::optimizers::Optimizer>) as fn() -> _,
+        ),
+        ("sgd", || Box::new(SGD::new(0.1).momentum(0.9).nesterov(true))),
+        ("rmsprop", || Box::new(RMSprop::new(0.01).centered(true))),
+    ] {
+        let mut graph = model(make(), false);
+        let mut eager = model(make(), true);
+        let hg = graph.fit((&x, &y), args(3)).expect("fit");
+        let he = eager.fit((&x, &y), args(3)).expect("fit");
+        // Three full batches an epoch: the first step eager, then one trace for all others.
+        let f = graph.train_function().expect("compiled");
+        assert_eq!(f.tracing_count(), 1, "{name}");
+        assert_eq!(eager.train_function().expect("compiled").tracing_count(), 0, "{name}");
+        let text = f.concrete_functions()[0].graph().to_string();
+        for op in ["MatMul(", "AssignVariableOp['dense", "AssignAddVariableOp['iteration']"] {
+            assert!(text.contains(op), "{name}: no {op} in\n{text}");
+        }
+        if name == "adam" {
+            assert_eq!(text.matches("AdamUpdate(").count(), 6, "{name}: one per trainable variable\n{text}");
+        }
+        // The moving statistics of BatchNormalization are updated inside the graph too.
+        assert!(
+            text.contains("AssignVariableOp['batch_normalization") && text.contains("/moving_mean']"),
+            "{text}"
+        );
+        assert_eq!(graph.optimizer().expect("compiled").iterations(), 9, "{name}");
+        close(
+            &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+            &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+            name,
+        );
+        for (a, b) in graph.get_weights().iter().zip(eager.get_weights()) {
+            close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), name);
+        }
+    }
+}
+
+#[test]
+fn a_smaller_last_batch_retraces_once_with_an_unknown_batch_dimension() {
+    let _g = common::seed_lock();
+    let (x, y) = data(100); // batches of 32, 32, 32 and 4
+    let mut m = model(Adam::new(0.01), false);
+    m.fit((&x, &y), args(3)).expect("fit");
+    let f = m.train_function().expect("compiled");
+    assert_eq!(f.tracing_count(), 2);
+    let sigs: Vec<String> = f.concrete_functions().iter().map(|c| c.signature()[0].to_string()).collect();
+    assert_eq!(
+        sigs,
+        [
+            "TensorSpec(shape=(32, 4), dtype=tf.float32, name=None)",
+            "TensorSpec(shape=(None, 4), dtype=tf.float32, name=None)"
+        ]
+    );
+    // train_on_batch uses the same function.
+    m.train_on_batch(&tf::slice(&x, &[0, 0], &[7, -1]), &tf::slice(&y, &[0], &[7]))
+        .expect("a step");
+    assert_eq!(m.train_function().expect("compiled").tracing_count(), 2);
+}
+
+#[test]
+fn a_closure_schedule_trains_eagerly_and_a_builtin_one_in_the_graph() {
+    let _g = common::seed_lock();
+    let (x, y) = data(64);
+    let closure = SGD::new(0.0).learning_rate_schedule(|step: i64| 0.1 / (1 + step) as f64);
+    let mut m = model(closure, false);
+    let h = m.fit((&x, &y), args(2)).expect("fit");
+    assert_eq!(m.train_function().expect("compiled").tracing_count(), 0);
+    assert_eq!(h["loss"].len(), 2);
+    // A built-in schedule is computed from `iterations` inside the graph: the rates the steps
+    // used are the schedule's, as the eager run shows.
+    let decay = || SGD::new(0.0).learning_rate_schedule(schedules::ExponentialDecay::new(0.1, 2, 0.5));
+    let (mut graph, mut eager) = (model(decay(), false), model(decay(), true));
+    let (hg, he) = (
+        graph.fit((&x, &y), args(3)).expect("fit"),
+        eager.fit((&x, &y), args(3)).expect("fit"),
+    );
+    assert_eq!(graph.train_function().expect("compiled").tracing_count(), 1);
+    close(
+        &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        "schedule",
+    );
+    assert_eq!(graph.optimizer().expect("compiled").learning_rate(), 0.1 * 0.5f64.powf(6.0 / 2.0));
+}
