@@ -2,10 +2,9 @@
 //! quickstart writes it: a `tf.data` pipeline (shuffle, batch), a `#[tf::function]` train step
 //! with a `GradientTape`, `optimizer.apply_gradients`, and stateful metrics reset every epoch.
 //!
-//! One difference from the quickstart: the graph function returns the gradients and
-//! `apply_gradients` runs eagerly after it (with the fused in-place update kernels), because
-//! the optimizers do not yet stage their step-dependent factors (Adam's bias corrections) in a
-//! graph. The forward and backward passes are the graph.
+//! The whole step — forward, loss, gradients and Adam's update — is one graph: the optimizer
+//! reads its learning rate and step count from its variables, and makes its slots on the
+//! first trace.
 //!
 //! `cargo run --release --example custom_training_loop` (`EPOCHS=n`, default 3).
 
@@ -17,27 +16,22 @@ use tf::keras::optimizers::{Adam, Optimizer};
 use tf::keras::{self, Sequential};
 use tf::{GradientTape, Module, Tensor, UnconnectedGradients};
 
-/// The forward and backward pass, one graph per model instance; the last, smaller batch of an
-/// epoch generalizes the trace to a batch of `None` (`reduce_retracing`), so two traces serve
-/// every epoch.
+/// One training step, one graph per model and optimizer instance; the last, smaller batch of
+/// an epoch generalizes the trace to a batch of `None` (`reduce_retracing`), so two traces
+/// serve every epoch.
 #[tf::function(reduce_retracing)]
-fn gradient_step(model: &Sequential, x: &Tensor, y: &Tensor) -> (Tensor, Tensor, Vec<Tensor>) {
+fn train_step(model: &Sequential, opt: &mut Adam, x: &Tensor, y: &Tensor) -> (Tensor, Tensor) {
     let loss_fn = SparseCategoricalCrossentropy::new().from_logits(true);
     let tape = GradientTape::new();
     let predictions = model.call(x, true);
     let loss = loss_fn.call(y, &predictions);
-    let grads = tape.gradients(&[&loss], &model.trainable_variables(), None, UnconnectedGradients::Zero);
-    (loss, predictions, grads.into_iter().flatten().collect())
-}
-
-fn train_step(model: &Sequential, opt: &mut Adam, x: &Tensor, y: &Tensor) -> (Tensor, Tensor) {
-    let (loss, predictions, grads) = gradient_step(model, x, y);
-    let gv: Vec<_> = grads.into_iter().zip(model.trainable_variables()).collect();
+    let vars = model.trainable_variables();
+    let grads = tape.gradients(&[&loss], &vars, None, UnconnectedGradients::Zero);
+    let gv: Vec<(Tensor, tf::Variable)> = grads.into_iter().flatten().zip(vars).collect();
     opt.apply_gradients(&gv);
     (loss, predictions)
 }
 
-/// Trains for `epochs`; returns the test accuracy after each epoch.
 pub fn train(epochs: usize, verbose: bool) -> tf::Result<Vec<f64>> {
     tf::random::set_seed(0);
     let ((x_train, y_train), (x_test, y_test)) = keras::datasets::fashion_mnist::load_data()?;

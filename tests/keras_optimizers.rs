@@ -129,21 +129,48 @@ fn closure_schedules_are_not_traceable() {
     assert!(err.contains("SGD: the learning-rate schedule is a Rust closure"), "{err}");
 }
 
-/// Slots are created by `build`, never inside a trace.
+/// Without `build`, the slots are made on the function's first trace (eagerly, as TF's
+/// `init_scope` makes them); a later trace may not create them, with TensorFlow's error.
 #[test]
-fn tracing_an_update_without_slots_is_an_error() {
-    let mut opt = optimizers::Adam::default();
-    let w = Variable::with_options(tf::constant([1.0f32]), "dense/kernel", true);
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        tf::ConcreteFunction::trace("train_step", &[], |_| {
-            opt.apply_gradients(&[(tf::constant([0.5f32]), w.clone())]);
-            Vec::new()
-        })
-    }))
-    .err()
-    .and_then(|p| p.downcast_ref::<String>().cloned())
-    .expect("a panic with a message");
-    assert!(err.contains("Adam: variable 'dense/kernel' has no slots yet"), "{err}");
+fn slots_are_made_on_the_first_trace_only() {
+    use std::sync::{Arc, Mutex};
+    let opt = Arc::new(Mutex::new(optimizers::Adam::new(0.1)));
+    let (w, o) = (Variable::with_options(tf::constant([1.0f32]), "dense/kernel", true), opt.clone());
+    let w2 = w.clone();
+    let f = tf::Function::new("train_step", move |xs: &[tf::Tensor]| {
+        let mut opt = o.lock().unwrap();
+        opt.apply_gradients(&[(xs[0].clone(), w2.clone())]);
+        Vec::new()
+    });
+    f.call(&[tf::constant([0.5f32])]);
+    f.call(&[tf::constant([0.5f32])]);
+    assert_eq!(f.tracing_count(), 1);
+    {
+        let opt = opt.lock().unwrap();
+        let names: Vec<String> = opt.variables().iter().map(|v| v.name().to_string()).collect();
+        assert_eq!(names, ["iteration", "Adam/m/dense/kernel", "Adam/v/dense/kernel"]);
+        assert_eq!(opt.iterations(), 2);
+    }
+    // Adam's first steps move by about the learning rate each.
+    assert!((w.value().scalar::<f32>() - 0.8).abs() < 1e-3, "{:?}", w.value());
+    // Slots for another variable on a second trace (a new signature) are TensorFlow's
+    // ValueError: the first trace made those of `a` only.
+    let (a, b) = (Variable::new(tf::constant([1.0f32])), Variable::new(tf::constant([1.0f32, 2.0])));
+    let o = opt.clone();
+    let h = tf::Function::new("h", move |xs: &[tf::Tensor]| {
+        let v = if xs[0].shape().dims() == [1] { &a } else { &b };
+        o.lock().unwrap().apply_gradients(&[(xs[0].clone(), v.clone())]);
+        Vec::new()
+    });
+    h.call(&[tf::constant([1.0f32])]);
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.call(&[tf::constant([1.0f32, 1.0])])))
+        .err()
+        .and_then(|p| p.downcast_ref::<String>().cloned())
+        .expect("a panic with a message");
+    assert!(
+        err.contains("tf.function only supports singleton tf.Variables created on the first call"),
+        "{err}"
+    );
 }
 
 #[test]

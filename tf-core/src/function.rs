@@ -22,6 +22,23 @@ pub fn executing_eagerly() -> bool {
     !trace::tracing()
 }
 
+/// `tf.init_scope()`: runs `f` eagerly even while a function is being traced, with tapes
+/// paused — what creating state on a function's first trace needs (a variable's initial
+/// value, an optimizer's slots). Variables created inside still obey the first-trace rule.
+///
+/// ```
+/// use tf_core as tf;
+/// let g = tf::graph::trace_graph("f", &[], |_| {
+///     let c = tf::init_scope(|| tf::constant(2.0f32) * 3.0f32);
+///     assert!(!c.is_symbolic());
+///     vec![tf::constant(1.0f32) + &c]
+/// });
+/// assert!(!g.to_string().contains("Mul("));
+/// ```
+pub fn init_scope<R>(f: impl FnOnce() -> R) -> R {
+    trace::lift(f)
+}
+
 pub(crate) fn functions_run_eagerly() -> bool {
     RUN_EAGERLY.load(Ordering::SeqCst)
 }

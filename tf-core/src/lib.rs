@@ -30,7 +30,7 @@ pub use autograph::TensorArray;
 pub use device::Device;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
-pub use function::{executing_eagerly, run_functions_eagerly, ConcreteFunction, Function};
+pub use function::{executing_eagerly, init_scope, run_functions_eagerly, ConcreteFunction, Function};
 pub use module::{Module, Trackable};
 pub use shape::Shape;
 pub use tape::{

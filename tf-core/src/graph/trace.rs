@@ -288,10 +288,41 @@ pub(crate) fn assign_variable(v: &Variable, value: &Tensor, kind: &'static str, 
     });
 }
 
+thread_local! {
+    /// Inside [`lift`]: the function whose later trace was lifted out of, if it was not its
+    /// first (variables created there are still refused).
+    static LIFTED_RETRACE: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` outside every trace on this thread (`tf.init_scope`): its ops run eagerly and
+/// tapes do not record them; the traces resume afterwards, a panic in `f` included.
+pub(crate) fn lift<R>(f: impl FnOnce() -> R) -> R {
+    let retrace = STACK.with(|s| s.borrow().last().filter(|b| !b.first).map(|b| b.function.clone()));
+    let saved = STACK.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let outer = LIFTED_RETRACE.with(|l| {
+        let inner = retrace.or_else(|| l.borrow().clone());
+        l.replace(inner)
+    });
+    struct Restore(Option<Vec<Builder>>, Option<Arc<str>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(v) = self.0.take() {
+                STACK.with(|s| *s.borrow_mut() = v);
+            }
+            LIFTED_RETRACE.with(|l| *l.borrow_mut() = self.1.take());
+        }
+    }
+    let _restore = Restore(Some(saved), outer);
+    let _no_tape = crate::tape::pause_all();
+    f()
+}
+
 /// Creating a variable is allowed only during a function's first trace, as in TensorFlow.
 #[track_caller]
 pub(crate) fn check_variable_creation() {
-    let offending = STACK.with(|s| s.borrow().last().filter(|b| !b.first).map(|b| b.function.clone()));
+    let offending = STACK
+        .with(|s| s.borrow().last().filter(|b| !b.first).map(|b| b.function.clone()))
+        .or_else(|| LIFTED_RETRACE.with(|l| l.borrow().clone()));
     if let Some(f) = offending {
         panic!(
             "ValueError: tf.function only supports singleton tf.Variables created on the first call. Make sure the tf.Variable is only \

@@ -24,7 +24,8 @@ pub trait Optimizer: Send + Sync {
     /// How many updates have been applied.
     fn iterations(&self) -> i64;
     /// `optimizer.build(var_list)`: creates the slots of the variables that have none yet
-    /// (what a traced step needs: variables cannot be created inside a trace).
+    /// (otherwise made on their first update, which may be a function's first trace; a later
+    /// trace may not create variables).
     fn build(&mut self, var_list: &[Variable]);
     /// `Some(key)` when [`apply_gradients`](Self::apply_gradients) can run inside a trace,
     /// `None` when it cannot (a learning-rate schedule that is a Rust closure). A graph traced
@@ -211,8 +212,9 @@ impl Base {
             .iter()
             .zip(init)
             .map(|(n, &v)| {
+                // Inside a trace (a train step's first), the initial value is made eagerly.
                 Variable::with_options(
-                    tf::fill_dtype(dims.clone(), v, var.dtype()),
+                    tf::init_scope(|| tf::fill_dtype(dims.clone(), v, var.dtype())),
                     format!("{}/{}/{}", self.name, n, var.name()),
                     false,
                 )
@@ -310,8 +312,9 @@ mod sealed {
             let names = self.slot_names();
             let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
             let s = self.base_mut().create_slots(var, names, &init);
-            // Slot values a checkpoint restored before the slots existed.
-            if let Err(e) = tf::train::restore_deferred(self.base()) {
+            // Slot values a checkpoint restored before the slots existed (eagerly, also when
+            // the slots are made on a function's first trace).
+            if let Err(e) = tf::init_scope(|| tf::train::restore_deferred(self.base())) {
                 panic!("{e}");
             }
             s
@@ -353,13 +356,6 @@ impl<R: Rule> Optimizer for R {
         }
         self.begin_step(&s);
         for (g, (_, v)) in grads.iter().zip(grads_and_vars) {
-            if !self.base().slots.contains_key(&v.handle_id()) && !tf::executing_eagerly() {
-                panic!(
-                    "{}: variable '{}' has no slots yet, and they cannot be created inside a trace: `build` the optimizer (or apply one update eagerly) before tracing",
-                    self.base().name,
-                    v.name()
-                );
-            }
             let slots = self.slots_of(v);
             self.update(v, g, &slots, &s);
         }
@@ -410,6 +406,14 @@ impl<R: Rule> Optimizer for R {
     }
 }
 
+/// A boxed optimizer as a `#[tf::function]` argument, keyed as each optimizer is.
+impl tf_core::autograph::TraceKey for dyn Optimizer {
+    fn trace_key(&self, key: &mut tf_core::autograph::Key) {
+        key.write(&std::ptr::from_ref(self).cast::<()>());
+        key.write(&Optimizer::trace_key(self));
+    }
+}
+
 /// The constructor-side options every optimizer has.
 macro_rules! common {
     ($ty:ident) => {
@@ -417,6 +421,14 @@ macro_rules! common {
         impl tf_core::Trackable for $ty {
             fn track<'a>(&'a self, path: String, trainable: bool, v: &mut dyn tf_core::module::Visitor<'a>) {
                 v.module(path, &self.base, trainable);
+            }
+        }
+        /// An argument of a `#[tf::function]` (a train step that applies the update): keyed
+        /// by identity and by how it takes its learning rate (see [`Optimizer::trace_key`]).
+        impl tf_core::autograph::TraceKey for $ty {
+            fn trace_key(&self, key: &mut tf_core::autograph::Key) {
+                key.write(&std::ptr::from_ref(self).cast::<()>());
+                key.write(&Optimizer::trace_key(self));
             }
         }
         impl $ty {
