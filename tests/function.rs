@@ -334,3 +334,72 @@ fn traced_sparse_cross_entropy_refuses_out_of_range_labels_when_it_runs() {
     let msg = panic_message(|| drop(f.call(&[logits.clone(), tf::constant([1i64, 3])])));
     assert!(msg.contains("indices[1] = 3 is not in [0, 3)"), "{msg}");
 }
+
+/// `f(x) = Σ tanh(x W)² + 3x` with `W` a variable, the same ops run eagerly.
+fn dense_tanh(x: &Tensor, w: &Variable) -> Tensor {
+    let h = tf::tanh(&tf::matmul(x, &w.value()));
+    &tf::reduce_sum(&(&h * &h), None, false) + &(&tf::reduce_sum(x, None, false) * 3.0f64)
+}
+
+/// Under a tape, a graph-function call is one op: the graph runs unrecorded and its
+/// gradient is a second graph function (traced at the first gradient), whose own calls are
+/// single ops too, so nested tapes give second derivatives.
+#[test]
+fn a_call_under_a_tape_is_one_op_whose_backward_is_a_graph_function() {
+    let w = Variable::new(tf::constant([[0.3f64, -0.2], [0.1, 0.4], [-0.5, 0.25]]));
+    let w2 = w.clone();
+    let f = Function::new("dense_tanh", move |xs: &[Tensor]| vec![dense_tanh(&xs[0], &w2)]);
+    let x = tf::constant([[0.5f64, -1.0, 2.0]]);
+    // First and second derivatives through the call, against the eager ops.
+    let grads = |run: &dyn Fn(&Tensor) -> Tensor| {
+        let outer = tf::GradientTape::new();
+        outer.watch(&x);
+        let inner = tf::GradientTape::persistent();
+        inner.watch(&x);
+        let y = run(&x);
+        let (gx, gw) = (inner.gradient(&y, &x).expect("x"), inner.gradient(&y, &w).expect("w"));
+        let s = tf::reduce_sum(&(&gx * &gx), None, false);
+        let hx = outer.gradient(&s, &x).expect("second order");
+        (gx.to_vec::<f64>(), gw.to_vec::<f64>(), hx.to_vec::<f64>())
+    };
+    let traced = grads(&|x| f.call(std::slice::from_ref(x)).remove(0));
+    let eager = grads(&|x| dense_tanh(x, &w));
+    for (a, b) in [(&traced.0, &eager.0), (&traced.1, &eager.1), (&traced.2, &eager.2)] {
+        for (p, q) in a.iter().zip(b.iter()) {
+            assert!((p - q).abs() <= 1e-12 * (1.0 + q.abs()), "{a:?} vs {b:?}");
+        }
+    }
+    // The backward graph: (x, W's value, dy) in, (dx, dW) out; and its own backward, traced
+    // for the second derivative.
+    let c = &f.concrete_functions()[0];
+    let bwd = c.gradient_function().expect("traced by the first gradient");
+    assert_eq!(bwd.signature().len(), 3);
+    assert_eq!(bwd.graph().outputs.len(), 2);
+    assert!(bwd.graph().to_string().contains("MatMul("), "{}", bwd.graph());
+    assert!(
+        bwd.gradient_function().is_some(),
+        "the second derivative went through the backward graph as one op"
+    );
+    // A call with no tape recording stays a plain run.
+    assert_eq!(
+        f.call(std::slice::from_ref(&x))[0].scalar::<f64>(),
+        dense_tanh(&x, &w).scalar::<f64>()
+    );
+}
+
+/// A graph with a random op cannot be recomputed by a backward graph (the samples would
+/// differ): its calls are recorded op by op, and the gradient uses the samples drawn.
+#[test]
+fn calls_of_graphs_with_random_ops_are_recorded_op_by_op() {
+    let f = Function::new("noisy", |xs: &[Tensor]| {
+        let noise = tf::random::uniform(&[3], 1.0, 2.0, tf::float64, Some(5));
+        vec![tf::reduce_sum(&(&xs[0] * &noise), None, false), noise]
+    });
+    let x = tf::constant([1.0f64, 2.0, 3.0]);
+    let tape = tf::GradientTape::new();
+    tape.watch(&x);
+    let out = f.call(std::slice::from_ref(&x));
+    let g = tape.gradient(&out[0], &x).expect("connected");
+    assert_eq!(g.to_vec::<f64>(), out[1].to_vec::<f64>(), "d/dx Σ x·noise = noise");
+    assert!(f.concrete_functions()[0].gradient_function().is_none());
+}

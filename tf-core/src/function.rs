@@ -3,11 +3,11 @@
 //! and runs the graph on later calls. `#[tf::function]` generates these; they can also be
 //! built by hand.
 
-use crate::graph::{executor, trace, Graph};
+use crate::graph::{executor, trace, Graph, NodeKind};
 use crate::ops::TensorSpec;
-use crate::{Result, Tensor};
+use crate::{Result, Tensor, Variable};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 static RUN_EAGERLY: AtomicBool = AtomicBool::new(false);
 
@@ -47,7 +47,7 @@ type Body = dyn Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync;
 
 /// A traced graph for one input signature.
 pub struct ConcreteFunction {
-    graph: Graph,
+    graph: Arc<Graph>,
     signature: Vec<TensorSpec>,
     /// The plain arguments' trace key (`#[tf::function]`); 0 for hand-built functions.
     key: u64,
@@ -56,6 +56,12 @@ pub struct ConcreteFunction {
     /// Whether the graph has unknown dimensions (its ops then infer shapes as they run),
     /// decided once here rather than on every call.
     dynamic: bool,
+    /// Under a tape, how a call differentiates: as one op (`Some`: the variables the graph
+    /// reads, which join the call's inputs) or op by op, as the graph runs (`None`: a graph
+    /// with random ops or side effects, which a backward graph could not recompute).
+    one_op: Option<Vec<Variable>>,
+    /// The backward graph function, traced at the first gradient through a call.
+    backward: Arc<OnceLock<Arc<ConcreteFunction>>>,
 }
 
 impl ConcreteFunction {
@@ -76,11 +82,19 @@ impl ConcreteFunction {
     fn new(graph: Graph, signature: Vec<TensorSpec>, key: u64, structure: Vec<usize>) -> ConcreteFunction {
         ConcreteFunction {
             dynamic: executor::has_unknown_dims(&graph),
-            graph,
+            one_op: one_op_reads(&graph),
+            graph: Arc::new(graph),
             signature,
             key,
             structure,
+            backward: Arc::default(),
         }
+    }
+    /// The backward graph function of a call under a tape, once a gradient went through one:
+    /// it takes the call's arguments, the values of the variables it read and the gradients
+    /// of its float outputs, and returns the gradients of its float arguments and reads.
+    pub fn gradient_function(&self) -> Option<Arc<ConcreteFunction>> {
+        self.backward.get().cloned()
     }
     /// The traced graph (`concrete.graph`), printable with `to_string()`.
     pub fn graph(&self) -> &Graph {
@@ -107,8 +121,106 @@ impl ConcreteFunction {
             }
             return Ok(executor::replay(&self.graph, args));
         }
-        executor::run(&self.graph, self.dynamic, args)
+        match &self.one_op {
+            Some(reads) if crate::tape::any_active() => self.call_recorded(args, reads),
+            _ => executor::run(&self.graph, self.dynamic, args),
+        }
     }
+
+    /// A call under a tape as one op: the graph runs unrecorded, and the tapes record one
+    /// entry (arguments and variable reads in, outputs out) whose gradient is the backward
+    /// graph function — itself a graph call, so nested tapes differentiate it the same way.
+    fn call_recorded(&self, args: &[Tensor], reads: &[Variable]) -> Result<Vec<Tensor>> {
+        let mut inputs: Vec<Tensor> = args.to_vec();
+        // Read where the tapes see it: the variables' gradients flow through these values.
+        inputs.extend(reads.iter().map(Variable::value));
+        let outs = {
+            let _unrecorded = crate::tape::pause_all();
+            executor::run(&self.graph, self.dynamic, args)?
+        };
+        let outs: Vec<Tensor> = outs.iter().map(Tensor::renamed).collect();
+        let (graph, signature, reads, cache) = (self.graph.clone(), self.signature.clone(), reads.to_vec(), self.backward.clone());
+        let saved = inputs.clone();
+        let rule: crate::tape::CustomGrad = std::rc::Rc::new(move |gs: &[Tensor]| {
+            let bwd = cache.get_or_init(|| trace_backward(&graph, &signature, &reads));
+            let mut call: Vec<Tensor> = saved.clone();
+            call.extend(gs.iter().filter(|g| g.dtype().is_float()).cloned());
+            let got = bwd
+                .call(&call)
+                .unwrap_or_else(|e| unreachable!("the backward graph takes what the call recorded: {e}"));
+            let mut got = got.into_iter();
+            saved.iter().map(|x| if x.dtype().is_float() { got.next() } else { None }).collect()
+        });
+        crate::tape::record_custom(&inputs, &outs, rule);
+        Ok(outs)
+    }
+}
+
+/// The variables a graph reads when a call of it can be one op on a tape: no random ops,
+/// prints or other effects (its backward graph recomputes the forward), no staged control
+/// flow, and a float output.
+fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
+    fn walk(g: &Graph, reads: &mut Vec<Variable>) -> bool {
+        g.nodes.iter().all(|n| {
+            let ok = match &n.kind {
+                NodeKind::Op { op, .. } => !op.stateful,
+                NodeKind::ReadVariable(v) => {
+                    if !reads.iter().any(|r| r.ptr_eq(v)) {
+                        reads.push(v.clone());
+                    }
+                    true
+                }
+                // Staged control flow runs op by op under the tape for now: its ops are
+                // recorded as they run (the backward of a replayed cond/while inside a trace
+                // is not connected yet).
+                NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } | NodeKind::If { .. } | NodeKind::While { .. } => false,
+                _ => true,
+            };
+            ok
+        })
+    }
+    let mut reads = Vec::new();
+    let float_out = graph.outputs.iter().any(|&(n, o)| graph.nodes[n].outputs[o].dtype.is_float());
+    (walk(graph, &mut reads) && float_out).then_some(reads)
+}
+
+/// The backward graph of a call: `(arguments, reads, float-output gradients)` in, the
+/// gradients of the float arguments and reads out (zeros where unconnected). The forward is
+/// recomputed inside it, with the reads' values standing for the variables.
+fn trace_backward(graph: &Graph, signature: &[TensorSpec], reads: &[Variable]) -> Arc<ConcreteFunction> {
+    let float_outs: Vec<usize> = (0..graph.outputs.len())
+        .filter(|&i| {
+            let (n, o) = graph.outputs[i];
+            graph.nodes[n].outputs[o].dtype.is_float()
+        })
+        .collect();
+    let mut sig: Vec<TensorSpec> = signature.to_vec();
+    sig.extend(reads.iter().map(|v| TensorSpec {
+        dtype: v.dtype(),
+        shape: v.shape(),
+    }));
+    sig.extend(float_outs.iter().map(|&i| {
+        let (n, o) = graph.outputs[i];
+        graph.nodes[n].outputs[o].clone()
+    }));
+    let (na, nv) = (signature.len(), reads.len());
+    ConcreteFunction::trace(&format!("{}_grad", graph.name), &sig, |xs| {
+        let (args, rest) = xs.split_at(na);
+        let (vals, dys) = rest.split_at(nv);
+        let tape = crate::GradientTape::new();
+        let sources: Vec<&Tensor> = args.iter().chain(vals).filter(|t| t.dtype().is_float()).collect();
+        for s in &sources {
+            tape.watch(*s);
+        }
+        let subst: Vec<(Variable, Tensor)> = reads.iter().cloned().zip(vals.iter().cloned()).collect();
+        let ys = executor::replay_with(graph, args, &subst);
+        let targets: Vec<&Tensor> = float_outs.iter().map(|&i| &ys[i]).collect();
+        let dys: Vec<&Tensor> = dys.iter().collect();
+        tape.gradients(&targets, &sources, Some(&dys), crate::UnconnectedGradients::Zero)
+            .into_iter()
+            .map(|g| g.expect("unconnected gradients are zeros"))
+            .collect()
+    })
 }
 
 /// A polymorphic graph function (`tf.function(f)`): one `ConcreteFunction` per signature.

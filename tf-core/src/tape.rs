@@ -35,8 +35,9 @@ type IdSet = HashSet<TensorId, BuildHasherDefault<IdHasher>>;
 type IdMap<V> = HashMap<TensorId, V, BuildHasherDefault<IdHasher>>;
 use std::rc::Rc;
 
-/// A gradient closure from `custom_gradient`: output gradient in, one gradient per input.
-type CustomGrad = Rc<dyn Fn(&Tensor) -> Vec<Option<Tensor>>>;
+/// A gradient closure (`custom_gradient`, a graph-function call): one gradient per output
+/// in, one per input out.
+pub(crate) type CustomGrad = Rc<dyn Fn(&[Tensor]) -> Vec<Option<Tensor>>>;
 
 /// How a recorded entry differentiates.
 enum Rule {
@@ -109,19 +110,19 @@ pub(crate) fn record(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, outp
     });
 }
 
-/// Records one custom-gradient op (inputs → `output`) on the tapes that watch an input.
-fn record_custom(inputs: &[Tensor], output: &Tensor, grad: CustomGrad) {
+/// Records one custom-gradient op (inputs → outputs) on the tapes that watch an input.
+pub(crate) fn record_custom(inputs: &[Tensor], outputs: &[Tensor], grad: CustomGrad) {
     ACTIVE.with(|a| {
         for t in a.borrow().iter() {
             let Ok(mut t) = t.try_borrow_mut() else { continue };
             if t.paused > 0 || !inputs.iter().any(|x| t.watched.contains(&x.id())) {
                 continue;
             }
-            t.watched.insert(output.id());
+            t.watched.extend(outputs.iter().map(|o| o.id()));
             t.entries.push(Entry {
                 rule: Rule::Custom(grad.clone()),
                 inputs: inputs.iter().cloned().collect(),
-                outputs: smallvec::smallvec![output.clone()],
+                outputs: outputs.iter().cloned().collect(),
                 attrs: Attrs::new(),
             });
         }
@@ -159,7 +160,7 @@ pub fn custom_gradient(inputs: &[&Tensor], f: impl FnOnce(&[Tensor]) -> (Tensor,
         f(&xs)
     };
     let y = y.renamed();
-    record_custom(&xs, &y, Rc::from(grad));
+    record_custom(&xs, std::slice::from_ref(&y), Rc::new(move |g: &[Tensor]| grad(&g[0])));
     y
 }
 
@@ -180,13 +181,13 @@ pub fn custom_gradient_with_variables(
     };
     let y = y.renamed();
     let nv = variables.len();
-    let rule: CustomGrad = Rc::new(move |dy: &Tensor| {
-        let (mut gi, gv) = grad(dy);
+    let rule: CustomGrad = Rc::new(move |dy: &[Tensor]| {
+        let (mut gi, gv) = grad(&dy[0]);
         gi.resize(n, None);
         gi.extend(gv.into_iter().chain(std::iter::repeat(None)).take(nv));
         gi
     });
-    record_custom(&xs, &y, rule);
+    record_custom(&xs, std::slice::from_ref(&y), rule);
     y
 }
 
@@ -587,7 +588,7 @@ fn backward(entries: &[Entry], seeds: &[(TensorId, Tensor)], sources: &[TensorId
             .map(|o| grads.get(&o.id()).cloned().unwrap_or_else(|| crate::zeros_like(o)))
             .collect();
         let in_grads = match &e.rule {
-            Rule::Custom(f) => f(&out_grads[0]),
+            Rule::Custom(f) => f(&out_grads),
             Rule::Op(op) => match op.grad {
                 Grad::Rule(r) => {
                     let needs: SmallVec<[bool; 4]> = e

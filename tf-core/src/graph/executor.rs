@@ -3,7 +3,7 @@
 
 use super::{Graph, NodeKind};
 use crate::ops::{execute_traced, Outputs};
-use crate::{Error, Result, Tensor};
+use crate::{Error, Result, Tensor, Variable};
 
 /// Runs `graph` on `args`, returning its outputs; `dynamic` is [`has_unknown_dims`] of the
 /// graph, which its concrete function decides once.
@@ -181,6 +181,20 @@ fn value<'a>(graph: &'a Graph, args: &'a [Tensor], values: &'a [Outputs], (n, o)
 /// arguments must match the graph's placeholders (the caller checks).
 #[track_caller]
 pub(crate) fn replay(graph: &Graph, args: &[Tensor]) -> Vec<Tensor> {
+    replay_with(graph, args, &[])
+}
+
+/// [`replay`] with the values in `reads` standing for those variables' reads (a function
+/// call's backward graph differentiates with respect to the values the call read).
+#[track_caller]
+pub(crate) fn replay_with(graph: &Graph, args: &[Tensor], reads: &[(Variable, Tensor)]) -> Vec<Tensor> {
+    let read = |v: &Variable| {
+        reads
+            .iter()
+            .find(|(w, _)| w.ptr_eq(v))
+            .map_or_else(|| v.value(), |(_, t)| t.clone())
+    };
+    let replay = |g: &Graph, a: &[Tensor]| replay_with(g, a, reads);
     let mut values: Vec<Vec<Tensor>> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
         let ins: Vec<Tensor> = node.inputs.iter().map(|&(n, o)| values[n][o].clone()).collect();
@@ -191,7 +205,7 @@ pub(crate) fn replay(graph: &Graph, args: &[Tensor]) -> Vec<Tensor> {
                 let refs: Vec<&Tensor> = ins.iter().collect();
                 crate::ops::execute(op, &refs, attrs).into_vec()
             }
-            NodeKind::ReadVariable(v) => vec![v.value()],
+            NodeKind::ReadVariable(v) => vec![read(v)],
             NodeKind::AssignVariable { var, kind } => {
                 match *kind {
                     "AssignAddVariableOp" => var.assign_add(&ins[0]),
