@@ -12,23 +12,13 @@ use tf::{Module, Tensor, Variable};
 
 mod common;
 
-use common::TwoLayer;
+use common::{toy, TwoLayer};
 
 fn quiet() -> FitArgs {
     FitArgs {
         verbose: 0,
         ..Default::default()
     }
-}
-
-fn toy(n: usize) -> (Tensor, Tensor) {
-    let x = tf::random::uniform(&[n, 4], -1.0, 1.0, tf::float32, Some(3));
-    // Label: which of the first two features is larger.
-    let y = tf::cast(
-        &tf::greater(&tf::slice(&x, &[0, 0], &[-1, 1]), &tf::slice(&x, &[0, 1], &[-1, 1])),
-        tf::int32,
-    );
-    (x, tf::reshape(&y, [-1]))
 }
 
 fn mlp() -> keras::Sequential {

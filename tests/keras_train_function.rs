@@ -3,20 +3,11 @@
 //! `run_eagerly`, and eager where it must be (a learning-rate schedule that is a closure).
 
 mod common;
+use common::toy;
 
 use tf::keras::layers::{BatchNormalization, Dense};
 use tf::keras::optimizers::{schedules, Adam, IntoOptimizer, RMSprop, SGD};
 use tf::keras::{self, FitArgs};
-use tf::Tensor;
-
-fn data(n: usize) -> (Tensor, Tensor) {
-    let x = tf::random::uniform(&[n, 4], -1.0, 1.0, tf::float32, Some(3));
-    let y = tf::cast(
-        &tf::greater(&tf::slice(&x, &[0, 0], &[-1, 1]), &tf::slice(&x, &[0, 1], &[-1, 1])),
-        tf::int32,
-    );
-    (x, tf::reshape(&y, [-1]))
-}
 
 fn args(epochs: usize) -> FitArgs {
     FitArgs {
@@ -54,7 +45,7 @@ fn close(a: &[f32], b: &[f32], what: &str) {
 #[test]
 fn fit_traces_one_train_function_that_matches_eager_training() {
     let _g = common::seed_lock();
-    let (x, y) = data(96);
+    let (x, y) = toy(96);
     for (name, make) in [
         (
             "adam",
@@ -98,7 +89,7 @@ fn fit_traces_one_train_function_that_matches_eager_training() {
 #[test]
 fn a_smaller_last_batch_retraces_once_with_an_unknown_batch_dimension() {
     let _g = common::seed_lock();
-    let (x, y) = data(100); // batches of 32, 32, 32 and 4
+    let (x, y) = toy(100); // batches of 32, 32, 32 and 4
     let mut m = model(Adam::new(0.01), false);
     m.fit((&x, &y), args(3)).expect("fit");
     let f = m.train_function().expect("compiled");
@@ -120,7 +111,7 @@ fn a_smaller_last_batch_retraces_once_with_an_unknown_batch_dimension() {
 #[test]
 fn a_closure_schedule_trains_eagerly_and_a_builtin_one_in_the_graph() {
     let _g = common::seed_lock();
-    let (x, y) = data(64);
+    let (x, y) = toy(64);
     let closure = SGD::new(0.0).learning_rate_schedule(|step: i64| 0.1 / (1 + step) as f64);
     let mut m = model(closure, false);
     let h = m.fit((&x, &y), args(2)).expect("fit");

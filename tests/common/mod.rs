@@ -50,3 +50,15 @@ impl tf::keras::layers::Layer for TwoLayer {
         self.out.call(&self.hidden.call(x, training), training)
     }
 }
+
+/// `n` samples of 4 features in [-1, 1) and labels (int32): which of the first two features
+/// is larger.
+#[allow(dead_code)]
+pub fn toy(n: usize) -> (tf::Tensor, tf::Tensor) {
+    let x = tf::random::uniform(&[n, 4], -1.0, 1.0, tf::float32, Some(3));
+    let y = tf::cast(
+        &tf::greater(&tf::slice(&x, &[0, 0], &[-1, 1]), &tf::slice(&x, &[0, 1], &[-1, 1])),
+        tf::int32,
+    );
+    (x, tf::reshape(&y, [-1]))
+}
