@@ -403,3 +403,65 @@ fn calls_of_graphs_with_random_ops_are_recorded_op_by_op() {
     assert_eq!(g.to_vec::<f64>(), out[1].to_vec::<f64>(), "d/dx Σ x·noise = noise");
     assert!(f.concrete_functions()[0].gradient_function().is_none());
 }
+
+/// `cond(x > 0, { v = x; 3 times: v = v·w + x; v }, -x)`, staged when traced.
+fn looped(x: &Tensor, w: &Tensor) -> Tensor {
+    let pos = tf::greater(x, &tf::constant(0.0f64));
+    tf::cond(
+        &pos,
+        || {
+            let body = |v: &[Tensor]| vec![&v[0] + 1, &(&v[1] * w) + x];
+            vec![tf::while_loop(
+                |v| tf::less(&v[0], &tf::constant(3i32)),
+                body,
+                &[tf::constant(0i32), x.clone()],
+                None,
+            )[1]
+            .clone()]
+        },
+        || vec![-x],
+    )
+    .remove(0)
+}
+
+/// A tape inside a traced function differentiates staged `cond` and `while_loop` (a cond's
+/// gradient is another cond; a loop's, a forward loop stacking each iteration's state and a
+/// loop back over the stack), with respect to loop variables and captured values, against
+/// finite differences of the eager function; nested tapes give second derivatives.
+#[test]
+fn tapes_inside_traces_differentiate_staged_cond_and_while() {
+    let f = Function::new("grads", |xs: &[Tensor]| {
+        let tape = tf::GradientTape::persistent();
+        tape.watch(&xs[0]);
+        tape.watch(&xs[1]);
+        let y = looped(&xs[0], &xs[1]);
+        vec![tape.gradient(&y, &xs[0]).expect("x"), tape.gradient(&y, &xs[1]).expect("w")]
+    });
+    for x0 in [0.7, -1.3] {
+        let w0 = 1.4;
+        let out = f.call(&[tf::constant(x0), tf::constant(w0)]);
+        let at = |x: f64, w: f64| looped(&tf::constant(x), &tf::constant(w)).scalar::<f64>();
+        let h = 1e-6;
+        let gx = (at(x0 + h, w0) - at(x0 - h, w0)) / (2.0 * h);
+        let gw = (at(x0, w0 + h) - at(x0, w0 - h)) / (2.0 * h);
+        for (got, want) in [(out[0].scalar::<f64>(), gx), (out[1].scalar::<f64>(), gw)] {
+            assert!((got - want).abs() <= 1e-6 * (1.0 + want.abs()), "x = {x0}: {got} vs {want}");
+        }
+    }
+    let text = f.concrete_functions()[0].graph().to_string();
+    assert!(text.matches("While(").count() >= 2 && text.matches("If(").count() >= 2, "{text}");
+    // Second order through a staged cond: y = cond(x > 0, x³, -x), y'' = 6x.
+    let second = Function::new("second", |xs: &[Tensor]| {
+        let outer = tf::GradientTape::new();
+        outer.watch(&xs[0]);
+        let inner = tf::GradientTape::new();
+        inner.watch(&xs[0]);
+        let x = &xs[0];
+        let y = tf::cond(&tf::greater(x, &tf::constant(0.0f64)), || vec![&(x * x) * x], || vec![-x]).remove(0);
+        let g = inner.gradient(&y, x).expect("first");
+        vec![g.clone(), outer.gradient(&g, x).expect("second")]
+    });
+    let out = second.call(&[tf::constant(1.5f64)]);
+    assert!((out[0].scalar::<f64>() - 3.0 * 1.5f64.powi(2)).abs() < 1e-12);
+    assert!((out[1].scalar::<f64>() - 6.0 * 1.5).abs() < 1e-12, "{}", out[1].scalar::<f64>());
+}

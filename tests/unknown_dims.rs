@@ -299,3 +299,34 @@ fn broadcast_gradients_are_decided_when_the_graph_runs() {
     let g = f.call(&[tf::constant([1.0f32, 2.0]), tf::constant([3.0f32, 4.0])]);
     assert_eq!((g[0].to_vec::<f32>(), g[1].to_vec::<f32>()), (vec![3.0, 4.0], vec![1.0, 2.0]));
 }
+
+/// Concatenating a tensor of unknown length between known ones: each input's gradient is its
+/// range of the upstream gradient, counted from the start before it and from the end after it.
+#[test]
+fn concat_gradients_with_an_unknown_length() {
+    let f = tf::Function::new("concat_grad", |xs: &[tf::Tensor]| {
+        let tape = tf::GradientTape::persistent();
+        let (a, b) = (tf::constant([1.0f32, 2.0]), tf::constant([3.0f32]));
+        tape.watch(&xs[0]);
+        tape.watch(&a);
+        tape.watch(&b);
+        let y = tf::concat(&[&a, &xs[0], &b], 0);
+        let weights = tf::cumsum(&tf::ones_like(&y), 0, false, false);
+        let loss = tf::reduce_sum(&(&y * &weights), None, false);
+        vec![
+            tape.gradient(&loss, &a).unwrap(),
+            tape.gradient(&loss, &xs[0]).unwrap(),
+            tape.gradient(&loss, &b).unwrap(),
+        ]
+    })
+    .input_signature([tf::ops::TensorSpec::new(vec![None], tf::float32)]);
+    for n in [0usize, 1, 4] {
+        let x = tf::zeros([n], tf::float32);
+        let g = f.call(&[x]);
+        // The weights are 1, 2, ..., n + 3: a gets 1, 2; x gets 3..n+2; b gets n + 3.
+        assert_eq!(g[0].to_vec::<f32>(), vec![1.0, 2.0], "n = {n}");
+        assert_eq!(g[1].to_vec::<f32>(), (3..n + 3).map(|i| i as f32).collect::<Vec<_>>(), "n = {n}");
+        assert_eq!(g[2].to_vec::<f32>(), vec![(n + 3) as f32], "n = {n}");
+    }
+    assert_eq!(f.tracing_count(), 1);
+}

@@ -157,8 +157,8 @@ impl ConcreteFunction {
 }
 
 /// The variables a graph reads when a call of it can be one op on a tape: no random ops,
-/// prints or other effects (its backward graph recomputes the forward), no staged control
-/// flow, and a float output.
+/// prints or other effects (its backward graph recomputes the forward), no `While`, and a
+/// float output.
 fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
     fn walk(g: &Graph, reads: &mut Vec<Variable>) -> bool {
         g.nodes.iter().all(|n| {
@@ -170,13 +170,12 @@ fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
                     }
                     true
                 }
-                // Staged control flow runs op by op under the tape for now: its ops are
-                // recorded as they run (the backward of a replayed cond/while inside a trace
-                // is not connected yet).
-                NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } | NodeKind::If { .. } | NodeKind::While { .. } => false,
+                // A loop's backward gathers from a stack of unknown length, whose own
+                // gradient is not staged yet: loops stay op by op, so higher orders work.
+                NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } | NodeKind::While { .. } => false,
                 _ => true,
             };
-            ok
+            ok && n.subgraphs().iter().all(|(_, s)| walk(s, reads))
         })
     }
     let mut reads = Vec::new();

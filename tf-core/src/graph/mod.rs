@@ -28,6 +28,7 @@ pub fn trace_graph(name: &str, args: &[crate::ops::TensorSpec], body: impl FnOnc
 }
 
 /// What a node does.
+#[derive(Clone)]
 pub enum NodeKind {
     /// Function argument number `index`.
     Placeholder {
@@ -89,6 +90,7 @@ pub enum NodeKind {
 }
 
 /// One node: what it does, where its inputs come from, what it produces.
+#[derive(Clone)]
 pub struct Node {
     /// The operation.
     pub kind: NodeKind,
@@ -138,7 +140,7 @@ impl Node {
 }
 
 /// A traced function body.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Graph {
     /// The function's name.
     pub name: String,

@@ -189,8 +189,48 @@ pub static CONCAT: OpDef = OpDef {
         // dx_i = the slice of dy that input i filled
         let ax = c.attrs.get_int("axis").unwrap_or(0);
         let a = normalize_axis(ax, c.x(0).rank()).unwrap_or(0);
-        let sizes: Vec<usize> = c.inputs.iter().map(|t| t.shape().dims()[a]).collect();
-        api::split(c.g(), &sizes, ax).into_iter().map(Some).collect()
+        let sizes: Vec<Option<usize>> = c.inputs.iter().map(|t| t.shape().dim(a)).collect();
+        if sizes.iter().all(Option::is_some) && c.g().shape().dim(a).is_some() {
+            let sizes: Vec<usize> = sizes.into_iter().flatten().collect();
+            return api::split(c.g(), &sizes, ax).into_iter().map(Some).collect();
+        }
+        // Sizes known only when the graph runs (a traced stack growing in a loop): each piece is
+        // a range of dy counted from its start or, after the one piece of unknown size, from its
+        // end. More than one unknown size is refused.
+        let unknown: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i].is_none()).collect();
+        if unknown.len() > 1 {
+            panic!(
+                "ConcatV2 gradient: {} inputs have an unknown size along the axis; at most one may",
+                unknown.len()
+            );
+        }
+        let u = unknown.first().copied();
+        let known = |r: std::ops::Range<usize>| r.map(|i| sizes[i].unwrap_or(0) as i64).sum::<i64>();
+        (0..sizes.len())
+            .map(|i| {
+                let (start, end) = match u {
+                    Some(u) if i > u => (-known(i..sizes.len()), Some(-known(i + 1..sizes.len()))),
+                    Some(u) if i == u => (known(0..i), Some(-known(i + 1..sizes.len()))),
+                    _ => (known(0..i), Some(known(0..i + 1))),
+                };
+                let end = end.filter(|&e| e != 0);
+                let mut items = vec![
+                    api::SliceItem::Range {
+                        start: None,
+                        end: None,
+                        step: 1
+                    };
+                    a
+                ];
+                items.push(api::SliceItem::Range {
+                    start: Some(start),
+                    end,
+                    step: 1,
+                });
+                items.push(api::SliceItem::Ellipsis);
+                Some(api::strided_slice(c.g(), &items))
+            })
+            .collect()
     }),
 };
 
