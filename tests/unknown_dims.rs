@@ -330,3 +330,25 @@ fn concat_gradients_with_an_unknown_length() {
     }
     assert_eq!(f.tracing_count(), 1);
 }
+
+/// `Gather` along the rows of params whose row count is unknown when traced: each row's
+/// gradient sums the upstream rows that gathered it.
+#[test]
+fn gather_gradients_with_an_unknown_row_count() {
+    let f = tf::Function::new("gather_grad", |xs: &[tf::Tensor]| {
+        let tape = tf::GradientTape::new();
+        tape.watch(&xs[0]);
+        let picked = tf::gather(&xs[0], &tf::constant([2i32, 0, 2]), 0);
+        let loss = tf::reduce_sum(&(&picked * &tf::constant([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]])), None, false);
+        vec![tape.gradient(&loss, &xs[0]).unwrap()]
+    })
+    .input_signature([tf::ops::TensorSpec::new(Shape::partial(&[None, Some(2)]), tf::float32)]);
+    for n in [3usize, 5] {
+        let g = f.call(&[tf::zeros([n, 2], tf::float32)]).remove(0);
+        let mut want = vec![0.0f32; 2 * n];
+        want[..2].copy_from_slice(&[3.0, 4.0]);
+        want[4..6].copy_from_slice(&[6.0, 8.0]);
+        assert_eq!(g.to_vec::<f32>(), want, "n = {n}");
+    }
+    assert_eq!(f.tracing_count(), 1);
+}

@@ -872,6 +872,9 @@ fn gather_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let (p, idx, g) = (c.x(0), c.x(1), c.g());
     let pd = p.shape().dims();
     let ax = normalize_axis(c.attrs.get_int("axis").unwrap_or(0), pd.len()).unwrap_or(0);
+    if p.shape().dim(0).is_none() {
+        return vec![Some(gather_rows_grad(p, idx, g, ax)), None];
+    }
     let (o, a, inner) = (
         pd[..ax].iter().product::<usize>() as i64,
         pd[ax] as i64,
@@ -882,6 +885,36 @@ fn gather_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let at = api::reshape(&api::cast(idx, DType::I64), [j, 1]);
     let scattered = api::scatter_nd(&at, &g3, &[a as usize, o as usize, inner as usize]);
     vec![Some(api::reshape(&api::transpose(&scattered, Some(&[1, 0, 2])), dims_of(p))), None]
+}
+
+/// `Gather` along axis 0 from params whose row count is known only when the graph runs (a
+/// traced stack growing in a loop): `dx = onehot(indices)ᵀ · dy`, the one-hot matrix built by
+/// comparing each row's position (a cumulative sum of ones) with the indices.
+///
+/// # Panics
+/// For another axis, or other unknown dimensions, which are not supported here yet.
+fn gather_rows_grad(p: &Tensor, idx: &Tensor, g: &Tensor, ax: usize) -> Tensor {
+    let rest: Option<Vec<usize>> = (1..p.rank()).map(|d| p.shape().dim(d)).collect();
+    let (Some(rest), true, true) = (rest, ax == 0, idx.shape().is_fully_defined()) else {
+        panic!(
+            "GatherV2 gradient: params of shape {} gathered along axis {ax} by indices of shape {}: only the row count may be unknown",
+            p.shape(),
+            idx.shape()
+        )
+    };
+    let inner: usize = rest.iter().product();
+    let j = idx.num_elements();
+    let rows = api::reshape(p, [-1, inner as i64]);
+    // Row positions 0, 1, ..., a-1 in p's dtype, of the run-time length a.
+    let ones = &api::reduce_sum(&api::zeros_like(&rows), [1], false) + 1.0;
+    let pos = api::cumsum(&ones, 0, true, false);
+    let at = api::cast(&api::reshape(idx, [1, j as i64]), p.dtype());
+    let onehot = api::cast(&api::equal(&api::reshape(&pos, [-1, 1]), &at), p.dtype());
+    let dy = api::reshape(g, [j as i64, inner as i64]);
+    let dx = api::matmul(&onehot, &dy);
+    let mut shape = vec![-1i64];
+    shape.extend(rest.iter().map(|&d| d as i64));
+    api::reshape(&dx, shape)
 }
 
 /// This family's ops.
