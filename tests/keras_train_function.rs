@@ -91,7 +91,18 @@ fn a_smaller_last_batch_retraces_once_with_an_unknown_batch_dimension() {
     let _g = common::seed_lock();
     let (x, y) = toy(100); // batches of 32, 32, 32 and 4
     let mut m = model(Adam::new(0.01), false);
-    m.fit((&x, &y), args(3)).expect("fit");
+    let h = m.fit((&x, &y), args(3)).expect("fit");
+    // The batch of unknown size averages its loss over its real size, as eagerly.
+    let mut eager = model(Adam::new(0.01), true);
+    let he = eager.fit((&x, &y), args(3)).expect("fit");
+    close(
+        &h["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        "loss",
+    );
+    for (a, b) in m.get_weights().iter().zip(eager.get_weights()) {
+        close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), "weights");
+    }
     let f = m.train_function().expect("compiled");
     assert_eq!(f.tracing_count(), 2);
     let sigs: Vec<String> = f.concrete_functions().iter().map(|c| c.signature()[0].to_string()).collect();
@@ -132,4 +143,90 @@ fn a_closure_schedule_trains_eagerly_and_a_builtin_one_in_the_graph() {
         "schedule",
     );
     assert_eq!(graph.optimizer().expect("compiled").learning_rate(), 0.1 * 0.5f64.powf(6.0 / 2.0));
+}
+
+#[test]
+fn evaluate_and_predict_run_as_graph_functions_once_the_model_is_built() {
+    let _g = common::seed_lock();
+    let (x, y) = toy(100);
+    let mut graph = model(Adam::new(0.01), false);
+    let mut eager = model(Adam::new(0.01), true);
+    for m in [&mut graph, &mut eager] {
+        m.fit((&x, &y), args(1)).expect("fit");
+    }
+    let eval = |m: &mut keras::Sequential| {
+        m.evaluate(
+            (&x, &y),
+            keras::EvaluateArgs {
+                batch_size: 32,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .expect("evaluate")
+    };
+    let (lg, le) = (eval(&mut graph), eval(&mut eager));
+    close(
+        &[lg["loss"] as f32, lg["accuracy"] as f32],
+        &[le["loss"] as f32, le["accuracy"] as f32],
+        "evaluate",
+    );
+    // Batches of 32, 32, 32 and 4: one trace, and one with an unknown batch.
+    assert_eq!(graph.test_function().expect("compiled").tracing_count(), 2);
+    assert_eq!(eager.test_function().expect("compiled").tracing_count(), 0);
+    let pargs = || keras::PredictArgs {
+        batch_size: 32,
+        verbose: 0,
+        ..Default::default()
+    };
+    let (pg, pe) = (
+        graph.predict(&x, pargs()).expect("predict"),
+        eager.predict(&x, pargs()).expect("predict"),
+    );
+    assert_eq!(pg.shape().dims(), &[100, 2]);
+    close(&pg.to_vec::<f32>(), &pe.to_vec::<f32>(), "predict");
+    assert_eq!(graph.predict_function().tracing_count(), 2);
+    assert_eq!(eager.predict_function().tracing_count(), 0);
+    // A model never called before runs its first prediction eagerly (that builds it).
+    let fresh = model(Adam::new(0.01), false);
+    fresh.predict(&x, pargs()).expect("predict");
+    assert_eq!(
+        fresh.predict_function().tracing_count(),
+        2,
+        "batch 0 eager, then one trace of 32 and one of None"
+    );
+}
+
+/// A recurrent layer's zero initial state takes the batch size when the graph runs, so the
+/// retrace with an unknown batch trains as eagerly.
+#[test]
+fn recurrent_models_train_in_the_graph_with_a_partial_last_batch() {
+    let _g = common::seed_lock();
+    let x = tf::random::uniform(&[50, 3, 2], -1.0, 1.0, tf::float32, Some(4));
+    let y = tf::cast(&tf::greater(&tf::reduce_sum(&x, [1, 2], false), &tf::constant(0.0f32)), tf::int32);
+    let make = |eager: bool| {
+        tf::random::set_seed(12);
+        let mut m = keras::sequential![tf::keras::layers::LSTM::new(4).input_shape([3, 2]), Dense::new(2)];
+        m.compile(
+            Adam::new(0.01),
+            keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+            (),
+        );
+        m.run_eagerly = eager;
+        m
+    };
+    let (mut graph, mut eager) = (make(false), make(true));
+    let (hg, he) = (
+        graph.fit((&x, &y), args(2)).expect("fit"),
+        eager.fit((&x, &y), args(2)).expect("fit"),
+    );
+    assert_eq!(graph.train_function().expect("compiled").tracing_count(), 2);
+    close(
+        &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        "loss",
+    );
+    for (a, b) in graph.get_weights().iter().zip(eager.get_weights()) {
+        close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), "weights");
+    }
 }

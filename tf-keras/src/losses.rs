@@ -71,7 +71,14 @@ pub fn reduce(losses: Tensor, sample_weight: Option<&Tensor>, reduction: Reducti
     match reduction {
         Reduction::None => weighted,
         Reduction::Sum => tf::reduce_sum(&weighted, None, false),
-        Reduction::SumOverBatchSize => &tf::reduce_sum(&weighted, None, false) * (1.0 / n.max(1) as f64),
+        Reduction::SumOverBatchSize if weighted.shape().is_fully_defined() => {
+            &tf::reduce_sum(&weighted, None, false) * (1.0 / n.max(1) as f64)
+        }
+        // A traced batch of unknown size: the count is taken when the graph runs.
+        Reduction::SumOverBatchSize => {
+            let count = tf::maximum(&tf::size(&weighted), &tf::constant(1i32));
+            &tf::reduce_sum(&weighted, None, false) / &tf::cast(&count, weighted.dtype())
+        }
     }
 }
 

@@ -150,6 +150,20 @@ pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
             size.len()
         );
     }
+    if !x.shape().is_fully_defined() {
+        // A dimension unknown when traced: a strided slice, whose ranges resolve when the graph
+        // runs (`-1` is "to the end").
+        let items: Vec<super::SliceItem> = begin
+            .iter()
+            .zip(size)
+            .map(|(&b, &s)| super::SliceItem::Range {
+                start: Some(b),
+                end: (s != -1).then_some(b + s),
+                step: 1,
+            })
+            .collect();
+        return super::strided_slice(x, &items);
+    }
     let mut end = Vec::with_capacity(dims.len());
     for d in 0..dims.len() {
         let n = dims[d] as i64;

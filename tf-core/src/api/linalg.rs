@@ -62,7 +62,14 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
     let n: usize = free_b.iter().map(|&i| db[i]).product();
     let pa: Vec<i64> = free_a.iter().chain(&ca).map(|&i| i as i64).collect();
     let pb: Vec<i64> = cb.iter().chain(&free_b).map(|&i| i as i64).collect();
-    let am = reshape(&transpose(a, Some(&pa)), [m as i64, k as i64]);
+    // A free dimension of `a` unknown when traced (a batch of `None`): the row count is
+    // left to the reshape, and so is that dimension of the result (`out` has -1 there).
+    let m = if free_a.iter().any(|&i| a.shape().dim(i).is_none()) {
+        -1
+    } else {
+        m as i64
+    };
+    let am = reshape(&transpose(a, Some(&pa)), [m, k as i64]);
     let bm = reshape(&transpose(b, Some(&pb)), [k as i64, n as i64]);
     let out: Vec<i64> = free_a
         .iter()

@@ -347,11 +347,13 @@ pub static STRIDED_SLICE: OpDef = OpDef {
     },
     stateful: false,
     grad: Grad::Rule(|c| {
-        vec![Some(execute1(
-            &STRIDED_SLICE_GRAD,
-            &[c.g()],
-            &c.attrs.clone().ints("shape", dims_of(c.x(0))),
-        ))]
+        let x = c.x(0);
+        let dx = if x.shape().is_fully_defined() {
+            execute1(&STRIDED_SLICE_GRAD, &[c.g()], &c.attrs.clone().ints("shape", dims_of(x)))
+        } else {
+            execute1(&STRIDED_SLICE_GRAD, &[c.g(), x], c.attrs)
+        };
+        vec![Some(dx)]
     }),
 };
 
@@ -813,9 +815,21 @@ fn count_true(x: &Tensor) -> usize {
 pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
     name: "StridedSliceGrad",
     infer: |i, a| {
-        arity(i, 1)?;
+        if !(1..=2).contains(&i.len()) {
+            return Err(format!("expected 1 or 2 inputs, got {}", i.len()));
+        }
         check_dtype(i, 0, NUMERIC)?;
-        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        // The sliced tensor's shape: attribute `shape`, or (TensorFlow's `shape` input) the
+        // shape of input 1 — known only when the graph runs for a traced `None` dimension.
+        if let Some(x) = i.get(1) {
+            if !x.shape().is_fully_defined() {
+                return Ok(spec(i[0].dtype(), x.shape().clone()));
+            }
+        }
+        let shape: Vec<usize> = match i.get(1) {
+            Some(x) => x.shape().dims().to_vec(),
+            None => a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect(),
+        };
         let v = strided_view(&shape, a)?;
         if !v.out.is_compatible_with(i[0].shape()) {
             return Err(format!(
@@ -845,21 +859,31 @@ pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
     },
     domain: Domain::Any,
     cases: || {
+        let slice = || Attrs::new().ints("begin", [1, -1]).ints("end", [4, 0]).ints("strides", [2, -2]);
         NUMERIC
             .iter()
             .map(|&d| Case {
                 inputs: vec![sample(d, &[2, 2], Domain::Any, 40)],
-                attrs: Attrs::new()
-                    .ints("begin", [1, -1])
-                    .ints("end", [4, 0])
-                    .ints("strides", [2, -2])
-                    .ints("shape", [4, 5]),
+                attrs: slice().ints("shape", [4, 5]),
             })
+            // The shape taken from the sliced tensor itself (input 1).
+            .chain(std::iter::once(Case {
+                inputs: vec![
+                    sample(DType::F64, &[2, 2], Domain::Any, 41),
+                    sample(DType::F64, &[4, 5], Domain::Any, 42),
+                ],
+                attrs: slice(),
+            }))
             .collect()
     },
     stateful: false,
-    // The adjoint of the adjoint is the slice itself: d dy = StridedSlice(ddx).
-    grad: Grad::Rule(|c| vec![Some(execute1(&STRIDED_SLICE, &[c.g()], c.attrs))]),
+    // The adjoint of the adjoint is the slice itself: d dy = StridedSlice(ddx); the shape
+    // input has no gradient.
+    grad: Grad::Rule(|c| {
+        let mut g = vec![Some(execute1(&STRIDED_SLICE, &[c.g()], c.attrs))];
+        g.resize(c.inputs.len(), None);
+        g
+    }),
 };
 
 fn dims_of(t: &Tensor) -> Vec<i64> {

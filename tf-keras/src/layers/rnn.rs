@@ -121,10 +121,29 @@ fn scan(cfg: &RnnConfig, xw: &Tensor, mut states: Vec<Tensor>, step: impl Fn(&Te
 }
 
 fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<Tensor> {
-    match given {
-        Some(s) => s.to_vec(),
-        None => (0..n).map(|_| tf::zeros([x.shape().dims()[0], units], DType::F32)).collect(),
+    if let Some(s) = given {
+        return s.to_vec();
     }
+    let zeros = match x.shape().dim(0) {
+        Some(batch) => tf::zeros([batch, units], DType::F32),
+        // A traced batch of unknown size: zeros shaped by the input when the graph runs.
+        None => {
+            use tf::SliceItem::Range;
+            let first = Range {
+                start: Some(0),
+                end: Some(1),
+                step: 1,
+            };
+            let all = Range {
+                start: None,
+                end: None,
+                step: 1,
+            };
+            let column = tf::reshape(&tf::zeros_like(&tf::strided_slice(x, &[all, first, first])), [-1, 1]);
+            &tf::cast(&column, DType::F32) + &tf::zeros([units], DType::F32)
+        }
+    };
+    vec![zeros; n]
 }
 
 /// A recurrent layer struct with `$gates` gate blocks in its kernels: the struct, its

@@ -37,6 +37,8 @@ pub(crate) struct Compiled {
     /// Keras's `train_function`: the train step as a graph function, traced on the second
     /// step (the first, eager, builds the layers and the optimizer's slots).
     pub train_function: std::sync::Arc<tf_core::Function>,
+    /// Keras's `test_function`: the evaluation step (forward pass and loss) as a graph function.
+    pub test_function: std::sync::Arc<tf_core::Function>,
     /// Whether a step ran eagerly since `compile`.
     pub stepped: bool,
 }
@@ -71,6 +73,11 @@ pub struct Model<L: Layer = Functional> {
     /// The dtype and shape (batch included) of the latest input of the forward pass, what
     /// `save` traces a subclassed model's functions for.
     pub(crate) last_input: std::sync::Mutex<Option<tf_core::ops::TensorSpec>>,
+    /// Keras's `predict_function`: the inference forward pass as a graph function.
+    pub(crate) predict_function: std::sync::Arc<tf_core::Function>,
+    /// Whether the forward pass has run eagerly (so the layers are built and a trace may
+    /// follow).
+    pub(crate) built: std::sync::atomic::AtomicBool,
 }
 
 impl<L: Layer> Model<L> {
@@ -86,6 +93,8 @@ impl<L: Layer> Model<L> {
             history: None,
             run_eagerly: false,
             last_input: std::sync::Mutex::new(None),
+            predict_function: std::sync::Arc::new(tf_core::Function::staged("predict_function").reduce_retracing(true)),
+            built: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -156,6 +165,7 @@ impl<L: Layer> Model<L> {
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
         if tf_core::executing_eagerly() {
             *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
+            self.built.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let y = self.net.call(x, training);
         match tf_core::train::restore_deferred(self) {

@@ -311,6 +311,7 @@ impl<L: Layer> Model<L> {
             metric_args: metrics.into_metrics(),
             metrics: None,
             train_function: std::sync::Arc::new(tf::Function::staged("train_function").reduce_retracing(true)),
+            test_function: std::sync::Arc::new(tf::Function::staged("test_function").reduce_retracing(true)),
             stepped: false,
         });
     }
@@ -319,6 +320,57 @@ impl<L: Layer> Model<L> {
     /// (its traces are in `concrete_functions()` after the second step of `fit`).
     pub fn train_function(&self) -> Option<&tf::Function> {
         self.compiled.as_ref().map(|c| &*c.train_function)
+    }
+
+    /// Keras's `model.test_function`: `evaluate`'s step (forward pass and loss) as a graph
+    /// function, once compiled.
+    pub fn test_function(&self) -> Option<&tf::Function> {
+        self.compiled.as_ref().map(|c| &*c.test_function)
+    }
+
+    /// Keras's `model.predict_function`: `predict`'s forward pass as a graph function.
+    pub fn predict_function(&self) -> &tf::Function {
+        &self.predict_function
+    }
+
+    /// Whether a step may run as a graph function: not `run_eagerly`, and the forward pass
+    /// has run eagerly once (which builds the layers).
+    fn staged(&self) -> bool {
+        !self.run_eagerly && !tf::autograph::run_eagerly() && self.built.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The trace key of a step over this model: its variables (a graph captures them).
+    fn step_key(&self, extra: u64) -> u64 {
+        let mut key = tf::autograph::Key::new();
+        key.write(&extra);
+        key.write(&self.net.variables().iter().map(Variable::handle_id).collect::<Vec<_>>());
+        key.finish()
+    }
+
+    /// The inference forward pass, through `predict_function` once the model is built.
+    fn predict_step(&self, x: &Tensor) -> Tensor {
+        if !self.staged() {
+            return self.forward(x, false);
+        }
+        let f = self.predict_function.clone();
+        f.call_staged(self.step_key(0), std::slice::from_ref(x), |xs| self.forward(&xs[0], false))
+    }
+
+    /// Keras's `test_step` without the metrics: the predictions and the loss, through
+    /// `test_function` once the model is built.
+    fn test_step(&self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>) -> (Tensor, Tensor) {
+        let c = self.compiled.as_ref().expect("compiled before evaluate");
+        let run = |x: &Tensor, y: &Tensor, sw: Option<&Tensor>| {
+            let y_pred = self.forward(x, false);
+            (total_loss(&self.net, c, y, &y_pred, sw), y_pred)
+        };
+        if !self.staged() {
+            return run(x, y, sw);
+        }
+        let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
+        c.test_function
+            .clone()
+            .call_staged(self.step_key(1), &args, |xs| run(&xs[0], &xs[1], xs.get(2)))
     }
 
     fn compiled(&mut self) -> Result<&mut Compiled> {
@@ -670,13 +722,11 @@ impl<L: Layer> Model<L> {
             }
             let (x, y, sw) = batch?;
             let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
-            let y_pred = guarded(&format!("evaluation batch {step}"), || self.forward(&x, false))?;
-            let c = self.compiled.as_mut().ok_or_else(|| invalid("model is not compiled"))?;
-            let net = &self.net;
-            let lv = guarded(&format!("evaluation batch {step}"), || {
-                let loss = total_loss(net, c, &y, &y_pred, sw.as_ref());
-                tf::cast(&loss, DType::F64).scalar::<f64>()
+            let (lv, y_pred) = guarded(&format!("evaluation batch {step}"), || {
+                let (loss, y_pred) = self.test_step(&x, &y, sw.as_ref());
+                (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
             })?;
+            let c = self.compiled.as_mut().ok_or_else(|| invalid("model is not compiled"))?;
             Self::ensure_metrics(c, &y, &y_pred);
             loss_mean.add(&[lv], Some(&[n]));
             for m in c.metrics.iter_mut().flatten() {
@@ -771,7 +821,7 @@ impl<L: Layer> Model<L> {
         let mut outs = Vec::with_capacity(steps.unwrap_or(0));
         for (s, xb) in batches.enumerate() {
             let xb = xb?;
-            outs.push(checked(&failed(s, &xb), || self.forward(&xb, false))?);
+            outs.push(checked(&failed(s, &xb), || self.predict_step(&xb))?);
             if let Some(b) = bar.as_mut() {
                 b.update(s + 1, &[], steps == Some(s + 1));
             }
