@@ -177,7 +177,6 @@ fn evaluate_and_predict_run_as_graph_functions_once_the_model_is_built() {
     let pargs = || keras::PredictArgs {
         batch_size: 32,
         verbose: 0,
-        ..Default::default()
     };
     let (pg, pe) = (
         graph.predict(&x, pargs()).expect("predict"),
