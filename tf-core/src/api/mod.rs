@@ -5,6 +5,7 @@
 
 mod array;
 mod control;
+mod control_grad;
 mod create;
 pub mod linalg;
 pub mod math;
