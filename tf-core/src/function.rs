@@ -148,8 +148,7 @@ impl ConcreteFunction {
             let got = bwd
                 .call(&call)
                 .unwrap_or_else(|e| unreachable!("the backward graph takes what the call recorded: {e}"));
-            let mut got = got.into_iter();
-            saved.iter().map(|x| if x.dtype().is_float() { got.next() } else { None }).collect()
+            executor::float_slots(&saved, got)
         });
         crate::tape::record_custom(&inputs, &outs, rule);
         Ok(outs)
@@ -170,8 +169,9 @@ fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
                     }
                     true
                 }
-                // A loop's backward gathers from a stack of unknown length, whose own
-                // gradient is not staged yet: loops stay op by op, so higher orders work.
+                // A loop's backward stacks its states; differentiating that again would stack
+                // values whose shape changes every iteration, which the concat-based stacks
+                // cannot hold: loops stay op by op, where higher orders work.
                 NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } | NodeKind::While { .. } => false,
                 _ => true,
             };
@@ -187,38 +187,24 @@ fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
 /// gradients of the float arguments and reads out (zeros where unconnected). The forward is
 /// recomputed inside it, with the reads' values standing for the variables.
 fn trace_backward(graph: &Graph, signature: &[TensorSpec], reads: &[Variable]) -> Arc<ConcreteFunction> {
-    let float_outs: Vec<usize> = (0..graph.outputs.len())
-        .filter(|&i| {
-            let (n, o) = graph.outputs[i];
-            graph.nodes[n].outputs[o].dtype.is_float()
-        })
-        .collect();
     let mut sig: Vec<TensorSpec> = signature.to_vec();
     sig.extend(reads.iter().map(|v| TensorSpec {
         dtype: v.dtype(),
         shape: v.shape(),
     }));
-    sig.extend(float_outs.iter().map(|&i| {
-        let (n, o) = graph.outputs[i];
-        graph.nodes[n].outputs[o].clone()
-    }));
+    sig.extend(
+        graph
+            .outputs
+            .iter()
+            .map(|&(n, o)| graph.nodes[n].outputs[o].clone())
+            .filter(|s| s.dtype.is_float()),
+    );
     let (na, nv) = (signature.len(), reads.len());
     ConcreteFunction::trace(&format!("{}_grad", graph.name), &sig, |xs| {
         let (args, rest) = xs.split_at(na);
         let (vals, dys) = rest.split_at(nv);
-        let tape = crate::GradientTape::new();
-        let sources: Vec<&Tensor> = args.iter().chain(vals).filter(|t| t.dtype().is_float()).collect();
-        for s in &sources {
-            tape.watch(*s);
-        }
         let subst: Vec<(Variable, Tensor)> = reads.iter().cloned().zip(vals.iter().cloned()).collect();
-        let ys = executor::replay_with(graph, args, &subst);
-        let targets: Vec<&Tensor> = float_outs.iter().map(|&i| &ys[i]).collect();
-        let dys: Vec<&Tensor> = dys.iter().collect();
-        tape.gradients(&targets, &sources, Some(&dys), crate::UnconnectedGradients::Zero)
-            .into_iter()
-            .map(|g| g.expect("unconnected gradients are zeros"))
-            .collect()
+        executor::replay_vjp(graph, args, &subst, &dys.iter().collect::<Vec<_>>())
     })
 }
 

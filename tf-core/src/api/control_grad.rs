@@ -3,6 +3,7 @@
 //! loop that stacks each iteration's state, then a loop back over the stack that
 //! differentiates the body. Both replay the node's subgraphs under a tape.
 
+use crate::graph::executor::{float_slots, replay_vjp};
 use crate::graph::Graph;
 use crate::ops::TensorSpec;
 use crate::Tensor;
@@ -17,23 +18,9 @@ pub(crate) fn record_cond(pred: &Tensor, caps: &[Tensor], outs: &[Tensor], then_
     let float_outs: Vec<usize> = (0..outs.len()).filter(|&i| outs[i].dtype().is_float()).collect();
     let rule: crate::tape::CustomGrad = std::rc::Rc::new(move |gs: &[Tensor]| {
         let dys: Vec<&Tensor> = float_outs.iter().map(|&i| &gs[i]).collect();
-        let branch = |g: &Graph| {
-            let tape = crate::GradientTape::new();
-            let sources: Vec<&Tensor> = caps.iter().filter(|c| c.dtype().is_float()).collect();
-            for s in &sources {
-                tape.watch(*s);
-            }
-            let ys = crate::graph::executor::replay(g, &caps);
-            let targets: Vec<&Tensor> = float_outs.iter().map(|&i| &ys[i]).collect();
-            tape.gradients(&targets, &sources, Some(&dys), crate::UnconnectedGradients::Zero)
-                .into_iter()
-                .map(|g| g.expect("unconnected gradients are zeros"))
-                .collect::<Vec<Tensor>>()
-        };
-        let mut grads = super::cond(&pred, || branch(&then_graph), || branch(&else_graph)).into_iter();
-        std::iter::once(None)
-            .chain(caps.iter().map(|c| if c.dtype().is_float() { grads.next() } else { None }))
-            .collect()
+        let branch = |g: &Graph| replay_vjp(g, &caps, &[], &dys);
+        let grads = super::cond(&pred, || branch(&then_graph), || branch(&else_graph));
+        std::iter::once(None).chain(float_slots(&caps, grads)).collect()
     });
     crate::tape::record_custom(&inputs, outs, rule);
 }
@@ -58,26 +45,13 @@ impl WhileGrad {
         crate::tape::record_custom(&inputs, outs, rule);
     }
 
-    /// The body's outputs and the gradients of its float loop variables and captures at one
-    /// state, given the gradients of its float outputs.
+    /// The gradients of the body's float loop variables and captures at one state, given the
+    /// gradients of its float outputs.
     fn body_vjp(&self, vars: &[Tensor], caps: &[Tensor], g_vars: &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) {
-        let tape = crate::GradientTape::new();
-        let float = |t: &&Tensor| t.dtype().is_float();
-        let sources: Vec<&Tensor> = vars.iter().filter(float).chain(caps.iter().filter(float)).collect();
-        for s in &sources {
-            tape.watch(*s);
-        }
         let args: Vec<Tensor> = vars.iter().chain(caps).cloned().collect();
-        let ys = crate::graph::executor::replay(&self.body_graph, &args);
-        let targets: Vec<&Tensor> = ys.iter().filter(float).collect();
-        let dys: Vec<&Tensor> = g_vars.iter().collect();
-        let mut grads = tape
-            .gradients(&targets, &sources, Some(&dys), crate::UnconnectedGradients::Zero)
-            .into_iter()
-            .map(|g| g.expect("unconnected gradients are zeros"));
-        let nf = vars.iter().filter(float).count();
-        let gv: Vec<Tensor> = grads.by_ref().take(nf).collect();
-        (gv, grads.collect())
+        let mut grads = replay_vjp(&self.body_graph, &args, &[], &g_vars.iter().collect::<Vec<_>>());
+        let gc = grads.split_off(vars.iter().filter(|v| v.dtype().is_float()).count());
+        (grads, gc)
     }
 
     fn gradient(&self, lv: &[Tensor], caps: &[Tensor], gs: &[Tensor]) -> Vec<Option<Tensor>> {
@@ -146,10 +120,8 @@ impl WhileGrad {
             None,
         );
         debug_assert_eq!(back.len(), 1 + nv + nc);
-        let (mut gv, mut gc) = (back[1..=nv].iter().cloned(), back[1 + nv..].iter().cloned());
-        lv.iter()
-            .map(|v| if is_float(v) { gv.next() } else { None })
-            .chain(caps.iter().map(|c| if is_float(c) { gc.next() } else { None }))
-            .collect()
+        let mut grads = float_slots(lv, back[1..=nv].iter().cloned());
+        grads.extend(float_slots(caps, back[1 + nv..].iter().cloned()));
+        grads
     }
 }

@@ -184,6 +184,35 @@ pub(crate) fn replay(graph: &Graph, args: &[Tensor]) -> Vec<Tensor> {
     replay_with(graph, args, &[])
 }
 
+/// The vector-Jacobian product of [`replay_with`]: replays `graph` on `args` under a tape
+/// and returns the gradients of the float arguments, then of the float values in `reads`,
+/// given `dys`, the gradients of the graph's float outputs (zeros where unconnected). What
+/// the backward of a function call, a `cond` branch and a loop body each compute.
+pub(crate) fn replay_vjp(graph: &Graph, args: &[Tensor], reads: &[(Variable, Tensor)], dys: &[&Tensor]) -> Vec<Tensor> {
+    let tape = crate::GradientTape::new();
+    let float = |t: &&Tensor| t.dtype().is_float();
+    let sources: Vec<&Tensor> = args.iter().chain(reads.iter().map(|(_, t)| t)).filter(float).collect();
+    for s in &sources {
+        tape.watch(*s);
+    }
+    let ys = replay_with(graph, args, reads);
+    let targets: Vec<&Tensor> = ys.iter().filter(float).collect();
+    tape.gradients(&targets, &sources, Some(dys), crate::UnconnectedGradients::Zero)
+        .into_iter()
+        .map(|g| g.expect("unconnected gradients are zeros"))
+        .collect()
+}
+
+/// One gradient per input from the gradients of the float ones, in order: `None` for the
+/// others (integer inputs have no gradient).
+pub(crate) fn float_slots(inputs: &[Tensor], float_grads: impl IntoIterator<Item = Tensor>) -> Vec<Option<Tensor>> {
+    let mut grads = float_grads.into_iter();
+    inputs
+        .iter()
+        .map(|x| if x.dtype().is_float() { grads.next() } else { None })
+        .collect()
+}
+
 /// [`replay`] with the values in `reads` standing for those variables' reads (a function
 /// call's backward graph differentiates with respect to the values the call read).
 #[track_caller]
