@@ -58,18 +58,14 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
     let free_a: Vec<usize> = (0..da.len()).filter(|i| !ca.contains(i)).collect();
     let free_b: Vec<usize> = (0..db.len()).filter(|i| !cb.contains(i)).collect();
     let k: usize = ca.iter().map(|&i| da[i]).product();
-    let m: usize = free_a.iter().map(|&i| da[i]).product();
+    // `None` for a free dimension of `a` unknown when traced (a batch of `None`).
+    let m: Option<usize> = free_a.iter().map(|&i| a.shape().dim(i)).product();
     let n: usize = free_b.iter().map(|&i| db[i]).product();
     let pa: Vec<i64> = free_a.iter().chain(&ca).map(|&i| i as i64).collect();
     let pb: Vec<i64> = cb.iter().chain(&free_b).map(|&i| i as i64).collect();
-    // A free dimension of `a` unknown when traced (a batch of `None`): the row count is
-    // left to the reshape, and so is that dimension of the result (`out` has -1 there).
-    let m = if free_a.iter().any(|&i| a.shape().dim(i).is_none()) {
-        -1
-    } else {
-        m as i64
-    };
-    let am = reshape(&transpose(a, Some(&pa)), [m, k as i64]);
+    // An unknown row count is left to the reshape, and so is that dimension of the result
+    // (`out` has -1 there).
+    let am = reshape(&transpose(a, Some(&pa)), [m.map_or(-1, |m| m as i64), k as i64]);
     let bm = reshape(&transpose(b, Some(&pb)), [k as i64, n as i64]);
     let out: Vec<i64> = free_a
         .iter()
