@@ -42,6 +42,19 @@ fn close(a: &[f32], b: &[f32], what: &str) {
     }
 }
 
+/// Equal loss histories, to 1e-5 relative.
+fn same_losses(a: &keras::History, b: &keras::History, what: &str) {
+    let f32s = |h: &keras::History| h["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>();
+    close(&f32s(a), &f32s(b), what);
+}
+
+/// Equal weights, to 1e-5 relative.
+fn same_weights(a: &keras::Sequential, b: &keras::Sequential, what: &str) {
+    for (x, y) in a.get_weights().iter().zip(b.get_weights()) {
+        close(&x.to_vec::<f32>(), &y.to_vec::<f32>(), what);
+    }
+}
+
 #[test]
 fn fit_traces_one_train_function_that_matches_eager_training() {
     let _g = common::seed_lock();
@@ -75,14 +88,8 @@ fn fit_traces_one_train_function_that_matches_eager_training() {
             "{text}"
         );
         assert_eq!(graph.optimizer().expect("compiled").iterations(), 9, "{name}");
-        close(
-            &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-            &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-            name,
-        );
-        for (a, b) in graph.get_weights().iter().zip(eager.get_weights()) {
-            close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), name);
-        }
+        same_losses(&hg, &he, name);
+        same_weights(&graph, &eager, name);
     }
 }
 
@@ -95,14 +102,8 @@ fn a_smaller_last_batch_retraces_once_with_an_unknown_batch_dimension() {
     // The batch of unknown size averages its loss over its real size, as eagerly.
     let mut eager = model(Adam::new(0.01), true);
     let he = eager.fit((&x, &y), args(3)).expect("fit");
-    close(
-        &h["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        "loss",
-    );
-    for (a, b) in m.get_weights().iter().zip(eager.get_weights()) {
-        close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), "weights");
-    }
+    same_losses(&h, &he, "loss");
+    same_weights(&m, &eager, "weights");
     let f = m.train_function().expect("compiled");
     assert_eq!(f.tracing_count(), 2);
     let sigs: Vec<String> = f.concrete_functions().iter().map(|c| c.signature()[0].to_string()).collect();
@@ -137,11 +138,7 @@ fn a_closure_schedule_trains_eagerly_and_a_builtin_one_in_the_graph() {
         eager.fit((&x, &y), args(3)).expect("fit"),
     );
     assert_eq!(graph.train_function().expect("compiled").tracing_count(), 1);
-    close(
-        &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        "schedule",
-    );
+    same_losses(&hg, &he, "schedule");
     assert_eq!(graph.optimizer().expect("compiled").learning_rate(), 0.1 * 0.5f64.powf(6.0 / 2.0));
 }
 
@@ -220,12 +217,6 @@ fn recurrent_models_train_in_the_graph_with_a_partial_last_batch() {
         eager.fit((&x, &y), args(2)).expect("fit"),
     );
     assert_eq!(graph.train_function().expect("compiled").tracing_count(), 2);
-    close(
-        &hg["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        &he["loss"].iter().map(|&v| v as f32).collect::<Vec<_>>(),
-        "loss",
-    );
-    for (a, b) in graph.get_weights().iter().zip(eager.get_weights()) {
-        close(&a.to_vec::<f32>(), &b.to_vec::<f32>(), "weights");
-    }
+    same_losses(&hg, &he, "loss");
+    same_weights(&graph, &eager, "weights");
 }
