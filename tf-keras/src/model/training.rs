@@ -341,10 +341,7 @@ impl<L: Layer> Model<L> {
 
     /// The trace key of a step over this model: its variables (a graph captures them).
     fn step_key(&self, extra: u64) -> u64 {
-        let mut key = tf::autograph::Key::new();
-        key.write(&extra);
-        key.write(&self.net.variables().iter().map(Variable::handle_id).collect::<Vec<_>>());
-        key.finish()
+        step_key(extra, &self.net.variables())
     }
 
     /// The inference forward pass, through `predict_function` once the model is built.
@@ -492,12 +489,9 @@ impl<L: Layer> Model<L> {
             Some(k) => {
                 // Slots for every variable, also those the first step gave no gradient.
                 c.optimizer.build(vars);
-                let mut key = tf::autograph::Key::new();
-                key.write(&k);
-                key.write(&vars.iter().map(Variable::handle_id).collect::<Vec<_>>());
                 let f = c.train_function.clone();
                 let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
-                f.call_staged(key.finish(), &args, |xs| self.train_step(&xs[0], &xs[1], xs.get(2), vars))
+                f.call_staged(step_key(k, vars), &args, |xs| self.train_step(&xs[0], &xs[1], xs.get(2), vars))
             }
         };
         (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
@@ -887,6 +881,15 @@ fn known_steps(c: tf::data::Cardinality) -> Result<Option<usize>> {
         )),
         tf::data::Cardinality::Unknown => Ok(None),
     }
+}
+
+/// The trace key of a step function: `extra` (what else decides the trace) and the identities
+/// of the variables the graph captures.
+fn step_key(extra: u64, vars: &[Variable]) -> u64 {
+    let mut key = tf::autograph::Key::new();
+    key.write(&extra);
+    key.write(&vars.iter().map(Variable::handle_id).collect::<Vec<_>>());
+    key.finish()
 }
 
 /// The compiled loss plus the network's regularization penalties (what Keras trains on and
