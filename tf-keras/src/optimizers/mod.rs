@@ -427,8 +427,7 @@ macro_rules! common {
         /// by identity and by how it takes its learning rate (see [`Optimizer::trace_key`]).
         impl tf_core::autograph::TraceKey for $ty {
             fn trace_key(&self, key: &mut tf_core::autograph::Key) {
-                key.write(&std::ptr::from_ref(self).cast::<()>());
-                key.write(&Optimizer::trace_key(self));
+                tf_core::autograph::TraceKey::trace_key(self as &dyn Optimizer, key);
             }
         }
         impl $ty {
