@@ -242,11 +242,7 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
                 .collect(),
             d => return Err(format!("dtype {d} cannot be fused")),
         };
-        Ok(bufs
-            .into_iter()
-            .zip(s)
-            .map(|(b, spec)| Tensor::from_parts(b, spec.shape.clone()))
-            .collect())
+        super::outs(bufs, s)
     },
     domain: Domain::Any,
     cases: || {

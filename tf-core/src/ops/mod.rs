@@ -269,6 +269,15 @@ pub(crate) fn out1(buf: crate::Buffer, spec: &TensorSpec) -> Result<Outputs, Str
     Ok(o)
 }
 
+/// One output tensor per buffer, each with its spec's shape.
+pub(crate) fn outs(bufs: impl IntoIterator<Item = crate::Buffer>, specs: &Specs) -> Result<Outputs, String> {
+    Ok(bufs
+        .into_iter()
+        .zip(specs)
+        .map(|(b, spec)| Tensor::from_parts(b, spec.shape.clone()))
+        .collect())
+}
+
 /// Checks the number of inputs.
 pub(crate) fn arity(inputs: &[&Tensor], n: usize) -> Result<(), String> {
     if inputs.len() != n {

@@ -5,7 +5,7 @@
 
 use super::num::Float;
 use super::{arity, sample, Attrs, Case, Domain, Grad, OpDef, TensorSpec, FLOATS};
-use crate::{DType, Element, Tensor};
+use crate::{DType, Element};
 
 /// One element of Adam: `m += (g - m)·(1-β1)`, `v += (g² - v)·(1-β2)`,
 /// `w -= m·α / (√v + ε)`, with `c = [α, 1-β1, 1-β2, ε]`.
@@ -87,11 +87,7 @@ pub static ADAM_UPDATE: OpDef = OpDef {
             DType::F64 => run!(f64),
             d => return Err(format!("AdamUpdate does not take {d}")),
         };
-        Ok(bufs
-            .into_iter()
-            .zip(s)
-            .map(|(b, spec)| Tensor::from_parts(b, spec.shape.clone()))
-            .collect())
+        super::outs(bufs, s)
     },
     domain: Domain::Positive,
     cases: || {
@@ -124,6 +120,7 @@ pub static OPS: &[&OpDef] = &[&ADAM_UPDATE];
 mod tests {
     use super::*;
     use crate::ops::execute;
+    use crate::Tensor;
 
     /// The op equals the rule written as separate ops, as Keras 2.15's Adam computes it.
     #[test]
