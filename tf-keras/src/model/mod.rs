@@ -34,13 +34,11 @@ pub(crate) struct Compiled {
     pub metric_args: Vec<MetricArg>,
     /// Resolved at the first batch (`"accuracy"` depends on the shapes).
     pub metrics: Option<Vec<Box<dyn Metric>>>,
-    /// Keras's `train_function`: the train step as a graph function, traced on the second
-    /// step (the first, eager, builds the layers and the optimizer's slots).
+    /// Keras's `train_function`: the train step as a graph function, traced once the forward
+    /// pass has run eagerly (which builds the layers; the optimizer's slots are made before).
     pub train_function: std::sync::Arc<tf_core::Function>,
     /// Keras's `test_function`: the evaluation step (forward pass and loss) as a graph function.
     pub test_function: std::sync::Arc<tf_core::Function>,
-    /// Whether a step ran eagerly since `compile`.
-    pub stepped: bool,
 }
 
 /// A trainable model around a network `L`. [`Model::wrap`] wraps a subclassed model (a

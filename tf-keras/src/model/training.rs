@@ -1,9 +1,9 @@
 //! `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
 //!
 //! The train step is a tape over the forward pass and the loss, then the optimizer's
-//! update; after a first eager step (which builds the layers and the optimizer's slots) it
-//! runs as the graph function `train_function`, as Keras's `fit` does, unless
-//! `model.run_eagerly` is set. Data given as arrays is checked before any step runs (sample counts, the input
+//! update; once the model's forward pass has run eagerly (which builds the layers) it runs
+//! as the graph function `train_function`, as Keras's `fit` does, unless `model.run_eagerly`
+//! is set. Data given as arrays is checked before any step runs (sample counts, the input
 //! shape, the labels' range); a failure inside a step becomes a `tf::Error` naming the epoch
 //! and batch.
 
@@ -312,7 +312,6 @@ impl<L: Layer> Model<L> {
             metrics: None,
             train_function: std::sync::Arc::new(tf::Function::staged("train_function").reduce_retracing(true)),
             test_function: std::sync::Arc::new(tf::Function::staged("test_function").reduce_retracing(true)),
-            stepped: false,
         });
     }
 
@@ -468,26 +467,22 @@ impl<L: Layer> Model<L> {
         }
     }
 
-    /// One training step on a batch; returns the loss value and the predictions. The first
-    /// step of a compiled model runs eagerly (it builds the layers and the optimizer's slots);
-    /// later ones run the step as the graph function `train_function` (traced once per batch
+    /// One training step on a batch; returns the loss value and the predictions. A model whose
+    /// forward pass never ran takes its first step eagerly (that builds the layers); later
+    /// steps run as the graph function `train_function` (traced once per batch
     /// signature; a smaller last batch retraces once, with an unknown batch dimension), unless
     /// `run_eagerly` or the optimizer cannot be traced.
     fn step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Tensor) {
         if vars.is_empty() {
             *vars = self.net.trainable_variables();
         }
-        let eager = self.run_eagerly || tf::autograph::run_eagerly() || vars.is_empty();
+        let staged = self.staged() && !vars.is_empty();
         let c = self.compiled.as_mut().expect("compiled before fit");
-        let key = c.optimizer.trace_key().filter(|_| c.stepped && !eager);
+        let key = c.optimizer.trace_key().filter(|_| staged);
         let (loss, y_pred) = match key {
-            None => {
-                let out = self.train_step(x, y, sw, vars);
-                self.compiled.as_mut().expect("compiled before fit").stepped = true;
-                out
-            }
+            None => self.train_step(x, y, sw, vars),
             Some(k) => {
-                // Slots for every variable, also those the first step gave no gradient.
+                // Slots for every variable, made eagerly before the trace.
                 c.optimizer.build(vars);
                 let f = c.train_function.clone();
                 let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
