@@ -7,13 +7,16 @@
 //! `break`, `continue` and early `return` become flags ([`Flag`]) whose type follows the
 //! loop: `bool` in a plain Rust loop, a bool `Tensor` in a staged one.
 
-use crate::Tensor;
+use crate::{Shape, Tensor};
 use std::cell::RefCell;
+use undefined::{copy, trial};
 
 mod function;
 mod tensor_array;
+mod undefined;
 pub use function::{run_eagerly, Key, Output, TraceKey};
 pub use tensor_array::TensorArray;
+pub use undefined::Retval;
 
 /// A value threaded through a staged statement: it flattens to tensors and is rebuilt from
 /// them. Implemented for `Tensor`, `TensorArray`, `()` and tuples of states.
@@ -22,7 +25,7 @@ pub use tensor_array::TensorArray;
     label = "assigned under a tensor condition or in a staged loop, but not a tensor",
     note = "only `Tensor`, `tf::TensorArray` and tuples of them can change inside a staged (tensor-conditioned) `if`, `while` or `for`",
     note = "make a plain Rust value a `Tensor`; for a `Vec` that grows in a staged loop use `tf::TensorArray` \
-            (`ta = ta.write(i, &v)`); for `break`/`continue` under a tensor condition, stage the loop itself by \
+            (`ta = ta.write(i, &v)`); for `break`, `continue` or `return` under a tensor condition, stage the loop itself by \
             iterating over `tf::range(n)` or a tensor instead of a Rust range"
 )]
 pub trait State: Sized {
@@ -30,6 +33,26 @@ pub trait State: Sized {
     fn flatten(&self, out: &mut Vec<Tensor>);
     /// A state shaped like `self`, with tensors taken from `it` in `flatten`'s order.
     fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self;
+    /// Whether every part has a value (a [`Retval`] before its `return`, or a
+    /// [`TensorArray`] before its first write, has none: AutoGraph's `Undefined`).
+    fn is_defined(&self) -> bool {
+        true
+    }
+    /// This state with its undefined parts given placeholders (zeros) shaped like the same
+    /// parts of `like`, a copy traced one step further; pushes the shape each flattened
+    /// tensor may take in a loop.
+    fn define_like(self, like: &Self, shapes: &mut Vec<Shape>) -> Self {
+        let _ = like;
+        keep_shapes(self, shapes)
+    }
+}
+
+/// `s`, after pushing the shapes of its tensors.
+fn keep_shapes<S: State>(s: S, shapes: &mut Vec<Shape>) -> S {
+    let mut v = Vec::new();
+    s.flatten(&mut v);
+    shapes.extend(v.iter().map(|t| t.shape().clone()));
+    s
 }
 
 impl State for Tensor {
@@ -52,6 +75,12 @@ macro_rules! tuple_state {
             }
             fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self {
                 ($(self.$i.rebuild(it),)+)
+            }
+            fn is_defined(&self) -> bool {
+                $(self.$i.is_defined())&&+
+            }
+            fn define_like(self, like: &Self, shapes: &mut Vec<Shape>) -> Self {
+                ($(self.$i.define_like(&like.$i, shapes),)+)
             }
         }
     )*};
@@ -91,14 +120,28 @@ impl<S, O, F: FnOnce(bool, S) -> O> IfCondition<S, O, F> for bool {
 impl<S: State, O: State, F: Fn(bool, S) -> O> IfCondition<S, O, F> for &Tensor {
     #[track_caller]
     fn if_stmt(self, state: S, branches: F) -> O {
-        let second = rebuild(&state, to_vec(&state));
+        // A branch may define what the other leaves undefined (a `return` in one branch of a
+        // loop's body): stage both once to learn their outputs, so each gives the other's
+        // undefined parts placeholders.
+        let likes = (crate::graph::trace::tracing() && !state.is_defined())
+            .then(|| (trial(|| branches(true, copy(&state))), trial(|| branches(false, copy(&state)))));
+        let second = copy(&state);
         let template: RefCell<Option<O>> = RefCell::new(None);
-        let keep = |o: O| {
+        let keep = |o: O, other: Option<&O>| {
+            let o = match other {
+                Some(like) => o.define_like(like, &mut Vec::new()),
+                None => o,
+            };
             let v = to_vec(&o);
             template.borrow_mut().get_or_insert(o);
             v
         };
-        let out = crate::cond(self, || keep(branches(true, state)), || keep(branches(false, second)));
+        let (then_like, else_like) = (likes.as_ref().map(|l| &l.1), likes.as_ref().map(|l| &l.0));
+        let out = crate::cond(
+            self,
+            || keep(branches(true, state), then_like),
+            || keep(branches(false, second), else_like),
+        );
         let template = template.into_inner().expect("a branch ran or was traced");
         rebuild(&template, out)
     }
@@ -140,15 +183,58 @@ impl<S> LoopCondition<S> for bool {
 impl<S: State> LoopCondition<S> for Tensor {
     #[track_caller]
     fn while_stmt(state: S, test: impl Fn(S) -> (Self, S), body: impl Fn(S) -> S) -> S {
+        if !state.is_defined() && !crate::graph::trace::tracing() {
+            // Eagerly a Rust loop: undefined values get theirs as the body runs.
+            let mut state = state;
+            loop {
+                let (go, s) = test(state);
+                if !scalar_bool(&go, "while") {
+                    return s;
+                }
+                state = body(s);
+            }
+        }
+        let (state, shapes) = define_for_loop(state, &body);
         let vars = to_vec(&state);
-        let out = crate::while_loop(
+        let options = crate::WhileOptions {
+            shape_invariants: shapes,
+            ..Default::default()
+        };
+        let out = crate::while_loop_with(
             |v| test(rebuild(&state, v.to_vec())).0,
             |v| to_vec(&body(rebuild(&state, v.to_vec()))),
             &vars,
-            None,
+            options,
         );
         rebuild(&state, out)
     }
+}
+
+/// A staged loop's state with its undefined parts given placeholders shaped like what one
+/// iteration (staged in a throwaway graph) makes of them, and the loop's shape invariants
+/// (`None` when the state was defined).
+#[track_caller]
+fn define_for_loop<S: State>(state: S, body: impl FnOnce(S) -> S) -> (S, Option<Vec<Shape>>) {
+    if state.is_defined() {
+        return (state, None);
+    }
+    let like = trial(|| body(copy(&state)));
+    let mut shapes = Vec::new();
+    let state = state.define_like(&like, &mut shapes);
+    (state, Some(shapes))
+}
+
+/// The value of an eager scalar bool condition.
+#[track_caller]
+fn scalar_bool(c: &Tensor, what: &str) -> bool {
+    if c.dtype() != crate::DType::Bool || c.num_elements() != 1 {
+        panic!(
+            "{what}: the condition must be a scalar bool tensor, got {} of shape {}",
+            c.dtype(),
+            c.shape()
+        );
+    }
+    c.scalar::<bool>()
 }
 
 /// `while test(state) { state = body(state) }`.
@@ -300,10 +386,27 @@ impl<S: State, F: StagedFlag> ForIterable<S, F> for Tensor {
             .dims()
             .first()
             .unwrap_or_else(|| panic!("for loop: cannot iterate over a scalar tensor (shape {})", self.shape()));
+        let src = self.clone();
+        let row = |i: &Tensor| crate::squeeze(&crate::gather(&src, &crate::reshape(i, [1]), 0), &[0]);
+        if !state.is_defined() && !crate::graph::trace::tracing() {
+            // Eagerly a Rust loop: undefined values get theirs as the body runs.
+            let mut state = state;
+            for i in 0..n {
+                if state.1.keep_going().is_some_and(|k| !scalar_bool(&k, "for")) {
+                    break;
+                }
+                state = body(row(&crate::constant(i as i64)), state);
+            }
+            return state;
+        }
+        let (state, shapes) = define_for_loop(state, |s| body(row(&crate::constant(0i64)), s));
         let mut vars = vec![crate::constant(0i64)];
         state.flatten(&mut vars);
-        let src = self.clone();
-        let out = crate::while_loop(
+        let options = crate::WhileOptions {
+            shape_invariants: shapes.map(|s| std::iter::once(Shape::scalar()).chain(s).collect()),
+            ..Default::default()
+        };
+        let out = crate::while_loop_with(
             |v| {
                 let more = crate::less(&v[0], &crate::constant(n as i64));
                 match rebuild(&state, v[1..].to_vec()).1.keep_going() {
@@ -312,13 +415,12 @@ impl<S: State, F: StagedFlag> ForIterable<S, F> for Tensor {
                 }
             },
             |v| {
-                let row = crate::squeeze(&crate::gather(&src, &crate::reshape(&v[0], [1]), 0), &[0]);
                 let mut next = vec![&v[0] + 1i64];
-                body(row, rebuild(&state, v[1..].to_vec())).flatten(&mut next);
+                body(row(&v[0]), rebuild(&state, v[1..].to_vec())).flatten(&mut next);
                 next
             },
             &vars,
-            None,
+            options,
         );
         rebuild(&state, out[1..].to_vec())
     }
@@ -371,6 +473,16 @@ impl<T: crate::data::Structure, S: State, F: PlainFlag + Clone> ForDatasetLoop<S
             .symbolic_element()
             .unwrap_or_else(|e| panic!("a for loop over a dataset in a #[tf::function] needs its element spec: {e}"));
         let (vars, flag) = state;
+        let vars = if vars.is_defined() {
+            vars
+        } else {
+            let like = trial(|| {
+                let mut at = specs.iter();
+                let item = template.map_tensors(&mut |_| crate::graph::trace::placeholder(at.next().expect("one spec per component")));
+                body(item, (copy(&vars), flag.clone())).0
+            });
+            vars.define_like(&like, &mut Vec::new())
+        };
         let out = crate::api::dataset_loop(&ds.source(), &specs, &to_vec(&vars), |v, element| {
             let mut at = element.iter();
             let item = template.map_tensors(&mut |_| at.next().cloned().expect("one tensor per component"));

@@ -57,8 +57,8 @@ impl TensorArray {
         TensorArray { dtype, size, buffer: None }
     }
 
-    /// Fixes the element shape now (needed when the array enters a staged loop before any
-    /// write).
+    /// Fixes the element shape now (a staged loop that writes to an array not written
+    /// before it learns the shape by staging one iteration first).
     pub fn with_element_shape(mut self, shape: impl Into<Shape>) -> TensorArray {
         let shape: Shape = shape.into();
         let mut dims = vec![self.size];
@@ -146,18 +146,28 @@ impl TensorArray {
 }
 
 impl State for TensorArray {
-    #[track_caller]
     fn flatten(&self, out: &mut Vec<Tensor>) {
-        out.push(
-            self.buffer
-                .clone()
-                .unwrap_or_else(|| panic!("a TensorArray carried through a staged loop needs its element shape: create it with `.with_element_shape(..)` or write to it before the loop")),
-        );
+        out.extend(self.buffer.clone());
     }
     fn rebuild(&self, it: &mut std::vec::IntoIter<Tensor>) -> Self {
         TensorArray {
-            buffer: Some(it.next().expect("the TensorArray's buffer")),
+            buffer: self.buffer.as_ref().map(|_| it.next().expect("the TensorArray's buffer")),
             ..self.clone()
+        }
+    }
+    /// Before its first write the element shape is unknown.
+    fn is_defined(&self) -> bool {
+        self.buffer.is_some()
+    }
+    /// An array not yet written takes the buffer a staged iteration gives it, all zeros
+    /// (which is what an array holds where nothing was written).
+    fn define_like(self, like: &Self, shapes: &mut Vec<Shape>) -> Self {
+        match (&self.buffer, &like.buffer) {
+            (None, Some(l)) => TensorArray {
+                buffer: Some(super::undefined::placeholders(l, shapes)),
+                ..self
+            },
+            _ => super::keep_shapes(self, shapes),
         }
     }
 }

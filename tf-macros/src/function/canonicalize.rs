@@ -1,7 +1,6 @@
 //! The canonicalization passes, in AutoGraph's order, before control flow is lowered:
-//! unsupported constructs are rejected with a span; early `return`s in `if` trees move the
-//! rest of the function into the other branch (so the `if` yields the return value); then
-//! each loop's `break` and `continue` become flags (`extra_test` in the loop condition,
+//! unsupported constructs are rejected with a span; `return`s are rewritten (`returns.rs`);
+//! then each loop's `break` and `continue` become flags (`extra_test` in the loop condition,
 //! guards on the statements after a possible jump).
 
 use super::analysis::Node;
@@ -89,108 +88,6 @@ pub fn check_supported(body: &Block) -> syn::Result<()> {
     let mut v = V(None);
     v.visit_block(body);
     v.0.map_or(Ok(()), Err)
-}
-
-/// Whether `node` contains a `return` of the function (closures and items have their own).
-fn find_return<T: Node + ?Sized>(node: &T) -> Option<Span> {
-    struct V(Option<Span>);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
-            self.0.get_or_insert(e.return_token.span());
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V(None);
-    node.visit_with(&mut v);
-    v.0
-}
-
-/// Early returns: `s1; if c { s2; return a; } s3; b` becomes `s1; if c { s2; a } else { s3; b }`,
-/// recursively, so every path ends in the function's value. A `return` anywhere else
-/// (in a loop, a `match`, a nested block) is a compile error for now.
-pub fn lift_returns(stmts: Vec<Stmt>) -> syn::Result<Vec<Stmt>> {
-    let mut out = Vec::with_capacity(stmts.len());
-    let mut it = stmts.into_iter();
-    while let Some(s) = it.next() {
-        if find_return(&s).is_none() {
-            out.push(s);
-            continue;
-        }
-        let rest: Vec<Stmt> = it.collect();
-        match s {
-            Stmt::Expr(Expr::Return(r), _) => {
-                let value: Expr = match r.expr {
-                    Some(e) => *e,
-                    None => parse_quote!(()),
-                };
-                out.push(Stmt::Expr(value, None));
-            }
-            Stmt::Expr(Expr::If(i), _) => out.push(Stmt::Expr(Expr::If(lift_if(i, rest)?), None)),
-            other => {
-                let span = find_return(&other).unwrap_or_else(Span::call_site);
-                return Err(err(
-                    span,
-                    "this early `return` is not supported in a #[tf::function] yet (only in `if`/`else` branches outside loops): \
-                     assign the result to a variable (and `break` out of a loop), then return it at the end",
-                ));
-            }
-        }
-        return Ok(out);
-    }
-    Ok(out)
-}
-
-fn lift_if(mut i: syn::ExprIf, rest: Vec<Stmt>) -> syn::Result<syn::ExprIf> {
-    check_no_shadowing(&i.then_branch, &rest)?;
-    let mut then = std::mem::take(&mut i.then_branch.stmts);
-    then.extend(rest.iter().cloned());
-    i.then_branch.stmts = lift_returns(then)?;
-    let else_stmts: Vec<Stmt> = match i.else_branch.take() {
-        None => rest,
-        Some((_, e)) => match *e {
-            Expr::Block(b) => {
-                check_no_shadowing(&b.block, &rest)?;
-                b.block.stmts.into_iter().chain(rest).collect()
-            }
-            Expr::If(inner) => vec![Stmt::Expr(Expr::If(lift_if(inner, rest)?), None)],
-            other => vec![Stmt::Expr(other, None)].into_iter().chain(rest).collect(),
-        },
-    };
-    let else_stmts = lift_returns(else_stmts)?;
-    i.else_branch = Some((
-        Default::default(),
-        Box::new(Expr::Block(syn::ExprBlock {
-            attrs: vec![],
-            label: None,
-            block: Block {
-                brace_token: Default::default(),
-                stmts: else_stmts,
-            },
-        })),
-    ));
-    Ok(i)
-}
-
-/// Moving the statements after an `if` into its branch must not let a `let` in the branch
-/// capture a name those statements read.
-fn check_no_shadowing(branch: &Block, rest: &[Stmt]) -> syn::Result<()> {
-    let read = super::analysis::reads(rest);
-    for s in &branch.stmts {
-        if let Stmt::Local(l) = s {
-            let mut names = Default::default();
-            super::analysis::pat_idents(&l.pat, &mut names);
-            if let Some(n) = names.iter().find(|n| read.contains(*n)) {
-                return Err(err(
-                    l.pat.span(),
-                    &format!(
-                        "this `let {n}` in a branch with an early `return` shadows the `{n}` that the code after the `if` reads: rename it"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The flags of one loop.
@@ -464,29 +361,6 @@ mod tests {
 
     fn body(src: &str) -> Block {
         syn::parse_str(src).unwrap()
-    }
-
-    fn lifted(src: &str) -> String {
-        let stmts = lift_returns(body(src).stmts).unwrap();
-        quote!(#(#stmts)*).to_string()
-    }
-
-    #[test]
-    fn returns_in_if_trees_become_branch_values() {
-        assert_eq!(lifted("{ let a = 1; if c { return a; } b }"), "let a = 1 ; if c { a } else { b }");
-        assert_eq!(
-            lifted("{ if c { if d { return x; } y = 2; } z }"),
-            "if c { if d { x } else { y = 2 ; z } } else { z }"
-        );
-        assert_eq!(lifted("{ x = 1; return x; y }"), "x = 1 ; x");
-    }
-
-    #[test]
-    fn returns_elsewhere_are_errors() {
-        let e = lift_returns(body("{ for i in 0..3 { return i; } 0 }").stmts).unwrap_err();
-        assert!(e.to_string().contains("early `return` is not supported"), "{e}");
-        let e = lift_returns(body("{ let x = 1; if c { let y = 2; return x; } y }").stmts).unwrap_err();
-        assert!(e.to_string().contains("shadows the `y`"), "{e}");
     }
 
     #[test]

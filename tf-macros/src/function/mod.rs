@@ -12,6 +12,7 @@
 mod analysis;
 mod canonicalize;
 mod lower;
+mod returns;
 
 use analysis::Names;
 use proc_macro2::{Span, TokenStream};
@@ -165,9 +166,10 @@ pub fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
 }
 
 /// Runs the passes on a function body.
-fn convert(body: syn::Block, params: &Names, rt: &TokenStream) -> syn::Result<syn::Block> {
+fn convert(mut body: syn::Block, params: &Names, rt: &TokenStream, ret: Option<&Type>) -> syn::Result<syn::Block> {
     canonicalize::check_supported(&body)?;
-    let stmts = canonicalize::lift_returns(body.stmts)?;
+    returns::loop_returns(&mut body, rt, ret)?;
+    let stmts = returns::lift_returns(body.stmts)?;
     let mut body = syn::Block { stmts, ..body };
     canonicalize::lower_jumps(&mut body, rt)?;
     let scope = lower::Scope {
@@ -247,7 +249,11 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
         syn::ReturnType::Type(_, t) => quote!(#t),
     };
     let body = if o.autograph {
-        convert((*f.block).clone(), &names, &rt)?
+        let ret_ty = match &sig.output {
+            syn::ReturnType::Default => None,
+            syn::ReturnType::Type(_, t) => Some(&**t),
+        };
+        convert((*f.block).clone(), &names, &rt, ret_ty)?
     } else {
         (*f.block).clone()
     };

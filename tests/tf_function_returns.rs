@@ -1,0 +1,204 @@
+//! `return` inside loops in a `#[tf::function]` (AutoGraph's `do_return` / `retval_`):
+//! staged loops (over a tensor, `while` on a tensor), nested loops, Rust loops, tuples; each
+//! traced function equals its eager run, gives the values worked out by hand, and passes
+//! gradients. Also a `TensorArray` first written inside a staged loop.
+
+use std::sync::Mutex;
+use tf::{Tensor, TensorArray};
+
+/// Serializes the tests of this file: they flip the process-wide eager flag.
+static LOCK: Mutex<()> = Mutex::new(());
+
+fn c(v: f32) -> Tensor {
+    tf::constant(v)
+}
+
+/// A `return` under a tensor condition in a loop over a tensor (one staged `While`).
+#[tf::function]
+fn first_above(xs: &Tensor, t: &Tensor) -> Tensor {
+    for x in xs.clone() {
+        if tf::greater(&x, t) {
+            return &x * 10.0f32;
+        }
+    }
+    c(-1.0)
+}
+
+/// A `return` in a staged `while`, after other statements of the body.
+#[tf::function]
+fn halvings(x: &Tensor, cap: &Tensor) -> Tensor {
+    let mut x = x.clone();
+    let mut steps = c(0.0);
+    while tf::greater(&x, &c(1.0)) {
+        x = &x / 2.0f32;
+        steps = &steps + 1.0f32;
+        if tf::greater_equal(&steps, cap) {
+            return -&steps;
+        }
+    }
+    steps
+}
+
+/// A `return` in an inner staged loop leaves the outer one too.
+#[tf::function]
+fn pair_product(xs: &Tensor, target: &Tensor) -> Tensor {
+    for a in xs.clone() {
+        for b in xs.clone() {
+            if tf::greater(&(&a + &b), target) {
+                return &a * &b;
+            }
+        }
+    }
+    c(0.0)
+}
+
+/// A tuple returned from a staged loop, with a counter carried beside it.
+#[tf::function]
+fn first_negative(xs: &Tensor) -> (Tensor, Tensor) {
+    let mut i = c(0.0);
+    for x in xs.clone() {
+        if tf::less(&x, &c(0.0)) {
+            return (i, x);
+        }
+        i = &i + 1.0f32;
+    }
+    (c(-1.0), c(0.0))
+}
+
+/// A Rust loop with a Rust condition: unrolled at trace time, the `return` plain Rust.
+#[tf::function]
+fn power_up_to(x: &Tensor, limit: i32) -> Tensor {
+    let mut p = x.clone();
+    for k in 0..10 {
+        if k >= limit {
+            return p;
+        }
+        p = &p * x;
+    }
+    p
+}
+
+/// A `TensorArray` with no element shape, first written inside the staged loop.
+#[tf::function]
+fn squares_array(xs: &Tensor) -> Tensor {
+    let mut ta = TensorArray::new(tf::float32, 4);
+    let mut i = tf::constant(0i64);
+    for x in xs.clone() {
+        ta = ta.write(&i, &(&x * &x));
+        i = &i + 1i64;
+    }
+    ta.stack()
+}
+
+fn close(a: &Tensor, b: &Tensor, what: &str) {
+    assert_eq!((a.shape(), a.dtype()), (b.shape(), b.dtype()), "{what}");
+    let (x, y) = (a.to_vec::<f32>(), b.to_vec::<f32>());
+    for (p, q) in x.iter().zip(&y) {
+        assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{what}: traced {x:?} vs eager {y:?}");
+    }
+}
+
+/// `f` traced, then eagerly; returns the traced values after checking they equal the eager ones.
+fn same(what: &str, f: impl Fn() -> Vec<Tensor>) -> Vec<f32> {
+    let traced = f();
+    tf::run_functions_eagerly(true);
+    let eager = f();
+    tf::run_functions_eagerly(false);
+    assert_eq!(traced.len(), eager.len(), "{what}");
+    traced.iter().zip(&eager).for_each(|(a, b)| close(a, b, what));
+    traced.iter().flat_map(|t| t.to_vec::<f32>()).collect()
+}
+
+#[test]
+fn returns_in_loops_equal_eager_and_hand_worked_values() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let xs = tf::constant([1.0f32, 5.0, 3.0, 8.0]);
+    for (t, want) in [(0.0f32, 10.0f32), (4.0, 50.0), (6.0, 80.0), (9.0, -1.0)] {
+        assert_eq!(same("first_above", || vec![first_above(&xs, &c(t))]), vec![want], "t = {t}");
+    }
+    // 100 -> 50 -> 25 -> 12.5 -> 6.25 -> 3.125 -> 1.5625 -> 0.78125: 7 halvings.
+    for (cap, want) in [(3.0f32, -3.0f32), (7.0, -7.0), (8.0, 7.0), (50.0, 7.0)] {
+        assert_eq!(same("halvings", || vec![halvings(&c(100.0), &c(cap))]), vec![want], "cap = {cap}");
+    }
+    let ys = tf::constant([1.0f32, 2.0, 4.0, 7.0]);
+    // The first a + b > target, rows before columns: 1 + 7 > 6, 2 + 7 > 8, 7 + 7 > 13, 1 + 2 > 2.
+    for (target, want) in [(6.0f32, 7.0f32), (8.0, 14.0), (13.0, 49.0), (100.0, 0.0), (2.0, 2.0)] {
+        assert_eq!(
+            same("pair_product", || vec![pair_product(&ys, &c(target))]),
+            vec![want],
+            "target = {target}"
+        );
+    }
+    let negatives = [
+        (tf::constant([3.0f32, 1.0, -2.0, -5.0]), vec![2.0f32, -2.0]),
+        (tf::constant([-1.0f32, 2.0]), vec![0.0, -1.0]),
+        (tf::constant([1.0f32, 2.0]), vec![-1.0, 0.0]),
+    ];
+    for (v, want) in negatives {
+        let got = same("first_negative", || {
+            let (i, x) = first_negative(&v);
+            vec![i, x]
+        });
+        assert_eq!(got, want);
+    }
+    for (limit, want) in [(0, 2.0f32), (3, 16.0), (20, 2048.0)] {
+        assert_eq!(
+            same("power_up_to", || vec![power_up_to(&c(2.0), limit)]),
+            vec![want],
+            "limit = {limit}"
+        );
+    }
+    assert_eq!(same("squares_array", || vec![squares_array(&xs)]), vec![1.0, 25.0, 9.0, 64.0]);
+}
+
+#[test]
+fn a_staged_loop_with_a_return_is_one_while_and_one_cond_after_it() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    first_above(&tf::constant([1.0f32, 2.0]), &c(1.5));
+    let f = tf::function_of!(first_above);
+    let cf = f.concrete_functions().into_iter().last().expect("traced");
+    let g = cf.graph().to_string();
+    assert_eq!(g.matches("= While(").count(), 1, "{g}");
+    // The trial iteration that found the return value's dtype and shape left nothing behind.
+    assert_eq!(g.matches("autograph_trial").count(), 0, "{g}");
+    let code = tf::to_code!(first_above);
+    assert!(code.contains("Retval::undefined()") && code.contains("__tf_retval.get()"), "{code}");
+}
+
+#[test]
+fn gradients_flow_through_a_return_in_a_staged_loop() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let grad = |xs: &Tensor, t: f32| {
+        let tape = tf::GradientTape::new();
+        tape.watch(xs);
+        let y = first_above(xs, &c(t));
+        // Eagerly, no `return` leaves the constant -1: unconnected (`None`), as in TensorFlow.
+        tape.gradient(&y, xs).map_or(vec![0.0; 4], |g| g.to_vec::<f32>())
+    };
+    let xs = tf::constant([1.0f32, 5.0, 3.0, 8.0]);
+    for (t, want) in [(4.0f32, [0.0f32, 10.0, 0.0, 0.0]), (6.0, [0.0, 0.0, 0.0, 10.0]), (9.0, [0.0; 4])] {
+        let traced = grad(&xs, t);
+        tf::run_functions_eagerly(true);
+        let eager = grad(&xs, t);
+        tf::run_functions_eagerly(false);
+        assert_eq!(traced, want.to_vec(), "t = {t}");
+        assert_eq!(eager, want.to_vec(), "t = {t}");
+    }
+    // The product a * b returned from the nested loops, against central differences.
+    let x = tf::constant([1.0f32, 2.0, 4.0, 7.0]);
+    let tape = tf::GradientTape::new();
+    tape.watch(&x);
+    let y = pair_product(&x, &c(6.0));
+    let g = tape.gradient(&y, &x).expect("connected").to_vec::<f32>();
+    assert_eq!(g, vec![7.0, 0.0, 0.0, 1.0], "y = x[0] * x[3]");
+    let h = 1e-2f32;
+    for (i, gi) in g.iter().enumerate() {
+        let at = |d: f32| {
+            let mut v = vec![1.0f32, 2.0, 4.0, 7.0];
+            v[i] += d;
+            pair_product(&tf::constant(v), &c(6.0)).scalar::<f32>()
+        };
+        let numeric = (at(h) - at(-h)) / (2.0 * h);
+        assert!((gi - numeric).abs() < 1e-2 * (1.0 + numeric.abs()), "x[{i}]: {gi} vs {numeric}");
+    }
+}
