@@ -572,6 +572,36 @@ fn traces_are_keyed_by_signature_plain_values_and_instance() {
     assert!((b.call(&c(1.0)).scalar::<f32>() + 0.3).abs() < 1e-6);
     a.w.assign(&c(5.0));
     assert_eq!(a.call(&c(1.0)).scalar::<f32>(), 5.0, "variables are read when the graph runs");
+    // A method's Function and generated code, once called (TensorFlow's `a.call`).
+    let f = tf::function_of!(a.call);
+    assert_eq!(f.name(), "call");
+    assert!(f.tracing_count() >= 2, "one trace per instance");
+    let code = tf::to_code!(b.call);
+    assert!(
+        code.contains("fn call(&self, x: &Tensor) -> Tensor") && code.contains("autograph::if_stmt("),
+        "{code}"
+    );
+    let unused = Unused { v: Variable::new(c(1.0)) };
+    let err = std::panic::catch_unwind(|| tf::function_of!(unused.call).tracing_count()).expect_err("never called");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("Unused::call` is not a #[tf::function] method that has been called yet"),
+        "{msg}"
+    );
+}
+
+/// A method no test calls.
+#[derive(tf::Module)]
+struct Unused {
+    v: Variable,
+}
+
+impl Unused {
+    #[tf::function]
+    #[allow(dead_code)]
+    fn call(&self, x: &Tensor) -> Tensor {
+        x * &self.v.value()
+    }
 }
 
 #[test]

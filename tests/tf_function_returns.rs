@@ -1,7 +1,9 @@
-//! `return` inside loops in a `#[tf::function]` (AutoGraph's `do_return` / `retval_`):
-//! staged loops (over a tensor, `while` on a tensor), nested loops, Rust loops, tuples; each
-//! traced function equals its eager run, gives the values worked out by hand, and passes
-//! gradients. Also a `TensorArray` first written inside a staged loop.
+//! Leaving loops early in a `#[tf::function]`: `return` inside loops (AutoGraph's
+//! `do_return` / `retval_`) in staged loops (over a tensor, `while` on a tensor), nested
+//! loops, Rust loops, tuples; a `loop` whose `break` or `return` sits under a tensor
+//! condition (staged as one `While`). Each traced function equals its eager run, gives the
+//! values worked out by hand, and passes gradients. Also a `TensorArray` first written
+//! inside a staged loop.
 
 use std::sync::Mutex;
 use tf::{Tensor, TensorArray};
@@ -78,6 +80,37 @@ fn power_up_to(x: &Tensor, limit: i32) -> Tensor {
     p
 }
 
+/// A `loop` whose `break` sits under a tensor condition: one staged `While` (the condition
+/// reads only names from before the loop, so the macro can name its kind there).
+#[tf::function]
+fn double_past(x: &Tensor, limit: &Tensor) -> Tensor {
+    let mut y = x.clone();
+    let mut steps = c(0.0);
+    loop {
+        y = &y * 2.0f32;
+        steps = &steps + 1.0f32;
+        if tf::greater(&y, limit) {
+            break;
+        }
+    }
+    &y + &steps
+}
+
+/// A `loop` left by a `return` under a tensor condition, with a `continue` under another.
+#[tf::function]
+fn loop_return(x: &Tensor) -> Tensor {
+    let mut k = c(0.0);
+    loop {
+        k = &k + 1.0f32;
+        if tf::less(&(&k * x), &c(10.0)) {
+            continue;
+        }
+        if tf::greater_equal(&(&k * x), &c(10.0)) {
+            return k;
+        }
+    }
+}
+
 /// A `TensorArray` with no element shape, first written inside the staged loop.
 #[tf::function]
 fn squares_array(xs: &Tensor) -> Tensor {
@@ -148,6 +181,18 @@ fn returns_in_loops_equal_eager_and_hand_worked_values() {
             "limit = {limit}"
         );
     }
+    // 3 -> 6 -> 12 -> 24 -> 48: past 20 after 3 doublings, past 40 after 4.
+    for (limit, want) in [(20.0f32, 27.0f32), (40.0, 52.0), (1.0, 7.0)] {
+        assert_eq!(
+            same("double_past", || vec![double_past(&c(3.0), &c(limit))]),
+            vec![want],
+            "limit = {limit}"
+        );
+    }
+    // The first k with k * x >= 10.
+    for (x, want) in [(3.0f32, 4.0f32), (10.0, 1.0), (0.5, 20.0)] {
+        assert_eq!(same("loop_return", || vec![loop_return(&c(x))]), vec![want], "x = {x}");
+    }
     assert_eq!(same("squares_array", || vec![squares_array(&xs)]), vec![1.0, 25.0, 9.0, 64.0]);
 }
 
@@ -161,6 +206,9 @@ fn a_staged_loop_with_a_return_is_one_while_and_one_cond_after_it() {
     assert_eq!(g.matches("= While(").count(), 1, "{g}");
     // The trial iteration that found the return value's dtype and shape left nothing behind.
     assert_eq!(g.matches("autograph_trial").count(), 0, "{g}");
+    double_past(&c(1.0), &c(5.0));
+    let g = tf::function_of!(double_past).concrete_functions()[0].graph().to_string();
+    assert_eq!(g.matches("= While(").count(), 1, "a loop with a tensor break is staged: {g}");
     let code = tf::to_code!(first_above);
     assert!(code.contains("Retval::undefined()") && code.contains("__tf_retval.get()"), "{code}");
 }

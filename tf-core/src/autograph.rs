@@ -14,7 +14,7 @@ use undefined::{copy, trial};
 mod function;
 mod tensor_array;
 mod undefined;
-pub use function::{run_eagerly, Key, Output, TraceKey};
+pub use function::{method_code, method_function, register_method, run_eagerly, Key, Output, TraceKey};
 pub use tensor_array::TensorArray;
 pub use undefined::Retval;
 
@@ -302,6 +302,27 @@ pub fn and_not<C: Flag>(flag: &C, cond: impl FnOnce() -> C) -> C {
 /// called; it only names the condition's type).
 pub fn while_flag<C: Flag>(_cond: impl FnOnce() -> C) -> C {
     C::lowered()
+}
+
+/// The kind of flag a condition raises: `bool` for a `bool`, a bool `Tensor` for a tensor.
+pub trait FlagKind {
+    /// The flag's type.
+    type Flag: Flag;
+}
+impl FlagKind for bool {
+    type Flag = bool;
+}
+impl FlagKind for Tensor {
+    type Flag = Tensor;
+}
+impl FlagKind for &Tensor {
+    type Flag = Tensor;
+}
+
+/// The `break` (or `continue`) flag of a `loop`, of the kind of the condition its jump sits
+/// under (the closure is never called; it only names the condition's type).
+pub fn flag_of<C: FlagKind>(_cond: impl FnOnce() -> C) -> C::Flag {
+    C::Flag::lowered()
 }
 
 /// What a `for` iterates: Rust iterators loop in Rust (unrolled while tracing); a `Tensor`

@@ -33,14 +33,16 @@ pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// `tf::function_of!(f)`: the `tf::Function` behind the `#[tf::function]` free function `f`
-/// (its `tracing_count()` and traced `concrete_functions()`).
+/// (its `tracing_count()` and traced `concrete_functions()`); `tf::function_of!(value.method)`
+/// for a method (TensorFlow's `obj.method`), once it has been called.
 #[proc_macro]
 pub fn function_of(input: TokenStream) -> TokenStream {
-    function::companion(input.into(), "__tf_function_").into()
+    function::companion(input.into(), "__tf_function_", "method_function").into()
 }
 
-/// `tf::to_code!(f)`: the code `#[tf::function]` generated for the free function `f`, as text.
+/// `tf::to_code!(f)`: the code `#[tf::function]` generated for the free function `f`, as text;
+/// `tf::to_code!(value.method)` for a method, once it has been called.
 #[proc_macro]
 pub fn to_code(input: TokenStream) -> TokenStream {
-    function::companion(input.into(), "__tf_autograph_").into()
+    function::companion(input.into(), "__tf_autograph_", "method_code").into()
 }

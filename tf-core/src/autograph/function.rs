@@ -182,3 +182,62 @@ macro_rules! tuple_output {
     )*};
 }
 tuple_output!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3) (A 0, B 1, C 2, D 3, E 4) (A 0, B 1, C 2, D 3, E 4, F 5));
+
+/// A `#[tf::function]` method's `Function` and generated code, under the implementing
+/// type's name and the method's name.
+struct Method {
+    ty: &'static str,
+    name: &'static str,
+    function: &'static crate::Function,
+    code: &'static str,
+}
+
+static METHODS: std::sync::Mutex<Vec<Method>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a `#[tf::function]` method at its first call (the macro calls this: a method's
+/// companions cannot be items beside it, since it may sit in a trait impl).
+#[doc(hidden)]
+pub fn register_method(ty: &'static str, name: &'static str, function: &'static crate::Function, code: &'static str) {
+    METHODS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(Method { ty, name, function, code });
+}
+
+/// The type name of `T` without leading references, as a method's `Self` names it.
+fn owner<T: ?Sized>() -> &'static str {
+    std::any::type_name::<T>().trim_start_matches('&')
+}
+
+#[track_caller]
+fn method<T: ?Sized, R>(name: &str, pick: impl FnOnce(&Method) -> R) -> R {
+    let ty = owner::<T>();
+    let methods = METHODS.lock().unwrap_or_else(|p| p.into_inner());
+    match methods.iter().find(|m| m.ty == ty && m.name == name) {
+        Some(m) => pick(m),
+        None => {
+            panic!("`{ty}::{name}` is not a #[tf::function] method that has been called yet: a method's Function is made at its first call")
+        }
+    }
+}
+
+/// The `Function` behind the `#[tf::function]` method `name` of `value`'s type:
+/// `tf::function_of!(value.name)` (TensorFlow's `obj.method`). One `Function` serves every
+/// instance; its traces are keyed by instance.
+///
+/// # Panics
+/// When no such method has been called yet.
+#[track_caller]
+pub fn method_function<T: ?Sized>(_value: &T, name: &str) -> &'static crate::Function {
+    method::<T, _>(name, |m| m.function)
+}
+
+/// The code `#[tf::function]` generated for the method `name` of `value`'s type:
+/// `tf::to_code!(value.name)`.
+///
+/// # Panics
+/// When no such method has been called yet.
+#[track_caller]
+pub fn method_code<T: ?Sized>(_value: &T, name: &str) -> &'static str {
+    method::<T, _>(name, |m| m.code)
+}

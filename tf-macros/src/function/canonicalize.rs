@@ -3,7 +3,7 @@
 //! then each loop's `break` and `continue` become flags (`extra_test` in the loop condition,
 //! guards on the statements after a possible jump).
 
-use super::analysis::Node;
+use super::analysis::{Names, Node};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -126,6 +126,82 @@ fn jumps_in<T: Node + ?Sized>(node: &T) -> Jumps {
     let mut v = V(Jumps::default());
     node.visit_with(&mut v);
     v.0
+}
+
+/// A jump out of a `loop`'s iteration.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Jump {
+    Break,
+    Continue,
+    Return,
+}
+
+/// The initial flag of a `loop`'s `break`, `continue` or `return`: of the kind of the
+/// condition of the innermost `if` around the first such jump (`tf::autograph::flag_of(|| cond)`: a bool
+/// tensor for a tensor condition, which stages the loop), or `false` when there is none or
+/// the condition reads a name declared inside the loop (it is evaluated before the loop).
+pub fn flag_kind(body: &Block, jump: Jump, rt: &TokenStream) -> Expr {
+    struct V<'a> {
+        jump: Jump,
+        conds: Vec<&'a Expr>,
+        found: Option<Option<&'a Expr>>,
+        declared: Names,
+    }
+    impl<'a> Visit<'a> for V<'a> {
+        fn visit_expr_if(&mut self, i: &'a syn::ExprIf) {
+            self.visit_expr(&i.cond);
+            self.conds.push(&i.cond);
+            self.visit_block(&i.then_branch);
+            self.conds.pop();
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.jumped(Jump::Break);
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.jumped(Jump::Continue);
+        }
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            self.jumped(Jump::Return);
+            visit::visit_expr_return(self, r);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            super::analysis::pat_idents(&l.pat, &mut self.declared);
+            visit::visit_local(self, l);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            super::analysis::pat_idents(&f.pat, &mut self.declared);
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    impl V<'_> {
+        fn jumped(&mut self, j: Jump) {
+            if self.jump == j {
+                self.found.get_or_insert(self.conds.last().copied());
+            }
+        }
+    }
+    let mut v = V {
+        jump,
+        conds: Vec::new(),
+        found: None,
+        declared: Names::new(),
+    };
+    v.visit_block(body);
+    match v.found.flatten() {
+        Some(cond) if !matches!(cond, Expr::Let(_)) && super::analysis::reads(cond).is_disjoint(&v.declared) => {
+            parse_quote!(#rt::autograph::flag_of(|| #cond))
+        }
+        _ => parse_quote!(false),
+    }
 }
 
 /// Rewrites the loops in `body` (innermost first) so `break`/`continue` become flags.
@@ -322,18 +398,21 @@ impl Jumps_ {
                 if !j.brk {
                     return;
                 }
+                // A `loop` has no condition to give its flags a kind: each takes the kind of
+                // the condition its first jump sits under (a tensor makes a staged loop).
+                let (brk_kind, cont_kind) = (flag_kind(&l.body, Jump::Break, &rt), flag_kind(&l.body, Jump::Continue, &rt));
                 let f = self.flags(j, l.loop_token.span());
                 let b = f.brk.clone().expect("a break flag");
                 let body = std::mem::take(&mut l.body.stmts);
                 let mut body = self.guard_block(body, &f);
-                let mut pre: Vec<Stmt> = vec![parse_quote!(let mut #b = false;)];
+                let mut pre: Vec<Stmt> = vec![parse_quote!(let mut #b = #brk_kind;)];
                 if let Some(c) = &f.cont {
                     let c0 = format_ident!("{}_lowered", c);
-                    pre.push(parse_quote!(let #c0 = false;));
+                    pre.push(parse_quote!(let #c0 = #cont_kind;));
                     body.insert(0, parse_quote!(let mut #c = #c0.clone();));
                 }
                 let span = l.loop_token.span();
-                let w = quote_spanned!(span=> while #rt::autograph::and_not(&#b, || true) { #(#body)* });
+                let w = quote_spanned!(span=> while #rt::autograph::Flag::not(&#b) { #(#body)* });
                 *e = parse_quote!({ #(#pre)* #w });
             }
             _ => {}
@@ -390,6 +469,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("while tf :: autograph :: and_not (& __brk_1 , | | x < n)"), "{text}");
+    }
+
+    #[test]
+    fn a_loop_flag_takes_the_kind_of_its_jump_condition() {
+        let mut b = body("{ loop { x = x * 2; if tf::greater(&x, &t) { break; } } }");
+        lower_jumps(&mut b, &quote!(tf)).unwrap();
+        let text = quote!(#b).to_string();
+        assert!(
+            text.contains("let mut __brk_1 = tf :: autograph :: flag_of (| | tf :: greater (& x , & t)) ;"),
+            "{text}"
+        );
+        assert!(text.contains("while tf :: autograph :: Flag :: not (& __brk_1)"), "{text}");
+        // A condition on a name declared inside the loop cannot be named before it.
+        let mut b = body("{ loop { let y = x * 2; if y > t { break; } x = y; } }");
+        lower_jumps(&mut b, &quote!(tf)).unwrap();
+        let text = quote!(#b).to_string();
+        assert!(text.contains("let mut __brk_1 = false ;"), "{text}");
     }
 
     #[test]

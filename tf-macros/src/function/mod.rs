@@ -331,7 +331,21 @@ fn emit(o: Options, f: ItemFn) -> syn::Result<TokenStream> {
         __TF_FUNCTION.get_or_init(|| #builder)
     }};
     let (function_ref, companions) = if receiver {
-        (the_function, quote!())
+        // A method's companions cannot be items beside it (it may sit in a trait impl): it
+        // registers itself at its first call, for `tf::function_of!(value.method)`.
+        let registered = quote! {{
+            static __TF_FUNCTION: ::std::sync::OnceLock<#rt::Function> = ::std::sync::OnceLock::new();
+            let mut __tf_first = false;
+            let __tf_f = __TF_FUNCTION.get_or_init(|| {
+                __tf_first = true;
+                #builder
+            });
+            if __tf_first {
+                #rt::autograph::register_method(::std::any::type_name::<Self>(), #fname, __tf_f, #code);
+            }
+            __tf_f
+        }};
+        (registered, quote!())
     } else {
         (
             quote!(#function_fn()),
@@ -393,16 +407,31 @@ fn to_code(f: &ItemFn, body: &syn::Block) -> String {
 }
 
 /// `tf::function_of!(path::f)` / `tf::to_code!(path::f)`: the companion item of a
-/// `#[tf::function]`.
-pub fn companion(input: TokenStream, prefix: &str) -> TokenStream {
-    match syn::parse2::<syn::Path>(input) {
-        Ok(mut p) => {
-            let Some(last) = p.segments.last_mut() else {
+/// `#[tf::function]` free function; `tf::function_of!(value.method)` /
+/// `tf::to_code!(value.method)`: what a method registered at its first call.
+pub fn companion(input: TokenStream, prefix: &str, method: &str) -> TokenStream {
+    let rt = crate::crate_path::runtime();
+    match syn::parse2::<syn::Expr>(input) {
+        Ok(syn::Expr::Path(mut p)) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last_mut() else {
                 return quote!(compile_error!("expected the path of a #[tf::function]"));
             };
             last.ident = format_ident!("{}{}", prefix, last.ident, span = last.ident.span());
-            quote!(#p())
+            let path = &p.path;
+            quote!(#path())
         }
+        Ok(syn::Expr::Field(f)) => match &f.member {
+            syn::Member::Named(name) => {
+                let (base, name, method) = (&f.base, name.to_string(), format_ident!("{}", method));
+                quote!(#rt::autograph::#method(&#base, #name))
+            }
+            syn::Member::Unnamed(i) => syn::Error::new(i.span(), "expected a method name").to_compile_error(),
+        },
+        Ok(other) => syn::Error::new(
+            other.span(),
+            "expected the path of a #[tf::function] (`f`, `module::f`) or a method of a value (`layer.call`)",
+        )
+        .to_compile_error(),
         Err(e) => e.to_compile_error(),
     }
 }

@@ -62,6 +62,28 @@ fn find_loop_return<T: Node + ?Sized>(node: &T) -> Option<Span> {
     v.0
 }
 
+/// Whether a loop body has a `break` of its own (not of a nested loop or closure).
+fn has_break(body: &Block) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(false);
+    v.visit_block(body);
+    v.0
+}
+
 /// Rewrites the `return`s inside loops (step 1 above). `ret` is the function's return type,
 /// written on the return value's declaration where it can be (not `impl Trait` or a borrow).
 pub fn loop_returns(body: &mut Block, rt: &TokenStream, ret: Option<&syn::Type>) -> syn::Result<()> {
@@ -180,6 +202,8 @@ impl LoopReturns {
         self.next += 1;
         let rt = self.rt.clone();
         let n = self.next;
+        // A `loop` without a `break` of its own ends only by `return`.
+        let only_returns = matches!(&e, Expr::Loop(l) if !has_break(&l.body));
         let (mut pre, span, lp): (Vec<Stmt>, Span, Expr) = match e {
             Expr::ForLoop(mut fl) => {
                 let span = fl.for_token.span();
@@ -207,7 +231,8 @@ impl LoopReturns {
             Expr::Loop(mut l) => {
                 let span = l.loop_token.span();
                 let flag = format_ident!("__tf_ret_{}", n, span = span);
-                let pre = vec![parse_quote!(let mut #flag = false;)];
+                let kind = super::canonicalize::flag_kind(&l.body, super::canonicalize::Jump::Return, &rt);
+                let pre = vec![parse_quote!(let mut #flag = #kind;)];
                 l.body.stmts = self.stmts(std::mem::take(&mut l.body.stmts), Some(&flag));
                 (pre, span, Expr::Loop(l))
             }
@@ -217,6 +242,7 @@ impl LoopReturns {
         pre.push(Stmt::Expr(lp, None));
         let after = match outer {
             Some(o) => quote_spanned! {span=> if #flag { #o = #rt::autograph::Flag::raised(&#o); break; } },
+            None if only_returns => quote_spanned! {span=> return __tf_retval.get(); },
             None => quote_spanned! {span=> if #flag { return __tf_retval.get(); } },
         };
         pre.push(syn::parse2(after).expect("an if statement"));
@@ -366,7 +392,7 @@ mod tests {
         for part in [
             "let mut __tf_retval = tf :: autograph :: Retval :: undefined () ;",
             "let mut __tf_ret_1 = tf :: autograph :: while_flag (| | a) ;",
-            "let mut __tf_ret_2 = false ;",
+            "let mut __tf_ret_2 = tf :: autograph :: flag_of (| | d) ;",
             "if __tf_ret_2 { __tf_ret_1 = tf :: autograph :: Flag :: raised (& __tf_ret_1) ; break ; }",
             "if __tf_ret_1 { return __tf_retval . get () ; } 1",
         ] {
