@@ -67,15 +67,16 @@ fn first_negative(xs: &Tensor) -> (Tensor, Tensor) {
     (c(-1.0), c(0.0))
 }
 
-/// A Rust loop with a Rust condition: unrolled at trace time, the `return` plain Rust.
+/// A Rust loop with a Rust condition: unrolled at trace time, the `return` plain Rust (in a
+/// `match` on a plain value, which stays plain Rust).
 #[tf::function]
 fn power_up_to(x: &Tensor, limit: i32) -> Tensor {
     let mut p = x.clone();
     for k in 0..10 {
-        if k >= limit {
-            return p;
+        match k >= limit {
+            true => return p,
+            false => p = &p * x,
         }
-        p = &p * x;
     }
     p
 }

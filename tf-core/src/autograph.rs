@@ -304,6 +304,48 @@ pub fn while_flag<C: Flag>(_cond: impl FnOnce() -> C) -> C {
     C::lowered()
 }
 
+/// The scrutinee of a `match` in a `#[tf::function]`: the macro checks that it is not a
+/// tensor with `(&MatchScrutinee(&x)).check()`, which resolves to [`TensorScrutinee`] for a
+/// tensor (whose bound fails with a message) and to [`PlainScrutinee`] for anything else.
+pub struct MatchScrutinee<'a, T: ?Sized>(pub &'a T);
+
+/// Never implemented: the bound that makes `match` on a tensor a compile error.
+#[diagnostic::on_unimplemented(
+    message = "`match` on a tensor is not supported in a #[tf::function]",
+    label = "a tensor: its value is not known while tracing",
+    note = "use `if`/`else if` with tensor conditions (`if tf::equal(&x, &k) {{ .. }} else if .. {{ .. }}`), which stage `tf::cond`s"
+)]
+pub trait MatchableValue {}
+
+/// `Tensor` and `&Tensor`.
+pub trait IsTensor {}
+impl IsTensor for Tensor {}
+impl IsTensor for &Tensor {}
+
+/// The check of a tensor scrutinee: fails to compile.
+pub trait TensorScrutinee {
+    /// Requires the scrutinee to be matchable, which a tensor is not.
+    fn check(&self)
+    where
+        Self: MatchableValue;
+}
+impl<T: ?Sized + IsTensor> TensorScrutinee for MatchScrutinee<'_, T> {
+    fn check(&self)
+    where
+        Self: MatchableValue,
+    {
+    }
+}
+
+/// The check of any other scrutinee: passes.
+pub trait PlainScrutinee {
+    /// Nothing to check.
+    fn check(&self);
+}
+impl<T: ?Sized> PlainScrutinee for &MatchScrutinee<'_, T> {
+    fn check(&self) {}
+}
+
 /// The kind of flag a condition raises: `bool` for a `bool`, a bool `Tensor` for a tensor.
 pub trait FlagKind {
     /// The flag's type.

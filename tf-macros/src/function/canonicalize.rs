@@ -143,14 +143,23 @@ pub enum Jump {
 pub fn flag_kind(body: &Block, jump: Jump, rt: &TokenStream) -> Expr {
     struct V<'a> {
         jump: Jump,
-        conds: Vec<&'a Expr>,
-        found: Option<Option<&'a Expr>>,
-        declared: Names,
+        /// The conditions of the enclosing `if`s, each with the loop's names in its scope.
+        conds: Vec<(&'a Expr, Names)>,
+        /// The condition around the first jump.
+        found: Option<Option<(&'a Expr, Names)>>,
+        /// Names declared inside the loop, one set per enclosing block.
+        scopes: Vec<Names>,
     }
     impl<'a> Visit<'a> for V<'a> {
+        fn visit_block(&mut self, b: &'a Block) {
+            self.scopes.push(Names::new());
+            visit::visit_block(self, b);
+            self.scopes.pop();
+        }
         fn visit_expr_if(&mut self, i: &'a syn::ExprIf) {
             self.visit_expr(&i.cond);
-            self.conds.push(&i.cond);
+            let declared = self.scopes.iter().flatten().cloned().collect();
+            self.conds.push((&i.cond, declared));
             self.visit_block(&i.then_branch);
             self.conds.pop();
             if let Some((_, e)) = &i.else_branch {
@@ -168,11 +177,12 @@ pub fn flag_kind(body: &Block, jump: Jump, rt: &TokenStream) -> Expr {
             visit::visit_expr_return(self, r);
         }
         fn visit_local(&mut self, l: &'a syn::Local) {
-            super::analysis::pat_idents(&l.pat, &mut self.declared);
             visit::visit_local(self, l);
+            if let Some(s) = self.scopes.last_mut() {
+                super::analysis::pat_idents(&l.pat, s);
+            }
         }
         fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            super::analysis::pat_idents(&f.pat, &mut self.declared);
             self.visit_expr(&f.expr);
         }
         fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
@@ -184,8 +194,8 @@ pub fn flag_kind(body: &Block, jump: Jump, rt: &TokenStream) -> Expr {
     }
     impl V<'_> {
         fn jumped(&mut self, j: Jump) {
-            if self.jump == j {
-                self.found.get_or_insert(self.conds.last().copied());
+            if self.jump == j && self.found.is_none() {
+                self.found = Some(self.conds.last().cloned());
             }
         }
     }
@@ -193,11 +203,11 @@ pub fn flag_kind(body: &Block, jump: Jump, rt: &TokenStream) -> Expr {
         jump,
         conds: Vec::new(),
         found: None,
-        declared: Names::new(),
+        scopes: Vec::new(),
     };
     v.visit_block(body);
-    match v.found.flatten() {
-        Some(cond) if !matches!(cond, Expr::Let(_)) && super::analysis::reads(cond).is_disjoint(&v.declared) => {
+    match v.found {
+        Some(Some((cond, declared))) if !matches!(cond, Expr::Let(_)) && super::analysis::reads(cond).is_disjoint(&declared) => {
             parse_quote!(#rt::autograph::flag_of(|| #cond))
         }
         _ => parse_quote!(false),

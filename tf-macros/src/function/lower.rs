@@ -165,7 +165,22 @@ impl Lower {
                     let body = std::mem::replace(&mut *arm.body, parse_quote!(()));
                     *arm.body = self.expr(body, &inner, live, value)?;
                 }
-                Ok(Expr::Match(m))
+                // A tensor's value is unknown while tracing: `match` on one is a compile error
+                // at the scrutinee (a type check in a closure that never runs, so the
+                // scrutinee is neither evaluated twice nor moved).
+                let rt = &self.rt;
+                let scrutinee = &m.expr;
+                let check = super::respan(
+                    &quote! {
+                        let _ = || {
+                            #[allow(unused_imports)]
+                            use #rt::autograph::{PlainScrutinee as _, TensorScrutinee as _};
+                            (&#rt::autograph::MatchScrutinee(&(#scrutinee))).check();
+                        };
+                    },
+                    m.expr.span(),
+                );
+                Ok(parse_quote!({ #check #m }))
             }
             Expr::Closure(c) => Ok(Expr::Closure(c)),
             mut other => {

@@ -167,7 +167,14 @@ impl LoopReturns {
                     Some(v) => *v,
                     None => parse_quote!(()),
                 };
+                // The loop goes on (guarded) after the flag is raised, so it still carries the
+                // variables the value moves: the value takes copies.
+                let copies = super::analysis::bare_uses(&value).into_iter().map(|n| {
+                    let n = Ident::new(&n, span);
+                    quote_spanned!(span=> let #n = ::std::clone::Clone::clone(&#n);)
+                });
                 let set = quote_spanned! {span=> {
+                    #(#copies)*
                     __tf_retval = #rt::autograph::Retval::new(#value);
                     #f = #rt::autograph::Flag::raised(&#f);
                     break;
@@ -376,7 +383,8 @@ mod tests {
         for part in [
             "let mut __tf_retval : tf :: autograph :: Retval < Tensor > = tf :: autograph :: Retval :: undefined () ;",
             "let __tf_riter_1 = xs ; let mut __tf_ret_1 = tf :: autograph :: ForFlag :: lowered_flag (& __tf_riter_1) ;",
-            "for i in __tf_riter_1 { if c { { __tf_retval = tf :: autograph :: Retval :: new (i) ; \
+            "for i in __tf_riter_1 { if c { { let i = :: std :: clone :: Clone :: clone (& i) ; \
+             __tf_retval = tf :: autograph :: Retval :: new (i) ; \
              __tf_ret_1 = tf :: autograph :: Flag :: raised (& __tf_ret_1) ; break ; } } }",
             "if __tf_ret_1 { return __tf_retval . get () ; } 0",
         ] {
