@@ -79,6 +79,20 @@ fn collatz(n: &Tensor) -> Tensor {
     steps
 }
 
+/// An early `return` from a staged loop (AutoGraph's `do_return`/`retval_`): the index of the
+/// first row whose sum passes a threshold, or -1.
+#[tf::function]
+fn first_row_over(x: &Tensor, threshold: &Tensor) -> Tensor {
+    let mut i = tf::constant(0i64);
+    for row in x.clone() {
+        if tf::greater(&tf::reduce_sum(&row, None, false), threshold) {
+            return i;
+        }
+        i = &i + 1i64;
+    }
+    tf::constant(-1i64)
+}
+
 /// A small MLP step with many cheap ops: where a graph beats op-by-op eager dispatch.
 #[tf::function]
 fn mlp(x: &Tensor, w1: &Tensor, w2: &Tensor) -> Tensor {
@@ -133,6 +147,16 @@ pub fn main() {
     println!("add: traced {} times for 4 calls", tf::function_of!(add).tracing_count());
 
     println!("collatz(27) = {} steps", collatz(&tf::constant(27i64)).scalar::<i64>());
+    let rows = tf::constant([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+    let found: Vec<i64> = [2.0f32, 5.0, 20.0]
+        .iter()
+        .map(|t| first_row_over(&rows, &tf::constant(*t)).scalar::<i64>())
+        .collect();
+    println!(
+        "first_row_over([[1, 2], [3, 4], [5, 6]], 2 / 5 / 20) = {found:?} (return inside a staged loop: {} While, {} trace)",
+        count(tf::function_of!(first_row_over), "While"),
+        tf::function_of!(first_row_over).tracing_count()
+    );
 
     for n in [1usize, 4, 7] {
         row_sums(&tf::ones([n, 3], tf::float32));
