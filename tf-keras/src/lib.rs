@@ -58,4 +58,6 @@ pub use layers::clear_session;
 pub use model::functional_api::Apply;
 pub use model::training_api::Data;
 pub use model::KerasInputs;
-pub use model::{progbar, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential, Stack};
+pub use model::{
+    progbar, CompileArgs, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential, Stack,
+};

@@ -421,3 +421,28 @@ impl IntoLoss for Box<dyn Loss> {
         self
     }
 }
+
+/// What `compile` takes as `loss`: one loss for every output, or one per output (Keras's
+/// `loss=[...]` for a model with several outputs).
+pub trait IntoLosses {
+    /// The boxed losses: one, or one per output.
+    fn into_losses(self) -> Vec<Box<dyn Loss>>;
+}
+impl<T: IntoLoss> IntoLosses for T {
+    #[track_caller]
+    fn into_losses(self) -> Vec<Box<dyn Loss>> {
+        vec![self.into_loss()]
+    }
+}
+impl<T: IntoLoss, const N: usize> IntoLosses for [T; N] {
+    #[track_caller]
+    fn into_losses(self) -> Vec<Box<dyn Loss>> {
+        self.into_iter().map(IntoLoss::into_loss).collect()
+    }
+}
+impl<T: IntoLoss> IntoLosses for Vec<T> {
+    #[track_caller]
+    fn into_losses(self) -> Vec<Box<dyn Loss>> {
+        self.into_iter().map(IntoLoss::into_loss).collect()
+    }
+}

@@ -45,6 +45,24 @@ pub trait Layer: Module + Send + Sync {
         }
     }
 
+    /// The forward computation of a model with several outputs (a functional model): one
+    /// tensor per output. Every other layer has one output.
+    #[track_caller]
+    fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        vec![self.call_many(inputs, training)]
+    }
+
+    /// The names of the outputs `call_outputs` returns (Keras's `output_names`: the output
+    /// layers' names), which name `fit`'s per-output logs (`dense_1_loss`).
+    fn output_names(&self) -> Vec<String> {
+        vec![self.name()]
+    }
+
+    /// The number of inputs the layer takes (a functional model's `Input`s); 1 otherwise.
+    fn num_inputs(&self) -> usize {
+        1
+    }
+
     /// The Keras class name shown by `summary()` (`"Dense"`).
     fn class_name(&self) -> String {
         "Layer".into()
@@ -80,6 +98,15 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     }
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
         (**self).call_many(inputs, training)
+    }
+    fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        (**self).call_outputs(inputs, training)
+    }
+    fn output_names(&self) -> Vec<String> {
+        (**self).output_names()
+    }
+    fn num_inputs(&self) -> usize {
+        (**self).num_inputs()
     }
     fn class_name(&self) -> String {
         (**self).class_name()

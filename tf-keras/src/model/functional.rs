@@ -232,7 +232,7 @@ impl Functional {
     /// # Panics
     /// When the number of inputs differs from the model's, naming both.
     #[track_caller]
-    pub fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+    fn run(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
         if inputs.len() != self.inputs.len() {
             panic!(
                 "Layer \"{}\" expects {} input(s), but it received {} input tensors.",
@@ -275,7 +275,7 @@ impl Layer for Functional {
     }
     #[track_caller]
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        let mut out = self.call_outputs(inputs, training);
+        let mut out = self.run(inputs, training);
         if out.len() != 1 {
             panic!(
                 "model \"{}\" has {} outputs; use `call_outputs` to get them all",
@@ -284,6 +284,24 @@ impl Layer for Functional {
             );
         }
         out.remove(0)
+    }
+    /// Runs the graph on concrete inputs, one per symbolic input, returning every output.
+    #[track_caller]
+    fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        self.run(inputs, training)
+    }
+    /// The output layers' names (an output that is an input keeps the input's name).
+    fn output_names(&self) -> Vec<String> {
+        self.outputs
+            .iter()
+            .map(|o| match Functional::node_layer(o) {
+                Some(l) => l.name(),
+                None => o.0.name.clone(),
+            })
+            .collect()
+    }
+    fn num_inputs(&self) -> usize {
+        self.inputs.len()
     }
     fn class_name(&self) -> String {
         "Functional".into()

@@ -8,7 +8,7 @@ mod summary;
 mod training;
 
 pub use functional::{Functional, Input, KerasInputs, KerasTensor};
-pub use training::{EvaluateArgs, FitArgs, History, Logs, PredictArgs};
+pub use training::{CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs};
 
 pub(crate) mod functional_api {
     pub use super::functional::Apply;
@@ -29,16 +29,31 @@ use tf_core::{Module, Tensor, Trackable};
 /// What `compile` set up.
 pub(crate) struct Compiled {
     pub optimizer: Box<dyn Optimizer>,
-    pub loss: Box<dyn Loss>,
+    /// One loss for every output, or one per output.
+    pub losses: Vec<Box<dyn Loss>>,
+    /// Keras's `loss_weights`: the total loss weighs each output's loss (default 1).
+    pub loss_weights: Option<Vec<f64>>,
     /// Taken when the metrics are resolved at the first batch.
     pub metric_args: Vec<MetricArg>,
-    /// Resolved at the first batch (`"accuracy"` depends on the shapes).
+    /// Resolved at the first batch (`"accuracy"` depends on the shapes); with several
+    /// outputs each metric name gives one metric per output.
     pub metrics: Option<Vec<Box<dyn Metric>>>,
+    /// The output each metric watches (parallel to `metrics`).
+    pub metric_outputs: Vec<usize>,
+    /// The output names, when the model has several (its logs are then per output).
+    pub output_names: Vec<String>,
     /// Keras's `train_function`: the train step as a graph function, traced once the forward
     /// pass has run eagerly (which builds the layers; the optimizer's slots are made before).
     pub train_function: std::sync::Arc<tf_core::Function>,
     /// Keras's `test_function`: the evaluation step (forward pass and loss) as a graph function.
     pub test_function: std::sync::Arc<tf_core::Function>,
+}
+
+impl Compiled {
+    /// The loss of output `i`.
+    pub fn loss(&self, i: usize) -> &dyn Loss {
+        self.losses[if self.losses.len() == 1 { 0 } else { i }].as_ref()
+    }
 }
 
 /// A trainable model around a network `L`. [`Model::wrap`] wraps a subclassed model (a
@@ -161,14 +176,30 @@ impl<L: Layer> Model<L> {
     /// with them.
     #[track_caller]
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+        self.noting_input(x, || self.net.call(x, training))
+    }
+
+    /// The forward pass of a model with several inputs or outputs: one tensor per output.
+    #[track_caller]
+    pub(crate) fn forward_many(&self, xs: &[Tensor], training: bool) -> Vec<Tensor> {
+        match xs {
+            [x] if self.net.num_inputs() == 1 && self.net.output_names().len() == 1 => vec![self.forward(x, training)],
+            _ => self.noting_input(&xs[0], || self.net.call_outputs(xs, training)),
+        }
+    }
+
+    /// Runs `call` after noting the input (eagerly); runs it again when it created variables
+    /// that a checkpoint restored.
+    #[track_caller]
+    fn noting_input<R>(&self, x: &Tensor, call: impl Fn() -> R) -> R {
         if tf_core::executing_eagerly() {
             *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
             self.built.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        let y = self.net.call(x, training);
+        let y = call();
         match tf_core::train::restore_deferred(self) {
             Ok(0) => y,
-            Ok(_) => self.net.call(x, training),
+            Ok(_) => call(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -260,6 +291,15 @@ impl<L: Layer> Layer for Model<L> {
     }
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
         self.net.call_many(inputs, training)
+    }
+    fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        self.forward_many(inputs, training)
+    }
+    fn output_names(&self) -> Vec<String> {
+        self.net.output_names()
+    }
+    fn num_inputs(&self) -> usize {
+        self.net.num_inputs()
     }
     fn class_name(&self) -> String {
         self.net.class_name()

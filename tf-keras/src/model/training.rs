@@ -11,7 +11,7 @@ use super::progbar::Progbar;
 use super::{Compiled, Model};
 use crate::callbacks::{Callback, Context, Params};
 use crate::layers::Layer;
-use crate::losses::IntoLoss;
+use crate::losses::IntoLosses;
 use crate::metrics::Metric as _;
 use crate::metrics::{self, IntoMetrics, MetricArg};
 use crate::optimizers::IntoOptimizer;
@@ -107,15 +107,16 @@ impl std::ops::Index<&str> for History {
 }
 
 /// The data `fit`, `evaluate` and `predict` take: arrays (`(&x, &y)`, `(&x, &y,
-/// &sample_weight)`, or `&x` for `predict`), a dataset of `(x, y)` batches, or (for
-/// `predict`) a dataset of input batches.
+/// &sample_weight)`, or `&x` for `predict`; for a model with several inputs or outputs,
+/// arrays of them: `([&x1, &x2], &y)`, `(&x, [&y1, &y2])`), a dataset of `(x, y)` batches,
+/// or (for `predict`) a dataset of input batches.
 pub enum Data<'a> {
     /// Whole arrays, batched by `batch_size`.
     Arrays {
-        /// Inputs, first dimension the samples.
-        x: &'a Tensor,
-        /// Targets.
-        y: Option<&'a Tensor>,
+        /// Inputs (one per model input), first dimension the samples.
+        x: Vec<&'a Tensor>,
+        /// Targets (one per model output).
+        y: Option<Vec<&'a Tensor>>,
         /// Per-sample weights.
         sample_weight: Option<&'a Tensor>,
     },
@@ -124,31 +125,48 @@ pub enum Data<'a> {
     /// A dataset yielding input batches only (for `predict`).
     Inputs(&'a Dataset<Tensor>),
 }
+impl<'a> Data<'a> {
+    fn arrays(x: Vec<&'a Tensor>, y: Option<Vec<&'a Tensor>>, sample_weight: Option<&'a Tensor>) -> Self {
+        Data::Arrays { x, y, sample_weight }
+    }
+}
 impl<'a> From<(&'a Tensor, &'a Tensor)> for Data<'a> {
     fn from((x, y): (&'a Tensor, &'a Tensor)) -> Self {
-        Data::Arrays {
-            x,
-            y: Some(y),
-            sample_weight: None,
-        }
+        Data::arrays(vec![x], Some(vec![y]), None)
     }
 }
 impl<'a> From<(&'a Tensor, &'a Tensor, &'a Tensor)> for Data<'a> {
     fn from((x, y, w): (&'a Tensor, &'a Tensor, &'a Tensor)) -> Self {
-        Data::Arrays {
-            x,
-            y: Some(y),
-            sample_weight: Some(w),
-        }
+        Data::arrays(vec![x], Some(vec![y]), Some(w))
     }
 }
 impl<'a> From<&'a Tensor> for Data<'a> {
     fn from(x: &'a Tensor) -> Self {
-        Data::Arrays {
-            x,
-            y: None,
-            sample_weight: None,
-        }
+        Data::arrays(vec![x], None, None)
+    }
+}
+/// Inputs of a model with several inputs (for `predict`).
+impl<'a, const N: usize> From<[&'a Tensor; N]> for Data<'a> {
+    fn from(x: [&'a Tensor; N]) -> Self {
+        Data::arrays(x.to_vec(), None, None)
+    }
+}
+/// Several inputs and several outputs.
+impl<'a, const N: usize, const M: usize> From<([&'a Tensor; N], [&'a Tensor; M])> for Data<'a> {
+    fn from((x, y): ([&'a Tensor; N], [&'a Tensor; M])) -> Self {
+        Data::arrays(x.to_vec(), Some(y.to_vec()), None)
+    }
+}
+/// Several inputs, one output.
+impl<'a, const N: usize> From<([&'a Tensor; N], &'a Tensor)> for Data<'a> {
+    fn from((x, y): ([&'a Tensor; N], &'a Tensor)) -> Self {
+        Data::arrays(x.to_vec(), Some(vec![y]), None)
+    }
+}
+/// One input, several outputs.
+impl<'a, const M: usize> From<(&'a Tensor, [&'a Tensor; M])> for Data<'a> {
+    fn from((x, y): (&'a Tensor, [&'a Tensor; M])) -> Self {
+        Data::arrays(vec![x], Some(y.to_vec()), None)
     }
 }
 impl<'a> From<&'a Dataset<(Tensor, Tensor)>> for Data<'a> {
@@ -297,19 +315,44 @@ fn shape_tuple(dims: impl Iterator<Item = Option<usize>>) -> String {
     }
 }
 
-/// A batch: inputs, targets, optional sample weights.
-type Batch = (Tensor, Tensor, Option<Tensor>);
+/// A batch: inputs and targets (one per model input and output), optional sample weights.
+type Batch = (Vec<Tensor>, Vec<Tensor>, Option<Tensor>);
+
+/// `compile`'s further keyword arguments.
+#[derive(Clone, Debug, Default)]
+pub struct CompileArgs {
+    /// `loss_weights`: one per output; the total loss is the weighted sum of the outputs'
+    /// losses (default: each 1).
+    pub loss_weights: Option<Vec<f64>>,
+}
+
+/// The number of samples of a batch.
+fn samples(xs: &[Tensor]) -> f64 {
+    xs.first().and_then(|x| x.shape().dims().first().copied()).unwrap_or(1) as f64
+}
 
 impl<L: Layer> Model<L> {
     /// `model.compile(optimizer, loss, metrics)`: `optimizer` and `loss` by Keras name or as
     /// objects; `metrics` as `&["accuracy"]`, `()` or a `Vec<MetricArg>`.
+    /// For a model with several outputs, `loss` may list one loss per output
+    /// (`["mse", "sparse_categorical_crossentropy"]`); each metric name then applies to every
+    /// output, and the logs name each output's loss and metrics (`dense_1_loss`).
     #[track_caller]
-    pub fn compile(&mut self, optimizer: impl IntoOptimizer, loss: impl IntoLoss, metrics: impl IntoMetrics) {
+    pub fn compile(&mut self, optimizer: impl IntoOptimizer, loss: impl IntoLosses, metrics: impl IntoMetrics) {
+        self.compile_with(optimizer, loss, metrics, CompileArgs::default());
+    }
+
+    /// `model.compile(optimizer, loss, metrics, loss_weights=...)`.
+    #[track_caller]
+    pub fn compile_with(&mut self, optimizer: impl IntoOptimizer, loss: impl IntoLosses, metrics: impl IntoMetrics, args: CompileArgs) {
         self.compiled = Some(Compiled {
             optimizer: optimizer.into_optimizer(),
-            loss: loss.into_loss(),
+            losses: loss.into_losses(),
+            loss_weights: args.loss_weights,
             metric_args: metrics.into_metrics(),
             metrics: None,
+            metric_outputs: Vec::new(),
+            output_names: Vec::new(),
             train_function: std::sync::Arc::new(tf::Function::staged("train_function").reduce_retracing(true)),
             test_function: std::sync::Arc::new(tf::Function::staged("test_function").reduce_retracing(true)),
         });
@@ -344,29 +387,31 @@ impl<L: Layer> Model<L> {
     }
 
     /// The inference forward pass, through `predict_function` once the model is built.
-    fn predict_step(&self, x: &Tensor) -> Tensor {
+    fn predict_step(&self, xs: &[Tensor]) -> Vec<Tensor> {
         if !self.staged() {
-            return self.forward(x, false);
+            return self.forward_many(xs, false);
         }
         let f = self.predict_function.clone();
-        f.call_staged(self.step_key(0), std::slice::from_ref(x), |xs| self.forward(&xs[0], false))
+        f.call_staged(self.step_key(0), xs, |xs| self.forward_many(xs, false))
     }
 
-    /// Keras's `test_step` without the metrics: the predictions and the loss, through
-    /// `test_function` once the model is built.
-    fn test_step(&self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>) -> (Tensor, Tensor) {
+    /// Keras's `test_step` without the metrics: the loss, each output's loss and the
+    /// predictions, through `test_function` once the model is built.
+    fn test_step(&self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>) -> StepOut {
         let c = self.compiled.as_ref().expect("compiled before evaluate");
-        let run = |x: &Tensor, y: &Tensor, sw: Option<&Tensor>| {
-            let y_pred = self.forward(x, false);
-            (total_loss(&self.net, c, y, &y_pred, sw), y_pred)
+        let run = |xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>| {
+            let y_pred = self.forward_many(xs, false);
+            let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw);
+            (loss, per_output, y_pred)
         };
         if !self.staged() {
-            return run(x, y, sw);
+            return run(xs, ys, sw);
         }
-        let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
+        let (nx, ny) = (xs.len(), ys.len());
+        let args: Vec<Tensor> = xs.iter().chain(ys).chain(sw).cloned().collect();
         c.test_function
             .clone()
-            .call_staged(self.step_key(1), &args, |xs| run(&xs[0], &xs[1], xs.get(2)))
+            .call_staged(self.step_key(1), &args, |a| run(&a[..nx], &a[nx..nx + ny], a.get(nx + ny)))
     }
 
     fn compiled(&mut self) -> Result<&mut Compiled> {
@@ -375,22 +420,42 @@ impl<L: Layer> Model<L> {
             .ok_or_else(|| invalid("You must compile your model before training/testing. Use `model.compile(optimizer, loss)`."))
     }
 
-    /// Checks arrays before any step: equal sample counts, the declared input shape, that
-    /// the model runs on one sample, and (for sparse categorical losses) the labels' range.
-    fn check_arrays(&mut self, x: &Tensor, y: Option<&Tensor>, sample_weight: Option<&Tensor>) -> Result<()> {
-        if x.rank() == 0 {
+    /// Checks arrays before any step: as many inputs and targets as the model has, equal
+    /// sample counts, the declared input shape, that the model runs on one sample, and (for
+    /// sparse categorical losses) the labels' range.
+    fn check_arrays(&mut self, xs: &[Tensor], ys: Option<&[Tensor]>, sample_weight: Option<&Tensor>) -> Result<()> {
+        let (inputs, outputs) = (self.net.num_inputs(), self.net.output_names());
+        if xs.len() != inputs {
+            return Err(invalid(format!(
+                "Layer \"{}\" expects {inputs} input(s), but it received {} input tensors.",
+                self.name,
+                xs.len()
+            )));
+        }
+        if let Some(ys) = ys.filter(|ys| ys.len() != outputs.len()) {
+            return Err(invalid(format!(
+                "the model \"{}\" has {} output(s) ({}), but {} target array(s) were given",
+                self.name,
+                outputs.len(),
+                outputs.join(", "),
+                ys.len()
+            )));
+        }
+        if let Some(x) = xs.iter().find(|x| x.rank() == 0) {
             return Err(invalid(format!(
                 "Expected input data with a batch dimension, got a scalar of shape {}",
                 x.shape()
             )));
         }
-        let n = x.shape().dims()[0];
-        let mut sizes = vec![("x", n)];
-        if let Some(y) = y {
-            sizes.push(("y", y.shape().dims().first().copied().unwrap_or(0)));
+        let n = xs[0].shape().dims()[0];
+        let first = |t: &Tensor| t.shape().dims().first().copied().unwrap_or(0);
+        let name = |what: &str, i: usize, of: usize| if of == 1 { what.to_string() } else { format!("{what}[{i}]") };
+        let mut sizes: Vec<(String, usize)> = xs.iter().enumerate().map(|(i, x)| (name("x", i, xs.len()), first(x))).collect();
+        for (i, y) in ys.unwrap_or_default().iter().enumerate() {
+            sizes.push((name("y", i, outputs.len()), first(y)));
         }
         if let Some(w) = sample_weight {
-            sizes.push(("sample_weight", w.shape().dims().first().copied().unwrap_or(0)));
+            sizes.push(("sample_weight".into(), first(w)));
         }
         if sizes.iter().any(|(_, s)| *s != n) {
             let mut msg = "Data cardinality is ambiguous:\n".to_string();
@@ -400,7 +465,7 @@ impl<L: Layer> Model<L> {
             msg.push_str("Make sure all arrays contain the same number of samples.");
             return Err(invalid(msg));
         }
-        if let Some(want) = self.net.declared_input_shape() {
+        if let (Some(want), [x]) = (self.net.declared_input_shape(), xs) {
             if x.shape().dims()[1..] != want[..] {
                 return Err(invalid(format!(
                     "Input 0 of layer \"{}\" is incompatible with the layer: expected shape={}, found shape={}",
@@ -413,50 +478,120 @@ impl<L: Layer> Model<L> {
         if n == 0 {
             return Err(invalid("Expected input data to be non-empty."));
         }
-        let x1 = rows(x, None, 0, 1);
-        let name = self.name.clone();
+        let x1: Vec<Tensor> = xs.iter().map(|x| rows(x, None, 0, 1)).collect();
+        let model = self.name.clone();
+        let shapes: Vec<String> = xs.iter().map(|x| x.shape().to_string()).collect();
         let y_pred = checked(
-            &format!("the model \"{name}\" cannot be called on the input data (shape {})", x.shape()),
-            || self.forward(&x1, false),
+            &format!(
+                "the model \"{model}\" cannot be called on the input data (shape {})",
+                shapes.join(", ")
+            ),
+            || self.forward_many(&x1, false),
         )?;
-        let Some(y) = y else { return Ok(()) };
+        let Some(ys) = ys else { return Ok(()) };
         let c = self.compiled()?;
-        if c.loss.name().starts_with("sparse_categorical") {
-            let classes = y_pred.shape().dims().last().copied().unwrap_or(1) as i64;
-            let labels = tf::cast(y, DType::I64).to_vec::<i64>();
-            if let Some((i, bad)) = labels.iter().enumerate().find(|(_, &v)| v < 0 || v >= classes) {
-                return Err(invalid(format!(
-                    "Received a label value of {bad} which is outside the valid range of [0, {classes}) (y[{i}]; the model's output has {classes} classes)"
-                )));
-            }
+        if c.losses.len() != 1 && c.losses.len() != ys.len() {
+            return Err(invalid(format!(
+                "compile was given {} losses for a model with {} outputs ({}): give one loss, or one per output",
+                c.losses.len(),
+                ys.len(),
+                outputs.join(", ")
+            )));
         }
-        let y1 = rows(y, None, 0, 1);
-        let loss = &c.loss;
-        checked("the loss cannot be computed from the targets and the model's output", || {
-            loss.call(&y1, &y_pred)
-        })?;
+        if let Some(w) = c.loss_weights.as_ref().filter(|w| w.len() != ys.len()) {
+            return Err(invalid(format!(
+                "compile was given {} loss_weights for a model with {} outputs ({})",
+                w.len(),
+                ys.len(),
+                outputs.join(", ")
+            )));
+        }
+        for (i, (y, yp)) in ys.iter().zip(&y_pred).enumerate() {
+            let at = if ys.len() == 1 {
+                String::new()
+            } else {
+                format!(" of output \"{}\"", outputs[i])
+            };
+            let loss = c.loss(i);
+            if loss.name().starts_with("sparse_categorical") {
+                let classes = yp.shape().dims().last().copied().unwrap_or(1) as i64;
+                let labels = tf::cast(y, DType::I64).to_vec::<i64>();
+                if let Some((k, bad)) = labels.iter().enumerate().find(|(_, &v)| v < 0 || v >= classes) {
+                    return Err(invalid(format!(
+                        "Received a label value{at} of {bad} which is outside the valid range of [0, {classes}) (y[{k}]; the model's output has {classes} classes)"
+                    )));
+                }
+            }
+            let y1 = rows(y, None, 0, 1);
+            checked(
+                &format!("the loss{at} cannot be computed from the targets and the model's output"),
+                || loss.call(&y1, yp),
+            )?;
+        }
         Ok(())
     }
 
-    /// The metrics, resolved against the first batch's shapes.
-    fn ensure_metrics(c: &mut Compiled, y: &Tensor, y_pred: &Tensor) {
-        if c.metrics.is_none() {
-            let ms = std::mem::take(&mut c.metric_args)
-                .into_iter()
-                .map(|a| match a {
-                    MetricArg::Name(n) => metrics::resolve(&n, y, y_pred),
-                    MetricArg::Metric(m) => m,
-                })
-                .collect();
-            c.metrics = Some(ms);
+    /// The metrics, resolved against the first batch's shapes: with several outputs, each
+    /// metric name gives one metric per output (a metric object is one instance, so it needs
+    /// a single output).
+    fn ensure_metrics(&mut self, ys: &[Tensor], y_pred: &[Tensor]) -> Result<()> {
+        let names = self.net.output_names();
+        let c = self.compiled()?;
+        if c.metrics.is_some() {
+            return Ok(());
+        }
+        let (mut ms, mut outs) = (Vec::new(), Vec::new());
+        for a in std::mem::take(&mut c.metric_args) {
+            match a {
+                MetricArg::Name(n) => {
+                    for (i, (y, yp)) in ys.iter().zip(y_pred).enumerate() {
+                        ms.push(metrics::resolve(&n, y, yp));
+                        outs.push(i);
+                    }
+                }
+                MetricArg::Metric(m) if ys.len() == 1 => {
+                    ms.push(m);
+                    outs.push(0);
+                }
+                MetricArg::Metric(m) => {
+                    return Err(invalid(format!(
+                        "the metric object `{}` is one instance, but the model has {} outputs ({}): pass metric names, which \
+                         give each output its own metric",
+                        m.name(),
+                        ys.len(),
+                        names.join(", ")
+                    )))
+                }
+            }
+        }
+        c.metrics = Some(ms);
+        c.metric_outputs = outs;
+        c.output_names = if ys.len() > 1 { names } else { Vec::new() };
+        Ok(())
+    }
+
+    /// Updates the metrics with a batch.
+    fn update_metrics(c: &mut Compiled, ys: &[Tensor], y_pred: &[Tensor]) {
+        for (m, &i) in c.metrics.iter_mut().flatten().zip(&c.metric_outputs) {
+            m.update_state(&ys[i], &y_pred[i], None);
         }
     }
 
-    fn metric_logs(c: &Compiled, loss: &metrics::Mean, prefix: &str) -> Logs {
+    /// The logs: `loss`, each output's loss (`<output>_loss`) when there are several, then
+    /// the metrics (`<output>_<metric>` when there are several outputs).
+    fn metric_logs(c: &Compiled, loss: &metrics::Mean, output_losses: &[metrics::Mean], prefix: &str) -> Logs {
         let mut logs = Logs::default();
         logs.insert(format!("{prefix}loss"), loss.result());
-        for m in c.metrics.iter().flatten() {
-            logs.insert(format!("{prefix}{}", m.name()), m.result());
+        if c.output_names.len() > 1 {
+            for (name, l) in c.output_names.iter().zip(output_losses) {
+                logs.insert(format!("{prefix}{name}_loss"), l.result());
+            }
+        }
+        for (m, &i) in c.metrics.iter().flatten().zip(&c.metric_outputs) {
+            match c.output_names.get(i).filter(|_| c.output_names.len() > 1) {
+                Some(out) => logs.insert(format!("{prefix}{out}_{}", m.name()), m.result()),
+                None => logs.insert(format!("{prefix}{}", m.name()), m.result()),
+            }
         }
         logs
     }
@@ -467,38 +602,41 @@ impl<L: Layer> Model<L> {
         }
     }
 
-    /// One training step on a batch; returns the loss value and the predictions. A model whose
-    /// forward pass never ran takes its first step eagerly (that builds the layers); later
-    /// steps run as the graph function `train_function` (traced once per batch
-    /// signature; a smaller last batch retraces once, with an unknown batch dimension), unless
-    /// `run_eagerly` or the optimizer cannot be traced.
-    fn step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Tensor) {
+    /// One training step on a batch; returns the loss value, each output's loss (when there
+    /// are several) and the predictions. A model whose forward pass never ran takes its first
+    /// step eagerly (that builds the layers); later steps run as the graph function
+    /// `train_function` (traced once per batch signature; a smaller last batch retraces once,
+    /// with an unknown batch dimension), unless `run_eagerly` or the optimizer cannot be traced.
+    fn step(&mut self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Vec<f64>, Vec<Tensor>) {
         if vars.is_empty() {
             *vars = self.net.trainable_variables();
         }
         let staged = self.staged() && !vars.is_empty();
         let c = self.compiled.as_mut().expect("compiled before fit");
         let key = c.optimizer.trace_key().filter(|_| staged);
-        let (loss, y_pred) = match key {
-            None => self.train_step(x, y, sw, vars),
+        let (loss, per_output, y_pred) = match key {
+            None => self.train_step(xs, ys, sw, vars),
             Some(k) => {
                 // Slots for every variable, made eagerly before the trace.
                 c.optimizer.build(vars);
                 let f = c.train_function.clone();
-                let args: Vec<Tensor> = [x, y].into_iter().chain(sw).cloned().collect();
-                f.call_staged(step_key(k, vars), &args, |xs| self.train_step(&xs[0], &xs[1], xs.get(2), vars))
+                let (nx, ny) = (xs.len(), ys.len());
+                let args: Vec<Tensor> = xs.iter().chain(ys).chain(sw).cloned().collect();
+                f.call_staged(step_key(k, vars), &args, |a| {
+                    self.train_step(&a[..nx], &a[nx..nx + ny], a.get(nx + ny), vars)
+                })
             }
         };
-        (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
+        (scalar(&loss), per_output.iter().map(scalar).collect(), y_pred)
     }
 
     /// Keras's `train_step`: forward under a tape, loss plus regularization, the optimizer's
-    /// update. Returns the loss and the predictions.
-    fn train_step(&mut self, x: &Tensor, y: &Tensor, sw: Option<&Tensor>, vars: &[Variable]) -> (Tensor, Tensor) {
+    /// update. Returns the loss, each output's loss and the predictions.
+    fn train_step(&mut self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>, vars: &[Variable]) -> StepOut {
         let tape = GradientTape::new();
-        let y_pred = self.forward(x, true);
+        let y_pred = self.forward_many(xs, true);
         let c = self.compiled.as_mut().expect("compiled before fit");
-        let loss = total_loss(&self.net, c, y, &y_pred, sw);
+        let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw);
         let grads = tape.gradients(&[&loss], vars, None, tf::UnconnectedGradients::None);
         drop(tape);
         let gv: Vec<(Tensor, Variable)> = grads
@@ -507,7 +645,7 @@ impl<L: Layer> Model<L> {
             .filter_map(|(g, v)| Some((g?, v.clone())))
             .collect();
         c.optimizer.apply_gradients(&gv);
-        (loss, y_pred)
+        (loss, per_output, y_pred)
     }
 
     /// `model.fit(...)`: trains for `epochs` and returns the `History`.
@@ -545,27 +683,36 @@ impl<L: Layer> Model<L> {
         // Training and validation sources.
         let (train, val): (Source, Option<Source>) = match data {
             Data::Arrays { x, y, sample_weight: sw } => {
-                let y = y.ok_or_else(|| invalid("fit needs targets: pass (&x, &y)"))?;
+                let xs: Vec<Tensor> = x.into_iter().cloned().collect();
+                let ys: Vec<Tensor> = y
+                    .ok_or_else(|| invalid("fit needs targets: pass (&x, &y)"))?
+                    .into_iter()
+                    .cloned()
+                    .collect();
                 let sw = sw.cloned().or(sample_weight);
-                self.check_arrays(x, Some(y), sw.as_ref())?;
+                self.check_arrays(&xs, Some(&ys), sw.as_ref())?;
                 let sw = match (&class_weight, sw) {
-                    (Some(cw), sw) => Some(class_weights(cw, y, sw.as_ref())?),
+                    (Some(_), _) if ys.len() > 1 => {
+                        return Err(invalid("`class_weight` is only supported for models with a single output."))
+                    }
+                    (Some(cw), sw) => Some(class_weights(cw, &ys[0], sw.as_ref())?),
                     (None, sw) => sw,
                 };
-                let n = x.shape().dims()[0];
+                let n = xs[0].shape().dims()[0];
                 let split = if validation_split > 0.0 {
                     (n as f64 * (1.0 - validation_split)).floor() as usize
                 } else {
                     n
                 };
+                let part = |ts: &[Tensor], a: usize, b: usize| ts.iter().map(|t| rows(t, None, a, b)).collect::<Vec<_>>();
                 let train = Source::Arrays {
-                    x: rows(x, None, 0, split),
-                    y: rows(y, None, 0, split),
+                    x: part(&xs, 0, split),
+                    y: part(&ys, 0, split),
                     sw: sw.as_ref().map(|w| rows(w, None, 0, split)),
                 };
                 let val = (split < n).then(|| Source::Arrays {
-                    x: rows(x, None, split, n),
-                    y: rows(y, None, split, n),
+                    x: part(&xs, split, n),
+                    y: part(&ys, split, n),
                     sw: None,
                 });
                 (train, val)
@@ -582,6 +729,7 @@ impl<L: Layer> Model<L> {
         };
         let val = match validation_data {
             Some((vx, vy)) => {
+                let (vx, vy) = (vec![vx], vec![vy]);
                 self.check_arrays(&vx, Some(&vy), None)?;
                 Some(Source::Arrays { x: vx, y: vy, sw: None })
             }
@@ -607,10 +755,11 @@ impl<L: Layer> Model<L> {
             }
             self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
             let mut loss_mean = metrics::Mean::new("loss");
+            let mut output_means = Vec::new();
             let mut logs = Logs::default();
             let order = match (&train, shuffle) {
                 (Source::Arrays { x, .. }, true) => {
-                    let n = x.shape().dims()[0] as i64;
+                    let n = x[0].shape().dims()[0] as i64;
                     Some(tf::random::shuffle(&tf::range((0i64, n, 1)), None).to_vec::<i64>())
                 }
                 _ => None,
@@ -621,17 +770,16 @@ impl<L: Layer> Model<L> {
                 let Some(batch) = batches.next() else { break };
                 let (x, y, sw) = batch?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
-                let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
-                let (lv, y_pred) = guarded(&format!("epoch {}, batch {}", epoch + 1, step), || {
+                let n = samples(&x);
+                let (lv, per_output, y_pred) = guarded(&format!("epoch {}, batch {}", epoch + 1, step), || {
                     self.step(&x, &y, sw.as_ref(), &mut vars)
                 })?;
+                self.ensure_metrics(&y, &y_pred)?;
                 let c = self.compiled()?;
-                Self::ensure_metrics(c, &y, &y_pred);
                 loss_mean.add(&[lv], Some(&[n]));
-                for m in c.metrics.iter_mut().flatten() {
-                    m.update_state(&y, &y_pred, None);
-                }
-                logs = Self::metric_logs(c, &loss_mean, "");
+                add_output_losses(&mut output_means, &per_output, n);
+                Self::update_metrics(c, &y, &y_pred);
+                logs = Self::metric_logs(c, &loss_mean, &output_means, "");
                 let batch_logs = logs.clone();
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
                 step += 1;
@@ -679,7 +827,7 @@ impl<L: Layer> Model<L> {
                 Some(c.optimizer.as_mut()),
                 Some(crate::callbacks::Saving {
                     name,
-                    loss: c.loss.as_ref(),
+                    loss: c.losses[0].as_ref(),
                     metrics: &c.metrics,
                     metric_args: &c.metric_args,
                     last_input,
@@ -698,6 +846,7 @@ impl<L: Layer> Model<L> {
         let total = steps.or_else(|| src.steps(batch_size));
         let mut bar = (verbose > 0).then(|| Progbar::new(total, verbose));
         let mut loss_mean = metrics::Mean::new("loss");
+        let mut output_means = Vec::new();
         // As Keras, evaluation reuses the compiled metrics after resetting them (fit has
         // already logged the epoch's training values).
         if let Some(c) = self.compiled.as_mut() {
@@ -710,18 +859,17 @@ impl<L: Layer> Model<L> {
                 break;
             }
             let (x, y, sw) = batch?;
-            let n = x.shape().dims().first().copied().unwrap_or(1) as f64;
-            let (lv, y_pred) = guarded(&format!("evaluation batch {step}"), || {
-                let (loss, y_pred) = self.test_step(&x, &y, sw.as_ref());
-                (tf::cast(&loss, DType::F64).scalar::<f64>(), y_pred)
+            let n = samples(&x);
+            let (lv, per_output, y_pred) = guarded(&format!("evaluation batch {step}"), || {
+                let (loss, per_output, y_pred) = self.test_step(&x, &y, sw.as_ref());
+                (scalar(&loss), per_output.iter().map(scalar).collect::<Vec<_>>(), y_pred)
             })?;
-            let c = self.compiled.as_mut().ok_or_else(|| invalid("model is not compiled"))?;
-            Self::ensure_metrics(c, &y, &y_pred);
+            self.ensure_metrics(&y, &y_pred)?;
+            let c = self.compiled()?;
             loss_mean.add(&[lv], Some(&[n]));
-            for m in c.metrics.iter_mut().flatten() {
-                m.update_state(&y, &y_pred, None);
-            }
-            logs = Self::metric_logs(c, &loss_mean, prefix);
+            add_output_losses(&mut output_means, &per_output, n);
+            Self::update_metrics(c, &y, &y_pred);
+            logs = Self::metric_logs(c, &loss_mean, &output_means, prefix);
             step += 1;
             if let Some(b) = bar.as_mut() {
                 b.update(step, logs.entries(), false);
@@ -742,11 +890,16 @@ impl<L: Layer> Model<L> {
         self.compiled()?;
         let src = match data.into() {
             Data::Arrays { x, y, sample_weight } => {
-                let y = y.ok_or_else(|| invalid("evaluate needs targets: pass (&x, &y)"))?;
-                self.check_arrays(x, Some(y), sample_weight)?;
+                let xs: Vec<Tensor> = x.into_iter().cloned().collect();
+                let ys: Vec<Tensor> = y
+                    .ok_or_else(|| invalid("evaluate needs targets: pass (&x, &y)"))?
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                self.check_arrays(&xs, Some(&ys), sample_weight)?;
                 Source::Arrays {
-                    x: x.clone(),
-                    y: y.clone(),
+                    x: xs,
+                    y: ys,
                     sw: sample_weight.cloned(),
                 }
             }
@@ -757,43 +910,74 @@ impl<L: Layer> Model<L> {
     }
 
     /// `model.predict(x)`: the outputs for every sample, batch by batch, concatenated. `x` is
-    /// a tensor (batched by `batch_size`), a dataset of input batches, or a dataset of
-    /// `(x, y)` batches (the targets are ignored, as in Keras).
+    /// a tensor (batched by `batch_size`), an array of tensors for a model with several
+    /// inputs, a dataset of input batches, or a dataset of `(x, y)` batches (the targets are
+    /// ignored, as in Keras). A model with several outputs: [`predict_outputs`](Self::predict_outputs).
     ///
     /// # Errors
-    /// `InvalidArgument` when the model cannot be called on the inputs; the dataset's errors.
+    /// `InvalidArgument` when the model cannot be called on the inputs or has several
+    /// outputs; the dataset's errors.
     pub fn predict<'a>(&self, x: impl Into<Data<'a>>, args: PredictArgs) -> Result<Tensor> {
+        let mut outs = self.predict_outputs(x, args)?;
+        match outs.len() {
+            1 => Ok(outs.remove(0)),
+            n => Err(invalid(format!(
+                "the model \"{}\" has {n} outputs ({}): use predict_outputs to get them all",
+                self.name,
+                self.net.output_names().join(", ")
+            ))),
+        }
+    }
+
+    /// `model.predict(x)` for a model with several outputs: one tensor per output (Keras's
+    /// list), each the outputs for every sample.
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict), save that any number of outputs is fine.
+    pub fn predict_outputs<'a>(&self, x: impl Into<Data<'a>>, args: PredictArgs) -> Result<Vec<Tensor>> {
         let name = &self.name;
-        let batch_failed = |s: usize, xb: &Tensor| {
+        let batch_failed = |s: usize, xb: &[Tensor]| {
             format!(
                 "the model \"{name}\" cannot be called on prediction batch {s} (shape {})",
-                xb.shape()
+                xb[0].shape()
             )
         };
         match x.into() {
             Data::Arrays { x, .. } => {
-                if x.rank() == 0 || x.shape().dims()[0] == 0 {
+                let inputs = self.net.num_inputs();
+                if x.len() != inputs {
                     return Err(invalid(format!(
-                        "predict needs a non-empty batch of inputs, got shape {}",
-                        x.shape()
+                        "Layer \"{name}\" expects {inputs} input(s), but it received {} input tensors.",
+                        x.len()
                     )));
                 }
-                let n = x.shape().dims()[0];
+                let n = x[0].shape().dims().first().copied().unwrap_or(0);
+                if let Some(bad) = x.iter().find(|t| t.rank() == 0 || t.shape().dims()[0] != n || n == 0) {
+                    return Err(invalid(format!(
+                        "predict needs a non-empty batch of inputs with the same number of samples, got shape {}",
+                        bad.shape()
+                    )));
+                }
                 let bs = args.batch_size.max(1);
                 let steps = n.div_ceil(bs);
-                let batches = (0..steps).map(|s| Ok(rows(x, None, s * bs, ((s + 1) * bs).min(n))));
+                let batches = (0..steps).map(|s| Ok(x.iter().map(|t| rows(t, None, s * bs, ((s + 1) * bs).min(n))).collect()));
                 self.predict_batches(batches, Some(steps), &args, |s, _| match s {
-                    0 => format!("the model \"{name}\" cannot be called on the input data (shape {})", x.shape()),
+                    0 => format!("the model \"{name}\" cannot be called on the input data (shape {})", x[0].shape()),
                     s => format!("prediction batch {s}"),
                 })
             }
             Data::Dataset(ds) => self.predict_batches(
-                ds.iter().map(|b| b.map(|(x, _)| x)),
+                ds.iter().map(|b| b.map(|(x, _)| vec![x])),
                 known_steps(ds.cardinality())?,
                 &args,
                 batch_failed,
             ),
-            Data::Inputs(ds) => self.predict_batches(ds.iter(), known_steps(ds.cardinality())?, &args, batch_failed),
+            Data::Inputs(ds) => self.predict_batches(
+                ds.iter().map(|b| b.map(|x| vec![x])),
+                known_steps(ds.cardinality())?,
+                &args,
+                batch_failed,
+            ),
         }
     }
 
@@ -801,13 +985,13 @@ impl<L: Layer> Model<L> {
     /// went wrong when the model cannot be called on batch `s`.
     fn predict_batches(
         &self,
-        batches: impl Iterator<Item = Result<Tensor>>,
+        batches: impl Iterator<Item = Result<Vec<Tensor>>>,
         steps: Option<usize>,
         args: &PredictArgs,
-        failed: impl Fn(usize, &Tensor) -> String,
-    ) -> Result<Tensor> {
+        failed: impl Fn(usize, &[Tensor]) -> String,
+    ) -> Result<Vec<Tensor>> {
         let mut bar = (args.verbose > 0).then(|| Progbar::new(steps, args.verbose));
-        let mut outs = Vec::with_capacity(steps.unwrap_or(0));
+        let mut outs: Vec<Vec<Tensor>> = Vec::with_capacity(steps.unwrap_or(0));
         for (s, xb) in batches.enumerate() {
             let xb = xb?;
             outs.push(checked(&failed(s, &xb), || self.predict_step(&xb))?);
@@ -821,7 +1005,9 @@ impl<L: Layer> Model<L> {
         if outs.is_empty() {
             return Err(invalid("predict needs a non-empty dataset of inputs"));
         }
-        Ok(tf::concat(&outs.iter().collect::<Vec<_>>(), 0))
+        Ok((0..outs[0].len())
+            .map(|k| tf::concat(&outs.iter().map(|o| &o[k]).collect::<Vec<_>>(), 0))
+            .collect())
     }
 
     /// `model.predict_on_batch(x)`.
@@ -839,16 +1025,17 @@ impl<L: Layer> Model<L> {
     pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
         self.compiled()?;
         let mut vars = Vec::new();
-        let (lv, y_pred) = guarded("train_on_batch", || self.step(x, y, None, &mut vars))?;
+        let (xs, ys) = (vec![x.clone()], vec![y.clone()]);
+        let (lv, per_output, y_pred) = guarded("train_on_batch", || self.step(&xs, &ys, None, &mut vars))?;
+        self.ensure_metrics(&ys, &y_pred)?;
         let c = self.compiled()?;
-        Self::ensure_metrics(c, y, &y_pred);
         Self::reset_metrics(c);
-        for m in c.metrics.iter_mut().flatten() {
-            m.update_state(y, &y_pred, None);
-        }
+        Self::update_metrics(c, &ys, &y_pred);
         let mut loss = metrics::Mean::new("loss");
         loss.add(&[lv], None);
-        Ok(Self::metric_logs(c, &loss, ""))
+        let mut output_means = Vec::new();
+        add_output_losses(&mut output_means, &per_output, 1.0);
+        Ok(Self::metric_logs(c, &loss, &output_means, ""))
     }
 
     /// `model.test_on_batch(x, y)`: the loss and metrics of one batch, without updating.
@@ -857,8 +1044,8 @@ impl<L: Layer> Model<L> {
     /// As [`evaluate`](Self::evaluate).
     pub fn test_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
         let src = Source::Arrays {
-            x: x.clone(),
-            y: y.clone(),
+            x: vec![x.clone()],
+            y: vec![y.clone()],
             sw: None,
         };
         let n = x.shape().dims().first().copied().unwrap_or(1).max(1);
@@ -887,10 +1074,40 @@ fn step_key(extra: u64, vars: &[Variable]) -> u64 {
     key.finish()
 }
 
-/// The compiled loss plus the network's regularization penalties (what Keras trains on and
-/// reports as `loss`).
-fn total_loss(net: &dyn Layer, c: &Compiled, y: &Tensor, y_pred: &Tensor, sw: Option<&Tensor>) -> Tensor {
-    net.losses().iter().fold(c.loss.call_weighted(y, y_pred, sw), |acc, r| &acc + r)
+/// What a train or test step returns: the loss, each output's loss (when there are several)
+/// and the predictions.
+type StepOut = (Tensor, Vec<Tensor>, Vec<Tensor>);
+
+/// The compiled losses (each output's, times its `loss_weights` entry, summed) plus the
+/// network's regularization penalties: what Keras trains on and reports as `loss`. Also
+/// each output's own loss, when there are several.
+fn total_loss(net: &dyn Layer, c: &Compiled, ys: &[Tensor], y_pred: &[Tensor], sw: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
+    let per_output: Vec<Tensor> = ys
+        .iter()
+        .zip(y_pred)
+        .enumerate()
+        .map(|(i, (y, yp))| c.loss(i).call_weighted(y, yp, sw))
+        .collect();
+    let weighted = per_output.iter().enumerate().map(|(i, l)| match &c.loss_weights {
+        Some(w) => l * w[i] as f32,
+        None => l.clone(),
+    });
+    let total = weighted.reduce(|a, b| &a + &b).expect("a model has an output");
+    let total = net.losses().iter().fold(total, |acc, r| &acc + r);
+    (total, if ys.len() > 1 { per_output } else { Vec::new() })
+}
+
+/// A scalar tensor's value.
+fn scalar(t: &Tensor) -> f64 {
+    tf::cast(t, DType::F64).scalar::<f64>()
+}
+
+/// Adds a batch of `n` samples' per-output losses to their running means.
+fn add_output_losses(means: &mut Vec<metrics::Mean>, losses: &[f64], n: f64) {
+    means.resize_with(losses.len(), || metrics::Mean::new("loss"));
+    for (m, l) in means.iter_mut().zip(losses) {
+        m.add(&[*l], Some(&[n]));
+    }
 }
 
 /// Sample weights from `class_weight` (times any given sample weights).
@@ -918,7 +1135,11 @@ fn class_weights(cw: &HashMap<i64, f64>, y: &Tensor, sw: Option<&Tensor>) -> Res
 
 /// Where batches come from.
 enum Source {
-    Arrays { x: Tensor, y: Tensor, sw: Option<Tensor> },
+    Arrays {
+        x: Vec<Tensor>,
+        y: Vec<Tensor>,
+        sw: Option<Tensor>,
+    },
     Dataset(Dataset<(Tensor, Tensor)>),
 }
 
@@ -926,7 +1147,7 @@ impl Source {
     /// Batches in one pass, when known.
     fn steps(&self, batch_size: usize) -> Option<usize> {
         match self {
-            Source::Arrays { x, .. } => Some(x.shape().dims()[0].div_ceil(batch_size)),
+            Source::Arrays { x, .. } => Some(x[0].shape().dims()[0].div_ceil(batch_size)),
             Source::Dataset(ds) => match ds.cardinality() {
                 tf::data::Cardinality::Known(n) => Some(n),
                 _ => None,
@@ -937,14 +1158,15 @@ impl Source {
     fn batches(&self, batch_size: usize, order: Option<Vec<i64>>) -> Box<dyn Iterator<Item = Result<Batch>> + '_> {
         match self {
             Source::Arrays { x, y, sw } => {
-                let n = x.shape().dims()[0];
+                let n = x[0].shape().dims()[0];
                 Box::new((0..n.div_ceil(batch_size)).map(move |s| {
                     let (a, b) = (s * batch_size, ((s + 1) * batch_size).min(n));
                     let idx = order.as_deref();
-                    Ok((rows(x, idx, a, b), rows(y, idx, a, b), sw.as_ref().map(|w| rows(w, idx, a, b))))
+                    let part = |ts: &[Tensor]| ts.iter().map(|t| rows(t, idx, a, b)).collect();
+                    Ok((part(x), part(y), sw.as_ref().map(|w| rows(w, idx, a, b))))
                 }))
             }
-            Source::Dataset(ds) => Box::new(ds.iter().map(|r| r.map(|(x, y)| (x, y, None)))),
+            Source::Dataset(ds) => Box::new(ds.iter().map(|r| r.map(|(x, y)| (vec![x], vec![y], None)))),
         }
     }
 }

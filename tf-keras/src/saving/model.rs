@@ -54,7 +54,7 @@ pub fn save_model<L: Layer>(model: &Model<L>, dir: impl AsRef<Path>, options: &S
         net: model.net(),
         name: model.name(),
         optimizer: compiled.map(|c| c.optimizer.as_ref()),
-        loss: compiled.map(|c| c.loss.as_ref()),
+        loss: compiled.map(|c| c.loss(0)),
         metrics: compiled.map(|c| metric_names(&c.metrics, &c.metric_args)).unwrap_or_default(),
         last_input: model.last_input.lock().unwrap_or_else(|p| p.into_inner()).clone(),
     };
