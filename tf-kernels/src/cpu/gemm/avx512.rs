@@ -251,6 +251,25 @@ fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mu
     for (pj, j0) in (0..nc).step_by(NR).enumerate() {
         let cols = NR.min(nc - j0);
         let panel = &mut out[pj * NR * kc..(pj + 1) * NR * kc];
+        if b.rs == 1 && b.cs != 1 {
+            // Column-major B (a transposed operand): read each column's run of k
+            // contiguously and scatter it down the panel, instead of a read per element at
+            // the column stride (a new page every few reads).
+            if cols < NR {
+                panel.fill(0.0);
+            }
+            // In blocks of 64 rows, so the panel rows being written stay in L1.
+            for p0 in (0..kc).step_by(64) {
+                let rows = 64.min(kc - p0);
+                for j in 0..cols {
+                    let start = (jc + j0 + j) * b.cs + pc + p0;
+                    for (p, &v) in b.data[start..start + rows].iter().enumerate() {
+                        panel[(p0 + p) * NR + j] = v;
+                    }
+                }
+            }
+            continue;
+        }
         for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
             let base = (pc + p) * b.rs + (jc + j0) * b.cs;
             if b.cs == 1 {
