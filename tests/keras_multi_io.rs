@@ -191,3 +191,73 @@ fn mismatched_data_is_an_error_before_training() {
         assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>(), "nothing trained");
     }
 }
+
+#[test]
+fn a_dataset_of_tuples_trains_as_the_arrays_do() {
+    let g = golden();
+    let (xa, xb, y_reg, y_cls) = data();
+    let ds = tf::data::Dataset::from_tensor_slices(((xa, xb), (y_reg, y_cls)))
+        .unwrap()
+        .batch(4, false);
+    let mut m = compiled();
+    let args = FitArgs {
+        epochs: 2,
+        verbose: 0,
+        ..Default::default()
+    };
+    let h = m.fit(&ds, args).expect("fit on a dataset");
+    for k in h.keys() {
+        close(&h[k], &floats(&g["history"][k]), k);
+    }
+    let pred = m
+        .predict_outputs(&ds, PredictArgs { batch_size: 4, verbose: 0 })
+        .expect("predict on a dataset");
+    assert_eq!((pred[0].shape().dims(), pred[1].shape().dims()), (&[8, 1][..], &[8, 3][..]));
+    // A dataset whose elements do not fit the model is an error naming what it holds.
+    let (xa, _, y_reg, _) = data();
+    let wrong = tf::data::Dataset::from_tensor_slices((xa, y_reg)).unwrap().batch(4, false);
+    let err = m
+        .fit(
+            &wrong,
+            FitArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("takes 2 input(s) and has 2 output(s), but the batch holds 1 input tensor(s) and 1 target(s)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validation_data_is_logged_per_output_as_tensorflow_does() {
+    let g = golden();
+    let (xa, xb, y_reg, y_cls) = data();
+    let head = |t: &Tensor| tf::slice(t, &[0, 0][..t.rank()], &[6, -1][..t.rank()]);
+    let tail = |t: &Tensor| tf::slice(t, &[6, 0][..t.rank()], &[2, -1][..t.rank()]);
+    let mut m = compiled();
+    let args = FitArgs {
+        batch_size: 4,
+        epochs: 2,
+        shuffle: false,
+        verbose: 0,
+        validation_data: Some(([tail(&xa), tail(&xb)], [tail(&y_reg), tail(&y_cls)]).into()),
+        ..Default::default()
+    };
+    let h = m
+        .fit(([&head(&xa), &head(&xb)], [&head(&y_reg), &head(&y_cls)]), args)
+        .expect("fit");
+    let keys: Vec<&str> = g["validated_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(h.keys(), keys);
+    for k in keys {
+        close(&h[k], &floats(&g["validated_history"][k]), k);
+    }
+}

@@ -351,7 +351,7 @@ fn keras_tensorboard_callback_lays_out_runs_as_keras() {
         epochs: 2,
         batch_size: 4,
         verbose: 0,
-        validation_data: Some((x.clone(), y.clone())),
+        validation_data: Some((x.clone(), y.clone()).into()),
         callbacks: vec![Box::new(TensorBoard::new(&dir).histogram_freq(1))],
         ..Default::default()
     };

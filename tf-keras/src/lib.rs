@@ -59,5 +59,6 @@ pub use model::functional_api::Apply;
 pub use model::training_api::Data;
 pub use model::KerasInputs;
 pub use model::{
-    progbar, CompileArgs, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential, Stack,
+    progbar, Batches, CompileArgs, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential,
+    Stack, ValidationData,
 };

@@ -8,7 +8,7 @@ mod summary;
 mod training;
 
 pub use functional::{Functional, Input, KerasInputs, KerasTensor};
-pub use training::{CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs};
+pub use training::{Batches, CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs, ValidationData};
 
 pub(crate) mod functional_api {
     pub use super::functional::Apply;

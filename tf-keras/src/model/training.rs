@@ -17,7 +17,7 @@ use crate::metrics::{self, IntoMetrics, MetricArg};
 use crate::optimizers::IntoOptimizer;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use tf_core::data::Dataset;
+use tf_core::data::{Dataset, Structure};
 use tf_core::{self as tf, DType, Error, GradientTape, Result, Tensor, Variable};
 
 /// Metric values by name, in Keras's order (`loss` first, then the metrics, then `val_`).
@@ -120,8 +120,9 @@ pub enum Data<'a> {
         /// Per-sample weights.
         sample_weight: Option<&'a Tensor>,
     },
-    /// A dataset yielding `(x, y)` batches (`batch_size` and `shuffle` do not apply).
-    Dataset(&'a Dataset<(Tensor, Tensor)>),
+    /// A dataset yielding `(x, y)` batches (`batch_size` and `shuffle` do not apply); `x`
+    /// and `y` may be tuples for a model with several inputs or outputs.
+    Dataset(Batches<'a>),
     /// A dataset yielding input batches only (for `predict`).
     Inputs(&'a Dataset<Tensor>),
 }
@@ -169,10 +170,24 @@ impl<'a, const M: usize> From<(&'a Tensor, [&'a Tensor; M])> for Data<'a> {
         Data::arrays(vec![x], Some(y.to_vec()), None)
     }
 }
-impl<'a> From<&'a Dataset<(Tensor, Tensor)>> for Data<'a> {
-    fn from(d: &'a Dataset<(Tensor, Tensor)>) -> Self {
-        Data::Dataset(d)
+/// A dataset of `(x, y)` batches; `x` and `y` may each be a tensor or a tuple of tensors
+/// (Keras's `((xa, xb), (y1, y2))` elements for several inputs and outputs).
+impl<'a, X: Structure, Y: Structure> From<&'a Dataset<(X, Y)>> for Data<'a> {
+    fn from(d: &'a Dataset<(X, Y)>) -> Self {
+        Data::Dataset(Batches {
+            pass: Box::new(move || Box::new(d.iter().map(|r| r.map(|(x, y)| (x.tensors(), y.tensors()))))),
+            cardinality: d.cardinality(),
+        })
     }
+}
+
+/// A pass over `(inputs, targets)` batches, flattened to tensors.
+type Pass<'a> = Box<dyn Iterator<Item = Result<(Vec<Tensor>, Vec<Tensor>)>> + 'a>;
+
+/// The `(inputs, targets)` batches of a dataset; each call of `pass` starts a fresh pass.
+pub struct Batches<'a> {
+    pass: Box<dyn Fn() -> Pass<'a> + 'a>,
+    cardinality: tf::data::Cardinality,
 }
 impl<'a> From<&'a Dataset<Tensor>> for Data<'a> {
     fn from(d: &'a Dataset<Tensor>) -> Self {
@@ -194,8 +209,9 @@ pub struct FitArgs {
     /// `validation_split`: the fraction of samples, taken from the end before shuffling, held
     /// out for validation.
     pub validation_split: f64,
-    /// `validation_data`: `(x, y)` evaluated after each epoch.
-    pub validation_data: Option<(Tensor, Tensor)>,
+    /// `validation_data`: `(x, y)` evaluated after each epoch (`Some((x, y).into())`; arrays
+    /// of tensors for a model with several inputs or outputs).
+    pub validation_data: Option<ValidationData>,
     /// `shuffle` (true): reshuffle the training samples every epoch (arrays only).
     pub shuffle: bool,
     /// `class_weight`: class index → weight for the loss.
@@ -228,6 +244,34 @@ impl Default for FitArgs {
             steps_per_epoch: None,
             validation_batch_size: None,
             validation_freq: 1,
+        }
+    }
+}
+
+/// `fit`'s `validation_data`: inputs and targets, one tensor each or one per model input and
+/// output.
+#[derive(Clone, Debug)]
+pub struct ValidationData {
+    /// The inputs.
+    pub x: Vec<Tensor>,
+    /// The targets.
+    pub y: Vec<Tensor>,
+}
+impl From<(Tensor, Tensor)> for ValidationData {
+    fn from((x, y): (Tensor, Tensor)) -> Self {
+        ValidationData { x: vec![x], y: vec![y] }
+    }
+}
+impl From<(Vec<Tensor>, Vec<Tensor>)> for ValidationData {
+    fn from((x, y): (Vec<Tensor>, Vec<Tensor>)) -> Self {
+        ValidationData { x, y }
+    }
+}
+impl<const N: usize, const M: usize> From<([Tensor; N], [Tensor; M])> for ValidationData {
+    fn from((x, y): ([Tensor; N], [Tensor; M])) -> Self {
+        ValidationData {
+            x: x.to_vec(),
+            y: y.to_vec(),
         }
     }
 }
@@ -531,6 +575,21 @@ impl<L: Layer> Model<L> {
         Ok(())
     }
 
+    /// A batch (from a dataset) has one tensor per model input and one per output.
+    fn check_batch(&self, x: &[Tensor], y: &[Tensor], at: &str) -> Result<()> {
+        let (inputs, outputs) = (self.net.num_inputs(), self.net.output_names().len());
+        if x.len() != inputs || y.len() != outputs {
+            return Err(invalid(format!(
+                "{at}: the model \"{}\" takes {inputs} input(s) and has {outputs} output(s), but the batch holds {} input \
+                 tensor(s) and {} target(s)",
+                self.name,
+                x.len(),
+                y.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// The metrics, resolved against the first batch's shapes: with several outputs, each
     /// metric name gives one metric per output (a metric object is one instance, so it needs
     /// a single output).
@@ -724,14 +783,13 @@ impl<L: Layer> Model<L> {
                         "`validation_split` is only supported for Tensors or NumPy arrays, found a dataset",
                     ));
                 }
-                (Source::Dataset(ds.clone()), None)
+                (Source::Dataset(ds), None)
             }
         };
         let val = match validation_data {
-            Some((vx, vy)) => {
-                let (vx, vy) = (vec![vx], vec![vy]);
-                self.check_arrays(&vx, Some(&vy), None)?;
-                Some(Source::Arrays { x: vx, y: vy, sw: None })
+            Some(ValidationData { x, y }) => {
+                self.check_arrays(&x, Some(&y), None)?;
+                Some(Source::Arrays { x, y, sw: None })
             }
             None => val,
         };
@@ -769,6 +827,7 @@ impl<L: Layer> Model<L> {
             while steps_per_epoch.is_none_or(|s| step < s) {
                 let Some(batch) = batches.next() else { break };
                 let (x, y, sw) = batch?;
+                self.check_batch(&x, &y, &format!("epoch {}, batch {step}", epoch + 1))?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
                 let n = samples(&x);
                 let (lv, per_output, y_pred) = guarded(&format!("epoch {}, batch {}", epoch + 1, step), || {
@@ -859,6 +918,7 @@ impl<L: Layer> Model<L> {
                 break;
             }
             let (x, y, sw) = batch?;
+            self.check_batch(&x, &y, &format!("evaluation batch {step}"))?;
             let n = samples(&x);
             let (lv, per_output, y_pred) = guarded(&format!("evaluation batch {step}"), || {
                 let (loss, per_output, y_pred) = self.test_step(&x, &y, sw.as_ref());
@@ -903,7 +963,7 @@ impl<L: Layer> Model<L> {
                     sw: sample_weight.cloned(),
                 }
             }
-            Data::Dataset(ds) => Source::Dataset(ds.clone()),
+            Data::Dataset(ds) => Source::Dataset(ds),
             Data::Inputs(_) => return Err(invalid("evaluate needs targets: pass a dataset of (x, y) batches")),
         };
         self.run_evaluate(&src, args.batch_size, args.steps, args.verbose, "")
@@ -967,8 +1027,8 @@ impl<L: Layer> Model<L> {
                 })
             }
             Data::Dataset(ds) => self.predict_batches(
-                ds.iter().map(|b| b.map(|(x, _)| vec![x])),
-                known_steps(ds.cardinality())?,
+                (ds.pass)().map(|b| b.map(|(x, _)| x)),
+                known_steps(ds.cardinality)?,
                 &args,
                 batch_failed,
             ),
@@ -1134,21 +1194,21 @@ fn class_weights(cw: &HashMap<i64, f64>, y: &Tensor, sw: Option<&Tensor>) -> Res
 }
 
 /// Where batches come from.
-enum Source {
+enum Source<'a> {
     Arrays {
         x: Vec<Tensor>,
         y: Vec<Tensor>,
         sw: Option<Tensor>,
     },
-    Dataset(Dataset<(Tensor, Tensor)>),
+    Dataset(Batches<'a>),
 }
 
-impl Source {
+impl Source<'_> {
     /// Batches in one pass, when known.
     fn steps(&self, batch_size: usize) -> Option<usize> {
         match self {
             Source::Arrays { x, .. } => Some(x[0].shape().dims()[0].div_ceil(batch_size)),
-            Source::Dataset(ds) => match ds.cardinality() {
+            Source::Dataset(ds) => match ds.cardinality {
                 tf::data::Cardinality::Known(n) => Some(n),
                 _ => None,
             },
@@ -1166,7 +1226,7 @@ impl Source {
                     Ok((part(x), part(y), sw.as_ref().map(|w| rows(w, idx, a, b))))
                 }))
             }
-            Source::Dataset(ds) => Box::new(ds.iter().map(|r| r.map(|(x, y)| (vec![x], vec![y], None)))),
+            Source::Dataset(ds) => Box::new((ds.pass)().map(|r| r.map(|(x, y)| (x, y, None)))),
         }
     }
 }
