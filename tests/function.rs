@@ -465,3 +465,92 @@ fn tapes_inside_traces_differentiate_staged_cond_and_while() {
     assert!((out[0].scalar::<f64>() - 3.0 * 1.5f64.powi(2)).abs() < 1e-12);
     assert!((out[1].scalar::<f64>() - 6.0 * 1.5).abs() < 1e-12, "{}", out[1].scalar::<f64>());
 }
+
+/// Second order through a staged `while_loop` inside a trace: the first gradient's own loops
+/// (counting the iterations, stacking each state into a stack made at its full size, going
+/// back over it) keep every loop variable's shape, so an outer tape differentiates them
+/// again. `p = x·(x·w)³` after three iterations: dp/dx = 4x³w³, d²p/dx² = 12x²w³,
+/// d²p/dxdw = 12x³w².
+#[test]
+fn second_order_through_a_staged_while_inside_a_trace() {
+    let powered = |x: &Tensor, w: &Tensor| {
+        tf::while_loop(
+            |v| tf::less(&v[0], &tf::constant(3i32)),
+            |v| vec![&v[0] + 1, &(&v[1] * x) * w],
+            &[tf::constant(0i32), x.clone()],
+            None,
+        )[1]
+        .clone()
+    };
+    let f = Function::new("second_loop", move |xs: &[Tensor]| {
+        let (x, w) = (&xs[0], &xs[1]);
+        let outer = tf::GradientTape::persistent();
+        outer.watch(x);
+        outer.watch(w);
+        let inner = tf::GradientTape::new();
+        inner.watch(x);
+        let g = inner.gradient(&powered(x, w), x).expect("first order");
+        vec![
+            g.clone(),
+            outer.gradient(&g, x).expect("second order in x"),
+            outer.gradient(&g, w).expect("mixed second order"),
+        ]
+    });
+    for (x, w) in [(1.5f64, 0.8f64), (-0.7, 1.3)] {
+        let out = f.call(&[tf::constant(x), tf::constant(w)]);
+        let got: Vec<f64> = out.iter().map(|t| t.scalar::<f64>()).collect();
+        let want = [4.0 * x.powi(3) * w.powi(3), 12.0 * x * x * w.powi(3), 12.0 * x.powi(3) * w * w];
+        for (g, e) in got.iter().zip(&want) {
+            assert!((g - e).abs() <= 1e-9 * (1.0 + e.abs()), "x = {x}, w = {w}: {got:?} vs {want:?}");
+        }
+        // The first derivative by the traced function against central differences of it.
+        let first = |x: f64, w: f64| f.call(&[tf::constant(x), tf::constant(w)])[0].scalar::<f64>();
+        let h = 1e-5;
+        let dx = (first(x + h, w) - first(x - h, w)) / (2.0 * h);
+        let dw = (first(x, w + h) - first(x, w - h)) / (2.0 * h);
+        assert!((got[1] - dx).abs() <= 1e-5 * (1.0 + dx.abs()), "{} vs {dx}", got[1]);
+        assert!((got[2] - dw).abs() <= 1e-5 * (1.0 + dw.abs()), "{} vs {dw}", got[2]);
+    }
+    let text = f.concrete_functions()[0].graph().to_string();
+    assert!(text.matches("While(").count() >= 4, "{text}");
+}
+
+/// A call of a graph holding a `While` under a tape is one op too: its backward graph holds
+/// the loop's gradient loops, and that graph's own backward gives the second derivative.
+#[test]
+fn a_call_of_a_loop_graph_is_one_op_with_second_derivatives() {
+    let f = Function::new("powered", |xs: &[Tensor]| {
+        let (x, w) = (&xs[0], &xs[1]);
+        vec![tf::while_loop(
+            |v| tf::less(&v[0], &tf::constant(3i32)),
+            |v| vec![&v[0] + 1, &(&v[1] * x) * w],
+            &[tf::constant(0i32), x.clone()],
+            None,
+        )[1]
+        .clone()]
+    });
+    let (x, w) = (tf::constant(1.5f64), tf::constant(0.8f64));
+    let outer = tf::GradientTape::new();
+    outer.watch(&x);
+    let inner = tf::GradientTape::persistent();
+    inner.watch(&x);
+    inner.watch(&w);
+    let p = f.call(&[x.clone(), w.clone()]).remove(0);
+    let (gx, gw) = (inner.gradient(&p, &x).expect("x"), inner.gradient(&p, &w).expect("w"));
+    let hx = outer.gradient(&gx, &x).expect("second order");
+    // p = x⁴w³: dp/dx = 4x³w³, dp/dw = 3x⁴w², d²p/dx² = 12x²w³.
+    let (xv, wv) = (1.5f64, 0.8f64);
+    for (got, want) in [
+        (gx.scalar::<f64>(), 4.0 * xv.powi(3) * wv.powi(3)),
+        (gw.scalar::<f64>(), 3.0 * xv.powi(4) * wv * wv),
+        (hx.scalar::<f64>(), 12.0 * xv * xv * wv.powi(3)),
+    ] {
+        assert!((got - want).abs() <= 1e-9 * (1.0 + want.abs()), "{got} vs {want}");
+    }
+    let bwd = f.concrete_functions()[0].gradient_function().expect("the call was one op");
+    assert!(bwd.graph().to_string().contains("While("), "{}", bwd.graph());
+    assert!(
+        bwd.gradient_function().is_some(),
+        "the second derivative went through the backward graph as one op"
+    );
+}

@@ -129,6 +129,8 @@ fn every_op_traced_with_unknown_dims_equals_eager() {
         // The index depth (the last dimension of `indices`) decides the output's rank.
         "GatherNd",
         "ScatterNd",
+        // The length of `dims` is the output's rank.
+        "Fill",
     ]
     .into_iter()
     .collect();

@@ -156,8 +156,7 @@ impl ConcreteFunction {
 }
 
 /// The variables a graph reads when a call of it can be one op on a tape: no random ops,
-/// prints or other effects (its backward graph recomputes the forward), no `While`, and a
-/// float output.
+/// prints or other effects (its backward graph recomputes the forward), and a float output.
 fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
     fn walk(g: &Graph, reads: &mut Vec<Variable>) -> bool {
         g.nodes.iter().all(|n| {
@@ -169,10 +168,7 @@ fn one_op_reads(graph: &Graph) -> Option<Vec<Variable>> {
                     }
                     true
                 }
-                // A loop's backward stacks its states; differentiating that again would stack
-                // values whose shape changes every iteration, which the concat-based stacks
-                // cannot hold: loops stay op by op, where higher orders work.
-                NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } | NodeKind::While { .. } => false,
+                NodeKind::AssignVariable { .. } | NodeKind::ForDataset { .. } => false,
                 _ => true,
             };
             ok && n.subgraphs().iter().all(|(_, s)| walk(s, reads))

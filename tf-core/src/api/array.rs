@@ -37,6 +37,24 @@ pub fn shape(x: &Tensor) -> Tensor {
     run(&crate::ops::shape::SHAPE, &[x], Attrs::new())
 }
 
+/// `tf.fill(dims, value)` with `dims` a tensor (the `Fill` op): a tensor of that shape, read
+/// when the op runs, holding the scalar `value` everywhere — inside a function traced with
+/// unknown dimensions, a run-time shape (`tf::fill` takes a shape known now).
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::fill_dims(&tf::constant([2i32, 3]), &tf::constant(9i32));
+/// assert_eq!(t.shape().dims(), &[2, 3]);
+/// assert_eq!(t.to_vec::<i32>(), vec![9; 6]);
+/// ```
+///
+/// # Panics
+/// When `dims` is not an int32/int64 vector of non-negative values or `value` not a scalar.
+#[track_caller]
+pub fn fill_dims(dims: &Tensor, value: &Tensor) -> Tensor {
+    run(&crate::ops::shape::FILL, &[dims, value], Attrs::new())
+}
+
 /// `tf.size(x)`: the number of elements of `x`, an int32 scalar computed when the op runs.
 #[track_caller]
 pub fn size(x: &Tensor) -> Tensor {

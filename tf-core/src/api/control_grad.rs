@@ -1,7 +1,10 @@
 //! Gradients of staged control flow recorded on tapes while tracing: a traced `If`'s is
 //! another `cond` over its branches' gradients; a traced `While`'s is while_v2's — a forward
 //! loop that stacks each iteration's state, then a loop back over the stack that
-//! differentiates the body. Both replay the node's subgraphs under a tape.
+//! differentiates the body. Both replay the node's subgraphs under a tape. The stacks are
+//! made at their full size before the loop that fills them (a first loop counts the
+//! iterations), so no loop variable changes shape and the gradient's own loops can be
+//! differentiated again.
 
 use crate::graph::executor::{float_slots, replay_vjp};
 use crate::graph::Graph;
@@ -26,9 +29,10 @@ pub(crate) fn record_cond(pred: &Tensor, caps: &[Tensor], outs: &[Tensor], then_
 }
 
 /// The gradient of a traced `While`, as while_v2 computes it: a forward loop that runs the
-/// body again while stacking each iteration's loop variables, then a loop back over the
-/// iterations that differentiates the body (replayed under a tape) at each stacked state,
-/// carrying the loop variables' gradients and summing the captures'.
+/// body again while stacking each iteration's loop variables (into `[iterations, ...var]`
+/// stacks sized by a counting loop before it), then a loop back over the iterations that
+/// differentiates the body (replayed under a tape) at each stacked state, carrying the loop
+/// variables' gradients and summing the captures'.
 pub(crate) struct WhileGrad {
     pub cond_graph: Graph,
     pub body_graph: Graph,
@@ -57,25 +61,13 @@ impl WhileGrad {
     fn gradient(&self, lv: &[Tensor], caps: &[Tensor], gs: &[Tensor]) -> Vec<Option<Tensor>> {
         let n = lv.len();
         let with_caps = |vars: &[Tensor]| -> Vec<Tensor> { vars.iter().chain(caps).cloned().collect() };
-        // Forward again: [i, vars..., stacks...], each stack `[iterations, ...var]`.
-        let stacks: Vec<Tensor> = lv
-            .iter()
-            .map(|v| {
-                let size: Vec<i64> = std::iter::once(0).chain(std::iter::repeat_n(-1, v.rank())).collect();
-                crate::slice(&crate::expand_dims(v, 0), &vec![0; v.rank() + 1], &size)
-            })
-            .collect();
+        let body = |v: &[Tensor]| crate::graph::executor::replay(&self.body_graph, &with_caps(&v[1..=n]));
+        let var_shapes = || self.specs.iter().map(|s| s.shape.clone());
+        // Forward again to count the iterations: [i, vars...].
         let mut init = vec![crate::constant(0i32)];
         init.extend(lv.iter().cloned());
-        init.extend(stacks);
-        let mut inv: Vec<crate::Shape> = vec![crate::Shape::new(&[])];
-        inv.extend(self.specs.iter().map(|s| s.shape.clone()));
-        inv.extend(self.specs.iter().map(|s| {
-            let dims: Vec<Option<usize>> = std::iter::once(None).chain((0..s.shape.rank()).map(|d| s.shape.dim(d))).collect();
-            crate::Shape::partial(&dims)
-        }));
         let max = self.max_iterations;
-        let fwd = super::while_loop_with(
+        let counted = super::while_loop_with(
             |v| {
                 let go = crate::graph::executor::replay(&self.cond_graph, &with_caps(&v[1..=n])).remove(0);
                 match max {
@@ -83,11 +75,41 @@ impl WhileGrad {
                     None => go,
                 }
             },
+            |v| std::iter::once(&v[0] + 1i32).chain(body(v)).collect(),
+            &init,
+            super::WhileOptions {
+                maximum_iterations: None,
+                shape_invariants: Some(std::iter::once(crate::Shape::scalar()).chain(var_shapes()).collect()),
+            },
+        );
+        let count = crate::reshape(&counted[0], [1]);
+        // Forward once more, writing each iteration's state into row i of a stack made
+        // `[iterations, ...var]` up front: every loop variable keeps its shape across
+        // iterations, so a tape can differentiate this loop again (higher orders).
+        let rows = crate::cumsum(&crate::fill_dims(&count, &crate::constant(1i32)), 0, true, false);
+        let stacks: Vec<Tensor> = lv
+            .iter()
+            .map(|v| crate::fill_dims(&crate::concat(&[&count, &crate::shape(v)], 0), &crate::zeros([], v.dtype())))
+            .collect();
+        let mut init = vec![crate::constant(0i32)];
+        init.extend(lv.iter().cloned());
+        init.extend(stacks);
+        let mut inv: Vec<crate::Shape> = vec![crate::Shape::scalar()];
+        inv.extend(var_shapes());
+        inv.extend(var_shapes().map(|s| {
+            let dims: Vec<Option<usize>> = std::iter::once(None).chain((0..s.rank()).map(|d| s.dim(d))).collect();
+            crate::Shape::partial(&dims)
+        }));
+        let fwd = super::while_loop_with(
+            |v| crate::less(&v[0], &counted[0]),
             |v| {
-                let next = crate::graph::executor::replay(&self.body_graph, &with_caps(&v[1..=n]));
+                let at = crate::equal(&rows, &v[0]);
                 let mut out = vec![&v[0] + 1i32];
-                out.extend(next);
-                out.extend((0..n).map(|j| crate::concat(&[&v[1 + n + j], &crate::expand_dims(&v[1 + j], 0)], 0)));
+                out.extend(body(v));
+                out.extend((0..n).map(|j| {
+                    let mask: Vec<i64> = std::iter::once(-1).chain(std::iter::repeat_n(1, v[1 + j].rank())).collect();
+                    crate::where_(&crate::reshape(&at, mask), &crate::expand_dims(&v[1 + j], 0), &v[1 + n + j])
+                }));
                 out
             },
             &init,

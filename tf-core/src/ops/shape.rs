@@ -1,6 +1,7 @@
 //! `Shape` and `Size` (`tf.shape`, `tf.size`): a tensor's dimensions as a value, computed when
-//! the op runs, so a traced function with unknown dimensions sees the real ones; and
-//! `ZerosLike`/`OnesLike`, which take their shape from their input the same way.
+//! the op runs, so a traced function with unknown dimensions sees the real ones;
+//! `ZerosLike`/`OnesLike`, which take their shape from their input the same way; and `Fill`,
+//! whose shape is a tensor of dimensions.
 
 use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef, ALL};
 use crate::{DType, Element, Shape};
@@ -103,5 +104,66 @@ like!(
     1.0
 );
 
+/// The dimensions a `Fill` makes: read from `dims` when it has values, unknown (`None`) for a
+/// traced one; its length must be known either way (it is the output's rank).
+fn fill_shape(dims: &crate::Tensor) -> Result<Shape, String> {
+    check_dtype(&[dims], 0, &[DType::I32, DType::I64])?;
+    let len = match (dims.rank(), dims.shape().dim(0)) {
+        (1, Some(n)) => n,
+        (1, None) => return Err("the length of dims must be known (it is the output's rank)".into()),
+        (r, _) => return Err(format!("dims must be a vector, got a rank-{r} tensor of shape {}", dims.shape())),
+    };
+    if dims.is_symbolic() {
+        return Ok(Shape::partial(&vec![None; len]));
+    }
+    let d: Vec<i64> = crate::dispatch!(dims.dtype(), [I32, I64], T => dims.data::<T>().iter().map(|v| v.to_i64()).collect());
+    match d.iter().find(|&&n| n < 0) {
+        Some(n) => Err(format!("dims must be non-negative, got {n} in {d:?}")),
+        None => Ok(Shape::new(&d.iter().map(|&n| n as usize).collect::<Vec<_>>())),
+    }
+}
+
+/// `Fill(dims, value)` (`tf.fill`): a tensor of shape `dims` (an int32 or int64 vector, read
+/// when the op runs) holding the scalar `value` everywhere. dvalue = sum(dy).
+pub static FILL: OpDef = OpDef {
+    name: "Fill",
+    infer: |i, _| {
+        arity(i, 2)?;
+        let shape = fill_shape(i[0])?;
+        check_dtype(i, 1, ALL)?;
+        if i[1].rank() != 0 {
+            return Err(format!("value must be a scalar, got shape {}", i[1].shape()));
+        }
+        Ok(spec(i[1].dtype(), shape))
+    },
+    cpu: |i, _, s| {
+        let n = s[0].shape.num_elements();
+        let buf = crate::dispatch!(i[1].dtype(), [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![i[1].data::<T>()[0]; n]));
+        out1(buf, &s[0])
+    },
+    domain: Domain::Any,
+    cases: || {
+        let dims = |d: &[i64], t: DType| crate::cast(&crate::Tensor::from_vec(d.to_vec(), [d.len()]).expect("a vector"), t);
+        ALL.iter()
+            .map(|&d| Case {
+                inputs: vec![dims(&[2, 3], DType::I32), sample(d, &[], Domain::Any, 7)],
+                attrs: Attrs::new(),
+            })
+            .chain([
+                Case {
+                    inputs: vec![dims(&[4, 0, 2], DType::I64), sample(DType::F32, &[], Domain::Any, 8)],
+                    attrs: Attrs::new(),
+                },
+                Case {
+                    inputs: vec![dims(&[], DType::I32), sample(DType::F64, &[], Domain::Any, 9)],
+                    attrs: Attrs::new(),
+                },
+            ])
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::Rule(|c| vec![None, c.want(1, || crate::api::reduce_sum(c.g(), None, false))]),
+};
+
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&SHAPE, &SIZE, &ZEROS_LIKE, &ONES_LIKE];
+pub static OPS: &[&OpDef] = &[&SHAPE, &SIZE, &ZEROS_LIKE, &ONES_LIKE, &FILL];
