@@ -554,3 +554,39 @@ fn a_call_of_a_loop_graph_is_one_op_with_second_derivatives() {
         "the second derivative went through the backward graph as one op"
     );
 }
+
+/// Independent ops of a graph run two at a time (`passes::parallel` pairs them; TensorFlow's
+/// inter-op parallelism): the results equal one op at a time and eager, bit for bit, and a
+/// call under a tape (which runs one op at a time) gives the eager gradient.
+#[test]
+fn independent_ops_run_at_once_with_the_same_results() {
+    let branches = |xs: &[Tensor]| {
+        let (mut a, mut b, w) = (xs[0].clone(), xs[1].clone(), &xs[2]);
+        for _ in 0..3 {
+            a = tf::nn::relu(&tf::matmul(&a, w));
+            b = tf::tanh(&tf::matmul(&b, w));
+        }
+        vec![&a * &b]
+    };
+    let xs: Vec<Tensor> = (0..3)
+        .map(|s| tf::random::uniform(&[64, 64], -0.3, 0.3, tf::float64, Some(40 + s)))
+        .collect();
+    let f = Function::new("branches", branches);
+    let paired = f.call(&xs).remove(0).to_vec::<f64>();
+    tf::config::threading::set_inter_op_parallelism_threads(1);
+    let serial = f.call(&xs).remove(0).to_vec::<f64>();
+    tf::config::threading::set_inter_op_parallelism_threads(0);
+    let eager = branches(&xs).remove(0).to_vec::<f64>();
+    assert_eq!(paired, serial);
+    assert_eq!(paired, eager);
+    let grad = |run: &dyn Fn() -> Tensor| {
+        let tape = tf::GradientTape::new();
+        tape.watch(&xs[2]);
+        let y = tf::reduce_sum(&run(), None, false);
+        tape.gradient(&y, &xs[2]).expect("connected").to_vec::<f64>()
+    };
+    let (g_call, g_eager) = (grad(&|| f.call(&xs).remove(0)), grad(&|| branches(&xs).remove(0)));
+    for (a, b) in g_call.iter().zip(&g_eager) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+}

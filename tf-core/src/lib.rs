@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod autograph;
+pub mod config;
 pub mod data;
 mod device;
 mod display;

@@ -51,110 +51,23 @@ pub(crate) fn has_unknown_dims(graph: &Graph) -> bool {
 /// user's line that made it.
 fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
     values.clear();
-    values.reserve(graph.nodes.len());
+    values.resize(graph.nodes.len(), Outputs::new());
     let planned = graph.frees.len() == graph.nodes.len();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        let result: Outputs = {
-            let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&r| value(graph, args, values, r)).collect();
-            match &node.kind {
-                NodeKind::Placeholder { .. } | NodeKind::Const(_) => Outputs::new(),
-                NodeKind::Op { op, attrs } if dynamic => {
-                    let specs = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
-                        panic!(
-                            "{}: {m} (in `{}`, traced at {}:{})",
-                            op.name,
-                            graph.name,
-                            node.location.file(),
-                            node.location.line()
-                        )
-                    });
-                    execute_traced(op, &ins, attrs, &specs)
-                }
-                NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
-                NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
-                NodeKind::If { then_graph, else_graph } => {
-                    let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
-                    let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
-                    let mut res = Vec::with_capacity(branch.outputs.len());
-                    run_checked(branch, dynamic, &caps, &mut Vec::new(), &mut res);
-                    res.into_iter().collect()
-                }
-                NodeKind::While {
-                    cond_graph,
-                    body_graph,
-                    loop_vars,
-                    max_iterations,
-                } => {
-                    // `args` holds the loop variables then the captures; each iteration
-                    // replaces the loop variables in place. The scratch buffers live across
-                    // iterations.
-                    let mut args: Vec<Tensor> = ins.iter().map(|t| (*t).clone()).collect();
-                    let (mut scratch, mut next, mut test) = (Vec::new(), Vec::with_capacity(*loop_vars), Vec::with_capacity(1));
-                    let mut i = 0;
-                    while max_iterations.is_none_or(|m| i < m) {
-                        test.clear();
-                        run_checked(cond_graph, dynamic, &args, &mut scratch, &mut test);
-                        if !test[0].scalar::<bool>() {
-                            break;
-                        }
-                        next.clear();
-                        run_checked(body_graph, dynamic, &args, &mut scratch, &mut next);
-                        for (slot, v) in args.iter_mut().zip(next.drain(..)) {
-                            *slot = v;
-                        }
-                        i += 1;
-                    }
-                    args.truncate(*loop_vars);
-                    args.into_iter().collect()
-                }
-                NodeKind::ForDataset {
-                    source,
-                    body_graph,
-                    loop_vars,
-                    element_specs: specs,
-                } => {
-                    // `args`: the loop variables, then the current element, then the captures.
-                    let (lv, ne) = (*loop_vars, specs.len());
-                    let mut args: Vec<Tensor> = ins[..lv].iter().map(|t| (*t).clone()).collect();
-                    args.extend(specs.iter().map(|s| crate::zeros([], s.dtype)));
-                    args.extend(ins[lv..].iter().map(|t| (*t).clone()));
-                    let (mut scratch, mut next) = (Vec::new(), Vec::with_capacity(lv));
-                    for (k, element) in (source.0)().enumerate() {
-                        let element = element.unwrap_or_else(|e| panic!("{}: element {k} of the dataset: {e}", graph.name));
-                        for (i, (t, s)) in element.iter().zip(specs.iter()).enumerate() {
-                            if !crate::ops::TensorSpec::of(t).is_subtype_of(s) {
-                                panic!(
-                                    "{}: element {k} of the dataset has a {} tensor of shape {} as component {i}, but the loop was \
-                                     traced for {s}",
-                                    graph.name,
-                                    t.dtype(),
-                                    t.shape()
-                                );
-                            }
-                        }
-                        for (slot, t) in args[lv..lv + ne].iter_mut().zip(element) {
-                            *slot = t;
-                        }
-                        next.clear();
-                        run_checked(body_graph, true, &args, &mut scratch, &mut next);
-                        for (slot, v) in args.iter_mut().zip(next.drain(..)) {
-                            *slot = v;
-                        }
-                    }
-                    args.truncate(lv);
-                    args.into_iter().collect()
-                }
-                NodeKind::AssignVariable { var, kind } => {
-                    match *kind {
-                        "AssignAddVariableOp" => var.assign_add(ins[0]),
-                        "AssignSubVariableOp" => var.assign_sub(ins[0]),
-                        _ => var.assign(ins[0]),
-                    }
-                    Outputs::new()
-                }
+    // Paired nodes run at once (`passes::parallel`), but not under a tape: tapes are the
+    // calling thread's, and they record in program order.
+    let paired = !graph.pairs.is_empty() && crate::config::threading::inter_op() && !crate::tape::any_active();
+    for i in 0..graph.nodes.len() {
+        match graph.pairs.get(i).copied().flatten() {
+            // Ran early with its partner (a pure op always has an output).
+            _ if paired && !values[i].is_empty() => {}
+            Some(j) if paired => {
+                let vals: &[Outputs] = values;
+                let (a, b) = tf_kernels::cpu::join(|| exec(graph, dynamic, args, vals, i), || exec(graph, dynamic, args, vals, j));
+                values[i] = a;
+                values[j] = b;
             }
-        };
-        values.push(result);
+            _ => values[i] = exec(graph, dynamic, args, values, i),
+        }
         if planned {
             for &n in &graph.frees[i] {
                 values[n] = Outputs::new();
@@ -162,6 +75,109 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<O
         }
     }
     out.extend(graph.outputs.iter().map(|&r| value(graph, args, values, r).clone()));
+}
+
+/// Runs node `i` on the values computed so far.
+fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: usize) -> Outputs {
+    let node = &graph.nodes[i];
+    let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&r| value(graph, args, values, r)).collect();
+    match &node.kind {
+        NodeKind::Placeholder { .. } | NodeKind::Const(_) => Outputs::new(),
+        NodeKind::Op { op, attrs } if dynamic => {
+            let specs = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
+                panic!(
+                    "{}: {m} (in `{}`, traced at {}:{})",
+                    op.name,
+                    graph.name,
+                    node.location.file(),
+                    node.location.line()
+                )
+            });
+            execute_traced(op, &ins, attrs, &specs)
+        }
+        NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
+        NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
+        NodeKind::If { then_graph, else_graph } => {
+            let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
+            let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
+            let mut res = Vec::with_capacity(branch.outputs.len());
+            run_checked(branch, dynamic, &caps, &mut Vec::new(), &mut res);
+            res.into_iter().collect()
+        }
+        NodeKind::While {
+            cond_graph,
+            body_graph,
+            loop_vars,
+            max_iterations,
+        } => {
+            // `args` holds the loop variables then the captures; each iteration
+            // replaces the loop variables in place. The scratch buffers live across
+            // iterations.
+            let mut args: Vec<Tensor> = ins.iter().map(|t| (*t).clone()).collect();
+            let (mut scratch, mut next, mut test) = (Vec::new(), Vec::with_capacity(*loop_vars), Vec::with_capacity(1));
+            let mut i = 0;
+            while max_iterations.is_none_or(|m| i < m) {
+                test.clear();
+                run_checked(cond_graph, dynamic, &args, &mut scratch, &mut test);
+                if !test[0].scalar::<bool>() {
+                    break;
+                }
+                next.clear();
+                run_checked(body_graph, dynamic, &args, &mut scratch, &mut next);
+                for (slot, v) in args.iter_mut().zip(next.drain(..)) {
+                    *slot = v;
+                }
+                i += 1;
+            }
+            args.truncate(*loop_vars);
+            args.into_iter().collect()
+        }
+        NodeKind::ForDataset {
+            source,
+            body_graph,
+            loop_vars,
+            element_specs: specs,
+        } => {
+            // `args`: the loop variables, then the current element, then the captures.
+            let (lv, ne) = (*loop_vars, specs.len());
+            let mut args: Vec<Tensor> = ins[..lv].iter().map(|t| (*t).clone()).collect();
+            args.extend(specs.iter().map(|s| crate::zeros([], s.dtype)));
+            args.extend(ins[lv..].iter().map(|t| (*t).clone()));
+            let (mut scratch, mut next) = (Vec::new(), Vec::with_capacity(lv));
+            for (k, element) in (source.0)().enumerate() {
+                let element = element.unwrap_or_else(|e| panic!("{}: element {k} of the dataset: {e}", graph.name));
+                for (i, (t, s)) in element.iter().zip(specs.iter()).enumerate() {
+                    if !crate::ops::TensorSpec::of(t).is_subtype_of(s) {
+                        panic!(
+                            "{}: element {k} of the dataset has a {} tensor of shape {} as component {i}, but the loop was \
+                                 traced for {s}",
+                            graph.name,
+                            t.dtype(),
+                            t.shape()
+                        );
+                    }
+                }
+                for (slot, t) in args[lv..lv + ne].iter_mut().zip(element) {
+                    *slot = t;
+                }
+                next.clear();
+                run_checked(body_graph, true, &args, &mut scratch, &mut next);
+                for (slot, v) in args.iter_mut().zip(next.drain(..)) {
+                    *slot = v;
+                }
+            }
+            args.truncate(lv);
+            args.into_iter().collect()
+        }
+        NodeKind::AssignVariable { var, kind } => {
+            match *kind {
+                "AssignAddVariableOp" => var.assign_add(ins[0]),
+                "AssignSubVariableOp" => var.assign_sub(ins[0]),
+                _ => var.assign(ins[0]),
+            }
+            Outputs::new()
+        }
+    }
 }
 
 /// The value of `(node, output)`: placeholders and constants are read where they are (the

@@ -29,6 +29,33 @@ pub fn parallel_for(n: usize, f: impl Fn(usize) + Sync) {
     pool::pool().run(n, &f);
 }
 
+/// Runs `a` and `b` at once on the pool (one on the caller, one on a worker when one is
+/// free) and returns both results; kernels they call run their parallel loops inline. A
+/// panic in either is raised again here, with its message.
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    type Slot<F, R> = std::sync::Mutex<(Option<F>, Option<std::thread::Result<R>>)>;
+    let sa: Slot<_, A> = std::sync::Mutex::new((Some(a), None));
+    let sb: Slot<_, B> = std::sync::Mutex::new((Some(b), None));
+    fn go<F: FnOnce() -> R, R>(slot: &Slot<F, R>) {
+        let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = s.0.take() {
+            s.1 = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        }
+    }
+    parallel_for(2, |i| if i == 0 { go(&sa) } else { go(&sb) });
+    fn take<R>(r: Option<std::thread::Result<R>>) -> R {
+        match r.expect("both halves ran") {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    }
+    let (ra, rb) = (
+        sa.into_inner().unwrap_or_else(|p| p.into_inner()).1,
+        sb.into_inner().unwrap_or_else(|p| p.into_inner()).1,
+    );
+    (take(ra), take(rb))
+}
+
 /// Splits `len` items into at most `parts` contiguous ranges whose starts are multiples of
 /// `align` (the last range takes the remainder).
 pub fn split_range(len: usize, parts: usize, align: usize) -> Vec<std::ops::Range<usize>> {
@@ -79,6 +106,23 @@ mod tests {
         let r = split_range(10, 4, 1);
         assert_eq!(r.iter().map(|r| r.len()).sum::<usize>(), 10);
         assert!(split_range(0, 2, 1).is_empty());
+    }
+
+    #[test]
+    fn join_runs_both_and_nested_loops_run_inline() {
+        let (a, b) = join(
+            || {
+                let hits = std::sync::atomic::AtomicUsize::new(0);
+                parallel_for(5, |_| {
+                    hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                });
+                hits.into_inner()
+            },
+            || (0..10).sum::<i32>(),
+        );
+        assert_eq!((a, b), (5, 45));
+        let p = std::panic::catch_unwind(|| join(|| 1, || -> i32 { panic!("the second half: boom") })).expect_err("panics");
+        assert_eq!(p.downcast_ref::<&str>(), Some(&"the second half: boom"));
     }
 
     #[test]

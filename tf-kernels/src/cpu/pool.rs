@@ -122,14 +122,17 @@ impl Pool {
             s.wake.notify_all();
         }
         // The closure lives on this stack frame: even if a task panics here, wait for every
-        // claimed task before unwinding.
+        // claimed task before unwinding. While the caller runs tasks, a kernel they call runs
+        // its own parallel loop inline, as on a worker (the pool is busy with this job).
         let mut caught = None;
+        let outer = IN_WORKER.with(|w| w.replace(true));
         while let Some(i) = claim(s, epoch) {
             if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))) {
                 caught.get_or_insert(p);
             }
             s.remaining.fetch_sub(1, Ordering::AcqRel);
         }
+        IN_WORKER.with(|w| w.set(outer));
         while s.remaining.load(Ordering::Acquire) != 0 {
             std::hint::spin_loop();
         }

@@ -9,6 +9,7 @@ mod const_fold;
 mod cse;
 mod dce;
 mod fuse;
+mod parallel;
 mod plan;
 
 use super::{Graph, Node, NodeKind};
@@ -19,7 +20,7 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     let g = algebra::run(&g);
     let g = cse::run(&g);
     let g = dce::run(&g);
-    plan::run(fuse::run(&g))
+    parallel::run(plan::run(fuse::run(&g)))
 }
 
 /// Where each output of an old node went in the new graph.
