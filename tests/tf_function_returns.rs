@@ -251,3 +251,45 @@ fn gradients_flow_through_a_return_in_a_staged_loop() {
         assert!((gi - numeric).abs() < 1e-2 * (1.0 + numeric.abs()), "x[{i}]: {gi} vs {numeric}");
     }
 }
+
+/// `break` under a tensor condition in a staged loop over a dataset: the pass stops there.
+#[tf::function]
+fn sum_until(ds: &tf::data::Dataset<Tensor>, limit: &Tensor) -> Tensor {
+    let mut total = c(0.0);
+    for x in ds {
+        total = &total + &x;
+        if tf::greater(&total, limit) {
+            break;
+        }
+    }
+    total
+}
+
+/// `return` from a staged loop over a dataset.
+#[tf::function]
+fn first_big(ds: &tf::data::Dataset<Tensor>, limit: &Tensor) -> Tensor {
+    for x in ds {
+        if tf::greater(&x, limit) {
+            return &x * 10.0f32;
+        }
+    }
+    c(-1.0)
+}
+
+#[test]
+fn break_and_return_leave_a_staged_loop_over_a_dataset() {
+    let _g = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let ds = tf::data::Dataset::from_tensor_slices(tf::constant([1.0f32, 5.0, 3.0, 8.0])).unwrap();
+    // Running totals 1, 6, 9, 17.
+    for (limit, want) in [(0.5f32, 1.0f32), (5.0, 6.0), (8.0, 9.0), (100.0, 17.0)] {
+        assert_eq!(same("sum_until", || vec![sum_until(&ds, &c(limit))]), vec![want], "limit = {limit}");
+    }
+    for (limit, want) in [(0.0f32, 10.0f32), (4.0, 50.0), (6.0, 80.0), (9.0, -1.0)] {
+        assert_eq!(same("first_big", || vec![first_big(&ds, &c(limit))]), vec![want], "limit = {limit}");
+    }
+    for f in [tf::function_of!(sum_until), tf::function_of!(first_big)] {
+        let g = f.concrete_functions()[0].graph().to_string();
+        assert_eq!(g.matches("= ForDataset(").count(), 1, "one staged loop per pass: {g}");
+        assert_eq!(f.tracing_count(), 1, "{g}");
+    }
+}

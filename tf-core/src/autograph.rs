@@ -516,7 +516,7 @@ pub trait ForDatasetLoop<S, F> {
     fn for_stmt(&self, state: (S, F), body: impl Fn(Self::Item, (S, F)) -> (S, F)) -> (S, F);
 }
 
-impl<T: crate::data::Structure, S: State, F: PlainFlag + Clone> ForDatasetLoop<S, F> for ForSource<&crate::data::Dataset<T>> {
+impl<T: crate::data::Structure, S: State, F: StagedFlag + Clone> ForDatasetLoop<S, F> for ForSource<&crate::data::Dataset<T>> {
     type Item = T;
     #[track_caller]
     fn for_stmt(&self, state: (S, F), body: impl Fn(T, (S, F)) -> (S, F)) -> (S, F) {
@@ -524,7 +524,7 @@ impl<T: crate::data::Structure, S: State, F: PlainFlag + Clone> ForDatasetLoop<S
         if !crate::graph::trace::tracing() {
             let mut state = state;
             for (k, el) in ds.iter().enumerate() {
-                if state.1.is_raised() {
+                if state.1.keep_going().is_some_and(|k| !scalar_bool(&k, "for")) {
                     break;
                 }
                 let el = el.unwrap_or_else(|e| panic!("for loop over a dataset: element {k}: {e}"));
@@ -535,27 +535,23 @@ impl<T: crate::data::Structure, S: State, F: PlainFlag + Clone> ForDatasetLoop<S
         let (template, specs) = ds
             .symbolic_element()
             .unwrap_or_else(|e| panic!("a for loop over a dataset in a #[tf::function] needs its element spec: {e}"));
-        let (vars, flag) = state;
-        let vars = if vars.is_defined() {
-            vars
+        let element = |at: &mut dyn Iterator<Item = Tensor>| template.map_tensors(&mut |_| at.next().expect("one tensor per component"));
+        let state = if state.is_defined() {
+            state
         } else {
             let like = trial(|| {
-                let mut at = specs.iter();
-                let item = template.map_tensors(&mut |_| crate::graph::trace::placeholder(at.next().expect("one spec per component")));
-                body(item, (copy(&vars), flag.clone())).0
+                let mut at = specs.iter().map(crate::graph::trace::placeholder);
+                body(element(&mut at), copy(&state))
             });
-            vars.define_like(&like, &mut Vec::new())
+            state.define_like(&like, &mut Vec::new())
         };
-        let out = crate::api::dataset_loop(&ds.source(), &specs, &to_vec(&vars), |v, element| {
-            let mut at = element.iter();
-            let item = template.map_tensors(&mut |_| at.next().cloned().expect("one tensor per component"));
-            let (next, f) = body(item, (rebuild(&vars, v.to_vec()), flag.clone()));
-            if f.is_raised() {
-                panic!("`break` out of a staged loop over a dataset is not supported yet: take() the elements you need instead");
-            }
-            to_vec(&next)
+        // The `break` flag (when the loop has one) is the last loop variable.
+        let vars = to_vec(&state);
+        let break_var = state.1.keep_going().map(|_| vars.len() - 1);
+        let out = crate::api::dataset_loop(&ds.source(), &specs, &vars, break_var, |v: &[Tensor], el: &[Tensor]| {
+            to_vec(&body(element(&mut el.iter().cloned()), rebuild(&state, v.to_vec())))
         });
-        (rebuild(&vars, out), flag)
+        rebuild(&state, out)
     }
 }
 
@@ -579,6 +575,37 @@ impl<I: ForIterable<S, F>, S, F> ForOther<S, F> for &ForSource<I> {
 #[track_caller]
 pub fn for_stmt<I: ForIterable<S, F>, S, F>(iterable: I, state: (S, F), body: impl Fn(I::Item, (S, F)) -> (S, F)) -> (S, F) {
     iterable.for_stmt(state, body)
+}
+
+/// The flag of a `for` loop with a `break`, `continue` or `return`, of the kind its iterable
+/// makes: the macro calls `(&FlagSource(&iterable)).lowered_flag()` with [`DatasetFlag`] and
+/// [`OtherFlag`] in scope, so a dataset (whose loop is staged) gets a bool tensor and every
+/// other iterable its [`ForFlag`].
+pub struct FlagSource<'a, I>(pub &'a I);
+
+/// A dataset loop's flag: a bool tensor.
+pub trait DatasetFlag {
+    /// The flag, not raised.
+    fn lowered_flag(&self) -> Tensor;
+}
+impl<T> DatasetFlag for FlagSource<'_, &crate::data::Dataset<T>> {
+    fn lowered_flag(&self) -> Tensor {
+        Tensor::lowered()
+    }
+}
+
+/// Every other loop's flag: its iterable's [`ForFlag`].
+pub trait OtherFlag {
+    /// The flag's type.
+    type Flag;
+    /// The flag, not raised.
+    fn lowered_flag(&self) -> Self::Flag;
+}
+impl<I: ForFlag> OtherFlag for &FlagSource<'_, I> {
+    type Flag = I::Flag;
+    fn lowered_flag(&self) -> I::Flag {
+        ForFlag::lowered_flag(self.0)
+    }
 }
 
 /// The `break` flag for a `for` over `iterable`: `bool` for a Rust iterator, a bool

@@ -130,7 +130,9 @@ pub fn while_loop(
 
 /// `for element in dataset` over `loop_vars`: eagerly a Rust loop over a fresh pass; while
 /// tracing, one `ForDataset` node whose body (`body(vars, element)`) is traced once for the
-/// element specs, unknown dimensions included, and runs per element on every call.
+/// element specs, unknown dimensions included, and runs per element on every call. Loop
+/// variable `break_var`, when given, is a scalar bool `break` flag: the pass stops after the
+/// element that raises it.
 ///
 /// # Panics
 /// When the body changes a loop variable's structure, dtype or shape (as `while_loop`), or,
@@ -140,6 +142,7 @@ pub(crate) fn dataset_loop(
     source: &crate::graph::DatasetSource,
     element_specs: &[TensorSpec],
     loop_vars: &[Tensor],
+    break_var: Option<usize>,
     body: impl Fn(&[Tensor], &[Tensor]) -> Vec<Tensor>,
 ) -> Vec<Tensor> {
     let n = loop_vars.len();
@@ -148,6 +151,9 @@ pub(crate) fn dataset_loop(
         for (k, el) in (source.0)().enumerate() {
             let el = el.unwrap_or_else(|e| panic!("for loop over a dataset: element {k}: {e}"));
             vars = body(&vars, &el);
+            if break_var.is_some_and(|b| vars[b].scalar::<bool>()) {
+                break;
+            }
         }
         return vars;
     }
@@ -166,6 +172,7 @@ pub(crate) fn dataset_loop(
         body_graph: Box::new(body_graph),
         loop_vars: n,
         element_specs: element_specs.to_vec(),
+        break_var,
     };
     trace::add_node(kind, &inputs, specs.into_iter().collect(), std::panic::Location::caller()).into_vec()
 }

@@ -137,6 +137,7 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
             body_graph,
             loop_vars,
             element_specs: specs,
+            break_var,
         } => {
             // `args`: the loop variables, then the current element, then the captures.
             let (lv, ne) = (*loop_vars, specs.len());
@@ -164,6 +165,9 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
                 run_checked(body_graph, true, &args, &mut scratch, &mut next);
                 for (slot, v) in args.iter_mut().zip(next.drain(..)) {
                     *slot = v;
+                }
+                if break_var.is_some_and(|b| args[b].scalar::<bool>()) {
+                    break;
                 }
             }
             args.truncate(lv);
@@ -283,9 +287,10 @@ pub(crate) fn replay_with(graph: &Graph, args: &[Tensor], reads: &[(Variable, Te
                 body_graph,
                 loop_vars,
                 element_specs,
+                break_var,
             } => {
                 let caps = &ins[*loop_vars..];
-                crate::api::dataset_loop(source, element_specs, &ins[..*loop_vars], |vars, element| {
+                crate::api::dataset_loop(source, element_specs, &ins[..*loop_vars], *break_var, |vars, element| {
                     let args: Vec<Tensor> = vars.iter().chain(element).chain(caps).cloned().collect();
                     replay(body_graph, &args)
                 })

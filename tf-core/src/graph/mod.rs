@@ -79,6 +79,9 @@ pub enum NodeKind {
         loop_vars: usize,
         /// The dtype and shape of each tensor of an element (the dataset's element spec).
         element_specs: Vec<crate::ops::TensorSpec>,
+        /// The loop variable that is a `break` flag (a scalar bool): the pass stops after an
+        /// element that raises it.
+        break_var: Option<usize>,
     },
     /// Writes a captured variable (`assign`, `assign_add` or `assign_sub`); no outputs.
     AssignVariable {

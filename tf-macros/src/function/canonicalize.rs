@@ -128,6 +128,16 @@ fn jumps_in<T: Node + ?Sized>(node: &T) -> Jumps {
     v.0
 }
 
+/// The initial flag of a `for` loop over `iter` (a bool tensor for a dataset, whose loop is
+/// staged; otherwise the kind the iterable's `ForFlag` says).
+pub fn for_flag(rt: &TokenStream, iter: &Ident) -> Expr {
+    parse_quote!({
+        #[allow(unused_imports)]
+        use #rt::autograph::{DatasetFlag as _, OtherFlag as _};
+        (&#rt::autograph::FlagSource(&#iter)).lowered_flag()
+    })
+}
+
 /// A jump out of a `loop`'s iteration.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Jump {
@@ -363,14 +373,16 @@ impl Jumps_ {
                 let src = &fl.expr;
                 let mut pre: Vec<Stmt> = vec![parse_quote!(let #iter = #src;)];
                 if let Some(b) = &f.brk {
-                    pre.push(parse_quote!(let mut #b = #rt::autograph::ForFlag::lowered_flag(&#iter);));
+                    let flag = for_flag(&rt, &iter);
+                    pre.push(parse_quote!(let mut #b = #flag;));
                     fl.attrs.push(parse_quote!(#[tf_break(#b)]));
                 }
                 let body = std::mem::take(&mut fl.body.stmts);
                 let mut body = self.guard_block(body, &f);
                 if let Some(c) = &f.cont {
                     let c0 = format_ident!("{}_lowered", c);
-                    pre.push(parse_quote!(let #c0 = #rt::autograph::ForFlag::lowered_flag(&#iter);));
+                    let flag = for_flag(&rt, &iter);
+                    pre.push(parse_quote!(let #c0 = #flag;));
                     body.insert(0, parse_quote!(let mut #c = #c0.clone();));
                 }
                 fl.body.stmts = body;
@@ -459,7 +471,7 @@ mod tests {
         let text = quote!(#b).to_string();
         assert!(text.contains("let __iter_1 = xs"), "{text}");
         assert!(
-            text.contains("let mut __brk_1 = tf :: autograph :: ForFlag :: lowered_flag (& __iter_1)"),
+            text.contains("let mut __brk_1 = { # [allow (unused_imports)] use tf :: autograph :: { DatasetFlag as _ , OtherFlag as _ } ; (& tf :: autograph :: FlagSource (& __iter_1)) . lowered_flag () }"),
             "{text}"
         );
         assert!(text.contains("# [tf_break (__brk_1)] for i in __iter_1"), "{text}");

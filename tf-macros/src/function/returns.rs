@@ -219,10 +219,8 @@ impl LoopReturns {
                     format_ident!("__tf_ret_{}", n, span = span),
                 );
                 let src = &fl.expr;
-                let pre = vec![
-                    parse_quote!(let #iter = #src;),
-                    parse_quote!(let mut #flag = #rt::autograph::ForFlag::lowered_flag(&#iter);),
-                ];
+                let lowered = super::canonicalize::for_flag(&rt, &iter);
+                let pre = vec![parse_quote!(let #iter = #src;), parse_quote!(let mut #flag = #lowered;)];
                 fl.expr = parse_quote!(#iter);
                 fl.body.stmts = self.stmts(std::mem::take(&mut fl.body.stmts), Some(&flag));
                 (pre, span, Expr::ForLoop(fl))
@@ -382,7 +380,8 @@ mod tests {
         let text = quote!(#b).to_string();
         for part in [
             "let mut __tf_retval : tf :: autograph :: Retval < Tensor > = tf :: autograph :: Retval :: undefined () ;",
-            "let __tf_riter_1 = xs ; let mut __tf_ret_1 = tf :: autograph :: ForFlag :: lowered_flag (& __tf_riter_1) ;",
+            "let __tf_riter_1 = xs ; let mut __tf_ret_1 = { # [allow (unused_imports)] use tf :: autograph :: { DatasetFlag as _ , OtherFlag as _ } ; \
+             (& tf :: autograph :: FlagSource (& __tf_riter_1)) . lowered_flag () } ;",
             "for i in __tf_riter_1 { if c { { let i = :: std :: clone :: Clone :: clone (& i) ; \
              __tf_retval = tf :: autograph :: Retval :: new (i) ; \
              __tf_ret_1 = tf :: autograph :: Flag :: raised (& __tf_ret_1) ; break ; } } }",

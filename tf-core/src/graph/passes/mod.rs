@@ -84,11 +84,13 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
             body_graph,
             loop_vars,
             element_specs,
+            break_var,
         } => NodeKind::ForDataset {
             source: source.clone(),
             body_graph: Box::new(optimize_sub(body_graph)),
             loop_vars: *loop_vars,
             element_specs: element_specs.clone(),
+            break_var: *break_var,
         },
     };
     out.nodes.push(Node {
