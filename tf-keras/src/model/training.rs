@@ -742,12 +742,7 @@ impl<L: Layer> Model<L> {
         // Training and validation sources.
         let (train, val): (Source, Option<Source>) = match data {
             Data::Arrays { x, y, sample_weight: sw } => {
-                let xs: Vec<Tensor> = x.into_iter().cloned().collect();
-                let ys: Vec<Tensor> = y
-                    .ok_or_else(|| invalid("fit needs targets: pass (&x, &y)"))?
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let (xs, ys) = with_targets(x, y, "fit")?;
                 let sw = sw.cloned().or(sample_weight);
                 self.check_arrays(&xs, Some(&ys), sw.as_ref())?;
                 let sw = match (&class_weight, sw) {
@@ -950,12 +945,7 @@ impl<L: Layer> Model<L> {
         self.compiled()?;
         let src = match data.into() {
             Data::Arrays { x, y, sample_weight } => {
-                let xs: Vec<Tensor> = x.into_iter().cloned().collect();
-                let ys: Vec<Tensor> = y
-                    .ok_or_else(|| invalid("evaluate needs targets: pass (&x, &y)"))?
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                let (xs, ys) = with_targets(x, y, "evaluate")?;
                 self.check_arrays(&xs, Some(&ys), sample_weight)?;
                 Source::Arrays {
                     x: xs,
@@ -1155,6 +1145,12 @@ fn total_loss(net: &dyn Layer, c: &Compiled, ys: &[Tensor], y_pred: &[Tensor], s
     let total = weighted.reduce(|a, b| &a + &b).expect("a model has an output");
     let total = net.losses().iter().fold(total, |acc, r| &acc + r);
     (total, if ys.len() > 1 { per_output } else { Vec::new() })
+}
+
+/// Arrays given to `what` (fit, evaluate), which needs targets.
+fn with_targets(x: Vec<&Tensor>, y: Option<Vec<&Tensor>>, what: &str) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    let y = y.ok_or_else(|| invalid(format!("{what} needs targets: pass (&x, &y)")))?;
+    Ok((x.into_iter().cloned().collect(), y.into_iter().cloned().collect()))
 }
 
 /// A scalar tensor's value.

@@ -98,13 +98,13 @@ struct Flags {
 
 /// Which jumps (break, continue) a statement of the loop body may take.
 #[derive(Default, Clone, Copy)]
-struct Jumps {
-    brk: bool,
-    cont: bool,
+pub struct Jumps {
+    pub brk: bool,
+    pub cont: bool,
 }
 
 /// Jumps at this loop's level in `node` (not inside nested loops or closures).
-fn jumps_in<T: Node + ?Sized>(node: &T) -> Jumps {
+pub fn jumps_in<T: Node + ?Sized>(node: &T) -> Jumps {
     struct V(Jumps);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {

@@ -62,28 +62,6 @@ fn find_loop_return<T: Node + ?Sized>(node: &T) -> Option<Span> {
     v.0
 }
 
-/// Whether a loop body has a `break` of its own (not of a nested loop or closure).
-fn has_break(body: &Block) -> bool {
-    struct V(bool);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-            self.0 = true;
-        }
-        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-            self.visit_expr(&f.expr);
-        }
-        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-            self.visit_expr(&w.cond);
-        }
-        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V(false);
-    v.visit_block(body);
-    v.0
-}
-
 /// Rewrites the `return`s inside loops (step 1 above). `ret` is the function's return type,
 /// written on the return value's declaration where it can be (not `impl Trait` or a borrow).
 pub fn loop_returns(body: &mut Block, rt: &TokenStream, ret: Option<&syn::Type>) -> syn::Result<()> {
@@ -210,7 +188,7 @@ impl LoopReturns {
         let rt = self.rt.clone();
         let n = self.next;
         // A `loop` without a `break` of its own ends only by `return`.
-        let only_returns = matches!(&e, Expr::Loop(l) if !has_break(&l.body));
+        let only_returns = matches!(&e, Expr::Loop(l) if !super::canonicalize::jumps_in(&l.body).brk);
         let (mut pre, span, lp): (Vec<Stmt>, Span, Expr) = match e {
             Expr::ForLoop(mut fl) => {
                 let span = fl.for_token.span();
