@@ -2,20 +2,21 @@
 //! from [`Input`]s, or a user's `#[derive(tf::Module)]` struct — and adds `compile`, `fit`,
 //! `evaluate`, `predict` and `summary`.
 
+mod args;
 mod functional;
 pub mod progbar;
 mod summary;
 mod training;
 
+pub use args::{Batches, CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs, ValidationData};
 pub use functional::{Functional, Input, KerasInputs, KerasTensor};
-pub use training::{Batches, CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs, ValidationData};
 
 pub(crate) mod functional_api {
     pub use super::functional::Apply;
 }
 pub(crate) mod training_api {
+    pub use super::args::Data;
     pub(crate) use super::training::checked;
-    pub use super::training::Data;
 }
 
 use crate::layers::Layer;
