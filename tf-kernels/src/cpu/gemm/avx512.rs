@@ -209,21 +209,12 @@ fn pack_a(mc: usize, kc: usize, a: &ASrc, ic: usize, pc: usize, out: &mut [f32])
             panel.fill(0.0);
         }
         match a {
-            // Row-major A, a full panel: 4×4 blocks transposed in registers.
-            ASrc::Strided(a) if a.cs == 1 && rows == MR => {
-                let start = (ic + i0) * a.rs + pc;
-                assert!(start + (MR - 1) * a.rs + kc <= a.data.len(), "gemm: A out of bounds");
-                // SAFETY: the assert bounds every row read; the panel holds kc×MR values.
-                unsafe { pack_a_full(a.data[start..].as_ptr(), a.rs, kc, panel.as_mut_ptr()) };
-            }
-            // Row-major A: read each row contiguously, write it as a column of the panel.
+            // Row-major A: 4×4 blocks transposed in registers.
             ASrc::Strided(a) if a.cs == 1 => {
-                for i in 0..rows {
-                    let start = (ic + i0 + i) * a.rs + pc;
-                    for (dst, &v) in panel.chunks_exact_mut(MR).zip(&a.data[start..start + kc]) {
-                        dst[i] = v;
-                    }
-                }
+                let start = (ic + i0) * a.rs + pc;
+                assert!(start + (rows - 1) * a.rs + kc <= a.data.len(), "gemm: A out of bounds");
+                // SAFETY: the assert bounds every row read; the panel holds kc×MR values.
+                unsafe { pack_a_rows(a.data[start..].as_ptr(), a.rs, kc, rows, panel.as_mut_ptr()) };
             }
             // Column-major A (a transposed operand): each panel row is a contiguous run.
             ASrc::Strided(a) if a.rs == 1 => {
@@ -252,17 +243,18 @@ fn pack_a(mc: usize, kc: usize, a: &ASrc, ic: usize, pc: usize, out: &mut [f32])
     }
 }
 
-/// Packs MR rows of a row-major A (row stride `rs`, `kc` columns from `src`) into a panel
-/// `[p][i]`: each 4×4 block is loaded as four rows and stored as four columns.
+/// Packs `rows` (≤ MR) rows of a row-major A (row stride `rs`, `kc` columns from `src`) into
+/// a panel `[p][i]`: each 4×4 block is loaded as four rows and stored as four columns; rows
+/// past the last group of four are copied one by one.
 ///
 /// # Safety
-/// `src` must address MR rows of `kc` values at stride `rs`; `panel` must hold `kc * MR`.
-unsafe fn pack_a_full(src: *const f32, rs: usize, kc: usize, panel: *mut f32) {
-    let full = kc - kc % 4;
+/// `src` must address `rows` rows of `kc` values at stride `rs`; `panel` must hold `kc * MR`.
+unsafe fn pack_a_rows(src: *const f32, rs: usize, kc: usize, rows: usize, panel: *mut f32) {
+    let (full, groups) = (kc - kc % 4, rows - rows % 4);
     // SAFETY: as the caller promises; every offset below is inside those bounds.
     unsafe {
         for p in (0..full).step_by(4) {
-            for g in (0..MR).step_by(4) {
+            for g in (0..groups).step_by(4) {
                 let row = |i: usize| _mm_loadu_ps(src.add((g + i) * rs + p));
                 let (mut r0, mut r1, mut r2, mut r3) = (row(0), row(1), row(2), row(3));
                 _MM_TRANSPOSE4_PS(&mut r0, &mut r1, &mut r2, &mut r3);
@@ -273,8 +265,9 @@ unsafe fn pack_a_full(src: *const f32, rs: usize, kc: usize, panel: *mut f32) {
                 _mm_storeu_ps(dst.add(3 * MR), r3);
             }
         }
-        for p in full..kc {
-            for i in 0..MR {
+        for i in 0..rows {
+            let first = if i < groups { full } else { 0 };
+            for p in first..kc {
                 *panel.add(p * MR + i) = *src.add(i * rs + p);
             }
         }
