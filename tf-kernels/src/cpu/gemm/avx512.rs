@@ -9,19 +9,22 @@ use std::arch::x86_64::*;
 
 pub const MR: usize = 12;
 pub const NR: usize = 32;
-// Blocking measured on Zen 4 (32 KiB L1d, 1 MiB L2): a long KC amortises the C-tile update;
-// the B micro-panel streams from L2.
-const KC: usize = 512;
+// Blocking measured on Zen 4 (32 KiB L1d, 1 MiB L2): a long KC amortises the C-tile update
+// (each pass over k reads and writes all of C: at KC = 512 a 2048² GEMM spent ~5% there);
+// the B micro-panel streams from L2. A read in place (a convolution's im2col view) keeps the
+// KC its kernel was tuned with, which keeps its rows' working set small.
+const KC: usize = 1024;
+const KC_DIRECT: usize = 512;
 const MC: usize = 96;
 const NC: usize = 4096;
 /// Up to this many columns of C, A is read in place instead of packed.
 const DIRECT_A_MAX_N: usize = 256;
 
 /// `IDENTITY[p] = p`: the column-offset table of a contiguous row.
-static IDENTITY: [usize; KC] = {
-    let mut t = [0; KC];
+static IDENTITY: [usize; KC_DIRECT] = {
+    let mut t = [0; KC_DIRECT];
     let mut i = 0;
-    while i < KC {
+    while i < KC_DIRECT {
         t[i] = i;
         i += 1;
     }
@@ -148,11 +151,12 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
         if !direct {
             pa.resize(MC * KC, 0.0);
         }
-        pb.resize(KC * NC.min(n.div_ceil(NR) * NR), 0.0);
+        let kcb = if direct { KC_DIRECT } else { KC };
+        pb.resize(kcb * NC.min(n.div_ceil(NR) * NR), 0.0);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
-            for pc in (0..k).step_by(KC) {
-                let kc = KC.min(k - pc);
+            for pc in (0..k).step_by(kcb) {
+                let kc = kcb.min(k - pc);
                 pack_b(kc, nc, &b, pc, jc, pb);
                 let acc = accumulate || pc > 0;
                 for ic in (0..m).step_by(MC) {

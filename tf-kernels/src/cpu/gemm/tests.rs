@@ -37,6 +37,8 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         (20, 700, 300),
         // Packed A (n > 256) with a last panel of 6 rows and k not a multiple of 4.
         (150, 37, 300),
+        // Packed A over several k blocks.
+        (30, 2100, 300),
     ] {
         for &(ta, tb) in &[(false, false), (true, false), (false, true), (true, true)] {
             let a64 = data(m * k, 1);
