@@ -305,7 +305,13 @@ fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mu
         }
         for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
             let base = (pc + p) * b.rs + (jc + j0) * b.cs;
-            if b.cs == 1 {
+            if b.cs == 1 && cols == NR {
+                // A whole row of the panel: a fixed-size copy (vector moves inline, not a
+                // `memmove` call per row).
+                let src: &[f32; NR] = b.data[base..base + NR].try_into().expect("NR values");
+                let d: &mut [f32; NR] = dst.try_into().expect("a panel row of NR values");
+                *d = *src;
+            } else if b.cs == 1 {
                 dst[..cols].copy_from_slice(&b.data[base..base + cols]);
             } else {
                 for (j, d) in dst.iter_mut().enumerate().take(cols) {
