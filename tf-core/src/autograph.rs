@@ -227,13 +227,7 @@ fn define_for_loop<S: State>(state: S, body: impl FnOnce(S) -> S) -> (S, Option<
 /// The value of an eager scalar bool condition.
 #[track_caller]
 fn scalar_bool(c: &Tensor, what: &str) -> bool {
-    if c.dtype() != crate::DType::Bool || c.num_elements() != 1 {
-        panic!(
-            "{what}: the condition must be a scalar bool tensor, got {} of shape {}",
-            c.dtype(),
-            c.shape()
-        );
-    }
+    crate::api::control::check_pred(c, what);
     c.scalar::<bool>()
 }
 
@@ -536,15 +530,8 @@ impl<T: crate::data::Structure, S: State, F: StagedFlag + Clone> ForDatasetLoop<
             .symbolic_element()
             .unwrap_or_else(|e| panic!("a for loop over a dataset in a #[tf::function] needs its element spec: {e}"));
         let element = |at: &mut dyn Iterator<Item = Tensor>| template.map_tensors(&mut |_| at.next().expect("one tensor per component"));
-        let state = if state.is_defined() {
-            state
-        } else {
-            let like = trial(|| {
-                let mut at = specs.iter().map(crate::graph::trace::placeholder);
-                body(element(&mut at), copy(&state))
-            });
-            state.define_like(&like, &mut Vec::new())
-        };
+        // A dataset loop takes no shape invariants: the placeholders keep the traced shapes.
+        let (state, _) = define_for_loop(state, |s| body(element(&mut specs.iter().map(crate::graph::trace::placeholder)), s));
         // The `break` flag (when the loop has one) is the last loop variable.
         let vars = to_vec(&state);
         let break_var = state.1.keep_going().map(|_| vars.len() - 1);

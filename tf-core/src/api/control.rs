@@ -12,7 +12,7 @@ fn out_specs(g: &Graph) -> Vec<TensorSpec> {
 }
 
 #[track_caller]
-fn check_pred(pred: &Tensor, what: &str) {
+pub(crate) fn check_pred(pred: &Tensor, what: &str) {
     if pred.dtype() != DType::Bool || pred.num_elements() != 1 {
         panic!(
             "{what}: the condition must be a scalar bool tensor, got {} of shape {}",

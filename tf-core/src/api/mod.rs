@@ -4,7 +4,7 @@
 //! one dispatch point, or a composite of such calls.
 
 mod array;
-mod control;
+pub(crate) mod control;
 mod control_grad;
 mod create;
 pub mod linalg;

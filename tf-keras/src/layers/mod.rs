@@ -63,6 +63,12 @@ pub trait Layer: Module + Send + Sync {
         1
     }
 
+    /// The number of outputs `call_outputs` returns (`output_names().len()`, without making
+    /// the names).
+    fn num_outputs(&self) -> usize {
+        1
+    }
+
     /// The Keras class name shown by `summary()` (`"Dense"`).
     fn class_name(&self) -> String {
         "Layer".into()
@@ -107,6 +113,9 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     }
     fn num_inputs(&self) -> usize {
         (**self).num_inputs()
+    }
+    fn num_outputs(&self) -> usize {
+        (**self).num_outputs()
     }
     fn class_name(&self) -> String {
         (**self).class_name()

@@ -303,6 +303,9 @@ impl Layer for Functional {
     fn num_inputs(&self) -> usize {
         self.inputs.len()
     }
+    fn num_outputs(&self) -> usize {
+        self.outputs.len()
+    }
     fn class_name(&self) -> String {
         "Functional".into()
     }

@@ -184,7 +184,7 @@ impl<L: Layer> Model<L> {
     #[track_caller]
     pub(crate) fn forward_many(&self, xs: &[Tensor], training: bool) -> Vec<Tensor> {
         match xs {
-            [x] if self.net.num_inputs() == 1 && self.net.output_names().len() == 1 => vec![self.forward(x, training)],
+            [x] if self.net.num_inputs() == 1 && self.net.num_outputs() == 1 => vec![self.forward(x, training)],
             _ => self.noting_input(&xs[0], || self.net.call_outputs(xs, training)),
         }
     }
@@ -301,6 +301,9 @@ impl<L: Layer> Layer for Model<L> {
     }
     fn num_inputs(&self) -> usize {
         self.net.num_inputs()
+    }
+    fn num_outputs(&self) -> usize {
+        self.net.num_outputs()
     }
     fn class_name(&self) -> String {
         self.net.class_name()

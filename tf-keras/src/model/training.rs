@@ -276,7 +276,7 @@ impl<L: Layer> Model<L> {
 
     /// A batch (from a dataset) has one tensor per model input and one per output.
     fn check_batch(&self, x: &[Tensor], y: &[Tensor], at: &str) -> Result<()> {
-        let (inputs, outputs) = (self.net.num_inputs(), self.net.output_names().len());
+        let (inputs, outputs) = (self.net.num_inputs(), self.net.num_outputs());
         if x.len() != inputs || y.len() != outputs {
             return Err(invalid(format!(
                 "{at}: the model \"{}\" takes {inputs} input(s) and has {outputs} output(s), but the batch holds {} input \
@@ -293,11 +293,11 @@ impl<L: Layer> Model<L> {
     /// metric name gives one metric per output (a metric object is one instance, so it needs
     /// a single output).
     fn ensure_metrics(&mut self, ys: &[Tensor], y_pred: &[Tensor]) -> Result<()> {
-        let names = self.net.output_names();
-        let c = self.compiled()?;
-        if c.metrics.is_some() {
+        if self.compiled()?.metrics.is_some() {
             return Ok(());
         }
+        let names = self.net.output_names();
+        let c = self.compiled()?;
         let (mut ms, mut outs) = (Vec::new(), Vec::new());
         for a in std::mem::take(&mut c.metric_args) {
             match a {
@@ -521,12 +521,11 @@ impl<L: Layer> Model<L> {
             while steps_per_epoch.is_none_or(|s| step < s) {
                 let Some(batch) = batches.next() else { break };
                 let (x, y, sw) = batch?;
-                self.check_batch(&x, &y, &format!("epoch {}, batch {step}", epoch + 1))?;
+                let at = format!("epoch {}, batch {step}", epoch + 1);
+                self.check_batch(&x, &y, &at)?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
                 let n = samples(&x);
-                let (lv, per_output, y_pred) = guarded(&format!("epoch {}, batch {}", epoch + 1, step), || {
-                    self.step(&x, &y, sw.as_ref(), &mut vars)
-                })?;
+                let (lv, per_output, y_pred) = guarded(&at, || self.step(&x, &y, sw.as_ref(), &mut vars))?;
                 self.ensure_metrics(&y, &y_pred)?;
                 let c = self.compiled()?;
                 loss_mean.add(&[lv], Some(&[n]));
@@ -612,9 +611,10 @@ impl<L: Layer> Model<L> {
                 break;
             }
             let (x, y, sw) = batch?;
-            self.check_batch(&x, &y, &format!("evaluation batch {step}"))?;
+            let at = format!("evaluation batch {step}");
+            self.check_batch(&x, &y, &at)?;
             let n = samples(&x);
-            let (lv, per_output, y_pred) = guarded(&format!("evaluation batch {step}"), || {
+            let (lv, per_output, y_pred) = guarded(&at, || {
                 let (loss, per_output, y_pred) = self.test_step(&x, &y, sw.as_ref());
                 (scalar(&loss), per_output.iter().map(scalar).collect::<Vec<_>>(), y_pred)
             })?;
