@@ -181,7 +181,7 @@ static NO_GRAD: tf::ops::OpDef = tf::ops::OpDef {
             shape: i[0].shape().clone(),
         }]))
     },
-    cpu: |i, _, _| Ok(tf::ops::Outputs::from_vec(vec![tf::stop_gradient(i[0])])),
+    cpu: tf::ops::Kernel::Alloc(|i, _, _| Ok(tf::ops::Outputs::from_vec(vec![tf::stop_gradient(i[0])]))),
     domain: tf::ops::Domain::Any,
     cases: Vec::new,
     stateful: false,

@@ -2,7 +2,8 @@
 //! sample calls; on each sample the inferred dtypes and shapes equal what the kernel made,
 //! and stateless ops are deterministic.
 
-use tf::ops::{all_ops, Domain, OpDef};
+use tf::ops::{all_ops, Domain, Kernel, OpDef};
+use tf::Buffer;
 
 #[test]
 fn every_op_has_cases_and_inference_matches_the_kernel() {
@@ -19,7 +20,10 @@ fn every_op_has_cases_and_inference_matches_the_kernel() {
             let inputs: Vec<&tf::Tensor> = case.inputs.iter().collect();
             let specs = (op.infer)(&inputs, &case.attrs)
                 .unwrap_or_else(|e| panic!("{} case {ci}: inference rejected its own sample: {e}", op.name));
-            let outs = (op.cpu)(&inputs, &case.attrs, &specs).unwrap_or_else(|e| panic!("{} case {ci}: kernel failed: {e}", op.name));
+            let outs = op
+                .cpu
+                .run(&inputs, &case.attrs, &specs)
+                .unwrap_or_else(|e| panic!("{} case {ci}: kernel failed: {e}", op.name));
             assert_eq!(outs.len(), specs.len(), "{} case {ci}: output count", op.name);
             for (o, s) in outs.iter().zip(&specs) {
                 assert_eq!(o.dtype(), s.dtype, "{} case {ci}: dtype", op.name);
@@ -27,13 +31,45 @@ fn every_op_has_cases_and_inference_matches_the_kernel() {
                 assert_eq!(o.buffer().len(), s.shape.num_elements(), "{} case {ci}: buffer length", op.name);
             }
             if !op.stateful {
-                let again = (op.cpu)(&inputs, &case.attrs, &specs).unwrap();
+                let again = op.cpu.run(&inputs, &case.attrs, &specs).unwrap();
                 for (a, b) in outs.iter().zip(&again) {
                     assert_eq!(a.buffer(), b.buffer(), "{} case {ci}: not deterministic", op.name);
                 }
             }
         }
     }
+}
+
+/// A kernel that writes into given buffers (what the graph executor hands back on every
+/// loop iteration) replaces their whole contents: buffers holding stale values of another
+/// length give the same outputs as new ones.
+#[test]
+fn kernels_writing_into_buffers_overwrite_stale_contents() {
+    let mut checked = 0;
+    for op in all_ops() {
+        let Kernel::Into(f) = op.cpu else { continue };
+        for (ci, case) in (op.cases)().iter().enumerate() {
+            let inputs: Vec<&tf::Tensor> = case.inputs.iter().collect();
+            let specs = (op.infer)(&inputs, &case.attrs).unwrap();
+            let fresh = op.cpu.run(&inputs, &case.attrs, &specs).unwrap();
+            for stale_len in [0usize, 3, 50] {
+                let mut bufs: Vec<Buffer> = specs
+                    .iter()
+                    .map(|s| {
+                        let junk = tf::ops::sample(s.dtype, &[stale_len], Domain::Any, 99);
+                        junk.buffer().clone()
+                    })
+                    .collect();
+                let mut refs: Vec<&mut Buffer> = bufs.iter_mut().collect();
+                f(&inputs, &case.attrs, &specs, &mut refs).unwrap_or_else(|e| panic!("{} case {ci}: {e}", op.name));
+                for (k, (b, t)) in bufs.iter().zip(&fresh).enumerate() {
+                    assert_eq!(b, t.buffer(), "{} case {ci} output {k}: stale buffer of {stale_len}", op.name);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 100, "only {checked} cases of ops writing into buffers");
 }
 
 #[test]

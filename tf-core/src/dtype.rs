@@ -71,6 +71,9 @@ pub trait Element: Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'sta
     const DTYPE: DType;
     /// The values of a buffer of this type, or `None` for another type.
     fn slice(buf: &Buffer) -> Option<&[Self]>;
+    /// The vector of a buffer of this type, or `None` for another type: what a kernel that
+    /// writes into a given buffer fills.
+    fn vec_mut(buf: &mut Buffer) -> Option<&mut Vec<Self>>;
     /// Wraps a vector as a buffer.
     fn into_buffer(v: Vec<Self>) -> Buffer;
     /// Converts to f64 (bool: 0 or 1).
@@ -88,6 +91,12 @@ macro_rules! element {
         impl Element for $t {
             const DTYPE: DType = DType::$d;
             fn slice(buf: &Buffer) -> Option<&[Self]> {
+                match buf {
+                    Buffer::$d(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn vec_mut(buf: &mut Buffer) -> Option<&mut Vec<Self>> {
                 match buf {
                     Buffer::$d(v) => Some(v),
                     _ => None,
@@ -124,6 +133,12 @@ element!(u8, U8);
 impl Element for bool {
     const DTYPE: DType = DType::Bool;
     fn slice(buf: &Buffer) -> Option<&[Self]> {
+        match buf {
+            Buffer::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+    fn vec_mut(buf: &mut Buffer) -> Option<&mut Vec<Self>> {
         match buf {
             Buffer::Bool(v) => Some(v),
             _ => None,

@@ -35,6 +35,12 @@ impl Buffer {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// An empty buffer of `dtype` with room for `n` elements (a cached one for floats, see
+    /// `tf_kernels::cpu::recycle`): what a kernel that writes into a given buffer is handed
+    /// when there is none to reuse.
+    pub fn with_capacity(dtype: DType, n: usize) -> Buffer {
+        crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(tf_kernels::cpu::recycle::take_any::<T>(n)))
+    }
 }
 
 /// Where a tensor's values live. The one device switch: a CUDA variant joins with the
@@ -169,6 +175,27 @@ impl Tensor {
             dtype: self.dtype,
             storage: self.storage.clone(),
         }
+    }
+
+    /// Internal: this tensor's buffer to write a new value into, when nothing else shares it
+    /// and it holds `dtype` values; `None` otherwise. The caller then gives the tensor its
+    /// new shape with [`renew`](Self::renew).
+    pub(crate) fn buffer_mut(&mut self, dtype: DType) -> Option<&mut Buffer> {
+        match Arc::get_mut(&mut self.storage) {
+            Some(Storage::Cpu(b)) if b.dtype() == dtype => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Internal: after its buffer was rewritten through [`buffer_mut`](Self::buffer_mut),
+    /// the tensor is a new value of `shape`: a new identity.
+    pub(crate) fn renew(&mut self, shape: &Shape) {
+        debug_assert_eq!(shape.num_elements(), self.buffer().len());
+        let (old, new) = (self.shape.dims(), shape.dims());
+        if old.len() != new.len() || old.iter().zip(new).any(|(a, b)| a != b) {
+            self.shape = shape.clone();
+        }
+        self.id = TensorId::fresh();
     }
 
     /// This value's identity (shared by clones, new for every op output).

@@ -2,8 +2,9 @@
 //! node (no hashing on the way), ops through the one dispatch point so tapes record them.
 
 use super::{Graph, NodeKind};
-use crate::ops::{execute_traced, Outputs};
-use crate::{Error, Result, Tensor, Variable};
+use crate::ops::{execute_traced, Attrs, IntoFn, Kernel, OpDef, Outputs, Specs};
+use crate::{Buffer, Error, Result, Tensor, Variable};
+use smallvec::SmallVec;
 
 /// Runs `graph` on `args`, returning its outputs; `dynamic` is [`has_unknown_dims`] of the
 /// graph, which its concrete function decides once.
@@ -30,7 +31,7 @@ pub(crate) fn run(graph: &Graph, dynamic: bool, args: &[Tensor]) -> Result<Vec<T
         }
     }
     let mut out = Vec::with_capacity(graph.outputs.len());
-    run_checked(graph, dynamic, args, &mut Vec::new(), &mut out);
+    run_checked(graph, dynamic, args, &mut out);
     Ok(out)
 }
 
@@ -44,64 +45,125 @@ pub(crate) fn has_unknown_dims(graph: &Graph) -> bool {
 }
 
 /// Runs `graph` on arguments already known to match its placeholders (a function's checked
-/// arguments, or the values a branch or loop body is given by its node), appending the
-/// outputs to `out`. `values` is scratch space, reused across a loop's iterations. With
-/// `dynamic`, each op infers its output specs from its inputs (the trace had unknown
+/// arguments, or the values a branch is given by its node), appending the outputs to `out`.
+/// With `dynamic`, each op infers its output specs from its inputs (the trace had unknown
 /// dimensions); an op whose inputs do not fit then fails as it would eagerly, naming the
 /// user's line that made it.
-fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, out: &mut Vec<Tensor>) {
-    values.clear();
-    values.resize(graph.nodes.len(), Outputs::new());
+fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], out: &mut Vec<Tensor>) {
+    let mut values = Vec::new();
+    run_nodes(graph, dynamic, args, &mut values, false);
+    out.extend(graph.outputs.iter().map(|&r| value(graph, args, &values, r).clone()));
+}
+
+/// Runs the nodes of `graph`, leaving their outputs in `values`. With `keep`, `values` holds
+/// what the last run of this graph left there (a loop's previous iteration): an op whose
+/// kernel writes into given buffers ([`Kernel::Into`]) writes into its outputs of that run
+/// when nothing else holds them, so a loop allocates nothing per iteration for such ops, and
+/// their outputs are kept for the next run rather than released after their last reader.
+fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, keep: bool) {
+    if !keep || values.len() != graph.nodes.len() {
+        values.clear();
+        values.resize(graph.nodes.len(), Outputs::new());
+    }
     let planned = graph.frees.len() == graph.nodes.len();
     // Paired nodes run at once (`passes::parallel`), but not under a tape: tapes are the
     // calling thread's, and they record in program order.
     let paired = !graph.pairs.is_empty() && crate::config::threading::inter_op() && !crate::tape::any_active();
+    let into = !dynamic && !crate::tape::any_active();
+    let mut early: SmallVec<[usize; 2]> = SmallVec::new();
     for i in 0..graph.nodes.len() {
         match graph.pairs.get(i).copied().flatten() {
-            // Ran early with its partner (a pure op always has an output).
-            _ if paired && !values[i].is_empty() => {}
+            // Ran early with its partner.
+            _ if paired && early.contains(&i) => {}
             Some(j) if paired => {
-                let vals: &[Outputs] = values;
-                let (a, b) = tf_kernels::cpu::join(|| exec(graph, dynamic, args, vals, i), || exec(graph, dynamic, args, vals, j));
-                values[i] = a;
-                values[j] = b;
+                // `j` reads only values made before `i` (the pass's rule).
+                let (head, tail) = values.split_at_mut(j);
+                let (head, mid) = head.split_at_mut(i);
+                let (vals, si, sj): (&[Outputs], _, _) = (head, &mut mid[0], &mut tail[0]);
+                tf_kernels::cpu::join(
+                    || exec(graph, dynamic, args, vals, si, i),
+                    || exec(graph, dynamic, args, vals, sj, j),
+                );
+                early.push(j);
             }
-            _ => values[i] = exec(graph, dynamic, args, values, i),
+            _ => {
+                let (head, tail) = values.split_at_mut(i);
+                let node = &graph.nodes[i];
+                match &node.kind {
+                    // Read where they are (`value`).
+                    NodeKind::Placeholder { .. } | NodeKind::Const(_) => {}
+                    // The hot path of a loop: an op writing into last iteration's outputs.
+                    NodeKind::Op {
+                        op: op @ &OpDef { cpu: Kernel::Into(f), .. },
+                        attrs,
+                    } if into => {
+                        let mut ins = SmallVec::new();
+                        inputs(graph, args, head, i, &mut ins);
+                        write_into(op, f, &ins, attrs, &node.outputs, &mut tail[0]);
+                    }
+                    _ => exec(graph, dynamic, args, head, &mut tail[0], i),
+                }
+            }
         }
         if planned {
             for &n in &graph.frees[i] {
-                values[n] = Outputs::new();
+                if !(keep && writes_into(&graph.nodes[n].kind)) {
+                    values[n] = Outputs::new();
+                }
             }
         }
     }
-    out.extend(graph.outputs.iter().map(|&r| value(graph, args, values, r).clone()));
 }
 
-/// Runs node `i` on the values computed so far.
-fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: usize) -> Outputs {
+/// Appends the values node `i` reads to `ins`. (Returned, the SmallVec would be moved, and
+/// the move stalls on the stores that just built it: a third of a small op's time.)
+#[inline(always)]
+fn inputs<'a>(graph: &'a Graph, args: &'a [Tensor], before: &'a [Outputs], i: usize, ins: &mut SmallVec<[&'a Tensor; 4]>) {
+    for &r in &graph.nodes[i].inputs {
+        ins.push(value(graph, args, before, r));
+    }
+}
+
+/// True for an op node whose kernel writes into given buffers.
+fn writes_into(kind: &NodeKind) -> bool {
+    matches!(kind, NodeKind::Op { op, .. } if matches!(op.cpu, Kernel::Into(_)))
+}
+
+/// Runs node `i` on the values of the nodes before it, `before`, putting its outputs in
+/// `slot`.
+fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], before: &[Outputs], slot: &mut Outputs, i: usize) {
     let node = &graph.nodes[i];
-    let ins: smallvec::SmallVec<[&Tensor; 2]> = node.inputs.iter().map(|&r| value(graph, args, values, r)).collect();
-    match &node.kind {
-        NodeKind::Placeholder { .. } | NodeKind::Const(_) => Outputs::new(),
-        NodeKind::Op { op, attrs } if dynamic => {
-            let specs = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
-                panic!(
-                    "{}: {m} (in `{}`, traced at {}:{})",
-                    op.name,
-                    graph.name,
-                    node.location.file(),
-                    node.location.line()
-                )
-            });
-            execute_traced(op, &ins, attrs, &specs)
+    let mut ins = SmallVec::new();
+    inputs(graph, args, before, i, &mut ins);
+    *slot = match &node.kind {
+        NodeKind::Placeholder { .. } | NodeKind::Const(_) => return,
+        NodeKind::Op { op, attrs } => {
+            let inferred;
+            let specs = if dynamic {
+                inferred = (op.infer)(&ins, attrs).unwrap_or_else(|m| {
+                    panic!(
+                        "{}: {m} (in `{}`, traced at {}:{})",
+                        op.name,
+                        graph.name,
+                        node.location.file(),
+                        node.location.line()
+                    )
+                });
+                &inferred
+            } else {
+                &node.outputs
+            };
+            match op.cpu {
+                Kernel::Into(f) if !crate::tape::any_active() => return write_into(op, f, &ins, attrs, specs, slot),
+                _ => execute_traced(op, &ins, attrs, specs),
+            }
         }
-        NodeKind::Op { op, attrs } => execute_traced(op, &ins, attrs, &node.outputs),
         NodeKind::ReadVariable(v) => smallvec::smallvec![v.value()],
         NodeKind::If { then_graph, else_graph } => {
             let branch = if ins[0].scalar::<bool>() { then_graph } else { else_graph };
             let caps: Vec<Tensor> = ins[1..].iter().map(|t| (*t).clone()).collect();
             let mut res = Vec::with_capacity(branch.outputs.len());
-            run_checked(branch, dynamic, &caps, &mut Vec::new(), &mut res);
+            run_checked(branch, dynamic, &caps, &mut res);
             res.into_iter().collect()
         }
         NodeKind::While {
@@ -110,23 +172,18 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
             loop_vars,
             max_iterations,
         } => {
-            // `args` holds the loop variables then the captures; each iteration
-            // replaces the loop variables in place. The scratch buffers live across
-            // iterations.
+            // `args` holds the loop variables then the captures; each iteration replaces
+            // the loop variables in place. Each graph's values live across iterations.
             let mut args: Vec<Tensor> = ins.iter().map(|t| (*t).clone()).collect();
-            let (mut scratch, mut next, mut test) = (Vec::new(), Vec::with_capacity(*loop_vars), Vec::with_capacity(1));
+            let (mut cond_values, mut body_values) = (Vec::new(), Vec::new());
             let mut i = 0;
             while max_iterations.is_none_or(|m| i < m) {
-                test.clear();
-                run_checked(cond_graph, dynamic, &args, &mut scratch, &mut test);
-                if !test[0].scalar::<bool>() {
+                run_nodes(cond_graph, dynamic, &args, &mut cond_values, true);
+                if !value(cond_graph, &args, &cond_values, cond_graph.outputs[0]).scalar::<bool>() {
                     break;
                 }
-                next.clear();
-                run_checked(body_graph, dynamic, &args, &mut scratch, &mut next);
-                for (slot, v) in args.iter_mut().zip(next.drain(..)) {
-                    *slot = v;
-                }
+                run_nodes(body_graph, dynamic, &args, &mut body_values, true);
+                carry(body_graph, &mut args, &mut body_values);
                 i += 1;
             }
             args.truncate(*loop_vars);
@@ -144,7 +201,7 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
             let mut args: Vec<Tensor> = ins[..lv].iter().map(|t| (*t).clone()).collect();
             args.extend(specs.iter().map(|s| crate::zeros([], s.dtype)));
             args.extend(ins[lv..].iter().map(|t| (*t).clone()));
-            let (mut scratch, mut next) = (Vec::new(), Vec::with_capacity(lv));
+            let mut body_values = Vec::new();
             for (k, element) in (source.0)().enumerate() {
                 let element = element.unwrap_or_else(|e| panic!("{}: element {k} of the dataset: {e}", graph.name));
                 for (i, (t, s)) in element.iter().zip(specs.iter()).enumerate() {
@@ -161,11 +218,8 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
                 for (slot, t) in args[lv..lv + ne].iter_mut().zip(element) {
                     *slot = t;
                 }
-                next.clear();
-                run_checked(body_graph, true, &args, &mut scratch, &mut next);
-                for (slot, v) in args.iter_mut().zip(next.drain(..)) {
-                    *slot = v;
-                }
+                run_nodes(body_graph, true, &args, &mut body_values, true);
+                carry(body_graph, &mut args, &mut body_values);
                 if break_var.is_some_and(|b| args[b].scalar::<bool>()) {
                     break;
                 }
@@ -181,12 +235,65 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], values: &[Outputs], i: us
             }
             Outputs::new()
         }
+    };
+}
+
+/// Runs `op`'s kernel into the tensors in `slot` (its outputs of the last run) when nothing
+/// else holds them and they have the right dtypes; into new ones otherwise.
+fn write_into(op: &'static OpDef, f: IntoFn, ins: &[&Tensor], attrs: &Attrs, specs: &Specs, slot: &mut Outputs) {
+    // Pushed in place (a collected SmallVec is moved, and the move stalls on the stores
+    // that just built it).
+    let mut bufs: SmallVec<[&mut Buffer; 2]> = SmallVec::new();
+    if slot.len() == specs.len() {
+        for (t, s) in slot.iter_mut().zip(specs) {
+            match t.buffer_mut(s.dtype) {
+                Some(b) => bufs.push(b),
+                None => break,
+            }
+        }
+    }
+    if bufs.len() != specs.len() {
+        drop(bufs);
+        *slot = execute_traced(op, ins, attrs, specs);
+        return;
+    }
+    f(ins, attrs, specs, &mut bufs).unwrap_or_else(|m| panic!("{}: {m}", op.name));
+    drop(bufs);
+    for (t, s) in slot.iter_mut().zip(specs) {
+        t.renew(&s.shape);
+    }
+}
+
+/// Makes a loop body's outputs, left in `values` by its run, the next iteration's loop
+/// variables (the first `body.outputs.len()` of `args`). An output a node computed trades
+/// places with the variable it replaces, so that node writes its next value into the
+/// variable's old buffer; a placeholder or constant output, or one given twice, is cloned.
+fn carry(body: &Graph, args: &mut [Tensor], values: &mut [Outputs]) {
+    let computed = |k: usize, (n, o): (usize, usize)| {
+        !matches!(body.nodes[n].kind, NodeKind::Placeholder { .. } | NodeKind::Const(_)) && !body.outputs[..k].contains(&(n, o))
+    };
+    if body.outputs.iter().enumerate().all(|(k, &r)| computed(k, r)) {
+        for (k, &(n, o)) in body.outputs.iter().enumerate() {
+            std::mem::swap(&mut args[k], &mut values[n][o]);
+        }
+        return;
+    }
+    let mut cloned: SmallVec<[Option<Tensor>; 4]> = SmallVec::new();
+    for (k, &r) in body.outputs.iter().enumerate() {
+        cloned.push((!computed(k, r)).then(|| value(body, args, values, r).clone()));
+    }
+    for (k, (&(n, o), c)) in body.outputs.iter().zip(cloned).enumerate() {
+        match c {
+            Some(t) => args[k] = t,
+            None => std::mem::swap(&mut args[k], &mut values[n][o]),
+        }
     }
 }
 
 /// The value of `(node, output)`: placeholders and constants are read where they are (the
 /// arguments, the graph), so a run makes no copies of them — a loop body would make them on
 /// every iteration; other nodes' outputs are in `values`.
+#[inline]
 fn value<'a>(graph: &'a Graph, args: &'a [Tensor], values: &'a [Outputs], (n, o): (usize, usize)) -> &'a Tensor {
     match &graph.nodes[n].kind {
         NodeKind::Placeholder { index } => &args[*index],

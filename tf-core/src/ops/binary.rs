@@ -2,10 +2,10 @@
 //! and the ternary `SelectV2` (`tf.where`).
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, OpDef, Specs, ALL, NUMERIC};
+use super::{arity, check_dtype, out1, out_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Specs, ALL, NUMERIC};
 use crate::api;
 use crate::{dispatch, DType, Element, Shape, Tensor};
-use tf_kernels::cpu::elementwise::binary;
+use tf_kernels::cpu::elementwise::binary_into;
 
 /// Shared inference: same dtype from `allowed`, broadcast shapes; output dtype `out` (or the
 /// inputs' dtype when `None`).
@@ -47,15 +47,15 @@ macro_rules! binary_op {
         pub static $id: OpDef = OpDef {
             name: $name,
             infer: |i, _| infer_binary(i, &[$(DType::$d),+], $out),
-            cpu: |i, _, s| {
+            cpu: Kernel::Into(|i, _, s, o| {
                 ($check)(i)?;
                 let (x, y) = (i[0], i[1]);
-                let buf = dispatch!(x.dtype(), [$($d),+], T => Element::into_buffer(binary(
-                    s[0].shape.dims(), x.data::<T>(), x.shape().dims(), y.data::<T>(), y.shape().dims(),
+                dispatch!(x.dtype(), [$($d),+], T => binary_into(
+                    out_vec(o[0])?, s[0].shape.dims(), x.data::<T>(), x.shape().dims(), y.data::<T>(), y.shape().dims(),
                     |$a: T, $b: T| $e,
-                )));
-                out1(buf, &s[0])
-            },
+                ));
+                Ok(())
+            }),
             domain: Domain::$domain,
             cases: || cases(&[$(DType::$d),+], Domain::$domain),
             stateful: false,
@@ -152,7 +152,7 @@ pub static SELECT: OpDef = OpDef {
             })?;
         Ok(spec(d, s))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let out = s[0].shape.dims();
         let c = broadcast_values::<bool>(i[0], out);
         let buf = dispatch!(i[1].dtype(), [F32, F64, I32, I64, U8, Bool], T => {
@@ -160,7 +160,7 @@ pub static SELECT: OpDef = OpDef {
             Element::into_buffer(c.iter().zip(x.iter().zip(y.iter())).map(|(&c, (&x, &y))| if c { x } else { y }).collect::<Vec<T>>())
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         NUMERIC

@@ -12,7 +12,7 @@
 //! weights, written in the same pass).
 
 use super::num::Num;
-use super::{binary, sample, unary, Attrs, Case, Domain, Grad, OpDef, TensorSpec, FLOATS};
+use super::{binary, sample, unary, Attrs, Case, Domain, Grad, Kernel, OpDef, TensorSpec, FLOATS};
 use crate::{DType, Element, Tensor};
 
 /// The ops a fused program may use, with their arity; the index is the opcode.
@@ -227,7 +227,7 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
             })
             .collect())
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let steps = program(a, i.len())?;
         let outs = output_registers(a, i.len(), steps.len())?;
         let n = s[0].shape.num_elements();
@@ -243,7 +243,7 @@ pub static FUSED_ELEMENTWISE: OpDef = OpDef {
             d => return Err(format!("dtype {d} cannot be fused")),
         };
         super::outs(bufs, s)
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         // tanh(x0 * x1) + x0, then sigmoid of it times x2 (a scalar).

@@ -1,7 +1,7 @@
 //! `PrintV2` (`tf.print`): a stateful op that prints its inputs every time it runs — at
 //! once in eager mode, on every call of a graph that contains it.
 
-use super::{Attrs, Case, Domain, Grad, OpDef, Outputs, Specs, ALL};
+use super::{Attrs, Case, Domain, Grad, Kernel, OpDef, Outputs, Specs, ALL};
 use crate::Tensor;
 use std::cell::RefCell;
 
@@ -130,11 +130,11 @@ fn layout(words: &[String], dims: &[usize], axis: usize, offset: usize, out: &mu
 pub static PRINT: OpDef = OpDef {
     name: "PrintV2",
     infer: |_, _| Ok(Specs::new()),
-    cpu: |i, _, _| {
+    cpu: Kernel::Alloc(|i, _, _| {
         let line: Vec<String> = i.iter().map(|t| text(t)).collect();
         emit(line.join(" "));
         Ok(Outputs::new())
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -160,10 +160,10 @@ pub static WRITE_SUMMARY: OpDef = OpDef {
             _ => Err("expects an int64 scalar step and at most one data tensor".into()),
         }
     },
-    cpu: |i, a, _| {
+    cpu: Kernel::Alloc(|i, a, _| {
         crate::summary::run_site(a.get_int("site")?, i);
         Ok(Outputs::new())
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         vec![Case {

@@ -2,7 +2,7 @@
 //! dimensions and `transpose_a`/`transpose_b` done by strides, never by copies.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, SIGNED};
+use super::{arity, check_dtype, out_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Specs, SIGNED};
 use crate::api::linalg::matmul_transposed as mm;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 use smallvec::SmallVec;
@@ -63,7 +63,7 @@ fn batch_offset(bi: usize, batch: &[usize], own: &[usize], mat: usize) -> usize 
     off
 }
 
-fn kernel(i: &[&Tensor], a: &Attrs, s: &Specs) -> Result<super::Outputs, String> {
+fn kernel(i: &[&Tensor], a: &Attrs, _: &Specs, o: &mut [&mut crate::Buffer]) -> Result<(), String> {
     let ((m, k, n), batch) = geometry(i, a)?;
     let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
     let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
@@ -72,18 +72,19 @@ fn kernel(i: &[&Tensor], a: &Attrs, s: &Specs) -> Result<super::Outputs, String>
     // Strides of A as an m×k matrix and of B as k×n, whatever their storage order.
     let (rsa, csa) = if ta { (1, m) } else { (k, 1) };
     let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
-    let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
+    dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
         let (x, y) = (i[0].data::<T>(), i[1].data::<T>());
-        let mut c = tf_kernels::cpu::recycle::filled_any(nb * m * n, T::ZERO);
+        let c = out_vec::<T>(o[0])?;
+        c.clear();
+        c.resize(nb * m * n, T::ZERO);
         for b in 0..nb {
             let (oa, ob) = (batch_offset(b, batch.dims(), ba, m * k), batch_offset(b, batch.dims(), bb, k * n));
             let av = Strided { data: &x[oa..oa + m * k], rs: rsa, cs: csa };
             let bv = Strided { data: &y[ob..ob + k * n], rs: rsb, cs: csb };
             gemm_typed::<T>(m, k, n, av, bv, &mut c[b * m * n..(b + 1) * m * n]);
         }
-        Element::into_buffer(c)
     });
-    out1(buf, &s[0])
+    Ok(())
 }
 
 /// One GEMM for any element type: f32/f64 through the packed kernels, integers by the
@@ -130,7 +131,7 @@ fn cast_mut<T: Element, U: Element>(c: &mut [T]) -> &mut [U] {
 pub static MATMUL: OpDef = OpDef {
     name: "MatMul",
     infer,
-    cpu: kernel,
+    cpu: Kernel::Into(kernel),
     domain: Domain::Any,
     cases: || {
         let mut v = Vec::new();

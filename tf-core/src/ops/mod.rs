@@ -85,6 +85,52 @@ pub type InferFn = fn(&[&Tensor], &Attrs) -> Result<Specs, String>;
 /// A kernel: computes outputs matching the inferred specs. Data-dependent failures (an
 /// index out of range) are reported as messages.
 pub type KernelFn = fn(&[&Tensor], &Attrs, &Specs) -> Result<Outputs, String>;
+/// A kernel that writes its outputs into buffers it is given, one per output spec and of
+/// that spec's dtype: it replaces each buffer's contents with the spec's number of values,
+/// in the buffer's own memory when it has room.
+pub type IntoFn = fn(&[&Tensor], &Attrs, &Specs, &mut [&mut crate::Buffer]) -> Result<(), String>;
+
+/// An op's CPU kernel, in one of two forms.
+#[derive(Clone, Copy)]
+pub enum Kernel {
+    /// Returns new outputs.
+    Alloc(KernelFn),
+    /// Writes into given buffers: the graph executor keeps an op's outputs from one run
+    /// (a call, a loop iteration) to the next and hands them back, so the op allocates
+    /// nothing there. Eagerly it gets new buffers.
+    Into(IntoFn),
+}
+
+impl Kernel {
+    /// Runs the kernel into new outputs, each of its spec's shape.
+    pub fn run(self, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Result<Outputs, String> {
+        match self {
+            Kernel::Alloc(f) => f(inputs, attrs, specs),
+            Kernel::Into(f) if specs.len() == 1 => {
+                let mut b = crate::Buffer::with_capacity(specs[0].dtype, specs[0].shape.num_elements());
+                f(inputs, attrs, specs, &mut [&mut b])?;
+                out1(b, &specs[0])
+            }
+            Kernel::Into(f) => {
+                let mut bufs: SmallVec<[crate::Buffer; 1]> = specs
+                    .iter()
+                    .map(|s| crate::Buffer::with_capacity(s.dtype, s.shape.num_elements()))
+                    .collect();
+                {
+                    let mut refs: SmallVec<[&mut crate::Buffer; 1]> = bufs.iter_mut().collect();
+                    f(inputs, attrs, specs, &mut refs)?;
+                }
+                outs(bufs, specs)
+            }
+        }
+    }
+}
+
+/// The vector of output buffer `b` as `T`s, for a kernel that writes into it.
+pub(crate) fn out_vec<T: crate::Element>(b: &mut crate::Buffer) -> Result<&mut Vec<T>, String> {
+    let d = b.dtype();
+    T::vec_mut(b).ok_or_else(|| format!("output buffer holds {d} values, not {}", T::DTYPE))
+}
 
 /// The values an op's tests draw its float inputs from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -166,7 +212,7 @@ pub struct OpDef {
     /// Shape and dtype inference (and validation).
     pub infer: InferFn,
     /// The CPU kernel.
-    pub cpu: KernelFn,
+    pub cpu: Kernel,
     /// Input domain of the op's tests.
     pub domain: Domain,
     /// Sample calls covering each accepted dtype.
@@ -219,7 +265,7 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
         }
         return outputs;
     }
-    let outputs = match (op.cpu)(inputs, attrs, &specs) {
+    let outputs = match op.cpu.run(inputs, attrs, &specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),
     };
@@ -237,7 +283,7 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
 /// On a data-dependent failure (an index out of range), as [`execute`].
 #[track_caller]
 pub(crate) fn execute_traced(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Outputs {
-    let outputs = match (op.cpu)(inputs, attrs, specs) {
+    let outputs = match op.cpu.run(inputs, attrs, specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),
     };

@@ -4,8 +4,8 @@
 
 use super::num::Num;
 use super::{
-    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Outputs, TensorSpec, ALL,
-    NUMERIC,
+    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Outputs, TensorSpec,
+    ALL, NUMERIC,
 };
 use crate::api;
 use crate::shape::{dim_add, dim_compatible, dim_map, normalize_axis};
@@ -78,7 +78,7 @@ pub static RESHAPE: OpDef = OpDef {
         arity(i, 1)?;
         Ok(spec(i[0].dtype(), resolve_shape(i[0].num_elements(), a.get_ints("shape")?)?))
     },
-    cpu: |i, _, s| Ok(smallvec::smallvec![i[0].with_shape(s[0].shape.clone())]),
+    cpu: Kernel::Alloc(|i, _, s| Ok(smallvec::smallvec![i[0].with_shape(s[0].shape.clone())])),
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("shape", [3, -1])),
     stateful: false,
@@ -114,13 +114,13 @@ pub static TRANSPOSE: OpDef = OpDef {
         let perm = perm_of(a, dims.len())?;
         Ok(spec(i[0].dtype(), Shape(perm.iter().map(|&p| dims[p]).collect())))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let x = i[0];
         let perm = perm_of(a, x.rank())?;
         let st = strides_of(x.shape().dims());
         let strides: Vec<isize> = perm.iter().map(|&p| st[p] as isize).collect();
         view_copy(x, 0, &strides, s[0].shape.dims(), &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || cases_all(&[2, 3, 4], Attrs::new().ints("perm", [2, 0, 1])),
     stateful: false,
@@ -165,7 +165,7 @@ pub static CONCAT: OpDef = OpDef {
         }
         Ok(spec(i[0].dtype(), Shape(out)))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let dims = i[0].shape().dims();
         let ax = normalize_axis(a.get_int("axis")?, dims.len())?;
         let outer: usize = dims[..ax].iter().product();
@@ -174,7 +174,7 @@ pub static CONCAT: OpDef = OpDef {
             Element::into_buffer(k::concat(&parts, outer))
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -324,10 +324,10 @@ pub static STRIDED_SLICE: OpDef = OpDef {
         arity(i, 1)?;
         Ok(spec(i[0].dtype(), strided_view(i[0].shape().dims(), a)?.out))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let v = strided_view(i[0].shape().dims(), a)?;
         view_copy(i[0], v.offset, &v.strides, &v.view, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         let mut v = cases_all(
@@ -365,7 +365,7 @@ pub static REVERSE: OpDef = OpDef {
         crate::shape::normalize_axes(Some(a.get_ints("axis")?), i[0].rank())?;
         Ok(spec(i[0].dtype(), i[0].shape().clone()))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let dims = i[0].shape().dims();
         let axes = crate::shape::normalize_axes(Some(a.get_ints("axis")?), dims.len())?;
         let cs = strides_of(dims);
@@ -381,7 +381,7 @@ pub static REVERSE: OpDef = OpDef {
             })
             .collect();
         view_copy(i[0], offset, &strides, dims, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("axis", [-1])),
     stateful: false,
@@ -402,14 +402,14 @@ pub static BROADCAST_TO: OpDef = OpDef {
             )),
         }
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let out = s[0].shape.dims();
         let strides: Vec<isize> = tf_kernels::cpu::elementwise::broadcast_strides(i[0].shape().dims(), out.len())
             .into_iter()
             .map(|v| v as isize)
             .collect();
         view_copy(i[0], 0, &strides, out, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || cases_all(&[3, 1], Attrs::new().ints("shape", [2, 3, 4])),
     stateful: false,
@@ -443,7 +443,7 @@ pub static PAD: OpDef = OpDef {
             ),
         ))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let x = i[0];
         let p = paddings(a, x.rank())?;
         let c = a.get_float("constant_values").unwrap_or(0.0);
@@ -456,7 +456,7 @@ pub static PAD: OpDef = OpDef {
             Element::into_buffer(dst)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || cases_all(&[2, 3], Attrs::new().ints("paddings", [1, 0, 2, 1]).float("constant_values", 1.0)),
     stateful: false,
@@ -488,7 +488,7 @@ pub static GATHER: OpDef = OpDef {
         out.extend_from_slice(&pd[ax + 1..]);
         Ok(spec(i[0].dtype(), Shape(out)))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let pd = i[0].shape().dims();
         let ax = normalize_axis(a.get_int("axis")?, pd.len())?;
         let idx = index_values(i[1]);
@@ -497,7 +497,7 @@ pub static GATHER: OpDef = OpDef {
             Element::into_buffer(k::gather(i[0].data::<T>(), outer, pd[ax], inner, &idx).map_err(|j| format!("indices[{j}] = {} is not in [0, {})", idx[j], pd[ax]))?)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -558,7 +558,7 @@ pub static GATHER_ND: OpDef = OpDef {
         out.extend_from_slice(&pd[m..]);
         Ok(spec(i[0].dtype(), Shape(out)))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let pd = i[0].shape().dims();
         let m = *i[1].shape().dims().last().expect("checked");
         let offs = nd_offsets(&index_values(i[1]), m, pd)?;
@@ -568,7 +568,7 @@ pub static GATHER_ND: OpDef = OpDef {
             Element::into_buffer(offs.iter().flat_map(|&o| p[o..o + slice].iter().copied()).collect::<Vec<T>>())
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -606,7 +606,7 @@ pub static SCATTER_ND: OpDef = OpDef {
         }
         Ok(spec(i[1].dtype(), Shape::from(shape)))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let out = s[0].shape.dims();
         let m = *i[0].shape().dims().last().expect("checked");
         let offs = nd_offsets(&index_values(i[0]), m, out)?;
@@ -621,7 +621,7 @@ pub static SCATTER_ND: OpDef = OpDef {
             Element::into_buffer(dst)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         NUMERIC
@@ -655,7 +655,7 @@ pub static ONE_HOT: OpDef = OpDef {
         out.insert(ax, depth as usize);
         Ok(spec(a.get_dtype("dtype")?, Shape(out)))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let idx: Vec<i64> = dispatch!(i[0].dtype(), [I32, I64, U8], T => i[0].data::<T>().iter().map(|v| v.to_i64()).collect());
         let depth = a.get_int("depth")? as usize;
         let dims = i[0].shape().dims();
@@ -675,7 +675,7 @@ pub static ONE_HOT: OpDef = OpDef {
             Element::into_buffer(v)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         let indices = [
@@ -718,7 +718,7 @@ pub static TOP_K: OpDef = OpDef {
         });
         Ok(sp)
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let x = i[0];
         let last = *x.shape().dims().last().expect("checked");
         let kk = a.get_int("k")? as usize;
@@ -748,7 +748,7 @@ pub static TOP_K: OpDef = OpDef {
         o.push(Tensor::from_parts(vals, s[0].shape.clone()));
         o.push(Tensor::from_parts(Element::into_buffer(idx), s[1].shape.clone()));
         Ok(o)
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         NUMERIC
@@ -779,7 +779,7 @@ pub static WHERE: OpDef = OpDef {
         let n = if i[0].is_symbolic() { Shape::UNKNOWN } else { count_true(i[0]) };
         Ok(spec(DType::I64, Shape::new(&[n, i[0].rank()])))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let x = i[0];
         let dims = x.shape().dims();
         let truth: Vec<bool> =
@@ -792,7 +792,7 @@ pub static WHERE: OpDef = OpDef {
             }
         }
         out1(Element::into_buffer(out), &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -840,7 +840,7 @@ pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
         }
         Ok(spec(i[0].dtype(), Shape::from(shape)))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let v = strided_view(s[0].shape.dims(), a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8], T => {
             let mut out = vec![T::ZERO; s[0].shape.num_elements()];
@@ -856,7 +856,7 @@ pub static STRIDED_SLICE_GRAD: OpDef = OpDef {
             Element::into_buffer(out)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         let slice = || Attrs::new().ints("begin", [1, -1]).ints("end", [4, 0]).ints("strides", [2, -2]);

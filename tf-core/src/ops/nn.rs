@@ -2,7 +2,9 @@
 //! `DepthwiseConv2dNative`, `MaxPool`/`AvgPool` and their gradients. Attributes follow
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
-use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, FLOATS};
+use super::{
+    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Specs, FLOATS,
+};
 use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
@@ -141,7 +143,7 @@ pub static CONV2D: OpDef = OpDef {
         let (g, out_c) = conv_window(i, a)?;
         Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, out_c])))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let (g, oc) = conv_window(i, a)?;
         if i[0].dtype() == DType::F32 {
             // f32: multiply by the im2col matrix through offset tables, never building it.
@@ -174,7 +176,7 @@ pub static CONV2D: OpDef = OpDef {
             Element::into_buffer(y)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: conv_cases,
     stateful: false,
@@ -210,7 +212,7 @@ fn shape_attr(a: &Attrs, name: &str) -> Result<Vec<usize>, String> {
 pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
     name: "Conv2DBackpropInput",
     infer: |i, a| infer_input_grad(i, a, |_, f| f[3]),
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let xs = shape_attr(a, "input_shape")?;
         let f = i[0].shape().dims();
         let g = window(&xs, f[0], f[1], a)?;
@@ -227,7 +229,7 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
             Element::into_buffer(if is_pointwise(&g) { cols } else { k::col2im(&cols, &g) })
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS
@@ -295,7 +297,7 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
 pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     name: "Conv2DBackpropFilter",
     infer: |i, a| infer_filter_grad(i, a, |_, f| f[3]),
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
         if i[0].dtype() == DType::F32 {
@@ -328,7 +330,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
             Element::into_buffer(dw)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS
@@ -353,7 +355,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
         let (g, mult) = conv_window(i, a)?;
         Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, crate::shape::dim_map(g.c, |c| c * mult)])))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let (g, mult) = conv_window(i, a)?;
         let taps = g.kh * g.kw;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
@@ -374,7 +376,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
             Element::into_buffer(y)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS
@@ -394,7 +396,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
 pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropInput",
     infer: |i, a| infer_input_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let xs = shape_attr(a, "input_shape")?;
         let fd = i[0].shape().dims();
         let (g, mult) = (window(&xs, fd[0], fd[1], a)?, fd[3]);
@@ -417,7 +419,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
             Element::into_buffer(k::col2im(&dcols, &g))
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS
@@ -440,7 +442,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
 pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropFilter",
     infer: |i, a| infer_filter_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let (g, mult) = (window(i[0].shape().dims(), fs[0], fs[1], a)?, fs[3]);
         let taps = g.kh * g.kw;
@@ -461,7 +463,7 @@ pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
             Element::into_buffer(df)
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS
@@ -513,11 +515,11 @@ fn pool_cases() -> Vec<Case> {
 pub static MAX_POOL: OpDef = OpDef {
     name: "MaxPool",
     infer: infer_pool,
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let g = pool_window(i[0].shape().dims(), a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool(i[0].data::<T>(), &g)));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: pool_cases,
     stateful: false,
@@ -528,11 +530,11 @@ pub static MAX_POOL: OpDef = OpDef {
 pub static AVG_POOL: OpDef = OpDef {
     name: "AvgPool",
     infer: infer_pool,
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let g = pool_window(i[0].shape().dims(), a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::avg_pool(i[0].data::<T>(), &g, |v| v as T)));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: pool_cases,
     stateful: false,
@@ -563,11 +565,11 @@ pub static MAX_POOL_GRAD: OpDef = OpDef {
         }
         Ok(spec(d, i[0].shape().clone()))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let g = pool_window(i[0].shape().dims(), a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool_grad(i[0].data::<T>(), i[1].data::<T>(), &g)));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         pool_cases()
@@ -609,11 +611,11 @@ pub static MAX_POOL_GRAD_GRAD: OpDef = OpDef {
         let g = pool_window(i[0].shape().dims(), a)?;
         Ok(spec(d, Shape::new(&[g.n, g.oh, g.ow, g.c])))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let g = pool_window(i[0].shape().dims(), a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(k::max_pool_pick(i[0].data::<T>(), i[1].data::<T>(), &g)));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         pool_cases()
@@ -652,14 +654,14 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
         }
         Ok(spec(d, Shape::from(xs)))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let g = pool_window(&shape_attr(a, "input_shape")?, a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
             let dy: Vec<f64> = i[0].data::<T>().iter().map(|&v| v.to_f64()).collect();
             Element::into_buffer(k::avg_pool_grad(&dy, &g).into_iter().map(|v| v as T).collect::<Vec<T>>())
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS

@@ -4,7 +4,7 @@
 //! eager step runs the same element rule ([`adam`]) in place, so both give the same bits.
 
 use super::num::Float;
-use super::{arity, sample, Attrs, Case, Domain, Grad, OpDef, TensorSpec, FLOATS};
+use super::{arity, sample, Attrs, Case, Domain, Grad, Kernel, OpDef, TensorSpec, FLOATS};
 use crate::{DType, Element};
 
 /// One element of Adam: `m += (g - m)·(1-β1)`, `v += (g² - v)·(1-β2)`,
@@ -43,7 +43,7 @@ pub static ADAM_UPDATE: OpDef = OpDef {
         };
         Ok(smallvec::smallvec![s.clone(), s.clone(), s])
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         macro_rules! run {
             ($t:ty) => {{
                 let [w, m, v, g] = [0, 1, 2, 3].map(|j| i[j].data::<$t>());
@@ -88,7 +88,7 @@ pub static ADAM_UPDATE: OpDef = OpDef {
             d => return Err(format!("AdamUpdate does not take {d}")),
         };
         super::outs(bufs, s)
-    },
+    }),
     domain: Domain::Positive,
     cases: || {
         FLOATS

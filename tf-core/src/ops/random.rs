@@ -2,7 +2,7 @@
 //! each `(seed, seed2)` pair is one stream that later calls continue, and
 //! `tf::random::set_seed` restarts everything, so a seeded program is bit-for-bit repeatable.
 
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef, ALL, FLOATS};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, ALL, FLOATS};
 use crate::{dispatch, DType, Element, Shape};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -209,7 +209,7 @@ fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
 pub static RANDOM_UNIFORM: OpDef = OpDef {
     name: "RandomUniform",
     infer: infer_float,
-    cpu: |_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0]),
+    cpu: Kernel::Alloc(|_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0])),
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -220,12 +220,12 @@ pub static RANDOM_UNIFORM: OpDef = OpDef {
 pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
     name: "RandomStandardNormal",
     infer: infer_float,
-    cpu: |_, a, s| {
+    cpu: Kernel::Alloc(|_, a, s| {
         out1(
             float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, false)?, s[0].dtype),
             &s[0],
         )
-    },
+    }),
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -236,12 +236,12 @@ pub static RANDOM_STANDARD_NORMAL: OpDef = OpDef {
 pub static TRUNCATED_NORMAL: OpDef = OpDef {
     name: "TruncatedNormal",
     infer: infer_float,
-    cpu: |_, a, s| {
+    cpu: Kernel::Alloc(|_, a, s| {
         out1(
             float_buffer(normals(a, s[0].shape.num_elements(), s[0].dtype, true)?, s[0].dtype),
             &s[0],
         )
-    },
+    }),
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
@@ -267,7 +267,7 @@ pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
         seeds(a)?;
         Ok(spec(d, shape_attr(a)?))
     },
-    cpu: |_, a, s| {
+    cpu: Kernel::Alloc(|_, a, s| {
         let (lo, hi) = (a.get_int("minval")?, a.get_int("maxval")?);
         let range = (hi - lo) as u64;
         let (s1, s2) = seeds(a)?;
@@ -278,7 +278,7 @@ pub static RANDOM_UNIFORM_INT: OpDef = OpDef {
             .collect();
         let buf = dispatch!(s[0].dtype, [I32, I64], T => Element::into_buffer(vals.into_iter().map(|v| v as T).collect::<Vec<T>>()));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         [DType::I32, DType::I64]
@@ -308,7 +308,7 @@ pub static RANDOM_SHUFFLE: OpDef = OpDef {
         seeds(a)?;
         Ok(spec(i[0].dtype(), i[0].shape().clone()))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let x = i[0];
         let n = x.shape().dims().first().copied().unwrap_or(1);
         let row = x.num_elements().checked_div(n).unwrap_or(0);
@@ -323,7 +323,7 @@ pub static RANDOM_SHUFFLE: OpDef = OpDef {
             Element::into_buffer(perm.iter().flat_map(|&p| d[p * row..(p + 1) * row].iter().copied()).collect::<Vec<T>>())
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         ALL.iter()
@@ -355,7 +355,7 @@ pub static MULTINOMIAL: OpDef = OpDef {
         seeds(a)?;
         Ok(spec(DType::I64, Shape::new(&[d[0], n as usize])))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let (b, c) = (i[0].shape().dims()[0], i[0].shape().dims()[1]);
         let ns = s[0].shape.dims()[1];
         let logits: Vec<f64> = dispatch!(i[0].dtype(), [F32, F64], T => i[0].data::<T>().iter().map(|&v| v.to_f64()).collect());
@@ -378,7 +378,7 @@ pub static MULTINOMIAL: OpDef = OpDef {
             }
         }
         out1(Element::into_buffer(out), &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         FLOATS

@@ -2,7 +2,7 @@
 //! `axis`, all axes when absent; `keep_dims`), `ArgMax`/`ArgMin` and `Cumsum`.
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, GradCtx, OpDef, Specs, NUMERIC};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Specs, NUMERIC};
 use crate::api;
 use crate::shape::{normalize_axes, normalize_axis};
 use crate::{dispatch, DType, Element, Shape, Tensor};
@@ -87,7 +87,7 @@ macro_rules! reduction {
         pub static $id: OpDef = OpDef {
             name: $name,
             infer: |i, a| infer_reduce(i, a, &[$(DType::$d),+]),
-            cpu: |i, a, s| {
+            cpu: Kernel::Alloc(|i, a, s| {
                 let x = i[0];
                 let axes = normalize_axes(a.opt_ints("axis"), x.rank())?;
                 let buf = dispatch!(x.dtype(), [$($d),+], T => {
@@ -95,7 +95,7 @@ macro_rules! reduction {
                     Element::into_buffer(reduce_axes(x.data::<T>(), x.shape().dims(), &axes, init, |$a: T, $b: T| $e))
                 });
                 out1(buf, &s[0])
-            },
+            }),
             domain: Domain::Any,
             cases: || {
                 let mut v = Vec::new();
@@ -200,7 +200,7 @@ fn arg_cases() -> Vec<Case> {
 pub static ARG_MAX: OpDef = OpDef {
     name: "ArgMax",
     infer: infer_arg,
-    cpu: |i, a, s| arg_kernel(i, a, s, true),
+    cpu: Kernel::Alloc(|i, a, s| arg_kernel(i, a, s, true)),
     domain: Domain::Any,
     cases: arg_cases,
     stateful: false,
@@ -210,7 +210,7 @@ pub static ARG_MAX: OpDef = OpDef {
 pub static ARG_MIN: OpDef = OpDef {
     name: "ArgMin",
     infer: infer_arg,
-    cpu: |i, a, s| arg_kernel(i, a, s, false),
+    cpu: Kernel::Alloc(|i, a, s| arg_kernel(i, a, s, false)),
     domain: Domain::Any,
     cases: arg_cases,
     stateful: false,
@@ -229,7 +229,7 @@ pub static CUMSUM: OpDef = OpDef {
         normalize_axis(a.get_int("axis")?, i[0].rank())?;
         Ok(spec(d, i[0].shape().clone()))
     },
-    cpu: |i, a, s| {
+    cpu: Kernel::Alloc(|i, a, s| {
         let x = i[0];
         let dims = x.shape().dims();
         let ax = normalize_axis(a.get_int("axis")?, dims.len())?;
@@ -237,7 +237,7 @@ pub static CUMSUM: OpDef = OpDef {
         let (ex, rev) = (a.get_flag("exclusive"), a.get_flag("reverse"));
         let buf = dispatch!(x.dtype(), [F32, F64, I32, I64, U8], T => Element::into_buffer(k::cumulative(x.data::<T>(), outer, r, inner, T::ZERO, ex, rev, |a: T, b: T| Num::add(a, b))));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         NUMERIC
@@ -292,13 +292,13 @@ pub static SUM_TO_SHAPE_OF: OpDef = OpDef {
         broadcast_axes(i[0].shape().dims(), i[1].shape().dims())?;
         Ok(spec(d, i[1].shape().clone()))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let axes = broadcast_axes(i[0].shape().dims(), i[1].shape().dims())?;
         let buf = dispatch!(i[0].dtype(), [F32, F64, I32, I64, U8], T => {
             Element::into_buffer(reduce_axes(i[0].data::<T>(), i[0].shape().dims(), &axes, T::ZERO, |a: T, b: T| Num::add(a, b)))
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         [DType::F32, DType::F64]

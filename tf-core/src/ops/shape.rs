@@ -3,7 +3,7 @@
 //! `ZerosLike`/`OnesLike`, which take their shape from their input the same way; and `Fill`,
 //! whose shape is a tensor of dimensions.
 
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef, ALL};
+use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, ALL};
 use crate::{DType, Element, Shape};
 
 fn out_type(a: &Attrs) -> Result<DType, String> {
@@ -45,7 +45,7 @@ pub static SHAPE: OpDef = OpDef {
         check_dtype(i, 0, ALL)?;
         Ok(spec(out_type(a)?, Shape::new(&[i[0].rank()])))
     },
-    cpu: |i, a, s| out1(ints(i[0].shape().dims().iter().copied(), out_type(a)?)?, &s[0]),
+    cpu: Kernel::Alloc(|i, a, s| out1(ints(i[0].shape().dims().iter().copied(), out_type(a)?)?, &s[0])),
     domain: Domain::Any,
     cases,
     stateful: false,
@@ -60,7 +60,7 @@ pub static SIZE: OpDef = OpDef {
         check_dtype(i, 0, ALL)?;
         Ok(spec(out_type(a)?, Shape::scalar()))
     },
-    cpu: |i, a, s| out1(ints(std::iter::once(i[0].num_elements()), out_type(a)?)?, &s[0]),
+    cpu: Kernel::Alloc(|i, a, s| out1(ints(std::iter::once(i[0].num_elements()), out_type(a)?)?, &s[0])),
     domain: Domain::Any,
     cases,
     stateful: false,
@@ -83,7 +83,7 @@ macro_rules! like {
                 check_dtype(i, 0, ALL)?;
                 Ok(spec(i[0].dtype(), i[0].shape().clone()))
             },
-            cpu: |i, _, s| filled(i[0], &s[0], $value),
+            cpu: Kernel::Alloc(|i, _, s| filled(i[0], &s[0], $value)),
             domain: Domain::Any,
             cases: || cases().into_iter().take(ALL.len()).collect(),
             stateful: false,
@@ -136,11 +136,11 @@ pub static FILL: OpDef = OpDef {
         }
         Ok(spec(i[1].dtype(), shape))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let n = s[0].shape.num_elements();
         let buf = crate::dispatch!(i[1].dtype(), [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![i[1].data::<T>()[0]; n]));
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         let dims = |d: &[i64], t: DType| crate::cast(&crate::Tensor::from_vec(d.to_vec(), [d.len()]).expect("a vector"), t);

@@ -1,10 +1,10 @@
 //! Elementwise unary primitives (`Neg`, `Exp`, `Sigmoid`, ...) and `Cast`.
 
 use super::num::{Float, Num};
-use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, OpDef};
+use super::{arity, check_dtype, out1, out_vec, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef};
 use crate::api;
 use crate::{dispatch, DType, Element};
-use tf_kernels::cpu::elementwise::map;
+use tf_kernels::cpu::elementwise::{map, map_into};
 
 macro_rules! unary {
     ($id:ident, $name:literal, [$($d:ident),+], $domain:ident, |$x:ident| $e:expr, $grad:expr) => {
@@ -16,11 +16,11 @@ macro_rules! unary {
                 check_dtype(i, 0, &[$(DType::$d),+])?;
                 Ok(spec(i[0].dtype(), i[0].shape().clone()))
             },
-            cpu: |i, _, s| {
+            cpu: Kernel::Into(|i, _, _, o| {
                 let x = i[0];
-                let buf = dispatch!(x.dtype(), [$($d),+], T => Element::into_buffer(map(x.data::<T>(), |$x: T| -> T { $e })));
-                out1(buf, &s[0])
-            },
+                dispatch!(x.dtype(), [$($d),+], T => map_into(out_vec::<T>(o[0])?, x.data::<T>(), |$x: T| -> T { $e }));
+                Ok(())
+            }),
             domain: Domain::$domain,
             cases: || vec![$(Case { inputs: vec![sample(DType::$d, &[2, 3], Domain::$domain, 1)], attrs: Attrs::new() }),+],
             stateful: false,
@@ -185,7 +185,7 @@ pub static CAST: OpDef = OpDef {
         arity(i, 1)?;
         Ok(spec(a.get_dtype("DstT")?, i[0].shape().clone()))
     },
-    cpu: |i, _, s| {
+    cpu: Kernel::Alloc(|i, _, s| {
         let x = i[0];
         let to = s[0].dtype;
         if to == x.dtype() {
@@ -196,7 +196,7 @@ pub static CAST: OpDef = OpDef {
             dispatch!(to, [F32, F64, I32, I64, U8, Bool], D => Element::into_buffer(cast_slice::<S, D>(src)))
         });
         out1(buf, &s[0])
-    },
+    }),
     domain: Domain::Any,
     cases: || {
         let mut v = Vec::new();
@@ -251,7 +251,7 @@ pub static STOP_GRADIENT: OpDef = OpDef {
         arity(i, 1)?;
         Ok(spec(i[0].dtype(), i[0].shape().clone()))
     },
-    cpu: |i, _, _| Ok(smallvec::smallvec![i[0].renamed()]),
+    cpu: Kernel::Alloc(|i, _, _| Ok(smallvec::smallvec![i[0].renamed()])),
     domain: Domain::Any,
     cases: || {
         DType::ALL

@@ -11,12 +11,21 @@ use std::mem::MaybeUninit;
 /// together cover `0..n`; chunk starts are multiples of `align`.
 pub fn fill<O: Send + 'static>(n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) -> Vec<O> {
     let mut out: Vec<O> = super::recycle::take_any(n);
+    fill_into(&mut out, n, align, body);
+    out
+}
+
+/// [`fill`] into `out`: its contents are replaced by the `n` values, in its memory when it
+/// has room (the graph executor hands a kernel the buffer it filled on the last run).
+pub fn fill_into<O: Send + 'static>(out: &mut Vec<O>, n: usize, align: usize, body: impl Fn(usize, &mut [MaybeUninit<O>]) + Sync) {
+    out.clear();
+    out.reserve_exact(n);
     if n < PARALLEL_MIN_ELEMS {
         // Small outputs: no range list, no pool (this path is the per-op cost of eager mode).
         body(0, &mut out.spare_capacity_mut()[..n]);
         // SAFETY: `body` wrote every element of 0..n.
         unsafe { out.set_len(n) };
-        return out;
+        return;
     }
     let ptr = SendPtr(out.spare_capacity_mut().as_mut_ptr());
     let ranges = split_range(n, super::num_threads(), align.max(1));
@@ -28,7 +37,6 @@ pub fn fill<O: Send + 'static>(n: usize, align: usize, body: impl Fn(usize, &mut
     });
     // SAFETY: every element in 0..n was written by exactly one `body` call.
     unsafe { out.set_len(n) };
-    out
 }
 
 /// Like [`fill`] for `k` outputs of `n` values each: `body(start, chunks)` gets the same
@@ -64,7 +72,14 @@ pub fn fill_many<O: Send + 'static>(
 
 /// `out[i] = f(x[i])`.
 pub fn map<A: Copy + Sync, O: Send + 'static>(x: &[A], f: impl Fn(A) -> O + Sync) -> Vec<O> {
-    fill(x.len(), 1, |s, d| {
+    let mut out = super::recycle::take_any(x.len());
+    map_into(&mut out, x, f);
+    out
+}
+
+/// [`map`] into `out` (see [`fill_into`]).
+pub fn map_into<A: Copy + Sync, O: Send + 'static>(out: &mut Vec<O>, x: &[A], f: impl Fn(A) -> O + Sync) {
+    fill_into(out, x.len(), 1, |s, d| {
         let len = d.len();
         for (o, &v) in d.iter_mut().zip(&x[s..s + len]) {
             o.write(f(v));
@@ -131,9 +146,24 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     b_shape: &[usize],
     f: impl Fn(A, B) -> O + Sync,
 ) -> Vec<O> {
+    let mut out = super::recycle::take_any(out_shape.iter().product());
+    binary_into(&mut out, out_shape, a, a_shape, b, b_shape, f);
+    out
+}
+
+/// [`binary`] into `out` (see [`fill_into`]).
+pub fn binary_into<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
+    out: &mut Vec<O>,
+    out_shape: &[usize],
+    a: &[A],
+    a_shape: &[usize],
+    b: &[B],
+    b_shape: &[usize],
+    f: impl Fn(A, B) -> O + Sync,
+) {
     let n: usize = out_shape.iter().product();
     if a.len() == n && b.len() == n {
-        return fill(n, 1, |s, d| {
+        return fill_into(out, n, 1, |s, d| {
             let len = d.len();
             for ((o, &x), &y) in d.iter_mut().zip(&a[s..s + len]).zip(&b[s..s + len]) {
                 o.write(f(x, y));
@@ -144,7 +174,7 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     // loop vectorizes (read through the closure, it is reloaded for every element).
     if b.len() == 1 && a.len() == n {
         let y0 = b[0];
-        return fill(n, 1, |s, d| {
+        return fill_into(out, n, 1, |s, d| {
             let (y, len) = (y0, d.len());
             for (o, &x) in d.iter_mut().zip(&a[s..s + len]) {
                 o.write(f(x, y));
@@ -153,7 +183,7 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     }
     if a.len() == 1 && b.len() == n {
         let x0 = a[0];
-        return fill(n, 1, |s, d| {
+        return fill_into(out, n, 1, |s, d| {
             let (x, len) = (x0, d.len());
             for (o, &y) in d.iter_mut().zip(&b[s..s + len]) {
                 o.write(f(x, y));
@@ -165,7 +195,7 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     let inner = *shape.last().unwrap();
     let (ia, ib) = (*sa.last().unwrap(), *sb.last().unwrap());
     let outer_rank = shape.len() - 1;
-    fill(n, inner, |s, d| {
+    fill_into(out, n, inner, |s, d| {
         for (row, chunk) in (s / inner..).zip(d.chunks_mut(inner)) {
             let (mut oa, mut ob, mut r) = (0, 0, row);
             for k in (0..outer_rank).rev() {
