@@ -194,41 +194,47 @@ fn staged_while_loop_runs_data_dependent_iterations() {
 
 /// A loop body's ops write into last iteration's buffers when nothing else holds them:
 /// loop variables that trade places, a value returned twice, a value a variable keeps, and
-/// results the caller holds from an earlier call all keep their own values.
+/// results the caller holds from an earlier call all keep their own values — in a loop the
+/// executor compiles (ops only) and in one it interprets (it assigns a variable).
 #[test]
 fn loop_buffers_reused_across_iterations_never_alias_live_values() {
-    let v = tf::Variable::new(tf::zeros([2], tf::float32));
-    let v2 = v.clone();
-    let f = Function::new("swaps", move |xs: &[Tensor]| {
-        tf::while_loop(
-            |s| tf::less(&s[0], &tf::constant(5i32)),
-            |s| {
-                // Fibonacci pairs by trading places: (a, b) -> (b, a + b).
-                let sum = &s[1] + &s[2];
-                v2.assign(&sum);
-                // The same computed value twice, and a placeholder passed through.
-                let twice = &s[3] * 2.0f32;
-                vec![&s[0] + 1, s[2].clone(), sum, twice.clone(), twice]
-            },
-            &[tf::constant(0i32), xs[0].clone(), xs[1].clone(), xs[0].clone(), xs[1].clone()],
-            None,
-        )
-    });
-    let (a, b) = (tf::constant([1.0f32, 0.0]), tf::constant([1.0f32, 2.0]));
-    let first = f.call(&[a.clone(), b.clone()]);
-    // a, b = b, a + b five times from (1, 1) and (0, 2): (8, 13) and (10, 16).
-    assert_eq!(first[1].to_vec::<f32>(), vec![8.0, 10.0]);
-    assert_eq!(first[2].to_vec::<f32>(), vec![13.0, 16.0]);
-    // s[3] doubles five times from a; s[4] takes the same value each time.
-    assert_eq!(first[3].to_vec::<f32>(), vec![32.0, 0.0]);
-    assert_eq!(first[4].to_vec::<f32>(), vec![32.0, 0.0]);
-    assert_eq!(v.value().to_vec::<f32>(), vec![13.0, 16.0]);
-    // A second call reuses nothing the first call's results hold.
-    let second = f.call(&[b.clone(), a.clone()]);
-    assert_eq!(first[2].to_vec::<f32>(), vec![13.0, 16.0]);
-    assert_eq!(second[2].to_vec::<f32>(), vec![13.0, 10.0]);
-    assert_eq!(a.to_vec::<f32>(), vec![1.0, 0.0]);
-    assert_eq!(b.to_vec::<f32>(), vec![1.0, 2.0]);
+    for with_variable in [false, true] {
+        let v = tf::Variable::new(tf::zeros([2], tf::float32));
+        let v2 = v.clone();
+        let f = Function::new("swaps", move |xs: &[Tensor]| {
+            tf::while_loop(
+                |s| tf::less(&s[0], &tf::constant(5i32)),
+                |s| {
+                    // Fibonacci pairs by trading places: (a, b) -> (b, a + b).
+                    let sum = &s[1] + &s[2];
+                    if with_variable {
+                        v2.assign(&sum);
+                    }
+                    // The same computed value twice, and a placeholder passed through.
+                    let twice = &s[3] * 2.0f32;
+                    vec![&s[0] + 1, s[2].clone(), sum, twice.clone(), twice]
+                },
+                &[tf::constant(0i32), xs[0].clone(), xs[1].clone(), xs[0].clone(), xs[1].clone()],
+                None,
+            )
+        });
+        let (a, b) = (tf::constant([1.0f32, 0.0]), tf::constant([1.0f32, 2.0]));
+        let first = f.call(&[a.clone(), b.clone()]);
+        // a, b = b, a + b five times from (1, 1) and (0, 2): (8, 13) and (10, 16).
+        assert_eq!(first[1].to_vec::<f32>(), vec![8.0, 10.0]);
+        assert_eq!(first[2].to_vec::<f32>(), vec![13.0, 16.0]);
+        // s[3] doubles five times from a; s[4] takes the same value each time.
+        assert_eq!(first[3].to_vec::<f32>(), vec![32.0, 0.0]);
+        assert_eq!(first[4].to_vec::<f32>(), vec![32.0, 0.0]);
+        let expected_v = if with_variable { vec![13.0, 16.0] } else { vec![0.0, 0.0] };
+        assert_eq!(v.value().to_vec::<f32>(), expected_v);
+        // A second call reuses nothing the first call's results hold.
+        let second = f.call(&[b.clone(), a.clone()]);
+        assert_eq!(first[2].to_vec::<f32>(), vec![13.0, 16.0]);
+        assert_eq!(second[2].to_vec::<f32>(), vec![13.0, 10.0]);
+        assert_eq!(a.to_vec::<f32>(), vec![1.0, 0.0]);
+        assert_eq!(b.to_vec::<f32>(), vec![1.0, 2.0]);
+    }
 }
 
 #[test]

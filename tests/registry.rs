@@ -52,18 +52,20 @@ fn kernels_writing_into_buffers_overwrite_stale_contents() {
             let inputs: Vec<&tf::Tensor> = case.inputs.iter().collect();
             let specs = (op.infer)(&inputs, &case.attrs).unwrap();
             let fresh = op.cpu.run(&inputs, &case.attrs, &specs).unwrap();
-            for stale_len in [0usize, 3, 50] {
+            // Shorter, longer, and exactly as long as the output (what a loop hands back).
+            for stale_len in [Some(0usize), Some(3), Some(50), None] {
                 let mut bufs: Vec<Buffer> = specs
                     .iter()
                     .map(|s| {
-                        let junk = tf::ops::sample(s.dtype, &[stale_len], Domain::Any, 99);
+                        let len = stale_len.unwrap_or(s.shape.num_elements());
+                        let junk = tf::ops::sample(s.dtype, &[len], Domain::Any, 99);
                         junk.buffer().clone()
                     })
                     .collect();
                 let mut refs: Vec<&mut Buffer> = bufs.iter_mut().collect();
                 f(&inputs, &case.attrs, &specs, &mut refs).unwrap_or_else(|e| panic!("{} case {ci}: {e}", op.name));
                 for (k, (b, t)) in bufs.iter().zip(&fresh).enumerate() {
-                    assert_eq!(b, t.buffer(), "{} case {ci} output {k}: stale buffer of {stale_len}", op.name);
+                    assert_eq!(b, t.buffer(), "{} case {ci} output {k}: stale buffer of {stale_len:?}", op.name);
                 }
             }
             checked += 1;

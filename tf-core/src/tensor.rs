@@ -181,8 +181,20 @@ impl Tensor {
     /// and it holds `dtype` values; `None` otherwise. The caller then gives the tensor its
     /// new shape with [`renew`](Self::renew).
     pub(crate) fn buffer_mut(&mut self, dtype: DType) -> Option<&mut Buffer> {
-        match Arc::get_mut(&mut self.storage) {
-            Some(Storage::Cpu(b)) if b.dtype() == dtype => Some(b),
+        // `Arc::get_mut` would do, but it takes a locked compare-exchange, as long as a
+        // small op in a loop. No `Weak` to a tensor's storage is ever made (the field is
+        // private and this module makes none), so a strong count of one means `self` is the
+        // only holder; the fence orders this access after the other holders' drops.
+        if Arc::strong_count(&self.storage) != 1 {
+            return None;
+        }
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        // SAFETY: `self` is the only reference to the storage (above) and is borrowed
+        // mutably for the returned lifetime; the pointer comes from the `Arc`'s own
+        // allocation, as `Arc::get_mut` derives it.
+        let storage = unsafe { &mut *(Arc::as_ptr(&self.storage) as *mut Storage) };
+        match storage {
+            Storage::Cpu(b) if b.dtype() == dtype => Some(b),
             _ => None,
         }
     }

@@ -172,6 +172,15 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], before: &[Outputs], slot:
             loop_vars,
             max_iterations,
         } => {
+            if let Some(p) = graph
+                .programs
+                .get(i)
+                .and_then(Option::as_ref)
+                .filter(|_| !crate::tape::any_active())
+            {
+                *slot = p.run(&ins, *max_iterations);
+                return;
+            }
             // `args` holds the loop variables then the captures; each iteration replaces
             // the loop variables in place. Each graph's values live across iterations.
             let mut args: Vec<Tensor> = ins.iter().map(|t| (*t).clone()).collect();

@@ -4,6 +4,7 @@
 
 pub(crate) mod executor;
 pub(crate) mod passes;
+pub(crate) mod program;
 pub(crate) mod trace;
 
 use crate::ops::{Attrs, OpDef, Specs};
@@ -157,6 +158,9 @@ pub struct Graph {
     /// For each node, the later independent node the executor runs at the same time
     /// (`passes::parallel`); empty when no node has one.
     pub(crate) pairs: Vec<Option<usize>>,
+    /// For each node, its compiled form where it is a `While` that compiles
+    /// (`program`); empty when none does.
+    pub(crate) programs: Vec<Option<Arc<program::LoopProgram>>>,
 }
 
 impl Graph {

@@ -64,6 +64,9 @@ fn batch_offset(bi: usize, batch: &[usize], own: &[usize], mat: usize) -> usize 
 }
 
 fn kernel(i: &[&Tensor], a: &Attrs, _: &Specs, o: &mut [&mut crate::Buffer]) -> Result<(), String> {
+    if i[0].rank() == 2 && i[1].rank() == 2 {
+        return kernel2(i, a, o);
+    }
     let ((m, k, n), batch) = geometry(i, a)?;
     let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
     let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
@@ -74,9 +77,7 @@ fn kernel(i: &[&Tensor], a: &Attrs, _: &Specs, o: &mut [&mut crate::Buffer]) -> 
     let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
     dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
         let (x, y) = (i[0].data::<T>(), i[1].data::<T>());
-        let c = out_vec::<T>(o[0])?;
-        c.clear();
-        c.resize(nb * m * n, T::ZERO);
+        let c = sized(out_vec::<T>(o[0])?, nb * m * n);
         for b in 0..nb {
             let (oa, ob) = (batch_offset(b, batch.dims(), ba, m * k), batch_offset(b, batch.dims(), bb, k * n));
             let av = Strided { data: &x[oa..oa + m * k], rs: rsa, cs: csa };
@@ -85,6 +86,34 @@ fn kernel(i: &[&Tensor], a: &Attrs, _: &Specs, o: &mut [&mut crate::Buffer]) -> 
         }
     });
     Ok(())
+}
+
+/// [`kernel`] for two matrices (no batch dimensions): the common case, and in a loop of
+/// small matmuls the batch bookkeeping would cost as much as the product.
+fn kernel2(i: &[&Tensor], a: &Attrs, o: &mut [&mut crate::Buffer]) -> Result<(), String> {
+    let (sa, sb) = (i[0].shape().dims(), i[1].shape().dims());
+    let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
+    let (m, k) = if ta { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
+    let n = if tb { sb[0] } else { sb[1] };
+    let (rsa, csa) = if ta { (1, m) } else { (k, 1) };
+    let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
+    dispatch!(i[0].dtype(), [F32, F64, I32, I64], T => {
+        let c = sized(out_vec::<T>(o[0])?, m * n);
+        let av = Strided { data: i[0].data::<T>(), rs: rsa, cs: csa };
+        let bv = Strided { data: i[1].data::<T>(), rs: rsb, cs: csb };
+        gemm_typed::<T>(m, k, n, av, bv, c);
+    });
+    Ok(())
+}
+
+/// `c` holding `len` values (zeros where it grew): the product overwrites them all, so a
+/// buffer of the right length from the last run is used as it is.
+fn sized<T: Element>(c: &mut Vec<T>, len: usize) -> &mut [T] {
+    if c.len() != len {
+        c.clear();
+        c.resize(len, T::default());
+    }
+    c
 }
 
 /// One GEMM for any element type: f32/f64 through the packed kernels, integers by the

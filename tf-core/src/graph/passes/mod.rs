@@ -20,7 +20,7 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     let g = algebra::run(&g);
     let g = cse::run(&g);
     let g = dce::run(&g);
-    parallel::run(plan::run(fuse::run(&g)))
+    super::program::compile(parallel::run(plan::run(fuse::run(&g))))
 }
 
 /// Where each output of an old node went in the new graph.
