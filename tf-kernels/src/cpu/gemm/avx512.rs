@@ -63,14 +63,18 @@ thread_local! {
     static PACK: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Splits the GEMM across the pool and runs each block. Operands were bounds-checked by
-/// the caller.
+/// Splits the GEMM across the pool and runs each block: by k when C is too small to share
+/// out, by rows over one shared packed B when A is packed ([`run_shared_b`]), else (A read
+/// in place) by columns or rows. Operands were bounds-checked by the caller.
 #[allow(clippy::too_many_arguments)]
 pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
     let (parts, by_cols) = partition(m, k, n);
     let threads = crate::cpu::num_threads();
     if parts > 1 && (if by_cols { n.div_ceil(NR) } else { m.div_ceil(MR) }) < threads && k >= 64 * threads {
         return run_split_k(m, k, n, a, b, c, ldc, accumulate, threads);
+    }
+    if parts > 1 && !a.direct(n) && m >= parts * MC {
+        return run_shared_b(m, k, n, a, b, c, ldc, accumulate, parts);
     }
     let cp = SendPtr(c.as_mut_ptr());
     // Row blocks only repack the (narrow) B, so rows are split finer than the thread count
@@ -161,32 +165,111 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
                 let acc = accumulate || pc > 0;
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
-                    if !direct {
+                    let panels = if direct {
+                        Panels::InPlace(&a, ic, pc)
+                    } else {
                         pack_a(mc, kc, &a, ic, pc, pa);
-                    }
-                    for jr in (0..nc).step_by(NR) {
-                        let nr = NR.min(nc - jr);
-                        let bp = pb[jr * kc..].as_ptr();
-                        for ir in (0..mc).step_by(MR) {
-                            let mr = MR.min(mc - ir);
-                            // SAFETY: the C tile (ic+ir, jc+jr) of mr×nr lies inside the
-                            // caller's block; A and B were bounds-checked by the caller.
-                            unsafe {
-                                let cp = c.add((ic + ir) * ldc + jc + jr);
-                                if direct {
-                                    let (rows, offs) = direct_rows(&a, ic + ir, mr, pc);
-                                    kernel_direct(kc, &rows, offs, bp, cp, ldc, mr, nr, acc);
-                                } else {
-                                    kernel(kc, pa[ir * kc..].as_ptr(), bp, cp, ldc, mr, nr, acc);
-                                }
-                            }
-                        }
-                    }
+                        Panels::Packed(pa)
+                    };
+                    // SAFETY: the block (ic, jc) of mc×nc lies inside the caller's C.
+                    unsafe { tiles(mc, kc, nc, panels, pb, c.add(ic * ldc + jc), ldc, acc) };
                 }
             }
         }
     });
 }
+
+/// Where a block's A micro-panels are.
+enum Panels<'a> {
+    /// Packed, MR rows each, `kc` values apart.
+    Packed(&'a [f32]),
+    /// Read in place from rows `.1..`, columns `.2..` of A.
+    InPlace(&'a ASrc<'a>, usize, usize),
+}
+
+/// The micro-kernel over an `mc×nc` block of C from A panels and a packed B block.
+///
+/// # Safety
+/// As for [`gemm`]: `c` addresses the block, with row stride `ldc`, for this thread alone;
+/// the panels hold `mc` rows of `kc` values and `pb` the block's `nc` packed columns.
+#[allow(clippy::too_many_arguments)]
+unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, pb: &[f32], c: *mut f32, ldc: usize, acc: bool) {
+    for jr in (0..nc).step_by(NR) {
+        let nr = NR.min(nc - jr);
+        let bp = pb[jr * kc..].as_ptr();
+        for ir in (0..mc).step_by(MR) {
+            let mr = MR.min(mc - ir);
+            // SAFETY: the tile (ir, jr) of mr×nr lies inside the block (the caller's
+            // promise); A and B were bounds-checked when packed or by the caller.
+            unsafe {
+                let cp = c.add(ir * ldc + jr);
+                match a {
+                    Panels::Packed(pa) => kernel(kc, pa[ir * kc..].as_ptr(), bp, cp, ldc, mr, nr, acc),
+                    Panels::InPlace(a, ic, pc) => {
+                        let (rows, offs) = direct_rows(a, ic + ir, mr, pc);
+                        kernel_direct(kc, &rows, offs, bp, cp, ldc, mr, nr, acc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A split by rows with B packed once for every thread: for each block of B, the threads
+/// pack its column panels between them into one buffer, then each multiplies its own rows
+/// (packing its own A, which stays in its L2) by all of it. A whole block of B outgrows L2
+/// and streams from L3 in any split, so sharing it costs nothing there, while a split by
+/// columns has every thread pack all of A (~4% of an n = 1024 GEMM).
+#[allow(clippy::too_many_arguments)]
+fn run_shared_b(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, parts: usize) {
+    let mut guard = SHARED_B.try_lock().ok();
+    let mut own = Vec::new();
+    let packed: &mut Vec<f32> = guard.as_deref_mut().unwrap_or(&mut own);
+    let width = NC.min(n.div_ceil(NR) * NR);
+    if packed.len() < KC * width {
+        packed.resize(KC * width, 0.0);
+    }
+    let pb = SendPtr(packed.as_mut_ptr());
+    let cp = SendPtr(c.as_mut_ptr());
+    let rows = split_range(m, parts, MR);
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        let panels = nc.div_ceil(NR);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            let cols = split_range(panels, parts, 1);
+            parallel_for(cols.len(), |t| {
+                let r = cols[t].clone();
+                let (j0, width) = (r.start * NR, (r.end * NR).min(nc) - r.start * NR);
+                // SAFETY: part `t` owns panels `r` of the buffer, sized above.
+                let out = unsafe { std::slice::from_raw_parts_mut(pb.get().add(j0 * kc), r.len() * NR * kc) };
+                pack_b(kc, width, &b, pc, jc + j0, out);
+            });
+            let acc = accumulate || pc > 0;
+            parallel_for(rows.len(), |t| {
+                let r = rows[t].clone();
+                // SAFETY: the packing above is finished (parallel_for returns when every
+                // part has), and nothing writes the buffer until the next block.
+                let pb = unsafe { std::slice::from_raw_parts(pb.get(), panels * NR * kc) };
+                PACK.with(|p| {
+                    let pa = &mut p.borrow_mut().0;
+                    pa.resize(MC * KC, 0.0);
+                    for ic in r.clone().step_by(MC) {
+                        let mc = MC.min(r.end - ic);
+                        pack_a(mc, kc, &a, ic, pc, pa);
+                        // SAFETY: rows `r` of C are this thread's; the block (ic, jc) of
+                        // mc×nc lies inside C (checked by the caller).
+                        unsafe { tiles(mc, kc, nc, Panels::Packed(pa), pb, cp.get().add(ic * ldc + jc), ldc, acc) };
+                    }
+                });
+            });
+        }
+    }
+}
+
+/// The buffer [`run_shared_b`] packs B into, kept between calls (a new one of this size
+/// would be fresh pages, a fault every 4 KiB, on every call).
+static SHARED_B: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
 
 /// Row pointers (rows past `mr` repeat the last one) and the column-offset table for rows
 /// `r0..r0+mr`, columns from `pc`, of an in-place A.

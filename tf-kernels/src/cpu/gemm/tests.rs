@@ -39,6 +39,9 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         (150, 37, 300),
         // Packed A over several k blocks.
         (30, 2100, 300),
+        // Split by rows over one shared packed B: partial row blocks, a last panel of 12
+        // columns, two k blocks.
+        (230, 1100, 300),
     ] {
         for &(ta, tb) in &[(false, false), (true, false), (false, true), (true, true)] {
             let a64 = data(m * k, 1);
@@ -57,6 +60,11 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
             sgemm(m, k, n, view(&a32, m, k, ta), view(&b32, k, n, tb), &mut c, n, false);
             for (x, y) in c.iter().zip(&want) {
                 assert!((*x as f64 - y).abs() < 1e-3, "{m}x{k}x{n} {ta} {tb}: {x} vs {y}");
+            }
+            let mut c1 = vec![1.0f32; m * n];
+            sgemm(m, k, n, view(&a32, m, k, ta), view(&b32, k, n, tb), &mut c1, n, true);
+            for (x, y) in c1.iter().zip(&want) {
+                assert!((*x as f64 - 1.0 - y).abs() < 1e-3, "{m}x{k}x{n} {ta} {tb} accumulating: {x} vs {y}");
             }
             let mut c2 = vec![1.0f64; m * n];
             dgemm(m, k, n, view(&a64, m, k, ta), view(&b64, k, n, tb), &mut c2, n, true);
