@@ -37,8 +37,10 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         (20, 700, 300),
         // Packed A (n > 256) with a last panel of 6 rows and k not a multiple of 4.
         (150, 37, 300),
-        // Packed A over several k blocks.
+        // Packed A over several k blocks (B read in place when row-major: few rows of C).
         (30, 2100, 300),
+        // B read in place: two k blocks, a last panel of 13 columns.
+        (40, 1100, 333),
         // Split by rows over one shared packed B: partial row blocks, a last panel of 12
         // columns, two k blocks.
         (230, 1100, 300),
