@@ -107,9 +107,49 @@ pub fn sgemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: 
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
+        if m.is_multiple_of(avx512::NR) && m <= TRANSPOSED_MAX_M && b.rs == 1 && b.cs != 1 && n > TRANSPOSED_MIN_N {
+            return transposed(m, k, n, a, b, c, ldc, accumulate);
+        }
         return avx512::run(m, k, n, avx512::ASrc::Strided(a), b, c, ldc, accumulate);
     }
     generic_gemm(m, k, n, a, b, c, ldc, accumulate);
+}
+
+/// Few rows of C and a wide column-major B (a dense layer's input gradient at batch 32 or
+/// 64, `g · Wᵀ`): packing B would copy all of W for m uses of each value. The transposed
+/// product `Cᵀ = Bᵀ · Aᵀ` reads W row by row in place instead (a narrow C's A is never
+/// packed), and only the small `Cᵀ` is transposed back. Its tiles are m wide, so m must
+/// fill whole micro-kernel tiles (32 columns): measured 32x1024x3136 1.3–1.5x and
+/// 64x1024x3136 ~1.08x faster; at m = 10, 48 or 96 and above the packed product wins.
+#[cfg(target_arch = "x86_64")]
+const TRANSPOSED_MAX_M: usize = 64;
+/// See [`TRANSPOSED_MAX_M`]: below this many columns B is small enough to pack.
+#[cfg(target_arch = "x86_64")]
+const TRANSPOSED_MIN_N: usize = 256;
+
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+fn transposed(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
+    let mut t = crate::cpu::recycle::filled(n * m, 0.0f32);
+    let bt = Strided {
+        data: b.data,
+        rs: b.cs,
+        cs: b.rs,
+    };
+    let at = Strided {
+        data: a.data,
+        rs: a.cs,
+        cs: a.rs,
+    };
+    avx512::run(n, k, m, avx512::ASrc::Strided(bt), at, &mut t, m, false);
+    for i in 0..m {
+        let row = &mut c[i * ldc..i * ldc + n];
+        for (j, d) in row.iter_mut().enumerate() {
+            let v = t[j * m + i];
+            *d = if accumulate { *d + v } else { v };
+        }
+    }
+    crate::cpu::recycle::give(t);
 }
 
 /// `C (+)= A·B` with `A` a [`Gather`] view.

@@ -41,6 +41,9 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         (30, 2100, 300),
         // B read in place: two k blocks, a last panel of 13 columns.
         (40, 1100, 333),
+        // A transposed B under 32 or 64 rows of C: the transposed product.
+        (32, 300, 400),
+        (64, 70, 300),
         // Split by rows over one shared packed B: partial row blocks, a last panel of 12
         // columns, two k blocks.
         (230, 1100, 300),
