@@ -35,11 +35,12 @@ impl Buffer {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// An empty buffer of `dtype` with room for `n` elements (a cached one for floats, see
-    /// `tf_kernels::cpu::recycle`): what a kernel that writes into a given buffer is handed
-    /// when there is none to reuse.
-    pub fn with_capacity(dtype: DType, n: usize) -> Buffer {
-        crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(tf_kernels::cpu::recycle::take_any::<T>(n)))
+    /// A buffer of `dtype` for a kernel to write `n` values into, its contents unspecified:
+    /// a cached one for floats as it was (holding old values; see
+    /// `tf_kernels::cpu::recycle::take_as_is`), else an empty one with room. What a kernel
+    /// that writes into given buffers is handed when there is none to reuse.
+    pub fn for_kernel(dtype: DType, n: usize) -> Buffer {
+        crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(tf_kernels::cpu::recycle::take_as_is_any::<T>(n)))
     }
 }
 

@@ -107,14 +107,14 @@ impl Kernel {
         match self {
             Kernel::Alloc(f) => f(inputs, attrs, specs),
             Kernel::Into(f) if specs.len() == 1 => {
-                let mut b = crate::Buffer::with_capacity(specs[0].dtype, specs[0].shape.num_elements());
+                let mut b = crate::Buffer::for_kernel(specs[0].dtype, specs[0].shape.num_elements());
                 f(inputs, attrs, specs, &mut [&mut b])?;
                 out1(b, &specs[0])
             }
             Kernel::Into(f) => {
                 let mut bufs: SmallVec<[crate::Buffer; 1]> = specs
                     .iter()
-                    .map(|s| crate::Buffer::with_capacity(s.dtype, s.shape.num_elements()))
+                    .map(|s| crate::Buffer::for_kernel(s.dtype, s.shape.num_elements()))
                     .collect();
                 {
                     let mut refs: SmallVec<[&mut crate::Buffer; 1]> = bufs.iter_mut().collect();

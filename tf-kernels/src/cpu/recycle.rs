@@ -54,6 +54,16 @@ fn lock<T: Recycled>() -> std::sync::MutexGuard<'static, Cache<T>> {
 /// An empty vector with room for `n` elements: a cached buffer of capacity `n` when there
 /// is one, else a new allocation.
 pub fn take<T: Recycled>(n: usize) -> Vec<T> {
+    let mut v = take_as_is(n);
+    v.clear();
+    v
+}
+
+/// A vector with room for `n` elements whose contents are unspecified: a cached buffer of
+/// capacity `n` as it was given back (holding its old values), else a new empty one. For a
+/// kernel that overwrites all of its output: a matrix product need not zero a buffer it
+/// is about to write whole (a dense layer's weight gradient, every step).
+pub fn take_as_is<T: Recycled>(n: usize) -> Vec<T> {
     if n >= MIN_ELEMS {
         let mut c = lock::<T>();
         if let Some(v) = c.free.as_mut().and_then(|f| f.get_mut(&n)).and_then(Vec::pop) {
@@ -84,6 +94,18 @@ pub fn take_any<T: 'static>(n: usize) -> Vec<T> {
     slot.unwrap_or_else(|| Vec::with_capacity(n))
 }
 
+/// [`take_as_is`] for any element type (others than `f32` and `f64` are new and empty).
+pub fn take_as_is_any<T: 'static>(n: usize) -> Vec<T> {
+    use std::any::Any;
+    let mut slot: Option<Vec<T>> = None;
+    if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f32>>>() {
+        *s = Some(take_as_is(n));
+    } else if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f64>>>() {
+        *s = Some(take_as_is(n));
+    }
+    slot.unwrap_or_else(|| Vec::with_capacity(n))
+}
+
 /// `n` copies of `value` in a buffer from [`take_any`].
 pub fn filled_any<T: Clone + 'static>(n: usize, value: T) -> Vec<T> {
     let mut v = take_any(n);
@@ -93,7 +115,7 @@ pub fn filled_any<T: Clone + 'static>(n: usize, value: T) -> Vec<T> {
 
 /// Gives a buffer back: kept for a later [`take`] of its capacity if it is large and the
 /// cache has room, freed otherwise.
-pub fn give<T: Recycled>(mut v: Vec<T>) {
+pub fn give<T: Recycled>(v: Vec<T>) {
     let cap = v.capacity();
     let bytes = cap * std::mem::size_of::<T>();
     if cap < MIN_ELEMS {
@@ -107,7 +129,7 @@ pub fn give<T: Recycled>(mut v: Vec<T>) {
     if list.len() >= PER_SIZE {
         return;
     }
-    v.clear();
+    // Kept as it is: its values are initialised, and a `take_as_is` hands them on.
     list.push(v);
     c.bytes += bytes;
 }
@@ -127,6 +149,11 @@ mod tests {
         let again: Vec<f64> = take(n);
         assert_eq!((again.len(), again.as_ptr()), (0, ptr), "the cached buffer, emptied");
         assert!(again.capacity() >= n);
+        give(again);
+        let full = filled(n, 2.5);
+        give(full);
+        let as_is: Vec<f64> = take_as_is(n);
+        assert_eq!((as_is.len(), as_is[n - 1]), (n, 2.5), "the cached buffer, as it was");
         let other: Vec<f64> = take(n);
         assert_ne!(other.as_ptr(), ptr, "one buffer is handed out once");
         let small: Vec<f64> = vec![0.0; 8];
