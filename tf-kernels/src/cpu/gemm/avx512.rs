@@ -487,14 +487,7 @@ unsafe fn kernel_b_in_place(
     nr: usize,
     accumulate: bool,
 ) {
-    let mask = |w: usize| -> __mmask16 {
-        if w >= 16 {
-            0xffff
-        } else {
-            ((1u32 << w) - 1) as u16
-        }
-    };
-    let (m0, m1) = (mask(nr), mask(nr.saturating_sub(16)));
+    let (m0, m1) = column_masks(nr);
     let mut c0 = [_mm512_setzero_ps(); MR];
     let mut c1 = [_mm512_setzero_ps(); MR];
     let (mut a, mut b) = (a, b);
@@ -513,6 +506,18 @@ unsafe fn kernel_b_in_place(
         }
         store(&c0, &c1, c, ldc, mr, nr, accumulate);
     }
+}
+
+/// The masks of the first `nr` of a tile row's 32 columns, as two halves of 16.
+fn column_masks(nr: usize) -> (__mmask16, __mmask16) {
+    let mask = |w: usize| -> __mmask16 {
+        if w >= 16 {
+            0xffff
+        } else {
+            ((1u32 << w) - 1) as u16
+        }
+    };
+    (mask(nr), mask(nr.saturating_sub(16)))
 }
 
 /// The micro-kernel on A read in place: `A[i][p] = rows[i][offs[p]]`.
@@ -554,14 +559,7 @@ unsafe fn kernel_direct(
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn store(c0: &[__m512; MR], c1: &[__m512; MR], c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
-    let mask = |w: usize| -> __mmask16 {
-        if w >= 16 {
-            0xffff
-        } else {
-            ((1u32 << w) - 1) as u16
-        }
-    };
-    let (m0, m1) = (mask(nr), mask(nr.saturating_sub(16)));
+    let (m0, m1) = column_masks(nr);
     for i in 0..MR {
         if i < mr {
             // SAFETY: row i < mr of the tile is the caller's; the masks bound the columns.
