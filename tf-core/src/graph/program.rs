@@ -8,7 +8,7 @@
 
 use super::{Graph, NodeKind};
 use crate::ops::{Attrs, Kernel, OpDef, Specs};
-use crate::{Buffer, Tensor};
+use crate::Tensor;
 use smallvec::SmallVec;
 
 /// One op of a compiled loop: its kernel, and where in the table it reads and writes.
@@ -104,13 +104,8 @@ fn compile_loop(cond: &Graph, body: &Graph, loop_vars: usize, args: usize) -> Op
     let cond_at = place(cond, &mut p, &mut next_const, Part::Cond)?;
     let body_at = place(body, &mut p, &mut next_const, Part::Body)?;
     p.verdict = cond_at(*cond.outputs.first()?);
-    for (k, &r) in body.outputs.iter().enumerate() {
-        let computed = matches!(body.nodes[r.0].kind, NodeKind::Op { .. }) && !body.outputs[..k].contains(&r);
-        p.carry.push(if computed {
-            Carry::Swap(body_at(r))
-        } else {
-            Carry::Clone(body_at(r))
-        });
+    for (&r, swap) in body.outputs.iter().zip(super::executor::swaps(body)) {
+        p.carry.push(if swap { Carry::Swap(body_at(r)) } else { Carry::Clone(body_at(r)) });
     }
     p.all_swaps = p.carry.iter().all(|c| matches!(c, Carry::Swap(_)));
     Some(p)
@@ -236,13 +231,8 @@ impl Step {
             }
         };
         if let Kernel::Into(f) = self.op.cpu {
-            let mut bufs: SmallVec<[&mut Buffer; 2]> = SmallVec::new();
-            for (t, s) in outs.iter_mut().zip(&self.specs) {
-                match t.buffer_mut(s.dtype) {
-                    Some(b) => bufs.push(b),
-                    None => break,
-                }
-            }
+            let mut bufs = SmallVec::new();
+            super::executor::lend(outs, &self.specs, &mut bufs);
             if bufs.len() == self.specs.len() {
                 f(ins, &self.attrs, &self.specs, &mut bufs).unwrap_or_else(|m| panic!("{}: {m}", self.op.name));
                 return;
