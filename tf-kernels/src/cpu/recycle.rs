@@ -84,14 +84,9 @@ pub fn filled<T: Recycled>(n: usize, value: T) -> Vec<T> {
 /// [`take`] for any element type: a cached buffer for `f32` and `f64`, a new allocation
 /// for others.
 pub fn take_any<T: 'static>(n: usize) -> Vec<T> {
-    use std::any::Any;
-    let mut slot: Option<Vec<T>> = None;
-    if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f32>>>() {
-        *s = Some(take(n));
-    } else if let Some(s) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Vec<f64>>>() {
-        *s = Some(take(n));
-    }
-    slot.unwrap_or_else(|| Vec::with_capacity(n))
+    let mut v = take_as_is_any(n);
+    v.clear();
+    v
 }
 
 /// [`take_as_is`] for any element type (others than `f32` and `f64` are new and empty).
