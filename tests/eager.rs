@@ -156,3 +156,11 @@ fn matmul_large_matches_naive() {
         }
     }
 }
+
+/// `Fill`'s dims must be a vector: a scalar is refused with a message, not an index panic.
+#[test]
+fn fill_refuses_scalar_dims() {
+    let (dims, value) = (tf::constant(3i64), tf::constant(1.0f32));
+    let err = (tf::ops::shape::FILL.infer)(&[&dims, &value], &tf::ops::Attrs::new()).unwrap_err();
+    assert_eq!(err, "dims must be a vector, got a rank-0 tensor of shape ()");
+}

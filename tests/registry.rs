@@ -2,7 +2,7 @@
 //! sample calls; on each sample the inferred dtypes and shapes equal what the kernel made,
 //! and stateless ops are deterministic.
 
-use tf::ops::{all_ops, Domain, Kernel, OpDef};
+use tf::ops::{all_ops, Domain, OpDef};
 use tf::Buffer;
 
 #[test]
@@ -47,7 +47,7 @@ fn every_op_has_cases_and_inference_matches_the_kernel() {
 fn kernels_writing_into_buffers_overwrite_stale_contents() {
     let mut checked = 0;
     for op in all_ops() {
-        let Kernel::Into(f) = op.cpu else { continue };
+        let Some(f) = op.cpu.into_fn() else { continue };
         for (ci, case) in (op.cases)().iter().enumerate() {
             let inputs: Vec<&tf::Tensor> = case.inputs.iter().collect();
             let specs = (op.infer)(&inputs, &case.attrs).unwrap();
@@ -72,6 +72,50 @@ fn kernels_writing_into_buffers_overwrite_stale_contents() {
         }
     }
     assert!(checked >= 100, "only {checked} cases of ops writing into buffers");
+}
+
+/// A planned kernel (what a compiled loop runs) gives what the op's kernel gives, for each
+/// sample call and for the same call on scalars, into buffers holding stale values.
+#[test]
+fn planned_kernels_match_the_kernel() {
+    let mut planned = 0;
+    for op in all_ops() {
+        let mut cases: Vec<(Vec<tf::Tensor>, tf::ops::Attrs)> = (op.cases)().into_iter().map(|c| (c.inputs, c.attrs)).collect();
+        let scalars: Vec<_> = cases
+            .iter()
+            .map(|(ins, _)| {
+                let ins = ins
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| tf::ops::sample(t.dtype(), &[], op.domain, k as u64));
+                (ins.collect(), tf::ops::Attrs::new())
+            })
+            .collect();
+        cases.extend(scalars);
+        for (ci, (inputs, attrs)) in cases.iter().enumerate() {
+            let inputs: Vec<&tf::Tensor> = inputs.iter().collect();
+            let Ok(specs) = (op.infer)(&inputs, attrs) else { continue };
+            let in_specs: Vec<tf::ops::TensorSpec> = inputs.iter().map(|t| tf::ops::TensorSpec::of(t)).collect();
+            let in_specs: Vec<&tf::ops::TensorSpec> = in_specs.iter().collect();
+            let Some(plan) = op.cpu.plan(&in_specs, attrs, &specs) else {
+                continue;
+            };
+            let fresh = op.cpu.run(&inputs, attrs, &specs).unwrap();
+            for stale_len in [0usize, 3, 50] {
+                let mut bufs: Vec<Buffer> = specs
+                    .iter()
+                    .map(|s| tf::ops::sample(s.dtype, &[stale_len], Domain::Any, 99).buffer().clone())
+                    .collect();
+                let mut refs: Vec<&mut Buffer> = bufs.iter_mut().collect();
+                plan(&inputs, &mut refs);
+                for (k, (b, t)) in bufs.iter().zip(&fresh).enumerate() {
+                    assert_eq!(b, t.buffer(), "{} input set {ci} output {k}: stale buffer of {stale_len}", op.name);
+                }
+            }
+            planned += 1;
+        }
+    }
+    assert!(planned >= 150, "only {planned} planned cases");
 }
 
 #[test]

@@ -211,6 +211,20 @@ impl Tensor {
         self.id = TensorId::fresh();
     }
 
+    /// Internal: trades values with `other`, of the same dtype and shape, by trading
+    /// buffers only (a compiled loop's variable and the body output that replaces it).
+    /// Identities stay where they were: the caller gives any tensor that leaves it a new
+    /// one with [`refresh_id`](Self::refresh_id).
+    pub(crate) fn swap_values(&mut self, other: &mut Tensor) {
+        debug_assert!(self.dtype == other.dtype && self.shape == other.shape);
+        std::mem::swap(&mut self.storage, &mut other.storage);
+    }
+
+    /// Internal: a new identity for this value (see [`swap_values`](Self::swap_values)).
+    pub(crate) fn refresh_id(&mut self) {
+        self.id = TensorId::fresh();
+    }
+
     /// This value's identity (shared by clones, new for every op output).
     pub fn id(&self) -> TensorId {
         self.id

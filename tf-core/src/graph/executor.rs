@@ -2,7 +2,7 @@
 //! node (no hashing on the way), ops through the one dispatch point so tapes record them.
 
 use super::{Graph, NodeKind};
-use crate::ops::{execute_traced, Attrs, IntoFn, Kernel, OpDef, Outputs, Specs};
+use crate::ops::{execute_traced, Attrs, IntoFn, OpDef, Outputs, Specs};
 use crate::{Buffer, Error, Result, Tensor, Variable};
 use smallvec::SmallVec;
 
@@ -57,7 +57,7 @@ fn run_checked(graph: &Graph, dynamic: bool, args: &[Tensor], out: &mut Vec<Tens
 
 /// Runs the nodes of `graph`, leaving their outputs in `values`. With `keep`, `values` holds
 /// what the last run of this graph left there (a loop's previous iteration): an op whose
-/// kernel writes into given buffers ([`Kernel::Into`]) writes into its outputs of that run
+/// kernel writes into given buffers ([`Kernel::into_fn`](crate::ops::Kernel::into_fn)) writes into its outputs of that run
 /// when nothing else holds them, so a loop allocates nothing per iteration for such ops, and
 /// their outputs are kept for the next run rather than released after their last reader.
 fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Outputs>, keep: bool) {
@@ -93,14 +93,14 @@ fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Out
                     // Read where they are (`value`).
                     NodeKind::Placeholder { .. } | NodeKind::Const(_) => {}
                     // The hot path of a loop: an op writing into last iteration's outputs.
-                    NodeKind::Op {
-                        op: op @ &OpDef { cpu: Kernel::Into(f), .. },
-                        attrs,
-                    } if into => {
-                        let mut ins = SmallVec::new();
-                        inputs(graph, args, head, i, &mut ins);
-                        write_into(op, f, &ins, attrs, &node.outputs, &mut tail[0]);
-                    }
+                    NodeKind::Op { op, attrs } if into => match op.cpu.into_fn() {
+                        Some(f) => {
+                            let mut ins = SmallVec::new();
+                            inputs(graph, args, head, i, &mut ins);
+                            write_into(op, f, &ins, attrs, &node.outputs, &mut tail[0]);
+                        }
+                        None => exec(graph, dynamic, args, head, &mut tail[0], i),
+                    },
                     _ => exec(graph, dynamic, args, head, &mut tail[0], i),
                 }
             }
@@ -126,7 +126,7 @@ fn inputs<'a>(graph: &'a Graph, args: &'a [Tensor], before: &'a [Outputs], i: us
 
 /// True for an op node whose kernel writes into given buffers.
 fn writes_into(kind: &NodeKind) -> bool {
-    matches!(kind, NodeKind::Op { op, .. } if matches!(op.cpu, Kernel::Into(_)))
+    matches!(kind, NodeKind::Op { op, .. } if op.cpu.into_fn().is_some())
 }
 
 /// Runs node `i` on the values of the nodes before it, `before`, putting its outputs in
@@ -153,8 +153,8 @@ fn exec(graph: &Graph, dynamic: bool, args: &[Tensor], before: &[Outputs], slot:
             } else {
                 &node.outputs
             };
-            match op.cpu {
-                Kernel::Into(f) if !crate::tape::any_active() => return write_into(op, f, &ins, attrs, specs, slot),
+            match op.cpu.into_fn() {
+                Some(f) if !crate::tape::any_active() => return write_into(op, f, &ins, attrs, specs, slot),
                 _ => execute_traced(op, &ins, attrs, specs),
             }
         }

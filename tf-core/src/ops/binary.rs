@@ -2,10 +2,13 @@
 //! and the ternary `SelectV2` (`tf.where`).
 
 use super::num::Num;
-use super::{arity, check_dtype, out1, out_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Specs, ALL, NUMERIC};
+use super::{
+    arity, check_dtype, out1, out_vec, planned_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Plan, Specs, ALL,
+    NUMERIC,
+};
 use crate::api;
 use crate::{dispatch, DType, Element, Shape, Tensor};
-use tf_kernels::cpu::elementwise::binary_into;
+use tf_kernels::cpu::elementwise::{binary_flat_into, binary_into, Flat};
 
 /// Shared inference: same dtype from `allowed`, broadcast shapes; output dtype `out` (or the
 /// inputs' dtype when `None`).
@@ -40,22 +43,54 @@ fn cases(dtypes: &[DType], domain: Domain) -> Vec<Case> {
 
 macro_rules! binary_op {
     ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr) => {
-        binary_op!($id, $name, [$($d),+], $out, $domain, |$a, $b| $e, check: |_i: &[&Tensor]| Ok::<(), String>(()), grad: $grad);
-    };
-    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, check: $check:expr, grad: $grad:expr) => {
-        #[doc = concat!("`", $name, "`: `z = ", stringify!($e), "` with broadcasting.")]
-        pub static $id: OpDef = OpDef {
-            name: $name,
-            infer: |i, _| infer_binary(i, &[$(DType::$d),+], $out),
-            cpu: Kernel::Into(|i, _, s, o| {
-                ($check)(i)?;
+        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Planned(
+            |i, _, s, o| {
                 let (x, y) = (i[0], i[1]);
                 dispatch!(x.dtype(), [$($d),+], T => binary_into(
                     out_vec(o[0])?, s[0].shape.dims(), x.data::<T>(), x.shape().dims(), y.data::<T>(), y.shape().dims(),
                     |$a: T, $b: T| $e,
                 ));
                 Ok(())
-            }),
+            },
+            // Planned where nothing is broadcast but a scalar (the broadcasting loop's
+            // bookkeeping would be its own kernel); scalars (a loop's counter and its
+            // condition) by one evaluation.
+            |i, _, s| {
+                let n = s[0].shape.num_elements();
+                let layout = Flat::of(n, i[0].shape.num_elements(), i[1].shape.num_elements())?;
+                dispatch!(i[0].dtype, [$($d),+], T => Some(if n == 1 {
+                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                        let z = (|$a: T, $b: T| $e)(x[0].data::<T>()[0], x[1].data::<T>()[0]);
+                        let out = planned_vec(o[0]);
+                        out.clear();
+                        out.push(z);
+                    }) as Plan
+                } else {
+                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                        binary_flat_into(planned_vec(o[0]), n, layout, x[0].data::<T>(), x[1].data::<T>(), |$a: T, $b: T| $e)
+                    })
+                }))
+            },
+        ));
+    };
+    // A data-dependent check (one that can fail) keeps the op from being planned.
+    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, check: $check:expr, grad: $grad:expr) => {
+        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Into(|i, _, s, o| {
+            ($check)(i)?;
+            let (x, y) = (i[0], i[1]);
+            dispatch!(x.dtype(), [$($d),+], T => binary_into(
+                out_vec(o[0])?, s[0].shape.dims(), x.data::<T>(), x.shape().dims(), y.data::<T>(), y.shape().dims(),
+                |$a: T, $b: T| $e,
+            ));
+            Ok(())
+        }));
+    };
+    (@def $id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr, $cpu:expr) => {
+        #[doc = concat!("`", $name, "`: `z = ", stringify!($e), "` with broadcasting.")]
+        pub static $id: OpDef = OpDef {
+            name: $name,
+            infer: |i, _| infer_binary(i, &[$(DType::$d),+], $out),
+            cpu: $cpu,
             domain: Domain::$domain,
             cases: || cases(&[$(DType::$d),+], Domain::$domain),
             stateful: false,

@@ -89,6 +89,13 @@ pub type KernelFn = fn(&[&Tensor], &Attrs, &Specs) -> Result<Outputs, String>;
 /// that spec's dtype: it replaces each buffer's contents with the spec's number of values,
 /// in the buffer's own memory when it has room.
 pub type IntoFn = fn(&[&Tensor], &Attrs, &Specs, &mut [&mut crate::Buffer]) -> Result<(), String>;
+/// An [`IntoFn`] specialized to fixed input and output specs: it takes inputs of the specs
+/// it was planned for and writes into buffers as an `IntoFn` does, with every check, dtype
+/// dispatch and shape computation done once, when it was planned.
+pub type Plan = Box<dyn Fn(&[&Tensor], &mut [&mut crate::Buffer]) + Send + Sync>;
+/// Plans a kernel for inputs of specs `ins` and outputs of specs `outs` (those inference
+/// gave for them), or `None` where the kernel has no specialized form for them.
+pub type PlanFn = fn(ins: &[&TensorSpec], &Attrs, outs: &Specs) -> Option<Plan>;
 
 /// An op's CPU kernel, in one of two forms.
 #[derive(Clone, Copy)]
@@ -99,6 +106,10 @@ pub enum Kernel {
     /// (a call, a loop iteration) to the next and hands them back, so the op allocates
     /// nothing there. Eagerly it gets new buffers.
     Into(IntoFn),
+    /// [`Into`](Kernel::Into), with a form planned for fixed specs ([`PlanFn`]): a compiled
+    /// loop runs an op on values of the same shapes every iteration, where working out the
+    /// same dispatch and sizes again costs as much as a tiny op itself.
+    Planned(IntoFn, PlanFn),
 }
 
 impl Kernel {
@@ -106,12 +117,12 @@ impl Kernel {
     pub fn run(self, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Result<Outputs, String> {
         match self {
             Kernel::Alloc(f) => f(inputs, attrs, specs),
-            Kernel::Into(f) if specs.len() == 1 => {
+            Kernel::Into(f) | Kernel::Planned(f, _) if specs.len() == 1 => {
                 let mut b = crate::Buffer::for_kernel(specs[0].dtype, specs[0].shape.num_elements());
                 f(inputs, attrs, specs, &mut [&mut b])?;
                 out1(b, &specs[0])
             }
-            Kernel::Into(f) => {
+            Kernel::Into(f) | Kernel::Planned(f, _) => {
                 let mut bufs: SmallVec<[crate::Buffer; 1]> = specs
                     .iter()
                     .map(|s| crate::Buffer::for_kernel(s.dtype, s.shape.num_elements()))
@@ -126,10 +137,35 @@ impl Kernel {
     }
 }
 
+impl Kernel {
+    /// The kernel that writes into given buffers, if it has one.
+    pub fn into_fn(self) -> Option<IntoFn> {
+        match self {
+            Kernel::Into(f) | Kernel::Planned(f, _) => Some(f),
+            Kernel::Alloc(_) => None,
+        }
+    }
+
+    /// The kernel planned for `ins` and `outs` (see [`PlanFn`]), if it has such a form.
+    pub fn plan(self, ins: &[&TensorSpec], attrs: &Attrs, outs: &Specs) -> Option<Plan> {
+        match self {
+            Kernel::Planned(_, p) => p(ins, attrs, outs),
+            _ => None,
+        }
+    }
+}
+
 /// The vector of output buffer `b` as `T`s, for a kernel that writes into it.
 pub(crate) fn out_vec<T: crate::Element>(b: &mut crate::Buffer) -> Result<&mut Vec<T>, String> {
-    let d = b.dtype();
-    T::vec_mut(b).ok_or_else(|| format!("output buffer holds {d} values, not {}", T::DTYPE))
+    // The message does not name the buffer's dtype: worked out before it is known to be
+    // needed, that would be a jump on the dtype in every small op.
+    T::vec_mut(b).ok_or_else(|| format!("output buffer does not hold {} values", T::DTYPE))
+}
+
+/// The vector of output buffer `b` as `T`s, for a planned kernel ([`Plan`]): its caller
+/// hands it buffers of the dtypes it was planned for.
+pub(crate) fn planned_vec<T: crate::Element>(b: &mut crate::Buffer) -> &mut Vec<T> {
+    out_vec(b).unwrap_or_else(|m| panic!("planned kernel: {m}"))
 }
 
 /// The values an op's tests draw its float inputs from.

@@ -108,10 +108,12 @@ like!(
 /// traced one; its length must be known either way (it is the output's rank).
 fn fill_shape(dims: &crate::Tensor) -> Result<Shape, String> {
     check_dtype(&[dims], 0, &[DType::I32, DType::I64])?;
-    let len = match (dims.rank(), dims.shape().dim(0)) {
-        (1, Some(n)) => n,
-        (1, None) => return Err("the length of dims must be known (it is the output's rank)".into()),
-        (r, _) => return Err(format!("dims must be a vector, got a rank-{r} tensor of shape {}", dims.shape())),
+    let r = dims.rank();
+    if r != 1 {
+        return Err(format!("dims must be a vector, got a rank-{r} tensor of shape {}", dims.shape()));
+    }
+    let Some(len) = dims.shape().dim(0) else {
+        return Err("the length of dims must be known (it is the output's rank)".into());
     };
     if dims.is_symbolic() {
         return Ok(Shape::partial(&vec![None; len]));

@@ -151,6 +151,76 @@ pub fn binary<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     out
 }
 
+/// How the operands of a binary map line up with its output when nothing is broadcast but
+/// a single value: element by element, or one operand a scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flat {
+    /// Both operands have the output's length.
+    Both,
+    /// `a` is one value, `b` has the output's length.
+    ScalarA,
+    /// `a` has the output's length, `b` is one value.
+    ScalarB,
+}
+
+impl Flat {
+    /// The layout of operands of `na` and `nb` values for an output of `n`, or `None` when
+    /// one must be broadcast along some dimensions only.
+    pub fn of(n: usize, na: usize, nb: usize) -> Option<Flat> {
+        if na == n && nb == n {
+            Some(Flat::Both)
+        } else if nb == 1 && na == n {
+            Some(Flat::ScalarB)
+        } else if na == 1 && nb == n {
+            Some(Flat::ScalarA)
+        } else {
+            None
+        }
+    }
+}
+
+/// `out = f(a, b)` for `n` values laid out as `layout` says (see [`fill_into`]).
+///
+/// # Panics
+/// If an operand is shorter than `layout` says.
+pub fn binary_flat_into<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
+    out: &mut Vec<O>,
+    n: usize,
+    layout: Flat,
+    a: &[A],
+    b: &[B],
+    f: impl Fn(A, B) -> O + Sync,
+) {
+    match layout {
+        Flat::Both => fill_into(out, n, 1, |s, d| {
+            let len = d.len();
+            for ((o, &x), &y) in d.iter_mut().zip(&a[s..s + len]).zip(&b[s..s + len]) {
+                o.write(f(x, y));
+            }
+        }),
+        // A scalar operand is copied into each chunk's loop, so it stays in a register and
+        // the loop vectorizes (read through the closure, it is reloaded for every element).
+        Flat::ScalarB => {
+            let y0 = b[0];
+            fill_into(out, n, 1, |s, d| {
+                let (y, len) = (y0, d.len());
+                for (o, &x) in d.iter_mut().zip(&a[s..s + len]) {
+                    o.write(f(x, y));
+                }
+            })
+        }
+        Flat::ScalarA => {
+            let x0 = a[0];
+            fill_into(out, n, 1, |s, d| {
+                let (x, len) = (x0, d.len());
+                for (o, &y) in d.iter_mut().zip(&b[s..s + len]) {
+                    o.write(f(x, y));
+                }
+            })
+        }
+    }
+}
+
 /// [`binary`] into `out` (see [`fill_into`]).
 pub fn binary_into<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     out: &mut Vec<O>,
@@ -162,33 +232,8 @@ pub fn binary_into<A: Copy + Sync, B: Copy + Sync, O: Send + 'static>(
     f: impl Fn(A, B) -> O + Sync,
 ) {
     let n: usize = out_shape.iter().product();
-    if a.len() == n && b.len() == n {
-        return fill_into(out, n, 1, |s, d| {
-            let len = d.len();
-            for ((o, &x), &y) in d.iter_mut().zip(&a[s..s + len]).zip(&b[s..s + len]) {
-                o.write(f(x, y));
-            }
-        });
-    }
-    // A scalar operand is copied into each chunk's loop, so it stays in a register and the
-    // loop vectorizes (read through the closure, it is reloaded for every element).
-    if b.len() == 1 && a.len() == n {
-        let y0 = b[0];
-        return fill_into(out, n, 1, |s, d| {
-            let (y, len) = (y0, d.len());
-            for (o, &x) in d.iter_mut().zip(&a[s..s + len]) {
-                o.write(f(x, y));
-            }
-        });
-    }
-    if a.len() == 1 && b.len() == n {
-        let x0 = a[0];
-        return fill_into(out, n, 1, |s, d| {
-            let (x, len) = (x0, d.len());
-            for (o, &y) in d.iter_mut().zip(&b[s..s + len]) {
-                o.write(f(x, y));
-            }
-        });
+    if let Some(layout) = Flat::of(n, a.len(), b.len()) {
+        return binary_flat_into(out, n, layout, a, b, f);
     }
     let rank = out_shape.len();
     let (shape, [sa, sb]) = collapse(out_shape, [broadcast_strides(a_shape, rank), broadcast_strides(b_shape, rank)]);

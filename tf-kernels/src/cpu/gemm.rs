@@ -48,7 +48,7 @@ pub struct Gather<'a> {
 }
 
 /// Up to this many multiply-adds a plain loop beats packing.
-const SMALL_MACS: usize = 512;
+pub const SMALL_MACS: usize = 512;
 /// Below this many multiply-adds a GEMM stays on one thread.
 const PARALLEL_MIN_MACS: usize = 1 << 17;
 
