@@ -221,8 +221,8 @@ pub struct Function {
     body: Option<Arc<Body>>,
     cache: Mutex<Vec<Arc<ConcreteFunction>>>,
     traces: AtomicUsize,
-    /// Whether each of the most recent calls traced (newest last), for the retracing warning.
-    recent: Mutex<std::collections::VecDeque<bool>>,
+    /// How many of the latest calls traced, in a row, for the retracing warning.
+    retraced_in_a_row: std::sync::atomic::AtomicUsize,
     /// `input_signature`: the one signature every call must fit (traced once).
     input_signature: Option<Vec<TensorSpec>>,
     /// `reduce_retracing`: a new trace generalizes the shapes seen before.
@@ -249,7 +249,7 @@ impl Function {
             body: None,
             cache: Mutex::new(Vec::new()),
             traces: AtomicUsize::new(0),
-            recent: Mutex::default(),
+            retraced_in_a_row: Default::default(),
             input_signature: None,
             reduce_retracing: false,
         }
@@ -282,9 +282,9 @@ impl Function {
 
     /// Checks `args` against the `input_signature`, if any, with TensorFlow's `TypeError`.
     #[track_caller]
-    fn bind(&self, args: &[TensorSpec]) -> Vec<TensorSpec> {
+    fn bind(&self, args: Vec<TensorSpec>) -> Vec<TensorSpec> {
         let Some(sig) = &self.input_signature else {
-            return args.to_vec();
+            return args;
         };
         let list = || sig.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         if args.len() != sig.len() {
@@ -319,13 +319,15 @@ impl Function {
     /// Records whether a call traced; after 5 consecutive tracing calls, warns as TensorFlow
     /// does (once per such run).
     fn note_call(&self, traced: bool) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        recent.push_back(traced);
-        if recent.len() > RETRACE_WARNING_CALLS {
-            recent.pop_front();
+        // The last calls all traced exactly when the latest ones in a row did.
+        if !traced {
+            if self.retraced_in_a_row.load(Ordering::Relaxed) != 0 {
+                self.retraced_in_a_row.store(0, Ordering::Relaxed);
+            }
+            return;
         }
-        if recent.len() == RETRACE_WARNING_CALLS && recent.iter().all(|&t| t) {
-            recent.clear();
+        if self.retraced_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 >= RETRACE_WARNING_CALLS {
+            self.retraced_in_a_row.store(0, Ordering::Relaxed);
             crate::ops::io::emit(format!(
                 "WARNING: {n} out of the last {n} calls to `{}` triggered tf.function retracing. Tracing is expensive and the excessive \
                  number of tracings could be due to (1) creating a tf.function repeatedly in a loop, (2) passing tensors with different \
@@ -354,7 +356,7 @@ impl Function {
                 self.name
             )
         });
-        self.concrete_of(body, &self.bind(signature))
+        self.concrete_of(body, &self.bind(signature.to_vec()))
     }
 
     /// The concrete function of the body for a signature already bound.
@@ -413,7 +415,7 @@ impl Function {
         if trace::tracing() {
             return body(args);
         }
-        let sig = self.bind(&args.iter().map(TensorSpec::of).collect::<Vec<_>>());
+        let sig = self.bind(args.iter().map(TensorSpec::of).collect());
         let before = self.tracing_count();
         let concrete = self.concrete(key, &sig, |xs| {
             let (mut outs, mut structure) = (Vec::new(), Vec::new());
@@ -440,7 +442,7 @@ impl Function {
         if RUN_EAGERLY.load(Ordering::SeqCst) || trace::tracing() {
             return body(args);
         }
-        let sig = self.bind(&args.iter().map(TensorSpec::of).collect::<Vec<_>>());
+        let sig = self.bind(args.iter().map(TensorSpec::of).collect());
         let before = self.tracing_count();
         let concrete = self.concrete_of(body.clone(), &sig);
         self.note_call(self.tracing_count() > before);

@@ -8,8 +8,16 @@ use smallvec::SmallVec;
 use std::fmt;
 
 /// A tensor shape. Rank ≤ 4 is stored inline.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(PartialEq, Eq, Hash, Default)]
 pub struct Shape(pub SmallVec<[usize; 4]>);
+
+/// Every tensor clone clones its shape: copied as one block (SmallVec's own `clone` pushes
+/// element by element).
+impl Clone for Shape {
+    fn clone(&self) -> Shape {
+        Shape(SmallVec::from_slice(&self.0))
+    }
+}
 
 impl Shape {
     /// An unknown dimension (TensorFlow's `None`), only ever in the shape of a traced tensor.
