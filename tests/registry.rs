@@ -78,7 +78,7 @@ fn kernels_writing_into_buffers_overwrite_stale_contents() {
 /// sample call and for the same call on scalars, into buffers holding stale values.
 #[test]
 fn planned_kernels_match_the_kernel() {
-    let mut planned = 0;
+    let (mut planned, mut on_words) = (0, 0);
     for op in all_ops() {
         let mut cases: Vec<(Vec<tf::Tensor>, tf::ops::Attrs)> = (op.cases)().into_iter().map(|c| (c.inputs, c.attrs)).collect();
         let scalars: Vec<_> = cases
@@ -107,15 +107,37 @@ fn planned_kernels_match_the_kernel() {
                     .map(|s| tf::ops::sample(s.dtype, &[stale_len], Domain::Any, 99).buffer().clone())
                     .collect();
                 let mut refs: Vec<&mut Buffer> = bufs.iter_mut().collect();
-                plan(&inputs, &mut refs);
+                (plan.run)(&inputs, &mut refs);
                 for (k, (b, t)) in bufs.iter().zip(&fresh).enumerate() {
                     assert_eq!(b, t.buffer(), "{} input set {ci} output {k}: stale buffer of {stale_len}", op.name);
                 }
             }
             planned += 1;
+            // The form on words, for values of one element.
+            if let (Some(f), true) = (plan.scalar, inputs.iter().all(|t| t.shape().num_elements() == 1)) {
+                let w: Vec<u64> = inputs.iter().map(|t| word(t)).collect();
+                let z = f(w[0], *w.get(1).unwrap_or(&w[0]), *w.get(2).unwrap_or(&w[0]));
+                assert_eq!(z, word(&fresh[0]), "{} input set {ci}: the scalar form", op.name);
+                on_words += 1;
+            }
         }
     }
     assert!(planned >= 150, "only {planned} planned cases");
+    assert!(on_words >= 50, "only {on_words} cases with a scalar form");
+}
+
+/// The word of a one-value tensor ([`tf::Element::to_word`]).
+fn word(t: &tf::Tensor) -> u64 {
+    use tf::Element;
+    match t.dtype() {
+        tf::DType::F32 => t.scalar::<f32>().to_word(),
+        tf::DType::F64 => t.scalar::<f64>().to_word(),
+        tf::DType::I32 => t.scalar::<i32>().to_word(),
+        tf::DType::I64 => t.scalar::<i64>().to_word(),
+        tf::DType::U8 => t.scalar::<u8>().to_word(),
+        tf::DType::Bool => t.scalar::<bool>().to_word(),
+        other => panic!("no words for {other}"),
+    }
 }
 
 #[test]

@@ -84,10 +84,15 @@ pub trait Element: Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'sta
     fn to_i64(self) -> i64;
     /// Converts from i64 as `as` does (bool: non-zero).
     fn from_i64(v: i64) -> Self;
+    /// The value as a 64-bit word (its bits, zero-extended): how a compiled loop keeps a
+    /// scalar in a register ([`ScalarFn`](crate::ops::ScalarFn)).
+    fn to_word(self) -> u64;
+    /// The value of a word made by [`to_word`](Self::to_word).
+    fn from_word(w: u64) -> Self;
 }
 
 macro_rules! element {
-    ($t:ty, $d:ident) => {
+    ($t:ty, $d:ident, $to:expr, $from:expr) => {
         impl Element for $t {
             const DTYPE: DType = DType::$d;
             fn slice(buf: &Buffer) -> Option<&[Self]> {
@@ -121,14 +126,24 @@ macro_rules! element {
             fn from_i64(v: i64) -> Self {
                 v as $t
             }
+            #[inline]
+            fn to_word(self) -> u64 {
+                let to: fn($t) -> u64 = $to;
+                to(self)
+            }
+            #[inline]
+            fn from_word(w: u64) -> Self {
+                let from: fn(u64) -> $t = $from;
+                from(w)
+            }
         }
     };
 }
-element!(f32, F32);
-element!(f64, F64);
-element!(i32, I32);
-element!(i64, I64);
-element!(u8, U8);
+element!(f32, F32, |v| v.to_bits() as u64, |w| f32::from_bits(w as u32));
+element!(f64, F64, |v| v.to_bits(), f64::from_bits);
+element!(i32, I32, |v| v as u32 as u64, |w| w as u32 as i32);
+element!(i64, I64, |v| v as u64, |w| w as i64);
+element!(u8, U8, |v| v as u64, |w| w as u8);
 
 impl Element for bool {
     const DTYPE: DType = DType::Bool;
@@ -158,6 +173,12 @@ impl Element for bool {
     }
     fn from_i64(v: i64) -> Self {
         v != 0
+    }
+    fn to_word(self) -> u64 {
+        self as u64
+    }
+    fn from_word(w: u64) -> Self {
+        w != 0
     }
 }
 

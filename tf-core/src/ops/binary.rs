@@ -58,17 +58,20 @@ macro_rules! binary_op {
             |i, _, s| {
                 let n = s[0].shape.num_elements();
                 let layout = Flat::of(n, i[0].shape.num_elements(), i[1].shape.num_elements())?;
-                dispatch!(i[0].dtype, [$($d),+], T => Some(if n == 1 {
-                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
-                        let z = (|$a: T, $b: T| $e)(x[0].data::<T>()[0], x[1].data::<T>()[0]);
-                        let out = planned_vec(o[0]);
-                        out.clear();
-                        out.push(z);
-                    }) as Plan
-                } else {
-                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
-                        binary_flat_into(planned_vec(o[0]), n, layout, x[0].data::<T>(), x[1].data::<T>(), |$a: T, $b: T| $e)
-                    })
+                dispatch!(i[0].dtype, [$($d),+], T => Some(Plan {
+                    run: if n == 1 {
+                        Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                            let z = (|$a: T, $b: T| $e)(x[0].data::<T>()[0], x[1].data::<T>()[0]);
+                            let out = planned_vec(o[0]);
+                            out.clear();
+                            out.push(z);
+                        })
+                    } else {
+                        Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                            binary_flat_into(planned_vec(o[0]), n, layout, x[0].data::<T>(), x[1].data::<T>(), |$a: T, $b: T| $e)
+                        })
+                    },
+                    scalar: (n == 1).then_some(|x: u64, y: u64, _: u64| (|$a: T, $b: T| $e)(T::from_word(x), T::from_word(y)).to_word()),
                 }))
             },
         ));

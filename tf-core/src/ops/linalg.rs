@@ -3,8 +3,8 @@
 
 use super::num::Num;
 use super::{
-    arity, check_dtype, out_vec, planned_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Plan, Specs,
-    TensorSpec, SIGNED,
+    arity, check_dtype, out_vec, planned_vec, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Plan, PlanRun,
+    Specs, TensorSpec, SIGNED,
 };
 use crate::api::linalg::matmul_transposed as mm;
 use crate::{dispatch, DType, Element, Shape, Tensor};
@@ -103,13 +103,13 @@ fn plan(i: &[&TensorSpec], a: &Attrs, _: &Specs) -> Option<Plan> {
         return None;
     }
     let g = Geometry2::of(sa, sb, a);
-    dispatch!(i[0].dtype, [F32, F64, I32, I64], T => Some(planned::<T>(g)))
+    dispatch!(i[0].dtype, [F32, F64, I32, I64], T => Some(Plan { run: planned::<T>(g), scalar: None }))
 }
 
 /// The plan of a product of geometry `g` of `T`s: a tiny one by the definition with its
 /// inner dimension unrolled in the plan itself (at 2x2 the product costs less than a call).
-fn planned<T: Num>(g: Geometry2) -> Plan {
-    fn tiny<T: Num, const K: usize>(g: Geometry2) -> Plan {
+fn planned<T: Num>(g: Geometry2) -> PlanRun {
+    fn tiny<T: Num, const K: usize>(g: Geometry2) -> PlanRun {
         Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
             let (a, b) = g.views(x[0].data::<T>(), x[1].data::<T>());
             by_definition_k::<T, K>(g.m, g.n, a, b, sized(planned_vec::<T>(o[0]), g.m * g.n))

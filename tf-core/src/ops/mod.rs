@@ -89,10 +89,23 @@ pub type KernelFn = fn(&[&Tensor], &Attrs, &Specs) -> Result<Outputs, String>;
 /// that spec's dtype: it replaces each buffer's contents with the spec's number of values,
 /// in the buffer's own memory when it has room.
 pub type IntoFn = fn(&[&Tensor], &Attrs, &Specs, &mut [&mut crate::Buffer]) -> Result<(), String>;
-/// An [`IntoFn`] specialized to fixed input and output specs: it takes inputs of the specs
-/// it was planned for and writes into buffers as an `IntoFn` does, with every check, dtype
+/// An [`IntoFn`] specialized to fixed input and output specs, with every check, dtype
 /// dispatch and shape computation done once, when it was planned.
-pub type Plan = Box<dyn Fn(&[&Tensor], &mut [&mut crate::Buffer]) + Send + Sync>;
+pub struct Plan {
+    /// Takes inputs of the specs it was planned for and writes into buffers as an
+    /// `IntoFn` does.
+    pub run: PlanRun,
+    /// For operands and a result of one value each, the op on their words.
+    pub scalar: Option<ScalarFn>,
+}
+
+/// [`Plan::run`].
+pub type PlanRun = Box<dyn Fn(&[&Tensor], &mut [&mut crate::Buffer]) + Send + Sync>;
+
+/// An op on values of one element each, held as words ([`Element::to_word`]): how a
+/// compiled loop runs its counter and its condition without tensors. It takes up to three
+/// operands (those past the op's arity are ignored) and returns the result's word.
+pub type ScalarFn = fn(u64, u64, u64) -> u64;
 /// Plans a kernel for inputs of specs `ins` and outputs of specs `outs` (those inference
 /// gave for them), or `None` where the kernel has no specialized form for them.
 pub type PlanFn = fn(ins: &[&TensorSpec], &Attrs, outs: &Specs) -> Option<Plan>;
