@@ -130,7 +130,12 @@ const TRANSPOSED_MIN_N: usize = 256;
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 fn transposed(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
-    let mut t = crate::cpu::recycle::filled(n * m, 0.0f32);
+    // Cᵀ is written whole by the product: a reused buffer is taken as it is.
+    let mut t: Vec<f32> = crate::cpu::recycle::take_as_is(n * m);
+    if t.len() != n * m {
+        t.clear();
+        t.resize(n * m, 0.0);
+    }
     let bt = Strided {
         data: b.data,
         rs: b.cs,
