@@ -588,11 +588,12 @@ mod tests {
         assert_eq!((out[1].scalar::<f64>(), out[2].scalar::<f64>()), (55.0, 89.0));
         assert_eq!(out[3].to_vec::<f32>(), vec![46.0, 44.0]);
 
-        // An i32 counter and an f32 accumulator: s <- 1.5 s + 1 five times from 0.
+        // An i32 counter and an f32 accumulator: s <- |1.5 s + 1| five times from 0 (a
+        // unary op has a scalar form too).
         let acc = Function::new("acc", |xs: &[Tensor]| {
             crate::while_loop(
                 |v| crate::less(&v[0], &crate::constant(5i32)),
-                |v| vec![&v[0] + 1i32, &v[1] * 1.5f32 + 1.0f32],
+                |v| vec![&v[0] + 1i32, crate::abs(&(&v[1] * 1.5f32 + 1.0f32))],
                 &[crate::constant(0i32), xs[0].clone()],
                 None,
             )

@@ -1,9 +1,9 @@
 //! Elementwise unary primitives (`Neg`, `Exp`, `Sigmoid`, ...) and `Cast`.
 
 use super::num::{Float, Num};
-use super::{arity, check_dtype, out1, out_vec, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef};
+use super::{arity, check_dtype, out1, out_vec, planned_vec, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Plan};
 use crate::api;
-use crate::{dispatch, DType, Element};
+use crate::{dispatch, DType, Element, Tensor};
 use tf_kernels::cpu::elementwise::{map, map_into};
 
 macro_rules! unary {
@@ -16,11 +16,22 @@ macro_rules! unary {
                 check_dtype(i, 0, &[$(DType::$d),+])?;
                 Ok(spec(i[0].dtype(), i[0].shape().clone()))
             },
-            cpu: Kernel::Into(|i, _, _, o| {
-                let x = i[0];
-                dispatch!(x.dtype(), [$($d),+], T => map_into(out_vec::<T>(o[0])?, x.data::<T>(), |$x: T| -> T { $e }));
-                Ok(())
-            }),
+            cpu: Kernel::Planned(
+                |i, _, _, o| {
+                    let x = i[0];
+                    dispatch!(x.dtype(), [$($d),+], T => map_into(out_vec::<T>(o[0])?, x.data::<T>(), |$x: T| -> T { $e }));
+                    Ok(())
+                },
+                |i, _, s| {
+                    let one = s[0].shape.num_elements() == 1;
+                    dispatch!(i[0].dtype, [$($d),+], T => Some(Plan {
+                        run: Box::new(|x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                            map_into(planned_vec::<T>(o[0]), x[0].data::<T>(), |$x: T| -> T { $e })
+                        }),
+                        scalar: one.then_some(|w: u64, _: u64, _: u64| (|$x: T| -> T { $e })(T::from_word(w)).to_word()),
+                    }))
+                },
+            ),
             domain: Domain::$domain,
             cases: || vec![$(Case { inputs: vec![sample(DType::$d, &[2, 3], Domain::$domain, 1)], attrs: Attrs::new() }),+],
             stateful: false,
