@@ -3,6 +3,7 @@
 //! passes.
 
 use super::{parallel_for, split_range, SendPtr};
+use std::mem::MaybeUninit;
 
 /// The geometry of a 2-D window sliding over an NHWC input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,19 +202,106 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
 
 /// Max pooling: each output is the largest in-bounds tap (padding never wins).
 pub fn max_pool<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], g: &Window2d) -> Vec<T> {
-    pool_apply(g, |b, oy, ox, ch| {
-        let mut best: Option<T> = None;
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                    let v = x[((b * g.h + iy) * g.w + ix) * g.c + ch];
-                    if best.is_none_or(|m| v > m) {
-                        best = Some(v);
-                    }
+    pixels(g, |b, oy, ox, out, best: &mut Vec<T>, _| {
+        // Channel by channel over whole rows of channels: the comparisons vectorize.
+        let inside = taps(g, b, oy, ox, |at, first| {
+            let xs = &x[at..at + g.c];
+            if first {
+                best.clear();
+                best.extend_from_slice(xs);
+                return;
+            }
+            for (m, &v) in best.iter_mut().zip(xs) {
+                *m = if v > *m { v } else { *m };
+            }
+        });
+        if !inside {
+            best.clear();
+            best.resize(g.c, x[0]);
+        }
+        for (o, &v) in out.iter_mut().zip(best.iter()) {
+            o.write(v);
+        }
+    })
+}
+
+/// Runs `f(b, oy, ox, out, best, arg)` for each output pixel of `g` (`out`: its `c`
+/// values), the pixels split across the pool; `best` and `arg` are scratch vectors, one
+/// pair for each thread's run of pixels.
+fn pixels<T: Copy + Send + 'static>(
+    g: &Window2d,
+    f: impl Fn(usize, usize, usize, &mut [MaybeUninit<T>], &mut Vec<T>, &mut Vec<usize>) + Sync,
+) -> Vec<T> {
+    let c = g.c;
+    if c == 0 {
+        return Vec::new();
+    }
+    super::elementwise::fill(g.n * g.oh * g.ow * c, c, |s, d| {
+        let (mut best, mut arg) = (Vec::with_capacity(c), Vec::with_capacity(c));
+        // The chunk's first pixel by division, the rest by counting (a division per pixel
+        // would cost more than its comparisons).
+        let p = s / c;
+        let (mut ox, rest) = (p % g.ow, p / g.ow);
+        let (mut oy, mut b) = (rest % g.oh, rest / g.oh);
+        for out in d.chunks_mut(c) {
+            f(b, oy, ox, out, &mut best, &mut arg);
+            ox += 1;
+            if ox == g.ow {
+                ox = 0;
+                oy += 1;
+                if oy == g.oh {
+                    oy = 0;
+                    b += 1;
                 }
             }
         }
-        best.unwrap_or(x[0])
+    })
+}
+
+/// Calls `f(at, first)` for each window tap of output pixel `(b, oy, ox)` inside the input,
+/// in order: `at` is the offset of its `c` channels in the input, `first` whether it is the
+/// first such tap. Returns whether there was one.
+#[inline(always)]
+fn taps(g: &Window2d, b: usize, oy: usize, ox: usize, mut f: impl FnMut(usize, bool)) -> bool {
+    let mut first = true;
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                f(((b * g.h + iy) * g.w + ix) * g.c, first);
+                first = false;
+            }
+        }
+    }
+    !first
+}
+
+/// For output pixel `(b, oy, ox)`: the index in `x` of each channel's (first) maximum over
+/// the window's in-bounds taps, in `arg`; `false` when no tap is inside.
+fn pixel_argmax<T: Copy + PartialOrd>(
+    x: &[T],
+    g: &Window2d,
+    b: usize,
+    oy: usize,
+    ox: usize,
+    best: &mut Vec<T>,
+    arg: &mut Vec<usize>,
+) -> bool {
+    let c = g.c;
+    taps(g, b, oy, ox, |at, first| {
+        let xs = &x[at..at + c];
+        if first {
+            best.clear();
+            best.extend_from_slice(xs);
+            arg.clear();
+            arg.extend(at..at + c);
+            return;
+        }
+        // Selects, not conditional stores (as masked stores, those took 1.4x as long).
+        for (ch, ((m, a), &v)) in best.iter_mut().zip(arg.iter_mut()).zip(xs).enumerate() {
+            let gt = v > *m;
+            *m = if gt { v } else { *m };
+            *a = if gt { at + ch } else { *a };
+        }
     })
 }
 
@@ -256,44 +344,40 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
 ) -> Vec<T> {
     let image = g.h * g.w * g.c;
     super::elementwise::fill(x.len(), image.max(1), |start, d| {
-        let mut dx = vec![T::default(); d.len()];
+        for o in d.iter_mut() {
+            o.write(T::default());
+        }
+        // SAFETY: every element was written just above; `MaybeUninit<T>` has `T`'s layout.
+        let dx = unsafe { &mut *(d as *mut [MaybeUninit<T>] as *mut [T]) };
+        let (mut best, mut arg) = (Vec::with_capacity(g.c), Vec::with_capacity(g.c));
         for b in start / image.max(1)..(start + d.len()) / image.max(1) {
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
-                    for ch in 0..g.c {
-                        if let Some(at) = window_argmax(x, g, b, oy, ox, ch) {
-                            dx[at - start] += dy[((b * g.oh + oy) * g.ow + ox) * g.c + ch];
+                    if pixel_argmax(x, g, b, oy, ox, &mut best, &mut arg) {
+                        let o = ((b * g.oh + oy) * g.ow + ox) * g.c;
+                        for (&at, &v) in arg.iter().zip(&dy[o..o + g.c]) {
+                            dx[at - start] += v;
                         }
                     }
                 }
             }
         }
-        for (o, v) in d.iter_mut().zip(dx) {
-            o.write(v);
-        }
     })
-}
-
-/// The index in `x` of the (first) maximum of window `(b, oy, ox)` in channel `ch`; `None`
-/// for a window with no tap inside the input.
-fn window_argmax<T: Copy + PartialOrd>(x: &[T], g: &Window2d, b: usize, oy: usize, ox: usize, ch: usize) -> Option<usize> {
-    let mut best: Option<(T, usize)> = None;
-    for ky in 0..g.kh {
-        for kx in 0..g.kw {
-            if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-                if best.is_none_or(|(m, _)| x[at] > m) {
-                    best = Some((x[at], at));
-                }
-            }
-        }
-    }
-    best.map(|(_, at)| at)
 }
 
 /// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
 pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
-    pool_apply(g, |b, oy, ox, ch| v[window_argmax(x, g, b, oy, ox, ch).unwrap_or(0)])
+    pixels(g, |b, oy, ox, out, best, arg| {
+        if pixel_argmax(x, g, b, oy, ox, best, arg) {
+            for (o, &at) in out.iter_mut().zip(arg.iter()) {
+                o.write(v[at]);
+            }
+        } else {
+            out.iter_mut().for_each(|o| {
+                o.write(v[0]);
+            });
+        }
+    })
 }
 
 /// Gradient of average pooling: each upstream value is shared equally by its window's taps.
@@ -373,5 +457,75 @@ mod tests {
         let gs = win(3, 3, 2, 2, true);
         assert_eq!(avg_pool(&x, &gs, |v| v), vec![3.0, 4.5, 7.5, 9.0]);
         assert_eq!(max_pool_grad(&x, &[1.0; 4], &g), vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+    }
+
+    /// The pools against the definition, element by element: random values with ties
+    /// (the first maximum wins), one to five channels, both paddings, strides 1 to 3, and
+    /// windows wider than the input.
+    #[test]
+    fn max_pools_match_the_definition() {
+        // The window's first maximum of channel ch at (b, oy, ox), by the definition.
+        fn argmax(x: &[f64], g: &Window2d, b: usize, oy: usize, ox: usize, ch: usize) -> Option<usize> {
+            let mut best: Option<(f64, usize)> = None;
+            for ky in 0..g.kh {
+                for kx in 0..g.kw {
+                    if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
+                        let at = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                        if best.is_none_or(|(m, _)| x[at] > m) {
+                            best = Some((x[at], at));
+                        }
+                    }
+                }
+            }
+            best.map(|(_, at)| at)
+        }
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % 5) as f64 - 2.0
+        };
+        for c in 1..=5 {
+            for (k, st, same) in [(2, 2, false), (2, 2, true), (3, 1, true), (3, 2, true), (3, 3, false), (7, 2, true)] {
+                let (n, h, w) = (2, 5, 6);
+                let (oh, pt) = out_size(h, k, st, 1, same).unwrap_or((0, 0));
+                let (ow, pl) = out_size(w, k, st, 1, same).unwrap_or((0, 0));
+                if oh == 0 || ow == 0 {
+                    continue;
+                }
+                let g = Window2d {
+                    n,
+                    h,
+                    w,
+                    c,
+                    kh: k,
+                    kw: k,
+                    oh,
+                    ow,
+                    stride: (st, st),
+                    dilation: (1, 1),
+                    pad: (pt, pl),
+                };
+                let x: Vec<f64> = (0..n * h * w * c).map(|_| next()).collect();
+                let dy: Vec<f64> = (0..n * oh * ow * c).map(|_| next()).collect();
+                let v: Vec<f64> = (0..x.len()).map(|_| next()).collect();
+                let (mut want, mut want_dx, mut want_pick) = (Vec::new(), vec![0.0; x.len()], Vec::new());
+                for b in 0..n {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            for ch in 0..c {
+                                let at = argmax(&x, &g, b, oy, ox, ch).expect("a tap inside");
+                                want.push(x[at]);
+                                want_dx[at] += dy[((b * oh + oy) * ow + ox) * c + ch];
+                                want_pick.push(v[at]);
+                            }
+                        }
+                    }
+                }
+                let case = format!("c={c} k={k} stride={st} same={same}");
+                assert_eq!(max_pool(&x, &g), want, "{case}");
+                assert_eq!(max_pool_grad(&x, &dy, &g), want_dx, "{case}");
+                assert_eq!(max_pool_pick(&x, &v, &g), want_pick, "{case}");
+            }
+        }
     }
 }
