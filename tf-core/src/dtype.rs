@@ -86,6 +86,13 @@ pub trait Element: Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'sta
     fn from_i64(v: i64) -> Self;
     /// The value as a 64-bit word (its bits, zero-extended): how a compiled loop keeps a
     /// scalar in a register ([`ScalarFn`](crate::ops::ScalarFn)).
+    ///
+    /// ```
+    /// use tf_core::Element;
+    /// assert_eq!(f32::from_word(1.5f32.to_word()), 1.5);
+    /// assert_eq!(i32::from_word((-3i32).to_word()), -3);
+    /// assert!(bool::from_word(true.to_word()));
+    /// ```
     fn to_word(self) -> u64;
     /// The value of a word made by [`to_word`](Self::to_word).
     fn from_word(w: u64) -> Self;

@@ -160,6 +160,23 @@ impl Kernel {
     }
 
     /// The kernel planned for `ins` and `outs` (see [`PlanFn`]), if it has such a form.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::ops::{binary::ADD, Attrs, TensorSpec};
+    /// use tf::Element;
+    /// let (x, y) = (tf::constant(2i64), tf::constant(40i64));
+    /// let outs = (ADD.infer)(&[&x, &y], &Attrs::new()).unwrap();
+    /// let (sx, sy) = (TensorSpec::of(&x), TensorSpec::of(&y));
+    /// let plan = ADD.cpu.plan(&[&sx, &sy], &Attrs::new(), &outs).expect("AddV2 plans scalars");
+    /// // Into a buffer, as a compiled loop's step runs it…
+    /// let mut out = tf::Buffer::I64(vec![]);
+    /// (plan.run)(&[&x, &y], &mut [&mut out]);
+    /// assert_eq!(out, tf::Buffer::I64(vec![42]));
+    /// // …and on words, as it runs a scalar kept in a register.
+    /// let add = plan.scalar.expect("a scalar form");
+    /// assert_eq!(i64::from_word(add(2i64.to_word(), 40i64.to_word(), 0)), 42);
+    /// ```
     pub fn plan(self, ins: &[&TensorSpec], attrs: &Attrs, outs: &Specs) -> Option<Plan> {
         match self {
             Kernel::Planned(_, p) => p(ins, attrs, outs),
