@@ -203,6 +203,26 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
 /// Max pooling: each output is the largest in-bounds tap (padding never wins).
 pub fn max_pool<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], g: &Window2d) -> Vec<T> {
     pixels(g, |b, oy, ox, out, best: &mut Vec<T>, _| {
+        // Four taps inside (a 2x2 window, Keras's default): each channel's maximum in
+        // registers, one store per output, over whole rows of channels.
+        let mut four = [0usize; 4];
+        let mut k = 0;
+        taps(g, b, oy, ox, |at, _| {
+            if k < 4 {
+                four[k] = at;
+            }
+            k += 1;
+        });
+        if k == 4 {
+            let c = g.c;
+            let [p0, p1, p2, p3] = four.map(|at| &x[at..at + c]);
+            for ((((o, &a), &b1), &c1), &d) in out.iter_mut().zip(p0).zip(p1).zip(p2).zip(p3) {
+                let m = if b1 > a { b1 } else { a };
+                let m = if c1 > m { c1 } else { m };
+                o.write(if d > m { d } else { m });
+            }
+            return;
+        }
         // Channel by channel over whole rows of channels: the comparisons vectorize.
         let inside = taps(g, b, oy, ox, |at, first| {
             let xs = &x[at..at + g.c];
