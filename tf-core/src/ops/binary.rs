@@ -44,14 +44,7 @@ fn cases(dtypes: &[DType], domain: Domain) -> Vec<Case> {
 macro_rules! binary_op {
     ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr) => {
         binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Planned(
-            |i, _, s, o| {
-                let (x, y) = (i[0], i[1]);
-                dispatch!(x.dtype(), [$($d),+], T => binary_into(
-                    out_vec(o[0])?, s[0].shape.dims(), x.data::<T>(), x.shape().dims(), y.data::<T>(), y.shape().dims(),
-                    |$a: T, $b: T| $e,
-                ));
-                Ok(())
-            },
+            binary_op!(@into [$($d),+], |$a, $b| $e, check: |_i: &[&Tensor]| Ok::<(), String>(())),
             // Planned where nothing is broadcast but a scalar (the broadcasting loop's
             // bookkeeping would be its own kernel); scalars (a loop's counter and its
             // condition) by one evaluation.
@@ -78,7 +71,13 @@ macro_rules! binary_op {
     };
     // A data-dependent check (one that can fail) keeps the op from being planned.
     ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, check: $check:expr, grad: $grad:expr) => {
-        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Into(|i, _, s, o| {
+        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Into(
+            binary_op!(@into [$($d),+], |$a, $b| $e, check: $check)
+        ));
+    };
+    // The kernel with broadcasting, after `check`.
+    (@into [$($d:ident),+], |$a:ident, $b:ident| $e:expr, check: $check:expr) => {
+        |i, _, s, o| {
             ($check)(i)?;
             let (x, y) = (i[0], i[1]);
             dispatch!(x.dtype(), [$($d),+], T => binary_into(
@@ -86,7 +85,7 @@ macro_rules! binary_op {
                 |$a: T, $b: T| $e,
             ));
             Ok(())
-        }));
+        }
     };
     (@def $id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr, $cpu:expr) => {
         #[doc = concat!("`", $name, "`: `z = ", stringify!($e), "` with broadcasting.")]
