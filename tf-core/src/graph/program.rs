@@ -170,19 +170,6 @@ fn compile_loop(cond: &Graph, body: &Graph, loop_vars: usize, args: usize) -> Op
     for (&r, swap) in body.outputs.iter().zip(super::executor::swaps(body)) {
         p.carry.push(if swap { Carry::Swap(body_at(r)) } else { Carry::Clone(body_at(r)) });
     }
-    // A swap trades buffers only: the variable's spec must be the output's.
-    for (k, c) in p.carry.iter().enumerate() {
-        let var = body
-            .nodes
-            .iter()
-            .chain(&cond.nodes)
-            .find(|n| matches!(n.kind, NodeKind::Placeholder { index } if index == k));
-        if let Carry::Swap(at) = *c {
-            if var.and_then(|v| v.outputs.first()) != Some(&p.slots[at - args - p.consts.len()]) {
-                return None;
-            }
-        }
-    }
     // What each place of the table holds: the arguments' specs are their placeholders'.
     let mut specs: Vec<Option<TensorSpec>> = vec![None; args];
     for n in cond.nodes.iter().chain(&body.nodes) {
@@ -192,6 +179,14 @@ fn compile_loop(cond: &Graph, body: &Graph, loop_vars: usize, args: usize) -> Op
     }
     specs.extend(p.consts.iter().map(|t| Some(TensorSpec::of(t))));
     specs.extend(p.slots.iter().cloned().map(Some));
+    // A swap trades buffers only: the variable's spec must be the output's.
+    if p.carry
+        .iter()
+        .enumerate()
+        .any(|(k, c)| matches!(*c, Carry::Swap(at) if specs[k] != specs[at]))
+    {
+        return None;
+    }
     assign_registers(&mut p, &specs);
     p.all_swaps = p.carry.iter().all(|c| matches!(c, Carry::Swap(_) | Carry::Word(_)));
     Some(p)
@@ -356,10 +351,8 @@ impl LoopProgram {
             self.carry(&mut table, &mut regs);
             i += 1;
         }
-        for (k, c) in self.carry.iter().enumerate() {
-            if let Carry::Word(_) = c {
-                table[k] = scalar_of_word(self.var_dtypes[k], regs[k]);
-            }
+        for &(k, _) in &self.words {
+            table[k] = scalar_of_word(self.var_dtypes[k], regs[k]);
         }
         // The op outputs are the next call's when this run leaves each the only holder of
         // its buffer (one that left as a loop variable, or came in as one, is not).

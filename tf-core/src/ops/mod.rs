@@ -148,9 +148,7 @@ impl Kernel {
             }
         }
     }
-}
 
-impl Kernel {
     /// The kernel that writes into given buffers, if it has one.
     pub fn into_fn(self) -> Option<IntoFn> {
         match self {
