@@ -202,7 +202,7 @@ pub fn col2im<T: Copy + Default + Send + Sync + std::ops::AddAssign>(cols: &[T],
 
 /// Max pooling: each output is the largest in-bounds tap (padding never wins).
 pub fn max_pool<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], g: &Window2d) -> Vec<T> {
-    pixels(g, |b, oy, ox, out, best: &mut Vec<T>, _| {
+    pixels(g, Vec::new, |b, oy, ox, out, best: &mut Vec<T>| {
         // Four taps inside (a 2x2 window, Keras's default): each channel's maximum in
         // registers, one store per output, over whole rows of channels.
         let mut four = [0usize; 4];
@@ -245,26 +245,26 @@ pub fn max_pool<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], g: &Windo
     })
 }
 
-/// Runs `f(b, oy, ox, out, best, arg)` for each output pixel of `g` (`out`: its `c`
-/// values), the pixels split across the pool; `best` and `arg` are scratch vectors, one
-/// pair for each thread's run of pixels.
-fn pixels<T: Copy + Send + 'static>(
+/// Runs `f(b, oy, ox, out, scratch)` for each output pixel of `g` (`out`: its `c` values),
+/// the pixels split across the pool; each thread's run of pixels shares one `scratch()`.
+fn pixels<T: Send + 'static, S>(
     g: &Window2d,
-    f: impl Fn(usize, usize, usize, &mut [MaybeUninit<T>], &mut Vec<T>, &mut Vec<usize>) + Sync,
+    scratch: impl Fn() -> S + Sync,
+    f: impl Fn(usize, usize, usize, &mut [MaybeUninit<T>], &mut S) + Sync,
 ) -> Vec<T> {
     let c = g.c;
     if c == 0 {
         return Vec::new();
     }
     super::elementwise::fill(g.n * g.oh * g.ow * c, c, |s, d| {
-        let (mut best, mut arg) = (Vec::with_capacity(c), Vec::with_capacity(c));
+        let mut scratch = scratch();
         // The chunk's first pixel by division, the rest by counting (a division per pixel
         // would cost more than its comparisons).
         let p = s / c;
         let (mut ox, rest) = (p % g.ow, p / g.ow);
         let (mut oy, mut b) = (rest % g.oh, rest / g.oh);
         for out in d.chunks_mut(c) {
-            f(b, oy, ox, out, &mut best, &mut arg);
+            f(b, oy, ox, out, &mut scratch);
             ox += 1;
             if ox == g.ow {
                 ox = 0;
@@ -327,30 +327,18 @@ fn pixel_argmax<T: Copy + PartialOrd>(
 
 /// Average pooling over the in-bounds taps (TensorFlow does not count padding).
 pub fn avg_pool<T: Copy + Send + Sync + Into<f64> + 'static>(x: &[T], g: &Window2d, from: impl Fn(f64) -> T + Sync) -> Vec<T> {
-    pool_apply(g, |b, oy, ox, ch| {
-        let (mut s, mut cnt) = (0.0f64, 0usize);
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                if let Some((iy, ix)) = g.tap(oy, ox, ky, kx) {
-                    s += x[((b * g.h + iy) * g.w + ix) * g.c + ch].into();
-                    cnt += 1;
-                }
+    pixels(g, Vec::new, |b, oy, ox, out, sums: &mut Vec<f64>| {
+        sums.clear();
+        sums.resize(g.c, 0.0);
+        let mut cnt = 0usize;
+        taps(g, b, oy, ox, |at, _| {
+            for (s, &v) in sums.iter_mut().zip(&x[at..at + g.c]) {
+                *s += v.into();
             }
-        }
-        from(s / cnt.max(1) as f64)
-    })
-}
-
-fn pool_apply<T: Send + 'static>(g: &Window2d, f: impl Fn(usize, usize, usize, usize) -> T + Sync) -> Vec<T> {
-    let n = g.n * g.oh * g.ow * g.c;
-    super::elementwise::fill(n, g.c.max(1), |s, d| {
-        for (i, o) in d.iter_mut().enumerate() {
-            let idx = s + i;
-            let ch = idx % g.c;
-            let pix = idx / g.c;
-            let (ox, rest) = (pix % g.ow, pix / g.ow);
-            let (oy, b) = (rest % g.oh, rest / g.oh);
-            o.write(f(b, oy, ox, ch));
+            cnt += 1;
+        });
+        for (o, &s) in out.iter_mut().zip(sums.iter()) {
+            o.write(from(s / cnt.max(1) as f64));
         }
     })
 }
@@ -387,7 +375,7 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
 
 /// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
 pub fn max_pool_pick<T: Copy + PartialOrd + Send + Sync + 'static>(x: &[T], v: &[T], g: &Window2d) -> Vec<T> {
-    pixels(g, |b, oy, ox, out, best, arg| {
+    pixels(g, Default::default, |b, oy, ox, out, (best, arg): &mut (Vec<T>, Vec<usize>)| {
         if pixel_argmax(x, g, b, oy, ox, best, arg) {
             for (o, &at) in out.iter_mut().zip(arg.iter()) {
                 o.write(v[at]);
@@ -481,7 +469,7 @@ mod tests {
 
     /// The pools against the definition, element by element: random values with ties
     /// (the first maximum wins), one to five channels, both paddings, strides 1 to 3, and
-    /// windows wider than the input.
+    /// windows wider than the input; the mean of each window's in-bounds taps too.
     #[test]
     fn max_pools_match_the_definition() {
         // The window's first maximum of channel ch at (b, oy, ox), by the definition.
@@ -507,28 +495,16 @@ mod tests {
         for c in 1..=5 {
             for (k, st, same) in [(2, 2, false), (2, 2, true), (3, 1, true), (3, 2, true), (3, 3, false), (7, 2, true)] {
                 let (n, h, w) = (2, 5, 6);
-                let (oh, pt) = out_size(h, k, st, 1, same).unwrap_or((0, 0));
-                let (ow, pl) = out_size(w, k, st, 1, same).unwrap_or((0, 0));
-                if oh == 0 || ow == 0 {
-                    continue;
-                }
                 let g = Window2d {
                     n,
-                    h,
-                    w,
                     c,
-                    kh: k,
-                    kw: k,
-                    oh,
-                    ow,
-                    stride: (st, st),
-                    dilation: (1, 1),
-                    pad: (pt, pl),
+                    ..win(h, w, k, st, same)
                 };
+                let (oh, ow) = (g.oh, g.ow);
                 let x: Vec<f64> = (0..n * h * w * c).map(|_| next()).collect();
                 let dy: Vec<f64> = (0..n * oh * ow * c).map(|_| next()).collect();
                 let v: Vec<f64> = (0..x.len()).map(|_| next()).collect();
-                let (mut want, mut want_dx, mut want_pick) = (Vec::new(), vec![0.0; x.len()], Vec::new());
+                let (mut want, mut want_dx, mut want_pick, mut want_avg) = (Vec::new(), vec![0.0; x.len()], Vec::new(), Vec::new());
                 for b in 0..n {
                     for oy in 0..oh {
                         for ox in 0..ow {
@@ -537,6 +513,11 @@ mod tests {
                                 want.push(x[at]);
                                 want_dx[at] += dy[((b * oh + oy) * ow + ox) * c + ch];
                                 want_pick.push(v[at]);
+                                let inside: Vec<f64> = (0..k * k)
+                                    .filter_map(|t| g.tap(oy, ox, t / k, t % k))
+                                    .map(|(iy, ix)| x[((b * h + iy) * w + ix) * c + ch])
+                                    .collect();
+                                want_avg.push(inside.iter().sum::<f64>() / inside.len() as f64);
                             }
                         }
                     }
@@ -545,6 +526,7 @@ mod tests {
                 assert_eq!(max_pool(&x, &g), want, "{case}");
                 assert_eq!(max_pool_grad(&x, &dy, &g), want_dx, "{case}");
                 assert_eq!(max_pool_pick(&x, &v, &g), want_pick, "{case}");
+                assert_eq!(avg_pool(&x, &g, |a| a), want_avg, "{case}");
             }
         }
     }
