@@ -8,6 +8,7 @@
 pub mod attrs;
 pub mod binary;
 pub mod fused;
+pub mod fused_conv;
 pub mod io;
 pub mod linalg;
 pub mod movement;
@@ -306,6 +307,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(io::OPS);
     v.extend_from_slice(shape::OPS);
     v.extend_from_slice(fused::OPS);
+    v.extend_from_slice(fused_conv::OPS);
     v.extend_from_slice(optim::OPS);
     v
 }

@@ -8,7 +8,7 @@ use super::{
 use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
-use tf_kernels::cpu::gemm::{sgemm_gather, Gather, Strided};
+use tf_kernels::cpu::gemm::{sgemm_gather, sgemm_gather_then, Gather, Strided};
 
 fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), String> {
     match a.opt_ints(name) {
@@ -53,7 +53,7 @@ fn window(x: &[usize], kh: usize, kw: usize, a: &Attrs) -> Result<Window2d, Stri
     })
 }
 
-fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
+pub(super) fn conv_window(i: &[&Tensor], a: &Attrs) -> Result<(Window2d, usize), String> {
     let f = i[1].shape().dims();
     if f.len() != 4 {
         return Err(format!("filter must be 4-dimensional [kh, kw, in, out], got shape {f:?}"));
@@ -145,36 +145,11 @@ pub static CONV2D: OpDef = OpDef {
     },
     cpu: Kernel::Alloc(|i, a, s| {
         let (g, oc) = conv_window(i, a)?;
-        if i[0].dtype() == DType::F32 {
-            // f32: multiply by the im2col matrix through offset tables, never building it.
-            let (padded, rows, taps) = k::im2col_tables(i[0].data::<f32>(), &g);
-            let mut y = vec![0f32; rows.len() * oc];
-            let view = Gather {
-                data: &padded,
-                rows: &rows,
-                cols: &taps,
-            };
-            sgemm_gather(
-                rows.len(),
-                taps.len(),
-                oc,
-                view,
-                Strided::row_major(i[1].data::<f32>(), oc),
-                &mut y,
-                oc,
-                false,
-            );
-            return out1(Element::into_buffer(y), &s[0]);
-        }
-        let rows = g.n * g.oh * g.ow;
-        let kk = g.kh * g.kw * g.c;
-        let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
-            let x = i[0].data::<T>();
-            let cols = if is_pointwise(&g) { std::borrow::Cow::Borrowed(x) } else { std::borrow::Cow::Owned(k::im2col(x, &g)) };
-            let mut y = vec![0 as T; rows * oc];
-            gemm(rows, kk, oc, &cols, false, i[1].data::<T>(), false, &mut y);
-            Element::into_buffer(y)
-        });
+        let buf = if i[0].dtype() == DType::F32 {
+            Element::into_buffer(conv2d_f32(i[0].data(), i[1].data(), &g, oc, &|_| {}))
+        } else {
+            dispatch!(i[0].dtype(), [F32, F64], T => Element::into_buffer(conv2d_im2col::<T>(i[0].data(), i[1].data(), &g, oc)))
+        };
         out1(buf, &s[0])
     }),
     domain: Domain::Any,
@@ -182,6 +157,33 @@ pub static CONV2D: OpDef = OpDef {
     stateful: false,
     grad: Grad::Rule(|c| forward_grad(c, &CONV)),
 };
+
+/// `Conv2D` in f32, multiplying by the im2col matrix through offset tables (never building
+/// it), with `then` run on the output's rows as each GEMM block finishes them.
+pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
+    let (padded, rows, taps) = k::im2col_tables(x, g);
+    let mut y = vec![0f32; rows.len() * oc];
+    let view = Gather {
+        data: &padded,
+        rows: &rows,
+        cols: &taps,
+    };
+    sgemm_gather_then(rows.len(), taps.len(), oc, view, Strided::row_major(w, oc), &mut y, then);
+    y
+}
+
+/// `Conv2D` as im2col and one GEMM, in any float type.
+pub(super) fn conv2d_im2col<T: super::num::Num>(x: &[T], w: &[T], g: &Window2d, oc: usize) -> Vec<T> {
+    let (rows, kk) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c);
+    let cols = if is_pointwise(g) {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        std::borrow::Cow::Owned(k::im2col(x, g))
+    };
+    let mut y = vec![T::ZERO; rows * oc];
+    gemm(rows, kk, oc, &cols, false, w, false, &mut y);
+    y
+}
 
 fn conv_cases() -> Vec<Case> {
     let mut v = Vec::new();

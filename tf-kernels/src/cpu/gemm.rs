@@ -47,6 +47,26 @@ pub struct Gather<'a> {
     pub cols: &'a [usize],
 }
 
+/// Work applied to finished rows of C (whole rows, `n` values each, in order) while they
+/// are still in cache: a convolution's bias and activation.
+pub type Then<'a> = Option<&'a (dyn Fn(&mut [f32]) + Sync)>;
+
+/// Runs `then` on all `m` rows of a contiguous C, in blocks across the pool.
+fn finish(c: &mut [f32], m: usize, n: usize, then: Then) {
+    let Some(f) = then else { return };
+    let c = &mut c[..m * n];
+    if m * n < super::PARALLEL_MIN_ELEMS {
+        return f(c);
+    }
+    let ranges = split_range(m, num_threads(), 1);
+    let cp = SendPtr(c.as_mut_ptr());
+    parallel_for(ranges.len(), |t| {
+        let r = ranges[t].clone();
+        // SAFETY: the row ranges are disjoint and inside `c`.
+        f(unsafe { std::slice::from_raw_parts_mut(cp.get().add(r.start * n), r.len() * n) });
+    });
+}
+
 /// Up to this many multiply-adds a plain loop beats packing.
 pub const SMALL_MACS: usize = 512;
 /// Below this many multiply-adds a GEMM stays on one thread.
@@ -110,7 +130,7 @@ pub fn sgemm(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: 
         if m.is_multiple_of(avx512::NR) && m <= TRANSPOSED_MAX_M && b.rs == 1 && b.cs != 1 && n > TRANSPOSED_MIN_N {
             return transposed(m, k, n, a, b, c, ldc, accumulate);
         }
-        return avx512::run(m, k, n, avx512::ASrc::Strided(a), b, c, ldc, accumulate);
+        return avx512::run(m, k, n, avx512::ASrc::Strided(a), b, c, ldc, accumulate, None);
     }
     generic_gemm(m, k, n, a, b, c, ldc, accumulate);
 }
@@ -146,7 +166,7 @@ fn transposed(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c:
         rs: a.cs,
         cs: a.rs,
     };
-    avx512::run(n, k, m, avx512::ASrc::Strided(bt), at, &mut t, m, false);
+    avx512::run(n, k, m, avx512::ASrc::Strided(bt), at, &mut t, m, false, None);
     for i in 0..m {
         let row = &mut c[i * ldc..i * ldc + n];
         for (j, d) in row.iter_mut().enumerate() {
@@ -163,6 +183,32 @@ fn transposed(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c:
 /// If the tables' lengths are not `m` and `k`, or they address memory outside `data`.
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm_gather(m: usize, k: usize, n: usize, a: Gather, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
+    gather(m, k, n, a, b, c, ldc, accumulate, None);
+}
+
+/// `C = A·B` with `A` a [`Gather`] view into a contiguous `C` (`m×n`), then `then` on its
+/// rows: on each block of rows as a thread finishes it, while it is in that core's cache
+/// (a convolution's bias and activation without another pass over memory).
+///
+/// # Panics
+/// As [`sgemm_gather`].
+///
+/// ```
+/// use tf_kernels::cpu::gemm::{sgemm_gather_then, Gather, Strided};
+/// // A = [[1, 2], [3, 4]] picked from `data`; B = identity; then +10 on every value.
+/// let data = [1.0, 2.0, 3.0, 4.0];
+/// let b = [1.0, 0.0, 0.0, 1.0];
+/// let mut c = [0.0; 4];
+/// let a = Gather { data: &data, rows: &[0, 2], cols: &[0, 1] };
+/// sgemm_gather_then(2, 2, 2, a, Strided::row_major(&b, 2), &mut c, &|rows: &mut [f32]| rows.iter_mut().for_each(|v| *v += 10.0));
+/// assert_eq!(c, [11.0, 12.0, 13.0, 14.0]);
+/// ```
+pub fn sgemm_gather_then(m: usize, k: usize, n: usize, a: Gather, b: Strided<f32>, c: &mut [f32], then: &(dyn Fn(&mut [f32]) + Sync)) {
+    gather(m, k, n, a, b, c, n, false, Some(then));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gather(m: usize, k: usize, n: usize, a: Gather, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, then: Then) {
     assert!(
         a.rows.len() == m && a.cols.len() == k,
         "gemm: gather tables must have m and k entries"
@@ -179,10 +225,11 @@ pub fn sgemm_gather(m: usize, k: usize, n: usize, a: Gather, b: Strided<f32>, c:
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") && m * k * n > SMALL_MACS {
-        return avx512::run(m, k, n, avx512::ASrc::Gather(a), b, c, ldc, accumulate);
+        return avx512::run(m, k, n, avx512::ASrc::Gather(a), b, c, ldc, accumulate, then);
     }
     let dense: Vec<f32> = a.rows.iter().flat_map(|&r| a.cols.iter().map(move |&q| a.data[r + q])).collect();
     sgemm(m, k, n, Strided::row_major(&dense, k), b, c, ldc, accumulate);
+    finish(c, m, n, then);
 }
 
 /// `C (m×n, row stride ldc) = A (m×k) · B (k×n)`, or `C += A·B` when `accumulate`.

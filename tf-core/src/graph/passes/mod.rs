@@ -1,7 +1,7 @@
 //! Graph passes, one file each, run in a fixed order on every traced graph before its first
 //! execution (and recursively on `If`/`While` subgraphs): constant folding, algebraic
-//! simplification, common-subexpression elimination, dead-code elimination, elementwise
-//! fusion, then buffer-reuse planning. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
+//! simplification, common-subexpression elimination, dead-code elimination, remapping
+//! (convolution, bias and ReLU as one op), elementwise fusion, then buffer-reuse planning. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
 //! every result in tests.
 
 mod algebra;
@@ -11,6 +11,7 @@ mod dce;
 mod fuse;
 mod parallel;
 mod plan;
+mod remap;
 
 use super::{Graph, Node, NodeKind};
 
@@ -19,7 +20,7 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     let g = const_fold::run(&g);
     let g = algebra::run(&g);
     let g = cse::run(&g);
-    let g = dce::run(&g);
+    let g = remap::run(&dce::run(&g));
     super::program::compile(parallel::run(plan::run(fuse::run(&g))))
 }
 

@@ -38,7 +38,13 @@ fn cost(g: &Graph, i: usize) -> Option<usize> {
             let r = a.rank();
             (r >= 2).then(|| a.dims()[if attrs.get_flag("transpose_a") { r - 2 } else { r - 1 }])
         }),
-        "Conv2D" | "DepthwiseConv2dNative" => input(1).filter(|f| f.rank() == 4).map(|f| f.dims()[0] * f.dims()[1] * f.dims()[2]),
+        "Conv2D" | "DepthwiseConv2dNative" | "_FusedConv2D" => {
+            input(1).filter(|f| f.rank() == 4).map(|f| f.dims()[0] * f.dims()[1] * f.dims()[2])
+        }
+        // Filter [kh, kw, in, out] first: each input value sums kh·kw·out products.
+        "Conv2DBackpropInput" => input(0).filter(|f| f.rank() == 4).map(|f| f.dims()[0] * f.dims()[1] * f.dims()[3]),
+        // Each filter value sums over the output gradient's batch and positions.
+        "Conv2DBackpropFilter" => input(1).filter(|d| d.rank() == 4).map(|d| d.dims()[0] * d.dims()[1] * d.dims()[2]),
         _ => None,
     };
     Some(out * inner.unwrap_or(1))

@@ -3,7 +3,7 @@
 //! times, so there A is read in place through row pointers and a column-offset table
 //! instead of being packed.
 
-use super::{partition, split_range, Gather, SendPtr, Strided};
+use super::{finish, partition, split_range, Gather, SendPtr, Strided, Then};
 use crate::cpu::parallel_for;
 use std::arch::x86_64::*;
 
@@ -79,16 +79,20 @@ thread_local! {
 
 /// Splits the GEMM across the pool and runs each block: by k when C is too small to share
 /// out, by rows over one shared packed B when A is packed ([`run_shared_b`]), else (A read
-/// in place) by columns or rows. Operands were bounds-checked by the caller.
+/// in place) by columns or rows. `then` runs on each block of rows as it is finished (by
+/// the thread that made it, while it is in that core's cache) when the split is by rows,
+/// else on all of C at the end. Operands were bounds-checked by the caller.
 #[allow(clippy::too_many_arguments)]
-pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool) {
+pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, then: Then) {
     let (parts, by_cols) = partition(m, k, n);
     let threads = crate::cpu::num_threads();
     if parts > 1 && (if by_cols { n.div_ceil(NR) } else { m.div_ceil(MR) }) < threads && k >= 64 * threads {
-        return run_split_k(m, k, n, a, b, c, ldc, accumulate, threads);
+        run_split_k(m, k, n, a, b, c, ldc, accumulate, threads);
+        return finish(c, m, n, then);
     }
     if parts > 1 && !a.direct(n) && m >= parts * MC {
-        return run_shared_b(m, k, n, a, b, c, ldc, accumulate, parts);
+        run_shared_b(m, k, n, a, b, c, ldc, accumulate, parts);
+        return finish(c, m, n, then);
     }
     let cp = SendPtr(c.as_mut_ptr());
     // Row blocks only repack the (narrow) B, so rows are split finer than the thread count
@@ -112,9 +116,16 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
                 gemm(m, k, r.len(), a, b, cp.get().add(r.start), ldc, accumulate);
             } else {
                 gemm(r.len(), k, n, a.rows(r.clone()), b, cp.get().add(r.start * ldc), ldc, accumulate);
+                if let Some(f) = then {
+                    // `then` implies ldc == n (the caller's promise): these rows are one run.
+                    f(std::slice::from_raw_parts_mut(cp.get().add(r.start * n), r.len() * n));
+                }
             }
         }
     });
+    if by_cols {
+        finish(c, m, n, then);
+    }
 }
 
 /// C too small to share out (a filter gradient: few rows and columns, a long sum): each

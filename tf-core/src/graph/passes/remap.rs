@@ -1,0 +1,197 @@
+//! Remapping (TensorFlow grappler's remapper): a `Conv2D`, the per-channel bias added to it
+//! and, when there is one, the `Relu` after them become one `_FusedConv2D`, which applies
+//! the bias and activation while each block of the output is in cache. Only when nothing
+//! else reads the convolution's output (or the sum, when a `Relu` is fused): a training
+//! step's gradient reads the `Relu`'s output, which the fused node still makes.
+
+use super::super::{Graph, Node, NodeKind};
+use super::{keep, rebuild};
+use crate::ops::fused_conv::FUSED_CONV2D;
+use crate::ops::FLOATS;
+
+/// A fusable chain ending at a node: which input of the add is the bias, and whether the
+/// node is a `Relu` (else it is the add).
+struct Chain {
+    bias_input: usize,
+    relu: bool,
+}
+
+pub(crate) fn run(g: &Graph) -> Graph {
+    let mut readers = vec![0usize; g.nodes.len()];
+    for n in &g.nodes {
+        for &(m, _) in &n.inputs {
+            readers[m] += 1;
+        }
+    }
+    for &(m, _) in &g.outputs {
+        readers[m] += 1;
+    }
+    let chains: Vec<Option<Chain>> = (0..g.nodes.len()).map(|i| chain(g, &readers, i)).collect();
+    if chains.iter().all(Option::is_none) {
+        return g.clone();
+    }
+    let fused = rebuild(g, |i, n, ins, out| {
+        let Some(c) = &chains[i] else { return keep(n, ins, out) };
+        // The chain's nodes were copied already: read the new references through them.
+        let add_ins = if c.relu {
+            out.nodes[ins[0].0].inputs.clone()
+        } else {
+            ins.iter().copied().collect()
+        };
+        let conv_ref = add_ins[1 - c.bias_input];
+        let NodeKind::Op { attrs, .. } = &out.nodes[conv_ref.0].kind else {
+            unreachable!("the chain starts at a Conv2D")
+        };
+        let attrs = attrs.clone().str("activation", if c.relu { "Relu" } else { "Identity" });
+        let conv_ins = &out.nodes[conv_ref.0].inputs;
+        let inputs = [conv_ins[0], conv_ins[1], add_ins[c.bias_input]].into_iter().collect();
+        out.nodes.push(Node {
+            kind: NodeKind::Op { op: &FUSED_CONV2D, attrs },
+            inputs,
+            outputs: n.outputs.clone(),
+            location: n.location,
+        });
+        vec![(out.nodes.len() - 1, 0)]
+    });
+    // The convolutions and adds now read by nothing.
+    super::dce::run(&fused)
+}
+
+/// The op name of node `i`, if it is an op.
+fn op_name(g: &Graph, i: usize) -> Option<&'static str> {
+    match &g.nodes[i].kind {
+        NodeKind::Op { op, .. } => Some(op.name),
+        _ => None,
+    }
+}
+
+/// The chain ending at node `i`: a `Relu` of a fusable bias add, or a fusable bias add not
+/// itself feeding such a `Relu` (which takes it in instead).
+fn chain(g: &Graph, readers: &[usize], i: usize) -> Option<Chain> {
+    match op_name(g, i)? {
+        "Relu" => {
+            let (a, _) = g.nodes[i].inputs[0];
+            let bias_input = bias_add(g, readers, a)?;
+            (readers[a] == 1).then_some(Chain { bias_input, relu: true })
+        }
+        "AddV2" => {
+            let bias_input = bias_add(g, readers, i)?;
+            let relu_takes_it =
+                readers[i] == 1 && (i + 1..g.nodes.len()).any(|r| op_name(g, r) == Some("Relu") && g.nodes[r].inputs[0].0 == i);
+            (!relu_takes_it).then_some(Chain { bias_input, relu: false })
+        }
+        _ => None,
+    }
+}
+
+/// When node `a` adds a per-channel bias (rank 1, the last dimension's size) to a float
+/// `Conv2D` read by nothing else: which input of `a` is the bias.
+fn bias_add(g: &Graph, readers: &[usize], a: usize) -> Option<usize> {
+    if op_name(g, a)? != "AddV2" {
+        return None;
+    }
+    let node = &g.nodes[a];
+    let out = node.outputs.first()?;
+    (0..2).find(|&bias_input| {
+        let (c, co) = node.inputs[1 - bias_input];
+        let (b, bo) = node.inputs[bias_input];
+        let conv = &g.nodes[c];
+        let bias = &g.nodes[b].outputs[bo];
+        let channels = out.shape.dims().last().copied();
+        let fits = op_name(g, c) == Some("Conv2D")
+            && co == 0
+            && readers[c] == 1
+            && FLOATS.contains(&out.dtype)
+            && conv.outputs[0] == *out
+            && bias.dtype == out.dtype
+            && bias.shape.rank() == 1
+            && channels.is_some_and(|d| d != crate::Shape::UNKNOWN && bias.shape.dims()[0] == d);
+        fits
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::TensorSpec;
+    use crate::{DType, Function, GradientTape, Tensor, UnconnectedGradients};
+
+    fn spec(d: &[usize]) -> TensorSpec {
+        TensorSpec {
+            dtype: DType::F32,
+            shape: crate::Shape::new(d),
+        }
+    }
+
+    fn sample(d: &[usize], seed: u64) -> Tensor {
+        crate::ops::sample(DType::F32, d, crate::ops::Domain::Any, seed)
+    }
+
+    /// Runs `f` as a graph function on (x, w, b) and eagerly: the same values, and the
+    /// graph's text.
+    fn traced(f: fn(&[Tensor]) -> Vec<Tensor>) -> String {
+        let xs = [sample(&[2, 6, 5, 3], 1), sample(&[3, 3, 3, 8], 2), sample(&[8], 3)];
+        let func = Function::new("remap", f);
+        let got = func.call(&xs);
+        for (g, w) in got.iter().zip(f(&xs)) {
+            assert_eq!(g.to_vec::<f32>(), w.to_vec::<f32>());
+        }
+        let c = func.get_concrete_function(&[spec(&[2, 6, 5, 3]), spec(&[3, 3, 3, 8]), spec(&[8])]);
+        c.graph().verify().expect("the pass keeps the graph valid");
+        c.graph().to_string()
+    }
+
+    fn conv(xs: &[Tensor]) -> Tensor {
+        crate::nn::conv2d(&xs[0], &xs[1], 1, "SAME", 1)
+    }
+
+    #[test]
+    fn conv_bias_relu_become_one_node() {
+        let text = traced(|xs| vec![crate::nn::relu(&crate::nn::bias_add(&conv(xs), &xs[2]))]);
+        assert!(text.contains("_FusedConv2D(%0, %1, %2)"), "{text}");
+        assert!(text.contains("activation: \"Relu\""), "{text}");
+        for op in [" Conv2D(", " AddV2(", " Relu("] {
+            assert!(!text.contains(op), "{op} survived:\n{text}");
+        }
+        // The bias on the left, and no ReLU.
+        let text = traced(|xs| vec![&xs[2] + &conv(xs)]);
+        assert!(text.contains("_FusedConv2D(%0, %1, %2)") && text.contains("\"Identity\""), "{text}");
+    }
+
+    #[test]
+    fn values_read_elsewhere_stay() {
+        // The convolution is an output too: nothing fuses.
+        let text = traced(|xs| {
+            let c = conv(xs);
+            vec![crate::nn::relu(&(&c + &xs[2])), c]
+        });
+        assert!(!text.contains("_FusedConv2D"), "{text}");
+        // The sum is read besides the ReLU: the bias fuses, the ReLU stays.
+        let text = traced(|xs| {
+            let z = &conv(xs) + &xs[2];
+            vec![crate::nn::relu(&z), crate::exp(&z)]
+        });
+        assert!(text.contains("\"Identity\"") && text.contains("Relu("), "{text}");
+        // A bias that broadcasts over more than the channels is not a bias add.
+        let text = traced(|xs| vec![&conv(xs) + &crate::reduce_sum(&xs[2], None, false)]);
+        assert!(!text.contains("_FusedConv2D"), "{text}");
+    }
+
+    /// A training step's shape: the tape inside the function reads the ReLU's output; the
+    /// gradients equal the eager ones.
+    #[test]
+    fn a_gradient_inside_the_function_keeps_the_fusion() {
+        fn step(xs: &[Tensor]) -> Vec<Tensor> {
+            let tape = GradientTape::new();
+            for x in xs {
+                tape.watch(x);
+            }
+            let y = crate::nn::relu(&crate::nn::bias_add(&conv(xs), &xs[2]));
+            let loss = crate::reduce_sum(&(&y * &y), None, false);
+            let g = tape.gradients(&[&loss], &[&xs[0], &xs[1], &xs[2]], None, UnconnectedGradients::Zero);
+            g.into_iter().map(|g| g.expect("connected")).collect()
+        }
+        let text = traced(step);
+        assert!(text.contains("_FusedConv2D("), "{text}");
+        assert!(!text.contains(" Conv2D("), "{text}");
+    }
+}
