@@ -572,9 +572,12 @@ unsafe fn kernel_direct(
     }
 }
 
-/// Writes (or adds) the accumulators to the `mr×nr` tile of C at `c`.
-#[target_feature(enable = "avx512f")]
-#[inline]
+/// Writes (or adds) the accumulators to the `mr×nr` tile of C at `c`. Always inlined into
+/// the micro-kernels (so without its own `target_feature`, which forbids that; the
+/// kernels' AVX-512 applies): called, it took the accumulators by reference, which kept
+/// them in memory — each tile zeroed 24 vectors on the stack first and stored them after
+/// its loop, a third of a short (k = 32) tile's time.
+#[inline(always)]
 unsafe fn store<const R: usize>(c0: &[__m512; R], c1: &[__m512; R], c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
     let (m0, m1) = column_masks(nr);
     for i in 0..R {
