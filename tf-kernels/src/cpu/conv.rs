@@ -351,14 +351,30 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
     g: &Window2d,
 ) -> Vec<T> {
     let image = g.h * g.w * g.c;
+    // 2x2 windows, stride 2, tiling the image (Keras's default on an even size): each input
+    // is in exactly one window, which writes it outright.
+    let tiles = g.kh == 2 && g.kw == 2 && g.stride == (2, 2) && g.pad == (0, 0) && g.oh * 2 == g.h && g.ow * 2 == g.w;
     super::elementwise::fill(x.len(), image.max(1), |start, d| {
+        let (b0, b1) = (start / image.max(1), (start + d.len()) / image.max(1));
+        if tiles {
+            for b in b0..b1 {
+                for oy in 0..g.oh {
+                    for ox in 0..g.ow {
+                        let o = ((b * g.oh + oy) * g.ow + ox) * g.c;
+                        let at = ((b * g.h + 2 * oy) * g.w + 2 * ox) * g.c;
+                        window_grad_2x2(x, &dy[o..o + g.c], at, g.w * g.c, g.c, &mut d[at - start..]);
+                    }
+                }
+            }
+            return;
+        }
         for o in d.iter_mut() {
             o.write(T::default());
         }
         // SAFETY: every element was written just above; `MaybeUninit<T>` has `T`'s layout.
         let dx = unsafe { &mut *(d as *mut [MaybeUninit<T>] as *mut [T]) };
         let (mut best, mut arg) = (Vec::with_capacity(g.c), Vec::with_capacity(g.c));
-        for b in start / image.max(1)..(start + d.len()) / image.max(1) {
+        for b in b0..b1 {
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     if pixel_argmax(x, g, b, oy, ox, &mut best, &mut arg) {
@@ -371,6 +387,39 @@ pub fn max_pool_grad<T: Copy + PartialOrd + Default + std::ops::AddAssign + Send
             }
         }
     })
+}
+
+/// One 2x2 window of a tiling max pool's gradient: its taps start at `at` (the next row
+/// `row` later), `c` channels each, and `dx` is the gradient from `at` on. Each channel's
+/// first maximum tap gets the upstream value, the others zero: the maximum as [`max_pool`]
+/// finds it, then tap by tap a value equal to it takes what is left of the upstream value
+/// (which becomes zero). Every output is a select stored once (conditional stores become
+/// masked stores, which are slow); a NaN first tap is its window's maximum.
+#[inline(always)]
+fn window_grad_2x2<T: Copy + PartialOrd + Default>(x: &[T], dy: &[T], at: usize, row: usize, c: usize, dx: &mut [MaybeUninit<T>]) {
+    let (p0, p1) = (&x[at..at + c], &x[at + c..at + 2 * c]);
+    let (p2, p3) = (&x[at + row..at + row + c], &x[at + row + c..at + row + 2 * c]);
+    let (top, bottom) = dx[..row + 2 * c].split_at_mut(row);
+    let (d0, d1) = top[..2 * c].split_at_mut(c);
+    let (d2, d3) = bottom.split_at_mut(c);
+    let zero = T::default();
+    for ch in 0..c {
+        let (a, b, e, f) = (p0[ch], p1[ch], p2[ch], p3[ch]);
+        let m = if b > a { b } else { a };
+        let m = if e > m { e } else { m };
+        let m = if f > m { f } else { m };
+        #[allow(clippy::eq_op)]
+        let h = a == m || a != a;
+        let (o0, r) = if h { (dy[ch], zero) } else { (zero, dy[ch]) };
+        let h = b == m;
+        let (o1, r) = if h { (r, zero) } else { (zero, r) };
+        let h = e == m;
+        let (o2, r) = if h { (r, zero) } else { (zero, r) };
+        d0[ch].write(o0);
+        d1[ch].write(o1);
+        d2[ch].write(o2);
+        d3[ch].write(if f == m { r } else { zero });
+    }
 }
 
 /// For each window of `x`, the value of `v` at the window's (first) maximum of `x`.
@@ -467,9 +516,29 @@ mod tests {
         assert_eq!(max_pool_grad(&x, &[1.0; 4], &g), vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
     }
 
+    /// A NaN first tap is its window's maximum (nothing compares greater); a later NaN never
+    /// is — in the tiling 2x2 path (two channels: one window each way) and the general one.
+    #[test]
+    fn max_pool_grad_with_nans() {
+        let nan = f64::NAN;
+        // One 2x2 image, channels interleaved: channel 0 is [NaN, 1, 2, 0], channel 1 [1, NaN, 2, 0].
+        let x = [nan, 1.0, 1.0, nan, 2.0, 2.0, 0.0, 0.0];
+        let g = Window2d {
+            c: 2,
+            ..win(2, 2, 2, 2, false)
+        };
+        assert_eq!(max_pool_grad(&x, &[5.0, 7.0], &g), vec![5.0, 0.0, 0.0, 0.0, 0.0, 7.0, 0.0, 0.0]);
+        let g = Window2d {
+            c: 2,
+            ..win(2, 2, 2, 1, false)
+        };
+        assert_eq!(max_pool_grad(&x, &[5.0, 7.0], &g), vec![5.0, 0.0, 0.0, 0.0, 0.0, 7.0, 0.0, 0.0]);
+    }
+
     /// The pools against the definition, element by element: random values with ties
-    /// (the first maximum wins), one to five channels, both paddings, strides 1 to 3, and
-    /// windows wider than the input; the mean of each window's in-bounds taps too.
+    /// (the first maximum wins), one to five channels, both paddings, strides 1 to 3,
+    /// windows wider than the input, and 2x2 windows tiling an even image; the mean of each
+    /// window's in-bounds taps too.
     #[test]
     fn max_pools_match_the_definition() {
         // The window's first maximum of channel ch at (b, oy, ox), by the definition.
@@ -492,9 +561,10 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((seed >> 33) % 5) as f64 - 2.0
         };
-        for c in 1..=5 {
-            for (k, st, same) in [(2, 2, false), (2, 2, true), (3, 1, true), (3, 2, true), (3, 3, false), (7, 2, true)] {
-                let (n, h, w) = (2, 5, 6);
+        let shapes = [(2, 2, false), (2, 2, true), (3, 1, true), (3, 2, true), (3, 3, false), (7, 2, true)];
+        for (c, (h, w)) in (1..=5).flat_map(|c| [(c, (5, 6)), (c, (4, 6))]) {
+            for (k, st, same) in shapes {
+                let n = 2;
                 let g = Window2d {
                     n,
                     c,
@@ -522,7 +592,7 @@ mod tests {
                         }
                     }
                 }
-                let case = format!("c={c} k={k} stride={st} same={same}");
+                let case = format!("c={c} {h}x{w} k={k} stride={st} same={same}");
                 assert_eq!(max_pool(&x, &g), want, "{case}");
                 assert_eq!(max_pool_grad(&x, &dy, &g), want_dx, "{case}");
                 assert_eq!(max_pool_pick(&x, &v, &g), want_pick, "{case}");
