@@ -86,6 +86,10 @@ fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Out
                 );
                 early.push(j);
             }
+            _ if into && !keep && graph.in_place.get(i) == Some(&true) => {
+                let (head, tail) = values.split_at_mut(i);
+                update_in_place(graph, args, head, &mut tail[0], i);
+            }
             _ => {
                 let (head, tail) = values.split_at_mut(i);
                 let node = &graph.nodes[i];
@@ -113,6 +117,39 @@ fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Out
             }
         }
     }
+}
+
+/// Runs update node `i` in place on the variables its first inputs read
+/// ([`Graph::in_place`]): those reads die here first, so each variable holds its buffer
+/// alone, and the node's outputs are the variables' updated values, which its assignments
+/// put back. Where the in-place form does not apply, the op runs as usual.
+fn update_in_place(graph: &Graph, args: &[Tensor], before: &mut [Outputs], slot: &mut Outputs, i: usize) {
+    let node = &graph.nodes[i];
+    let NodeKind::Op { op, attrs } = &node.kind else {
+        unreachable!("the plan marks ops only")
+    };
+    let Some((k, update)) = crate::ops::optim::in_place(op) else {
+        unreachable!("the plan marks ops with an in-place form")
+    };
+    let vars: SmallVec<[Variable; 4]> = node.inputs[..k]
+        .iter()
+        .map(|&(r, _)| match &graph.nodes[r].kind {
+            NodeKind::ReadVariable(v) => v.clone(),
+            _ => unreachable!("the plan marks updates of reads only"),
+        })
+        .collect();
+    for &(r, _) in &node.inputs[..k] {
+        before[r] = Outputs::new();
+    }
+    let before = &*before;
+    let rest: SmallVec<[&Tensor; 8]> = node.inputs[k..].iter().map(|&r| value(graph, args, before, r)).collect();
+    if update(&vars, &rest) {
+        *slot = vars.iter().map(Variable::peek).collect();
+        return;
+    }
+    let current: SmallVec<[Tensor; 4]> = vars.iter().map(Variable::peek).collect();
+    let ins: SmallVec<[&Tensor; 8]> = current.iter().chain(rest.iter().copied()).collect();
+    *slot = execute_traced(op, &ins, attrs, &node.outputs);
 }
 
 /// Appends the values node `i` reads to `ins`. (Returned, the SmallVec would be moved, and

@@ -155,6 +155,9 @@ pub struct Graph {
     /// For each node, the nodes whose values the executor releases after running it (their
     /// last reader); empty until the planning pass has run, and then nothing is released early.
     pub(crate) frees: Vec<SmallVec<[usize; 2]>>,
+    /// For each node, whether it updates the variables its first inputs read in place
+    /// (`passes::plan`, [`crate::ops::optim::in_place`]); empty when none does.
+    pub(crate) in_place: Vec<bool>,
     /// For each node, the later independent node the executor runs at the same time
     /// (`passes::parallel`); empty when no node has one.
     pub(crate) pairs: Vec<Option<usize>>,

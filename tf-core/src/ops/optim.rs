@@ -116,6 +116,32 @@ pub static ADAM_UPDATE: OpDef = OpDef {
 /// This family's ops.
 pub static OPS: &[&OpDef] = &[&ADAM_UPDATE];
 
+/// An update op's in-place form, TensorFlow's `ResourceApplyAdam` to the op's `ApplyAdam`:
+/// updates `vars` (what the op's first inputs read) with the op's other inputs `rest`, in
+/// the variables' own buffers (copied first only where a snapshot of a value is alive).
+/// Returns false where it does not apply (not float32), and then changes nothing.
+pub type InPlaceFn = fn(vars: &[crate::Variable], rest: &[&crate::Tensor]) -> bool;
+
+/// The in-place form of `op`, with how many of its first inputs (and outputs) are the
+/// variables it updates; `None` for ops without one. A graph function runs an update this
+/// way when those inputs are reads of the variables read by nothing else and those
+/// outputs go only to assignments of the same variables (see the planning pass): it then
+/// reads and writes each value once, in the cache, instead of writing new buffers.
+pub fn in_place(op: &OpDef) -> Option<(usize, InPlaceFn)> {
+    std::ptr::eq(op, &ADAM_UPDATE).then_some((3, adam_in_place as InPlaceFn))
+}
+
+fn adam_in_place(vars: &[crate::Variable], rest: &[&crate::Tensor]) -> bool {
+    let ([w, m, v], [g, scalars @ ..]) = (vars, rest) else {
+        return false;
+    };
+    if scalars.len() != 4 || scalars.iter().any(|t| t.dtype() != DType::F32 || t.rank() != 0) {
+        return false;
+    }
+    let c: [f32; 4] = std::array::from_fn(|j| scalars[j].data::<f32>()[0]);
+    crate::train::fused_update([w, m, v], g, |[w, m, v], g| adam(w, m, v, g, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,8 @@ pub(crate) fn run(mut g: Graph) -> Graph {
 fn cost(g: &Graph, i: usize) -> Option<usize> {
     let node = &g.nodes[i];
     let NodeKind::Op { op, attrs } = &node.kind else { return None };
-    if op.stateful || node.outputs.iter().any(|s| !s.shape.is_fully_defined()) {
+    // An in-place update runs on its own (the executor's in-place path is not a pair's).
+    if op.stateful || g.in_place.get(i) == Some(&true) || node.outputs.iter().any(|s| !s.shape.is_fully_defined()) {
         return None;
     }
     let out: usize = node.outputs.iter().map(|s| s.shape.num_elements()).sum();

@@ -7,10 +7,54 @@
 use super::super::{Graph, NodeKind};
 use smallvec::SmallVec;
 
-/// `g` with its release plan ([`Graph::frees`]) computed.
+/// `g` with its release plan ([`Graph::frees`]) and in-place updates
+/// ([`Graph::in_place`]) computed.
 pub(crate) fn run(mut g: Graph) -> Graph {
     g.frees = frees(&g);
+    let in_place: Vec<bool> = (0..g.nodes.len()).map(|i| updates_in_place(&g, i)).collect();
+    if in_place.contains(&true) {
+        g.in_place = in_place;
+    }
     g
+}
+
+/// Whether node `i` is an update with an in-place form (an optimizer's `AdamUpdate`) whose
+/// variable inputs are reads that nothing else reads, of distinct variables, and whose
+/// matching outputs go only to assignments of the same variables: the assignments' new
+/// values are then the variables' own buffers, written in place.
+fn updates_in_place(g: &Graph, i: usize) -> bool {
+    let node = &g.nodes[i];
+    let NodeKind::Op { op, .. } = &node.kind else { return false };
+    let Some((k, _)) = crate::ops::optim::in_place(op) else {
+        return false;
+    };
+    if node.inputs.len() < k || node.outputs.len() < k || g.outputs.iter().any(|&(n, _)| n == i) {
+        return false;
+    }
+    let readers = |n: usize| {
+        g.nodes
+            .iter()
+            .enumerate()
+            .flat_map(move |(r, m)| m.inputs.iter().filter(move |&&(a, _)| a == n).map(move |&(_, o)| (r, o)))
+    };
+    let mut vars: Vec<&crate::Variable> = Vec::with_capacity(k);
+    for j in 0..k {
+        let (r, _) = node.inputs[j];
+        let NodeKind::ReadVariable(v) = &g.nodes[r].kind else {
+            return false;
+        };
+        let only_here = readers(r).count() == 1 && !g.outputs.iter().any(|&(n, _)| n == r);
+        let assigned = readers(i)
+            .filter(|&(_, o)| o == j)
+            .map(|(a, _)| &g.nodes[a].kind)
+            .collect::<Vec<_>>();
+        let to_itself = matches!(assigned[..], [NodeKind::AssignVariable { var, kind: "AssignVariableOp" }] if var.ptr_eq(v));
+        if !only_here || !to_itself || vars.iter().any(|w| w.ptr_eq(v)) {
+            return false;
+        }
+        vars.push(v);
+    }
+    true
 }
 
 /// For each node, the nodes whose outputs die after it. Placeholders and constants are read
@@ -41,8 +85,62 @@ fn frees(g: &Graph) -> Vec<SmallVec<[usize; 2]>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ops::TensorSpec;
-    use crate::{DType, Function, Shape, Variable};
+    use crate::ops::{optim::ADAM_UPDATE, Attrs, Domain, TensorSpec};
+    use crate::{DType, Function, Shape, Tensor, Variable};
+
+    /// An optimizer's `AdamUpdate` of reads nothing else reads, its outputs assigned back to
+    /// the same variables, runs in place: the variables keep their buffers and hold the op's
+    /// values; a snapshot the user holds keeps the old values (that variable is copied).
+    #[test]
+    fn adam_updates_write_into_the_variables() {
+        let sample = |d: Domain, seed| crate::ops::sample(DType::F32, &[1000], d, seed);
+        let (w, m, v) = (
+            Variable::new(sample(Domain::Any, 1)),
+            Variable::new(sample(Domain::Any, 2)),
+            Variable::new(sample(Domain::Positive, 3)),
+        );
+        let g = sample(Domain::Any, 4);
+        let c = |x: f64| crate::scalar(x, DType::F32);
+        let step = |w: &Tensor, m: &Tensor, v: &Tensor, g: &Tensor| {
+            crate::ops::execute(&ADAM_UPDATE, &[w, m, v, g, &c(0.01), &c(0.1), &c(0.001), &c(1e-7)], &Attrs::new())
+        };
+        let (w2, m2, v2) = (w.clone(), m.clone(), v.clone());
+        let f = Function::new("adam", move |xs| {
+            let c = |x: f64| crate::scalar(x, DType::F32);
+            let (nw, nm, nv) = crate::train::adam_update(
+                &w2.value(),
+                &m2.value(),
+                &v2.value(),
+                &xs[0],
+                &c(0.01),
+                &c(0.1),
+                &c(0.001),
+                &c(1e-7),
+            );
+            m2.assign(&nm);
+            v2.assign(&nv);
+            w2.assign(&nw);
+            vec![crate::reduce_sum(&xs[0], None, false)]
+        });
+        let ptr = |x: &Variable| x.value().data::<f32>().as_ptr();
+        let before = [ptr(&w), ptr(&m), ptr(&v)];
+        let want = step(&w.value(), &m.value(), &v.value(), &g);
+        f.call(std::slice::from_ref(&g));
+        let graph = f.concrete_functions()[0].graph().clone();
+        assert_eq!(graph.in_place.iter().filter(|&&b| b).count(), 1, "{graph}");
+        for (k, x) in [&w, &m, &v].into_iter().enumerate() {
+            assert_eq!(x.value().buffer(), want[k].buffer(), "variable {k}");
+            assert_eq!(ptr(x), before[k], "variable {k} was updated in place");
+        }
+        // A live snapshot of `w`: it keeps its values; `w` moves to a new buffer.
+        let snap = w.value();
+        let old = snap.to_vec::<f32>();
+        let want = step(&w.value(), &m.value(), &v.value(), &g);
+        f.call(std::slice::from_ref(&g));
+        assert_eq!(snap.to_vec::<f32>(), old);
+        assert_eq!(w.value().buffer(), want[0].buffer());
+        assert_ne!(ptr(&w), snap.data::<f32>().as_ptr());
+    }
 
     /// A value is released after its last reader, the outputs never, and a variable's
     /// snapshot before the assignment that follows it, which then writes in place.
