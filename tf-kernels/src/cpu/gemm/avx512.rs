@@ -206,13 +206,12 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
                     // SAFETY: the block (ic, jc) of mc×nc lies inside the caller's C; B's
                     // rows pc..pc+kc, columns jc..jc+nc are inside B (checked by the caller).
                     unsafe {
-                        let cb = c.add(ic * ldc + jc);
-                        match panels {
-                            Panels::Packed(pa) if direct_b => {
-                                tiles_b_in_place(mc, kc, nc, pa, b.data[pc * b.rs + jc..].as_ptr(), b.rs, cb, ldc, acc)
-                            }
-                            panels => tiles(mc, kc, nc, panels, pb, cb, ldc, acc),
-                        }
+                        let bp = if direct_b {
+                            BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs)
+                        } else {
+                            BPanels::Packed(pb)
+                        };
+                        tiles(mc, kc, nc, panels, bp, c.add(ic * ldc + jc), ldc, acc);
                     }
                 }
             }
@@ -221,6 +220,7 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
 }
 
 /// Where a block's A micro-panels are.
+#[derive(Clone, Copy)]
 enum Panels<'a> {
     /// Packed, MR rows each, `kc` values apart.
     Packed(&'a [f32]),
@@ -228,16 +228,25 @@ enum Panels<'a> {
     InPlace(&'a ASrc<'a>, usize, usize),
 }
 
-/// The micro-kernel over an `mc×nc` block of C from A panels and a packed B block.
+/// Where a block's B micro-panels are.
+#[derive(Clone, Copy)]
+enum BPanels<'a> {
+    /// Packed, NR columns each, `kc` rows apart.
+    Packed(&'a [f32]),
+    /// Read in place: row-major, rows `.1` apart, from `.0`.
+    InPlace(*const f32, usize),
+}
+
+/// The micro-kernel over an `mc×nc` block of C from A's and B's panels. (A and B are never
+/// both read in place: B is only where A is packed.)
 ///
 /// # Safety
 /// As for [`gemm`]: `c` addresses the block, with row stride `ldc`, for this thread alone;
-/// the panels hold `mc` rows of `kc` values and `pb` the block's `nc` packed columns.
+/// the panels hold `mc` rows of A and `nc` columns of B over `kc`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, pb: &[f32], c: *mut f32, ldc: usize, acc: bool) {
+unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut f32, ldc: usize, acc: bool) {
     for jr in (0..nc).step_by(NR) {
         let nr = NR.min(nc - jr);
-        let bp = pb[jr * kc..].as_ptr();
         let rows = if matches!(a, Panels::Packed(_)) { MR } else { MR_DIRECT };
         for ir in (0..mc).step_by(rows) {
             let mr = rows.min(mc - ir);
@@ -245,31 +254,41 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, pb: &[f32], c: *mut 
             // promise); A and B were bounds-checked when packed or by the caller.
             unsafe {
                 let cp = c.add(ir * ldc + jr);
-                match a {
-                    Panels::Packed(pa) => kernel(kc, pa[ir * kc..].as_ptr(), bp, cp, ldc, mr, nr, acc),
-                    Panels::InPlace(a, ic, pc) => {
-                        let (rows, offs) = direct_rows(a, ic + ir, mr, pc);
-                        kernel_direct(kc, &rows, offs, bp, cp, ldc, mr, nr, acc);
+                match (a, b) {
+                    (Panels::Packed(pa), BPanels::Packed(pb)) => kernel::<MR, _, _>(
+                        kc,
+                        PackedA(pa[ir * kc..].as_ptr()),
+                        PackedB(pb[jr * kc..].as_ptr()),
+                        cp,
+                        ldc,
+                        mr,
+                        nr,
+                        acc,
+                    ),
+                    (Panels::Packed(pa), BPanels::InPlace(b, ldb)) => {
+                        let b = InPlaceB {
+                            b: b.add(jr),
+                            ldb,
+                            masks: column_masks(nr),
+                        };
+                        kernel::<MR, _, _>(kc, PackedA(pa[ir * kc..].as_ptr()), b, cp, ldc, mr, nr, acc)
                     }
+                    (Panels::InPlace(a, ic, pc), BPanels::Packed(pb)) => {
+                        let (rows, offs) = direct_rows(a, ic + ir, mr, pc);
+                        kernel(
+                            kc,
+                            InPlaceA { rows: &rows, offs },
+                            PackedB(pb[jr * kc..].as_ptr()),
+                            cp,
+                            ldc,
+                            mr,
+                            nr,
+                            acc,
+                        );
+                    }
+                    (Panels::InPlace(..), BPanels::InPlace(..)) => unreachable!("B is read in place only where A is packed"),
                 }
             }
-        }
-    }
-}
-
-/// [`tiles`] with B read in place: row-major, `ldb` apart, from `b`.
-///
-/// # Safety
-/// As for [`tiles`]; `b` addresses `kc` rows of `nc` values, `ldb` apart.
-#[allow(clippy::too_many_arguments)]
-unsafe fn tiles_b_in_place(mc: usize, kc: usize, nc: usize, pa: &[f32], b: *const f32, ldb: usize, c: *mut f32, ldc: usize, acc: bool) {
-    for jr in (0..nc).step_by(NR) {
-        let nr = NR.min(nc - jr);
-        for ir in (0..mc).step_by(MR) {
-            let mr = MR.min(mc - ir);
-            // SAFETY: the tile lies inside the block and its B columns inside B (the
-            // caller's promise); the packed A panel holds kc×MR values.
-            unsafe { kernel_b_in_place(kc, pa[ir * kc..].as_ptr(), b.add(jr), ldb, c.add(ir * ldc + jr), ldc, mr, nr, acc) };
         }
     }
 }
@@ -318,7 +337,18 @@ fn run_shared_b(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut 
                         pack_a(mc, kc, &a, ic, pc, pa);
                         // SAFETY: rows `r` of C are this thread's; the block (ic, jc) of
                         // mc×nc lies inside C (checked by the caller).
-                        unsafe { tiles(mc, kc, nc, Panels::Packed(pa), pb, cp.get().add(ic * ldc + jc), ldc, acc) };
+                        unsafe {
+                            tiles(
+                                mc,
+                                kc,
+                                nc,
+                                Panels::Packed(pa),
+                                BPanels::Packed(pb),
+                                cp.get().add(ic * ldc + jc),
+                                ldc,
+                                acc,
+                            )
+                        };
                     }
                 });
             });
@@ -465,63 +495,132 @@ fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mu
     }
 }
 
-/// The 12×32 micro-kernel on a packed A panel: `C[mr×nr] (+)= Apanel · Bpanel` over `kc`.
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel(kc: usize, a: *const f32, b: *const f32, c: *mut f32, ldc: usize, mr: usize, nr: usize, accumulate: bool) {
-    let mut c0 = [_mm512_setzero_ps(); MR];
-    let mut c1 = [_mm512_setzero_ps(); MR];
-    let (mut a, mut b) = (a, b);
-    // SAFETY: `a` holds kc×MR and `b` kc×NR packed values.
-    unsafe {
-        for _ in 0..kc {
-            let b0 = _mm512_loadu_ps(b);
-            let b1 = _mm512_loadu_ps(b.add(16));
-            for i in 0..MR {
-                let ai = _mm512_set1_ps(*a.add(i));
-                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
-            }
-            a = a.add(MR);
-            b = b.add(NR);
-        }
-        store(&c0, &c1, c, ldc, mr, nr, accumulate);
+/// Where a micro-kernel reads its `R` rows of A: at step `p`, a column handle, then row
+/// `i`'s value through it.
+trait ARows<const R: usize>: Copy {
+    type Col: Copy;
+    /// # Safety
+    /// `p` is below the tile's `kc`.
+    unsafe fn col(self, p: usize) -> Self::Col;
+    /// # Safety
+    /// `col` came from [`ARows::col`] and `i < R`.
+    unsafe fn at(self, col: Self::Col, i: usize) -> f32;
+}
+
+/// A packed panel: `R` values per step, contiguous.
+#[derive(Clone, Copy)]
+struct PackedA(*const f32);
+
+impl<const R: usize> ARows<R> for PackedA {
+    type Col = *const f32;
+    #[inline(always)]
+    unsafe fn col(self, p: usize) -> *const f32 {
+        // SAFETY: the panel holds kc×R values (the caller's promise).
+        unsafe { self.0.add(p * R) }
+    }
+    #[inline(always)]
+    unsafe fn at(self, col: *const f32, i: usize) -> f32 {
+        // SAFETY: as above.
+        unsafe { *col.add(i) }
     }
 }
 
-/// [`kernel`] with B read in place, `ldb` apart, its columns past `nr` masked off.
-///
-/// # Safety
-/// As for [`kernel`]; `b` addresses `kc` rows of `nr` values, `ldb` apart.
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel_b_in_place(
-    kc: usize,
-    a: *const f32,
+/// A read in place: `A[i][p] = rows[i][offs[p]]`.
+#[derive(Clone, Copy)]
+struct InPlaceA<'a> {
+    rows: &'a [*const f32; MR_DIRECT],
+    offs: *const usize,
+}
+
+impl ARows<MR_DIRECT> for InPlaceA<'_> {
+    type Col = usize;
+    #[inline(always)]
+    unsafe fn col(self, p: usize) -> usize {
+        // SAFETY: the table holds kc offsets (the caller's promise).
+        unsafe { *self.offs.add(p) }
+    }
+    #[inline(always)]
+    unsafe fn at(self, o: usize, i: usize) -> f32 {
+        // SAFETY: every rows[i] + offs[p] is inside A (checked by the caller).
+        unsafe { *self.rows[i].add(o) }
+    }
+}
+
+/// Where a micro-kernel reads B's 32 columns at step `p`, as two vectors.
+trait BRow: Copy {
+    /// # Safety
+    /// `p` is below the tile's `kc`; the CPU has AVX-512F.
+    unsafe fn row(self, p: usize) -> (__m512, __m512);
+}
+
+/// A packed panel: NR values per step, contiguous.
+#[derive(Clone, Copy)]
+struct PackedB(*const f32);
+
+impl BRow for PackedB {
+    #[inline(always)]
+    unsafe fn row(self, p: usize) -> (__m512, __m512) {
+        // SAFETY: the panel holds kc×NR values (the caller's promise).
+        unsafe {
+            let b = self.0.add(p * NR);
+            (_mm512_loadu_ps(b), _mm512_loadu_ps(b.add(16)))
+        }
+    }
+}
+
+/// B read in place: rows `ldb` apart, the columns past the tile's masked off.
+#[derive(Clone, Copy)]
+struct InPlaceB {
     b: *const f32,
     ldb: usize,
+    masks: (__mmask16, __mmask16),
+}
+
+impl BRow for InPlaceB {
+    #[inline(always)]
+    unsafe fn row(self, p: usize) -> (__m512, __m512) {
+        // SAFETY: rows p < kc of the tile's columns are inside B (the caller's promise).
+        unsafe {
+            let b = self.b.add(p * self.ldb);
+            (
+                _mm512_maskz_loadu_ps(self.masks.0, b),
+                _mm512_maskz_loadu_ps(self.masks.1, b.add(16)),
+            )
+        }
+    }
+}
+
+/// The micro-kernel: `C[mr×nr] (+)= A · B` over `kc` steps for an `R`×32 tile, A's rows
+/// and B's row read as `a` and `b` say. Instances: packed A (12 rows) with packed B or B in
+/// place, A in place (10 rows, see [`MR_DIRECT`]) with packed B.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a` and `b` address `kc` steps; `c` addresses the `mr×nr` tile
+/// with row stride `ldc`, for this thread alone.
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel<const R: usize, A: ARows<R>, B: BRow>(
+    kc: usize,
+    a: A,
+    b: B,
     c: *mut f32,
     ldc: usize,
     mr: usize,
     nr: usize,
     accumulate: bool,
 ) {
-    let (m0, m1) = column_masks(nr);
-    let mut c0 = [_mm512_setzero_ps(); MR];
-    let mut c1 = [_mm512_setzero_ps(); MR];
-    let (mut a, mut b) = (a, b);
-    // SAFETY: `a` holds kc×MR packed values; the masks keep each row of B to its nr values.
+    let mut c0 = [_mm512_setzero_ps(); R];
+    let mut c1 = [_mm512_setzero_ps(); R];
+    // SAFETY: the caller's promises above.
     unsafe {
-        for _ in 0..kc {
-            let b0 = _mm512_maskz_loadu_ps(m0, b);
-            let b1 = _mm512_maskz_loadu_ps(m1, b.add(16));
-            for i in 0..MR {
-                let ai = _mm512_set1_ps(*a.add(i));
+        for p in 0..kc {
+            let (b0, b1) = b.row(p);
+            let col = a.col(p);
+            for i in 0..R {
+                let ai = _mm512_set1_ps(a.at(col, i));
                 c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
                 c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
             }
-            a = a.add(MR);
-            b = b.add(ldb);
         }
         store(&c0, &c1, c, ldc, mr, nr, accumulate);
     }
@@ -537,41 +636,6 @@ fn column_masks(nr: usize) -> (__mmask16, __mmask16) {
         }
     };
     (mask(nr), mask(nr.saturating_sub(16)))
-}
-
-/// The micro-kernel on A read in place: `A[i][p] = rows[i][offs[p]]`.
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel_direct(
-    kc: usize,
-    rows: &[*const f32; MR_DIRECT],
-    offs: *const usize,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-    mr: usize,
-    nr: usize,
-    accumulate: bool,
-) {
-    let mut c0 = [_mm512_setzero_ps(); MR_DIRECT];
-    let mut c1 = [_mm512_setzero_ps(); MR_DIRECT];
-    let mut b = b;
-    // SAFETY: every rows[i] + offs[p] for p < kc is inside A (checked by the caller); `b`
-    // holds kc×NR packed values.
-    unsafe {
-        for p in 0..kc {
-            let o = *offs.add(p);
-            let b0 = _mm512_loadu_ps(b);
-            let b1 = _mm512_loadu_ps(b.add(16));
-            for i in 0..MR_DIRECT {
-                let ai = _mm512_set1_ps(*rows[i].add(o));
-                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
-            }
-            b = b.add(NR);
-        }
-        store(&c0, &c1, c, ldc, mr, nr, accumulate);
-    }
 }
 
 /// Writes (or adds) the accumulators to the `mr×nr` tile of C at `c`. Always inlined into
