@@ -1,7 +1,7 @@
-//! The packed f32 GEMM for AVX-512 CPUs: BLIS loop order (jc, pc, ic, jr, ir) around a
-//! 12×32 register-blocked micro-kernel. A narrow C (n ≤ 256) reuses each A value only n
-//! times, so there A is read in place through row pointers and a column-offset table
-//! instead of being packed.
+//! The packed f32 GEMM for AVX-512 CPUs: BLIS loop order (jc, pc, ic, jr, ir) around one
+//! register-blocked micro-kernel of 12×32 tiles. A narrow C (n ≤ 256) reuses each A value
+//! only n times, so there A is read in place through row pointers and a column-offset table
+//! instead of being packed (10×32 tiles); a C of few rows reads a row-major B in place.
 
 use super::{finish, partition, split_range, Gather, SendPtr, Strided, Then};
 use crate::cpu::parallel_for;
