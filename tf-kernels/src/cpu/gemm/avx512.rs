@@ -179,9 +179,6 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
     PACK.with(|p| {
         let mut p = p.borrow_mut();
         let (pa, pb) = &mut *p;
-        if !direct {
-            pa.resize(MC * KC, 0.0);
-        }
         let kcb = if direct { KC_DIRECT } else { KC };
         let direct_b = !direct && m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES;
         if !direct_b {
@@ -195,28 +192,51 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
                     pack_b(kc, nc, &b, pc, jc, pb);
                 }
                 let acc = accumulate || pc > 0;
-                for ic in (0..m).step_by(MC) {
-                    let mc = MC.min(m - ic);
-                    let panels = if direct {
-                        Panels::InPlace(&a, ic, pc)
-                    } else {
-                        pack_a(mc, kc, &a, ic, pc, pa);
-                        Panels::Packed(pa)
-                    };
-                    // SAFETY: the block (ic, jc) of mc×nc lies inside the caller's C; B's
-                    // rows pc..pc+kc, columns jc..jc+nc are inside B (checked by the caller).
-                    unsafe {
-                        let bp = if direct_b {
-                            BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs)
-                        } else {
-                            BPanels::Packed(pb)
-                        };
-                        tiles(mc, kc, nc, panels, bp, c.add(ic * ldc + jc), ldc, acc);
-                    }
-                }
+                let bp = if direct_b {
+                    BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs)
+                } else {
+                    BPanels::Packed(pb)
+                };
+                // SAFETY: C's rows 0..m at columns jc..jc+nc are the caller's; B's rows
+                // pc..pc+kc, columns jc..jc+nc are inside B (checked by the caller).
+                unsafe { row_blocks(0..m, (pc, kc), (jc, nc), &a, direct, bp, pa, c, ldc, acc) };
             }
         }
     });
+}
+
+/// Rows `rows` of C at columns `jc..jc+nc`, over k's values `pc..pc+kc`: each block of up
+/// to MC rows of A packed into `pa` (or read in place when `direct`) and multiplied by B's
+/// panels `b`.
+///
+/// # Safety
+/// As for [`tiles`], for each block: `c` (row stride `ldc`) addresses C, whose rows `rows`
+/// at those columns are this thread's; A is in bounds for those rows and columns of k.
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_blocks(
+    rows: std::ops::Range<usize>,
+    (pc, kc): (usize, usize),
+    (jc, nc): (usize, usize),
+    a: &ASrc,
+    direct: bool,
+    b: BPanels,
+    pa: &mut Vec<f32>,
+    c: *mut f32,
+    ldc: usize,
+    acc: bool,
+) {
+    for ic in rows.clone().step_by(MC) {
+        let mc = MC.min(rows.end - ic);
+        let panels = if direct {
+            Panels::InPlace(a, ic, pc)
+        } else {
+            pa.resize(MC * KC, 0.0);
+            pack_a(mc, kc, a, ic, pc, pa);
+            Panels::Packed(pa)
+        };
+        // SAFETY: the block (ic, jc) of mc×nc lies inside the caller's part of C.
+        unsafe { tiles(mc, kc, nc, panels, b, c.add(ic * ldc + jc), ldc, acc) };
+    }
 }
 
 /// Where a block's A micro-panels are.
@@ -331,25 +351,9 @@ fn run_shared_b(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut 
                 let pb = unsafe { std::slice::from_raw_parts(pb.get(), panels * NR * kc) };
                 PACK.with(|p| {
                     let pa = &mut p.borrow_mut().0;
-                    pa.resize(MC * KC, 0.0);
-                    for ic in r.clone().step_by(MC) {
-                        let mc = MC.min(r.end - ic);
-                        pack_a(mc, kc, &a, ic, pc, pa);
-                        // SAFETY: rows `r` of C are this thread's; the block (ic, jc) of
-                        // mc×nc lies inside C (checked by the caller).
-                        unsafe {
-                            tiles(
-                                mc,
-                                kc,
-                                nc,
-                                Panels::Packed(pa),
-                                BPanels::Packed(pb),
-                                cp.get().add(ic * ldc + jc),
-                                ldc,
-                                acc,
-                            )
-                        };
-                    }
+                    // SAFETY: rows `r` of C are this thread's and inside C, as is A (checked
+                    // by the caller).
+                    unsafe { row_blocks(r, (pc, kc), (jc, nc), &a, false, BPanels::Packed(pb), pa, cp.get(), ldc, acc) };
                 });
             });
         }
