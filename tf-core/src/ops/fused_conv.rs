@@ -6,11 +6,11 @@
 //! Inputs: the image, the filter (as `Conv2D`) and the bias, one value per output channel.
 //! Attributes: `Conv2D`'s, plus `activation`, `"Relu"` or `"Identity"`.
 
-use super::nn::{conv2d_f32, conv2d_im2col, conv_window, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT};
+use super::nn::{conv2d_f32, conv2d_grad, conv2d_im2col, conv_window};
 use super::num::Num;
-use super::{arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, FLOATS};
+use super::{arity, check_dtype, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, FLOATS};
 use crate::shape::dim_compatible;
-use crate::{api, dispatch, DType, Element, Shape, Tensor};
+use crate::{api, dispatch, DType, Element, Shape};
 
 /// Whether attribute `activation` asks for a ReLU (`"Relu"`) or nothing (`"Identity"`).
 fn relu(a: &Attrs) -> Result<bool, String> {
@@ -91,17 +91,9 @@ pub static FUSED_CONV2D: OpDef = OpDef {
         } else {
             c.g().clone()
         };
-        let (x, w) = (c.x(0), c.x(1));
-        let shape = |t: &Tensor| t.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>();
-        vec![
-            c.want(0, || {
-                execute1(&CONV2D_BACKPROP_INPUT, &[w, &dz], &c.attrs.clone().ints("input_shape", shape(x)))
-            }),
-            c.want(1, || {
-                execute1(&CONV2D_BACKPROP_FILTER, &[x, &dz], &c.attrs.clone().ints("filter_shape", shape(w)))
-            }),
-            c.want(2, || api::reduce_sum(&dz, [0, 1, 2], false)),
-        ]
+        let mut grads = conv2d_grad(c, &dz);
+        grads.push(c.want(2, || api::reduce_sum(&dz, [0, 1, 2], false)));
+        grads
     }),
 };
 
@@ -111,6 +103,8 @@ pub static OPS: &[&OpDef] = &[&FUSED_CONV2D];
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::execute1;
+    use crate::Tensor;
 
     /// The fused op computes what its three ops compute, bit for bit (the same GEMM, and the
     /// same f32 add and maximum after it).

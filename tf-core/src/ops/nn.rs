@@ -155,7 +155,7 @@ pub static CONV2D: OpDef = OpDef {
     domain: Domain::Any,
     cases: conv_cases,
     stateful: false,
-    grad: Grad::Rule(|c| forward_grad(c, &CONV)),
+    grad: Grad::Rule(|c| forward_grad(c, &CONV, c.g())),
 };
 
 /// `Conv2D` in f32, multiplying by the im2col matrix through offset tables (never building
@@ -390,7 +390,7 @@ pub static DEPTHWISE_CONV2D: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| forward_grad(c, &DEPTHWISE)),
+    grad: Grad::Rule(|c| forward_grad(c, &DEPTHWISE, c.g())),
 };
 
 /// `DepthwiseConv2dNativeBackpropInput`: the input gradient of a depthwise convolution,
@@ -714,11 +714,18 @@ static DEPTHWISE: ConvFamily = ConvFamily {
 };
 
 /// Forward op, inputs (x, w): dx = InputGrad(w, dy), dw = FilterGrad(x, dy).
-fn forward_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
+fn forward_grad(c: &GradCtx, k: &ConvFamily, dy: &Tensor) -> Vec<Option<Tensor>> {
     let (x, w) = (c.x(0), c.x(1));
-    let dx = c.want(0, || execute1(k.input_grad, &[w, c.g()], &with_shape(c.attrs, "input_shape", x)));
-    let dw = c.want(1, || execute1(k.filter_grad, &[x, c.g()], &with_shape(c.attrs, "filter_shape", w)));
+    let dx = c.want(0, || execute1(k.input_grad, &[w, dy], &with_shape(c.attrs, "input_shape", x)));
+    let dw = c.want(1, || execute1(k.filter_grad, &[x, dy], &with_shape(c.attrs, "filter_shape", w)));
     vec![dx, dw]
+}
+
+/// `Conv2D`'s input and filter gradients for the output gradient `dy`, in a rule of an op
+/// whose inputs 0 and 1 are a `Conv2D`'s and whose attributes include its own (a fused
+/// convolution's, with `dy` taken back through its bias and activation).
+pub(super) fn conv2d_grad(c: &GradCtx, dy: &Tensor) -> Vec<Option<Tensor>> {
+    forward_grad(c, &CONV, dy)
 }
 
 /// Input-gradient op, inputs (w, dy): dw = FilterGrad(ddx, dy), d dy = Forward(ddx, w).
