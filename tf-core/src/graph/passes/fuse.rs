@@ -31,16 +31,7 @@ fn fusable(g: &Graph, n: &Node) -> Option<i64> {
 }
 
 pub(crate) fn run(g: &Graph) -> Graph {
-    // The readers of each node (a graph output reads at `usize::MAX`, after everything).
-    let mut users: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
-    for (i, n) in g.nodes.iter().enumerate() {
-        for &(m, _) in &n.inputs {
-            users[m].push(i);
-        }
-    }
-    for &(m, _) in &g.outputs {
-        users[m].push(usize::MAX);
-    }
+    let users = super::readers(g);
     let codes: Vec<Option<i64>> = g.nodes.iter().map(|n| fusable(g, n)).collect();
     // Roots from the last node back: each takes in its single-use fusable producers.
     let mut root_of: Vec<Option<usize>> = vec![None; g.nodes.len()];

@@ -24,6 +24,21 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     super::program::compile(parallel::run(plan::run(fuse::run(&g))))
 }
 
+/// The readers of each node's outputs, one entry per input that reads one, in node order;
+/// a graph output reads at `usize::MAX` (after everything).
+pub(crate) fn readers(g: &Graph) -> Vec<Vec<usize>> {
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
+    for (i, n) in g.nodes.iter().enumerate() {
+        for &(m, _) in &n.inputs {
+            users[m].push(i);
+        }
+    }
+    for &(m, _) in &g.outputs {
+        users[m].push(usize::MAX);
+    }
+    users
+}
+
 /// Where each output of an old node went in the new graph.
 pub(crate) type Remap = Vec<Vec<(usize, usize)>>;
 

@@ -11,7 +11,8 @@ use smallvec::SmallVec;
 /// ([`Graph::in_place`]) computed.
 pub(crate) fn run(mut g: Graph) -> Graph {
     g.frees = frees(&g);
-    let in_place: Vec<bool> = (0..g.nodes.len()).map(|i| updates_in_place(&g, i)).collect();
+    let readers = super::readers(&g);
+    let in_place: Vec<bool> = (0..g.nodes.len()).map(|i| updates_in_place(&g, &readers, i)).collect();
     if in_place.contains(&true) {
         g.in_place = in_place;
     }
@@ -22,31 +23,27 @@ pub(crate) fn run(mut g: Graph) -> Graph {
 /// variable inputs are reads that nothing else reads, of distinct variables, and whose
 /// matching outputs go only to assignments of the same variables: the assignments' new
 /// values are then the variables' own buffers, written in place.
-fn updates_in_place(g: &Graph, i: usize) -> bool {
+fn updates_in_place(g: &Graph, readers: &[Vec<usize>], i: usize) -> bool {
     let node = &g.nodes[i];
     let NodeKind::Op { op, .. } = &node.kind else { return false };
     let Some((k, _)) = crate::ops::optim::in_place(op) else {
         return false;
     };
-    if node.inputs.len() < k || node.outputs.len() < k || g.outputs.iter().any(|&(n, _)| n == i) {
+    if node.inputs.len() < k || node.outputs.len() < k || readers[i].contains(&usize::MAX) {
         return false;
     }
-    let readers = |n: usize| {
-        g.nodes
-            .iter()
-            .enumerate()
-            .flat_map(move |(r, m)| m.inputs.iter().filter(move |&&(a, _)| a == n).map(move |&(_, o)| (r, o)))
-    };
     let mut vars: Vec<&crate::Variable> = Vec::with_capacity(k);
     for j in 0..k {
         let (r, _) = node.inputs[j];
         let NodeKind::ReadVariable(v) = &g.nodes[r].kind else {
             return false;
         };
-        let only_here = readers(r).count() == 1 && !g.outputs.iter().any(|&(n, _)| n == r);
-        let assigned = readers(i)
-            .filter(|&(_, o)| o == j)
-            .map(|(a, _)| &g.nodes[a].kind)
+        let only_here = readers[r] == [i];
+        // Who reads output j.
+        let assigned = readers[i]
+            .iter()
+            .filter(|&&a| g.nodes[a].inputs.contains(&(i, j)))
+            .map(|&a| &g.nodes[a].kind)
             .collect::<Vec<_>>();
         let to_itself = matches!(assigned[..], [NodeKind::AssignVariable { var, kind: "AssignVariableOp" }] if var.ptr_eq(v));
         if !only_here || !to_itself || vars.iter().any(|w| w.ptr_eq(v)) {

@@ -17,15 +17,7 @@ struct Chain {
 }
 
 pub(crate) fn run(g: &Graph) -> Graph {
-    let mut readers = vec![0usize; g.nodes.len()];
-    for n in &g.nodes {
-        for &(m, _) in &n.inputs {
-            readers[m] += 1;
-        }
-    }
-    for &(m, _) in &g.outputs {
-        readers[m] += 1;
-    }
+    let readers: Vec<usize> = super::readers(g).iter().map(Vec::len).collect();
     let chains: Vec<Option<Chain>> = (0..g.nodes.len()).map(|i| chain(g, &readers, i)).collect();
     if chains.iter().all(Option::is_none) {
         return g.clone();
