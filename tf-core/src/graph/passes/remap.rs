@@ -17,7 +17,7 @@ struct Chain {
 }
 
 pub(crate) fn run(g: &Graph) -> Graph {
-    let readers: Vec<usize> = super::readers(g).iter().map(Vec::len).collect();
+    let readers = super::readers(g);
     let chains: Vec<Option<Chain>> = (0..g.nodes.len()).map(|i| chain(g, &readers, i)).collect();
     if chains.iter().all(Option::is_none) {
         return g.clone();
@@ -59,17 +59,16 @@ fn op_name(g: &Graph, i: usize) -> Option<&'static str> {
 
 /// The chain ending at node `i`: a `Relu` of a fusable bias add, or a fusable bias add not
 /// itself feeding such a `Relu` (which takes it in instead).
-fn chain(g: &Graph, readers: &[usize], i: usize) -> Option<Chain> {
+fn chain(g: &Graph, readers: &[Vec<usize>], i: usize) -> Option<Chain> {
     match op_name(g, i)? {
         "Relu" => {
             let (a, _) = g.nodes[i].inputs[0];
             let bias_input = bias_add(g, readers, a)?;
-            (readers[a] == 1).then_some(Chain { bias_input, relu: true })
+            (readers[a].len() == 1).then_some(Chain { bias_input, relu: true })
         }
         "AddV2" => {
             let bias_input = bias_add(g, readers, i)?;
-            let relu_takes_it =
-                readers[i] == 1 && (i + 1..g.nodes.len()).any(|r| op_name(g, r) == Some("Relu") && g.nodes[r].inputs[0].0 == i);
+            let relu_takes_it = matches!(readers[i][..], [r] if r != usize::MAX && op_name(g, r) == Some("Relu"));
             (!relu_takes_it).then_some(Chain { bias_input, relu: false })
         }
         _ => None,
@@ -78,7 +77,7 @@ fn chain(g: &Graph, readers: &[usize], i: usize) -> Option<Chain> {
 
 /// When node `a` adds a per-channel bias (rank 1, the last dimension's size) to a float
 /// `Conv2D` read by nothing else: which input of `a` is the bias.
-fn bias_add(g: &Graph, readers: &[usize], a: usize) -> Option<usize> {
+fn bias_add(g: &Graph, readers: &[Vec<usize>], a: usize) -> Option<usize> {
     if op_name(g, a)? != "AddV2" {
         return None;
     }
@@ -92,7 +91,7 @@ fn bias_add(g: &Graph, readers: &[usize], a: usize) -> Option<usize> {
         let channels = out.shape.dims().last().copied();
         let fits = op_name(g, c) == Some("Conv2D")
             && co == 0
-            && readers[c] == 1
+            && readers[c].len() == 1
             && FLOATS.contains(&out.dtype)
             && conv.outputs[0] == *out
             && bias.dtype == out.dtype
