@@ -9,6 +9,7 @@ use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, sgemm_gather_then, Gather, Strided};
+use tf_kernels::cpu::recycle;
 
 fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), String> {
     match a.opt_ints(name) {
@@ -162,14 +163,22 @@ pub static CONV2D: OpDef = OpDef {
 /// it), with `then` run on the output's rows as each GEMM block finishes them.
 pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
     let (padded, rows, taps) = k::im2col_tables(x, g);
-    let mut y = vec![0f32; rows.len() * oc];
+    let mut y = recycle::take_len(rows.len() * oc);
     let view = Gather {
         data: &padded,
         rows: &rows,
         cols: &taps,
     };
     sgemm_gather_then(rows.len(), taps.len(), oc, view, Strided::row_major(w, oc), &mut y, then);
+    give_back(padded);
     y
+}
+
+/// Returns a padded copy from [`k::im2col_tables`] to the buffer cache.
+fn give_back(padded: std::borrow::Cow<[f32]>) {
+    if let std::borrow::Cow::Owned(p) = padded {
+        recycle::give(p);
+    }
 }
 
 /// `Conv2D` as im2col and one GEMM, in any float type.
@@ -257,7 +266,8 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
     let (eh, ew) = ((g.kh - 1) * g.dilation.0, (g.kw - 1) * g.dilation.1);
     let (hp, wp) = (g.h + eh, g.w + ew);
     let (top, left) = (eh - g.pad.0, ew - g.pad.1);
-    let mut z = vec![0f32; g.n * hp * wp * oc];
+    // Zeros around the spread-out values (a reused buffer's old values are overwritten).
+    let mut z = recycle::filled(g.n * hp * wp * oc, 0f32);
     for b in 0..g.n {
         for oy in 0..g.oh {
             for ox in 0..g.ow {
@@ -284,13 +294,14 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
             }
         }
     }
-    let mut dx = vec![0f32; rows.len() * g.c];
+    let mut dx = recycle::take_len(rows.len() * g.c);
     let view = Gather {
         data: &z,
         rows: &rows,
         cols: &taps,
     };
     sgemm_gather(rows.len(), taps.len(), g.c, view, Strided::row_major(&wf, g.c), &mut dx, g.c, false);
+    recycle::give(z);
     dx
 }
 
@@ -305,7 +316,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
         if i[0].dtype() == DType::F32 {
             // dW = colsᵀ · dy, with colsᵀ addressed through the swapped offset tables.
             let (padded, rows, taps) = k::im2col_tables(i[0].data::<f32>(), &g);
-            let mut dw = vec![0f32; taps.len() * fs[3]];
+            let mut dw = recycle::take_len(taps.len() * fs[3]);
             let view = Gather {
                 data: &padded,
                 rows: &taps,
@@ -321,6 +332,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
                 fs[3],
                 false,
             );
+            give_back(padded);
             return out1(Element::into_buffer(dw), &s[0]);
         }
         let (rows, kk, oc) = (g.n * g.oh * g.ow, g.kh * g.kw * g.c, fs[3]);

@@ -117,14 +117,14 @@ pub fn im2col<T: Copy + Default + Send + Sync + 'static>(x: &[T], g: &Window2d) 
 /// [`sgemm_gather`](super::gemm::sgemm_gather): `cols[(b, oy, ox)][(ky, kx, ci)] =
 /// padded[rows[..] + taps[..]]`. Returns `(padded, rows, taps)`; `padded` borrows `x` when no
 /// padding is needed.
-pub fn im2col_tables<'a, T: Copy + Default>(x: &'a [T], g: &Window2d) -> (std::borrow::Cow<'a, [T]>, Vec<usize>, Vec<usize>) {
+pub fn im2col_tables<'a, T: Copy + Default + 'static>(x: &'a [T], g: &Window2d) -> (std::borrow::Cow<'a, [T]>, Vec<usize>, Vec<usize>) {
     let need_h = (g.oh.max(1) - 1) * g.stride.0 + (g.kh - 1) * g.dilation.0 + 1;
     let need_w = (g.ow.max(1) - 1) * g.stride.1 + (g.kw - 1) * g.dilation.1 + 1;
     let (hp, wp) = (need_h.max(g.h + g.pad.0), need_w.max(g.w + g.pad.1));
     let padded = if g.pad == (0, 0) && hp == g.h && wp == g.w {
         std::borrow::Cow::Borrowed(x)
     } else {
-        let mut p = vec![T::default(); g.n * hp * wp * g.c];
+        let mut p = super::recycle::filled_any(g.n * hp * wp * g.c, T::default());
         let row = g.w * g.c;
         for b in 0..g.n {
             for y in 0..g.h {

@@ -74,6 +74,17 @@ pub fn take_as_is<T: Recycled>(n: usize) -> Vec<T> {
     Vec::with_capacity(n)
 }
 
+/// `n` elements for a kernel that overwrites them all (a convolution's GEMM output): a
+/// cached buffer of capacity `n` with whatever values it held, else a new zeroed one.
+pub fn take_len<T: Recycled + Default>(n: usize) -> Vec<T> {
+    let mut v = take_as_is(n);
+    if v.len() != n {
+        v.clear();
+        v.resize(n, T::default());
+    }
+    v
+}
+
 /// `n` copies of `value` in a buffer from [`take`].
 pub fn filled<T: Recycled>(n: usize, value: T) -> Vec<T> {
     let mut v = take(n);
