@@ -3,11 +3,20 @@
 //! the bias and activation while each block of the output is in cache. Only when nothing
 //! else reads the convolution's output (or the sum, when a `Relu` is fused): a training
 //! step's gradient reads the `Relu`'s output, which the fused node still makes.
+//!
+//! And in a gradient through a ReLU then a max pool, the ReLU's mask moves before the
+//! pool's routing, onto the pooled gradient (a quarter of the values for 2x2 windows):
+//! `ReluGrad(MaxPoolGrad(x, dz), x)` becomes `MaxPoolGrad(x, ReluGrad(dz, MaxPool(x)))` where
+//! the graph computes that `MaxPool(x)`. Exact: each window's gradient goes to one tap of
+//! `x` whose value is the window's maximum, so masking by that tap or by the maximum is the
+//! same, and a tap that several windows route to is masked the same way for each.
 
 use super::super::{Graph, Node, NodeKind};
 use super::{keep, rebuild};
+use crate::ops::binary::RELU_GRAD;
 use crate::ops::fused_conv::FUSED_CONV2D;
-use crate::ops::FLOATS;
+use crate::ops::nn::MAX_POOL_GRAD;
+use crate::ops::{Attrs, FLOATS};
 
 /// A fusable chain ending at a node: which input of the add is the bias, and whether the
 /// node is a `Relu` (else it is the add).
@@ -17,12 +26,17 @@ struct Chain {
 }
 
 pub(crate) fn run(g: &Graph) -> Graph {
+    // Each leaves the nodes it replaced unread.
+    super::dce::run(&fuse_convolutions(&relu_grad_before_pool(g)))
+}
+
+fn fuse_convolutions(g: &Graph) -> Graph {
     let readers = super::readers(g);
     let chains: Vec<Option<Chain>> = (0..g.nodes.len()).map(|i| chain(g, &readers, i)).collect();
     if chains.iter().all(Option::is_none) {
         return g.clone();
     }
-    let fused = rebuild(g, |i, n, ins, out| {
+    rebuild(g, |i, n, ins, out| {
         let Some(c) = &chains[i] else { return keep(n, ins, out) };
         // The chain's nodes were copied already: read the new references through them.
         let add_ins = if c.relu {
@@ -44,9 +58,58 @@ pub(crate) fn run(g: &Graph) -> Graph {
             location: n.location,
         });
         vec![(out.nodes.len() - 1, 0)]
-    });
-    // The convolutions and adds now read by nothing.
-    super::dce::run(&fused)
+    })
+}
+
+/// Moves each `ReluGrad` of a `MaxPoolGrad` (read by nothing else) on the same `x` before
+/// it, when the graph pools that `x` with the same attributes (see the module docs).
+fn relu_grad_before_pool(g: &Graph) -> Graph {
+    let readers = super::readers(g);
+    let movable: Vec<bool> = (0..g.nodes.len())
+        .map(|i| {
+            let n = &g.nodes[i];
+            let Some(&[(m, 0), f]) = (op_name(g, i) == Some("ReluGrad")).then_some(&n.inputs[..]) else {
+                return false;
+            };
+            op_name(g, m) == Some("MaxPoolGrad") && readers[m].len() == 1 && g.nodes[m].inputs[0] == f
+        })
+        .collect();
+    if !movable.contains(&true) {
+        return g.clone();
+    }
+    rebuild(g, |i, n, ins, out| {
+        if !movable[i] {
+            return keep(n, ins, out);
+        }
+        let routing = &out.nodes[ins[0].0];
+        let (x, dz) = (routing.inputs[0], routing.inputs[1]);
+        let NodeKind::Op { attrs, .. } = &routing.kind else {
+            unreachable!("a MaxPoolGrad")
+        };
+        let pool = out
+            .nodes
+            .iter()
+            .position(|p| matches!(&p.kind, NodeKind::Op { op, attrs: a } if op.name == "MaxPool" && a == attrs) && p.inputs[..] == [x]);
+        let Some(pool) = pool else { return keep(n, ins, out) };
+        let attrs = attrs.clone();
+        let spec = out.nodes[dz.0].outputs[dz.1].clone();
+        out.nodes.push(Node {
+            kind: NodeKind::Op {
+                op: &RELU_GRAD,
+                attrs: Attrs::new(),
+            },
+            inputs: [dz, (pool, 0)].into_iter().collect(),
+            outputs: [spec].into_iter().collect(),
+            location: n.location,
+        });
+        out.nodes.push(Node {
+            kind: NodeKind::Op { op: &MAX_POOL_GRAD, attrs },
+            inputs: [x, (out.nodes.len() - 1, 0)].into_iter().collect(),
+            outputs: n.outputs.clone(),
+            location: n.location,
+        });
+        vec![(out.nodes.len() - 1, 0)]
+    })
 }
 
 /// The op name of node `i`, if it is an op.
@@ -184,5 +247,36 @@ mod tests {
         let text = traced(step);
         assert!(text.contains("_FusedConv2D("), "{text}");
         assert!(!text.contains(" Conv2D("), "{text}");
+    }
+
+    /// The gradient of a max pool over a ReLU: the mask moves onto the pooled gradient and
+    /// the values stay exactly the eager ones (ties among zeroed taps included).
+    #[test]
+    fn relu_grad_moves_before_the_pool_routing() {
+        fn step(xs: &[Tensor], also_pool_grad: bool) -> Vec<Tensor> {
+            let tape = GradientTape::new();
+            tape.watch(&xs[0]);
+            let y = crate::nn::relu(&xs[0]);
+            tape.watch(&y);
+            let p = crate::nn::max_pool2d(&y, 2, 2, "VALID");
+            let loss = crate::reduce_sum(&(&(&p * &p) * &xs[1]), None, false);
+            let wrt: Vec<&Tensor> = if also_pool_grad { vec![&xs[0], &y] } else { vec![&xs[0]] };
+            let g = tape.gradients(&[&loss], &wrt, None, UnconnectedGradients::Zero);
+            g.into_iter().map(|g| g.expect("connected")).collect()
+        }
+        let xs = [sample(&[2, 6, 4, 3], 5), sample(&[2, 3, 2, 3], 6)];
+        let specs = [spec(&[2, 6, 4, 3]), spec(&[2, 3, 2, 3])];
+        for also in [false, true] {
+            let func = Function::new("pool", move |xs: &[Tensor]| step(xs, also));
+            for (got, want) in func.call(&xs).iter().zip(step(&xs, also)) {
+                assert_eq!(got.to_vec::<f32>(), want.to_vec::<f32>());
+            }
+            let c = func.get_concrete_function(&specs);
+            c.graph().verify().expect("the pass keeps the graph valid");
+            let text = c.graph().to_string();
+            let masked_pooled = text.lines().any(|l| l.contains("ReluGrad(") && l.contains("(2, 3, 2, 3)"));
+            // Read as an output too, the pool's gradient stays as it was.
+            assert_eq!(masked_pooled, !also, "{text}");
+        }
     }
 }
