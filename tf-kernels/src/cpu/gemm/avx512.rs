@@ -188,19 +188,24 @@ unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f
         let (pa, pb) = &mut *p;
         let kcb = if direct { KC_DIRECT } else { KC };
         let direct_b = !direct && m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES;
-        if !direct_b {
+        // A row-major B exactly NR wide is one packed panel already (a convolution's
+        // gradient with 32 channels, or its filter with 32 outputs).
+        let one_panel = b.cs == 1 && b.rs == NR && n == NR;
+        if !direct_b && !one_panel {
             pb.resize(kcb * NC.min(n.div_ceil(NR) * NR), 0.0);
         }
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(kcb) {
                 let kc = kcb.min(k - pc);
-                if !direct_b {
+                if !direct_b && !one_panel {
                     pack_b(kc, nc, &b, pc, jc, pb);
                 }
                 let acc = accumulate || pc > 0;
                 let bp = if direct_b {
                     BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs)
+                } else if one_panel {
+                    BPanels::Packed(&b.data[pc * NR..])
                 } else {
                     BPanels::Packed(pb)
                 };
