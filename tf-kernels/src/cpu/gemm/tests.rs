@@ -47,6 +47,10 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         // Split by rows over one shared packed B: partial row blocks, a last panel of 12
         // columns, two k blocks.
         (230, 1100, 300),
+        // A row-major B exactly one panel wide, used as the panel: row blocks over two k
+        // blocks, and a split k.
+        (300, 1100, 32),
+        (25, 3000, 32),
     ] {
         for &(ta, tb) in &[(false, false), (true, false), (false, true), (true, true)] {
             let a64 = data(m * k, 1);
