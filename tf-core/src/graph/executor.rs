@@ -143,7 +143,7 @@ fn update_in_place(graph: &Graph, args: &[Tensor], before: &mut [Outputs], slot:
     }
     let before = &*before;
     let rest: SmallVec<[&Tensor; 8]> = node.inputs[k..].iter().map(|&r| value(graph, args, before, r)).collect();
-    if update(&vars, &rest) {
+    if update(&vars, &rest, attrs) {
         *slot = vars.iter().map(Variable::peek).collect();
         return;
     }

@@ -129,16 +129,18 @@ fn planned<T: Num>(g: Geometry2) -> PlanRun {
 /// The sizes of a product of two matrices, and each operand's strides as an m×k and a k×n
 /// matrix whatever its storage order (transposes are done by strides).
 #[derive(Clone, Copy)]
-struct Geometry2 {
-    m: usize,
-    k: usize,
-    n: usize,
+pub(crate) struct Geometry2 {
+    pub(crate) m: usize,
+    pub(crate) k: usize,
+    pub(crate) n: usize,
     a: (usize, usize),
     b: (usize, usize),
 }
 
 impl Geometry2 {
-    fn of(sa: &[usize], sb: &[usize], a: &Attrs) -> Geometry2 {
+    /// The product of matrices of shapes `sa` and `sb` under `MatMul`'s attributes `a`
+    /// (shapes checked by its inference).
+    pub(crate) fn of(sa: &[usize], sb: &[usize], a: &Attrs) -> Geometry2 {
         let (ta, tb) = (a.get_flag("transpose_a"), a.get_flag("transpose_b"));
         let (m, k) = if ta { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
         let n = if tb { sb[0] } else { sb[1] };
@@ -152,7 +154,7 @@ impl Geometry2 {
     }
 
     /// A's and B's values as an m×k and a k×n matrix.
-    fn views<'a, T>(&self, x: &'a [T], y: &'a [T]) -> (Strided<'a, T>, Strided<'a, T>) {
+    pub(crate) fn views<'a, T>(&self, x: &'a [T], y: &'a [T]) -> (Strided<'a, T>, Strided<'a, T>) {
         let a = Strided {
             data: x,
             rs: self.a.0,
@@ -166,7 +168,7 @@ impl Geometry2 {
         (a, b)
     }
 
-    fn run<T: Num>(&self, x: &[T], y: &[T], c: &mut Vec<T>) {
+    pub(crate) fn run<T: Num>(&self, x: &[T], y: &[T], c: &mut Vec<T>) {
         let (a, b) = self.views(x, y);
         gemm_typed::<T>(self.m, self.k, self.n, a, b, sized(c, self.m * self.n));
     }

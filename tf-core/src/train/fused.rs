@@ -37,30 +37,57 @@ unsafe impl Sync for Ptr {}
 /// assert_eq!(w.value().to_vec::<f32>(), vec![0.95, 1.95]);
 /// ```
 pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl Fn(&mut [f32; N], f32) + Sync) -> bool {
-    if crate::graph::trace::tracing() || grad.is_symbolic() || grad.dtype() != crate::DType::F32 {
+    if grad.is_symbolic() || grad.dtype() != crate::DType::F32 {
+        return false;
+    }
+    let g = grad.data::<f32>();
+    fused_update_with(vars, grad.shape(), f, |apply| {
+        let n = g.len();
+        if n < PARALLEL_MIN {
+            apply(0, g);
+        } else {
+            let parts = tf_kernels::cpu::split_range(n, tf_kernels::cpu::num_threads(), 16);
+            tf_kernels::cpu::parallel_for(parts.len(), |p| apply(parts[p].start, &g[parts[p].clone()]));
+        }
+    })
+}
+
+/// [`fused_update`] with a gradient of shape `shape` that `grad` makes piece by piece: it is
+/// given `apply`, and calls `apply(start, values)` once for each run of the gradient's
+/// values (row-major, from index `start`; the runs covering it all, on any threads), which
+/// updates those elements while the values are in cache — a weight gradient applied block
+/// by block as a GEMM makes it, never written whole
+/// ([`sgemm_rows_then`](tf_kernels::cpu::gemm::sgemm_rows_then)). Returns `false` without
+/// calling `grad` where [`fused_update`] would.
+pub fn fused_update_with<const N: usize>(
+    vars: [&Variable; N],
+    shape: &crate::Shape,
+    f: impl Fn(&mut [f32; N], f32) + Sync,
+    grad: impl FnOnce(&(dyn Fn(usize, &[f32]) + Sync)),
+) -> bool {
+    if crate::graph::trace::tracing() {
         return false;
     }
     let mut guards: Vec<_> = vars.iter().map(|v| v.write_slot()).collect();
     if guards
         .iter()
-        .any(|t| t.dtype() != crate::DType::F32 || t.shape() != grad.shape() || t.is_symbolic())
+        .any(|t| t.dtype() != crate::DType::F32 || t.shape() != shape || t.is_symbolic())
     {
         return false;
     }
-    let g = grad.data::<f32>();
     let mut ptrs: [Ptr; N] = [Ptr(std::ptr::null_mut()); N];
     for (k, t) in guards.iter_mut().enumerate() {
         let d = t.f32_mut().expect("checked: float32 host tensors");
         ptrs[k] = Ptr(d.as_mut_ptr());
     }
-    let n = g.len();
+    let len = shape.num_elements();
     // Blocks of 16 held in fixed-size arrays, so the element function vectorizes.
     const B: usize = 16;
-    let run = |lo: usize, hi: usize| {
-        // SAFETY: each pointer addresses a distinct buffer of n elements held exclusively
-        // through the write guards; the ranges given to threads are disjoint.
-        let bufs: [&mut [f32]; N] = std::array::from_fn(|k| unsafe { std::slice::from_raw_parts_mut(ptrs[k].get().add(lo), hi - lo) });
-        let g = &g[lo..hi];
+    let apply = |lo: usize, g: &[f32]| {
+        assert!(lo + g.len() <= len, "fused_update_with: values {lo}..{} of {len}", lo + g.len());
+        // SAFETY: each pointer addresses a distinct buffer of `len` elements held
+        // exclusively through the write guards (checked above); callers give disjoint runs.
+        let bufs: [&mut [f32]; N] = std::array::from_fn(|k| unsafe { std::slice::from_raw_parts_mut(ptrs[k].get().add(lo), g.len()) });
         let mut i = 0;
         while i + B <= g.len() {
             let mut w: [[f32; B]; N] = [[0.0; B]; N];
@@ -88,12 +115,7 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
             }
         }
     };
-    if n < PARALLEL_MIN {
-        run(0, n);
-    } else {
-        let parts = tf_kernels::cpu::split_range(n, tf_kernels::cpu::num_threads(), 16);
-        tf_kernels::cpu::parallel_for(parts.len(), |p| run(parts[p].start, parts[p].end));
-    }
+    grad(&apply);
     true
 }
 

@@ -177,6 +177,55 @@ fn transposed(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c:
     crate::cpu::recycle::give(t);
 }
 
+/// `C = A·B` (`m×n`) handed on a block of rows at a time and never stored whole: each
+/// thread computes blocks of its rows into a buffer of its own and calls `then(first_row,
+/// block)` (row-major, `n` values a row) while the block is in that core's cache. For a
+/// product used once, right away: a weight gradient that the optimizer applies (writing
+/// and reading back a dense layer's 12 MB gradient cost more than computing it). `then`
+/// runs on the pool's threads, on disjoint rows, and must not multiply matrices itself.
+///
+/// # Panics
+/// If an operand's strides address memory outside its slice.
+///
+/// ```
+/// use tf_kernels::cpu::gemm::{sgemm_rows_then, Strided};
+/// use std::sync::Mutex;
+/// // [[1, 2], [3, 4]] · [[1, 0], [0, 1]], summed by rows as it is made.
+/// let (a, b) = ([1.0, 2.0, 3.0, 4.0], [1.0, 0.0, 0.0, 1.0]);
+/// let sums = Mutex::new(vec![0.0; 2]);
+/// sgemm_rows_then(2, 2, 2, Strided::row_major(&a, 2), Strided::row_major(&b, 2), &|first, rows| {
+///     for (i, row) in rows.chunks(2).enumerate() {
+///         sums.lock().unwrap()[first + i] = row.iter().sum();
+///     }
+/// });
+/// assert_eq!(*sums.lock().unwrap(), [3.0, 7.0]);
+/// ```
+pub fn sgemm_rows_then(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, then: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+    assert!(extent(m, k, a.rs, a.cs) <= a.data.len(), "gemm: A out of bounds");
+    assert!(extent(k, n, b.rs, b.cs) <= b.data.len(), "gemm: B out of bounds");
+    if m == 0 || n == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") && m * k * n > SMALL_MACS {
+        return avx512::run_rows(m, k, n, avx512::ASrc::Strided(a), b, then);
+    }
+    let rows = m.min((ROWS_ELEMS / n).max(1));
+    let mut block = vec![0f32; rows * n];
+    for r0 in (0..m).step_by(rows) {
+        let len = rows.min(m - r0);
+        let a = Strided {
+            data: &a.data[r0 * a.rs..],
+            ..a
+        };
+        sgemm(len, k, n, a, b, &mut block, n, false);
+        then(r0, &mut block[..len * n]);
+    }
+}
+
+/// The most values of C that [`sgemm_rows_then`] holds at once without AVX-512.
+const ROWS_ELEMS: usize = 1 << 16;
+
 /// `C (+)= A·B` with `A` a [`Gather`] view.
 ///
 /// # Panics

@@ -1,7 +1,9 @@
 //! Graph passes, one file each, run in a fixed order on every traced graph before its first
 //! execution (and recursively on `If`/`While` subgraphs): constant folding, algebraic
 //! simplification, common-subexpression elimination, dead-code elimination, remapping
-//! (convolution, bias and ReLU as one op), elementwise fusion, then buffer-reuse planning. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
+//! (convolution, bias and ReLU as one op; a ReLU's gradient mask before a max pool's
+//! routing; Adam with its gradient's product), elementwise fusion, then buffer-reuse
+//! planning. Each pass returns a new graph (most built by [`rebuild`]); the verifier checks
 //! every result in tests.
 
 mod algebra;

@@ -10,12 +10,17 @@
 //! the graph computes that `MaxPool(x)`. Exact: each window's gradient goes to one tap of
 //! `x` whose value is the window's maximum, so masking by that tap or by the maximum is the
 //! same, and a tap that several windows route to is masked the same way for each.
+//!
+//! And an `AdamUpdate` whose gradient is a `MatMul` of two matrices read by nothing else (a
+//! dense layer's kernel gradient) becomes one `_FusedAdamMatMul`, which in place applies
+//! the product a block of rows at a time instead of writing it whole and reading it back.
 
 use super::super::{Graph, Node, NodeKind};
 use super::{keep, rebuild};
 use crate::ops::binary::RELU_GRAD;
 use crate::ops::fused_conv::FUSED_CONV2D;
 use crate::ops::nn::MAX_POOL_GRAD;
+use crate::ops::optim::FUSED_ADAM_MATMUL;
 use crate::ops::{Attrs, FLOATS};
 
 /// A fusable chain ending at a node: which input of the add is the bias, and whether the
@@ -27,7 +32,47 @@ struct Chain {
 
 pub(crate) fn run(g: &Graph) -> Graph {
     // Each leaves the nodes it replaced unread.
-    super::dce::run(&fuse_convolutions(&relu_grad_before_pool(g)))
+    super::dce::run(&adam_of_products(&fuse_convolutions(&relu_grad_before_pool(g))))
+}
+
+/// Each `AdamUpdate` of a `MatMul` of two matrices that nothing else reads becomes a
+/// `_FusedAdamMatMul` (see the module docs).
+fn adam_of_products(g: &Graph) -> Graph {
+    let readers = super::readers(g);
+    let fusable: Vec<bool> = (0..g.nodes.len())
+        .map(|i| {
+            let (p, po) = match (op_name(g, i), g.nodes[i].inputs.get(3)) {
+                (Some("AdamUpdate"), Some(&r)) => r,
+                _ => return false,
+            };
+            let matrix = |&(x, xo): &(usize, usize)| g.nodes[x].outputs[xo].shape.rank() == 2;
+            op_name(g, p) == Some("MatMul") && po == 0 && readers[p].len() == 1 && g.nodes[p].inputs.iter().all(matrix)
+        })
+        .collect();
+    if !fusable.contains(&true) {
+        return g.clone();
+    }
+    rebuild(g, |i, n, ins, out| {
+        if !fusable[i] {
+            return keep(n, ins, out);
+        }
+        let product = &out.nodes[ins[3].0];
+        let NodeKind::Op { attrs, .. } = &product.kind else {
+            unreachable!("a MatMul")
+        };
+        let inputs = ins[..3].iter().chain(&product.inputs).chain(&ins[4..]).copied().collect();
+        out.nodes.push(Node {
+            kind: NodeKind::Op {
+                op: &FUSED_ADAM_MATMUL,
+                attrs: attrs.clone(),
+            },
+            inputs,
+            outputs: n.outputs.clone(),
+            location: n.location,
+        });
+        let new = out.nodes.len() - 1;
+        (0..n.outputs.len()).map(|o| (new, o)).collect()
+    })
 }
 
 fn fuse_convolutions(g: &Graph) -> Graph {
@@ -277,6 +322,65 @@ mod tests {
             let masked_pooled = text.lines().any(|l| l.contains("ReluGrad(") && l.contains("(2, 3, 2, 3)"));
             // Read as an output too, the pool's gradient stays as it was.
             assert_eq!(masked_pooled, !also, "{text}");
+        }
+    }
+
+    /// Adam on a product's gradient (a dense layer's kernel: `xᵀ·dy`): one fused node,
+    /// run in place, the variables keep their buffers and get exactly the values of the
+    /// two ops run eagerly; with the product read elsewhere too, nothing fuses.
+    #[test]
+    fn adam_of_a_product_fuses_and_updates_in_place() {
+        use crate::{DType, Variable};
+        let (batch, rows, cols) = (8, 300, 200);
+        let sample = |d: &[usize], dom, seed| crate::ops::sample(DType::F32, d, dom, seed);
+        let any = crate::ops::Domain::Any;
+        for read_elsewhere in [false, true] {
+            let (w, m, v) = (
+                Variable::new(sample(&[rows, cols], any, 1)),
+                Variable::new(sample(&[rows, cols], any, 2)),
+                Variable::new(sample(&[rows, cols], crate::ops::Domain::Positive, 3)),
+            );
+            let (x, dy) = (sample(&[batch, rows], any, 4), sample(&[batch, cols], any, 5));
+            let c = |x: f64| crate::scalar(x, DType::F32);
+            let eager = crate::train::adam_update(
+                &w.value(),
+                &m.value(),
+                &v.value(),
+                &crate::api::linalg::matmul_transposed(&x, &dy, true, false),
+                &c(0.01),
+                &c(0.1),
+                &c(0.001),
+                &c(1e-7),
+            );
+            let (w2, m2, v2) = (w.clone(), m.clone(), v.clone());
+            let f = Function::new("dense_adam", move |xs: &[Tensor]| {
+                let c = |x: f64| crate::scalar(x, DType::F32);
+                let g = crate::api::linalg::matmul_transposed(&xs[0], &xs[1], true, false);
+                let (nw, nm, nv) =
+                    crate::train::adam_update(&w2.value(), &m2.value(), &v2.value(), &g, &c(0.01), &c(0.1), &c(0.001), &c(1e-7));
+                m2.assign(&nm);
+                v2.assign(&nv);
+                w2.assign(&nw);
+                if read_elsewhere {
+                    vec![crate::reduce_sum(&g, None, false)]
+                } else {
+                    vec![crate::reduce_sum(&xs[0], None, false)]
+                }
+            });
+            let ptr = |x: &Variable| x.value().data::<f32>().as_ptr();
+            let before = [ptr(&w), ptr(&m), ptr(&v)];
+            f.call(&[x.clone(), dy.clone()]);
+            let graph = f.concrete_functions()[0].graph().clone();
+            graph.verify().expect("the pass keeps the graph valid");
+            let text = graph.to_string();
+            assert_eq!(text.contains("_FusedAdamMatMul("), !read_elsewhere, "{text}");
+            assert_eq!(text.contains(" AdamUpdate("), read_elsewhere, "{text}");
+            assert_eq!(graph.in_place.iter().filter(|&&b| b).count(), 1, "{text}");
+            let want = [eager.0, eager.1, eager.2];
+            for (k, var) in [&w, &m, &v].into_iter().enumerate() {
+                assert_eq!(var.value().buffer(), want[k].buffer(), "variable {k}");
+                assert_eq!(ptr(var), before[k], "variable {k} was updated in place");
+            }
         }
     }
 }

@@ -183,36 +183,134 @@ fn run_split_k(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
     let direct = a.direct(n);
+    let mode = b_mode(m, k, n, &b, direct);
     PACK.with(|p| {
         let mut p = p.borrow_mut();
         let (pa, pb) = &mut *p;
         let kcb = if direct { KC_DIRECT } else { KC };
-        let direct_b = !direct && m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES;
-        // A row-major B exactly NR wide is one packed panel already (a convolution's
-        // gradient with 32 channels, or its filter with 32 outputs).
-        let one_panel = b.cs == 1 && b.rs == NR && n == NR;
-        if !direct_b && !one_panel {
-            pb.resize(kcb * NC.min(n.div_ceil(NR) * NR), 0.0);
-        }
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(kcb) {
                 let kc = kcb.min(k - pc);
-                if !direct_b && !one_panel {
-                    pack_b(kc, nc, &b, pc, jc, pb);
-                }
-                let acc = accumulate || pc > 0;
-                let bp = if direct_b {
-                    BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs)
-                } else if one_panel {
-                    BPanels::Packed(&b.data[pc * NR..])
-                } else {
-                    BPanels::Packed(pb)
-                };
+                let bp = b_panels(mode, (pc, kc), (jc, nc), &b, pb);
                 // SAFETY: C's rows 0..m at columns jc..jc+nc are the caller's; B's rows
                 // pc..pc+kc, columns jc..jc+nc are inside B (checked by the caller).
-                unsafe { row_blocks(0..m, (pc, kc), (jc, nc), &a, direct, bp, pa, c, ldc, acc) };
+                unsafe { row_blocks(0..m, (pc, kc), (jc, nc), &a, direct, bp, pa, c, ldc, accumulate || pc > 0) };
             }
+        }
+    });
+}
+
+/// How a thread reads B.
+#[derive(Clone, Copy)]
+enum BMode {
+    /// Packed into NR-column panels.
+    Packed,
+    /// Read in place, row-major (see [`DIRECT_B_MAX_M`]).
+    InPlace,
+    /// A row-major B exactly NR wide is one packed panel already (a convolution's gradient
+    /// with 32 channels, or its filter with 32 outputs).
+    OnePanel,
+}
+
+fn b_mode(m: usize, k: usize, n: usize, b: &Strided<f32>, direct: bool) -> BMode {
+    if !direct && m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES {
+        BMode::InPlace
+    } else if b.cs == 1 && b.rs == NR && n == NR {
+        BMode::OnePanel
+    } else {
+        BMode::Packed
+    }
+}
+
+/// B's panels over its rows `pc..pc+kc` and columns `jc..jc+nc`, packed into `pb` first
+/// where `mode` says so.
+fn b_panels<'x>(
+    mode: BMode,
+    (pc, kc): (usize, usize),
+    (jc, nc): (usize, usize),
+    b: &Strided<'x, f32>,
+    pb: &'x mut Vec<f32>,
+) -> BPanels<'x> {
+    match mode {
+        BMode::InPlace => BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs),
+        BMode::OnePanel => BPanels::Packed(&b.data[pc * NR..]),
+        BMode::Packed => {
+            let len = kc * nc.div_ceil(NR) * NR;
+            if pb.len() < len {
+                pb.resize(len, 0.0);
+            }
+            pack_b(kc, nc, b, pc, jc, pb);
+            BPanels::Packed(pb)
+        }
+    }
+}
+
+/// The most bytes of C a thread holds at once in [`run_rows`]: a block that stays in its
+/// L2 cache next to the packed operands while `then` reads it.
+const ROWS_BYTES: usize = 384 << 10;
+
+/// `C = A·B` a block of rows at a time, never stored whole: each thread computes blocks of
+/// its rows into a buffer of its own and calls `then(first_row, block)` on each (row-major,
+/// `n` values a row) while it is in that core's cache. Operands were bounds-checked by the
+/// caller.
+pub fn run_rows(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, then: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+    let threads = if m * k * n < super::PARALLEL_MIN_MACS {
+        1
+    } else {
+        crate::cpu::num_threads()
+    };
+    let parts = split_range(m, threads, MR);
+    let rows = (ROWS_BYTES / 4 / n.max(1)).max(MR) / MR * MR;
+    parallel_for(parts.len(), |t| {
+        let r = parts[t].clone();
+        let mut buf: Vec<f32> = crate::cpu::recycle::take_len(rows.min(r.len()) * n);
+        // SAFETY: the caller checked the operands and detected AVX-512F; `buf` holds the
+        // blocks.
+        unsafe { gemm_rows(r.len(), k, n, a.rows(r.clone()), b, rows, &mut buf, &|i, c| then(r.start + i, c)) };
+        crate::cpu::recycle::give(buf);
+    });
+}
+
+/// [`gemm`] into `buf`, `rows` rows at a time, each block handed to `then` with its first
+/// row. With one block of k and of columns (a weight gradient: k is the batch), B is
+/// packed once for all of them (and `then`, run while the packing buffers are held, must
+/// not multiply matrices itself: it would panic on them).
+///
+/// # Safety
+/// As [`gemm`]; `buf` holds `rows.min(m) * n` values.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_rows(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: ASrc,
+    b: Strided<f32>,
+    rows: usize,
+    buf: &mut [f32],
+    then: &dyn Fn(usize, &mut [f32]),
+) {
+    let direct = a.direct(n);
+    if k > if direct { KC_DIRECT } else { KC } || n > NC {
+        for r0 in (0..m).step_by(rows) {
+            let block = &mut buf[..rows.min(m - r0) * n];
+            // SAFETY: the block is its rows of `n` in `buf`; A's rows from r0 are inside A.
+            unsafe { gemm(block.len() / n, k, n, a.rows(r0..m), b, block.as_mut_ptr(), n, false) };
+            then(r0, block);
+        }
+        return;
+    }
+    let mode = b_mode(rows.min(m), k, n, &b, direct);
+    PACK.with(|p| {
+        let mut p = p.borrow_mut();
+        let (pa, pb) = &mut *p;
+        let bp = b_panels(mode, (0, k), (0, n), &b, pb);
+        for r0 in (0..m).step_by(rows) {
+            let len = rows.min(m - r0);
+            let block = &mut buf[..len * n];
+            // SAFETY: as above.
+            unsafe { row_blocks(0..len, (0, k), (0, n), &a.rows(r0..m), direct, bp, pa, block.as_mut_ptr(), n, false) };
+            then(r0, block);
         }
     });
 }

@@ -126,3 +126,46 @@ fn gather_operand_matches_dense() {
         assert_eq!(got, want, "n = {n}");
     }
 }
+
+#[test]
+fn rows_then_hands_over_each_row_of_the_product_once() {
+    // Packed A over many row blocks (a weight gradient: A transposed, k the batch), A read
+    // in place, B one panel wide, k over one block (computed block by block), tiny.
+    for &(m, k, n, ta) in &[
+        (700, 32, 1024, true),
+        (500, 40, 200, false),
+        (300, 50, 32, false),
+        (100, 1500, 300, true),
+        (3, 2, 5, false),
+    ] {
+        let a: Vec<f32> = data(m * k, 3).iter().map(|&x| x as f32).collect();
+        let b: Vec<f32> = data(k * n, 4).iter().map(|&x| x as f32).collect();
+        let av = if ta {
+            Strided { data: &a, rs: 1, cs: m }
+        } else {
+            Strided::row_major(&a, k)
+        };
+        let mut want = vec![0f32; m * n];
+        sgemm(m, k, n, av, Strided::row_major(&b, n), &mut want, n, false);
+        let got: Vec<std::sync::atomic::AtomicU32> = (0..m * n).map(|_| f32::NAN.to_bits().into()).collect();
+        let seen: Vec<std::sync::atomic::AtomicUsize> = (0..m).map(|_| 0.into()).collect();
+        sgemm_rows_then(m, k, n, av, Strided::row_major(&b, n), &|first, rows| {
+            assert_eq!(rows.len() % n, 0);
+            for (i, row) in rows.chunks(n).enumerate() {
+                seen[first + i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                for (j, &v) in row.iter().enumerate() {
+                    got[(first + i) * n + j].store(v.to_bits(), std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
+        assert!(
+            seen.iter().all(|s| s.load(std::sync::atomic::Ordering::Relaxed) == 1),
+            "{m}x{k}x{n}: a row twice or never"
+        );
+        let got: Vec<f32> = got
+            .iter()
+            .map(|v| f32::from_bits(v.load(std::sync::atomic::Ordering::Relaxed)))
+            .collect();
+        assert_eq!(got, want, "{m}x{k}x{n}");
+    }
+}
