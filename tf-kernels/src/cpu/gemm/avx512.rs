@@ -21,6 +21,9 @@ const MR_DIRECT: usize = 10;
 const KC: usize = 1024;
 const KC_DIRECT: usize = 512;
 const MC: usize = 96;
+/// Rows of A read in place per block: whole 10-row tiles (at 96, every block ended in a
+/// tile of 6).
+const MC_DIRECT: usize = 10 * MR_DIRECT;
 const NC: usize = 4096;
 /// Up to this many columns of C, A is read in place instead of packed.
 const DIRECT_A_MAX_N: usize = 256;
@@ -111,7 +114,12 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
     } else {
         (parts * 4).min(m / (MR * 32)).max(parts)
     };
-    let ranges = split_range(if by_cols { n } else { m }, parts, if by_cols { NR } else { MR });
+    let align = match (by_cols, a.direct(n)) {
+        (true, _) => NR,
+        (false, true) => MR_DIRECT,
+        (false, false) => MR,
+    };
+    let ranges = split_range(if by_cols { n } else { m }, parts, align);
     parallel_for(ranges.len(), |t| {
         let r = ranges[t].clone();
         // SAFETY: the ranges are disjoint blocks of C inside the checked bounds; the caller
@@ -335,8 +343,9 @@ unsafe fn row_blocks(
     ldc: usize,
     acc: bool,
 ) {
-    for ic in rows.clone().step_by(MC) {
-        let mc = MC.min(rows.end - ic);
+    let step = if direct { MC_DIRECT } else { MC };
+    for ic in rows.clone().step_by(step) {
+        let mc = step.min(rows.end - ic);
         let panels = if direct {
             Panels::InPlace(a, ic, pc)
         } else {
