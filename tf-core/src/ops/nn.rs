@@ -9,7 +9,7 @@ use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 use tf_kernels::cpu::conv::{self as k, Window2d};
 use tf_kernels::cpu::gemm::{sgemm_gather, sgemm_gather_then, Gather, Strided};
-use tf_kernels::cpu::recycle;
+use tf_kernels::cpu::{recycle, winograd};
 
 fn hw(a: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), String> {
     match a.opt_ints(name) {
@@ -162,6 +162,18 @@ pub static CONV2D: OpDef = OpDef {
 /// `Conv2D` in f32, multiplying by the im2col matrix through offset tables (never building
 /// it), with `then` run on the output's rows as each GEMM block finishes them.
 pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
+    if g.stride == (1, 1) && winograd_applies(g, g.c, oc) {
+        let geometry = winograd::Geometry {
+            n: g.n,
+            h: g.h,
+            w: g.w,
+            oh: g.oh,
+            ow: g.ow,
+            top: g.pad.0,
+            left: g.pad.1,
+        };
+        return winograd::conv(x, geometry, &winograd::Filter::new(w, g.c, oc), then);
+    }
     let (padded, rows, taps) = k::im2col_tables(x, g);
     let mut y = recycle::take_len(rows.len() * oc);
     let view = Gather {
@@ -172,6 +184,15 @@ pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(
     sgemm_gather_then(rows.len(), taps.len(), oc, view, Strided::row_major(w, oc), &mut y, then);
     give_back(padded);
     y
+}
+
+/// Whether a stride-1 convolution of window `g` from `c` to `k` channels runs by Winograd's
+/// F(2×2, 5×5) ([`winograd`]): 5×5 windows, undilated, whole vectors of channels, and an
+/// output of at least one whole tile. It does 36 products per channel pair for each 2×2 of
+/// outputs instead of 100: the CNN's second convolution and its input gradient in ~1.75 ms
+/// instead of ~3.1 (same run), to within a few units in the sixth digit.
+fn winograd_applies(g: &Window2d, c: usize, k: usize) -> bool {
+    g.kh == winograd::R && g.kw == winograd::R && g.dilation == (1, 1) && g.oh >= 2 && g.ow >= 2 && winograd::applies(c, k)
 }
 
 /// Returns a padded copy from [`k::im2col_tables`] to the buffer cache.
@@ -266,6 +287,28 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
     let (eh, ew) = ((g.kh - 1) * g.dilation.0, (g.kw - 1) * g.dilation.1);
     let (hp, wp) = (g.h + eh, g.w + ew);
     let (top, left) = (eh - g.pad.0, ew - g.pad.1);
+    // The filter flipped in space, its channels swapped: `[kh, kw, oc, c]`.
+    let mut wf = Vec::with_capacity(g.kh * g.kw * oc * g.c);
+    for ky in 0..g.kh {
+        for kx in 0..g.kw {
+            for o in 0..oc {
+                let src = (((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c) * oc + o;
+                wf.extend((0..g.c).map(|ci| w[src + ci * oc]));
+            }
+        }
+    }
+    if g.stride == (1, 1) && winograd_applies(g, oc, g.c) {
+        let geometry = winograd::Geometry {
+            n: g.n,
+            h: g.oh,
+            w: g.ow,
+            oh: g.h,
+            ow: g.w,
+            top,
+            left,
+        };
+        return winograd::conv(dy, geometry, &winograd::Filter::new(&wf, oc, g.c), &|_| {});
+    }
     // Zeros around the spread-out values (a reused buffer's old values are overwritten).
     let mut z = recycle::filled(g.n * hp * wp * oc, 0f32);
     for b in 0..g.n {
@@ -284,13 +327,11 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
             }
         }
     }
-    let (mut taps, mut wf) = (Vec::with_capacity(g.kh * g.kw * oc), Vec::with_capacity(g.kh * g.kw * oc * g.c));
+    let mut taps = Vec::with_capacity(g.kh * g.kw * oc);
     for ky in 0..g.kh {
         for kx in 0..g.kw {
             for o in 0..oc {
                 taps.push((ky * g.dilation.0 * wp + kx * g.dilation.1) * oc + o);
-                let src = (((g.kh - 1 - ky) * g.kw + (g.kw - 1 - kx)) * g.c) * oc + o;
-                wf.extend((0..g.c).map(|ci| w[src + ci * oc]));
             }
         }
     }

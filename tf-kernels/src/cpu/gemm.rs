@@ -383,7 +383,7 @@ fn generic_gemm<T: MmScalar>(m: usize, k: usize, n: usize, a: Strided<T>, b: Str
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx512;
+pub(crate) mod avx512;
 
 #[cfg(test)]
 mod tests;

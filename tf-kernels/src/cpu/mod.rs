@@ -7,6 +7,7 @@ pub mod movement;
 mod pool;
 pub mod recycle;
 pub mod reduce;
+pub mod winograd;
 
 /// Elements below which an elementwise or reduction kernel stays on one thread: waking the
 /// second core costs a few microseconds, which only pays for large buffers.

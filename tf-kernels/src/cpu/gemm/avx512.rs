@@ -254,6 +254,37 @@ fn b_panels<'x>(
     }
 }
 
+/// Values of a `k×n` B packed by [`pack`].
+pub fn packed_len(k: usize, n: usize) -> usize {
+    k * n.div_ceil(NR) * NR
+}
+
+/// Packs a `k×n` B into the micro-kernel's column panels (`out` holds [`packed_len`]
+/// values), for products by [`gemm_packed`] that reuse it.
+pub fn pack(k: usize, n: usize, b: Strided<f32>, out: &mut [f32]) {
+    assert!(super::extent(k, n, b.rs, b.cs) <= b.data.len(), "gemm: B out of bounds");
+    pack_b(k, n, &b, 0, 0, &mut out[..packed_len(k, n)]);
+}
+
+/// `C = A·B` on this thread, A (`m×k`, rows contiguous) read in place and B from [`pack`]:
+/// many small products by one matrix (a Winograd convolution's 36 per block of tiles).
+///
+/// # Safety
+/// The CPU has AVX-512F; A is in bounds for `m×k`; `c` addresses an `m×n` block with row
+/// stride `ldc` that no other thread touches.
+///
+/// # Panics
+/// If A's columns are not contiguous, `n` is too wide to read A in place, or `k` is over
+/// one block of k.
+pub unsafe fn gemm_packed(m: usize, k: usize, n: usize, a: Strided<f32>, pb: &[f32], c: *mut f32, ldc: usize) {
+    let a = ASrc::Strided(a);
+    assert!(a.direct(n) && k <= KC_DIRECT, "gemm_packed: A read in place, k within a block");
+    assert!(pb.len() >= packed_len(k, n), "gemm_packed: B not packed for {k}x{n}");
+    let mut unused = Vec::new();
+    // SAFETY: the caller's promises; B's panels cover k×n.
+    unsafe { row_blocks(0..m, (0, k), (0, n), &a, true, BPanels::Packed(pb), &mut unused, c, ldc, false) };
+}
+
 /// The most bytes of C a thread holds at once in [`run_rows`]: a block that stays in its
 /// L2 cache next to the packed operands while `then` reads it.
 const ROWS_BYTES: usize = 384 << 10;
