@@ -163,16 +163,7 @@ pub static CONV2D: OpDef = OpDef {
 /// it), with `then` run on the output's rows as each GEMM block finishes them.
 pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
     if g.stride == (1, 1) && winograd_applies(g, g.c, oc) {
-        let geometry = winograd::Geometry {
-            n: g.n,
-            h: g.h,
-            w: g.w,
-            oh: g.oh,
-            ow: g.ow,
-            top: g.pad.0,
-            left: g.pad.1,
-        };
-        return winograd::conv(x, geometry, &winograd::Filter::new(w, g.c, oc), then);
+        return winograd::conv(x, winograd_geometry(g), &winograd::Filter::new(w, g.c, oc), then);
     }
     let (padded, rows, taps) = k::im2col_tables(x, g);
     let mut y = recycle::take_len(rows.len() * oc);
@@ -190,9 +181,23 @@ pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(
 /// F(2×2, 5×5) ([`winograd`]): 5×5 windows, undilated, whole vectors of channels, and an
 /// output of at least one whole tile. It does 36 products per channel pair for each 2×2 of
 /// outputs instead of 100: the CNN's second convolution and its input gradient in ~1.75 ms
-/// instead of ~3.1 (same run), to within a few units in the sixth digit.
+/// instead of ~3.1 (same run), to within a few units in the sixth digit; its filter
+/// gradient likewise.
 fn winograd_applies(g: &Window2d, c: usize, k: usize) -> bool {
     g.kh == winograd::R && g.kw == winograd::R && g.dilation == (1, 1) && g.oh >= 2 && g.ow >= 2 && winograd::applies(c, k)
+}
+
+/// The Winograd geometry of a convolution's window `g` (input to output).
+fn winograd_geometry(g: &Window2d) -> winograd::Geometry {
+    winograd::Geometry {
+        n: g.n,
+        h: g.h,
+        w: g.w,
+        oh: g.oh,
+        ow: g.ow,
+        top: g.pad.0,
+        left: g.pad.1,
+    }
 }
 
 /// Returns a padded copy from [`k::im2col_tables`] to the buffer cache.
@@ -354,6 +359,10 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     cpu: Kernel::Alloc(|i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
+        if i[0].dtype() == DType::F32 && g.stride == (1, 1) && winograd_applies(&g, g.c, fs[3]) {
+            let dw = winograd::filter_grad(i[0].data::<f32>(), i[1].data::<f32>(), winograd_geometry(&g), g.c, fs[3]);
+            return out1(Element::into_buffer(dw), &s[0]);
+        }
         if i[0].dtype() == DType::F32 {
             // dW = colsᵀ · dy, with colsᵀ addressed through the swapped offset tables.
             let (padded, rows, taps) = k::im2col_tables(i[0].data::<f32>(), &g);

@@ -2,7 +2,8 @@
 //! Algorithms for Convolutional Neural Networks", 2016): each 2×2 block of outputs comes
 //! from a 6×6 tile of the input in 36 products per channel pair instead of 100. The tile
 //! and the filter are taken to the transform domain (`Bᵀ d B`, `G w Gᵀ`), multiplied there
-//! as 36 matrix products over the channels, and the result brought back (`Aᵀ m A`).
+//! as 36 matrix products over the channels, and the result brought back (`Aᵀ m A`). The
+//! filter gradient ([`filter_grad`]) is the same algorithm run backwards.
 //!
 //! The matrices are Toom-Cook's for the points 0, ±1, ±2 and ∞, scaled so that `Bᵀ` holds
 //! small integers (exact in f32) and the fractions sit in `G`, which the filter transform
@@ -99,10 +100,16 @@ fn combine<'a>(dst: &mut [f32], coefs: &[f32], src: impl Fn(usize) -> &'a [f32])
     }
 }
 
+/// Whether the AVX-512 GEMM kernel runs here.
+#[cfg(target_arch = "x86_64")]
+fn f_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
 #[cfg(target_arch = "x86_64")]
 fn packed(u: &[f32], c: usize, k: usize) -> Option<(Vec<f32>, usize)> {
     use super::gemm::avx512;
-    if !std::arch::is_x86_feature_detected!("avx512f") {
+    if !f_avx512() {
         return None;
     }
     let stride = avx512::packed_len(c, k);
@@ -257,6 +264,125 @@ fn products(count: usize, v: &[f32], m: &mut [f32], f: &Filter) {
     }
 }
 
+/// Tiles per block of [`filter_grad`]: its products sum over the block's tiles, so longer
+/// blocks make longer, cheaper products (their operands then stream from L3).
+const GRAD_BLOCK: usize = 120;
+
+/// The gradient of [`conv`] with respect to its filter: `dw[ky][kx][i][o] = Σ x[b][oy+ky-top]
+/// [ox+kx-left][i] · dy[b][oy][ox][o]` over images and outputs, as a `[5, 5, c, k]` filter.
+/// In the transform domain it is, for each of the 36 points, the input tiles' transforms
+/// (`Bᵀ d B`) times the output gradient's (`A dy Aᵀ`) summed over tiles; then `Gᵀ · G`.
+///
+/// # Panics
+/// If `x` or `dy` do not hold the geometry's values, or [`applies`] is false.
+pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Vec<f32> {
+    assert!(applies(c, k), "winograd: {c} input and {k} output channels");
+    assert_eq!(x.len(), g.n * g.h * g.w * c, "winograd: input of {g:?} with {c} channels");
+    assert_eq!(dy.len(), g.n * g.oh * g.ow * k, "winograd: gradient of {g:?} with {k} channels");
+    let tiles = g.n * g.oh.div_ceil(2) * g.ow.div_ceil(2);
+    let parts = super::split_range(tiles, super::num_threads(), 1);
+    let ck = c * k;
+    // Each part sums its tiles into its own [36][c][k].
+    let mut sums = vec![0f32; parts.len() * XI * ck];
+    let sp = SendPtr(sums.as_mut_ptr());
+    parallel_for(parts.len(), |part| {
+        // SAFETY: part `part` owns its slice of `sums`.
+        let du = unsafe { std::slice::from_raw_parts_mut(sp.get().add(part * XI * ck), XI * ck) };
+        let mut v: Vec<f32> = recycle::take_len(GRAD_BLOCK * XI * c);
+        let mut z: Vec<f32> = recycle::take_len(GRAD_BLOCK * XI * k);
+        let r = parts[part].clone();
+        for first in r.clone().step_by(GRAD_BLOCK) {
+            let count = GRAD_BLOCK.min(r.end - first);
+            for t in 0..count {
+                let origin = tile_origin(&g, first + t);
+                input_tile(x, &g, c, origin, &mut v[t * XI * c..][..XI * c]);
+                gradient_tile(dy, &g, k, origin, &mut z[t * XI * k..][..XI * k]);
+            }
+            for xi in 0..XI {
+                // vᵀ (c × tiles) · z (tiles × k), added to this point's sum.
+                let a = super::gemm::Strided {
+                    data: &v[xi * c..],
+                    rs: 1,
+                    cs: XI * c,
+                };
+                let b = super::gemm::Strided {
+                    data: &z[xi * k..],
+                    rs: XI * k,
+                    cs: 1,
+                };
+                let out = &mut du[xi * ck..][..ck];
+                #[cfg(target_arch = "x86_64")]
+                if f_avx512() {
+                    // SAFETY: the operands are inside `v` and `z` (checked by their
+                    // slicing above for the block's tiles); `out` is this part's.
+                    unsafe { super::gemm::avx512::gemm_serial(c, count, k, a, b, out.as_mut_ptr(), k, true) };
+                    continue;
+                }
+                super::gemm::sgemm(c, count, k, a, b, out, k, true);
+            }
+        }
+        recycle::give(v);
+        recycle::give(z);
+    });
+    let (total, rest) = sums.split_at_mut(XI * ck);
+    for part in rest.chunks_exact(XI * ck) {
+        total.iter_mut().zip(part).for_each(|(t, &p)| *t += p);
+    }
+    // Back to the window: s[i][b] = Σ_j du[i][j] G[j][b], then dw[a][b] = Σ_i G[i][a] s[i][b].
+    let column = |b: usize| -> [f32; T] { std::array::from_fn(|j| G[j][b]) };
+    let mut s = vec![0f32; T * R * ck];
+    for i in 0..T {
+        for b in 0..R {
+            combine(&mut s[(i * R + b) * ck..][..ck], &column(b), |j| &total[(i * T + j) * ck..][..ck]);
+        }
+    }
+    let mut dw = recycle::filled(R * R * ck, 0f32);
+    for a in 0..R {
+        for b in 0..R {
+            combine(&mut dw[(a * R + b) * ck..][..ck], &column(a), |i| &s[(i * R + b) * ck..][..ck]);
+        }
+    }
+    dw
+}
+
+/// `A dy Aᵀ` for the 2×2 outputs of tile `(b, oy, ox)` of `dy` (zeros outside it), into `z`
+/// (`[36][k]`).
+fn gradient_tile(dy: &[f32], g: &Geometry, k: usize, (b, oy, ox): (usize, usize, usize), z: &mut [f32]) {
+    const ZERO: [f32; LANES] = [0.0; LANES];
+    // A = (Aᵀ)ᵀ spreads two values over the six points.
+    let spread = |y0: &[f32; LANES], y1: &[f32; LANES]| -> [[f32; LANES]; T] {
+        let mut o = [[0f32; LANES]; T];
+        for l in 0..LANES {
+            let (p, q) = (y0[l], y1[l]);
+            o[0][l] = p;
+            o[1][l] = p + q;
+            o[2][l] = p - q;
+            o[3][l] = p + 2.0 * q;
+            o[4][l] = p - 2.0 * q;
+            o[5][l] = q;
+        }
+        o
+    };
+    for k0 in (0..k).step_by(LANES) {
+        let at = |a: usize, bb: usize| -> &[f32; LANES] {
+            if oy + a < g.oh && ox + bb < g.ow {
+                let start = ((b * g.oh + oy + a) * g.ow + ox + bb) * k + k0;
+                dy[start..start + LANES].try_into().expect("a vector")
+            } else {
+                &ZERO
+            }
+        };
+        // Down the tile's two columns, then along each of the six rows.
+        let cols = [0, 1].map(|bb| spread(at(0, bb), at(1, bb)));
+        for i in 0..T {
+            let row = spread(&cols[0][i], &cols[1][i]);
+            for (j, r) in row.iter().enumerate() {
+                z[(i * T + j) * k + k0..][..LANES].copy_from_slice(r);
+            }
+        }
+    }
+}
+
 /// `Aᵀ m` for six vectors: the two outputs of F(2, 5).
 #[inline(always)]
 fn at(m: [&[f32; LANES]; T]) -> [[f32; LANES]; 2] {
@@ -298,36 +424,104 @@ fn output_tile(m: &[f32], k: usize, g: &Geometry, (b, oy, ox): (usize, usize, us
 mod tests {
     use super::*;
 
-    /// The definition, in f64.
-    fn direct(x: &[f32], g: &Geometry, c: usize, w: &[f32], k: usize) -> Vec<f64> {
-        let mut y = vec![0f64; g.n * g.oh * g.ow * k];
+    /// Calls `f(input pixel, output pixel, tap)` for every window tap inside the input.
+    fn taps(g: &Geometry, mut f: impl FnMut(usize, usize, usize)) {
         for b in 0..g.n {
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
                     for ky in 0..R {
                         for kx in 0..R {
                             let (iy, ix) = ((oy + ky) as isize - g.top as isize, (ox + kx) as isize - g.left as isize);
-                            if iy < 0 || ix < 0 || iy as usize >= g.h || ix as usize >= g.w {
-                                continue;
-                            }
-                            for i in 0..c {
-                                let xv = x[((b * g.h + iy as usize) * g.w + ix as usize) * c + i] as f64;
-                                for o in 0..k {
-                                    y[((b * g.oh + oy) * g.ow + ox) * k + o] += xv * w[((ky * R + kx) * c + i) * k + o] as f64;
-                                }
+                            if iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w {
+                                f(
+                                    (b * g.h + iy as usize) * g.w + ix as usize,
+                                    (b * g.oh + oy) * g.ow + ox,
+                                    ky * R + kx,
+                                );
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The convolution by its definition, in f64.
+    fn direct(x: &[f32], g: &Geometry, c: usize, w: &[f32], k: usize) -> Vec<f64> {
+        let mut y = vec![0f64; g.n * g.oh * g.ow * k];
+        taps(g, |xp, yp, tap| {
+            for i in 0..c {
+                for o in 0..k {
+                    y[yp * k + o] += x[xp * c + i] as f64 * w[(tap * c + i) * k + o] as f64;
+                }
+            }
+        });
         y
+    }
+
+    /// The filter gradient by its definition, in f64.
+    fn direct_filter_grad(x: &[f32], dy: &[f32], g: &Geometry, c: usize, k: usize) -> Vec<f64> {
+        let mut dw = vec![0f64; R * R * c * k];
+        taps(g, |xp, yp, tap| {
+            for i in 0..c {
+                for o in 0..k {
+                    dw[(tap * c + i) * k + o] += x[xp * c + i] as f64 * dy[yp * k + o] as f64;
+                }
+            }
+        });
+        dw
     }
 
     fn data(len: usize, seed: u32) -> Vec<f32> {
         (0..len as u32)
             .map(|i| ((i.wrapping_mul(2654435761).wrapping_add(seed * 97) >> 7) % 2001) as f32 / 1000.0 - 1.0)
             .collect()
+    }
+
+    /// The geometries the tests run, with input and output channels: SAME and VALID-style
+    /// padding, odd output sizes (partial tiles), several blocks of tiles and threads' parts.
+    fn cases() -> Vec<(Geometry, usize, usize)> {
+        [
+            (8, 14, 14, 32, 64, 2, 2, 14, 14),
+            (1, 9, 7, 16, 32, 2, 2, 9, 7),
+            (3, 8, 9, 48, 16, 0, 0, 4, 5),
+            (1, 5, 6, 16, 16, 4, 4, 9, 10),
+        ]
+        .map(|(n, h, w, c, k, top, left, oh, ow)| {
+            (
+                Geometry {
+                    n,
+                    h,
+                    w,
+                    oh,
+                    ow,
+                    top,
+                    left,
+                },
+                c,
+                k,
+            )
+        })
+        .to_vec()
+    }
+
+    /// `got - shift` equals `want` to 2e-5 of `want`'s largest magnitude.
+    fn assert_close(got: &[f32], want: &[f64], shift: f64, what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}");
+        let scale = want.iter().fold(0f64, |a, v| a.max(v.abs()));
+        for (i, (&y, &t)) in got.iter().zip(want).enumerate() {
+            assert!((y as f64 - shift - t).abs() <= 2e-5 * scale, "{what} at {i}: {y} vs {t}");
+        }
+    }
+
+    #[test]
+    fn filter_grad_matches_the_definition() {
+        for (g, c, k) in cases() {
+            let x = data(g.n * g.h * g.w * c, 3);
+            let dy = data(g.n * g.oh * g.ow * k, 4);
+            let got = filter_grad(&x, &dy, g, c, k);
+            assert_close(&got, &direct_filter_grad(&x, &dy, &g, c, k), 0.0, &format!("{g:?}"));
+        }
     }
 
     /// The written-out transforms are the matrices: `Bᵀ` of the module's constant, `Aᵀ` the
@@ -361,34 +555,14 @@ mod tests {
         }
     }
 
-    /// Against the definition: SAME and VALID-style padding, odd output sizes (partial
-    /// tiles), several blocks of tiles, then applied per pixel.
+    /// The convolution against its definition, then applied to each pixel.
     #[test]
     fn matches_the_definition() {
-        for &(n, h, w, c, k, top, left, oh, ow) in &[
-            (2, 14, 14, 32, 64, 2, 2, 14, 14),
-            (1, 9, 7, 16, 32, 2, 2, 9, 7),
-            (3, 8, 9, 48, 16, 0, 0, 4, 5),
-            (1, 5, 6, 16, 16, 4, 4, 9, 10),
-        ] {
-            let g = Geometry {
-                n,
-                h,
-                w,
-                oh,
-                ow,
-                top,
-                left,
-            };
-            let x = data(n * h * w * c, 1);
+        for (g, c, k) in cases() {
+            let x = data(g.n * g.h * g.w * c, 1);
             let wt = data(R * R * c * k, 2);
-            let want = direct(&x, &g, c, &wt, k);
-            let f = Filter::new(&wt, c, k);
-            let got = conv(&x, g, &f, &|px| px.iter_mut().for_each(|v| *v += 0.5));
-            let scale = want.iter().fold(0f64, |a, v| a.max(v.abs()));
-            for (i, (&y, &t)) in got.iter().zip(&want).enumerate() {
-                assert!((y as f64 - 0.5 - t).abs() <= 2e-5 * scale, "{g:?} at {i}: {y} vs {t}");
-            }
+            let got = conv(&x, g, &Filter::new(&wt, c, k), &|px| px.iter_mut().for_each(|v| *v += 0.5));
+            assert_close(&got, &direct(&x, &g, c, &wt, k), 0.5, &format!("{g:?}"));
         }
     }
 }

@@ -285,6 +285,17 @@ pub unsafe fn gemm_packed(m: usize, k: usize, n: usize, a: Strided<f32>, pb: &[f
     unsafe { row_blocks(0..m, (0, k), (0, n), &a, true, BPanels::Packed(pb), &mut unused, c, ldc, false) };
 }
 
+/// `C (+)= A·B` on this thread alone (for callers that split the work themselves).
+///
+/// # Safety
+/// The CPU has AVX-512F; A and B are in bounds for `m×k` and `k×n`; `c` addresses an `m×n`
+/// block with row stride `ldc` that no other thread touches.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_serial(m: usize, k: usize, n: usize, a: Strided<f32>, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
+    // SAFETY: the caller's promises.
+    unsafe { gemm(m, k, n, ASrc::Strided(a), b, c, ldc, accumulate) }
+}
+
 /// The most bytes of C a thread holds at once in [`run_rows`]: a block that stays in its
 /// L2 cache next to the packed operands while `then` reads it.
 const ROWS_BYTES: usize = 384 << 10;
