@@ -44,7 +44,9 @@ const LANES: usize = 16;
 /// Tiles per block: three of the GEMM's 10-row micro-tiles.
 const BLOCK: usize = 30;
 
-/// True when [`conv`] takes `c` input and `k` output channels: whole vectors of each.
+/// True when [`conv`] takes `c` input and `k` output channels: whole vectors of each, at
+/// most 512 inputs (one block of the products' sums) and 256 outputs (the products read the
+/// transformed tiles in place up to that width).
 pub fn applies(c: usize, k: usize) -> bool {
     c >= LANES && k >= LANES && c.is_multiple_of(LANES) && k.is_multiple_of(LANES) && c <= 512 && k <= 256
 }
