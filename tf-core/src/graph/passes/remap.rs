@@ -327,14 +327,16 @@ mod tests {
 
     /// Adam on a product's gradient (a dense layer's kernel: `xᵀ·dy`): one fused node,
     /// run in place, the variables keep their buffers and get exactly the values of the
-    /// two ops run eagerly; with the product read elsewhere too, nothing fuses.
+    /// two ops run eagerly, for a small and a large kernel; with the product read elsewhere
+    /// too, nothing fuses.
     #[test]
     fn adam_of_a_product_fuses_and_updates_in_place() {
         use crate::{DType, Variable};
-        let (batch, rows, cols) = (8, 300, 200);
         let sample = |d: &[usize], dom, seed| crate::ops::sample(DType::F32, d, dom, seed);
         let any = crate::ops::Domain::Any;
-        for read_elsewhere in [false, true] {
+        // A gradient small enough to stay in cache (product, then update) and one made and
+        // applied block by block.
+        for (batch, rows, cols, read_elsewhere) in [(8, 300, 200, false), (8, 1100, 1000, false), (8, 300, 200, true)] {
             let (w, m, v) = (
                 Variable::new(sample(&[rows, cols], any, 1)),
                 Variable::new(sample(&[rows, cols], any, 2)),
