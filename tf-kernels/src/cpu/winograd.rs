@@ -132,7 +132,7 @@ fn packed(_: &[f32], _: usize, _: usize) -> Option<(Vec<f32>, usize)> {
 /// outside `x` are zeros).
 #[derive(Clone, Copy, Debug)]
 pub struct Geometry {
-    /// Batch, input height, input width.
+    /// Batch size.
     pub n: usize,
     /// Input height.
     pub h: usize,
@@ -179,19 +179,13 @@ pub fn conv(x: &[f32], g: Geometry, f: &Filter, then: &(dyn Fn(&mut [f32]) + Syn
             }
             products(count, v, m, f);
             for t in 0..count {
-                let (b, oy, ox) = tile_origin(&g, first + t);
-                // SAFETY: each tile's outputs (rows oy, oy+1, columns ox, ox+1 of image b) are
-                // written by this block alone, inside `y`.
-                let out = unsafe { std::slice::from_raw_parts_mut(yp.get(), y_len(&g, k)) };
-                output_tile(&m[t * XI * k..][..XI * k], k, &g, (b, oy, ox), out, then);
+                // SAFETY: `y` holds the whole output; each tile's pixels (rows oy, oy+1,
+                // columns ox, ox+1 of its image) belong to its block alone.
+                unsafe { output_tile(&m[t * XI * k..][..XI * k], k, &g, tile_origin(&g, first + t), yp.get(), then) };
             }
         })
     });
     y
-}
-
-fn y_len(g: &Geometry, k: usize) -> usize {
-    g.n * g.oh * g.ow * k
 }
 
 /// Image and first output row and column of tile `t` (row-major over images, tile rows,
@@ -397,28 +391,46 @@ fn at(m: [&[f32; LANES]; T]) -> [[f32; LANES]; 2] {
     o
 }
 
-/// The 2×2 outputs of one tile from its products `m` (`[36][k]`), written to `y` at output
-/// `(b, oy, ox)` where inside the output, each pixel then passed to `then`.
-fn output_tile(m: &[f32], k: usize, g: &Geometry, (b, oy, ox): (usize, usize, usize), y: &mut [f32], then: &(dyn Fn(&mut [f32]) + Sync)) {
+/// The 2×2 outputs of one tile from its products `m` (`[36][k]`), written to the output at
+/// `y` at `(b, oy, ox)` where inside it, each pixel then passed to `then`.
+///
+/// # Safety
+/// `y` addresses the whole `[n, oh, ow, k]` output, whose pixels of this tile no other
+/// thread touches.
+unsafe fn output_tile(
+    m: &[f32],
+    k: usize,
+    g: &Geometry,
+    (b, oy, ox): (usize, usize, usize),
+    y: *mut f32,
+    then: &(dyn Fn(&mut [f32]) + Sync),
+) {
+    let inside = |a: usize, bb: usize| oy + a < g.oh && ox + bb < g.ow;
+    let mut pixels: [[&mut [f32]; 2]; 2] = std::array::from_fn(|a| {
+        std::array::from_fn(|bb| {
+            if inside(a, bb) {
+                // SAFETY: the pixel is inside the output and this caller's alone.
+                unsafe { std::slice::from_raw_parts_mut(y.add(((b * g.oh + oy + a) * g.ow + ox + bb) * k), k) }
+            } else {
+                &mut []
+            }
+        })
+    });
     for k0 in (0..k).step_by(LANES) {
         let at_m = |i: usize, j: usize| -> &[f32; LANES] { m[(i * T + j) * k + k0..][..LANES].try_into().expect("a vector") };
         let cols: [[[f32; LANES]; 2]; T] = std::array::from_fn(|j| at(std::array::from_fn(|i| at_m(i, j))));
         // The tile's two rows: `Aᵀ` along the rows of the columns' results.
         let rows = [0, 1].map(|a| at(std::array::from_fn(|j| &cols[j][a])));
-        for (a, row) in rows.iter().enumerate().take(g.oh - oy) {
-            for (bb, r) in row.iter().enumerate() {
-                if ox + bb < g.ow {
-                    let start = ((b * g.oh + oy + a) * g.ow + ox + bb) * k + k0;
-                    y[start..start + LANES].copy_from_slice(r);
+        for (row, out) in rows.iter().zip(pixels.iter_mut()) {
+            for (r, px) in row.iter().zip(out.iter_mut()) {
+                if let Some(d) = px.get_mut(k0..k0 + LANES) {
+                    d.copy_from_slice(r);
                 }
             }
         }
     }
-    for a in 0..2usize.min(g.oh - oy) {
-        for bb in 0..2usize.min(g.ow - ox) {
-            let start = ((b * g.oh + oy + a) * g.ow + ox + bb) * k;
-            then(&mut y[start..start + k]);
-        }
+    for px in pixels.iter_mut().flatten().filter(|p| !p.is_empty()) {
+        then(px);
     }
 }
 
