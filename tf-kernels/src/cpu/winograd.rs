@@ -73,19 +73,20 @@ impl Filter {
         assert_eq!(w.len(), R * R * c * k, "winograd: a [5, 5, {c}, {k}] filter");
         let ck = c * k;
         // First over the window's rows: t[i][b] = Σ_a G[i][a] w[a][b] (each a run of c·k).
-        let mut t = vec![0f32; T * R * ck];
+        let mut t = recycle::filled(T * R * ck, 0f32);
         for i in 0..T {
             for b in 0..R {
                 combine(&mut t[(i * R + b) * ck..][..ck], &G[i], |a| &w[(a * R + b) * ck..][..ck]);
             }
         }
         // Then over its columns: u[i][j] = Σ_b t[i][b] G[j][b].
-        let mut u = vec![0f32; XI * ck];
+        let mut u = recycle::filled(XI * ck, 0f32);
         for i in 0..T {
             for j in 0..T {
                 combine(&mut u[(i * T + j) * ck..][..ck], &G[j], |b| &t[(i * R + b) * ck..][..ck]);
             }
         }
+        recycle::give(t);
         let packed = packed(&u, c, k);
         Filter { c, k, u, packed }
     }
@@ -104,18 +105,29 @@ fn combine<'a>(dst: &mut [f32], coefs: &[f32], src: impl Fn(usize) -> &'a [f32])
 
 /// Whether the AVX-512 GEMM kernel runs here.
 #[cfg(target_arch = "x86_64")]
-fn f_avx512() -> bool {
+fn avx512_kernel() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
+}
+
+impl Drop for Filter {
+    /// The buffers go back to the cache: a filter is transformed on every call.
+    fn drop(&mut self) {
+        recycle::give(std::mem::take(&mut self.u));
+        if let Some((p, _)) = self.packed.take() {
+            recycle::give(p);
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 fn packed(u: &[f32], c: usize, k: usize) -> Option<(Vec<f32>, usize)> {
     use super::gemm::avx512;
-    if !f_avx512() {
+    if !avx512_kernel() {
         return None;
     }
     let stride = avx512::packed_len(c, k);
-    let mut out = vec![0f32; XI * stride];
+    // Every value is written: the panels pad their last columns with zeros.
+    let mut out = recycle::take_len(XI * stride);
     for (xi, dst) in out.chunks_exact_mut(stride).enumerate() {
         avx512::pack(c, k, super::gemm::Strided::row_major(&u[xi * c * k..][..c * k], k), dst);
     }
@@ -279,7 +291,7 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
     let parts = super::split_range(tiles, super::num_threads(), 1);
     let ck = c * k;
     // Each part sums its tiles into its own [36][c][k].
-    let mut sums = vec![0f32; parts.len() * XI * ck];
+    let mut sums = recycle::filled(parts.len() * XI * ck, 0f32);
     let sp = SendPtr(sums.as_mut_ptr());
     parallel_for(parts.len(), |part| {
         // SAFETY: part `part` owns its slice of `sums`.
@@ -308,7 +320,7 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
                 };
                 let out = &mut du[xi * ck..][..ck];
                 #[cfg(target_arch = "x86_64")]
-                if f_avx512() {
+                if avx512_kernel() {
                     // SAFETY: the operands are inside `v` and `z` (checked by their
                     // slicing above for the block's tiles); `out` is this part's.
                     unsafe { super::gemm::avx512::gemm_serial(c, count, k, a, b, out.as_mut_ptr(), k, true) };
@@ -326,7 +338,7 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
     }
     // Back to the window: s[i][b] = Σ_j du[i][j] G[j][b], then dw[a][b] = Σ_i G[i][a] s[i][b].
     let column = |b: usize| -> [f32; T] { std::array::from_fn(|j| G[j][b]) };
-    let mut s = vec![0f32; T * R * ck];
+    let mut s = recycle::filled(T * R * ck, 0f32);
     for i in 0..T {
         for b in 0..R {
             combine(&mut s[(i * R + b) * ck..][..ck], &column(b), |j| &total[(i * T + j) * ck..][..ck]);
@@ -338,6 +350,8 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
             combine(&mut dw[(a * R + b) * ck..][..ck], &column(a), |i| &s[(i * R + b) * ck..][..ck]);
         }
     }
+    recycle::give(s);
+    recycle::give(sums);
     dw
 }
 
