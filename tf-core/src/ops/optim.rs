@@ -239,12 +239,15 @@ fn adam_matmul_in_place(vars: &[crate::Variable], rest: &[&Tensor], attrs: &Attr
     }
     let (av, bv) = g.views(a.data::<f32>(), b.data::<f32>());
     let shape = crate::Shape::new(&[g.m, g.n]);
-    crate::train::fused_update_with(
-        [w, m, v],
-        &shape,
-        |[w, m, v], g| adam(w, m, v, g, c),
-        |apply| tf_kernels::cpu::gemm::sgemm_rows_then(g.m, g.k, g.n, av, bv, &|row, values| apply(row * g.n, values)),
-    )
+    // SAFETY: `sgemm_rows_then` hands each block of rows over once, blocks disjoint.
+    unsafe {
+        crate::train::fused_update_with(
+            [w, m, v],
+            &shape,
+            |[w, m, v], g| adam(w, m, v, g, c),
+            |apply| tf_kernels::cpu::gemm::sgemm_rows_then(g.m, g.k, g.n, av, bv, &|row, values| apply(row * g.n, values)),
+        )
+    }
 }
 
 #[cfg(test)]

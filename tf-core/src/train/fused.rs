@@ -41,15 +41,18 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
         return false;
     }
     let g = grad.data::<f32>();
-    fused_update_with(vars, grad.shape(), f, |apply| {
-        let n = g.len();
-        if n < PARALLEL_MIN {
-            apply(0, g);
-        } else {
-            let parts = tf_kernels::cpu::split_range(n, tf_kernels::cpu::num_threads(), 16);
-            tf_kernels::cpu::parallel_for(parts.len(), |p| apply(parts[p].start, &g[parts[p].clone()]));
-        }
-    })
+    // SAFETY: the runs are the disjoint parts of one split.
+    unsafe {
+        fused_update_with(vars, grad.shape(), f, |apply| {
+            let n = g.len();
+            if n < PARALLEL_MIN {
+                apply(0, g);
+            } else {
+                let parts = tf_kernels::cpu::split_range(n, tf_kernels::cpu::num_threads(), 16);
+                tf_kernels::cpu::parallel_for(parts.len(), |p| apply(parts[p].start, &g[parts[p].clone()]));
+            }
+        })
+    }
 }
 
 /// [`fused_update`] with a gradient of shape `shape` that `grad` makes piece by piece: it is
@@ -59,7 +62,11 @@ pub fn fused_update<const N: usize>(vars: [&Variable; N], grad: &Tensor, f: impl
 /// by block as a GEMM makes it, never written whole
 /// ([`sgemm_rows_then`](tf_kernels::cpu::gemm::sgemm_rows_then)). Returns `false` without
 /// calling `grad` where [`fused_update`] would.
-pub fn fused_update_with<const N: usize>(
+///
+/// # Safety
+/// Runs that `grad` hands to `apply` at the same time (from different threads) must not
+/// overlap: each call writes its elements of the variables.
+pub(crate) unsafe fn fused_update_with<const N: usize>(
     vars: [&Variable; N],
     shape: &crate::Shape,
     f: impl Fn(&mut [f32; N], f32) + Sync,

@@ -10,5 +10,6 @@ pub(crate) mod table;
 
 pub use bundle::{load_checkpoint, CheckpointReader};
 pub use checkpoint::{restore_deferred, Checkpoint, LoadStatus, OBJECT_GRAPH_KEY};
-pub use fused::{adam_update, fused_update, fused_update_with};
+pub(crate) use fused::fused_update_with;
+pub use fused::{adam_update, fused_update};
 pub use manager::{get_checkpoint_state, latest_checkpoint, update_checkpoint_state, CheckpointManager, CheckpointState};
