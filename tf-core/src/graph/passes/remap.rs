@@ -35,27 +35,37 @@ pub(crate) fn run(g: &Graph) -> Graph {
     super::dce::run(&adam_of_products(&fuse_convolutions(&relu_grad_before_pool(g))))
 }
 
+/// One rewrite: `find` picks the nodes it applies to (given the readers table) with what it
+/// found there, and `replace` pushes each one's replacement ([`rebuild`]'s contract); the
+/// other nodes are kept. `g` itself when `find` picks none.
+fn rewrite<T>(
+    g: &Graph,
+    find: impl Fn(&[Vec<usize>], usize) -> Option<T>,
+    mut replace: impl FnMut(&T, &Node, &[(usize, usize)], &mut Graph) -> Vec<(usize, usize)>,
+) -> Graph {
+    let readers = super::readers(g);
+    let found: Vec<Option<T>> = (0..g.nodes.len()).map(|i| find(&readers, i)).collect();
+    if found.iter().all(Option::is_none) {
+        return g.clone();
+    }
+    rebuild(g, |i, n, ins, out| match &found[i] {
+        Some(t) => replace(t, n, ins, out),
+        None => keep(n, ins, out),
+    })
+}
+
 /// Each `AdamUpdate` of a `MatMul` of two matrices that nothing else reads becomes a
 /// `_FusedAdamMatMul` (see the module docs).
 fn adam_of_products(g: &Graph) -> Graph {
-    let readers = super::readers(g);
-    let fusable: Vec<bool> = (0..g.nodes.len())
-        .map(|i| {
-            let (p, po) = match (op_name(g, i), g.nodes[i].inputs.get(3)) {
-                (Some("AdamUpdate"), Some(&r)) => r,
-                _ => return false,
-            };
-            let matrix = |&(x, xo): &(usize, usize)| g.nodes[x].outputs[xo].shape.rank() == 2;
-            op_name(g, p) == Some("MatMul") && po == 0 && readers[p].len() == 1 && g.nodes[p].inputs.iter().all(matrix)
-        })
-        .collect();
-    if !fusable.contains(&true) {
-        return g.clone();
-    }
-    rebuild(g, |i, n, ins, out| {
-        if !fusable[i] {
-            return keep(n, ins, out);
-        }
+    let fusable = |readers: &[Vec<usize>], i: usize| {
+        let (p, po) = match (op_name(g, i), g.nodes[i].inputs.get(3)) {
+            (Some("AdamUpdate"), Some(&r)) => r,
+            _ => return None,
+        };
+        let matrix = |&(x, xo): &(usize, usize)| g.nodes[x].outputs[xo].shape.rank() == 2;
+        (op_name(g, p) == Some("MatMul") && po == 0 && readers[p].len() == 1 && g.nodes[p].inputs.iter().all(matrix)).then_some(())
+    };
+    rewrite(g, fusable, |_, n, ins, out| {
         let product = &out.nodes[ins[3].0];
         let NodeKind::Op { attrs, .. } = &product.kind else {
             unreachable!("a MatMul")
@@ -75,57 +85,47 @@ fn adam_of_products(g: &Graph) -> Graph {
     })
 }
 
+/// Each `Conv2D`, bias add and (when there is one) `Relu` chain becomes a `_FusedConv2D`
+/// (see the module docs).
 fn fuse_convolutions(g: &Graph) -> Graph {
-    let readers = super::readers(g);
-    let chains: Vec<Option<Chain>> = (0..g.nodes.len()).map(|i| chain(g, &readers, i)).collect();
-    if chains.iter().all(Option::is_none) {
-        return g.clone();
-    }
-    rebuild(g, |i, n, ins, out| {
-        let Some(c) = &chains[i] else { return keep(n, ins, out) };
-        // The chain's nodes were copied already: read the new references through them.
-        let add_ins = if c.relu {
-            out.nodes[ins[0].0].inputs.clone()
-        } else {
-            ins.iter().copied().collect()
-        };
-        let conv_ref = add_ins[1 - c.bias_input];
-        let NodeKind::Op { attrs, .. } = &out.nodes[conv_ref.0].kind else {
-            unreachable!("the chain starts at a Conv2D")
-        };
-        let attrs = attrs.clone().str("activation", if c.relu { "Relu" } else { "Identity" });
-        let conv_ins = &out.nodes[conv_ref.0].inputs;
-        let inputs = [conv_ins[0], conv_ins[1], add_ins[c.bias_input]].into_iter().collect();
-        out.nodes.push(Node {
-            kind: NodeKind::Op { op: &FUSED_CONV2D, attrs },
-            inputs,
-            outputs: n.outputs.clone(),
-            location: n.location,
-        });
-        vec![(out.nodes.len() - 1, 0)]
-    })
+    rewrite(
+        g,
+        |readers, i| chain(g, readers, i),
+        |c, n, ins, out| {
+            // The chain's nodes were copied already: read the new references through them.
+            let add_ins = if c.relu {
+                out.nodes[ins[0].0].inputs.clone()
+            } else {
+                ins.iter().copied().collect()
+            };
+            let conv_ref = add_ins[1 - c.bias_input];
+            let NodeKind::Op { attrs, .. } = &out.nodes[conv_ref.0].kind else {
+                unreachable!("the chain starts at a Conv2D")
+            };
+            let attrs = attrs.clone().str("activation", if c.relu { "Relu" } else { "Identity" });
+            let conv_ins = &out.nodes[conv_ref.0].inputs;
+            let inputs = [conv_ins[0], conv_ins[1], add_ins[c.bias_input]].into_iter().collect();
+            out.nodes.push(Node {
+                kind: NodeKind::Op { op: &FUSED_CONV2D, attrs },
+                inputs,
+                outputs: n.outputs.clone(),
+                location: n.location,
+            });
+            vec![(out.nodes.len() - 1, 0)]
+        },
+    )
 }
 
 /// Moves each `ReluGrad` of a `MaxPoolGrad` (read by nothing else) on the same `x` before
 /// it, when the graph pools that `x` with the same attributes (see the module docs).
 fn relu_grad_before_pool(g: &Graph) -> Graph {
-    let readers = super::readers(g);
-    let movable: Vec<bool> = (0..g.nodes.len())
-        .map(|i| {
-            let n = &g.nodes[i];
-            let Some(&[(m, 0), f]) = (op_name(g, i) == Some("ReluGrad")).then_some(&n.inputs[..]) else {
-                return false;
-            };
-            op_name(g, m) == Some("MaxPoolGrad") && readers[m].len() == 1 && g.nodes[m].inputs[0] == f
-        })
-        .collect();
-    if !movable.contains(&true) {
-        return g.clone();
-    }
-    rebuild(g, |i, n, ins, out| {
-        if !movable[i] {
-            return keep(n, ins, out);
-        }
+    let movable = |readers: &[Vec<usize>], i: usize| {
+        let Some(&[(m, 0), f]) = (op_name(g, i) == Some("ReluGrad")).then_some(&g.nodes[i].inputs[..]) else {
+            return None;
+        };
+        (op_name(g, m) == Some("MaxPoolGrad") && readers[m].len() == 1 && g.nodes[m].inputs[0] == f).then_some(())
+    };
+    rewrite(g, movable, |_, n, ins, out| {
         let routing = &out.nodes[ins[0].0];
         let (x, dz) = (routing.inputs[0], routing.inputs[1]);
         let NodeKind::Op { attrs, .. } = &routing.kind else {
