@@ -162,7 +162,7 @@ pub static CONV2D: OpDef = OpDef {
 /// `Conv2D` in f32, multiplying by the im2col matrix through offset tables (never building
 /// it), with `then` run on the output's rows as each GEMM block finishes them.
 pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
-    if g.stride == (1, 1) && winograd_applies(g, g.c, oc) {
+    if winograd_applies(g, g.c, oc) {
         return winograd::conv(x, winograd_geometry(g), &winograd::Filter::new(w, g.c, oc), then);
     }
     let (padded, rows, taps) = k::im2col_tables(x, g);
@@ -177,14 +177,20 @@ pub(super) fn conv2d_f32(x: &[f32], w: &[f32], g: &Window2d, oc: usize, then: &(
     y
 }
 
-/// Whether a stride-1 convolution of window `g` from `c` to `k` channels runs by Winograd's
-/// F(2×2, 5×5) ([`winograd`]): 5×5 windows, undilated, whole vectors of channels, and an
-/// output of at least one whole tile. It does 36 products per channel pair for each 2×2 of
+/// Whether a convolution of window `g` from `c` to `k` channels runs by Winograd's
+/// F(2×2, 5×5) ([`winograd`]): 5×5 windows, stride 1, undilated, whole vectors of channels,
+/// and an output of at least one whole tile. It does 36 products per channel pair for each 2×2 of
 /// outputs instead of 100: the CNN's second convolution and its input gradient in ~1.75 ms
 /// instead of ~3.1 (same run), to within a few units in the sixth digit; its filter
 /// gradient likewise.
 fn winograd_applies(g: &Window2d, c: usize, k: usize) -> bool {
-    g.kh == winograd::R && g.kw == winograd::R && g.dilation == (1, 1) && g.oh >= 2 && g.ow >= 2 && winograd::applies(c, k)
+    g.kh == winograd::R
+        && g.kw == winograd::R
+        && g.stride == (1, 1)
+        && g.dilation == (1, 1)
+        && g.oh >= 2
+        && g.ow >= 2
+        && winograd::applies(c, k)
 }
 
 /// The Winograd geometry of a convolution's window `g` (input to output).
@@ -302,7 +308,7 @@ fn backprop_input_as_conv(w: &[f32], dy: &[f32], g: &Window2d, oc: usize) -> Vec
             }
         }
     }
-    if g.stride == (1, 1) && winograd_applies(g, oc, g.c) {
+    if winograd_applies(g, oc, g.c) {
         let geometry = winograd::Geometry {
             n: g.n,
             h: g.oh,
@@ -359,7 +365,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     cpu: Kernel::Alloc(|i, a, s| {
         let fs = shape_attr(a, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
-        if i[0].dtype() == DType::F32 && g.stride == (1, 1) && winograd_applies(&g, g.c, fs[3]) {
+        if i[0].dtype() == DType::F32 && winograd_applies(&g, g.c, fs[3]) {
             let dw = winograd::filter_grad(i[0].data::<f32>(), i[1].data::<f32>(), winograd_geometry(&g), g.c, fs[3]);
             return out1(Element::into_buffer(dw), &s[0]);
         }
