@@ -41,6 +41,8 @@ const T: usize = 6;
 const XI: usize = T * T;
 /// Channels are transformed 16 at a time (one AVX-512 vector).
 const LANES: usize = 16;
+/// The values outside the input (or the output gradient), a vector of them.
+const ZERO: [f32; LANES] = [0.0; LANES];
 /// Tiles per block: three of the GEMM's 10-row micro-tiles.
 const BLOCK: usize = 30;
 
@@ -174,8 +176,7 @@ thread_local! {
 pub fn conv(x: &[f32], g: Geometry, f: &Filter, then: &(dyn Fn(&mut [f32]) + Sync)) -> Vec<f32> {
     let (c, k) = (f.c, f.k);
     assert_eq!(x.len(), g.n * g.h * g.w * c, "winograd: input of {g:?} with {c} channels");
-    let (ty, tx) = (g.oh.div_ceil(2), g.ow.div_ceil(2));
-    let tiles = g.n * ty * tx;
+    let tiles = g.tiles();
     let mut y: Vec<f32> = recycle::take_len(g.n * g.oh * g.ow * k);
     let yp = SendPtr(y.as_mut_ptr());
     parallel_for(tiles.div_ceil(BLOCK), |block| {
@@ -200,10 +201,23 @@ pub fn conv(x: &[f32], g: Geometry, f: &Filter, then: &(dyn Fn(&mut [f32]) + Syn
     y
 }
 
+impl Geometry {
+    /// Tile rows and columns of one image: 2×2 blocks of outputs, the last ones partial.
+    fn tile_grid(&self) -> (usize, usize) {
+        (self.oh.div_ceil(2), self.ow.div_ceil(2))
+    }
+
+    /// Tiles over all images.
+    fn tiles(&self) -> usize {
+        let (ty, tx) = self.tile_grid();
+        self.n * ty * tx
+    }
+}
+
 /// Image and first output row and column of tile `t` (row-major over images, tile rows,
 /// tile columns).
 fn tile_origin(g: &Geometry, t: usize) -> (usize, usize, usize) {
-    let (ty, tx) = (g.oh.div_ceil(2), g.ow.div_ceil(2));
+    let (ty, tx) = g.tile_grid();
     (t / (ty * tx), t / tx % ty * 2, t % tx * 2)
 }
 
@@ -225,7 +239,6 @@ fn bt(d: [&[f32; LANES]; T]) -> [[f32; LANES]; T] {
 
 /// The transformed tile of `x` from output `(b, oy, ox)` into `v` (`[36][c]`).
 fn input_tile(x: &[f32], g: &Geometry, c: usize, (b, oy, ox): (usize, usize, usize), v: &mut [f32]) {
-    const ZERO: [f32; LANES] = [0.0; LANES];
     let iy0 = oy as isize - g.top as isize;
     let ix0 = ox as isize - g.left as isize;
     let inside = |i: isize, j: isize| i >= 0 && j >= 0 && (i as usize) < g.h && (j as usize) < g.w;
@@ -287,7 +300,7 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
     assert!(applies(c, k), "winograd: {c} input and {k} output channels");
     assert_eq!(x.len(), g.n * g.h * g.w * c, "winograd: input of {g:?} with {c} channels");
     assert_eq!(dy.len(), g.n * g.oh * g.ow * k, "winograd: gradient of {g:?} with {k} channels");
-    let tiles = g.n * g.oh.div_ceil(2) * g.ow.div_ceil(2);
+    let tiles = g.tiles();
     let parts = super::split_range(tiles, super::num_threads(), 1);
     let ck = c * k;
     // Each part sums its tiles into its own [36][c][k].
@@ -358,7 +371,6 @@ pub fn filter_grad(x: &[f32], dy: &[f32], g: Geometry, c: usize, k: usize) -> Ve
 /// `A dy Aᵀ` for the 2×2 outputs of tile `(b, oy, ox)` of `dy` (zeros outside it), into `z`
 /// (`[36][k]`).
 fn gradient_tile(dy: &[f32], g: &Geometry, k: usize, (b, oy, ox): (usize, usize, usize), z: &mut [f32]) {
-    const ZERO: [f32; LANES] = [0.0; LANES];
     // A = (Aᵀ)ᵀ spreads two values over the six points.
     let spread = |y0: &[f32; LANES], y1: &[f32; LANES]| -> [[f32; LANES]; T] {
         let mut o = [[0f32; LANES]; T];

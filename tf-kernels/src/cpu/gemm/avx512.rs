@@ -244,7 +244,7 @@ fn b_panels<'x>(
         BMode::InPlace => BPanels::InPlace(b.data[pc * b.rs + jc..].as_ptr(), b.rs),
         BMode::OnePanel => BPanels::Packed(&b.data[pc * NR..]),
         BMode::Packed => {
-            let len = kc * nc.div_ceil(NR) * NR;
+            let len = packed_len(kc, nc);
             if pb.len() < len {
                 pb.resize(len, 0.0);
             }
