@@ -2,6 +2,7 @@
 //! cross-entropy losses. Activations and losses are composites of primitives.
 
 use super::array::one_hot;
+use super::create::zeros_like;
 use super::math::*;
 use super::{random, run, scalar, Axes};
 use crate::ops::{nn as n, unary as u, Attrs};
@@ -311,11 +312,23 @@ pub fn softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor, axis:
 }
 
 /// `tf.nn.sigmoid_cross_entropy_with_logits(labels, logits)`:
-/// `max(x, 0) - x * z + ln(1 + e^-|x|)`.
+/// `max(x, 0) - x * z + ln(1 + e^-|x|)`. As TensorFlow's, `max` and `|x|` are selections
+/// on `x ≥ 0`, so the gradient at `x = 0` is the true `sigmoid(0) - z` (through `relu` and
+/// `abs` it would be `-z`).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([0.0f32]);
+/// let tape = tf::GradientTape::new();
+/// tape.watch(&x);
+/// let loss = tf::nn::sigmoid_cross_entropy_with_logits(&tf::constant([1.0f32]), &x);
+/// assert!((loss.to_vec::<f32>()[0] - std::f32::consts::LN_2).abs() < 1e-6);
+/// assert_eq!(tape.gradient(&loss, &x).unwrap().to_vec::<f32>(), vec![-0.5]);
+/// ```
 #[track_caller]
 pub fn sigmoid_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor) -> Tensor {
-    add(
-        &subtract(&relu(logits), &multiply(logits, labels)),
-        &log1p(&exp(&negative(&abs(logits)))),
-    )
+    let positive = greater_equal(logits, &zeros_like(logits));
+    let relu_logits = where_(&positive, logits, &zeros_like(logits));
+    let neg_abs_logits = where_(&positive, &negative(logits), logits);
+    add(&subtract(&relu_logits, &multiply(logits, labels)), &log1p(&exp(&neg_abs_logits)))
 }
