@@ -44,34 +44,63 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * (1.0 + b.abs())
 }
 
+/// The loss a golden case names, with its keyword arguments.
+fn loss_of(c: &Value) -> Box<dyn Loss> {
+    let kw = &c["kw"];
+    let flag = |k: &str| kw.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let num = |k: &str, d: f64| kw.get(k).and_then(Value::as_f64).unwrap_or(d);
+    match c["name"].as_str().expect("name") {
+        "sparse_categorical_crossentropy" => Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(flag("from_logits"))),
+        "categorical_crossentropy" => Box::new(
+            losses::CategoricalCrossentropy::new()
+                .from_logits(flag("from_logits"))
+                .label_smoothing(num("label_smoothing", 0.0)),
+        ),
+        "binary_crossentropy" => Box::new(
+            losses::BinaryCrossentropy::new()
+                .from_logits(flag("from_logits"))
+                .label_smoothing(num("label_smoothing", 0.0)),
+        ),
+        "huber_loss" => Box::new(losses::Huber::new().delta(num("delta", 1.0))),
+        other => losses::get(other),
+    }
+}
+
 #[test]
 fn losses_match_tensorflow() {
     let g = golden();
     for c in g["losses"].as_array().expect("losses") {
         let kw = &c["kw"];
-        let flag = |k: &str| kw.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let num = |k: &str, d: f64| kw.get(k).and_then(Value::as_f64).unwrap_or(d);
-        let loss: Box<dyn Loss> = match c["name"].as_str().expect("name") {
-            "sparse_categorical_crossentropy" => Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(flag("from_logits"))),
-            "categorical_crossentropy" => Box::new(
-                losses::CategoricalCrossentropy::new()
-                    .from_logits(flag("from_logits"))
-                    .label_smoothing(num("label_smoothing", 0.0)),
-            ),
-            "binary_crossentropy" => Box::new(
-                losses::BinaryCrossentropy::new()
-                    .from_logits(flag("from_logits"))
-                    .label_smoothing(num("label_smoothing", 0.0)),
-            ),
-            "huber_loss" => Box::new(losses::Huber::new().delta(num("delta", 1.0))),
-            other => losses::get(other),
-        };
+        let loss = loss_of(c);
         let y_true = tensor(&c["y_true"]);
         let y_pred = tensor(&c["y_pred"]);
         let sw = (!c["sample_weight"].is_null()).then(|| tensor(&c["sample_weight"]));
         let got = loss.call_weighted(&y_true, &y_pred, sw.as_ref()).scalar::<f32>() as f64;
         let want = c["value"].as_f64().expect("value");
         assert!(close(got, want, 1e-5), "{} {kw}: got {got}, TensorFlow {want}", c["name"]);
+    }
+}
+
+/// A softmax's or sigmoid's output: the crossentropies compute from the logits the
+/// activation recorded, as Keras's do (a saturated output's loss and gradient stay exact;
+/// from clipped probabilities both would differ from TensorFlow's).
+#[test]
+fn losses_of_activations_use_their_logits() {
+    let g = golden();
+    for c in g["activation_losses"].as_array().expect("activation_losses") {
+        let what = format!("{} {} of {}", c["name"], c["kw"], c["activation"]);
+        let z = tensor(&c["logits"]);
+        let tape = tf::GradientTape::new();
+        tape.watch(&z);
+        let p = tf::keras::activations::apply(c["activation"].as_str().expect("activation"), &z);
+        let v = loss_of(c).call(&tensor(&c["y_true"]), &p);
+        let grad = tape.gradient(&v, &z).expect("a gradient");
+        let (got, want) = (v.scalar::<f32>() as f64, c["value"].as_f64().expect("value"));
+        assert!(close(got, want, 1e-5), "{what}: got {got}, TensorFlow {want}");
+        let want = tensor(&c["grad"]).to_vec::<f32>();
+        for (i, (a, b)) in grad.to_vec::<f32>().iter().zip(&want).enumerate() {
+            assert!(close(*a as f64, *b as f64, 1e-5), "{what}: gradient {i}: got {a}, TensorFlow {b}");
+        }
     }
 }
 

@@ -53,6 +53,26 @@ losses = [
     loss_case("poisson", L.Poisson, {}, reg_t, pos_p),
 ]
 
+# Losses of a softmax's or sigmoid's output: Keras computes them from the logits the
+# activation recorded (`_keras_logits`), so saturated outputs keep their exact loss and
+# gradient instead of clipped probabilities'.
+saturated = [[10.0, -10.0, 0.0], [1.0, 2.0, 3.0], [-30.0, 25.0, 0.0]]
+def activation_case(name, cls, kw, activation, t, z):
+    z = tf.constant(z, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        v = cls(**kw)(tf.constant(t), keras.activations.get(activation)(z))
+    return {"name": name, "kw": kw, "activation": activation, "y_true": t, "logits": z.numpy().tolist(),
+            "value": float(v), "grad": tape.gradient(v, z).numpy().tolist()}
+
+activation_losses = [
+    activation_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {}, "softmax", [1, 2, 0], saturated),
+    activation_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"from_logits": True}, "softmax", [1, 2, 0], saturated),
+    activation_case("categorical_crossentropy", L.CategoricalCrossentropy, {"label_smoothing": 0.1}, "softmax", [[0.0, 1, 0], [0, 0, 1], [1, 0, 0]], saturated),
+    activation_case("binary_crossentropy", L.BinaryCrossentropy, {}, "sigmoid", [[0.0, 1, 1], [1, 0, 0], [1, 0, 1]], saturated),
+    activation_case("binary_crossentropy", L.BinaryCrossentropy, {"label_smoothing": 0.2}, "sigmoid", [[0.0, 1, 1], [1, 0, 0], [1, 0, 1]], saturated),
+]
+
 M = keras.metrics
 def metric_case(name, m, updates):
     for u in updates:
@@ -121,5 +141,5 @@ for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun
     init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
-    json.dump({"losses": losses, "metrics": metrics, "layers": layers, "initializers": init_moments}, f)
+    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "initializers": init_moments}, f)
 print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

@@ -38,5 +38,5 @@ pub use tape::{
     custom_gradient, custom_gradient_with_variables, GradFunction, GradFunctionWithVariables, GradientTape, Source, SourceRef,
     StopRecording, UnconnectedGradients, Watchable,
 };
-pub use tensor::{Buffer, Tensor, TensorId};
+pub use tensor::{Buffer, Squash, Tensor, TensorId};
 pub use variable::Variable;

@@ -98,6 +98,18 @@ pub struct Tensor {
     shape: Shape,
     dtype: DType,
     storage: Arc<Storage>,
+    /// What this tensor's probabilities were computed from, when a Keras activation made
+    /// them ([`Tensor::with_logits`]).
+    logits: Option<Arc<(Squash, Tensor)>>,
+}
+
+/// A function that turns logits into probabilities, as recorded by [`Tensor::with_logits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Squash {
+    /// `softmax` over the last axis.
+    Softmax,
+    /// `sigmoid`, elementwise.
+    Sigmoid,
 }
 
 /// The identity of a tensor value: clones share it, every op output gets a new one. Tapes
@@ -164,6 +176,7 @@ impl Tensor {
             dtype: buf.dtype(),
             shape,
             storage: Arc::new(Storage::Cpu(buf)),
+            logits: None,
         }
     }
 
@@ -175,6 +188,7 @@ impl Tensor {
             shape,
             dtype: self.dtype,
             storage: self.storage.clone(),
+            logits: None,
         }
     }
 
@@ -209,6 +223,7 @@ impl Tensor {
             self.shape = shape.clone();
         }
         self.id = TensorId::fresh();
+        self.logits = None;
     }
 
     /// Internal: trades values with `other`, of the same dtype and shape, by trading
@@ -252,6 +267,30 @@ impl Tensor {
         }
     }
 
+    /// This tensor, remembering that it is `squash(logits)` (Keras's `_keras_logits`): the
+    /// softmax and sigmoid activations record it, and the crossentropy losses then compute
+    /// from the logits, exactly, instead of from clipped probabilities. Clones keep it; an
+    /// op's output never has it.
+    ///
+    /// ```
+    /// use tf_core::{self as tf, Squash};
+    /// let z = tf::constant([[2.0f32, -1.0]]);
+    /// let p = tf::nn::softmax(&z, -1).with_logits(Squash::Softmax, &z);
+    /// assert_eq!(p.logits(Squash::Softmax).unwrap().to_vec::<f32>(), vec![2.0, -1.0]);
+    /// assert!(p.logits(Squash::Sigmoid).is_none());
+    /// assert!((&p * 1.0).logits(Squash::Softmax).is_none());
+    /// ```
+    pub fn with_logits(mut self, squash: Squash, logits: &Tensor) -> Tensor {
+        self.logits = Some(Arc::new((squash, logits.clone())));
+        self
+    }
+
+    /// The logits this tensor was computed from by `squash`, if it recorded them
+    /// ([`with_logits`](Self::with_logits)).
+    pub fn logits(&self, squash: Squash) -> Option<&Tensor> {
+        self.logits.as_deref().filter(|(s, _)| *s == squash).map(|(_, z)| z)
+    }
+
     /// True for a symbolic tensor of a trace in progress (it has no value yet).
     pub fn is_symbolic(&self) -> bool {
         matches!(&*self.storage, Storage::Symbolic(_))
@@ -271,6 +310,7 @@ impl Tensor {
             shape,
             dtype,
             storage: Arc::new(Storage::Symbolic(symbol)),
+            logits: None,
         }
     }
 
@@ -346,6 +386,7 @@ impl Tensor {
             shape: self.shape.clone(),
             dtype: self.dtype,
             storage: self.storage.clone(),
+            logits: None,
         }
     }
 

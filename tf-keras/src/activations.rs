@@ -1,6 +1,6 @@
 //! `keras.activations`: the activation functions layers take by name (`"relu"`, `"softmax"`, ...).
 
-use tf_core::{self as tf, Tensor};
+use tf_core::{self as tf, Squash, Tensor};
 
 /// An activation function, chosen by its Keras name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,20 +90,21 @@ impl Activation {
         }
     }
 
-    /// Applies the activation.
+    /// Applies the activation. Softmax and sigmoid outputs record their logits
+    /// ([`Tensor::with_logits`]), which the crossentropy losses use, as Keras's do.
     #[track_caller]
     pub fn apply(self, x: &Tensor) -> Tensor {
         match self {
             Activation::Linear => x.clone(),
             Activation::Relu => tf::nn::relu(x),
             Activation::Relu6 => tf::nn::relu6(x),
-            Activation::Sigmoid => tf::sigmoid(x),
+            Activation::Sigmoid => tf::sigmoid(x).with_logits(Squash::Sigmoid, x),
             Activation::HardSigmoid => {
                 let y = x * 0.2 + 0.5;
                 tf::clip_by_value(&y, &tf::zeros_like(&y), &tf::ones_like(&y))
             }
             Activation::Tanh => tf::tanh(x),
-            Activation::Softmax => tf::nn::softmax(x, -1),
+            Activation::Softmax => tf::nn::softmax(x, -1).with_logits(Squash::Softmax, x),
             Activation::LogSoftmax => tf::nn::log_softmax(x, -1),
             Activation::Elu => tf::nn::elu(x),
             Activation::Selu => tf::nn::selu(x),

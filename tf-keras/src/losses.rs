@@ -3,7 +3,7 @@
 //! `per_sample` gives the unreduced values.
 
 use crate::saving::config::{Config, ConfigValue};
-use tf_core::{self as tf, DType, Tensor};
+use tf_core::{self as tf, DType, Squash, Tensor};
 
 /// Keras's backend epsilon.
 pub(crate) const EPSILON: f64 = 1e-7;
@@ -186,7 +186,11 @@ loss!(
     SparseCategoricalCrossentropy, "sparse_categorical_crossentropy", { from_logits: bool = false },
     |s, y_true, y_pred| {
         let labels = sparse_labels(y_true, y_pred);
-        let logits = if s.from_logits { y_pred.clone() } else { tf::log(&clip(y_pred, EPSILON, 1.0 - EPSILON)) };
+        let logits = match (y_pred.logits(Squash::Softmax), s.from_logits) {
+            (Some(z), _) => z.clone(),
+            (None, true) => y_pred.clone(),
+            (None, false) => tf::log(&clip(y_pred, EPSILON, 1.0 - EPSILON)),
+        };
         tf::nn::sparse_softmax_cross_entropy_with_logits(&labels, &logits)
     }
 );
@@ -201,7 +205,9 @@ loss!(
             let classes = *y_pred.shape().dims().last().unwrap_or(&1) as f64;
             y = &(&y * (1.0 - s.label_smoothing)) + s.label_smoothing / classes;
         }
-        if s.from_logits {
+        if let Some(z) = y_pred.logits(Squash::Softmax) {
+            tf::nn::softmax_cross_entropy_with_logits(&y, z, -1)
+        } else if s.from_logits {
             tf::nn::softmax_cross_entropy_with_logits(&y, y_pred, -1)
         } else {
             let p = y_pred / &tf::reduce_sum(y_pred, -1, true);
@@ -220,7 +226,9 @@ loss!(
         if s.label_smoothing > 0.0 {
             y = &(&y * (1.0 - s.label_smoothing)) + 0.5 * s.label_smoothing;
         }
-        let per = if s.from_logits {
+        let per = if let Some(z) = y_pred.logits(Squash::Sigmoid) {
+            tf::nn::sigmoid_cross_entropy_with_logits(&y, z)
+        } else if s.from_logits {
             tf::nn::sigmoid_cross_entropy_with_logits(&y, y_pred)
         } else {
             let p = clip(y_pred, EPSILON, 1.0 - EPSILON);
