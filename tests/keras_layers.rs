@@ -66,6 +66,7 @@ fn loss_of(c: &Value) -> Box<dyn Loss> {
     }
 }
 
+/// Each loss's value and its gradient with respect to `y_pred`.
 #[test]
 fn losses_match_tensorflow() {
     let g = golden();
@@ -75,9 +76,19 @@ fn losses_match_tensorflow() {
         let y_true = tensor(&c["y_true"]);
         let y_pred = tensor(&c["y_pred"]);
         let sw = (!c["sample_weight"].is_null()).then(|| tensor(&c["sample_weight"]));
-        let got = loss.call_weighted(&y_true, &y_pred, sw.as_ref()).scalar::<f32>() as f64;
-        let want = c["value"].as_f64().expect("value");
+        let tape = tf::GradientTape::new();
+        tape.watch(&y_pred);
+        let v = loss.call_weighted(&y_true, &y_pred, sw.as_ref());
+        let (got, want) = (v.scalar::<f32>() as f64, c["value"].as_f64().expect("value"));
         assert!(close(got, want, 1e-5), "{} {kw}: got {got}, TensorFlow {want}", c["name"]);
+        let grad = tape.gradient(&v, &y_pred).expect("a gradient").to_vec::<f32>();
+        for (i, (a, b)) in grad.iter().zip(&tensor(&c["grad"]).to_vec::<f32>()).enumerate() {
+            assert!(
+                close(*a as f64, *b as f64, 1e-5),
+                "{} {kw}: gradient {i}: got {a}, TensorFlow {b}",
+                c["name"]
+            );
+        }
     }
 }
 

@@ -27,8 +27,12 @@ sw = [0.3, 0.7]
 sw3 = [0.3, 0.7, 1.0]
 
 def loss_case(name, cls, kw, t, p, w=None):
-    v = cls(**kw)(tf.constant(t, tf.float32) if not isinstance(t[0], int) else tf.constant(t), tf.constant(p, tf.float32), sample_weight=None if w is None else tf.constant(w))
-    return {"name": name, "kw": kw, "y_true": t, "y_pred": p, "sample_weight": w, "value": float(v)}
+    yp = tf.constant(p, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(yp)
+        v = cls(**kw)(tf.constant(t, tf.float32) if not isinstance(t[0], int) else tf.constant(t), yp, sample_weight=None if w is None else tf.constant(w))
+    return {"name": name, "kw": kw, "y_true": t, "y_pred": p, "sample_weight": w, "value": float(v),
+            "grad": tape.gradient(v, yp).numpy().tolist()}
 
 losses = [
     loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {}, sparse, probs),
