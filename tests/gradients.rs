@@ -256,3 +256,80 @@ fn full_jacobians_of_every_primitive_on_tiny_samples() {
     }
     assert!(checked >= 40, "only {checked} ops had a full Jacobian check");
 }
+
+/// Gradients at kinks and ties (relu at 0, relu6 at 6, equal maxima, a max-pool window of
+/// equal values), where finite differences say nothing and TensorFlow's rules pick a side:
+/// the same sides as a real TensorFlow run (`tests/golden/gen_kinks.py` → `kinks.json`).
+#[test]
+fn gradients_at_kinks_match_tensorflow() {
+    use serde_json::Value;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/kinks.json")).expect("golden file");
+    let golden: Value = serde_json::from_str(&text).expect("golden JSON");
+    let s = |v: f64| tf::scalar(v, DType::F32);
+    let num = |v: &Value| match v {
+        Value::String(t) => t.parse::<f32>().expect("nan or inf"),
+        v => v.as_f64().expect("number") as f32,
+    };
+    for c in golden["cases"].as_array().expect("cases") {
+        let name = c["name"].as_str().expect("name");
+        let xs: Vec<Tensor> = c["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|x| {
+                let v: Vec<f32> = x.as_array().expect("input").iter().map(num).collect();
+                let n = v.len();
+                Tensor::from_vec(v, [n]).expect("shape")
+            })
+            .collect();
+        let x = &xs[0];
+        let tape = GradientTape::new();
+        for x in &xs {
+            tape.watch(x);
+        }
+        let y = match name {
+            "relu" => tf::nn::relu(x),
+            "relu6" => tf::nn::relu6(x),
+            "leaky_relu" => tf::nn::leaky_relu(x, 0.2),
+            "elu" => tf::nn::elu(x),
+            "selu" => tf::nn::selu(x),
+            "abs" => tf::abs(x),
+            "sign" => tf::sign(x),
+            "sqrt" => tf::sqrt(x),
+            "maximum" => tf::maximum(x, &xs[1]),
+            "minimum" => tf::minimum(x, &xs[1]),
+            "clip_by_value" => tf::clip_by_value(x, &s(0.0), &s(1.0)),
+            "reduce_max" => tf::reduce_max(x, None, false),
+            "reduce_min" => tf::reduce_min(x, None, false),
+            "pow" => tf::pow(x, &xs[1]),
+            "max_pool2d" => tf::nn::max_pool2d(&tf::reshape(x, [1, 2, 2, 1]), 2, 2, "VALID"),
+            "l2_normalize" => tf::nn::l2_normalize(x, -1, 1e-12),
+            "reduce_std" => tf::reduce_std(x, None, false),
+            "squared_difference" => tf::squared_difference(x, &xs[1]),
+            "divide" => tf::divide(x, &xs[1]),
+            "log" => tf::log(x),
+            "top_k" => tf::top_k(x, 2).0,
+            "sort" => &tf::sort(x, -1, false) * &tf::constant([1.0f32, 2.0, 3.0]),
+            "sigmoid_cross_entropy_with_logits" => tf::nn::sigmoid_cross_entropy_with_logits(x, &xs[1]),
+            other => panic!("no case for {other}"),
+        };
+        let y = tf::reduce_sum(&y, None, false);
+        let srcs: Vec<&Tensor> = xs.iter().collect();
+        let grads = tape.gradients(&[&y], &srcs, None, UnconnectedGradients::None);
+        for (i, (got, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
+            let got = got.as_ref().map(|g| g.to_vec::<f32>());
+            let want = want.as_array().map(|w| w.iter().map(num).collect::<Vec<f32>>());
+            let same = match (&got, &want) {
+                (Some(g), Some(w)) => {
+                    g.len() == w.len()
+                        && g.iter()
+                            .zip(w)
+                            .all(|(a, b)| (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-6 * b.abs().max(1.0))
+                }
+                (None, None) => true,
+                _ => false,
+            };
+            assert!(same, "{name}: gradient of input {i}: got {got:?}, TensorFlow {want:?}");
+        }
+    }
+}

@@ -47,7 +47,9 @@ pub fn relu(x: &Tensor) -> Tensor {
 /// `tf.nn.relu6`: `y = min(max(x, 0), 6)`.
 #[track_caller]
 pub fn relu6(x: &Tensor) -> Tensor {
-    minimum(&relu(x), &like(x, 6.0))
+    // 6 first: at x = 6 the tie's gradient goes to it, so relu6' is 0 there, as
+    // TensorFlow's (`0 < x < 6`).
+    minimum(&like(x, 6.0), &relu(x))
 }
 
 /// `tf.nn.leaky_relu(x, alpha=0.2)`: `y = x > 0 ? x : alpha * x`.
@@ -70,7 +72,8 @@ pub fn selu(x: &Tensor) -> Tensor {
     const SCALE: f64 = 1.050_700_987_355_480_5;
     multiply(
         &like(x, SCALE),
-        &where_(&greater(x, &like(x, 0.0)), x, &multiply(&like(x, ALPHA), &expm1(x))),
+        // `x ≥ 0` picks the linear side at 0, where TensorFlow's gradient is `scale`.
+        &where_(&greater_equal(x, &like(x, 0.0)), x, &multiply(&like(x, ALPHA), &expm1(x))),
     )
 }
 
