@@ -61,6 +61,21 @@ fn loss_of(c: &Value) -> Box<dyn Loss> {
                 .from_logits(flag("from_logits"))
                 .label_smoothing(num("label_smoothing", 0.0)),
         ),
+        "binary_focal_crossentropy" => Box::new(
+            losses::BinaryFocalCrossentropy::new()
+                .apply_class_balancing(flag("apply_class_balancing"))
+                .alpha(num("alpha", 0.25))
+                .gamma(num("gamma", 2.0))
+                .from_logits(flag("from_logits"))
+                .label_smoothing(num("label_smoothing", 0.0)),
+        ),
+        "categorical_focal_crossentropy" => Box::new(
+            losses::CategoricalFocalCrossentropy::new()
+                .alpha(num("alpha", 0.25))
+                .gamma(num("gamma", 2.0))
+                .from_logits(flag("from_logits"))
+                .label_smoothing(num("label_smoothing", 0.0)),
+        ),
         "huber_loss" => Box::new(losses::Huber::new().delta(num("delta", 1.0))),
         other => losses::get(other),
     }

@@ -223,3 +223,54 @@ fn recurrent_models_train_in_the_graph_with_a_partial_last_batch() {
     same_losses(&hg, &he, "loss");
     same_weights(&graph, &eager, "weights");
 }
+
+/// Every built-in loss traces into the train function (nothing in it reads a value while
+/// tracing) and trains there as it does eagerly.
+#[test]
+fn every_builtin_loss_trains_in_the_graph_as_eagerly() {
+    let _g = common::seed_lock();
+    let (x, labels) = toy(64);
+    let onehot = tf::one_hot(&labels, 2, 1.0, 0.0, -1, tf::float32);
+    for name in [
+        "sparse_categorical_crossentropy",
+        "categorical_crossentropy",
+        "binary_crossentropy",
+        "mse",
+        "mae",
+        "huber",
+        "kld",
+        "cosine_similarity",
+        "hinge",
+        "squared_hinge",
+        "log_cosh",
+        "poisson",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+        "mape",
+        "msle",
+        "categorical_hinge",
+    ] {
+        // (Percentages of zero labels would be ~1e7: MAPE gets labels of 1 and 2.)
+        let shifted = &onehot + 1.0;
+        let y = match name {
+            "sparse_categorical_crossentropy" => &labels,
+            "mape" => &shifted,
+            _ => &onehot,
+        };
+        let fit = |eager: bool| {
+            tf::random::set_seed(5);
+            let mut m = keras::sequential![
+                Dense::new(8).activation("relu").input_shape([4]),
+                Dense::new(2).activation("softmax")
+            ];
+            m.compile(SGD::new(0.1), keras::losses::get(name), &[]);
+            m.run_eagerly = eager;
+            let h = m.fit((&x, y), args(2)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (h, m)
+        };
+        let ((hg, graph), (he, eager)) = (fit(false), fit(true));
+        assert_eq!(graph.train_function().expect("compiled").tracing_count(), 1, "{name}");
+        same_losses(&hg, &he, name);
+        same_weights(&graph, &eager, name);
+    }
+}

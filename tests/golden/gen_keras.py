@@ -55,6 +55,16 @@ losses = [
     loss_case("squared_hinge", L.SquaredHinge, {}, yt2, yp2),
     loss_case("log_cosh", L.LogCosh, {}, reg_t, reg_p),
     loss_case("poisson", L.Poisson, {}, reg_t, pos_p),
+    loss_case("mean_absolute_percentage_error", L.MeanAbsolutePercentageError, {}, reg_t, reg_p),
+    loss_case("mean_squared_logarithmic_error", L.MeanSquaredLogarithmicError, {}, reg_t, reg_p, sw),
+    loss_case("categorical_hinge", L.CategoricalHinge, {}, onehot, logits),
+    loss_case("hinge", L.Hinge, {}, [[-1.0, 1.0], [1.0, -1.0]], yp2),
+    loss_case("binary_focal_crossentropy", L.BinaryFocalCrossentropy, {}, yt2, yp2),
+    loss_case("binary_focal_crossentropy", L.BinaryFocalCrossentropy, {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5, "from_logits": True}, yt2, [[1.5, -0.4], [0.2, 2.0]]),
+    loss_case("binary_focal_crossentropy", L.BinaryFocalCrossentropy, {"label_smoothing": 0.2}, yt2, yp2, sw),
+    loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {}, onehot, probs),
+    loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {"alpha": 0.5, "gamma": 3.0, "from_logits": True}, onehot, logits),
+    loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {"label_smoothing": 0.1}, onehot, probs, sw3),
 ]
 
 # Losses of a softmax's or sigmoid's output: Keras computes them from the logits the
@@ -75,6 +85,8 @@ activation_losses = [
     activation_case("categorical_crossentropy", L.CategoricalCrossentropy, {"label_smoothing": 0.1}, "softmax", [[0.0, 1, 0], [0, 0, 1], [1, 0, 0]], saturated),
     activation_case("binary_crossentropy", L.BinaryCrossentropy, {}, "sigmoid", [[0.0, 1, 1], [1, 0, 0], [1, 0, 1]], saturated),
     activation_case("binary_crossentropy", L.BinaryCrossentropy, {"label_smoothing": 0.2}, "sigmoid", [[0.0, 1, 1], [1, 0, 0], [1, 0, 1]], saturated),
+    activation_case("binary_focal_crossentropy", L.BinaryFocalCrossentropy, {}, "sigmoid", [[0.0, 1, 1], [1, 0, 0], [1, 0, 1]], saturated),
+    activation_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {}, "softmax", [[0.0, 1, 0], [0, 0, 1], [1, 0, 0]], saturated),
 ]
 
 M = keras.metrics

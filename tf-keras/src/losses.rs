@@ -200,11 +200,7 @@ loss!(
     /// one-hot (or soft) labels against class scores.
     CategoricalCrossentropy, "categorical_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
-        let mut y = float(y_true, y_pred);
-        if s.label_smoothing > 0.0 {
-            let classes = *y_pred.shape().dims().last().unwrap_or(&1) as f64;
-            y = &(&y * (1.0 - s.label_smoothing)) + s.label_smoothing / classes;
-        }
+        let y = smooth_categorical(float(y_true, y_pred), s.label_smoothing);
         if let Some(z) = y_pred.logits(Squash::Softmax) {
             tf::nn::softmax_cross_entropy_with_logits(&y, z, -1)
         } else if s.from_logits {
@@ -222,21 +218,82 @@ loss!(
     /// over the last axis.
     BinaryCrossentropy, "binary_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
-        let mut y = float(y_true, y_pred);
-        if s.label_smoothing > 0.0 {
-            y = &(&y * (1.0 - s.label_smoothing)) + 0.5 * s.label_smoothing;
+        let y = smooth_binary(float(y_true, y_pred), s.label_smoothing);
+        tf::reduce_mean(&binary_crossentropy(&y, y_pred, s.from_logits), -1, false)
+    }
+);
+
+/// Binary labels smoothed towards 0.5.
+fn smooth_binary(y: Tensor, label_smoothing: f64) -> Tensor {
+    if label_smoothing > 0.0 {
+        &(&y * (1.0 - label_smoothing)) + 0.5 * label_smoothing
+    } else {
+        y
+    }
+}
+
+/// One-hot labels smoothed towards the uniform distribution over the last axis.
+fn smooth_categorical(y: Tensor, label_smoothing: f64) -> Tensor {
+    if label_smoothing > 0.0 {
+        let classes = *y.shape().dims().last().unwrap_or(&1) as f64;
+        &(&y * (1.0 - label_smoothing)) + label_smoothing / classes
+    } else {
+        y
+    }
+}
+
+/// Keras's `backend.binary_crossentropy`, elementwise: from the logits a sigmoid recorded,
+/// or `y_pred` as logits, or from probabilities clipped to `[ε, 1 - ε]`.
+fn binary_crossentropy(y: &Tensor, y_pred: &Tensor, from_logits: bool) -> Tensor {
+    if let Some(z) = y_pred.logits(Squash::Sigmoid) {
+        tf::nn::sigmoid_cross_entropy_with_logits(y, z)
+    } else if from_logits {
+        tf::nn::sigmoid_cross_entropy_with_logits(y, y_pred)
+    } else {
+        let p = clip(y_pred, EPSILON, 1.0 - EPSILON);
+        let a = y * &tf::log(&(&p + EPSILON));
+        let b = &(1.0 - y) * &tf::log(&(&(1.0 - &p) + EPSILON));
+        tf::negative(&(&a + &b))
+    }
+}
+
+loss!(
+    /// `keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25,
+    /// gamma=2.0, from_logits=False, label_smoothing=0.0)`: the binary crossentropy scaled
+    /// by `(1 - p_t)^gamma` (Lin et al.), and by `alpha` / `1 - alpha` for classes 1 / 0
+    /// with class balancing; averaged over the last axis.
+    BinaryFocalCrossentropy, "binary_focal_crossentropy",
+    { apply_class_balancing: bool = false, alpha: f64 = 0.25, gamma: f64 = 2.0, from_logits: bool = false, label_smoothing: f64 = 0.0 },
+    |s, y_true, y_pred| {
+        let y = smooth_binary(float(y_true, y_pred), s.label_smoothing);
+        let p = if s.from_logits { tf::sigmoid(y_pred) } else { y_pred.clone() };
+        let p_t: Tensor = &(&y * &p) + &(&(1.0 - &y) * &(1.0 - &p));
+        let focal = tf::pow(&(1.0 - &p_t), &tf::scalar(s.gamma, p_t.dtype()));
+        let mut per = &focal * &binary_crossentropy(&y, y_pred, s.from_logits);
+        if s.apply_class_balancing {
+            per = &per * &(&(&y * s.alpha) + &(&(1.0 - &y) * (1.0 - s.alpha)));
         }
-        let per = if let Some(z) = y_pred.logits(Squash::Sigmoid) {
-            tf::nn::sigmoid_cross_entropy_with_logits(&y, z)
-        } else if s.from_logits {
-            tf::nn::sigmoid_cross_entropy_with_logits(&y, y_pred)
-        } else {
-            let p = clip(y_pred, EPSILON, 1.0 - EPSILON);
-            let a = &y * &tf::log(&(&p + EPSILON));
-            let b = &(1.0 - &y) * &tf::log(&(&(1.0 - &p) + EPSILON));
-            tf::negative(&(&a + &b))
-        };
         tf::reduce_mean(&per, -1, false)
+    }
+);
+
+loss!(
+    /// `keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False,
+    /// label_smoothing=0.0)`: `Σ -alpha (1 - p)^gamma y log p` over the last axis, `p`
+    /// normalised and clipped to `[ε, 1 - ε]`.
+    CategoricalFocalCrossentropy, "categorical_focal_crossentropy",
+    { alpha: f64 = 0.25, gamma: f64 = 2.0, from_logits: bool = false, label_smoothing: f64 = 0.0 },
+    |s, y_true, y_pred| {
+        let y = smooth_categorical(float(y_true, y_pred), s.label_smoothing);
+        let p = match (y_pred.logits(Squash::Softmax), s.from_logits) {
+            (Some(z), _) => tf::nn::softmax(z, -1),
+            (None, true) => tf::nn::softmax(y_pred, -1),
+            (None, false) => y_pred.clone(),
+        };
+        let p = clip(&(&p / &tf::reduce_sum(&p, -1, true)), EPSILON, 1.0 - EPSILON);
+        let cce = tf::negative(&(&y * &tf::log(&p)));
+        let weight = &tf::pow(&(1.0 - &p), &tf::scalar(s.gamma, p.dtype())) * s.alpha;
+        tf::reduce_sum(&(&weight * &cce), -1, false)
     }
 );
 
@@ -250,6 +307,27 @@ loss!(
     /// `keras.losses.MeanAbsoluteError()`: `mean(|y_pred - y_true|, axis=-1)`.
     MeanAbsoluteError, "mean_absolute_error", {},
     |_s, y_true, y_pred| tf::reduce_mean(&tf::abs(&(y_pred - &float(y_true, y_pred))), -1, false)
+);
+
+loss!(
+    /// `keras.losses.MeanAbsolutePercentageError()`:
+    /// `100 mean(|y_true - y_pred| / max(|y_true|, ε), axis=-1)`.
+    MeanAbsolutePercentageError, "mean_absolute_percentage_error", {},
+    |_s, y_true, y_pred| {
+        let t = float(y_true, y_pred);
+        let diff = tf::abs(&(&(&t - y_pred) / &tf::maximum(&tf::abs(&t), &tf::scalar(EPSILON, t.dtype()))));
+        &tf::reduce_mean(&diff, -1, false) * 100.0
+    }
+);
+
+loss!(
+    /// `keras.losses.MeanSquaredLogarithmicError()`:
+    /// `mean((log(max(y_pred, ε) + 1) - log(max(y_true, ε) + 1))², axis=-1)`.
+    MeanSquaredLogarithmicError, "mean_squared_logarithmic_error", {},
+    |_s, y_true, y_pred| {
+        let log1 = |x: &Tensor| tf::log(&(&tf::maximum(x, &tf::scalar(EPSILON, x.dtype())) + 1.0));
+        tf::reduce_mean(&tf::squared_difference(&log1(y_pred), &log1(&float(y_true, y_pred))), -1, false)
+    }
 );
 
 loss!(
@@ -289,13 +367,24 @@ loss!(
     /// `keras.losses.Hinge()`: `mean(max(1 - y_true y_pred, 0))`, with 0/1 labels mapped to
     /// -1/1.
     Hinge, "hinge", {},
-    |_s, y_true, y_pred| tf::reduce_mean(&tf::nn::relu(&(1.0 - &(&signed_labels(y_true, y_pred) * y_pred))), -1, false)
+    |_s, y_true, y_pred| tf::reduce_mean(&hinge(y_true, y_pred), -1, false)
 );
 
 loss!(
     /// `keras.losses.SquaredHinge()`.
     SquaredHinge, "squared_hinge", {},
-    |_s, y_true, y_pred| tf::reduce_mean(&tf::square(&tf::nn::relu(&(1.0 - &(&signed_labels(y_true, y_pred) * y_pred)))), -1, false)
+    |_s, y_true, y_pred| tf::reduce_mean(&tf::square(&hinge(y_true, y_pred)), -1, false)
+);
+
+loss!(
+    /// `keras.losses.CategoricalHinge()`: `max(max((1 - y_true) y_pred) - Σ y_true y_pred + 1, 0)`.
+    CategoricalHinge, "categorical_hinge", {},
+    |_s, y_true, y_pred| {
+        let t = float(y_true, y_pred);
+        let pos = tf::reduce_sum(&(&t * y_pred), -1, false);
+        let neg = tf::reduce_max(&(&(1.0 - &t) * y_pred), -1, false);
+        tf::maximum(&(&(&neg - &pos) + 1.0), &tf::zeros_like(&pos))
+    }
 );
 
 loss!(
@@ -317,15 +406,14 @@ loss!(
     }
 );
 
-/// 0/1 labels become -1/1 (as Keras's hinge losses do when every label is 0 or 1).
-fn signed_labels(y_true: &Tensor, like: &Tensor) -> Tensor {
-    let t = float(y_true, like);
-    let binary = tf::cast(&t, DType::F64).to_vec::<f64>().iter().all(|&v| v == 0.0 || v == 1.0);
-    if binary {
-        &(&t * 2.0) - 1.0
-    } else {
-        t
-    }
+/// `max(1 - y_true y_pred, 0)`, 0/1 labels mapped to -1/1 first when every label is 0 or
+/// 1 (Keras's `_maybe_convert_labels`: a selection, so nothing is read while tracing).
+fn hinge(y_true: &Tensor, y_pred: &Tensor) -> Tensor {
+    let t = float(y_true, y_pred);
+    let zero_or_one = tf::logical_or(&tf::equal(&t, &tf::zeros_like(&t)), &tf::equal(&t, &tf::ones_like(&t)));
+    let t = tf::where_(&tf::reduce_all(&zero_or_one, None, false), &(&(&t * 2.0) - 1.0), &t);
+    let margin = 1.0 - &(&t * y_pred);
+    tf::maximum(&margin, &tf::zeros_like(&margin))
 }
 
 /// One built-in loss: its Keras class name, the identifiers `compile` takes for it, and its
@@ -350,13 +438,18 @@ builtins! {
     SparseCategoricalCrossentropy: ["sparse_categorical_crossentropy"],
     CategoricalCrossentropy: ["categorical_crossentropy"],
     BinaryCrossentropy: ["binary_crossentropy"],
+    BinaryFocalCrossentropy: ["binary_focal_crossentropy"],
+    CategoricalFocalCrossentropy: ["categorical_focal_crossentropy"],
     MeanSquaredError: ["mean_squared_error", "mse"],
     MeanAbsoluteError: ["mean_absolute_error", "mae"],
+    MeanAbsolutePercentageError: ["mean_absolute_percentage_error", "mape"],
+    MeanSquaredLogarithmicError: ["mean_squared_logarithmic_error", "msle"],
     Huber: ["huber", "huber_loss"],
     KLDivergence: ["kl_divergence", "kld", "kullback_leibler_divergence"],
     CosineSimilarity: ["cosine_similarity"],
     Hinge: ["hinge"],
     SquaredHinge: ["squared_hinge"],
+    CategoricalHinge: ["categorical_hinge"],
     LogCosh: ["log_cosh", "logcosh"],
     Poisson: ["poisson"],
 }
