@@ -50,7 +50,11 @@ fn loss_of(c: &Value) -> Box<dyn Loss> {
     let flag = |k: &str| kw.get(k).and_then(Value::as_bool).unwrap_or(false);
     let num = |k: &str, d: f64| kw.get(k).and_then(Value::as_f64).unwrap_or(d);
     match c["name"].as_str().expect("name") {
-        "sparse_categorical_crossentropy" => Box::new(losses::SparseCategoricalCrossentropy::new().from_logits(flag("from_logits"))),
+        "sparse_categorical_crossentropy" => Box::new(
+            losses::SparseCategoricalCrossentropy::new()
+                .from_logits(flag("from_logits"))
+                .ignore_class(kw.get("ignore_class").and_then(Value::as_i64)),
+        ),
         "categorical_crossentropy" => Box::new(
             losses::CategoricalCrossentropy::new()
                 .from_logits(flag("from_logits"))
@@ -138,6 +142,10 @@ fn metrics_match_tensorflow() {
         let mut m: Box<dyn Metric> = match name {
             "top_k_categorical_accuracy" => Box::new(metrics::top_k_categorical_accuracy(2)),
             "mean" | "mean_weighted" => Box::new(metrics::Mean::new("mean")),
+            "sparse_categorical_crossentropy_ignore_class" => Box::new(metrics::MeanMetricWrapper::from_loss(
+                name,
+                losses::SparseCategoricalCrossentropy::new().ignore_class(Some(2)),
+            )),
             other => metrics::get(other),
         };
         for u in c["updates"].as_array().expect("updates") {

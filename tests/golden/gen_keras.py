@@ -65,6 +65,10 @@ losses = [
     loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {}, onehot, probs),
     loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {"alpha": 0.5, "gamma": 3.0, "from_logits": True}, onehot, logits),
     loss_case("categorical_focal_crossentropy", L.CategoricalFocalCrossentropy, {"label_smoothing": 0.1}, onehot, probs, sw3),
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"ignore_class": 2}, sparse, probs),
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"from_logits": True, "ignore_class": -1}, [1, -1, 0], logits, sw3),
+    loss_case("sparse_categorical_crossentropy", L.SparseCategoricalCrossentropy, {"from_logits": True, "ignore_class": 255},
+              [[1, 255], [0, 2]], [[[1.0, 2.0, -1.0], [0.5, -0.3, 2.2]], [[0.0, 0.0, 0.1], [2.0, 1.0, 0.5]]]),
 ]
 
 # Losses of a softmax's or sigmoid's output: Keras computes them from the logits the
@@ -107,6 +111,7 @@ metrics = [
     metric_case("top_k_categorical_accuracy", M.TopKCategoricalAccuracy(k=2), [[onehot, probs]]),
     metric_case("mean", M.Mean(), [[[1.0, 2.0, 4.0]], [[10.0]]]),
     metric_case("mean_weighted", M.Mean(), [[[1.0, 2.0, 4.0], [1.0, 0.0, 0.5]]]),
+    metric_case("sparse_categorical_crossentropy_ignore_class", M.SparseCategoricalCrossentropy(ignore_class=2), [[sparse, probs], [[0, 2], [[0.9, 0.1, 0.0], [0.2, 0.3, 0.5]]]]),
 ]
 
 def fill(n, k):

@@ -40,10 +40,46 @@ pub trait Loss: Send + Sync {
     fn call(&self, y_true: &Tensor, y_pred: &Tensor) -> Tensor {
         self.call_weighted(y_true, y_pred, None)
     }
-    /// `loss(y_true, y_pred, sample_weight)`.
+    /// Which per-sample losses count (Keras's mask on a loss, as `ignore_class` sets): a
+    /// bool tensor shaped as [`per_sample`](Self::per_sample)'s, or `None` when all do.
+    fn valid(&self, _y_true: &Tensor, _y_pred: &Tensor) -> Option<Tensor> {
+        None
+    }
+    /// `loss(y_true, y_pred, sample_weight)`. Losses [`valid`](Self::valid) excludes weigh
+    /// 0, and the mean is over the valid ones.
     #[track_caller]
     fn call_weighted(&self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) -> Tensor {
-        reduce(self.per_sample(y_true, y_pred), sample_weight, self.reduction())
+        let losses = self.per_sample(y_true, y_pred);
+        match self.valid(y_true, y_pred) {
+            None => reduce(losses, sample_weight, self.reduction()),
+            Some(valid) => {
+                let weights = valid_weights(&valid, &losses, sample_weight, self.reduction());
+                reduce(losses, Some(&weights), self.reduction())
+            }
+        }
+    }
+}
+
+/// Keras's `apply_valid_mask`: the mask as weights (times any sample weights); for a mean
+/// over the batch, valid entries weigh `total / valid`, so the mean is over the valid ones
+/// (a batch with none is NaN, as in Keras).
+fn valid_weights(valid: &Tensor, losses: &Tensor, sample_weight: Option<&Tensor>, reduction: Reduction) -> Tensor {
+    let mut mask = tf::cast(valid, losses.dtype());
+    if reduction == Reduction::SumOverBatchSize {
+        let total = tf::cast(&tf::size(&mask), losses.dtype());
+        mask = &mask * &(&total / &tf::reduce_sum(&mask, None, false));
+    }
+    match sample_weight {
+        Some(w) => {
+            let w = float(w, losses);
+            let w = if w.rank() == losses.rank() + 1 && w.shape().dims().last() == Some(&1) {
+                tf::squeeze(&w, &[-1])
+            } else {
+                w
+            };
+            &mask * &w
+        }
+        None => mask,
     }
 }
 
@@ -96,7 +132,8 @@ fn clip(p: &Tensor, lo: f64, hi: f64) -> Tensor {
 
 /// Defines a loss struct with a `reduction` builder and a per-sample function.
 macro_rules! loss {
-    ($(#[$m:meta])* $ty:ident, $name:literal, { $($field:ident : $fty:ty = $default:expr),* }, |$s:ident, $t:ident, $p:ident| $body:expr) => {
+    ($(#[$m:meta])* $ty:ident, $name:literal, { $($field:ident : $fty:ty = $default:expr),* }, |$s:ident, $t:ident, $p:ident| $body:expr
+     $(, valid: |$vs:ident, $vt:ident, $vp:ident| $valid:expr)?) => {
         $(#[$m])*
         #[derive(Clone, Debug)]
         pub struct $ty {
@@ -152,6 +189,12 @@ macro_rules! loss {
                 let $s = self;
                 $body
             }
+            $(
+                fn valid(&self, $vt: &Tensor, $vp: &Tensor) -> Option<Tensor> {
+                    let $vs = self;
+                    $valid
+                }
+            )?
         }
     };
 }
@@ -183,17 +226,37 @@ loss!(
     /// let loss = SparseCategoricalCrossentropy::new().call(&y_true, &y_pred);
     /// assert!((loss.scalar::<f32>() - 1.177).abs() < 1e-3); // the Keras docs' value
     /// ```
-    SparseCategoricalCrossentropy, "sparse_categorical_crossentropy", { from_logits: bool = false },
+    ///
+    /// With `ignore_class(Some(c))`, labels equal to `c` (a segmentation's "void" class, often
+    /// 255 or -1) add nothing: their losses are 0 and the mean is over the others.
+    SparseCategoricalCrossentropy, "sparse_categorical_crossentropy", { from_logits: bool = false, ignore_class: Option<i64> = None },
     |s, y_true, y_pred| {
-        let labels = sparse_labels(y_true, y_pred);
+        let mut labels = sparse_labels(y_true, y_pred);
+        let valid = s.ignored(&labels);
+        if let Some(v) = &valid {
+            labels = tf::where_(v, &labels, &tf::zeros_like(&labels));
+        }
         let logits = match (y_pred.logits(Squash::Softmax), s.from_logits) {
             (Some(z), _) => z.clone(),
             (None, true) => y_pred.clone(),
             (None, false) => tf::log(&clip(y_pred, EPSILON, 1.0 - EPSILON)),
         };
-        tf::nn::sparse_softmax_cross_entropy_with_logits(&labels, &logits)
-    }
+        let losses = tf::nn::sparse_softmax_cross_entropy_with_logits(&labels, &logits);
+        match valid {
+            Some(v) => tf::where_(&v, &losses, &tf::zeros_like(&losses)),
+            None => losses,
+        }
+    },
+    valid: |s, y_true, y_pred| s.ignored(&sparse_labels(y_true, y_pred))
 );
+
+impl SparseCategoricalCrossentropy {
+    /// Where the labels are not `ignore_class`, when one is set.
+    fn ignored(&self, labels: &Tensor) -> Option<Tensor> {
+        self.ignore_class
+            .map(|c| tf::not_equal(labels, &tf::scalar(c as f64, labels.dtype())))
+    }
+}
 
 loss!(
     /// `keras.losses.CategoricalCrossentropy(from_logits=False, label_smoothing=0.0)`:

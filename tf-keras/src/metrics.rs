@@ -90,7 +90,8 @@ impl Metric for Mean {
     }
 }
 
-type ValuesFn = dyn Fn(&Tensor, &Tensor) -> Vec<f64> + Send + Sync;
+/// Per-sample values, and the weights of those that count when not all do.
+type ValuesFn = dyn Fn(&Tensor, &Tensor) -> (Vec<f64>, Option<Vec<f64>>) + Send + Sync;
 
 /// `keras.metrics.MeanMetricWrapper(fn, name)`: the mean of a per-sample function.
 pub struct MeanMetricWrapper {
@@ -102,12 +103,21 @@ impl MeanMetricWrapper {
     pub fn new(name: impl Into<String>, f: impl Fn(&Tensor, &Tensor) -> Vec<f64> + Send + Sync + 'static) -> MeanMetricWrapper {
         MeanMetricWrapper {
             mean: Mean::new(name),
-            f: Box::new(f),
+            f: Box::new(move |t, p| (f(t, p), None)),
         }
     }
-    /// The mean of a loss's per-sample values (`keras.metrics.MeanSquaredError()` and kin).
+    /// The mean of a loss's per-sample values (`keras.metrics.MeanSquaredError()` and kin),
+    /// over the values the loss counts ([`Loss::valid`]).
     pub fn from_loss(name: impl Into<String>, loss: impl Loss + 'static) -> MeanMetricWrapper {
-        MeanMetricWrapper::new(name, move |t, p| host(&loss.per_sample(t, p)))
+        MeanMetricWrapper {
+            mean: Mean::new(name),
+            f: Box::new(move |t, p| {
+                (
+                    host(&loss.per_sample(t, p)),
+                    loss.valid(t, p).map(|v| host(&tf::cast(&v, DType::F64))),
+                )
+            }),
+        }
     }
 }
 impl Metric for MeanMetricWrapper {
@@ -115,8 +125,11 @@ impl Metric for MeanMetricWrapper {
         self.mean.name.clone()
     }
     fn update_state(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
-        let v = (self.f)(y_true, y_pred);
-        let w = weights(sample_weight, v.len());
+        let (v, valid) = (self.f)(y_true, y_pred);
+        let w = match (weights(sample_weight, v.len()), valid) {
+            (Some(w), Some(m)) => Some(w.iter().zip(&m).map(|(a, b)| a * b).collect()),
+            (w, m) => w.or(m),
+        };
         self.mean.add(&v, w.as_deref());
     }
     fn result(&self) -> f64 {
