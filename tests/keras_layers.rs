@@ -282,6 +282,49 @@ fn layers_match_tensorflow() {
                 }
             }
         }
+        // Gradients of Σ r_i o_i (r_i = sin(1.3 i + 0.5)) with respect to the input and each
+        // trainable weight, as gen_keras.py takes them.
+        let tape = tf::GradientTape::new();
+        tape.watch(&x);
+        let outs = match &run {
+            Some(r) => r(&x),
+            None => vec![layer.call(&x, training)],
+        };
+        let mut loss = tf::scalar(0.0, tf::float32);
+        for o in &outs {
+            let n = o.num_elements();
+            let r: Vec<f32> = (0..n).map(|i| (1.3 * i as f64 + 0.5).sin() as f32).collect();
+            loss = &loss + &tf::reduce_sum(&(&tf::reshape(o, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false);
+        }
+        let trainable: Vec<usize> = c["trainable"]
+            .as_array()
+            .expect("trainable")
+            .iter()
+            .map(|k| k.as_u64().expect("index") as usize)
+            .collect();
+        let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&x)];
+        sources.extend(trainable.iter().map(|&k| tf::Source::source(&vars[k])));
+        let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
+        let what = |i: usize| {
+            if i == 0 {
+                "the input".to_string()
+            } else {
+                format!("weight {}", trainable[i - 1])
+            }
+        };
+        for (i, (g, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
+            let g = g.as_ref().expect("a gradient").to_vec::<f32>();
+            let want = want.as_array().expect("values");
+            assert_eq!(g.len(), want.len(), "{name}: gradient of {} size", what(i));
+            for (j, (a, b)) in g.iter().zip(want).enumerate() {
+                let b = b.as_f64().expect("value");
+                assert!(
+                    close(*a as f64, b, 1e-4),
+                    "{name}: gradient of {}[{j}] = {a}, TensorFlow {b}",
+                    what(i)
+                );
+            }
+        }
     }
 }
 

@@ -131,6 +131,18 @@ def layer_case(name, layer, in_shape, training=False, extra=None):
             "output_shapes": [list(o.shape) for o in outs]}
     if extra:
         case.update(extra(layer))
+    # Gradients of sum_o sum_i r_i o_i, r_i = sin(1.3 i + 0.5), with respect to the input
+    # and each trainable weight.
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt, training=training)
+        loss = sum(tf.reduce_sum(tf.reshape(o, [-1]) * tf.sin(1.3 * tf.range(tf.size(o), dtype=tf.float32) + 0.5))
+                   for o in (y if isinstance(y, list) else [y]))
+    trainable = [k for k, w in enumerate(layer.weights) if w.trainable]
+    grads = tape.gradient(loss, [xt] + [layer.weights[k] for k in trainable])
+    case["trainable"] = trainable
+    case["grads"] = [np.asarray(g).reshape(-1).tolist() for g in grads]
     return case
 
 layers = [
