@@ -418,6 +418,20 @@ enum BPanels<'a> {
     InPlace(*const f32, usize),
 }
 
+/// Calls `kernel` for a tile of `mr` rows: the full tile's instance (`full` rows), or for a
+/// block's last rows the smallest of 2, 4 and 8 that covers them (a 32-row C in 10-row
+/// tiles ends in 2 rows, which the full instance would compute as 10).
+macro_rules! by_rows {
+    ($mr:expr, $full:expr, kernel($($arg:expr),*)) => {
+        match $mr {
+            0..=2 => kernel::<2, _, _>($($arg),*),
+            3..=4 => kernel::<4, _, _>($($arg),*),
+            5..=8 => kernel::<8, _, _>($($arg),*),
+            _ => kernel::<{ $full }, _, _>($($arg),*),
+        }
+    };
+}
+
 /// The micro-kernel over an `mc×nc` block of C from A's and B's panels. (A and B are never
 /// both read in place: B is only where A is packed.)
 ///
@@ -436,16 +450,10 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut 
             unsafe {
                 let cp = c.add(ir * ldc + jr);
                 match (a, b) {
-                    (Panels::Packed(pa), BPanels::Packed(pb)) => kernel::<MR, _, _>(
-                        kc,
-                        PackedA(pa[ir * kc..].as_ptr()),
-                        PackedB(pb[jr * kc..].as_ptr()),
-                        cp,
-                        ldc,
-                        mr,
-                        nr,
-                        acc,
-                    ),
+                    (Panels::Packed(pa), BPanels::Packed(pb)) => {
+                        let (a, b) = (PackedA(pa[ir * kc..].as_ptr()), PackedB(pb[jr * kc..].as_ptr()));
+                        by_rows!(mr, MR, kernel(kc, a, b, cp, ldc, mr, nr, acc))
+                    }
                     (Panels::Packed(pa), BPanels::InPlace(b, ldb)) => {
                         let b = InPlaceB {
                             b: b.add(jr),
@@ -453,20 +461,13 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut 
                             masks: column_masks(nr),
                             ahead: if ir == 0 && jr + AHEAD * NR < nc { AHEAD * NR } else { 0 },
                         };
-                        kernel::<MR, _, _>(kc, PackedA(pa[ir * kc..].as_ptr()), b, cp, ldc, mr, nr, acc)
+                        let a = PackedA(pa[ir * kc..].as_ptr());
+                        by_rows!(mr, MR, kernel(kc, a, b, cp, ldc, mr, nr, acc))
                     }
                     (Panels::InPlace(a, ic, pc), BPanels::Packed(pb)) => {
                         let (rows, offs) = direct_rows(a, ic + ir, mr, pc);
-                        kernel(
-                            kc,
-                            InPlaceA { rows: &rows, offs },
-                            PackedB(pb[jr * kc..].as_ptr()),
-                            cp,
-                            ldc,
-                            mr,
-                            nr,
-                            acc,
-                        );
+                        let (a, b) = (InPlaceA { rows: &rows, offs }, PackedB(pb[jr * kc..].as_ptr()));
+                        by_rows!(mr, MR_DIRECT, kernel(kc, a, b, cp, ldc, mr, nr, acc))
                     }
                     (Panels::InPlace(..), BPanels::InPlace(..)) => unreachable!("B is read in place only where A is packed"),
                 }
@@ -673,7 +674,7 @@ trait ARows<const R: usize>: Copy {
     unsafe fn at(self, col: Self::Col, i: usize) -> f32;
 }
 
-/// A packed panel: `R` values per step, contiguous.
+/// A packed panel: MR values per step, contiguous, of which a tile reads the first `R`.
 #[derive(Clone, Copy)]
 struct PackedA(*const f32);
 
@@ -681,8 +682,8 @@ impl<const R: usize> ARows<R> for PackedA {
     type Col = *const f32;
     #[inline(always)]
     unsafe fn col(self, p: usize) -> *const f32 {
-        // SAFETY: the panel holds kc×R values (the caller's promise).
-        unsafe { self.0.add(p * R) }
+        // SAFETY: the panel holds kc×MR values (the caller's promise).
+        unsafe { self.0.add(p * MR) }
     }
     #[inline(always)]
     unsafe fn at(self, col: *const f32, i: usize) -> f32 {
@@ -698,7 +699,7 @@ struct InPlaceA<'a> {
     offs: *const usize,
 }
 
-impl ARows<MR_DIRECT> for InPlaceA<'_> {
+impl<const R: usize> ARows<R> for InPlaceA<'_> {
     type Col = usize;
     #[inline(always)]
     unsafe fn col(self, p: usize) -> usize {
