@@ -1,7 +1,6 @@
 //! `tf.nn`: activations, softmax, convolution and pooling, dropout, normalization and the
 //! cross-entropy losses. Activations and losses are composites of primitives.
 
-use super::array::one_hot;
 use super::create::zeros_like;
 use super::math::*;
 use super::{random, run, scalar, Axes};
@@ -279,32 +278,17 @@ pub fn batch_normalization(
 /// When a label is outside `[0, classes)`, with TensorFlow's message.
 #[track_caller]
 pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor) -> Tensor {
-    let classes = *logits
-        .shape()
-        .dims()
-        .last()
-        .unwrap_or_else(|| panic!("SparseSoftmaxCrossEntropyWithLogits: logits must have rank >= 1"));
-    if labels.shape().dims() != &logits.shape().dims()[..logits.rank() - 1] {
-        panic!(
-            "SparseSoftmaxCrossEntropyWithLogits: labels shape {:?} must equal logits shape {:?} without its last dimension",
-            labels.shape(),
-            logits.shape()
-        );
-    }
-    let lab = cast(labels, DType::I64);
-    let mut hot = one_hot(&lab, classes, 1.0, 0.0, -1, logits.dtype());
-    if lab.is_symbolic() {
-        // Traced, the labels are known only when the graph runs: a gather from the class
-        // indices fails there on a label out of range (one_hot alone would give a silent zero
-        // row), and its result takes part so the check is not dead code.
-        let classes_t = crate::range((0i64, classes as i64, 1));
-        let seen = crate::gather(&classes_t, &lab, 0);
-        hot = multiply(&hot, &crate::expand_dims(&cast(&equal(&seen, &lab), logits.dtype()), -1));
-    } else if let Some(&bad) = lab.data::<i64>().iter().find(|&&v| v < 0 || v as usize >= classes) {
-        panic!("SparseSoftmaxCrossEntropyWithLogits: Received a label value of {bad} which is outside the valid range of [0, {classes}).");
-    }
-    let picked = multiply(&hot, &log_softmax(logits, -1));
-    negative(&reduce_sum(&picked, -1, false))
+    let lab = if matches!(labels.dtype(), DType::I32 | DType::I64) {
+        labels.clone()
+    } else {
+        cast(labels, DType::I64)
+    };
+    // A label out of range is the kernel's error (eager: a panic; traced: when it runs).
+    run(
+        &crate::ops::xent::SPARSE_SOFTMAX_CROSS_ENTROPY_WITH_LOGITS,
+        &[logits, &lab],
+        Attrs::new(),
+    )
 }
 
 /// `tf.nn.softmax_cross_entropy_with_logits(labels, logits, axis)`:

@@ -19,6 +19,7 @@ pub mod random;
 pub mod reduce;
 pub mod shape;
 pub mod unary;
+pub mod xent;
 
 pub use attrs::{AttrValue, Attrs};
 
@@ -309,6 +310,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(fused::OPS);
     v.extend_from_slice(fused_conv::OPS);
     v.extend_from_slice(optim::OPS);
+    v.extend_from_slice(xent::OPS);
     v
 }
 
