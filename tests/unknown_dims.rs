@@ -283,6 +283,32 @@ fn gradients_inside_a_function_with_an_unknown_batch_equal_eager() {
     assert!(graph.contains("SumToShapeOf"), "{graph}");
 }
 
+/// A classifier's loss traced with the classes unknown too: the loss and its gradient (whose
+/// one-hot labels are then built when the graph runs) equal the eager ones.
+#[test]
+fn sparse_cross_entropy_with_unknown_classes_and_its_gradient_equal_eager() {
+    let step = |xs: &[Tensor]| {
+        let tape = tf::GradientTape::new();
+        tape.watch(&xs[0]);
+        let loss = tf::nn::sparse_softmax_cross_entropy_with_logits(&xs[1], &xs[0]);
+        let g = tape.gradient(&tf::reduce_sum(&loss, None, false), &xs[0]).expect("a gradient");
+        vec![loss, g]
+    };
+    let f = Function::new("xent", step).input_signature([partial(&[None, None], DType::F64), partial(&[None], DType::I64)]);
+    for (n, classes) in [(2usize, 3usize), (4, 5)] {
+        let z = tf::reshape(&(tf::range((n * classes) as f64) * 0.37f64 - 1.0f64), [n as i64, classes as i64]);
+        let labels = Tensor::from_vec((0..n as i64).map(|i| (i * 2) % classes as i64).collect::<Vec<_>>(), [n]).expect("labels");
+        let (got, want) = (f.call(&[z.clone(), labels.clone()]), step(&[z, labels]));
+        for (g, e) in got.iter().zip(&want) {
+            assert_eq!(g.shape(), e.shape());
+            for (a, b) in g.to_vec::<f64>().iter().zip(e.to_vec::<f64>()) {
+                assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+    assert_eq!(f.tracing_count(), 1);
+}
+
 /// A scalar broadcast against an unknown dimension that turns out to be 1 or more: the
 /// gradient is summed when the graph runs, whichever it is.
 #[test]

@@ -5,13 +5,9 @@
 use super::{arity, check_dtype, out1, sample, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Specs, FLOATS};
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
 
-/// The classes (the logits' last dimension), which must be known.
+/// The classes (the logits' last dimension; `Shape::UNKNOWN` in a trace that left it open).
 fn classes(logits: &Shape) -> Result<usize, String> {
-    match logits.dims().last() {
-        None => Err("logits must have rank >= 1".into()),
-        Some(&Shape::UNKNOWN) => Err("the logits' last dimension (the classes) must be known".into()),
-        Some(&c) => Ok(c),
-    }
+    logits.dims().last().copied().ok_or_else(|| "logits must have rank >= 1".into())
 }
 
 fn infer(i: &[&Tensor], _a: &Attrs) -> Result<Specs, String> {
@@ -81,8 +77,15 @@ pub static SPARSE_SOFTMAX_CROSS_ENTROPY_WITH_LOGITS: OpDef = OpDef {
         vec![
             c.want(0, || {
                 let z = c.x(0);
-                let classes = *z.shape().dims().last().expect("logits of rank >= 1");
-                let hot = api::one_hot(c.x(1), classes, 1.0, 0.0, -1, z.dtype());
+                let hot = match z.shape().dims().last() {
+                    Some(&classes) if classes != Shape::UNKNOWN => api::one_hot(c.x(1), classes, 1.0, 0.0, -1, z.dtype()),
+                    // Classes known only when the graph runs: each column's index, compared.
+                    _ => {
+                        let column = api::cumsum(&api::ones_like(z), -1, true, false);
+                        let label = api::expand_dims(&api::cast(c.x(1), z.dtype()), -1);
+                        api::cast(&api::equal(&column, &label), z.dtype())
+                    }
+                };
                 api::multiply(&api::expand_dims(c.g(), -1), &api::subtract(&api::nn::softmax(z, -1), &hot))
             }),
             None,
