@@ -1,8 +1,12 @@
 //! The kernels' thread pool: `threads - 1` workers plus the calling thread.
 //!
 //! A job is published by bumping an epoch; tasks are claimed with one compare-and-swap on a
-//! word holding `(epoch, next task)`, so a worker that wakes late can never run a task of a
-//! job that has already finished. Workers spin for a short while after each job before they
+//! word holding `(epoch, tasks taken from the front, tasks taken from the back)`, so a worker
+//! that wakes late can never run a task of a job that has already finished. The caller takes
+//! tasks from the front and workers from the back: a job split in halves (or in blocks in
+//! order) gives the caller the first part and a worker the last, op after op, so each core
+//! keeps working on the same part of the data — the rows an op wrote are in its cache when
+//! the next op reads them — unless one is late and the other takes its share. Workers spin for a short while after each job before they
 //! park, so back-to-back ops (an eager loop, a training step) start in well under a
 //! microsecond instead of paying a futex wake each time.
 
@@ -15,8 +19,12 @@ const SPIN: Duration = Duration::from_micros(200);
 
 type Task = dyn Fn(usize) + Sync;
 
+/// The most tasks a job has (a count of tasks taken from each end fits 16 bits).
+const MAX_TASKS: usize = 0xFFFF;
+
 struct Shared {
-    /// High 32 bits: job epoch; low 32 bits: next unclaimed task index.
+    /// High 32 bits: job epoch; bits 16..32: tasks taken from the back; bits 0..16: tasks
+    /// taken from the front.
     claim: AtomicU64,
     /// Number of tasks in the current job.
     tasks: AtomicUsize,
@@ -106,6 +114,10 @@ impl Pool {
             (0..n).for_each(f);
             return;
         }
+        if n > MAX_TASKS {
+            let per = n.div_ceil(MAX_TASKS);
+            return self.run(n.div_ceil(per), &|t| (t * per..((t + 1) * per).min(n)).for_each(f));
+        }
         let _guard = self.submit.lock().unwrap_or_else(|p| p.into_inner());
         let s = self.shared;
         // SAFETY: the job pointer is only dereferenced by a thread that claimed a task of
@@ -126,7 +138,7 @@ impl Pool {
         // its own parallel loop inline, as on a worker (the pool is busy with this job).
         let mut caught = None;
         let outer = IN_WORKER.with(|w| w.replace(true));
-        while let Some(i) = claim(s, epoch) {
+        while let Some(i) = claim(s, epoch, false) {
             if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))) {
                 caught.get_or_insert(p);
             }
@@ -149,16 +161,23 @@ thread_local! {
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Claims the next task of job `epoch`, if any is left.
-fn claim(s: &Shared, epoch: u64) -> Option<usize> {
+/// Claims a task of job `epoch`, if any is left: the first untaken one, or the last when
+/// `from_back` (the workers' end).
+fn claim(s: &Shared, epoch: u64, from_back: bool) -> Option<usize> {
     let n = s.tasks.load(Ordering::Acquire) as u64;
     let mut cur = s.claim.load(Ordering::Acquire);
     loop {
-        if cur >> 32 != epoch || (cur & 0xFFFF_FFFF) >= n {
+        let (front, back) = (cur & 0xFFFF, (cur >> 16) & 0xFFFF);
+        if cur >> 32 != epoch || front + back >= n {
             return None;
         }
-        match s.claim.compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => return Some((cur & 0xFFFF_FFFF) as usize),
+        let (next, task) = if from_back {
+            (cur + (1 << 16), n - 1 - back)
+        } else {
+            (cur + 1, front)
+        };
+        match s.claim.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return Some(task as usize),
             Err(now) => cur = now,
         }
     }
@@ -195,7 +214,7 @@ fn worker(s: &'static Shared, threads: usize) {
             }
         };
         seen = epoch;
-        while let Some(i) = claim(s, epoch) {
+        while let Some(i) = claim(s, epoch, true) {
             // SAFETY: a task of this epoch was claimed, so its job is still running and the
             // job pointer (set before the epoch was published) is alive.
             let f = unsafe { *s.job.load(Ordering::Acquire) };
@@ -209,6 +228,36 @@ fn worker(s: &'static Shared, threads: usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_claims_from_the_front_and_workers_from_the_back() {
+        let s = Shared {
+            claim: AtomicU64::new(7 << 32),
+            tasks: AtomicUsize::new(5),
+            remaining: AtomicUsize::new(5),
+            panicked: std::sync::atomic::AtomicBool::new(false),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            parked: Mutex::new(0),
+            wake: Condvar::new(),
+        };
+        let order: Vec<Option<usize>> = [false, true, true, false, true, false, true]
+            .iter()
+            .map(|&back| claim(&s, 7, back))
+            .collect();
+        assert_eq!(order, [Some(0), Some(4), Some(3), Some(1), Some(2), None, None]);
+        assert_eq!(claim(&s, 8, false), None, "a task of another epoch");
+    }
+
+    #[test]
+    fn a_job_of_more_tasks_than_a_claim_can_count_runs_each_once() {
+        let hits: Vec<std::sync::atomic::AtomicU8> = (0..MAX_TASKS * 2 + 3).map(|_| Default::default()).collect();
+        crate::cpu::parallel_for(hits.len(), |i| {
+            hits[i].fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+    }
+
     #[test]
     fn a_panicking_task_panics_the_caller_and_the_pool_survives() {
         let r = std::panic::catch_unwind(|| crate::cpu::parallel_for(8, |i| assert!(i != 5, "task 5 fails")));
