@@ -88,8 +88,7 @@ thread_local! {
 }
 
 /// Splits the GEMM across the pool and runs each block: by k when C is too small to share
-/// out, by rows over one shared packed B when A is packed ([`run_shared_b`]), else (A read
-/// in place) by columns or rows. `then` runs on each block of rows as it is finished (by
+/// out or has few rows against a row-major B, else by columns or rows. `then` runs on each block of rows as it is finished (by
 /// the thread that made it, while it is in that core's cache) when the split is by rows,
 /// else on all of C at the end. Operands were bounds-checked by the caller.
 #[allow(clippy::too_many_arguments)]
@@ -108,15 +107,14 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
         run_split_k(m, k, n, a, b, c, ldc, accumulate, threads);
         return finish(c, m, n, then);
     }
-    if parts > 1 && !a.direct(n) && m >= parts * MC {
-        run_shared_b(m, k, n, a, b, c, ldc, accumulate, parts);
-        return finish(c, m, n, then);
-    }
     let cp = SendPtr(c.as_mut_ptr());
-    // Row blocks only repack the (narrow) B, so rows are split finer than the thread count
-    // and claimed dynamically: a thread that starts late takes fewer. Each block packs all
-    // of B, so blocks keep at least 384 rows (a filter gradient's 800 rows over a long k in
-    // eight blocks spent 5% packing its B eight times).
+    // Rows are split finer than the thread count and claimed dynamically: a thread that
+    // starts late takes fewer. Each block packs all of B, so blocks keep at least 384 rows
+    // (a filter gradient's 800 rows over a long k in eight blocks spent 5% packing its B
+    // eight times). Each thread packing its own copy of B costs no more than packing one
+    // copy between them, and reads B only from its own cache: with a shared copy each
+    // thread read the half the other packed, from the other core (n = 1024–2048: 200–210
+    // instead of 218–220 GFLOP/s while this machine's cross-core transfers were slow).
     let parts = if by_cols {
         parts
     } else {
@@ -485,57 +483,6 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut 
         }
     }
 }
-
-/// A split by rows with B packed once for every thread: for each block of B, the threads
-/// pack its column panels between them into one buffer, then each multiplies its own rows
-/// (packing its own A, which stays in its L2) by all of it. A whole block of B outgrows L2
-/// and streams from L3 in any split, so sharing it costs nothing there, while a split by
-/// columns has every thread pack all of A (~4% of an n = 1024 GEMM).
-#[allow(clippy::too_many_arguments)]
-fn run_shared_b(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, parts: usize) {
-    let mut guard = SHARED_B.try_lock().ok();
-    let mut own = Vec::new();
-    let packed: &mut Vec<f32> = guard.as_deref_mut().unwrap_or(&mut own);
-    let width = NC.min(n.div_ceil(NR) * NR);
-    if packed.len() < KC * width {
-        packed.resize(KC * width, 0.0);
-    }
-    let pb = SendPtr(packed.as_mut_ptr());
-    let cp = SendPtr(c.as_mut_ptr());
-    let rows = split_range(m, parts, MR);
-    for jc in (0..n).step_by(NC) {
-        let nc = NC.min(n - jc);
-        let panels = nc.div_ceil(NR);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
-            let cols = split_range(panels, parts, 1);
-            parallel_for(cols.len(), |t| {
-                let r = cols[t].clone();
-                let (j0, width) = (r.start * NR, (r.end * NR).min(nc) - r.start * NR);
-                // SAFETY: part `t` owns panels `r` of the buffer, sized above.
-                let out = unsafe { std::slice::from_raw_parts_mut(pb.get().add(j0 * kc), r.len() * NR * kc) };
-                pack_b(kc, width, &b, pc, jc + j0, out);
-            });
-            let acc = accumulate || pc > 0;
-            parallel_for(rows.len(), |t| {
-                let r = rows[t].clone();
-                // SAFETY: the packing above is finished (parallel_for returns when every
-                // part has), and nothing writes the buffer until the next block.
-                let pb = unsafe { std::slice::from_raw_parts(pb.get(), panels * NR * kc) };
-                PACK.with(|p| {
-                    let pa = &mut p.borrow_mut().0;
-                    // SAFETY: rows `r` of C are this thread's and inside C, as is A (checked
-                    // by the caller).
-                    unsafe { row_blocks(r, (pc, kc), (jc, nc), &a, false, BPanels::Packed(pb), pa, cp.get(), ldc, acc) };
-                });
-            });
-        }
-    }
-}
-
-/// The buffer [`run_shared_b`] packs B into, kept between calls (a new one of this size
-/// would be fresh pages, a fault every 4 KiB, on every call).
-static SHARED_B: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
 
 /// Row pointers (rows past `mr` repeat the last one) and the column-offset table for rows
 /// `r0..r0+mr`, columns from `pc`, of an in-place A.
