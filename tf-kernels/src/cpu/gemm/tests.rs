@@ -48,7 +48,7 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         // A transposed B under 32 or 64 rows of C: the transposed product.
         (32, 300, 400),
         (64, 70, 300),
-        // Split by rows over one shared packed B: partial row blocks, a last panel of 12
+        // Split by rows, each thread packing B: partial row blocks, a last panel of 12
         // columns, two k blocks.
         (230, 1100, 300),
         // A row-major B exactly one panel wide, used as the panel: row blocks over two k
