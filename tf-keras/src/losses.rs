@@ -70,16 +70,19 @@ fn valid_weights(valid: &Tensor, losses: &Tensor, sample_weight: Option<&Tensor>
         mask = &mask * &(&total / &tf::reduce_sum(&mask, None, false));
     }
     match sample_weight {
-        Some(w) => {
-            let w = float(w, losses);
-            let w = if w.rank() == losses.rank() + 1 && w.shape().dims().last() == Some(&1) {
-                tf::squeeze(&w, &[-1])
-            } else {
-                w
-            };
-            &mask * &w
-        }
+        Some(w) => &mask * &sample_weights(w, losses),
         None => mask,
+    }
+}
+
+/// Sample weights in the losses' dtype and shape: `[batch, 1]` weights against `[batch]`
+/// losses are squeezed, as Keras does.
+fn sample_weights(w: &Tensor, losses: &Tensor) -> Tensor {
+    let w = float(w, losses);
+    if w.rank() == losses.rank() + 1 && w.shape().dims().last() == Some(&1) {
+        tf::squeeze(&w, &[-1])
+    } else {
+        w
     }
 }
 
@@ -88,20 +91,7 @@ fn valid_weights(valid: &Tensor, losses: &Tensor, sample_weight: Option<&Tensor>
 pub fn reduce(losses: Tensor, sample_weight: Option<&Tensor>, reduction: Reduction) -> Tensor {
     let n = losses.num_elements();
     let weighted = match sample_weight {
-        Some(w) => {
-            let w = if w.dtype() == losses.dtype() {
-                w.clone()
-            } else {
-                tf::cast(w, losses.dtype())
-            };
-            // [batch, 1] weights against [batch] losses, as Keras squeezes them.
-            let w = if w.rank() == losses.rank() + 1 && w.shape().dims().last() == Some(&1) {
-                tf::squeeze(&w, &[-1])
-            } else {
-                w
-            };
-            &losses * &w
-        }
+        Some(w) => &losses * &sample_weights(w, &losses),
         None => losses,
     };
     match reduction {
