@@ -314,8 +314,9 @@ pub fn softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor, axis:
 /// ```
 #[track_caller]
 pub fn sigmoid_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor) -> Tensor {
-    let positive = greater_equal(logits, &zeros_like(logits));
-    let relu_logits = where_(&positive, logits, &zeros_like(logits));
+    let zero = zeros_like(logits);
+    let positive = greater_equal(logits, &zero);
+    let relu_logits = where_(&positive, logits, &zero);
     let neg_abs_logits = where_(&positive, &negative(logits), logits);
     add(&subtract(&relu_logits, &multiply(logits, labels)), &log1p(&exp(&neg_abs_logits)))
 }
