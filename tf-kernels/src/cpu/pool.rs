@@ -6,9 +6,11 @@
 //! tasks from the front and workers from the back: a job split in halves (or in blocks in
 //! order) gives the caller the first part and a worker the last, op after op, so each core
 //! keeps working on the same part of the data — the rows an op wrote are in its cache when
-//! the next op reads them — unless one is late and the other takes its share. Workers spin for a short while after each job before they
-//! park, so back-to-back ops (an eager loop, a training step) start in well under a
-//! microsecond instead of paying a futex wake each time.
+//! the next op reads them — unless one is late and the other takes its share.
+//!
+//! Workers spin for a short while after each job before they park, so back-to-back ops (an
+//! eager loop, a training step) start in well under a microsecond instead of paying a futex
+//! wake each time.
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -47,6 +49,21 @@ pub(crate) struct Pool {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
+impl Shared {
+    /// No job yet (epoch 0, no tasks).
+    fn new() -> Shared {
+        Shared {
+            claim: AtomicU64::new(0),
+            tasks: AtomicUsize::new(0),
+            remaining: AtomicUsize::new(0),
+            panicked: std::sync::atomic::AtomicBool::new(false),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            parked: Mutex::new(0),
+            wake: Condvar::new(),
+        }
+    }
+}
+
 /// Threads now doing background work (an input pipeline's prefetch thread producing). On a
 /// machine of two cores, while any is, jobs run on their calling thread and the idle worker
 /// parks at once: one core for the job's caller (a training step), one for the background
@@ -80,15 +97,7 @@ pub(crate) fn pool() -> &'static Pool {
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let shared: &'static Shared = Box::leak(Box::new(Shared {
-            claim: AtomicU64::new(0),
-            tasks: AtomicUsize::new(0),
-            remaining: AtomicUsize::new(0),
-            panicked: std::sync::atomic::AtomicBool::new(false),
-            job: AtomicPtr::new(std::ptr::null_mut()),
-            parked: Mutex::new(0),
-            wake: Condvar::new(),
-        }));
+        let shared: &'static Shared = Box::leak(Box::new(Shared::new()));
         for i in 1..threads {
             std::thread::Builder::new()
                 .name(format!("tf-kernel-{i}"))
@@ -232,15 +241,9 @@ mod tests {
 
     #[test]
     fn the_caller_claims_from_the_front_and_workers_from_the_back() {
-        let s = Shared {
-            claim: AtomicU64::new(7 << 32),
-            tasks: AtomicUsize::new(5),
-            remaining: AtomicUsize::new(5),
-            panicked: std::sync::atomic::AtomicBool::new(false),
-            job: AtomicPtr::new(std::ptr::null_mut()),
-            parked: Mutex::new(0),
-            wake: Condvar::new(),
-        };
+        let s = Shared::new();
+        s.claim.store(7 << 32, Ordering::Relaxed);
+        s.tasks.store(5, Ordering::Relaxed);
         let order: Vec<Option<usize>> = [false, true, true, false, true, false, true]
             .iter()
             .map(|&back| claim(&s, 7, back))
