@@ -88,9 +88,10 @@ thread_local! {
 }
 
 /// Splits the GEMM across the pool and runs each block: by k when C is too small to share
-/// out or has few rows against a row-major B, else by columns or rows. `then` runs on each block of rows as it is finished (by
-/// the thread that made it, while it is in that core's cache) when the split is by rows,
-/// else on all of C at the end. Operands were bounds-checked by the caller.
+/// out or has few rows against a row-major B, else by columns or rows, each thread packing
+/// its own operands. `then` runs on each block of rows as it is finished (by the thread
+/// that made it, while it is in that core's cache) when the split is by rows, else on all
+/// of C at the end. Operands were bounds-checked by the caller.
 #[allow(clippy::too_many_arguments)]
 pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, then: Then) {
     let (parts, by_cols) = partition(m, k, n);
@@ -108,13 +109,14 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
         return finish(c, m, n, then);
     }
     let cp = SendPtr(c.as_mut_ptr());
+    // Each thread packs what it multiplies and so reads packed values only from its own
+    // cache. (One packed B shared by the threads, half packed by each, made each read the
+    // other half from the other core: square n = 1024–2048 ran at 200–210 GFLOP/s instead
+    // of 218–222 while this machine's cross-core transfers were slow, the same otherwise.)
     // Rows are split finer than the thread count and claimed dynamically: a thread that
     // starts late takes fewer. Each block packs all of B, so blocks keep at least 384 rows
     // (a filter gradient's 800 rows over a long k in eight blocks spent 5% packing its B
-    // eight times). Each thread packing its own copy of B costs no more than packing one
-    // copy between them, and reads B only from its own cache: with a shared copy each
-    // thread read the half the other packed, from the other core (n = 1024–2048: 200–210
-    // instead of 218–220 GFLOP/s while this machine's cross-core transfers were slow).
+    // eight times).
     let parts = if by_cols {
         parts
     } else {
