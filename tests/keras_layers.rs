@@ -40,6 +40,14 @@ fn tensor(v: &Value) -> Tensor {
     }
 }
 
+/// A JSON list of non-negative integers (a shape, indices).
+fn usizes(v: &Value, what: &str) -> Vec<usize> {
+    let list = v.as_array().unwrap_or_else(|| panic!("{what}: not a list: {v}"));
+    list.iter()
+        .map(|d| d.as_u64().unwrap_or_else(|| panic!("{what}: not a count: {d}")) as usize)
+        .collect()
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * (1.0 + b.abs())
 }
@@ -182,12 +190,7 @@ fn layers_match_tensorflow() {
     let g = golden();
     for c in g["layers"].as_array().expect("layers") {
         let name = c["name"].as_str().expect("name");
-        let shape: Vec<usize> = c["input_shape"]
-            .as_array()
-            .expect("shape")
-            .iter()
-            .map(|v| v.as_u64().expect("dim") as usize)
-            .collect();
+        let shape = usizes(&c["input_shape"], "input shape");
         let training = c["training"].as_bool().expect("training");
         let x = input(&shape);
         type Run = Box<dyn Fn(&Tensor) -> Vec<Tensor>>;
@@ -242,12 +245,7 @@ fn layers_match_tensorflow() {
         let shapes = c["weights"].as_array().expect("weights");
         assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
         for (k, (v, s)) in vars.iter().zip(shapes).enumerate() {
-            let s: Vec<usize> = s
-                .as_array()
-                .expect("shape")
-                .iter()
-                .map(|d| d.as_u64().expect("dim") as usize)
-                .collect();
+            let s = usizes(s, "weight shape");
             assert_eq!(v.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", v.name());
             v.assign(&fill(&s, k));
         }
@@ -262,12 +260,7 @@ fn layers_match_tensorflow() {
                 .iter()
                 .zip(c["output_shapes"].as_array().expect("shapes")),
         ) {
-            let ws: Vec<usize> = want_shape
-                .as_array()
-                .expect("shape")
-                .iter()
-                .map(|d| d.as_u64().expect("dim") as usize)
-                .collect();
+            let ws = usizes(want_shape, "output shape");
             assert_eq!(o.shape().dims(), &ws[..], "{name}: output shape");
             for (i, (a, b)) in o.to_vec::<f32>().iter().zip(want.as_array().expect("values")).enumerate() {
                 let b = b.as_f64().expect("value");
@@ -296,12 +289,7 @@ fn layers_match_tensorflow() {
             let r: Vec<f32> = (0..n).map(|i| (1.3 * i as f64 + 0.5).sin() as f32).collect();
             loss = &loss + &tf::reduce_sum(&(&tf::reshape(o, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false);
         }
-        let trainable: Vec<usize> = c["trainable"]
-            .as_array()
-            .expect("trainable")
-            .iter()
-            .map(|k| k.as_u64().expect("index") as usize)
-            .collect();
+        let trainable = usizes(&c["trainable"], "trainable weight indices");
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&x)];
         sources.extend(trainable.iter().map(|&k| tf::Source::source(&vars[k])));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
