@@ -157,7 +157,9 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
 /// thread sums its own slice of k into a private C, and the partial results are added.
 #[allow(clippy::too_many_arguments)]
 fn run_split_k(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32], ldc: usize, accumulate: bool, threads: usize) {
-    let ranges = split_range(k, threads, 1);
+    // Whole cache lines of a row-major A per thread, as a gathered batch is split (see
+    // `movement::gather`), so each reads only the columns it gathered itself.
+    let ranges = split_range(k, threads, 16);
     // Every value is written (the products do not accumulate), so any buffer will do.
     let mut partial: Vec<f32> = crate::cpu::recycle::take_len(ranges.len() * m * n);
     let pp = SendPtr(partial.as_mut_ptr());
