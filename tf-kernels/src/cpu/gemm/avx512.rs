@@ -432,14 +432,23 @@ enum BPanels<'a> {
 
 /// Calls `kernel` for a tile of `mr` rows: the full tile's instance (`full` rows), or for a
 /// block's last rows the smallest of 2, 4 and 8 that covers them (a 32-row C in 10-row
-/// tiles ends in 2 rows, which the full instance would compute as 10).
+/// tiles ends in 2 rows, which the full instance would compute as 10); and for a tile of
+/// `nr` ≤ 16 columns the instance that multiplies one vector a row, not two (a 10-class
+/// output layer's products, which computed 32 columns for 10).
 macro_rules! by_rows {
-    ($mr:expr, $full:expr, kernel($($arg:expr),*)) => {
+    ($mr:expr, $full:expr, $nr:expr, kernel($($arg:expr),*)) => {
+        if $nr <= 16 {
+            by_rows!(@rows 1, $mr, $full, kernel($($arg),*))
+        } else {
+            by_rows!(@rows 2, $mr, $full, kernel($($arg),*))
+        }
+    };
+    (@rows $v:literal, $mr:expr, $full:expr, kernel($($arg:expr),*)) => {
         match $mr {
-            0..=2 => kernel::<2, _, _>($($arg),*),
-            3..=4 => kernel::<4, _, _>($($arg),*),
-            5..=8 => kernel::<8, _, _>($($arg),*),
-            _ => kernel::<{ $full }, _, _>($($arg),*),
+            0..=2 => kernel::<2, $v, _, _>($($arg),*),
+            3..=4 => kernel::<4, $v, _, _>($($arg),*),
+            5..=8 => kernel::<8, $v, _, _>($($arg),*),
+            _ => kernel::<{ $full }, $v, _, _>($($arg),*),
         }
     };
 }
@@ -464,7 +473,7 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut 
                 match (a, b) {
                     (Panels::Packed(pa), BPanels::Packed(pb)) => {
                         let (a, b) = (PackedA(pa[ir * kc..].as_ptr()), PackedB(pb[jr * kc..].as_ptr()));
-                        by_rows!(mr, MR, kernel(kc, a, b, cp, ldc, mr, nr, acc))
+                        by_rows!(mr, MR, nr, kernel(kc, a, b, cp, ldc, mr, nr, acc))
                     }
                     (Panels::Packed(pa), BPanels::InPlace(b, ldb)) => {
                         let b = InPlaceB {
@@ -474,12 +483,12 @@ unsafe fn tiles(mc: usize, kc: usize, nc: usize, a: Panels, b: BPanels, c: *mut 
                             ahead: if ir == 0 && jr + AHEAD * NR < nc { AHEAD * NR } else { 0 },
                         };
                         let a = PackedA(pa[ir * kc..].as_ptr());
-                        by_rows!(mr, MR, kernel(kc, a, b, cp, ldc, mr, nr, acc))
+                        by_rows!(mr, MR, nr, kernel(kc, a, b, cp, ldc, mr, nr, acc))
                     }
                     (Panels::InPlace(a, ic, pc), BPanels::Packed(pb)) => {
                         let (rows, offs) = direct_rows(a, ic + ir, mr, pc);
                         let (a, b) = (InPlaceA { rows: &rows, offs }, PackedB(pb[jr * kc..].as_ptr()));
-                        by_rows!(mr, MR_DIRECT, kernel(kc, a, b, cp, ldc, mr, nr, acc))
+                        by_rows!(mr, MR_DIRECT, nr, kernel(kc, a, b, cp, ldc, mr, nr, acc))
                     }
                     (Panels::InPlace(..), BPanels::InPlace(..)) => unreachable!("B is read in place only where A is packed"),
                 }
@@ -696,6 +705,11 @@ trait BRow: Copy {
     /// # Safety
     /// `p` is below the tile's `kc`; the CPU has AVX-512F.
     unsafe fn row(self, p: usize) -> (__m512, __m512);
+    /// The first 16 values of [`BRow::row`] only (a tile of at most 16 columns).
+    ///
+    /// # Safety
+    /// As [`BRow::row`].
+    unsafe fn first(self, p: usize) -> __m512;
 }
 
 /// A packed panel: NR values per step, contiguous.
@@ -710,6 +724,11 @@ impl BRow for PackedB {
             let b = self.0.add(p * NR);
             (_mm512_loadu_ps(b), _mm512_loadu_ps(b.add(16)))
         }
+    }
+    #[inline(always)]
+    unsafe fn first(self, p: usize) -> __m512 {
+        // SAFETY: as above.
+        unsafe { _mm512_loadu_ps(self.0.add(p * NR)) }
     }
 }
 
@@ -738,10 +757,20 @@ impl BRow for InPlaceB {
             )
         }
     }
+    #[inline(always)]
+    unsafe fn first(self, p: usize) -> __m512 {
+        // SAFETY: as above.
+        unsafe {
+            let b = self.b.add(p * self.ldb);
+            _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add(self.ahead) as *const i8);
+            _mm512_maskz_loadu_ps(self.masks.0, b)
+        }
+    }
 }
 
-/// The micro-kernel: `C[mr×nr] (+)= A · B` over `kc` steps for an `R`×32 tile, A's rows
-/// and B's row read as `a` and `b` say. Instances: packed A (12 rows) with packed B or B in
+/// The micro-kernel: `C[mr×nr] (+)= A · B` over `kc` steps for an `R`×32 tile (`V` = 2
+/// vectors a row) or an `R`×16 one (`V` = 1, for `nr` ≤ 16), A's rows and B's row read as
+/// `a` and `b` say. Instances: packed A (12 rows) with packed B or B in
 /// place, A in place (10 rows, see [`MR_DIRECT`]) with packed B.
 ///
 /// # Safety
@@ -749,7 +778,7 @@ impl BRow for InPlaceB {
 /// with row stride `ldc`, for this thread alone.
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel<const R: usize, A: ARows<R>, B: BRow>(
+unsafe fn kernel<const R: usize, const V: usize, A: ARows<R>, B: BRow>(
     kc: usize,
     a: A,
     b: B,
@@ -763,13 +792,24 @@ unsafe fn kernel<const R: usize, A: ARows<R>, B: BRow>(
     let mut c1 = [_mm512_setzero_ps(); R];
     // SAFETY: the caller's promises above.
     unsafe {
-        for p in 0..kc {
-            let (b0, b1) = b.row(p);
-            let col = a.col(p);
-            for i in 0..R {
-                let ai = _mm512_set1_ps(a.at(col, i));
-                c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+        if V == 1 {
+            // At most 16 columns: one vector a row (the second half would be masked off).
+            for p in 0..kc {
+                let b0 = b.first(p);
+                let col = a.col(p);
+                for (i, c) in c0.iter_mut().enumerate() {
+                    *c = _mm512_fmadd_ps(_mm512_set1_ps(a.at(col, i)), b0, *c);
+                }
+            }
+        } else {
+            for p in 0..kc {
+                let (b0, b1) = b.row(p);
+                let col = a.col(p);
+                for i in 0..R {
+                    let ai = _mm512_set1_ps(a.at(col, i));
+                    c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+                    c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+                }
             }
         }
         store(&c0, &c1, c, ldc, mr, nr, accumulate);
