@@ -74,12 +74,19 @@ impl<'a> ASrc<'a> {
         }
     }
     /// True when A can be read in place by the direct kernel.
-    fn direct(&self, n: usize) -> bool {
+    fn can_be_direct(&self, n: usize) -> bool {
         n <= DIRECT_A_MAX_N
             && match self {
                 ASrc::Strided(a) => a.cs == 1,
                 ASrc::Gather(_) => true,
             }
+    }
+    /// True when A is read in place in an `m×k·k×n` product with `b`: where it can be,
+    /// unless B is read in place instead (a strided A's few rows cost less to pack than
+    /// all of B: a dense layer's forward at batch 32, 32x784x128 35-37 -> 32.6-33.3 µs,
+    /// 32x1024x10 9.1 -> 7.9 µs).
+    fn direct(&self, m: usize, k: usize, n: usize, b: &Strided<f32>) -> bool {
+        self.can_be_direct(n) && (matches!(self, ASrc::Gather(_)) || !b_in_place(m, k, n, b))
     }
 }
 
@@ -122,7 +129,7 @@ pub fn run(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [f32]
     } else {
         (parts * 4).min(m / (MR * 32)).max(parts)
     };
-    let align = match (by_cols, a.direct(n)) {
+    let align = match (by_cols, a.direct(m, k, n, &b)) {
         (true, _) => NR,
         (false, true) => MR_DIRECT,
         (false, false) => MR,
@@ -202,7 +209,7 @@ fn run_split_k(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: &mut [
 /// that no other thread touches; `a` and `b` must be in bounds for `m×k` and `k×n`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm(m: usize, k: usize, n: usize, a: ASrc, b: Strided<f32>, c: *mut f32, ldc: usize, accumulate: bool) {
-    let direct = a.direct(n);
+    let direct = a.direct(m, k, n, &b);
     let mode = b_mode(m, k, n, &b, direct);
     PACK.with(|p| {
         let mut p = p.borrow_mut();
@@ -233,8 +240,13 @@ enum BMode {
     OnePanel,
 }
 
+/// Whether a B can be read in place under an `m`-row C (see [`DIRECT_B_MAX_M`]).
+fn b_in_place(m: usize, k: usize, n: usize, b: &Strided<f32>) -> bool {
+    m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES
+}
+
 fn b_mode(m: usize, k: usize, n: usize, b: &Strided<f32>, direct: bool) -> BMode {
-    if !direct && m <= DIRECT_B_MAX_M && b.cs == 1 && k * n * 4 <= DIRECT_B_MAX_BYTES {
+    if !direct && b_in_place(m, k, n, b) {
         BMode::InPlace
     } else if b.cs == 1 && b.rs == NR && n == NR {
         BMode::OnePanel
@@ -290,7 +302,10 @@ pub fn pack(k: usize, n: usize, b: Strided<f32>, out: &mut [f32]) {
 /// one block of k.
 pub unsafe fn gemm_packed(m: usize, k: usize, n: usize, a: Strided<f32>, pb: &[f32], c: *mut f32, ldc: usize) {
     let a = ASrc::Strided(a);
-    assert!(a.direct(n) && k <= KC_DIRECT, "gemm_packed: A read in place, k within a block");
+    assert!(
+        a.can_be_direct(n) && k <= KC_DIRECT,
+        "gemm_packed: A read in place, k within a block"
+    );
     assert!(pb.len() >= packed_len(k, n), "gemm_packed: B not packed for {k}x{n}");
     let mut unused = Vec::new();
     // SAFETY: the caller's promises; B's panels cover k×n.
@@ -352,7 +367,7 @@ unsafe fn gemm_rows(
     buf: &mut [f32],
     then: &dyn Fn(usize, &mut [f32]),
 ) {
-    let direct = a.direct(n);
+    let direct = a.direct(m, k, n, &b);
     if k > if direct { KC_DIRECT } else { KC } || n > NC {
         for r0 in (0..m).step_by(rows) {
             let block = &mut buf[..rows.min(m - r0) * n];

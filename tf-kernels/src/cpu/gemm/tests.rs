@@ -35,8 +35,9 @@ fn sgemm_matches_naive_for_odd_sizes_and_transposes() {
         (200, 64, 5),
         (25, 3000, 30),
         (20, 700, 300),
-        // A dense layer's forward at batch 32: three 10-row tiles and one of 2 (A in place);
-        // 12, 12 and 8 rows (A packed).
+        // A dense layer's forward at batch 32: A packed (12, 12 and 8 rows) and a
+        // row-major B read in place; with B transposed, three 10-row tiles and one of 2
+        // (A in place).
         (32, 784, 128),
         (32, 90, 700),
         // Packed A (n > 256) with a last panel of 6 rows and k not a multiple of 4.
