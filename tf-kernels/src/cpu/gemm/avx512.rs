@@ -815,6 +815,16 @@ unsafe fn kernel<const R: usize, const V: usize, A: ARows<R>, B: BRow>(
     let mut c1 = [_mm512_setzero_ps(); R];
     // SAFETY: the caller's promises above.
     unsafe {
+        // The tile of C is fetched while the products run, not when they are stored: a
+        // 2048² C is out of cache, and each tile's stores then waited on 24 lines
+        // (n = 2048 +0.6-3 GFLOP/s in 9 of 9 paired runs).
+        for i in 0..mr.min(R) {
+            let row = c.add(i * ldc) as *const i8;
+            _mm_prefetch::<_MM_HINT_T0>(row);
+            if nr > 16 {
+                _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(64));
+            }
+        }
         if V == 1 {
             // At most 16 columns: one vector a row (the second half would be masked off).
             for p in 0..kc {
