@@ -111,34 +111,29 @@ pub fn gather<T: Copy + Send + Sync + 'static>(x: &[T], outer: usize, axis_len: 
         return Err(bad);
     }
     let n = outer * idx.len() * inner;
+    let mut out: Vec<T> = super::recycle::take_any(n);
+    out.reserve_exact(n);
+    let dst = super::SendPtr(out.as_mut_ptr());
+    // Columns `c` of every gathered row.
+    let copy = |c: std::ops::Range<usize>| {
+        for o in 0..outer {
+            for (r, &j) in idx.iter().enumerate() {
+                let src = &x[(o * axis_len + j as usize) * inner..][c.clone()];
+                // SAFETY: row (o, r)'s columns `c` are inside the `n` reserved values, no
+                // other thread copies them (the parts are disjoint), and `src` holds `c.len()`.
+                unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.get().add((o * idx.len() + r) * inner + c.start), c.len()) };
+            }
+        }
+    };
     let threads = super::num_threads();
     if threads > 1 && n >= GATHER_SPLIT_MIN && inner >= GATHER_SPLIT_MIN_COLS * threads {
-        let mut out: Vec<T> = super::recycle::take_any(n);
-        out.reserve_exact(n);
         let cols = super::split_range(inner, threads, 16);
-        let dst = super::SendPtr(out.as_mut_ptr());
-        super::parallel_for(cols.len(), |t| {
-            let c = cols[t].clone();
-            for o in 0..outer {
-                for (r, &j) in idx.iter().enumerate() {
-                    let src = &x[(o * axis_len + j as usize) * inner..][c.clone()];
-                    // SAFETY: row (o, r)'s columns `c` are this thread's part of the `n`
-                    // reserved values (the parts are disjoint), and `src` holds `c.len()`.
-                    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.get().add((o * idx.len() + r) * inner + c.start), c.len()) };
-                }
-            }
-        });
-        // SAFETY: the parts cover every column of every row: all `n` values are written.
-        unsafe { out.set_len(n) };
-        return Ok(out);
+        super::parallel_for(cols.len(), |t| copy(cols[t].clone()));
+    } else {
+        copy(0..inner);
     }
-    let mut out = Vec::with_capacity(n);
-    for o in 0..outer {
-        for &j in idx {
-            let base = (o * axis_len + j as usize) * inner;
-            out.extend_from_slice(&x[base..base + inner]);
-        }
-    }
+    // SAFETY: the parts cover every column of every row: all `n` values are written.
+    unsafe { out.set_len(n) };
     Ok(out)
 }
 
