@@ -549,11 +549,8 @@ fn pack_a(mc: usize, kc: usize, a: &ASrc, ic: usize, pc: usize, out: &mut [f32])
                 for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                     let start = (pc + p) * a.cs + ic + i0;
                     if rows == MR {
-                        // A fixed-size copy: vector moves inline, not a `memcpy` call for
-                        // 48 bytes (a weight gradient's xᵀ, every step).
-                        let src: &[f32; MR] = a.data[start..start + MR].try_into().expect("MR values");
-                        let d: &mut [f32; MR] = dst.try_into().expect("a panel row of MR values");
-                        *d = *src;
+                        // A weight gradient's xᵀ, every step.
+                        copy_fixed::<MR>(dst, &a.data[start..]);
                     } else {
                         dst[..rows].copy_from_slice(&a.data[start..start + rows]);
                     }
@@ -610,6 +607,15 @@ unsafe fn pack_a_rows(src: *const f32, rs: usize, kc: usize, rows: usize, panel:
     }
 }
 
+/// Copies the first `N` values of `src` to `dst`: as a fixed-size copy, vector moves inline,
+/// not a `memcpy` call for a panel row of 48 or 128 bytes.
+#[inline(always)]
+fn copy_fixed<const N: usize>(dst: &mut [f32], src: &[f32]) {
+    let s: &[f32; N] = src[..N].try_into().expect("N values");
+    let d: &mut [f32; N] = (&mut dst[..N]).try_into().expect("room for N values");
+    *d = *s;
+}
+
 /// Packs rows `pc..pc+kc`, columns `jc..jc+nc` of B into NR-column panels, `[panel][p][j]`,
 /// zero-padding the last panel.
 fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mut [f32]) {
@@ -626,10 +632,7 @@ fn pack_b(kc: usize, nc: usize, b: &Strided<f32>, pc: usize, jc: usize, out: &mu
                     let base = (pc + p) * b.rs + jc + j0;
                     let dst = &mut out[(pj * kc + p) * NR..][..NR];
                     if cols == NR {
-                        // A fixed-size copy: vector moves inline, not a `memmove` call.
-                        let src: &[f32; NR] = b.data[base..base + NR].try_into().expect("NR values");
-                        let d: &mut [f32; NR] = dst.try_into().expect("a panel row of NR values");
-                        *d = *src;
+                        copy_fixed::<NR>(dst, &b.data[base..]);
                     } else {
                         dst[..cols].copy_from_slice(&b.data[base..base + cols]);
                         dst[cols..].fill(0.0);
