@@ -141,6 +141,74 @@ fn cache_replays_and_prefetch_keeps_order() {
     drop(it);
 }
 
+/// Waits (up to ten seconds) for `done`.
+fn wait_for(done: impl Fn() -> bool) -> bool {
+    let t = std::time::Instant::now();
+    while !done() {
+        if t.elapsed() > std::time::Duration::from_secs(10) {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    true
+}
+
+#[test]
+fn prefetch_produces_up_to_its_buffer_ahead_of_the_consumer() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let ds = range(100)
+        .map(move |x| {
+            c.fetch_add(1, Ordering::AcqRel);
+            x
+        })
+        .prefetch(3);
+    let mut it = ds.iter();
+    if tf::config::threading::get_intra_op_parallelism_threads() == 1 {
+        // No worker to produce ahead: the consumer makes each element as it asks.
+        assert_eq!(calls.load(Ordering::Acquire), 0);
+        assert_eq!(it.next().unwrap().unwrap().scalar::<i64>(), 0);
+        return;
+    }
+    assert!(wait_for(|| calls.load(Ordering::Acquire) >= 3), "filled before the first request");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(calls.load(Ordering::Acquire), 3, "no further ahead than the buffer");
+    assert_eq!(it.next().unwrap().unwrap().scalar::<i64>(), 0);
+    assert!(wait_for(|| calls.load(Ordering::Acquire) == 4), "taking one makes room for one");
+    let rest: Vec<i64> = it.map(|x| x.unwrap().scalar::<i64>()).collect();
+    assert_eq!(rest, (1..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_panic_while_prefetching_reaches_the_consumer_after_the_elements_before_it() {
+    let ds = range(10)
+        .map(|x| {
+            assert!(x.scalar::<i64>() != 4, "no element 4 here");
+            x
+        })
+        .prefetch(2);
+    let mut it = ds.iter();
+    for i in 0..4 {
+        assert_eq!(it.next().unwrap().unwrap().scalar::<i64>(), i);
+    }
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| it.next())).unwrap_err();
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+    assert!(msg.as_deref().is_some_and(|m| m.contains("no element 4 here")), "{msg:?}");
+}
+
+#[test]
+fn nested_prefetches_keep_order() {
+    let inner = range(200).map(|x| &x * 3i64).prefetch(2);
+    let outer = inner.map(|x| &x + 1i64).prefetch(AUTOTUNE).batch(50, false).prefetch(1);
+    let expect: Vec<i64> = (0..200).map(|i| 3 * i + 1).collect();
+    for _ in 0..3 {
+        assert_eq!(ints(&outer).concat(), expect);
+    }
+}
+
 #[test]
 fn batching_mismatched_shapes_is_an_error_naming_them() {
     let ds = Dataset::from_generator(|| vec![tf::zeros([2], tf::float32), tf::zeros([3], tf::float32)].into_iter()).batch(2, false);

@@ -15,6 +15,7 @@ mod cache;
 mod csv;
 mod gzip;
 pub(crate) mod npy;
+mod prefetch;
 mod structure;
 pub(crate) mod tfrecord;
 mod transform;

@@ -1,5 +1,5 @@
 //! Dataset transformations with TensorFlow's ordering semantics: `map`, `filter`, `batch`,
-//! `unbatch`, `shuffle`, `repeat`, `take`, `skip`, `prefetch`, `cache`, `enumerate`, `apply`.
+//! `unbatch`, `shuffle`, `repeat`, `take`, `skip`, `cache`, `enumerate`, `apply`.
 
 use super::{Cardinality, Dataset, DatasetIter, Structure, AUTOTUNE};
 use crate::{Result, Tensor};
@@ -25,10 +25,10 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.map(f, num_parallel_calls)`: `f` runs on `num_parallel_calls` threads a few
-    /// elements ahead of the consumer (`AUTOTUNE`: one per core beyond the two a training
-    /// step and a prefetch thread use; none on a machine of two cores or fewer, where the map
-    /// runs on the pulling thread); results come out in input order (TensorFlow's
-    /// deterministic default).
+    /// elements ahead of the consumer (`AUTOTUNE`: one per core beyond two, which a training
+    /// step's kernels keep busy and a prefetch shares; none on a machine of two cores or
+    /// fewer, where the map runs on the pulling thread); results come out in input order
+    /// (TensorFlow's deterministic default).
     pub fn map_parallel<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static, num_parallel_calls: i64) -> Dataset<U> {
         self.map_parallel_with(f, num_parallel_calls, true)
     }
@@ -58,9 +58,10 @@ impl<T: Send + 'static> Dataset<T> {
     ) -> Dataset<U> {
         const RUN: usize = 16;
         let workers = if num_parallel_calls == AUTOTUNE || num_parallel_calls <= 0 {
-            // The consumer (a training step) and a prefetch thread already take two cores;
-            // more threads than cores only preempt them. With no core to spare the map runs
-            // inline, on the thread that pulls (the prefetch thread in a typical pipeline).
+            // The consumer (a training step) and its kernels' worker, which also prefetches,
+            // already take two cores; more threads than cores only preempt them. With no core
+            // to spare the map runs inline, on the thread that pulls (a prefetching worker in
+            // a typical pipeline).
             let spare = std::thread::available_parallelism().map_or(2, |n| n.get()).saturating_sub(2);
             if spare == 0 {
                 return self.map(f);
@@ -238,36 +239,6 @@ impl<T: Send + 'static> Dataset<T> {
                 let i = (rng.next() % buf.len() as u64) as usize;
                 Some(Ok(buf.swap_remove(i)))
             }))
-        })
-    }
-
-    /// `dataset.prefetch(buffer_size)`: a background thread runs the pipeline up to
-    /// `buffer_size` elements ahead of the consumer (`AUTOTUNE` picks the size).
-    pub fn prefetch(&self, buffer_size: i64) -> Dataset<T> {
-        let up = self.recipe.clone();
-        let n = if buffer_size == AUTOTUNE || buffer_size <= 0 {
-            4
-        } else {
-            buffer_size as usize
-        };
-        self.derive(self.cardinality, move || {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(n);
-            let up = up.clone();
-            std::thread::Builder::new()
-                .name("tf-data-prefetch".into())
-                .spawn(move || {
-                    let mut src = up();
-                    // Producing is background work (the pool leaves it a core); waiting for
-                    // room in the buffer is not.
-                    while let Some(x) = tf_kernels::cpu::background(|| src.next()) {
-                        // The consumer went away: stop producing.
-                        if tx.send(x).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .expect("tf.data: cannot start the prefetch thread");
-            Box::new(rx.into_iter())
         })
     }
 

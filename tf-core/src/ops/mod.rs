@@ -333,6 +333,7 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
         }
         return outputs;
     }
+    tf_kernels::cpu::help();
     let outputs = match op.cpu.run(inputs, attrs, &specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),
@@ -351,6 +352,7 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
 /// On a data-dependent failure (an index out of range), as [`execute`].
 #[track_caller]
 pub(crate) fn execute_traced(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Outputs {
+    tf_kernels::cpu::help();
     let outputs = match op.cpu.run(inputs, attrs, specs) {
         Ok(o) => o,
         Err(m) => panic!("{}: {m}", op.name),

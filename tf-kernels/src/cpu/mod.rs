@@ -18,11 +18,36 @@ pub fn num_threads() -> usize {
     pool::pool().threads()
 }
 
-/// Runs `f` as background work: while it runs, kernels stay on their calling thread and idle
-/// pool workers park, so a background producer (a prefetching input pipeline) has a core to
-/// itself instead of competing with spinning workers.
-pub fn background<R>(f: impl FnOnce() -> R) -> R {
-    pool::background(f)
+pub use pool::Background;
+
+/// Hands `task` to the pool's idle workers, which run slices of it between jobs (stopping at
+/// every op boundary, [`help`], for the tasks of a job published meanwhile) while it says it
+/// wants more, and again after [`background_wanted`]. The pool keeps only a weak reference:
+/// dropping the task's last `Arc` withdraws it. Returns false, registering nothing, when the
+/// pool has no workers (`TF_NUM_THREADS=1`): the task's owner then does the work itself.
+pub fn add_background(task: std::sync::Weak<dyn Background>) -> bool {
+    pool::add_background(task)
+}
+
+/// Says that registered background work wants slices again (a consumer made room in a
+/// prefetch buffer), waking a parked worker.
+pub fn background_wanted() {
+    pool::background_wanted();
+}
+
+/// Whether this thread is one of the pool's workers: background work that waits for other
+/// background work must do that work itself here instead (the worker it would wait for may
+/// be this one).
+pub fn in_worker() -> bool {
+    pool::in_worker()
+}
+
+/// An op boundary: in a worker's background slice, runs the tasks of a kernel job that its
+/// caller has published and not yet taken; elsewhere a thread-local read. The op dispatch
+/// point calls it before every op.
+#[inline]
+pub fn help() {
+    pool::help();
 }
 
 /// Runs `f(i)` for `i in 0..n` on the pool's threads and the caller's.
@@ -43,7 +68,9 @@ pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> 
             s.1 = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
         }
     }
-    parallel_for(2, |i| if i == 0 { go(&sa) } else { go(&sb) });
+    // The halves run arbitrary code that may read its thread's state: not in a background
+    // slice (`help`).
+    pool::pool().run_with(2, &|i| if i == 0 { go(&sa) } else { go(&sb) }, false);
     fn take<R>(r: Option<std::thread::Result<R>>) -> R {
         match r.expect("both halves ran") {
             Ok(v) => v,

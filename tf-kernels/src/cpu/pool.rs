@@ -12,8 +12,8 @@
 //! eager loop, a training step) start in well under a microsecond instead of paying a futex
 //! wake each time.
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// How long an idle worker spins before it parks.
@@ -33,9 +33,13 @@ struct Shared {
     /// Tasks of the current job not yet finished.
     remaining: AtomicUsize,
     /// Set when a task of the current job panicked.
-    panicked: std::sync::atomic::AtomicBool,
+    panicked: AtomicBool,
     /// The current job's closure (a fat pointer, boxed once per job on the caller's stack).
     job: AtomicPtr<&'static Task>,
+    /// Whether the current job's tasks may run in a background slice ([`help`]):
+    /// kernel loops, which touch only their data, but not [`join`](super::join)'s halves,
+    /// which run arbitrary code that may read the calling thread's state.
+    helpable: AtomicBool,
     parked: Mutex<usize>,
     wake: Condvar,
 }
@@ -56,37 +60,102 @@ impl Shared {
             claim: AtomicU64::new(0),
             tasks: AtomicUsize::new(0),
             remaining: AtomicUsize::new(0),
-            panicked: std::sync::atomic::AtomicBool::new(false),
+            panicked: AtomicBool::new(false),
             job: AtomicPtr::new(std::ptr::null_mut()),
+            helpable: AtomicBool::new(false),
             parked: Mutex::new(0),
             wake: Condvar::new(),
         }
     }
 }
 
-/// Threads now doing background work (an input pipeline's prefetch thread producing). On a
-/// machine of two cores, while any is, jobs run on their calling thread and the idle worker
-/// parks at once: one core for the job's caller (a training step), one for the background
-/// work, instead of a spinning worker and the producer time-sharing a core (a worker
-/// preempted mid-task stalls the whole job). With more cores the pool is left as it is.
-static BACKGROUND: AtomicUsize = AtomicUsize::new(0);
+/// Work an idle worker does between jobs, one slice at a time: an input pipeline's prefetch,
+/// one element a slice. While a worker runs a slice it stops at every op boundary ([`help`])
+/// to take the tasks of a kernel job the caller has published, so the producer fills the
+/// gaps of a training step instead of time-sharing a core with it (a worker preempted
+/// mid-task stalls the whole job).
+pub trait Background: Send + Sync {
+    /// Does one slice of work; returns whether more is wanted now.
+    fn run_slice(&self) -> bool;
 
-/// Whether background work should have the second core now.
-fn yield_to_background(threads: usize) -> bool {
-    threads <= 2 && BACKGROUND.load(Ordering::Acquire) > 0
+    /// Asked at each op boundary of a slice: whether to take tasks of a published job now, or
+    /// leave them to its caller and get on with this work (which the caller may be about to
+    /// wait for: a prefetch whose buffer is empty).
+    fn may_help(&self) -> bool {
+        true
+    }
 }
 
-/// Runs `f` as background work (see [`BACKGROUND`]).
-pub(crate) fn background<R>(f: impl FnOnce() -> R) -> R {
-    struct Done;
-    impl Drop for Done {
-        fn drop(&mut self) {
-            BACKGROUND.fetch_sub(1, Ordering::AcqRel);
-        }
+/// The background work registered with the pool (dropped work is pruned as it is met).
+static TASKS: Mutex<Vec<Weak<dyn Background>>> = Mutex::new(Vec::new());
+/// Set when some background work may want a slice.
+static WANTED: AtomicBool = AtomicBool::new(false);
+
+/// Registers `task` with the pool's workers and asks for a slice at once; false, and nothing
+/// registered, when the pool has no workers (one thread) — then its owner does the work.
+pub(crate) fn add_background(task: Weak<dyn Background>) -> bool {
+    let pool = pool();
+    if pool.threads == 1 {
+        return false;
     }
-    BACKGROUND.fetch_add(1, Ordering::AcqRel);
-    let _done = Done;
-    f()
+    TASKS.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+    background_wanted();
+    true
+}
+
+/// Says that registered background work wants slices again, waking a parked worker.
+pub(crate) fn background_wanted() {
+    WANTED.store(true, Ordering::Release);
+    pool().wake_parked();
+}
+
+/// A worker's turn at the background work: a slice of each task that wants one.
+fn run_background() {
+    if !WANTED.swap(false, Ordering::AcqRel) {
+        return;
+    }
+    let tasks: Vec<Arc<dyn Background>> = {
+        let mut all = TASKS.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|t| t.strong_count() > 0);
+        all.iter().filter_map(Weak::upgrade).collect()
+    };
+    let mut more = false;
+    for t in &tasks {
+        // The task outlives its slice (`tasks` holds it).
+        SLICE.with(|c| c.set(Some(std::ptr::NonNull::from(&**t))));
+        // A task reports its own failures; one that panics anyway must not take the worker.
+        more |= std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.run_slice())).unwrap_or(false);
+        SLICE.with(|c| c.set(None));
+    }
+    if more {
+        WANTED.store(true, Ordering::Release);
+    }
+}
+
+/// Whether this thread is one of the pool's workers (or runs a job's tasks).
+pub(crate) fn in_worker() -> bool {
+    IN_WORKER.with(|w| w.get())
+}
+
+/// In a worker's background slice, runs the tasks of a kernel job that the caller has
+/// published and not yet taken (see [`Background`]); elsewhere does nothing.
+pub(crate) fn help() {
+    let Some(task) = SLICE.with(|c| c.get()) else { return };
+    // SAFETY: `SLICE` is set only while `run_background` holds the task.
+    if !unsafe { task.as_ref() }.may_help() {
+        return;
+    }
+    let Some(pool) = POOL.get() else { return };
+    let s = pool.shared;
+    // A job of a later epoch than the one read here fails every claim below, so a task of a
+    // job that is not helpable is never taken.
+    let epoch = s.claim.load(Ordering::Acquire) >> 32;
+    if !s.helpable.load(Ordering::Acquire) {
+        return;
+    }
+    SLICE.with(|c| c.set(None));
+    run_claimed(s, epoch);
+    SLICE.with(|c| c.set(Some(task)));
 }
 
 /// The pool, sized once from `TF_NUM_THREADS` or the number of cores.
@@ -101,7 +170,7 @@ pub(crate) fn pool() -> &'static Pool {
         for i in 1..threads {
             std::thread::Builder::new()
                 .name(format!("tf-kernel-{i}"))
-                .spawn(move || worker(shared, threads))
+                .spawn(move || worker(shared))
                 .expect("tf-kernels: cannot start a kernel thread");
         }
         Pool {
@@ -117,15 +186,29 @@ impl Pool {
         self.threads
     }
 
+    /// Wakes the parked workers, if any. Under the lock a parking worker holds while it looks
+    /// for a job or background work, so none parks past what was published before this.
+    fn wake_parked(&self) {
+        if *self.shared.parked.lock().unwrap_or_else(|p| p.into_inner()) > 0 {
+            self.shared.wake.notify_all();
+        }
+    }
+
     /// Runs `f(i)` for every `i in 0..n` across the pool and the calling thread.
     pub(crate) fn run<'f>(&self, n: usize, f: &'f (dyn Fn(usize) + Sync + 'f)) {
-        if n <= 1 || self.threads == 1 || IN_WORKER.with(|w| w.get()) || yield_to_background(self.threads) {
+        self.run_with(n, f, true);
+    }
+
+    /// As [`run`](Self::run); `helpable`: whether a background slice may run the tasks
+    /// ([`Shared::helpable`]).
+    pub(crate) fn run_with<'f>(&self, n: usize, f: &'f (dyn Fn(usize) + Sync + 'f), helpable: bool) {
+        if n <= 1 || self.threads == 1 || IN_WORKER.with(|w| w.get()) {
             (0..n).for_each(f);
             return;
         }
         if n > MAX_TASKS {
             let per = n.div_ceil(MAX_TASKS);
-            return self.run(n.div_ceil(per), &|t| (t * per..((t + 1) * per).min(n)).for_each(f));
+            return self.run_with(n.div_ceil(per), &|t| (t * per..((t + 1) * per).min(n)).for_each(f), helpable);
         }
         let _guard = self.submit.lock().unwrap_or_else(|p| p.into_inner());
         let s = self.shared;
@@ -137,11 +220,10 @@ impl Pool {
         s.tasks.store(n, Ordering::Relaxed);
         s.remaining.store(n, Ordering::Relaxed);
         s.panicked.store(false, Ordering::Relaxed);
+        s.helpable.store(helpable, Ordering::Relaxed);
         let epoch = (s.claim.load(Ordering::Relaxed) >> 32).wrapping_add(1) & 0xFFFF_FFFF;
         s.claim.store(epoch << 32, Ordering::Release);
-        if *s.parked.lock().unwrap_or_else(|p| p.into_inner()) > 0 {
-            s.wake.notify_all();
-        }
+        self.wake_parked();
         // The closure lives on this stack frame: even if a task panics here, wait for every
         // claimed task before unwinding. While the caller runs tasks, a kernel they call runs
         // its own parallel loop inline, as on a worker (the pool is busy with this job).
@@ -167,7 +249,11 @@ impl Pool {
 }
 
 thread_local! {
+    /// Set on workers, and on any thread while it runs a job's tasks: kernels then run their
+    /// parallel loops inline.
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The background work this worker runs a slice of now, if any.
+    static SLICE: std::cell::Cell<Option<std::ptr::NonNull<dyn Background>>> = const { std::cell::Cell::new(None) };
 }
 
 /// Claims a task of job `epoch`, if any is left: the first untaken one, or the last when
@@ -192,27 +278,31 @@ fn claim(s: &Shared, epoch: u64, from_back: bool) -> Option<usize> {
     }
 }
 
-fn worker(s: &'static Shared, threads: usize) {
+fn worker(s: &'static Shared) {
     IN_WORKER.with(|w| w.set(true));
     let mut seen = 0u64;
     loop {
-        // Wait for a new epoch: spin first, then park.
-        let start = Instant::now();
+        // Wait for a new epoch, doing background work meanwhile: spin first, then park.
+        let mut start = Instant::now();
         let mut spins = 0u32;
         let epoch = loop {
             let e = s.claim.load(Ordering::Acquire) >> 32;
             if e != seen {
                 break e;
             }
+            if WANTED.load(Ordering::Acquire) {
+                run_background();
+                (start, spins) = (Instant::now(), 0);
+                continue;
+            }
             spins = spins.wrapping_add(1);
-            // Reading the clock costs more than a spin: look at it every 256 spins. With
-            // background work running, park at once: the core is wanted.
-            if !spins.is_multiple_of(256) || (start.elapsed() < SPIN && !yield_to_background(threads)) {
+            // Reading the clock costs more than a spin: look at it every 256 spins.
+            if !spins.is_multiple_of(256) || start.elapsed() < SPIN {
                 std::hint::spin_loop();
                 continue;
             }
             let mut parked = s.parked.lock().unwrap_or_else(|p| p.into_inner());
-            if s.claim.load(Ordering::Acquire) >> 32 == seen {
+            if s.claim.load(Ordering::Acquire) >> 32 == seen && !WANTED.load(Ordering::Acquire) {
                 *parked += 1;
                 parked = s
                     .wake
@@ -223,15 +313,20 @@ fn worker(s: &'static Shared, threads: usize) {
             }
         };
         seen = epoch;
-        while let Some(i) = claim(s, epoch, true) {
-            // SAFETY: a task of this epoch was claimed, so its job is still running and the
-            // job pointer (set before the epoch was published) is alive.
-            let f = unsafe { *s.job.load(Ordering::Acquire) };
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))).is_err() {
-                s.panicked.store(true, Ordering::Release);
-            }
-            s.remaining.fetch_sub(1, Ordering::AcqRel);
+        run_claimed(s, epoch);
+    }
+}
+
+/// Runs tasks of job `epoch` from the workers' end until none is left to claim.
+fn run_claimed(s: &Shared, epoch: u64) {
+    while let Some(i) = claim(s, epoch, true) {
+        // SAFETY: a task of this epoch was claimed, so its job is still running and the job
+        // pointer (set before the epoch was published) is alive.
+        let f = unsafe { *s.job.load(Ordering::Acquire) };
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))).is_err() {
+            s.panicked.store(true, Ordering::Release);
         }
+        s.remaining.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -272,44 +367,96 @@ mod tests {
         assert_eq!(hits.into_inner(), 64);
     }
 
-    #[test]
-    fn jobs_during_background_work_still_run_every_task_once() {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        use std::sync::Arc;
-        let (started, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
-        let bg = {
-            let (started, stop) = (started.clone(), stop.clone());
-            std::thread::spawn(move || {
-                super::background(|| {
-                    started.store(true, Ordering::Release);
-                    while !stop.load(Ordering::Acquire) {
-                        std::hint::spin_loop();
-                    }
-                })
-            })
-        };
-        while !started.load(Ordering::Acquire) {
-            std::hint::spin_loop();
+    /// Background work whose slices run `slice` until it returns false; `stop` ends it.
+    struct Work<F>(F);
+    impl<F: Fn() -> bool + Send + Sync> Background for Work<F> {
+        fn run_slice(&self) -> bool {
+            (self.0)()
         }
+    }
+
+    /// Waits (up to a few seconds) for `done`.
+    fn wait_for(done: impl Fn() -> bool) -> bool {
+        let t = Instant::now();
+        while !done() {
+            if t.elapsed() > Duration::from_secs(10) {
+                return false;
+            }
+            std::thread::yield_now();
+        }
+        true
+    }
+
+    #[test]
+    fn idle_workers_run_background_slices_until_no_more_is_wanted() {
+        // Work with a budget of slices (a slice may be offered when none is wanted).
+        let (budget, count) = (Arc::new(AtomicUsize::new(100)), Arc::new(AtomicUsize::new(0)));
+        let (b, c) = (budget.clone(), count.clone());
+        let work: Arc<dyn Background> = Arc::new(Work(move || {
+            if b.load(Ordering::Acquire) == 0 {
+                return false;
+            }
+            c.fetch_add(1, Ordering::AcqRel);
+            b.fetch_sub(1, Ordering::AcqRel) > 1
+        }));
+        if !add_background(Arc::downgrade(&work)) {
+            assert_eq!(pool().threads(), 1, "only a pool without workers refuses background work");
+            return;
+        }
+        assert!(wait_for(|| count.load(Ordering::Acquire) >= 100), "slices ran");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(count.load(Ordering::Acquire), 100, "no work after the budget ran out");
+        budget.fetch_add(1, Ordering::AcqRel);
+        background_wanted();
+        assert!(
+            wait_for(|| count.load(Ordering::Acquire) == 101),
+            "one more slice when wanted again"
+        );
+        let weak = Arc::downgrade(&work);
+        drop(work);
+        assert!(wait_for(|| weak.strong_count() == 0), "a worker let go of it");
+        budget.fetch_add(1, Ordering::AcqRel);
+        background_wanted();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(count.load(Ordering::Acquire), 101, "dropped work is not run");
+    }
+
+    #[test]
+    fn a_background_slice_runs_tasks_of_a_published_job_at_its_op_boundaries() {
+        if pool().threads() == 1 {
+            return;
+        }
+        let (inside, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (i2, s2) = (inside.clone(), stop.clone());
+        let work: Arc<dyn Background> = Arc::new(Work(move || {
+            i2.store(true, Ordering::Release);
+            // A producer between its ops.
+            while !s2.load(Ordering::Acquire) {
+                crate::cpu::help();
+                std::hint::spin_loop();
+            }
+            false
+        }));
+        assert!(add_background(Arc::downgrade(&work)));
+        assert!(wait_for(|| inside.load(Ordering::Acquire)), "the slice started");
         let me = std::thread::current().id();
-        let hits: Vec<AtomicUsize> = (0..100).map(|_| AtomicUsize::new(0)).collect();
+        let hits: Vec<AtomicUsize> = (0..64).map(|_| AtomicUsize::new(0)).collect();
         let elsewhere = AtomicUsize::new(0);
-        crate::cpu::parallel_for(100, |i| {
+        crate::cpu::parallel_for(64, |i| {
             hits[i].fetch_add(1, Ordering::Relaxed);
             if std::thread::current().id() != me {
-                elsewhere.fetch_add(1, Ordering::Relaxed);
+                elsewhere.fetch_add(1, Ordering::AcqRel);
+            } else if i == 0 {
+                // The caller's first task waits for the slice to take one from the back.
+                assert!(wait_for(|| elsewhere.load(Ordering::Acquire) > 0), "the slice helped");
             }
         });
-        stop.store(true, Ordering::Release);
-        bg.join().unwrap();
-        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
-        if super::pool().threads() <= 2 {
-            assert_eq!(
-                elsewhere.into_inner(),
-                0,
-                "on two cores the caller keeps the job while background work runs"
-            );
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "every task ran once");
+        if pool().threads() == 2 {
+            // The only worker is in the slice: `join`'s halves (arbitrary code) stay here.
+            let (a, b) = crate::cpu::join(|| std::thread::current().id(), || std::thread::current().id());
+            assert_eq!((a, b), (me, me), "a slice does not take join's halves");
         }
-        assert_eq!(super::BACKGROUND.load(Ordering::Acquire), 0);
+        stop.store(true, Ordering::Release);
     }
 }
