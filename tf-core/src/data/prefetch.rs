@@ -11,7 +11,6 @@ use super::{Dataset, DatasetIter, AUTOTUNE};
 use crate::Result;
 use std::any::Any;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 
 /// How long a consumer spins for the next element before it sleeps.
@@ -26,8 +25,6 @@ struct Shared<T> {
     /// Signalled when an element (or the end) is put in the buffer.
     ready: Condvar,
     size: usize,
-    /// Elements in the buffer, readable without its lock.
-    buffered: AtomicUsize,
 }
 
 struct Buffer<T> {
@@ -64,10 +61,7 @@ impl<T: Send> tf_kernels::cpu::Background for Shared<T> {
         let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| src.next()));
         let mut b = lock(&self.buffer);
         match next {
-            Ok(Some(x)) => {
-                b.items.push_back(x);
-                self.buffered.store(b.items.len(), Ordering::Relaxed);
-            }
+            Ok(Some(x)) => b.items.push_back(x),
             Ok(None) => {
                 *source = None;
                 b.done = true;
@@ -81,12 +75,6 @@ impl<T: Send> tf_kernels::cpu::Background for Shared<T> {
             self.ready.notify_all();
         }
         !b.done && b.items.len() < self.size
-    }
-
-    /// Help with the consumer's kernels only while an element is ready for it; with the
-    /// buffer empty the consumer is about to wait for this one.
-    fn may_help(&self) -> bool {
-        self.buffered.load(Ordering::Relaxed) > 0
     }
 }
 
@@ -106,7 +94,6 @@ impl<T: Send + 'static> Iterator for Prefetched<T> {
             {
                 let mut b = lock(&s.buffer);
                 if let Some(x) = b.items.pop_front() {
-                    s.buffered.store(b.items.len(), Ordering::Relaxed);
                     drop(b);
                     if self.background {
                         tf_kernels::cpu::background_wanted(); // room for another
@@ -200,7 +187,6 @@ impl<T: Send + 'static> Dataset<T> {
                 }),
                 ready: Condvar::new(),
                 size,
-                buffered: AtomicUsize::new(0),
             });
             let task: Arc<dyn tf_kernels::cpu::Background> = shared.clone();
             let background = tf_kernels::cpu::add_background(Arc::downgrade(&task));

@@ -146,8 +146,13 @@ impl Structure for Tensor {
         let mut dims = vec![items.len()];
         dims.extend_from_slice(first.shape().dims());
         crate::dispatch!(first.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
-            let mut data = Vec::with_capacity(dims.iter().product());
+            // A dropped batch's buffer comes back through the recycler: fresh memory would
+            // cost a page fault every 4 KiB of every batch.
+            let mut data = tf_kernels::cpu::recycle::take_any(dims.iter().product());
             for t in items {
+                // An op boundary per row: a prefetching worker takes its share of the
+                // training step's kernels here instead of after the whole batch.
+                tf_kernels::cpu::help();
                 data.extend_from_slice(t.data::<T>());
             }
             Ok(Tensor::from_vec(data, dims).expect("rows of one shape"))

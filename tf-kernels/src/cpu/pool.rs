@@ -77,13 +77,6 @@ impl Shared {
 pub trait Background: Send + Sync {
     /// Does one slice of work; returns whether more is wanted now.
     fn run_slice(&self) -> bool;
-
-    /// Asked at each op boundary of a slice: whether to take tasks of a published job now, or
-    /// leave them to its caller and get on with this work (which the caller may be about to
-    /// wait for: a prefetch whose buffer is empty).
-    fn may_help(&self) -> bool {
-        true
-    }
 }
 
 /// The background work registered with the pool (dropped work is pruned as it is met).
@@ -121,11 +114,10 @@ fn run_background() {
     };
     let mut more = false;
     for t in &tasks {
-        // The task outlives its slice (`tasks` holds it).
-        SLICE.with(|c| c.set(Some(std::ptr::NonNull::from(&**t))));
+        IN_SLICE.with(|c| c.set(true));
         // A task reports its own failures; one that panics anyway must not take the worker.
         more |= std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.run_slice())).unwrap_or(false);
-        SLICE.with(|c| c.set(None));
+        IN_SLICE.with(|c| c.set(false));
     }
     if more {
         WANTED.store(true, Ordering::Release);
@@ -138,11 +130,13 @@ pub(crate) fn in_worker() -> bool {
 }
 
 /// In a worker's background slice, runs the tasks of a kernel job that the caller has
-/// published and not yet taken (see [`Background`]); elsewhere does nothing.
+/// published and not yet taken (see [`Background`]); elsewhere does nothing. A slice helps
+/// even when the consumer waits for what it makes: a worker that leaves its share of a job to
+/// the caller moves that share's data (half a weight matrix and its optimizer slots) to the
+/// caller's cache and back again the next step, which costs more than the step where a
+/// cross-core transfer is dear.
 pub(crate) fn help() {
-    let Some(task) = SLICE.with(|c| c.get()) else { return };
-    // SAFETY: `SLICE` is set only while `run_background` holds the task.
-    if !unsafe { task.as_ref() }.may_help() {
+    if !IN_SLICE.with(|c| c.get()) {
         return;
     }
     let Some(pool) = POOL.get() else { return };
@@ -153,9 +147,9 @@ pub(crate) fn help() {
     if !s.helpable.load(Ordering::Acquire) {
         return;
     }
-    SLICE.with(|c| c.set(None));
+    IN_SLICE.with(|c| c.set(false));
     run_claimed(s, epoch);
-    SLICE.with(|c| c.set(Some(task)));
+    IN_SLICE.with(|c| c.set(true));
 }
 
 /// The pool, sized once from `TF_NUM_THREADS` or the number of cores.
@@ -252,8 +246,8 @@ thread_local! {
     /// Set on workers, and on any thread while it runs a job's tasks: kernels then run their
     /// parallel loops inline.
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The background work this worker runs a slice of now, if any.
-    static SLICE: std::cell::Cell<Option<std::ptr::NonNull<dyn Background>>> = const { std::cell::Cell::new(None) };
+    /// Set while this worker runs a background slice ([`Background`]).
+    static IN_SLICE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Claims a task of job `epoch`, if any is left: the first untaken one, or the last when
