@@ -18,28 +18,58 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
     }
     let inner = shape[rank - 1];
     let is = strides[rank - 1];
+    let outer = &shape[..rank - 1];
     super::elementwise::fill(n, inner, |s, d| {
-        for (row, chunk) in (s / inner..).zip(d.chunks_mut(inner)) {
-            let mut off = offset as isize;
-            let mut r = row;
-            for k in (0..rank - 1).rev() {
-                off += (r % shape[k]) as isize * strides[k];
-                r /= shape[k];
-            }
-            let off = off as usize;
+        // The index of the chunk's first row, then an odometer over the outer dimensions
+        // (a division per dimension per row costs more than copying a short row).
+        let (mut small, mut large) = ([0usize; 8], Vec::new());
+        let idx: &mut [usize] = if rank - 1 <= small.len() {
+            &mut small[..rank - 1]
+        } else {
+            large.resize(rank - 1, 0);
+            &mut large
+        };
+        let mut r = s / inner;
+        let mut off = offset as isize;
+        for k in (0..rank - 1).rev() {
+            idx[k] = r % outer[k];
+            r /= outer[k];
+            off += idx[k] as isize * strides[k];
+        }
+        for chunk in d.chunks_mut(inner) {
+            let o = off as usize;
             if is == 1 {
-                for (o, &v) in chunk.iter_mut().zip(&src[off..off + inner]) {
+                for (o, &v) in chunk.iter_mut().zip(&src[o..o + inner]) {
                     o.write(v);
                 }
             } else if is == -1 {
-                // A reversed row (`tf.reverse` on the last axis): one backwards slice walk.
-                for (o, &v) in chunk.iter_mut().zip(src[off + 1 - inner..=off].iter().rev()) {
+                // A reversed row (`tf.reverse` on the last axis), eight elements at a time
+                // (an array reversal vectorises; a backwards element walk does not).
+                let row = &src[o + 1 - inner..=o];
+                let (mut to, mut from) = (chunk.chunks_exact_mut(8), row.rchunks_exact(8));
+                for (t, f) in (&mut to).zip(&mut from) {
+                    let mut a: [T; 8] = f.try_into().expect("eight");
+                    a.reverse();
+                    for (o, v) in t.iter_mut().zip(a) {
+                        o.write(v);
+                    }
+                }
+                for (o, &v) in to.into_remainder().iter_mut().zip(from.remainder().iter().rev()) {
                     o.write(v);
                 }
             } else {
                 for (j, o) in chunk.iter_mut().enumerate() {
-                    o.write(src[(off as isize + j as isize * is) as usize]);
+                    o.write(src[(off + j as isize * is) as usize]);
                 }
+            }
+            for k in (0..rank - 1).rev() {
+                idx[k] += 1;
+                off += strides[k];
+                if idx[k] < outer[k] {
+                    break;
+                }
+                off -= idx[k] as isize * strides[k];
+                idx[k] = 0;
             }
         }
     })
@@ -148,6 +178,43 @@ mod tests {
         assert_eq!(strided_copy(&x, 2, &[3, -1], &[2, 3]), vec![3, 2, 1, 6, 5, 4]);
         assert_eq!(strided_copy(&x, 0, &[0, 1], &[2, 3]), vec![1, 2, 3, 1, 2, 3]);
         assert_eq!(strided_copy(&x, 4, &[], &[]), vec![5]);
+    }
+
+    /// `strided_copy` element by element: the definition it must match.
+    fn strided_reference(src: &[i32], offset: usize, strides: &[isize], shape: &[usize]) -> Vec<i32> {
+        let n: usize = shape.iter().product();
+        (0..n)
+            .map(|mut i| {
+                let mut off = offset as isize;
+                for k in (0..shape.len()).rev() {
+                    off += (i % shape[k]) as isize * strides[k];
+                    i /= shape[k];
+                }
+                src[off as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strided_copies_match_the_definition_for_every_rank_and_stride_sign() {
+        let src: Vec<i32> = (0..200_000).collect();
+        // (shape, strides, offset): transposes, reversed rows (odd and multiple-of-8 lengths),
+        // reversed middle axes, broadcasts, and one large enough to split across threads.
+        let cases: Vec<(Vec<usize>, Vec<isize>, usize)> = vec![
+            (vec![5], vec![-1], 4),
+            (vec![3, 28], vec![28, -1], 27),
+            (vec![3, 16], vec![16, -1], 15),
+            (vec![4, 3, 5], vec![-15, 5, 1], 45),
+            (vec![2, 3, 4, 5], vec![60, -20, 1, 4], 40),
+            (vec![3, 1, 4], vec![4, 0, -1], 3),
+            (vec![2, 9, 3, 2, 2], vec![108, 12, -4, 2, 1], 8),
+            (vec![300, 300], vec![1, 300], 0),
+            (vec![4, 100, 250], vec![25_000, -250, -1], 24_999),
+        ];
+        for (shape, strides, offset) in cases {
+            let got = strided_copy(&src, offset, &strides, &shape);
+            assert_eq!(got, strided_reference(&src, offset, &strides, &shape), "{shape:?} {strides:?}");
+        }
     }
 
     #[test]
