@@ -15,9 +15,16 @@ pub enum AttrValue {
     Str(&'static str),
 }
 
-/// The attributes of one op call, by name. Small sets are stored inline.
+/// The attributes of one op call, by name. Small sets (most ops have up to four) are stored
+/// inline.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Attrs(SmallVec<[(&'static str, AttrValue); 2]>);
+pub struct Attrs(SmallVec<[(&'static str, AttrValue); 4]>);
+
+/// Whether two attribute names are equal: names are literals, usually the same one.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
 
 impl Attrs {
     /// No attributes.
@@ -26,7 +33,7 @@ impl Attrs {
     }
     /// Adds (or replaces) an attribute.
     pub fn with(mut self, name: &'static str, v: AttrValue) -> Self {
-        match self.0.iter_mut().find(|(k, _)| *k == name) {
+        match self.0.iter_mut().find(|(k, _)| same(k, name)) {
             Some(slot) => slot.1 = v,
             None => self.0.push((name, v)),
         }
@@ -58,7 +65,7 @@ impl Attrs {
     }
     /// The value named `name`.
     pub fn get(&self, name: &str) -> Option<&AttrValue> {
-        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+        self.0.iter().find(|(k, _)| same(k, name)).map(|(_, v)| v)
     }
     /// All attributes in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = &(&'static str, AttrValue)> {

@@ -12,16 +12,38 @@ use std::sync::Mutex;
 struct SeedState {
     global: Option<i64>,
     counter: i64,
-    streams: HashMap<(i64, i64), u64>,
+    streams: HashMap<(i64, i64), u64, BuildSeedHasher>,
 }
 
 static STATE: std::sync::LazyLock<Mutex<SeedState>> = std::sync::LazyLock::new(|| {
     Mutex::new(SeedState {
         global: None,
         counter: 0,
-        streams: HashMap::new(),
+        streams: HashMap::default(),
     })
 });
+
+/// A multiply-rotate hash for the stream table's `(seed, seed2)` keys: an eager random op
+/// looks its stream up on every call, and SipHash's flooding resistance buys nothing here.
+#[derive(Default)]
+struct SeedHasher(u64);
+impl std::hash::Hasher for SeedHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+type BuildSeedHasher = std::hash::BuildHasherDefault<SeedHasher>;
 
 fn state() -> std::sync::MutexGuard<'static, SeedState> {
     STATE.lock().unwrap_or_else(|p| p.into_inner())
@@ -49,11 +71,16 @@ pub fn get_seed(op_seed: Option<i64>) -> (i64, i64) {
         }
         (None, Some(o)) => (DEFAULT_GRAPH_SEED, o),
         (None, None) => {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as i64);
+            // A seed picked at random once per process; the counter makes each op's stream
+            // its own.
+            static PICKED: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as i64)
+                    ^ 0x5DEE_CE66
+            });
             s.counter += 1;
-            (t ^ 0x5DEE_CE66, s.counter)
+            (*PICKED, s.counter)
         }
     }
 }
