@@ -169,6 +169,7 @@ impl Tensor {
     }
 
     /// Internal constructor: the caller guarantees `buf.len() == shape.num_elements()`.
+    #[inline]
     pub(crate) fn from_parts(buf: Buffer, shape: Shape) -> Tensor {
         debug_assert_eq!(buf.len(), shape.num_elements());
         Tensor {

@@ -32,6 +32,7 @@ impl Attrs {
         Attrs(SmallVec::new_const())
     }
     /// Adds (or replaces) an attribute.
+    #[inline]
     pub fn with(mut self, name: &'static str, v: AttrValue) -> Self {
         match self.0.iter_mut().find(|(k, _)| same(k, name)) {
             Some(slot) => slot.1 = v,
@@ -40,26 +41,32 @@ impl Attrs {
         self
     }
     /// `with(name, Int(v))`.
+    #[inline]
     pub fn int(self, name: &'static str, v: i64) -> Self {
         self.with(name, AttrValue::Int(v))
     }
     /// `with(name, Ints(v))`.
+    #[inline]
     pub fn ints(self, name: &'static str, v: impl Into<Vec<i64>>) -> Self {
         self.with(name, AttrValue::Ints(v.into()))
     }
     /// `with(name, Bool(v))`.
+    #[inline]
     pub fn flag(self, name: &'static str, v: bool) -> Self {
         self.with(name, AttrValue::Bool(v))
     }
     /// `with(name, Float(v))`.
+    #[inline]
     pub fn float(self, name: &'static str, v: f64) -> Self {
         self.with(name, AttrValue::Float(v))
     }
     /// `with(name, Type(v))`.
+    #[inline]
     pub fn dtype(self, name: &'static str, v: DType) -> Self {
         self.with(name, AttrValue::Type(v))
     }
     /// `with(name, Str(v))`.
+    #[inline]
     pub fn str(self, name: &'static str, v: &'static str) -> Self {
         self.with(name, AttrValue::Str(v))
     }

@@ -379,6 +379,7 @@ pub(crate) fn spec(dtype: DType, shape: Shape) -> Specs {
 }
 
 /// One output tensor.
+#[inline]
 pub(crate) fn out1(buf: crate::Buffer, spec: &TensorSpec) -> Result<Outputs, String> {
     let mut o = Outputs::new();
     o.push(Tensor::from_parts(buf, spec.shape.clone()));
