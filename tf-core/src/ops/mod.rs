@@ -129,6 +129,7 @@ pub enum Kernel {
 
 impl Kernel {
     /// Runs the kernel into new outputs, each of its spec's shape.
+    #[inline]
     pub fn run(self, inputs: &[&Tensor], attrs: &Attrs, specs: &Specs) -> Result<Outputs, String> {
         match self {
             Kernel::Alloc(f) => f(inputs, attrs, specs),
