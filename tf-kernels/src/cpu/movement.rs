@@ -37,15 +37,15 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
             off += idx[k] as isize * strides[k];
         }
         for chunk in d.chunks_mut(inner) {
-            let o = off as usize;
+            let at = off as usize;
             if is == 1 {
-                for (o, &v) in chunk.iter_mut().zip(&src[o..o + inner]) {
+                for (o, &v) in chunk.iter_mut().zip(&src[at..at + inner]) {
                     o.write(v);
                 }
             } else if is == -1 {
                 // A reversed row (`tf.reverse` on the last axis), eight elements at a time
                 // (an array reversal vectorises; a backwards element walk does not).
-                let row = &src[o + 1 - inner..=o];
+                let row = &src[at + 1 - inner..=at];
                 let (mut to, mut from) = (chunk.chunks_exact_mut(8), row.rchunks_exact(8));
                 for (t, f) in (&mut to).zip(&mut from) {
                     let mut a: [T; 8] = f.try_into().expect("eight");

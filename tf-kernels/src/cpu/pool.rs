@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(hits.into_inner(), 64);
     }
 
-    /// Background work whose slices run `slice` until it returns false; `stop` ends it.
+    /// Background work whose slice calls the closure and returns what it returns.
     struct Work<F>(F);
     impl<F: Fn() -> bool + Send + Sync> Background for Work<F> {
         fn run_slice(&self) -> bool {
@@ -422,6 +422,15 @@ mod tests {
         }
         let (inside, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
         let (i2, s2) = (inside.clone(), stop.clone());
+        // Ends the slice however the test ends: a failed assertion must not leave the worker
+        // in it for the other tests.
+        struct Stop(Arc<AtomicBool>);
+        impl Drop for Stop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let _stop = Stop(stop);
         let work: Arc<dyn Background> = Arc::new(Work(move || {
             i2.store(true, Ordering::Release);
             // A producer between its ops.
@@ -451,6 +460,5 @@ mod tests {
             let (a, b) = crate::cpu::join(|| std::thread::current().id(), || std::thread::current().id());
             assert_eq!((a, b), (me, me), "a slice does not take join's halves");
         }
-        stop.store(true, Ordering::Release);
     }
 }
