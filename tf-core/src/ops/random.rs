@@ -109,8 +109,9 @@ fn philox(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
     ctr
 }
 
-/// `n` random u32 words from stream `(seed, seed2)`, continuing where it last stopped.
-fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
+/// Hands `f` the 128-bit Philox blocks (four words each) that `n` words of stream
+/// `(seed, seed2)` take, continuing where the stream last stopped.
+fn blocks(seed: i64, seed2: i64, n: usize, mut f: impl FnMut([u32; 4])) {
     let blocks = n.div_ceil(4) as u64;
     let start = {
         let mut s = state();
@@ -120,11 +121,15 @@ fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
         start
     };
     let key = [seed as u32, (seed as u64 >> 32) as u32];
-    let mut out = Vec::with_capacity(blocks as usize * 4);
     for b in start..start + blocks {
-        let ctr = [b as u32, (b >> 32) as u32, seed2 as u32, (seed2 as u64 >> 32) as u32];
-        out.extend_from_slice(&philox(ctr, key));
+        f(philox([b as u32, (b >> 32) as u32, seed2 as u32, (seed2 as u64 >> 32) as u32], key));
     }
+}
+
+/// `n` random u32 words from stream `(seed, seed2)`, continuing where it last stopped.
+fn words(seed: i64, seed2: i64, n: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(n.div_ceil(4) * 4);
+    blocks(seed, seed2, n, |b| out.extend_from_slice(&b));
     out.truncate(n);
     out
 }
@@ -228,6 +233,19 @@ fn float_cases() -> Vec<Case> {
         .collect()
 }
 
+/// `RandomUniform`'s values, drawn straight into the output's type: float32 takes one word
+/// a value, float64 two (as [`uniforms`]).
+fn uniform_buffer(a: &Attrs, n: usize, dtype: DType) -> Result<crate::Buffer, String> {
+    if dtype != DType::F32 {
+        return Ok(float_buffer(uniforms(a, n, dtype)?, dtype));
+    }
+    let (s1, s2) = seeds(a)?;
+    let mut out = Vec::with_capacity(n.div_ceil(4) * 4);
+    blocks(s1, s2, n, |b| out.extend(b.map(unit_f32)));
+    out.truncate(n);
+    Ok(crate::Buffer::F32(out))
+}
+
 fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
     dispatch!(d, [F32, F64], T => Element::into_buffer(vals.into_iter().map(|v| v as T).collect::<Vec<T>>()))
 }
@@ -236,7 +254,7 @@ fn float_buffer(vals: Vec<f64>, d: DType) -> crate::Buffer {
 pub static RANDOM_UNIFORM: OpDef = OpDef {
     name: "RandomUniform",
     infer: infer_float,
-    cpu: Kernel::Alloc(|_, a, s| out1(float_buffer(uniforms(a, s[0].shape.num_elements(), s[0].dtype)?, s[0].dtype), &s[0])),
+    cpu: Kernel::Alloc(|_, a, s| out1(uniform_buffer(a, s[0].shape.num_elements(), s[0].dtype)?, &s[0])),
     domain: Domain::Any,
     cases: float_cases,
     stateful: true,
