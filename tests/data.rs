@@ -51,6 +51,35 @@ fn batch_remainders_and_unbatch() {
 }
 
 #[test]
+fn shuffling_slices_by_index_keeps_the_order_of_shuffling_the_elements() {
+    // `from_tensor_slices` and `range` shuffle indices and make each element when it is
+    // picked; a `map` in between hides that, so the elements themselves are buffered. Both
+    // must hand out the same order, epoch after epoch, for every buffer size.
+    let x = tf::reshape(&tf::range((0i64, 300, 1)), [100, 3]);
+    let y = tf::range((0.0f32, 100.0, 1.0));
+    let slices = Dataset::from_tensor_slices((x, y)).unwrap();
+    let buffered = slices.map(|e| e);
+    let rows = |ds: &Dataset<(Tensor, Tensor)>| -> Vec<(Vec<i64>, f32)> {
+        ds.iter()
+            .map(|e| {
+                let (a, b) = e.unwrap();
+                (a.to_vec::<i64>(), b.scalar::<f32>())
+            })
+            .collect()
+    };
+    for buffer in [1, 2, 7, 99, 100, 1000] {
+        let (by_index, by_element) = (slices.shuffle(buffer, Some(4), true), buffered.shuffle(buffer, Some(4), true));
+        for epoch in 0..2 {
+            let (a, b) = (rows(&by_index), rows(&by_element));
+            assert_eq!(a, b, "buffer {buffer}, epoch {epoch}");
+            assert!(a.iter().all(|(r, v)| r[0] == 3 * *v as i64 && r[2] == r[0] + 2), "rows stay whole");
+        }
+    }
+    let plain = range(50).shuffle(10, Some(2), false);
+    assert_eq!(ints(&plain), ints(&range(50).map(|t| t).shuffle(10, Some(2), false)));
+}
+
+#[test]
 fn repeat_then_batch_straddles_epochs_but_batch_then_repeat_does_not() {
     assert_eq!(
         ints(&range(3).repeat(Some(2)).batch(2, false)),

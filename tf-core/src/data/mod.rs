@@ -42,6 +42,23 @@ type Recipe<T> = Arc<dyn Fn() -> DatasetIter<T> + Send + Sync>;
 /// it, so it learns what `map` makes without running anything on data.
 type Symbolic<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
+/// A dataset whose elements can be made in any order, at no cost beyond making them
+/// (`from_tensor_slices`, `range`): element `i`, and a hint that element `i` comes soon
+/// (prefetching what making it reads).
+struct Indexed<T> {
+    at: Arc<dyn Fn(usize) -> T + Send + Sync>,
+    soon: Arc<dyn Fn(usize) + Send + Sync>,
+}
+
+impl<T> Clone for Indexed<T> {
+    fn clone(&self) -> Self {
+        Indexed {
+            at: self.at.clone(),
+            soon: self.soon.clone(),
+        }
+    }
+}
+
 /// A placeholder of `dtype` and `shape` in the trace being recorded.
 fn placeholder(dtype: crate::DType, shape: crate::Shape) -> crate::Tensor {
     crate::graph::trace::placeholder(&crate::ops::TensorSpec::new(shape, dtype))
@@ -74,6 +91,9 @@ pub struct Dataset<T> {
     /// `None` where the element's structure is not known without data (generators, files,
     /// `interleave`, `window`).
     element: Option<Symbolic<T>>,
+    /// Where the elements can be made by index: `shuffle` then keeps indices in its buffer
+    /// rather than elements (the same order, without a buffer of elements gone cold).
+    indexed: Option<Indexed<T>>,
 }
 
 impl<T> Clone for Dataset<T> {
@@ -82,6 +102,7 @@ impl<T> Clone for Dataset<T> {
             recipe: self.recipe.clone(),
             cardinality: self.cardinality,
             element: self.element.clone(),
+            indexed: self.indexed.clone(),
         }
     }
 }
@@ -92,7 +113,20 @@ impl<T: Send + 'static> Dataset<T> {
             recipe: Arc::new(recipe),
             cardinality,
             element: None,
+            indexed: None,
         }
+    }
+
+    /// The dataset of the `n` elements `at(0), at(1), …`; `soon(i)` says `at(i)` comes next.
+    fn from_indexed(n: usize, at: impl Fn(usize) -> T + Send + Sync + 'static, soon: impl Fn(usize) + Send + Sync + 'static) -> Dataset<T> {
+        let at: Arc<dyn Fn(usize) -> T + Send + Sync> = Arc::new(at);
+        let of = at.clone();
+        let mut ds = Dataset::from_recipe(Cardinality::Known(n), move || {
+            let at = of.clone();
+            Box::new((0..n).map(move |i| Ok(at(i))))
+        });
+        ds.indexed = Some(Indexed { at, soon: Arc::new(soon) });
+        ds
     }
 
     /// A dataset of the same elements as this one's (a transformation that keeps them).
@@ -206,11 +240,8 @@ impl<T: Structure> Dataset<T> {
         let of = x.clone();
         let element: Symbolic<T> =
             Arc::new(move || of.map_tensors(&mut |t| placeholder(t.dtype(), crate::Shape::new(&t.shape().dims()[1..]))));
-        Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
-            let x = x.clone();
-            Box::new((0..n).map(move |i| Ok(Structure::slice(&*x, i))))
-        })
-        .with_element(Some(element)))
+        let rows = x.clone();
+        Ok(Dataset::from_indexed(n, move |i| Structure::slice(&*x, i), move |i| rows.prefetch_slice(i)).with_element(Some(element)))
     }
 
     /// `Dataset.from_tensors(x)`: a dataset of the single element `x`.
@@ -236,10 +267,7 @@ impl Dataset<crate::Tensor> {
             0
         } as usize;
         let element: Symbolic<crate::Tensor> = Arc::new(|| placeholder(crate::DType::I64, crate::Shape::scalar()));
-        Ok(Dataset::from_recipe(Cardinality::Known(n), move || {
-            Box::new((0..n).map(move |i| Ok(crate::constant(start + i as i64 * step))))
-        })
-        .with_element(Some(element)))
+        Ok(Dataset::from_indexed(n, move |i| crate::constant(start + i as i64 * step), |_| {}).with_element(Some(element)))
     }
 }
 

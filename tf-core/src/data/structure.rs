@@ -30,6 +30,11 @@ pub trait Structure: Clone + Send + Sync + 'static {
     fn leading_dim(&self) -> Result<usize>;
     /// Element `i` along the first dimension of every component.
     fn slice(&self, i: usize) -> Self;
+    /// Asks the cache for what [`slice(i)`](Self::slice) will read, without waiting (a hint:
+    /// a shuffle knows its next pick one element early).
+    fn prefetch_slice(&self, i: usize) {
+        let _ = i;
+    }
     /// Stacks elements along a new first dimension.
     ///
     /// # Errors
@@ -123,6 +128,17 @@ impl Structure for Tensor {
             Tensor::from_vec(data, dims[1..].to_vec()).expect("row of the same shape")
         })
     }
+    fn prefetch_slice(&self, i: usize) {
+        if self.is_symbolic() {
+            return;
+        }
+        let row: usize = self.shape().dims()[1..].iter().product();
+        crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+            if let Some(r) = self.data::<T>().get(i * row..(i + 1) * row) {
+                tf_kernels::cpu::prefetch(r);
+            }
+        })
+    }
     fn stack(items: &[Self]) -> Result<Self> {
         let first = items
             .first()
@@ -209,6 +225,9 @@ macro_rules! tuple_structure {
             fn slice(&self, i: usize) -> Self {
                 ($(Structure::slice(&self.$i, i),)+)
             }
+            fn prefetch_slice(&self, i: usize) {
+                $( self.$i.prefetch_slice(i); )+
+            }
             fn stack(items: &[Self]) -> Result<Self> {
                 Ok(($($t::stack(&items.iter().map(|x| x.$i.clone()).collect::<Vec<_>>())?,)+))
             }
@@ -251,6 +270,9 @@ impl Structure for BTreeMap<String, Tensor> {
     }
     fn slice(&self, i: usize) -> Self {
         self.iter().map(|(k, t)| (k.clone(), Structure::slice(t, i))).collect()
+    }
+    fn prefetch_slice(&self, i: usize) {
+        self.values().for_each(|t| t.prefetch_slice(i));
     }
     fn padded_stack(items: &[Self], value: f64) -> Result<Self> {
         per_feature(items, |col| Tensor::padded_stack(col, value))

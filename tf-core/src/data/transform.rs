@@ -211,34 +211,28 @@ impl<T: Send + 'static> Dataset<T> {
     /// When `buffer_size` is zero.
     pub fn shuffle(&self, buffer_size: usize, seed: Option<i64>, reshuffle_each_iteration: bool) -> Dataset<T> {
         assert!(buffer_size > 0, "shuffle: buffer_size must be greater than zero");
-        let up = self.recipe.clone();
         let (s1, s2) = crate::ops::random::get_seed(seed);
         let base = (s1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (s2 as u64);
         let epochs = Arc::new(AtomicU64::new(0));
-        self.derive(self.cardinality, move || {
+        let next_order = move || {
             let epoch = if reshuffle_each_iteration {
                 epochs.fetch_add(1, Ordering::Relaxed)
             } else {
                 0
             };
-            let mut rng = SplitMix(base ^ epoch.wrapping_mul(0xD1B5_4A32_D192_ED03));
-            let mut src = up();
-            let mut buf: Vec<T> = Vec::with_capacity(buffer_size.min(1 << 16));
-            let mut done = false;
-            Box::new(std::iter::from_fn(move || {
-                while !done && buf.len() < buffer_size {
-                    match src.next() {
-                        Some(Ok(x)) => buf.push(x),
-                        Some(Err(e)) => return Some(Err(e)),
-                        None => done = true,
-                    }
-                }
-                if buf.is_empty() {
-                    return None;
-                }
-                let i = (rng.next() % buf.len() as u64) as usize;
-                Some(Ok(buf.swap_remove(i)))
-            }))
+            SplitMix(base ^ epoch.wrapping_mul(0xD1B5_4A32_D192_ED03))
+        };
+        if let (Some(ix), Cardinality::Known(n)) = (self.indexed.clone(), self.cardinality) {
+            // The same buffer procedure over indices gives the same order; each element is
+            // made when it is picked, its memory asked for one pick early.
+            return self.derive(self.cardinality, move || {
+                let (at, soon) = (ix.at.clone(), ix.soon.clone());
+                Box::new(shuffled(next_order(), (0..n).map(Ok), buffer_size, move |&i| soon(i)).map(move |i| i.map(|i| at(i))))
+            });
+        }
+        let up = self.recipe.clone();
+        self.derive(self.cardinality, move || {
+            Box::new(shuffled(next_order(), up(), buffer_size, |_| {}))
         })
     }
 
@@ -493,6 +487,40 @@ impl<T: Structure> Dataset<T> {
         })
         .with_element(element)
     }
+}
+
+/// `dataset.shuffle`'s procedure: fill a buffer of `buffer_size` from `src`, then repeatedly
+/// hand out a random one of it and refill its place. `soon` is shown the element the next
+/// pick will most likely take (the draw is made one pick early; the buffer's length at the
+/// next pick is known unless the source ends in between).
+fn shuffled<T: Send + 'static>(
+    mut rng: SplitMix,
+    mut src: impl Iterator<Item = Result<T>> + Send + 'static,
+    buffer_size: usize,
+    soon: impl Fn(&T) + Send + 'static,
+) -> impl Iterator<Item = Result<T>> + Send + 'static {
+    let mut buf: Vec<T> = Vec::with_capacity(buffer_size.min(1 << 16));
+    let mut done = false;
+    let mut draw = rng.next();
+    std::iter::from_fn(move || {
+        while !done && buf.len() < buffer_size {
+            match src.next() {
+                Some(Ok(x)) => buf.push(x),
+                Some(Err(e)) => return Some(Err(e)),
+                None => done = true,
+            }
+        }
+        if buf.is_empty() {
+            return None;
+        }
+        let picked = buf.swap_remove((draw % buf.len() as u64) as usize);
+        draw = rng.next();
+        let next_len = if done { buf.len() } else { buffer_size };
+        if let Some(x) = buf.get((draw % next_len.max(1) as u64) as usize) {
+            soon(x);
+        }
+        Some(Ok(picked))
+    })
 }
 
 /// A small fast generator for shuffle order (SplitMix64).

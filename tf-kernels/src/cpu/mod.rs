@@ -50,6 +50,25 @@ pub fn help() {
     pool::help();
 }
 
+/// Asks the cache for the memory of `data` ahead of its use, without waiting for it: a hint
+/// that costs a few cycles a cache line and changes no result. Used where the next reads are
+/// known early but land far apart (a shuffled dataset's next row).
+#[inline]
+pub fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let (p, bytes) = (data.as_ptr() as *const i8, std::mem::size_of_val(data));
+        for off in (0..bytes).step_by(64) {
+            // SAFETY: a prefetch reads nothing architecturally and cannot fault; `p + off`
+            // stays inside `data`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
 /// Runs `f(i)` for `i in 0..n` on the pool's threads and the caller's.
 pub fn parallel_for(n: usize, f: impl Fn(usize) + Sync) {
     pool::pool().run(n, &f);
