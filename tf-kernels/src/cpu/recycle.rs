@@ -6,8 +6,8 @@
 //!
 //! Buffers of at least [`MIN_ELEMS`] elements are kept for every thread, at most
 //! [`PER_SIZE`] of one size and [`MAX_BYTES`] in all. Smaller ones from [`SMALL_MIN`]
-//! elements up are kept by the thread that gives them back, [`PER_THREAD`] at most, for its
-//! next op of that size: an eager op on a small image allocates a few kilobytes, which the
+//! elements up are kept by the thread that gives them back, [`PER_THREAD`] and
+//! [`PER_THREAD_BYTES`] at most, for its next op of that size: an eager op on a small image allocates a few kilobytes, which the
 //! system allocator serves from its slow path (bins and consolidation) — a fifth of an input
 //! pipeline's time per element. Everything else is freed as usual.
 
@@ -20,8 +20,11 @@ pub const MIN_ELEMS: usize = 1 << 14;
 /// Buffers from this size up to [`MIN_ELEMS`] are cached per thread; smaller ones are not
 /// (the allocator's thread cache serves them well).
 pub const SMALL_MIN: usize = 256;
-/// Small buffers cached per thread at most.
-pub const PER_THREAD: usize = 16;
+/// Small buffers cached per thread at most: enough for a batch of 32 mapped images alive at
+/// once, each with an op's output in flight.
+pub const PER_THREAD: usize = 64;
+/// Bytes of small buffers cached per thread (and element type) at most.
+pub const PER_THREAD_BYTES: usize = 1 << 20;
 /// Cached buffers of one capacity at most.
 pub const PER_SIZE: usize = 8;
 /// Cached bytes at most.
@@ -32,7 +35,13 @@ pub trait Recycled: Copy + Send + 'static {
     /// This type's cache.
     fn cache() -> &'static Mutex<Cache<Self>>;
     /// This thread's cache of small buffers of this type.
-    fn local() -> &'static std::thread::LocalKey<RefCell<Vec<Vec<Self>>>>;
+    fn local() -> &'static std::thread::LocalKey<RefCell<Local<Self>>>;
+}
+
+/// One thread's small buffers of one element type, and their bytes.
+pub struct Local<T> {
+    bufs: Vec<Vec<T>>,
+    bytes: usize,
 }
 
 /// Cached buffers of one element type, by capacity.
@@ -54,9 +63,9 @@ macro_rules! recycled {
                 static CACHE: Mutex<Cache<$t>> = Mutex::new(Cache::new());
                 &CACHE
             }
-            fn local() -> &'static std::thread::LocalKey<RefCell<Vec<Vec<$t>>>> {
+            fn local() -> &'static std::thread::LocalKey<RefCell<Local<$t>>> {
                 thread_local! {
-                    static LOCAL: RefCell<Vec<Vec<$t>>> = const { RefCell::new(Vec::new()) };
+                    static LOCAL: RefCell<Local<$t>> = const { RefCell::new(Local { bufs: Vec::new(), bytes: 0 }) };
                 }
                 &LOCAL
             }
@@ -85,8 +94,9 @@ pub fn take_as_is<T: Recycled>(n: usize) -> Vec<T> {
     if (SMALL_MIN..MIN_ELEMS).contains(&n) {
         let local = T::local().try_with(|l| {
             let mut l = l.borrow_mut();
-            let i = l.iter().position(|v| v.capacity() == n)?;
-            Some(l.swap_remove(i))
+            let i = l.bufs.iter().position(|v| v.capacity() == n)?;
+            l.bytes -= n * std::mem::size_of::<T>();
+            Some(l.bufs.swap_remove(i))
         });
         if let Ok(Some(v)) = local {
             return v;
@@ -156,8 +166,9 @@ pub fn give<T: Recycled>(v: Vec<T>) {
             // During the thread's exit its cache is gone: the buffer is freed.
             let _ = T::local().try_with(|l| {
                 let mut l = l.borrow_mut();
-                if l.len() < PER_THREAD {
-                    l.push(v);
+                if l.bufs.len() < PER_THREAD && l.bytes + bytes <= PER_THREAD_BYTES {
+                    l.bufs.push(v);
+                    l.bytes += bytes;
                 }
             });
         }
@@ -227,6 +238,18 @@ mod tests {
         for _ in 0..PER_THREAD + 4 {
             give(vec![0f32; n]);
         }
-        assert_eq!(f32::local().with(|l| l.borrow().len()), PER_THREAD, "no more than PER_THREAD kept");
+        assert_eq!(
+            f32::local().with(|l| l.borrow().bufs.len()),
+            PER_THREAD,
+            "no more than PER_THREAD kept"
+        );
+        // Larger small buffers stop at the byte budget.
+        let big = MIN_ELEMS - 1;
+        for _ in 0..PER_THREAD {
+            give(vec![0f64; big]);
+        }
+        let (count, bytes) = f64::local().with(|l| (l.borrow().bufs.len(), l.borrow().bytes));
+        assert_eq!(count, PER_THREAD_BYTES / (big * 8), "no more than PER_THREAD_BYTES kept");
+        assert_eq!(bytes, count * big * 8);
     }
 }
