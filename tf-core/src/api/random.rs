@@ -9,11 +9,13 @@ use crate::{DType, Tensor};
 pub use crate::ops::random::set_seed;
 
 fn attrs(shape: &[usize], dtype: DType, seeds: (i64, i64)) -> Attrs {
-    Attrs::new()
-        .ints("shape", shape.iter().map(|&d| d as i64).collect::<Vec<_>>())
-        .dtype("dtype", dtype)
-        .int("seed", seeds.0)
-        .int("seed2", seeds.1)
+    use crate::ops::AttrValue::{Int, Ints, Type};
+    Attrs::of([
+        ("shape", Ints(shape.iter().map(|&d| d as i64).collect())),
+        ("dtype", Type(dtype)),
+        ("seed", Int(seeds.0)),
+        ("seed2", Int(seeds.1)),
+    ])
 }
 
 /// Runs a random op with the seeds `seed` gives; an eager op without an op seed draws from a
@@ -21,11 +23,11 @@ fn attrs(shape: &[usize], dtype: DType, seeds: (i64, i64)) -> Attrs {
 #[track_caller]
 fn seeded(seed: Option<i64>, op: impl FnOnce((i64, i64)) -> Tensor) -> Tensor {
     let seeds = r::get_seed(seed);
-    let out = op(seeds);
     if seed.is_none() && crate::executing_eagerly() {
-        r::forget_stream(seeds.0, seeds.1);
+        r::one_shot(seeds.0, seeds.1, || op(seeds))
+    } else {
+        op(seeds)
     }
-    out
 }
 
 /// `z * stddev + mean` (or `z * (max - min) + min`), skipped when it is the identity.
@@ -133,5 +135,23 @@ mod tests {
         let a = super::uniform(&[2], 0.0, 1.0, DType::F32, Some(99)).to_vec::<f32>();
         let b = super::uniform(&[2], 0.0, 1.0, DType::F32, Some(99)).to_vec::<f32>();
         assert_ne!(a, b);
+    }
+
+    /// A one-shot stream draws what the stream table would hand out: an op that draws more
+    /// than once (a truncated normal redraws values beyond two deviations) continues its
+    /// stream rather than starting it again.
+    #[test]
+    fn a_one_shot_stream_draws_as_a_recorded_one() {
+        let op = |s| super::run(&super::r::TRUNCATED_NORMAL, &[], super::attrs(&[4000], DType::F64, s));
+        let a = (-7, 1001);
+        let one_shot = super::r::one_shot(a.0, a.1, || op(a)).to_vec::<f64>();
+        assert!(!super::r::has_stream(a.0, a.1));
+        let through_table = op(a).to_vec::<f64>();
+        assert_eq!(one_shot, through_table);
+        let mut sorted = one_shot.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted.dedup();
+        assert_eq!(sorted.len(), one_shot.len(), "no value repeats: the redraws continued the stream");
+        assert!(one_shot.iter().all(|v| v.abs() <= 2.0));
     }
 }

@@ -31,6 +31,19 @@ impl Attrs {
     pub const fn new() -> Self {
         Attrs(SmallVec::new_const())
     }
+    /// The attributes `pairs`, their names distinct: a set made in one step, where a chain
+    /// of [`with`](Self::with) calls moves the whole set through each call (for an eager op's
+    /// hot path).
+    ///
+    /// # Panics
+    /// In debug builds, when a name repeats.
+    pub fn of<const N: usize>(pairs: [(&'static str, AttrValue); N]) -> Self {
+        debug_assert!(
+            pairs.iter().enumerate().all(|(i, (k, _))| pairs[..i].iter().all(|(j, _)| j != k)),
+            "repeated attribute name"
+        );
+        Attrs(pairs.into_iter().collect())
+    }
     /// Adds (or replaces) an attribute.
     #[inline]
     pub fn with(mut self, name: &'static str, v: AttrValue) -> Self {
@@ -127,5 +140,23 @@ impl Attrs {
             Some(AttrValue::Str(v)) => Ok(v),
             _ => Err(Self::missing(name, "a string")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AttrValue, Attrs};
+    use crate::DType;
+
+    #[test]
+    fn a_set_made_in_one_step_equals_the_built_one() {
+        let built = Attrs::new().ints("shape", [2, 3]).dtype("dtype", DType::F64).int("seed", 7);
+        let made = Attrs::of([
+            ("shape", AttrValue::Ints(vec![2, 3])),
+            ("dtype", AttrValue::Type(DType::F64)),
+            ("seed", AttrValue::Int(7)),
+        ]);
+        assert_eq!(made, built);
+        assert_eq!(made.get_int("seed"), Ok(7));
     }
 }

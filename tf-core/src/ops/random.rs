@@ -85,11 +85,25 @@ pub fn get_seed(op_seed: Option<i64>) -> (i64, i64) {
     }
 }
 
-/// Forgets how far stream `(seed, seed2)` has been consumed. For an eager op whose seeds
-/// [`get_seed`] derived itself: the pair is never drawn again, so keeping its position would
-/// only grow the table by one entry per call.
-pub(crate) fn forget_stream(seed: i64, seed2: i64) {
-    state().streams.remove(&(seed, seed2));
+thread_local! {
+    /// The fresh stream of the eager op this thread runs without an op seed, and how far it
+    /// has drawn: no later call draws from it, so its position is kept here, not in the table.
+    static ONE_SHOT: std::cell::Cell<Option<((i64, i64), u64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f`, an eager op drawing from stream `(seed, seed2)`, which [`get_seed`] made for it
+/// alone: the stream table neither learns nor keeps its position (it would grow by one entry
+/// per call, and lock twice more).
+pub(crate) fn one_shot<R>(seed: i64, seed2: i64, f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ONE_SHOT.set(None);
+        }
+    }
+    ONE_SHOT.set(Some(((seed, seed2), 0)));
+    let _reset = Reset;
+    f()
 }
 
 /// Philox4x32-10: 128-bit counter, 64-bit key.
@@ -113,12 +127,18 @@ fn philox(mut ctr: [u32; 4], mut key: [u32; 2]) -> [u32; 4] {
 /// `(seed, seed2)` take, continuing where the stream last stopped.
 fn blocks(seed: i64, seed2: i64, n: usize, mut f: impl FnMut([u32; 4])) {
     let blocks = n.div_ceil(4) as u64;
-    let start = {
-        let mut s = state();
-        let slot = s.streams.entry((seed, seed2)).or_insert(0);
-        let start = *slot;
-        *slot += blocks;
-        start
+    let start = match ONE_SHOT.get() {
+        Some((stream, at)) if stream == (seed, seed2) => {
+            ONE_SHOT.set(Some((stream, at + blocks)));
+            at
+        }
+        _ => {
+            let mut s = state();
+            let slot = s.streams.entry((seed, seed2)).or_insert(0);
+            let start = *slot;
+            *slot += blocks;
+            start
+        }
     };
     let key = [seed as u32, (seed as u64 >> 32) as u32];
     for b in start..start + blocks {
