@@ -7,9 +7,10 @@
 //! Buffers of at least [`MIN_ELEMS`] elements are kept for every thread, at most
 //! [`PER_SIZE`] of one size and [`MAX_BYTES`] in all. Smaller ones from [`SMALL_MIN`]
 //! elements up are kept by the thread that gives them back, [`PER_THREAD`] and
-//! [`PER_THREAD_BYTES`] at most, for its next op of that size: an eager op on a small image allocates a few kilobytes, which the
-//! system allocator serves from its slow path (bins and consolidation) — a fifth of an input
-//! pipeline's time per element. Everything else is freed as usual.
+//! [`PER_THREAD_BYTES`] at most, for its next op of that size: an eager op on a small image
+//! allocates a few kilobytes, which the system allocator serves from its slow path (bins and
+//! consolidation) — a fifth of an input pipeline's time per element. Everything else is
+//! freed as usual.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
