@@ -77,6 +77,23 @@ fn shuffling_slices_by_index_keeps_the_order_of_shuffling_the_elements() {
     }
     let plain = range(50).shuffle(10, Some(2), false);
     assert_eq!(ints(&plain), ints(&range(50).map(|t| t).shuffle(10, Some(2), false)));
+    // A train/validation split by `skip`/`take` keeps making elements by index.
+    let (train, val) = (range(50).skip(20), range(50).take(20));
+    assert_eq!(
+        (train.cardinality(), val.cardinality()),
+        (Cardinality::Known(30), Cardinality::Known(20))
+    );
+    assert_eq!(ints(&train).concat(), (20..50).collect::<Vec<_>>());
+    assert_eq!(ints(&range(50).skip(10).take(5)).concat(), vec![10, 11, 12, 13, 14]);
+    assert!(ints(&range(50).skip(60)).is_empty());
+    assert_eq!(ints(&range(5).take(60)).concat(), vec![0, 1, 2, 3, 4]);
+    let split = train.shuffle(8, Some(6), true);
+    let buffered = range(50).map(|t| t).skip(20).shuffle(8, Some(6), true);
+    assert_eq!(ints(&split), ints(&buffered));
+    assert_eq!(
+        ints(&val.shuffle(100, Some(6), false)),
+        ints(&range(50).map(|t| t).take(20).shuffle(100, Some(6), false))
+    );
 }
 
 #[test]

@@ -119,14 +119,37 @@ impl<T: Send + 'static> Dataset<T> {
 
     /// The dataset of the `n` elements `at(0), at(1), …`; `soon(i)` says `at(i)` comes next.
     fn from_indexed(n: usize, at: impl Fn(usize) -> T + Send + Sync + 'static, soon: impl Fn(usize) + Send + Sync + 'static) -> Dataset<T> {
-        let at: Arc<dyn Fn(usize) -> T + Send + Sync> = Arc::new(at);
-        let of = at.clone();
+        Dataset::of_indexed(
+            n,
+            Indexed {
+                at: Arc::new(at),
+                soon: Arc::new(soon),
+            },
+        )
+    }
+
+    fn of_indexed(n: usize, ix: Indexed<T>) -> Dataset<T> {
+        let at = ix.at.clone();
         let mut ds = Dataset::from_recipe(Cardinality::Known(n), move || {
-            let at = of.clone();
+            let at = at.clone();
             Box::new((0..n).map(move |i| Ok(at(i))))
         });
-        ds.indexed = Some(Indexed { at, soon: Arc::new(soon) });
+        ds.indexed = Some(ix);
         ds
+    }
+
+    /// Elements `start..start + len` (as many as there are) of a dataset made by index, again
+    /// made by index: `take` and `skip` keep a following `shuffle` buffering indices.
+    pub(crate) fn indexed_range(&self, start: usize, len: usize) -> Option<Dataset<T>> {
+        let (ix, Cardinality::Known(n)) = (self.indexed.as_ref()?, self.cardinality) else {
+            return None;
+        };
+        let (at, soon) = (ix.at.clone(), ix.soon.clone());
+        let ix = Indexed {
+            at: Arc::new(move |i| at(start + i)),
+            soon: Arc::new(move |i| soon(start + i)),
+        };
+        Some(Dataset::of_indexed(len.min(n.saturating_sub(start)), ix).with_element(self.element.clone()))
     }
 
     /// A dataset of the same elements as this one's (a transformation that keeps them).

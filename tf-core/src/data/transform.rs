@@ -187,6 +187,9 @@ impl<T: Send + 'static> Dataset<T> {
 
     /// `dataset.take(n)`: the first `n` elements.
     pub fn take(&self, n: usize) -> Dataset<T> {
+        if let Some(ds) = self.indexed_range(0, n) {
+            return ds;
+        }
         let up = self.recipe.clone();
         let card = match self.cardinality {
             Cardinality::Known(c) => Cardinality::Known(c.min(n)),
@@ -198,6 +201,9 @@ impl<T: Send + 'static> Dataset<T> {
 
     /// `dataset.skip(n)`: all but the first `n` elements.
     pub fn skip(&self, n: usize) -> Dataset<T> {
+        if let Some(ds) = self.indexed_range(n, usize::MAX) {
+            return ds;
+        }
         let up = self.recipe.clone();
         self.derive(self.cardinality.map(|c| c.saturating_sub(n)), move || Box::new(up().skip(n)))
     }
