@@ -23,8 +23,9 @@ static STATE: std::sync::LazyLock<Mutex<SeedState>> = std::sync::LazyLock::new(|
     })
 });
 
-/// A multiply-rotate hash for the stream table's `(seed, seed2)` keys: an eager random op
-/// looks its stream up on every call, and SipHash's flooding resistance buys nothing here.
+/// A multiply-rotate hash for the stream table's `(seed, seed2)` keys: a random op with an op
+/// seed (or in a graph) looks its stream up on every call, and SipHash's flooding resistance
+/// buys nothing here.
 #[derive(Default)]
 struct SeedHasher(u64);
 impl std::hash::Hasher for SeedHasher {
