@@ -1,12 +1,13 @@
 //! The public op functions, in TensorFlow's module tree: everything at the top level
 //! (`tf::add`, `tf::reduce_sum`, `tf::reshape`, `tf::matmul`) and in `tf::math`, `tf::nn`,
-//! `tf::random`, `tf::linalg`. Each is a thin wrapper that builds attributes and calls the
-//! one dispatch point, or a composite of such calls.
+//! `tf::random`, `tf::linalg`, `tf::debugging`. Each is a thin wrapper that builds attributes
+//! and calls the one dispatch point, or a composite of such calls.
 
 mod array;
 pub(crate) mod control;
 mod control_grad;
 mod create;
+pub mod debugging;
 pub mod linalg;
 pub mod math;
 pub mod nn;
