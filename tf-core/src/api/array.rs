@@ -56,12 +56,25 @@ pub fn fill_dims(dims: &Tensor, value: &Tensor) -> Tensor {
 }
 
 /// `tf.size(x)`: the number of elements of `x`, an int32 scalar computed when the op runs.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::size(&tf::zeros([2, 3], tf::float32)).scalar::<i32>(), 6);
+/// ```
 #[track_caller]
 pub fn size(x: &Tensor) -> Tensor {
     run(&crate::ops::shape::SIZE, &[x], Attrs::new())
 }
 
 /// `tf.transpose(x, perm)`; `None` reverses the axes.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+/// let t = tf::transpose(&x, None);
+/// assert_eq!(t.shape().dims(), &[3, 2]);
+/// assert_eq!(t.to_vec::<f32>(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+/// ```
 #[track_caller]
 pub fn transpose(x: &Tensor, perm: Option<&[i64]>) -> Tensor {
     let perm: Vec<i64> = perm.map_or_else(|| (0..x.rank() as i64).rev().collect(), <[i64]>::to_vec);
@@ -69,6 +82,13 @@ pub fn transpose(x: &Tensor, perm: Option<&[i64]>) -> Tensor {
 }
 
 /// `tf.expand_dims(x, axis)`: inserts a dimension of size 1 (axis in `[-rank-1, rank]`).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1, 2]);
+/// assert_eq!(tf::expand_dims(&x, 0).shape().dims(), &[1, 2]);
+/// assert_eq!(tf::expand_dims(&x, -1).shape().dims(), &[2, 1]);
+/// ```
 #[track_caller]
 pub fn expand_dims(x: &Tensor, axis: i64) -> Tensor {
     let ax = normalize_axis(axis, x.rank() + 1).unwrap_or_else(|e| panic!("ExpandDims: {e}"));
@@ -78,6 +98,13 @@ pub fn expand_dims(x: &Tensor, axis: i64) -> Tensor {
 }
 
 /// `tf.squeeze(x, axis)`: removes dimensions of size 1 (all of them when `axis` is empty).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::zeros([1, 2, 1, 3], tf::float32);
+/// assert_eq!(tf::squeeze(&x, &[]).shape().dims(), &[2, 3]);
+/// assert_eq!(tf::squeeze(&x, &[2]).shape().dims(), &[1, 2, 3]);
+/// ```
 #[track_caller]
 pub fn squeeze(x: &Tensor, axis: &[i64]) -> Tensor {
     let dims = x.shape().dims();
@@ -100,12 +127,30 @@ pub fn squeeze(x: &Tensor, axis: &[i64]) -> Tensor {
 }
 
 /// `tf.concat(values, axis)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let t1 = tf::constant([[1, 2, 3], [4, 5, 6]]);
+/// let t2 = tf::constant([[7, 8, 9], [10, 11, 12]]);
+/// assert_eq!(tf::concat(&[&t1, &t2], 0).shape().dims(), &[4, 3]);
+/// let c = tf::concat(&[&t1, &t2], 1);
+/// assert_eq!(c.to_vec::<i32>(), vec![1, 2, 3, 7, 8, 9, 4, 5, 6, 10, 11, 12]);
+/// ```
 #[track_caller]
 pub fn concat(values: &[&Tensor], axis: i64) -> Tensor {
     run(&m::CONCAT, values, Attrs::new().int("axis", axis))
 }
 
 /// `tf.stack(values, axis)`: joins equal-shaped tensors along a new axis.
+///
+/// ```
+/// use tf_core as tf;
+/// let (x, y, z) = (tf::constant([1, 4]), tf::constant([2, 5]), tf::constant([3, 6]));
+/// assert_eq!(tf::stack(&[&x, &y, &z], 0).to_vec::<i32>(), vec![1, 4, 2, 5, 3, 6]);
+/// let s = tf::stack(&[&x, &y, &z], 1);
+/// assert_eq!(s.shape().dims(), &[2, 3]);
+/// assert_eq!(s.to_vec::<i32>(), vec![1, 2, 3, 4, 5, 6]);
+/// ```
 #[track_caller]
 pub fn stack(values: &[&Tensor], axis: i64) -> Tensor {
     let first = values.first().unwrap_or_else(|| panic!("Pack: expected at least one tensor"));
@@ -123,6 +168,15 @@ pub fn stack(values: &[&Tensor], axis: i64) -> Tensor {
 }
 
 /// `tf.unstack(x, axis)`: the slices along `axis`, that axis removed.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1, 2, 3], [4, 5, 6]]);
+/// let cols = tf::unstack(&x, 1);
+/// assert_eq!(cols.len(), 3);
+/// assert_eq!(cols[0].to_vec::<i32>(), vec![1, 4]);
+/// assert_eq!(cols[2].to_vec::<i32>(), vec![3, 6]);
+/// ```
 #[track_caller]
 pub fn unstack(x: &Tensor, axis: i64) -> Vec<Tensor> {
     let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Unpack: {e}"));
@@ -131,6 +185,14 @@ pub fn unstack(x: &Tensor, axis: i64) -> Vec<Tensor> {
 }
 
 /// `tf.split(x, sizes, axis)`: pieces of the given sizes along `axis`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::zeros([5, 30], tf::float32);
+/// let parts = tf::split(&x, &[4, 15, 11], 1);
+/// let shapes: Vec<&[usize]> = parts.iter().map(|p| p.shape().dims()).collect();
+/// assert_eq!(shapes, [&[5, 4][..], &[5, 15], &[5, 11]]);
+/// ```
 ///
 /// # Panics
 /// When the sizes do not add up to the axis length.
@@ -157,6 +219,15 @@ pub fn split(x: &Tensor, sizes: &[usize], axis: i64) -> Vec<Tensor> {
 }
 
 /// `tf.slice(x, begin, size)`: the block starting at `begin`; a size of `-1` runs to the end.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::constant([[[1, 1, 1], [2, 2, 2]], [[3, 3, 3], [4, 4, 4]], [[5, 5, 5], [6, 6, 6]]]);
+/// assert_eq!(tf::slice(&t, &[1, 0, 0], &[1, 1, 3]).to_vec::<i32>(), vec![3, 3, 3]);
+/// let s = tf::slice(&t, &[1, 0, 0], &[1, 2, 3]);
+/// assert_eq!(s.shape().dims(), &[1, 2, 3]);
+/// assert_eq!(s.to_vec::<i32>(), vec![3, 3, 3, 4, 4, 4]);
+/// ```
 #[track_caller]
 pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
     let dims = x.shape().dims();
@@ -203,6 +274,15 @@ pub fn slice(x: &Tensor, begin: &[i64], size: &[i64]) -> Tensor {
 
 /// `tf.gather(params, indices, axis)`: slices of `params` along `axis`.
 ///
+/// ```
+/// use tf_core as tf;
+/// let params = tf::constant([10, 11, 12, 13, 14, 15]);
+/// let g = tf::gather(&params, &tf::constant([2, 0, 2, 5]), 0);
+/// assert_eq!(g.to_vec::<i32>(), vec![12, 10, 12, 15]);
+/// let x = tf::constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+/// assert_eq!(tf::gather(&x, &tf::constant([2, 0]), 1).to_vec::<f32>(), vec![3.0, 1.0, 6.0, 4.0]);
+/// ```
+///
 /// # Panics
 /// When an index is outside `[0, params.shape[axis])`.
 #[track_caller]
@@ -211,6 +291,13 @@ pub fn gather(params: &Tensor, indices: &Tensor, axis: i64) -> Tensor {
 }
 
 /// `tf.gather_nd(params, indices)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let params = tf::constant([[1, 2], [3, 4]]);
+/// let g = tf::gather_nd(&params, &tf::constant([[0, 0], [1, 1]]));
+/// assert_eq!(g.to_vec::<i32>(), vec![1, 4]);
+/// ```
 #[track_caller]
 pub fn gather_nd(params: &Tensor, indices: &Tensor) -> Tensor {
     run(&m::GATHER_ND, &[params, indices], Attrs::new())
@@ -218,6 +305,14 @@ pub fn gather_nd(params: &Tensor, indices: &Tensor) -> Tensor {
 
 /// `tf.scatter_nd(indices, updates, shape)`: zeros of `shape` with `updates` added at
 /// `indices`.
+///
+/// ```
+/// use tf_core as tf;
+/// let indices = tf::constant([[4], [3], [1], [7]]);
+/// let updates = tf::constant([9, 10, 11, 12]);
+/// let s = tf::scatter_nd(&indices, &updates, &[8]);
+/// assert_eq!(s.to_vec::<i32>(), vec![0, 11, 0, 10, 9, 0, 0, 12]);
+/// ```
 #[track_caller]
 pub fn scatter_nd(indices: &Tensor, updates: &Tensor, shape: &[usize]) -> Tensor {
     run(&m::SCATTER_ND, &[indices, updates], Attrs::new().ints("shape", to_i64(shape)))
@@ -248,6 +343,14 @@ pub fn tile(x: &Tensor, multiples: &[usize]) -> Tensor {
 }
 
 /// `tf.pad(x, paddings, constant_values)`: `paddings[d] = (before, after)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::constant([[1, 2, 3], [4, 5, 6]]);
+/// let p = tf::pad(&t, &[(1, 1), (2, 2)], 0.0);
+/// assert_eq!(p.shape().dims(), &[4, 7]);
+/// assert_eq!(&p.to_vec::<i32>()[7..14], &[0, 0, 1, 2, 3, 0, 0]);
+/// ```
 #[track_caller]
 pub fn pad(x: &Tensor, paddings: &[(usize, usize)], constant_value: f64) -> Tensor {
     let flat: Vec<i64> = paddings.iter().flat_map(|&(a, b)| [a as i64, b as i64]).collect();
@@ -259,6 +362,12 @@ pub fn pad(x: &Tensor, paddings: &[(usize, usize)], constant_value: f64) -> Tens
 }
 
 /// `tf.broadcast_to(x, shape)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let b = tf::broadcast_to(&tf::constant([1, 2, 3]), [3, 3]);
+/// assert_eq!(b.to_vec::<i32>(), vec![1, 2, 3, 1, 2, 3, 1, 2, 3]);
+/// ```
 #[track_caller]
 pub fn broadcast_to(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {
     run(&m::BROADCAST_TO, &[x], Attrs::new().ints("shape", shape.as_ref()))
@@ -287,6 +396,13 @@ pub fn one_hot(indices: &Tensor, depth: usize, on_value: f64, off_value: f64, ax
 
 /// `tf.boolean_mask(x, mask)`: the elements (or rows) of `x` where `mask` is true; `mask`'s
 /// shape must match the leading dimensions of `x`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([0, 1, 2, 3]);
+/// let m = tf::boolean_mask(&x, &tf::constant([true, false, true, false]));
+/// assert_eq!(m.to_vec::<i32>(), vec![0, 2]);
+/// ```
 #[track_caller]
 pub fn boolean_mask(x: &Tensor, mask: &Tensor) -> Tensor {
     let (xd, md) = (x.shape().dims(), mask.shape().dims());
@@ -317,6 +433,13 @@ pub fn where_indices(condition: &Tensor) -> Tensor {
 }
 
 /// `tf.reverse(x, axis)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+/// assert_eq!(tf::reverse(&x, &[1]).to_vec::<f32>(), vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]);
+/// assert_eq!(tf::reverse(&x, &[0]).to_vec::<f32>(), vec![4.0, 5.0, 6.0, 1.0, 2.0, 3.0]);
+/// ```
 #[track_caller]
 pub fn reverse(x: &Tensor, axis: &[i64]) -> Tensor {
     run(&m::REVERSE, &[x], Attrs::new().ints("axis", axis))
@@ -324,6 +447,13 @@ pub fn reverse(x: &Tensor, axis: &[i64]) -> Tensor {
 
 /// `tf.math.top_k(x, k)`: the `k` largest values along the last axis, descending, and their
 /// int32 indices.
+///
+/// ```
+/// use tf_core as tf;
+/// let (values, indices) = tf::top_k(&tf::constant([1.0f32, 3.0, 2.0, 5.0, 4.0]), 2);
+/// assert_eq!(values.to_vec::<f32>(), vec![5.0, 4.0]);
+/// assert_eq!(indices.to_vec::<i32>(), vec![3, 4]);
+/// ```
 #[track_caller]
 pub fn top_k(x: &Tensor, k: usize) -> (Tensor, Tensor) {
     let mut out = crate::ops::execute(&m::TOP_K, &[x], &Attrs::new().int("k", k as i64));
@@ -345,6 +475,13 @@ fn along_last(x: &Tensor, axis: i64, f: impl FnOnce(&Tensor) -> Tensor) -> Tenso
 }
 
 /// `tf.sort(x, axis, direction)`: `descending = false` sorts ascending.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1.0f32, 10.0, 26.7, 2.8, 2.4]);
+/// assert_eq!(tf::sort(&x, -1, false).to_vec::<f32>(), vec![1.0, 2.4, 2.8, 10.0, 26.7]);
+/// assert_eq!(tf::sort(&x, -1, true).to_vec::<f32>(), vec![26.7, 10.0, 2.8, 2.4, 1.0]);
+/// ```
 #[track_caller]
 pub fn sort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
     along_last(x, axis, |t| {
@@ -358,6 +495,13 @@ pub fn sort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
 }
 
 /// `tf.argsort(x, axis, direction)`: int32 indices that sort `x` (stable).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1.0f32, 10.0, 26.7, 2.8, 2.4]);
+/// assert_eq!(tf::argsort(&x, -1, false).to_vec::<i32>(), vec![0, 4, 3, 1, 2]);
+/// assert_eq!(tf::argsort(&x, -1, true).to_vec::<i32>(), vec![2, 1, 3, 4, 0]);
+/// ```
 #[track_caller]
 pub fn argsort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
     along_last(x, axis, |t| {

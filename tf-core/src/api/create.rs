@@ -122,6 +122,12 @@ fn check_defined(shape: &Shape, what: &str) {
 }
 
 /// A tensor of `shape` with every element `value` (converted to `dtype`).
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::fill_dtype([2, 2], 9.0, tf::int32);
+/// assert_eq!(t.to_vec::<i32>(), vec![9; 4]);
+/// ```
 #[track_caller]
 pub fn fill_dtype(shape: impl Into<Shape>, value: f64, dtype: DType) -> Tensor {
     let shape = shape.into();
@@ -146,17 +152,37 @@ pub fn fill<T: Element>(shape: impl Into<Shape>, value: T) -> Tensor {
 }
 
 /// `tf.zeros(shape, dtype)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let z = tf::zeros([2, 3], tf::int32);
+/// assert_eq!(z.shape().dims(), &[2, 3]);
+/// assert_eq!(z.to_vec::<i32>(), vec![0; 6]);
+/// ```
 #[track_caller]
 pub fn zeros(shape: impl Into<Shape>, dtype: DType) -> Tensor {
     fill_dtype(shape, 0.0, dtype)
 }
 /// `tf.ones(shape, dtype)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let o = tf::ones([2, 3], tf::float32);
+/// assert_eq!(o.to_vec::<f32>(), vec![1.0; 6]);
+/// ```
 #[track_caller]
 pub fn ones(shape: impl Into<Shape>, dtype: DType) -> Tensor {
     fill_dtype(shape, 1.0, dtype)
 }
 /// `tf.zeros_like(x)`. Of a traced tensor with unknown dimensions, a `ZerosLike` op that
 /// takes the shape the tensor has when the graph runs.
+///
+/// ```
+/// use tf_core as tf;
+/// let z = tf::zeros_like(&tf::constant([[1, 2, 3], [4, 5, 6]]));
+/// assert_eq!((z.dtype(), z.shape().dims()), (tf::int32, &[2usize, 3][..]));
+/// assert_eq!(z.to_vec::<i32>(), vec![0; 6]);
+/// ```
 #[track_caller]
 pub fn zeros_like(x: &Tensor) -> Tensor {
     if x.shape().is_fully_defined() {
@@ -165,6 +191,13 @@ pub fn zeros_like(x: &Tensor) -> Tensor {
     crate::ops::execute1(&crate::ops::shape::ZEROS_LIKE, &[x], &crate::ops::Attrs::new())
 }
 /// `tf.ones_like(x)`, as [`zeros_like`].
+///
+/// ```
+/// use tf_core as tf;
+/// let o = tf::ones_like(&tf::constant([[1.0f64, 2.0], [3.0, 4.0]]));
+/// assert_eq!(o.dtype(), tf::float64);
+/// assert_eq!(o.to_vec::<f64>(), vec![1.0; 4]);
+/// ```
 #[track_caller]
 pub fn ones_like(x: &Tensor) -> Tensor {
     if x.shape().is_fully_defined() {
@@ -174,6 +207,13 @@ pub fn ones_like(x: &Tensor) -> Tensor {
 }
 
 /// A scalar of `dtype` holding `v` (as a C cast converts it).
+///
+/// ```
+/// use tf_core as tf;
+/// let s = tf::scalar(2.5, tf::float64);
+/// assert_eq!(s.rank(), 0);
+/// assert_eq!(s.scalar::<f64>(), 2.5);
+/// ```
 pub fn scalar(v: f64, dtype: DType) -> Tensor {
     fill_dtype(Shape::scalar(), v, dtype)
 }
@@ -243,6 +283,11 @@ fn range_of<T: Element>(start: T, limit: T, delta: T) -> Tensor {
 }
 
 /// `tf.linspace(start, stop, num)`: `num` evenly spaced values, both ends included.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::linspace(10.0f32, 12.0, 3).to_vec::<f32>(), vec![10.0, 11.0, 12.0]);
+/// ```
 pub fn linspace<T: Element>(start: T, stop: T, num: usize) -> Tensor {
     let (a, b) = (start.to_f64(), stop.to_f64());
     let vals: Vec<T> = (0..num)
@@ -260,6 +305,13 @@ pub fn linspace<T: Element>(start: T, stop: T, num: usize) -> Tensor {
 }
 
 /// `tf.eye(num_rows, num_columns, dtype)`: ones on the main diagonal.
+///
+/// ```
+/// use tf_core as tf;
+/// let e = tf::eye(2, Some(3), tf::float32);
+/// assert_eq!(e.shape().dims(), &[2, 3]);
+/// assert_eq!(e.to_vec::<f32>(), vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+/// ```
 pub fn eye(rows: usize, cols: Option<usize>, dtype: DType) -> Tensor {
     let cols = cols.unwrap_or(rows);
     let mut vals = vec![0.0; rows * cols];

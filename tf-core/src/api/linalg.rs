@@ -24,6 +24,16 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
 
 /// `tf.linalg.matmul(a, b, transpose_a, transpose_b)`: the transposes are read through
 /// strides, never copied.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+/// let xxt = tf::linalg::matmul_transposed(&x, &x, false, true);
+/// assert_eq!(xxt.to_vec::<f32>(), vec![14.0, 32.0, 32.0, 77.0]);
+/// let xtx = tf::linalg::matmul_transposed(&x, &x, true, false);
+/// assert_eq!(xtx.shape().dims(), &[3, 3]);
+/// assert_eq!(xtx.to_vec::<f32>()[..3], [17.0, 22.0, 27.0]);
+/// ```
 #[track_caller]
 pub fn matmul_transposed(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b: bool) -> Tensor {
     run(
@@ -35,6 +45,16 @@ pub fn matmul_transposed(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b:
 
 /// `tf.tensordot(a, b, axes=[a_axes, b_axes])`: contracts the listed axes pairwise; the
 /// result has `a`'s free axes then `b`'s.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::reshape(&tf::range(6.0f32), [2, 3]);
+/// let b = tf::reshape(&tf::range(6.0f32), [3, 2]);
+/// assert_eq!(tf::tensordot(&a, &b, &[1], &[0]).to_vec::<f32>(), vec![10.0, 13.0, 28.0, 40.0]);
+/// let c = tf::reshape(&tf::range(24.0f32), [2, 3, 4]);
+/// let d = tf::reshape(&tf::range(12.0f32), [4, 3]);
+/// assert_eq!(tf::tensordot(&c, &d, &[1, 2], &[1, 0]).to_vec::<f32>(), vec![440.0, 1232.0]);
+/// ```
 #[track_caller]
 pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tensor {
     let norm = |t: &Tensor, ax: &[i64]| -> Vec<usize> {

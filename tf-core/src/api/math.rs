@@ -120,6 +120,13 @@ binary_fn! {
 /// `tf.math.divide` (`x / y`): floats divide; integers are first cast to float64 (int32,
 /// int64) or float32 (uint8), as TensorFlow's true division does.
 ///
+/// ```
+/// use tf_core as tf;
+/// let q = tf::divide(&tf::constant([7, -7]), &tf::constant([2, 2]));
+/// assert_eq!(q.dtype(), tf::float64);
+/// assert_eq!(q.to_vec::<f64>(), vec![3.5, -3.5]);
+/// ```
+///
 /// # Panics
 /// On a dtype mismatch or shapes that do not broadcast.
 #[track_caller]
@@ -132,18 +139,37 @@ pub fn divide(x: &Tensor, y: &Tensor) -> Tensor {
 }
 
 /// `tf.math.truediv`, the same as [`divide`].
+///
+/// ```
+/// use tf_core as tf;
+/// let q = tf::truediv(&tf::constant([7, -7]), &tf::constant([2, 2]));
+/// assert_eq!(q.to_vec::<f64>(), vec![3.5, -3.5]);
+/// ```
 #[track_caller]
 pub fn truediv(x: &Tensor, y: &Tensor) -> Tensor {
     divide(x, y)
 }
 
 /// `tf.math.logical_xor`: `(x | y) & !(x & y)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([true, true, false, false]);
+/// let y = tf::constant([true, false, true, false]);
+/// assert_eq!(tf::logical_xor(&x, &y).to_vec::<bool>(), vec![false, true, true, false]);
+/// ```
 #[track_caller]
 pub fn logical_xor(x: &Tensor, y: &Tensor) -> Tensor {
     logical_and(&logical_or(x, y), &logical_not(&logical_and(x, y)))
 }
 
 /// `tf.cast(x, dtype)`: float to int truncates toward zero; anything to bool is `x != 0`.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1.8f32, 2.2, -1.8]);
+/// assert_eq!(tf::cast(&x, tf::int32).to_vec::<i32>(), vec![1, 2, -1]);
+/// ```
 #[track_caller]
 pub fn cast(x: &Tensor, dtype: DType) -> Tensor {
     if x.dtype() == dtype {
@@ -166,6 +192,13 @@ pub fn where_(condition: &Tensor, x: &Tensor, y: &Tensor) -> Tensor {
 }
 
 /// `tf.clip_by_value(t, lo, hi)`: `min(max(t, lo), hi)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::constant([-1.0f32, -0.5, 0.0, 0.5, 1.0]);
+/// let c = tf::clip_by_value(&t, &tf::constant(-0.5f32), &tf::constant(0.5f32));
+/// assert_eq!(c.to_vec::<f32>(), vec![-0.5, -0.5, 0.0, 0.5, 0.5]);
+/// ```
 #[track_caller]
 pub fn clip_by_value(t: &Tensor, lo: &Tensor, hi: &Tensor) -> Tensor {
     minimum(&maximum(t, lo), hi)
@@ -253,6 +286,15 @@ pub fn reduce_mean(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor 
 }
 
 /// `tf.math.reduce_logsumexp`: `log(Σ exp(x))`, computed stably around the maximum.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::zeros([2, 3], tf::float32);
+/// let want = tf::constant(1.7917595f32);
+/// tf::debugging::assert_near(&tf::reduce_logsumexp(&x, None, false), &want, None, None).unwrap();
+/// let want = tf::constant([0.6931472f32, 0.6931472, 0.6931472]);
+/// tf::debugging::assert_near(&tf::reduce_logsumexp(&x, 0, false), &want, None, None).unwrap();
+/// ```
 #[track_caller]
 pub fn reduce_logsumexp(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
     let axis = axis.into();
@@ -268,6 +310,13 @@ pub fn reduce_logsumexp(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Te
 }
 
 /// `tf.math.reduce_variance`: the mean squared deviation from the mean.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// assert_eq!(tf::reduce_variance(&x, None, false).scalar::<f32>(), 1.25);
+/// assert_eq!(tf::reduce_variance(&x, 0, false).to_vec::<f32>(), vec![1.0, 1.0]);
+/// ```
 #[track_caller]
 pub fn reduce_variance(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
     let axis = axis.into();
@@ -276,18 +325,39 @@ pub fn reduce_variance(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Ten
 }
 
 /// `tf.math.reduce_std`: the square root of [`reduce_variance`].
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// let want = tf::constant(1.118034f32);
+/// tf::debugging::assert_near(&tf::reduce_std(&x, None, false), &want, None, None).unwrap();
+/// assert_eq!(tf::reduce_std(&x, 1, false).to_vec::<f32>(), vec![0.5, 0.5]);
+/// ```
 #[track_caller]
 pub fn reduce_std(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
     sqrt(&reduce_variance(x, axis, keepdims))
 }
 
 /// `tf.math.argmax(x, axis)`: int64 indices of the largest values (first on ties).
+///
+/// ```
+/// use tf_core as tf;
+/// let b = tf::constant([[2, 20, 30, 3, 6], [3, 11, 16, 1, 8], [14, 45, 23, 5, 27]]);
+/// assert_eq!(tf::argmax(&b, 0).to_vec::<i64>(), vec![2, 2, 0, 2, 2]);
+/// assert_eq!(tf::argmax(&tf::constant([2, 20, 30, 3, 6]), 0).scalar::<i64>(), 2);
+/// ```
 #[track_caller]
 pub fn argmax(x: &Tensor, axis: i64) -> Tensor {
     run(&r::ARG_MAX, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
 }
 
 /// `tf.math.argmin(x, axis)`: int64 indices of the smallest values (first on ties).
+///
+/// ```
+/// use tf_core as tf;
+/// let b = tf::constant([[2, 20, 30, 3, 6], [3, 11, 16, 1, 8], [14, 45, 23, 5, 27]]);
+/// assert_eq!(tf::argmin(&b, 1).to_vec::<i64>(), vec![0, 3, 3]);
+/// ```
 #[track_caller]
 pub fn argmin(x: &Tensor, axis: i64) -> Tensor {
     run(&r::ARG_MIN, &[x], Attrs::new().int("axis", axis).dtype("output_type", DType::I64))
@@ -310,6 +380,12 @@ pub fn cumsum(x: &Tensor, axis: i64, exclusive: bool, reverse: bool) -> Tensor {
 }
 
 /// `tf.math.is_finite`: true where `x` is neither infinite nor NaN.
+///
+/// ```
+/// use tf_core as tf;
+/// let v = tf::constant([5.0f32, f32::NAN, 6.8, f32::NAN, f32::INFINITY]);
+/// assert_eq!(tf::is_finite(&v).to_vec::<bool>(), vec![true, false, true, false, false]);
+/// ```
 #[track_caller]
 pub fn is_finite(x: &Tensor) -> Tensor {
     let inf = super::scalar(f64::INFINITY, x.dtype());
@@ -317,6 +393,12 @@ pub fn is_finite(x: &Tensor) -> Tensor {
 }
 
 /// `tf.math.is_nan`.
+///
+/// ```
+/// use tf_core as tf;
+/// let v = tf::constant([5.0f32, f32::NAN, 6.8, f32::NAN, f32::INFINITY]);
+/// assert_eq!(tf::is_nan(&v).to_vec::<bool>(), vec![false, true, false, true, false]);
+/// ```
 #[track_caller]
 pub fn is_nan(x: &Tensor) -> Tensor {
     not_equal(x, x)
@@ -340,6 +422,11 @@ pub fn stop_gradient(x: &Tensor) -> Tensor {
 /// `tf.print(*inputs)`: prints the values (space-separated, NumPy style) to stderr every time
 /// it runs — immediately in eager code, and on every call of a graph function that contains
 /// it (a Rust `println!` in a traced body runs only while tracing).
+///
+/// ```
+/// use tf_core as tf;
+/// tf::print(&[&tf::constant([1, 2, 3])]); // stderr: [1 2 3]
+/// ```
 #[track_caller]
 pub fn print(inputs: &[&Tensor]) {
     crate::ops::execute(&crate::ops::io::PRINT, inputs, &Attrs::new());

@@ -57,6 +57,12 @@ pub fn normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Optio
 
 /// `tf.random.truncated_normal(shape, mean, stddev, dtype, seed)`: values beyond two standard
 /// deviations are redrawn.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::random::truncated_normal(&[1000], 0.0, 1.0, tf::float32, Some(7)).to_vec::<f32>();
+/// assert!(x.iter().all(|v| v.abs() <= 2.0));
+/// ```
 #[track_caller]
 pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Option<i64>) -> Tensor {
     let z = seeded(seed, |s| run(&r::TRUNCATED_NORMAL, &[], attrs(shape, dtype, s)));
@@ -65,6 +71,14 @@ pub fn truncated_normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, s
 
 /// `tf.random.uniform(shape, minval, maxval, dtype, seed)`: floats in `[minval, maxval)`, or
 /// integers for an integer dtype (`maxval` exclusive).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::random::uniform(&[1000], 2.0, 3.0, tf::float32, Some(7)).to_vec::<f32>();
+/// assert!(x.iter().all(|&v| (2.0..3.0).contains(&v)));
+/// let dice = tf::random::uniform(&[100], 1.0, 7.0, tf::int32, Some(7)).to_vec::<i32>();
+/// assert!(dice.iter().all(|v| (1..7).contains(v)));
+/// ```
 ///
 /// # Panics
 /// For an integer dtype with `minval >= maxval`.
@@ -95,6 +109,14 @@ pub(crate) fn uniform_like(x: &Tensor, minval: f64, maxval: f64, seed: Option<i6
 }
 
 /// `tf.random.shuffle(value, seed)`: permutes along the first dimension.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::random::shuffle(&tf::range(10), Some(3));
+/// let mut v = x.to_vec::<i32>();
+/// v.sort();
+/// assert_eq!(v, (0..10).collect::<Vec<i32>>());
+/// ```
 #[track_caller]
 pub fn shuffle(value: &Tensor, seed: Option<i64>) -> Tensor {
     seeded(seed, |(s1, s2)| {
@@ -104,6 +126,15 @@ pub fn shuffle(value: &Tensor, seed: Option<i64>) -> Tensor {
 
 /// `tf.random.categorical(logits, num_samples, seed)`: int64 class indices `[batch,
 /// num_samples]` drawn from `softmax(logits)`.
+///
+/// ```
+/// use tf_core as tf;
+/// // Class 1 has all the probability mass.
+/// let logits = tf::constant([[-1e9f32, 0.0, -1e9]]);
+/// let s = tf::random::categorical(&logits, 5, Some(1));
+/// assert_eq!(s.shape().dims(), &[1, 5]);
+/// assert_eq!(s.to_vec::<i64>(), vec![1; 5]);
+/// ```
 #[track_caller]
 pub fn categorical(logits: &Tensor, num_samples: usize, seed: Option<i64>) -> Tensor {
     seeded(seed, |(s1, s2)| {

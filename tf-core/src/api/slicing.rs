@@ -100,6 +100,16 @@ macro_rules! s {
 
 /// `tf.strided_slice` from an index expression (see [`s!`](crate::s)).
 ///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::reshape(&tf::range(12), [3, 4]);
+/// // x[1:, ::2] in Python
+/// let y = tf::strided_slice(&x, &tf::s![1.., ..;2]);
+/// assert_eq!(y.to_vec::<i32>(), vec![4, 6, 8, 10]);
+/// // x[-1, tf.newaxis]
+/// assert_eq!(x.slice(tf::s![-1, tf::NEW_AXIS]).shape().dims(), &[1, 4]);
+/// ```
+///
 /// # Panics
 /// When there are more indices than dimensions, more than one ellipsis, a zero step, or an
 /// index out of range.
