@@ -251,6 +251,14 @@ impl SparseCategoricalCrossentropy {
 loss!(
     /// `keras.losses.CategoricalCrossentropy(from_logits=False, label_smoothing=0.0)`:
     /// one-hot (or soft) labels against class scores.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, CategoricalCrossentropy};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0, 0.0], [0.0, 0.0, 1.0]]), tf::constant([[0.05f32, 0.95, 0.0], [0.1, 0.8, 0.1]]));
+    /// let loss = CategoricalCrossentropy::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 1.1769392).abs() < 1e-5); // Keras's value
+    /// ```
     CategoricalCrossentropy, "categorical_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
         let y = smooth_categorical(float(y_true, y_pred), s.label_smoothing);
@@ -269,6 +277,14 @@ loss!(
 loss!(
     /// `keras.losses.BinaryCrossentropy(from_logits=False, label_smoothing=0.0)`, averaged
     /// over the last axis.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, BinaryCrossentropy};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = BinaryCrossentropy::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.8149245).abs() < 1e-5); // Keras's value
+    /// ```
     BinaryCrossentropy, "binary_crossentropy", { from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
         let y = smooth_binary(float(y_true, y_pred), s.label_smoothing);
@@ -315,6 +331,14 @@ loss!(
     /// gamma=2.0, from_logits=False, label_smoothing=0.0)`: the binary crossentropy scaled
     /// by `(1 - p_t)^gamma` (Lin et al.), and by `alpha` / `1 - alpha` for classes 1 / 0
     /// with class balancing; averaged over the last axis.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, BinaryFocalCrossentropy};
+    /// let (y_true, y_pred) = (tf::constant([0.0f32, 1.0, 0.0, 0.0]), tf::constant([-18.6f32, 0.51, 2.94, -12.8]));
+    /// let loss = BinaryFocalCrossentropy::new().gamma(2.0).from_logits(true).call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.6912122).abs() < 1e-5); // Keras's value
+    /// ```
     BinaryFocalCrossentropy, "binary_focal_crossentropy",
     { apply_class_balancing: bool = false, alpha: f64 = 0.25, gamma: f64 = 2.0, from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
@@ -334,6 +358,14 @@ loss!(
     /// `keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False,
     /// label_smoothing=0.0)`: `Σ -alpha (1 - p)^gamma y log p` over the last axis, `p`
     /// normalised and clipped to `[ε, 1 - ε]`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, CategoricalFocalCrossentropy};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0, 0.0], [0.0, 0.0, 1.0]]), tf::constant([[0.05f32, 0.95, 0.0], [0.1, 0.8, 0.1]]));
+    /// let loss = CategoricalFocalCrossentropy::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.23315276).abs() < 1e-5); // Keras's value
+    /// ```
     CategoricalFocalCrossentropy, "categorical_focal_crossentropy",
     { alpha: f64 = 0.25, gamma: f64 = 2.0, from_logits: bool = false, label_smoothing: f64 = 0.0 },
     |s, y_true, y_pred| {
@@ -352,12 +384,28 @@ loss!(
 
 loss!(
     /// `keras.losses.MeanSquaredError()`: `mean((y_pred - y_true)², axis=-1)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, MeanSquaredError};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[1.0f32, 1.0], [1.0, 0.0]]));
+    /// let loss = MeanSquaredError::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.5).abs() < 1e-5); // Keras's value
+    /// ```
     MeanSquaredError, "mean_squared_error", {},
     |_s, y_true, y_pred| tf::reduce_mean(&tf::squared_difference(y_pred, &float(y_true, y_pred)), -1, false)
 );
 
 loss!(
     /// `keras.losses.MeanAbsoluteError()`: `mean(|y_pred - y_true|, axis=-1)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, MeanAbsoluteError};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[1.0f32, 1.0], [1.0, 0.0]]));
+    /// let loss = MeanAbsoluteError::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.5).abs() < 1e-5); // Keras's value
+    /// ```
     MeanAbsoluteError, "mean_absolute_error", {},
     |_s, y_true, y_pred| tf::reduce_mean(&tf::abs(&(y_pred - &float(y_true, y_pred))), -1, false)
 );
@@ -365,6 +413,14 @@ loss!(
 loss!(
     /// `keras.losses.MeanAbsolutePercentageError()`:
     /// `100 mean(|y_true - y_pred| / max(|y_true|, ε), axis=-1)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, MeanAbsolutePercentageError};
+    /// let (y_true, y_pred) = (tf::constant([[2.0f32, 1.0], [2.0, 3.0]]), tf::constant([[1.0f32, 1.0], [1.0, 0.0]]));
+    /// let loss = MeanAbsolutePercentageError::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 50.0).abs() < 1e-5); // Keras's value
+    /// ```
     MeanAbsolutePercentageError, "mean_absolute_percentage_error", {},
     |_s, y_true, y_pred| {
         let t = float(y_true, y_pred);
@@ -376,6 +432,14 @@ loss!(
 loss!(
     /// `keras.losses.MeanSquaredLogarithmicError()`:
     /// `mean((log(max(y_pred, ε) + 1) - log(max(y_true, ε) + 1))², axis=-1)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, MeanSquaredLogarithmicError};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[1.0f32, 1.0], [1.0, 0.0]]));
+    /// let loss = MeanSquaredLogarithmicError::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.24022643).abs() < 1e-5); // Keras's value
+    /// ```
     MeanSquaredLogarithmicError, "mean_squared_logarithmic_error", {},
     |_s, y_true, y_pred| {
         let log1 = |x: &Tensor| tf::log(&(&tf::maximum(x, &tf::scalar(EPSILON, x.dtype())) + 1.0));
@@ -385,6 +449,14 @@ loss!(
 
 loss!(
     /// `keras.losses.Huber(delta=1.0)`: quadratic within `delta`, linear beyond.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, Huber};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = Huber::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.155).abs() < 1e-5); // Keras's value
+    /// ```
     Huber, "huber_loss", { delta: f64 = 1.0 },
     |s, y_true, y_pred| {
         let err = y_pred - &float(y_true, y_pred);
@@ -398,6 +470,14 @@ loss!(
 loss!(
     /// `keras.losses.KLDivergence()`: `Σ y_true log(y_true / y_pred)` with both clipped to
     /// `[ε, 1]`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, KLDivergence};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = KLDivergence::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.45814306).abs() < 1e-5); // Keras's value
+    /// ```
     KLDivergence, "kl_divergence", {},
     |_s, y_true, y_pred| {
         let t = clip(&float(y_true, y_pred), EPSILON, 1.0);
@@ -408,6 +488,14 @@ loss!(
 
 loss!(
     /// `keras.losses.CosineSimilarity(axis=-1)`: the negated cosine similarity.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, CosineSimilarity};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [1.0, 1.0]]), tf::constant([[1.0f32, 0.0], [1.0, 1.0]]));
+    /// let loss = CosineSimilarity::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - -0.5).abs() < 1e-5); // Keras's value
+    /// ```
     CosineSimilarity, "cosine_similarity", { axis: i64 = -1 },
     |s, y_true, y_pred| {
         let t = tf::nn::l2_normalize(&float(y_true, y_pred), s.axis, 1e-12);
@@ -419,18 +507,42 @@ loss!(
 loss!(
     /// `keras.losses.Hinge()`: `mean(max(1 - y_true y_pred, 0))`, with 0/1 labels mapped to
     /// -1/1.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, Hinge};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = Hinge::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 1.3).abs() < 1e-5); // Keras's value
+    /// ```
     Hinge, "hinge", {},
     |_s, y_true, y_pred| tf::reduce_mean(&hinge(y_true, y_pred), -1, false)
 );
 
 loss!(
     /// `keras.losses.SquaredHinge()`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, SquaredHinge};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = SquaredHinge::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 1.86).abs() < 1e-5); // Keras's value
+    /// ```
     SquaredHinge, "squared_hinge", {},
     |_s, y_true, y_pred| tf::reduce_mean(&tf::square(&hinge(y_true, y_pred)), -1, false)
 );
 
 loss!(
     /// `keras.losses.CategoricalHinge()`: `max(max((1 - y_true) y_pred) - Σ y_true y_pred + 1, 0)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, CategoricalHinge};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[0.6f32, 0.4], [0.4, 0.6]]));
+    /// let loss = CategoricalHinge::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 1.4).abs() < 1e-5); // Keras's value
+    /// ```
     CategoricalHinge, "categorical_hinge", {},
     |_s, y_true, y_pred| {
         let t = float(y_true, y_pred);
@@ -442,6 +554,14 @@ loss!(
 
 loss!(
     /// `keras.losses.LogCosh()`: `mean(log(cosh(y_pred - y_true)))`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, LogCosh};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[1.0f32, 1.0], [0.0, 0.0]]));
+    /// let loss = LogCosh::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.1084452).abs() < 1e-5); // Keras's value
+    /// ```
     LogCosh, "log_cosh", {},
     |_s, y_true, y_pred| {
         let x = y_pred - &float(y_true, y_pred);
@@ -452,6 +572,14 @@ loss!(
 
 loss!(
     /// `keras.losses.Poisson()`: `mean(y_pred - y_true log(y_pred + ε))`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::losses::{Loss, Poisson};
+    /// let (y_true, y_pred) = (tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), tf::constant([[1.0f32, 1.0], [0.0, 0.0]]));
+    /// let loss = Poisson::new().call(&y_true, &y_pred);
+    /// assert!((loss.scalar::<f32>() - 0.5).abs() < 1e-5); // Keras's value
+    /// ```
     Poisson, "poisson", {},
     |_s, y_true, y_pred| {
         let t = float(y_true, y_pred);

@@ -36,6 +36,17 @@ fn weights(sample_weight: Option<&Tensor>, n: usize) -> Option<Vec<f64>> {
 }
 
 /// `keras.metrics.Mean(name="mean")`: the (weighted) mean of every value given.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::Mean;
+/// let mut m = Mean::new("mean");
+/// m.update(&tf::constant([1.0f32, 3.0, 5.0, 7.0]), None);
+/// assert_eq!(tf_keras::metrics::Metric::result(&m), 4.0);
+/// let mut m = Mean::new("mean");
+/// m.update(&tf::constant([1.0f32, 3.0, 5.0, 7.0]), Some(&tf::constant([1.0f32, 1.0, 0.0, 0.0])));
+/// assert_eq!(tf_keras::metrics::Metric::result(&m), 2.0);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mean {
     name: String,
@@ -158,6 +169,21 @@ fn argmax_rows(v: &[f64], k: usize) -> Vec<usize> {
 }
 
 /// `keras.metrics.Accuracy()`: how often `y_pred` equals `y_true`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::accuracy();
+/// m.update_state(&tf::constant([[1], [2], [3], [4]]), &tf::constant([[0], [2], [3], [4]]), None);
+/// assert_eq!(m.result(), 0.75);
+/// m.reset_state();
+/// m.update_state(
+///     &tf::constant([[1], [2], [3], [4]]),
+///     &tf::constant([[0], [2], [3], [4]]),
+///     Some(&tf::constant([1.0f32, 1.0, 0.0, 0.0])),
+/// );
+/// assert_eq!(m.result(), 0.5);
+/// ```
 pub fn accuracy() -> MeanMetricWrapper {
     MeanMetricWrapper::new("accuracy", |t, p| {
         host(t).iter().zip(host(p)).map(|(a, b)| (*a == b) as u8 as f64).collect()
@@ -166,6 +192,14 @@ pub fn accuracy() -> MeanMetricWrapper {
 
 /// `keras.metrics.BinaryAccuracy(threshold=0.5)`: `y_pred > threshold` against 0/1 labels,
 /// averaged over the last axis.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::binary_accuracy(0.5);
+/// m.update_state(&tf::constant([[1.0f32], [1.0], [0.0], [0.0]]), &tf::constant([[0.98f32], [1.0], [0.0], [0.6]]), None);
+/// assert_eq!(m.result(), 0.75);
+/// ```
 pub fn binary_accuracy(threshold: f64) -> MeanMetricWrapper {
     MeanMetricWrapper::new("binary_accuracy", move |t, p| {
         let (pv, k) = rows(p);
@@ -178,6 +212,14 @@ pub fn binary_accuracy(threshold: f64) -> MeanMetricWrapper {
 }
 
 /// `keras.metrics.CategoricalAccuracy()`: `argmax(y_true) == argmax(y_pred)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::categorical_accuracy();
+/// m.update_state(&tf::constant([[0.0f32, 0.0, 1.0], [0.0, 1.0, 0.0]]), &tf::constant([[0.1f32, 0.9, 0.8], [0.05, 0.95, 0.0]]), None);
+/// assert_eq!(m.result(), 0.5);
+/// ```
 pub fn categorical_accuracy() -> MeanMetricWrapper {
     MeanMetricWrapper::new("categorical_accuracy", |t, p| {
         let (pv, k) = rows(p);
@@ -191,6 +233,14 @@ pub fn categorical_accuracy() -> MeanMetricWrapper {
 }
 
 /// `keras.metrics.SparseCategoricalAccuracy()`: integer labels against `argmax(y_pred)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::sparse_categorical_accuracy();
+/// m.update_state(&tf::constant([[2], [1]]), &tf::constant([[0.1f32, 0.6, 0.3], [0.05, 0.95, 0.0]]), None);
+/// assert_eq!(m.result(), 0.5);
+/// ```
 pub fn sparse_categorical_accuracy() -> MeanMetricWrapper {
     MeanMetricWrapper::new("sparse_categorical_accuracy", |t, p| {
         let (pv, k) = rows(p);
@@ -210,6 +260,14 @@ fn in_top_k(row: &[f64], label: usize, k: usize) -> bool {
 }
 
 /// `keras.metrics.TopKCategoricalAccuracy(k=5)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::top_k_categorical_accuracy(1);
+/// m.update_state(&tf::constant([[0.0f32, 0.0, 1.0], [0.0, 1.0, 0.0]]), &tf::constant([[0.1f32, 0.9, 0.8], [0.05, 0.95, 0.0]]), None);
+/// assert_eq!(m.result(), 0.5);
+/// ```
 pub fn top_k_categorical_accuracy(k: usize) -> MeanMetricWrapper {
     MeanMetricWrapper::new("top_k_categorical_accuracy", move |t, p| {
         let (pv, n) = rows(p);
@@ -222,6 +280,14 @@ pub fn top_k_categorical_accuracy(k: usize) -> MeanMetricWrapper {
 }
 
 /// `keras.metrics.SparseTopKCategoricalAccuracy(k=5)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::sparse_top_k_categorical_accuracy(1);
+/// m.update_state(&tf::constant([2, 1]), &tf::constant([[0.1f32, 0.9, 0.8], [0.05, 0.95, 0.0]]), None);
+/// assert_eq!(m.result(), 0.5);
+/// ```
 pub fn sparse_top_k_categorical_accuracy(k: usize) -> MeanMetricWrapper {
     MeanMetricWrapper::new("sparse_top_k_categorical_accuracy", move |t, p| {
         let (pv, n) = rows(p);
@@ -284,6 +350,14 @@ fn div_no_nan(a: f64, b: f64) -> f64 {
 }
 
 /// `keras.metrics.Precision(thresholds=0.5)`: `tp / (tp + fp)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::Precision::new();
+/// m.update_state(&tf::constant([0.0f32, 1.0, 1.0, 1.0]), &tf::constant([1.0f32, 0.0, 1.0, 1.0]), None);
+/// assert!((m.result() - 2.0 / 3.0).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Precision(Confusion);
 impl Precision {
@@ -313,6 +387,14 @@ impl Metric for Precision {
 }
 
 /// `keras.metrics.Recall(thresholds=0.5)`: `tp / (tp + fn)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::Recall::new();
+/// m.update_state(&tf::constant([0.0f32, 1.0, 1.0, 1.0]), &tf::constant([1.0f32, 0.0, 1.0, 1.0]), None);
+/// assert!((m.result() - 2.0 / 3.0).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Recall(Confusion);
 impl Recall {
@@ -343,6 +425,14 @@ impl Metric for Recall {
 
 /// `keras.metrics.AUC(num_thresholds=200, curve="ROC", summation_method="interpolation")`:
 /// the area under the ROC curve from confusion counts at evenly spaced thresholds.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{self, Metric};
+/// let mut m = metrics::AUC::new(3);
+/// m.update_state(&tf::constant([0.0f32, 0.0, 1.0, 1.0]), &tf::constant([0.0f32, 0.5, 0.3, 0.9]), None);
+/// assert_eq!(m.result(), 0.75);
+/// ```
 #[derive(Clone, Debug)]
 pub struct AUC(Confusion);
 impl AUC {
@@ -381,6 +471,14 @@ impl Metric for AUC {
 
 /// `keras.metrics.get(name)`: a metric by its Keras name. `"accuracy"` here is the plain
 /// `Accuracy`; `compile` resolves `"accuracy"` by the shapes of the labels and predictions.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics;
+/// let mut m = metrics::get("mse");
+/// m.update_state(&tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), &tf::constant([[1.0f32, 1.0], [0.0, 0.0]]), None);
+/// assert_eq!(m.result(), 0.25);
+/// ```
 ///
 /// # Panics
 /// On an unknown name.
