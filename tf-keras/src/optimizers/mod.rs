@@ -227,6 +227,12 @@ impl Base {
 }
 
 /// `tf.clip_by_norm(t, clip_norm)`: `t · clip_norm / max(‖t‖₂, clip_norm)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let c = tf_keras::optimizers::clip_by_norm(&tf::constant([3.0f32, 4.0]), 1.0);
+/// tf::debugging::assert_near(&c, &tf::constant([0.6f32, 0.8]), None, None).unwrap();
+/// ```
 pub fn clip_by_norm(t: &Tensor, clip_norm: f64) -> Tensor {
     let norm = tf::sqrt(&tf::reduce_sum(&tf::square(t), None, false));
     let denom = tf::maximum(&norm, &tf::scalar(clip_norm, t.dtype()));
@@ -235,6 +241,14 @@ pub fn clip_by_norm(t: &Tensor, clip_norm: f64) -> Tensor {
 
 /// `tf.clip_by_global_norm(ts, clip_norm)[0]`: every tensor scaled by
 /// `clip_norm / max(global_norm, clip_norm)` (the norm summed in float64).
+///
+/// ```
+/// use tf_core as tf;
+/// let ts = [tf::constant([3.0f32, 0.0]), tf::constant([0.0f32, 4.0])];
+/// let c = tf_keras::optimizers::clip_by_global_norm(&ts, 1.0);
+/// tf::debugging::assert_near(&c[0], &tf::constant([0.6f32, 0.0]), None, None).unwrap();
+/// tf::debugging::assert_near(&c[1], &tf::constant([0.0f32, 0.8]), None, None).unwrap();
+/// ```
 pub fn clip_by_global_norm(ts: &[Tensor], clip_norm: f64) -> Vec<Tensor> {
     let Some(total) = ts
         .iter()

@@ -112,6 +112,15 @@ schedule_config!(
 
 /// `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`:
 /// `lr · rate^(step / decay_steps)` (the exponent floored when `staircase`).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{ExponentialDecay, LearningRateSchedule};
+/// let s = ExponentialDecay::new(0.1, 10, 0.5);
+/// for (step, want) in [(0, 0.1), (5, 0.07071068), (10, 0.05), (20, 0.025)] {
+///     assert!((s.call(step) - want).abs() < 1e-7);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ExponentialDecay {
     /// `initial_learning_rate`.
@@ -152,6 +161,15 @@ impl LearningRateSchedule for ExponentialDecay {
 
 /// `PiecewiseConstantDecay(boundaries, values)`: `values[0]` up to and including
 /// `boundaries[0]`, then `values[1]`, ...
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{PiecewiseConstantDecay, LearningRateSchedule};
+/// let s = PiecewiseConstantDecay::new([100, 200], [1.0, 0.5, 0.1]);
+/// for (step, want) in [(0, 1.0), (100, 1.0), (101, 0.5), (200, 0.5), (201, 0.1)] {
+///     assert!((s.call(step) - want).abs() < 1e-7);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct PiecewiseConstantDecay {
     boundaries: Vec<i64>,
@@ -192,6 +210,15 @@ impl LearningRateSchedule for PiecewiseConstantDecay {
 }
 
 /// `CosineDecay(initial_learning_rate, decay_steps, alpha=0.0)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{CosineDecay, LearningRateSchedule};
+/// let s = CosineDecay::new(0.1, 100);
+/// for (step, want) in [(0, 0.1), (50, 0.05), (100, 0.0), (150, 0.0)] {
+///     assert!((s.call(step) - want).abs() < 1e-7);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct CosineDecay {
     /// `initial_learning_rate`.
@@ -227,6 +254,16 @@ impl LearningRateSchedule for CosineDecay {
 
 /// `PolynomialDecay(initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
 /// cycle=False)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{PolynomialDecay, LearningRateSchedule};
+/// let mut s = PolynomialDecay::new(0.1, 100);
+/// s.end_learning_rate = 0.01;
+/// for (step, want) in [(0, 0.1), (50, 0.055), (100, 0.01), (150, 0.01)] {
+///     assert!((s.call(step) - want).abs() < 1e-7);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct PolynomialDecay {
     /// `initial_learning_rate`.
