@@ -122,6 +122,15 @@ fn finish(cfg: &ConvConfig, base: &Base, bias: &OnceLock<Variable>, y: Tensor, c
 
 /// `keras.layers.Conv2D(filters, kernel_size, strides=(1, 1), padding="valid",
 /// dilation_rate=(1, 1), activation=None, use_bias=True)` on NHWC input.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Conv2D, Layer};
+/// let y = Conv2D::new(2, 3).activation("relu").call(&tf::zeros([4, 28, 28, 3], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[4, 26, 26, 2]);
+/// let y = Conv2D::new(2, 3).padding("same").call(&tf::zeros([4, 28, 28, 3], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[4, 28, 28, 2]);
+/// ```
 pub struct Conv2D {
     base: Base,
     cfg: ConvConfig,
@@ -168,6 +177,13 @@ impl Layer for Conv2D {
 
 /// `keras.layers.Conv1D(filters, kernel_size, strides=1, padding="valid")` on `[batch, steps,
 /// channels]` input (a Conv2D over a height of one).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Conv1D, Layer};
+/// let y = Conv1D::new(32, 3).call(&tf::zeros([4, 10, 128], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[4, 8, 32]);
+/// ```
 pub struct Conv1D {
     base: Base,
     cfg: ConvConfig,
@@ -221,6 +237,13 @@ impl Layer for Conv1D {
 
 /// `keras.layers.DepthwiseConv2D(kernel_size, strides=(1, 1), padding="valid",
 /// depth_multiplier=1)`: one filter per input channel.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{DepthwiseConv2D, Layer};
+/// let y = DepthwiseConv2D::new(3).call(&tf::zeros([4, 10, 10, 12], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[4, 8, 8, 12]);
+/// ```
 pub struct DepthwiseConv2D {
     base: Base,
     cfg: ConvConfig,
@@ -276,6 +299,13 @@ impl Layer for DepthwiseConv2D {
 
 /// `keras.layers.Conv2DTranspose(filters, kernel_size, strides=(1, 1), padding="valid")`: the
 /// transpose (input gradient) of a convolution, upsampling by the stride.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Conv2DTranspose, Layer};
+/// let y = Conv2DTranspose::new(32, 2).strides(2).call(&tf::zeros([4, 10, 8, 128], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[4, 20, 16, 32]);
+/// ```
 pub struct Conv2DTranspose {
     base: Base,
     cfg: ConvConfig,
@@ -451,6 +481,17 @@ global_pool!(
 
 /// `keras.layers.ZeroPadding2D(padding=(1, 1))`: zero rows above and below, zero columns left
 /// and right.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, ZeroPadding2D};
+/// let x = tf::reshape(&tf::range(4.0f32), [1, 1, 2, 2]);
+/// let y = ZeroPadding2D::new(1).call(&x, false);
+/// assert_eq!(y.shape().dims(), &[1, 3, 4, 2]);
+/// let v = y.to_vec::<f32>();
+/// assert_eq!(&v[8..16], &[0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 0.0, 0.0]);
+/// assert_eq!(v.iter().sum::<f32>(), 6.0);
+/// ```
 pub struct ZeroPadding2D {
     base: Base,
     pad: ((usize, usize), (usize, usize)),
@@ -481,6 +522,15 @@ impl Layer for ZeroPadding2D {
 }
 
 /// `keras.layers.UpSampling2D(size=(2, 2), interpolation="nearest")`: repeats rows and columns.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, UpSampling2D};
+/// let x = tf::reshape(&tf::range(12.0f32), [2, 2, 1, 3]);
+/// let y = UpSampling2D::new((1, 2)).call(&x, false);
+/// assert_eq!(y.shape().dims(), &[2, 2, 2, 3]);
+/// assert_eq!(&y.to_vec::<f32>()[..12], &[0.0, 1.0, 2.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 3.0, 4.0, 5.0]);
+/// ```
 pub struct UpSampling2D {
     base: Base,
     size: Size2,

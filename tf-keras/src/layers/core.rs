@@ -134,6 +134,13 @@ impl Layer for Dense {
 }
 
 /// `keras.layers.Flatten()`: `[batch, ...]` to `[batch, n]`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Flatten, Layer};
+/// let y = Flatten::new().call(&tf::zeros([2, 10, 64], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 640]);
+/// ```
 pub struct Flatten {
     base: Base,
 }
@@ -170,6 +177,13 @@ impl Layer for Flatten {
 
 /// `keras.layers.Reshape(target_shape)`: reshapes all but the batch dimension (one entry may
 /// be -1).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Reshape, Layer};
+/// let y = Reshape::new([-1, 2, 2]).call(&tf::zeros([2, 12], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 3, 2, 2]);
+/// ```
 pub struct Reshape {
     base: Base,
     target: Vec<i64>,
@@ -207,6 +221,13 @@ impl Layer for Reshape {
 }
 
 /// `keras.layers.Permute(dims)`: permutes the non-batch dimensions; `dims` are 1-based.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Permute, Layer};
+/// let y = Permute::new([2, 1]).call(&tf::zeros([2, 10, 64], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 64, 10]);
+/// ```
 pub struct Permute {
     base: Base,
     dims: Vec<i64>,
@@ -245,6 +266,18 @@ impl Layer for Permute {
 
 /// `keras.layers.Dropout(rate, seed=None)`: while training, zeroes each value with
 /// probability `rate` and scales the kept ones by `1 / (1 - rate)`; identity otherwise.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Dropout, Layer};
+/// let x = tf::ones([1000], tf::float32);
+/// let d = Dropout::new(0.2).seed(1);
+/// // Inference: the identity.
+/// assert_eq!(d.call(&x, false).to_vec::<f32>(), vec![1.0; 1000]);
+/// // Training: zeros and 1 / (1 - 0.2).
+/// let y = d.call(&x, true).to_vec::<f32>();
+/// assert!(y.iter().all(|&v| v == 0.0 || v == 1.25));
+/// ```
 pub struct Dropout {
     base: Base,
     rate: f64,
@@ -288,6 +321,13 @@ impl Layer for Dropout {
 }
 
 /// `keras.layers.Activation(activation)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Activation, Layer};
+/// let y = Activation::new("relu").call(&tf::constant([-3.0f32, -1.0, 0.0, 2.0]), false);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.0, 0.0, 2.0]);
+/// ```
 pub struct Activation {
     base: Base,
     activation: Act,
@@ -313,6 +353,14 @@ impl Layer for Activation {
 
 /// `keras.layers.Rescaling(scale, offset=0.0)`: `cast(x, float32) * scale + offset` (for
 /// example `Rescaling::new(1.0 / 255.0, 0.0)` on uint8 images).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, Rescaling};
+/// // Pixels in [0, 255] to [-1, 1].
+/// let y = Rescaling::new(1.0 / 127.5, -1.0).call(&tf::constant([0.0f32, 127.5, 255.0]), false);
+/// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 0.0, 1.0]);
+/// ```
 pub struct Rescaling {
     base: Base,
     scale: f64,
@@ -349,6 +397,13 @@ impl Layer for Rescaling {
 
 /// `keras.layers.Embedding(input_dim, output_dim, embeddings_initializer="uniform")`: looks
 /// up rows of a `[input_dim, output_dim]` table by integer index.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Embedding, Layer};
+/// let y = Embedding::new(1000, 64).call(&tf::zeros([32, 10], tf::int32), false);
+/// assert_eq!(y.shape().dims(), &[32, 10, 64]);
+/// ```
 pub struct Embedding {
     base: Base,
     input_dim: usize,
@@ -397,6 +452,13 @@ impl Layer for Embedding {
 type LambdaFn = dyn Fn(&Tensor) -> Tensor + Send + Sync;
 
 /// `keras.layers.Lambda(function)`: a stateless layer from a closure.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Lambda, Layer};
+/// let square = Lambda::new(|x| tf::square(x));
+/// assert_eq!(square.call(&tf::constant([1.0f32, 2.0, 3.0]), false).to_vec::<f32>(), vec![1.0, 4.0, 9.0]);
+/// ```
 pub struct Lambda {
     base: Base,
     f: Box<LambdaFn>,

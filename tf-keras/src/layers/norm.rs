@@ -9,6 +9,19 @@ use tf_core::{self as tf, Tensor, Variable};
 /// `keras.layers.BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True,
 /// scale=True)`: while training, normalizes with the batch's mean and (biased) variance and
 /// moves `moving_mean`/`moving_variance` toward them; at inference uses the moving statistics.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{BatchNormalization, Layer};
+/// let bn = BatchNormalization::new();
+/// let x = tf::constant([[1.0f32, 2.0], [3.0, 6.0]]);
+/// // Inference with the initial moving statistics (mean 0, variance 1): x / sqrt(1 + 1e-3).
+/// let want = tf::constant([[0.9995004f32, 1.9990008], [2.9985013, 5.9970026]]);
+/// tf::debugging::assert_near(&bn.call(&x, false), &want, None, None).unwrap();
+/// // Training: the batch's own statistics.
+/// let want = tf::constant([[-0.9995004f32, -0.99987507], [0.9995005, 0.99987507]]);
+/// tf::debugging::assert_near(&bn.call(&x, true), &want, Some(1e-6), Some(1e-6)).unwrap();
+/// ```
 pub struct BatchNormalization {
     base: Base,
     momentum: f64,
@@ -100,6 +113,15 @@ impl Layer for BatchNormalization {
 
 /// `keras.layers.LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True)`:
 /// normalizes each example over its last axis.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, LayerNormalization};
+/// let x = tf::constant([[0.0f32, 10.0], [20.0, 30.0], [40.0, 50.0]]);
+/// let y = LayerNormalization::new().call(&x, false);
+/// let want = tf::constant([[-0.99998f32, 0.99998], [-0.99998, 0.99998], [-0.99998, 0.99998]]);
+/// tf::debugging::assert_near(&y, &want, Some(1e-5), Some(1e-5)).unwrap();
+/// ```
 pub struct LayerNormalization {
     base: Base,
     epsilon: f64,
