@@ -168,16 +168,48 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// A fresh pass over the elements.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// let mut it = Dataset::range(0, 2, 1)?.iter();
+    /// assert_eq!(it.next().unwrap()?.scalar::<i64>(), 0);
+    /// assert_eq!(it.next().unwrap()?.scalar::<i64>(), 1);
+    /// assert!(it.next().is_none());
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn iter(&self) -> DatasetIter<T> {
         (self.recipe)()
     }
 
     /// `dataset.cardinality()`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// use tf::data::Cardinality;
+    /// let ds = Dataset::range(0, 42, 1)?;
+    /// assert_eq!(ds.cardinality(), Cardinality::Known(42));
+    /// assert_eq!(ds.repeat(None).cardinality(), Cardinality::Infinite);
+    /// assert_eq!(ds.filter(|x| x.scalar::<i64>() % 2 == 0).cardinality(), Cardinality::Unknown);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn cardinality(&self) -> Cardinality {
         self.cardinality
     }
 
     /// `Dataset.from_generator`: elements from an iterator made afresh for each pass.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// let ds: Dataset<tf::Tensor> = Dataset::from_generator(|| (0..3i64).map(|i| tf::constant(i * i)));
+    /// assert_eq!(ints(&ds), vec![0, 1, 4]);
+    /// assert_eq!(ints(&ds), vec![0, 1, 4]); // a fresh iterator each pass
+    /// ```
     pub fn from_generator<I>(make: impl Fn() -> I + Send + Sync + 'static) -> Dataset<T>
     where
         I: Iterator<Item = T> + Send + 'static,
@@ -186,6 +218,15 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.reduce(initial, f)`: folds every element into one value.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// let sum = Dataset::range(0, 5, 1)?.reduce(0, |s, x| s + x.scalar::<i64>())?;
+    /// assert_eq!(sum, 10);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// The first error the pipeline yields.
@@ -254,6 +295,17 @@ impl<T: Structure> Dataset<T> {
     /// `Dataset.from_tensor_slices(x)`: one element per index of the first dimension of
     /// every component.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// let ds = Dataset::from_tensor_slices((tf::constant([[1, 2], [3, 4]]), tf::constant([7i64, 8])))?;
+    /// let (x, y) = ds.iter().next().unwrap()?;
+    /// assert_eq!((x.to_vec::<i32>(), y.scalar::<i64>()), (vec![1, 2], 7));
+    /// assert_eq!(ds.iter().count(), 2);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` when a component is a scalar or the components' first dimensions
     /// differ.
@@ -268,6 +320,15 @@ impl<T: Structure> Dataset<T> {
     }
 
     /// `Dataset.from_tensors(x)`: a dataset of the single element `x`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// let ds = Dataset::from_tensors(tf::constant([1, 2, 3]));
+    /// let all: Vec<Vec<i32>> = ds.iter().map(|x| x.unwrap().to_vec::<i32>()).collect();
+    /// assert_eq!(all, vec![vec![1, 2, 3]]);
+    /// ```
     pub fn from_tensors(x: T) -> Dataset<T> {
         let of = x.clone();
         let element: Symbolic<T> = Arc::new(move || of.map_tensors(&mut |t| placeholder(t.dtype(), t.shape().clone())));
@@ -277,6 +338,17 @@ impl<T: Structure> Dataset<T> {
 
 impl Dataset<crate::Tensor> {
     /// `Dataset.range(start, stop, step)`: int64 scalars.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// assert_eq!(ints(&Dataset::range(0, 5, 1)?), vec![0, 1, 2, 3, 4]);
+    /// assert_eq!(ints(&Dataset::range(2, 5, 1)?), vec![2, 3, 4]);
+    /// assert_eq!(ints(&Dataset::range(1, 5, 2)?), vec![1, 3]);
+    /// assert_eq!(ints(&Dataset::range(5, 1, -2)?), vec![5, 3]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidArgument` when `step` is zero.
@@ -303,6 +375,16 @@ impl<T: Send + 'static> IntoIterator for &Dataset<T> {
 }
 
 /// `Dataset.zip((a, b))`: pairs of elements, as long as the shorter.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf::data::Dataset;
+/// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+/// let pairs = tf::data::zip(&Dataset::range(1, 4, 1)?, &Dataset::range(4, 7, 1)?);
+/// let v: Vec<(i64, i64)> = pairs.iter().map(|p| p.map(|(a, b)| (a.scalar::<i64>(), b.scalar::<i64>())).unwrap()).collect();
+/// assert_eq!(v, vec![(1, 4), (2, 5), (3, 6)]);
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub fn zip<A: Send + 'static, B: Send + 'static>(a: &Dataset<A>, b: &Dataset<B>) -> Dataset<(A, B)> {
     let (ra, rb) = (a.recipe.clone(), b.recipe.clone());
     let card = match (a.cardinality, b.cardinality) {

@@ -8,6 +8,16 @@ use std::sync::{Arc, Mutex};
 
 impl<T: Send + 'static> Dataset<T> {
     /// `dataset.map(f)`: `f` applied to every element, in order.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::range(1, 4, 1)?.map(|x| &x * 2i64);
+    /// assert_eq!(ints(&ds), vec![2, 4, 6]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn map<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Dataset<U> {
         let (up, f) = (self.recipe.clone(), Arc::new(f));
         let element = self.mapped_element(f.clone());
@@ -29,6 +39,17 @@ impl<T: Send + 'static> Dataset<T> {
     /// step's kernels keep busy and a prefetch shares; none on a machine of two cores or
     /// fewer, where the map runs on the pulling thread); results come out in input order
     /// (TensorFlow's deterministic default).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// // Parallel calls, results in order (tf.data.AUTOTUNE picks the count).
+    /// let ds = Dataset::range(0, 100, 1)?.map_parallel(|x| &x * &x, tf::data::AUTOTUNE);
+    /// assert_eq!(ints(&ds)[..4], [0, 1, 4, 9]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn map_parallel<U: Send + 'static>(&self, f: impl Fn(T) -> U + Send + Sync + 'static, num_parallel_calls: i64) -> Dataset<U> {
         self.map_parallel_with(f, num_parallel_calls, true)
     }
@@ -136,6 +157,16 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.filter(predicate)`: the elements for which `predicate` holds.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::from_tensor_slices(tf::constant([1i64, 2, 3]))?.filter(|x| x.scalar::<i64>() < 3);
+    /// assert_eq!(ints(&ds), vec![1, 2]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn filter(&self, predicate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Dataset<T> {
         let (up, p) = (self.recipe.clone(), Arc::new(predicate));
         let card = if self.cardinality == Cardinality::Infinite {
@@ -151,6 +182,16 @@ impl<T: Send + 'static> Dataset<T> {
 
     /// `dataset.repeat(count)`: the elements `count` times over (forever with `None`). Passes
     /// are not marked: a later `batch` straddles them.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::from_tensor_slices(tf::constant([1i64, 2, 3]))?.repeat(Some(3));
+    /// assert_eq!(ints(&ds), vec![1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn repeat(&self, count: Option<usize>) -> Dataset<T> {
         let up = self.recipe.clone();
         let card = match count {
@@ -186,6 +227,15 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.take(n)`: the first `n` elements.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// assert_eq!(ints(&Dataset::range(0, 10, 1)?.take(3)), vec![0, 1, 2]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn take(&self, n: usize) -> Dataset<T> {
         if let Some(ds) = self.indexed_range(0, n) {
             return ds;
@@ -200,6 +250,15 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.skip(n)`: all but the first `n` elements.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// assert_eq!(ints(&Dataset::range(0, 10, 1)?.skip(7)), vec![7, 8, 9]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn skip(&self, n: usize) -> Dataset<T> {
         if let Some(ds) = self.indexed_range(n, usize::MAX) {
             return ds;
@@ -212,6 +271,19 @@ impl<T: Send + 'static> Dataset<T> {
     /// `buffer_size` elements and emits a uniformly chosen one, refilling from upstream. With
     /// a seed (or after `tf::random::set_seed`) the order is reproducible; each pass reshuffles
     /// unless `reshuffle_each_iteration` is false.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::range(0, 10, 1)?.shuffle(10, Some(42), true);
+    /// let mut epoch = ints(&ds);
+    /// assert_ne!(epoch, (0..10).collect::<Vec<i64>>()); // reordered...
+    /// epoch.sort();
+    /// assert_eq!(epoch, (0..10).collect::<Vec<i64>>()); // ...but every element once
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Panics
     /// When `buffer_size` is zero.
@@ -243,6 +315,17 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.enumerate()`: `(index, element)` pairs, the index an int64 scalar.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::from_tensor_slices(tf::constant([10i64, 20, 30]))?.enumerate();
+    /// let v: Vec<(i64, i64)> = ds.iter().map(|e| e.map(|(i, x)| (i.scalar::<i64>(), x.scalar::<i64>())).unwrap()).collect();
+    /// assert_eq!(v, vec![(0, 10), (1, 20), (2, 30)]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn enumerate(&self) -> Dataset<(Tensor, T)> {
         let up = self.recipe.clone();
         let element = self.element.clone().map(|e| -> super::Symbolic<(Tensor, T)> {
@@ -257,6 +340,21 @@ impl<T: Send + 'static> Dataset<T> {
     /// `dataset.interleave(map_func, cycle_length, block_length)`: maps each element to a
     /// dataset and cycles through `cycle_length` of them at a time, taking `block_length`
     /// elements from each in turn (deterministic order).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// // TensorFlow's documented example: each of 1..=5 repeated six times, two at a time,
+    /// // four from each in turn.
+    /// let ds = Dataset::range(1, 6, 1)?.interleave(|x| Dataset::from_tensors(x).repeat(Some(6)), 2, 4);
+    /// assert_eq!(
+    ///     ints(&ds),
+    ///     vec![1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 4, 4, 5, 5, 5, 5, 5, 5]
+    /// );
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Panics
     /// When `cycle_length` or `block_length` is zero.
@@ -320,6 +418,16 @@ impl<T: Send + 'static> Dataset<T> {
     }
 
     /// `dataset.apply(f)`: `f(dataset)`, for reusable pipeline pieces.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let small = |ds: &Dataset<tf::Tensor>| ds.filter(|x| x.scalar::<i64>() < 5);
+    /// assert_eq!(ints(&Dataset::range(0, 100, 1)?.apply(small)), vec![0, 1, 2, 3, 4]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn apply<U>(&self, f: impl FnOnce(&Dataset<T>) -> Dataset<U>) -> Dataset<U> {
         f(self)
     }
@@ -328,6 +436,20 @@ impl<T: Send + 'static> Dataset<T> {
 impl<T: Clone + Send + Sync + 'static> Dataset<T> {
     /// `dataset.window(size, shift, stride, drop_remainder)`: datasets of `size` elements
     /// taken every `stride`-th, windows starting `shift` elements apart.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let windows: Vec<Vec<i64>> = Dataset::range(0, 7, 1)?
+    ///     .window(3, 2, 1, true)
+    ///     .iter()
+    ///     .map(|w| ints(&w.unwrap()))
+    ///     .collect();
+    /// assert_eq!(windows, vec![vec![0, 1, 2], vec![2, 3, 4], vec![4, 5, 6]]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Panics
     /// When `size`, `shift` or `stride` is zero.
@@ -378,6 +500,17 @@ impl<T: Clone + Send + Sync + 'static> Dataset<T> {
 
     /// `dataset.cache()`: the first complete pass is kept in memory and later passes replay
     /// it (an abandoned pass caches nothing).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::range(0, 3, 1)?.map(|x| &x + 1i64).cache();
+    /// assert_eq!(ints(&ds), vec![1, 2, 3]); // computed, and stored
+    /// assert_eq!(ints(&ds), vec![1, 2, 3]); // read back
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn cache(&self) -> Dataset<T> {
         let up = self.recipe.clone();
         let store: Arc<Mutex<Option<Arc<Vec<T>>>>> = Arc::default();
@@ -406,6 +539,16 @@ impl<T: Clone + Send + Sync + 'static> Dataset<T> {
 impl<T: Structure> Dataset<T> {
     /// `dataset.batch(batch_size, drop_remainder)`: consecutive elements stacked along a new
     /// first dimension; the last batch may be short unless `drop_remainder`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// assert_eq!(vecs(&Dataset::range(0, 8, 1)?.batch(3, false)), vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7]]);
+    /// assert_eq!(vecs(&Dataset::range(0, 8, 1)?.batch(3, true)), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Panics
     /// When `batch_size` is zero.
@@ -467,6 +610,18 @@ impl<T: Structure> Dataset<T> {
     /// `dataset.padded_batch(batch_size, padding_value, drop_remainder)`: like `batch`, with
     /// every component padded (with `padding_value`) to the largest shape in its batch.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// // TensorFlow's documented example: element x is [x; x], padded to the longest in its batch.
+    /// let ds = Dataset::range(1, 5, 1)?.map(|x| tf::fill([x.scalar::<i64>() as usize], x.scalar::<i64>()));
+    /// let b: Vec<Vec<i64>> = vecs(&ds.padded_batch(2, 0.0, false));
+    /// assert_eq!(b, vec![vec![1, 0, 2, 2], vec![3, 3, 3, 0, 4, 4, 4, 4]]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Panics
     /// When `batch_size` is zero.
     pub fn padded_batch(&self, batch_size: usize, padding_value: f64, drop_remainder: bool) -> Dataset<T> {
@@ -475,11 +630,31 @@ impl<T: Structure> Dataset<T> {
 
     /// `dataset.rebatch(batch_size)`: the same elements regrouped into batches of
     /// `batch_size` (the last may be short).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::range(0, 8, 1)?.batch(4, false).rebatch(2);
+    /// assert_eq!(vecs(&ds), vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6, 7]]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn rebatch(&self, batch_size: usize) -> Dataset<T> {
         self.unbatch().batch(batch_size, false)
     }
 
     /// `dataset.unbatch()`: splits every element along its first dimension.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// let ds = Dataset::range(0, 6, 1)?.batch(4, false).unbatch();
+    /// assert_eq!(ints(&ds), vec![0, 1, 2, 3, 4, 5]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     pub fn unbatch(&self) -> Dataset<T> {
         let up = self.recipe.clone();
         let element = self.respecced(|s| crate::ops::TensorSpec::new(s.shape.dims().get(1..).unwrap_or(&[]).to_vec(), s.dtype));
