@@ -309,10 +309,32 @@ impl GradientTape {
         Self::with_options(false, true)
     }
     /// A tape that can compute any number of gradients (`persistent=True`).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::constant(3.0f32);
+    /// let tape = tf::GradientTape::persistent();
+    /// tape.watch(&x);
+    /// let y = &x * &x;
+    /// let z = &y * &y;
+    /// assert_eq!(tape.gradient(&z, &x).unwrap().scalar::<f32>(), 108.0); // 4x³
+    /// assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f32>(), 6.0); // 2x
+    /// ```
     pub fn persistent() -> Self {
         Self::with_options(true, true)
     }
     /// `tf.GradientTape(persistent, watch_accessed_variables)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// // watch_accessed_variables = false: only what is watched explicitly.
+    /// let (a, b) = (tf::Variable::new(2.0f32), tf::Variable::new(3.0f32));
+    /// let tape = tf::GradientTape::with_options(true, false);
+    /// tape.watch(&a);
+    /// let y = &(&a.value() * &a.value()) + &b.value();
+    /// assert_eq!(tape.gradient(&y, &a).unwrap().scalar::<f32>(), 4.0);
+    /// assert!(tape.gradient(&y, &b).is_none());
+    /// ```
     pub fn with_options(persistent: bool, watch_accessed_variables: bool) -> Self {
         let state = Rc::new(RefCell::new(TapeState {
             persistent,
@@ -331,17 +353,52 @@ impl GradientTape {
     }
 
     /// The variables this tape watches, in the order first seen.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let (a, b) = (tf::Variable::new(1.0f32), tf::Variable::new(2.0f32));
+    /// let tape = tf::GradientTape::new();
+    /// let _y = &b.value() * &a.value();
+    /// let seen = tape.watched_variables();
+    /// assert!(seen[0].ptr_eq(&b) && seen[1].ptr_eq(&a));
+    /// ```
     pub fn watched_variables(&self) -> Vec<Variable> {
         self.state.borrow().variables.iter().map(|(v, _)| v.clone()).collect()
     }
 
     /// Suspends recording until the returned guard is dropped (`with tape.stop_recording()`).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::constant(2.0f32);
+    /// let tape = tf::GradientTape::persistent();
+    /// tape.watch(&x);
+    /// let y = &x * &x;
+    /// let z = {
+    ///     let _paused = tape.stop_recording();
+    ///     &y * 10.0f32 // not recorded: no gradient flows through it
+    /// };
+    /// assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f32>(), 4.0);
+    /// assert!(tape.gradient(&z, &x).is_none());
+    /// ```
     pub fn stop_recording(&self) -> StopRecording<'_> {
         self.state.borrow_mut().paused += 1;
         StopRecording { tape: self }
     }
 
     /// Discards everything recorded so far, as if the tape were new.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::constant(2.0f32);
+    /// let tape = tf::GradientTape::new();
+    /// tape.watch(&x);
+    /// let _discarded = &x * &x;
+    /// tape.reset();
+    /// tape.watch(&x);
+    /// let y = &x * 3.0f32;
+    /// assert_eq!(tape.gradient(&y, &x).unwrap().scalar::<f32>(), 3.0);
+    /// ```
     pub fn reset(&self) {
         let mut s = self.state.borrow_mut();
         s.entries.clear();
@@ -352,6 +409,22 @@ impl GradientTape {
 
     /// The gradient of `target` (of its sum, when not scalar) with respect to one source;
     /// `None` when the source does not affect the target.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// // Nested tapes: the second derivative of x² is 2.
+    /// let x = tf::constant(3.0f32);
+    /// let outer = tf::GradientTape::new();
+    /// outer.watch(&x);
+    /// let dy_dx = {
+    ///     let inner = tf::GradientTape::new();
+    ///     inner.watch(&x);
+    ///     let y = &x * &x;
+    ///     inner.gradient(&y, &x).unwrap()
+    /// };
+    /// assert_eq!(dy_dx.scalar::<f32>(), 6.0);
+    /// assert_eq!(outer.gradient(&dy_dx, &x).unwrap().scalar::<f32>(), 2.0);
+    /// ```
     ///
     /// # Panics
     /// On a second call on a non-persistent tape, with TensorFlow's message, and when the
@@ -365,6 +438,16 @@ impl GradientTape {
 
     /// Gradients of the sum of `targets` with respect to each source, in order; with
     /// `output_gradients`, the targets are weighted by them (a vector-Jacobian product).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let (w, b) = (tf::Variable::new(2.0f32), tf::Variable::new(1.0f32));
+    /// let tape = tf::GradientTape::new();
+    /// let y = &(&w.value() * 3.0f32) + &b.value();
+    /// let g = tape.gradients(&[&y], &[&w, &b], None, tf::UnconnectedGradients::None);
+    /// assert_eq!(g[0].as_ref().unwrap().scalar::<f32>(), 3.0);
+    /// assert_eq!(g[1].as_ref().unwrap().scalar::<f32>(), 1.0);
+    /// ```
     ///
     /// # Panics
     /// As [`gradient`](Self::gradient).
@@ -440,6 +523,17 @@ impl GradientTape {
     /// `tape.jacobian(target, source)`: shape `target.shape + source.shape`, one backward
     /// pass per target element.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::constant([1.0f32, 2.0]);
+    /// let tape = tf::GradientTape::persistent();
+    /// tape.watch(&x);
+    /// let y = &x * &x;
+    /// let j = tape.jacobian(&y, &x, tf::UnconnectedGradients::None).unwrap();
+    /// assert_eq!(j.shape().dims(), &[2, 2]);
+    /// assert_eq!(j.to_vec::<f32>(), vec![2.0, 0.0, 0.0, 4.0]);
+    /// ```
+    ///
     /// # Panics
     /// As [`gradient`](Self::gradient); the tape must be persistent when the target has more
     /// than one element.
@@ -480,6 +574,17 @@ impl GradientTape {
     /// `tape.batch_jacobian(target, source)`: for `target [b, ...]` and `source [b, ...]`, the
     /// per-example Jacobians `[b, target dims..., source dims...]` (examples are assumed
     /// independent, as TensorFlow assumes).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let tape = tf::GradientTape::persistent();
+    /// tape.watch(&x);
+    /// let y = &x * &x;
+    /// let j = tape.batch_jacobian(&y, &x).unwrap();
+    /// assert_eq!(j.shape().dims(), &[2, 2, 2]);
+    /// assert_eq!(j.to_vec::<f32>(), vec![2.0, 0.0, 0.0, 4.0, 6.0, 0.0, 0.0, 8.0]);
+    /// ```
     ///
     /// # Panics
     /// When either is below rank 2 or their first dimensions differ.

@@ -246,6 +246,13 @@ impl Tensor {
         self.id
     }
     /// The shape.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let t = tf::zeros([2, 3], tf::float32);
+    /// assert_eq!(t.shape().dims(), &[2, 3]);
+    /// assert_eq!(t.shape().to_string(), "(2, 3)");
+    /// ```
     pub fn shape(&self) -> &Shape {
         &self.shape
     }
@@ -254,10 +261,21 @@ impl Tensor {
         self.dtype
     }
     /// Number of dimensions.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// assert_eq!(tf::constant(1.0f32).rank(), 0);
+    /// assert_eq!(tf::zeros([2, 3, 4], tf::float32).rank(), 3);
+    /// ```
     pub fn rank(&self) -> usize {
         self.shape.rank()
     }
     /// Number of elements.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// assert_eq!(tf::zeros([2, 3, 4], tf::float32).num_elements(), 24);
+    /// ```
     pub fn num_elements(&self) -> usize {
         self.shape.num_elements()
     }
@@ -345,6 +363,12 @@ impl Tensor {
 
     /// The values, row-major, as a `Vec<T>`.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let t = tf::constant([[1, 2], [3, 4]]);
+    /// assert_eq!(t.to_vec::<i32>(), vec![1, 2, 3, 4]); // row-major
+    /// ```
+    ///
     /// # Panics
     /// When `T` is not the tensor's dtype (use `tf::cast` first).
     #[track_caller]
@@ -353,6 +377,11 @@ impl Tensor {
     }
 
     /// The value of a one-element tensor.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// assert_eq!(tf::constant(2.5f64).scalar::<f64>(), 2.5);
+    /// ```
     ///
     /// # Panics
     /// When the tensor does not hold exactly one element or `T` is not its dtype.
@@ -367,6 +396,13 @@ impl Tensor {
 
     /// The values as an `ndarray` array.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let a = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]).to_ndarray::<f32>();
+    /// assert_eq!(a.shape(), &[2, 2]);
+    /// assert_eq!(a[[1, 0]], 3.0);
+    /// ```
+    ///
     /// # Panics
     /// When `T` is not the tensor's dtype.
     #[track_caller]
@@ -375,6 +411,14 @@ impl Tensor {
     }
 
     /// A tensor holding a copy of an `ndarray` array.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let a = ndarray::arr2(&[[1i64, 2, 3], [4, 5, 6]]);
+    /// let t = tf::Tensor::from_ndarray(&a);
+    /// assert_eq!((t.dtype(), t.shape().dims()), (tf::int64, &[2usize, 3][..]));
+    /// assert_eq!(tf::transpose(&t, None).to_vec::<i64>(), vec![1, 4, 2, 5, 3, 6]);
+    /// ```
     pub fn from_ndarray<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension>(a: &ndarray::ArrayBase<S, D>) -> Tensor {
         let shape = Shape::new(a.shape());
         Tensor::from_parts(T::into_buffer(a.iter().copied().collect()), shape)
@@ -432,6 +476,13 @@ impl Tensor {
     }
 
     /// True when both handles share one buffer (no copy was made).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let x = tf::range(6);
+    /// assert!(tf::reshape(&x, [2, 3]).shares_buffer_with(&x)); // a reshape is free
+    /// assert!(!(&x + 0).shares_buffer_with(&x));
+    /// ```
     pub fn shares_buffer_with(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)
     }

@@ -37,6 +37,13 @@ pub(crate) fn created() -> u64 {
 
 impl Variable {
     /// A trainable variable named `"Variable"` holding `initial`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let v = tf::Variable::new([1.0f32, 2.0]);
+    /// assert_eq!((v.dtype(), v.shape().dims()), (tf::float32, &[2usize][..]));
+    /// assert!(v.trainable());
+    /// ```
     #[track_caller]
     pub fn new(initial: impl IntoTensor) -> Variable {
         Variable::with_options(initial, "Variable", true)
@@ -44,6 +51,13 @@ impl Variable {
 
     /// A variable with a name and a `trainable` flag (`trainable = false` for step counters
     /// and moving statistics: tapes do not watch them and optimizers skip them).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let step = tf::Variable::with_options(0i64, "step", false);
+    /// assert_eq!(step.name(), "step");
+    /// assert!(!step.trainable()); // tapes do not watch it
+    /// ```
     ///
     /// # Panics
     /// Inside a `tf.function` that is being traced for the second time or later (variables
@@ -102,6 +116,14 @@ impl Variable {
 
     /// `v.read_value()`: a snapshot of the current value. Live tapes that watch this variable
     /// (trainable ones automatically) watch the snapshot.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let v = tf::Variable::new(1.0f32);
+    /// let before = v.value();
+    /// v.assign(&tf::constant(5.0f32));
+    /// assert_eq!((before.scalar::<f32>(), v.value().scalar::<f32>()), (1.0, 5.0));
+    /// ```
     #[track_caller]
     pub fn value(&self) -> Tensor {
         if crate::graph::trace::tracing() {
@@ -138,6 +160,13 @@ impl Variable {
 
     /// Replaces the value, keeping shape and dtype.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let v = tf::Variable::new([1.0f32, 2.0]);
+    /// v.assign(&tf::constant([3.0f32, 4.0]));
+    /// assert_eq!(v.value().to_vec::<f32>(), vec![3.0, 4.0]);
+    /// ```
+    ///
     /// # Panics
     /// When `value` has another shape or dtype.
     #[track_caller]
@@ -153,6 +182,13 @@ impl Variable {
 
     /// `v += delta`, in place when no snapshot of the old value is alive.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let v = tf::Variable::new(1.0f32);
+    /// v.assign_add(&tf::constant(2.5f32));
+    /// assert_eq!(v.value().scalar::<f32>(), 3.5);
+    /// ```
+    ///
     /// # Panics
     /// When `delta` has another shape or dtype.
     #[track_caller]
@@ -161,6 +197,13 @@ impl Variable {
     }
 
     /// `v -= delta`, in place when no snapshot of the old value is alive.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let v = tf::Variable::new(1.0f32);
+    /// v.assign_sub(&tf::constant(0.25f32));
+    /// assert_eq!(v.value().scalar::<f32>(), 0.75);
+    /// ```
     ///
     /// # Panics
     /// When `delta` has another shape or dtype.
