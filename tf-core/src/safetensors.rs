@@ -21,6 +21,23 @@ fn code(d: DType) -> &'static str {
 /// `safetensors.save_file(tensors, path, metadata)`: writes the tensors (sorted by name, as
 /// the reference implementation orders them), through a temporary file renamed into place.
 ///
+/// ```
+/// use tf_core as tf;
+/// let dir = std::env::temp_dir().join(format!("tf-doc-{}-{}", "safetensors", std::process::id()));
+/// use std::collections::BTreeMap;
+/// let mut tensors = BTreeMap::new();
+/// tensors.insert("embedding".to_string(), tf::constant([[1.0f32, 2.0], [3.0, 4.0]]));
+/// tensors.insert("step".to_string(), tf::constant(10i64));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("model.safetensors");
+/// tf::safetensors::save_file(&tensors, &path, None)?;
+/// let back = tf::safetensors::load_file(&path)?;
+/// assert_eq!(back["embedding"].to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(back["step"].scalar::<i64>(), 10);
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
 /// # Errors
 /// `InvalidArgument` for a symbolic tensor; `Io` when writing fails (an existing file at
 /// `path` is then untouched).
@@ -61,6 +78,12 @@ fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
 }
 
 /// `safetensors.load_file(path)`: name → tensor.
+///
+/// ```
+/// use tf_core as tf;
+/// let err = tf::safetensors::load_file("/nonexistent/model.safetensors").unwrap_err();
+/// assert!(err.to_string().contains("/nonexistent/model.safetensors"));
+/// ```
 ///
 /// # Errors
 /// `Io` when the file cannot be read; `DataLoss` for a damaged or truncated file (naming

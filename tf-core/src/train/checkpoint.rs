@@ -391,6 +391,21 @@ impl<'a> Checkpoint<'a> {
     /// `ckpt.write(path)`: writes the checkpoint at exactly `path`, without numbering it or
     /// touching the state file.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let dir = std::env::temp_dir().join(format!("tf-doc-{}-{}", "write", std::process::id()));
+    /// let w = tf::Variable::new(3.0f32);
+    /// let ckpt = tf::train::Checkpoint::new().with("w", &w);
+    /// let path = ckpt.write(dir.join("weights"))?;
+    /// assert!(path.ends_with("weights"));
+    /// assert_eq!(ckpt.save_counter().value().scalar::<i64>(), 0); // write does not number
+    /// w.assign(&tf::constant(0.0f32));
+    /// ckpt.restore(&path)?.assert_consumed()?;
+    /// assert_eq!(w.value().scalar::<f32>(), 3.0);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `Io` when a file cannot be written.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
@@ -659,6 +674,19 @@ pub struct LoadStatus {
 impl LoadStatus {
     /// `assert_consumed()`: every checkpoint value was used and every tracked variable got
     /// one (values waiting for variables not yet created count as unused).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let dir = std::env::temp_dir().join(format!("tf-doc-{}-{}", "consumed", std::process::id()));
+    /// let (w, b) = (tf::Variable::new(1.0f32), tf::Variable::new(2.0f32));
+    /// let path = tf::train::Checkpoint::new().with("w", &w).with("b", &b).write(dir.join("both"))?;
+    /// // Restoring into a checkpoint that tracks only `w` leaves `b`'s value unused.
+    /// let status = tf::train::Checkpoint::new().with("w", &w).restore(&path)?;
+    /// assert!(status.assert_consumed().is_err());
+    /// assert!(status.assert_existing_objects_matched().is_ok());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidArgument` listing the unmatched values and objects.

@@ -197,6 +197,24 @@ impl<'c, 'a> CheckpointManager<'c, 'a> {
     /// A manager saving `checkpoint` as `directory/ckpt-N`; `max_to_keep = None` keeps all.
     /// Picks up the checkpoints an earlier run recorded in `directory`.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// let dir = std::env::temp_dir().join(format!("tf-doc-{}-{}", "manager", std::process::id()));
+    /// let w = tf::Variable::new(1.0f32);
+    /// let ckpt = tf::train::Checkpoint::new().with("w", &w);
+    /// let mut manager = tf::train::CheckpointManager::new(&ckpt, &dir, Some(2))?;
+    /// for _ in 0..3 {
+    ///     w.assign_add(&tf::constant(1.0f32));
+    ///     manager.save()?;
+    /// }
+    /// // Only the two newest are kept.
+    /// let names: Vec<String> = manager.checkpoints().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    /// assert_eq!(names, ["ckpt-2", "ckpt-3"]);
+    /// assert_eq!(tf::train::latest_checkpoint(&dir)?, manager.latest_checkpoint());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` for `Some(0)`; as [`get_checkpoint_state`] for a damaged state file.
     pub fn new(checkpoint: &'c Checkpoint<'a>, directory: impl AsRef<Path>, max_to_keep: Option<usize>) -> Result<Self> {
@@ -302,6 +320,23 @@ impl<'c, 'a> CheckpointManager<'c, 'a> {
 
     /// `manager.restore_or_initialize()`: restores the latest checkpoint when there is one
     /// (returning its path); otherwise leaves the variables as initialized.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let dir = std::env::temp_dir().join(format!("tf-doc-{}-{}", "restore-or-init", std::process::id()));
+    /// let w = tf::Variable::new(1.0f32);
+    /// let ckpt = tf::train::Checkpoint::new().with("w", &w);
+    /// let mut manager = tf::train::CheckpointManager::new(&ckpt, &dir, Some(3))?;
+    /// assert_eq!(manager.restore_or_initialize()?, None); // a fresh start
+    /// w.assign(&tf::constant(7.0f32));
+    /// manager.save()?;
+    /// w.assign(&tf::constant(0.0f32));
+    /// // A restarted job resumes from the newest checkpoint.
+    /// assert!(manager.restore_or_initialize()?.is_some());
+    /// assert_eq!(w.value().scalar::<f32>(), 7.0);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Checkpoint::restore`].
