@@ -221,6 +221,19 @@ fn worst(mode: &str, monitor: &str) -> f64 {
 
 /// `keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=0, patience=0, mode="auto",
 /// baseline=None, restore_best_weights=False, start_from_epoch=0)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks::EarlyStopping, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// // A learning rate of 0: the loss never improves, so training stops after `patience` more epochs.
+/// let mut model = keras::sequential![Dense::new(1).input_shape([1])];
+/// model.compile(SGD::new(0.0), MeanSquaredError::new(), ());
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// let stop = EarlyStopping::new().monitor("loss").patience(2);
+/// let args = keras::FitArgs { epochs: 10, verbose: 0, callbacks: vec![Box::new(stop)], ..Default::default() };
+/// assert_eq!(model.fit((&x, &y), args)?["loss"].len(), 3);
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct EarlyStopping {
     /// `monitor`.
     monitor: String,

@@ -408,6 +408,21 @@ impl<L: Layer> Model<L> {
 
     /// `model.fit(...)`: trains for `epochs` and returns the `History`.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// let history = model.fit((&x, &y), keras::FitArgs { epochs: 3, shuffle: false, verbose: 0, ..Default::default() })?;
+    /// let loss = &history["loss"];
+    /// assert_eq!(loss.len(), 3);
+    /// assert!((loss[1] - 1.06).abs() < 1e-5);
+    /// assert!((loss[2] - 0.1732).abs() < 1e-5);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` when the model is not compiled, for mismatched sample counts, an input
     /// shape the model does not take, labels outside the classes, or an error raised inside a
@@ -638,6 +653,19 @@ impl<L: Layer> Model<L> {
     /// `model.evaluate(x, y)`: the loss and metrics over the data, as `Logs` (`values()` is
     /// Keras's list).
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// model.train_on_batch(&x, &y)?;
+    /// let logs = model.evaluate((&x, &y), keras::EvaluateArgs { verbose: 0, ..Default::default() })?;
+    /// assert!((logs["loss"] - 1.06).abs() < 1e-5);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`fit`](Self::fit).
     pub fn evaluate<'a>(&mut self, data: impl Into<Data<'a>>, args: EvaluateArgs) -> Result<Logs> {
@@ -662,6 +690,19 @@ impl<L: Layer> Model<L> {
     /// a tensor (batched by `batch_size`), an array of tensors for a model with several
     /// inputs, a dataset of input batches, or a dataset of `(x, y)` batches (the targets are
     /// ignored, as in Keras). A model with several outputs: [`predict_outputs`](Self::predict_outputs).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// model.train_on_batch(&x, &y)?;
+    /// let p = model.predict(&x, keras::PredictArgs::default())?;
+    /// tf::debugging::assert_near(&p, &tf::constant([[1.6f32], [2.6]]), None, None)?;
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidArgument` when the model cannot be called on the inputs or has several
@@ -761,6 +802,17 @@ impl<L: Layer> Model<L> {
 
     /// `model.predict_on_batch(x)`.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// assert_eq!(model.predict_on_batch(&x)?.to_vec::<f32>(), vec![0.0, 0.0]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`predict`](Self::predict).
     pub fn predict_on_batch(&self, x: &Tensor) -> Result<Tensor> {
@@ -768,6 +820,19 @@ impl<L: Layer> Model<L> {
     }
 
     /// `model.train_on_batch(x, y)`: one update; returns the loss and metrics of this batch.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// // The loss before the update, then one SGD step (w: 0 -> 1, b: 0 -> 0.6).
+    /// assert_eq!(model.train_on_batch(&x, &y)?["loss"], 10.0);
+    /// assert!((model.test_on_batch(&x, &y)?["loss"] - 1.06).abs() < 1e-5);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
@@ -788,6 +853,19 @@ impl<L: Layer> Model<L> {
     }
 
     /// `model.test_on_batch(x, y)`: the loss and metrics of one batch, without updating.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+    /// // y = 2x with one weight starting at zero: Keras gives the same numbers.
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("zeros").input_shape([1])];
+    /// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// let logs = model.test_on_batch(&x, &y)?; // no update
+    /// assert_eq!(logs["loss"], 10.0);
+    /// assert_eq!(model.test_on_batch(&x, &y)?["loss"], 10.0);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`evaluate`](Self::evaluate).
