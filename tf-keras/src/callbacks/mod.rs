@@ -412,7 +412,24 @@ fn python_format(v: f64, spec: &str, integer: bool) -> String {
 /// when the monitored value improves. `{epoch}` and logged names in the path are filled in.
 /// The whole model is saved as `model.save(filepath)` (a SavedModel directory) unless
 /// `save_weights_only` is set or the path ends in `.safetensors`; then the weights are saved
-/// as `model.save_weights(filepath)`.
+/// as `model.save_weights(filepath)`. Directories in the path that do not exist yet are
+/// created.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// let dir = std::env::temp_dir().join(format!("tf-doc-modelckpt-{}", std::process::id()));
+/// let mut model = keras::sequential![Dense::new(1).input_shape([1])];
+/// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+/// let path = dir.join("weights-{epoch:02d}.safetensors").display().to_string();
+/// let save = callbacks::ModelCheckpoint::new(path).monitor("loss");
+/// let args = keras::FitArgs { epochs: 2, verbose: 0, callbacks: vec![Box::new(save)], ..Default::default() };
+/// model.fit((&x, &y), args)?;
+/// assert!(dir.join("weights-01.safetensors").exists() && dir.join("weights-02.safetensors").exists());
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct ModelCheckpoint {
     /// `filepath`.
     pub filepath: String,
@@ -486,6 +503,13 @@ impl Callback for ModelCheckpoint {
         } else if self.verbose > 0 {
             println!("\nEpoch {}: saving model to {path}", epoch + 1);
         }
+        // As Keras's callback does, the directories the path names are made first.
+        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+        }
         if self.save_weights_only || path.ends_with(".safetensors") {
             ctx.save_weights(&path)
         } else {
@@ -498,6 +522,20 @@ type Schedule = dyn FnMut(usize, f64) -> f64;
 
 /// `keras.callbacks.LearningRateScheduler(schedule, verbose=0)`: sets the learning rate to
 /// `schedule(epoch, lr)` at the start of every epoch and logs it as `lr`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// let mut model = keras::sequential![Dense::new(1).input_shape([1])];
+/// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+/// let halve = callbacks::LearningRateScheduler::new(|_epoch, lr| lr * 0.5, 0);
+/// let args = keras::FitArgs { epochs: 3, verbose: 0, callbacks: vec![Box::new(halve)], ..Default::default() };
+/// let history = model.fit((&x, &y), args)?;
+/// assert_eq!(history["lr"], [0.05, 0.025, 0.0125]);
+/// assert_eq!(model.optimizer().unwrap().learning_rate(), 0.0125); // Keras: 0.0125
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct LearningRateScheduler {
     schedule: Box<Schedule>,
     verbose: u8,
@@ -538,6 +576,20 @@ impl Callback for LearningRateScheduler {
 
 /// `keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10,
 /// mode="auto", min_delta=1e-4, cooldown=0, min_lr=0)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// // Zero inputs and no bias: the loss cannot improve, so every `patience` epochs the rate halves.
+/// let mut model = keras::sequential![Dense::new(1).use_bias(false).input_shape([1])];
+/// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+/// let plateau = callbacks::ReduceLROnPlateau::new().monitor("loss").factor(0.5).patience(1);
+/// let args = keras::FitArgs { epochs: 4, verbose: 0, callbacks: vec![Box::new(plateau)], ..Default::default() };
+/// model.fit((&tf::zeros_like(&x), &y), args)?;
+/// assert!((model.optimizer().unwrap().learning_rate() - 0.0125).abs() < 1e-9); // Keras: 0.0125
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct ReduceLROnPlateau {
     /// `monitor`.
     monitor: String,
@@ -721,6 +773,18 @@ impl Callback for CSVLogger {
 
 /// `keras.callbacks.TerminateOnNaN()`: ends `fit` with an error when the loss becomes NaN or
 /// infinite.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// let mut model = keras::sequential![Dense::new(1).input_shape([1])];
+/// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+/// let bad_y = tf::constant([[f32::NAN], [4.0]]);
+/// let args = keras::FitArgs { epochs: 5, verbose: 0, callbacks: vec![Box::new(callbacks::TerminateOnNaN)], ..Default::default() };
+/// let err = model.fit((&x, &bad_y), args).unwrap_err();
+/// assert!(err.to_string().contains("Batch 0: Invalid loss, terminating training"));
+/// ```
 #[derive(Default)]
 pub struct TerminateOnNaN;
 impl Callback for TerminateOnNaN {
