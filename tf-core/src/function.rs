@@ -13,11 +13,32 @@ static RUN_EAGERLY: AtomicBool = AtomicBool::new(false);
 
 /// `tf.config.run_functions_eagerly(flag)`: when true, functions run their bodies as plain
 /// eager code instead of tracing (for debugging with prints and breakpoints).
+///
+/// ```
+/// use tf_core as tf;
+/// let f = tf::Function::new("f", |xs: &[tf::Tensor]| vec![&xs[0] * 2.0f32]);
+/// tf::run_functions_eagerly(true);
+/// assert_eq!(f.call(&[tf::constant(3.0f32)])[0].scalar::<f32>(), 6.0);
+/// assert_eq!(f.tracing_count(), 0); // the body ran as plain eager code
+/// tf::run_functions_eagerly(false);
+/// f.call(&[tf::constant(3.0f32)]);
+/// assert_eq!(f.tracing_count(), 1);
+/// ```
 pub fn run_functions_eagerly(flag: bool) {
     RUN_EAGERLY.store(flag, Ordering::SeqCst);
 }
 
 /// `tf.executing_eagerly()`: false while a graph function is being traced.
+///
+/// ```
+/// use tf_core as tf;
+/// assert!(tf::executing_eagerly());
+/// let f = tf::Function::new("f", |xs: &[tf::Tensor]| {
+///     assert!(!tf::executing_eagerly()); // inside the trace
+///     vec![xs[0].clone()]
+/// });
+/// f.call(&[tf::constant(1.0f32)]);
+/// ```
 pub fn executing_eagerly() -> bool {
     !trace::tracing()
 }
@@ -275,6 +296,15 @@ impl Function {
     /// `tf.function(reduce_retracing=True)`: a call that misses the cache traces for the most
     /// specific signature that also fits the earlier traces' (dimensions that differ become
     /// `None`), so shapes `[3]` then `[5]` trace twice, and `[7]`, `[9]` reuse the second trace.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let f = tf::Function::new("f", |xs: &[tf::Tensor]| vec![tf::reduce_sum(&xs[0], None, false)]).reduce_retracing(true);
+    /// for n in [3, 5, 7, 9] {
+    ///     f.call(&[tf::ones([n], tf::float32)]);
+    /// }
+    /// assert_eq!(f.tracing_count(), 2); // [3], then [None] for every length after
+    /// ```
     pub fn reduce_retracing(mut self, flag: bool) -> Function {
         self.reduce_retracing = flag;
         self
@@ -312,6 +342,16 @@ impl Function {
     }
 
     /// The concrete functions traced so far, oldest first.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let f = tf::Function::new("id", |xs: &[tf::Tensor]| vec![xs[0].clone()]);
+    /// f.call(&[tf::constant(1.0f32)]);
+    /// f.call(&[tf::constant(1i64)]);
+    /// let sigs: Vec<String> = f.concrete_functions().iter().map(|c| c.signature()[0].to_string()).collect();
+    /// assert_eq!(sigs.len(), 2);
+    /// assert!(sigs[0].contains("float32") && sigs[1].contains("int64"));
+    /// ```
     pub fn concrete_functions(&self) -> Vec<Arc<ConcreteFunction>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -339,12 +379,33 @@ impl Function {
     }
 
     /// How many times the body has been traced.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let f = tf::Function::new("f", |xs: &[tf::Tensor]| vec![&xs[0] + 1i32]);
+    /// f.call(&[tf::constant(1i32)]);
+    /// f.call(&[tf::constant(2i32)]); // same dtype and shape: the same graph
+    /// assert_eq!(f.tracing_count(), 1);
+    /// f.call(&[tf::constant([1i32, 2])]); // a new shape: a new trace
+    /// assert_eq!(f.tracing_count(), 2);
+    /// ```
     pub fn tracing_count(&self) -> usize {
         self.traces.load(Ordering::SeqCst)
     }
 
     /// The concrete function for `signature`, traced now if it is not cached yet (without
     /// running it).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::ops::TensorSpec;
+    /// let f = tf::Function::new("square", |xs: &[tf::Tensor]| vec![&xs[0] * &xs[0]]);
+    /// let cf = f.get_concrete_function(&[TensorSpec::new([2], tf::DType::F32)]);
+    /// assert_eq!(f.tracing_count(), 1); // traced, not run
+    /// assert_eq!(cf.call(&[tf::constant([3.0f32, 4.0])])?[0].to_vec::<f32>(), vec![9.0, 16.0]);
+    /// assert_eq!(f.concrete_functions().len(), 1);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Panics
     /// For a `#[tf::function]`, whose body comes with its calls: call it instead.
