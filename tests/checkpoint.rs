@@ -626,3 +626,33 @@ fn waiting_values_are_taken_by_variables_created_later_and_mismatches_stay_error
     assert_eq!(b.w.get().unwrap().value().to_vec::<f32>(), [1.0, 2.0]);
     assert_eq!(tf::train::restore_deferred(&b).unwrap(), 0);
 }
+
+#[test]
+fn keras_safetensors_weights_load_by_name_or_by_position() {
+    use tf::keras::layers::Dense;
+    let dir = tmp("keras-safetensors");
+    let path = dir.join("w.safetensors");
+    let a = tf::keras::sequential![Dense::new(3).input_shape([2]), Dense::new(1)];
+    tf::keras::saving::save_weights(&*a, &path).unwrap();
+    let saved: Vec<Vec<f32>> = a.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    let (tensors, meta) = tf::safetensors::load_file_with_metadata(&path).unwrap();
+    assert_eq!(tensors.len(), 4);
+    assert!(meta.contains_key("tf_keras_variable_order"), "{meta:?}");
+    // A second instance in this process has other layer names (`dense_2`, ...): by position.
+    let b = tf::keras::sequential![Dense::new(3).input_shape([2]), Dense::new(1)];
+    assert!(b.named_variables().iter().all(|(p, _, _)| !tensors.contains_key(p)));
+    tf::keras::saving::load_weights(&*b, &path).unwrap();
+    let loaded: Vec<Vec<f32>> = b.get_weights().iter().map(|w| w.to_vec::<f32>()).collect();
+    assert_eq!(loaded, saved);
+    // Other shapes at the same positions are refused, naming both names; nothing is assigned.
+    let wide = tf::keras::sequential![Dense::new(4).input_shape([2]), Dense::new(1)];
+    let err = refused_unchanged(&wide, &path);
+    assert!(
+        err.contains("saved as") && err.contains("(2, 3)") && err.contains("(2, 4)"),
+        "{err}"
+    );
+    // Another number of variables cannot be matched by position.
+    let deeper = tf::keras::sequential![Dense::new(3).input_shape([2]), Dense::new(1), Dense::new(1)];
+    let err = refused_unchanged(&deeper, &path);
+    assert!(err.contains("4 variables where the model has 6"), "{err}");
+}

@@ -89,6 +89,28 @@ fn bad(path: &Path, what: impl std::fmt::Display) -> Error {
 /// `Io` when the file cannot be read; `DataLoss` for a damaged or truncated file (naming
 /// what is wrong); `Unimplemented` for a dtype `tf` does not have (F16, BF16, ...).
 pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
+    Ok(load_file_with_metadata(path)?.0)
+}
+
+/// [`load_file`], and the header's `__metadata__` (string → string; empty when there is
+/// none), as `safe_open(path).metadata()` gives it.
+///
+/// ```
+/// use tf_core as tf;
+/// use std::collections::BTreeMap;
+/// let path = std::env::temp_dir().join(format!("tf-doc-meta-{}.safetensors", std::process::id()));
+/// let tensors = BTreeMap::from([("w".to_string(), tf::constant([1.0f32]))]);
+/// let meta = BTreeMap::from([("format".to_string(), "pt".to_string())]);
+/// tf::safetensors::save_file(&tensors, &path, Some(&meta))?;
+/// let (back, meta_back) = tf::safetensors::load_file_with_metadata(&path)?;
+/// assert_eq!((back.len(), meta_back["format"].as_str()), (1, "pt"));
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`load_file`], and `DataLoss` when `__metadata__` is not a map of strings.
+pub fn load_file_with_metadata(path: impl AsRef<Path>) -> Result<(BTreeMap<String, Tensor>, BTreeMap<String, String>)> {
     let path = path.as_ref();
     let b = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let hlen = b
@@ -105,8 +127,16 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
     let obj = header.as_object().ok_or_else(|| bad(path, "header is not a JSON object"))?;
     let data = &b[start..];
     let mut out = BTreeMap::new();
+    let mut metadata = BTreeMap::new();
     for (name, info) in obj {
         if name == "__metadata__" {
+            let m = info.as_object().ok_or_else(|| bad(path, "__metadata__ is not a JSON object"))?;
+            for (k, v) in m {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| bad(path, format!("__metadata__ value {k:?} is not a string")))?;
+                metadata.insert(k.clone(), v.to_string());
+            }
             continue;
         }
         let field = |k: &str| info.get(k).ok_or_else(|| bad(path, format!("tensor {name:?} has no {k:?}")));
@@ -151,5 +181,5 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>> {
         let t = Tensor::from_buffer(crate::data::npy::decode_values(bytes, dt, false), shape)?;
         out.insert(name.clone(), t);
     }
-    Ok(out)
+    Ok((out, metadata))
 }

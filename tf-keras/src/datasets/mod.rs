@@ -11,6 +11,16 @@ pub mod fashion_mnist {
     /// `load_data()`: `((x_train, y_train), (x_test, y_test))` as uint8 tensors —
     /// images `[60000, 28, 28]` and `[10000, 28, 28]`, labels `[60000]` and `[10000]`.
     ///
+    /// ```no_run
+    /// use tf_core as tf;
+    /// use tf_keras::datasets::fashion_mnist;
+    /// let ((x_train, y_train), (x_test, _y_test)) = fashion_mnist::load_data()?;
+    /// assert_eq!(x_train.shape().dims(), &[60000, 28, 28]);
+    /// assert_eq!((x_train.dtype(), y_train.dtype()), (tf::uint8, tf::uint8));
+    /// let x_test = tf::cast(&x_test, tf::float32) / 255.0; // as the tutorial scales it
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` listing where it looked and how to install the data; `DataLoss` for a
     /// damaged file, naming it.
@@ -19,6 +29,12 @@ pub mod fashion_mnist {
     }
 
     /// `load_data()` from the four IDX `.gz` files in `dir`.
+    ///
+    /// ```
+    /// use tf_keras::datasets::fashion_mnist;
+    /// let err = fashion_mnist::load_data_from("/nonexistent").unwrap_err().to_string();
+    /// assert!(err.contains("/nonexistent"), "{err}");
+    /// ```
     ///
     /// # Errors
     /// As [`load_data`].

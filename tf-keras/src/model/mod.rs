@@ -130,16 +130,42 @@ impl<L: Layer> Model<L> {
 
     /// The layers, in order (for a subclassed model, those it reports through
     /// [`Layer::layers`]).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Flatten::new().input_shape([28, 28]), Dense::new(128).activation("relu"), Dense::new(10)];
+    /// assert_eq!(model.layers().len(), 3);
+    /// ```
     pub fn layers(&self) -> Vec<&dyn Layer> {
         self.net.layers()
     }
 
     /// `model.get_weights()`: every variable's value, in `variables()` order.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Dense::new(2).input_shape([3])];
+    /// let w = model.get_weights();
+    /// let shapes: Vec<&[usize]> = w.iter().map(|t| t.shape().dims()).collect();
+    /// assert_eq!(shapes, [&[3, 2][..], &[2]]); // kernel, bias
+    /// ```
     pub fn get_weights(&self) -> Vec<Tensor> {
         self.net.variables().iter().map(|v| v.value()).collect()
     }
 
     /// `model.set_weights(weights)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Dense::new(1).input_shape([2])];
+    /// model.set_weights(&[tf::constant([[1.0f32], [2.0]]), tf::constant([0.5f32])])?;
+    /// assert_eq!(model.predict_on_batch(&tf::constant([[1.0f32, 1.0]]))?.to_vec::<f32>(), vec![3.5]);
+    /// assert!(model.set_weights(&[tf::constant([1.0f32])]).is_err()); // wrong count, named in the error
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidArgument` when the count, a shape or a dtype does not match; nothing is assigned
@@ -208,6 +234,21 @@ impl<L: Layer> Model<L> {
     /// `model.save_weights(path)`: the weights, and once compiled the optimizer's state, as a
     /// TensorFlow checkpoint that Python's `model.load_weights` reads (or safetensors for a
     /// `.safetensors` path). See [`crate::saving::save_weights`].
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let dir = std::env::temp_dir().join(format!("tf-doc-save-weights-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let a = keras::sequential![Dense::new(2).input_shape([3])];
+    /// let path = dir.join("weights.safetensors");
+    /// a.save_weights(&path)?;
+    /// let b = keras::sequential![Dense::new(2).input_shape([3])];
+    /// b.load_weights(&path)?;
+    /// assert_eq!(a.get_weights()[0].to_vec::<f32>(), b.get_weights()[0].to_vec::<f32>());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tf::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As `save_weights`.
@@ -408,6 +449,16 @@ impl Sequential {
 
     /// `model.add(layer)`. Once the first layer declares its `input_shape`, each added layer
     /// is built at once, as in Keras.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let mut model = keras::Sequential::new();
+    /// model.add(Dense::new(8).input_shape([4]));
+    /// model.add(Dense::new(1));
+    /// assert_eq!(model.layers().len(), 2);
+    /// assert_eq!(model.count_params(), 4 * 8 + 8 + 8 + 1);
+    /// ```
     pub fn add(&mut self, layer: impl Layer + 'static) {
         self.0.net.layers.push(Box::new(layer));
         self.build_declared();
@@ -444,6 +495,14 @@ impl Sequential {
     }
 
     /// `model.pop()`: removes the last layer.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let mut model = keras::sequential![Dense::new(8).input_shape([4]), Dense::new(1)];
+    /// assert!(model.pop().is_some());
+    /// assert_eq!(model.layers().len(), 1);
+    /// ```
     pub fn pop(&mut self) -> Option<Box<dyn Layer>> {
         self.0.net.layers.pop()
     }

@@ -83,6 +83,16 @@ fn bytes(l: &dyn Module, trainable: Option<bool>) -> f64 {
 impl<L: Layer + 'static> Model<L> {
     /// The `summary()` text.
     ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Flatten::new().input_shape([28, 28]), Dense::new(128).activation("relu"), Dense::new(10)];
+    /// let s = model.summary_string()?;
+    /// assert!(s.contains("Total params: 101770 (397.54 KB)")); // Keras 2's format
+    /// assert!(s.contains("(None, 784)")); // Flatten's output shape
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` when the model has not been built (a `Sequential` without an
     /// `input_shape` that was never called), with Keras's message.
@@ -189,6 +199,13 @@ impl<L: Layer + 'static> Model<L> {
     }
 
     /// `model.count_params()`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Flatten::new().input_shape([28, 28]), Dense::new(128).activation("relu"), Dense::new(10)];
+    /// assert_eq!(model.count_params(), 101_770); // as Keras counts them for the tutorial's MLP
+    /// ```
     pub fn count_params(&self) -> usize {
         let (t, n) = params(&self.net);
         t + n
@@ -196,6 +213,15 @@ impl<L: Layer + 'static> Model<L> {
 
     /// `model.build(input_shape)`: creates the weights by calling the model on a batch of
     /// one zeros of `input_shape` (without the batch dimension).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Flatten}};
+    /// let model = keras::sequential![Dense::new(4)];
+    /// assert!(model.get_weights().is_empty()); // no input shape yet: no weights
+    /// model.build([3]);
+    /// assert_eq!(model.get_weights()[0].shape().dims(), &[3, 4]);
+    /// ```
     pub fn build(&self, input_shape: impl AsRef<[usize]>) -> Tensor {
         let mut dims = vec![1];
         dims.extend_from_slice(input_shape.as_ref());

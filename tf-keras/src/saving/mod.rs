@@ -40,9 +40,12 @@ pub fn save_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     refuse_hdf5(path)?;
     if is_safetensors(path) {
-        let tensors: BTreeMap<String, tf_core::Tensor> = model.named_variables().into_iter().map(|(p, v, _)| (p, v.value())).collect();
+        let vars = model.named_variables();
+        let order: Vec<&str> = vars.iter().map(|(p, _, _)| p.as_str()).collect();
         let mut meta = BTreeMap::new();
         meta.insert("format".to_string(), "tf-keras-weights".to_string());
+        meta.insert(ORDER_KEY.to_string(), serde_json::to_string(&order).expect("a list of strings"));
+        let tensors: BTreeMap<String, tf_core::Tensor> = vars.iter().map(|(p, v, _)| (p.clone(), v.value())).collect();
         return safetensors::save_file(&tensors, path, Some(&meta));
     }
     Checkpoint::of(model).write(path)?;
@@ -50,7 +53,9 @@ pub fn save_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
 }
 
 /// `model.load_weights(path)`: the counterpart of [`save_weights`]. Every variable of the
-/// model is checked (name or object path, shape, dtype) before any is assigned. From a
+/// model is checked (name or object path, shape, dtype) before any is assigned. A
+/// safetensors file is matched by variable name, or by position when the names differ (a
+/// second instance of the same model, its layers numbered `dense_1`, ...). From a
 /// TensorFlow checkpoint, weights of layers not built yet are assigned when they are built;
 /// optimizer values are assigned when present.
 ///
@@ -75,19 +80,44 @@ pub fn load_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
         status.expect_partial();
         return Ok(());
     }
-    let stored = safetensors::load_file(path)?;
+    let (stored, meta) = safetensors::load_file_with_metadata(path)?;
     let vars = model.named_variables();
-    for (p, v, _) in &vars {
-        let t = stored.get(p).ok_or_else(|| {
-            Error::NotFound(format!(
-                "{}: no weights for variable {p:?} (the file has {:?})",
+    // By name; or, when the names differ (a second instance of the model in this process:
+    // `dense_1/kernel` for `dense/kernel`) and the file lists its variables in model order,
+    // by position, as Keras loads HDF5 weights by topological order.
+    let saved_order: Option<Vec<String>> = meta.get(ORDER_KEY).and_then(|o| serde_json::from_str(o).ok());
+    let by_name = vars.iter().all(|(p, _, _)| stored.contains_key(p));
+    let key = |i: usize, p: &str| -> Result<String> {
+        if by_name {
+            return Ok(p.to_string());
+        }
+        match &saved_order {
+            Some(order) if order.len() == vars.len() => Ok(order[i].clone()),
+            _ => Err(Error::NotFound(format!(
+                "{}: no weights for variable {p:?} (the file has {:?}{})",
                 path.display(),
-                stored.keys().collect::<Vec<_>>()
-            ))
-        })?;
+                stored.keys().collect::<Vec<_>>(),
+                match &saved_order {
+                    Some(order) => format!(", {} variables where the model has {}", order.len(), vars.len()),
+                    None => String::new(),
+                }
+            ))),
+        }
+    };
+    let mut plan = Vec::with_capacity(vars.len());
+    for (i, (p, v, _)) in vars.iter().enumerate() {
+        let k = key(i, p)?;
+        let t = stored
+            .get(&k)
+            .ok_or_else(|| Error::DataLoss(format!("{}: the variable list names {k:?}, which the file lacks", path.display())))?;
         if *t.shape() != v.shape() || t.dtype() != v.dtype() {
+            let of = if k == *p {
+                format!("{p:?}")
+            } else {
+                format!("{p:?} (saved as {k:?})")
+            };
             return Err(Error::InvalidArgument(format!(
-                "{}: weights for {p:?} are {} {}, the variable is {} {}",
+                "{}: weights for {of} are {} {}, the variable is {} {}",
                 path.display(),
                 t.dtype(),
                 t.shape(),
@@ -95,12 +125,16 @@ pub fn load_weights(model: &dyn Module, path: impl AsRef<Path>) -> Result<()> {
                 v.shape()
             )));
         }
+        plan.push((v, t));
     }
-    for (p, v, _) in &vars {
-        v.assign(&stored[p]);
+    for (v, t) in plan {
+        v.assign(t);
     }
     Ok(())
 }
+
+/// The safetensors metadata entry listing the saved variables in model order (a JSON list).
+const ORDER_KEY: &str = "tf_keras_variable_order";
 
 /// A compiled model's checkpoint edges: the network's, then `optimizer` (Keras's layout).
 pub(crate) fn visit_with_optimizer<'a>(net: &'a dyn Module, optimizer: Option<&'a dyn Module>, v: &mut dyn Visitor<'a>) {
