@@ -365,8 +365,8 @@ impl Layer for Conv2DTranspose {
 }
 
 macro_rules! pool2d {
-    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
-        #[doc = $doc]
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+        $(#[$m])*
         pub struct $ty {
             base: Base,
             pool: Size2,
@@ -414,23 +414,40 @@ macro_rules! pool2d {
     };
 }
 pool2d!(
+    /// `keras.layers.MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, MaxPooling2D};
+    /// let x = tf::reshape(&tf::constant([1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]), [1, 3, 3, 1]);
+    /// let y = MaxPooling2D::new(2).strides(1).call(&x, false);
+    /// assert_eq!(y.to_vec::<f32>(), vec![5.0, 6.0, 8.0, 9.0]);
+    /// let y = MaxPooling2D::new(2).strides(1).padding("same").call(&x, false);
+    /// assert_eq!(y.to_vec::<f32>(), vec![5.0, 6.0, 6.0, 8.0, 9.0, 9.0, 8.0, 9.0, 9.0]);
+    /// ```
     MaxPooling2D,
     "max_pooling2d",
     "MaxPooling2D",
-    tf::nn::max_pool2d,
-    "`keras.layers.MaxPooling2D(pool_size=(2, 2), strides=None, padding=\"valid\")`."
+    tf::nn::max_pool2d
 );
 pool2d!(
+    /// `keras.layers.AveragePooling2D(pool_size=(2, 2), strides=None, padding="valid")`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{AveragePooling2D, Layer};
+    /// let x = tf::reshape(&tf::constant([1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]), [1, 3, 3, 1]);
+    /// assert_eq!(AveragePooling2D::new(2).strides(1).call(&x, false).to_vec::<f32>(), vec![3.0, 4.0, 6.0, 7.0]);
+    /// ```
     AveragePooling2D,
     "average_pooling2d",
     "AveragePooling2D",
-    tf::nn::avg_pool2d,
-    "`keras.layers.AveragePooling2D(pool_size=(2, 2), strides=None, padding=\"valid\")`."
+    tf::nn::avg_pool2d
 );
 
 macro_rules! global_pool {
-    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
-        #[doc = $doc]
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+        $(#[$m])*
         pub struct $ty {
             base: Base,
             keepdims: bool,
@@ -465,18 +482,33 @@ macro_rules! global_pool {
     };
 }
 global_pool!(
+    /// `keras.layers.GlobalAveragePooling2D()`: the mean over height and width.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{GlobalAveragePooling2D, Layer};
+    /// let x = tf::reshape(&tf::range(8.0f32), [1, 2, 2, 2]);
+    /// assert_eq!(GlobalAveragePooling2D::new().call(&x, false).to_vec::<f32>(), vec![3.0, 4.0]);
+    /// assert_eq!(GlobalAveragePooling2D::new().keepdims(true).call(&x, false).shape().dims(), &[1, 1, 1, 2]);
+    /// ```
     GlobalAveragePooling2D,
     "global_average_pooling2d",
     "GlobalAveragePooling2D",
-    tf::reduce_mean,
-    "`keras.layers.GlobalAveragePooling2D()`: the mean over height and width."
+    tf::reduce_mean
 );
 global_pool!(
+    /// `keras.layers.GlobalMaxPooling2D()`: the maximum over height and width.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{GlobalMaxPooling2D, Layer};
+    /// let x = tf::reshape(&tf::range(8.0f32), [1, 2, 2, 2]);
+    /// assert_eq!(GlobalMaxPooling2D::new().call(&x, false).to_vec::<f32>(), vec![6.0, 7.0]);
+    /// ```
     GlobalMaxPooling2D,
     "global_max_pooling2d",
     "GlobalMaxPooling2D",
-    tf::reduce_max,
-    "`keras.layers.GlobalMaxPooling2D()`: the maximum over height and width."
+    tf::reduce_max
 );
 
 /// `keras.layers.ZeroPadding2D(padding=(1, 1))`: zero rows above and below, zero columns left

@@ -16,8 +16,8 @@ fn need_two(name: &str, inputs: &[Tensor]) {
 }
 
 macro_rules! elementwise_merge {
-    ($ty:ident, $prefix:literal, $class:literal, $op:path, $doc:literal) => {
-        #[doc = $doc]
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+        $(#[$m])*
         pub struct $ty {
             base: Base,
         }
@@ -55,21 +55,43 @@ macro_rules! elementwise_merge {
     };
 }
 elementwise_merge!(
+    /// `keras.layers.Add()`: the elementwise sum of its inputs.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Add, Layer};
+    /// let (a, b) = (tf::constant([0.0f32, 1.0, 2.0, 3.0, 4.0]), tf::constant([5.0f32, 6.0, 7.0, 8.0, 9.0]));
+    /// assert_eq!(Add::new().call_many(&[a, b], false).to_vec::<f32>(), vec![5.0, 7.0, 9.0, 11.0, 13.0]);
+    /// ```
     Add,
     "add",
     "Add",
-    tf::add,
-    "`keras.layers.Add()`: the elementwise sum of its inputs."
+    tf::add
 );
 elementwise_merge!(
+    /// `keras.layers.Multiply()`: the elementwise product of its inputs.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, Multiply};
+    /// let (a, b) = (tf::constant([0.0f32, 1.0, 2.0, 3.0, 4.0]), tf::constant([5.0f32, 6.0, 7.0, 8.0, 9.0]));
+    /// assert_eq!(Multiply::new().call_many(&[a, b], false).to_vec::<f32>(), vec![0.0, 6.0, 14.0, 24.0, 36.0]);
+    /// ```
     Multiply,
     "multiply",
     "Multiply",
-    tf::multiply,
-    "`keras.layers.Multiply()`: the elementwise product of its inputs."
+    tf::multiply
 );
 
 /// `keras.layers.Concatenate(axis=-1)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Concatenate, Layer};
+/// let x = tf::reshape(&tf::range(20.0f32), [2, 2, 5]);
+/// let y = tf::reshape(&tf::range((20.0f32, 30.0)), [2, 1, 5]);
+/// assert_eq!(Concatenate::new(1).call_many(&[x, y], false).shape().dims(), &[2, 3, 5]);
+/// ```
 pub struct Concatenate {
     base: Base,
     axis: i64,

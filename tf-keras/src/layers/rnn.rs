@@ -199,6 +199,13 @@ macro_rules! rnn_layer {
 rnn_layer!(
     /// `keras.layers.SimpleRNN(units, activation="tanh", return_sequences=False,
     /// return_state=False)`: `h = activation(x W + h U + b)`.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, SimpleRNN};
+    /// let x = tf::zeros([32, 10, 8], tf::float32); // batch, timesteps, features
+    /// assert_eq!(SimpleRNN::new(4).call(&x, false).shape().dims(), &[32, 4]);
+    /// ```
     SimpleRNN,
     "simple_rnn",
     1
@@ -225,6 +232,17 @@ impl SimpleRNN {
 rnn_layer!(
     /// `keras.layers.LSTM(units, activation="tanh", recurrent_activation="sigmoid",
     /// unit_forget_bias=True)`: gates `i, f, c, o` in that order in the weights.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, LSTM};
+    /// let x = tf::zeros([32, 10, 8], tf::float32); // batch, timesteps, features
+    /// assert_eq!(LSTM::new(4).call(&x, false).shape().dims(), &[32, 4]);
+    /// let (seq, states) = LSTM::new(4).return_sequences(true).return_state(true).call_with_state(&x, None);
+    /// assert_eq!(seq.shape().dims(), &[32, 10, 4]);
+    /// let shapes: Vec<&[usize]> = states.iter().map(|t| t.shape().dims()).collect();
+    /// assert_eq!(shapes, [&[32, 4][..], &[32, 4]]); // h, c
+    /// ```
     LSTM,
     "lstm",
     4
@@ -263,6 +281,13 @@ impl LSTM {
 rnn_layer!(
     /// `keras.layers.GRU(units, activation="tanh", recurrent_activation="sigmoid",
     /// reset_after=True)`: gates `z, r, h`; the bias is `[2, 3 units]` (input and recurrent).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, GRU};
+    /// let x = tf::zeros([32, 10, 8], tf::float32); // batch, timesteps, features
+    /// assert_eq!(GRU::new(4).call(&x, false).shape().dims(), &[32, 4]);
+    /// ```
     GRU,
     "gru",
     3
