@@ -3,6 +3,14 @@
 use tf_core::{self as tf, Squash, Tensor};
 
 /// An activation function, chosen by its Keras name.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::activations::Activation;
+/// let a = Activation::get("relu6");
+/// assert_eq!(a, Activation::Relu6);
+/// assert_eq!(a.apply(&tf::constant([-1.0f32, 3.0, 9.0])).to_vec::<f32>(), vec![0.0, 3.0, 6.0]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
     /// `"linear"` (also `None` in Keras): identity.

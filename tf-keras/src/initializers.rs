@@ -3,6 +3,16 @@
 use tf_core::{self as tf, DType, Tensor};
 
 /// A weight initializer. `Initializer::from("he_normal")` looks one up by its Keras name.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::initializers::Initializer;
+/// assert_eq!(Initializer::Constant(0.5).call(&[2], tf::float32).to_vec::<f32>(), vec![0.5, 0.5]);
+/// // glorot_uniform draws from ±sqrt(6 / (fan_in + fan_out)).
+/// let w = Initializer::from("glorot_uniform").call(&[3, 2], tf::float32).to_vec::<f32>();
+/// let limit = (6.0f32 / 5.0).sqrt();
+/// assert!(w.iter().all(|v| v.abs() <= limit));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Initializer {
     /// `"zeros"`.

@@ -3,6 +3,16 @@
 use tf_core::{self as tf, Tensor};
 
 /// A weight penalty: `L1(l1)`, `L2(l2)` or `L1L2 { l1, l2 }` (Keras's defaults are 0.01).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::regularizers::Regularizer;
+/// let w = tf::ones([2, 2], tf::float32);
+/// tf::debugging::assert_near(&Regularizer::L2(0.01).call(&w), &tf::constant(0.04f32), None, None).unwrap(); // Keras: 0.04
+/// let w = tf::constant([[1.0f32, -2.0]]);
+/// tf::debugging::assert_near(&Regularizer::L1(0.01).call(&w), &tf::constant(0.03f32), None, None).unwrap();
+/// assert_eq!(Regularizer::get("l2"), Regularizer::L2(0.01));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Regularizer {
     /// `l1 * Σ|w|`.

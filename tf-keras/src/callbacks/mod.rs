@@ -699,6 +699,23 @@ impl Callback for ReduceLROnPlateau {
 
 /// `keras.callbacks.CSVLogger(filename, separator=",", append=False)`: one row per epoch,
 /// `epoch` then the logged values by sorted name.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{self as keras, callbacks::CSVLogger, layers::Dense, losses::MeanSquaredError, optimizers::SGD};
+/// let path = std::env::temp_dir().join(format!("tf-doc-csvlogger-{}.csv", std::process::id()));
+/// let mut model = keras::sequential![Dense::new(1).input_shape([1])];
+/// model.compile(SGD::new(0.1), MeanSquaredError::new(), ());
+/// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+/// let args = keras::FitArgs { epochs: 2, verbose: 0, callbacks: vec![Box::new(CSVLogger::new(&path))], ..Default::default() };
+/// model.fit((&x, &y), args)?;
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// let lines: Vec<&str> = text.lines().collect();
+/// assert_eq!(lines[0], "epoch,loss");
+/// assert!(lines[1].starts_with("0,") && lines[2].starts_with("1,"));
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct CSVLogger {
     path: PathBuf,
     separator: String,

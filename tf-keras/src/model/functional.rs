@@ -62,6 +62,20 @@ pub(crate) fn shape_string(example: &Tensor) -> String {
 }
 
 /// `keras.Input(shape, dtype="float32", name=None)`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::{layers::{Add, Dense}, Apply, Input, Model};
+/// // A residual block: y = x + Dense(Dense(x)).
+/// let x = Input::new([4]);
+/// let h = Dense::new(8).activation("relu").apply(&x);
+/// let h = Dense::new(4).apply(&h);
+/// let y = Add::new().apply([&x, &h]);
+/// assert_eq!(y.shape(), vec![None, Some(4)]);
+/// let model = Model::new(&x, &y)?;
+/// assert_eq!(model.count_params(), 4 * 8 + 8 + 8 * 4 + 4);
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub struct Input;
 
 impl Input {
