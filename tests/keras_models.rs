@@ -610,3 +610,75 @@ fn progress_lines_look_like_keras() {
     assert!(text.starts_with("\r1/2 [==============>...............]"), "{text:?}");
     assert!(text.contains("\u{8}\r2/2 [==============================]"), "{text:?}");
 }
+
+/// A sequence-to-sequence model in the functional API: the encoder LSTM's final states
+/// (`return_state`) start the decoder LSTM (`initial_state`), as in Keras's seq2seq example.
+fn seq2seq() -> (
+    keras::Model<keras::Functional>,
+    Arc<tf::keras::layers::LSTM>,
+    Arc<tf::keras::layers::LSTM>,
+    Arc<Dense>,
+) {
+    use tf::keras::layers::LSTM;
+    let encoder = Arc::new(LSTM::new(4).return_state(true));
+    let decoder = Arc::new(LSTM::new(4).return_sequences(true));
+    let head = Arc::new(Dense::new(3));
+    let (enc_in, dec_in) = (Input::new([5, 2]), Input::new([6, 3]));
+    let enc = encoder.clone().apply_outputs(&enc_in);
+    assert_eq!(enc.len(), 3, "output, h, c");
+    let seq = decoder.clone().apply([&dec_in, &enc[1], &enc[2]]);
+    let out = head.clone().apply(&seq);
+    (Model::new([&enc_in, &dec_in], &out).unwrap(), encoder, decoder, head)
+}
+
+#[test]
+fn a_functional_seq2seq_passes_encoder_states_to_the_decoder() {
+    let (model, encoder, decoder, head) = seq2seq();
+    let x1 = tf::random::normal(&[2, 5, 2], 0.0, 1.0, tf::float32, Some(1));
+    let x2 = tf::random::normal(&[2, 6, 3], 0.0, 1.0, tf::float32, Some(2));
+    let y = model.call_outputs(&[x1.clone(), x2.clone()], false).remove(0);
+    // The same computation eagerly, layer by layer.
+    let (_, states) = encoder.call_with_state(&x1, None);
+    let (seq, _) = decoder.call_with_state(&x2, Some(&states));
+    let want = head.call(&seq, false);
+    assert_eq!(y.shape().dims(), &[2, 6, 3]);
+    assert_eq!(y.to_vec::<f32>(), want.to_vec::<f32>());
+    // One row for the encoder's call, listing its three outputs' shapes as Keras 2 does
+    // (`[(None, 4),` wrapped over three lines), and the decoder connected to outputs 1 and 2.
+    let s = model.summary_string().unwrap();
+    assert_eq!(s.matches("(LSTM)").count(), 2, "{s}");
+    assert!(s.contains("[(None, 4),") && s.contains("(None, 4)]"), "{s}");
+    assert!(s.contains("[0][1]'") && s.contains("[0][2]'"), "{s}");
+}
+
+#[test]
+fn a_functional_seq2seq_trains_saves_and_loads() {
+    let (mut model, ..) = seq2seq();
+    let x1 = tf::random::normal(&[8, 5, 2], 0.0, 1.0, tf::float32, Some(3));
+    let x2 = tf::random::normal(&[8, 6, 3], 0.0, 1.0, tf::float32, Some(4));
+    let y = tf::random::normal(&[8, 6, 3], 0.0, 1.0, tf::float32, Some(5));
+    model.compile(SGD::new(0.1), tf::keras::losses::MeanSquaredError::new(), ());
+    let eval = |m: &mut keras::Model<keras::Functional>| {
+        m.evaluate(
+            ([&x1, &x2], &y),
+            EvaluateArgs {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()["loss"]
+    };
+    let before = eval(&mut model);
+    model.fit(([&x1, &x2], &y), FitArgs { epochs: 20, ..quiet() }).unwrap();
+    let after = eval(&mut model);
+    assert!(after < before, "{before} -> {after}");
+    // Saved and loaded through its config (the encoder's call recorded once, with three
+    // outputs): the same outputs.
+    let dir = std::env::temp_dir().join(format!("tf-keras-seq2seq-{}", std::process::id()));
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    let want = model.call_many(&[x1.clone(), x2.clone()], false).to_vec::<f32>();
+    assert_eq!(loaded.call_many(&[x1, x2], false).to_vec::<f32>(), want);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -38,7 +38,7 @@ impl RnnConfig {
 }
 
 macro_rules! rnn_builders {
-    ($ty:ident) => {
+    ($ty:ident, $states:literal) => {
         impl $ty {
             /// `activation=` (tanh).
             #[track_caller]
@@ -93,6 +93,39 @@ macro_rules! rnn_builders {
             #[track_caller]
             fn call(&self, x: &Tensor, _training: bool) -> Tensor {
                 self.call_with_state(x, None).0
+            }
+            /// `inputs` is `[x]`, or `[x, state...]` to start from given states (Keras's
+            /// `layer(x, initial_state=[...])`): the output.
+            #[track_caller]
+            fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+                self.call_outputs(inputs, training).swap_remove(0)
+            }
+            /// The output, then the final states when `return_state` is set.
+            #[track_caller]
+            fn call_outputs(&self, inputs: &[Tensor], _training: bool) -> Vec<Tensor> {
+                let (x, initial) = match inputs {
+                    [x] => (x, None),
+                    [x, states @ ..] if states.len() == $states => (x, Some(states)),
+                    _ => panic!(
+                        "Layer \"{}\" expects 1 input, or 1 input and its {} initial state(s), but it received {} input tensors.",
+                        self.base.name,
+                        $states,
+                        inputs.len()
+                    ),
+                };
+                let (out, states) = self.call_with_state(x, initial);
+                if self.cfg.return_state {
+                    std::iter::once(out).chain(states).collect()
+                } else {
+                    vec![out]
+                }
+            }
+            fn num_outputs(&self) -> usize {
+                if self.cfg.return_state {
+                    1 + $states
+                } else {
+                    1
+                }
             }
         }
     };
@@ -149,7 +182,7 @@ fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<
 /// A recurrent layer struct with `$gates` gate blocks in its kernels: the struct, its
 /// builders, `new`, and the lazily built kernels.
 macro_rules! rnn_layer {
-    ($(#[$doc:meta])* $ty:ident, $prefix:literal, $gates:literal) => {
+    ($(#[$doc:meta])* $ty:ident, $prefix:literal, $gates:literal, $states:literal) => {
         $(#[$doc])*
         pub struct $ty {
             base: Base,
@@ -165,7 +198,7 @@ macro_rules! rnn_layer {
             "go_backwards" => cfg.go_backwards, "kernel_initializer" => cfg.kernel_initializer,
             "recurrent_initializer" => cfg.recurrent_initializer,
         });
-        rnn_builders!($ty);
+        rnn_builders!($ty, $states);
         impl $ty {
             #[doc = concat!("A `", stringify!($ty), "` layer with `units` units.")]
             pub fn new(units: usize) -> $ty {
@@ -208,6 +241,7 @@ rnn_layer!(
     /// ```
     SimpleRNN,
     "simple_rnn",
+    1,
     1
 );
 impl SimpleRNN {
@@ -245,7 +279,8 @@ rnn_layer!(
     /// ```
     LSTM,
     "lstm",
-    4
+    4,
+    2
 );
 impl LSTM {
     /// The output and the final states `[h, c]`, from `initial_state` or zeros.
@@ -290,7 +325,8 @@ rnn_layer!(
     /// ```
     GRU,
     "gru",
-    3
+    3,
+    1
 );
 impl GRU {
     /// The output and the final state `[h]`, from `initial_state` or zeros.

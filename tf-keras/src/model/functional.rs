@@ -12,7 +12,14 @@ use tf_core::{self as tf, DType, Module, Tensor, Trackable};
 
 enum Source {
     Input,
-    Layer { layer: Arc<dyn Layer>, inputs: Vec<KerasTensor> },
+    /// A layer applied to `inputs`. `output` is `None` for a single-output call, or which of
+    /// the outputs of one multi-output call this is, with the call (shared by its outputs'
+    /// nodes; it holds every output's shape, `(None, 4)`).
+    Layer {
+        layer: Arc<dyn Layer>,
+        inputs: Vec<KerasTensor>,
+        output: Option<(usize, Arc<Vec<String>>)>,
+    },
 }
 
 struct Node {
@@ -130,12 +137,29 @@ pub trait Apply {
     /// Records the layer applied to `inputs` and returns the symbolic output.
     #[track_caller]
     fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor;
+    /// Records the layer applied to `inputs` and returns each of its outputs: `outputs, h, c =
+    /// LSTM(4, return_state=True)(x)` in Keras.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{layers::LSTM, Apply, Input};
+    /// let x = Input::new([10, 8]);
+    /// let outs = LSTM::new(4).return_state(true).apply_outputs(&x);
+    /// let shapes: Vec<_> = outs.iter().map(|t| t.shape()).collect();
+    /// assert_eq!(shapes, vec![vec![None, Some(4)]; 3]); // output, h, c
+    /// ```
+    #[track_caller]
+    fn apply_outputs(self, inputs: impl Into<KerasInputs>) -> Vec<KerasTensor>;
 }
 
 impl<L: Layer + 'static> Apply for L {
     #[track_caller]
     fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor {
         apply_arc(Arc::new(self), inputs.into().0)
+    }
+    #[track_caller]
+    fn apply_outputs(self, inputs: impl Into<KerasInputs>) -> Vec<KerasTensor> {
+        apply_arc_outputs(Arc::new(self), inputs.into().0)
     }
 }
 
@@ -144,6 +168,10 @@ impl<L: Layer + 'static> Apply for Arc<L> {
     #[track_caller]
     fn apply(self, inputs: impl Into<KerasInputs>) -> KerasTensor {
         apply_arc(self, inputs.into().0)
+    }
+    #[track_caller]
+    fn apply_outputs(self, inputs: impl Into<KerasInputs>) -> Vec<KerasTensor> {
+        apply_arc_outputs(self, inputs.into().0)
     }
 }
 
@@ -154,8 +182,37 @@ fn apply_arc(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> KerasTensor {
     KerasTensor(Arc::new(Node {
         name: layer.name(),
         example,
-        source: Source::Layer { layer, inputs },
+        source: Source::Layer {
+            layer,
+            inputs,
+            output: None,
+        },
     }))
+}
+
+/// [`apply_arc`] for every output of the layer: one node per output, all from one call.
+#[track_caller]
+fn apply_arc_outputs(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> Vec<KerasTensor> {
+    if layer.num_outputs() == 1 {
+        return vec![apply_arc(layer, inputs)];
+    }
+    let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
+    let outs = layer.call_outputs(&examples, false);
+    let call = Arc::new(outs.iter().map(shape_string).collect::<Vec<_>>());
+    outs.into_iter()
+        .enumerate()
+        .map(|(i, example)| {
+            KerasTensor(Arc::new(Node {
+                name: layer.name(),
+                example,
+                source: Source::Layer {
+                    layer: layer.clone(),
+                    inputs: inputs.clone(),
+                    output: Some((i, call.clone())),
+                },
+            }))
+        })
+        .collect()
 }
 
 /// A graph of layers from symbolic inputs to outputs (the network of a functional `Model`).
@@ -240,6 +297,23 @@ impl Functional {
             Source::Input => None,
         }
     }
+    /// Which output of its layer's call a node is (`None`: the layer's only output).
+    pub(crate) fn node_output(t: &KerasTensor) -> Option<usize> {
+        match &t.0.source {
+            Source::Layer { output, .. } => output.as_ref().map(|(i, _)| *i),
+            Source::Input => None,
+        }
+    }
+    /// The call a multi-output node came from, as a key its outputs share, and the shapes of
+    /// all its outputs.
+    pub(crate) fn node_call(t: &KerasTensor) -> Option<(usize, &[String])> {
+        match &t.0.source {
+            Source::Layer {
+                output: Some((_, call)), ..
+            } => Some((Arc::as_ptr(call) as usize, call.as_slice())),
+            _ => None,
+        }
+    }
 
     /// Runs the graph on concrete inputs, one per symbolic input, returning every output.
     ///
@@ -256,10 +330,18 @@ impl Functional {
             );
         }
         let mut values: HashMap<usize, Tensor> = self.inputs.iter().zip(inputs).map(|(k, v)| (k.key(), v.clone())).collect();
+        // The outputs of multi-output calls, by call: the layer runs once for all of them.
+        let mut calls: HashMap<usize, Vec<Tensor>> = HashMap::new();
         for n in &self.order {
-            if let Source::Layer { layer, inputs } = &n.0.source {
-                let xs: Vec<Tensor> = inputs.iter().map(|i| values[&i.key()].clone()).collect();
-                let y = layer.call_many(&xs, training);
+            if let Source::Layer { layer, inputs, output } = &n.0.source {
+                let xs = || -> Vec<Tensor> { inputs.iter().map(|i| values[&i.key()].clone()).collect() };
+                let y = match output {
+                    None => layer.call_many(&xs(), training),
+                    Some((i, call)) => {
+                        let key = Arc::as_ptr(call) as usize;
+                        calls.entry(key).or_insert_with(|| layer.call_outputs(&xs(), training))[*i].clone()
+                    }
+                };
                 values.insert(n.key(), y);
             }
         }
@@ -373,7 +455,10 @@ impl Functional {
             .map(|n| {
                 let layer = Functional::node_layer(n).and_then(|l| self.layers.iter().position(|k| Arc::ptr_eq(k, l)));
                 let ins: Vec<serde_json::Value> = Functional::node_inputs(n).iter().map(|t| tensor_ref(self, t)).collect();
-                serde_json::json!({ "layer": layer, "inputs": ins })
+                match Functional::node_output(n) {
+                    Some(i) => serde_json::json!({ "layer": layer, "inputs": ins, "output": i }),
+                    None => serde_json::json!({ "layer": layer, "inputs": ins }),
+                }
             })
             .collect();
         let outputs: Vec<serde_json::Value> = self.outputs.iter().map(|t| tensor_ref(self, t)).collect();
@@ -425,6 +510,8 @@ impl Functional {
             };
             found.cloned().ok_or_else(|| bad(&format!("{r} names no earlier tensor")))
         };
+        // Multi-output calls already made, by (layer, inputs): their other outputs' nodes reuse them.
+        let mut made: HashMap<String, Vec<KerasTensor>> = HashMap::new();
         for n in list("nodes")? {
             let li = n
                 .get("layer")
@@ -439,7 +526,20 @@ impl Functional {
                 .ok_or_else(|| bad("a node has no inputs"))?;
             let ins: Vec<KerasTensor> = refs.iter().map(|r| resolve(r, &nodes)).collect::<tf::Result<_>>()?;
             let what = format!("functional config: applying layer \"{}\"", layer.name());
-            let t = super::training::checked(&what, || apply_arc(layer.clone(), ins))?;
+            let t = match n.get("output").and_then(serde_json::Value::as_u64) {
+                None => super::training::checked(&what, || apply_arc(layer.clone(), ins))?,
+                Some(i) => {
+                    let call = format!("{li:?} {refs:?}");
+                    if !made.contains_key(&call) {
+                        let outs = super::training::checked(&what, || apply_arc_outputs(layer.clone(), ins))?;
+                        made.insert(call.clone(), outs);
+                    }
+                    made[&call]
+                        .get(i as usize)
+                        .cloned()
+                        .ok_or_else(|| bad(&format!("node {n} names output {i} of a layer with fewer")))?
+                }
+            };
             nodes.push(t);
         }
         let outputs: Vec<KerasTensor> = list("output_layers")?

@@ -128,7 +128,10 @@ impl<L: Layer + 'static> Model<L> {
                 header.push("Connected to".into());
             }
             let connect = |ins: &[super::KerasTensor]| -> String {
-                let parts: Vec<String> = ins.iter().map(|i| format!("'{}[0][0]'", i.name())).collect();
+                let parts: Vec<String> = ins
+                    .iter()
+                    .map(|i| format!("'{}[0][{}]'", i.name(), Functional::node_output(i).unwrap_or(0)))
+                    .collect();
                 format!("[{}]", parts.join(", "))
             };
             for i in f.inputs() {
@@ -138,14 +141,22 @@ impl<L: Layer + 'static> Model<L> {
                 }
                 rows.push(r);
             }
+            let mut printed_calls = std::collections::HashSet::new();
             for n in f.nodes() {
                 let layer = Functional::node_layer(n).expect("layer node");
                 let (t, nt) = params(layer.as_ref());
-                let mut r = vec![
-                    format!("{} ({})", layer.name(), layer.class_name()),
-                    n.shape_string(),
-                    (t + nt).to_string(),
-                ];
+                // A layer call with several outputs is one row listing their shapes, as Keras 2
+                // prints `[(None, 4), (None, 4), (None, 4)]`.
+                let shape = match Functional::node_call(n) {
+                    None => n.shape_string(),
+                    Some((call, shapes)) => {
+                        if !printed_calls.insert(call) {
+                            continue;
+                        }
+                        format!("[{}]", shapes.join(", "))
+                    }
+                };
+                let mut r = vec![format!("{} ({})", layer.name(), layer.class_name()), shape, (t + nt).to_string()];
                 if !chain {
                     r.push(connect(&Functional::node_inputs(n)));
                 }
