@@ -446,6 +446,28 @@ fn record(tag: &str, kind: Kind, data: Option<Tensor>, step: Step) -> bool {
 /// `tf.summary.scalar(name, data, step)`: one value (cast to float32) for the Scalars
 /// dashboard. Returns `false` when there is no default writer (nothing is written).
 ///
+/// ```
+/// use tf_core as tf;
+/// use tf::summary::{read_events, EventKind};
+/// # let dir = std::env::temp_dir().join(format!("tf-doc-summary-{}-{}", line!(), std::process::id()));
+/// let writer = tf::summary::create_file_writer(&dir)?;
+/// {
+///     let _default = writer.as_default();
+///     for step in 0..3 {
+///         tf::summary::scalar("loss", 1.0f32 / (step + 1) as f32, step);
+///     }
+/// }
+/// writer.close()?;
+/// let events = read_events(writer.path())?;
+/// let values: Vec<_> = events.into_iter().filter_map(|e| match e.what { EventKind::Summary(v) => Some((e.step, v)), _ => None }).collect();
+/// assert_eq!(values.len(), 3);
+/// let (step, v) = &values[2];
+/// assert_eq!((*step, v[0].tag.as_str(), v[0].plugin_name.as_str()), (2, "loss", "scalars"));
+/// assert!((v[0].tensor.as_ref().unwrap().scalar::<f32>() - 1.0 / 3.0).abs() < 1e-7);
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
 /// # Panics
 /// When `data` is not a single number, or no step is given or set.
 #[track_caller]
@@ -461,6 +483,26 @@ pub fn scalar(name: &str, data: impl IntoTensor, step: impl Into<Step>) -> bool 
 
 /// `tf.summary.histogram(name, data, step, buckets)`: the distribution of `data`'s values in
 /// `buckets` equal-width buckets (default 30) for the Histograms and Distributions dashboards.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf::summary::{read_events, EventKind};
+/// # let dir = std::env::temp_dir().join(format!("tf-doc-summary-{}-{}", line!(), std::process::id()));
+/// let writer = tf::summary::create_file_writer(&dir)?;
+/// {
+///     let _default = writer.as_default();
+///     tf::summary::histogram("weights", &tf::range(100.0f32), 0, 10);
+/// }
+/// writer.close()?;
+/// let events = read_events(writer.path())?;
+/// let values: Vec<_> = events.into_iter().filter_map(|e| match e.what { EventKind::Summary(v) => Some((e.step, v)), _ => None }).collect();
+/// let h = values[0].1[0].tensor.clone().unwrap(); // [buckets, 3]: left edge, right edge, count
+/// assert_eq!((values[0].1[0].plugin_name.as_str(), h.shape().dims()), ("histograms", &[10usize, 3][..]));
+/// let counts: f64 = h.to_vec::<f64>().chunks(3).map(|b| b[2]).sum();
+/// assert_eq!(counts, 100.0);
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
 ///
 /// # Panics
 /// When no step is given or set.
@@ -478,6 +520,27 @@ pub fn histogram(name: &str, data: impl IntoTensor, step: impl Into<Step>, bucke
 /// default 3) of a `[k, h, w, c]` batch, `c` in 1..=4, `uint8` or floats in [0, 1], as PNGs
 /// for the Images dashboard.
 ///
+/// ```
+/// use tf_core as tf;
+/// use tf::summary::{read_events, EventKind};
+/// # let dir = std::env::temp_dir().join(format!("tf-doc-summary-{}-{}", line!(), std::process::id()));
+/// let writer = tf::summary::create_file_writer(&dir)?;
+/// {
+///     let _default = writer.as_default();
+///     let batch = tf::zeros([2, 8, 8, 1], tf::float32); // two black 8x8 images
+///     tf::summary::image("inputs", &batch, 0, 3);
+/// }
+/// writer.close()?;
+/// let events = read_events(writer.path())?;
+/// let values: Vec<_> = events.into_iter().filter_map(|e| match e.what { EventKind::Summary(v) => Some((e.step, v)), _ => None }).collect();
+/// let v = &values[0].1[0];
+/// // width, height, then one PNG per image
+/// assert_eq!((v.plugin_name.as_str(), v.strings.len()), ("images", 4));
+/// assert_eq!(&v.strings[2][1..4], b"PNG");
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
 /// # Panics
 /// On another rank, channel count or dtype, or when no step is given or set.
 #[track_caller]
@@ -493,6 +556,24 @@ pub fn image(name: &str, data: &Tensor, step: impl Into<Step>, max_outputs: usiz
 }
 
 /// `tf.summary.text(name, data, step)`: Markdown text for the Text dashboard.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf::summary::{read_events, EventKind};
+/// # let dir = std::env::temp_dir().join(format!("tf-doc-summary-{}-{}", line!(), std::process::id()));
+/// let writer = tf::summary::create_file_writer(&dir)?;
+/// {
+///     let _default = writer.as_default();
+///     tf::summary::text("notes", "**lr** = 0.001", 0);
+/// }
+/// writer.close()?;
+/// let events = read_events(writer.path())?;
+/// let values: Vec<_> = events.into_iter().filter_map(|e| match e.what { EventKind::Summary(v) => Some((e.step, v)), _ => None }).collect();
+/// let v = &values[0].1[0];
+/// assert_eq!((v.plugin_name.as_str(), v.strings[0].as_slice()), ("text", b"**lr** = 0.001".as_slice()));
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tf::Error>(())
+/// ```
 ///
 /// # Panics
 /// When no step is given or set.
