@@ -104,9 +104,10 @@ pub struct Plan {
 /// [`Plan::run`].
 pub type PlanRun = Box<dyn Fn(&[&Tensor], &mut [&mut crate::Buffer]) + Send + Sync>;
 
-/// An op on values of one element each, held as words ([`Element::to_word`]): how a
-/// compiled loop runs its counter and its condition without tensors. It takes up to three
-/// operands (those past the op's arity are ignored) and returns the result's word.
+/// An op on values of one element each, held as words
+/// ([`Element::to_word`](crate::Element::to_word)): how a compiled loop runs its counter and
+/// its condition without tensors. It takes up to three operands (those past the op's arity
+/// are ignored) and returns the result's word.
 pub type ScalarFn = fn(u64, u64, u64) -> u64;
 /// Plans a kernel for inputs of specs `ins` and outputs of specs `outs` (those inference
 /// gave for them), or `None` where the kernel has no specialized form for them.

@@ -70,10 +70,10 @@ impl Shared {
 }
 
 /// Work an idle worker does between jobs, one slice at a time: an input pipeline's prefetch,
-/// one element a slice. While a worker runs a slice it stops at every op boundary ([`help`])
-/// to take the tasks of a kernel job the caller has published, so the producer fills the
-/// gaps of a training step instead of time-sharing a core with it (a worker preempted
-/// mid-task stalls the whole job).
+/// one element a slice. While a worker runs a slice it stops at every op boundary
+/// ([`help`](crate::cpu::help)) to take the tasks of a kernel job the caller has published,
+/// so the producer fills the gaps of a training step instead of time-sharing a core with it
+/// (a worker preempted mid-task stalls the whole job).
 pub trait Background: Send + Sync {
     /// Does one slice of work; returns whether more is wanted now.
     fn run_slice(&self) -> bool;
