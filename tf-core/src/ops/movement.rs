@@ -366,20 +366,25 @@ pub static REVERSE: OpDef = OpDef {
         Ok(spec(i[0].dtype(), i[0].shape().clone()))
     },
     cpu: Kernel::Alloc(|i, a, s| {
+        // Without allocating (an image pipeline's random flip runs this per element): the
+        // axes were validated by `infer`, so each one only needs wrapping.
         let dims = i[0].shape().dims();
-        let axes = crate::shape::normalize_axes(Some(a.get_ints("axis")?), dims.len())?;
-        let cs = strides_of(dims);
-        let mut offset = 0;
-        let strides: Vec<isize> = (0..dims.len())
-            .map(|d| {
-                if axes.contains(&d) && dims[d] > 0 {
-                    offset += (dims[d] - 1) * cs[d];
-                    -(cs[d] as isize)
-                } else {
-                    cs[d] as isize
-                }
-            })
-            .collect();
+        let rank = dims.len() as i64;
+        let reversed = |d: usize| {
+            a.get_ints("axis")
+                .is_ok_and(|axes| axes.iter().any(|&x| (x + rank) % rank.max(1) == d as i64))
+        };
+        let mut strides: SmallVec<[isize; 8]> = smallvec::smallvec![0; dims.len()];
+        let (mut offset, mut stride) = (0, 1usize);
+        for d in (0..dims.len()).rev() {
+            strides[d] = if reversed(d) && dims[d] > 0 {
+                offset += (dims[d] - 1) * stride;
+                -(stride as isize)
+            } else {
+                stride as isize
+            };
+            stride *= dims[d];
+        }
         view_copy(i[0], offset, &strides, dims, &s[0])
     }),
     domain: Domain::Any,
