@@ -366,14 +366,10 @@ pub static REVERSE: OpDef = OpDef {
         Ok(spec(i[0].dtype(), i[0].shape().clone()))
     },
     cpu: Kernel::Alloc(|i, a, s| {
-        // Without allocating (an image pipeline's random flip runs this per element): the
-        // axes were validated by `infer`, so each one only needs wrapping.
+        // Without allocating (an image pipeline's random flip runs this per element).
         let dims = i[0].shape().dims();
-        let rank = dims.len() as i64;
-        let reversed = |d: usize| {
-            a.get_ints("axis")
-                .is_ok_and(|axes| axes.iter().any(|&x| (x + rank) % rank.max(1) == d as i64))
-        };
+        let axes = a.get_ints("axis")?;
+        let reversed = |d: usize| axes.iter().any(|&x| normalize_axis(x, dims.len()) == Ok(d));
         let mut strides: SmallVec<[isize; 8]> = smallvec::smallvec![0; dims.len()];
         let (mut offset, mut stride) = (0, 1usize);
         for d in (0..dims.len()).rev() {
