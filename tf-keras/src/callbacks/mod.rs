@@ -505,10 +505,7 @@ impl Callback for ModelCheckpoint {
         }
         // As Keras's callback does, the directories the path names are made first.
         if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-                path: dir.display().to_string(),
-                source: e,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         if self.save_weights_only || path.ends_with(".safetensors") {
             ctx.save_weights(&path)
