@@ -5,7 +5,7 @@
 use super::Model;
 use crate::layers::{name_index, unique_name, Layer};
 use crate::saving::config::{read, Config, ConfigValue, InputSpec};
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::sync::Arc;
 use tf_core::module::Visitor;
 use tf_core::{self as tf, DType, Module, Tensor, Trackable};
@@ -510,15 +510,15 @@ impl Functional {
             };
             found.cloned().ok_or_else(|| bad(&format!("{r} names no earlier tensor")))
         };
-        // Multi-output calls already made, by (layer, inputs): their other outputs' nodes reuse them.
-        let mut made: HashMap<String, Vec<KerasTensor>> = HashMap::new();
+        // Multi-output calls already made, by layer and input tensors (their nodes): the
+        // call's other outputs' nodes reuse them.
+        let mut made: HashMap<(usize, Vec<*const Node>), Vec<KerasTensor>> = HashMap::new();
         for n in list("nodes")? {
-            let li = n
+            let (li, layer) = n
                 .get("layer")
                 .and_then(serde_json::Value::as_u64)
-                .and_then(|k| usize::try_from(k).ok());
-            let layer = li
-                .and_then(|k| layers.get(k))
+                .and_then(|k| usize::try_from(k).ok())
+                .and_then(|k| Some((k, layers.get(k)?)))
                 .ok_or_else(|| bad(&format!("node {n} names no layer")))?;
             let refs = n
                 .get("inputs")
@@ -529,13 +529,12 @@ impl Functional {
             let t = match n.get("output").and_then(serde_json::Value::as_u64) {
                 None => super::training::checked(&what, || apply_arc(layer.clone(), ins))?,
                 Some(i) => {
-                    let call = format!("{li:?} {refs:?}");
-                    if !made.contains_key(&call) {
-                        let outs = super::training::checked(&what, || apply_arc_outputs(layer.clone(), ins))?;
-                        made.insert(call.clone(), outs);
-                    }
-                    made[&call]
-                        .get(i as usize)
+                    let call = (li, ins.iter().map(|t| Arc::as_ptr(&t.0)).collect());
+                    let outs = match made.entry(call) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => e.insert(super::training::checked(&what, || apply_arc_outputs(layer.clone(), ins))?),
+                    };
+                    outs.get(i as usize)
                         .cloned()
                         .ok_or_else(|| bad(&format!("node {n} names output {i} of a layer with fewer")))?
                 }
