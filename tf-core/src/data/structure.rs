@@ -124,7 +124,9 @@ impl Structure for Tensor {
         let dims = self.shape().dims();
         let row: usize = dims[1..].iter().product();
         crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
-            let data = self.data::<T>()[i * row..(i + 1) * row].to_vec();
+            // Float rows in buffers from the recycler, where the rows already batched went.
+            let mut data = tf_kernels::cpu::recycle::take_any(row);
+            data.extend_from_slice(&self.data::<T>()[i * row..(i + 1) * row]);
             Tensor::from_vec(data, dims[1..].to_vec()).expect("row of the same shape")
         })
     }
