@@ -12,9 +12,26 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
     if n == 0 {
         return Vec::new();
     }
+    // Dimensions that step through memory as one are merged (a slice of whole rows of a
+    // [n, 28, 28] tensor is one run of values, not rows of 28), and size-1 ones dropped.
+    let (mut ms, mut mst) = ([0usize; MERGED_MAX], [0isize; MERGED_MAX]);
+    let (shape, strides) = match merge_dims(shape, strides, &mut ms, &mut mst) {
+        Some(r) => (&ms[..r], &mst[..r]),
+        None => (shape, strides),
+    };
     let rank = shape.len();
     if rank == 0 {
         return vec![src[offset]];
+    }
+    if rank == 1 && strides[0] == 1 {
+        // One contiguous run: a plain copy, split across the pool when long.
+        let run = &src[offset..offset + n];
+        return super::elementwise::fill(n, 16, |s, d| {
+            let part = &run[s..s + d.len()];
+            for (o, &v) in d.iter_mut().zip(part) {
+                o.write(v);
+            }
+        });
     }
     let inner = shape[rank - 1];
     let is = strides[rank - 1];
@@ -73,6 +90,33 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
             }
         }
     })
+}
+
+/// The most dimensions [`merge_dims`] merges into (more are copied as they are).
+const MERGED_MAX: usize = 8;
+
+/// `shape`/`strides` with each dimension that continues the one inside it (its stride is
+/// that one's stride times its size) folded into it and size-1 dimensions left out, written
+/// to `ms`/`mst`; returns how many remain, or `None` when there are more than fit.
+fn merge_dims(shape: &[usize], strides: &[isize], ms: &mut [usize; MERGED_MAX], mst: &mut [isize; MERGED_MAX]) -> Option<usize> {
+    let mut r = 0;
+    for (&d, &st) in shape.iter().zip(strides).rev() {
+        if d == 1 {
+            continue;
+        }
+        if r > 0 && st == mst[r - 1] * ms[r - 1] as isize {
+            ms[r - 1] *= d;
+        } else if r < MERGED_MAX {
+            (ms[r], mst[r]) = (d, st);
+            r += 1;
+        } else {
+            return None;
+        }
+    }
+    // Innermost first above; outermost first for the copy.
+    ms[..r].reverse();
+    mst[..r].reverse();
+    Some(r)
 }
 
 /// Writes the row-major `src` of `shape` into `dst[offset + Σ idx[d] * strides[d]]`.
@@ -210,6 +254,15 @@ mod tests {
             (vec![2, 9, 3, 2, 2], vec![108, 12, -4, 2, 1], 8),
             (vec![300, 300], vec![1, 300], 0),
             (vec![4, 100, 250], vec![25_000, -250, -1], 24_999),
+            // Merged dimensions: whole rows of images (one run, and one long enough to
+            // split), size-1 dimensions, a broadcast of one value, a single value, and more
+            // dimensions than merge (a 9-d transpose).
+            (vec![3, 28, 28], vec![784, 28, 1], 1568),
+            (vec![4, 100, 250], vec![25_000, 250, 1], 7),
+            (vec![2, 1, 3, 1], vec![3, 7, 1, 9], 2),
+            (vec![2, 3], vec![0, 0], 5),
+            (vec![1, 1], vec![5, 9], 3),
+            (vec![2; 9], vec![1, 2, 4, 8, 16, 32, 64, 128, 256], 0),
         ];
         for (shape, strides, offset) in cases {
             let got = strided_copy(&src, offset, &strides, &shape);
