@@ -33,6 +33,9 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
             }
         });
     }
+    if rank == 2 && strides[0] == 1 && strides[1] > 0 {
+        return transpose_2d(src, offset, shape[0], shape[1], strides[1] as usize);
+    }
     let inner = shape[rank - 1];
     let is = strides[rank - 1];
     let outer = &shape[..rank - 1];
@@ -87,6 +90,31 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
                 }
                 off -= idx[k] as isize * strides[k];
                 idx[k] = 0;
+            }
+        }
+    })
+}
+
+/// `out[i][j] = src[offset + i + j * stride]` for an `rows×cols` out: a matrix transposed.
+/// Eight rows of out at a time, so each step reads eight adjacent values of one source row
+/// and the eight rows being written stay in cache (element by element down the source's
+/// columns, a 512² float transpose ran at ~4 GB/s).
+fn transpose_2d<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, rows: usize, cols: usize, stride: usize) -> Vec<T> {
+    const BAND: usize = 8;
+    // Every address read below is at most this: checked once, not per element.
+    assert!(
+        offset + (rows - 1) + (cols - 1) * stride < src.len(),
+        "strided_copy: view outside the source"
+    );
+    super::elementwise::fill(rows * cols, BAND * cols, |s, d| {
+        let r0 = s / cols;
+        for (b, band) in d.chunks_mut(BAND * cols).enumerate() {
+            let (top, h) = (r0 + b * BAND, band.len() / cols);
+            for j in 0..cols {
+                let from = &src[offset + top + j * stride..][..h];
+                for (a, &v) in from.iter().enumerate() {
+                    band[a * cols + j].write(v);
+                }
             }
         }
     })
@@ -263,6 +291,11 @@ mod tests {
             (vec![2, 3], vec![0, 0], 5),
             (vec![1, 1], vec![5, 9], 3),
             (vec![2; 9], vec![1, 2, 4, 8, 16, 32, 64, 128, 256], 0),
+            // Matrix transposes: rows not a multiple of the band, a strided source (a
+            // transposed slice), and one large enough to split across threads.
+            (vec![13, 5], vec![1, 13], 0),
+            (vec![7, 9], vec![1, 20], 3),
+            (vec![300, 301], vec![1, 300], 11),
         ];
         for (shape, strides, offset) in cases {
             let got = strided_copy(&src, offset, &strides, &shape);
