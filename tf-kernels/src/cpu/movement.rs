@@ -36,6 +36,18 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
     if rank == 2 && strides[0] == 1 && strides[1] > 0 {
         return transpose_2d(src, offset, shape[0], shape[1], strides[1] as usize);
     }
+    if rank == 3 && strides[1] == 1 && strides[2] > 0 && strides[0] >= 0 {
+        // A batch of matrix transposes (NHWC to NCHW merges to [N, C, HW]).
+        let (rows, cols, stride, step) = (shape[1], shape[2], strides[2] as usize, strides[0] as usize);
+        let last = offset + (shape[0] - 1) * step + (rows - 1) + (cols - 1) * stride;
+        assert!(last < src.len(), "strided_copy: view outside the source");
+        let m = rows * cols;
+        return super::elementwise::fill(n, m, |s, d| {
+            for (k, mat) in d.chunks_mut(m).enumerate() {
+                transpose_rows(src, offset + (s / m + k) * step, cols, stride, 0, mat);
+            }
+        });
+    }
     let inner = shape[rank - 1];
     let is = strides[rank - 1];
     let outer = &shape[..rank - 1];
@@ -100,24 +112,31 @@ pub fn strided_copy<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, s
 /// and the eight rows being written stay in cache (element by element down the source's
 /// columns, a 512² float transpose ran at ~4 GB/s).
 fn transpose_2d<T: Copy + Send + Sync + 'static>(src: &[T], offset: usize, rows: usize, cols: usize, stride: usize) -> Vec<T> {
-    const BAND: usize = 8;
-    // Every address read below is at most this: checked once, not per element.
+    // Every address read is at most this: one clear message rather than an index panic.
     assert!(
         offset + (rows - 1) + (cols - 1) * stride < src.len(),
         "strided_copy: view outside the source"
     );
     super::elementwise::fill(rows * cols, BAND * cols, |s, d| {
-        let r0 = s / cols;
-        for (b, band) in d.chunks_mut(BAND * cols).enumerate() {
-            let (top, h) = (r0 + b * BAND, band.len() / cols);
-            for j in 0..cols {
-                let from = &src[offset + top + j * stride..][..h];
-                for (a, &v) in from.iter().enumerate() {
-                    band[a * cols + j].write(v);
-                }
+        transpose_rows(src, offset, cols, stride, s / cols, d)
+    })
+}
+
+/// Output rows per step of a transpose.
+const BAND: usize = 8;
+
+/// Rows `r0..` of the transpose `out[i][j] = src[offset + i + j * stride]` (`cols` wide) into
+/// `d`, whole rows, `BAND` at a time from `r0`.
+fn transpose_rows<T: Copy>(src: &[T], offset: usize, cols: usize, stride: usize, r0: usize, d: &mut [std::mem::MaybeUninit<T>]) {
+    for (b, band) in d.chunks_mut(BAND * cols).enumerate() {
+        let (top, h) = (r0 + b * BAND, band.len() / cols);
+        for j in 0..cols {
+            let from = &src[offset + top + j * stride..][..h];
+            for (a, &v) in from.iter().enumerate() {
+                band[a * cols + j].write(v);
             }
         }
-    })
+    }
 }
 
 /// The most dimensions [`merge_dims`] merges into (more are copied as they are).
@@ -296,6 +315,10 @@ mod tests {
             (vec![13, 5], vec![1, 13], 0),
             (vec![7, 9], vec![1, 20], 3),
             (vec![300, 301], vec![1, 300], 11),
+            // Batches of transposes: NHWC [2, 3, 4, 5] to NCHW, and [3, 20, 30] from a
+            // strided batch.
+            (vec![2, 5, 3, 4], vec![60, 1, 20, 5], 0),
+            (vec![3, 20, 30], vec![700, 1, 21], 9),
         ];
         for (shape, strides, offset) in cases {
             let got = strided_copy(&src, offset, &strides, &shape);
