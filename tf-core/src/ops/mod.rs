@@ -324,10 +324,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
 #[track_caller]
 #[inline]
 pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs {
-    let specs = match (op.infer)(inputs, attrs) {
-        Ok(s) => s,
-        Err(m) => panic!("{}: {m}", op.name),
-    };
+    let specs = infer_checked(op, inputs, attrs);
     if crate::graph::trace::tracing() {
         let outputs = crate::graph::trace::add_op(op, inputs, attrs, specs, std::panic::Location::caller());
         if crate::tape::any_active() {
@@ -335,18 +332,20 @@ pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs
         }
         return outputs;
     }
-    tf_kernels::cpu::help();
-    let outputs = match op.cpu.run(inputs, attrs, &specs) {
-        Ok(o) => o,
-        Err(m) => panic!("{}: {m}", op.name),
-    };
-    if crate::tape::any_active() {
-        crate::tape::record(op, inputs, attrs, &outputs);
-    }
-    outputs
+    execute_traced(op, inputs, attrs, &specs)
 }
 
-/// Runs `op` with output specs already inferred (by the trace that built a graph): the
+/// `op`'s output specs for `inputs`, or the panic [`execute`] documents.
+#[track_caller]
+#[inline]
+fn infer_checked(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Specs {
+    match (op.infer)(inputs, attrs) {
+        Ok(s) => s,
+        Err(m) => panic!("{}: {m}", op.name),
+    }
+}
+
+/// Runs `op` with output specs already inferred: the eager end of [`execute`], and the
 /// graph executor's entry into the dispatch point, skipping inference and validation that
 /// the trace already did for these exact dtypes and shapes.
 ///
@@ -376,12 +375,9 @@ pub fn execute1(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Tensor
         Kernel::Into(f) | Kernel::Planned(f, _) if !crate::graph::trace::tracing() => f,
         _ => return execute(op, inputs, attrs).swap_remove(0),
     };
-    let mut specs = match (op.infer)(inputs, attrs) {
-        Ok(s) => s,
-        Err(m) => panic!("{}: {m}", op.name),
-    };
+    let mut specs = infer_checked(op, inputs, attrs);
     if specs.len() != 1 {
-        return execute(op, inputs, attrs).swap_remove(0);
+        return execute_traced(op, inputs, attrs, &specs).swap_remove(0);
     }
     tf_kernels::cpu::help();
     let mut buf = crate::Buffer::for_kernel(specs[0].dtype, specs[0].shape.num_elements());
