@@ -364,6 +364,20 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
     if got.shape().dims() != ws.as_slice() {
         return Err(format!("{name}: shape {:?} != TensorFlow's {ws:?}", got.shape()));
     }
+    if wd == DType::I64 {
+        // Exactly: as f64, values past 2^53 would compare equal when they differ.
+        let want: Vec<i64> = want["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().expect("int64"))
+            .collect();
+        let got = got.to_vec::<i64>();
+        return match got.iter().zip(&want).position(|(g, w)| g != w) {
+            Some(i) => Err(format!("{name}: element {i} is {}, TensorFlow gave {}", got[i], want[i])),
+            None => Ok(()),
+        };
+    }
     let (tol_a, tol_r) = match wd {
         DType::F32 => (2e-5, 2e-5),
         // TensorFlow's approximate gelu cubes through Eigen's `pow`, ~1e-10 off in float64;
@@ -377,7 +391,9 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
         .zip(want["values"].as_array().unwrap().iter().map(num))
         .enumerate()
     {
-        let ok = (g.is_nan() && w.is_nan()) || g == &w || (g - w).abs() <= tol_a + tol_r * w.abs();
+        // A zero's sign counts (1/x, atan2 and copysign tell them apart).
+        let zero_sign = *g != 0.0 || w != 0.0 || g.is_sign_negative() == w.is_sign_negative();
+        let ok = (g.is_nan() && w.is_nan()) || (g == &w && zero_sign) || (*g != 0.0 && (g - w).abs() <= tol_a + tol_r * w.abs());
         if !ok {
             return Err(format!("{name}: element {i} is {g}, TensorFlow gave {w}"));
         }

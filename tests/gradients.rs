@@ -201,6 +201,15 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             vec![tf::constant([[1.0f64, 2.0], [3.0, -1.0]]), tf::constant([[0.5f64], [2.0]])],
         ),
         (
+            "einsum_diagonal_broadcast_chain",
+            |x| tf::einsum("ii,...ij,jk->...k", &[&x[0], &x[1], &x[2]]),
+            vec![
+                tf::constant([[1.0f64, 2.0], [3.0, -1.0]]),
+                tf::constant([[[0.5f64, 1.5], [2.0, -0.3]], [[1.1, 0.2], [-0.7, 0.9]], [[0.4, 0.6], [1.2, -1.3]]]),
+                tf::constant([[0.25f64, 1.0, -2.0], [0.75, -0.5, 1.5]]),
+            ],
+        ),
+        (
             "tile_and_slice",
             |x| tf::tile(&x[0], &[2, 1]).slice(tf::s![1.., ..;-1]),
             vec![tf::constant([[1.0f64, 2.0, 3.0]])],

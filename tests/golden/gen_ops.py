@@ -265,6 +265,23 @@ displays = [
 for nm, v in displays:
     cases.append({"name": nm, "fn": "display", "inputs": [enc(v)], "args": {}, "text": str(tf.constant(v))})
 
+# Edge cases found by comparing this project with TensorFlow case by case (explicit inputs,
+# so the random cases above keep their values).
+ar = lambda n, *shape: np.arange(n, dtype="float32").reshape(shape)
+case("pow_int_negative", "pow", [np.array([2, 1], "int32"), np.array([-1, 2], "int32")], {}, tf.math.pow)
+case("pow_int64_negative", "pow", [np.array([2], "int64"), np.array([-2], "int64")], {}, tf.math.pow)
+case("pow_int64_wraps", "pow", [np.array([3, 2, -1, 7], "int64"), np.array([2**33, 70, 2**33 + 1, 25], "int64")], {}, tf.math.pow)
+case("pow_int32_wraps", "pow", [np.array([3, 7], "int32"), np.array([40, 13], "int32")], {}, tf.math.pow)
+case("sign_zeros", "sign", [np.array([-0.0, 0.0, -2.5], "float32")], {}, tf.math.sign)
+for eq, xs in (
+    ("ii->", [ar(4, 2, 2)]), ("ii->i", [ar(9, 3, 3)]), ("ii", [ar(9, 3, 3)]), ("iij->j", [ar(12, 2, 2, 3)]), ("i...i->...", [ar(12, 2, 3, 2)]),
+    ("ij,jk,kl->il", [ar(6, 2, 3), ar(12, 3, 4), ar(8, 4, 2)]), ("i,i,i->", [ar(3, 3), ar(3, 3), ar(3, 3)]),
+    ("...ij,...jk->...ik", [ar(12, 2, 1, 2, 3), ar(36, 3, 3, 4)]), ("...ij,...jk->...ik", [ar(8, 2, 2, 2), ar(4, 2, 2)]),
+    ("...d,d->...", [ar(24, 2, 3, 4), ar(4, 4)]), ("ij...,jk->ik...", [ar(12, 2, 3, 2), ar(6, 3, 2)]), ("a...,...->a...", [ar(6, 2, 3), ar(3, 3)]),
+    ("...ij,...jk", [ar(8, 2, 2, 2), ar(4, 2, 2)]), ("...ij->ij", [ar(24, 2, 3, 4)]), ("ii->ii", [ar(4, 2, 2)]),
+):
+    case(f"einsum_{eq}_{'x'.join(str(x.shape) for x in xs)}", "einsum", xs, {"equation": eq}, lambda *ts, eq=eq: tf.einsum(eq, *ts))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

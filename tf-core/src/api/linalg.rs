@@ -95,13 +95,16 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
     reshape(&matmul(&am, &bm), out)
 }
 
-/// `tf.einsum(equation, inputs)` for one or two operands without repeated letters inside an
-/// operand: transposes, sums, outer, inner, matrix and batched matrix products, e.g.
-/// `"ij,jk->ik"`, `"bij,bjk->bik"`, `"i,i->"`, `"ij->ji"`, `"ij->"`. The output may be
-/// implicit (letters appearing once, alphabetically).
+/// `tf.einsum(equation, inputs)`: any number of operands, contracted left to right by
+/// (batched) matrix products — transposes, sums, outer, inner, matrix and batched products
+/// such as `"ij,jk->ik"`, `"bhqd,bhkd->bhqk"`, `"ij,jk,kl->il"`. `...` stands for the
+/// leading dimensions, broadcast across operands as NumPy does (`"...ij,...jk->...ik"`); a
+/// letter repeated inside an operand takes its diagonal (`"ii->i"`, `"ii->"` the trace).
+/// Without `->` the output is the letters that appear once, in alphabetical order; as in
+/// TensorFlow, dimensions under `...` then need an explicit output that names `...`.
 ///
 /// # Panics
-/// On a malformed equation, an unsupported form, or mismatched dimensions.
+/// On a malformed equation or mismatched dimensions, naming them.
 ///
 /// ```
 /// use tf_core as tf;
@@ -109,100 +112,205 @@ pub fn tensordot(a: &Tensor, b: &Tensor, a_axes: &[i64], b_axes: &[i64]) -> Tens
 /// let b = tf::constant([[5.0f32, 6.0], [7.0, 8.0]]);
 /// assert_eq!(tf::einsum("ij,jk->ik", &[&a, &b]).to_vec::<f32>(), tf::matmul(&a, &b).to_vec::<f32>());
 /// assert_eq!(tf::einsum("ij->ji", &[&a]).to_vec::<f32>(), vec![1.0, 3.0, 2.0, 4.0]);
+/// assert_eq!(tf::einsum("ii->", &[&a]).scalar::<f32>(), 5.0);
+/// let batch = tf::reshape(&tf::range(8.0f32), [2, 2, 2]);
+/// let c = tf::einsum("...ij,...jk->...ik", &[&batch, &a]);
+/// assert_eq!(c.to_vec::<f32>(), vec![3.0, 4.0, 11.0, 16.0, 19.0, 28.0, 27.0, 40.0]);
 /// ```
 #[track_caller]
 pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     let eq: String = equation.chars().filter(|c| !c.is_whitespace()).collect();
     let (lhs, rhs) = match eq.split_once("->") {
-        Some((l, r)) => (l.to_string(), Some(r.to_string())),
-        None => (eq.clone(), None),
+        Some((l, r)) => (l, Some(r)),
+        None => (eq.as_str(), None),
     };
-    let terms: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
-    if terms.len() != inputs.len() || !(1..=2).contains(&terms.len()) {
+    let terms: Vec<Term> = lhs.split(',').map(|t| Term::parse(t, equation)).collect();
+    if terms.len() != inputs.len() {
         panic!(
-            "Einsum: equation {equation:?} names {} operands but {} were given (1 or 2 supported)",
+            "Einsum: equation {equation:?} names {} operands but {} were given",
             terms.len(),
             inputs.len()
         );
     }
-    let mut dim_of = std::collections::BTreeMap::new();
-    for (t, x) in terms.iter().zip(inputs) {
-        if t.len() != x.rank() {
-            panic!(
-                "Einsum: term {:?} has {} letters but its operand has rank {}",
-                t.iter().collect::<String>(),
-                t.len(),
-                x.rank()
-            );
-        }
-        for (q, &c) in t.iter().enumerate() {
-            if !c.is_ascii_alphabetic() || t.iter().filter(|&&d| d == c).count() > 1 {
-                panic!("Einsum: unsupported subscript {c:?} in {equation:?} (letters only, no repeats within an operand)");
+    // The dimensions under `...`, right-aligned across operands, each with a letter of its
+    // own (outside ASCII) and its broadcast size.
+    let ell_dims: Vec<usize> = terms.iter().zip(inputs).map(|(t, x)| t.ellipsis_rank(x.rank(), equation)).collect();
+    let ell_rank = ell_dims.iter().copied().max().unwrap_or(0);
+    let ell: Vec<char> = (0..ell_rank as u32)
+        .map(|i| char::from_u32(0xE000 + i).expect("private-use char"))
+        .collect();
+    let mut ell_size = vec![1usize; ell_rank];
+    for ((t, x), &r) in terms.iter().zip(inputs).zip(&ell_dims) {
+        for (q, &d) in x.shape().dims()[t.before.len()..][..r].iter().enumerate() {
+            let s = &mut ell_size[ell_rank - r + q];
+            if d != 1 && *s != 1 && *s != d {
+                panic!("Einsum: the dimensions under `...` do not broadcast in {equation:?}: {s} and {d}");
             }
-            let d = x.shape().dims()[q];
+            if d != 1 {
+                *s = d;
+            }
+        }
+    }
+    // Each operand as (letters, tensor): `...` spelled out and broadcast, diagonals taken.
+    let mut dim_of = std::collections::BTreeMap::new();
+    let mut ops: Vec<(Vec<char>, Tensor)> = Vec::with_capacity(inputs.len());
+    for ((t, x), &r) in terms.iter().zip(inputs).zip(&ell_dims) {
+        let letters: Vec<char> = [&t.before[..], &ell[ell_rank - r..], &t.after[..]].concat();
+        let dims = x.shape().dims();
+        let mut full = dims.to_vec();
+        full[t.before.len()..][..r].copy_from_slice(&ell_size[ell_rank - r..]);
+        let x = if full != dims {
+            super::array::broadcast_to(x, full.iter().map(|&d| d as i64).collect::<Vec<_>>())
+        } else {
+            (*x).clone()
+        };
+        for (&c, &d) in letters.iter().zip(&full) {
             if *dim_of.entry(c).or_insert(d) != d {
                 panic!("Einsum: letter {c:?} has sizes {} and {d} in {equation:?}", dim_of[&c]);
             }
         }
+        ops.push(diagonals(letters, x, &dim_of));
     }
     let out: Vec<char> = match rhs {
-        Some(r) => r.chars().collect(),
+        Some(r) => {
+            let t = Term::parse(r, equation);
+            let has_ellipsis = r.contains("...");
+            [&t.before[..], if has_ellipsis { &ell[..] } else { &[] }, &t.after[..]].concat()
+        }
         None => dim_of
             .keys()
             .copied()
-            .filter(|c| terms.iter().flatten().filter(|&&d| d == *c).count() == 1)
+            .filter(|c| c.is_ascii_alphabetic() && terms.iter().map(|t| t.count(*c)).sum::<usize>() == 1)
             .collect(),
     };
-    for c in &out {
-        if !dim_of.contains_key(c) {
+    let named = |c: &char| ell.contains(c) || dim_of.contains_key(c);
+    if ell_rank > 0 && !out.contains(&ell[0]) {
+        panic!("Einsum: output contains {ell_rank} broadcasting dimension(s) but no ellipsis (...) was supplied in {equation:?}");
+    }
+    for (i, c) in out.iter().enumerate() {
+        if !named(c) {
             panic!("Einsum: output letter {c:?} does not appear in the inputs of {equation:?}");
         }
-    }
-    // Sum away the letters of each operand that appear nowhere else.
-    let reduce_private = |t: &[char], x: &Tensor, other: &[char]| -> (Vec<char>, Tensor) {
-        let drop: Vec<i64> = t
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !out.contains(c) && !other.contains(c))
-            .map(|(i, _)| i as i64)
-            .collect();
-        let kept: Vec<char> = t.iter().copied().filter(|c| out.contains(c) || other.contains(c)).collect();
-        let y = if drop.is_empty() { x.clone() } else { reduce_sum(x, drop, false) };
-        (kept, y)
-    };
-    let permute_to = |have: &[char], want: &[char], x: &Tensor| -> Tensor {
-        let perm: Vec<i64> = want
-            .iter()
-            .map(|c| have.iter().position(|d| d == c).expect("letter present") as i64)
-            .collect();
-        if perm.iter().enumerate().all(|(i, &p)| i as i64 == p) {
-            x.clone()
-        } else {
-            transpose(x, Some(&perm))
+        if out[..i].contains(c) {
+            panic!("Einsum: output subscripts contain a label appearing more than once: {equation:?}");
         }
-    };
-    if inputs.len() == 1 {
-        let (kept, y) = reduce_private(&terms[0], inputs[0], &[]);
-        return permute_to(&kept, &out, &y);
     }
-    let (ta, a) = reduce_private(&terms[0], inputs[0], &terms[1]);
-    let (tb, b) = reduce_private(&terms[1], inputs[1], &terms[0]);
-    let batch: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && out.contains(c)).collect();
-    let contract: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && !out.contains(c)).collect();
+    // Contract left to right, keeping the letters the output or a later operand needs.
+    let mut rest = ops.into_iter();
+    let (mut letters, mut acc) = rest.next().expect("at least one operand");
+    let later: Vec<Vec<char>> = rest.as_slice().iter().map(|(t, _)| t.clone()).collect();
+    for (j, (tb, b)) in rest.enumerate() {
+        let keep: Vec<char> = out.iter().chain(later[j + 1..].iter().flatten()).copied().collect();
+        let (ta, a) = sum_private(&letters, &acc, &tb, &keep);
+        let (tb, b) = sum_private(&tb, &b, &ta, &keep);
+        (letters, acc) = contract(&ta, &a, &tb, &b, &keep, &dim_of);
+    }
+    let (letters, acc) = sum_private(&letters, &acc, &[], &out);
+    permute_to(&letters, &out, &acc)
+}
+
+/// One operand's subscripts: the letters before and after its `...` (all of them in
+/// `before` when it has none).
+struct Term {
+    before: Vec<char>,
+    after: Vec<char>,
+    ellipsis: bool,
+}
+
+impl Term {
+    #[track_caller]
+    fn parse(t: &str, equation: &str) -> Term {
+        let (b, a, ellipsis) = match t.split_once("...") {
+            Some((b, a)) => (b, a, true),
+            None => (t, "", false),
+        };
+        for c in b.chars().chain(a.chars()) {
+            if !c.is_ascii_alphabetic() {
+                panic!("Einsum: unsupported subscript {c:?} in {equation:?} (letters and one `...` per operand)");
+            }
+        }
+        Term {
+            before: b.chars().collect(),
+            after: a.chars().collect(),
+            ellipsis,
+        }
+    }
+    /// How many of a rank-`rank` operand's dimensions `...` stands for.
+    #[track_caller]
+    fn ellipsis_rank(&self, rank: usize, equation: &str) -> usize {
+        let letters = self.before.len() + self.after.len();
+        if rank < letters || (!self.ellipsis && rank != letters) {
+            let s: String = self.before.iter().chain(&self.after).collect();
+            panic!("Einsum: term {s:?} of {equation:?} has {letters} letters but its operand has rank {rank}");
+        }
+        rank - letters
+    }
+    fn count(&self, c: char) -> usize {
+        self.before.iter().chain(&self.after).filter(|&&d| d == c).count()
+    }
+}
+
+/// `x` with each letter repeated in `letters` reduced to its diagonal: the two axes move
+/// last, merge, and every (n+1)-th value of the merged axis is gathered.
+fn diagonals(mut letters: Vec<char>, mut x: Tensor, dim_of: &std::collections::BTreeMap<char, usize>) -> (Vec<char>, Tensor) {
+    while let Some((p, q)) = (0..letters.len()).find_map(|p| letters[p + 1..].iter().position(|&c| c == letters[p]).map(|q| (p, p + 1 + q)))
+    {
+        let c = letters[p];
+        let n = dim_of[&c];
+        let others: Vec<usize> = (0..letters.len()).filter(|&i| i != p && i != q).collect();
+        let perm: Vec<i64> = others.iter().chain([&p, &q]).map(|&i| i as i64).collect();
+        let mut shape: Vec<i64> = others.iter().map(|&i| dim_of[&letters[i]] as i64).collect();
+        shape.push((n * n) as i64);
+        let flat = reshape(&transpose(&x, Some(&perm)), shape);
+        let picks: Vec<i64> = (0..n).map(|i| (i * (n + 1)) as i64).collect();
+        x = super::array::gather(&flat, &super::create::constant(picks), -1);
+        letters = others.iter().map(|&i| letters[i]).chain([c]).collect();
+    }
+    (letters, x)
+}
+
+/// `x` (subscripts `t`) with the letters that are neither in `other` nor in `keep` summed away.
+fn sum_private(t: &[char], x: &Tensor, other: &[char], keep: &[char]) -> (Vec<char>, Tensor) {
+    let needed = |c: &char| keep.contains(c) || other.contains(c);
+    let drop: Vec<i64> = t.iter().enumerate().filter(|(_, c)| !needed(c)).map(|(i, _)| i as i64).collect();
+    let kept: Vec<char> = t.iter().copied().filter(needed).collect();
+    let y = if drop.is_empty() { x.clone() } else { reduce_sum(x, drop, false) };
+    (kept, y)
+}
+
+/// `x` (subscripts `have`) transposed to the order `want` (the same letters).
+fn permute_to(have: &[char], want: &[char], x: &Tensor) -> Tensor {
+    let perm: Vec<i64> = want
+        .iter()
+        .map(|c| have.iter().position(|d| d == c).expect("letter present") as i64)
+        .collect();
+    if perm.iter().enumerate().all(|(i, &p)| i as i64 == p) {
+        x.clone()
+    } else {
+        transpose(x, Some(&perm))
+    }
+}
+
+/// The product of `a` and `b` (no private letters left) as one batched matmul: letters in
+/// both and in `keep` are the batch, letters in both and not kept are contracted. The
+/// result's letters: batch, then `a`'s own, then `b`'s own.
+fn contract(
+    ta: &[char],
+    a: &Tensor,
+    tb: &[char],
+    b: &Tensor,
+    keep: &[char],
+    dim_of: &std::collections::BTreeMap<char, usize>,
+) -> (Vec<char>, Tensor) {
+    let batch: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && keep.contains(c)).collect();
+    let contracted: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && !keep.contains(c)).collect();
     let a_free: Vec<char> = ta.iter().copied().filter(|c| !tb.contains(c)).collect();
     let b_free: Vec<char> = tb.iter().copied().filter(|c| !ta.contains(c)).collect();
     let size = |cs: &[char]| cs.iter().map(|c| dim_of[c]).product::<usize>() as i64;
-    let (nb, m, k, n) = (size(&batch), size(&a_free), size(&contract), size(&b_free));
-    let a3 = reshape(
-        &permute_to(&ta, &[batch.clone(), a_free.clone(), contract.clone()].concat(), &a),
-        [nb, m, k],
-    );
-    let b3 = reshape(
-        &permute_to(&tb, &[batch.clone(), contract.clone(), b_free.clone()].concat(), &b),
-        [nb, k, n],
-    );
-    let prod_letters = [batch, a_free, b_free].concat();
-    let prod_dims: Vec<i64> = prod_letters.iter().map(|c| dim_of[c] as i64).collect();
-    let prod = reshape(&matmul(&a3, &b3), prod_dims);
-    permute_to(&prod_letters, &out, &prod)
+    let (nb, m, k, n) = (size(&batch), size(&a_free), size(&contracted), size(&b_free));
+    let a3 = reshape(&permute_to(ta, &[&batch[..], &a_free, &contracted].concat(), a), [nb, m, k]);
+    let b3 = reshape(&permute_to(tb, &[&batch[..], &contracted, &b_free].concat(), b), [nb, k, n]);
+    let letters = [batch, a_free, b_free].concat();
+    let dims: Vec<i64> = letters.iter().map(|c| dim_of[c] as i64).collect();
+    (letters, reshape(&matmul(&a3, &b3), dims))
 }

@@ -111,6 +111,20 @@ fn no_int_zero_divisor(i: &[&Tensor]) -> Result<(), String> {
     Ok(())
 }
 
+/// An integer to a negative integer power is an error in TensorFlow (whatever the base).
+fn no_negative_int_exponent(i: &[&Tensor]) -> Result<(), String> {
+    let y = i[1];
+    let negative = match y.dtype() {
+        DType::I32 => y.data::<i32>().iter().any(|&v| v < 0),
+        DType::I64 => y.data::<i64>().iter().any(|&v| v < 0),
+        _ => false,
+    };
+    if negative {
+        return Err("Integers to negative integer powers are not allowed".into());
+    }
+    Ok(())
+}
+
 // Gradient rules (`c.g()` = dz, `c.x(0)` = x, `c.x(1)` = y); the tape reduces broadcast
 // gradients to each input's shape.
 binary_op!(ADD, "AddV2", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::add(a, b), grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(c.g().clone())]));
@@ -124,7 +138,7 @@ binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, 
 binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), check: no_int_zero_divisor,
     grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-(c.g() * api::floordiv(c.x(0), c.x(1))))]));
 // dx = dz * y * x^(y-1); dy = dz * z * ln(x) where x > 0, else 0
-binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b),
+binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b), check: no_negative_int_exponent,
 grad: Grad::Rule(|c| {
     let (x, y, z) = (c.x(0), c.x(1), c.y());
     let dx = c.g() * y * api::pow(x, &(y - 1.0));

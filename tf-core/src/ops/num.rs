@@ -84,22 +84,18 @@ macro_rules! num_int {
                     r
                 }
             }
+            /// `a^b` with wrapping products over the whole exponent. A negative exponent is
+            /// `Pow`'s error before any kernel runs, as in TensorFlow.
             fn power(self, o: Self) -> Self {
-                #[allow(unused_comparisons)]
-                if o < 0 {
-                    return match self as i64 {
-                        1 => 1 as $t,
-                        -1 => {
-                            if (o as i64) % 2 == 0 {
-                                1 as $t
-                            } else {
-                                self
-                            }
-                        }
-                        _ => 0 as $t,
-                    };
+                let (mut base, mut e, mut acc) = (self, o as u64, 1 as $t);
+                while e > 0 {
+                    if e & 1 == 1 {
+                        acc = acc.wrapping_mul(base);
+                    }
+                    base = base.wrapping_mul(base);
+                    e >>= 1;
                 }
-                self.wrapping_pow(o as u32)
+                acc
             }
             #[inline]
             fn negate(self) -> Self {
@@ -198,6 +194,8 @@ macro_rules! num_float {
                     1.0
                 } else if self < 0.0 {
                     -1.0
+                } else if self == 0.0 {
+                    0.0 // -0.0 too, as TensorFlow
                 } else {
                     self
                 }
