@@ -238,6 +238,24 @@ fn layers_match_tensorflow() {
                 std::sync::Arc::new(layers::AveragePooling2D::new(3).strides(1).padding("same")),
                 None,
             ),
+            "conv1d_causal" => (
+                std::sync::Arc::new(layers::Conv1D::new(2, 3).padding("causal").dilation_rate(2)),
+                None,
+            ),
+            "conv2d_dilated" => (
+                std::sync::Arc::new(layers::Conv2D::new(2, 2).padding("same").dilation_rate(2)),
+                None,
+            ),
+            "global_max_pooling2d" => (std::sync::Arc::new(layers::GlobalMaxPooling2D::new()), None),
+            "simple_rnn_state" => {
+                let l = std::sync::Arc::new(layers::SimpleRNN::new(3).return_state(true).go_backwards(true));
+                let l2 = l.clone();
+                let run: Run = Box::new(move |x| {
+                    let (o, s) = l2.call_with_state(x, None);
+                    vec![o, s[0].clone()]
+                });
+                (l, Some(run))
+            }
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

@@ -166,6 +166,10 @@ layers = [
     layer_case("global_average_pooling2d", keras.layers.GlobalAveragePooling2D(), (2, 3, 3, 2)),
     layer_case("max_pooling2d", keras.layers.MaxPooling2D(), (1, 4, 4, 1)),
     layer_case("average_pooling2d", keras.layers.AveragePooling2D(pool_size=3, strides=1, padding="same"), (1, 3, 3, 1)),
+    layer_case("conv1d_causal", keras.layers.Conv1D(2, 3, padding="causal", dilation_rate=2), (2, 7, 3)),
+    layer_case("conv2d_dilated", keras.layers.Conv2D(2, 2, padding="same", dilation_rate=2), (1, 5, 5, 2)),
+    layer_case("global_max_pooling2d", keras.layers.GlobalMaxPooling2D(), (2, 3, 3, 2)),
+    layer_case("simple_rnn_state", keras.layers.SimpleRNN(3, return_state=True, go_backwards=True), (2, 4, 2)),
 ]
 
 init_moments = {}

@@ -11,11 +11,13 @@ use tf_core::{self as tf, Tensor, Variable};
 
 /// Keras's `padding="valid" | "same"` as the op attribute.
 #[track_caller]
-fn padding(p: &str) -> &'static str {
+fn padding(p: &str, causal_ok: bool) -> &'static str {
     match p.to_ascii_lowercase().as_str() {
         "valid" => "VALID",
         "same" => "SAME",
-        _ => panic!("The `padding` argument must be a string, one of \"valid\" or \"same\". Received: {p}"),
+        "causal" if causal_ok => "CAUSAL",
+        "causal" => panic!("Causal padding is only supported for `Conv1D`. Received: padding={p}"),
+        _ => panic!("The `padding` argument must be a string, one of \"valid\", \"same\" or \"causal\" (Conv1D). Received: {p}"),
     }
 }
 
@@ -52,17 +54,17 @@ impl ConvConfig {
 
 /// The builder methods of a convolution layer with a `cfg: ConvConfig` field.
 macro_rules! conv_builders {
-    ($ty:ident) => {
+    ($ty:ident, causal: $causal:expr) => {
         impl $ty {
             /// `strides=`.
             pub fn strides(mut self, s: impl Into<Size2>) -> Self {
                 self.cfg.strides = s.into();
                 self
             }
-            /// `padding="valid" | "same"`.
+            /// `padding="valid" | "same"`, and `"causal"` for `Conv1D`.
             #[track_caller]
             pub fn padding(mut self, p: &str) -> Self {
-                self.cfg.padding = padding(p);
+                self.cfg.padding = padding(p, $causal);
                 self
             }
             /// `dilation_rate=`.
@@ -144,7 +146,7 @@ layer_config!(Conv2D, Conv2D::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv2D);
+conv_builders!(Conv2D, causal: false);
 impl Conv2D {
     /// A 2-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2D {
@@ -176,13 +178,16 @@ impl Layer for Conv2D {
 }
 
 /// `keras.layers.Conv1D(filters, kernel_size, strides=1, padding="valid")` on `[batch, steps,
-/// channels]` input (a Conv2D over a height of one).
+/// channels]` input (a Conv2D over a height of one). `padding("causal")` pads the start of
+/// the sequence only, so step t's output depends on steps up to t (WaveNet's convolution).
 ///
 /// ```
 /// use tf_core as tf;
 /// use tf_keras::layers::{Conv1D, Layer};
 /// let y = Conv1D::new(32, 3).call(&tf::zeros([4, 10, 128], tf::float32), false);
 /// assert_eq!(y.shape().dims(), &[4, 8, 32]);
+/// let causal = Conv1D::new(32, 3).padding("causal").dilation_rate(2);
+/// assert_eq!(causal.call(&tf::zeros([4, 10, 128], tf::float32), false).shape().dims(), &[4, 10, 32]);
 /// ```
 pub struct Conv1D {
     base: Base,
@@ -197,7 +202,7 @@ layer_config!(Conv1D, Conv1D::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv1D);
+conv_builders!(Conv1D, causal: true);
 impl Conv1D {
     /// A 1-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: usize) -> Conv1D {
@@ -221,13 +226,12 @@ impl Layer for Conv1D {
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
         });
         let k4 = tf::expand_dims(&k.value(), 0);
-        let y = tf::nn::conv2d(
-            &tf::expand_dims(x, 1),
-            &k4,
-            Size2(1, c.strides.1),
-            c.padding,
-            Size2(1, c.dilation.1),
-        );
+        // Causal: zeros before the sequence, so output t sees inputs up to t only.
+        let (x, pad) = match c.padding {
+            "CAUSAL" => (tf::pad(x, &[(0, 0), (c.dilation.1 * (c.kernel.1 - 1), 0), (0, 0)], 0.0), "VALID"),
+            p => (x.clone(), p),
+        };
+        let y = tf::nn::conv2d(&tf::expand_dims(&x, 1), &k4, Size2(1, c.strides.1), pad, Size2(1, c.dilation.1));
         finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
@@ -257,7 +261,7 @@ layer_config!(DepthwiseConv2D, DepthwiseConv2D::new(1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(DepthwiseConv2D);
+conv_builders!(DepthwiseConv2D, causal: false);
 impl DepthwiseConv2D {
     /// A depthwise convolution (depth multiplier 1).
     pub fn new(kernel_size: impl Into<Size2>) -> DepthwiseConv2D {
@@ -319,7 +323,7 @@ layer_config!(Conv2DTranspose, Conv2DTranspose::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv2DTranspose);
+conv_builders!(Conv2DTranspose, causal: false);
 impl Conv2DTranspose {
     /// A transposed convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2DTranspose {
@@ -394,7 +398,7 @@ macro_rules! pool2d {
             /// `padding="valid" | "same"`.
             #[track_caller]
             pub fn padding(mut self, p: &str) -> Self {
-                self.padding = padding(p);
+                self.padding = padding(p, false);
                 self
             }
         }

@@ -118,7 +118,7 @@ impl ConfigValue for Size2 {
         Ok(Size2(a, b))
     }
 }
-/// Padding, as Keras writes it: `"valid"` or `"same"`.
+/// Padding, as Keras writes it: `"valid"`, `"same"` or (Conv1D) `"causal"`.
 impl ConfigValue for &'static str {
     fn to_config(&self) -> Value {
         json!(self.to_ascii_lowercase())
@@ -127,7 +127,8 @@ impl ConfigValue for &'static str {
         match v.as_str().map(str::to_ascii_lowercase).as_deref() {
             Some("valid") => Ok("VALID"),
             Some("same") => Ok("SAME"),
-            _ => Err(bad(key, "\"valid\" or \"same\"", v)),
+            Some("causal") => Ok("CAUSAL"),
+            _ => Err(bad(key, "\"valid\", \"same\" or \"causal\"", v)),
         }
     }
 }
