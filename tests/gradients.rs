@@ -201,6 +201,11 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             vec![tf::constant([[1.0f64, 2.0], [3.0, -1.0]]), tf::constant([[0.5f64], [2.0]])],
         ),
         (
+            "reduce_prod_rows_with_zeros",
+            |x| tf::reduce_prod(&x[0], 1, false),
+            vec![tf::constant([[0.0f64, 2.0, 3.0], [1.5, -0.5, 2.0], [0.0, 0.0, 4.0]])],
+        ),
+        (
             "einsum_diagonal_broadcast_chain",
             |x| tf::einsum("ii,...ij,jk->...k", &[&x[0], &x[1], &x[2]]),
             vec![
@@ -320,6 +325,17 @@ fn gradients_at_kinks_match_tensorflow() {
             "top_k" => tf::top_k(x, 2).0,
             "sort" => &tf::sort(x, -1, false) * &tf::constant([1.0f32, 2.0, 3.0]),
             "sigmoid_cross_entropy_with_logits" => tf::nn::sigmoid_cross_entropy_with_logits(x, &xs[1]),
+            "reduce_prod" | "reduce_prod_two_zeros" => tf::reduce_prod(x, None, false),
+            "reduce_prod_rows" => tf::reduce_prod(&tf::reshape(x, [2, 2]), 1, false),
+            "where_sqrt" | "where_rsqrt" | "where_reciprocal" | "where_log" => {
+                let f = match name {
+                    "where_sqrt" => tf::sqrt(x),
+                    "where_rsqrt" => tf::rsqrt(x),
+                    "where_reciprocal" => tf::reciprocal(x),
+                    _ => tf::log(x),
+                };
+                tf::where_(&tf::greater(x, &s(0.0)), &f, &tf::zeros_like(x))
+            }
             other => panic!("no case for {other}"),
         };
         let y = tf::reduce_sum(&y, None, false);

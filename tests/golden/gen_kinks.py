@@ -48,6 +48,16 @@ cases = [
     case("top_k", lambda x: tf.math.top_k(x, 2).values, [3.0, 3.0, 3.0]),
     case("sort", lambda x: tf.sort(x) * tf.constant([1.0, 2.0, 3.0]), [2.0, 2.0, 1.0]),
     case("sigmoid_cross_entropy_with_logits", lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(z, x), [1.0, 0.0, 1.0], [0.0, 0.0, -2.0]),
+    # Products with zeros: each value's gradient is the product of the others.
+    case("reduce_prod", tf.reduce_prod, [0.0, 2.0, 3.0]),
+    case("reduce_prod_two_zeros", tf.reduce_prod, [0.0, 2.0, 0.0]),
+    case("reduce_prod_rows", lambda x: tf.reduce_prod(tf.reshape(x, [2, 2]), axis=1), [0.0, 2.0, 3.0, 4.0]),
+    # A branch `where` discards: Sqrt, Rsqrt and Reciprocal's gradients are 0 where the
+    # upstream gradient is (no 0 * inf = NaN); Log's is not.
+    case("where_sqrt", lambda x: tf.where(x > 0, tf.sqrt(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
+    case("where_rsqrt", lambda x: tf.where(x > 0, tf.math.rsqrt(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
+    case("where_reciprocal", lambda x: tf.where(x > 0, tf.math.reciprocal(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
+    case("where_log", lambda x: tf.where(x > 0, tf.math.log(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
 ]
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "kinks.json"), "w") as f:

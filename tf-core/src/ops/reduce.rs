@@ -58,6 +58,27 @@ fn extreme_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     vec![Some(hit / count * spread(c, c.g()))]
 }
 
+/// Prod: each value's gradient is the product of the others in its group: y / x where the
+/// group holds no zero; where it holds one, the product of the rest for the zero and 0 for
+/// the others; with more, 0 for all (TensorFlow's values, which it gets from exclusive
+/// cumulative products; y / x gave NaN at every zero).
+fn prod_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
+    let x = c.x(0);
+    let axes = || api::Axes(c.attrs.opt_ints("axis").map(<[i64]>::to_vec));
+    let (zero, one) = (api::scalar(0.0, x.dtype()), api::scalar(1.0, x.dtype()));
+    let is_zero = api::equal(x, &zero);
+    let nonzero = api::where_(&is_zero, &one, x);
+    let rest = spread(c, &api::reduce_prod(&nonzero, axes(), false));
+    let zeros = spread(c, &api::reduce_sum(&api::cast(&is_zero, x.dtype()), axes(), false));
+    let lone_zero = api::logical_and(&is_zero, &api::equal(&zeros, &one));
+    let others = api::where_(
+        &api::equal(&zeros, &zero),
+        &(&rest / &nonzero),
+        &api::where_(&lone_zero, &rest, &zero),
+    );
+    vec![Some(spread(c, c.g()) * others)]
+}
+
 /// Reduces `x` over `axes` (sorted) one contiguous run at a time, last run first.
 fn reduce_axes<T: Element>(x: &[T], dims: &[usize], axes: &[usize], init: T, f: impl Fn(T, T) -> T + Sync + Copy) -> Vec<T> {
     let mut cur: std::borrow::Cow<[T]> = std::borrow::Cow::Borrowed(x);
@@ -129,7 +150,7 @@ reduction!(
     [F32, F64, I32, I64, U8],
     T::ONE,
     |a, b| { Num::mul(a, b) },
-    Grad::Rule(|c| vec![Some(spread(c, &(c.g() * c.y())) / c.x(0))])
+    Grad::Rule(prod_grad)
 );
 reduction!(
     MAX,

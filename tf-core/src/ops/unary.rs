@@ -40,6 +40,14 @@ macro_rules! unary {
     };
 }
 
+/// `dx`, but 0 where the upstream gradient is 0: TensorFlow's SqrtGrad, RsqrtGrad and
+/// ReciprocalGrad, so that a branch a `where` discards (`where(x > 0, sqrt(x), 0)` at
+/// x <= 0) adds 0 instead of 0 * inf = NaN.
+fn unless_dy_zero(c: &super::GradCtx, dx: Tensor) -> Tensor {
+    let zero = api::scalar(0.0, dx.dtype());
+    api::where_(&api::equal(c.g(), &zero), &zero, &dx)
+}
+
 // Gradient rules, each `dx = ...` in one line; `c.g()` is dy, `c.x(0)` the input, `c.y()` the output.
 unary!(
     NEG,
@@ -112,7 +120,7 @@ unary!(
     [F32, F64],
     Positive,
     |x| x.sqrt(),
-    Grad::Rule(|c| vec![Some(c.g() * 0.5 / c.y())])
+    Grad::Rule(|c| vec![Some(unless_dy_zero(c, c.g() * 0.5 / c.y()))])
 );
 unary!(
     RSQRT,
@@ -120,7 +128,7 @@ unary!(
     [F32, F64],
     Positive,
     |x| 1.0 / x.sqrt(),
-    Grad::Rule(|c| vec![Some(c.g() * -0.5 * (c.y() * c.y() * c.y()))])
+    Grad::Rule(|c| vec![Some(unless_dy_zero(c, c.g() * -0.5 * (c.y() * c.y() * c.y())))])
 );
 unary!(
     RECIPROCAL,
@@ -128,7 +136,7 @@ unary!(
     [F32, F64],
     AwayFromZero,
     |x| 1.0 / x,
-    Grad::Rule(|c| vec![Some(-(c.g() * (c.y() * c.y())))])
+    Grad::Rule(|c| vec![Some(unless_dy_zero(c, -(c.g() * (c.y() * c.y()))))])
 );
 unary!(
     SIN,
