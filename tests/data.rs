@@ -530,3 +530,41 @@ fn element_spec_errors_name_what_is_unknown() {
     // The pipeline itself still runs eagerly.
     assert_eq!(ints(&reads), vec![vec![0], vec![2], vec![4]]);
 }
+
+#[test]
+fn flat_map_concatenate_and_shard() {
+    // flat_map keeps each inner dataset's order, one after another (TensorFlow's semantics:
+    // interleave with cycle_length 1).
+    let nested = range(3).flat_map(|x| Dataset::from_tensors(x).repeat(Some(2)));
+    assert_eq!(ints(&nested), vec![vec![0], vec![0], vec![1], vec![1], vec![2], vec![2]]);
+    assert_eq!(nested.cardinality(), Cardinality::Unknown);
+
+    // concatenate: cardinalities add; an infinite part makes the whole infinite; the element
+    // structure is not assumed from the first part.
+    let both = range(2).concatenate(&range(3));
+    assert_eq!(ints(&both), vec![vec![0], vec![1], vec![0], vec![1], vec![2]]);
+    assert_eq!(both.cardinality(), Cardinality::Known(5));
+    assert_eq!(range(2).concatenate(&range(1).repeat(None)).cardinality(), Cardinality::Infinite);
+    assert!(matches!(both.element_spec(), Err(tf::Error::Unimplemented(_))));
+    // Batches of different sizes are fine (a last short batch, then more).
+    let batches = range(5).batch(2, false).concatenate(&range(2).batch(2, false));
+    assert_eq!(ints(&batches), vec![vec![0, 1], vec![2, 3], vec![4], vec![0, 1]]);
+
+    // shard: the shards partition the data, and their cardinalities add up.
+    let ds = range(10);
+    let mut seen: Vec<i64> = (0..4).flat_map(|i| ints(&ds.shard(4, i)).into_iter().flatten()).collect();
+    let cards: usize = (0..4)
+        .map(|i| match ds.shard(4, i).cardinality() {
+            Cardinality::Known(n) => n,
+            c => panic!("shard cardinality {c:?}"),
+        })
+        .sum();
+    assert_eq!(cards, 10);
+    seen.sort();
+    assert_eq!(seen, (0..10).collect::<Vec<i64>>());
+    let Err(err) = std::panic::catch_unwind(|| range(10).shard(2, 2)) else {
+        panic!("shard index 2 of 2 was accepted")
+    };
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("index must be in [0, num_shards)"), "{msg}");
+}

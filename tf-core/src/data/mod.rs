@@ -89,7 +89,7 @@ pub struct Dataset<T> {
     recipe: Recipe<T>,
     cardinality: Cardinality,
     /// `None` where the element's structure is not known without data (generators, files,
-    /// `interleave`, `window`).
+    /// `interleave`, `flat_map`, `window`, `concatenate`).
     element: Option<Symbolic<T>>,
     /// Where the elements can be made by index: `shuffle` then keeps indices in its buffer
     /// rather than elements (the same order, without a buffer of elements gone cold).
@@ -257,7 +257,7 @@ impl<T: Structure> Dataset<T> {
     ///
     /// # Errors
     /// `Unimplemented` for a dataset whose elements are known only from data (`from_generator`,
-    /// `tfrecord_dataset`, `interleave`, `window`); `InvalidArgument` when a `map` function
+    /// `tfrecord_dataset`, `interleave`, `flat_map`, `window`, `concatenate`); `InvalidArgument` when a `map` function
     /// cannot be traced (it reads tensor values), with its message.
     pub fn element_spec(&self) -> Result<T::Spec> {
         Ok(self.symbolic_element()?.0.spec())
@@ -268,7 +268,8 @@ impl<T: Structure> Dataset<T> {
     pub(crate) fn symbolic_element(&self) -> Result<(T, Vec<crate::ops::TensorSpec>)> {
         let element = self.element.clone().ok_or_else(|| {
             Error::Unimplemented(
-                "element_spec: this dataset's elements come from a generator, a file, interleave or window, whose structure is known \
+                "element_spec: this dataset's elements come from a generator, a file, interleave, flat_map, window or concatenate, \
+                 whose structure is known \
                  only from the data"
                     .into(),
             )

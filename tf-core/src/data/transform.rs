@@ -417,6 +417,91 @@ impl<T: Send + 'static> Dataset<T> {
         })
     }
 
+    /// `dataset.flat_map(map_func)`: each element mapped to a dataset, and their elements
+    /// one dataset after another (`interleave` with one open at a time).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// # let vecs = |ds: &Dataset<tf::Tensor>| -> Vec<Vec<i64>> { ds.iter().map(|x| x.unwrap().to_vec::<i64>()).collect() };
+    /// // TensorFlow's documented example: the rows of a matrix, flattened.
+    /// let rows = Dataset::from_tensor_slices(tf::constant([[1i64, 2, 3], [4, 5, 6], [7, 8, 9]]))?;
+    /// let ds = rows.flat_map(|row| Dataset::from_tensor_slices(row).expect("a row is a vector"));
+    /// assert_eq!(ints(&ds), (1..=9).collect::<Vec<i64>>());
+    /// // The windowing idiom of TensorFlow's time-series tutorial: each window as one batch.
+    /// let ds = Dataset::range(0, 5, 1)?.window(3, 1, 1, true).flat_map(|w| w.batch(3, true));
+    /// assert_eq!(vecs(&ds), vec![vec![0, 1, 2], vec![1, 2, 3], vec![2, 3, 4]]);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    pub fn flat_map<U: Send + 'static>(&self, map_func: impl Fn(T) -> Dataset<U> + Send + Sync + 'static) -> Dataset<U> {
+        self.interleave(map_func, 1, 1)
+    }
+
+    /// `dataset.concatenate(other)`: this dataset's elements, then `other`'s.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::{Cardinality, Dataset};
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// // TensorFlow's documented example.
+    /// let a = Dataset::range(1, 4, 1)?;
+    /// let b = Dataset::range(4, 8, 1)?;
+    /// let ds = a.concatenate(&b);
+    /// assert_eq!(ints(&ds), vec![1, 2, 3, 4, 5, 6, 7]);
+    /// assert_eq!(ds.cardinality(), Cardinality::Known(7));
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    pub fn concatenate(&self, other: &Dataset<T>) -> Dataset<T> {
+        let (a, b) = (self.recipe.clone(), other.recipe.clone());
+        let card = match (self.cardinality, other.cardinality) {
+            (Cardinality::Known(x), Cardinality::Known(y)) => Cardinality::Known(x + y),
+            (Cardinality::Infinite, _) | (_, Cardinality::Infinite) => Cardinality::Infinite,
+            _ => Cardinality::Unknown,
+        };
+        // No symbolic element: the two parts' shapes may differ (a last short batch).
+        Dataset::from_recipe(card, move || Box::new(a().chain(b())))
+    }
+
+    /// `dataset.shard(num_shards, index)`: every `num_shards`-th element, starting at
+    /// `index`: one worker's part of the data. Every element upstream is still read, so an
+    /// error in any of them is reported.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::{Cardinality, Dataset};
+    /// # let ints = |ds: &Dataset<tf::Tensor>| -> Vec<i64> { ds.iter().map(|x| x.unwrap().scalar::<i64>()).collect() };
+    /// // TensorFlow's documented example.
+    /// let a = Dataset::range(0, 10, 1)?;
+    /// assert_eq!(ints(&a.shard(3, 0)), vec![0, 3, 6, 9]);
+    /// assert_eq!(ints(&a.shard(3, 1)), vec![1, 4, 7]);
+    /// assert_eq!(a.shard(3, 2).cardinality(), Cardinality::Known(3));
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// When `index` is not less than `num_shards` (TensorFlow's InvalidArgumentError).
+    #[track_caller]
+    pub fn shard(&self, num_shards: usize, index: usize) -> Dataset<T> {
+        assert!(
+            index < num_shards,
+            "shard: index must be in [0, num_shards), got index {index} with num_shards {num_shards}"
+        );
+        let up = self.recipe.clone();
+        let card = self.cardinality.map(|n| n / num_shards + usize::from(index < n % num_shards));
+        self.derive(card, move || {
+            let mut i = 0usize;
+            Box::new(up().filter_map(move |x| {
+                let mine = i % num_shards == index;
+                i += 1;
+                match x {
+                    Err(e) => Some(Err(e)),
+                    Ok(v) => mine.then_some(Ok(v)),
+                }
+            }))
+        })
+    }
+
     /// `dataset.apply(f)`: `f(dataset)`, for reusable pipeline pieces.
     ///
     /// ```
