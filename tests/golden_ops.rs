@@ -121,6 +121,19 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "softplus" => Some(nn::softplus),
         "softsign" => Some(nn::softsign),
         "is_finite" => Some(tf::is_finite),
+        "is_inf" => Some(tf::is_inf),
+        "sinh" => Some(tf::sinh),
+        "cosh" => Some(tf::cosh),
+        "asin" => Some(tf::asin),
+        "acos" => Some(tf::acos),
+        "atan" => Some(tf::atan),
+        "asinh" => Some(tf::asinh),
+        "atanh" => Some(tf::atanh),
+        "log_sigmoid" => Some(tf::log_sigmoid),
+        "identity" => Some(tf::identity),
+        "diag" => Some(tf::linalg::diag),
+        "diag_part" => Some(tf::linalg::diag_part),
+        "trace" => Some(tf::linalg::trace),
         "logical_not" => Some(tf::logical_not),
         _ => None,
     };
@@ -147,6 +160,10 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         "logical_and" => Some(tf::logical_and),
         "logical_or" => Some(tf::logical_or),
         "logical_xor" => Some(tf::logical_xor),
+        "atan2" => Some(tf::atan2),
+        "divide_no_nan" => Some(tf::divide_no_nan),
+        "xlogy" => Some(tf::xlogy),
+        "matvec" => Some(tf::linalg::matvec),
         "matmul" => Some(tf::matmul),
         "gather_nd" => Some(tf::gather_nd),
         "boolean_mask" => Some(tf::boolean_mask),
@@ -176,6 +193,28 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
     }
     match f {
         "gelu" => one(nn::gelu(&x[0], a["approximate"].as_bool().unwrap())),
+        "silu" => one(nn::silu(&x[0], a["beta"].as_f64().unwrap())),
+        "count_nonzero" => one(tf::count_nonzero(&x[0], axes(&a["axis"]), a["keepdims"].as_bool().unwrap())),
+        "clip_by_norm" => one(tf::clip_by_norm(&x[0], a["clip_norm"].as_f64().unwrap(), axes(&a["axes"]))),
+        "clip_by_global_norm" => {
+            let (mut c, norm) = tf::clip_by_global_norm(x, a["clip_norm"].as_f64().unwrap());
+            c.push(norm);
+            c
+        }
+        "repeat" => {
+            let reps: Vec<usize> = ints(&a["repeats"]).iter().map(|&r| r as usize).collect();
+            one(tf::repeat(&x[0], &reps, a["axis"].as_i64()))
+        }
+        "roll" => one(tf::roll(&x[0], &ints(&a["shift"]), &ints(&a["axis"]))),
+        "meshgrid" => tf::meshgrid(&x.iter().collect::<Vec<_>>(), a["indexing"].as_str().unwrap()),
+        "norm" => {
+            let ord: tf::linalg::NormOrd = match &a["ord"] {
+                Value::String(s) if s == "inf" => f64::INFINITY.into(),
+                Value::String(s) => s.as_str().into(),
+                v => v.as_f64().unwrap().into(),
+            };
+            one(tf::norm(&x[0], ord, axes(&a["axis"]), a["keepdims"].as_bool().unwrap()))
+        }
         "leaky_relu" => one(nn::leaky_relu(&x[0], a["alpha"].as_f64().unwrap())),
         "where" => one(tf::where_(&x[0], &x[1], &x[2])),
         "clip_by_value" => one(tf::clip_by_value(&x[0], &x[1], &x[2])),

@@ -201,6 +201,49 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             vec![tf::constant([[1.0f64, 2.0], [3.0, -1.0]]), tf::constant([[0.5f64], [2.0]])],
         ),
         (
+            "divide_no_nan_xlogy_log_sigmoid_silu",
+            |x| {
+                let d = tf::divide_no_nan(&x[0], &x[1]);
+                &(&tf::xlogy(&d, &x[1]) + &tf::log_sigmoid(&x[0])) + &tf::nn::silu(&x[1], 0.7)
+            },
+            vec![tf::constant([[0.5f64, -1.5], [2.0, 0.3]]), tf::constant([1.2f64, 0.4])],
+        ),
+        (
+            "norms_and_clipping",
+            |x| {
+                let p3 = tf::norm(&x[0], 3, 1, true);
+                let l1 = tf::norm(&x[0], 1, [0, 1], false);
+                let e = tf::norm(&x[0], "euclidean", None, false);
+                &(&tf::clip_by_norm(&x[0], 1.0, 1) * &p3) + &(&l1 * &e)
+            },
+            vec![tf::constant([[0.5f64, -1.5, 0.25], [2.0, 0.3, -0.7]])],
+        ),
+        (
+            "global_norm_clipping",
+            |x| {
+                let (c, n) = tf::clip_by_global_norm(&[x[0].clone(), x[1].clone()], 1.5);
+                &tf::concat(&[&c[0], &c[1]], 0) * &n
+            },
+            vec![tf::constant([0.5f64, -1.5]), tf::constant([2.0f64, 0.3, -0.7])],
+        ),
+        (
+            "repeat_roll_meshgrid",
+            |x| {
+                let r = tf::repeat(&x[0], &[2, 0, 1], Some(1));
+                let g = tf::meshgrid(&[&tf::roll(&x[1], &[1], &[0]), &x[1]], "xy");
+                &tf::reduce_sum(&r, None, true) * &(&g[0] * &g[1])
+            },
+            vec![tf::constant([[0.5f64, -1.5, 0.25], [2.0, 0.3, -0.7]]), tf::constant([1.1f64, -0.4])],
+        ),
+        (
+            "linalg_diag_trace_matvec",
+            |x| {
+                let d = tf::linalg::diag(&tf::linalg::diag_part(&x[0]));
+                &tf::linalg::matvec(&d, &x[1]) * &tf::linalg::trace(&x[0])
+            },
+            vec![tf::constant([[0.5f64, -1.5], [2.0, 0.3]]), tf::constant([1.1f64, -0.4])],
+        ),
+        (
             "reduce_prod_rows_with_zeros",
             |x| tf::reduce_prod(&x[0], 1, false),
             vec![tf::constant([[0.0f64, 2.0, 3.0], [1.5, -0.5, 2.0], [0.0, 0.0, 4.0]])],
@@ -326,6 +369,10 @@ fn gradients_at_kinks_match_tensorflow() {
             "sort" => &tf::sort(x, -1, false) * &tf::constant([1.0f32, 2.0, 3.0]),
             "sigmoid_cross_entropy_with_logits" => tf::nn::sigmoid_cross_entropy_with_logits(x, &xs[1]),
             "reduce_prod" | "reduce_prod_two_zeros" => tf::reduce_prod(x, None, false),
+            "divide_no_nan" => tf::divide_no_nan(x, &xs[1]),
+            "xlogy" => tf::xlogy(x, &xs[1]),
+            "clip_by_norm" => tf::clip_by_norm(x, 1.0, None),
+            "norm" => tf::norm(x, "euclidean", None, false),
             "reduce_prod_rows" => tf::reduce_prod(&tf::reshape(x, [2, 2]), 1, false),
             "where_sqrt" | "where_rsqrt" | "where_reciprocal" | "where_log" => {
                 let f = match name {

@@ -58,6 +58,11 @@ cases = [
     case("where_rsqrt", lambda x: tf.where(x > 0, tf.math.rsqrt(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
     case("where_reciprocal", lambda x: tf.where(x > 0, tf.math.reciprocal(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
     case("where_log", lambda x: tf.where(x > 0, tf.math.log(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0]),
+    # The safe divisions and clipping at their zeros.
+    case("divide_no_nan", tf.math.divide_no_nan, [1.0, 2.0, 0.0], [0.0, 4.0, 0.0]),
+    case("xlogy", tf.math.xlogy, [0.0, 2.0, 0.0], [0.0, 3.0, 2.0]),
+    case("clip_by_norm", lambda x: tf.clip_by_norm(x, 1.0), [0.0, 0.0]),
+    case("norm", lambda x: tf.norm(x), [0.0, 0.0]),
 ]
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "kinks.json"), "w") as f:

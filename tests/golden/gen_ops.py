@@ -282,6 +282,53 @@ for eq, xs in (
 ):
     case(f"einsum_{eq}_{'x'.join(str(x.shape) for x in xs)}", "einsum", xs, {"equation": eq}, lambda *ts, eq=eq: tf.einsum(eq, *ts))
 
+# Functions TensorFlow users reach for beyond the first op list (explicit inputs again).
+v23 = np.array([[0.3, -1.2, 0.0], [2.5, 0.7, -0.4]], "float32")
+unit23 = np.array([[0.3, -0.8, 0.0], [0.55, 0.7, -0.4]], "float32")
+for fn, f, xs in (
+    ("sinh", tf.math.sinh, v23), ("cosh", tf.math.cosh, v23), ("asin", tf.math.asin, unit23), ("acos", tf.math.acos, unit23),
+    ("atan", tf.math.atan, v23), ("asinh", tf.math.asinh, v23), ("atanh", tf.math.atanh, unit23),
+    ("asin_outside", tf.math.asin, np.array([1.5, -1.0, 1.0], "float32")), ("atanh_edges", tf.math.atanh, np.array([1.0, -1.0], "float64")),
+    ("log_sigmoid", tf.math.log_sigmoid, np.array([-100.0, -1.0, 0.0, 2.0, 100.0], "float32")),
+    ("is_inf", tf.math.is_inf, np.array([1.0, np.inf, -np.inf, np.nan], "float32")), ("identity", tf.identity, v23),
+):
+    case(f"{fn}", fn.split("_outside")[0].split("_edges")[0], [xs], {}, f)
+case("sinh_float64", "sinh", [v23.astype("float64")], {}, tf.math.sinh)
+case("atan2", "atan2", [v23, np.array([1.0, -2.0, -0.5], "float32")], {}, tf.math.atan2)
+case("atan2_axes", "atan2", [np.array([0.0, 0.0, 1.0, -1.0], "float64"), np.array([1.0, -1.0, 0.0, 0.0], "float64")], {}, tf.math.atan2)
+case("divide_no_nan", "divide_no_nan", [np.array([3.0, 1.0, np.nan, -2.0], "float32"), np.array([2.0, 0.0, 0.0, 4.0], "float32")], {}, tf.math.divide_no_nan)
+case("xlogy", "xlogy", [np.array([0.0, 2.0, 0.0, 1.5], "float32"), np.array([0.0, 3.0, 5.0, 0.5], "float32")], {}, tf.math.xlogy)
+case("count_nonzero", "count_nonzero", [np.array([[0, 1, 0], [1, 1, 0]], "int32")], {"axis": None, "keepdims": False}, lambda t: tf.math.count_nonzero(t))
+case("count_nonzero_axis", "count_nonzero", [v23], {"axis": 1, "keepdims": True}, lambda t: tf.math.count_nonzero(t, 1, keepdims=True))
+case("count_nonzero_bool", "count_nonzero", [np.array([True, False, True])], {"axis": 0, "keepdims": False}, lambda t: tf.math.count_nonzero(t, 0))
+case("clip_by_norm", "clip_by_norm", [v23], {"clip_norm": 1.0, "axes": None}, lambda t: tf.clip_by_norm(t, 1.0))
+case("clip_by_norm_rows", "clip_by_norm", [v23], {"clip_norm": 1.0, "axes": [1]}, lambda t: tf.clip_by_norm(t, 1.0, axes=[1]))
+case("clip_by_norm_zero", "clip_by_norm", [np.zeros([2], "float32")], {"clip_norm": 1.0, "axes": None}, lambda t: tf.clip_by_norm(t, 1.0))
+case("clip_by_global_norm", "clip_by_global_norm", [v23, np.array([4.0, -3.0], "float32")], {"clip_norm": 2.0},
+     lambda a, b: (lambda r: list(r[0]) + [r[1]])(tf.clip_by_global_norm([a, b], 2.0)))
+case("clip_by_global_norm_inf", "clip_by_global_norm", [np.array([np.inf, 1.0], "float32")], {"clip_norm": 2.0},
+     lambda a: (lambda r: list(r[0]) + [r[1]])(tf.clip_by_global_norm([a], 2.0)))
+m22 = np.array([[1, 2], [3, 4]], "int32")
+for reps, ax in (([3, 2], 0), ([1, 2], 1), ([2], None), ([2], 1), ([0, 3], -2)):
+    case(f"repeat_{reps}_{ax}", "repeat", [m22], {"repeats": reps, "axis": ax}, lambda t, reps=reps, ax=ax: tf.repeat(t, reps if len(reps) > 1 else reps[0], axis=ax))
+case("repeat_bad", "repeat", [m22], {"repeats": [1, 2, 3], "axis": 0}, lambda t: tf.repeat(t, [1, 2, 3], axis=0))
+for sh, ax in (([2], [0]), ([-1], [0]), ([1, -2], [0, 1]), ([7], [1]), ([1, 1], [1, 1])):
+    case(f"roll_{sh}_{ax}", "roll", [np.arange(10, dtype="float32").reshape(2, 5)], {"shift": sh, "axis": ax}, lambda t, sh=sh, ax=ax: tf.roll(t, sh, ax))
+for ix in ("xy", "ij"):
+    case(f"meshgrid_{ix}", "meshgrid", [np.array([1, 2, 3], "int32"), np.array([4, 5], "int32"), np.array([6, 7, 8, 9], "int32")], {"indexing": ix},
+         lambda *ts, ix=ix: tf.meshgrid(*ts, indexing=ix))
+m23 = np.array([[3.0, -4.0, 1.0], [0.0, 12.0, -2.0]], "float32")
+for o, ax, kd in (("euclidean", None, False), ("euclidean", 1, False), (1, -1, True), ("inf", 0, False), (3, 1, False),
+                  (1, [0, 1], False), ("inf", [0, 1], True), ("fro", [-2, -1], False), (2, None, False), (0.5, None, False)):
+    tf_ord = np.inf if o == "inf" else o
+    case(f"norm_{o}_{ax}_{kd}", "norm", [m23], {"ord": o, "axis": ax, "keepdims": kd}, lambda t, o=tf_ord, ax=ax, kd=kd: tf.norm(t, ord=o, axis=ax, keepdims=kd))
+case("linalg_diag", "diag", [np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "float32")], {}, tf.linalg.diag)
+case("linalg_diag_part", "diag_part", [np.arange(18, dtype="float64").reshape(2, 3, 3)], {}, tf.linalg.diag_part)
+case("linalg_trace", "trace", [np.arange(18, dtype="float32").reshape(2, 3, 3)], {}, tf.linalg.trace)
+case("linalg_matvec", "matvec", [np.arange(12, dtype="float32").reshape(2, 2, 3), np.array([1.0, -1.0, 0.5], "float32")], {}, tf.linalg.matvec)
+for beta in (1.0, 0.5):
+    case(f"silu_{beta}", "silu", [v23], {"beta": beta}, lambda t, beta=beta: tf.nn.silu(t, beta))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

@@ -119,7 +119,7 @@ impl Activation {
             Activation::Gelu => tf::nn::gelu(x, false),
             Activation::Softplus => tf::nn::softplus(x),
             Activation::Softsign => tf::nn::softsign(x),
-            Activation::Swish => x * &tf::sigmoid(x),
+            Activation::Swish => tf::nn::silu(x, 1.0),
             Activation::Exponential => tf::exp(x),
         }
     }

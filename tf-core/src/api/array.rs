@@ -513,3 +513,130 @@ pub fn argsort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
         }
     })
 }
+
+/// `tf.identity(x)`: the same tensor (tensors are immutable and cheap to clone; a
+/// variable's current value is `v.value()`).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([1.0f32, 2.0]);
+/// assert_eq!(tf::identity(&x).to_vec::<f32>(), vec![1.0, 2.0]);
+/// ```
+pub fn identity(x: &Tensor) -> Tensor {
+    x.clone()
+}
+
+/// `tf.repeat(input, repeats, axis)`: each slice along `axis` repeated — all `repeats[0]`
+/// times when `repeats` has one entry, else slice i `repeats[i]` times. `axis = None`
+/// repeats the flattened values.
+///
+/// ```
+/// use tf_core as tf;
+/// // TensorFlow's documented examples.
+/// let x = tf::constant([[1, 2], [3, 4]]);
+/// assert_eq!(tf::repeat(&x, &[3, 2], Some(0)).to_vec::<i32>(), vec![1, 2, 1, 2, 1, 2, 3, 4, 3, 4]);
+/// assert_eq!(tf::repeat(&x, &[1, 2], Some(1)).to_vec::<i32>(), vec![1, 2, 2, 3, 4, 4]);
+/// assert_eq!(tf::repeat(&x, &[2], None).to_vec::<i32>(), vec![1, 1, 2, 2, 3, 3, 4, 4]);
+/// ```
+///
+/// # Panics
+/// When `repeats` has neither one entry nor one per slice along `axis`.
+#[track_caller]
+pub fn repeat(x: &Tensor, repeats: &[usize], axis: Option<i64>) -> Tensor {
+    let (x, axis) = match axis {
+        Some(a) => (x.clone(), a),
+        None => (reshape(x, [-1]), 0),
+    };
+    let ax = normalize_axis(axis, x.rank()).unwrap_or_else(|e| panic!("Repeat: {e}"));
+    let n = x.shape().dims()[ax];
+    match repeats {
+        [r] => {
+            // [.., n, ..] -> [.., n, r, ..] -> [.., n * r, ..]
+            let mut multiples = vec![1; x.rank() + 1];
+            multiples[ax + 1] = *r;
+            let mut shape: Vec<i64> = x.shape().dims().iter().map(|&d| d as i64).collect();
+            shape[ax] = (n * r) as i64;
+            reshape(&tile(&expand_dims(&x, ax as i64 + 1), &multiples), shape)
+        }
+        rs if rs.len() == n => {
+            let picks: Vec<i64> = rs.iter().enumerate().flat_map(|(i, &r)| std::iter::repeat_n(i as i64, r)).collect();
+            gather(&x, &super::create::constant(picks), ax as i64)
+        }
+        rs => panic!(
+            "Repeat: repeats has {} entries but axis {axis} has {n} slices (give 1 or {n})",
+            rs.len()
+        ),
+    }
+}
+
+/// `tf.roll(input, shift, axis)`: the values shifted along each axis by its shift, those
+/// pushed off one end coming back at the other (a negative shift rolls the other way).
+///
+/// ```
+/// use tf_core as tf;
+/// // TensorFlow's documented examples.
+/// let t = tf::constant([0, 1, 2, 3, 4]);
+/// assert_eq!(tf::roll(&t, &[2], &[0]).to_vec::<i32>(), vec![3, 4, 0, 1, 2]);
+/// let m = tf::constant([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]);
+/// assert_eq!(tf::roll(&m, &[1, -2], &[0, 1]).to_vec::<i32>(), vec![7, 8, 9, 5, 6, 2, 3, 4, 0, 1]);
+/// ```
+///
+/// # Panics
+/// When `shift` and `axis` differ in length, or an axis is out of range.
+#[track_caller]
+pub fn roll(x: &Tensor, shift: &[i64], axis: &[i64]) -> Tensor {
+    assert_eq!(
+        shift.len(),
+        axis.len(),
+        "Roll: shift {shift:?} and axis {axis:?} must have the same length"
+    );
+    let mut y = x.clone();
+    for (&s, &a) in shift.iter().zip(axis) {
+        let ax = normalize_axis(a, x.rank()).unwrap_or_else(|e| panic!("Roll: {e}"));
+        let n = x.shape().dims()[ax] as i64;
+        if n == 0 || s.rem_euclid(n) == 0 {
+            continue;
+        }
+        // Output i is input (i - shift) mod n.
+        let picks: Vec<i64> = (0..n).map(|i| (i - s).rem_euclid(n)).collect();
+        y = gather(&y, &super::create::constant(picks), ax as i64);
+    }
+    y
+}
+
+/// `tf.meshgrid(*xs, indexing)`: N coordinate grids from N vectors. With `"xy"` (TensorFlow's
+/// default) the first two dimensions are swapped: 2-D grids are `[len(y), len(x)]`; with
+/// `"ij"` the grids are `[len(x0), len(x1), ...]`.
+///
+/// ```
+/// use tf_core as tf;
+/// // TensorFlow's documented example.
+/// let (x, y) = (tf::constant([1, 2, 3]), tf::constant([4, 5, 6]));
+/// let g = tf::meshgrid(&[&x, &y], "xy");
+/// assert_eq!(g[0].to_vec::<i32>(), vec![1, 2, 3, 1, 2, 3, 1, 2, 3]);
+/// assert_eq!(g[1].to_vec::<i32>(), vec![4, 4, 4, 5, 5, 5, 6, 6, 6]);
+/// ```
+///
+/// # Panics
+/// When `indexing` is neither `"xy"` nor `"ij"`.
+#[track_caller]
+pub fn meshgrid(xs: &[&Tensor], indexing: &str) -> Vec<Tensor> {
+    let xy = match indexing {
+        "xy" => xs.len() >= 2,
+        "ij" => false,
+        other => panic!("meshgrid: indexing must be \"xy\" or \"ij\", got {other:?}"),
+    };
+    let mut sizes: Vec<i64> = xs.iter().map(|x| x.shape().num_elements() as i64).collect();
+    if xy {
+        sizes.swap(0, 1);
+    }
+    xs.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let pos = if xy && i < 2 { 1 - i } else { i };
+            let mut shape = vec![1i64; xs.len()];
+            shape[pos] = -1;
+            broadcast_to(&reshape(x, &shape), &sizes)
+        })
+        .collect()
+}

@@ -314,3 +314,138 @@ fn contract(
     let dims: Vec<i64> = letters.iter().map(|c| dim_of[c] as i64).collect();
     (letters, reshape(&matmul(&a3, &b3), dims))
 }
+
+/// The `ord` of [`norm`]: `"euclidean"` (or `"fro"`), or a number: 1, 2, `f64::INFINITY` or
+/// any p ≥ 1 over one axis (a vector norm); 1, `"fro"`/`"euclidean"` or `f64::INFINITY`
+/// over two axes (a matrix norm).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NormOrd {
+    /// `"euclidean"` / `"fro"`: the square root of the sum of squares.
+    Euclidean,
+    /// A p-norm.
+    P(f64),
+}
+
+impl From<&str> for NormOrd {
+    #[track_caller]
+    fn from(s: &str) -> NormOrd {
+        match s {
+            "euclidean" | "fro" => NormOrd::Euclidean,
+            _ => panic!("Norm: ord must be \"euclidean\", \"fro\" or a number, got {s:?}"),
+        }
+    }
+}
+impl From<f64> for NormOrd {
+    fn from(p: f64) -> NormOrd {
+        NormOrd::P(p)
+    }
+}
+impl From<i32> for NormOrd {
+    fn from(p: i32) -> NormOrd {
+        NormOrd::P(p as f64)
+    }
+}
+
+/// `tf.norm(tensor, ord, axis, keepdims)` (also `tf.linalg.norm`): a vector norm over one
+/// axis or all values (`axis = None`), or a matrix norm over two axes.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[3.0f32, -4.0], [0.0, 12.0]]);
+/// assert_eq!(tf::norm(&x, "euclidean", None, false).scalar::<f32>(), 13.0);
+/// assert_eq!(tf::norm(&x, "euclidean", 1, false).to_vec::<f32>(), vec![5.0, 12.0]);
+/// assert_eq!(tf::norm(&x, 1, -1, false).to_vec::<f32>(), vec![7.0, 12.0]);
+/// assert_eq!(tf::norm(&x, f64::INFINITY, 0, false).to_vec::<f32>(), vec![3.0, 12.0]);
+/// // Matrix norms: the largest column sum, the largest row sum.
+/// assert_eq!(tf::norm(&x, 1, [0, 1], false).scalar::<f32>(), 16.0);
+/// assert_eq!(tf::norm(&x, f64::INFINITY, [0, 1], false).scalar::<f32>(), 12.0);
+/// ```
+///
+/// # Panics
+/// On an `ord` of 0 or below, a matrix `ord` other than 1, inf and `"fro"` (TensorFlow's
+/// spectral 2-norm needs an SVD, not here), or more than two axes.
+#[track_caller]
+pub fn norm(x: &Tensor, ord: impl Into<NormOrd>, axis: impl Into<super::Axes>, keepdims: bool) -> Tensor {
+    use super::math::{abs, pow, reduce_max, sqrt};
+    let ord = ord.into();
+    let axes = axis.into();
+    let n_axes = axes.0.as_ref().map_or(1, Vec::len);
+    let a = abs(x);
+    match (ord, n_axes) {
+        (NormOrd::Euclidean, 1 | 2) | (NormOrd::P(2.0), 1) => sqrt(&reduce_sum(&(x * x), axes, keepdims)),
+        (NormOrd::P(1.0), 1) => reduce_sum(&a, axes, keepdims),
+        (NormOrd::P(p), 1) if p == f64::INFINITY => reduce_max(&a, axes, keepdims),
+        (NormOrd::P(p), 1) if p > 0.0 => {
+            let s = reduce_sum(&pow(&a, &super::scalar(p, x.dtype())), axes, keepdims);
+            pow(&s, &super::scalar(1.0 / p, x.dtype()))
+        }
+        (NormOrd::P(p), 2) if p == 1.0 || p == f64::INFINITY => {
+            let v = axes.0.clone().unwrap_or_default();
+            // Ord 1 sums down the rows (axis v[0]) and takes the largest column; inf the reverse.
+            let (sum_axis, max_axis) = if p == 1.0 { (v[0], v[1]) } else { (v[1], v[0]) };
+            let sums = reduce_sum(&a, sum_axis, true);
+            let m = reduce_max(&sums, max_axis, true);
+            if keepdims {
+                m
+            } else {
+                super::array::squeeze(&m, &v)
+            }
+        }
+        _ => panic!("Norm: unsupported ord {ord:?} over {n_axes} axes (1, 2, inf or p > 0 for a vector; 1, inf or 'fro' for a matrix)"),
+    }
+}
+
+/// `tf.linalg.diag(v)`: `[..., n]` diagonals as `[..., n, n]` matrices.
+///
+/// ```
+/// use tf_core as tf;
+/// let d = tf::linalg::diag(&tf::constant([1.0f32, 2.0]));
+/// assert_eq!(d.to_vec::<f32>(), vec![1.0, 0.0, 0.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn diag(v: &Tensor) -> Tensor {
+    let n = v
+        .shape()
+        .dims()
+        .last()
+        .copied()
+        .unwrap_or_else(|| panic!("diag: a diagonal must have rank >= 1"));
+    &super::array::expand_dims(v, -1) * &super::create::eye(n, None, v.dtype())
+}
+
+/// `tf.linalg.diag_part(x)`: the main diagonals of `[..., n, n]` matrices.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// assert_eq!(tf::linalg::diag_part(&x).to_vec::<f32>(), vec![1.0, 4.0]);
+/// ```
+#[track_caller]
+pub fn diag_part(x: &Tensor) -> Tensor {
+    einsum("...ii->...i", &[x])
+}
+
+/// `tf.linalg.trace(x)`: the sums of the main diagonals of `[..., n, n]` matrices.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// assert_eq!(tf::linalg::trace(&x).scalar::<f32>(), 5.0);
+/// ```
+#[track_caller]
+pub fn trace(x: &Tensor) -> Tensor {
+    einsum("...ii->...", &[x])
+}
+
+/// `tf.linalg.matvec(a, b)`: matrices `[..., m, n]` times vectors `[..., n]`.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[1.0f32, 2.0], [3.0, 4.0]]);
+/// let b = tf::constant([1.0f32, -1.0]);
+/// assert_eq!(tf::linalg::matvec(&a, &b).to_vec::<f32>(), vec![-1.0, -1.0]);
+/// ```
+#[track_caller]
+pub fn matvec(a: &Tensor, b: &Tensor) -> Tensor {
+    super::array::squeeze(&matmul(a, &super::array::expand_dims(b, -1)), &[-1])
+}

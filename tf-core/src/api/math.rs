@@ -47,6 +47,20 @@ unary_fn! {
     cos => u::COS;
     /// `tf.math.tan`.
     tan => u::TAN;
+    /// `tf.math.sinh`.
+    sinh => u::SINH;
+    /// `tf.math.cosh`.
+    cosh => u::COSH;
+    /// `tf.math.asin`: defined on [-1, 1], NaN outside.
+    asin => u::ASIN;
+    /// `tf.math.acos`: defined on [-1, 1], NaN outside.
+    acos => u::ACOS;
+    /// `tf.math.atan`.
+    atan => u::ATAN;
+    /// `tf.math.asinh`.
+    asinh => u::ASINH;
+    /// `tf.math.atanh`: defined on (-1, 1), ±inf at ±1.
+    atanh => u::ATANH;
     /// `tf.math.tanh`.
     tanh => u::TANH;
     /// `tf.math.erf`: the Gauss error function.
@@ -93,6 +107,8 @@ binary_fn! {
     floormod => b::FLOOR_MOD;
     /// `tf.math.pow`: `z = x ^ y`.
     pow => b::POW;
+    /// `tf.math.atan2(y, x)`: the angle of the point (x, y), in [-π, π].
+    atan2 => b::ATAN2;
     /// `tf.math.maximum`.
     maximum => b::MAXIMUM;
     /// `tf.math.minimum`.
@@ -430,4 +446,79 @@ pub fn stop_gradient(x: &Tensor) -> Tensor {
 #[track_caller]
 pub fn print(inputs: &[&Tensor]) {
     crate::ops::execute(&crate::ops::io::PRINT, inputs, &Attrs::new());
+}
+
+/// `tf.math.divide_no_nan(x, y)`: `x / y`, and 0 wherever `y` is 0 (even for a NaN or
+/// infinite `x`). Its gradient is 0 there too (no 0 · inf = NaN), as TensorFlow's is.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([3.0f32, 1.0, f32::NAN]);
+/// let y = tf::constant([2.0f32, 0.0, 0.0]);
+/// assert_eq!(tf::divide_no_nan(&x, &y).to_vec::<f32>(), vec![1.5, 0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn divide_no_nan(x: &Tensor, y: &Tensor) -> Tensor {
+    let zero = super::scalar(0.0, y.dtype());
+    let is_zero = equal(y, &zero);
+    // Divide by 1 where y is 0, so neither the value nor its gradient sees the pole.
+    let safe = where_(&is_zero, &super::scalar(1.0, y.dtype()), y);
+    where_(&is_zero, &zero, &divide(x, &safe))
+}
+
+/// `tf.math.xlogy(x, y)`: `x · ln(y)`, and 0 wherever `x` is 0 (even for `y` = 0), with
+/// TensorFlow's gradients (0 for both where `x` is 0).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([0.0f32, 2.0]);
+/// let y = tf::constant([0.0f32, 1.0]);
+/// assert_eq!(tf::xlogy(&x, &y).to_vec::<f32>(), vec![0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn xlogy(x: &Tensor, y: &Tensor) -> Tensor {
+    let zero = super::scalar(0.0, x.dtype());
+    let x_zero = equal(x, &zero);
+    let safe = where_(&x_zero, &super::scalar(1.0, x.dtype()), y);
+    where_(&x_zero, &zero, &multiply(x, &log(&safe)))
+}
+
+/// `tf.math.log_sigmoid(x)`: `ln(1 / (1 + e^-x))`, computed as `-softplus(-x)` (exact for
+/// large |x|).
+///
+/// ```
+/// use tf_core as tf;
+/// let y = tf::log_sigmoid(&tf::constant([0.0f32, -100.0]));
+/// assert_eq!(y.to_vec::<f32>(), vec![-std::f32::consts::LN_2, -100.0]);
+/// ```
+#[track_caller]
+pub fn log_sigmoid(x: &Tensor) -> Tensor {
+    negative(&super::nn::softplus(&negative(x)))
+}
+
+/// `tf.math.count_nonzero(x, axis, keepdims)`: how many values are not zero (not `false`),
+/// as int64.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[0, 1, 0], [1, 1, 0]]);
+/// assert_eq!(tf::count_nonzero(&x, None, false).scalar::<i64>(), 3);
+/// assert_eq!(tf::count_nonzero(&x, 1, false).to_vec::<i64>(), vec![1, 2]);
+/// ```
+#[track_caller]
+pub fn count_nonzero(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tensor {
+    let nonzero = not_equal(x, &super::scalar(0.0, x.dtype()));
+    reduce_sum(&cast(&nonzero, DType::I64), axis, keepdims)
+}
+
+/// `tf.math.is_inf`: true where `x` is +inf or -inf.
+///
+/// ```
+/// use tf_core as tf;
+/// let v = tf::constant([5.0f32, f32::NAN, f32::NEG_INFINITY, f32::INFINITY]);
+/// assert_eq!(tf::is_inf(&v).to_vec::<bool>(), vec![false, false, true, true]);
+/// ```
+#[track_caller]
+pub fn is_inf(x: &Tensor) -> Tensor {
+    equal(&abs(x), &super::scalar(f64::INFINITY, x.dtype()))
 }

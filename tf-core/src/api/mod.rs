@@ -4,6 +4,7 @@
 //! and calls the one dispatch point, or a composite of such calls.
 
 mod array;
+mod clip;
 pub(crate) mod control;
 mod control_grad;
 mod create;
@@ -16,10 +17,11 @@ pub mod random;
 mod slicing;
 
 pub use array::*;
+pub use clip::{clip_by_global_norm, clip_by_norm, global_norm};
 pub(crate) use control::dataset_loop;
 pub use control::{cond, while_loop, while_loop_with, WhileOptions};
 pub use create::*;
-pub use linalg::{einsum, matmul, tensordot};
+pub use linalg::{einsum, matmul, norm, tensordot};
 pub use math::*;
 pub use operators::Scalar;
 pub use slicing::{strided_slice, SliceItem, ELLIPSIS, NEW_AXIS};

@@ -147,6 +147,28 @@ pub fn softplus(x: &Tensor) -> Tensor {
     add(&relu(x), &log1p(&exp(&negative(&abs(x)))))
 }
 
+/// `tf.nn.silu(features, beta)` (also `tf.nn.swish`): `x · sigmoid(β·x)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let y = tf::nn::silu(&tf::constant([0.0f32, 1.0, -1.0]), 1.0);
+/// let want = tf::constant([0.0f32, 0.7310586, -0.26894143]);
+/// tf::debugging::assert_near(&y, &want, None, None).unwrap();
+/// ```
+#[track_caller]
+pub fn silu(x: &Tensor, beta: f64) -> Tensor {
+    if beta == 1.0 {
+        return multiply(x, &sigmoid(x));
+    }
+    multiply(x, &sigmoid(&(x * beta)))
+}
+
+/// `tf.nn.swish`: the same function as [`silu`].
+#[track_caller]
+pub fn swish(x: &Tensor, beta: f64) -> Tensor {
+    silu(x, beta)
+}
+
 /// `tf.nn.softsign`: `y = x / (1 + |x|)`.
 ///
 /// ```

@@ -137,6 +137,13 @@ binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, 
 // dx = dz, dy = -dz * floor(x / y)
 binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), check: no_int_zero_divisor,
     grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-(c.g() * api::floordiv(c.x(0), c.x(1))))]));
+// z = atan2(y, x): dy = dz * x / (x² + y²), dx = -dz * y / (x² + y²)
+binary_op!(ATAN2, "Atan2", [F32, F64], None, AwayFromZero, |a, b| a.atan2(b),
+grad: Grad::Rule(|c| {
+    let (y, x) = (c.x(0), c.x(1));
+    let r2 = api::square(x) + api::square(y);
+    vec![c.want(0, || c.g() * x / &r2), c.want(1, || -(c.g() * y) / &r2)]
+}));
 // dx = dz * y * x^(y-1); dy = dz * z * ln(x) where x > 0, else 0
 binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b), check: no_negative_int_exponent,
 grad: Grad::Rule(|c| {
@@ -256,6 +263,7 @@ pub static OPS: &[&OpDef] = &[
     &FLOOR_DIV,
     &FLOOR_MOD,
     &POW,
+    &ATAN2,
     &MAXIMUM,
     &MINIMUM,
     &SQUARED_DIFFERENCE,

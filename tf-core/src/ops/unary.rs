@@ -163,6 +163,62 @@ unary!(
     Grad::Rule(|c| vec![Some(c.g() * (c.y() * c.y() + 1.0))])
 );
 unary!(
+    SINH,
+    "Sinh",
+    [F32, F64],
+    Any,
+    |x| x.sinh(),
+    Grad::Rule(|c| vec![Some(c.g() * api::cosh(c.x(0)))])
+);
+unary!(
+    COSH,
+    "Cosh",
+    [F32, F64],
+    Any,
+    |x| x.cosh(),
+    Grad::Rule(|c| vec![Some(c.g() * api::sinh(c.x(0)))])
+);
+unary!(
+    ASIN,
+    "Asin",
+    [F32, F64],
+    Open1,
+    |x| x.asin(),
+    Grad::Rule(|c| vec![Some(c.g() * api::rsqrt(&(1.0 - api::square(c.x(0)))))])
+);
+unary!(
+    ACOS,
+    "Acos",
+    [F32, F64],
+    Open1,
+    |x| x.acos(),
+    Grad::Rule(|c| vec![Some(-(c.g() * api::rsqrt(&(1.0 - api::square(c.x(0))))))])
+);
+unary!(
+    ATAN,
+    "Atan",
+    [F32, F64],
+    Any,
+    |x| x.atan(),
+    Grad::Rule(|c| vec![Some(c.g() / (api::square(c.x(0)) + 1.0))])
+);
+unary!(
+    ASINH,
+    "Asinh",
+    [F32, F64],
+    Any,
+    |x| x.asinh(),
+    Grad::Rule(|c| vec![Some(c.g() / api::cosh(c.y()))])
+);
+unary!(
+    ATANH,
+    "Atanh",
+    [F32, F64],
+    Open1,
+    |x| x.atanh(),
+    Grad::Rule(|c| vec![Some(c.g() / (1.0 - api::square(c.x(0))))])
+);
+unary!(
     TANH,
     "Tanh",
     [F32, F64],
@@ -303,6 +359,13 @@ pub static OPS: &[&OpDef] = &[
     &SIN,
     &COS,
     &TAN,
+    &SINH,
+    &COSH,
+    &ASIN,
+    &ACOS,
+    &ATAN,
+    &ASINH,
+    &ATANH,
     &TANH,
     &ERF,
     &FLOOR,

@@ -191,10 +191,10 @@ impl Base {
     /// Keras's `_clip_gradients`: clipnorm per gradient, else global_clipnorm, else clipvalue.
     fn clip(&self, grads: Vec<Tensor>) -> Vec<Tensor> {
         if let Some(c) = self.clipnorm.filter(|&c| c > 0.0) {
-            return grads.iter().map(|g| clip_by_norm(g, c)).collect();
+            return grads.iter().map(|g| tf::clip_by_norm(g, c, None)).collect();
         }
         if let Some(c) = self.global_clipnorm.filter(|&c| c > 0.0) {
-            return clip_by_global_norm(&grads, c);
+            return tf::clip_by_global_norm(&grads, c).0;
         }
         if let Some(c) = self.clipvalue.filter(|&c| c > 0.0) {
             return grads
@@ -224,41 +224,6 @@ impl Base {
         self.slots.insert(var.handle_id(), (var.clone(), s.clone()));
         s
     }
-}
-
-/// `tf.clip_by_norm(t, clip_norm)`: `t · clip_norm / max(‖t‖₂, clip_norm)`.
-///
-/// ```
-/// use tf_core as tf;
-/// let c = tf_keras::optimizers::clip_by_norm(&tf::constant([3.0f32, 4.0]), 1.0);
-/// tf::debugging::assert_near(&c, &tf::constant([0.6f32, 0.8]), None, None).unwrap();
-/// ```
-pub fn clip_by_norm(t: &Tensor, clip_norm: f64) -> Tensor {
-    let norm = tf::sqrt(&tf::reduce_sum(&tf::square(t), None, false));
-    let denom = tf::maximum(&norm, &tf::scalar(clip_norm, t.dtype()));
-    &(t * clip_norm) / &denom
-}
-
-/// `tf.clip_by_global_norm(ts, clip_norm)[0]`: every tensor scaled by
-/// `clip_norm / max(global_norm, clip_norm)` (the norm summed in float64).
-///
-/// ```
-/// use tf_core as tf;
-/// let ts = [tf::constant([3.0f32, 0.0]), tf::constant([0.0f32, 4.0])];
-/// let c = tf_keras::optimizers::clip_by_global_norm(&ts, 1.0);
-/// tf::debugging::assert_near(&c[0], &tf::constant([0.6f32, 0.0]), None, None).unwrap();
-/// tf::debugging::assert_near(&c[1], &tf::constant([0.0f32, 0.8]), None, None).unwrap();
-/// ```
-pub fn clip_by_global_norm(ts: &[Tensor], clip_norm: f64) -> Vec<Tensor> {
-    let Some(total) = ts
-        .iter()
-        .map(|t| tf::cast(&tf::reduce_sum(&tf::square(t), None, false), DType::F64))
-        .reduce(|a, b| &a + &b)
-    else {
-        return Vec::new();
-    };
-    let scale = &tf::minimum(&(1.0 / &tf::sqrt(&total)), &tf::scalar(1.0 / clip_norm, DType::F64)) * clip_norm;
-    ts.iter().map(|t| t * &tf::cast(&scale, t.dtype())).collect()
 }
 
 mod sealed {
