@@ -256,6 +256,24 @@ fn layers_match_tensorflow() {
                 });
                 (l, Some(run))
             }
+            "relu_layer" => (
+                std::sync::Arc::new(layers::ReLU::new().max_value(Some(0.3)).negative_slope(0.2).threshold(0.1)),
+                None,
+            ),
+            "relu_layer_max" => (std::sync::Arc::new(layers::ReLU::new().max_value(Some(0.2))), None),
+            "leaky_relu_layer" => (std::sync::Arc::new(layers::LeakyReLU::new()), None),
+            "softmax_layer" => (std::sync::Arc::new(layers::Softmax::new(1)), None),
+            "elu_layer" => (std::sync::Arc::new(layers::ELU::new().alpha(0.5)), None),
+            "max_pooling1d" => (std::sync::Arc::new(layers::MaxPooling1D::new(3).strides(2).padding("same")), None),
+            "average_pooling1d" => (
+                std::sync::Arc::new(layers::AveragePooling1D::new(2).strides(1).padding("same")),
+                None,
+            ),
+            "global_average_pooling1d" => (std::sync::Arc::new(layers::GlobalAveragePooling1D::new()), None),
+            "global_max_pooling1d" => (std::sync::Arc::new(layers::GlobalMaxPooling1D::new().keepdims(true)), None),
+            "repeat_vector" => (std::sync::Arc::new(layers::RepeatVector::new(3)), None),
+            "cropping1d" => (std::sync::Arc::new(layers::Cropping1D::new((1, 2))), None),
+            "cropping2d" => (std::sync::Arc::new(layers::Cropping2D::new(((1, 0), (0, 2)))), None),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

@@ -257,6 +257,21 @@ fn every_layer_config_round_trips() {
         Box::new(LSTM::new(4).return_sequences(true).go_backwards(true)),
         Box::new(GRU::new(3).kernel_initializer("orthogonal")),
         Box::new(SimpleRNN::new(2).activation("relu")),
+        Box::new(Subtract::new()),
+        Box::new(Average::new()),
+        Box::new(Maximum::new()),
+        Box::new(Minimum::new()),
+        Box::new(ReLU::new().max_value(Some(6.0)).negative_slope(0.1).threshold(0.5)),
+        Box::new(LeakyReLU::new().alpha(0.2)),
+        Box::new(Softmax::new(1)),
+        Box::new(ELU::new().alpha(0.7)),
+        Box::new(MaxPooling1D::new(3).strides(2).padding("same")),
+        Box::new(AveragePooling1D::new(4)),
+        Box::new(GlobalAveragePooling1D::new().keepdims(true)),
+        Box::new(GlobalMaxPooling1D::new()),
+        Box::new(RepeatVector::new(5)),
+        Box::new(Cropping1D::new((2, 1))),
+        Box::new(Cropping2D::new(((1, 2), (3, 4)))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

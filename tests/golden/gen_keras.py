@@ -170,6 +170,18 @@ layers = [
     layer_case("conv2d_dilated", keras.layers.Conv2D(2, 2, padding="same", dilation_rate=2), (1, 5, 5, 2)),
     layer_case("global_max_pooling2d", keras.layers.GlobalMaxPooling2D(), (2, 3, 3, 2)),
     layer_case("simple_rnn_state", keras.layers.SimpleRNN(3, return_state=True, go_backwards=True), (2, 4, 2)),
+    layer_case("relu_layer", keras.layers.ReLU(max_value=0.3, negative_slope=0.2, threshold=0.1), (2, 5)),
+    layer_case("relu_layer_max", keras.layers.ReLU(max_value=0.2), (2, 5)),
+    layer_case("leaky_relu_layer", keras.layers.LeakyReLU(), (2, 5)),
+    layer_case("softmax_layer", keras.layers.Softmax(axis=1), (2, 3, 2)),
+    layer_case("elu_layer", keras.layers.ELU(alpha=0.5), (2, 5)),
+    layer_case("max_pooling1d", keras.layers.MaxPooling1D(pool_size=3, strides=2, padding="same"), (2, 7, 3)),
+    layer_case("average_pooling1d", keras.layers.AveragePooling1D(pool_size=2, strides=1, padding="same"), (2, 5, 3)),
+    layer_case("global_average_pooling1d", keras.layers.GlobalAveragePooling1D(), (2, 4, 3)),
+    layer_case("global_max_pooling1d", keras.layers.GlobalMaxPooling1D(keepdims=True), (2, 4, 3)),
+    layer_case("repeat_vector", keras.layers.RepeatVector(3), (2, 4)),
+    layer_case("cropping1d", keras.layers.Cropping1D((1, 2)), (2, 6, 3)),
+    layer_case("cropping2d", keras.layers.Cropping2D(((1, 0), (0, 2))), (1, 4, 5, 2)),
 ]
 
 init_moments = {}

@@ -11,7 +11,7 @@ use tf_core::{self as tf, Tensor, Variable};
 
 /// Keras's `padding="valid" | "same"` as the op attribute.
 #[track_caller]
-fn padding(p: &str, causal_ok: bool) -> &'static str {
+pub(super) fn padding(p: &str, causal_ok: bool) -> &'static str {
     match p.to_ascii_lowercase().as_str() {
         "valid" => "VALID",
         "same" => "SAME",

@@ -1,4 +1,5 @@
-//! Merge layers: Add, Multiply, Concatenate. They take several inputs through
+//! Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate. They take
+//! several inputs through
 //! [`Layer::call_many`].
 
 use super::{layer_common, layer_methods, Base, Layer};
@@ -81,6 +82,110 @@ elementwise_merge!(
     "multiply",
     "Multiply",
     tf::multiply
+);
+
+elementwise_merge!(
+    /// `keras.layers.Maximum()`: the elementwise maximum of its inputs.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, Maximum};
+    /// let (a, b) = (tf::constant([0.0f32, 7.0, 2.0]), tf::constant([5.0f32, 6.0, 7.0]));
+    /// assert_eq!(Maximum::new().call_many(&[a, b], false).to_vec::<f32>(), vec![5.0, 7.0, 7.0]);
+    /// ```
+    Maximum,
+    "maximum",
+    "Maximum",
+    tf::maximum
+);
+elementwise_merge!(
+    /// `keras.layers.Minimum()`: the elementwise minimum of its inputs.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, Minimum};
+    /// let (a, b) = (tf::constant([0.0f32, 7.0, 2.0]), tf::constant([5.0f32, 6.0, 7.0]));
+    /// assert_eq!(Minimum::new().call_many(&[a, b], false).to_vec::<f32>(), vec![0.0, 6.0, 2.0]);
+    /// ```
+    Minimum,
+    "minimum",
+    "Minimum",
+    tf::minimum
+);
+
+/// A merge layer with no settings whose `call_many` is `$merge(name, inputs)`.
+macro_rules! merge_layer {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $merge:expr) => {
+        $(#[$m])*
+        pub struct $ty {
+            base: Base,
+        }
+        layer_common!($ty, []);
+        layer_config!($ty, $ty::new(), {});
+        impl $ty {
+            /// The merge layer.
+            pub fn new() -> $ty {
+                $ty {
+                    base: Base::new($prefix),
+                }
+            }
+        }
+        impl Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl Layer for $ty {
+            layer_methods!($class);
+            #[track_caller]
+            fn call(&self, x: &Tensor, training: bool) -> Tensor {
+                self.call_many(std::slice::from_ref(x), training)
+            }
+            #[track_caller]
+            fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
+                let merge: fn(&str, &[Tensor]) -> Tensor = $merge;
+                merge(&self.base.name, inputs)
+            }
+        }
+    };
+}
+merge_layer!(
+    /// `keras.layers.Subtract()`: its first input minus its second (exactly two).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, Subtract};
+    /// let (a, b) = (tf::constant([5.0f32, 7.0]), tf::constant([1.0f32, 10.0]));
+    /// assert_eq!(Subtract::new().call_many(&[a, b], false).to_vec::<f32>(), vec![4.0, -3.0]);
+    /// ```
+    Subtract,
+    "subtract",
+    "Subtract",
+    |name, inputs| match inputs {
+        [a, b] => a - b,
+        _ => panic!(
+            "A `Subtract` layer should be called on exactly 2 inputs. Received: {} inputs (layer \"{name}\").",
+            inputs.len()
+        ),
+    }
+);
+merge_layer!(
+    /// `keras.layers.Average()`: the elementwise mean of its inputs.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Average, Layer};
+    /// let (a, b) = (tf::constant([1.0f32, 7.0]), tf::constant([3.0f32, 10.0]));
+    /// assert_eq!(Average::new().call_many(&[a, b], false).to_vec::<f32>(), vec![2.0, 8.5]);
+    /// ```
+    Average,
+    "average",
+    "Average",
+    |name, inputs| {
+        need_two(name, inputs);
+        let sum = inputs[1..].iter().fold(inputs[0].clone(), |acc, x| &acc + x);
+        &sum / &tf::scalar(inputs.len() as f64, sum.dtype())
+    }
 );
 
 /// `keras.layers.Concatenate(axis=-1)`.

@@ -1,19 +1,25 @@
 //! `keras.layers`: the `Layer` trait and Keras's layers. A layer is a [`Module`] that creates
 //! its weights on the first call, from the input's shape (Keras's lazy `build`).
 
+mod activation;
 mod conv;
 mod core;
 mod merge;
 mod norm;
+mod pooling1d;
+mod reshaping;
 mod rnn;
 
+pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     UpSampling2D, ZeroPadding2D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Permute, Rescaling, Reshape};
-pub use self::merge::{Add, Concatenate, Multiply};
+pub use self::merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, LayerNormalization};
+pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
+pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use crate::model::Input;
 
@@ -311,6 +317,21 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Add" => boxed(Add::from_config(c)),
         "Multiply" => boxed(Multiply::from_config(c)),
         "Concatenate" => boxed(Concatenate::from_config(c)),
+        "Subtract" => boxed(Subtract::from_config(c)),
+        "Average" => boxed(Average::from_config(c)),
+        "Maximum" => boxed(Maximum::from_config(c)),
+        "Minimum" => boxed(Minimum::from_config(c)),
+        "ReLU" => boxed(ReLU::from_config(c)),
+        "LeakyReLU" => boxed(LeakyReLU::from_config(c)),
+        "Softmax" => boxed(Softmax::from_config(c)),
+        "ELU" => boxed(ELU::from_config(c)),
+        "MaxPooling1D" => boxed(MaxPooling1D::from_config(c)),
+        "AveragePooling1D" => boxed(AveragePooling1D::from_config(c)),
+        "GlobalAveragePooling1D" => boxed(GlobalAveragePooling1D::from_config(c)),
+        "GlobalMaxPooling1D" => boxed(GlobalMaxPooling1D::from_config(c)),
+        "RepeatVector" => boxed(RepeatVector::from_config(c)),
+        "Cropping1D" => boxed(Cropping1D::from_config(c)),
+        "Cropping2D" => boxed(Cropping2D::from_config(c)),
         "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
         "LSTM" => boxed(LSTM::from_config(c)),
         "GRU" => boxed(GRU::from_config(c)),
