@@ -380,3 +380,31 @@ fn gather_gradients_with_an_unknown_row_count() {
     }
     assert_eq!(f.tracing_count(), 1);
 }
+
+/// `einsum` traced with an unknown batch: each group holding the batch is left to the
+/// reshape, so one trace serves every batch size (what attention layers need in a
+/// functional model).
+#[test]
+fn einsum_with_an_unknown_batch_equals_eager() {
+    let w = tf::reshape(&tf::cast(&tf::range(24), tf::float32), [4, 2, 3]) * 0.1f32;
+    let body = move |xs: &[Tensor]| -> Vec<Tensor> {
+        let q = tf::einsum("abc,cde->abde", &[&xs[0], &w]);
+        let scores = tf::einsum("aecd,abcd->acbe", &[&q, &q]);
+        vec![
+            q.clone(),
+            scores,
+            tf::einsum("...c,cde->...de", &[&xs[0], &w]),
+            tf::einsum("abii->ab", &[&tf::einsum("abcd,abed->abce", &[&q, &q])]),
+        ]
+    };
+    let f = Function::new("attention_like", body.clone()).input_signature([partial(&[None, Some(5), Some(4)], DType::F32)]);
+    for batch in [1usize, 3] {
+        let x = tf::reshape(&tf::cast(&tf::range(20 * batch as i64), tf::float32), [batch as i64, 5, 4]) * 0.05f32;
+        let got = f.call(std::slice::from_ref(&x));
+        for (g, w) in got.iter().zip(&body(&[x])) {
+            assert_eq!(g.shape(), w.shape());
+            tf::debugging::assert_near(g, w, None, None).unwrap();
+        }
+    }
+    assert_eq!(f.tracing_count(), 1);
+}

@@ -143,10 +143,11 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     for ((t, x), &r) in terms.iter().zip(inputs).zip(&ell_dims) {
         for (q, &d) in x.shape().dims()[t.before.len()..][..r].iter().enumerate() {
             let s = &mut ell_size[ell_rank - r + q];
-            if d != 1 && *s != 1 && *s != d {
+            let unknown = crate::Shape::UNKNOWN;
+            if d != 1 && *s != 1 && *s != d && d != unknown && *s != unknown {
                 panic!("Einsum: the dimensions under `...` do not broadcast in {equation:?}: {s} and {d}");
             }
-            if d != 1 {
+            if d != 1 && (*s == 1 || *s == unknown) {
                 *s = d;
             }
         }
@@ -157,16 +158,25 @@ pub fn einsum(equation: &str, inputs: &[&Tensor]) -> Tensor {
     for ((t, x), &r) in terms.iter().zip(inputs).zip(&ell_dims) {
         let letters: Vec<char> = [&t.before[..], &ell[ell_rank - r..], &t.after[..]].concat();
         let dims = x.shape().dims();
+        // Size-1 dimensions under `...` grow to the broadcast size (where it is known).
         let mut full = dims.to_vec();
-        full[t.before.len()..][..r].copy_from_slice(&ell_size[ell_rank - r..]);
+        for (f, &s) in full[t.before.len()..][..r].iter_mut().zip(&ell_size[ell_rank - r..]) {
+            if *f == 1 && s != crate::Shape::UNKNOWN {
+                *f = s;
+            }
+        }
         let x = if full != dims {
             super::array::broadcast_to(x, full.iter().map(|&d| d as i64).collect::<Vec<_>>())
         } else {
             (*x).clone()
         };
         for (&c, &d) in letters.iter().zip(&full) {
-            if *dim_of.entry(c).or_insert(d) != d {
-                panic!("Einsum: letter {c:?} has sizes {} and {d} in {equation:?}", dim_of[&c]);
+            // An unknown dimension (a traced batch) agrees with any size.
+            let known = dim_of.entry(c).or_insert(d);
+            if *known == crate::Shape::UNKNOWN {
+                *known = d;
+            } else if d != crate::Shape::UNKNOWN && *known != d {
+                panic!("Einsum: letter {c:?} has sizes {known} and {d} in {equation:?}");
             }
         }
         ops.push(diagonals(letters, x, &dim_of));
@@ -259,7 +269,7 @@ fn diagonals(mut letters: Vec<char>, mut x: Tensor, dim_of: &std::collections::B
         let n = dim_of[&c];
         let others: Vec<usize> = (0..letters.len()).filter(|&i| i != p && i != q).collect();
         let perm: Vec<i64> = others.iter().chain([&p, &q]).map(|&i| i as i64).collect();
-        let mut shape: Vec<i64> = others.iter().map(|&i| dim_of[&letters[i]] as i64).collect();
+        let mut shape: Vec<i64> = others.iter().map(|&i| reshape_dim(dim_of[&letters[i]])).collect();
         shape.push((n * n) as i64);
         let flat = reshape(&transpose(&x, Some(&perm)), shape);
         let picks: Vec<i64> = (0..n).map(|i| (i * (n + 1)) as i64).collect();
@@ -267,6 +277,15 @@ fn diagonals(mut letters: Vec<char>, mut x: Tensor, dim_of: &std::collections::B
         letters = others.iter().map(|&i| letters[i]).chain([c]).collect();
     }
     (letters, x)
+}
+
+/// A dimension as a reshape takes it: -1 for an unknown one.
+fn reshape_dim(d: usize) -> i64 {
+    if d == crate::Shape::UNKNOWN {
+        -1
+    } else {
+        d as i64
+    }
 }
 
 /// `x` (subscripts `t`) with the letters that are neither in `other` nor in `keep` summed away.
@@ -306,12 +325,19 @@ fn contract(
     let contracted: Vec<char> = ta.iter().copied().filter(|c| tb.contains(c) && !keep.contains(c)).collect();
     let a_free: Vec<char> = ta.iter().copied().filter(|c| !tb.contains(c)).collect();
     let b_free: Vec<char> = tb.iter().copied().filter(|c| !ta.contains(c)).collect();
-    let size = |cs: &[char]| cs.iter().map(|c| dim_of[c]).product::<usize>() as i64;
+    // A group holding an unknown dimension (a traced batch) is left to the reshape.
+    let size = |cs: &[char]| {
+        reshape_dim(
+            cs.iter()
+                .try_fold(1usize, |p, c| (dim_of[c] != crate::Shape::UNKNOWN).then(|| p * dim_of[c]))
+                .unwrap_or(crate::Shape::UNKNOWN),
+        )
+    };
     let (nb, m, k, n) = (size(&batch), size(&a_free), size(&contracted), size(&b_free));
     let a3 = reshape(&permute_to(ta, &[&batch[..], &a_free, &contracted].concat(), a), [nb, m, k]);
     let b3 = reshape(&permute_to(tb, &[&batch[..], &contracted, &b_free].concat(), b), [nb, k, n]);
     let letters = [batch, a_free, b_free].concat();
-    let dims: Vec<i64> = letters.iter().map(|c| dim_of[c] as i64).collect();
+    let dims: Vec<i64> = letters.iter().map(|c| reshape_dim(dim_of[c])).collect();
     (letters, reshape(&matmul(&a3, &b3), dims))
 }
 
