@@ -380,3 +380,78 @@ fn initializers_have_tensorflows_statistics() {
         }
     }
 }
+
+/// `MultiHeadAttention` against tf_keras 2.21 (`gen_keras.py`'s `attention` cases): the
+/// output and the attention scores, with and without a mask, causal, without biases, and the
+/// gradients of Σ r·output + Σ r'·scores with respect to query, value and every weight.
+#[test]
+fn multi_head_attention_matches_tensorflow() {
+    let g = golden();
+    let values = |v: &Value| -> Vec<f64> { v.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect() };
+    let check = |name: &str, what: &str, got: &Tensor, want: &Value| {
+        for (i, (a, b)) in got.to_vec::<f32>().iter().zip(values(want)).enumerate() {
+            assert!(close(*a as f64, b, 1e-5), "{name}: {what}[{i}] = {a}, TensorFlow {b}");
+        }
+    };
+    let cases = g["attention"].as_array().expect("attention cases");
+    assert_eq!(cases.len(), 3, "the golden file lost attention cases");
+    for c in cases {
+        let name = c["name"].as_str().expect("name");
+        let layer = match name {
+            "self" => layers::MultiHeadAttention::new(2, 3),
+            "cross_masked" => layers::MultiHeadAttention::new(2, 3).value_dim(Some(2)).output_shape(Some(4)),
+            "causal_no_bias" => layers::MultiHeadAttention::new(1, 4).use_bias(false),
+            other => panic!("no attention case {other}"),
+        };
+        let qs = usizes(&c["query_shape"], "query shape");
+        let vs = usizes(&c["value_shape"], "value shape");
+        let make = |shape: &[usize], f: &dyn Fn(f64) -> f64| {
+            let n: usize = shape.iter().product();
+            Tensor::from_vec((0..n).map(|i| f(i as f64) as f32).collect(), shape.to_vec()).expect("shape")
+        };
+        let q = make(&qs, &|i| 0.5 * (0.37 * i).cos());
+        let v = make(&vs, &|i| 0.4 * (0.23 * i + 0.1).sin());
+        let mask = (!c["mask"].is_null()).then(|| {
+            let shape = usizes(&c["mask_shape"], "mask shape");
+            let m: Vec<bool> = values(&c["mask"]).iter().map(|&x| x != 0.0).collect();
+            Tensor::from_vec(m, shape).expect("mask")
+        });
+        let causal = c["causal"].as_bool().expect("causal");
+        layer.attend(&q, &v, None, None, false, false); // build
+        let vars = layer.variables();
+        let shapes = c["weights"].as_array().expect("weights");
+        assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
+        for (k, (var, s)) in vars.iter().zip(shapes).enumerate() {
+            let s = usizes(s, "weight shape");
+            assert_eq!(var.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", var.name());
+            let keras_name = c["weight_names"][k].as_str().expect("name");
+            let suffix = keras_name.split_once('/').expect("scoped").1.trim_end_matches(":0");
+            assert!(
+                var.name().ends_with(suffix),
+                "{name}: weight {k} is {}, Keras's {keras_name}",
+                var.name()
+            );
+            var.assign(&fill(&s, k));
+        }
+        let tape = tf::GradientTape::new();
+        tape.watch(&q);
+        tape.watch(&v);
+        let (out, scores) = layer.attend(&q, &v, None, mask.as_ref(), causal, false);
+        assert_eq!(out.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
+        assert_eq!(scores.shape().dims(), &usizes(&c["scores_shape"], "scores shape")[..], "{name}");
+        check(name, "output", &out, &c["output"]);
+        check(name, "scores", &scores, &c["scores"]);
+        let weighted = |t: &Tensor, a: f64| {
+            let n = t.num_elements();
+            let r: Vec<f32> = (0..n).map(|i| (a * i as f64 + 0.5).sin() as f32).collect();
+            tf::reduce_sum(&(&tf::reshape(t, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false)
+        };
+        let loss = &weighted(&out, 1.3) + &weighted(&scores, 0.7);
+        let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
+        sources.extend(vars.iter().map(tf::Source::source));
+        let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
+        for (i, (got, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
+            check(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
+        }
+    }
+}

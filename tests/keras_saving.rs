@@ -162,6 +162,37 @@ fn a_functional_model_with_branches_round_trips() {
     assert_eq!(all(&loaded), all(&model), "moving statistics included");
 }
 
+/// A transformer encoder block as a functional model (self-attention, residual, layer norm,
+/// pooling over steps): it trains through `fit`'s traced step, its loss falls, and it round
+/// trips through `save` / `load_model` with equal predictions.
+#[test]
+fn a_functional_attention_block_trains_and_round_trips() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(8);
+    let inputs = keras::Input::new([6, 4]);
+    let attended = MultiHeadAttention::new(2, 4).apply([&inputs, &inputs]);
+    let residual = Add::new().apply([&inputs, &attended]);
+    let normed = LayerNormalization::new().apply(&residual);
+    let pooled = GlobalAveragePooling1D::new().apply(&normed);
+    let outputs = Dense::new(2).apply(&pooled);
+    let mut model = Model::new(&inputs, &outputs).unwrap();
+    model.compile(keras::optimizers::Adam::new(0.01), "sparse_categorical_crossentropy", ());
+    // The class: whether the first feature summed over the steps is positive.
+    let x = tf::random::normal(&[64, 6, 4], 0.0, 1.0, tf::float32, Some(3));
+    let first = tf::reduce_sum(&tf::squeeze(&tf::slice(&x, &[0, 0, 0], &[-1, -1, 1]), &[2]), 1i64, false);
+    let y = tf::cast(&tf::greater(&first, &tf::constant(0.0f32)), tf::int32);
+    let history = model
+        .fit((&x, &y), FitArgs { epochs: 8, ..quiet() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loss = &history["loss"];
+    assert!(loss[loss.len() - 1] < 0.8 * loss[0], "loss {loss:?}");
+    let dir = tmp("attention");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(predict(&loaded, &x), predict(&model, &x));
+}
+
 #[test]
 fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
     let _g = common::seed_lock();
@@ -272,6 +303,13 @@ fn every_layer_config_round_trips() {
         Box::new(RepeatVector::new(5)),
         Box::new(Cropping1D::new((2, 1))),
         Box::new(Cropping2D::new(((1, 2), (3, 4)))),
+        Box::new(
+            MultiHeadAttention::new(4, 8)
+                .value_dim(Some(6))
+                .dropout(0.1)
+                .output_shape(Some(10))
+                .use_bias(false),
+        ),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

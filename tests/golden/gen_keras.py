@@ -184,11 +184,41 @@ layers = [
     layer_case("cropping2d", keras.layers.Cropping2D(((1, 0), (0, 2))), (1, 4, 5, 2)),
 ]
 
+def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):
+    """MultiHeadAttention(query, value): output and attention scores, and the gradients of
+    sum(r * output) + sum(r2 * scores) with respect to the query, the value and each weight."""
+    q = (0.5 * np.cos(0.37 * np.arange(int(np.prod(q_shape))))).reshape(q_shape).astype(np.float32)
+    v = (0.4 * np.sin(0.23 * np.arange(int(np.prod(v_shape))) + 0.1)).reshape(v_shape).astype(np.float32)
+    qt, vt = tf.constant(q), tf.constant(v)
+    m = None if mask is None else tf.constant(mask)
+    layer(qt, vt)  # build
+    layer.set_weights([fill(int(np.prod(w.shape)), k).reshape(w.shape) for k, w in enumerate(layer.weights)])
+    with tf.GradientTape() as tape:
+        tape.watch([qt, vt])
+        out, scores = layer(qt, vt, attention_mask=m, return_attention_scores=True, use_causal_mask=causal)
+        r = lambda t, a: tf.sin(a * tf.range(tf.size(t), dtype=tf.float32) + 0.5)
+        loss = tf.reduce_sum(tf.reshape(out, [-1]) * r(out, 1.3)) + tf.reduce_sum(tf.reshape(scores, [-1]) * r(scores, 0.7))
+    grads = tape.gradient(loss, [qt, vt] + layer.weights)
+    return {"name": name, "query_shape": list(q_shape), "value_shape": list(v_shape),
+            "mask": None if mask is None else np.asarray(mask).astype(int).reshape(-1).tolist(),
+            "mask_shape": None if mask is None else list(np.asarray(mask).shape), "causal": causal,
+            "weights": [list(w.shape) for w in layer.weights], "weight_names": [w.name for w in layer.weights],
+            "output": np.asarray(out).reshape(-1).tolist(), "output_shape": list(out.shape),
+            "scores": np.asarray(scores).reshape(-1).tolist(), "scores_shape": list(scores.shape),
+            "grads": [np.asarray(g).reshape(-1).tolist() for g in grads]}
+
+mask243 = np.array([[[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]], [[1, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 1]]], bool)
+attention = [
+    attention_case("self", keras.layers.MultiHeadAttention(num_heads=2, key_dim=3), (2, 4, 5), (2, 4, 5)),
+    attention_case("cross_masked", keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, value_dim=2, output_shape=4), (2, 4, 5), (2, 3, 6), mask=mask243),
+    attention_case("causal_no_bias", keras.layers.MultiHeadAttention(num_heads=1, key_dim=4, use_bias=False), (1, 5, 3), (1, 5, 3), causal=True),
+]
+
 init_moments = {}
 for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "orthogonal"]:
     w = keras.initializers.get(ini)(shape=(200, 300)).numpy()
     init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
-    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "initializers": init_moments}, f)
+    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "initializers": init_moments}, f)
 print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

@@ -2,6 +2,7 @@
 //! its weights on the first call, from the input's shape (Keras's lazy `build`).
 
 mod activation;
+mod attention;
 mod conv;
 mod core;
 mod merge;
@@ -11,6 +12,7 @@ mod reshaping;
 mod rnn;
 
 pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
+pub use self::attention::MultiHeadAttention;
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     UpSampling2D, ZeroPadding2D,
@@ -332,6 +334,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "RepeatVector" => boxed(RepeatVector::from_config(c)),
         "Cropping1D" => boxed(Cropping1D::from_config(c)),
         "Cropping2D" => boxed(Cropping2D::from_config(c)),
+        "MultiHeadAttention" => boxed(MultiHeadAttention::from_config(c)),
         "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
         "LSTM" => boxed(LSTM::from_config(c)),
         "GRU" => boxed(GRU::from_config(c)),
