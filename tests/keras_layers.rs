@@ -274,6 +274,22 @@ fn layers_match_tensorflow() {
             "repeat_vector" => (std::sync::Arc::new(layers::RepeatVector::new(3)), None),
             "cropping1d" => (std::sync::Arc::new(layers::Cropping1D::new((1, 2))), None),
             "cropping2d" => (std::sync::Arc::new(layers::Cropping2D::new(((1, 0), (0, 2)))), None),
+            "bidirectional_lstm" => (
+                std::sync::Arc::new(layers::Bidirectional::new(layers::LSTM::new(3).return_sequences(true))),
+                None,
+            ),
+            "bidirectional_gru_sum" => (
+                std::sync::Arc::new(layers::Bidirectional::new(layers::GRU::new(3)).merge_mode(layers::MergeMode::Sum)),
+                None,
+            ),
+            "bidirectional_rnn_state" => {
+                let l = std::sync::Arc::new(layers::Bidirectional::new(layers::SimpleRNN::new(2).return_state(true)));
+                let l2 = l.clone();
+                let run: Run = Box::new(move |x| l2.call_outputs(std::slice::from_ref(x), false));
+                (l, Some(run))
+            }
+            "time_distributed_dense" => (std::sync::Arc::new(layers::TimeDistributed::new(layers::Dense::new(3))), None),
+            "time_distributed_conv" => (std::sync::Arc::new(layers::TimeDistributed::new(layers::Conv2D::new(2, 2))), None),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

@@ -193,6 +193,41 @@ fn a_functional_attention_block_trains_and_round_trips() {
     assert_eq!(predict(&loaded, &x), predict(&model, &x));
 }
 
+/// The text classifier of TensorFlow's RNN tutorial in small: Embedding, Bidirectional
+/// LSTM, Dense. It learns through `fit` and round-trips through `save` / `load_model`.
+#[test]
+fn a_bidirectional_text_classifier_trains_and_round_trips() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(9);
+    let mut model = keras::sequential![
+        Embedding::new(10, 4).input_shape([6]),
+        Bidirectional::new(LSTM::new(4)),
+        Dense::new(2)
+    ];
+    model.compile(keras::optimizers::Adam::new(0.02), "sparse_categorical_crossentropy", ());
+    // Token sequences; the class: whether token 7 occurs.
+    let x = tf::cast(&tf::random::uniform(&[64, 6], 0.0, 9.99, tf::float32, Some(4)), tf::int32);
+    let y = tf::cast(&tf::reduce_any(&tf::equal(&x, &tf::constant(7i32)), 1i64, false), tf::int32);
+    let history = model
+        .fit((&x, &y), FitArgs { epochs: 10, ..quiet() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loss = &history["loss"];
+    assert!(loss[loss.len() - 1] < 0.8 * loss[0], "loss {loss:?}");
+    assert_eq!(model.trainable_variables().len(), 1 + 6 + 2);
+    let summary = model.summary_string().unwrap();
+    assert!(
+        summary.contains("bidirectional (Bidirection") && summary.contains("(None, 8)"),
+        "{summary}"
+    );
+    // Keras's count: 4 * ((4 + 4 + 1) * 4) per direction.
+    assert!(summary.contains("288"), "{summary}");
+    let dir = tmp("bidirectional");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(predict(&loaded, &x), predict(&model, &x));
+}
+
 #[test]
 fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
     let _g = common::seed_lock();
@@ -310,6 +345,9 @@ fn every_layer_config_round_trips() {
                 .output_shape(Some(10))
                 .use_bias(false),
         ),
+        Box::new(Bidirectional::new(LSTM::new(4).return_sequences(true)).merge_mode(MergeMode::Ave)),
+        Box::new(Bidirectional::new(GRU::new(2).return_state(true)).merge_mode(MergeMode::Separate)),
+        Box::new(TimeDistributed::new(Dense::new(3).activation("relu"))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();
@@ -325,6 +363,9 @@ fn every_layer_config_round_trips() {
     assert_eq!(d["config"]["batch_input_shape"], serde_json::json!([null, 3]));
     assert_eq!(d["config"]["kernel_initializer"]["class_name"], "VarianceScaling");
     assert_eq!(d["config"]["kernel_initializer"]["config"]["mode"], "fan_in");
+    let not_rnn = serde_json::json!({"class_name": "Bidirectional", "config": {"layer": {"class_name": "Dense", "config": {"units": 2}}}});
+    let e = keras::layers::deserialize(&not_rnn).err().unwrap().to_string();
+    assert!(e.contains("must be a recurrent layer"), "{e}");
     let e = keras::layers::serialize(&Lambda::new(|x| x.clone())).unwrap_err().to_string();
     assert!(e.contains("has no config"), "{e}");
     let e = keras::layers::deserialize(&serde_json::json!({"class_name": "Dense", "config": {"units": "many"}}))

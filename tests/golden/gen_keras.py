@@ -182,6 +182,11 @@ layers = [
     layer_case("repeat_vector", keras.layers.RepeatVector(3), (2, 4)),
     layer_case("cropping1d", keras.layers.Cropping1D((1, 2)), (2, 6, 3)),
     layer_case("cropping2d", keras.layers.Cropping2D(((1, 0), (0, 2))), (1, 4, 5, 2)),
+    layer_case("bidirectional_lstm", keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True)), (2, 4, 2)),
+    layer_case("bidirectional_gru_sum", keras.layers.Bidirectional(keras.layers.GRU(3), merge_mode="sum"), (2, 4, 2)),
+    layer_case("bidirectional_rnn_state", keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_state=True)), (2, 4, 2)),
+    layer_case("time_distributed_dense", keras.layers.TimeDistributed(keras.layers.Dense(3)), (2, 4, 5)),
+    layer_case("time_distributed_conv", keras.layers.TimeDistributed(keras.layers.Conv2D(2, 2)), (2, 3, 4, 4, 1)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -10,6 +10,7 @@ mod norm;
 mod pooling1d;
 mod reshaping;
 mod rnn;
+mod wrappers;
 
 pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
 pub use self::attention::MultiHeadAttention;
@@ -23,6 +24,7 @@ pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
+pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
 pub use crate::model::Input;
 
 use crate::saving::config::{Config, ConfigValue};
@@ -335,6 +337,8 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Cropping1D" => boxed(Cropping1D::from_config(c)),
         "Cropping2D" => boxed(Cropping2D::from_config(c)),
         "MultiHeadAttention" => boxed(MultiHeadAttention::from_config(c)),
+        "Bidirectional" => boxed(Bidirectional::from_config(c)),
+        "TimeDistributed" => boxed(TimeDistributed::from_config(c)),
         "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
         "LSTM" => boxed(LSTM::from_config(c)),
         "GRU" => boxed(GRU::from_config(c)),

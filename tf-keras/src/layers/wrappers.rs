@@ -1,0 +1,322 @@
+//! Layers that wrap a layer: `Bidirectional` (a recurrent layer run forwards and backwards)
+//! and `TimeDistributed` (a layer applied to every step of a sequence).
+
+use super::{deserialize, serialize, Base, Layer};
+use crate::saving::config::Config;
+use serde_json::Value;
+use tf_core::{self as tf, Tensor};
+
+/// How [`Bidirectional`] joins its two directions (`merge_mode=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergeMode {
+    /// `"concat"` (Keras's default): forward features then backward features.
+    Concat,
+    /// `"sum"`.
+    Sum,
+    /// `"mul"`.
+    Mul,
+    /// `"ave"`: the mean of the two.
+    Ave,
+    /// `None`: both outputs, forward first (`call_outputs`).
+    Separate,
+}
+
+impl MergeMode {
+    fn name(self) -> Value {
+        match self {
+            MergeMode::Concat => "concat".into(),
+            MergeMode::Sum => "sum".into(),
+            MergeMode::Mul => "mul".into(),
+            MergeMode::Ave => "ave".into(),
+            MergeMode::Separate => Value::Null,
+        }
+    }
+    fn parse(v: &Value) -> tf::Result<MergeMode> {
+        match v.as_str() {
+            Some("concat") => Ok(MergeMode::Concat),
+            Some("sum") => Ok(MergeMode::Sum),
+            Some("mul") => Ok(MergeMode::Mul),
+            Some("ave") => Ok(MergeMode::Ave),
+            None if v.is_null() => Ok(MergeMode::Separate),
+            _ => Err(tf::Error::InvalidArgument(format!(
+                "config `merge_mode` must be one of \"sum\", \"mul\", \"ave\", \"concat\" or null, got {v}"
+            ))),
+        }
+    }
+}
+
+/// `keras.layers.Bidirectional(layer, merge_mode="concat")`: a recurrent layer (SimpleRNN,
+/// LSTM, GRU) run over the sequence forwards and, as a second layer of the same settings
+/// with `go_backwards` flipped, backwards; a backward output sequence is reversed back into
+/// time order before the two are merged. As in Keras, both directions are copies rebuilt
+/// from the given layer's config (named `forward_<name>` and `backward_<name>`).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_core::Module;
+/// use tf_keras::layers::{Bidirectional, Layer, LSTM};
+/// // Keras's documented shapes: 10 steps of 16 features.
+/// let layer = Bidirectional::new(LSTM::new(10).return_sequences(true));
+/// let y = layer.call(&tf::zeros([5, 10, 16], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[5, 10, 20]);
+/// assert_eq!(layer.variables().len(), 6); // each direction's kernel, recurrent kernel, bias
+/// ```
+pub struct Bidirectional {
+    base: Base,
+    layer: Value,
+    merge_mode: MergeMode,
+    return_sequences: bool,
+    return_state: bool,
+    forward: Box<dyn Layer>,
+    backward: Box<dyn Layer>,
+}
+
+impl tf::Module for Bidirectional {
+    fn name(&self) -> String {
+        self.base.name.clone()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
+        tf::Trackable::track(&self.forward, "forward_layer".to_string(), true, v);
+        tf::Trackable::track(&self.backward, "backward_layer".to_string(), true, v);
+    }
+}
+
+impl Bidirectional {
+    /// Both directions of `layer`, concatenated.
+    ///
+    /// # Panics
+    /// When `layer` is not a recurrent layer (no `go_backwards` in its config).
+    #[track_caller]
+    pub fn new(layer: impl Layer) -> Bidirectional {
+        let v = serialize(&layer).unwrap_or_else(|e| panic!("Bidirectional: {e}"));
+        Bidirectional::of_config(v, MergeMode::Concat, None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `merge_mode=`.
+    pub fn merge_mode(mut self, m: MergeMode) -> Self {
+        self.merge_mode = m;
+        self
+    }
+
+    fn of_config(layer: Value, merge_mode: MergeMode, name: Option<String>) -> tf::Result<Bidirectional> {
+        let c = layer.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+        let flag = |k: &str| c.get(k).and_then(Value::as_bool);
+        let (Some(backwards), Some(return_sequences)) = (flag("go_backwards"), flag("return_sequences")) else {
+            return Err(tf::Error::InvalidArgument(format!(
+                "Bidirectional: the layer must be a recurrent layer (SimpleRNN, LSTM, GRU), got {}",
+                layer.get("class_name").unwrap_or(&Value::Null)
+            )));
+        };
+        let inner = c.get("name").and_then(Value::as_str).unwrap_or("rnn").to_string();
+        let copy = |prefix: &str, go_backwards: bool| -> tf::Result<Box<dyn Layer>> {
+            let mut v = layer.clone();
+            v["config"]["name"] = format!("{prefix}_{inner}").into();
+            v["config"]["go_backwards"] = go_backwards.into();
+            if let Some(cfg) = v["config"].as_object_mut() {
+                cfg.remove("batch_input_shape");
+            }
+            deserialize(&v)
+        };
+        let mut base = Base::new("bidirectional");
+        if let Some(n) = name {
+            base.name = n;
+        }
+        base.input_shape = c.get("batch_input_shape").and_then(|s| {
+            s.as_array()
+                .and_then(|d| d.iter().skip(1).map(|x| x.as_u64().map(|x| x as usize)).collect())
+        });
+        Ok(Bidirectional {
+            base,
+            forward: copy("forward", backwards)?,
+            backward: copy("backward", !backwards)?,
+            layer,
+            merge_mode,
+            return_sequences,
+            return_state: flag("return_state").unwrap_or(false),
+        })
+    }
+
+    pub(crate) fn config(&self) -> Config {
+        let mut c = self.base.config();
+        c.insert("layer".into(), self.layer.clone());
+        c.insert("merge_mode".into(), self.merge_mode.name());
+        c
+    }
+
+    pub(crate) fn from_config(c: &Config) -> tf::Result<Bidirectional> {
+        let layer = c
+            .get("layer")
+            .cloned()
+            .ok_or_else(|| tf::Error::InvalidArgument("Bidirectional config has no `layer`".into()))?;
+        let merge = MergeMode::parse(c.get("merge_mode").unwrap_or(&"concat".into()))?;
+        let name = c.get("name").and_then(Value::as_str).map(str::to_string);
+        Bidirectional::of_config(layer, merge, name)
+    }
+}
+
+impl Layer for Bidirectional {
+    fn class_name(&self) -> String {
+        "Bidirectional".into()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        self.base.input_shape.clone()
+    }
+    fn get_config(&self) -> Option<Config> {
+        Some(self.config())
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        vec![self.forward.as_ref(), self.backward.as_ref()]
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.call_outputs(std::slice::from_ref(x), training).swap_remove(0)
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        self.call_outputs(inputs, training).swap_remove(0)
+    }
+    /// The merged output (both, with `MergeMode::Separate`), then the forward states and the
+    /// backward states when the layer returns its state.
+    #[track_caller]
+    fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        let [x] = inputs else {
+            panic!(
+                "Layer \"{}\" expects 1 input, but it received {} input tensors.",
+                self.base.name,
+                inputs.len()
+            )
+        };
+        let mut f = self.forward.call_outputs(std::slice::from_ref(x), training);
+        let mut b = self.backward.call_outputs(std::slice::from_ref(x), training);
+        let (yf, yb) = (f.remove(0), b.remove(0));
+        let yb = if self.return_sequences { tf::reverse(&yb, &[1]) } else { yb };
+        let mut out = match self.merge_mode {
+            MergeMode::Concat => vec![tf::concat(&[&yf, &yb], -1)],
+            MergeMode::Sum => vec![&yf + &yb],
+            MergeMode::Mul => vec![&yf * &yb],
+            MergeMode::Ave => vec![&(&yf + &yb) * &tf::scalar(0.5, yf.dtype())],
+            MergeMode::Separate => vec![yf, yb],
+        };
+        if self.return_state {
+            out.extend(f);
+            out.extend(b);
+        }
+        out
+    }
+    fn num_outputs(&self) -> usize {
+        let merged = if self.merge_mode == MergeMode::Separate { 2 } else { 1 };
+        merged
+            + if self.return_state {
+                self.forward.num_outputs() - 1 + self.backward.num_outputs() - 1
+            } else {
+                0
+            }
+    }
+}
+
+/// `keras.layers.TimeDistributed(layer)`: `layer` applied to every step of `[batch, steps,
+/// ...]` (one layer, so one set of weights for all steps), as Keras does by folding the
+/// steps into the batch.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Conv2D, Layer, TimeDistributed};
+/// // Keras's documented example: 10 frames of 128x128 RGB, a Conv2D on each.
+/// let layer = TimeDistributed::new(Conv2D::new(64, 3));
+/// let y = layer.call(&tf::zeros([2, 10, 128, 128, 3], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 10, 126, 126, 64]);
+/// ```
+pub struct TimeDistributed {
+    base: Base,
+    layer: Box<dyn Layer>,
+}
+
+impl tf::Module for TimeDistributed {
+    fn name(&self) -> String {
+        self.base.name.clone()
+    }
+    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
+        tf::Trackable::track(&self.layer, "layer".to_string(), true, v);
+    }
+}
+
+impl TimeDistributed {
+    /// `layer` on every step.
+    pub fn new(layer: impl Layer + 'static) -> TimeDistributed {
+        TimeDistributed {
+            base: Base::new("time_distributed"),
+            layer: Box::new(layer),
+        }
+    }
+    pub(crate) fn config(&self) -> tf::Result<Config> {
+        let mut c = self.base.config();
+        c.insert("layer".into(), serialize(self.layer.as_ref())?);
+        Ok(c)
+    }
+    pub(crate) fn from_config(c: &Config) -> tf::Result<TimeDistributed> {
+        let inner = c
+            .get("layer")
+            .ok_or_else(|| tf::Error::InvalidArgument("TimeDistributed config has no `layer`".into()))?;
+        let mut l = TimeDistributed {
+            base: Base::new("time_distributed"),
+            layer: deserialize(inner)?,
+        };
+        l.base.read_config(c)?;
+        Ok(l)
+    }
+    /// Names the layer (Keras's `name=`).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.base.name = name.into();
+        self
+    }
+    /// Declares the input shape without the batch dimension (Keras's `input_shape=`).
+    pub fn input_shape(mut self, shape: impl AsRef<[usize]>) -> Self {
+        self.base.input_shape = Some(shape.as_ref().to_vec());
+        self
+    }
+}
+
+impl Layer for TimeDistributed {
+    fn class_name(&self) -> String {
+        "TimeDistributed".into()
+    }
+    fn declared_input_shape(&self) -> Option<Vec<usize>> {
+        self.base.input_shape.clone()
+    }
+    fn get_config(&self) -> Option<Config> {
+        self.config().ok()
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        vec![self.layer.as_ref()]
+    }
+    fn losses(&self) -> Vec<Tensor> {
+        self.layer.losses()
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        super::expect_rank(&self.base.name, x, 3, None);
+        let dims = x.shape().dims();
+        let steps = x
+            .shape()
+            .dim(1)
+            .unwrap_or_else(|| panic!("Layer \"{}\" needs the number of steps known, got {}", self.base.name, x.shape()));
+        let known = |d: &[usize]| -> Vec<i64> {
+            d.iter()
+                .map(|&n| {
+                    if n == tf::Shape::UNKNOWN {
+                        panic!(
+                            "Layer \"{}\" needs every dimension but the batch known, got {}",
+                            self.base.name,
+                            x.shape()
+                        )
+                    }
+                    n as i64
+                })
+                .collect()
+        };
+        let folded: Vec<i64> = std::iter::once(-1).chain(known(&dims[2..])).collect();
+        let y = self.layer.call(&tf::reshape(x, folded), training);
+        let unfolded: Vec<i64> = [-1, steps as i64].into_iter().chain(known(&y.shape().dims()[1..])).collect();
+        tf::reshape(&y, unfolded)
+    }
+}
