@@ -471,3 +471,71 @@ fn multi_head_attention_matches_tensorflow() {
         }
     }
 }
+
+/// `Normalization` against tf_keras 2.21 (`gen_keras.py`'s `normalization` cases): what
+/// `adapt` learns from a tensor or from a dataset's batches (mean, variance, count), and
+/// the output for per-feature, all-value, inverted, given and per-axis statistics.
+#[test]
+fn normalization_matches_tensorflow() {
+    let g = golden();
+    let cases = g["normalization"].as_array().expect("normalization cases");
+    assert_eq!(cases.len(), 7, "the golden file lost normalization cases");
+    let floats = |v: &Value| -> Vec<f32> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x.as_f64().expect("number") as f32)
+            .collect()
+    };
+    for c in cases {
+        let name = c["name"].as_str().expect("name");
+        let layer = match name {
+            "features" | "dataset_batches" => layers::Normalization::new(Some(-1)),
+            "all_values" => layers::Normalization::new(None),
+            "invert" => layers::Normalization::new(None).invert(true),
+            "given" => layers::Normalization::new(Some(-1)).mean_variance(vec![3.0], vec![2.0]),
+            "given_per_feature" => layers::Normalization::new(Some(-1)).mean_variance(vec![1.0, 2.0], vec![4.0, 0.0]),
+            "axis1_sequences" => layers::Normalization::new(Some(1)),
+            other => panic!("no normalization case {other}"),
+        };
+        if !c["adapt"].is_null() {
+            let data = Tensor::from_vec(floats(&c["adapt"]), usizes(&c["adapt_shape"], "adapt shape")).expect("shape");
+            match c["dataset_batch"].as_u64() {
+                Some(b) => layer
+                    .adapt_dataset(
+                        &tf::data::Dataset::from_tensor_slices(data)
+                            .expect("slices")
+                            .batch(b as usize, false),
+                    )
+                    .expect("adapt"),
+                None => layer.adapt(&data).expect("adapt"),
+            }
+        }
+        let x = Tensor::from_vec(floats(&c["x"]), usizes(&c["x_shape"], "x shape")).expect("shape");
+        let y = layer.call(&x, false);
+        assert_eq!(y.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
+        for (i, (a, b)) in y.to_vec::<f32>().iter().zip(floats(&c["output"])).enumerate() {
+            assert!(close(*a as f64, b as f64, 1e-5), "{name}: output[{i}] = {a}, TensorFlow {b}");
+        }
+        let weights = layer.variables();
+        let want = c["weights"].as_array().expect("weights");
+        assert_eq!(weights.len(), want.len(), "{name}: weights");
+        for (w, want) in weights.iter().zip(want) {
+            let got = tf::cast(&w.value(), tf::float32).to_vec::<f32>();
+            for (a, b) in got.iter().zip(floats(want)) {
+                assert!(
+                    close(*a as f64, b as f64, 1e-5),
+                    "{name}: {} = {got:?}, TensorFlow {want}",
+                    w.name()
+                );
+            }
+        }
+    }
+    // Adapting a layer given its statistics, or with a different feature count, is an error.
+    let given = layers::Normalization::new(Some(-1)).mean_variance(vec![0.0], vec![1.0]);
+    assert!(given.adapt(&tf::ones([2, 2], tf::float32)).is_err());
+    let adapted = layers::Normalization::new(Some(-1));
+    adapted.adapt(&tf::ones([2, 3], tf::float32)).expect("adapt");
+    let e = adapted.adapt(&tf::ones([2, 4], tf::float32)).unwrap_err().to_string();
+    assert!(e.contains("features"), "{e}");
+}

@@ -228,6 +228,37 @@ fn a_bidirectional_text_classifier_trains_and_round_trips() {
     assert_eq!(predict(&loaded, &x), predict(&model, &x));
 }
 
+/// TensorFlow's regression tutorial in small: a Normalization layer adapted to the features,
+/// then Dense(1) on mean squared error. The adapted statistics are saved and restored with
+/// the model (they are its non-trainable weights).
+#[test]
+fn an_adapted_normalization_trains_and_round_trips() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(10);
+    let x = &tf::random::normal(&[64, 3], 0.0, 1.0, tf::float32, Some(6)) * &tf::constant([10.0f32, 0.1, 3.0]);
+    let y = tf::reduce_sum(&(&x * &tf::constant([0.1f32, 5.0, -0.2])), 1i64, true);
+    let norm = Normalization::new(Some(-1)).input_shape([3]);
+    norm.adapt(&x).unwrap();
+    let mut model = keras::sequential![norm, Dense::new(1)];
+    model.compile(keras::optimizers::Adam::new(0.1), "mse", ());
+    let history = model
+        .fit((&x, &y), FitArgs { epochs: 20, ..quiet() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loss = &history["loss"];
+    assert!(loss[loss.len() - 1] < 0.1 * loss[0], "loss {loss:?}");
+    let dir = tmp("normalization");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(predict(&loaded, &x), predict(&model, &x));
+    let all = |m: &dyn Module| {
+        m.variables()
+            .iter()
+            .map(|v| tf::cast(&v.value(), tf::float32).to_vec::<f32>())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(&loaded), all(&model), "the adapted statistics included");
+}
+
 #[test]
 fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
     let _g = common::seed_lock();
@@ -348,6 +379,8 @@ fn every_layer_config_round_trips() {
         Box::new(Bidirectional::new(LSTM::new(4).return_sequences(true)).merge_mode(MergeMode::Ave)),
         Box::new(Bidirectional::new(GRU::new(2).return_state(true)).merge_mode(MergeMode::Separate)),
         Box::new(TimeDistributed::new(Dense::new(3).activation("relu"))),
+        Box::new(Normalization::new(Some(-1)).mean_variance(vec![1.0, 2.0], vec![3.0, 4.0])),
+        Box::new(Normalization::new(None).invert(true)),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

@@ -219,11 +219,36 @@ attention = [
     attention_case("causal_no_bias", keras.layers.MultiHeadAttention(num_heads=1, key_dim=4, use_bias=False), (1, 5, 3), (1, 5, 3), causal=True),
 ]
 
+def normalization_case(name, layer, adapt, x, dataset_batch=None):
+    """Normalization: the statistics adapt() learns (from a tensor, or a dataset of batches)
+    and the layer's output on x."""
+    if adapt is not None:
+        data = np.asarray(adapt, np.float32)
+        layer.adapt(tf.data.Dataset.from_tensor_slices(data).batch(dataset_batch) if dataset_batch else data)
+    out = layer(tf.constant(np.asarray(x, np.float32)))
+    return {"name": name, "adapt": None if adapt is None else np.asarray(adapt, np.float32).reshape(-1).tolist(),
+            "adapt_shape": None if adapt is None else list(np.asarray(adapt).shape), "dataset_batch": dataset_batch,
+            "x": np.asarray(x, np.float32).reshape(-1).tolist(), "x_shape": list(np.asarray(x).shape),
+            "weights": [np.asarray(w).reshape(-1).tolist() for w in layer.weights],
+            "output": np.asarray(out).reshape(-1).tolist(), "output_shape": list(out.shape)}
+
+feats = [[0.0, 7.0, 4.0], [2.0, 9.0, 6.0], [0.0, 7.0, 4.0], [2.0, 9.0, 6.0]]
+seq = (np.cos(0.7 * np.arange(42)) * 3 + np.arange(42) * 0.1).reshape(7, 3, 2)
+normalization = [
+    normalization_case("features", keras.layers.Normalization(axis=-1), feats, [[0.0, 7.0, 4.0], [1.0, 8.0, 5.5]]),
+    normalization_case("all_values", keras.layers.Normalization(axis=None), [1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, 3.0]),
+    normalization_case("invert", keras.layers.Normalization(axis=None, invert=True), [1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, 3.0]),
+    normalization_case("given", keras.layers.Normalization(mean=3.0, variance=2.0), None, [[1.0], [2.0], [3.0]]),
+    normalization_case("given_per_feature", keras.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.0]), None, [[1.0, 2.0], [3.0, 2.5]]),
+    normalization_case("axis1_sequences", keras.layers.Normalization(axis=1), seq, seq[:2]),
+    normalization_case("dataset_batches", keras.layers.Normalization(axis=-1), seq.reshape(21, 2), seq.reshape(21, 2)[:4], dataset_batch=4),
+]
+
 init_moments = {}
 for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "orthogonal"]:
     w = keras.initializers.get(ini)(shape=(200, 300)).numpy()
     init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
-    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "initializers": init_moments}, f)
+    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "normalization": normalization, "initializers": init_moments}, f)
 print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

@@ -8,6 +8,7 @@ mod core;
 mod merge;
 mod norm;
 mod pooling1d;
+mod preprocessing;
 mod reshaping;
 mod rnn;
 mod wrappers;
@@ -22,6 +23,7 @@ pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Per
 pub use self::merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
+pub use self::preprocessing::Normalization;
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
@@ -339,6 +341,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "MultiHeadAttention" => boxed(MultiHeadAttention::from_config(c)),
         "Bidirectional" => boxed(Bidirectional::from_config(c)),
         "TimeDistributed" => boxed(TimeDistributed::from_config(c)),
+        "Normalization" => boxed(Normalization::from_config(c)),
         "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
         "LSTM" => boxed(LSTM::from_config(c)),
         "GRU" => boxed(GRU::from_config(c)),
