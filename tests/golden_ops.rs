@@ -194,6 +194,27 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
     match f {
         "gelu" => one(nn::gelu(&x[0], a["approximate"].as_bool().unwrap())),
         "silu" => one(nn::silu(&x[0], a["beta"].as_f64().unwrap())),
+        "resize" => {
+            let size = ints(&a["size"]);
+            let method = match a["method"].as_str().unwrap() {
+                "bilinear" => tf::image::ResizeMethod::Bilinear,
+                _ => tf::image::ResizeMethod::Nearest,
+            };
+            one(tf::image::resize(&x[0], [size[0] as usize, size[1] as usize], method))
+        }
+        "flip_left_right" => one(tf::image::flip_left_right(&x[0])),
+        "flip_up_down" => one(tf::image::flip_up_down(&x[0])),
+        "image_transform" => {
+            let out = ints(&a["output_shape"]);
+            one(tf::image::transform(
+                &x[0],
+                &x[1],
+                a["interpolation"].as_str().unwrap(),
+                a["fill_mode"].as_str().unwrap(),
+                a["fill_value"].as_f64().unwrap(),
+                Some([out[0] as usize, out[1] as usize]),
+            ))
+        }
         "count_nonzero" => one(tf::count_nonzero(&x[0], axes(&a["axis"]), a["keepdims"].as_bool().unwrap())),
         "clip_by_norm" => one(tf::clip_by_norm(&x[0], a["clip_norm"].as_f64().unwrap(), axes(&a["axes"]))),
         "clip_by_global_norm" => {

@@ -405,3 +405,32 @@ fn gradients_at_kinks_match_tensorflow() {
         }
     }
 }
+
+/// Bilinear resizing is linear (float32 out, as TensorFlow's): its gradient, checked by unit
+/// differences (exact for a linear map up to float32 rounding), up- and downsampling.
+#[test]
+fn image_resize_gradient_matches_differences() {
+    let x = tf::reshape(&tf::cast(&tf::range(24), tf::float32), [1, 3, 4, 2]) * 0.25f32;
+    for size in [[5, 7], [2, 3]] {
+        let r = tf::reshape(
+            &tf::cast(&tf::range((size[0] * size[1] * 2) as i64), tf::float32),
+            [1, size[0] as i64, size[1] as i64, 2],
+        );
+        let r = tf::sin(&r);
+        let loss = |x: &Tensor| tf::reduce_sum(&(&tf::image::resize(x, size, tf::image::ResizeMethod::Bilinear) * &r), None, false);
+        let tape = GradientTape::new();
+        tape.watch(&x);
+        let g = tape.gradient(&loss(&x), &x).expect("connected").to_vec::<f32>();
+        let base = loss(&x).scalar::<f32>();
+        for (j, gj) in g.iter().enumerate() {
+            let mut v = x.to_vec::<f32>();
+            v[j] += 1.0;
+            let bumped = loss(&Tensor::from_vec(v, [1, 3, 4, 2]).unwrap()).scalar::<f32>();
+            assert!(
+                (bumped - base - gj).abs() < 1e-4,
+                "{size:?}: d/dx[{j}] = {gj}, difference {}",
+                bumped - base
+            );
+        }
+    }
+}

@@ -329,6 +329,27 @@ case("linalg_matvec", "matvec", [np.arange(12, dtype="float32").reshape(2, 2, 3)
 for beta in (1.0, 0.5):
     case(f"silu_{beta}", "silu", [v23], {"beta": beta}, lambda t, beta=beta: tf.nn.silu(t, beta))
 
+# tf.image: resizing (TensorFlow 2's half-pixel centres, no antialiasing), flips and the
+# projective transform behind Keras's RandomRotation / RandomZoom / RandomTranslation.
+img = (np.cos(0.61 * np.arange(2 * 5 * 7 * 2)) * 2).reshape(2, 5, 7, 2).astype("float32")
+for size, method in (([9, 4], "bilinear"), ([3, 11], "bilinear"), ([5, 7], "bilinear"), ([2, 3], "bilinear"), ([8, 3], "nearest"), ([3, 10], "nearest")):
+    case(f"resize_{size}_{method}", "resize", [img], {"size": size, "method": method}, lambda t, size=size, method=method: tf.image.resize(t, size, method=method))
+case("resize_nearest_uint8", "resize", [np.arange(12, dtype="uint8").reshape(1, 3, 4, 1)], {"size": [5, 2], "method": "nearest"},
+     lambda t: tf.image.resize(t, [5, 2], method="nearest"))
+case("flip_left_right", "flip_left_right", [img], {}, tf.image.flip_left_right)
+case("flip_up_down", "flip_up_down", [img], {}, tf.image.flip_up_down)
+transforms = np.array([[0.8, -0.6, 2.0, 0.6, 0.8, -1.5, 0.0, 0.0], [1.3, 0.2, -2.2, -0.1, 0.7, 1.9, 0.02, -0.03]], "float32")
+for interp in ("BILINEAR", "NEAREST"):
+    for mode in ("REFLECT", "WRAP", "CONSTANT", "NEAREST"):
+        for out_shape in ([5, 7], [6, 4]):
+            case(f"transform_{interp}_{mode}_{out_shape}", "image_transform", [img, transforms],
+                 {"interpolation": interp, "fill_mode": mode, "fill_value": 0.25, "output_shape": out_shape},
+                 lambda t, m, interp=interp, mode=mode, out_shape=out_shape: tf.raw_ops.ImageProjectiveTransformV3(
+                     images=t, transforms=m, output_shape=out_shape, fill_value=0.25, interpolation=interp, fill_mode=mode))
+case("transform_shared_shift", "image_transform", [img, np.array([[1.0, 0.0, -8.5, 0.0, 1.0, 12.25, 0.0, 0.0]], "float32")],
+     {"interpolation": "BILINEAR", "fill_mode": "REFLECT", "fill_value": 0.0, "output_shape": [5, 7]},
+     lambda t, m: tf.raw_ops.ImageProjectiveTransformV3(images=t, transforms=m, output_shape=[5, 7], fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT"))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

@@ -9,6 +9,7 @@ pub(crate) mod control;
 mod control_grad;
 mod create;
 pub mod debugging;
+pub mod image;
 pub mod linalg;
 pub mod math;
 pub mod nn;

@@ -9,6 +9,7 @@ pub mod attrs;
 pub mod binary;
 pub mod fused;
 pub mod fused_conv;
+pub mod image;
 pub mod io;
 pub mod linalg;
 pub mod movement;
@@ -313,6 +314,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(fused_conv::OPS);
     v.extend_from_slice(optim::OPS);
     v.extend_from_slice(xent::OPS);
+    v.extend_from_slice(image::OPS);
     v
 }
 
