@@ -539,3 +539,79 @@ fn normalization_matches_tensorflow() {
     let e = adapted.adapt(&tf::ones([2, 4], tf::float32)).unwrap_err().to_string();
     assert!(e.contains("features"), "{e}");
 }
+
+/// The augmentation layers against tf_keras 2.21 (`gen_keras.py`'s `augmentation` cases):
+/// with a one-value factor range they are deterministic, so rotation, zoom and translation
+/// (every fill mode, both interpolations) and resizing must give Keras's pixels; at
+/// inference the random ones pass their input through.
+#[test]
+fn augmentation_layers_match_tensorflow() {
+    let g = golden();
+    let cases = g["augmentation"].as_array().expect("augmentation cases");
+    assert_eq!(cases.len(), 9, "the golden file lost augmentation cases");
+    let n = 2 * 5 * 7 * 2;
+    let x = Tensor::from_vec((0..n).map(|i| ((0.61 * i as f64).cos() * 2.0) as f32).collect(), [2, 5, 7, 2]).expect("shape");
+    for c in cases {
+        let name = c["name"].as_str().expect("name");
+        let layer: Box<dyn Layer> = match name {
+            "rotation_quarter" => Box::new(layers::RandomRotation::new((0.25, 0.25))),
+            "rotation_constant_nearest" => Box::new(
+                layers::RandomRotation::new((0.1, 0.1))
+                    .fill_mode("constant")
+                    .fill_value(0.5)
+                    .interpolation("nearest"),
+            ),
+            "rotation_wrap" => Box::new(layers::RandomRotation::new((-0.15, -0.15)).fill_mode("wrap")),
+            "zoom_in" => Box::new(layers::RandomZoom::new((-0.3, -0.3), None)),
+            "zoom_wrap" => Box::new(layers::RandomZoom::new((0.2, 0.2), Some(layers::Factor(-0.1, -0.1))).fill_mode("wrap")),
+            "translation" => Box::new(layers::RandomTranslation::new((0.2, 0.2), (-0.1, -0.1))),
+            "translation_nearest" => Box::new(
+                layers::RandomTranslation::new((-0.3, -0.3), (0.25, 0.25))
+                    .fill_mode("nearest")
+                    .interpolation("nearest"),
+            ),
+            "resizing" => Box::new(layers::Resizing::new(3, 9)),
+            "resizing_nearest" => Box::new(layers::Resizing::new(8, 4).interpolation("nearest")),
+            other => panic!("no augmentation case {other}"),
+        };
+        let y = layer.call(&x, true);
+        assert_eq!(y.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
+        let want = c["output"].as_array().expect("output");
+        for (i, (a, b)) in y.to_vec::<f32>().iter().zip(want).enumerate() {
+            let b = b.as_f64().expect("value");
+            assert!(close(*a as f64, b, 1e-4), "{name}: output[{i}] = {a}, TensorFlow {b}");
+        }
+        if !name.starts_with("resizing") {
+            assert_eq!(layer.call(&x, false).to_vec::<f32>(), x.to_vec::<f32>(), "{name} at inference");
+        }
+    }
+}
+
+/// RandomFlip and RandomContrast draw per image: every image is its original or its mirror,
+/// both occur over a batch, and contrast keeps each channel's mean (before clipping).
+#[test]
+fn random_flip_and_contrast_draw_per_image() {
+    tf::random::set_seed(11);
+    let x = tf::reshape(&tf::range(64 * 6 * 3), [64, 1, 6, 3]);
+    let x = tf::cast(&x, tf::float32);
+    let y = layers::RandomFlip::new("horizontal").call(&x, true);
+    let mirrored = tf::image::flip_left_right(&x);
+    let (mut kept, mut flipped) = (0, 0);
+    for i in 0..64 {
+        let row = |t: &Tensor| tf::slice(t, &[i, 0, 0, 0], &[1, -1, -1, -1]).to_vec::<f32>();
+        if row(&y) == row(&x) {
+            kept += 1;
+        } else {
+            assert_eq!(row(&y), row(&mirrored), "image {i} is neither original nor mirrored");
+            flipped += 1;
+        }
+    }
+    assert!(kept > 10 && flipped > 10, "kept {kept}, flipped {flipped}");
+    let small = &(&x / 64.0f32) + 20.0f32; // inside [0, 255] after any factor in [0.5, 1.5]
+    let c = layers::RandomContrast::new(0.5).call(&small, true);
+    let means = |t: &Tensor| tf::reduce_mean(t, [1, 2], false).to_vec::<f32>();
+    for (a, b) in means(&c).iter().zip(means(&small)) {
+        assert!((a - b).abs() < 1e-3, "channel mean {a} vs {b}");
+    }
+    assert_ne!(c.to_vec::<f32>(), small.to_vec::<f32>());
+}

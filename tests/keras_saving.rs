@@ -259,6 +259,42 @@ fn an_adapted_normalization_trains_and_round_trips() {
     assert_eq!(all(&loaded), all(&model), "the adapted statistics included");
 }
 
+/// TensorFlow's image-classification tutorial in small: augmentation layers in front of a
+/// CNN. They act in `fit`'s traced training step and not in `predict` (which is repeatable),
+/// and the model round-trips through `save` / `load_model`.
+#[test]
+fn augmentation_layers_train_in_fit_and_round_trip() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(12);
+    let mut model = keras::sequential![
+        RandomFlip::new("horizontal").input_shape([8, 8, 1]),
+        RandomRotation::new(0.05),
+        RandomZoom::new(0.1, None),
+        Conv2D::new(4, 3).activation("relu"),
+        GlobalAveragePooling2D::new(),
+        Dense::new(2)
+    ];
+    model.compile(keras::optimizers::Adam::new(0.05), "sparse_categorical_crossentropy", ());
+    // Bright images against dark ones.
+    let x = tf::random::uniform(&[64, 8, 8, 1], 0.0, 1.0, tf::float32, Some(8));
+    let y = tf::cast(
+        &tf::greater(&tf::reduce_mean(&x, [1, 2, 3], false), &tf::constant(0.5f32)),
+        tf::int32,
+    );
+    let x = &x + &tf::reshape(&(&tf::cast(&y, tf::float32) - 0.5f32), [-1, 1, 1, 1]);
+    let history = model
+        .fit((&x, &y), FitArgs { epochs: 6, ..quiet() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loss = &history["loss"];
+    assert!(loss[loss.len() - 1] < loss[0], "loss {loss:?}");
+    assert_eq!(predict(&model, &x), predict(&model, &x), "no augmentation at inference");
+    let dir = tmp("augmentation");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(predict(&loaded, &x), predict(&model, &x));
+}
+
 #[test]
 fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
     let _g = common::seed_lock();
@@ -381,6 +417,12 @@ fn every_layer_config_round_trips() {
         Box::new(TimeDistributed::new(Dense::new(3).activation("relu"))),
         Box::new(Normalization::new(Some(-1)).mean_variance(vec![1.0, 2.0], vec![3.0, 4.0])),
         Box::new(Normalization::new(None).invert(true)),
+        Box::new(Resizing::new(10, 12).interpolation("nearest")),
+        Box::new(RandomFlip::new("vertical").seed(Some(4))),
+        Box::new(RandomRotation::new(0.1).fill_mode("constant").fill_value(0.3)),
+        Box::new(RandomZoom::new((0.1, 0.2), Some(Factor(-0.1, 0.1)))),
+        Box::new(RandomTranslation::new(0.1, 0.2).interpolation("nearest")),
+        Box::new(RandomContrast::new(0.3).seed(Some(1))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

@@ -244,11 +244,29 @@ normalization = [
     normalization_case("dataset_batches", keras.layers.Normalization(axis=-1), seq.reshape(21, 2), seq.reshape(21, 2)[:4], dataset_batch=4),
 ]
 
+def augmentation_case(name, layer):
+    """An augmentation layer with a one-value factor range (so deterministic) while training."""
+    x = (np.cos(0.61 * np.arange(2 * 5 * 7 * 2)) * 2).reshape(2, 5, 7, 2).astype(np.float32)
+    y = layer(tf.constant(x), training=True)
+    return {"name": name, "output": np.asarray(y).reshape(-1).tolist(), "output_shape": list(y.shape)}
+
+augmentation = [
+    augmentation_case("rotation_quarter", keras.layers.RandomRotation((0.25, 0.25))),
+    augmentation_case("rotation_constant_nearest", keras.layers.RandomRotation((0.1, 0.1), fill_mode="constant", fill_value=0.5, interpolation="nearest")),
+    augmentation_case("rotation_wrap", keras.layers.RandomRotation((-0.15, -0.15), fill_mode="wrap")),
+    augmentation_case("zoom_in", keras.layers.RandomZoom((-0.3, -0.3))),
+    augmentation_case("zoom_wrap", keras.layers.RandomZoom((0.2, 0.2), width_factor=(-0.1, -0.1), fill_mode="wrap")),
+    augmentation_case("translation", keras.layers.RandomTranslation((0.2, 0.2), (-0.1, -0.1))),
+    augmentation_case("translation_nearest", keras.layers.RandomTranslation((-0.3, -0.3), (0.25, 0.25), fill_mode="nearest", interpolation="nearest")),
+    augmentation_case("resizing", keras.layers.Resizing(3, 9)),
+    augmentation_case("resizing_nearest", keras.layers.Resizing(8, 4, interpolation="nearest")),
+]
+
 init_moments = {}
 for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "orthogonal"]:
     w = keras.initializers.get(ini)(shape=(200, 300)).numpy()
     init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
-    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "normalization": normalization, "initializers": init_moments}, f)
+    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "normalization": normalization, "augmentation": augmentation, "initializers": init_moments}, f)
 print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

@@ -100,12 +100,34 @@ pub fn uniform(shape: &[usize], minval: f64, maxval: f64, dtype: DType, seed: Op
 /// dimensions inside a traced function): TensorFlow's `RandomUniform` fed `tf.shape(x)`.
 #[track_caller]
 pub(crate) fn uniform_like(x: &Tensor, minval: f64, maxval: f64, seed: Option<i64>) -> Tensor {
-    let shape = super::shape(x);
+    uniform_of_shape(&super::shape(x), minval, maxval, x.dtype(), seed)
+}
+
+/// `tf.random.uniform(shape, ...)` with `shape` a 1-D integer tensor: its values may be
+/// known only when the op runs (`tf::shape(x)` of a traced `x` with an unknown batch), as
+/// in Keras's augmentation layers, which draw one value per image.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::zeros([3, 2], tf::float32);
+/// let batch = tf::slice(&tf::shape(&x), &[0], &[1]);
+/// let u = tf::random::uniform_of_shape(&batch, 0.0, 2.0, tf::float32, Some(5));
+/// assert_eq!(u.shape().dims(), &[3]);
+/// assert!(u.to_vec::<f32>().iter().all(|&v| (0.0..2.0).contains(&v)));
+/// ```
+///
+/// # Panics
+/// For an integer dtype (use [`uniform`]), or a shape that is not a 1-D integer tensor.
+#[track_caller]
+pub fn uniform_of_shape(shape: &Tensor, minval: f64, maxval: f64, dtype: DType, seed: Option<i64>) -> Tensor {
+    if dtype.is_int() {
+        panic!("RandomUniform: uniform_of_shape draws floats, got dtype {dtype}");
+    }
     let u = seeded(seed, |(s1, s2)| {
-        let a = Attrs::new().dtype("dtype", x.dtype()).int("seed", s1).int("seed2", s2);
-        run(&r::RANDOM_UNIFORM, &[&shape], a)
+        let a = Attrs::new().dtype("dtype", dtype).int("seed", s1).int("seed2", s2);
+        run(&r::RANDOM_UNIFORM, &[shape], a)
     });
-    scale_shift(u, maxval - minval, minval, x.dtype())
+    scale_shift(u, maxval - minval, minval, dtype)
 }
 
 /// `tf.random.shuffle(value, seed)`: permutes along the first dimension.

@@ -3,6 +3,7 @@
 
 mod activation;
 mod attention;
+mod augmentation;
 mod conv;
 mod core;
 mod merge;
@@ -15,6 +16,7 @@ mod wrappers;
 
 pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
 pub use self::attention::MultiHeadAttention;
+pub use self::augmentation::{Factor, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     UpSampling2D, ZeroPadding2D,
@@ -342,6 +344,12 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Bidirectional" => boxed(Bidirectional::from_config(c)),
         "TimeDistributed" => boxed(TimeDistributed::from_config(c)),
         "Normalization" => boxed(Normalization::from_config(c)),
+        "Resizing" => boxed(Resizing::from_config(c)),
+        "RandomFlip" => boxed(RandomFlip::from_config(c)),
+        "RandomRotation" => boxed(RandomRotation::from_config(c)),
+        "RandomZoom" => boxed(RandomZoom::from_config(c)),
+        "RandomTranslation" => boxed(RandomTranslation::from_config(c)),
+        "RandomContrast" => boxed(RandomContrast::from_config(c)),
         "SimpleRNN" => boxed(SimpleRNN::from_config(c)),
         "LSTM" => boxed(LSTM::from_config(c)),
         "GRU" => boxed(GRU::from_config(c)),
