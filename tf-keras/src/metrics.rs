@@ -101,6 +101,51 @@ impl Metric for Mean {
     }
 }
 
+/// `keras.metrics.RootMeanSquaredError(name="root_mean_squared_error")`: the square root of
+/// the (weighted) mean of `(y_pred - y_true)²` over every value seen.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::metrics::{Metric, RootMeanSquaredError};
+/// // Keras's documented example.
+/// let mut m = RootMeanSquaredError::new();
+/// m.update_state(&tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), &tf::constant([[1.0f32, 1.0], [0.0, 0.0]]), None);
+/// assert_eq!(m.result(), 0.5);
+/// m.reset_state();
+/// let w = tf::constant([1.0f32, 0.0]);
+/// m.update_state(&tf::constant([[0.0f32, 1.0], [0.0, 0.0]]), &tf::constant([[1.0f32, 1.0], [0.0, 0.0]]), Some(&w));
+/// assert!((m.result() - 0.70710677).abs() < 1e-7);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RootMeanSquaredError(Mean);
+
+impl RootMeanSquaredError {
+    /// The metric, named as Keras names it.
+    pub fn new() -> RootMeanSquaredError {
+        RootMeanSquaredError(Mean::new("root_mean_squared_error"))
+    }
+}
+impl Default for RootMeanSquaredError {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl Metric for RootMeanSquaredError {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn update_state(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
+        let y_true = tf::cast(y_true, y_pred.dtype());
+        self.0.update(&tf::squared_difference(y_pred, &y_true), sample_weight);
+    }
+    fn result(&self) -> f64 {
+        self.0.result().sqrt()
+    }
+    fn reset_state(&mut self) {
+        self.0.reset_state();
+    }
+}
+
 /// Per-sample values, and the weights of those that count when not all do.
 type ValuesFn = dyn Fn(&Tensor, &Tensor) -> (Vec<f64>, Option<Vec<f64>>) + Send + Sync;
 
