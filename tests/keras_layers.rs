@@ -290,6 +290,14 @@ fn layers_match_tensorflow() {
             }
             "time_distributed_dense" => (std::sync::Arc::new(layers::TimeDistributed::new(layers::Dense::new(3))), None),
             "time_distributed_conv" => (std::sync::Arc::new(layers::TimeDistributed::new(layers::Conv2D::new(2, 2))), None),
+            "separable_conv2d" => (
+                std::sync::Arc::new(layers::SeparableConv2D::new(3, 2).padding("same").depth_multiplier(2)),
+                None,
+            ),
+            "separable_conv2d_strided" => (
+                std::sync::Arc::new(layers::SeparableConv2D::new(2, 3).strides(2).activation("relu")),
+                None,
+            ),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

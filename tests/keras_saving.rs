@@ -270,7 +270,9 @@ fn augmentation_layers_train_in_fit_and_round_trip() {
         RandomFlip::new("horizontal").input_shape([8, 8, 1]),
         RandomRotation::new(0.05),
         RandomZoom::new(0.1, None),
+        GaussianNoise::new(0.05),
         Conv2D::new(4, 3).activation("relu"),
+        SpatialDropout2D::new(0.1),
         GlobalAveragePooling2D::new(),
         Dense::new(2)
     ];
@@ -423,6 +425,16 @@ fn every_layer_config_round_trips() {
         Box::new(RandomZoom::new((0.1, 0.2), Some(Factor(-0.1, 0.1)))),
         Box::new(RandomTranslation::new(0.1, 0.2).interpolation("nearest")),
         Box::new(RandomContrast::new(0.3).seed(Some(1))),
+        Box::new(
+            SeparableConv2D::new(8, 3)
+                .depth_multiplier(2)
+                .padding("same")
+                .pointwise_initializer("he_normal"),
+        ),
+        Box::new(GaussianNoise::new(0.1).seed(Some(3))),
+        Box::new(GaussianDropout::new(0.2)),
+        Box::new(SpatialDropout1D::new(0.3)),
+        Box::new(SpatialDropout2D::new(0.4).seed(Some(6))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

@@ -187,6 +187,8 @@ layers = [
     layer_case("bidirectional_rnn_state", keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_state=True)), (2, 4, 2)),
     layer_case("time_distributed_dense", keras.layers.TimeDistributed(keras.layers.Dense(3)), (2, 4, 5)),
     layer_case("time_distributed_conv", keras.layers.TimeDistributed(keras.layers.Conv2D(2, 2)), (2, 3, 4, 4, 1)),
+    layer_case("separable_conv2d", keras.layers.SeparableConv2D(3, 2, padding="same", depth_multiplier=2), (1, 4, 5, 2)),
+    layer_case("separable_conv2d_strided", keras.layers.SeparableConv2D(2, 3, strides=2, activation="relu"), (2, 5, 5, 3)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -55,6 +55,30 @@ pub fn normal(shape: &[usize], mean: f64, stddev: f64, dtype: DType, seed: Optio
     scale_shift(z, stddev, mean, dtype)
 }
 
+/// `tf.random.normal(shape, ...)` with `shape` a 1-D integer tensor, whose values may be known
+/// only when the op runs (see [`uniform_of_shape`]).
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::zeros([4, 2], tf::float32);
+/// let z = tf::random::normal_of_shape(&tf::shape(&x), 1.0, 0.0, tf::float32, Some(2));
+/// assert_eq!(z.to_vec::<f32>(), vec![1.0; 8]);
+/// ```
+///
+/// # Panics
+/// For an integer dtype, or a shape that is not a 1-D integer tensor.
+#[track_caller]
+pub fn normal_of_shape(shape: &Tensor, mean: f64, stddev: f64, dtype: DType, seed: Option<i64>) -> Tensor {
+    if dtype.is_int() {
+        panic!("RandomStandardNormal: normal_of_shape draws floats, got dtype {dtype}");
+    }
+    let z = seeded(seed, |(s1, s2)| {
+        let a = Attrs::new().dtype("dtype", dtype).int("seed", s1).int("seed2", s2);
+        run(&r::RANDOM_STANDARD_NORMAL, &[shape], a)
+    });
+    scale_shift(z, stddev, mean, dtype)
+}
+
 /// `tf.random.truncated_normal(shape, mean, stddev, dtype, seed)`: values beyond two standard
 /// deviations are redrawn.
 ///

@@ -301,6 +301,117 @@ impl Layer for DepthwiseConv2D {
     }
 }
 
+/// `keras.layers.SeparableConv2D(filters, kernel_size, strides=(1, 1), padding="valid",
+/// depth_multiplier=1)`: a depthwise convolution (each input channel on its own,
+/// `depth_multiplier` filters each) followed by a 1x1 convolution mixing the channels
+/// (MobileNet's and Xception's convolution; far fewer weights than a Conv2D).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_core::Module;
+/// use tf_keras::layers::{Layer, SeparableConv2D};
+/// let layer = SeparableConv2D::new(64, 3).padding("same");
+/// let y = layer.call(&tf::zeros([2, 16, 16, 32], tf::float32), false);
+/// assert_eq!(y.shape().dims(), &[2, 16, 16, 64]);
+/// let params: usize = layer.variables().iter().map(|v| v.shape().num_elements()).sum();
+/// assert_eq!(params, 3 * 3 * 32 + 32 * 64 + 64);
+/// ```
+pub struct SeparableConv2D {
+    base: Base,
+    cfg: ConvConfig,
+    depth_multiplier: usize,
+    pointwise_initializer: Initializer,
+    depthwise_kernel: OnceLock<Variable>,
+    pointwise_kernel: OnceLock<Variable>,
+    bias: OnceLock<Variable>,
+}
+layer_common!(SeparableConv2D, [depthwise_kernel, pointwise_kernel, bias]);
+layer_config!(SeparableConv2D, SeparableConv2D::new(1, 1), {
+    "filters" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
+    "dilation_rate" => cfg.dilation, "depth_multiplier" => depth_multiplier, "activation" => cfg.activation,
+    "use_bias" => cfg.use_bias, "depthwise_initializer" => cfg.kernel_initializer,
+    "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
+});
+impl SeparableConv2D {
+    /// A separable convolution with `filters` output channels.
+    pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> SeparableConv2D {
+        SeparableConv2D {
+            base: Base::new("separable_conv2d"),
+            cfg: ConvConfig::new(filters, kernel_size.into()),
+            depth_multiplier: 1,
+            pointwise_initializer: Initializer::GLOROT_UNIFORM,
+            depthwise_kernel: OnceLock::new(),
+            pointwise_kernel: OnceLock::new(),
+            bias: OnceLock::new(),
+        }
+    }
+    /// `strides=`.
+    pub fn strides(mut self, s: impl Into<Size2>) -> Self {
+        self.cfg.strides = s.into();
+        self
+    }
+    /// `padding="valid" | "same"`.
+    #[track_caller]
+    pub fn padding(mut self, p: &str) -> Self {
+        self.cfg.padding = padding(p, false);
+        self
+    }
+    /// `dilation_rate=`.
+    pub fn dilation_rate(mut self, d: impl Into<Size2>) -> Self {
+        self.cfg.dilation = d.into();
+        self
+    }
+    /// `depth_multiplier=`.
+    pub fn depth_multiplier(mut self, m: usize) -> Self {
+        self.depth_multiplier = m;
+        self
+    }
+    /// `activation=`.
+    #[track_caller]
+    pub fn activation(mut self, a: impl Into<Act>) -> Self {
+        self.cfg.activation = a.into();
+        self
+    }
+    /// `use_bias=`.
+    pub fn use_bias(mut self, b: bool) -> Self {
+        self.cfg.use_bias = b;
+        self
+    }
+    /// `depthwise_initializer=`.
+    #[track_caller]
+    pub fn depthwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.cfg.kernel_initializer = i.into();
+        self
+    }
+    /// `pointwise_initializer=`.
+    #[track_caller]
+    pub fn pointwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.pointwise_initializer = i.into();
+        self
+    }
+}
+impl Layer for SeparableConv2D {
+    layer_methods!("SeparableConv2D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 4, Some(4));
+        let c = &self.cfg;
+        let cin = x.shape().dims()[3];
+        let dm = self.depth_multiplier;
+        let dw = self.depthwise_kernel.get_or_init(|| {
+            self.base
+                .weight("depthwise_kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, cin, dm], true)
+        });
+        let pw = self.pointwise_kernel.get_or_init(|| {
+            self.base
+                .weight("pointwise_kernel", &self.pointwise_initializer, &[1, 1, cin * dm, c.filters], true)
+        });
+        let y = tf::nn::depthwise_conv2d(x, &dw.value(), c.strides, c.padding, c.dilation);
+        let y = tf::nn::conv2d(&y, &pw.value(), 1, "VALID", 1);
+        finish(c, &self.base, &self.bias, y, c.filters)
+    }
+}
+
 /// `keras.layers.Conv2DTranspose(filters, kernel_size, strides=(1, 1), padding="valid")`: the
 /// transpose (input gradient) of a convolution, upsampling by the stride.
 ///

@@ -10,6 +10,7 @@ mod merge;
 mod norm;
 mod pooling1d;
 mod preprocessing;
+mod regularization;
 mod reshaping;
 mod rnn;
 mod wrappers;
@@ -19,13 +20,14 @@ pub use self::attention::MultiHeadAttention;
 pub use self::augmentation::{Factor, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
-    UpSampling2D, ZeroPadding2D,
+    SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Permute, Rescaling, Reshape};
 pub use self::merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
+pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D};
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
@@ -314,6 +316,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Conv1D" => boxed(Conv1D::from_config(c)),
         "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),
         "Conv2DTranspose" => boxed(Conv2DTranspose::from_config(c)),
+        "SeparableConv2D" => boxed(SeparableConv2D::from_config(c)),
         "MaxPooling2D" => boxed(MaxPooling2D::from_config(c)),
         "AveragePooling2D" => boxed(AveragePooling2D::from_config(c)),
         "GlobalAveragePooling2D" => boxed(GlobalAveragePooling2D::from_config(c)),
@@ -345,6 +348,10 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "TimeDistributed" => boxed(TimeDistributed::from_config(c)),
         "Normalization" => boxed(Normalization::from_config(c)),
         "Resizing" => boxed(Resizing::from_config(c)),
+        "GaussianNoise" => boxed(GaussianNoise::from_config(c)),
+        "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
+        "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
+        "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),
         "RandomFlip" => boxed(RandomFlip::from_config(c)),
         "RandomRotation" => boxed(RandomRotation::from_config(c)),
         "RandomZoom" => boxed(RandomZoom::from_config(c)),
