@@ -623,3 +623,23 @@ fn random_flip_and_contrast_draw_per_image() {
     }
     assert_ne!(c.to_vec::<f32>(), small.to_vec::<f32>());
 }
+
+/// `keras.utils` refuses what Keras refuses, naming it.
+#[test]
+fn keras_utils_refuse_bad_labels() {
+    use tf::keras::utils::to_categorical;
+    let e = to_categorical(&tf::constant([0.5f32]), None).unwrap_err().to_string();
+    assert!(e.contains("must be integers"), "{e}");
+    let e = to_categorical(&tf::constant([1, -2]), None).unwrap_err().to_string();
+    assert!(e.contains("non-negative, got -2"), "{e}");
+    let e = to_categorical(&tf::constant([1, 4]), Some(3)).unwrap_err().to_string();
+    assert!(e.contains("label 4 is not below num_classes 3"), "{e}");
+    let long = tf::keras::utils::pad_sequences(
+        &[vec![1, 2, 3, 4]],
+        Some(2),
+        tf::keras::utils::Side::Post,
+        tf::keras::utils::Side::Post,
+        0,
+    );
+    assert_eq!(long.to_vec::<i32>(), vec![1, 2]);
+}

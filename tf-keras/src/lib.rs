@@ -48,6 +48,7 @@ mod model;
 pub mod optimizers;
 pub mod regularizers;
 pub mod saving;
+pub mod utils;
 
 /// `keras.models`: loading saved models.
 pub mod models {

@@ -1,0 +1,125 @@
+//! `keras.utils`: the helpers Keras code reaches for while preparing data — one-hot labels,
+//! padded sequences, normalized rows, one seed for everything.
+
+use tf_core::{self as tf, DType, Tensor};
+
+/// `keras.utils.to_categorical(y, num_classes=None)`: integer class labels as float32 one-hot
+/// rows (a trailing dimension of 1 is dropped first, as Keras does); `num_classes` defaults to
+/// the largest label plus one.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::utils::to_categorical;
+/// // Keras's documented example.
+/// let a = to_categorical(&tf::constant([0, 1, 2, 3]), Some(4))?;
+/// assert_eq!(a.to_vec::<f32>(), tf::eye(4, None, tf::float32).to_vec::<f32>());
+/// assert_eq!(to_categorical(&tf::constant([[2], [0]]), None)?.shape().dims(), &[2, 3]);
+/// # Ok::<(), tf::Error>(())
+/// ```
+///
+/// # Errors
+/// `InvalidArgument` for labels that are not integers, negative, or not below `num_classes`.
+pub fn to_categorical(y: &Tensor, num_classes: Option<usize>) -> tf::Result<Tensor> {
+    if !y.dtype().is_int() {
+        return Err(tf::Error::InvalidArgument(format!(
+            "to_categorical: labels must be integers, got {}",
+            y.dtype()
+        )));
+    }
+    let y = match y.shape().dims() {
+        [.., 1] if y.rank() > 1 => tf::squeeze(y, &[-1]),
+        _ => y.clone(),
+    };
+    let labels = tf::cast(&y, DType::I64).to_vec::<i64>();
+    if let Some(&bad) = labels.iter().find(|&&v| v < 0) {
+        return Err(tf::Error::InvalidArgument(format!(
+            "to_categorical: labels must be non-negative, got {bad}"
+        )));
+    }
+    let top = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let n = num_classes.unwrap_or(top);
+    if top > n {
+        return Err(tf::Error::InvalidArgument(format!(
+            "to_categorical: label {} is not below num_classes {n}",
+            top - 1
+        )));
+    }
+    Ok(tf::one_hot(&y, n, 1.0, 0.0, -1, DType::F32))
+}
+
+/// `keras.utils.normalize(x, axis=-1, order=2)`: `x` divided by its `order`-norm along
+/// `axis` (rows of norm zero are left as they are).
+///
+/// ```
+/// use tf_core as tf;
+/// let y = tf_keras::utils::normalize(&tf::constant([[3.0f32, 4.0], [0.0, 0.0]]), -1, 2);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.6, 0.8, 0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn normalize(x: &Tensor, axis: i64, order: i32) -> Tensor {
+    let norm = tf::norm(x, order, axis, true);
+    let zero = tf::scalar(0.0, norm.dtype());
+    let safe = tf::where_(&tf::equal(&norm, &zero), &tf::scalar(1.0, norm.dtype()), &norm);
+    x / &safe
+}
+
+/// Where [`pad_sequences`] pads or cuts: before the values or after them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `"pre"` (Keras's default for both).
+    Pre,
+    /// `"post"`.
+    Post,
+}
+
+/// `keras.utils.pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre",
+/// value=0)`: token sequences of different lengths as one int32 `[n, maxlen]` tensor (the
+/// longest length when `maxlen` is `None`), padded and cut on the sides asked for.
+///
+/// ```
+/// use tf_keras::utils::{pad_sequences, Side};
+/// // Keras's documented examples.
+/// let seqs = vec![vec![1], vec![2, 3], vec![4, 5, 6]];
+/// let p = pad_sequences(&seqs, None, Side::Pre, Side::Pre, 0);
+/// assert_eq!(p.to_vec::<i32>(), vec![0, 0, 1, 0, 2, 3, 4, 5, 6]);
+/// let p = pad_sequences(&seqs, None, Side::Pre, Side::Pre, -1);
+/// assert_eq!(p.to_vec::<i32>(), vec![-1, -1, 1, -1, 2, 3, 4, 5, 6]);
+/// let p = pad_sequences(&seqs, None, Side::Post, Side::Pre, 0);
+/// assert_eq!(p.to_vec::<i32>(), vec![1, 0, 0, 2, 3, 0, 4, 5, 6]);
+/// let p = pad_sequences(&seqs, Some(2), Side::Pre, Side::Pre, 0);
+/// assert_eq!(p.to_vec::<i32>(), vec![0, 1, 2, 3, 5, 6]);
+/// ```
+pub fn pad_sequences(sequences: &[Vec<i32>], maxlen: Option<usize>, padding: Side, truncating: Side, value: i32) -> Tensor {
+    let len = maxlen.unwrap_or_else(|| sequences.iter().map(Vec::len).max().unwrap_or(0));
+    let mut out = Vec::with_capacity(sequences.len() * len);
+    for s in sequences {
+        let kept = if s.len() <= len {
+            &s[..]
+        } else if truncating == Side::Pre {
+            &s[s.len() - len..]
+        } else {
+            &s[..len]
+        };
+        let fill = std::iter::repeat_n(value, len - kept.len());
+        match padding {
+            Side::Pre => out.extend(fill.chain(kept.iter().copied())),
+            Side::Post => out.extend(kept.iter().copied().chain(fill)),
+        }
+    }
+    Tensor::from_vec(out, [sequences.len(), len]).expect("n x maxlen values")
+}
+
+/// `keras.utils.set_random_seed(seed)`: one seed for every random op and initializer (the
+/// global seed of `tf::random::set_seed`), so a run is repeatable.
+///
+/// ```
+/// use tf_core as tf;
+/// tf_keras::utils::set_random_seed(7);
+/// let a = tf::random::uniform(&[3], 0.0, 1.0, tf::float32, None).to_vec::<f32>();
+/// tf_keras::utils::set_random_seed(7);
+/// let b = tf::random::uniform(&[3], 0.0, 1.0, tf::float32, None).to_vec::<f32>();
+/// assert_eq!(a, b);
+/// ```
+pub fn set_random_seed(seed: i64) {
+    tf::random::set_seed(seed);
+}
