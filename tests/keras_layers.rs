@@ -643,3 +643,84 @@ fn keras_utils_refuse_bad_labels() {
     );
     assert_eq!(long.to_vec::<i32>(), vec![1, 2]);
 }
+
+/// `Attention` (dot and concat scores, scaled, causal, with a key) and `AdditiveAttention`
+/// against tf_keras 2.21: outputs, attention weights and gradients (weights set to
+/// `1 + gen_keras.py`'s fill).
+#[test]
+fn luong_and_additive_attention_match_tensorflow() {
+    let g = golden();
+    let cases = g["luong"].as_array().expect("luong cases");
+    assert_eq!(cases.len(), 5, "the golden file lost attention cases");
+    let values = |v: &Value| -> Vec<f64> { v.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect() };
+    let check = |name: &str, what: &str, got: &Tensor, want: &Value| {
+        let want = values(want);
+        assert_eq!(got.num_elements(), want.len(), "{name}: {what} size");
+        for (i, (a, b)) in got.to_vec::<f32>().iter().zip(want).enumerate() {
+            assert!(close(*a as f64, b, 1e-5), "{name}: {what}[{i}] = {a}, TensorFlow {b}");
+        }
+    };
+    for c in cases {
+        let name = c["name"].as_str().expect("name");
+        let make = |shape: &[usize], f: &dyn Fn(f64) -> f64| {
+            let n: usize = shape.iter().product();
+            Tensor::from_vec((0..n).map(|i| f(i as f64) as f32).collect(), shape.to_vec()).expect("shape")
+        };
+        let q = make(&usizes(&c["query_shape"], "q"), &|i| 0.5 * (0.37 * i).cos());
+        let v = make(&usizes(&c["value_shape"], "v"), &|i| 0.4 * (0.23 * i + 0.1).sin());
+        let k = c["with_key"].as_bool().expect("with_key").then(|| tf::reverse(&v, &[-1]));
+        let causal = c["causal"].as_bool().expect("causal");
+        type Attend = Box<dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)>;
+        let layer: Attend;
+        let holder: Box<dyn tf::Module>;
+        match name {
+            "dot" | "dot_scaled_causal" | "concat_key" => {
+                let l = std::sync::Arc::new(match name {
+                    "dot" => layers::Attention::new(),
+                    "dot_scaled_causal" => layers::Attention::new().use_scale(true),
+                    _ => layers::Attention::new().score_mode("concat").use_scale(true),
+                });
+                let (l2, k2) = (l.clone(), k.clone());
+                layer = Box::new(move |q, v| l2.attend(q, v, k2.as_ref(), causal, false));
+                holder = Box::new(l);
+            }
+            _ => {
+                let l = std::sync::Arc::new(if name == "additive" {
+                    layers::AdditiveAttention::new()
+                } else {
+                    layers::AdditiveAttention::new().use_scale(false)
+                });
+                let l2 = l.clone();
+                layer = Box::new(move |q, v| l2.attend(q, v, None, causal, false));
+                holder = Box::new(l);
+            }
+        }
+        layer(&q, &v); // build
+        let vars = holder.variables();
+        let shapes = c["weights"].as_array().expect("weights");
+        assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
+        for (i, (var, s)) in vars.iter().zip(shapes).enumerate() {
+            let s = usizes(s, "weight shape");
+            assert_eq!(var.shape().dims(), &s[..], "{name}: weight {i}");
+            var.assign(&(&fill(&s, i) + 1.0f32));
+        }
+        let tape = tf::GradientTape::new();
+        tape.watch(&q);
+        tape.watch(&v);
+        let (out, scores) = layer(&q, &v);
+        check(name, "output", &out, &c["output"]);
+        check(name, "scores", &scores, &c["scores"]);
+        let weighted = |t: &Tensor, a: f64| {
+            let n = t.num_elements();
+            let r: Vec<f32> = (0..n).map(|i| (a * i as f64 + 0.5).sin() as f32).collect();
+            tf::reduce_sum(&(&tf::reshape(t, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false)
+        };
+        let loss = &weighted(&out, 1.3) + &weighted(&scores, 0.7);
+        let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
+        sources.extend(vars.iter().map(tf::Source::source));
+        let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
+        for (i, (got, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
+            check(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
+        }
+    }
+}

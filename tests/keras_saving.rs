@@ -435,6 +435,8 @@ fn every_layer_config_round_trips() {
         Box::new(GaussianDropout::new(0.2)),
         Box::new(SpatialDropout1D::new(0.3)),
         Box::new(SpatialDropout2D::new(0.4).seed(Some(6))),
+        Box::new(Attention::new().use_scale(true).score_mode("concat").dropout(0.1)),
+        Box::new(AdditiveAttention::new().use_scale(false)),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

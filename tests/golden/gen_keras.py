@@ -214,6 +214,34 @@ def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):
             "scores": np.asarray(scores).reshape(-1).tolist(), "scores_shape": list(scores.shape),
             "grads": [np.asarray(g).reshape(-1).tolist() for g in grads]}
 
+def luong_case(name, layer, q_shape, v_shape, causal=False, with_key=False):
+    """Attention / AdditiveAttention([query, value(, key)]): output, weights, and gradients."""
+    q = (0.5 * np.cos(0.37 * np.arange(int(np.prod(q_shape))))).reshape(q_shape).astype(np.float32)
+    v = (0.4 * np.sin(0.23 * np.arange(int(np.prod(v_shape))) + 0.1)).reshape(v_shape).astype(np.float32)
+    qt, vt = tf.constant(q), tf.constant(v)
+    kt = tf.constant(v[..., ::-1].copy()) if with_key else None
+    inputs = [qt, vt] + ([kt] if with_key else [])
+    layer(inputs)  # build
+    layer.set_weights([fill(int(np.prod(w.shape)), k).reshape(w.shape) + 1.0 for k, w in enumerate(layer.weights)])
+    with tf.GradientTape() as tape:
+        tape.watch([qt, vt])
+        out, scores = layer(inputs, return_attention_scores=True, use_causal_mask=causal)
+        r = lambda t, a: tf.sin(a * tf.range(tf.size(t), dtype=tf.float32) + 0.5)
+        loss = tf.reduce_sum(tf.reshape(out, [-1]) * r(out, 1.3)) + tf.reduce_sum(tf.reshape(scores, [-1]) * r(scores, 0.7))
+    grads = tape.gradient(loss, [qt, vt] + layer.weights)
+    return {"name": name, "query_shape": list(q_shape), "value_shape": list(v_shape), "causal": causal, "with_key": with_key,
+            "weights": [list(w.shape) for w in layer.weights],
+            "output": np.asarray(out).reshape(-1).tolist(), "scores": np.asarray(scores).reshape(-1).tolist(),
+            "grads": [np.asarray(g).reshape(-1).tolist() for g in grads]}
+
+luong = [
+    luong_case("dot", keras.layers.Attention(), (2, 3, 4), (2, 5, 4)),
+    luong_case("dot_scaled_causal", keras.layers.Attention(use_scale=True), (2, 4, 3), (2, 4, 3), causal=True),
+    luong_case("concat_key", keras.layers.Attention(score_mode="concat", use_scale=True), (1, 3, 2), (1, 4, 2), with_key=True),
+    luong_case("additive", keras.layers.AdditiveAttention(), (2, 3, 4), (2, 5, 4)),
+    luong_case("additive_unscaled_causal", keras.layers.AdditiveAttention(use_scale=False), (1, 4, 3), (1, 4, 3), causal=True),
+]
+
 mask243 = np.array([[[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]], [[1, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 1]]], bool)
 attention = [
     attention_case("self", keras.layers.MultiHeadAttention(num_heads=2, key_dim=3), (2, 4, 5), (2, 4, 5)),
@@ -270,5 +298,5 @@ for ini in ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun
     init_moments[ini] = {"mean": float(w.mean()), "std": float(w.std()), "max_abs": float(np.abs(w).max())}
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras.json"), "w") as f:
-    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "normalization": normalization, "augmentation": augmentation, "initializers": init_moments}, f)
+    json.dump({"losses": losses, "activation_losses": activation_losses, "metrics": metrics, "layers": layers, "attention": attention, "luong": luong, "normalization": normalization, "augmentation": augmentation, "initializers": init_moments}, f)
 print(len(losses), "losses,", len(metrics), "metrics,", len(layers), "layers")

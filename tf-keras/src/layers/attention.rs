@@ -248,3 +248,243 @@ impl Layer for MultiHeadAttention {
         }
     }
 }
+
+/// The score function of [`Attention`]: Luong's dot product or Bahdanau's sum of tanh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Score {
+    Dot,
+    Concat,
+}
+
+/// `keras.layers.Attention(use_scale=False, score_mode="dot", dropout=0.0)`: Luong-style
+/// attention of `[batch, Tq, dim]` queries over `[batch, Tv, dim]` values (keys = values unless
+/// given): `softmax(query · keyᵀ) · value`. `use_scale` learns a scalar scale; `score_mode =
+/// "concat"` scores with `Σ tanh(query + key)` instead.
+///
+/// `call_many(&[query, value])` or `&[query, value, key]`; [`attend`](Self::attend) also
+/// takes Keras's `use_causal_mask` and returns the attention weights.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Attention, Layer};
+/// let q = tf::constant([[[1.0f32, 0.0]]]);
+/// let v = tf::constant([[[1.0f32, 0.0], [0.0, 1.0]]]);
+/// let (out, w) = Attention::new().attend(&q, &v, None, false, false);
+/// let e = std::f32::consts::E;
+/// tf::debugging::assert_near(&w, &tf::constant([[[e / (e + 1.0), 1.0 / (e + 1.0)]]]), None, None).unwrap();
+/// assert_eq!(out.shape().dims(), &[1, 1, 2]);
+/// ```
+pub struct Attention {
+    base: Base,
+    use_scale: bool,
+    score_mode: String,
+    dropout: f64,
+    scale: OnceLock<Variable>,
+    concat_score_weight: OnceLock<Variable>,
+}
+layer_common!(Attention, [scale, concat_score_weight]);
+layer_config!(Attention, Attention::new(), { "use_scale" => use_scale, "score_mode" => score_mode, "dropout" => dropout });
+
+impl Attention {
+    /// Dot-product attention without a scale.
+    pub fn new() -> Attention {
+        Attention {
+            base: Base::new("attention"),
+            use_scale: false,
+            score_mode: "dot".into(),
+            dropout: 0.0,
+            scale: OnceLock::new(),
+            concat_score_weight: OnceLock::new(),
+        }
+    }
+    setters! {
+        use_scale: bool,
+        dropout: f64,
+    }
+    /// `score_mode="dot" | "concat"`.
+    ///
+    /// # Panics
+    /// On another mode (Keras's ValueError).
+    #[track_caller]
+    pub fn score_mode(mut self, m: &str) -> Self {
+        self.score_mode = score(m).map(|_| m.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        self
+    }
+
+    /// Keras's `layer([query, value, key], return_attention_scores=True, training,
+    /// use_causal_mask)`: the output `[batch, Tq, dim]` and the attention weights `[batch, Tq,
+    /// Tv]`.
+    #[track_caller]
+    pub fn attend(&self, query: &Tensor, value: &Tensor, key: Option<&Tensor>, use_causal_mask: bool, training: bool) -> (Tensor, Tensor) {
+        let key = key.unwrap_or(value);
+        let one = || self.base.weight("scale", &Initializer::Ones, &[], true);
+        let mode = score(&self.score_mode).unwrap_or_else(|e| panic!("{e}"));
+        let mut scores = match mode {
+            Score::Dot => {
+                let s = tf::linalg::matmul_transposed(query, key, false, true);
+                match self.use_scale {
+                    true => &s * &self.scale.get_or_init(one).value(),
+                    false => s,
+                }
+            }
+            Score::Concat => {
+                let sum = &tf::expand_dims(query, -2) + &tf::expand_dims(key, -3);
+                let sum = match self.use_scale {
+                    true => &sum * &self.scale.get_or_init(one).value(),
+                    false => sum,
+                };
+                let w = self
+                    .concat_score_weight
+                    .get_or_init(|| self.base.weight("concat_score_weight", &Initializer::Ones, &[], true));
+                &tf::reduce_sum(&tf::tanh(&sum), -1, false) * &w.value()
+            }
+        };
+        if use_causal_mask {
+            scores = causal_scores(&self.base.name, &scores);
+        }
+        apply_scores(&scores, value, self.dropout, training)
+    }
+}
+
+impl Default for Attention {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn score(m: &str) -> Result<Score, String> {
+    match m {
+        "dot" => Ok(Score::Dot),
+        "concat" => Ok(Score::Concat),
+        _ => Err(format!(
+            "Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. Received: score_mode={m}"
+        )),
+    }
+}
+
+/// Scores with the positions after each query step pushed down by 1e9 (Keras's
+/// `scores -= 1e9 * padding_mask`).
+#[track_caller]
+fn causal_scores(layer: &str, scores: &Tensor) -> Tensor {
+    let d = scores.shape().dims();
+    let (tq, tv) = (d[d.len() - 2], d[d.len() - 1]);
+    if tq == tf::Shape::UNKNOWN || tv == tf::Shape::UNKNOWN {
+        panic!("Layer \"{layer}\": a causal mask needs the query and value lengths known");
+    }
+    let rows = tf::reshape(&tf::range(tq as i64), [tq as i64, 1]);
+    let cols = tf::reshape(&tf::range(tv as i64), [1, tv as i64]);
+    let masked = tf::cast(&tf::less(&rows, &cols), scores.dtype());
+    scores - &(&masked * &tf::scalar(1e9, scores.dtype()))
+}
+
+/// `softmax(scores)` (with dropout while training) times the values, and the weights.
+fn apply_scores(scores: &Tensor, value: &Tensor, dropout: f64, training: bool) -> (Tensor, Tensor) {
+    let weights = tf::nn::softmax(scores, -1);
+    let used = if training && dropout > 0.0 {
+        tf::nn::dropout(&weights, dropout, None)
+    } else {
+        weights.clone()
+    };
+    (tf::matmul(&used, value), weights)
+}
+
+impl Layer for Attention {
+    layer_methods!("Attention");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.attend(x, x, None, false, training).0
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        match inputs {
+            [q, v] => self.attend(q, v, None, false, training).0,
+            [q, v, k] => self.attend(q, v, Some(k), false, training).0,
+            _ => panic!(
+                "Attention layer \"{}\" must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: {} inputs.",
+                self.base.name,
+                inputs.len()
+            ),
+        }
+    }
+}
+
+/// `keras.layers.AdditiveAttention(use_scale=True, dropout=0.0)`: Bahdanau-style attention,
+/// scores `Σ scale ⊙ tanh(query + key)` with a learned per-feature `scale`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{AdditiveAttention, Layer};
+/// let q = tf::ones([2, 3, 4], tf::float32);
+/// let v = tf::ones([2, 5, 4], tf::float32);
+/// let (out, w) = AdditiveAttention::new().attend(&q, &v, None, false, false);
+/// assert_eq!((out.shape().dims(), w.shape().dims()), (&[2, 3, 4][..], &[2, 3, 5][..]));
+/// ```
+pub struct AdditiveAttention {
+    base: Base,
+    use_scale: bool,
+    dropout: f64,
+    scale: OnceLock<Variable>,
+}
+layer_common!(AdditiveAttention, [scale]);
+layer_config!(AdditiveAttention, AdditiveAttention::new(), { "use_scale" => use_scale, "dropout" => dropout });
+
+impl AdditiveAttention {
+    /// Additive attention with a learned scale.
+    pub fn new() -> AdditiveAttention {
+        AdditiveAttention {
+            base: Base::new("additive_attention"),
+            use_scale: true,
+            dropout: 0.0,
+            scale: OnceLock::new(),
+        }
+    }
+    setters! {
+        use_scale: bool,
+        dropout: f64,
+    }
+    /// As [`Attention::attend`].
+    #[track_caller]
+    pub fn attend(&self, query: &Tensor, value: &Tensor, key: Option<&Tensor>, use_causal_mask: bool, training: bool) -> (Tensor, Tensor) {
+        let key = key.unwrap_or(value);
+        let t = tf::tanh(&(&tf::expand_dims(query, -2) + &tf::expand_dims(key, -3)));
+        let mut scores = if self.use_scale {
+            let dim = feature_dim(&self.base.name, query);
+            let s = self
+                .scale
+                .get_or_init(|| self.base.weight("scale", &Initializer::GLOROT_UNIFORM, &[dim], true));
+            tf::reduce_sum(&(&t * &s.value()), -1, false)
+        } else {
+            tf::reduce_sum(&t, -1, false)
+        };
+        if use_causal_mask {
+            scores = causal_scores(&self.base.name, &scores);
+        }
+        apply_scores(&scores, value, self.dropout, training)
+    }
+}
+
+impl Default for AdditiveAttention {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Layer for AdditiveAttention {
+    layer_methods!("AdditiveAttention");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.attend(x, x, None, false, training).0
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+        match inputs {
+            [q, v] => self.attend(q, v, None, false, training).0,
+            [q, v, k] => self.attend(q, v, Some(k), false, training).0,
+            _ => panic!(
+                "Attention layer \"{}\" must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: {} inputs.",
+                self.base.name,
+                inputs.len()
+            ),
+        }
+    }
+}

@@ -16,7 +16,7 @@ mod rnn;
 mod wrappers;
 
 pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
-pub use self::attention::MultiHeadAttention;
+pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{Factor, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
@@ -344,6 +344,8 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Cropping1D" => boxed(Cropping1D::from_config(c)),
         "Cropping2D" => boxed(Cropping2D::from_config(c)),
         "MultiHeadAttention" => boxed(MultiHeadAttention::from_config(c)),
+        "Attention" => boxed(Attention::from_config(c)),
+        "AdditiveAttention" => boxed(AdditiveAttention::from_config(c)),
         "Bidirectional" => boxed(Bidirectional::from_config(c)),
         "TimeDistributed" => boxed(TimeDistributed::from_config(c)),
         "Normalization" => boxed(Normalization::from_config(c)),
