@@ -377,6 +377,19 @@ fn causal_scores(layer: &str, scores: &Tensor) -> Tensor {
     scores - &(&masked * &tf::scalar(1e9, scores.dtype()))
 }
 
+/// `[query, value]` or `[query, value, key]`, as Keras's attention layers take them.
+#[track_caller]
+fn query_value_key<'a>(layer: &str, inputs: &'a [Tensor]) -> (&'a Tensor, &'a Tensor, Option<&'a Tensor>) {
+    match inputs {
+        [q, v] => (q, v, None),
+        [q, v, k] => (q, v, Some(k)),
+        _ => panic!(
+            "Attention layer \"{layer}\" must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: {} inputs.",
+            inputs.len()
+        ),
+    }
+}
+
 /// `softmax(scores)` (with dropout while training) times the values, and the weights.
 fn apply_scores(scores: &Tensor, value: &Tensor, dropout: f64, training: bool) -> (Tensor, Tensor) {
     let weights = tf::nn::softmax(scores, -1);
@@ -396,15 +409,8 @@ impl Layer for Attention {
     }
     #[track_caller]
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        match inputs {
-            [q, v] => self.attend(q, v, None, false, training).0,
-            [q, v, k] => self.attend(q, v, Some(k), false, training).0,
-            _ => panic!(
-                "Attention layer \"{}\" must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: {} inputs.",
-                self.base.name,
-                inputs.len()
-            ),
-        }
+        let (q, v, k) = query_value_key(&self.base.name, inputs);
+        self.attend(q, v, k, false, training).0
     }
 }
 
@@ -477,14 +483,7 @@ impl Layer for AdditiveAttention {
     }
     #[track_caller]
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        match inputs {
-            [q, v] => self.attend(q, v, None, false, training).0,
-            [q, v, k] => self.attend(q, v, Some(k), false, training).0,
-            _ => panic!(
-                "Attention layer \"{}\" must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: {} inputs.",
-                self.base.name,
-                inputs.len()
-            ),
-        }
+        let (q, v, k) = query_value_key(&self.base.name, inputs);
+        self.attend(q, v, k, false, training).0
     }
 }

@@ -52,9 +52,28 @@ impl ConvConfig {
     }
 }
 
-/// The builder methods of a convolution layer with a `cfg: ConvConfig` field.
+/// The builder methods of a convolution layer with a `cfg: ConvConfig` field: its geometry,
+/// activation and bias (`@geometry` alone: SeparableConv2D, whose two kernels have their own
+/// initializers), and the kernel's initializer and regularizer.
 macro_rules! conv_builders {
     ($ty:ident, causal: $causal:expr) => {
+        conv_builders!(@geometry $ty, causal: $causal);
+        impl $ty {
+            /// `kernel_initializer=`.
+            #[track_caller]
+            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.kernel_initializer = i.into();
+                self
+            }
+            /// `kernel_regularizer=`.
+            #[track_caller]
+            pub fn kernel_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+                self.cfg.kernel_regularizer = Some(r.into());
+                self
+            }
+        }
+    };
+    (@geometry $ty:ident, causal: $causal:expr) => {
         impl $ty {
             /// `strides=`.
             pub fn strides(mut self, s: impl Into<Size2>) -> Self {
@@ -83,22 +102,10 @@ macro_rules! conv_builders {
                 self.cfg.use_bias = b;
                 self
             }
-            /// `kernel_initializer=`.
-            #[track_caller]
-            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
-                self.cfg.kernel_initializer = i.into();
-                self
-            }
             /// `bias_initializer=`.
             #[track_caller]
             pub fn bias_initializer(mut self, i: impl Into<Initializer>) -> Self {
                 self.cfg.bias_initializer = i.into();
-                self
-            }
-            /// `kernel_regularizer=`.
-            #[track_caller]
-            pub fn kernel_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
-                self.cfg.kernel_regularizer = Some(r.into());
                 self
             }
         }
@@ -332,6 +339,7 @@ layer_config!(SeparableConv2D, SeparableConv2D::new(1, 1), {
     "use_bias" => cfg.use_bias, "depthwise_initializer" => cfg.kernel_initializer,
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
 });
+conv_builders!(@geometry SeparableConv2D, causal: false);
 impl SeparableConv2D {
     /// A separable convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> SeparableConv2D {
@@ -345,36 +353,9 @@ impl SeparableConv2D {
             bias: OnceLock::new(),
         }
     }
-    /// `strides=`.
-    pub fn strides(mut self, s: impl Into<Size2>) -> Self {
-        self.cfg.strides = s.into();
-        self
-    }
-    /// `padding="valid" | "same"`.
-    #[track_caller]
-    pub fn padding(mut self, p: &str) -> Self {
-        self.cfg.padding = padding(p, false);
-        self
-    }
-    /// `dilation_rate=`.
-    pub fn dilation_rate(mut self, d: impl Into<Size2>) -> Self {
-        self.cfg.dilation = d.into();
-        self
-    }
     /// `depth_multiplier=`.
     pub fn depth_multiplier(mut self, m: usize) -> Self {
         self.depth_multiplier = m;
-        self
-    }
-    /// `activation=`.
-    #[track_caller]
-    pub fn activation(mut self, a: impl Into<Act>) -> Self {
-        self.cfg.activation = a.into();
-        self
-    }
-    /// `use_bias=`.
-    pub fn use_bias(mut self, b: bool) -> Self {
-        self.cfg.use_bias = b;
         self
     }
     /// `depthwise_initializer=`.
@@ -560,8 +541,9 @@ pool2d!(
     tf::nn::avg_pool2d
 );
 
+/// A global pooling layer: `$op` over `$axes` of rank-`$rank` input (`keepdims=`).
 macro_rules! global_pool {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path, $rank:literal, $axes:expr) => {
         $(#[$m])*
         pub struct $ty {
             base: Base,
@@ -570,7 +552,7 @@ macro_rules! global_pool {
         layer_common!($ty, []);
         layer_config!($ty, $ty::new(), { "keepdims" => keepdims });
         impl $ty {
-            /// A global pooling layer over height and width.
+            /// The global pooling layer.
             pub fn new() -> $ty {
                 $ty {
                     base: Base::new($prefix),
@@ -590,12 +572,13 @@ macro_rules! global_pool {
             layer_methods!($class);
             #[track_caller]
             fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-                expect_rank(&self.base.name, x, 4, Some(4));
-                $op(x, [1i64, 2], self.keepdims)
+                expect_rank(&self.base.name, x, $rank, Some($rank));
+                $op(x, $axes, self.keepdims)
             }
         }
     };
 }
+pub(super) use global_pool;
 global_pool!(
     /// `keras.layers.GlobalAveragePooling2D()`: the mean over height and width.
     ///
@@ -609,7 +592,9 @@ global_pool!(
     GlobalAveragePooling2D,
     "global_average_pooling2d",
     "GlobalAveragePooling2D",
-    tf::reduce_mean
+    tf::reduce_mean,
+    4,
+    [1i64, 2]
 );
 global_pool!(
     /// `keras.layers.GlobalMaxPooling2D()`: the maximum over height and width.
@@ -623,7 +608,9 @@ global_pool!(
     GlobalMaxPooling2D,
     "global_max_pooling2d",
     "GlobalMaxPooling2D",
-    tf::reduce_max
+    tf::reduce_max,
+    4,
+    [1i64, 2]
 );
 
 /// `keras.layers.ZeroPadding2D(padding=(1, 1))`: zero rows above and below, zero columns left

@@ -16,8 +16,9 @@ fn need_two(name: &str, inputs: &[Tensor]) {
     }
 }
 
-macro_rules! elementwise_merge {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+/// A merge layer with no settings whose `call_many` is `$merge(name, inputs)`.
+macro_rules! merge_layer {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $merge:expr) => {
         $(#[$m])*
         pub struct $ty {
             base: Base,
@@ -45,16 +46,22 @@ macro_rules! elementwise_merge {
             }
             #[track_caller]
             fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
-                need_two(&self.base.name, inputs);
-                let mut acc = inputs[0].clone();
-                for x in &inputs[1..] {
-                    acc = $op(&acc, x);
-                }
-                acc
+                let merge: fn(&str, &[Tensor]) -> Tensor = $merge;
+                merge(&self.base.name, inputs)
             }
         }
     };
 }
+/// A merge layer folding its inputs with an elementwise `$op` (two or more inputs).
+macro_rules! elementwise_merge {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+        merge_layer!($(#[$m])* $ty, $prefix, $class, |name, inputs| {
+            need_two(name, inputs);
+            inputs[1..].iter().fold(inputs[0].clone(), |acc, x| $op(&acc, x))
+        });
+    };
+}
+
 elementwise_merge!(
     /// `keras.layers.Add()`: the elementwise sum of its inputs.
     ///
@@ -113,42 +120,6 @@ elementwise_merge!(
     tf::minimum
 );
 
-/// A merge layer with no settings whose `call_many` is `$merge(name, inputs)`.
-macro_rules! merge_layer {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $merge:expr) => {
-        $(#[$m])*
-        pub struct $ty {
-            base: Base,
-        }
-        layer_common!($ty, []);
-        layer_config!($ty, $ty::new(), {});
-        impl $ty {
-            /// The merge layer.
-            pub fn new() -> $ty {
-                $ty {
-                    base: Base::new($prefix),
-                }
-            }
-        }
-        impl Default for $ty {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-        impl Layer for $ty {
-            layer_methods!($class);
-            #[track_caller]
-            fn call(&self, x: &Tensor, training: bool) -> Tensor {
-                self.call_many(std::slice::from_ref(x), training)
-            }
-            #[track_caller]
-            fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
-                let merge: fn(&str, &[Tensor]) -> Tensor = $merge;
-                merge(&self.base.name, inputs)
-            }
-        }
-    };
-}
 merge_layer!(
     /// `keras.layers.Subtract()`: its first input minus its second (exactly two).
     ///

@@ -1,6 +1,7 @@
 //! 1-D pooling over `[batch, steps, channels]`: MaxPooling1D, AveragePooling1D and the
 //! global poolings over steps (the 2-D pooling ops over a height of one).
 
+use super::conv::global_pool;
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
 use tf_core::{self as tf, Tensor};
@@ -92,43 +93,7 @@ pool1d!(
     tf::nn::avg_pool2d
 );
 
-macro_rules! global_pool1d {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
-        $(#[$m])*
-        pub struct $ty {
-            base: Base,
-            keepdims: bool,
-        }
-        layer_common!($ty, []);
-        layer_config!($ty, $ty::new(), { "keepdims" => keepdims });
-        impl $ty {
-            /// A global pooling layer over the steps.
-            pub fn new() -> $ty {
-                $ty {
-                    base: Base::new($prefix),
-                    keepdims: false,
-                }
-            }
-            setters! {
-                keepdims: bool,
-            }
-        }
-        impl Default for $ty {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-        impl Layer for $ty {
-            layer_methods!($class);
-            #[track_caller]
-            fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-                expect_rank(&self.base.name, x, 3, Some(3));
-                $op(x, 1, self.keepdims)
-            }
-        }
-    };
-}
-global_pool1d!(
+global_pool!(
     /// `keras.layers.GlobalAveragePooling1D()`: the mean over the steps (the text classifier
     /// of TensorFlow's tutorials: Embedding, GlobalAveragePooling1D, Dense).
     ///
@@ -141,9 +106,11 @@ global_pool1d!(
     GlobalAveragePooling1D,
     "global_average_pooling1d",
     "GlobalAveragePooling1D",
-    tf::reduce_mean
+    tf::reduce_mean,
+    3,
+    1i64
 );
-global_pool1d!(
+global_pool!(
     /// `keras.layers.GlobalMaxPooling1D()`: the maximum over the steps.
     ///
     /// ```
@@ -155,5 +122,7 @@ global_pool1d!(
     GlobalMaxPooling1D,
     "global_max_pooling1d",
     "GlobalMaxPooling1D",
-    tf::reduce_max
+    tf::reduce_max,
+    3,
+    1i64
 );

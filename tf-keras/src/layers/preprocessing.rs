@@ -1,7 +1,7 @@
 //! `keras.layers.Normalization`: features shifted and scaled by a mean and variance given
 //! or learned from data with `adapt` (Keras's preprocessing layer).
 
-use super::{Base, Layer};
+use super::{layer_common, layer_methods, Base, Layer};
 use crate::saving::config::{Config, ConfigValue};
 use std::sync::OnceLock;
 use tf_core::{self as tf, data::Dataset, DType, Tensor, Variable};
@@ -37,16 +37,7 @@ pub struct Normalization {
     count: OnceLock<Variable>,
 }
 
-impl tf::Module for Normalization {
-    fn name(&self) -> String {
-        self.base.name.clone()
-    }
-    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
-        tf::Trackable::track(&self.mean, "mean".to_string(), true, v);
-        tf::Trackable::track(&self.variance, "variance".to_string(), true, v);
-        tf::Trackable::track(&self.count, "count".to_string(), true, v);
-    }
-}
+layer_common!(Normalization, [mean, variance, count]);
 
 impl Normalization {
     /// Statistics per feature along `axis` (Keras's default is `Some(-1)`), or over all
@@ -73,17 +64,6 @@ impl Normalization {
         self.invert = invert;
         self
     }
-    /// Names the layer (Keras's `name=`).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.base.name = name.into();
-        self
-    }
-    /// Declares the input shape without the batch dimension (Keras's `input_shape=`).
-    pub fn input_shape(mut self, shape: impl AsRef<[usize]>) -> Self {
-        self.base.input_shape = Some(shape.as_ref().to_vec());
-        self
-    }
-
     /// The feature axis of a rank-`rank` input, or `None` for all values.
     fn feature_axis(&self, rank: usize) -> tf::Result<Option<usize>> {
         self.axis
@@ -248,15 +228,7 @@ impl Normalization {
 }
 
 impl Layer for Normalization {
-    fn class_name(&self) -> String {
-        "Normalization".into()
-    }
-    fn declared_input_shape(&self) -> Option<Vec<usize>> {
-        self.base.input_shape.clone()
-    }
-    fn get_config(&self) -> Option<Config> {
-        Some(self.config())
-    }
+    layer_methods!("Normalization");
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         let x = tf::cast(x, DType::F32);

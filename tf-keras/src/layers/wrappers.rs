@@ -1,7 +1,7 @@
 //! Layers that wrap a layer: `Bidirectional` (a recurrent layer run forwards and backwards)
 //! and `TimeDistributed` (a layer applied to every step of a sequence).
 
-use super::{deserialize, serialize, Base, Layer};
+use super::{deserialize, layer_common, layer_methods, serialize, Base, Layer};
 use crate::saving::config::Config;
 use serde_json::Value;
 use tf_core::{self as tf, Tensor};
@@ -67,19 +67,11 @@ pub struct Bidirectional {
     merge_mode: MergeMode,
     return_sequences: bool,
     return_state: bool,
-    forward: Box<dyn Layer>,
-    backward: Box<dyn Layer>,
+    forward_layer: Box<dyn Layer>,
+    backward_layer: Box<dyn Layer>,
 }
 
-impl tf::Module for Bidirectional {
-    fn name(&self) -> String {
-        self.base.name.clone()
-    }
-    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
-        tf::Trackable::track(&self.forward, "forward_layer".to_string(), true, v);
-        tf::Trackable::track(&self.backward, "backward_layer".to_string(), true, v);
-    }
-}
+layer_common!(Bidirectional, [forward_layer, backward_layer]);
 
 impl Bidirectional {
     /// Both directions of `layer`, concatenated.
@@ -127,8 +119,8 @@ impl Bidirectional {
         });
         Ok(Bidirectional {
             base,
-            forward: copy("forward", backwards)?,
-            backward: copy("backward", !backwards)?,
+            forward_layer: copy("forward", backwards)?,
+            backward_layer: copy("backward", !backwards)?,
             layer,
             merge_mode,
             return_sequences,
@@ -155,17 +147,9 @@ impl Bidirectional {
 }
 
 impl Layer for Bidirectional {
-    fn class_name(&self) -> String {
-        "Bidirectional".into()
-    }
-    fn declared_input_shape(&self) -> Option<Vec<usize>> {
-        self.base.input_shape.clone()
-    }
-    fn get_config(&self) -> Option<Config> {
-        Some(self.config())
-    }
+    layer_methods!("Bidirectional");
     fn layers(&self) -> Vec<&dyn Layer> {
-        vec![self.forward.as_ref(), self.backward.as_ref()]
+        vec![self.forward_layer.as_ref(), self.backward_layer.as_ref()]
     }
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
@@ -186,8 +170,8 @@ impl Layer for Bidirectional {
                 inputs.len()
             )
         };
-        let mut f = self.forward.call_outputs(std::slice::from_ref(x), training);
-        let mut b = self.backward.call_outputs(std::slice::from_ref(x), training);
+        let mut f = self.forward_layer.call_outputs(std::slice::from_ref(x), training);
+        let mut b = self.backward_layer.call_outputs(std::slice::from_ref(x), training);
         let (yf, yb) = (f.remove(0), b.remove(0));
         let yb = if self.return_sequences { tf::reverse(&yb, &[1]) } else { yb };
         let mut out = match self.merge_mode {
@@ -207,7 +191,7 @@ impl Layer for Bidirectional {
         let merged = if self.merge_mode == MergeMode::Separate { 2 } else { 1 };
         merged
             + if self.return_state {
-                self.forward.num_outputs() - 1 + self.backward.num_outputs() - 1
+                self.forward_layer.num_outputs() - 1 + self.backward_layer.num_outputs() - 1
             } else {
                 0
             }
@@ -231,14 +215,7 @@ pub struct TimeDistributed {
     layer: Box<dyn Layer>,
 }
 
-impl tf::Module for TimeDistributed {
-    fn name(&self) -> String {
-        self.base.name.clone()
-    }
-    fn visit_fields<'a>(&'a self, v: &mut dyn tf::module::Visitor<'a>) {
-        tf::Trackable::track(&self.layer, "layer".to_string(), true, v);
-    }
-}
+layer_common!(TimeDistributed, [layer]);
 
 impl TimeDistributed {
     /// `layer` on every step.
@@ -264,25 +241,10 @@ impl TimeDistributed {
         l.base.read_config(c)?;
         Ok(l)
     }
-    /// Names the layer (Keras's `name=`).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.base.name = name.into();
-        self
-    }
-    /// Declares the input shape without the batch dimension (Keras's `input_shape=`).
-    pub fn input_shape(mut self, shape: impl AsRef<[usize]>) -> Self {
-        self.base.input_shape = Some(shape.as_ref().to_vec());
-        self
-    }
 }
 
 impl Layer for TimeDistributed {
-    fn class_name(&self) -> String {
-        "TimeDistributed".into()
-    }
-    fn declared_input_shape(&self) -> Option<Vec<usize>> {
-        self.base.input_shape.clone()
-    }
+    layer_methods!("TimeDistributed", no_config);
     fn get_config(&self) -> Option<Config> {
         self.config().ok()
     }
