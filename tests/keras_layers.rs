@@ -298,6 +298,8 @@ fn layers_match_tensorflow() {
                 std::sync::Arc::new(layers::SeparableConv2D::new(2, 3).strides(2).activation("relu")),
                 None,
             ),
+            "up_sampling1d" => (std::sync::Arc::new(layers::UpSampling1D::new(3)), None),
+            "zero_padding1d" => (std::sync::Arc::new(layers::ZeroPadding1D::new((2, 1))), None),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

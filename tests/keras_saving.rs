@@ -437,6 +437,9 @@ fn every_layer_config_round_trips() {
         Box::new(SpatialDropout2D::new(0.4).seed(Some(6))),
         Box::new(Attention::new().use_scale(true).score_mode("concat").dropout(0.1)),
         Box::new(AdditiveAttention::new().use_scale(false)),
+        Box::new(Dot::new((1, 2)).normalize(true)),
+        Box::new(UpSampling1D::new(3)),
+        Box::new(ZeroPadding1D::new((2, 0))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

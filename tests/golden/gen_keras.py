@@ -189,6 +189,8 @@ layers = [
     layer_case("time_distributed_conv", keras.layers.TimeDistributed(keras.layers.Conv2D(2, 2)), (2, 3, 4, 4, 1)),
     layer_case("separable_conv2d", keras.layers.SeparableConv2D(3, 2, padding="same", depth_multiplier=2), (1, 4, 5, 2)),
     layer_case("separable_conv2d_strided", keras.layers.SeparableConv2D(2, 3, strides=2, activation="relu"), (2, 5, 5, 3)),
+    layer_case("up_sampling1d", keras.layers.UpSampling1D(3), (2, 3, 2)),
+    layer_case("zero_padding1d", keras.layers.ZeroPadding1D((2, 1)), (2, 3, 2)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

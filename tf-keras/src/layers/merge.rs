@@ -200,3 +200,96 @@ impl Layer for Concatenate {
         tf::concat(&inputs.iter().collect::<Vec<_>>(), self.axis)
     }
 }
+
+/// `keras.layers.Dot(axes, normalize=False)`: per sample, the dot products of two inputs
+/// along `axes` (one axis for both, or one each; the batch axis 0 excluded), Keras's
+/// `batch_dot`: the result has the first input's other axes, then the second's (a `[batch]`
+/// result becomes `[batch, 1]`). `normalize` takes cosine similarities.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Dot, Layer};
+/// // Keras's documented example.
+/// let x = tf::reshape(&tf::range(10.0f32), [1, 5, 2]);
+/// let y = tf::reshape(&tf::range((10.0f32, 20.0)), [1, 2, 5]);
+/// let d = Dot::new((1, 2)).call_many(&[x, y], false);
+/// assert_eq!(d.to_vec::<f32>(), vec![260.0, 360.0, 320.0, 445.0]);
+/// let a = tf::constant([[3.0f32, 4.0]]);
+/// assert_eq!(Dot::new((1, 1)).call_many(&[a.clone(), a], false).to_vec::<f32>(), vec![25.0]);
+/// // Cosine similarities of every row of one with every row of the other.
+/// let (p, q) = (tf::constant([[[1.0f32, 0.0], [1.0, 1.0]]]), tf::constant([[[0.0f32, 1.0], [2.0, 2.0], [1.0, 0.0]]]));
+/// let cos = Dot::new((2, 2)).normalize(true).call_many(&[p, q], false);
+/// let r = std::f32::consts::FRAC_1_SQRT_2;
+/// tf::debugging::assert_near(&cos, &tf::constant([[[0.0f32, r, 1.0], [r, 1.0, r]]]), None, None).unwrap();
+/// ```
+pub struct Dot {
+    base: Base,
+    axes: (i64, i64),
+    normalize: bool,
+}
+layer_common!(Dot, []);
+layer_config!(Dot, Dot::new((-1, -1)), { "axes" => axes, "normalize" => normalize });
+impl Dot {
+    /// The dot product along `axes` (the first input's axis, the second's).
+    pub fn new(axes: (i64, i64)) -> Dot {
+        Dot {
+            base: Base::new("dot"),
+            axes,
+            normalize: false,
+        }
+    }
+    /// `normalize=`: L2-normalize both inputs along the axes first (cosine similarity).
+    pub fn normalize(mut self, n: bool) -> Self {
+        self.normalize = n;
+        self
+    }
+}
+impl Layer for Dot {
+    layer_methods!("Dot");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        self.call_many(std::slice::from_ref(x), training)
+    }
+    #[track_caller]
+    fn call_many(&self, inputs: &[Tensor], _training: bool) -> Tensor {
+        let [x, y] = inputs else {
+            panic!(
+                "A `Dot` layer should be called on a list of 2 inputs. Received: {} inputs (layer \"{}\").",
+                inputs.len(),
+                self.base.name
+            )
+        };
+        let axis = |a: i64, t: &Tensor| -> usize {
+            let ax = tf::shape::normalize_axis(a, t.rank()).unwrap_or_else(|e| panic!("Layer \"{}\": {e}", self.base.name));
+            if ax == 0 {
+                panic!("Layer \"{}\": the dot axes cannot include the batch axis 0", self.base.name);
+            }
+            ax
+        };
+        let (ax, ay) = (axis(self.axes.0, x), axis(self.axes.1, y));
+        let (x, y) = if self.normalize {
+            (tf::nn::l2_normalize(x, ax as i64, 1e-12), tf::nn::l2_normalize(y, ay as i64, 1e-12))
+        } else {
+            (x.clone(), y.clone())
+        };
+        // Letters: `a` the batch, `z` the contracted axis, the others the free axes.
+        let mut free = "bcdefghijklmnopqrstuvwxy".chars();
+        let mut term = |rank: usize, contracted: usize| -> String {
+            (0..rank)
+                .map(|i| match i {
+                    0 => 'a',
+                    i if i == contracted => 'z',
+                    _ => free.next().expect("fewer than 24 axes"),
+                })
+                .collect()
+        };
+        let (tx, ty) = (term(x.rank(), ax), term(y.rank(), ay));
+        let out: String = tx.chars().chain(ty.chars().skip(1)).filter(|&c| c != 'z').collect();
+        let d = tf::einsum(&format!("{tx},{ty}->{out}"), &[&x, &y]);
+        if d.rank() == 1 {
+            tf::expand_dims(&d, 1)
+        } else {
+            d
+        }
+    }
+}

@@ -23,12 +23,12 @@ pub use self::conv::{
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Permute, Rescaling, Reshape};
-pub use self::merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
+pub use self::merge::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
 pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D};
-pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector};
+pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector, UpSampling1D, ZeroPadding1D};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
 pub use crate::model::Input;
@@ -332,6 +332,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Average" => boxed(Average::from_config(c)),
         "Maximum" => boxed(Maximum::from_config(c)),
         "Minimum" => boxed(Minimum::from_config(c)),
+        "Dot" => boxed(Dot::from_config(c)),
         "ReLU" => boxed(ReLU::from_config(c)),
         "LeakyReLU" => boxed(LeakyReLU::from_config(c)),
         "Softmax" => boxed(Softmax::from_config(c)),
@@ -343,6 +344,8 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "RepeatVector" => boxed(RepeatVector::from_config(c)),
         "Cropping1D" => boxed(Cropping1D::from_config(c)),
         "Cropping2D" => boxed(Cropping2D::from_config(c)),
+        "UpSampling1D" => boxed(UpSampling1D::from_config(c)),
+        "ZeroPadding1D" => boxed(ZeroPadding1D::from_config(c)),
         "MultiHeadAttention" => boxed(MultiHeadAttention::from_config(c)),
         "Attention" => boxed(Attention::from_config(c)),
         "AdditiveAttention" => boxed(AdditiveAttention::from_config(c)),

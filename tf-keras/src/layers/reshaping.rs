@@ -1,5 +1,5 @@
-//! RepeatVector, Cropping1D and Cropping2D (Keras's `reshaping` layers beyond Reshape,
-//! Flatten and Permute, which are in `core`).
+//! RepeatVector, Cropping1D/2D, UpSampling1D and ZeroPadding1D (Keras's `reshaping` layers
+//! beyond Reshape, Flatten and Permute, which are in `core`, and the 2-D ones in `conv`).
 
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
@@ -133,4 +133,70 @@ fn crop(name: &str, x: &Tensor, cropping: &[(usize, usize)]) -> Tensor {
         size[i + 1] = (d - a - b) as i64;
     }
     tf::slice(x, &begin, &size)
+}
+
+/// `keras.layers.UpSampling1D(size=2)`: each step of `[batch, steps, features]` repeated
+/// `size` times.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, UpSampling1D};
+/// let x = tf::reshape(&tf::range(4.0f32), [1, 2, 2]);
+/// assert_eq!(UpSampling1D::new(2).call(&x, false).to_vec::<f32>(), vec![0.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0, 3.0]);
+/// ```
+pub struct UpSampling1D {
+    base: Base,
+    size: usize,
+}
+layer_common!(UpSampling1D, []);
+layer_config!(UpSampling1D, UpSampling1D::new(2), { "size" => size });
+impl UpSampling1D {
+    /// Repeats each step `size` times.
+    pub fn new(size: usize) -> UpSampling1D {
+        UpSampling1D {
+            base: Base::new("up_sampling1d"),
+            size,
+        }
+    }
+}
+impl Layer for UpSampling1D {
+    layer_methods!("UpSampling1D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        tf::repeat(x, &[self.size], Some(1))
+    }
+}
+
+/// `keras.layers.ZeroPadding1D(padding=1)`: zero steps added at the start and the end of
+/// `[batch, steps, features]`.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, ZeroPadding1D};
+/// let x = tf::ones([1, 2, 1], tf::float32);
+/// assert_eq!(ZeroPadding1D::new((1, 2)).call(&x, false).to_vec::<f32>(), vec![0.0, 1.0, 1.0, 0.0, 0.0]);
+/// ```
+pub struct ZeroPadding1D {
+    base: Base,
+    padding: (usize, usize),
+}
+layer_common!(ZeroPadding1D, []);
+layer_config!(ZeroPadding1D, ZeroPadding1D::new((1, 1)), { "padding" => padding });
+impl ZeroPadding1D {
+    /// `(start, end)` zero steps.
+    pub fn new(padding: (usize, usize)) -> ZeroPadding1D {
+        ZeroPadding1D {
+            base: Base::new("zero_padding1d"),
+            padding,
+        }
+    }
+}
+impl Layer for ZeroPadding1D {
+    layer_methods!("ZeroPadding1D");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        expect_rank(&self.base.name, x, 3, Some(3));
+        tf::pad(x, &[(0, 0), self.padding, (0, 0)], 0.0)
+    }
 }
