@@ -194,6 +194,10 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
     match f {
         "gelu" => one(nn::gelu(&x[0], a["approximate"].as_bool().unwrap())),
         "silu" => one(nn::silu(&x[0], a["beta"].as_f64().unwrap())),
+        "unsorted_segment_sum" => one(tf::unsorted_segment_sum(&x[0], &x[1], size(&a["num_segments"]))),
+        "unsorted_segment_mean" => one(tf::unsorted_segment_mean(&x[0], &x[1], size(&a["num_segments"]))),
+        "confusion_matrix" => one(tf::confusion_matrix(&x[0], &x[1], a["num_classes"].as_u64().map(|n| n as usize))),
+        "in_top_k" => one(tf::in_top_k(&x[0], &x[1], size(&a["k"]))),
         "resize" => {
             let size = ints(&a["size"]);
             let method = match a["method"].as_str().unwrap() {

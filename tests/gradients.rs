@@ -244,6 +244,14 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             vec![tf::constant([[0.5f64, -1.5], [2.0, 0.3]]), tf::constant([1.1f64, -0.4])],
         ),
         (
+            "unsorted_segment_sum_and_mean",
+            |x| {
+                let ids = tf::constant([1, -1, 0, 1]);
+                &tf::unsorted_segment_sum(&x[0], &ids, 3) + &tf::unsorted_segment_mean(&tf::square(&x[0]), &ids, 3)
+            },
+            vec![tf::constant([[0.5f64, -1.5], [2.0, 0.3], [1.1, 0.9], [-0.4, 0.7]])],
+        ),
+        (
             "reduce_prod_rows_with_zeros",
             |x| tf::reduce_prod(&x[0], 1, false),
             vec![tf::constant([[0.0f64, 2.0, 3.0], [1.5, -0.5, 2.0], [0.0, 0.0, 4.0]])],

@@ -350,6 +350,24 @@ case("transform_shared_shift", "image_transform", [img, np.array([[1.0, 0.0, -8.
      {"interpolation": "BILINEAR", "fill_mode": "REFLECT", "fill_value": 0.0, "output_shape": [5, 7]},
      lambda t, m: tf.raw_ops.ImageProjectiveTransformV3(images=t, transforms=m, output_shape=[5, 7], fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT"))
 
+# Segment sums, confusion matrices and in_top_k.
+seg = np.arange(24, dtype="float32").reshape(6, 4) * 0.5 - 3
+case("unsorted_segment_sum", "unsorted_segment_sum", [seg, np.array([2, 0, -1, 2, 3, 0], "int32")], {"num_segments": 5},
+     lambda d, i: tf.math.unsorted_segment_sum(d, i, 5))
+case("unsorted_segment_sum_2d_ids", "unsorted_segment_sum", [seg.reshape(2, 3, 4), np.array([[1, 0, 1], [-1, 1, 0]], "int64")], {"num_segments": 2},
+     lambda d, i: tf.math.unsorted_segment_sum(d, i, 2))
+case("unsorted_segment_sum_int", "unsorted_segment_sum", [np.array([1, 2, 3, 4], "int32"), np.array([1, 1, 0, 1], "int32")], {"num_segments": 3},
+     lambda d, i: tf.math.unsorted_segment_sum(d, i, 3))
+case("unsorted_segment_mean", "unsorted_segment_mean", [seg, np.array([2, 0, -1, 2, 3, 0], "int32")], {"num_segments": 5},
+     lambda d, i: tf.math.unsorted_segment_mean(d, i, 5))
+case("confusion_matrix", "confusion_matrix", [np.array([0, 1, 2, 2, 1, 0, 2], "int32"), np.array([0, 2, 2, 1, 1, 0, 2], "int32")], {"num_classes": None},
+     lambda a, b: tf.math.confusion_matrix(a, b))
+case("confusion_matrix_n", "confusion_matrix", [np.array([3, 1], "int64"), np.array([1, 1], "int64")], {"num_classes": 5},
+     lambda a, b: tf.math.confusion_matrix(a, b, num_classes=5))
+preds = np.array([[0.1, 0.9, 0.8, 0.8], [0.5, 0.5, 0.5, 0.1], [0.3, np.inf, 0.2, 0.1], [0.2, 0.4, np.nan, 0.1]], "float32")
+for kk in (1, 2, 3):
+    case(f"in_top_k_{kk}", "in_top_k", [np.array([2, 3, 0, 1], "int32"), preds], {"k": kk}, lambda t, p, kk=kk: tf.math.in_top_k(t, p, kk))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

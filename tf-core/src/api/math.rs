@@ -522,3 +522,150 @@ pub fn count_nonzero(x: &Tensor, axis: impl Into<Axes>, keepdims: bool) -> Tenso
 pub fn is_inf(x: &Tensor) -> Tensor {
     equal(&abs(x), &super::scalar(f64::INFINITY, x.dtype()))
 }
+
+/// `tf.math.unsorted_segment_sum(data, segment_ids, num_segments)`: the sums of the rows of
+/// `data` (along `segment_ids`' dimensions) that share a segment id; rows with a negative id
+/// are dropped, empty segments are 0, as in TensorFlow. Differentiable in `data`.
+///
+/// ```
+/// use tf_core as tf;
+/// // TensorFlow's documented example.
+/// let c = tf::constant([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1]]);
+/// let s = tf::unsorted_segment_sum(&c, &tf::constant([0, 1, 0]), 2);
+/// assert_eq!(s.to_vec::<i32>(), vec![5, 5, 5, 5, 5, 6, 7, 8]);
+/// ```
+///
+/// # Panics
+/// When `segment_ids`' shape is not a prefix of `data`'s, or (eagerly) an id is not below
+/// `num_segments`.
+#[track_caller]
+pub fn unsorted_segment_sum(data: &Tensor, segment_ids: &Tensor, num_segments: usize) -> Tensor {
+    let (d, s) = (data.shape().dims(), segment_ids.shape().dims());
+    if s.len() > d.len() || !s.iter().zip(d).all(|(&a, &b)| crate::shape::dim_compatible(a, b)) {
+        panic!(
+            "UnsortedSegmentSum: segment_ids.shape = {} must be a prefix of data.shape = {}",
+            segment_ids.shape(),
+            data.shape()
+        );
+    }
+    if !segment_ids.is_symbolic() {
+        let ids = cast(segment_ids, DType::I64).to_vec::<i64>();
+        if let Some(&bad) = ids.iter().find(|&&i| i >= num_segments as i64) {
+            panic!("UnsortedSegmentSum: segment id {bad} is out of range [0, {num_segments})");
+        }
+    }
+    // Negative ids go to one extra segment, cut off at the end.
+    let ids = cast(segment_ids, DType::I64);
+    let extra = super::scalar(num_segments as f64, DType::I64);
+    let routed = where_(&less(&ids, &super::scalar(0.0, DType::I64)), &extra, &ids);
+    let mut shape = vec![num_segments + 1];
+    shape.extend_from_slice(&d[s.len()..]);
+    let sums = super::array::scatter_nd(&super::array::expand_dims(&routed, -1), data, &shape);
+    let mut begin = vec![0i64; shape.len()];
+    let mut size = vec![-1i64; shape.len()];
+    begin[0] = 0;
+    size[0] = num_segments as i64;
+    super::array::slice(&sums, &begin, &size)
+}
+
+/// `tf.math.unsorted_segment_mean(data, segment_ids, num_segments)`: the means of each
+/// segment's rows (0 for an empty segment).
+///
+/// ```
+/// use tf_core as tf;
+/// let c = tf::constant([[1.0f32, 2.0], [5.0, 6.0], [3.0, 4.0]]);
+/// let m = tf::unsorted_segment_mean(&c, &tf::constant([0, 2, 0]), 3);
+/// assert_eq!(m.to_vec::<f32>(), vec![2.0, 3.0, 0.0, 0.0, 5.0, 6.0]);
+/// ```
+///
+/// # Panics
+/// As [`unsorted_segment_sum`].
+#[track_caller]
+pub fn unsorted_segment_mean(data: &Tensor, segment_ids: &Tensor, num_segments: usize) -> Tensor {
+    let sums = unsorted_segment_sum(data, segment_ids, num_segments);
+    let ones = super::create::ones_like(&cast(segment_ids, data.dtype()));
+    let counts = unsorted_segment_sum(&ones, segment_ids, num_segments);
+    // Counts broadcast over the rows' remaining dimensions.
+    let mut shape = vec![num_segments as i64];
+    shape.extend(std::iter::repeat_n(1, sums.rank() - 1));
+    divide_no_nan(&sums, &super::array::reshape(&counts, shape))
+}
+
+/// `tf.math.confusion_matrix(labels, predictions, num_classes)`: `[n, n]` int32 counts,
+/// rows the true labels and columns the predictions; `num_classes = None` takes the largest
+/// label or prediction plus one.
+///
+/// ```
+/// use tf_core as tf;
+/// // TensorFlow's documented example.
+/// let m = tf::confusion_matrix(&tf::constant([1, 2, 4]), &tf::constant([2, 2, 4]), None);
+/// assert_eq!(m.shape().dims(), &[5, 5]);
+/// assert_eq!(m.to_vec::<i32>()[5..15], [0, 0, 1, 0, 0, 0, 0, 1, 0, 0]);
+/// ```
+///
+/// # Panics
+/// When the two differ in length, or a value is negative or not below `num_classes` (also
+/// when `num_classes` must be found from symbolic values).
+#[track_caller]
+pub fn confusion_matrix(labels: &Tensor, predictions: &Tensor, num_classes: Option<usize>) -> Tensor {
+    let (l, p) = (cast(labels, DType::I64), cast(predictions, DType::I64));
+    if l.shape() != p.shape() || l.rank() != 1 {
+        panic!(
+            "confusion_matrix: labels {} and predictions {} must be vectors of one length",
+            labels.shape(),
+            predictions.shape()
+        );
+    }
+    let n = match num_classes {
+        Some(n) => n,
+        None if l.is_symbolic() || p.is_symbolic() => {
+            panic!("confusion_matrix: num_classes is needed when the labels are only known as the graph runs")
+        }
+        None => l
+            .to_vec::<i64>()
+            .into_iter()
+            .chain(p.to_vec::<i64>())
+            .max()
+            .map_or(0, |m| (m + 1).max(0) as usize),
+    };
+    if !l.is_symbolic() && !p.is_symbolic() {
+        if let Some(bad) = l
+            .to_vec::<i64>()
+            .into_iter()
+            .chain(p.to_vec::<i64>())
+            .find(|&v| v < 0 || v >= n as i64)
+        {
+            panic!("confusion_matrix: value {bad} is out of range [0, {n})");
+        }
+    }
+    let pairs = super::array::stack(&[&l, &p], 1);
+    super::array::scatter_nd(&pairs, &super::create::ones_like(&cast(&l, DType::I32)), &[n, n])
+}
+
+/// `tf.math.in_top_k(targets, predictions, k)`: for each row of `predictions` (`[batch,
+/// classes]`), whether the target class's prediction is among the `k` largest (ties at the
+/// boundary count as in, as TensorFlow does; a target out of range, or a row with a
+/// non-finite prediction, is false).
+///
+/// ```
+/// use tf_core as tf;
+/// let p = tf::constant([[0.1f32, 0.9, 0.8], [0.05, 0.15, 0.8]]);
+/// let t = tf::constant([2, 0]);
+/// assert_eq!(tf::in_top_k(&t, &p, 2).to_vec::<bool>(), vec![true, false]);
+/// assert_eq!(tf::in_top_k(&t, &p, 1).to_vec::<bool>(), vec![false, false]);
+/// ```
+#[track_caller]
+pub fn in_top_k(targets: &Tensor, predictions: &Tensor, k: usize) -> Tensor {
+    let classes = predictions.shape().dims().last().copied().unwrap_or(0);
+    let hit = super::array::one_hot(targets, classes, 1.0, 0.0, -1, DType::Bool);
+    let lowest = super::scalar(f64::NEG_INFINITY, predictions.dtype());
+    let target = reduce_max(&where_(&hit, predictions, &lowest), -1, true);
+    let above = reduce_sum(&cast(&greater(predictions, &target), DType::I32), -1, false);
+    let in_k = less(&above, &super::scalar(k as f64, DType::I32));
+    // A non-finite prediction anywhere in the row (or a target out of range) cannot say.
+    let finite = logical_and(
+        &reduce_all(&is_finite(predictions), -1, false),
+        &is_finite(&super::array::squeeze(&target, &[-1])),
+    );
+    logical_and(&in_k, &finite)
+}
