@@ -300,6 +300,11 @@ fn layers_match_tensorflow() {
             ),
             "up_sampling1d" => (std::sync::Arc::new(layers::UpSampling1D::new(3)), None),
             "zero_padding1d" => (std::sync::Arc::new(layers::ZeroPadding1D::new((2, 1))), None),
+            "layer_normalization_axes" => (std::sync::Arc::new(layers::LayerNormalization::new().axes(&[1, 2])), None),
+            "layer_normalization_axis1" => (
+                std::sync::Arc::new(layers::LayerNormalization::new().axes(&[1]).center(false)),
+                None,
+            ),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

@@ -440,6 +440,7 @@ fn every_layer_config_round_trips() {
         Box::new(Dot::new((1, 2)).normalize(true)),
         Box::new(UpSampling1D::new(3)),
         Box::new(ZeroPadding1D::new((2, 0))),
+        Box::new(LayerNormalization::new().axes(&[1, 2, 3]).epsilon(1e-5)),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

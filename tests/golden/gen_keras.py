@@ -191,6 +191,8 @@ layers = [
     layer_case("separable_conv2d_strided", keras.layers.SeparableConv2D(2, 3, strides=2, activation="relu"), (2, 5, 5, 3)),
     layer_case("up_sampling1d", keras.layers.UpSampling1D(3), (2, 3, 2)),
     layer_case("zero_padding1d", keras.layers.ZeroPadding1D((2, 1)), (2, 3, 2)),
+    layer_case("layer_normalization_axes", keras.layers.LayerNormalization(axis=[1, 2]), (2, 3, 4)),
+    layer_case("layer_normalization_axis1", keras.layers.LayerNormalization(axis=1, center=False), (2, 3, 4)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -2,7 +2,7 @@
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::initializers::Initializer;
-use crate::saving::config::layer_config;
+use crate::saving::config::{layer_config, ConfigValue};
 use std::sync::OnceLock;
 use tf_core::{self as tf, Tensor, Variable};
 
@@ -112,7 +112,8 @@ impl Layer for BatchNormalization {
 }
 
 /// `keras.layers.LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True)`:
-/// normalizes each example over its last axis.
+/// normalizes each example over `axis` (the last by default; several with `axes`, e.g.
+/// `[1, 2, 3]` for whole images), `gamma` and `beta` shaped like those axes.
 ///
 /// ```
 /// use tf_core as tf;
@@ -124,6 +125,7 @@ impl Layer for BatchNormalization {
 /// ```
 pub struct LayerNormalization {
     base: Base,
+    axis: AxisList,
     epsilon: f64,
     center: bool,
     scale: bool,
@@ -131,13 +133,32 @@ pub struct LayerNormalization {
     beta: OnceLock<Variable>,
 }
 layer_common!(LayerNormalization, [gamma, beta]);
-layer_config!(LayerNormalization, LayerNormalization::new(), { "epsilon" => epsilon, "center" => center, "scale" => scale });
+layer_config!(LayerNormalization, LayerNormalization::new(), {
+    "axis" => axis, "epsilon" => epsilon, "center" => center, "scale" => scale,
+});
+
+/// One axis or several, as Keras writes `axis` (an int or a list).
+#[derive(Clone, Debug, PartialEq)]
+struct AxisList(Vec<i64>);
+
+impl ConfigValue for AxisList {
+    fn to_config(&self) -> serde_json::Value {
+        self.0.to_config()
+    }
+    fn from_config(v: &serde_json::Value, key: &str) -> tf::Result<AxisList> {
+        match v.as_i64() {
+            Some(a) => Ok(AxisList(vec![a])),
+            None => Vec::<i64>::from_config(v, key).map(AxisList),
+        }
+    }
+}
 
 impl LayerNormalization {
     /// A layer normalization over the last axis with Keras's defaults.
     pub fn new() -> LayerNormalization {
         LayerNormalization {
             base: Base::new("layer_normalization"),
+            axis: AxisList(vec![-1]),
             epsilon: 1e-3,
             center: true,
             scale: true,
@@ -150,6 +171,11 @@ impl LayerNormalization {
         center: bool,
         scale: bool,
     }
+    /// `axis=[...]`: normalize over these axes together (Keras's default is `[-1]`).
+    pub fn axes(mut self, axes: &[i64]) -> Self {
+        self.axis = AxisList(axes.to_vec());
+        self
+    }
 }
 impl Default for LayerNormalization {
     fn default() -> Self {
@@ -161,22 +187,30 @@ impl Layer for LayerNormalization {
     layer_methods!("LayerNormalization");
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-        let c = *x
-            .shape()
-            .dims()
-            .last()
-            .unwrap_or_else(|| panic!("LayerNormalization needs an input of rank >= 1"));
-        let gamma = self.scale.then(|| {
-            self.gamma
-                .get_or_init(|| self.base.weight("gamma", &Initializer::Ones, &[c], true))
-                .value()
-        });
-        let beta = self.center.then(|| {
-            self.beta
-                .get_or_init(|| self.base.weight("beta", &Initializer::Zeros, &[c], true))
-                .value()
-        });
-        let (mean, var) = tf::nn::moments(x, -1, true);
+        let dims = x.shape().dims();
+        let axes: Vec<usize> = self
+            .axis
+            .0
+            .iter()
+            .map(|&a| tf::shape::normalize_axis(a, dims.len()).unwrap_or_else(|e| panic!("Layer \"{}\": {e}", self.base.name)))
+            .collect();
+        // gamma and beta have the normalized axes' sizes, broadcast over the others.
+        let param: Vec<usize> = axes.iter().map(|&a| dims[a]).collect();
+        let broadcast: Vec<i64> = (0..dims.len())
+            .map(|i| if axes.contains(&i) { dims[i] as i64 } else { 1 })
+            .collect();
+        let weight = |slot: &OnceLock<Variable>, name: &str, init: Initializer| {
+            let w = slot.get_or_init(|| self.base.weight(name, &init, &param, true)).value();
+            if axes.len() == 1 && axes[0] == dims.len() - 1 {
+                w
+            } else {
+                tf::reshape(&w, &broadcast)
+            }
+        };
+        let gamma = self.scale.then(|| weight(&self.gamma, "gamma", Initializer::Ones));
+        let beta = self.center.then(|| weight(&self.beta, "beta", Initializer::Zeros));
+        let reduce: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+        let (mean, var) = tf::nn::moments(x, reduce, true);
         tf::nn::batch_normalization(x, &mean, &var, beta.as_ref(), gamma.as_ref(), self.epsilon)
     }
 }
