@@ -57,10 +57,8 @@ pub fn to_categorical(y: &Tensor, num_classes: Option<usize>) -> tf::Result<Tens
 /// ```
 #[track_caller]
 pub fn normalize(x: &Tensor, axis: i64, order: i32) -> Tensor {
-    let norm = tf::norm(x, order, axis, true);
-    let zero = tf::scalar(0.0, norm.dtype());
-    let safe = tf::where_(&tf::equal(&norm, &zero), &tf::scalar(1.0, norm.dtype()), &norm);
-    x / &safe
+    // A zero row has norm 0 and stays zero.
+    tf::divide_no_nan(x, &tf::norm(x, order, axis, true))
 }
 
 /// Where [`pad_sequences`] pads or cuts: before the values or after them.

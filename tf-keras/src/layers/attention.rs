@@ -157,10 +157,7 @@ impl MultiHeadAttention {
         let q = &q * &tf::scalar(1.0 / (self.key_dim as f64).sqrt(), q.dtype());
         let mut scores = tf::einsum("aecd,abcd->acbe", &[&k, &q]);
         if let Some(mask) = self.mask(query, value, attention_mask, use_causal_mask) {
-            // Keras's masked softmax: -1e9 added where the mask is 0, per head.
-            let d = scores.dtype();
-            let keep = tf::cast(&tf::expand_dims(&mask, -3), d);
-            scores = &scores + &(&(&tf::scalar(1.0, d) - &keep) * &tf::scalar(-1e9, d));
+            scores = mask_scores(&scores, &tf::expand_dims(&mask, -3)); // the same for every head
         }
         let scores = tf::nn::softmax(&scores, -1);
         let weights = if training && self.dropout > 0.0 {
@@ -200,17 +197,7 @@ impl MultiHeadAttention {
         if !causal {
             return given;
         }
-        let (t, s) = (query.shape().dim(1), value.shape().dim(1));
-        let (Some(t), Some(s)) = (t, s) else {
-            panic!(
-                "Layer \"{}\": a causal mask needs the query and value lengths known",
-                self.base.name
-            )
-        };
-        // Target step i may attend to source steps j <= i.
-        let rows = tf::reshape(&tf::range(t as i64), [t as i64, 1]);
-        let cols = tf::reshape(&tf::range(s as i64), [1, s as i64]);
-        let causal = tf::expand_dims(&tf::greater_equal(&rows, &cols), 0);
+        let causal = tf::expand_dims(&causal_mask(&self.base.name, query.shape().dim(1), value.shape().dim(1)), 0);
         Some(match given {
             Some(m) => tf::logical_and(&m, &causal),
             None => causal,
@@ -362,19 +349,32 @@ fn score(m: &str) -> Result<Score, String> {
     }
 }
 
-/// Scores with the positions after each query step pushed down by 1e9 (Keras's
-/// `scores -= 1e9 * padding_mask`).
+/// The causal mask `[target, source]` (bool): target step i may attend to source steps
+/// j <= i.
+#[track_caller]
+fn causal_mask(layer: &str, target: Option<usize>, source: Option<usize>) -> Tensor {
+    let (Some(t), Some(s)) = (target, source) else {
+        panic!("Layer \"{layer}\": a causal mask needs the query and value lengths known")
+    };
+    let rows = tf::reshape(&tf::range(t as i64), [t as i64, 1]);
+    let cols = tf::reshape(&tf::range(s as i64), [1, s as i64]);
+    tf::greater_equal(&rows, &cols)
+}
+
+/// Keras's masked softmax input: `scores` less 1e9 wherever `keep` (bool, broadcast
+/// against the scores) is false.
+fn mask_scores(scores: &Tensor, keep: &Tensor) -> Tensor {
+    let d = scores.dtype();
+    let dropped = &tf::scalar(1.0, d) - &tf::cast(keep, d);
+    scores - &(&dropped * &tf::scalar(1e9, d))
+}
+
+/// `scores` (`[batch, target, source]`) with the causal mask applied.
 #[track_caller]
 fn causal_scores(layer: &str, scores: &Tensor) -> Tensor {
-    let d = scores.shape().dims();
-    let (tq, tv) = (d[d.len() - 2], d[d.len() - 1]);
-    if tq == tf::Shape::UNKNOWN || tv == tf::Shape::UNKNOWN {
-        panic!("Layer \"{layer}\": a causal mask needs the query and value lengths known");
-    }
-    let rows = tf::reshape(&tf::range(tq as i64), [tq as i64, 1]);
-    let cols = tf::reshape(&tf::range(tv as i64), [1, tv as i64]);
-    let masked = tf::cast(&tf::less(&rows, &cols), scores.dtype());
-    scores - &(&masked * &tf::scalar(1e9, scores.dtype()))
+    let r = scores.rank();
+    let (t, s) = (scores.shape().dim(r - 2), scores.shape().dim(r - 1));
+    mask_scores(scores, &causal_mask(layer, t, s))
 }
 
 /// `[query, value]` or `[query, value, key]`, as Keras's attention layers take them.
