@@ -179,10 +179,30 @@ fn fill(shape: &[usize], k: usize) -> Tensor {
     Tensor::from_vec(v, shape.to_vec()).expect("shape")
 }
 
-fn input(shape: &[usize]) -> Tensor {
+/// `f(i)` at every flat index `i` of `shape` (float32).
+fn ramp(shape: &[usize], f: impl Fn(f64) -> f64) -> Tensor {
     let n: usize = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|i| (0.5 * (0.37 * i as f64).cos()) as f32).collect();
-    Tensor::from_vec(v, shape.to_vec()).expect("shape")
+    Tensor::from_vec((0..n).map(|i| f(i as f64) as f32).collect(), shape.to_vec()).expect("shape")
+}
+
+/// The inputs of `gen_keras.py`: `0.5 cos(0.37 i)`.
+fn input(shape: &[usize]) -> Tensor {
+    ramp(shape, |i| 0.5 * (0.37 * i).cos())
+}
+
+/// `gen_keras.py`'s loss terms: `Σ sin(a i + 0.5) t_i` over the flattened `t`.
+fn sin_weighted_sum(t: &Tensor, a: f64) -> Tensor {
+    let r = ramp(&[t.num_elements()], |i| (a * i + 0.5).sin());
+    tf::reduce_sum(&(&tf::reshape(t, [-1]) * &r), None, false)
+}
+
+/// `got` equals TensorFlow's flat `want` values within 1e-5 (relative to 1 + |want|).
+fn assert_matches(name: &str, what: &str, got: &Tensor, want: &Value) {
+    let want: Vec<f64> = want.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect();
+    assert_eq!(got.num_elements(), want.len(), "{name}: {what} size");
+    for (i, (a, b)) in got.to_vec::<f32>().iter().zip(want).enumerate() {
+        assert!(close(*a as f64, b, 1e-5), "{name}: {what}[{i}] = {a}, TensorFlow {b}");
+    }
 }
 
 #[test]
@@ -352,9 +372,7 @@ fn layers_match_tensorflow() {
         };
         let mut loss = tf::scalar(0.0, tf::float32);
         for o in &outs {
-            let n = o.num_elements();
-            let r: Vec<f32> = (0..n).map(|i| (1.3 * i as f64 + 0.5).sin() as f32).collect();
-            loss = &loss + &tf::reduce_sum(&(&tf::reshape(o, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false);
+            loss = &loss + &sin_weighted_sum(o, 1.3);
         }
         let trainable = usizes(&c["trainable"], "trainable weight indices");
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&x)];
@@ -418,12 +436,6 @@ fn initializers_have_tensorflows_statistics() {
 #[test]
 fn multi_head_attention_matches_tensorflow() {
     let g = golden();
-    let values = |v: &Value| -> Vec<f64> { v.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect() };
-    let check = |name: &str, what: &str, got: &Tensor, want: &Value| {
-        for (i, (a, b)) in got.to_vec::<f32>().iter().zip(values(want)).enumerate() {
-            assert!(close(*a as f64, b, 1e-5), "{name}: {what}[{i}] = {a}, TensorFlow {b}");
-        }
-    };
     let cases = g["attention"].as_array().expect("attention cases");
     assert_eq!(cases.len(), 3, "the golden file lost attention cases");
     for c in cases {
@@ -434,17 +446,16 @@ fn multi_head_attention_matches_tensorflow() {
             "causal_no_bias" => layers::MultiHeadAttention::new(1, 4).use_bias(false),
             other => panic!("no attention case {other}"),
         };
-        let qs = usizes(&c["query_shape"], "query shape");
-        let vs = usizes(&c["value_shape"], "value shape");
-        let make = |shape: &[usize], f: &dyn Fn(f64) -> f64| {
-            let n: usize = shape.iter().product();
-            Tensor::from_vec((0..n).map(|i| f(i as f64) as f32).collect(), shape.to_vec()).expect("shape")
-        };
-        let q = make(&qs, &|i| 0.5 * (0.37 * i).cos());
-        let v = make(&vs, &|i| 0.4 * (0.23 * i + 0.1).sin());
+        let q = input(&usizes(&c["query_shape"], "query shape"));
+        let v = ramp(&usizes(&c["value_shape"], "value shape"), |i| 0.4 * (0.23 * i + 0.1).sin());
         let mask = (!c["mask"].is_null()).then(|| {
             let shape = usizes(&c["mask_shape"], "mask shape");
-            let m: Vec<bool> = values(&c["mask"]).iter().map(|&x| x != 0.0).collect();
+            let m: Vec<bool> = c["mask"]
+                .as_array()
+                .expect("mask")
+                .iter()
+                .map(|x| x.as_f64().expect("number") != 0.0)
+                .collect();
             Tensor::from_vec(m, shape).expect("mask")
         });
         let causal = c["causal"].as_bool().expect("causal");
@@ -470,19 +481,14 @@ fn multi_head_attention_matches_tensorflow() {
         let (out, scores) = layer.attend(&q, &v, None, mask.as_ref(), causal, false);
         assert_eq!(out.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
         assert_eq!(scores.shape().dims(), &usizes(&c["scores_shape"], "scores shape")[..], "{name}");
-        check(name, "output", &out, &c["output"]);
-        check(name, "scores", &scores, &c["scores"]);
-        let weighted = |t: &Tensor, a: f64| {
-            let n = t.num_elements();
-            let r: Vec<f32> = (0..n).map(|i| (a * i as f64 + 0.5).sin() as f32).collect();
-            tf::reduce_sum(&(&tf::reshape(t, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false)
-        };
-        let loss = &weighted(&out, 1.3) + &weighted(&scores, 0.7);
+        assert_matches(name, "output", &out, &c["output"]);
+        assert_matches(name, "scores", &scores, &c["scores"]);
+        let loss = &sin_weighted_sum(&out, 1.3) + &sin_weighted_sum(&scores, 0.7);
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
         sources.extend(vars.iter().map(tf::Source::source));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
         for (i, (got, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
-            check(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
+            assert_matches(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
         }
     }
 }
@@ -564,8 +570,7 @@ fn augmentation_layers_match_tensorflow() {
     let g = golden();
     let cases = g["augmentation"].as_array().expect("augmentation cases");
     assert_eq!(cases.len(), 9, "the golden file lost augmentation cases");
-    let n = 2 * 5 * 7 * 2;
-    let x = Tensor::from_vec((0..n).map(|i| ((0.61 * i as f64).cos() * 2.0) as f32).collect(), [2, 5, 7, 2]).expect("shape");
+    let x = ramp(&[2, 5, 7, 2], |i| (0.61 * i).cos() * 2.0);
     for c in cases {
         let name = c["name"].as_str().expect("name");
         let layer: Box<dyn Layer> = match name {
@@ -659,22 +664,10 @@ fn luong_and_additive_attention_match_tensorflow() {
     let g = golden();
     let cases = g["luong"].as_array().expect("luong cases");
     assert_eq!(cases.len(), 5, "the golden file lost attention cases");
-    let values = |v: &Value| -> Vec<f64> { v.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect() };
-    let check = |name: &str, what: &str, got: &Tensor, want: &Value| {
-        let want = values(want);
-        assert_eq!(got.num_elements(), want.len(), "{name}: {what} size");
-        for (i, (a, b)) in got.to_vec::<f32>().iter().zip(want).enumerate() {
-            assert!(close(*a as f64, b, 1e-5), "{name}: {what}[{i}] = {a}, TensorFlow {b}");
-        }
-    };
     for c in cases {
         let name = c["name"].as_str().expect("name");
-        let make = |shape: &[usize], f: &dyn Fn(f64) -> f64| {
-            let n: usize = shape.iter().product();
-            Tensor::from_vec((0..n).map(|i| f(i as f64) as f32).collect(), shape.to_vec()).expect("shape")
-        };
-        let q = make(&usizes(&c["query_shape"], "q"), &|i| 0.5 * (0.37 * i).cos());
-        let v = make(&usizes(&c["value_shape"], "v"), &|i| 0.4 * (0.23 * i + 0.1).sin());
+        let q = input(&usizes(&c["query_shape"], "q"));
+        let v = ramp(&usizes(&c["value_shape"], "v"), |i| 0.4 * (0.23 * i + 0.1).sin());
         let k = c["with_key"].as_bool().expect("with_key").then(|| tf::reverse(&v, &[-1]));
         let causal = c["causal"].as_bool().expect("causal");
         type Attend = Box<dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)>;
@@ -715,19 +708,14 @@ fn luong_and_additive_attention_match_tensorflow() {
         tape.watch(&q);
         tape.watch(&v);
         let (out, scores) = layer(&q, &v);
-        check(name, "output", &out, &c["output"]);
-        check(name, "scores", &scores, &c["scores"]);
-        let weighted = |t: &Tensor, a: f64| {
-            let n = t.num_elements();
-            let r: Vec<f32> = (0..n).map(|i| (a * i as f64 + 0.5).sin() as f32).collect();
-            tf::reduce_sum(&(&tf::reshape(t, [-1]) * &Tensor::from_vec(r, [n]).expect("shape")), None, false)
-        };
-        let loss = &weighted(&out, 1.3) + &weighted(&scores, 0.7);
+        assert_matches(name, "output", &out, &c["output"]);
+        assert_matches(name, "scores", &scores, &c["scores"]);
+        let loss = &sin_weighted_sum(&out, 1.3) + &sin_weighted_sum(&scores, 0.7);
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
         sources.extend(vars.iter().map(tf::Source::source));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
         for (i, (got, want)) in grads.iter().zip(c["grads"].as_array().expect("grads")).enumerate() {
-            check(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
+            assert_matches(name, &format!("gradient {i}"), got.as_ref().expect("a gradient"), want);
         }
     }
 }
