@@ -643,3 +643,30 @@ fn independent_ops_run_at_once_with_the_same_results() {
         assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
+
+/// Ops whose integer inputs are checked (division by zero, negative powers) are still
+/// checked inside a compiled loop, where their float versions run planned.
+#[test]
+fn integer_checks_hold_inside_compiled_loops() {
+    let body = |divisor: i32| {
+        Function::new("loop", move |_: &[Tensor]| {
+            let out = tf::while_loop(
+                |v| tf::less(&v[0], &tf::constant(3i32)),
+                |v| {
+                    let step = &v[0] + 1i32;
+                    let q = tf::floordiv(&tf::constant(10i32), &(&tf::constant(divisor) - &v[0]));
+                    let p = tf::pow(&v[2], &tf::constant(1.5f32));
+                    vec![step, &v[1] + &q, p]
+                },
+                &[tf::constant(0i32), tf::constant(0i32), tf::constant(1.1f32)],
+                None,
+            );
+            vec![out[1].clone(), out[2].clone()]
+        })
+    };
+    let ok = body(5).call(&[]);
+    assert_eq!(ok[0].scalar::<i32>(), 10 / 5 + 10 / 4 + 10 / 3);
+    assert!((ok[1].scalar::<f32>() - 1.1f32.powf(1.5).powf(1.5).powf(1.5)).abs() < 1e-5);
+    let msg = panic_message(|| drop(body(2).call(&[])));
+    assert!(msg.contains("Integer division by zero"), "{msg}");
+}

@@ -45,35 +45,47 @@ macro_rules! binary_op {
     ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, grad: $grad:expr) => {
         binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Planned(
             binary_op!(@into [$($d),+], |$a, $b| $e, check: |_i: &[&Tensor]| Ok::<(), String>(())),
-            // Planned where nothing is broadcast but a scalar (the broadcasting loop's
-            // bookkeeping would be its own kernel); scalars (a loop's counter and its
-            // condition) by one evaluation.
-            |i, _, s| {
-                let n = s[0].shape.num_elements();
-                let layout = Flat::of(n, i[0].shape.num_elements(), i[1].shape.num_elements())?;
-                dispatch!(i[0].dtype, [$($d),+], T => Some(Plan {
-                    run: if n == 1 {
-                        Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
-                            let z = (|$a: T, $b: T| $e)(x[0].data::<T>()[0], x[1].data::<T>()[0]);
-                            let out = planned_vec(o[0]);
-                            out.clear();
-                            out.push(z);
-                        })
-                    } else {
-                        Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
-                            binary_flat_into(planned_vec(o[0]), n, layout, x[0].data::<T>(), x[1].data::<T>(), |$a: T, $b: T| $e)
-                        })
-                    },
-                    scalar: (n == 1).then_some(|x: u64, y: u64, _: u64| (|$a: T, $b: T| $e)(T::from_word(x), T::from_word(y)).to_word()),
-                }))
+            binary_op!(@plan [$($d),+], |$a, $b| $e),
+        ));
+    };
+    // A data-dependent check on integer inputs (division by zero, a negative power): integer
+    // calls run the checked kernel, float calls stay planned.
+    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, int_check: $check:expr, grad: $grad:expr) => {
+        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Planned(
+            binary_op!(@into [$($d),+], |$a, $b| $e, check: $check),
+            |i, a, s| {
+                let float: super::PlanFn = binary_op!(@plan [$($d),+], |$a, $b| $e);
+                if i[0].dtype.is_int() {
+                    None
+                } else {
+                    float(i, a, s)
+                }
             },
         ));
     };
-    // A data-dependent check (one that can fail) keeps the op from being planned.
-    ($id:ident, $name:literal, [$($d:ident),+], $out:expr, $domain:ident, |$a:ident, $b:ident| $e:expr, check: $check:expr, grad: $grad:expr) => {
-        binary_op!(@def $id, $name, [$($d),+], $out, $domain, |$a, $b| $e, grad: $grad, Kernel::Into(
-            binary_op!(@into [$($d),+], |$a, $b| $e, check: $check)
-        ));
+    // Planned where nothing is broadcast but a scalar (the broadcasting loop's
+    // bookkeeping would be its own kernel); scalars (a loop's counter and its
+    // condition) by one evaluation.
+    (@plan [$($d:ident),+], |$a:ident, $b:ident| $e:expr) => {
+        |i, _, s| {
+            let n = s[0].shape.num_elements();
+            let layout = Flat::of(n, i[0].shape.num_elements(), i[1].shape.num_elements())?;
+            dispatch!(i[0].dtype, [$($d),+], T => Some(Plan {
+                run: if n == 1 {
+                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                        let z = (|$a: T, $b: T| $e)(x[0].data::<T>()[0], x[1].data::<T>()[0]);
+                        let out = planned_vec(o[0]);
+                        out.clear();
+                        out.push(z);
+                    })
+                } else {
+                    Box::new(move |x: &[&Tensor], o: &mut [&mut crate::Buffer]| {
+                        binary_flat_into(planned_vec(o[0]), n, layout, x[0].data::<T>(), x[1].data::<T>(), |$a: T, $b: T| $e)
+                    })
+                },
+                scalar: (n == 1).then_some(|x: u64, y: u64, _: u64| (|$a: T, $b: T| $e)(T::from_word(x), T::from_word(y)).to_word()),
+            }))
+        }
     };
     // The kernel with broadcasting, after `check`.
     (@into [$($d:ident),+], |$a:ident, $b:ident| $e:expr, check: $check:expr) => {
@@ -132,10 +144,10 @@ binary_op!(SUB, "Sub", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::sub(a, b
 binary_op!(MUL, "Mul", [F32, F64, I32, I64, U8], None, Any, |a, b| Num::mul(a, b), grad: Grad::Rule(|c| vec![c.want(0, || c.g() * c.x(1)), c.want(1, || c.g() * c.x(0))]));
 binary_op!(REAL_DIV, "RealDiv", [F32, F64], None, AwayFromZero, |a, b| a / b,
     grad: Grad::Rule(|c| vec![c.want(0, || c.g() / c.x(1)), c.want(1, || -(c.g() * c.x(0)) / (c.x(1) * c.x(1)))]));
-binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
-binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), check: no_int_zero_divisor, grad: Grad::None);
+binary_op!(TRUNCATE_DIV, "TruncateDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::truncdiv(a, b), int_check: no_int_zero_divisor, grad: Grad::None);
+binary_op!(FLOOR_DIV, "FloorDiv", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floordiv(a, b), int_check: no_int_zero_divisor, grad: Grad::None);
 // dx = dz, dy = -dz * floor(x / y)
-binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), check: no_int_zero_divisor,
+binary_op!(FLOOR_MOD, "FloorMod", [F32, F64, I32, I64, U8], None, AwayFromZero, |a, b| Num::floormod(a, b), int_check: no_int_zero_divisor,
     grad: Grad::Rule(|c| vec![Some(c.g().clone()), Some(-(c.g() * api::floordiv(c.x(0), c.x(1))))]));
 // z = atan2(y, x): dy = dz * x / (x² + y²), dx = -dz * y / (x² + y²)
 binary_op!(ATAN2, "Atan2", [F32, F64], None, AwayFromZero, |a, b| a.atan2(b),
@@ -145,7 +157,7 @@ grad: Grad::Rule(|c| {
     vec![c.want(0, || c.g() * x / &r2), c.want(1, || -(c.g() * y) / &r2)]
 }));
 // dx = dz * y * x^(y-1); dy = dz * z * ln(x) where x > 0, else 0
-binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b), check: no_negative_int_exponent,
+binary_op!(POW, "Pow", [F32, F64, I32, I64], None, Positive, |a, b| Num::power(a, b), int_check: no_negative_int_exponent,
 grad: Grad::Rule(|c| {
     let (x, y, z) = (c.x(0), c.x(1), c.y());
     let dx = c.g() * y * api::pow(x, &(y - 1.0));
