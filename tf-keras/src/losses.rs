@@ -49,8 +49,21 @@ pub trait Loss: Send + Sync {
     /// 0, and the mean is over the valid ones.
     #[track_caller]
     fn call_weighted(&self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) -> Tensor {
+        self.call_masked(y_true, y_pred, sample_weight, None)
+    }
+    /// `loss(y_true, y_pred, sample_weight)` for a `y_pred` that carries Keras's mask (a
+    /// sequence model's padding, shaped as [`per_sample`](Self::per_sample)'s values): the
+    /// masked losses weigh 0 and the mean is over the kept ones, together with
+    /// [`valid`](Self::valid)'s (as Keras's `Loss.__call__` joins the two masks).
+    #[track_caller]
+    fn call_masked(&self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>, mask: Option<&Tensor>) -> Tensor {
         let losses = self.per_sample(y_true, y_pred);
-        match self.valid(y_true, y_pred) {
+        let mask = mask.map(|m| tf::cast(m, DType::Bool));
+        let valid = match (self.valid(y_true, y_pred), mask) {
+            (Some(v), Some(m)) => Some(tf::logical_and(&v, &m)),
+            (v, m) => v.or(m),
+        };
+        match valid {
             None => reduce(losses, sample_weight, self.reduction()),
             Some(valid) => {
                 let weights = valid_weights(&valid, &losses, sample_weight, self.reduction());

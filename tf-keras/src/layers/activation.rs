@@ -80,6 +80,9 @@ impl Default for ReLU {
 }
 impl Layer for ReLU {
     layer_methods!("ReLU");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         relu(x, self.negative_slope, self.max_value, self.threshold)
     }
@@ -146,6 +149,9 @@ impl Default for LeakyReLU {
 }
 impl Layer for LeakyReLU {
     layer_methods!("LeakyReLU");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         tf::nn::leaky_relu(x, self.alpha)
     }
@@ -181,6 +187,9 @@ impl Default for Softmax {
 }
 impl Layer for Softmax {
     layer_methods!("Softmax");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         tf::nn::softmax(x, self.axis)
@@ -220,6 +229,9 @@ impl Default for ELU {
 }
 impl Layer for ELU {
     layer_methods!("ELU");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         let e = tf::nn::elu(x);
         if self.alpha == 1.0 {

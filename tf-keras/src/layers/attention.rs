@@ -215,6 +215,32 @@ fn feature_dim(layer: &str, x: &Tensor) -> usize {
 
 impl Layer for MultiHeadAttention {
     layer_methods!("MultiHeadAttention");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// The query's mask.
+    fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        masks.first().cloned().flatten()
+    }
+    /// Keras's automatic mask from the inputs' masks: target step i may attend to source step j
+    /// where the query keeps i and the value (and key) keep j.
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        let (q, v, k) = match inputs {
+            [x] => (x, x, None),
+            _ => query_value_key(&self.base.name, inputs),
+        };
+        let mask_of = |i: usize| masks.get(if inputs.len() == 1 { 0 } else { i }).cloned().flatten();
+        let as_bool = |m: Tensor| tf::cast(&m, DType::Bool);
+        let rows = mask_of(0).map(|m| tf::expand_dims(&as_bool(m), -1));
+        let cols = [mask_of(1), if k.is_some() { mask_of(2) } else { None }]
+            .into_iter()
+            .flatten()
+            .map(|m| tf::expand_dims(&as_bool(m), -2));
+        let auto = rows.into_iter().chain(cols).reduce(|a, b| tf::logical_and(&a, &b));
+        let out = self.attend(q, v, k, auto.as_ref(), false, training).0;
+        (vec![out], self.compute_mask(inputs, masks))
+    }
     /// Self-attention: `x` attends over itself.
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
@@ -303,10 +329,26 @@ impl Attention {
     /// Tv]`.
     #[track_caller]
     pub fn attend(&self, query: &Tensor, value: &Tensor, key: Option<&Tensor>, use_causal_mask: bool, training: bool) -> (Tensor, Tensor) {
+        self.attend_masked(query, value, key, &[], use_causal_mask, training)
+    }
+
+    /// As [`attend`](Self::attend), with Keras's `mask=[query_mask, value_mask]` (`[batch,
+    /// Tq]` and `[batch, Tv]` bool; either may be `None`): masked value steps get no weight,
+    /// masked query steps output zeros.
+    #[track_caller]
+    pub fn attend_masked(
+        &self,
+        query: &Tensor,
+        value: &Tensor,
+        key: Option<&Tensor>,
+        masks: &[Option<Tensor>],
+        use_causal_mask: bool,
+        training: bool,
+    ) -> (Tensor, Tensor) {
         let key = key.unwrap_or(value);
         let one = || self.base.weight("scale", &Initializer::Ones, &[], true);
         let mode = score(&self.score_mode).unwrap_or_else(|e| panic!("{e}"));
-        let mut scores = match mode {
+        let scores = match mode {
             Score::Dot => {
                 let s = tf::linalg::matmul_transposed(query, key, false, true);
                 match self.use_scale {
@@ -326,10 +368,7 @@ impl Attention {
                 &tf::reduce_sum(&tf::tanh(&sum), -1, false) * &w.value()
             }
         };
-        if use_causal_mask {
-            scores = causal_scores(&self.base.name, &scores);
-        }
-        apply_scores(&scores, value, self.dropout, training)
+        attention_output(&self.base.name, &scores, value, masks, use_causal_mask, self.dropout, training)
     }
 }
 
@@ -369,12 +408,40 @@ fn mask_scores(scores: &Tensor, keep: &Tensor) -> Tensor {
     scores - &(&dropped * &tf::scalar(1e9, d))
 }
 
-/// `scores` (`[batch, target, source]`) with the causal mask applied.
+/// The end of Keras's `Attention` and `AdditiveAttention` from `scores` (`[batch, Tq, Tv]`):
+/// the value mask and the causal mask joined and applied once, softmax (with dropout while
+/// training) times `value`, and zeros at masked query steps. Returns the output and the
+/// weights.
 #[track_caller]
-fn causal_scores(layer: &str, scores: &Tensor) -> Tensor {
-    let r = scores.rank();
-    let (t, s) = (scores.shape().dim(r - 2), scores.shape().dim(r - 1));
-    mask_scores(scores, &causal_mask(layer, t, s))
+fn attention_output(
+    layer: &str,
+    scores: &Tensor,
+    value: &Tensor,
+    masks: &[Option<Tensor>],
+    causal: bool,
+    dropout: f64,
+    training: bool,
+) -> (Tensor, Tensor) {
+    let as_bool = |m: &Tensor| tf::cast(m, DType::Bool);
+    let (query_mask, value_mask) = (masks.first().cloned().flatten(), masks.get(1).cloned().flatten());
+    let mut keep = value_mask.map(|m| tf::expand_dims(&as_bool(&m), -2));
+    if causal {
+        let r = scores.rank();
+        let c = causal_mask(layer, scores.shape().dim(r - 2), scores.shape().dim(r - 1));
+        keep = Some(match keep {
+            Some(k) => tf::logical_and(&k, &c),
+            None => c,
+        });
+    }
+    let scores = match &keep {
+        Some(k) => mask_scores(scores, k),
+        None => scores.clone(),
+    };
+    let (out, weights) = apply_scores(&scores, value, dropout, training);
+    match query_mask {
+        Some(q) => (&out * &tf::cast(&tf::expand_dims(&q, -1), out.dtype()), weights),
+        None => (out, weights),
+    }
 }
 
 /// `[query, value]` or `[query, value, key]`, as Keras's attention layers take them.
@@ -401,18 +468,47 @@ fn apply_scores(scores: &Tensor, value: &Tensor, dropout: f64, training: bool) -
     (tf::matmul(&used, value), weights)
 }
 
-impl Layer for Attention {
-    layer_methods!("Attention");
-    #[track_caller]
-    fn call(&self, x: &Tensor, training: bool) -> Tensor {
-        self.attend(x, x, None, false, training).0
-    }
-    #[track_caller]
-    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        let (q, v, k) = query_value_key(&self.base.name, inputs);
-        self.attend(q, v, k, false, training).0
-    }
+/// The `Layer` impl shared by Keras's dense attention layers (`Attention`,
+/// `AdditiveAttention`), whose `attend_masked` differs only in the scores.
+macro_rules! dense_attention_layer {
+    ($ty:ident, $class:literal) => {
+        impl Layer for $ty {
+            layer_methods!($class);
+            #[track_caller]
+            fn call(&self, x: &Tensor, training: bool) -> Tensor {
+                self.attend(x, x, None, false, training).0
+            }
+            #[track_caller]
+            fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
+                let (q, v, k) = query_value_key(&self.base.name, inputs);
+                self.attend(q, v, k, false, training).0
+            }
+            fn supports_masking(&self) -> bool {
+                true
+            }
+            /// The query's mask.
+            fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+                masks.first().cloned().flatten()
+            }
+            /// The inputs' masks as Keras's `mask=[query_mask, value_mask]` (a key's mask is not used,
+            /// as in Keras).
+            #[track_caller]
+            fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+                let (q, v, k) = match inputs {
+                    [x] => (x, x, None),
+                    _ => query_value_key(&self.base.name, inputs),
+                };
+                let masks = match (inputs.len(), masks.first()) {
+                    (1, Some(m)) => vec![m.clone(), m.clone()],
+                    _ => masks.to_vec(),
+                };
+                let out = self.attend_masked(q, v, k, &masks, false, training).0;
+                (vec![out], self.compute_mask(inputs, &masks))
+            }
+        }
+    };
 }
+dense_attention_layer!(Attention, "Attention");
 
 /// `keras.layers.AdditiveAttention(use_scale=True, dropout=0.0)`: Bahdanau-style attention,
 /// scores `Σ scale ⊙ tanh(query + key)` with a learned per-feature `scale`.
@@ -451,9 +547,23 @@ impl AdditiveAttention {
     /// As [`Attention::attend`].
     #[track_caller]
     pub fn attend(&self, query: &Tensor, value: &Tensor, key: Option<&Tensor>, use_causal_mask: bool, training: bool) -> (Tensor, Tensor) {
+        self.attend_masked(query, value, key, &[], use_causal_mask, training)
+    }
+
+    /// As [`Attention::attend_masked`].
+    #[track_caller]
+    pub fn attend_masked(
+        &self,
+        query: &Tensor,
+        value: &Tensor,
+        key: Option<&Tensor>,
+        masks: &[Option<Tensor>],
+        use_causal_mask: bool,
+        training: bool,
+    ) -> (Tensor, Tensor) {
         let key = key.unwrap_or(value);
         let t = tf::tanh(&(&tf::expand_dims(query, -2) + &tf::expand_dims(key, -3)));
-        let mut scores = if self.use_scale {
+        let scores = if self.use_scale {
             let dim = feature_dim(&self.base.name, query);
             let s = self
                 .scale
@@ -462,10 +572,7 @@ impl AdditiveAttention {
         } else {
             tf::reduce_sum(&t, -1, false)
         };
-        if use_causal_mask {
-            scores = causal_scores(&self.base.name, &scores);
-        }
-        apply_scores(&scores, value, self.dropout, training)
+        attention_output(&self.base.name, &scores, value, masks, use_causal_mask, self.dropout, training)
     }
 }
 
@@ -475,15 +582,4 @@ impl Default for AdditiveAttention {
     }
 }
 
-impl Layer for AdditiveAttention {
-    layer_methods!("AdditiveAttention");
-    #[track_caller]
-    fn call(&self, x: &Tensor, training: bool) -> Tensor {
-        self.attend(x, x, None, false, training).0
-    }
-    #[track_caller]
-    fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        let (q, v, k) = query_value_key(&self.base.name, inputs);
-        self.attend(q, v, k, false, training).0
-    }
-}
+dense_attention_layer!(AdditiveAttention, "AdditiveAttention");

@@ -543,7 +543,7 @@ pool2d!(
 
 /// A global pooling layer: `$op` over `$axes` of rank-`$rank` input (`keepdims=`).
 macro_rules! global_pool {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path, $rank:literal, $axes:expr) => {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path, $rank:literal, $axes:expr $(, masked: $masked:path)?) => {
         $(#[$m])*
         pub struct $ty {
             base: Base,
@@ -575,6 +575,26 @@ macro_rules! global_pool {
                 expect_rank(&self.base.name, x, $rank, Some($rank));
                 $op(x, $axes, self.keepdims)
             }
+            $(
+            fn supports_masking(&self) -> bool {
+                true
+            }
+            /// The steps are pooled away, and the mask with them.
+            fn compute_mask(&self, _inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Option<Tensor> {
+                None
+            }
+            /// Pools only the steps the mask keeps.
+            #[track_caller]
+            fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+                match (inputs, masks.first().cloned().flatten()) {
+                    ([x], Some(mask)) => {
+                        expect_rank(&self.base.name, x, $rank, Some($rank));
+                        (vec![$masked(x, &mask, self.keepdims)], None)
+                    }
+                    _ => (self.call_outputs(inputs, training), None),
+                }
+            }
+            )?
         }
     };
 }

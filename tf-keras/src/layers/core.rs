@@ -1,7 +1,7 @@
 //! Core layers: Dense, Flatten, Reshape, Permute, Dropout, Activation, Rescaling, Embedding,
-//! Lambda.
+//! Masking, Lambda.
 
-use super::{expect_rank, layer_common, layer_methods, Base, Layer};
+use super::{default_mask, expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
 use crate::regularizers::Regularizer;
@@ -99,6 +99,9 @@ impl Dense {
 
 impl Layer for Dense {
     layer_methods!("Dense");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 1, None);
@@ -309,6 +312,9 @@ impl Dropout {
 }
 impl Layer for Dropout {
     layer_methods!("Dropout");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         if !training || self.rate == 0.0 {
             return x.clone();
@@ -346,6 +352,9 @@ impl Activation {
 }
 impl Layer for Activation {
     layer_methods!("Activation");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         self.activation.apply(x)
     }
@@ -395,25 +404,32 @@ impl Layer for Rescaling {
     }
 }
 
-/// `keras.layers.Embedding(input_dim, output_dim, embeddings_initializer="uniform")`: looks
-/// up rows of a `[input_dim, output_dim]` table by integer index.
+/// `keras.layers.Embedding(input_dim, output_dim, embeddings_initializer="uniform",
+/// mask_zero=False)`: looks up rows of a `[input_dim, output_dim]` table by integer index.
+/// With `mask_zero`, index 0 is padding: the output's mask is `inputs != 0`, and the layers
+/// after it (an LSTM, `GlobalAveragePooling1D`, attention) skip the padded steps.
 ///
 /// ```
 /// use tf_core as tf;
 /// use tf_keras::layers::{Embedding, Layer};
 /// let y = Embedding::new(1000, 64).call(&tf::zeros([32, 10], tf::int32), false);
 /// assert_eq!(y.shape().dims(), &[32, 10, 64]);
+/// let ids = tf::constant([[7, 3, 0, 0]]);
+/// let mask = Embedding::new(10, 2).mask_zero(true).compute_mask(&[ids], &[None]).unwrap();
+/// assert_eq!(mask.to_vec::<bool>(), [true, true, false, false]);
 /// ```
 pub struct Embedding {
     base: Base,
     input_dim: usize,
     output_dim: usize,
     initializer: Initializer,
+    mask_zero: bool,
     embeddings: OnceLock<Variable>,
 }
 layer_common!(Embedding, [embeddings]);
 layer_config!(Embedding, Embedding::new(0, 0), {
     "input_dim" => input_dim, "output_dim" => output_dim, "embeddings_initializer" => initializer,
+    "mask_zero" => mask_zero,
 });
 impl Embedding {
     /// An embedding table.
@@ -423,6 +439,7 @@ impl Embedding {
             input_dim,
             output_dim,
             initializer: Initializer::RandomUniform(-0.05, 0.05),
+            mask_zero: false,
             embeddings: OnceLock::new(),
         }
     }
@@ -432,9 +449,24 @@ impl Embedding {
         self.initializer = i.into();
         self
     }
+    /// `mask_zero=`: index 0 is padding, masked for the layers after this one.
+    pub fn mask_zero(mut self, m: bool) -> Self {
+        self.mask_zero = m;
+        self
+    }
 }
 impl Layer for Embedding {
     layer_methods!("Embedding");
+    fn supports_masking(&self) -> bool {
+        self.mask_zero
+    }
+    #[track_caller]
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        match inputs {
+            [x] if self.mask_zero => Some(tf::not_equal(x, &tf::zeros_like(x))),
+            _ => default_mask(self, masks),
+        }
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         let table = self.embeddings.get_or_init(|| {
@@ -446,6 +478,54 @@ impl Layer for Embedding {
             _ => tf::cast(x, DType::I32),
         };
         tf::gather(&table.value(), &idx, 0)
+    }
+}
+
+/// `keras.layers.Masking(mask_value=0.0)`: masks the steps of `[batch, steps, features]`
+/// whose features all equal `mask_value` (the layers after it skip them) and zeroes them.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, Masking};
+/// let x = tf::constant([[[1.0f32, 2.0], [0.0, 0.0], [0.0, 3.0]]]);
+/// let (y, mask) = Masking::new(0.0).call_masked(&[x], &[None], false);
+/// assert_eq!(mask.unwrap().to_vec::<bool>(), [true, false, true]);
+/// assert_eq!(y[0].to_vec::<f32>(), [1.0, 2.0, 0.0, 0.0, 0.0, 3.0]);
+/// ```
+pub struct Masking {
+    base: Base,
+    mask_value: f64,
+}
+layer_common!(Masking, []);
+layer_config!(Masking, Masking::new(0.0), { "mask_value" => mask_value });
+impl Masking {
+    /// Masks the steps whose features all equal `mask_value`.
+    pub fn new(mask_value: f64) -> Masking {
+        Masking {
+            base: Base::new("masking"),
+            mask_value,
+        }
+    }
+    /// Whether each step has a feature other than `mask_value`.
+    fn keep(&self, x: &Tensor, keepdims: bool) -> Tensor {
+        let value = tf::cast(&tf::constant(self.mask_value), x.dtype());
+        tf::reduce_any(&tf::not_equal(x, &value), -1, keepdims)
+    }
+}
+impl Layer for Masking {
+    layer_methods!("Masking");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        match inputs {
+            [x] => Some(self.keep(x, false)),
+            _ => default_mask(self, masks),
+        }
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        x * &tf::cast(&self.keep(x, true), x.dtype())
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
-use tf_core::{self as tf, Tensor};
+use tf_core::{self as tf, DType, Tensor};
 
 #[track_caller]
 fn need_two(name: &str, inputs: &[Tensor]) {
@@ -14,6 +14,12 @@ fn need_two(name: &str, inputs: &[Tensor]) {
             inputs.len()
         );
     }
+}
+
+/// The merges' output mask (Keras's `_Merge.compute_mask`): a step is kept where every masked
+/// input keeps it; `None` when no input is masked.
+fn all_masks(masks: &[Option<Tensor>]) -> Option<Tensor> {
+    masks.iter().flatten().cloned().reduce(|a, b| tf::logical_and(&a, &b))
 }
 
 /// A merge layer with no settings whose `call_many` is `$merge(name, inputs)`.
@@ -40,6 +46,12 @@ macro_rules! merge_layer {
         }
         impl Layer for $ty {
             layer_methods!($class);
+            fn supports_masking(&self) -> bool {
+                true
+            }
+            fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+                all_masks(masks)
+            }
             #[track_caller]
             fn call(&self, x: &Tensor, training: bool) -> Tensor {
                 self.call_many(std::slice::from_ref(x), training)
@@ -190,6 +202,25 @@ impl Default for Concatenate {
 }
 impl Layer for Concatenate {
     layer_methods!("Concatenate");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// Keras's rule: each input's mask widened to its input's shape (all true for an
+    /// unmasked input), concatenated along `axis`, then kept where all of the last axis is.
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        masks.iter().flatten().next()?;
+        let wide: Vec<Tensor> = inputs
+            .iter()
+            .zip(masks)
+            .map(|(x, m)| match m {
+                None => tf::cast(&tf::ones_like(x), DType::Bool),
+                Some(m) if m.rank() < x.rank() => tf::expand_dims(m, -1),
+                Some(m) => m.clone(),
+            })
+            .collect();
+        let joined = tf::concat(&wide.iter().collect::<Vec<_>>(), self.axis);
+        Some(tf::reduce_all(&joined, -1, false))
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         self.call_many(std::slice::from_ref(x), training)
@@ -246,6 +277,13 @@ impl Dot {
 }
 impl Layer for Dot {
     layer_methods!("Dot");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// A dot product has no steps left to mask (Keras returns no mask).
+    fn compute_mask(&self, _inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Option<Tensor> {
+        None
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         self.call_many(std::slice::from_ref(x), training)

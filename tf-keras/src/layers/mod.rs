@@ -22,7 +22,7 @@ pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
-pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Permute, Rescaling, Reshape};
+pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::merge::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, LayerNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
@@ -106,6 +106,35 @@ pub trait Layer: Module + Send + Sync {
         Vec::new()
     }
 
+    /// Keras's `supports_masking`: whether the layer passes an input's mask on to its output
+    /// (Dense, Dropout, the activations, normalizations and merges do; Flatten, Reshape and
+    /// the convolutions do not).
+    fn supports_masking(&self) -> bool {
+        false
+    }
+
+    /// Keras's `compute_mask(inputs, mask)`: the mask of the layer's output, from its inputs
+    /// and their masks (one per input; `None` for an unmasked input). Layers that make a mask
+    /// (`Embedding(mask_zero)`, `Masking`), drop it (an RNN without `return_sequences`,
+    /// `GlobalAveragePooling1D`) or combine several (the merges) override it; by default a
+    /// layer that [supports masking](Self::supports_masking) passes on its first input's, and
+    /// one that does not drops it (as Keras's `Flatten` does).
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        let _ = inputs;
+        default_mask(self, masks)
+    }
+
+    /// Keras's `layer(inputs, mask=...)`: the outputs (as [`call_outputs`](Self::call_outputs))
+    /// and the first output's mask (as [`compute_mask`](Self::compute_mask)). The layers that
+    /// read masks (the recurrent layers, `GlobalAveragePooling1D`, attention) override it;
+    /// `Sequential` and functional models carry each layer's mask to the layers it feeds, as
+    /// Keras does.
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        let mask = self.compute_mask(inputs, masks);
+        (self.call_outputs(inputs, training), mask)
+    }
+
     /// Keras's `get_config()`: the settings that rebuild this layer with
     /// [`deserialize`] (its name and declared input shape included), or `None` for a layer
     /// that has no config (a `Lambda`'s closure, a subclassed model's code).
@@ -148,6 +177,22 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
     fn get_config(&self) -> Option<Config> {
         (**self).get_config()
     }
+    fn supports_masking(&self) -> bool {
+        (**self).supports_masking()
+    }
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        (**self).compute_mask(inputs, masks)
+    }
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        (**self).call_masked(inputs, masks, training)
+    }
+}
+
+/// [`Layer::compute_mask`]'s default, for layers that override it in some cases only: the
+/// first input's mask where the layer supports masking, else none (Keras drops a mask at a
+/// layer that does not support it, as `Flatten` after `Embedding(mask_zero=True)`).
+pub(crate) fn default_mask<L: Layer + ?Sized>(layer: &L, masks: &[Option<Tensor>]) -> Option<Tensor> {
+    masks.first().cloned().flatten().filter(|_| layer.supports_masking())
 }
 
 static NAMES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
@@ -312,6 +357,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Activation" => boxed(Activation::from_config(c)),
         "Rescaling" => boxed(Rescaling::from_config(c)),
         "Embedding" => boxed(Embedding::from_config(c)),
+        "Masking" => boxed(Masking::from_config(c)),
         "Conv2D" => boxed(Conv2D::from_config(c)),
         "Conv1D" => boxed(Conv1D::from_config(c)),
         "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),

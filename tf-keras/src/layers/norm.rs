@@ -84,6 +84,9 @@ impl Default for BatchNormalization {
 
 impl Layer for BatchNormalization {
     layer_methods!("BatchNormalization");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         let c = *x
@@ -185,6 +188,9 @@ impl Default for LayerNormalization {
 
 impl Layer for LayerNormalization {
     layer_methods!("LayerNormalization");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     #[track_caller]
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         let dims = x.shape().dims();

@@ -102,14 +102,26 @@ global_pool!(
     /// use tf_keras::layers::{GlobalAveragePooling1D, Layer};
     /// let x = tf::reshape(&tf::range(6.0f32), [1, 3, 2]);
     /// assert_eq!(GlobalAveragePooling1D::new().call(&x, false).to_vec::<f32>(), vec![2.0, 3.0]);
+    /// // With a mask, the mean of the kept steps only.
+    /// let mask = tf::constant([[true, true, false]]);
+    /// let (y, _) = GlobalAveragePooling1D::new().call_masked(&[x], &[Some(mask)], false);
+    /// assert_eq!(y[0].to_vec::<f32>(), vec![1.0, 2.0]);
     /// ```
     GlobalAveragePooling1D,
     "global_average_pooling1d",
     "GlobalAveragePooling1D",
     tf::reduce_mean,
     3,
-    1i64
+    1i64,
+    masked: masked_mean
 );
+
+/// Keras's masked mean over the steps: the kept steps' sum over their count.
+#[track_caller]
+fn masked_mean(x: &Tensor, mask: &Tensor, keepdims: bool) -> Tensor {
+    let m = tf::expand_dims(&tf::cast(mask, x.dtype()), 2);
+    &tf::reduce_sum(&(x * &m), 1i64, keepdims) / &tf::reduce_sum(&m, 1i64, keepdims)
+}
 global_pool!(
     /// `keras.layers.GlobalMaxPooling1D()`: the maximum over the steps.
     ///

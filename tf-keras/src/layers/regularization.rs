@@ -48,6 +48,9 @@ impl GaussianNoise {
 }
 impl Layer for GaussianNoise {
     layer_methods!("GaussianNoise");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         if !training {
             return x.clone();
@@ -88,6 +91,9 @@ impl GaussianDropout {
 }
 impl Layer for GaussianDropout {
     layer_methods!("GaussianDropout");
+    fn supports_masking(&self) -> bool {
+        true
+    }
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         if !training || !(0.0..1.0).contains(&self.rate) || self.rate == 0.0 {
             return x.clone();
@@ -155,6 +161,9 @@ macro_rules! spatial_dropout_layer {
         }
         impl Layer for $ty {
             layer_methods!($class);
+            fn supports_masking(&self) -> bool {
+                true
+            }
             #[track_caller]
             fn call(&self, x: &Tensor, training: bool) -> Tensor {
                 if !training || self.rate == 0.0 {

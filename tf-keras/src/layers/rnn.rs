@@ -1,5 +1,8 @@
 //! Recurrent layers: SimpleRNN, LSTM and GRU (Keras's `reset_after=True` form), over
-//! `[batch, timesteps, features]` input.
+//! `[batch, timesteps, features]` input. With a mask (`[batch, timesteps]` bool, from
+//! `Embedding(mask_zero=True)` or `Masking`), a masked step leaves the states as they were and
+//! repeats the previous output (zeros with `zero_output_for_mask`, as `Bidirectional` sets for
+//! sequences), as Keras does.
 
 use super::{expect_rank, layer_common, Base, Layer};
 use crate::activations::Activation as Act;
@@ -17,6 +20,7 @@ struct RnnConfig {
     return_sequences: bool,
     return_state: bool,
     go_backwards: bool,
+    zero_output_for_mask: bool,
     kernel_initializer: Initializer,
     recurrent_initializer: Initializer,
 }
@@ -31,6 +35,7 @@ impl RnnConfig {
             return_sequences: false,
             return_state: false,
             go_backwards: false,
+            zero_output_for_mask: false,
             kernel_initializer: Initializer::GLOROT_UNIFORM,
             recurrent_initializer: Initializer::Orthogonal(1.0),
         }
@@ -40,6 +45,25 @@ impl RnnConfig {
 macro_rules! rnn_builders {
     ($ty:ident, $states:literal) => {
         impl $ty {
+            /// `inputs` as `x` and the initial states, if given.
+            #[track_caller]
+            fn split_inputs<'a>(&self, inputs: &'a [Tensor]) -> (&'a Tensor, Option<&'a [Tensor]>) {
+                match inputs {
+                    [x] => (x, None),
+                    [x, states @ ..] if states.len() == $states => (x, Some(states)),
+                    _ => panic!(
+                        "Layer \"{}\" expects 1 input, or 1 input and its {} initial state(s), but it received {} input tensors.",
+                        self.base.name,
+                        $states,
+                        inputs.len()
+                    ),
+                }
+            }
+            /// The output and the final states, from `initial_state` or zeros.
+            #[track_caller]
+            pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+                self.call_with_mask(x, initial_state, None)
+            }
             /// `activation=` (tanh).
             #[track_caller]
             pub fn activation(mut self, a: impl Into<Act>) -> Self {
@@ -65,6 +89,12 @@ macro_rules! rnn_builders {
             /// `go_backwards=`.
             pub fn go_backwards(mut self, g: bool) -> Self {
                 self.cfg.go_backwards = g;
+                self
+            }
+            /// `zero_output_for_mask=`: a masked step outputs zeros instead of repeating the
+            /// previous output.
+            pub fn zero_output_for_mask(mut self, z: bool) -> Self {
+                self.cfg.zero_output_for_mask = z;
                 self
             }
             /// `kernel_initializer=`.
@@ -94,6 +124,25 @@ macro_rules! rnn_builders {
             fn call(&self, x: &Tensor, _training: bool) -> Tensor {
                 self.call_with_state(x, None).0
             }
+            fn supports_masking(&self) -> bool {
+                true
+            }
+            /// The input's mask when the layer returns sequences; none for the last output.
+            fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+                masks.first().cloned().flatten().filter(|_| self.cfg.return_sequences)
+            }
+            #[track_caller]
+            fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], _training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+                let mask = masks.first().cloned().flatten();
+                let (x, initial) = self.split_inputs(inputs);
+                let (out, states) = self.call_with_mask(x, initial, mask.as_ref());
+                let outputs = if self.cfg.return_state {
+                    std::iter::once(out).chain(states).collect()
+                } else {
+                    vec![out]
+                };
+                (outputs, self.compute_mask(inputs, masks))
+            }
             /// `inputs` is `[x]`, or `[x, state...]` to start from given states (Keras's
             /// `layer(x, initial_state=[...])`): the output.
             #[track_caller]
@@ -102,23 +151,8 @@ macro_rules! rnn_builders {
             }
             /// The output, then the final states when `return_state` is set.
             #[track_caller]
-            fn call_outputs(&self, inputs: &[Tensor], _training: bool) -> Vec<Tensor> {
-                let (x, initial) = match inputs {
-                    [x] => (x, None),
-                    [x, states @ ..] if states.len() == $states => (x, Some(states)),
-                    _ => panic!(
-                        "Layer \"{}\" expects 1 input, or 1 input and its {} initial state(s), but it received {} input tensors.",
-                        self.base.name,
-                        $states,
-                        inputs.len()
-                    ),
-                };
-                let (out, states) = self.call_with_state(x, initial);
-                if self.cfg.return_state {
-                    std::iter::once(out).chain(states).collect()
-                } else {
-                    vec![out]
-                }
+            fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+                self.call_masked(inputs, &[], training).0
             }
             fn num_outputs(&self) -> usize {
                 if self.cfg.return_state {
@@ -132,23 +166,63 @@ macro_rules! rnn_builders {
 }
 
 /// Runs `step` over the time axis of `xw` (`[batch, time, k]`, the input projection),
-/// returning (the output as `return_sequences` asks, the final states).
-fn scan(cfg: &RnnConfig, xw: &Tensor, mut states: Vec<Tensor>, step: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>) -> (Tensor, Vec<Tensor>) {
+/// returning (the output as `return_sequences` asks, the final states). Where `mask`
+/// (`[batch, time]`) is false, a step keeps the states and repeats the previous output (or
+/// outputs zeros, `zero_output_for_mask`).
+#[track_caller]
+fn scan(
+    cfg: &RnnConfig,
+    xw: &Tensor,
+    mut states: Vec<Tensor>,
+    mask: Option<&Tensor>,
+    step: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>,
+) -> (Tensor, Vec<Tensor>) {
     let mut steps = tf::unstack(xw, 1);
+    let mut keep: Option<Vec<Tensor>> = mask.map(|m| {
+        if m.rank() != 2 || (m.shape().dim(1).is_some() && m.shape().dim(1) != Some(steps.len())) {
+            panic!(
+                "a recurrent layer's mask must be [batch, {}] (one entry a step), got {}",
+                steps.len(),
+                m.shape()
+            );
+        }
+        tf::unstack(&tf::expand_dims(&tf::cast(m, DType::Bool), -1), 1)
+    });
     if cfg.go_backwards {
         steps.reverse();
+        if let Some(k) = &mut keep {
+            k.reverse();
+        }
     }
     let mut outputs = Vec::with_capacity(if cfg.return_sequences { steps.len() } else { 0 });
-    for xt in &steps {
-        states = step(xt, &states);
+    let mut last: Option<Tensor> = None;
+    for (t, xt) in steps.iter().enumerate() {
+        let new = step(xt, &states);
+        let out = match &keep {
+            None => {
+                states = new;
+                states[0].clone()
+            }
+            Some(keep) => {
+                let k = &keep[t];
+                let held = match &last {
+                    Some(prev) if !cfg.zero_output_for_mask => prev.clone(),
+                    _ => tf::zeros_like(&new[0]),
+                };
+                let out = tf::where_(k, &new[0], &held);
+                states = new.iter().zip(&states).map(|(n, old)| tf::where_(k, n, old)).collect();
+                out
+            }
+        };
         if cfg.return_sequences {
-            outputs.push(states[0].clone());
+            outputs.push(out.clone());
         }
+        last = Some(out);
     }
     let out = if cfg.return_sequences {
         tf::stack(&outputs.iter().collect::<Vec<_>>(), 1)
     } else {
-        states[0].clone()
+        last.unwrap_or_else(|| states[0].clone())
     };
     (out, states)
 }
@@ -195,7 +269,8 @@ macro_rules! rnn_layer {
         layer_config!($ty, $ty::new(0), {
             "units" => cfg.units, "activation" => cfg.activation, "recurrent_activation" => cfg.recurrent_activation,
             "use_bias" => cfg.use_bias, "return_sequences" => cfg.return_sequences, "return_state" => cfg.return_state,
-            "go_backwards" => cfg.go_backwards, "kernel_initializer" => cfg.kernel_initializer,
+            "go_backwards" => cfg.go_backwards, "zero_output_for_mask" => cfg.zero_output_for_mask,
+            "kernel_initializer" => cfg.kernel_initializer,
             "recurrent_initializer" => cfg.recurrent_initializer,
         });
         rnn_builders!($ty, $states);
@@ -245,9 +320,10 @@ rnn_layer!(
     1
 );
 impl SimpleRNN {
-    /// The output and the final state `[h]`, from `initial_state` or zeros.
+    /// The output and the final state `[h]`, from `initial_state` or zeros, skipping the
+    /// steps `mask` leaves out.
     #[track_caller]
-    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
         let (mut xw, rv) = self.kernels(x);
         if c.use_bias {
@@ -257,7 +333,7 @@ impl SimpleRNN {
                     .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[u], true))
                     .value();
         }
-        scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
+        scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
             vec![c.activation.apply(&(xt + &tf::matmul(&s[0], &rv)))]
         })
     }
@@ -283,9 +359,10 @@ rnn_layer!(
     2
 );
 impl LSTM {
-    /// The output and the final states `[h, c]`, from `initial_state` or zeros.
+    /// The output and the final states `[h, c]`, from `initial_state` or zeros, skipping the
+    /// steps `mask` leaves out.
     #[track_caller]
-    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
         let (mut xw, rv) = self.kernels(x);
         if c.use_bias {
@@ -300,7 +377,7 @@ impl LSTM {
             });
             xw = &xw + &b.value();
         }
-        scan(c, &xw, initial(x, u, initial_state, 2), |xt, s| {
+        scan(c, &xw, initial(x, u, initial_state, 2), mask, |xt, s| {
             let z = xt + &tf::matmul(&s[0], &rv);
             let g = tf::split(&z, &[u, u, u, u], -1);
             let i = c.recurrent_activation.apply(&g[0]);
@@ -329,9 +406,10 @@ rnn_layer!(
     1
 );
 impl GRU {
-    /// The output and the final state `[h]`, from `initial_state` or zeros.
+    /// The output and the final state `[h]`, from `initial_state` or zeros, skipping the
+    /// steps `mask` leaves out.
     #[track_caller]
-    pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
         let (mut xw, rv) = self.kernels(x);
         let mut rec_bias = None;
@@ -344,7 +422,7 @@ impl GRU {
             xw = &xw + &parts[0];
             rec_bias = Some(parts[1].clone());
         }
-        scan(c, &xw, initial(x, u, initial_state, 1), |xt, s| {
+        scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
             let mut rec = tf::matmul(&s[0], &rv);
             if let Some(b) = &rec_bias {
                 rec = &rec + b;

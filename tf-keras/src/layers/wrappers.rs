@@ -104,6 +104,8 @@ impl Bidirectional {
             let mut v = layer.clone();
             v["config"]["name"] = format!("{prefix}_{inner}").into();
             v["config"]["go_backwards"] = go_backwards.into();
+            // Masked steps of a returned sequence are zeros in both directions (Keras).
+            v["config"]["zero_output_for_mask"] = return_sequences.into();
             if let Some(cfg) = v["config"].as_object_mut() {
                 cfg.remove("batch_input_shape");
             }
@@ -163,6 +165,18 @@ impl Layer for Bidirectional {
     /// backward states when the layer returns its state.
     #[track_caller]
     fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        self.call_masked(inputs, &[], training).0
+    }
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// The input's mask when the layer returns sequences.
+    fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        masks.first().cloned().flatten().filter(|_| self.return_sequences)
+    }
+    /// Both directions skip the masked steps.
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
         let [x] = inputs else {
             panic!(
                 "Layer \"{}\" expects 1 input, but it received {} input tensors.",
@@ -170,8 +184,9 @@ impl Layer for Bidirectional {
                 inputs.len()
             )
         };
-        let mut f = self.forward_layer.call_outputs(std::slice::from_ref(x), training);
-        let mut b = self.backward_layer.call_outputs(std::slice::from_ref(x), training);
+        let mask = [masks.first().cloned().flatten()];
+        let (mut f, _) = self.forward_layer.call_masked(std::slice::from_ref(x), &mask, training);
+        let (mut b, _) = self.backward_layer.call_masked(std::slice::from_ref(x), &mask, training);
         let (yf, yb) = (f.remove(0), b.remove(0));
         let yb = if self.return_sequences { tf::reverse(&yb, &[1]) } else { yb };
         let mut out = match self.merge_mode {
@@ -185,7 +200,7 @@ impl Layer for Bidirectional {
             out.extend(f);
             out.extend(b);
         }
-        out
+        (out, self.compute_mask(inputs, masks))
     }
     fn num_outputs(&self) -> usize {
         let merged = if self.merge_mode == MergeMode::Separate { 2 } else { 1 };
@@ -253,6 +268,10 @@ impl Layer for TimeDistributed {
     }
     fn losses(&self) -> Vec<Tensor> {
         self.layer.losses()
+    }
+    /// The input's mask passes through (the wrapped layer sees one step at a time).
+    fn supports_masking(&self) -> bool {
+        true
     }
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {

@@ -321,6 +321,13 @@ impl Functional {
     /// When the number of inputs differs from the model's, naming both.
     #[track_caller]
     fn run(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
+        self.run_masked(inputs, &[], training).0
+    }
+
+    /// [`run`](Self::run) with the inputs' masks (missing ones are `None`), carrying each
+    /// layer's output mask to the layers it feeds: every output and the first one's mask.
+    #[track_caller]
+    fn run_masked(&self, inputs: &[Tensor], input_masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
         if inputs.len() != self.inputs.len() {
             panic!(
                 "Layer \"{}\" expects {} input(s), but it received {} input tensors.",
@@ -330,22 +337,39 @@ impl Functional {
             );
         }
         let mut values: HashMap<usize, Tensor> = self.inputs.iter().zip(inputs).map(|(k, v)| (k.key(), v.clone())).collect();
+        let mut masks: HashMap<usize, Tensor> = HashMap::new();
+        for (k, m) in self.inputs.iter().zip(input_masks) {
+            if let Some(m) = m {
+                masks.insert(k.key(), m.clone());
+            }
+        }
         // The outputs of multi-output calls, by call: the layer runs once for all of them.
-        let mut calls: HashMap<usize, Vec<Tensor>> = HashMap::new();
+        let mut calls: HashMap<usize, (Vec<Tensor>, Option<Tensor>)> = HashMap::new();
         for n in &self.order {
             if let Source::Layer { layer, inputs, output } = &n.0.source {
-                let xs = || -> Vec<Tensor> { inputs.iter().map(|i| values[&i.key()].clone()).collect() };
-                let y = match output {
-                    None => layer.call_many(&xs(), training),
+                let xs: Vec<Tensor> = inputs.iter().map(|i| values[&i.key()].clone()).collect();
+                let ms: Vec<Option<Tensor>> = inputs.iter().map(|i| masks.get(&i.key()).cloned()).collect();
+                let (y, mask) = match output {
+                    None => {
+                        let (mut ys, mask) = layer.call_masked(&xs, &ms, training);
+                        (ys.swap_remove(0), mask)
+                    }
                     Some((i, call)) => {
                         let key = Arc::as_ptr(call) as usize;
-                        calls.entry(key).or_insert_with(|| layer.call_outputs(&xs(), training))[*i].clone()
+                        let (ys, mask) = calls.entry(key).or_insert_with(|| layer.call_masked(&xs, &ms, training));
+                        // Only a call's first output carries its mask (a recurrent layer's
+                        // states have none).
+                        (ys[*i].clone(), if *i == 0 { mask.clone() } else { None })
                     }
                 };
                 values.insert(n.key(), y);
+                if let Some(m) = mask {
+                    masks.insert(n.key(), m);
+                }
             }
         }
-        self.outputs.iter().map(|o| values[&o.key()].clone()).collect()
+        let outputs = self.outputs.iter().map(|o| values[&o.key()].clone()).collect();
+        (outputs, self.outputs.first().and_then(|o| masks.get(&o.key()).cloned()))
     }
 }
 
@@ -385,6 +409,19 @@ impl Layer for Functional {
     #[track_caller]
     fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
         self.run(inputs, training)
+    }
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// The first output's mask (runs the graph: use [`call_masked`](Layer::call_masked) for
+    /// both).
+    #[track_caller]
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        self.run_masked(inputs, masks, false).1
+    }
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        self.run_masked(inputs, masks, training)
     }
     /// The output layers' names (an output that is an input keeps the input's name).
     fn output_names(&self) -> Vec<String> {

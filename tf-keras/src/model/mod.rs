@@ -215,6 +215,13 @@ impl<L: Layer> Model<L> {
         }
     }
 
+    /// The forward pass with the inputs' masks: the outputs and the first output's mask
+    /// (what `fit` weights the loss with).
+    #[track_caller]
+    pub(crate) fn forward_masked(&self, xs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        self.noting_input(&xs[0], || self.net.call_masked(xs, masks, training))
+    }
+
     /// Runs `call` after noting the input (eagerly); runs it again when it created variables
     /// that a checkpoint restored.
     #[track_caller]
@@ -337,6 +344,16 @@ impl<L: Layer> Layer for Model<L> {
     fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
         self.forward_many(inputs, training)
     }
+    fn supports_masking(&self) -> bool {
+        self.net.supports_masking()
+    }
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        self.net.compute_mask(inputs, masks)
+    }
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        self.forward_masked(inputs, masks, training)
+    }
     fn output_names(&self) -> Vec<String> {
         self.net.output_names()
     }
@@ -383,11 +400,27 @@ impl Module for Stack {
 impl Layer for Stack {
     #[track_caller]
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
-        let mut h = x.clone();
+        self.call_masked(std::slice::from_ref(x), &[None], training).0.swap_remove(0)
+    }
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// The mask of the last layer's output (runs the forward pass: use
+    /// [`call_masked`](Layer::call_masked) for both).
+    #[track_caller]
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        self.call_masked(inputs, masks, false).1
+    }
+    /// Each layer gets the previous one's output and mask.
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        let (mut h, mut mask) = (inputs.to_vec(), masks.first().cloned().flatten());
         for l in &self.layers {
-            h = l.call(&h, training);
+            let (mut out, m) = l.call_masked(&h, &[mask], training);
+            out.truncate(1);
+            (h, mask) = (out, m);
         }
-        h
+        (h, mask)
     }
     fn class_name(&self) -> String {
         "Sequential".into()
@@ -544,6 +577,16 @@ impl Module for Sequential {
 impl Layer for Sequential {
     fn call(&self, x: &Tensor, training: bool) -> Tensor {
         self.0.call(x, training)
+    }
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    fn compute_mask(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
+        self.0.compute_mask(inputs, masks)
+    }
+    #[track_caller]
+    fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+        self.0.call_masked(inputs, masks, training)
     }
     fn get_config(&self) -> Option<Config> {
         self.0.get_config()

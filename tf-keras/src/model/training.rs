@@ -146,9 +146,9 @@ impl<L: Layer> Model<L> {
     fn test_step(&self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>) -> StepOut {
         let c = self.compiled.as_ref().expect("compiled before evaluate");
         let run = |xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>| {
-            let y_pred = self.forward_many(xs, false);
-            let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw);
-            (loss, per_output, y_pred)
+            let (y_pred, mask) = self.forward_masked(xs, &[], false);
+            let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw, mask.as_ref());
+            (loss, per_output, y_pred, mask)
         };
         if !self.staged() {
             return run(xs, ys, sw);
@@ -331,10 +331,12 @@ impl<L: Layer> Model<L> {
         Ok(())
     }
 
-    /// Updates the metrics with a batch.
-    fn update_metrics(c: &mut Compiled, ys: &[Tensor], y_pred: &[Tensor]) {
+    /// Updates the metrics with a batch; the first output's mask, if any, weighs its samples
+    /// (Keras: masked steps do not count).
+    fn update_metrics(c: &mut Compiled, ys: &[Tensor], y_pred: &[Tensor], mask: Option<&Tensor>) {
+        let weights = mask.map(|m| tf::cast(m, DType::F32));
         for (m, &i) in c.metrics.iter_mut().flatten().zip(&c.metric_outputs) {
-            m.update_state(&ys[i], &y_pred[i], None);
+            m.update_state(&ys[i], &y_pred[i], if i == 0 { weights.as_ref() } else { None });
         }
     }
 
@@ -368,14 +370,20 @@ impl<L: Layer> Model<L> {
     /// step eagerly (that builds the layers); later steps run as the graph function
     /// `train_function` (traced once per batch signature; a smaller last batch retraces once,
     /// with an unknown batch dimension), unless `run_eagerly` or the optimizer cannot be traced.
-    fn step(&mut self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>, vars: &mut Vec<Variable>) -> (f64, Vec<f64>, Vec<Tensor>) {
+    fn step(
+        &mut self,
+        xs: &[Tensor],
+        ys: &[Tensor],
+        sw: Option<&Tensor>,
+        vars: &mut Vec<Variable>,
+    ) -> (f64, Vec<f64>, Vec<Tensor>, Option<Tensor>) {
         if vars.is_empty() {
             *vars = self.net.trainable_variables();
         }
         let staged = self.staged() && !vars.is_empty();
         let c = self.compiled.as_mut().expect("compiled before fit");
         let key = c.optimizer.trace_key().filter(|_| staged);
-        let (loss, per_output, y_pred) = match key {
+        let (loss, per_output, y_pred, mask) = match key {
             None => self.train_step(xs, ys, sw, vars),
             Some(k) => {
                 // Slots for every variable, made eagerly before the trace.
@@ -388,16 +396,16 @@ impl<L: Layer> Model<L> {
                 })
             }
         };
-        (scalar(&loss), per_output.iter().map(scalar).collect(), y_pred)
+        (scalar(&loss), per_output.iter().map(scalar).collect(), y_pred, mask)
     }
 
     /// Keras's `train_step`: forward under a tape, loss plus regularization, the optimizer's
     /// update. Returns the loss, each output's loss and the predictions.
     fn train_step(&mut self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>, vars: &[Variable]) -> StepOut {
         let tape = GradientTape::new();
-        let y_pred = self.forward_many(xs, true);
+        let (y_pred, mask) = self.forward_masked(xs, &[], true);
         let c = self.compiled.as_mut().expect("compiled before fit");
-        let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw);
+        let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw, mask.as_ref());
         let grads = tape.gradients(&[&loss], vars, None, tf::UnconnectedGradients::None);
         drop(tape);
         let gv: Vec<(Tensor, Variable)> = grads
@@ -406,7 +414,7 @@ impl<L: Layer> Model<L> {
             .filter_map(|(g, v)| Some((g?, v.clone())))
             .collect();
         c.optimizer.apply_gradients(&gv);
-        (loss, per_output, y_pred)
+        (loss, per_output, y_pred, mask)
     }
 
     /// `model.fit(...)`: trains for `epochs` and returns the `History`.
@@ -543,12 +551,12 @@ impl<L: Layer> Model<L> {
                 self.check_batch(&x, &y, &at)?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
                 let n = samples(&x);
-                let (lv, per_output, y_pred) = guarded(&at, || self.step(&x, &y, sw.as_ref(), &mut vars))?;
+                let (lv, per_output, y_pred, mask) = guarded(&at, || self.step(&x, &y, sw.as_ref(), &mut vars))?;
                 self.ensure_metrics(&y, &y_pred)?;
                 let c = self.compiled()?;
                 loss_mean.add(&[lv], Some(&[n]));
                 add_output_losses(&mut output_means, &per_output, n);
-                Self::update_metrics(c, &y, &y_pred);
+                Self::update_metrics(c, &y, &y_pred, mask.as_ref());
                 logs = Self::metric_logs(c, &loss_mean, &output_means, "");
                 let batch_logs = logs.clone();
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
@@ -632,15 +640,15 @@ impl<L: Layer> Model<L> {
             let at = format!("evaluation batch {step}");
             self.check_batch(&x, &y, &at)?;
             let n = samples(&x);
-            let (lv, per_output, y_pred) = guarded(&at, || {
-                let (loss, per_output, y_pred) = self.test_step(&x, &y, sw.as_ref());
-                (scalar(&loss), per_output.iter().map(scalar).collect::<Vec<_>>(), y_pred)
+            let (lv, per_output, y_pred, mask) = guarded(&at, || {
+                let (loss, per_output, y_pred, mask) = self.test_step(&x, &y, sw.as_ref());
+                (scalar(&loss), per_output.iter().map(scalar).collect::<Vec<_>>(), y_pred, mask)
             })?;
             self.ensure_metrics(&y, &y_pred)?;
             let c = self.compiled()?;
             loss_mean.add(&[lv], Some(&[n]));
             add_output_losses(&mut output_means, &per_output, n);
-            Self::update_metrics(c, &y, &y_pred);
+            Self::update_metrics(c, &y, &y_pred, mask.as_ref());
             logs = Self::metric_logs(c, &loss_mean, &output_means, prefix);
             step += 1;
             if let Some(b) = bar.as_mut() {
@@ -843,11 +851,11 @@ impl<L: Layer> Model<L> {
         self.compiled()?;
         let mut vars = Vec::new();
         let (xs, ys) = (vec![x.clone()], vec![y.clone()]);
-        let (lv, per_output, y_pred) = guarded("train_on_batch", || self.step(&xs, &ys, None, &mut vars))?;
+        let (lv, per_output, y_pred, mask) = guarded("train_on_batch", || self.step(&xs, &ys, None, &mut vars))?;
         self.ensure_metrics(&ys, &y_pred)?;
         let c = self.compiled()?;
         Self::reset_metrics(c);
-        Self::update_metrics(c, &ys, &y_pred);
+        Self::update_metrics(c, &ys, &y_pred, mask.as_ref());
         let mut loss = metrics::Mean::new("loss");
         loss.add(&[lv], None);
         let mut output_means = Vec::new();
@@ -904,19 +912,35 @@ fn step_key(extra: u64, vars: &[Variable]) -> u64 {
     key.finish()
 }
 
-/// What a train or test step returns: the loss, each output's loss (when there are several)
-/// and the predictions.
-type StepOut = (Tensor, Vec<Tensor>, Vec<Tensor>);
+/// What a train or test step returns: the loss, each output's loss (when there are several),
+/// the predictions and the first output's mask.
+type StepOut = (Tensor, Vec<Tensor>, Vec<Tensor>, Option<Tensor>);
 
 /// The compiled losses (each output's, times its `loss_weights` entry, summed) plus the
 /// network's regularization penalties: what Keras trains on and reports as `loss`. Also
-/// each output's own loss, when there are several.
-fn total_loss(net: &dyn Layer, c: &Compiled, ys: &[Tensor], y_pred: &[Tensor], sw: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
+/// each output's own loss, when there are several. The first output's `mask` (a sequence
+/// model's padding) leaves its masked steps out of its loss, as Keras does.
+fn total_loss(
+    net: &dyn Layer,
+    c: &Compiled,
+    ys: &[Tensor],
+    y_pred: &[Tensor],
+    sw: Option<&Tensor>,
+    mask: Option<&Tensor>,
+) -> (Tensor, Vec<Tensor>) {
+    // Per-sample weights against a per-step mask: one weight a sample, for all its steps.
+    let sw_steps = match (sw, mask) {
+        (Some(w), Some(m)) if w.rank() + 1 == m.rank() => Some(tf::expand_dims(w, -1)),
+        _ => sw.cloned(),
+    };
     let per_output: Vec<Tensor> = ys
         .iter()
         .zip(y_pred)
         .enumerate()
-        .map(|(i, (y, yp))| c.loss(i).call_weighted(y, yp, sw))
+        .map(|(i, (y, yp))| match (i, mask) {
+            (0, Some(m)) => c.loss(0).call_masked(y, yp, sw_steps.as_ref(), Some(m)),
+            _ => c.loss(i).call_weighted(y, yp, sw),
+        })
         .collect();
     let weighted = per_output.iter().enumerate().map(|(i, l)| match &c.loss_weights {
         Some(w) => l * w[i] as f32,
