@@ -21,6 +21,8 @@ struct RnnConfig {
     return_state: bool,
     go_backwards: bool,
     zero_output_for_mask: bool,
+    dropout: f64,
+    recurrent_dropout: f64,
     kernel_initializer: Initializer,
     recurrent_initializer: Initializer,
 }
@@ -36,6 +38,8 @@ impl RnnConfig {
             return_state: false,
             go_backwards: false,
             zero_output_for_mask: false,
+            dropout: 0.0,
+            recurrent_dropout: 0.0,
             kernel_initializer: Initializer::GLOROT_UNIFORM,
             recurrent_initializer: Initializer::Orthogonal(1.0),
         }
@@ -59,10 +63,25 @@ macro_rules! rnn_builders {
                     ),
                 }
             }
-            /// The output and the final states, from `initial_state` or zeros.
+            /// The output and the final states, from `initial_state` or zeros (inference:
+            /// no dropout).
             #[track_caller]
             pub fn call_with_state(&self, x: &Tensor, initial_state: Option<&[Tensor]>) -> (Tensor, Vec<Tensor>) {
-                self.call_with_mask(x, initial_state, None)
+                self.call_with_mask(x, initial_state, None, false)
+            }
+            /// `dropout=`: the fraction of the inputs dropped while training (one mask a
+            /// call, the same at every step).
+            #[track_caller]
+            pub fn dropout(mut self, rate: f64) -> Self {
+                self.cfg.dropout = rate_in_range("dropout", rate);
+                self
+            }
+            /// `recurrent_dropout=`: the fraction of the previous output dropped while
+            /// training, before the recurrent kernel (one mask a gate and call).
+            #[track_caller]
+            pub fn recurrent_dropout(mut self, rate: f64) -> Self {
+                self.cfg.recurrent_dropout = rate_in_range("recurrent_dropout", rate);
+                self
             }
             /// `activation=` (tanh).
             #[track_caller]
@@ -121,8 +140,8 @@ macro_rules! rnn_builders {
                 self.base.input_shape.clone()
             }
             #[track_caller]
-            fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-                self.call_with_state(x, None).0
+            fn call(&self, x: &Tensor, training: bool) -> Tensor {
+                self.call_with_mask(x, None, None, training).0
             }
             fn supports_masking(&self) -> bool {
                 true
@@ -132,10 +151,10 @@ macro_rules! rnn_builders {
                 masks.first().cloned().flatten().filter(|_| self.cfg.return_sequences)
             }
             #[track_caller]
-            fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], _training: bool) -> (Vec<Tensor>, Option<Tensor>) {
+            fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
                 let mask = masks.first().cloned().flatten();
                 let (x, initial) = self.split_inputs(inputs);
-                let (out, states) = self.call_with_mask(x, initial, mask.as_ref());
+                let (out, states) = self.call_with_mask(x, initial, mask.as_ref(), training);
                 let outputs = if self.cfg.return_state {
                     std::iter::once(out).chain(states).collect()
                 } else {
@@ -227,6 +246,62 @@ fn scan(
     (out, states)
 }
 
+/// A dropout rate Keras accepts, `0 <= rate <= 1`.
+#[track_caller]
+fn rate_in_range(what: &str, rate: f64) -> f64 {
+    if !(0.0..=1.0).contains(&rate) {
+        panic!("Invalid value received for argument `{what}`. Expected a float value between 0 and 1. Received: {what}={rate}");
+    }
+    rate
+}
+
+/// Keras's dropout for one call of a recurrent layer while training: masks of `0` or
+/// `1 / (1 - rate)` drawn once and used at every step, for the inputs (`[batch, features]`)
+/// and the previous output (`[batch, units]`). One mask a gate when `recurrent_dropout` is set
+/// (Keras then runs its per-gate `implementation=1`), else one for all gates.
+fn dropout_masks(cfg: &RnnConfig, x: &Tensor, gates: usize, training: bool) -> (Option<Vec<Tensor>>, Option<Vec<Tensor>>) {
+    let count = if cfg.recurrent_dropout > 0.0 { gates } else { 1 };
+    let draw = |rate: f64, like: &dyn Fn() -> Tensor| -> Option<Vec<Tensor>> {
+        (training && rate > 0.0 && rate < 1.0).then(|| {
+            let ones = tf::ones_like(&like());
+            (0..count).map(|_| tf::nn::dropout(&ones, rate, None)).collect()
+        })
+    };
+    let inputs = draw(cfg.dropout, &|| tf::gather(x, &tf::constant(0i32), 1));
+    let recurrent = draw(cfg.recurrent_dropout, &|| initial(x, cfg.units, None, 1).swap_remove(0));
+    (inputs, recurrent)
+}
+
+/// `dot(v, kernel)` with `v` under its dropout masks: one mask for the whole kernel, or one
+/// for each gate's block of columns.
+fn gate_blocks(v: &Tensor, kernel: &Tensor, masks: Option<&[Tensor]>, dot: impl Fn(&Tensor, &Tensor) -> Tensor) -> Tensor {
+    // A `[batch, features]` mask against a `[batch, time, features]` input covers every step.
+    let masked = |m: &Tensor| if v.rank() == 3 { v * &tf::expand_dims(m, 1) } else { v * m };
+    match masks {
+        None => dot(v, kernel),
+        Some([m]) => dot(&masked(m), kernel),
+        Some(ms) => {
+            let cols = kernel.shape().dims()[1] / ms.len();
+            let blocks = tf::split(kernel, &vec![cols; ms.len()], 1);
+            let parts: Vec<Tensor> = ms.iter().zip(&blocks).map(|(m, k)| dot(&masked(m), k)).collect();
+            tf::concat(&parts.iter().collect::<Vec<_>>(), -1)
+        }
+    }
+}
+
+/// The recurrent kernel and this call's recurrent dropout masks.
+struct Recurrent {
+    kernel: Tensor,
+    masks: Option<Vec<Tensor>>,
+}
+
+impl Recurrent {
+    /// `h U`, each gate's block from `h` under its mask.
+    fn of(&self, h: &Tensor) -> Tensor {
+        gate_blocks(h, &self.kernel, self.masks.as_deref(), tf::matmul)
+    }
+}
+
 fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<Tensor> {
     if let Some(s) = given {
         return s.to_vec();
@@ -270,6 +345,7 @@ macro_rules! rnn_layer {
             "units" => cfg.units, "activation" => cfg.activation, "recurrent_activation" => cfg.recurrent_activation,
             "use_bias" => cfg.use_bias, "return_sequences" => cfg.return_sequences, "return_state" => cfg.return_state,
             "go_backwards" => cfg.go_backwards, "zero_output_for_mask" => cfg.zero_output_for_mask,
+            "dropout" => cfg.dropout, "recurrent_dropout" => cfg.recurrent_dropout,
             "kernel_initializer" => cfg.kernel_initializer,
             "recurrent_initializer" => cfg.recurrent_initializer,
         });
@@ -285,10 +361,10 @@ macro_rules! rnn_layer {
                     bias: OnceLock::new(),
                 }
             }
-            /// The input projection `x W` for every step and the recurrent kernel `U`
-            /// (both created on the first call).
+            /// The input projection `x W` for every step and the recurrent kernel `U` (both
+            /// created on the first call), with this call's dropout masks when training.
             #[track_caller]
-            fn kernels(&self, x: &Tensor) -> (Tensor, Tensor) {
+            fn kernels(&self, x: &Tensor, training: bool) -> (Tensor, Recurrent) {
                 expect_rank(&self.base.name, x, 3, Some(3));
                 let (c, u) = (&self.cfg, self.cfg.units);
                 let fin = x.shape().dims()[2];
@@ -298,7 +374,12 @@ macro_rules! rnn_layer {
                 let r = self
                     .recurrent_kernel
                     .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, $gates * u], true));
-                (tf::tensordot(x, &k.value(), &[-1], &[0]), r.value())
+                let (inputs, recurrent) = dropout_masks(c, x, $gates, training);
+                let rec = Recurrent {
+                    kernel: r.value(),
+                    masks: recurrent,
+                };
+                (gate_blocks(x, &k.value(), inputs.as_deref(), |x, k| tf::tensordot(x, k, &[-1], &[0])), rec)
             }
         }
     };
@@ -321,11 +402,17 @@ rnn_layer!(
 );
 impl SimpleRNN {
     /// The output and the final state `[h]`, from `initial_state` or zeros, skipping the
-    /// steps `mask` leaves out.
+    /// steps `mask` leaves out; `training` turns dropout on.
     #[track_caller]
-    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(
+        &self,
+        x: &Tensor,
+        initial_state: Option<&[Tensor]>,
+        mask: Option<&Tensor>,
+        training: bool,
+    ) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
-        let (mut xw, rv) = self.kernels(x);
+        let (mut xw, rec) = self.kernels(x, training);
         if c.use_bias {
             xw = &xw
                 + &self
@@ -334,7 +421,7 @@ impl SimpleRNN {
                     .value();
         }
         scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
-            vec![c.activation.apply(&(xt + &tf::matmul(&s[0], &rv)))]
+            vec![c.activation.apply(&(xt + &rec.of(&s[0])))]
         })
     }
 }
@@ -352,6 +439,11 @@ rnn_layer!(
     /// assert_eq!(seq.shape().dims(), &[32, 10, 4]);
     /// let shapes: Vec<&[usize]> = states.iter().map(|t| t.shape().dims()).collect();
     /// assert_eq!(shapes, [&[32, 4][..], &[32, 4]]); // h, c
+    /// // Dropout only while training.
+    /// let lstm = LSTM::new(4).dropout(0.2).recurrent_dropout(0.2);
+    /// let x = tf::random::normal(&[32, 10, 8], 0.0, 1.0, tf::float32, None);
+    /// assert_eq!(lstm.call(&x, false).to_vec::<f32>(), lstm.call(&x, false).to_vec::<f32>());
+    /// assert_ne!(lstm.call(&x, true).to_vec::<f32>(), lstm.call(&x, false).to_vec::<f32>());
     /// ```
     LSTM,
     "lstm",
@@ -360,11 +452,17 @@ rnn_layer!(
 );
 impl LSTM {
     /// The output and the final states `[h, c]`, from `initial_state` or zeros, skipping the
-    /// steps `mask` leaves out.
+    /// steps `mask` leaves out; `training` turns dropout on.
     #[track_caller]
-    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(
+        &self,
+        x: &Tensor,
+        initial_state: Option<&[Tensor]>,
+        mask: Option<&Tensor>,
+        training: bool,
+    ) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
-        let (mut xw, rv) = self.kernels(x);
+        let (mut xw, rec) = self.kernels(x, training);
         if c.use_bias {
             // unit_forget_bias: the forget gate's bias starts at one.
             let b = self.bias.get_or_init(|| {
@@ -378,7 +476,7 @@ impl LSTM {
             xw = &xw + &b.value();
         }
         scan(c, &xw, initial(x, u, initial_state, 2), mask, |xt, s| {
-            let z = xt + &tf::matmul(&s[0], &rv);
+            let z = xt + &rec.of(&s[0]);
             let g = tf::split(&z, &[u, u, u, u], -1);
             let i = c.recurrent_activation.apply(&g[0]);
             let f = c.recurrent_activation.apply(&g[1]);
@@ -407,11 +505,17 @@ rnn_layer!(
 );
 impl GRU {
     /// The output and the final state `[h]`, from `initial_state` or zeros, skipping the
-    /// steps `mask` leaves out.
+    /// steps `mask` leaves out; `training` turns dropout on.
     #[track_caller]
-    pub fn call_with_mask(&self, x: &Tensor, initial_state: Option<&[Tensor]>, mask: Option<&Tensor>) -> (Tensor, Vec<Tensor>) {
+    pub fn call_with_mask(
+        &self,
+        x: &Tensor,
+        initial_state: Option<&[Tensor]>,
+        mask: Option<&Tensor>,
+        training: bool,
+    ) -> (Tensor, Vec<Tensor>) {
         let (c, u) = (&self.cfg, self.cfg.units);
-        let (mut xw, rv) = self.kernels(x);
+        let (mut xw, rec) = self.kernels(x, training);
         let mut rec_bias = None;
         if c.use_bias {
             let b = self
@@ -423,7 +527,7 @@ impl GRU {
             rec_bias = Some(parts[1].clone());
         }
         scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
-            let mut rec = tf::matmul(&s[0], &rv);
+            let mut rec = rec.of(&s[0]);
             if let Some(b) = &rec_bias {
                 rec = &rec + b;
             }
