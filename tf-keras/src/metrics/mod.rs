@@ -4,6 +4,14 @@
 use crate::losses::{self, Loss};
 use tf_core::{self as tf, DType, Tensor};
 
+mod confusion;
+mod scores;
+pub use confusion::{
+    Curve, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision, SensitivityAtSpecificity,
+    SpecificityAtSensitivity, Summation, TrueNegatives, TruePositives, AUC,
+};
+pub use scores::{Average, BinaryIoU, CosineSimilarity, F1Score, FBetaScore, IoU, MeanIoU, R2Aggregation, R2Score, Sum};
+
 /// A Keras metric.
 pub trait Metric: Send + Sync {
     /// The name shown in logs (`"accuracy"`).
@@ -341,177 +349,6 @@ pub fn sparse_top_k_categorical_accuracy(k: usize) -> MeanMetricWrapper {
             .map(|(r, l)| in_top_k(r, l as usize, k) as u8 as f64)
             .collect()
     })
-}
-
-/// True/false positive/negative counts of `y_pred > threshold` against 0/1 labels, per
-/// threshold.
-#[derive(Clone, Debug, Default)]
-struct Confusion {
-    thresholds: Vec<f64>,
-    tp: Vec<f64>,
-    fp: Vec<f64>,
-    tn: Vec<f64>,
-    fn_: Vec<f64>,
-}
-impl Confusion {
-    fn new(thresholds: Vec<f64>) -> Confusion {
-        let n = thresholds.len();
-        Confusion {
-            thresholds,
-            tp: vec![0.0; n],
-            fp: vec![0.0; n],
-            tn: vec![0.0; n],
-            fn_: vec![0.0; n],
-        }
-    }
-    fn update(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
-        let t = host(y_true);
-        let p = host(y_pred);
-        let w = weights(sample_weight, p.len());
-        for (i, (&pi, &ti)) in p.iter().zip(&t).enumerate() {
-            let wi = w.as_ref().map_or(1.0, |w| w[i]);
-            let pos = ti > 0.5;
-            for (j, &th) in self.thresholds.iter().enumerate() {
-                match (pi > th, pos) {
-                    (true, true) => self.tp[j] += wi,
-                    (true, false) => self.fp[j] += wi,
-                    (false, false) => self.tn[j] += wi,
-                    (false, true) => self.fn_[j] += wi,
-                }
-            }
-        }
-    }
-    fn reset(&mut self) {
-        *self = Confusion::new(std::mem::take(&mut self.thresholds));
-    }
-}
-
-fn div_no_nan(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        0.0
-    } else {
-        a / b
-    }
-}
-
-/// `keras.metrics.Precision(thresholds=0.5)`: `tp / (tp + fp)`.
-///
-/// ```
-/// use tf_core as tf;
-/// use tf_keras::metrics::{self, Metric};
-/// let mut m = metrics::Precision::new();
-/// m.update_state(&tf::constant([0.0f32, 1.0, 1.0, 1.0]), &tf::constant([1.0f32, 0.0, 1.0, 1.0]), None);
-/// assert!((m.result() - 2.0 / 3.0).abs() < 1e-12);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Precision(Confusion);
-impl Precision {
-    /// Precision at threshold 0.5.
-    pub fn new() -> Precision {
-        Precision(Confusion::new(vec![0.5]))
-    }
-}
-impl Default for Precision {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-impl Metric for Precision {
-    fn name(&self) -> String {
-        "precision".into()
-    }
-    fn update_state(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
-        self.0.update(y_true, y_pred, sample_weight);
-    }
-    fn result(&self) -> f64 {
-        div_no_nan(self.0.tp[0], self.0.tp[0] + self.0.fp[0])
-    }
-    fn reset_state(&mut self) {
-        self.0.reset();
-    }
-}
-
-/// `keras.metrics.Recall(thresholds=0.5)`: `tp / (tp + fn)`.
-///
-/// ```
-/// use tf_core as tf;
-/// use tf_keras::metrics::{self, Metric};
-/// let mut m = metrics::Recall::new();
-/// m.update_state(&tf::constant([0.0f32, 1.0, 1.0, 1.0]), &tf::constant([1.0f32, 0.0, 1.0, 1.0]), None);
-/// assert!((m.result() - 2.0 / 3.0).abs() < 1e-12);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Recall(Confusion);
-impl Recall {
-    /// Recall at threshold 0.5.
-    pub fn new() -> Recall {
-        Recall(Confusion::new(vec![0.5]))
-    }
-}
-impl Default for Recall {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-impl Metric for Recall {
-    fn name(&self) -> String {
-        "recall".into()
-    }
-    fn update_state(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
-        self.0.update(y_true, y_pred, sample_weight);
-    }
-    fn result(&self) -> f64 {
-        div_no_nan(self.0.tp[0], self.0.tp[0] + self.0.fn_[0])
-    }
-    fn reset_state(&mut self) {
-        self.0.reset();
-    }
-}
-
-/// `keras.metrics.AUC(num_thresholds=200, curve="ROC", summation_method="interpolation")`:
-/// the area under the ROC curve from confusion counts at evenly spaced thresholds.
-///
-/// ```
-/// use tf_core as tf;
-/// use tf_keras::metrics::{self, Metric};
-/// let mut m = metrics::AUC::new(3);
-/// m.update_state(&tf::constant([0.0f32, 0.0, 1.0, 1.0]), &tf::constant([0.0f32, 0.5, 0.3, 0.9]), None);
-/// assert_eq!(m.result(), 0.75);
-/// ```
-#[derive(Clone, Debug)]
-pub struct AUC(Confusion);
-impl AUC {
-    /// AUC with `num_thresholds` thresholds (Keras's default is 200).
-    pub fn new(num_thresholds: usize) -> AUC {
-        let n = num_thresholds.max(3);
-        let mut th = vec![-losses::EPSILON];
-        th.extend((1..n - 1).map(|i| i as f64 / (n - 1) as f64));
-        th.push(1.0 + losses::EPSILON);
-        AUC(Confusion::new(th))
-    }
-}
-impl Default for AUC {
-    fn default() -> Self {
-        Self::new(200)
-    }
-}
-impl Metric for AUC {
-    fn name(&self) -> String {
-        "auc".into()
-    }
-    fn update_state(&mut self, y_true: &Tensor, y_pred: &Tensor, sample_weight: Option<&Tensor>) {
-        self.0.update(y_true, y_pred, sample_weight);
-    }
-    fn result(&self) -> f64 {
-        let c = &self.0;
-        let n = c.thresholds.len();
-        let recall: Vec<f64> = (0..n).map(|i| div_no_nan(c.tp[i], c.tp[i] + c.fn_[i])).collect();
-        let fpr: Vec<f64> = (0..n).map(|i| div_no_nan(c.fp[i], c.fp[i] + c.tn[i])).collect();
-        (0..n - 1).map(|i| (fpr[i] - fpr[i + 1]) * (recall[i] + recall[i + 1]) / 2.0).sum()
-    }
-    fn reset_state(&mut self) {
-        self.0.reset();
-    }
 }
 
 /// `keras.metrics.get(name)`: a metric by its Keras name. `"accuracy"` here is the plain
