@@ -36,6 +36,28 @@ fn case(name: &str) -> Box<dyn Optimizer> {
         }
         "sgd_cosine" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::CosineDecay::new(0.1, 100))),
         "sgd_polynomial" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::PolynomialDecay::new(0.1, 50))),
+        "lion" => Box::new(Lion::new(0.02)),
+        "lion_betas" => Box::new(Lion::new(0.05).beta_1(0.5).beta_2(0.9)),
+        "adafactor" => Box::new(Adafactor::new(0.1)),
+        "adafactor_absolute_step" => Box::new(Adafactor::new(0.05).relative_step(false).clip_threshold(0.5)),
+        "sgd_inverse_time" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::InverseTimeDecay::new(0.1, 10, 0.5))),
+        "sgd_inverse_time_staircase" => {
+            let mut s = schedules::InverseTimeDecay::new(0.1, 10, 0.5);
+            s.staircase = true;
+            Box::new(SGD::new(0.0).learning_rate_schedule(s))
+        }
+        "sgd_cosine_restarts" => Box::new(SGD::new(0.0).learning_rate_schedule(schedules::CosineDecayRestarts::new(0.1, 10))),
+        "sgd_cosine_restarts_flat" => {
+            let mut s = schedules::CosineDecayRestarts::new(0.1, 15);
+            (s.t_mul, s.m_mul, s.alpha) = (1.0, 0.8, 0.1);
+            Box::new(SGD::new(0.0).learning_rate_schedule(s))
+        }
+        "sgd_cosine_warmup" => {
+            let mut s = schedules::CosineDecay::new(0.01, 60).warmup(0.1, 20);
+            s.alpha = 0.05;
+            Box::new(SGD::new(0.0).learning_rate_schedule(s))
+        }
+        "adafactor_schedule" => Box::new(Adafactor::new(0.0).learning_rate_schedule(schedules::ExponentialDecay::new(0.1, 10, 0.5))),
         _ => panic!("no case {name}"),
     }
 }
@@ -52,14 +74,19 @@ fn step(opt: &mut dyn Optimizer, w: &Variable) {
 }
 
 /// Runs every golden case for 100 steps; `traced` runs the step as one graph function
-/// (traced once, after `build`), else eagerly.
-fn check_trajectories(traced: bool) {
+/// (traced once, after `build`), else eagerly; `from_config` runs an optimizer rebuilt from
+/// the case's config (`deserialize(serialize(optimizer))`).
+fn check_trajectories(traced: bool, from_config: bool) {
     let g = golden();
     let cases = g.as_object().expect("object");
-    assert_eq!(cases.len(), 21);
+    assert_eq!(cases.len(), 31);
     let mut failures = Vec::new();
     for (name, traj) in cases {
         let mut opt = case(name);
+        if from_config {
+            let config = serde_json::json!({ "class_name": opt.name(), "config": opt.get_config() });
+            opt = optimizers::deserialize(&config).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
         let w = Variable::new(tf::constant([1.0f32, -2.0, 3.0]));
         let graph = traced.then(|| {
             opt.build(std::slice::from_ref(&w));
@@ -97,7 +124,13 @@ fn check_trajectories(traced: bool) {
 
 #[test]
 fn trajectories_match_tensorflow() {
-    check_trajectories(false);
+    check_trajectories(false, false);
+}
+
+/// Each optimizer rebuilt from its config (schedules included) follows the same trajectory.
+#[test]
+fn optimizers_rebuilt_from_their_configs_match_tensorflow() {
+    check_trajectories(false, true);
 }
 
 /// The same trajectories with the step as a graph function traced once: the learning rate,
@@ -105,7 +138,7 @@ fn trajectories_match_tensorflow() {
 /// variables on every call, not from the values at trace time.
 #[test]
 fn traced_trajectories_match_tensorflow() {
-    check_trajectories(true);
+    check_trajectories(true, false);
 }
 
 /// A schedule that is a Rust closure cannot become part of a graph: the optimizer says so,

@@ -37,6 +37,16 @@ CASES = {
     "adam_piecewise": lambda: keras.optimizers.Adam(S.PiecewiseConstantDecay([20, 50], [0.1, 0.05, 0.01])),
     "sgd_cosine": lambda: keras.optimizers.SGD(S.CosineDecay(0.1, 100)),
     "sgd_polynomial": lambda: keras.optimizers.SGD(S.PolynomialDecay(0.1, 50)),
+    "lion": lambda: keras.optimizers.Lion(0.02),
+    "lion_betas": lambda: keras.optimizers.Lion(0.05, beta_1=0.5, beta_2=0.9),
+    "adafactor": lambda: keras.optimizers.Adafactor(0.1),
+    "adafactor_absolute_step": lambda: keras.optimizers.Adafactor(0.05, relative_step=False, clip_threshold=0.5),
+    "sgd_inverse_time": lambda: keras.optimizers.SGD(S.InverseTimeDecay(0.1, 10, 0.5)),
+    "sgd_inverse_time_staircase": lambda: keras.optimizers.SGD(S.InverseTimeDecay(0.1, 10, 0.5, staircase=True)),
+    "sgd_cosine_restarts": lambda: keras.optimizers.SGD(S.CosineDecayRestarts(0.1, 10)),
+    "sgd_cosine_restarts_flat": lambda: keras.optimizers.SGD(S.CosineDecayRestarts(0.1, 15, t_mul=1.0, m_mul=0.8, alpha=0.1)),
+    "sgd_cosine_warmup": lambda: keras.optimizers.SGD(S.CosineDecay(0.01, 60, alpha=0.05, warmup_target=0.1, warmup_steps=20)),
+    "adafactor_schedule": lambda: keras.optimizers.Adafactor(S.ExponentialDecay(0.1, 10, 0.5)),
 }
 
 out = {}

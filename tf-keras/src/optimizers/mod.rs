@@ -205,13 +205,13 @@ impl Base {
         grads
     }
 
-    /// Creates `var`'s slots (`names`, filled with `init`) on its first update.
-    fn create_slots(&mut self, var: &Variable, names: &[&str], init: &[f64]) -> Vec<Variable> {
-        let dims = var.shape();
+    /// Creates `var`'s slots (`names`, of `shapes`, filled with `init`) on its first update.
+    fn create_slots(&mut self, var: &Variable, names: &[&str], init: &[f64], shapes: &[Vec<usize>]) -> Vec<Variable> {
         let s: Vec<Variable> = names
             .iter()
             .zip(init)
-            .map(|(n, &v)| {
+            .zip(shapes)
+            .map(|((n, &v), dims)| {
                 // Inside a trace (a train step's first), the initial value is made eagerly.
                 Variable::with_options(
                     tf::init_scope(|| tf::fill_dtype(dims.clone(), v, var.dtype())),
@@ -274,6 +274,10 @@ mod sealed {
         fn slot_init(&self, _i: usize) -> f64 {
             0.0
         }
+        /// The shape of slot `i` of a variable of shape `var` (the variable's own by default).
+        fn slot_shape(&self, _i: usize, var: &[usize]) -> Vec<usize> {
+            var.to_vec()
+        }
         /// Once per step, before the variables are updated.
         fn begin_step(&mut self, _s: &Step) {}
         /// The optimizer's own settings for its config (`beta_1`, `momentum`, ...).
@@ -290,7 +294,8 @@ mod sealed {
             }
             let names = self.slot_names();
             let init: Vec<f64> = (0..names.len()).map(|i| self.slot_init(i)).collect();
-            let s = self.base_mut().create_slots(var, names, &init);
+            let shapes: Vec<Vec<usize>> = (0..names.len()).map(|i| self.slot_shape(i, var.shape().dims())).collect();
+            let s = self.base_mut().create_slots(var, names, &init, &shapes);
             // Slot values a checkpoint restored before the slots existed (eagerly, also when
             // the slots are made on a function's first trace).
             if let Err(e) = tf::init_scope(|| tf::train::restore_deferred(self.base())) {
@@ -467,8 +472,10 @@ macro_rules! rule_base {
 
 mod adam;
 mod rules;
+mod sign;
 pub use adam::{Adam, AdamW, Adamax, Nadam};
 pub use rules::{Adadelta, Adagrad, Ftrl, RMSprop, SGD};
+pub use sign::{Adafactor, Lion};
 
 type Schedule = Option<Box<dyn LearningRateSchedule>>;
 
@@ -490,7 +497,7 @@ macro_rules! builtins {
         }),*];
     };
 }
-builtins!(SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl);
+builtins!(SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Adafactor);
 
 /// `keras.optimizers.get(name)`: an optimizer by Keras name with default settings.
 ///

@@ -83,6 +83,8 @@ pub fn deserialize(v: &serde_json::Value) -> tf_core::Result<Box<dyn LearningRat
             boxed(Ok(s))
         }
         "CosineDecay" => boxed(CosineDecay::from_config(c)),
+        "CosineDecayRestarts" => boxed(CosineDecayRestarts::from_config(c)),
+        "InverseTimeDecay" => boxed(InverseTimeDecay::from_config(c)),
         "PolynomialDecay" => boxed(PolynomialDecay::from_config(c)),
         other => Err(tf_core::Error::Unimplemented(format!(
             "unknown learning-rate schedule class `{other}`"
@@ -103,7 +105,21 @@ schedule_config!(
     },
     [boundaries, values]
 );
-schedule_config!(CosineDecay, CosineDecay::new(0.0, 1), [initial_learning_rate, decay_steps, alpha]);
+schedule_config!(
+    CosineDecay,
+    CosineDecay::new(0.0, 1),
+    [initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps]
+);
+schedule_config!(
+    CosineDecayRestarts,
+    CosineDecayRestarts::new(0.0, 1),
+    [initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha]
+);
+schedule_config!(
+    InverseTimeDecay,
+    InverseTimeDecay::new(0.0, 1, 0.0),
+    [initial_learning_rate, decay_steps, decay_rate, staircase]
+);
 schedule_config!(
     PolynomialDecay,
     PolynomialDecay::new(0.0, 1),
@@ -227,15 +243,34 @@ pub struct CosineDecay {
     pub decay_steps: f64,
     /// `alpha`: the floor as a fraction of the initial rate.
     pub alpha: f64,
+    /// `warmup_target`: with one, the rate rises linearly from the initial rate to it over
+    /// `warmup_steps`, then decays from it.
+    pub warmup_target: Option<f64>,
+    /// `warmup_steps`.
+    pub warmup_steps: f64,
 }
 impl CosineDecay {
-    /// The schedule with `alpha = 0`.
+    /// The schedule with `alpha = 0` and no warmup.
     pub fn new(initial_learning_rate: f64, decay_steps: usize) -> Self {
         CosineDecay {
             initial_learning_rate,
             decay_steps: decay_steps as f64,
             alpha: 0.0,
+            warmup_target: None,
+            warmup_steps: 0.0,
         }
+    }
+    /// `warmup_target=`, `warmup_steps=`: a linear warmup from the initial rate to `target`.
+    pub fn warmup(mut self, target: f64, steps: usize) -> Self {
+        self.warmup_target = Some(target);
+        self.warmup_steps = steps as f64;
+        self
+    }
+    /// The cosine part from `from` at `step` steps into the decay.
+    fn decay(&self, step: &Tensor, from: f64) -> Tensor {
+        let p = step / self.decay_steps;
+        let cos = &(&tf::cos(&(&p * std::f64::consts::PI)) + 1.0) * 0.5;
+        &(&(&cos * (1.0 - self.alpha)) + self.alpha) * from
     }
 }
 impl LearningRateSchedule for CosineDecay {
@@ -246,9 +281,127 @@ impl LearningRateSchedule for CosineDecay {
         eager(self, step)
     }
     fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
-        let p = &tf::minimum(step, &c(self.decay_steps)) / self.decay_steps;
-        let cos = &(&tf::cos(&(&p * std::f64::consts::PI)) + 1.0) * 0.5;
+        let Some(target) = self.warmup_target else {
+            return Some(self.decay(&tf::minimum(step, &c(self.decay_steps)), self.initial_learning_rate));
+        };
+        let step = tf::minimum(step, &c(self.decay_steps + self.warmup_steps));
+        let warm = &(&(&step / self.warmup_steps) * (target - self.initial_learning_rate)) + self.initial_learning_rate;
+        let decayed = self.decay(&(&step - self.warmup_steps), target);
+        Some(tf::where_(&tf::less(&step, &c(self.warmup_steps)), &warm, &decayed))
+    }
+}
+
+/// `CosineDecayRestarts(initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+/// alpha=0.0)`: cosine decay that restarts, each period `t_mul` times as long as the last and
+/// starting from `m_mul` times the last start.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{CosineDecayRestarts, LearningRateSchedule};
+/// let s = CosineDecayRestarts::new(0.1, 10);
+/// // Halfway through the first period, the first restart, halfway through the second (20 steps).
+/// for (step, want) in [(0, 0.1), (5, 0.05), (10, 0.1), (20, 0.05)] {
+///     assert!((s.call(step) - want).abs() < 1e-7);
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CosineDecayRestarts {
+    /// `initial_learning_rate`.
+    pub initial_learning_rate: f64,
+    /// `first_decay_steps`.
+    pub first_decay_steps: f64,
+    /// `t_mul`: each period's length over the last's.
+    pub t_mul: f64,
+    /// `m_mul`: each period's starting rate over the last's.
+    pub m_mul: f64,
+    /// `alpha`: the floor as a fraction of the period's starting rate.
+    pub alpha: f64,
+}
+impl CosineDecayRestarts {
+    /// The schedule with Keras's defaults.
+    pub fn new(initial_learning_rate: f64, first_decay_steps: usize) -> Self {
+        CosineDecayRestarts {
+            initial_learning_rate,
+            first_decay_steps: first_decay_steps as f64,
+            t_mul: 2.0,
+            m_mul: 1.0,
+            alpha: 0.0,
+        }
+    }
+}
+impl LearningRateSchedule for CosineDecayRestarts {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
+    fn call(&self, step: i64) -> f64 {
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
+        let done = step / self.first_decay_steps;
+        // Which period the step is in, and how far into it (Keras's `compute_step`).
+        let (restart, frac) = if self.t_mul == 1.0 {
+            let i = tf::floor(&done);
+            let f = &done - &i;
+            (i, f)
+        } else {
+            let t = self.t_mul;
+            let i = tf::floor(&(&tf::log(&(1.0 - &(&done * (1.0 - t)))) / t.ln()));
+            let t_i = tf::pow(&c(t), &i);
+            let sum = &(1.0 - &t_i) / (1.0 - t);
+            (i, &(&done - &sum) / &t_i)
+        };
+        let m = tf::pow(&c(self.m_mul), &restart);
+        let cos = &(&(&tf::cos(&(&frac * std::f64::consts::PI)) + 1.0) * 0.5) * &m;
         Some(&(&(&cos * (1.0 - self.alpha)) + self.alpha) * self.initial_learning_rate)
+    }
+}
+
+/// `InverseTimeDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`:
+/// `lr / (1 + rate · step / decay_steps)` (the ratio floored when `staircase`).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::optimizers::schedules::{InverseTimeDecay, LearningRateSchedule};
+/// let s = InverseTimeDecay::new(0.1, 10, 0.5);
+/// for (step, want) in [(0, 0.1), (10, 0.1 / 1.5), (20, 0.05)] {
+///     assert!((s.call(step) - want).abs() < 1e-9);
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct InverseTimeDecay {
+    /// `initial_learning_rate`.
+    pub initial_learning_rate: f64,
+    /// `decay_steps`.
+    pub decay_steps: f64,
+    /// `decay_rate`.
+    pub decay_rate: f64,
+    /// `staircase`.
+    pub staircase: bool,
+}
+impl InverseTimeDecay {
+    /// The schedule without staircase.
+    pub fn new(initial_learning_rate: f64, decay_steps: usize, decay_rate: f64) -> Self {
+        InverseTimeDecay {
+            initial_learning_rate,
+            decay_steps: decay_steps as f64,
+            decay_rate,
+            staircase: false,
+        }
+    }
+}
+impl LearningRateSchedule for InverseTimeDecay {
+    fn get_config(&self) -> Option<serde_json::Value> {
+        Some(self.config())
+    }
+    fn call(&self, step: i64) -> f64 {
+        eager(self, step)
+    }
+    fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
+        let mut p = step / self.decay_steps;
+        if self.staircase {
+            p = tf::floor(&p);
+        }
+        Some(&c(self.initial_learning_rate) / &(&(&p * self.decay_rate) + 1.0))
     }
 }
 
