@@ -325,6 +325,13 @@ fn layers_match_tensorflow() {
                 std::sync::Arc::new(layers::LayerNormalization::new().axes(&[1]).center(false)),
                 None,
             ),
+            "prelu" => (std::sync::Arc::new(layers::PReLU::new()), None),
+            "prelu_shared" => (std::sync::Arc::new(layers::PReLU::new().shared_axes(vec![1])), None),
+            "thresholded_relu" => (std::sync::Arc::new(layers::ThresholdedReLU::new(0.2)), None),
+            "group_normalization" => (std::sync::Arc::new(layers::GroupNormalization::new(2)), None),
+            "group_normalization_4d" => (std::sync::Arc::new(layers::GroupNormalization::new(3).epsilon(1e-5)), None),
+            "group_normalization_axis1" => (std::sync::Arc::new(layers::GroupNormalization::new(2).axis(1).center(false)), None),
+            "unit_normalization" => (std::sync::Arc::new(layers::UnitNormalization::new()), None),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build
@@ -569,7 +576,7 @@ fn normalization_matches_tensorflow() {
 fn augmentation_layers_match_tensorflow() {
     let g = golden();
     let cases = g["augmentation"].as_array().expect("augmentation cases");
-    assert_eq!(cases.len(), 9, "the golden file lost augmentation cases");
+    assert_eq!(cases.len(), 14, "the golden file lost augmentation cases");
     let x = ramp(&[2, 5, 7, 2], |i| (0.61 * i).cos() * 2.0);
     for c in cases {
         let name = c["name"].as_str().expect("name");
@@ -592,18 +599,53 @@ fn augmentation_layers_match_tensorflow() {
             ),
             "resizing" => Box::new(layers::Resizing::new(3, 9)),
             "resizing_nearest" => Box::new(layers::Resizing::new(8, 4).interpolation("nearest")),
+            "resizing_crop_to_aspect_ratio" => Box::new(layers::Resizing::new(4, 3).crop_to_aspect_ratio(true)),
+            "center_crop" => Box::new(layers::CenterCrop::new(3, 4)),
+            "center_crop_upsize" => Box::new(layers::CenterCrop::new(6, 4)),
+            "random_crop_inference" => Box::new(layers::RandomCrop::new(3, 6)),
+            "brightness" => Box::new(layers::RandomBrightness::new((0.1, 0.1)).value_range(-1.0, 1.5)),
             other => panic!("no augmentation case {other}"),
         };
-        let y = layer.call(&x, true);
+        let training = c["training"].as_bool().unwrap_or(true);
+        let y = layer.call(&x, training);
         assert_eq!(y.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
         let want = c["output"].as_array().expect("output");
         for (i, (a, b)) in y.to_vec::<f32>().iter().zip(want).enumerate() {
             let b = b.as_f64().expect("value");
             assert!(close(*a as f64, b, 1e-4), "{name}: output[{i}] = {a}, TensorFlow {b}");
         }
-        if !name.starts_with("resizing") {
+        if training && !name.starts_with("resizing") && !name.starts_with("center_crop") {
             assert_eq!(layer.call(&x, false).to_vec::<f32>(), x.to_vec::<f32>(), "{name} at inference");
         }
+    }
+}
+
+/// RandomCrop takes one random window for the whole batch while training, a different one
+/// from call to call, and the same window inside a traced function as eagerly.
+#[test]
+fn random_crop_takes_one_window_a_batch() {
+    tf::random::set_seed(5);
+    let x = ramp(&[3, 6, 7, 1], |i| i);
+    let crop = layers::RandomCrop::new(2, 3);
+    let mut corners = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let y = crop.call(&x, true).to_vec::<f32>();
+        let first = y[0] as usize; // image 0, row r, column c: 7 r + c
+        let (r, c) = (first / 7, first % 7);
+        assert!(r <= 4 && c <= 4, "the window fits: corner ({r}, {c})");
+        for (b, img) in y.chunks(6).enumerate() {
+            let want: Vec<f32> = [0, 1, 2, 7, 8, 9].iter().map(|&o| (42 * b + first + o) as f32).collect();
+            assert_eq!(img, &want[..], "image {b} has image 0's window");
+        }
+        corners.insert((r, c));
+    }
+    assert!(corners.len() > 3, "windows vary: {corners:?}");
+    let f = tf::Function::new("crop", move |xs: &[Tensor]| vec![crop.call(&xs[0], true)]);
+    for _ in 0..3 {
+        let y = f.call(std::slice::from_ref(&x))[0].to_vec::<f32>();
+        let first = y[0] as usize;
+        assert!(first / 7 <= 4 && first % 7 <= 4);
+        assert_eq!(y[17], (2 * 42 + first + 9) as f32, "the traced crop is one window too");
     }
 }
 

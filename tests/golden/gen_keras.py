@@ -193,6 +193,13 @@ layers = [
     layer_case("zero_padding1d", keras.layers.ZeroPadding1D((2, 1)), (2, 3, 2)),
     layer_case("layer_normalization_axes", keras.layers.LayerNormalization(axis=[1, 2]), (2, 3, 4)),
     layer_case("layer_normalization_axis1", keras.layers.LayerNormalization(axis=1, center=False), (2, 3, 4)),
+    layer_case("prelu", keras.layers.PReLU(), (2, 3, 4)),
+    layer_case("prelu_shared", keras.layers.PReLU(shared_axes=[1]), (2, 3, 4)),
+    layer_case("thresholded_relu", keras.layers.ThresholdedReLU(theta=0.2), (2, 5)),
+    layer_case("group_normalization", keras.layers.GroupNormalization(groups=2), (2, 3, 4)),
+    layer_case("group_normalization_4d", keras.layers.GroupNormalization(groups=3, epsilon=1e-5), (2, 2, 3, 6)),
+    layer_case("group_normalization_axis1", keras.layers.GroupNormalization(groups=2, axis=1, center=False), (2, 4, 3)),
+    layer_case("unit_normalization", keras.layers.UnitNormalization(), (2, 5)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):
@@ -278,11 +285,12 @@ normalization = [
     normalization_case("dataset_batches", keras.layers.Normalization(axis=-1), seq.reshape(21, 2), seq.reshape(21, 2)[:4], dataset_batch=4),
 ]
 
-def augmentation_case(name, layer):
-    """An augmentation layer with a one-value factor range (so deterministic) while training."""
+def augmentation_case(name, layer, training=True):
+    """An augmentation layer with a one-value factor range (so deterministic) while training,
+    or at inference."""
     x = (np.cos(0.61 * np.arange(2 * 5 * 7 * 2)) * 2).reshape(2, 5, 7, 2).astype(np.float32)
-    y = layer(tf.constant(x), training=True)
-    return {"name": name, "output": np.asarray(y).reshape(-1).tolist(), "output_shape": list(y.shape)}
+    y = layer(tf.constant(x), training=training)
+    return {"name": name, "training": training, "output": np.asarray(y).reshape(-1).tolist(), "output_shape": list(y.shape)}
 
 augmentation = [
     augmentation_case("rotation_quarter", keras.layers.RandomRotation((0.25, 0.25))),
@@ -294,6 +302,11 @@ augmentation = [
     augmentation_case("translation_nearest", keras.layers.RandomTranslation((-0.3, -0.3), (0.25, 0.25), fill_mode="nearest", interpolation="nearest")),
     augmentation_case("resizing", keras.layers.Resizing(3, 9)),
     augmentation_case("resizing_nearest", keras.layers.Resizing(8, 4, interpolation="nearest")),
+    augmentation_case("resizing_crop_to_aspect_ratio", keras.layers.Resizing(4, 3, crop_to_aspect_ratio=True)),
+    augmentation_case("center_crop", keras.layers.CenterCrop(3, 4)),
+    augmentation_case("center_crop_upsize", keras.layers.CenterCrop(6, 4)),
+    augmentation_case("random_crop_inference", keras.layers.RandomCrop(3, 6), training=False),
+    augmentation_case("brightness", keras.layers.RandomBrightness((0.1, 0.1), value_range=(-1.0, 1.5))),
 ]
 
 init_moments = {}

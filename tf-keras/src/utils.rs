@@ -121,3 +121,43 @@ pub fn pad_sequences(sequences: &[Vec<i32>], maxlen: Option<usize>, padding: Sid
 pub fn set_random_seed(seed: i64) {
     tf::random::set_seed(seed);
 }
+
+/// `keras.utils.smart_resize(x, size, interpolation="bilinear")`: an image (or a batch) resized
+/// to `size = [height, width]` without distortion: the largest centred box of the target's
+/// aspect ratio is cropped first, then resized. The result is float32.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::utils::smart_resize;
+/// // A 2x4 image to 2x2: the centred 2x2 box, unchanged by the resize.
+/// let x = tf::reshape(&tf::range(8.0f32), [2, 4, 1]);
+/// let y = smart_resize(&x, [2, 2], tf::image::ResizeMethod::Bilinear);
+/// assert_eq!(y.to_vec::<f32>(), vec![1.0, 2.0, 5.0, 6.0]);
+/// ```
+///
+/// # Panics
+/// When `x` is not `[height, width, channels]` or `[batch, height, width, channels]` with the
+/// height and width known.
+#[track_caller]
+pub fn smart_resize(x: &Tensor, size: [usize; 2], interpolation: tf::image::ResizeMethod) -> Tensor {
+    let d = x.shape().dims();
+    if !(3..=4).contains(&d.len()) || d[d.len() - 3] == tf::Shape::UNKNOWN || d[d.len() - 2] == tf::Shape::UNKNOWN {
+        panic!(
+            "smart_resize: expected an image (height, width, channels) or a batch (batch, height, width, channels) of known height and width, got {}",
+            x.shape()
+        );
+    }
+    let (h, w) = (d[d.len() - 3], d[d.len() - 2]);
+    let [th, tw] = size;
+    // Keras's arithmetic: float32 quotients truncated to int32.
+    let crop_h = ((w * th) as f32 / tw as f32) as usize;
+    let crop_w = ((h * tw) as f32 / th as f32) as usize;
+    let (crop_h, crop_w) = (crop_h.min(h), crop_w.min(w));
+    let (top, left) = (((h - crop_h) as f32 / 2.0) as usize, ((w - crop_w) as f32 / 2.0) as usize);
+    let r = d.len();
+    let mut begin = vec![0i64; r];
+    let mut extent = vec![-1i64; r];
+    (begin[r - 3], begin[r - 2], extent[r - 3], extent[r - 2]) = (top as i64, left as i64, crop_h as i64, crop_w as i64);
+    let cropped = tf::slice(x, &begin, &extent);
+    tf::cast(&tf::image::resize(&cropped, size, interpolation), tf::DType::F32)
+}

@@ -1,9 +1,11 @@
-//! Activation layers with their own settings: ReLU, LeakyReLU, Softmax, ELU (Keras 2's
-//! defaults; the plain `Activation("relu")` layer is in `core`).
+//! Activation layers with their own settings: ReLU, LeakyReLU, PReLU, ThresholdedReLU,
+//! Softmax, ELU (Keras 2's defaults; the plain `Activation("relu")` layer is in `core`).
 
 use super::{layer_common, layer_methods, Base, Layer};
+use crate::initializers::Initializer;
 use crate::saving::config::layer_config;
-use tf_core::{self as tf, Tensor};
+use std::sync::OnceLock;
+use tf_core::{self as tf, Tensor, Variable};
 
 /// `keras.layers.ReLU(max_value=None, negative_slope=0.0, threshold=0.0)`: `max_value` for
 /// `x >= max_value`, `x` for `threshold <= x < max_value`, else `negative_slope * (x -
@@ -239,5 +241,118 @@ impl Layer for ELU {
         }
         // alpha * (e^x - 1) below zero: elu's negative part scaled.
         tf::where_(&tf::greater(x, &tf::scalar(0.0, x.dtype())), &e, &(&e * self.alpha))
+    }
+}
+
+/// `keras.layers.PReLU(alpha_initializer="zeros", shared_axes=None)`: a leaky ReLU whose
+/// negative slope `alpha` is learned, one per input element (without the batch axis), or
+/// shared along `shared_axes` (1-based, as Keras counts them after the batch).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_core::Module;
+/// use tf_keras::layers::{Layer, PReLU};
+/// let p = PReLU::new().alpha_initializer(tf_keras::initializers::Initializer::Constant(0.25)).shared_axes(vec![1]);
+/// let y = p.call(&tf::constant([[[-4.0f32, 2.0], [1.0, -8.0]]]), false);
+/// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 2.0, 1.0, -2.0]);
+/// assert_eq!(p.variables()[0].shape().dims(), &[1, 2]); // shared along the steps
+/// ```
+pub struct PReLU {
+    base: Base,
+    alpha_initializer: Initializer,
+    shared_axes: Option<Vec<usize>>,
+    alpha: OnceLock<Variable>,
+}
+layer_common!(PReLU, [alpha]);
+layer_config!(PReLU, PReLU::new(), { "alpha_initializer" => alpha_initializer, "shared_axes" => shared_axes });
+impl PReLU {
+    /// A PReLU whose slopes start at zero.
+    pub fn new() -> PReLU {
+        PReLU {
+            base: Base::new("p_re_lu"),
+            alpha_initializer: Initializer::Zeros,
+            shared_axes: None,
+            alpha: OnceLock::new(),
+        }
+    }
+    /// `alpha_initializer=`.
+    #[track_caller]
+    pub fn alpha_initializer(mut self, i: impl Into<Initializer>) -> Self {
+        self.alpha_initializer = i.into();
+        self
+    }
+    /// `shared_axes=`: the axes (1 is the first after the batch) along which one slope serves.
+    pub fn shared_axes(mut self, axes: Vec<usize>) -> Self {
+        self.shared_axes = Some(axes);
+        self
+    }
+}
+impl Default for PReLU {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl Layer for PReLU {
+    layer_methods!("PReLU");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let alpha = self.alpha.get_or_init(|| {
+            let mut shape = x.shape().dims()[1..].to_vec();
+            for &a in self.shared_axes.iter().flatten() {
+                if a == 0 || a > shape.len() {
+                    panic!(
+                        "Layer \"{}\": shared axis {a} is not an axis of the input {} (1 is the first after the batch)",
+                        self.base.name,
+                        x.shape()
+                    );
+                }
+                shape[a - 1] = 1;
+            }
+            self.base.weight("alpha", &self.alpha_initializer, &shape, true)
+        });
+        &tf::nn::relu(x) - &(&alpha.value() * &tf::nn::relu(&-x))
+    }
+}
+
+/// `keras.layers.ThresholdedReLU(theta=1.0)`: `x` where `x > theta`, else 0.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, ThresholdedReLU};
+/// let y = ThresholdedReLU::new(1.0).call(&tf::constant([-2.0f32, 0.5, 1.0, 3.0]), false);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.0, 0.0, 3.0]);
+/// ```
+pub struct ThresholdedReLU {
+    base: Base,
+    theta: f64,
+}
+layer_common!(ThresholdedReLU, []);
+layer_config!(ThresholdedReLU, ThresholdedReLU::new(1.0), { "theta" => theta });
+impl ThresholdedReLU {
+    /// Zero at and below `theta`.
+    ///
+    /// # Panics
+    /// For a negative `theta` (Keras's ValueError).
+    #[track_caller]
+    pub fn new(theta: f64) -> ThresholdedReLU {
+        if theta.is_nan() || theta < 0.0 {
+            panic!("The theta value of a Thresholded ReLU layer should be >=0. Received: {theta}");
+        }
+        ThresholdedReLU {
+            base: Base::new("thresholded_re_lu"),
+            theta,
+        }
+    }
+}
+impl Layer for ThresholdedReLU {
+    layer_methods!("ThresholdedReLU");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        x * &tf::cast(&tf::greater(x, &tf::scalar(self.theta, x.dtype())), x.dtype())
     }
 }

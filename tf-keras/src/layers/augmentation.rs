@@ -1,7 +1,8 @@
-//! Image preprocessing and augmentation layers (Keras 2's): Resizing, and RandomFlip,
-//! RandomRotation, RandomZoom, RandomTranslation and RandomContrast, which change their
-//! input only while training (`fit`), each image drawn anew, and pass it through unchanged
-//! at inference (`evaluate`, `predict`).
+//! Image preprocessing and augmentation layers (Keras 2's): Resizing and CenterCrop, and
+//! RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness
+//! and RandomCrop, which change their input only while training (`fit`), each image drawn
+//! anew (one crop a batch), and pass it through (RandomCrop: resize it) at inference
+//! (`evaluate`, `predict`).
 
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::saving::config::{layer_config, ConfigValue};
@@ -86,9 +87,12 @@ pub struct Resizing {
     height: usize,
     width: usize,
     interpolation: String,
+    crop_to_aspect_ratio: bool,
 }
 layer_common!(Resizing, []);
-layer_config!(Resizing, Resizing::new(1, 1), { "height" => height, "width" => width, "interpolation" => interpolation });
+layer_config!(Resizing, Resizing::new(1, 1), {
+    "height" => height, "width" => width, "interpolation" => interpolation, "crop_to_aspect_ratio" => crop_to_aspect_ratio,
+});
 impl Resizing {
     /// Resize to `height x width`.
     pub fn new(height: usize, width: usize) -> Resizing {
@@ -97,7 +101,14 @@ impl Resizing {
             height,
             width,
             interpolation: "bilinear".into(),
+            crop_to_aspect_ratio: false,
         }
+    }
+    /// `crop_to_aspect_ratio=`: first crop the largest centred box of the target's aspect
+    /// ratio ([`smart_resize`](crate::utils::smart_resize)), so the image is not distorted.
+    pub fn crop_to_aspect_ratio(mut self, c: bool) -> Self {
+        self.crop_to_aspect_ratio = c;
+        self
     }
     /// `interpolation="bilinear" | "nearest"`.
     #[track_caller]
@@ -114,7 +125,129 @@ impl Layer for Resizing {
             "nearest" => ResizeMethod::Nearest,
             _ => ResizeMethod::Bilinear,
         };
+        if self.crop_to_aspect_ratio {
+            return crate::utils::smart_resize(x, [self.height, self.width], method);
+        }
         tf::cast(&tf::image::resize(x, [self.height, self.width], method), DType::F32)
+    }
+}
+
+/// `[height, width]` of an image or a batch of them, which must be known.
+#[track_caller]
+fn image_size(layer: &str, x: &Tensor) -> [usize; 2] {
+    expect_rank(layer, x, 3, Some(4));
+    let d = x.shape().dims();
+    let (h, w) = (d[d.len() - 3], d[d.len() - 2]);
+    if h == tf::Shape::UNKNOWN || w == tf::Shape::UNKNOWN {
+        panic!("Layer \"{layer}\" needs the image height and width known, got {}", x.shape());
+    }
+    [h, w]
+}
+
+/// The `[height, width]` window of `x` (an image or a batch) starting at `(top, left)`.
+fn crop(x: &Tensor, top: usize, left: usize, [h, w]: [usize; 2]) -> Tensor {
+    let mut begin = vec![0i64; x.rank()];
+    let mut size = vec![-1i64; x.rank()];
+    let r = x.rank();
+    (begin[r - 3], begin[r - 2], size[r - 3], size[r - 2]) = (top as i64, left as i64, h as i64, w as i64);
+    tf::slice(x, &begin, &size)
+}
+
+/// `keras.layers.CenterCrop(height, width)`: the centred `height x width` window of every
+/// image (at training and inference), as float32; an image smaller than that is resized to
+/// it instead, cropping to its aspect ratio first (Keras's `smart_resize`).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{CenterCrop, Layer};
+/// let x = tf::reshape(&tf::range(16.0f32), [1, 4, 4, 1]);
+/// assert_eq!(CenterCrop::new(2, 2).call(&x, false).to_vec::<f32>(), vec![5.0, 6.0, 9.0, 10.0]);
+/// ```
+pub struct CenterCrop {
+    base: Base,
+    height: usize,
+    width: usize,
+}
+layer_common!(CenterCrop, []);
+layer_config!(CenterCrop, CenterCrop::new(1, 1), { "height" => height, "width" => width });
+impl CenterCrop {
+    /// Crop to `height x width`.
+    pub fn new(height: usize, width: usize) -> CenterCrop {
+        CenterCrop {
+            base: Base::new("center_crop"),
+            height,
+            width,
+        }
+    }
+}
+impl Layer for CenterCrop {
+    layer_methods!("CenterCrop");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let [h, w] = image_size(&self.base.name, x);
+        let x = tf::cast(x, DType::F32);
+        if h < self.height || w < self.width {
+            return crate::utils::smart_resize(&x, [self.height, self.width], ResizeMethod::Bilinear);
+        }
+        crop(&x, (h - self.height) / 2, (w - self.width) / 2, [self.height, self.width])
+    }
+}
+
+/// `keras.layers.RandomCrop(height, width, seed=None)`: while training, one random
+/// `height x width` window for the whole batch; at inference (or for an image smaller than
+/// that) every image resized to it, cropping to its aspect ratio first, as Keras does.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, RandomCrop};
+/// let x = tf::reshape(&tf::range(16.0f32), [1, 4, 4, 1]);
+/// let y = RandomCrop::new(2, 2).seed(Some(1)).call(&x, true).to_vec::<f32>();
+/// // Some 2x2 window of the image: its rows are 4 apart.
+/// assert!(y[0] as usize % 4 <= 2 && y[0] <= 10.0 && y[1] == y[0] + 1.0 && y[2] == y[0] + 4.0);
+/// ```
+pub struct RandomCrop {
+    base: Base,
+    height: usize,
+    width: usize,
+    seed: Option<i64>,
+}
+layer_common!(RandomCrop, []);
+layer_config!(RandomCrop, RandomCrop::new(1, 1), { "height" => height, "width" => width, "seed" => seed });
+impl RandomCrop {
+    /// Crop to `height x width`.
+    pub fn new(height: usize, width: usize) -> RandomCrop {
+        RandomCrop {
+            base: Base::new("random_crop"),
+            height,
+            width,
+            seed: None,
+        }
+    }
+    setters! {
+        seed: Option<i64>,
+    }
+}
+impl Layer for RandomCrop {
+    layer_methods!("RandomCrop");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        let [h, w] = image_size(&self.base.name, x);
+        if !training || h < self.height || w < self.width {
+            return crate::utils::smart_resize(x, [self.height, self.width], ResizeMethod::Bilinear);
+        }
+        let (y, single) = as_batch(&self.base.name, x);
+        // Keras: two random int32s, taken modulo the room left in each direction.
+        let r = tf::random::uniform(&[2], 0.0, i32::MAX as f64, DType::I32, self.seed);
+        let room = tf::constant([(h - self.height + 1) as i32, (w - self.width + 1) as i32]);
+        let start = tf::unstack(&tf::cast(&tf::floormod(&r, &room), DType::F32), 0);
+        let (one, zero) = (tf::scalar(1.0, DType::F32), tf::scalar(0.0, DType::F32));
+        // A translation by the window's corner, sampled at whole pixels: exactly the window.
+        let m = tf::reshape(
+            &tf::stack(&[&one, &zero, &start[1], &zero, &one, &start[0], &zero, &zero], 0),
+            [1, 8],
+        );
+        let out = tf::image::transform(&y, &m, "nearest", "constant", 0.0, Some([self.height, self.width]));
+        unbatch(out, single)
     }
 }
 
@@ -446,5 +579,69 @@ impl Layer for RandomContrast {
             tf::clip_by_value(&out, &tf::scalar(0.0, DType::F32), &tf::scalar(255.0, DType::F32)),
             single,
         )
+    }
+}
+
+/// `keras.layers.RandomBrightness(factor, value_range=(0, 255), seed=None)`: while training,
+/// each image shifted by a random fraction in `[lower, upper]` (a number `f`: `[-f, f]`,
+/// within [-1, 1]) of the value range, then clipped to the range.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, RandomBrightness};
+/// let x = tf::constant([[[[10.0f32], [250.0]]]]);
+/// let y = RandomBrightness::new((0.1, 0.1)).call(&x, true); // always +25.5
+/// assert_eq!(y.to_vec::<f32>(), vec![35.5, 255.0]);
+/// assert_eq!(RandomBrightness::new(0.2).call(&x, false).to_vec::<f32>(), vec![10.0, 250.0]);
+/// ```
+pub struct RandomBrightness {
+    base: Base,
+    factor: Factor,
+    value_range: (f64, f64),
+    seed: Option<i64>,
+}
+layer_common!(RandomBrightness, []);
+layer_config!(RandomBrightness, RandomBrightness::new(0.0), { "factor" => factor, "value_range" => value_range, "seed" => seed });
+impl RandomBrightness {
+    /// Shifts by a fraction drawn from `factor` of the value range.
+    ///
+    /// # Panics
+    /// When a bound of `factor` is outside [-1, 1] (Keras's ValueError).
+    #[track_caller]
+    pub fn new(factor: impl Into<Factor>) -> RandomBrightness {
+        let factor = factor.into();
+        if !(-1.0..=1.0).contains(&factor.0) || !(-1.0..=1.0).contains(&factor.1) {
+            panic!("The argument `factor` must be a float or a tuple of 2 floats in [-1.0, 1.0]. Received: factor={factor:?}");
+        }
+        RandomBrightness {
+            base: Base::new("random_brightness"),
+            factor: Factor(factor.0.min(factor.1), factor.0.max(factor.1)),
+            value_range: (0.0, 255.0),
+            seed: None,
+        }
+    }
+    /// `value_range=(low, high)`: the images' value range (what the shift is a fraction of,
+    /// and the clip).
+    pub fn value_range(mut self, low: f64, high: f64) -> Self {
+        self.value_range = (low, high);
+        self
+    }
+    setters! {
+        seed: Option<i64>,
+    }
+}
+impl Layer for RandomBrightness {
+    layer_methods!("RandomBrightness");
+    #[track_caller]
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        if !training {
+            return x.clone();
+        }
+        let (y, single) = as_batch(&self.base.name, x);
+        let (lo, hi) = self.value_range;
+        let delta = &per_image(&y, self.factor.0, self.factor.1, self.seed) * (hi - lo) as f32;
+        let shifted = &y + &tf::reshape(&delta, [-1, 1, 1, 1]);
+        let out = tf::clip_by_value(&shifted, &tf::scalar(lo, DType::F32), &tf::scalar(hi, DType::F32));
+        unbatch(out, single)
     }
 }

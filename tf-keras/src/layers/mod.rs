@@ -15,16 +15,18 @@ mod reshaping;
 mod rnn;
 mod wrappers;
 
-pub use self::activation::{LeakyReLU, ReLU, Softmax, ELU};
+pub use self::activation::{LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, ELU};
 pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
-pub use self::augmentation::{Factor, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing};
+pub use self::augmentation::{
+    CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
+};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::merge::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
-pub use self::norm::{BatchNormalization, LayerNormalization};
+pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
 pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D};
@@ -358,6 +360,13 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Rescaling" => boxed(Rescaling::from_config(c)),
         "Embedding" => boxed(Embedding::from_config(c)),
         "Masking" => boxed(Masking::from_config(c)),
+        "PReLU" => boxed(PReLU::from_config(c)),
+        "ThresholdedReLU" => boxed(ThresholdedReLU::from_config(c)),
+        "GroupNormalization" => boxed(GroupNormalization::from_config(c)),
+        "UnitNormalization" => boxed(UnitNormalization::from_config(c)),
+        "CenterCrop" => boxed(CenterCrop::from_config(c)),
+        "RandomCrop" => boxed(RandomCrop::from_config(c)),
+        "RandomBrightness" => boxed(RandomBrightness::from_config(c)),
         "Conv2D" => boxed(Conv2D::from_config(c)),
         "Conv1D" => boxed(Conv1D::from_config(c)),
         "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),

@@ -1,4 +1,5 @@
-//! Normalization layers: BatchNormalization and LayerNormalization.
+//! Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization and
+//! UnitNormalization.
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::initializers::Initializer;
@@ -218,5 +219,148 @@ impl Layer for LayerNormalization {
         let reduce: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
         let (mean, var) = tf::nn::moments(x, reduce, true);
         tf::nn::batch_normalization(x, &mean, &var, beta.as_ref(), gamma.as_ref(), self.epsilon)
+    }
+}
+
+/// `keras.layers.GroupNormalization(groups=32, axis=-1, epsilon=1e-3, center=True,
+/// scale=True)`: the channels (`axis`) split into `groups` groups, each normalized over its
+/// channels and every axis but the batch, then scaled and shifted per channel.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{GroupNormalization, Layer};
+/// // Two groups of two channels: each group of each sample has mean 0 and variance 1 after.
+/// let x = tf::constant([[[1.0f32, 3.0, 10.0, 30.0], [5.0, 7.0, 50.0, 70.0]]]);
+/// let y = GroupNormalization::new(2).epsilon(0.0).call(&x, false);
+/// let want = tf::constant([[[-1.3416408f32, -0.4472136, -1.3416408, -0.4472136], [0.4472136, 1.3416408, 0.4472136, 1.3416408]]]);
+/// tf::debugging::assert_near(&y, &want, Some(1e-5), Some(1e-5)).unwrap();
+/// ```
+pub struct GroupNormalization {
+    base: Base,
+    groups: usize,
+    axis: i64,
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+    gamma: OnceLock<Variable>,
+    beta: OnceLock<Variable>,
+}
+layer_common!(GroupNormalization, [gamma, beta]);
+layer_config!(GroupNormalization, GroupNormalization::new(32), {
+    "groups" => groups, "axis" => axis, "epsilon" => epsilon, "center" => center, "scale" => scale,
+});
+impl GroupNormalization {
+    /// `groups` groups over the last axis, with Keras's defaults.
+    pub fn new(groups: usize) -> GroupNormalization {
+        GroupNormalization {
+            base: Base::new("group_normalization"),
+            groups,
+            axis: -1,
+            epsilon: 1e-3,
+            center: true,
+            scale: true,
+            gamma: OnceLock::new(),
+            beta: OnceLock::new(),
+        }
+    }
+    setters! {
+        axis: i64,
+        epsilon: f64,
+        center: bool,
+        scale: bool,
+    }
+}
+impl Layer for GroupNormalization {
+    layer_methods!("GroupNormalization");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        let dims = x.shape().dims().to_vec();
+        let name = &self.base.name;
+        let axis = tf::shape::normalize_axis(self.axis, dims.len()).unwrap_or_else(|e| panic!("Layer \"{name}\": {e}"));
+        if axis == 0 {
+            panic!("Layer \"{name}\": the channel axis cannot be the batch axis");
+        }
+        let channels = dims[axis];
+        if channels == tf::Shape::UNKNOWN || self.groups == 0 || self.groups > channels || !channels.is_multiple_of(self.groups) {
+            panic!(
+                "Layer \"{name}\": {} groups must divide the {channels} channels of axis {axis} (input {})",
+                self.groups,
+                x.shape()
+            );
+        }
+        if dims[1..].contains(&tf::Shape::UNKNOWN) {
+            panic!("Layer \"{name}\" needs every dimension but the batch known, got {}", x.shape());
+        }
+        // [..., groups, channels / groups, ...] at the channel axis.
+        let mut grouped: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        grouped[0] = -1;
+        grouped[axis] = (channels / self.groups) as i64;
+        grouped.insert(axis, self.groups as i64);
+        let g = tf::reshape(x, &grouped);
+        let reduce: Vec<i64> = (1..grouped.len() as i64).filter(|&a| a != axis as i64).collect();
+        let (mean, var) = tf::nn::moments(&g, reduce, true);
+        // gamma and beta per channel, laid out as the grouped input.
+        let mut param_shape = vec![1i64; grouped.len()];
+        param_shape[axis] = self.groups as i64;
+        param_shape[axis + 1] = (channels / self.groups) as i64;
+        let weight = |slot: &OnceLock<Variable>, what: &str, init: Initializer| {
+            tf::reshape(
+                &slot.get_or_init(|| self.base.weight(what, &init, &[channels], true)).value(),
+                &param_shape,
+            )
+        };
+        let gamma = self.scale.then(|| weight(&self.gamma, "gamma", Initializer::Ones));
+        let beta = self.center.then(|| weight(&self.beta, "beta", Initializer::Zeros));
+        let y = tf::nn::batch_normalization(&g, &mean, &var, beta.as_ref(), gamma.as_ref(), self.epsilon);
+        let back: Vec<i64> = std::iter::once(-1).chain(dims[1..].iter().map(|&d| d as i64)).collect();
+        tf::reshape(&y, &back)
+    }
+}
+
+/// `keras.layers.UnitNormalization(axis=-1)`: each vector along `axis` scaled to unit L2
+/// norm (`x / sqrt(max(Σx², 1e-12))`).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Layer, UnitNormalization};
+/// let y = UnitNormalization::new().call(&tf::constant([[3.0f32, 4.0], [0.0, 0.0]]), false);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.6, 0.8, 0.0, 0.0]);
+/// ```
+pub struct UnitNormalization {
+    base: Base,
+    axis: AxisList,
+}
+layer_common!(UnitNormalization, []);
+layer_config!(UnitNormalization, UnitNormalization::new(), { "axis" => axis });
+impl UnitNormalization {
+    /// Along the last axis.
+    pub fn new() -> UnitNormalization {
+        UnitNormalization {
+            base: Base::new("unit_normalization"),
+            axis: AxisList(vec![-1]),
+        }
+    }
+    /// `axis=[...]`: the axes normalized together.
+    pub fn axes(mut self, axes: &[i64]) -> Self {
+        self.axis = AxisList(axes.to_vec());
+        self
+    }
+}
+impl Default for UnitNormalization {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl Layer for UnitNormalization {
+    layer_methods!("UnitNormalization");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        tf::nn::l2_normalize(x, self.axis.0.clone(), 1e-12)
     }
 }
