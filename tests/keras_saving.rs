@@ -486,6 +486,10 @@ fn every_layer_config_round_trips() {
         .unwrap()
         .to_string();
     assert!(e.contains("unknown layer class `Capsule`"), "{e}");
+    // Keras writes `Dot(axes=1)` as an int.
+    let dot = keras::layers::deserialize(&serde_json::json!({"class_name": "Dot", "config": {"name": "dot", "axes": 1}})).unwrap();
+    let (a, b) = (tf::constant([[3.0f32, 4.0]]), tf::constant([[1.0f32, 2.0]]));
+    assert_eq!(dot.call_many(&[a, b], false).to_vec::<f32>(), vec![11.0]);
 }
 
 #[test]

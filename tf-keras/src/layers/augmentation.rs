@@ -48,13 +48,9 @@ fn one_of(what: &str, v: &str, allowed: &[&'static str]) -> &'static str {
 const FILL_MODES: &[&str] = &["reflect", "wrap", "constant", "nearest"];
 const INTERPOLATIONS: &[&str] = &["bilinear", "nearest"];
 
-/// Uniform draws in `[lo, hi)`, one per image of `x`: `[batch]` (the batch size may be known
-/// only when a traced step runs).
+/// Uniform draws in `[lo, hi)`, one per image of `x`: `[batch]`.
 fn per_image(x: &Tensor, lo: f64, hi: f64, seed: Option<i64>) -> Tensor {
-    match x.shape().dim(0) {
-        Some(batch) => tf::random::uniform(&[batch], lo, hi, DType::F32, seed),
-        None => tf::random::uniform_of_shape(&tf::slice(&tf::shape(x), &[0], &[1]), lo, hi, DType::F32, seed),
-    }
+    super::per_sample_uniform(x, &[], lo, hi, seed)
 }
 
 /// `[batch, height, width, channels]` float32 (an unbatched image gains a batch of one).

@@ -3,7 +3,7 @@
 //! [`Layer::call_many`].
 
 use super::{layer_common, layer_methods, Base, Layer};
-use crate::saving::config::layer_config;
+use crate::saving::config::{layer_config, ConfigValue};
 use tf_core::{self as tf, DType, Tensor};
 
 #[track_caller]
@@ -232,6 +232,33 @@ impl Layer for Concatenate {
     }
 }
 
+/// `Dot`'s `axes`: one axis for both inputs (`1`, as Keras's `axes=1`) or one each (`(1, 2)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DotAxes(pub i64, pub i64);
+
+impl From<i64> for DotAxes {
+    fn from(a: i64) -> DotAxes {
+        DotAxes(a, a)
+    }
+}
+impl From<(i64, i64)> for DotAxes {
+    fn from((a, b): (i64, i64)) -> DotAxes {
+        DotAxes(a, b)
+    }
+}
+impl ConfigValue for DotAxes {
+    fn to_config(&self) -> serde_json::Value {
+        serde_json::json!([self.0, self.1])
+    }
+    /// An int (Keras's `axes=1`) or a pair.
+    fn from_config(v: &serde_json::Value, key: &str) -> tf::Result<DotAxes> {
+        match v.as_i64() {
+            Some(a) => Ok(DotAxes(a, a)),
+            None => <(i64, i64)>::from_config(v, key).map(DotAxes::from),
+        }
+    }
+}
+
 /// `keras.layers.Dot(axes, normalize=False)`: per sample, the dot products of two inputs
 /// along `axes` (one axis for both, or one each; the batch axis 0 excluded), Keras's
 /// `batch_dot`: the result has the first input's other axes, then the second's (a `[batch]`
@@ -246,7 +273,7 @@ impl Layer for Concatenate {
 /// let d = Dot::new((1, 2)).call_many(&[x, y], false);
 /// assert_eq!(d.to_vec::<f32>(), vec![260.0, 360.0, 320.0, 445.0]);
 /// let a = tf::constant([[3.0f32, 4.0]]);
-/// assert_eq!(Dot::new((1, 1)).call_many(&[a.clone(), a], false).to_vec::<f32>(), vec![25.0]);
+/// assert_eq!(Dot::new(1).call_many(&[a.clone(), a], false).to_vec::<f32>(), vec![25.0]); // axes=1
 /// // Cosine similarities of every row of one with every row of the other.
 /// let (p, q) = (tf::constant([[[1.0f32, 0.0], [1.0, 1.0]]]), tf::constant([[[0.0f32, 1.0], [2.0, 2.0], [1.0, 0.0]]]));
 /// let cos = Dot::new((2, 2)).normalize(true).call_many(&[p, q], false);
@@ -255,17 +282,17 @@ impl Layer for Concatenate {
 /// ```
 pub struct Dot {
     base: Base,
-    axes: (i64, i64),
+    axes: DotAxes,
     normalize: bool,
 }
 layer_common!(Dot, []);
 layer_config!(Dot, Dot::new((-1, -1)), { "axes" => axes, "normalize" => normalize });
 impl Dot {
     /// The dot product along `axes` (the first input's axis, the second's).
-    pub fn new(axes: (i64, i64)) -> Dot {
+    pub fn new(axes: impl Into<DotAxes>) -> Dot {
         Dot {
             base: Base::new("dot"),
-            axes,
+            axes: axes.into(),
             normalize: false,
         }
     }

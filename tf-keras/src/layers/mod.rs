@@ -25,7 +25,7 @@ pub use self::conv::{
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
-pub use self::merge::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
+pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
@@ -195,6 +195,23 @@ impl<L: Layer + ?Sized> Layer for Box<L> {
 /// layer that does not support it, as `Flatten` after `Embedding(mask_zero=True)`).
 pub(crate) fn default_mask<L: Layer + ?Sized>(layer: &L, masks: &[Option<Tensor>]) -> Option<Tensor> {
     masks.first().cloned().flatten().filter(|_| layer.supports_masking())
+}
+
+/// Uniform draws in `[lo, hi)` shaped `[batch of x, rest...]`: one set per sample, the batch
+/// size known now or only when a traced step runs.
+pub(crate) fn per_sample_uniform(x: &Tensor, rest: &[usize], lo: f64, hi: f64, seed: Option<i64>) -> Tensor {
+    match x.shape().dim(0) {
+        Some(batch) => {
+            let dims: Vec<usize> = std::iter::once(batch).chain(rest.iter().copied()).collect();
+            tf_core::random::uniform(&dims, lo, hi, tf_core::DType::F32, seed)
+        }
+        None => {
+            let batch = tf_core::cast(&tf_core::slice(&tf_core::shape(x), &[0], &[1]), tf_core::DType::I64);
+            let rest = tf_core::constant(rest.iter().map(|&d| d as i64).collect::<Vec<_>>());
+            let shape = tf_core::concat(&[&batch, &rest], 0);
+            tf_core::random::uniform_of_shape(&shape, lo, hi, tf_core::DType::F32, seed)
+        }
+    }
 }
 
 static NAMES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);

@@ -114,24 +114,10 @@ fn spatial_dropout(x: &Tensor, rate: f64, seed: Option<i64>, rank: usize, layer:
         .shape()
         .dim(rank - 1)
         .unwrap_or_else(|| panic!("Layer \"{layer}\" needs the channel count known, got {}", x.shape()));
-    // The noise shape [batch, 1, ..., 1, channels], the batch possibly known only at run time.
-    let mut noise = vec![1i64; rank];
-    noise[rank - 1] = c as i64;
-    let u = match x.shape().dim(0) {
-        Some(b) => {
-            let dims: Vec<usize> = noise
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| if i == 0 { b } else { d as usize })
-                .collect();
-            tf::random::uniform(&dims, 0.0, 1.0, DType::F32, seed)
-        }
-        None => {
-            let rest = tf::constant(noise[1..].to_vec());
-            let shape = tf::concat(&[&tf::cast(&tf::slice(&tf::shape(x), &[0], &[1]), DType::I64), &rest], 0);
-            tf::random::uniform_of_shape(&shape, 0.0, 1.0, DType::F32, seed)
-        }
-    };
+    // The noise shape [batch, 1, ..., 1, channels].
+    let mut rest = vec![1usize; rank - 1];
+    rest[rank - 2] = c;
+    let u = super::per_sample_uniform(x, &rest, 0.0, 1.0, seed);
     let keep = tf::cast(&tf::greater_equal(&u, &tf::scalar(rate, DType::F32)), x.dtype());
     &(x * &keep) * &tf::scalar(1.0 / (1.0 - rate), x.dtype())
 }
