@@ -12,6 +12,7 @@ mod dtype;
 mod error;
 mod function;
 pub mod graph;
+pub mod io;
 pub mod module;
 pub mod ops;
 mod proto;

@@ -131,37 +131,9 @@ pub(crate) fn pixels(images: &Tensor, i: usize) -> Vec<u8> {
     }
 }
 
-/// An 8-bit PNG of `h` rows of `w` pixels with `c` channels (1 gray, 2 gray+alpha, 3 RGB,
-/// 4 RGBA): signature, `IHDR`, one zlib-compressed `IDAT` of unfiltered rows, `IEND`.
+/// An 8-bit PNG of `h` rows of `w` pixels with `c` channels (see [`crate::io::encode_png`]).
 pub(crate) fn png(px: &[u8], h: usize, w: usize, c: usize) -> Vec<u8> {
-    let color = match c {
-        1 => 0u8,
-        2 => 4,
-        3 => 2,
-        _ => 6,
-    };
-    let mut raw = Vec::with_capacity(h * (w * c + 1));
-    for row in px.chunks(w * c) {
-        raw.push(0); // filter type None
-        raw.extend_from_slice(row);
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let chunk = |out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]| {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crate::data::npy::crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    };
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&(w as u32).to_be_bytes());
-    ihdr.extend_from_slice(&(h as u32).to_be_bytes());
-    ihdr.extend_from_slice(&[8, color, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6));
-    chunk(&mut out, b"IEND", &[]);
-    out
+    crate::io::encode_png_pixels(px, h, w, c)
 }
 
 #[cfg(test)]

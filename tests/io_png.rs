@@ -1,0 +1,61 @@
+//! `tf::io::decode_png` against TensorFlow 2.21's `tf.io.decode_png` on files of every color
+//! type, bit depth, row filter and interlacing (`tests/golden/gen_png.py` → `png.json` and
+//! `tests/golden/data/png/`), PNG round trips, and damaged files.
+
+use serde_json::Value;
+
+fn golden() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/png.json")).expect("golden file");
+    serde_json::from_str(&text).expect("golden JSON")
+}
+
+fn file(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/golden/data/png/{name}", env!("CARGO_MANIFEST_DIR"))).expect("PNG file")
+}
+
+#[test]
+fn decodes_as_tensorflow_does() {
+    let cases = golden();
+    let cases = cases.as_array().expect("cases");
+    assert_eq!(cases.len(), 76);
+    for c in cases {
+        let (name, channels) = (c["file"].as_str().expect("file"), c["channels"].as_u64().expect("channels") as usize);
+        let img = tf::io::decode_png(&file(name), channels).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let shape: Vec<usize> = c["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+        assert_eq!(img.shape().dims(), &shape[..], "{name} channels={channels}");
+        let want: Vec<u8> = c["data"].as_array().expect("data").iter().map(|v| v.as_u64().expect("byte") as u8).collect();
+        let got = img.to_vec::<u8>();
+        if let Some(i) = got.iter().zip(&want).position(|(a, b)| a != b) {
+            panic!("{name} channels={channels}: byte {i} is {}, TensorFlow {}", got[i], want[i]);
+        }
+    }
+}
+
+#[test]
+fn encode_then_decode_round_trips_every_channel_count() {
+    for c in [1usize, 2, 3, 4] {
+        let px: Vec<u8> = (0..5 * 7 * c).map(|i| (i * 37 % 256) as u8).collect();
+        let img = tf::Tensor::from_vec(px, [5, 7, c]).expect("shape");
+        let png = tf::io::encode_png(&img).expect("encodes");
+        assert_eq!(tf::io::decode_png(&png, 0).expect("decodes").to_vec::<u8>(), img.to_vec::<u8>(), "{c} channels");
+    }
+    let e = tf::io::encode_png(&tf::zeros([2, 2, 5], tf::uint8)).unwrap_err().to_string();
+    assert!(e.contains("1 to 4 channels"), "{e}");
+}
+
+#[test]
+fn damaged_files_are_errors_naming_the_damage() {
+    let good = file("rgb8_filters.png");
+    let err = |bytes: &[u8]| tf::io::decode_png(bytes, 0).unwrap_err().to_string();
+    assert!(err(b"GIF89a").contains("not a PNG"));
+    // Every truncation is an error, never a panic or a partial image.
+    for n in 8..good.len() {
+        let _ = err(&good[..n]);
+    }
+    let mut flipped = good.clone();
+    flipped[40] ^= 0x10;
+    let e = err(&flipped);
+    assert!(e.contains("fails its CRC"), "{e}");
+    let e = tf::io::decode_png(&good, 2).unwrap_err().to_string();
+    assert!(e.contains("`channels` must be 0, 1, 3 or 4 but got 2"), "{e}");
+}
