@@ -19,11 +19,24 @@ fn decodes_as_tensorflow_does() {
     let cases = cases.as_array().expect("cases");
     assert_eq!(cases.len(), 76);
     for c in cases {
-        let (name, channels) = (c["file"].as_str().expect("file"), c["channels"].as_u64().expect("channels") as usize);
+        let (name, channels) = (
+            c["file"].as_str().expect("file"),
+            c["channels"].as_u64().expect("channels") as usize,
+        );
         let img = tf::io::decode_png(&file(name), channels).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let shape: Vec<usize> = c["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+        let shape: Vec<usize> = c["shape"]
+            .as_array()
+            .expect("shape")
+            .iter()
+            .map(|d| d.as_u64().expect("dim") as usize)
+            .collect();
         assert_eq!(img.shape().dims(), &shape[..], "{name} channels={channels}");
-        let want: Vec<u8> = c["data"].as_array().expect("data").iter().map(|v| v.as_u64().expect("byte") as u8).collect();
+        let want: Vec<u8> = c["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|v| v.as_u64().expect("byte") as u8)
+            .collect();
         let got = img.to_vec::<u8>();
         if let Some(i) = got.iter().zip(&want).position(|(a, b)| a != b) {
             panic!("{name} channels={channels}: byte {i} is {}, TensorFlow {}", got[i], want[i]);
@@ -37,7 +50,11 @@ fn encode_then_decode_round_trips_every_channel_count() {
         let px: Vec<u8> = (0..5 * 7 * c).map(|i| (i * 37 % 256) as u8).collect();
         let img = tf::Tensor::from_vec(px, [5, 7, c]).expect("shape");
         let png = tf::io::encode_png(&img).expect("encodes");
-        assert_eq!(tf::io::decode_png(&png, 0).expect("decodes").to_vec::<u8>(), img.to_vec::<u8>(), "{c} channels");
+        assert_eq!(
+            tf::io::decode_png(&png, 0).expect("decodes").to_vec::<u8>(),
+            img.to_vec::<u8>(),
+            "{c} channels"
+        );
     }
     let e = tf::io::encode_png(&tf::zeros([2, 2, 5], tf::uint8)).unwrap_err().to_string();
     assert!(e.contains("1 to 4 channels"), "{e}");

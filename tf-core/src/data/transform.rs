@@ -28,6 +28,29 @@ impl<T: Send + 'static> Dataset<T> {
         .with_element(element)
     }
 
+    /// `dataset.map(f)` for an `f` that can fail (reading and decoding a file): its error is
+    /// the pipeline's error at that element, as an op failing inside TensorFlow's `map` is.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf::data::Dataset;
+    /// let ds = Dataset::range(0, 3, 1)?.try_map(|x| match x.scalar::<i64>() {
+    ///     2 => Err(tf::Error::InvalidArgument("element 2 is bad".into())),
+    ///     _ => Ok(&x * 10i64),
+    /// });
+    /// let got: Vec<_> = ds.iter().map(|r| r.map(|t| t.scalar::<i64>()).map_err(|e| e.to_string())).collect();
+    /// assert_eq!(got[..2], [Ok(0), Ok(10)]);
+    /// assert!(got[2].as_ref().unwrap_err().contains("element 2 is bad"));
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    pub fn try_map<U: Send + 'static>(&self, f: impl Fn(T) -> Result<U> + Send + Sync + 'static) -> Dataset<U> {
+        let (up, f) = (self.recipe.clone(), Arc::new(f));
+        Dataset::from_recipe(self.cardinality, move || {
+            let f = f.clone();
+            Box::new(up().map(move |x| x.and_then(|v| f(v))))
+        })
+    }
+
     /// The symbolic element of `self.map(f)`: `f` of this one.
     fn mapped_element<U: 'static>(&self, f: Arc<impl Fn(T) -> U + Send + Sync + 'static>) -> Option<super::Symbolic<U>> {
         let up = self.element.clone()?;

@@ -55,7 +55,9 @@ impl Header {
 /// other than 0, 1, 3 and 4 (TensorFlow's rule).
 pub fn decode_png(contents: &[u8], channels: usize) -> Result<Tensor> {
     if !matches!(channels, 0 | 1 | 3 | 4) {
-        return Err(Error::InvalidArgument(format!("decode_png: `channels` must be 0, 1, 3 or 4 but got {channels}")));
+        return Err(Error::InvalidArgument(format!(
+            "decode_png: `channels` must be 0, 1, 3 or 4 but got {channels}"
+        )));
     }
     let bad = |what: String| Error::DataLoss(format!("decode_png: {what}"));
     if contents.len() < 8 || &contents[..8] != SIGNATURE {
@@ -69,7 +71,9 @@ pub fn decode_png(contents: &[u8], channels: usize) -> Result<Tensor> {
             Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         };
         let len = field(at)? as usize;
-        let kind = contents.get(at + 4..at + 8).ok_or_else(|| bad(format!("truncated at byte {}", at + 4)))?;
+        let kind = contents
+            .get(at + 4..at + 8)
+            .ok_or_else(|| bad(format!("truncated at byte {}", at + 4)))?;
         let data = contents
             .get(at + 8..at + 8 + len)
             .ok_or_else(|| bad(format!("chunk {} at byte {at} is truncated", String::from_utf8_lossy(kind))))?;
@@ -125,7 +129,10 @@ pub fn decode_png(contents: &[u8], channels: usize) -> Result<Tensor> {
     // TensorFlow's added alpha is the file's bit-depth maximum, so 1 for a 1-bit image.
     let wide = convert(&pixels, stored_channels, want, ((1u32 << h.depth) - 1) as u16);
     // 16-bit samples keep their high byte (libpng's strip_16), after any conversion.
-    let out: Vec<u8> = wide.into_iter().map(|v| if h.depth == 16 { (v >> 8) as u8 } else { v as u8 }).collect();
+    let out: Vec<u8> = wide
+        .into_iter()
+        .map(|v| if h.depth == 16 { (v >> 8) as u8 } else { v as u8 })
+        .collect();
     Tensor::from_vec(out, [h.height, h.width, want])
 }
 
@@ -138,7 +145,15 @@ fn unfilter_all(h: &Header, raw: &[u8]) -> std::result::Result<Vec<u8>, String> 
         return unfilter(raw, h.height, row_bytes(h.width), bpp).map(|(rows, _)| rows);
     }
     // Adam7: seven passes of sub-images, scattered into the full image.
-    const PASSES: [(usize, usize, usize, usize); 7] = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+    const PASSES: [(usize, usize, usize, usize); 7] = [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ];
     let full_row = row_bytes(h.width);
     let mut out = vec![0u8; full_row * h.height];
     let mut at = 0;
