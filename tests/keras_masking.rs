@@ -4,6 +4,8 @@
 //! `Bidirectional`, `GlobalAveragePooling1D` and the attention layers read them, merges join
 //! them, and `fit` weighs a sequence loss and its metrics by the output's mask.
 
+mod common;
+
 use serde_json::Value;
 use tf::keras::layers::{
     self, AdditiveAttention, Attention, Bidirectional, Concatenate, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, Layer,
@@ -15,41 +17,6 @@ use tf::{DType, Module, Tensor};
 fn golden() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/masking.json")).expect("golden file");
     serde_json::from_str(&text).expect("golden JSON")
-}
-
-/// A nested JSON list of numbers as int32 (every leaf an integer) or float32.
-fn tensor(v: &Value) -> Tensor {
-    fn walk(v: &Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>, ints: &mut bool) {
-        match v {
-            Value::Array(a) => {
-                if shape.len() <= depth {
-                    shape.push(a.len());
-                }
-                a.iter().for_each(|x| walk(x, depth + 1, shape, out, ints));
-            }
-            _ => {
-                *ints &= v.is_i64();
-                out.push(v.as_f64().expect("a number"));
-            }
-        }
-    }
-    let (mut shape, mut out, mut ints) = (Vec::new(), Vec::new(), true);
-    walk(v, 0, &mut shape, &mut out, &mut ints);
-    if ints {
-        Tensor::from_vec(out.iter().map(|&x| x as i32).collect::<Vec<_>>(), shape).expect("shape")
-    } else {
-        Tensor::from_vec(out.iter().map(|&x| x as f32).collect::<Vec<_>>(), shape).expect("shape")
-    }
-}
-
-/// The generator's weights: the k-th weight is `0.1 sin(0.7 i + 0.3 k)`.
-fn fill(shape: &[usize], k: usize) -> Tensor {
-    let n: usize = shape.iter().product();
-    Tensor::from_vec(
-        (0..n).map(|i| (0.1 * (0.7 * i as f64 + 0.3 * k as f64).sin()) as f32).collect(),
-        shape.to_vec(),
-    )
-    .expect("shape")
 }
 
 /// `Σ sin(1.3 i + 0.5) y_i` over the flattened `y`.
@@ -146,7 +113,7 @@ fn masked_models_match_tensorflow() {
     for c in g["models"].as_array().expect("models") {
         let name = c["name"].as_str().expect("name");
         let net = model(name);
-        let inputs: Vec<Tensor> = c["inputs"].as_array().expect("inputs").iter().map(tensor).collect();
+        let inputs: Vec<Tensor> = c["inputs"].as_array().expect("inputs").iter().map(common::json_tensor).collect();
         net.call_masked(&inputs, &[], false); // builds the layers
         let vars = net.variables();
         let shapes: Vec<Vec<usize>> = vars.iter().map(|v| v.shape().dims().to_vec()).collect();
@@ -154,11 +121,11 @@ fn masked_models_match_tensorflow() {
             .as_array()
             .expect("weights")
             .iter()
-            .map(|s| tensor(s).to_vec::<i32>().iter().map(|&d| d as usize).collect())
+            .map(|s| common::json_tensor(s).to_vec::<i32>().iter().map(|&d| d as usize).collect())
             .collect();
         assert_eq!(shapes, want, "{name}: weight shapes");
         for (k, v) in vars.iter().enumerate() {
-            v.assign(&fill(&shapes[k], k));
+            v.assign(&common::golden_weight(&shapes[k], k));
         }
         let tape = tf::GradientTape::new();
         let (out, mask) = net.call_masked(&inputs, &[], false);
@@ -183,7 +150,7 @@ fn masked_models_match_tensorflow() {
 #[test]
 fn fit_weighs_a_sequence_loss_by_its_mask() {
     let g = golden();
-    let ids = tensor(&g["ids"]);
+    let ids = common::json_tensor(&g["ids"]);
     for c in g["fits"].as_array().expect("fits") {
         let name = c["name"].as_str().expect("name");
         let mut model = keras::sequential![
@@ -193,11 +160,11 @@ fn fit_weighs_a_sequence_loss_by_its_mask() {
         ];
         model.call(&ids, false);
         let shapes: Vec<Vec<usize>> = model.variables().iter().map(|v| v.shape().dims().to_vec()).collect();
-        let w: Vec<Tensor> = shapes.iter().enumerate().map(|(k, s)| fill(s, k)).collect();
+        let w: Vec<Tensor> = shapes.iter().enumerate().map(|(k, s)| common::golden_weight(s, k)).collect();
         model.set_weights(&w).expect("weights");
         model.compile(SGD::new(0.5), SparseCategoricalCrossentropy::new().from_logits(true), &["accuracy"]);
-        let labels = tensor(&c["labels"]);
-        let sw = (!c["sample_weight"].is_null()).then(|| tensor(&c["sample_weight"]));
+        let labels = common::json_tensor(&c["labels"]);
+        let sw = (!c["sample_weight"].is_null()).then(|| common::json_tensor(&c["sample_weight"]));
         let args = FitArgs {
             batch_size: 3,
             epochs: 1,
@@ -235,7 +202,7 @@ fn fit_weighs_a_sequence_loss_by_its_mask() {
 /// `Sequential` model's, which carries the mask itself.
 #[test]
 fn masks_passed_by_hand_equal_the_ones_models_carry() {
-    let ids = tensor(&golden()["ids"]);
+    let ids = common::json_tensor(&golden()["ids"]);
     let emb = Embedding::new(7, 3).mask_zero(true);
     let lstm = LSTM::new(4);
     let mask = emb.compute_mask(std::slice::from_ref(&ids), &[None]);
@@ -260,7 +227,7 @@ fn masks_passed_by_hand_equal_the_ones_models_carry() {
 /// value) and the loaded model gives the same masked outputs.
 #[test]
 fn masking_configs_round_trip() {
-    let ids = tensor(&golden()["ids"]);
+    let ids = common::json_tensor(&golden()["ids"]);
     let model = keras::sequential![
         Embedding::new(7, 3).mask_zero(true),
         Masking::new(0.25),

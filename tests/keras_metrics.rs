@@ -2,42 +2,18 @@
 //! against a real TensorFlow run (`tests/golden/gen_metrics.py` → `tests/golden/metrics.json`,
 //! tf_keras 2.21): the result after each `update_state` call.
 
+mod common;
+
 use serde_json::Value;
 use tf::keras::metrics::{
     Average, BinaryIoU, CosineSimilarity, Curve, F1Score, FBetaScore, FalseNegatives, FalsePositives, IoU, MeanIoU, Metric, Precision,
     PrecisionAtRecall, R2Aggregation, R2Score, Recall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, Sum,
     Summation, TrueNegatives, TruePositives, AUC,
 };
-use tf::Tensor;
 
 fn golden() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/metrics.json")).expect("golden file");
     serde_json::from_str(&text).expect("golden JSON")
-}
-
-/// A nested JSON list of numbers: int32 when every leaf is an integer, else float32.
-fn tensor(v: &Value) -> Tensor {
-    fn walk(v: &Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>, ints: &mut bool) {
-        match v {
-            Value::Array(a) => {
-                if shape.len() <= depth {
-                    shape.push(a.len());
-                }
-                a.iter().for_each(|x| walk(x, depth + 1, shape, out, ints));
-            }
-            _ => {
-                *ints &= v.is_i64();
-                out.push(v.as_f64().expect("a number"));
-            }
-        }
-    }
-    let (mut shape, mut out, mut ints) = (Vec::new(), Vec::new(), true);
-    walk(v, 0, &mut shape, &mut out, &mut ints);
-    if ints {
-        Tensor::from_vec(out.iter().map(|&x| x as i32).collect::<Vec<_>>(), shape).expect("shape")
-    } else {
-        Tensor::from_vec(out.iter().map(|&x| x as f32).collect::<Vec<_>>(), shape).expect("shape")
-    }
 }
 
 /// The metric a golden case names, with its keyword arguments.
@@ -166,7 +142,7 @@ fn metrics_match_tensorflow() {
             .zip(c["results"].as_array().expect("results"))
             .enumerate()
         {
-            let arg = |i: usize| (!u[i].is_null()).then(|| tensor(&u[i]));
+            let arg = |i: usize| (!u[i].is_null()).then(|| common::json_tensor(&u[i]));
             let y_pred = arg(1).or_else(|| arg(0)).expect("values");
             let y_true = arg(0).expect("y_true");
             m.update_state(&y_true, &y_pred, arg(2).as_ref());

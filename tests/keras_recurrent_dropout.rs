@@ -2,22 +2,14 @@
 //! while training, one mask a call shared by every step, scaled by `1 / (1 - rate)`.
 //! TensorFlow's random draws cannot be reproduced, so these are the rules' consequences.
 
+mod common;
+
 use tf::keras::layers::{Layer, SimpleRNN, GRU, LSTM};
 use tf::{Module, Tensor};
 
-/// `0.1 sin(0.7 i + 0.3 k)`: deterministic weights for the k-th variable.
-fn fill(shape: &[usize], k: usize) -> Tensor {
-    let n: usize = shape.iter().product();
-    Tensor::from_vec(
-        (0..n).map(|i| (0.1 * (0.7 * i as f64 + 0.3 * k as f64).sin()) as f32).collect(),
-        shape.to_vec(),
-    )
-    .expect("shape")
-}
-
 fn set_weights(layer: &dyn Layer) {
     for (k, v) in layer.variables().iter().enumerate() {
-        v.assign(&fill(v.shape().dims(), k));
+        v.assign(&common::golden_weight(v.shape().dims(), k));
     }
 }
 
@@ -96,7 +88,7 @@ fn dropout_and_recurrent_dropout_are_unbiased() {
     set_weights(&rnn);
     for (k, v) in rnn.variables().iter().enumerate() {
         // Larger weights, so the dropped terms are large against the noise.
-        v.assign(&(&fill(v.shape().dims(), k) * 10.0f32));
+        v.assign(&(&common::golden_weight(v.shape().dims(), k) * 10.0f32));
     }
     let want = rnn.call(&x, false).to_vec::<f32>();
     let got = rnn.call(&x, true).to_vec::<f32>();

@@ -62,3 +62,42 @@ pub fn toy(n: usize) -> (tf::Tensor, tf::Tensor) {
     );
     (x, tf::reshape(&y, [-1]))
 }
+
+/// A nested JSON list of numbers (a golden file's value) as a tensor: int32 when every leaf
+/// is an integer, else float32.
+#[allow(dead_code)]
+pub fn json_tensor(v: &serde_json::Value) -> tf::Tensor {
+    fn walk(v: &serde_json::Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>, ints: &mut bool) {
+        match v {
+            serde_json::Value::Array(a) => {
+                if shape.len() <= depth {
+                    shape.push(a.len());
+                }
+                a.iter().for_each(|x| walk(x, depth + 1, shape, out, ints));
+            }
+            _ => {
+                *ints &= v.is_i64();
+                out.push(v.as_f64().unwrap_or_else(|| panic!("not a number: {v}")));
+            }
+        }
+    }
+    let (mut shape, mut out, mut ints) = (Vec::new(), Vec::new(), true);
+    walk(v, 0, &mut shape, &mut out, &mut ints);
+    if ints {
+        tf::Tensor::from_vec(out.iter().map(|&x| x as i32).collect::<Vec<_>>(), shape).expect("shape")
+    } else {
+        tf::Tensor::from_vec(out.iter().map(|&x| x as f32).collect::<Vec<_>>(), shape).expect("shape")
+    }
+}
+
+/// The golden generators' deterministic weights: the k-th weight is `0.1 sin(0.7 i + 0.3 k)`
+/// over its flat index `i`.
+#[allow(dead_code)]
+pub fn golden_weight(shape: &[usize], k: usize) -> tf::Tensor {
+    let n: usize = shape.iter().product();
+    tf::Tensor::from_vec(
+        (0..n).map(|i| (0.1 * (0.7 * i as f64 + 0.3 * k as f64).sin()) as f32).collect(),
+        shape.to_vec(),
+    )
+    .expect("shape")
+}

@@ -40,6 +40,7 @@ macro_rules! setters {
 pub mod activations;
 pub mod callbacks;
 pub mod datasets;
+mod image_dataset;
 pub mod initializers;
 pub mod layers;
 pub mod losses;

@@ -3,6 +3,8 @@
 
 use tf_core::{self as tf, DType, Tensor};
 
+pub use crate::image_dataset::{image_dataset_from_directory, ColorMode, ImageDataset, ImageDatasetArgs, LabelMode, Subset};
+
 /// `keras.utils.to_categorical(y, num_classes=None)`: integer class labels as float32 one-hot
 /// rows (a trailing dimension of 1 is dropped first, as Keras does); `num_classes` defaults to
 /// the largest label plus one.

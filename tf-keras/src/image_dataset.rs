@@ -1,0 +1,314 @@
+//! `keras.utils.image_dataset_from_directory`: a labelled image dataset from a directory with
+//! one subdirectory of PNG or JPEG files per class.
+
+use std::path::{Path, PathBuf};
+use tf_core::data::Dataset;
+use tf_core::image::ResizeMethod;
+use tf_core::{self as tf, DType, Error, Result, Tensor};
+
+/// `label_mode=`: how a class becomes a label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelMode {
+    /// `"int"`: the class index, int32 (for `SparseCategoricalCrossentropy`).
+    Int,
+    /// `"categorical"`: one-hot float32 (for `CategoricalCrossentropy`).
+    Categorical,
+    /// `"binary"`: 0.0 or 1.0 as a float32 `[1]` (two classes; for `BinaryCrossentropy`).
+    Binary,
+}
+
+/// `color_mode=`: the channels of the loaded images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorMode {
+    /// `"grayscale"`: 1 channel.
+    Grayscale,
+    /// `"rgb"`: 3 channels.
+    Rgb,
+    /// `"rgba"`: 4 channels.
+    Rgba,
+}
+
+/// `subset=`: which side of `validation_split` to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subset {
+    /// `"training"`: all but the last `validation_split` of the files.
+    Training,
+    /// `"validation"`: the last `validation_split` of the files.
+    Validation,
+}
+
+/// The settings of [`image_dataset_from_directory`], with Keras's defaults.
+#[derive(Clone, Debug)]
+pub struct ImageDatasetArgs {
+    /// `label_mode` (int).
+    pub label_mode: LabelMode,
+    /// `class_names`: the subdirectories to use, in label order (default: all, sorted).
+    pub class_names: Option<Vec<String>>,
+    /// `color_mode` (rgb).
+    pub color_mode: ColorMode,
+    /// `batch_size` (32); `None` yields single images.
+    pub batch_size: Option<usize>,
+    /// `image_size` `[height, width]` (256 x 256): every image is resized to it.
+    pub image_size: [usize; 2],
+    /// `shuffle` (true): the files are shuffled once, and the elements each pass through a
+    /// buffer of `8 · batch_size`.
+    pub shuffle: bool,
+    /// `seed`: for the shuffles (required with `validation_split` and `shuffle`).
+    pub seed: Option<u64>,
+    /// `validation_split`: the fraction of files held out for validation.
+    pub validation_split: Option<f64>,
+    /// `subset`: which side of the split (required with `validation_split`).
+    pub subset: Option<Subset>,
+    /// `interpolation` (bilinear).
+    pub interpolation: ResizeMethod,
+    /// `crop_to_aspect_ratio` (false): crop to the target's aspect ratio before resizing.
+    pub crop_to_aspect_ratio: bool,
+    /// Print Keras's `Found N files belonging to K classes.` lines (true).
+    pub verbose: bool,
+}
+
+impl Default for ImageDatasetArgs {
+    fn default() -> Self {
+        ImageDatasetArgs {
+            label_mode: LabelMode::Int,
+            class_names: None,
+            color_mode: ColorMode::Rgb,
+            batch_size: Some(32),
+            image_size: [256, 256],
+            shuffle: true,
+            seed: None,
+            validation_split: None,
+            subset: None,
+            interpolation: ResizeMethod::Bilinear,
+            crop_to_aspect_ratio: false,
+            verbose: true,
+        }
+    }
+}
+
+/// What [`image_dataset_from_directory`] returns: the dataset of `(images, labels)` and, as
+/// Keras attaches them to it, the class names and the files in their (shuffled) order.
+pub struct ImageDataset {
+    /// `(images, labels)`: float32 `[batch, height, width, channels]` images in 0–255.
+    pub dataset: Dataset<(Tensor, Tensor)>,
+    /// The class names, in label order.
+    pub class_names: Vec<String>,
+    /// The files of this subset, in the order they are read.
+    pub file_paths: Vec<PathBuf>,
+}
+
+/// The file extensions Keras lists (PNG and JPEG are decoded; GIF and BMP files are found
+/// and refused when read).
+const FORMATS: [&str; 5] = [".bmp", ".gif", ".jpeg", ".jpg", ".png"];
+
+/// `keras.utils.image_dataset_from_directory(directory, ...)`: every image file under
+/// `directory/<class>/` (subdirectories included), labelled by its class directory, decoded
+/// and resized to `image_size` as float32 in 0–255 when read.
+///
+/// As in Keras: classes are the subdirectories in sorted order (or `class_names`); files are
+/// sorted within each class, then shuffled once with `seed` (a different permutation than
+/// NumPy's); `validation_split` holds out the last part of that order; a shuffled dataset
+/// also passes through a buffer of `8 · batch_size` each pass.
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::utils::{image_dataset_from_directory, ImageDatasetArgs};
+/// let dir = std::env::temp_dir().join(format!("tf-doc-images-{}", std::process::id()));
+/// for (class, value) in [("cats", 10u8), ("dogs", 200)] {
+///     std::fs::create_dir_all(dir.join(class)).unwrap();
+///     for i in 0..3 {
+///         let png = tf::io::encode_png(&tf::fill([4, 6, 3], value)).unwrap();
+///         std::fs::write(dir.join(class).join(format!("{i}.png")), png).unwrap();
+///     }
+/// }
+/// let args = ImageDatasetArgs { image_size: [2, 3], batch_size: Some(4), seed: Some(1), verbose: false, ..Default::default() };
+/// let ds = image_dataset_from_directory(&dir, args).unwrap();
+/// assert_eq!(ds.class_names, ["cats", "dogs"]);
+/// let (images, labels) = ds.dataset.iter().next().unwrap().unwrap();
+/// assert_eq!(images.shape().dims(), &[4, 2, 3, 3]);
+/// // Each image is its class's color.
+/// for (img, label) in images.to_vec::<f32>().chunks(18).zip(labels.to_vec::<i32>()) {
+///     assert!(img.iter().all(|&v| v == if label == 0 { 10.0 } else { 200.0 }));
+/// }
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+///
+/// # Errors
+/// `Io` naming a directory that cannot be read; `InvalidArgument` for settings Keras
+/// refuses (a `validation_split` without `subset`, or with `shuffle` and no `seed`; binary
+/// labels for other than two classes; `class_names` that are not the subdirectories) and for
+/// a directory with no images. A file that does not decode is the dataset's error when it is
+/// read (`DataLoss`, or `Unimplemented` for GIF and BMP), naming the file.
+pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageDatasetArgs) -> Result<ImageDataset> {
+    let dir = directory.as_ref();
+    let invalid = |m: String| Error::InvalidArgument(m);
+    if let Some(split) = args.validation_split {
+        if !(split > 0.0 && split < 1.0) {
+            return Err(invalid(format!("`validation_split` must be between 0 and 1, received: {split}")));
+        }
+        if args.subset.is_none() {
+            return Err(invalid("If `subset` is set, `validation_split` must be set, and inversely.".into()));
+        }
+        if args.shuffle && args.seed.is_none() {
+            return Err(invalid(
+                "If using `validation_split` and shuffling the data, you must provide a `seed` argument, to make sure that there is no overlap between the training and validation subset.".into(),
+            ));
+        }
+    } else if args.subset.is_some() {
+        return Err(invalid("If `subset` is set, `validation_split` must be set, and inversely.".into()));
+    }
+    let mut subdirs: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    subdirs.sort();
+    let class_names = match &args.class_names {
+        Some(given) => {
+            let (mut a, mut b) = (given.clone(), subdirs.clone());
+            a.sort();
+            b.sort();
+            if a != b {
+                return Err(invalid(format!(
+                    "The `class_names` passed did not match the names of the subdirectories of the target directory. Expected: {subdirs:?}, but received: {given:?}"
+                )));
+            }
+            given.clone()
+        }
+        None => subdirs,
+    };
+    if args.label_mode == LabelMode::Binary && class_names.len() != 2 {
+        return Err(invalid(format!(
+            "When passing `label_mode=\"binary\"`, there must be exactly 2 class_names. Received: class_names={class_names:?}"
+        )));
+    }
+    let mut files: Vec<(PathBuf, usize)> = Vec::new();
+    for (label, class) in class_names.iter().enumerate() {
+        let mut found = Vec::new();
+        walk(&dir.join(class), &mut found)?;
+        // Keras's order: directory by directory (sorted, a directory before its
+        // subdirectories), the files of each sorted.
+        found.sort_by(|a, b| (a.parent(), a.file_name()).cmp(&(b.parent(), b.file_name())));
+        files.extend(found.into_iter().map(|f| (f, label)));
+    }
+    if files.is_empty() {
+        return Err(invalid(format!(
+            "No images found in directory {}. Allowed formats: {FORMATS:?}",
+            dir.display()
+        )));
+    }
+    if args.verbose {
+        println!("Found {} files belonging to {} classes.", files.len(), class_names.len());
+    }
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    if args.shuffle {
+        shuffle(&mut files, seed);
+    }
+    if let (Some(split), Some(subset)) = (args.validation_split, args.subset) {
+        let n_val = (split * files.len() as f64) as usize;
+        let cut = files.len() - n_val;
+        files = match subset {
+            Subset::Training => files[..cut].to_vec(),
+            Subset::Validation => files[cut..].to_vec(),
+        };
+        if args.verbose {
+            let which = if subset == Subset::Training { "training" } else { "validation" };
+            println!("Using {} files for {which}.", files.len());
+        }
+    }
+    let classes = class_names.len();
+    let file_paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
+    let (paths, a) = (std::sync::Arc::new(file_paths.clone()), args.clone());
+    let index = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?;
+    let mut dataset = index.try_map(move |i| {
+        let i = i.scalar::<i64>() as usize;
+        Ok((load(&paths[i], &a)?, label(labels[i], classes, a.label_mode)))
+    });
+    let seed = seed as i64;
+    match args.batch_size {
+        Some(b) => {
+            if args.shuffle {
+                dataset = dataset.shuffle(8 * b, Some(seed), true);
+            }
+            dataset = dataset.batch(b, false);
+        }
+        None if args.shuffle => dataset = dataset.shuffle(1024, Some(seed), true),
+        None => {}
+    }
+    Ok(ImageDataset {
+        dataset,
+        class_names,
+        file_paths,
+    })
+}
+
+/// The image files under `dir`, subdirectories included.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+            if FORMATS.iter().any(|f| name.ends_with(f)) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A file decoded and resized as Keras's `load_image` does.
+fn load(path: &Path, args: &ImageDatasetArgs) -> Result<Tensor> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let channels = match args.color_mode {
+        ColorMode::Grayscale => 1,
+        ColorMode::Rgb => 3,
+        ColorMode::Rgba => 4,
+    };
+    let img = tf::io::decode_image(&bytes, channels).map_err(|e| {
+        let at = |m: String| format!("{}: {m}", path.display());
+        match e {
+            Error::DataLoss(m) => Error::DataLoss(at(m)),
+            Error::Unimplemented(m) => Error::Unimplemented(at(m)),
+            Error::InvalidArgument(m) => Error::InvalidArgument(at(m)),
+            other => other,
+        }
+    })?;
+    Ok(if args.crop_to_aspect_ratio {
+        crate::utils::smart_resize(&img, args.image_size, args.interpolation)
+    } else {
+        tf::cast(&tf::image::resize(&img, args.image_size, args.interpolation), DType::F32)
+    })
+}
+
+/// A class index as `label_mode` asks.
+fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
+    match mode {
+        LabelMode::Int => tf::constant(class as i32),
+        LabelMode::Categorical => tf::one_hot(&tf::constant(class as i32), classes, 1.0, 0.0, -1, DType::F32),
+        LabelMode::Binary => tf::constant([class as f32]),
+    }
+}
+
+/// Fisher–Yates with a splitmix64 stream from `seed`.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
