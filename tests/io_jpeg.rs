@@ -68,3 +68,13 @@ fn decode_image_tells_the_formats_apart() {
         assert!(tf::io::decode_jpeg(&jpeg[..n], 0).is_err(), "{n} bytes");
     }
 }
+
+/// A header forged to claim a 65,000 x 65,000 image is an error, not a 12 GB allocation.
+#[test]
+fn a_forged_size_is_refused() {
+    let mut jpeg = file("tf_rgb_420.jpg");
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a baseline frame header");
+    // FFC0, length (2), precision (1), height (2), width (2).
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0xFD, 0xE8, 0xFD, 0xE8]);
+    assert!(tf::io::decode_jpeg(&jpeg, 0).is_err());
+}

@@ -76,3 +76,49 @@ fn damaged_files_are_errors_naming_the_damage() {
     let e = tf::io::decode_png(&good, 2).unwrap_err().to_string();
     assert!(e.contains("`channels` must be 0, 1, 3 or 4 but got 2"), "{e}");
 }
+
+/// CRC-32 (PNG's), bit by bit.
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+/// A header claiming a huge image, or image data inflating past what the header implies
+/// (a zlib bomb), is refused before anything that large is allocated.
+#[test]
+fn forged_sizes_are_refused_without_allocating_them() {
+    let mut png = tf::io::encode_png(&tf::zeros([2, 2, 1], tf::uint8)).expect("encodes");
+    // IHDR data sits at bytes 16..29, its CRC at 29..33.
+    png[16..20].copy_from_slice(&1_000_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&1_000_000u32.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    let e = tf::io::decode_png(&png, 0).unwrap_err().to_string();
+    assert!(e.contains("are needed"), "{e}");
+    // Interlaced too (its passes would otherwise be scattered into a full-size buffer).
+    png[28] = 1;
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    let e = tf::io::decode_png(&png, 0).unwrap_err().to_string();
+    assert!(e.contains("are needed"), "{e}");
+    // Data inflating past what a 2x2 header implies.
+    let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        bomb.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let body: Vec<u8> = kind.iter().chain(data).copied().collect();
+        bomb.extend_from_slice(&body);
+        bomb.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    chunk(b"IHDR", &[0, 0, 0, 2, 0, 0, 0, 2, 8, 0, 0, 0, 0]);
+    let z = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 1 << 20], 9);
+    chunk(b"IDAT", &z);
+    chunk(b"IEND", &[]);
+    let e = tf::io::decode_png(&bomb, 0).unwrap_err().to_string();
+    assert!(e.contains("does not inflate to the 6 bytes its header implies"), "{e}");
+}

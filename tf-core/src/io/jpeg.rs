@@ -4,6 +4,9 @@
 use crate::{Error, Result, Tensor};
 use jpeg_decoder::{Decoder, PixelFormat};
 
+/// The largest image (in decoded bytes) a JPEG may describe: 2 GiB.
+const MAX_DECODED_BYTES: usize = 1 << 31;
+
 /// `tf.io.decode_jpeg(contents, channels=0)`: a `[height, width, channels]` uint8 image.
 /// `channels` 0 keeps the file's (1 for gray, 3 for color), 1 gray (a color file's luma), 3
 /// RGB. Pixels agree with TensorFlow's libjpeg-turbo decoding with
@@ -19,7 +22,8 @@ use jpeg_decoder::{Decoder, PixelFormat};
 /// ```
 ///
 /// # Errors
-/// `DataLoss` for bytes that are not a decodable JPEG, naming the decoder's complaint;
+/// `DataLoss` for bytes that are not a decodable JPEG, naming the decoder's complaint (an
+/// image over 2 GiB decoded included);
 /// `InvalidArgument` for `channels` other than 0, 1 and 3 (TensorFlow's rule);
 /// `Unimplemented` for a CMYK JPEG.
 pub fn decode_jpeg(contents: &[u8], channels: usize) -> Result<Tensor> {
@@ -33,6 +37,15 @@ pub fn decode_jpeg(contents: &[u8], channels: usize) -> Result<Tensor> {
     probe.read_info().map_err(bad)?;
     let info = probe.info().ok_or_else(|| Error::DataLoss("decode_jpeg: no frame header".into()))?;
     let (h, w) = (info.height as usize, info.width as usize);
+    // Every 8x8 luma block costs at least one bit (its DC code), and the decoded image must
+    // stay under the cap: a forged header is refused before any decoding work.
+    let blocks = (w.div_ceil(8) as u64) * (h.div_ceil(8) as u64);
+    if (contents.len() as u64) * 8 < blocks || (w * h * 3) as u64 > MAX_DECODED_BYTES as u64 {
+        return Err(Error::DataLoss(format!(
+            "decode_jpeg: {} bytes cannot hold a {w}x{h} image (truncated, forged, or over 2 GiB decoded)",
+            contents.len()
+        )));
+    }
     let native = if info.pixel_format == PixelFormat::L8 || info.pixel_format == PixelFormat::L16 {
         1
     } else {
@@ -40,9 +53,14 @@ pub fn decode_jpeg(contents: &[u8], channels: usize) -> Result<Tensor> {
     };
     let want = if channels == 0 { native } else { channels };
     // The decoder is third-party code on untrusted bytes: a panic in it is a damaged file.
-    let px = std::panic::catch_unwind(|| Decoder::new(contents).decode())
-        .map_err(|_| Error::DataLoss("decode_jpeg: the decoder failed on malformed data".into()))?
-        .map_err(bad)?;
+    let px = std::panic::catch_unwind(|| {
+        let mut dec = Decoder::new(contents);
+        // A forged header must not make the decoder allocate without bound.
+        dec.set_max_decoding_buffer_size(MAX_DECODED_BYTES);
+        dec.decode()
+    })
+    .map_err(|_| Error::DataLoss("decode_jpeg: the decoder failed on malformed data".into()))?
+    .map_err(bad)?;
     let out: Vec<u8> = match (info.pixel_format, want) {
         (PixelFormat::L8, 1) => px,
         (PixelFormat::L8, _) => px.iter().flat_map(|&g| [g, g, g]).collect(),

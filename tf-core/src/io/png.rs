@@ -30,7 +30,38 @@ impl Header {
     fn bits(&self) -> usize {
         self.samples() * self.depth as usize
     }
+    /// The bytes of filtered rows (filter-type byte included) of the image, or of its seven
+    /// Adam7 passes; `None` when that overflows.
+    fn raw_len(&self) -> Option<usize> {
+        let rows = |w: usize, h: usize| -> Option<usize> {
+            if w == 0 || h == 0 {
+                return Some(0);
+            }
+            w.checked_mul(self.bits())?.div_ceil(8).checked_add(1)?.checked_mul(h)
+        };
+        if !self.interlaced {
+            return rows(self.width, self.height);
+        }
+        ADAM7.iter().try_fold(0usize, |acc, &(x0, y0, dx, dy)| {
+            let (w, h) = (
+                self.width.saturating_sub(x0).div_ceil(dx),
+                self.height.saturating_sub(y0).div_ceil(dy),
+            );
+            acc.checked_add(rows(w, h)?)
+        })
+    }
 }
+
+/// Adam7's passes: first column, first row, column step, row step.
+const ADAM7: [(usize, usize, usize, usize); 7] = [
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+];
 
 /// `tf.io.decode_png(contents, channels=0)`: a `[height, width, channels]` uint8 image.
 /// `channels` 0 keeps the file's (a palette image gives RGB, or RGBA when it has
@@ -118,7 +149,19 @@ pub fn decode_png(contents: &[u8], channels: usize) -> Result<Tensor> {
     if h.color == 3 && palette.is_empty() {
         return Err(bad("a palette image without a PLTE chunk".into()));
     }
-    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&idat).map_err(|e| bad(format!("the image data does not inflate: {e:?}")))?;
+    // The exact size the header implies, so a forged header or a zlib bomb is refused before
+    // anything that large is allocated.
+    let expected = h
+        .raw_len()
+        .ok_or_else(|| bad(format!("a {}x{} image is too large", h.width, h.height)))?;
+    let raw = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&idat, expected).map_err(|e| {
+        bad(format!(
+            "the image data does not inflate to the {expected} bytes its header implies: {e:?}"
+        ))
+    })?;
+    if raw.len() < expected {
+        return Err(bad(format!("the image data holds {} bytes, {expected} are needed", raw.len())));
+    }
     let stored = unfilter_all(&h, &raw).map_err(bad)?;
     // The samples as 8-bit pixels (with an alpha channel from any tRNS chunk).
     let (stored_channels, pixels) = expand(&h, &stored, &palette, trns.as_deref());
@@ -145,19 +188,10 @@ fn unfilter_all(h: &Header, raw: &[u8]) -> std::result::Result<Vec<u8>, String> 
         return unfilter(raw, h.height, row_bytes(h.width), bpp).map(|(rows, _)| rows);
     }
     // Adam7: seven passes of sub-images, scattered into the full image.
-    const PASSES: [(usize, usize, usize, usize); 7] = [
-        (0, 0, 8, 8),
-        (4, 0, 8, 8),
-        (0, 4, 4, 8),
-        (2, 0, 4, 4),
-        (0, 2, 2, 4),
-        (1, 0, 2, 2),
-        (0, 1, 1, 2),
-    ];
     let full_row = row_bytes(h.width);
     let mut out = vec![0u8; full_row * h.height];
     let mut at = 0;
-    for (x0, y0, dx, dy) in PASSES {
+    for (x0, y0, dx, dy) in ADAM7 {
         let (pw, ph) = (h.width.saturating_sub(x0).div_ceil(dx), h.height.saturating_sub(y0).div_ceil(dy));
         if pw == 0 || ph == 0 {
             continue;
