@@ -1,6 +1,8 @@
 //! Keras losses, metrics, layers and initializers against a real TensorFlow run
 //! (`tests/golden/gen_keras.py` → `tests/golden/keras.json`, tf_keras 2.21).
 
+mod common;
+
 use serde_json::Value;
 use tf::keras::layers::{self, Layer};
 use tf::keras::losses::{self, Loss};
@@ -10,34 +12,6 @@ use tf::{Module, Tensor};
 fn golden() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/keras.json")).expect("golden file");
     serde_json::from_str(&text).expect("golden JSON")
-}
-
-/// A nested JSON list as a float32 tensor (or int32 when every leaf is an integer).
-fn tensor(v: &Value) -> Tensor {
-    fn walk(v: &Value, shape: &mut Vec<usize>, depth: usize, out: &mut Vec<f64>, ints: &mut bool) {
-        match v {
-            Value::Array(a) => {
-                if shape.len() <= depth {
-                    shape.push(a.len());
-                }
-                for x in a {
-                    walk(x, shape, depth + 1, out, ints);
-                }
-            }
-            Value::Number(n) => {
-                *ints &= n.is_i64();
-                out.push(n.as_f64().expect("number"));
-            }
-            _ => panic!("not a number list: {v}"),
-        }
-    }
-    let (mut shape, mut out, mut ints) = (Vec::new(), Vec::new(), true);
-    walk(v, &mut shape, 0, &mut out, &mut ints);
-    if ints {
-        Tensor::from_vec(out.iter().map(|&x| x as i32).collect::<Vec<_>>(), shape).expect("shape")
-    } else {
-        Tensor::from_vec(out.iter().map(|&x| x as f32).collect::<Vec<_>>(), shape).expect("shape")
-    }
 }
 
 /// A JSON list of non-negative integers (a shape, indices).
@@ -100,16 +74,16 @@ fn losses_match_tensorflow() {
     for c in g["losses"].as_array().expect("losses") {
         let kw = &c["kw"];
         let loss = loss_of(c);
-        let y_true = tensor(&c["y_true"]);
-        let y_pred = tensor(&c["y_pred"]);
-        let sw = (!c["sample_weight"].is_null()).then(|| tensor(&c["sample_weight"]));
+        let y_true = common::json_tensor(&c["y_true"]);
+        let y_pred = common::json_tensor(&c["y_pred"]);
+        let sw = (!c["sample_weight"].is_null()).then(|| common::json_tensor(&c["sample_weight"]));
         let tape = tf::GradientTape::new();
         tape.watch(&y_pred);
         let v = loss.call_weighted(&y_true, &y_pred, sw.as_ref());
         let (got, want) = (v.scalar::<f32>() as f64, c["value"].as_f64().expect("value"));
         assert!(close(got, want, 1e-5), "{} {kw}: got {got}, TensorFlow {want}", c["name"]);
         let grad = tape.gradient(&v, &y_pred).expect("a gradient").to_vec::<f32>();
-        for (i, (a, b)) in grad.iter().zip(&tensor(&c["grad"]).to_vec::<f32>()).enumerate() {
+        for (i, (a, b)) in grad.iter().zip(&common::json_tensor(&c["grad"]).to_vec::<f32>()).enumerate() {
             assert!(
                 close(*a as f64, *b as f64, 1e-5),
                 "{} {kw}: gradient {i}: got {a}, TensorFlow {b}",
@@ -127,15 +101,15 @@ fn losses_of_activations_use_their_logits() {
     let g = golden();
     for c in g["activation_losses"].as_array().expect("activation_losses") {
         let what = format!("{} {} of {}", c["name"], c["kw"], c["activation"]);
-        let z = tensor(&c["logits"]);
+        let z = common::json_tensor(&c["logits"]);
         let tape = tf::GradientTape::new();
         tape.watch(&z);
         let p = tf::keras::activations::apply(c["activation"].as_str().expect("activation"), &z);
-        let v = loss_of(c).call(&tensor(&c["y_true"]), &p);
+        let v = loss_of(c).call(&common::json_tensor(&c["y_true"]), &p);
         let grad = tape.gradient(&v, &z).expect("a gradient");
         let (got, want) = (v.scalar::<f32>() as f64, c["value"].as_f64().expect("value"));
         assert!(close(got, want, 1e-5), "{what}: got {got}, TensorFlow {want}");
-        let want = tensor(&c["grad"]).to_vec::<f32>();
+        let want = common::json_tensor(&c["grad"]).to_vec::<f32>();
         for (i, (a, b)) in grad.to_vec::<f32>().iter().zip(&want).enumerate() {
             assert!(close(*a as f64, *b as f64, 1e-5), "{what}: gradient {i}: got {a}, TensorFlow {b}");
         }
@@ -159,10 +133,10 @@ fn metrics_match_tensorflow() {
         for u in c["updates"].as_array().expect("updates") {
             let u = u.as_array().expect("update");
             if name.starts_with("mean") {
-                let w = u.get(1).map(tensor);
-                m.update_state(&tensor(&u[0]), &tensor(&u[0]), w.as_ref());
+                let w = u.get(1).map(common::json_tensor);
+                m.update_state(&common::json_tensor(&u[0]), &common::json_tensor(&u[0]), w.as_ref());
             } else {
-                m.update_state(&tensor(&u[0]), &tensor(&u[1]), None);
+                m.update_state(&common::json_tensor(&u[0]), &common::json_tensor(&u[1]), None);
             }
         }
         let want = c["result"].as_f64().expect("result");
@@ -170,13 +144,6 @@ fn metrics_match_tensorflow() {
         m.reset_state();
         assert_eq!(m.result(), 0.0, "{name} after reset_state");
     }
-}
-
-/// The deterministic weights of `gen_keras.py`: `0.1 sin(0.7 i + 0.3 k)`.
-fn fill(shape: &[usize], k: usize) -> Tensor {
-    let n: usize = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|i| (0.1 * (0.7 * i as f64 + 0.3 * k as f64).sin()) as f32).collect();
-    Tensor::from_vec(v, shape.to_vec()).expect("shape")
 }
 
 /// `f(i)` at every flat index `i` of `shape` (float32).
@@ -341,7 +308,7 @@ fn layers_match_tensorflow() {
         for (k, (v, s)) in vars.iter().zip(shapes).enumerate() {
             let s = usizes(s, "weight shape");
             assert_eq!(v.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", v.name());
-            v.assign(&fill(&s, k));
+            v.assign(&common::golden_weight(&s, k));
         }
         let outs = match &run {
             Some(r) => r(&x),
@@ -480,7 +447,7 @@ fn multi_head_attention_matches_tensorflow() {
                 "{name}: weight {k} is {}, Keras's {keras_name}",
                 var.name()
             );
-            var.assign(&fill(&s, k));
+            var.assign(&common::golden_weight(&s, k));
         }
         let tape = tf::GradientTape::new();
         tape.watch(&q);
@@ -744,7 +711,7 @@ fn luong_and_additive_attention_match_tensorflow() {
         for (i, (var, s)) in vars.iter().zip(shapes).enumerate() {
             let s = usizes(s, "weight shape");
             assert_eq!(var.shape().dims(), &s[..], "{name}: weight {i}");
-            var.assign(&(&fill(&s, i) + 1.0f32));
+            var.assign(&(&common::golden_weight(&s, i) + 1.0f32));
         }
         let tape = tf::GradientTape::new();
         tape.watch(&q);

@@ -297,7 +297,9 @@ fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
     }
 }
 
-/// Fisher–Yates with a splitmix64 stream from `seed`.
+/// Fisher–Yates with a splitmix64 stream from `seed`. Not `tf::random::shuffle`: the
+/// training and validation calls must get the same order from the same seed, and seeded
+/// random ops, as TensorFlow's, draw a new sequence on each call.
 fn shuffle<T>(items: &mut [T], seed: u64) {
     let mut state = seed;
     let mut next = || {

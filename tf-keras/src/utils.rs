@@ -156,10 +156,14 @@ pub fn smart_resize(x: &Tensor, size: [usize; 2], interpolation: tf::image::Resi
     let crop_w = ((h * tw) as f32 / th as f32) as usize;
     let (crop_h, crop_w) = (crop_h.min(h), crop_w.min(w));
     let (top, left) = (((h - crop_h) as f32 / 2.0) as usize, ((w - crop_w) as f32 / 2.0) as usize);
-    let r = d.len();
-    let mut begin = vec![0i64; r];
-    let mut extent = vec![-1i64; r];
-    (begin[r - 3], begin[r - 2], extent[r - 3], extent[r - 2]) = (top as i64, left as i64, crop_h as i64, crop_w as i64);
-    let cropped = tf::slice(x, &begin, &extent);
+    let cropped = crop_window(x, top, left, [crop_h, crop_w]);
     tf::cast(&tf::image::resize(&cropped, size, interpolation), tf::DType::F32)
+}
+
+/// The `[height, width]` window of `x` (an image or a batch) starting at `(top, left)`.
+pub(crate) fn crop_window(x: &Tensor, top: usize, left: usize, [h, w]: [usize; 2]) -> Tensor {
+    let r = x.rank();
+    let (mut begin, mut size) = (vec![0i64; r], vec![-1i64; r]);
+    (begin[r - 3], begin[r - 2], size[r - 3], size[r - 2]) = (top as i64, left as i64, h as i64, w as i64);
+    tf::slice(x, &begin, &size)
 }

@@ -140,15 +140,6 @@ fn image_size(layer: &str, x: &Tensor) -> [usize; 2] {
     [h, w]
 }
 
-/// The `[height, width]` window of `x` (an image or a batch) starting at `(top, left)`.
-fn crop(x: &Tensor, top: usize, left: usize, [h, w]: [usize; 2]) -> Tensor {
-    let mut begin = vec![0i64; x.rank()];
-    let mut size = vec![-1i64; x.rank()];
-    let r = x.rank();
-    (begin[r - 3], begin[r - 2], size[r - 3], size[r - 2]) = (top as i64, left as i64, h as i64, w as i64);
-    tf::slice(x, &begin, &size)
-}
-
 /// `keras.layers.CenterCrop(height, width)`: the centred `height x width` window of every
 /// image (at training and inference), as float32; an image smaller than that is resized to
 /// it instead, cropping to its aspect ratio first (Keras's `smart_resize`).
@@ -185,7 +176,7 @@ impl Layer for CenterCrop {
         if h < self.height || w < self.width {
             return crate::utils::smart_resize(&x, [self.height, self.width], ResizeMethod::Bilinear);
         }
-        crop(&x, (h - self.height) / 2, (w - self.width) / 2, [self.height, self.width])
+        crate::utils::crop_window(&x, (h - self.height) / 2, (w - self.width) / 2, [self.height, self.width])
     }
 }
 

@@ -508,8 +508,7 @@ impl Masking {
     }
     /// Whether each step has a feature other than `mask_value`.
     fn keep(&self, x: &Tensor, keepdims: bool) -> Tensor {
-        let value = tf::cast(&tf::constant(self.mask_value), x.dtype());
-        tf::reduce_any(&tf::not_equal(x, &value), -1, keepdims)
+        tf::reduce_any(&tf::not_equal(x, &tf::scalar(self.mask_value, x.dtype())), -1, keepdims)
     }
 }
 impl Layer for Masking {

@@ -3,7 +3,7 @@
 //! Precision, Recall, the four counts, AUC (ROC or PR) and the X-at-Y metrics. As in Keras,
 //! predictions and thresholds are compared in float32.
 
-use super::{host, rows, weights, Metric};
+use super::{div_no_nan, host, rows, weights, Metric};
 use crate::losses::EPSILON;
 use tf_core::{self as tf, Tensor};
 
@@ -81,14 +81,6 @@ impl Confusion {
                 }
             }
         }
-    }
-}
-
-fn div_no_nan(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        0.0
-    } else {
-        a / b
     }
 }
 

@@ -32,6 +32,15 @@ fn host(x: &Tensor) -> Vec<f64> {
     }
 }
 
+/// `a / b`, or 0 where `b` is 0 (`tf.math.divide_no_nan` on host values).
+fn div_no_nan(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        a / b
+    }
+}
+
 /// Per-sample weights broadcast to `n` values (Keras broadcasts `[batch]` weights over the
 /// trailing dimensions of the values).
 fn weights(sample_weight: Option<&Tensor>, n: usize) -> Option<Vec<f64>> {

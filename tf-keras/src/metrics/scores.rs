@@ -1,15 +1,7 @@
 //! Keras's F-scores, R², IoU metrics, `Sum` and the `CosineSimilarity` metric.
 
-use super::{host, rows, weights, Mean, Metric};
+use super::{div_no_nan, host, rows, weights, Mean, Metric};
 use tf_core::Tensor;
-
-fn div_no_nan(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        0.0
-    } else {
-        a / b
-    }
-}
 
 /// How [`FBetaScore`] and [`F1Score`] join the classes (`average=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

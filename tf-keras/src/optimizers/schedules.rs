@@ -40,6 +40,16 @@ fn c(v: f64) -> Tensor {
     tf::scalar(v, DType::F64)
 }
 
+/// `step / decay_steps`, floored when `staircase` (the exponential and inverse-time decays).
+fn decay_periods(step: &Tensor, decay_steps: f64, staircase: bool) -> Tensor {
+    let p = step / decay_steps;
+    if staircase {
+        tf::floor(&p)
+    } else {
+        p
+    }
+}
+
 /// A schedule's config from its public fields, and back (every field is optional on reading,
 /// as Keras's constructor arguments with defaults are).
 macro_rules! schedule_config {
@@ -167,10 +177,7 @@ impl LearningRateSchedule for ExponentialDecay {
         eager(self, step)
     }
     fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
-        let mut p = step / self.decay_steps;
-        if self.staircase {
-            p = tf::floor(&p);
-        }
+        let p = decay_periods(step, self.decay_steps, self.staircase);
         Some(&tf::pow(&c(self.decay_rate), &p) * self.initial_learning_rate)
     }
 }
@@ -397,10 +404,7 @@ impl LearningRateSchedule for InverseTimeDecay {
         eager(self, step)
     }
     fn call_tensor(&self, step: &Tensor) -> Option<Tensor> {
-        let mut p = step / self.decay_steps;
-        if self.staircase {
-            p = tf::floor(&p);
-        }
+        let p = decay_periods(step, self.decay_steps, self.staircase);
         Some(&c(self.initial_learning_rate) / &(&(&p * self.decay_rate) + 1.0))
     }
 }
