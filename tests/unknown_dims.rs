@@ -283,6 +283,68 @@ fn gradients_inside_a_function_with_an_unknown_batch_equal_eager() {
     assert!(graph.contains("SumToShapeOf"), "{graph}");
 }
 
+/// Convolution and pooling gradients traced for images of any batch (and, for the 2-D ops,
+/// any height and width): the input-gradient ops read the forward input's shape when the
+/// graph runs. The loss and every gradient equal the eager ones at each size.
+#[test]
+fn convolution_gradients_with_unknown_batch_and_size_equal_eager() {
+    let k2 = tf::Variable::new(tf::reshape(&tf::sin(&tf::range(36.0f64)), [3, 3, 2, 2]));
+    let kt = tf::Variable::new(tf::reshape(&tf::cos(&tf::range(24.0f64)), [2, 2, 3, 2]));
+    let step = {
+        let (k2, kt) = (k2.clone(), kt.clone());
+        move |xs: &[Tensor]| {
+            let (x, v) = (&xs[0], &xs[1]);
+            let tape = tf::GradientTape::new();
+            tape.watch(x);
+            tape.watch(v);
+            let c = tf::nn::conv2d(x, &k2.value(), 2, "SAME", 1);
+            let d = tf::nn::depthwise_conv2d(&c, &k2.value(), 1, "SAME", 1);
+            let p = tf::nn::avg_pool2d(&d, 2, 1, "SAME");
+            let l2 = tf::reduce_sum(&tf::square(&p), None, false);
+            let t = tf::nn::conv2d_transpose(v, &kt.value(), [tf::Shape::UNKNOWN, 6, 6, 3], 2, "SAME", 1);
+            let lt = tf::reduce_sum(&tf::sin(&t), None, false);
+            let u = tf::reshape(&tf::tile(v, &[1, 1, 1, 2]), [-1, 3, 3, 2, 2]);
+            let l3 = tf::reduce_sum(&tf::tanh(&u), None, false);
+            let loss = &(&l2 + &lt) + &l3;
+            let g = tape.gradients(
+                &[&loss],
+                &[
+                    tf::Source::source(x),
+                    tf::Source::source(v),
+                    tf::Source::source(&k2),
+                    tf::Source::source(&kt),
+                ],
+                None,
+                tf::UnconnectedGradients::Zero,
+            );
+            std::iter::once(loss).chain(g.into_iter().map(|g| g.expect("a gradient"))).collect()
+        }
+    };
+    let f = Function::new("conv_step", step.clone()).input_signature([
+        partial(&[None, None, None, Some(2)], DType::F64),
+        partial(&[None, Some(3), Some(3), Some(2)], DType::F64),
+    ]);
+    for (n, h, w) in [(1usize, 5usize, 4usize), (3, 6, 7)] {
+        let x = tf::reshape(
+            &tf::cos(&(tf::range((n * h * w * 2) as f64) * 0.37f64)),
+            [n as i64, h as i64, w as i64, 2],
+        );
+        let v = tf::reshape(&tf::sin(&(tf::range((n * 18) as f64) * 0.53f64)), [n as i64, 3, 3, 2]);
+        let got = f.call(&[x.clone(), v.clone()]);
+        let want = step(&[x, v]);
+        for (k, (g, e)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.shape(), e.shape(), "output {k} at size {n}x{h}x{w}");
+            for (a, b) in g.to_vec::<f64>().iter().zip(e.to_vec::<f64>()) {
+                assert!(
+                    (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
+                    "output {k} at size {n}x{h}x{w}: {a} vs {b}"
+                );
+            }
+        }
+    }
+    assert_eq!(f.tracing_count(), 1);
+}
+
 /// A classifier's loss traced with the classes unknown too: the loss and its gradient (whose
 /// one-hot labels are then built when the graph runs) equal the eager ones.
 #[test]

@@ -335,6 +335,19 @@ pub fn tile(x: &Tensor, multiples: &[usize]) -> Tensor {
             multiples.len()
         );
     }
+    if !x.shape().is_fully_defined() {
+        // A traced `None` dimension: copies joined along each repeated axis (the reshapes
+        // below need every size).
+        return multiples.iter().enumerate().fold(x.clone(), |t, (axis, &k)| match k {
+            0 => {
+                let mut size = vec![-1; dims.len()];
+                size[axis] = 0;
+                slice(&t, &vec![0; dims.len()], &size)
+            }
+            1 => t,
+            _ => concat(&vec![&t; k], axis as i64),
+        });
+    }
     // [a, b] -> [1, a, 1, b] -> broadcast [m, a, n, b] -> [m*a, n*b]
     let inter: Vec<i64> = dims.iter().flat_map(|&d| [1, d as i64]).collect();
     let big: Vec<i64> = dims.iter().zip(multiples).flat_map(|(&d, &k)| [k as i64, d as i64]).collect();
@@ -361,12 +374,15 @@ pub fn pad(x: &Tensor, paddings: &[(usize, usize)], constant_value: f64) -> Tens
     )
 }
 
-/// `tf.broadcast_to(x, shape)`.
+/// `tf.broadcast_to(x, shape)`. A -1 in `shape` keeps `x`'s size there (for a dimension a
+/// trace leaves unknown).
 ///
 /// ```
 /// use tf_core as tf;
 /// let b = tf::broadcast_to(&tf::constant([1, 2, 3]), [3, 3]);
 /// assert_eq!(b.to_vec::<i32>(), vec![1, 2, 3, 1, 2, 3, 1, 2, 3]);
+/// let c = tf::broadcast_to(&tf::constant([[1], [2]]), [-1, 2]);
+/// assert_eq!(c.to_vec::<i32>(), vec![1, 1, 2, 2]);
 /// ```
 #[track_caller]
 pub fn broadcast_to(x: &Tensor, shape: impl AsRef<[i64]>) -> Tensor {

@@ -76,14 +76,16 @@ fn run_nodes(graph: &Graph, dynamic: bool, args: &[Tensor], values: &mut Vec<Out
             // Ran early with its partner.
             _ if paired && early.contains(&i) => {}
             Some(j) if paired => {
-                // `j` reads only values made before `i` (the pass's rule).
-                let (head, tail) = values.split_at_mut(j);
-                let (head, mid) = head.split_at_mut(i);
-                let (vals, si, sj): (&[Outputs], _, _) = (head, &mut mid[0], &mut tail[0]);
+                // `j` reads only values made before step `i` (the pass's rule): those of
+                // nodes before `i`, and of later nodes that ran early with an earlier
+                // partner. Neither reads the other's slot, taken out meanwhile.
+                let (mut si, mut sj) = (std::mem::take(&mut values[i]), std::mem::take(&mut values[j]));
+                let vals: &[Outputs] = values;
                 tf_kernels::cpu::join(
-                    || exec(graph, dynamic, args, vals, si, i),
-                    || exec(graph, dynamic, args, vals, sj, j),
+                    || exec(graph, dynamic, args, vals, &mut si, i),
+                    || exec(graph, dynamic, args, vals, &mut sj, j),
                 );
+                (values[i], values[j]) = (si, sj);
                 early.push(j);
             }
             _ if into && !keep && graph.in_place.get(i) == Some(&true) => {

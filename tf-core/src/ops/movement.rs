@@ -394,8 +394,22 @@ pub static BROADCAST_TO: OpDef = OpDef {
     name: "BroadcastTo",
     infer: |i, a| {
         arity(i, 1)?;
-        let target: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
-        match Shape::broadcast(i[0].shape().dims(), &target) {
+        // -1 keeps the input's (aligned) dimension: a traced `None`, known when it runs.
+        let x = i[0].shape().dims();
+        let want = a.get_ints("shape")?;
+        let lead = want.len().saturating_sub(x.len());
+        let target = want
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| match d {
+                0.. => Ok(d as usize),
+                -1 if k >= lead => Ok(x[k - lead]),
+                _ => Err(format!(
+                    "shape {want:?}: dimension {k} must be a size, or -1 where the input {x:?} has one to keep"
+                )),
+            })
+            .collect::<Result<Vec<usize>, String>>()?;
+        match Shape::broadcast(x, &target) {
             Some(s) if s.dims() == target.as_slice() => Ok(spec(i[0].dtype(), s)),
             _ => Err(format!(
                 "Unable to broadcast tensor of shape {:?} to tensor of shape {target:?}",

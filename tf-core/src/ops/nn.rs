@@ -95,10 +95,15 @@ fn is_pointwise(g: &Window2d) -> bool {
 /// Inference of an input-gradient op (inputs: filter, out_backprop; attribute
 /// `input_shape`); `dy_channels` maps the window and filter to out_backprop's channels.
 fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
-    arity(i, 2)?;
+    if !(2..=3).contains(&i.len()) {
+        return Err(format!(
+            "expected 2 or 3 inputs (filter, out_backprop, the forward input), got {}",
+            i.len()
+        ));
+    }
     let d = check_dtype(i, 0, FLOATS)?;
     same_dtype(i, 0, 1)?;
-    let xs = shape_attr(a, "input_shape")?;
+    let xs = input_shape(a, i[1], i.get(2))?;
     let f = i[0].shape().dims();
     if f.len() != 4 || !dim_compatible(f[2], xs[3]) {
         return Err(format!("filter {f:?} does not match input_shape {xs:?}"));
@@ -242,12 +247,46 @@ fn conv_cases() -> Vec<Case> {
     v
 }
 
+/// A 4-D shape attribute; -1 is an unknown dimension (a traced `None`).
 fn shape_attr(a: &Attrs, name: &str) -> Result<Vec<usize>, String> {
     let v = a.get_ints(name)?;
-    if v.len() != 4 || v.iter().any(|&d| d < 0) {
-        return Err(format!("{name} must be 4 non-negative sizes, got {v:?}"));
+    if v.len() != 4 || v.iter().any(|&d| d < -1) {
+        return Err(format!("{name} must be 4 sizes (-1 for unknown), got {v:?}"));
     }
-    Ok(v.iter().map(|&d| d as usize).collect())
+    Ok(v.iter().map(|&d| if d < 0 { Shape::UNKNOWN } else { d as usize }).collect())
+}
+
+/// The shape an input-gradient op makes (its attribute `input_shape`): a dimension the
+/// attribute leaves unknown is the forward input's, given as the optional last input `like`
+/// (as TensorFlow passes that shape as a tensor), or for the batch the gradient's (`dy`).
+fn input_shape(a: &Attrs, dy: &Tensor, like: Option<&&Tensor>) -> Result<Vec<usize>, String> {
+    let mut xs = shape_attr(a, "input_shape")?;
+    if let Some(x) = like {
+        let xd = x.shape().dims();
+        if xd.len() != 4 {
+            return Err(format!("the forward input must be 4-dimensional (NHWC), got shape {:?}", x.shape()));
+        }
+        for (d, &k) in xs.iter_mut().zip(xd) {
+            if *d == Shape::UNKNOWN {
+                *d = k;
+            }
+        }
+    }
+    if xs[0] == Shape::UNKNOWN {
+        xs[0] = dy.shape().dims().first().copied().unwrap_or(Shape::UNKNOWN);
+    }
+    Ok(xs)
+}
+
+/// The output shape a kernel writes: its inferred spec, which must be known by the time it
+/// runs.
+fn known(s: &Shape, what: &str) -> Result<Vec<usize>, String> {
+    if !s.is_fully_defined() {
+        return Err(format!(
+            "{what} is not known when the op runs ({s:?}): give the forward input as the last input"
+        ));
+    }
+    Ok(s.dims().to_vec())
 }
 
 /// `Conv2DBackpropInput`: the gradient of `Conv2D` with respect to its input, given the
@@ -256,7 +295,7 @@ pub static CONV2D_BACKPROP_INPUT: OpDef = OpDef {
     name: "Conv2DBackpropInput",
     infer: |i, a| infer_input_grad(i, a, |_, f| f[3]),
     cpu: Kernel::Alloc(|i, a, s| {
-        let xs = shape_attr(a, "input_shape")?;
+        let xs = known(&s[0].shape, "input_shape")?;
         let f = i[0].shape().dims();
         let g = window(&xs, f[0], f[1], a)?;
         if i[0].dtype() == DType::F32 && g.c >= 8 {
@@ -467,7 +506,7 @@ pub static DEPTHWISE_BACKPROP_INPUT: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropInput",
     infer: |i, a| infer_input_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
     cpu: Kernel::Alloc(|i, a, s| {
-        let xs = shape_attr(a, "input_shape")?;
+        let xs = known(&s[0].shape, "input_shape")?;
         let fd = i[0].shape().dims();
         let (g, mult) = (window(&xs, fd[0], fd[1], a)?, fd[3]);
         let taps = g.kh * g.kw;
@@ -609,11 +648,9 @@ pub static AVG_POOL: OpDef = OpDef {
     cases: pool_cases,
     stateful: false,
     grad: Grad::Rule(|c| {
-        vec![Some(execute1(
-            &AVG_POOL_GRAD,
-            &[c.g()],
-            &with_shape(c.attrs, "input_shape", c.x(0)),
-        ))]
+        let x = c.x(0);
+        let dy: &[&Tensor] = if x.shape().is_fully_defined() { &[c.g()] } else { &[c.g(), x] };
+        vec![Some(execute1(&AVG_POOL_GRAD, dy, &with_shape(c.attrs, "input_shape", x)))]
     }),
 };
 
@@ -711,9 +748,11 @@ pub static MAX_POOL_GRAD_GRAD: OpDef = OpDef {
 pub static AVG_POOL_GRAD: OpDef = OpDef {
     name: "AvgPoolGrad",
     infer: |i, a| {
-        arity(i, 1)?;
+        if !(1..=2).contains(&i.len()) {
+            return Err(format!("expected 1 or 2 inputs (the gradient, the forward input), got {}", i.len()));
+        }
         let d = check_dtype(i, 0, FLOATS)?;
-        let xs = shape_attr(a, "input_shape")?;
+        let xs = input_shape(a, i[0], i.get(1))?;
         let g = pool_window(&xs, a)?;
         if !i[0].shape().is_compatible_with(&Shape::new(&[g.n, g.oh, g.ow, g.c])) {
             return Err(format!(
@@ -725,7 +764,7 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
         Ok(spec(d, Shape::from(xs)))
     },
     cpu: Kernel::Alloc(|i, a, s| {
-        let g = pool_window(&shape_attr(a, "input_shape")?, a)?;
+        let g = pool_window(&known(&s[0].shape, "input_shape")?, a)?;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
             let dy: Vec<f64> = i[0].data::<T>().iter().map(|&v| v.to_f64()).collect();
             Element::into_buffer(k::avg_pool_grad(&dy, &g).into_iter().map(|v| v as T).collect::<Vec<T>>())
@@ -747,7 +786,12 @@ pub static AVG_POOL_GRAD: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| vec![Some(execute1(&AVG_POOL, &[c.g()], c.attrs))]),
+    grad: Grad::Rule(|c| {
+        // The forward input, when given, only lends its shape.
+        let mut grads = vec![Some(execute1(&AVG_POOL, &[c.g()], c.attrs))];
+        grads.resize(c.inputs.len(), None);
+        grads
+    }),
 };
 
 /// This family's ops.
@@ -784,7 +828,7 @@ static DEPTHWISE: ConvFamily = ConvFamily {
 /// Forward op, inputs (x, w): dx = InputGrad(w, dy), dw = FilterGrad(x, dy).
 fn forward_grad(c: &GradCtx, k: &ConvFamily, dy: &Tensor) -> Vec<Option<Tensor>> {
     let (x, w) = (c.x(0), c.x(1));
-    let dx = c.want(0, || execute1(k.input_grad, &[w, dy], &with_shape(c.attrs, "input_shape", x)));
+    let dx = c.want(0, || input_grad(k, w, dy, x, c.attrs));
     let dw = c.want(1, || execute1(k.filter_grad, &[x, dy], &with_shape(c.attrs, "filter_shape", w)));
     vec![dx, dw]
 }
@@ -801,13 +845,28 @@ fn input_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (w, dy) = (c.x(0), c.x(1));
     let dw = c.want(0, || execute1(k.filter_grad, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", w)));
     let ddy = c.want(1, || execute1(k.forward, &[c.g(), w], c.attrs));
-    vec![dw, ddy]
+    // The forward input, when given, only lends its shape.
+    let mut grads = vec![dw, ddy];
+    grads.resize(c.inputs.len(), None);
+    grads
+}
+
+/// The input-gradient op of `k` for the forward input `x`: its shape goes in attribute
+/// `input_shape`, and `x` itself as the last input when that shape is not all known (a
+/// trace with `None` dimensions), for the op to read when it runs.
+fn input_grad(k: &ConvFamily, w: &Tensor, dy: &Tensor, x: &Tensor, attrs: &Attrs) -> Tensor {
+    let a = with_shape(attrs, "input_shape", x);
+    if x.shape().is_fully_defined() {
+        execute1(k.input_grad, &[w, dy], &a)
+    } else {
+        execute1(k.input_grad, &[w, dy, x], &a)
+    }
 }
 
 /// Filter-gradient op, inputs (x, dy): dx = InputGrad(ddw, dy), d dy = Forward(x, ddw).
 fn filter_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (x, dy) = (c.x(0), c.x(1));
-    let dx = c.want(0, || execute1(k.input_grad, &[c.g(), dy], &with_shape(c.attrs, "input_shape", x)));
+    let dx = c.want(0, || input_grad(k, c.g(), dy, x, c.attrs));
     let ddy = c.want(1, || execute1(k.forward, &[x, c.g()], c.attrs));
     vec![dx, ddy]
 }

@@ -108,4 +108,39 @@ mod tests {
             assert!(g.nodes[j].inputs.iter().all(|&(k, _)| k != i), "a pair never feeds itself");
         }
     }
+
+    /// The second pair's partner reads a node that comes after the pair's first node (it ran
+    /// early with the first pair): the executor hands it that value, and the result is the
+    /// eager one. (It once handed a pair only the values before its first node, and indexed
+    /// past them.)
+    #[test]
+    fn a_partner_may_read_a_node_that_ran_early() {
+        let f = Function::new("chains", |xs: &[Tensor]| {
+            let (a, b, w) = (&xs[0], &xs[1], &xs[2]);
+            let ha = crate::matmul(a, w);
+            let hc = crate::matmul(&ha, w);
+            let hb = crate::matmul(b, w);
+            let hd = crate::matmul(&hb, w);
+            vec![&hc + &hd]
+        });
+        let x = |seed| crate::random::uniform(&[64, 64], -1.0, 1.0, DType::F32, Some(seed));
+        let (a, b, w) = (x(1), x(2), x(3));
+        let s = TensorSpec::new(vec![Some(64), Some(64)], DType::F32);
+        let c = f.get_concrete_function(&[s.clone(), s.clone(), s]);
+        let g = c.graph();
+        let reads_later = g
+            .pairs
+            .iter()
+            .enumerate()
+            .any(|(i, p)| p.is_some_and(|j| g.nodes[j].inputs.iter().any(|&(k, _)| k > i)));
+        assert!(reads_later, "{g}");
+        let want = &crate::matmul(&crate::matmul(&a, &w), &w) + &crate::matmul(&crate::matmul(&b, &w), &w);
+        let got = f.call(&[a, b, w]);
+        let close = got[0]
+            .to_vec::<f32>()
+            .iter()
+            .zip(want.to_vec::<f32>())
+            .all(|(g, w)| (g - w).abs() <= 1e-4 * (1.0 + w.abs()));
+        assert!(close);
+    }
 }
