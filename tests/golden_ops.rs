@@ -406,8 +406,55 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             ints(&a["shape"]).iter().map(|&v| v as usize).collect::<Vec<_>>(),
             a["value"].as_i64().unwrap() as i32,
         )),
+        "conv3d_grad" => with_grads(x, |x| {
+            nn::conv3d(&x[0], &x[1], size3(&a["strides"]), pad_str(&a["padding"]), size3(&a["dilations"]))
+        }),
+        "conv3d_transpose_grad" => {
+            let o = ints(&a["output_shape"]);
+            let shape = [o[0], o[1], o[2], o[3], o[4]].map(|v| v as usize);
+            with_grads(x, |x| {
+                nn::conv3d_transpose(
+                    &x[0],
+                    &x[1],
+                    shape,
+                    size3(&a["strides"]),
+                    pad_str(&a["padding"]),
+                    size3(&a["dilations"]),
+                )
+            })
+        }
+        "max_pool3d_grad" => with_grads(x, |x| {
+            nn::max_pool3d(&x[0], size3(&a["ksize"]), size3(&a["strides"]), pad_str(&a["padding"]))
+        }),
+        "avg_pool3d_grad" => with_grads(x, |x| {
+            nn::avg_pool3d(&x[0], size3(&a["ksize"]), size3(&a["strides"]), pad_str(&a["padding"]))
+        }),
         other => panic!("golden driver: no mapping for {other}"),
     }
+}
+
+/// `[d, h, w]` as a 3-D size.
+fn size3(v: &Value) -> tf::nn::Size3 {
+    let s = ints(v);
+    tf::nn::Size3(s[0] as usize, s[1] as usize, s[2] as usize)
+}
+
+/// `f(x)` and the gradients of `Σ sin(1.3 i + 0.5) f(x)_i` with respect to each input, as
+/// gen_ops.py's `with_grads` takes them.
+fn with_grads(x: &[Tensor], f: impl Fn(&[Tensor]) -> Tensor) -> Vec<Tensor> {
+    let tape = tf::GradientTape::new();
+    for t in x {
+        tape.watch(t);
+    }
+    let y = f(x);
+    let i = tf::cast(&tf::range(y.num_elements() as i64), y.dtype());
+    let r = tf::sin(&(&(&i * 1.3) + 0.5));
+    let loss = tf::reduce_sum(&(&tf::reshape(&y, [-1]) * &r), None, false);
+    let srcs: Vec<&Tensor> = x.iter().collect();
+    let grads = tape.gradients(&[&loss], &srcs, None, tf::UnconnectedGradients::Zero);
+    std::iter::once(y)
+        .chain(grads.into_iter().map(|g| g.expect("zeros when unconnected")))
+        .collect()
 }
 
 fn values_f64(t: &Tensor) -> Vec<f64> {

@@ -142,6 +142,12 @@ fn second_order_gradients_match_finite_differences() {
     }
 }
 
+/// A float64 tensor of `cos(a i) + 0.1 i`: distinct values, so no pooling window ties.
+fn wave(shape: &[usize], a: f64) -> Tensor {
+    let n: usize = shape.iter().product();
+    Tensor::from_vec((0..n).map(|i| (a * i as f64).cos() + 0.1 * i as f64).collect(), shape.to_vec()).expect("shape")
+}
+
 #[test]
 fn compute_gradient_full_jacobians_for_tiny_composites() {
     // Full Jacobians (TensorFlow's tf.test.compute_gradient) for composites built from the
@@ -269,6 +275,32 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             "tile_and_slice",
             |x| tf::tile(&x[0], &[2, 1]).slice(tf::s![1.., ..;-1]),
             vec![tf::constant([[1.0f64, 2.0, 3.0]])],
+        ),
+        // The 3-D convolutions and pools (composites of the 2-D ops over depth slices).
+        (
+            "conv3d_same_strided",
+            |x| tf::nn::conv3d(&x[0], &x[1], (2, 1, 2), "SAME", 1),
+            vec![wave(&[1, 3, 2, 3, 2], 0.37), wave(&[2, 2, 2, 2, 2], 0.91)],
+        ),
+        (
+            "conv3d_valid_dilated",
+            |x| tf::nn::conv3d(&x[0], &x[1], 1, "VALID", (2, 1, 1)),
+            vec![wave(&[1, 4, 2, 2, 1], 0.53), wave(&[2, 1, 2, 1, 2], 1.7)],
+        ),
+        (
+            "conv3d_transpose_strided_dilated",
+            |x| tf::nn::conv3d_transpose(&x[0], &x[1], [1, 5, 3, 2, 1], (2, 1, 1), "SAME", (1, 2, 1)),
+            vec![wave(&[1, 3, 3, 2, 2], 0.29), wave(&[3, 2, 1, 1, 2], 1.1)],
+        ),
+        (
+            "max_pool3d_same",
+            |x| tf::nn::max_pool3d(&x[0], (2, 3, 2), (2, 2, 1), "SAME"),
+            vec![wave(&[1, 3, 3, 2, 2], 0.77)],
+        ),
+        (
+            "avg_pool3d_same",
+            |x| tf::nn::avg_pool3d(&x[0], (3, 2, 2), (2, 1, 2), "SAME"),
+            vec![wave(&[1, 4, 2, 3, 1], 0.61)],
         ),
     ];
     for (name, f, xs) in cases {

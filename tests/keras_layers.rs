@@ -299,6 +299,38 @@ fn layers_match_tensorflow() {
             "group_normalization_4d" => (std::sync::Arc::new(layers::GroupNormalization::new(3).epsilon(1e-5)), None),
             "group_normalization_axis1" => (std::sync::Arc::new(layers::GroupNormalization::new(2).axis(1).center(false)), None),
             "unit_normalization" => (std::sync::Arc::new(layers::UnitNormalization::new()), None),
+            "conv3d" => (
+                std::sync::Arc::new(layers::Conv3D::new(3, 3).strides(2).padding("same").activation("relu")),
+                None,
+            ),
+            "conv3d_dilated" => (
+                std::sync::Arc::new(layers::Conv3D::new(2, (2, 3, 2)).dilation_rate((2, 1, 1))),
+                None,
+            ),
+            "conv3d_strided" => (
+                std::sync::Arc::new(layers::Conv3D::new(2, (3, 2, 2)).strides((2, 1, 2)).use_bias(false)),
+                None,
+            ),
+            "conv3d_transpose" => (std::sync::Arc::new(layers::Conv3DTranspose::new(2, 3).strides(2)), None),
+            "conv3d_transpose_same" => (
+                std::sync::Arc::new(layers::Conv3DTranspose::new(2, (3, 2, 2)).strides((2, 1, 2)).padding("same")),
+                None,
+            ),
+            "max_pooling3d" => (std::sync::Arc::new(layers::MaxPooling3D::default()), None),
+            "max_pooling3d_same" => (std::sync::Arc::new(layers::MaxPooling3D::new(3).strides(2).padding("same")), None),
+            "average_pooling3d" => (std::sync::Arc::new(layers::AveragePooling3D::default()), None),
+            "average_pooling3d_same" => (
+                std::sync::Arc::new(layers::AveragePooling3D::new((2, 3, 2)).strides((2, 1, 2)).padding("same")),
+                None,
+            ),
+            "global_average_pooling3d" => (std::sync::Arc::new(layers::GlobalAveragePooling3D::new()), None),
+            "global_max_pooling3d" => (std::sync::Arc::new(layers::GlobalMaxPooling3D::new().keepdims(true)), None),
+            "up_sampling3d" => (std::sync::Arc::new(layers::UpSampling3D::new((2, 1, 3))), None),
+            "zero_padding3d" => (
+                std::sync::Arc::new(layers::ZeroPadding3D::asymmetric(((1, 0), (0, 2), (1, 1)))),
+                None,
+            ),
+            "cropping3d" => (std::sync::Arc::new(layers::Cropping3D::new(((1, 0), (0, 1), (1, 1)))), None),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

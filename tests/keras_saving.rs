@@ -299,6 +299,52 @@ fn augmentation_layers_train_in_fit_and_round_trip() {
     assert_eq!(predict(&loaded, &x), predict(&model, &x));
 }
 
+/// A volumetric classifier (Keras's 3-D layers): it learns in `fit`, and round-trips through
+/// `save` / `load_model`, whose export traces every layer for a batch of unknown size.
+#[test]
+fn volumetric_layers_train_in_fit_and_round_trip() {
+    let _g = common::seed_lock();
+    tf::random::set_seed(3);
+    let mut model = keras::sequential![
+        ZeroPadding3D::new((1, 0, 0)).input_shape([4, 6, 6, 1]),
+        Conv3D::new(4, 3).padding("same").activation("relu"),
+        SpatialDropout3D::new(0.1),
+        MaxPooling3D::new((1, 2, 2)),
+        Conv3DTranspose::new(2, 2).strides((1, 2, 2)).activation("tanh"),
+        Cropping3D::symmetric(1, 1, 1),
+        UpSampling3D::new((1, 2, 1)),
+        AveragePooling3D::new(2).padding("same"),
+        GlobalMaxPooling3D::new(),
+        Dense::new(2).activation("softmax")
+    ];
+    model.compile(keras::optimizers::Adam::new(0.01), "sparse_categorical_crossentropy", &["accuracy"]);
+    // Bright volumes against dark ones.
+    let x = tf::random::uniform(&[48, 4, 6, 6, 1], 0.0, 0.5, tf::float32, Some(2));
+    let y = tf::cast(
+        &tf::greater(&tf::random::uniform(&[48], 0.0, 1.0, tf::float32, Some(5)), &tf::constant(0.5f32)),
+        tf::int32,
+    );
+    let x = &x + &(&tf::reshape(&tf::cast(&y, tf::float32), [-1, 1, 1, 1, 1]) * 0.5f32);
+    let history = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 10,
+                batch_size: 8,
+                ..quiet()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (acc, loss) = (&history["accuracy"], &history["loss"]);
+    assert!(acc.iter().any(|&a| a > 0.9), "accuracy {acc:?}");
+    assert!(loss[loss.len() - 1] < 0.75 * loss[0], "loss {loss:?}");
+    let dir = tmp("volumetric");
+    model.save(&dir).unwrap();
+    let loaded = keras::models::load_model(&dir).unwrap();
+    assert_eq!(loaded.get_config(), model.get_config());
+    assert_eq!(predict(&loaded, &x), predict(&model, &x));
+}
+
 #[test]
 fn a_subclassed_model_is_revived_from_its_traced_functions_and_trains_on() {
     let _g = common::seed_lock();
@@ -453,6 +499,22 @@ fn every_layer_config_round_trips() {
         Box::new(UpSampling1D::new(3)),
         Box::new(ZeroPadding1D::new((2, 0))),
         Box::new(LayerNormalization::new().axes(&[1, 2, 3]).epsilon(1e-5)),
+        Box::new(
+            Conv3D::new(6, (3, 2, 1))
+                .strides((1, 2, 2))
+                .padding("same")
+                .activation("relu")
+                .kernel_regularizer(keras::regularizers::Regularizer::L2(0.01)),
+        ),
+        Box::new(Conv3DTranspose::new(2, 3).strides(2).use_bias(false)),
+        Box::new(MaxPooling3D::new((1, 2, 2)).padding("same")),
+        Box::new(AveragePooling3D::new(3).strides((1, 1, 2))),
+        Box::new(GlobalAveragePooling3D::new().keepdims(true)),
+        Box::new(GlobalMaxPooling3D::new()),
+        Box::new(UpSampling3D::new((1, 2, 3))),
+        Box::new(ZeroPadding3D::asymmetric(((1, 0), (2, 3), (0, 1)))),
+        Box::new(Cropping3D::new(((0, 1), (1, 1), (2, 0)))),
+        Box::new(SpatialDropout3D::new(0.2).seed(Some(7))),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

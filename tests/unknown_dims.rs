@@ -290,8 +290,9 @@ fn gradients_inside_a_function_with_an_unknown_batch_equal_eager() {
 fn convolution_gradients_with_unknown_batch_and_size_equal_eager() {
     let k2 = tf::Variable::new(tf::reshape(&tf::sin(&tf::range(36.0f64)), [3, 3, 2, 2]));
     let kt = tf::Variable::new(tf::reshape(&tf::cos(&tf::range(24.0f64)), [2, 2, 3, 2]));
+    let k3 = tf::Variable::new(tf::reshape(&tf::cos(&tf::range(32.0f64)), [2, 2, 2, 2, 2]));
     let step = {
-        let (k2, kt) = (k2.clone(), kt.clone());
+        let (k2, kt, k3) = (k2.clone(), kt.clone(), k3.clone());
         move |xs: &[Tensor]| {
             let (x, v) = (&xs[0], &xs[1]);
             let tape = tf::GradientTape::new();
@@ -303,7 +304,13 @@ fn convolution_gradients_with_unknown_batch_and_size_equal_eager() {
             let l2 = tf::reduce_sum(&tf::square(&p), None, false);
             let t = tf::nn::conv2d_transpose(v, &kt.value(), [tf::Shape::UNKNOWN, 6, 6, 3], 2, "SAME", 1);
             let lt = tf::reduce_sum(&tf::sin(&t), None, false);
-            let u = tf::reshape(&tf::tile(v, &[1, 1, 1, 2]), [-1, 3, 3, 2, 2]);
+            let u = tf::nn::conv3d(
+                &tf::reshape(&tf::tile(v, &[1, 1, 1, 2]), [-1, 3, 3, 2, 2]),
+                &k3.value(),
+                1,
+                "SAME",
+                1,
+            );
             let l3 = tf::reduce_sum(&tf::tanh(&u), None, false);
             let loss = &(&l2 + &lt) + &l3;
             let g = tape.gradients(
@@ -313,6 +320,7 @@ fn convolution_gradients_with_unknown_batch_and_size_equal_eager() {
                     tf::Source::source(v),
                     tf::Source::source(&k2),
                     tf::Source::source(&kt),
+                    tf::Source::source(&k3),
                 ],
                 None,
                 tf::UnconnectedGradients::Zero,

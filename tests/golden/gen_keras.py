@@ -200,6 +200,20 @@ layers = [
     layer_case("group_normalization_4d", keras.layers.GroupNormalization(groups=3, epsilon=1e-5), (2, 2, 3, 6)),
     layer_case("group_normalization_axis1", keras.layers.GroupNormalization(groups=2, axis=1, center=False), (2, 4, 3)),
     layer_case("unit_normalization", keras.layers.UnitNormalization(), (2, 5)),
+    layer_case("conv3d", keras.layers.Conv3D(3, 3, strides=2, padding="same", activation="relu"), (2, 5, 5, 5, 2)),
+    layer_case("conv3d_dilated", keras.layers.Conv3D(2, (2, 3, 2), dilation_rate=(2, 1, 1)), (1, 5, 4, 4, 2)),
+    layer_case("conv3d_strided", keras.layers.Conv3D(2, (3, 2, 2), strides=(2, 1, 2), use_bias=False), (1, 6, 4, 5, 1)),
+    layer_case("conv3d_transpose", keras.layers.Conv3DTranspose(2, 3, strides=2), (1, 2, 3, 3, 2)),
+    layer_case("conv3d_transpose_same", keras.layers.Conv3DTranspose(2, (3, 2, 2), strides=(2, 1, 2), padding="same"), (1, 3, 2, 3, 2)),
+    layer_case("max_pooling3d", keras.layers.MaxPooling3D(), (1, 4, 4, 4, 2)),
+    layer_case("max_pooling3d_same", keras.layers.MaxPooling3D(pool_size=3, strides=2, padding="same"), (2, 5, 4, 5, 2)),
+    layer_case("average_pooling3d", keras.layers.AveragePooling3D(), (1, 4, 4, 4, 2)),
+    layer_case("average_pooling3d_same", keras.layers.AveragePooling3D(pool_size=(2, 3, 2), strides=(2, 1, 2), padding="same"), (1, 5, 4, 5, 2)),
+    layer_case("global_average_pooling3d", keras.layers.GlobalAveragePooling3D(), (2, 3, 3, 3, 2)),
+    layer_case("global_max_pooling3d", keras.layers.GlobalMaxPooling3D(keepdims=True), (2, 3, 3, 3, 2)),
+    layer_case("up_sampling3d", keras.layers.UpSampling3D((2, 1, 3)), (1, 2, 3, 2, 1)),
+    layer_case("zero_padding3d", keras.layers.ZeroPadding3D(((1, 0), (0, 2), (1, 1))), (1, 2, 2, 2, 1)),
+    layer_case("cropping3d", keras.layers.Cropping3D(((1, 0), (0, 1), (1, 1))), (1, 3, 3, 4, 2)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -368,6 +368,52 @@ preds = np.array([[0.1, 0.9, 0.8, 0.8], [0.5, 0.5, 0.5, 0.1], [0.3, np.inf, 0.2,
 for kk in (1, 2, 3):
     case(f"in_top_k_{kk}", "in_top_k", [np.array([2, 3, 0, 1], "int32"), preds], {"k": kk}, lambda t, p, kk=kk: tf.math.in_top_k(t, p, kk))
 
+# 3-D convolution and pooling: the output and the gradients of sum(sin(1.3 i + 0.5) y_i) with
+# respect to each input. tf.nn.conv3d_transpose passes no dilations to its op, so the
+# conv3d_transpose cases are the input gradient of tf.nn.conv3d. TensorFlow's 3-D pools have
+# float32 kernels only.
+def with_grads(f):
+    def run(*xs):
+        with tf.GradientTape() as tape:
+            for x in xs:
+                tape.watch(x)
+            y = f(*xs)
+            r = tf.sin(1.3 * tf.range(tf.size(y), dtype=y.dtype) + 0.5)
+            loss = tf.reduce_sum(tf.reshape(y, [-1]) * r)
+        return [y] + tape.gradient(loss, list(xs))
+    return run
+
+
+def transpose3d(dy, w, osh, st, pad, dil):
+    z = tf.zeros(osh, dy.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        y = tf.nn.conv3d(z, w, [1, *st, 1], pad, dilations=[1, *dil, 1])
+    return tape.gradient(y, z, output_gradients=dy)
+
+
+for dt in FLOATS:
+    for pad in ["VALID", "SAME"]:
+        # (TensorFlow's float64 Conv3D kernel takes no dilations.)
+        for st, dil in [((1, 1, 1), (1, 1, 1)), ((2, 1, 2), (1, 1, 1)), ((3, 2, 1), (1, 1, 1))] + ([((1, 1, 1), (2, 2, 1))] if dt == "float32" else []):
+            args = {"strides": list(st), "padding": pad, "dilations": list(dil)}
+            case(f"conv3d_{dt}_{pad}_{st}_{dil}", "conv3d_grad", [data(dt, [2, 6, 5, 4, 3]), data(dt, [3, 2, 3, 3, 2])], args,
+                 with_grads(lambda x, w, st=st, pad=pad, dil=dil: tf.nn.conv3d(x, w, [1, *st, 1], pad, dilations=[1, *dil, 1])))
+            osh = [2, 6, 5, 4, 3]
+            dy = tf.nn.conv3d(tf.zeros(osh, "float32"), tf.zeros([3, 2, 3, 3, 2], "float32"), [1, *st, 1], pad, dilations=[1, *dil, 1])
+            args = dict(args, output_shape=osh)
+            case(f"conv3d_transpose_{dt}_{pad}_{st}_{dil}", "conv3d_transpose_grad", [data(dt, list(dy.shape)), data(dt, [3, 2, 3, 3, 2])], args,
+                 with_grads(lambda d, w, st=st, pad=pad, dil=dil, osh=osh: transpose3d(d, w, osh, st, pad, dil)))
+for pad in ["VALID", "SAME"]:
+    for k, st in [((2, 2, 2), (2, 2, 2)), ((3, 2, 3), (2, 1, 2)), ((1, 3, 2), (1, 2, 1))]:
+        args = {"ksize": list(k), "strides": list(st), "padding": pad}
+        case(f"max_pool3d_{pad}_{k}_{st}", "max_pool3d_grad", [data("float32", [2, 5, 4, 5, 3])], args,
+             with_grads(lambda x, k=k, st=st, pad=pad: tf.nn.max_pool3d(x, list(k), list(st), pad)))
+        case(f"avg_pool3d_{pad}_{k}_{st}", "avg_pool3d_grad", [data("float32", [2, 5, 4, 5, 3])], args,
+             with_grads(lambda x, k=k, st=st, pad=pad: tf.nn.avg_pool3d(x, list(k), list(st), pad)))
+case("conv3d_channel_mismatch", "conv3d_grad", [data("float32", [1, 3, 3, 3, 2]), data("float32", [2, 2, 2, 3, 1])],
+     {"strides": [1, 1, 1], "padding": "VALID", "dilations": [1, 1, 1]}, lambda x, w: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID"))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

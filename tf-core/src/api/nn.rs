@@ -7,6 +7,7 @@ use super::{random, run, scalar, Axes};
 use crate::ops::{nn as n, unary as u, Attrs};
 use crate::{DType, Tensor};
 
+pub use super::conv3d::{avg_pool3d, conv3d, conv3d_transpose, max_pool3d, Size3};
 pub use super::math::{sigmoid, tanh};
 
 /// A 2-D size (window, stride or dilation): `2` or `[2, 3]` or `(2, 3)`.

@@ -21,28 +21,28 @@ pub(super) fn padding(p: &str, causal_ok: bool) -> &'static str {
     }
 }
 
-/// What Conv1D, Conv2D, DepthwiseConv2D and Conv2DTranspose share.
-struct ConvConfig {
-    filters: usize,
-    kernel: Size2,
-    strides: Size2,
-    padding: &'static str,
-    dilation: Size2,
-    activation: Act,
-    use_bias: bool,
-    kernel_initializer: Initializer,
-    bias_initializer: Initializer,
-    kernel_regularizer: Option<Regularizer>,
+/// What the convolution layers share; `S` is their window's size type (`Size2`, `Size3`).
+pub(super) struct ConvConfig<S = Size2> {
+    pub(super) filters: usize,
+    pub(super) kernel: S,
+    pub(super) strides: S,
+    pub(super) padding: &'static str,
+    pub(super) dilation: S,
+    pub(super) activation: Act,
+    pub(super) use_bias: bool,
+    pub(super) kernel_initializer: Initializer,
+    pub(super) bias_initializer: Initializer,
+    pub(super) kernel_regularizer: Option<Regularizer>,
 }
 
-impl ConvConfig {
-    fn new(filters: usize, kernel: Size2) -> ConvConfig {
+impl<S: From<usize>> ConvConfig<S> {
+    pub(super) fn new(filters: usize, kernel: S) -> ConvConfig<S> {
         ConvConfig {
             filters,
             kernel,
-            strides: Size2(1, 1),
+            strides: S::from(1),
             padding: "VALID",
-            dilation: Size2(1, 1),
+            dilation: S::from(1),
             activation: Act::Linear,
             use_bias: true,
             kernel_initializer: Initializer::GLOROT_UNIFORM,
@@ -52,12 +52,12 @@ impl ConvConfig {
     }
 }
 
-/// The builder methods of a convolution layer with a `cfg: ConvConfig` field: its geometry,
-/// activation and bias (`@geometry` alone: SeparableConv2D, whose two kernels have their own
-/// initializers), and the kernel's initializer and regularizer.
+/// The builder methods of a convolution layer with a `cfg: ConvConfig<$size>` field: its
+/// geometry, activation and bias (`@geometry` alone: SeparableConv2D, whose two kernels have
+/// their own initializers), and the kernel's initializer and regularizer.
 macro_rules! conv_builders {
-    ($ty:ident, causal: $causal:expr) => {
-        conv_builders!(@geometry $ty, causal: $causal);
+    ($ty:ident, $size:ty, causal: $causal:expr) => {
+        conv_builders!(@geometry $ty, $size, causal: $causal);
         impl $ty {
             /// `kernel_initializer=`.
             #[track_caller]
@@ -73,21 +73,21 @@ macro_rules! conv_builders {
             }
         }
     };
-    (@geometry $ty:ident, causal: $causal:expr) => {
+    (@geometry $ty:ident, $size:ty, causal: $causal:expr) => {
         impl $ty {
             /// `strides=`.
-            pub fn strides(mut self, s: impl Into<Size2>) -> Self {
+            pub fn strides(mut self, s: impl Into<$size>) -> Self {
                 self.cfg.strides = s.into();
                 self
             }
             /// `padding="valid" | "same"`, and `"causal"` for `Conv1D`.
             #[track_caller]
             pub fn padding(mut self, p: &str) -> Self {
-                self.cfg.padding = padding(p, $causal);
+                self.cfg.padding = super::conv::padding(p, $causal);
                 self
             }
             /// `dilation_rate=`.
-            pub fn dilation_rate(mut self, d: impl Into<Size2>) -> Self {
+            pub fn dilation_rate(mut self, d: impl Into<$size>) -> Self {
                 self.cfg.dilation = d.into();
                 self
             }
@@ -112,14 +112,16 @@ macro_rules! conv_builders {
     };
 }
 
-fn conv_losses(cfg: &ConvConfig, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
+pub(super) use conv_builders;
+
+pub(super) fn conv_losses<S>(cfg: &ConvConfig<S>, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
     match (cfg.kernel_regularizer, kernel.get()) {
         (Some(r), Some(k)) => vec![r.call(&k.value())],
         _ => Vec::new(),
     }
 }
 
-fn finish(cfg: &ConvConfig, base: &Base, bias: &OnceLock<Variable>, y: Tensor, channels: usize) -> Tensor {
+pub(super) fn finish<S>(cfg: &ConvConfig<S>, base: &Base, bias: &OnceLock<Variable>, y: Tensor, channels: usize) -> Tensor {
     let y = if cfg.use_bias {
         let b = bias.get_or_init(|| base.weight("bias", &cfg.bias_initializer, &[channels], true));
         tf::nn::bias_add(&y, &b.value())
@@ -153,7 +155,7 @@ layer_config!(Conv2D, Conv2D::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv2D, causal: false);
+conv_builders!(Conv2D, Size2, causal: false);
 impl Conv2D {
     /// A 2-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2D {
@@ -209,7 +211,7 @@ layer_config!(Conv1D, Conv1D::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv1D, causal: true);
+conv_builders!(Conv1D, Size2, causal: true);
 impl Conv1D {
     /// A 1-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: usize) -> Conv1D {
@@ -268,7 +270,7 @@ layer_config!(DepthwiseConv2D, DepthwiseConv2D::new(1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(DepthwiseConv2D, causal: false);
+conv_builders!(DepthwiseConv2D, Size2, causal: false);
 impl DepthwiseConv2D {
     /// A depthwise convolution (depth multiplier 1).
     pub fn new(kernel_size: impl Into<Size2>) -> DepthwiseConv2D {
@@ -339,7 +341,7 @@ layer_config!(SeparableConv2D, SeparableConv2D::new(1, 1), {
     "use_bias" => cfg.use_bias, "depthwise_initializer" => cfg.kernel_initializer,
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
 });
-conv_builders!(@geometry SeparableConv2D, causal: false);
+conv_builders!(@geometry SeparableConv2D, Size2, causal: false);
 impl SeparableConv2D {
     /// A separable convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> SeparableConv2D {
@@ -415,7 +417,7 @@ layer_config!(Conv2DTranspose, Conv2DTranspose::new(0, 1), {
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
-conv_builders!(Conv2DTranspose, causal: false);
+conv_builders!(Conv2DTranspose, Size2, causal: false);
 impl Conv2DTranspose {
     /// A transposed convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2DTranspose {
@@ -428,7 +430,7 @@ impl Conv2DTranspose {
     }
 }
 /// Keras's `deconv_output_length` without output padding.
-fn deconv_len(input: usize, kernel: usize, stride: usize, dilation: usize, padding: &str) -> usize {
+pub(super) fn deconv_len(input: usize, kernel: usize, stride: usize, dilation: usize, padding: &str) -> usize {
     let k = kernel + (kernel - 1) * (dilation - 1);
     match padding {
         "SAME" => input * stride,
@@ -460,21 +462,22 @@ impl Layer for Conv2DTranspose {
     }
 }
 
-macro_rules! pool2d {
-    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path) => {
+/// A pooling layer over rank-`$rank` input with windows of `$size` (2-D and 3-D).
+macro_rules! pool {
+    ($(#[$m:meta])* $ty:ident, $prefix:literal, $class:literal, $op:path, $size:ty, $rank:literal) => {
         $(#[$m])*
         pub struct $ty {
             base: Base,
-            pool: Size2,
-            strides: Option<Size2>,
+            pool: $size,
+            strides: Option<$size>,
             padding: &'static str,
         }
         layer_common!($ty, []);
         layer_config!($ty, $ty::new(2), { "pool_size" => pool, "strides" => strides, "padding" => padding });
         impl $ty {
-            /// A pooling layer with window `pool_size` (Keras's default is `(2, 2)`, with the
-            /// stride equal to the window).
-            pub fn new(pool_size: impl Into<Size2>) -> $ty {
+            /// A pooling layer with window `pool_size` (Keras's default is 2 along each axis,
+            /// with the stride equal to the window).
+            pub fn new(pool_size: impl Into<$size>) -> $ty {
                 $ty {
                     base: Base::new($prefix),
                     pool: pool_size.into(),
@@ -483,14 +486,14 @@ macro_rules! pool2d {
                 }
             }
             /// `strides=` (defaults to `pool_size`).
-            pub fn strides(mut self, s: impl Into<Size2>) -> Self {
+            pub fn strides(mut self, s: impl Into<$size>) -> Self {
                 self.strides = Some(s.into());
                 self
             }
             /// `padding="valid" | "same"`.
             #[track_caller]
             pub fn padding(mut self, p: &str) -> Self {
-                self.padding = padding(p, false);
+                self.padding = super::conv::padding(p, false);
                 self
             }
         }
@@ -503,13 +506,14 @@ macro_rules! pool2d {
             layer_methods!($class);
             #[track_caller]
             fn call(&self, x: &Tensor, _training: bool) -> Tensor {
-                expect_rank(&self.base.name, x, 4, Some(4));
+                expect_rank(&self.base.name, x, $rank, Some($rank));
                 $op(x, self.pool, self.strides.unwrap_or(self.pool), self.padding)
             }
         }
     };
 }
-pool2d!(
+pub(super) use pool;
+pool!(
     /// `keras.layers.MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")`.
     ///
     /// ```
@@ -524,9 +528,11 @@ pool2d!(
     MaxPooling2D,
     "max_pooling2d",
     "MaxPooling2D",
-    tf::nn::max_pool2d
+    tf::nn::max_pool2d,
+    Size2,
+    4
 );
-pool2d!(
+pool!(
     /// `keras.layers.AveragePooling2D(pool_size=(2, 2), strides=None, padding="valid")`.
     ///
     /// ```
@@ -538,7 +544,9 @@ pool2d!(
     AveragePooling2D,
     "average_pooling2d",
     "AveragePooling2D",
-    tf::nn::avg_pool2d
+    tf::nn::avg_pool2d,
+    Size2,
+    4
 );
 
 /// A global pooling layer: `$op` over `$axes` of rank-`$rank` input (`keepdims=`).

@@ -5,6 +5,7 @@ mod activation;
 mod attention;
 mod augmentation;
 mod conv;
+mod conv3d;
 mod core;
 mod merge;
 mod norm;
@@ -24,12 +25,16 @@ pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
+pub use self::conv3d::{
+    AveragePooling3D, Conv3D, Conv3DTranspose, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D,
+    ZeroPadding3D,
+};
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
-pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D};
+pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector, UpSampling1D, ZeroPadding1D};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
@@ -395,6 +400,15 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GlobalMaxPooling2D" => boxed(GlobalMaxPooling2D::from_config(c)),
         "ZeroPadding2D" => boxed(ZeroPadding2D::from_config(c)),
         "UpSampling2D" => boxed(UpSampling2D::from_config(c)),
+        "Conv3D" => boxed(Conv3D::from_config(c)),
+        "Conv3DTranspose" => boxed(Conv3DTranspose::from_config(c)),
+        "MaxPooling3D" => boxed(MaxPooling3D::from_config(c)),
+        "AveragePooling3D" => boxed(AveragePooling3D::from_config(c)),
+        "GlobalAveragePooling3D" => boxed(GlobalAveragePooling3D::from_config(c)),
+        "GlobalMaxPooling3D" => boxed(GlobalMaxPooling3D::from_config(c)),
+        "UpSampling3D" => boxed(UpSampling3D::from_config(c)),
+        "ZeroPadding3D" => boxed(ZeroPadding3D::from_config(c)),
+        "Cropping3D" => boxed(Cropping3D::from_config(c)),
         "BatchNormalization" => boxed(BatchNormalization::from_config(c)),
         "LayerNormalization" => boxed(LayerNormalization::from_config(c)),
         "Add" => boxed(Add::from_config(c)),
@@ -429,6 +443,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
         "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),
+        "SpatialDropout3D" => boxed(SpatialDropout3D::from_config(c)),
         "RandomFlip" => boxed(RandomFlip::from_config(c)),
         "RandomRotation" => boxed(RandomRotation::from_config(c)),
         "RandomZoom" => boxed(RandomZoom::from_config(c)),

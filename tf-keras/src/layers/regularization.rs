@@ -1,6 +1,6 @@
 //! Noise and structured dropout layers (Keras's `regularization` layers besides Dropout):
-//! GaussianNoise, GaussianDropout, SpatialDropout1D and SpatialDropout2D. All act only while
-//! training and pass their input through at inference.
+//! GaussianNoise, GaussianDropout, SpatialDropout1D, SpatialDropout2D and SpatialDropout3D.
+//! All act only while training and pass their input through at inference.
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
@@ -200,4 +200,24 @@ spatial_dropout_layer!(
     "spatial_dropout2d",
     "SpatialDropout2D",
     4
+);
+spatial_dropout_layer!(
+    /// `keras.layers.SpatialDropout3D(rate)`: while training, whole feature volumes of
+    /// `[batch, depth, height, width, channels]` dropped.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::layers::{Layer, SpatialDropout3D};
+    /// let y = SpatialDropout3D::new(0.5).seed(Some(6)).call(&tf::ones([4, 2, 3, 3, 8], tf::float32), true);
+    /// let maxes = tf::reduce_max(&y, [1, 2, 3], false).to_vec::<f32>();
+    /// let sums = tf::reduce_sum(&y, [1, 2, 3], false).to_vec::<f32>();
+    /// for (m, s) in maxes.iter().zip(&sums) {
+    ///     assert!(*m == 0.0 || *s == 18.0 * m); // a volume is all kept (2.0 each) or all dropped
+    /// }
+    /// assert!(maxes.contains(&0.0) && maxes.contains(&2.0));
+    /// ```
+    SpatialDropout3D,
+    "spatial_dropout3d",
+    "SpatialDropout3D",
+    5
 );

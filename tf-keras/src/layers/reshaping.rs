@@ -112,7 +112,7 @@ impl Layer for Cropping2D {
 
 /// `x` without `(start, end)` entries of dimensions 1, 2, ... (one pair per dimension).
 #[track_caller]
-fn crop(name: &str, x: &Tensor, cropping: &[(usize, usize)]) -> Tensor {
+pub(super) fn crop(name: &str, x: &Tensor, cropping: &[(usize, usize)]) -> Tensor {
     let dims = x.shape().dims();
     let mut begin = vec![0i64; dims.len()];
     let mut size = vec![-1i64; dims.len()];

@@ -6,7 +6,7 @@ use crate::activations::Activation;
 use crate::initializers::{Distribution, FanMode, Initializer};
 use crate::regularizers::Regularizer;
 use serde_json::{json, Map, Value};
-use tf_core::nn::Size2;
+use tf_core::nn::{Size2, Size3};
 use tf_core::{Error, Result};
 
 /// A layer's (or optimizer's, or loss's) config: Keras's `get_config()` dict.
@@ -104,6 +104,17 @@ impl<A: ConfigValue, B: ConfigValue> ConfigValue for (A, B) {
         }
     }
 }
+impl<A: ConfigValue, B: ConfigValue, C: ConfigValue> ConfigValue for (A, B, C) {
+    fn to_config(&self) -> Value {
+        json!([self.0.to_config(), self.1.to_config(), self.2.to_config()])
+    }
+    fn from_config(v: &Value, key: &str) -> Result<(A, B, C)> {
+        match v.as_array().map(Vec::as_slice) {
+            Some([a, b, c]) => Ok((A::from_config(a, key)?, B::from_config(b, key)?, C::from_config(c, key)?)),
+            _ => Err(bad(key, "a triple", v)),
+        }
+    }
+}
 /// `(height, width)` as Keras writes `kernel_size`, `strides`, `pool_size`.
 impl ConfigValue for Size2 {
     fn to_config(&self) -> Value {
@@ -116,6 +127,20 @@ impl ConfigValue for Size2 {
         }
         let (a, b) = <(usize, usize)>::from_config(v, key)?;
         Ok(Size2(a, b))
+    }
+}
+/// `(depth, height, width)` as Keras writes a 3-D `kernel_size`, `strides`, `pool_size`.
+impl ConfigValue for Size3 {
+    fn to_config(&self) -> Value {
+        json!([self.0, self.1, self.2])
+    }
+    fn from_config(v: &Value, key: &str) -> Result<Size3> {
+        if let Some(n) = v.as_u64() {
+            let n = usize::try_from(n).map_err(|_| bad(key, "a size", v))?;
+            return Ok(Size3(n, n, n));
+        }
+        let (a, b, c) = <(usize, usize, usize)>::from_config(v, key)?;
+        Ok(Size3(a, b, c))
     }
 }
 /// Padding, as Keras writes it: `"valid"`, `"same"` or (Conv1D) `"causal"`.
