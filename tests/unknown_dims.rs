@@ -283,6 +283,84 @@ fn gradients_inside_a_function_with_an_unknown_batch_equal_eager() {
     assert!(graph.contains("SumToShapeOf"), "{graph}");
 }
 
+/// Every differentiable op of the registry, with its gradient taken inside a function traced
+/// for a batch (first dimension) of any size, gives the eager gradients: the shape of a
+/// `None` batch is read when the graph runs, as a partial last batch in `fit` needs.
+#[test]
+fn every_gradient_traced_with_an_unknown_batch_equals_eager() {
+    let mut checked = 0;
+    let mut failed = Vec::new();
+    for op in all_ops() {
+        if op.stateful || !matches!(op.grad, tf::ops::Grad::Rule(_)) {
+            continue;
+        }
+        for case in (op.cases)() {
+            let floats: Vec<usize> = (0..case.inputs.len()).filter(|&k| case.inputs[k].dtype().is_float()).collect();
+            if floats.is_empty() || case.inputs.iter().any(|t| t.rank() == 0) {
+                continue;
+            }
+            let attrs = case.attrs.clone();
+            let grads = {
+                let floats = floats.clone();
+                move |xs: &[Tensor]| {
+                    let tape = tf::GradientTape::new();
+                    for &k in &floats {
+                        tape.watch(&xs[k]);
+                    }
+                    let r: Vec<&Tensor> = xs.iter().collect();
+                    let ys = execute(op, &r, &attrs).into_vec();
+                    let mut loss = tf::scalar(0.0, DType::F64);
+                    for y in ys.iter().filter(|y| y.dtype().is_float()) {
+                        loss = &loss + &tf::cast(&tf::reduce_sum(&tf::sin(y), None, false), DType::F64);
+                    }
+                    let srcs: Vec<&Tensor> = floats.iter().map(|&k| &xs[k]).collect();
+                    let g = tape.gradients(&[&loss], &srcs, None, tf::UnconnectedGradients::Zero);
+                    g.into_iter().map(|g| g.expect("zeros when unconnected")).collect::<Vec<_>>()
+                }
+            };
+            let eager = grads(&case.inputs);
+            // The batch: the first input's first dimension, and that of each input of its
+            // rank and first size (a filter's or an index's first dimension stays known).
+            let lead = &case.inputs[0];
+            let sig: Vec<TensorSpec> = case
+                .inputs
+                .iter()
+                .map(|t| {
+                    let mut d: Vec<Option<usize>> = t.shape().dims().iter().map(|&v| Some(v)).collect();
+                    if t.rank() == lead.rank() && d[0] == Some(lead.shape().dims()[0]) {
+                        d[0] = None;
+                    }
+                    TensorSpec::new(Shape::partial(&d), t.dtype())
+                })
+                .collect();
+            let f = Function::new(op.name, grads).input_signature(sig.clone());
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f.get_concrete_function(&sig).call(&case.inputs)));
+            match run {
+                Ok(Ok(out))
+                    if out.len() == eager.len()
+                        && out
+                            .iter()
+                            .zip(&eager)
+                            .all(|(a, b)| a.shape() == b.shape() && a.buffer() == b.buffer()) =>
+                {
+                    checked += 1
+                }
+                Ok(Ok(_)) => failed.push(format!("{}: differs from eager", op.name)),
+                Ok(Err(e)) => failed.push(format!("{}: {e} ({sig:?})", op.name)),
+                Err(p) => {
+                    let msg = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                    failed.push(format!("{}: {}", op.name, msg.unwrap_or_default()))
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{} checked; failed:\n{}", checked, failed.join("\n"));
+    assert!(checked > 150, "only {checked} cases");
+}
+
 /// Convolution and pooling gradients traced for images of any batch (and, for the 2-D ops,
 /// any height and width): the input-gradient ops read the forward input's shape when the
 /// graph runs. The loss and every gradient equal the eager ones at each size.

@@ -47,8 +47,9 @@ enum Rule {
     Custom(CustomGrad),
 }
 
-/// A source resolved against this tape: the ids whose gradients it sums, its dtype, shape.
-type ResolvedSource = (SmallVec<[TensorId; 1]>, DType, crate::Shape);
+/// A source resolved against this tape: the ids whose gradients it sums, its dtype, shape,
+/// and the tensor itself (a variable's shape is always known).
+type ResolvedSource = (SmallVec<[TensorId; 1]>, DType, crate::Shape, Option<Tensor>);
 
 /// One recorded op.
 struct Entry {
@@ -483,13 +484,13 @@ impl GradientTape {
         let srcs: SmallVec<[ResolvedSource; 2]> = sources
             .iter()
             .map(|s| match s.source() {
-                SourceRef::Tensor(t) => (smallvec::smallvec![t.id()], t.dtype(), t.shape().clone()),
+                SourceRef::Tensor(t) => (smallvec::smallvec![t.id()], t.dtype(), t.shape().clone(), Some(t.clone())),
                 SourceRef::Variable(v) => {
                     let ids = state
                         .watches_variable(v)
                         .map_or_else(SmallVec::new, |i| state.variables[i].1.iter().copied().collect());
                     let cur = v.peek();
-                    (ids, cur.dtype(), cur.shape().clone())
+                    (ids, cur.dtype(), cur.shape().clone(), None)
                 }
             })
             .collect();
@@ -501,7 +502,7 @@ impl GradientTape {
         let grads = backward(&entries, &seeds, &ids);
         self.state.borrow_mut().entries = entries;
         srcs.into_iter()
-            .map(|(ids, dtype, shape)| {
+            .map(|(ids, dtype, shape, like)| {
                 let mut acc: Option<Tensor> = None;
                 for id in ids {
                     if let Some(g) = grads.get(&id) {
@@ -513,7 +514,11 @@ impl GradientTape {
                 }
                 match (acc, unconnected) {
                     (Some(g), _) => Some(g),
-                    (None, UnconnectedGradients::Zero) if dtype.is_float() => Some(crate::zeros(shape, dtype)),
+                    // A traced source with `None` dimensions: zeros of its run-time shape.
+                    (None, UnconnectedGradients::Zero) if dtype.is_float() => Some(match like {
+                        Some(t) if !shape.is_fully_defined() => crate::zeros_like(&t),
+                        _ => crate::zeros(shape, dtype),
+                    }),
                     (None, _) => None,
                 }
             })

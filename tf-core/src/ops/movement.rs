@@ -597,20 +597,61 @@ pub static GATHER_ND: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| vec![Some(api::scatter_nd(c.x(1), c.g(), c.x(0).shape().dims())), None]),
+    grad: Grad::Rule(|c| {
+        let (p, idx) = (c.x(0), c.x(1));
+        let attrs = Attrs::new().ints("shape", dims_of(p));
+        // Params of a traced `None` size lend their run-time shape as the last input.
+        let ins: &[&Tensor] = if p.shape().is_fully_defined() {
+            &[idx, c.g()]
+        } else {
+            &[idx, c.g(), p]
+        };
+        vec![Some(execute1(&SCATTER_ND, ins, &attrs)), None]
+    }),
 };
 
 /// `ScatterNd`: a zero tensor of attribute `shape` with `updates` (input 1) added at the
-/// index tuples `indices` (input 0); duplicates add up.
+/// index tuples `indices` (input 0); duplicates add up. A -1 in `shape` (a traced `None`
+/// dimension, known when the graph runs) is the updates' size there, past the index depth,
+/// or else the size of an optional third input.
 pub static SCATTER_ND: OpDef = OpDef {
     name: "ScatterNd",
     infer: |i, a| {
-        arity(i, 2)?;
+        if !(2..=3).contains(&i.len()) {
+            return Err(format!(
+                "expected 2 or 3 inputs (indices, updates, a tensor of the output's shape), got {}",
+                i.len()
+            ));
+        }
         check_dtype(i, 0, &[DType::I32, DType::I64])?;
         check_dtype(i, 1, NUMERIC)?;
-        let shape: Vec<usize> = a.get_ints("shape")?.iter().map(|&d| d.max(0) as usize).collect();
+        let like = i.get(2).map(|t| t.shape().dims());
+        let want_shape = a.get_ints("shape")?;
+        if like.is_some_and(|l| l.len() != want_shape.len()) {
+            return Err(format!(
+                "shape {want_shape:?} and the third input {:?} differ in rank",
+                i[2].shape()
+            ));
+        }
+        let mut shape = want_shape
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| match (d, like) {
+                (0.., _) => Ok(d as usize),
+                (-1, Some(l)) => Ok(l[k]),
+                (-1, None) => Ok(Shape::UNKNOWN),
+                _ => Err(format!("shape {want_shape:?} must hold sizes, or -1")),
+            })
+            .collect::<Result<Vec<usize>, String>>()?;
         let id = i[0].shape().dims();
         let m = *id.last().ok_or("indices must be at least rank 1")?;
+        // Dimensions past the index depth are the updates' slices' own.
+        let ud = i[1].shape().dims();
+        for (k, d) in shape.iter_mut().enumerate().skip(m) {
+            if *d == Shape::UNKNOWN {
+                *d = ud.get(id.len() - 1 + k - m).copied().unwrap_or(Shape::UNKNOWN);
+            }
+        }
         let mut want: Vec<usize> = id[..id.len() - 1].to_vec();
         want.extend_from_slice(shape.get(m..).ok_or("index depth exceeds the output rank")?);
         if !i[1].shape().is_compatible_with(&Shape::from(want.clone())) {
@@ -622,6 +663,12 @@ pub static SCATTER_ND: OpDef = OpDef {
         Ok(spec(i[1].dtype(), Shape::from(shape)))
     },
     cpu: Kernel::Alloc(|i, _, s| {
+        if !s[0].shape.is_fully_defined() {
+            return Err(format!(
+                "the output shape {:?} is not known when the op runs: give a tensor of that shape as the third input",
+                s[0].shape
+            ));
+        }
         let out = s[0].shape.dims();
         let m = *i[0].shape().dims().last().expect("checked");
         let offs = nd_offsets(&index_values(i[0]), m, out)?;
@@ -651,7 +698,12 @@ pub static SCATTER_ND: OpDef = OpDef {
             .collect()
     },
     stateful: false,
-    grad: Grad::Rule(|c| vec![None, Some(api::gather_nd(c.g(), c.x(0)))]),
+    grad: Grad::Rule(|c| {
+        // The shape input, when given, only lends its shape.
+        let mut grads = vec![None, Some(api::gather_nd(c.g(), c.x(0)))];
+        grads.resize(c.inputs.len(), None);
+        grads
+    }),
 };
 
 /// `OneHot`: attributes `depth`, `on_value`, `off_value`, `axis` (-1) and `dtype`; indices
@@ -911,7 +963,10 @@ fn gather_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let (p, idx, g) = (c.x(0), c.x(1), c.g());
     let pd = p.shape().dims();
     let ax = normalize_axis(c.attrs.get_int("axis").unwrap_or(0), pd.len()).unwrap_or(0);
-    if p.shape().dim(0).is_none() {
+    if !p.shape().is_fully_defined() {
+        if ax > 0 && idx.rank() == 1 && p.shape().dim(ax).is_some() {
+            return vec![Some(gather_inner_grad(p, idx, g, ax)), None];
+        }
         return vec![Some(gather_rows_grad(p, idx, g, ax)), None];
     }
     let (o, a, inner) = (
@@ -924,6 +979,19 @@ fn gather_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let at = api::reshape(&api::cast(idx, DType::I64), [j, 1]);
     let scattered = api::scatter_nd(&at, &g3, &[a as usize, o as usize, inner as usize]);
     vec![Some(api::reshape(&api::transpose(&scattered, Some(&[1, 0, 2])), dims_of(p))), None]
+}
+
+/// `Gather` along an inner axis `ax` (of known size) by a vector of indices, from params
+/// with `None` dimensions before it (a batch): dy's gathered axis moved to the front, its
+/// slices summed per index (`UnsortedSegmentSum`), and the axis moved back.
+fn gather_inner_grad(p: &Tensor, idx: &Tensor, g: &Tensor, ax: usize) -> Tensor {
+    let r = p.rank() as i64;
+    let ax = ax as i64;
+    let to_front: Vec<i64> = std::iter::once(ax).chain((0..r).filter(|&d| d != ax)).collect();
+    let back: Vec<i64> = (1..=ax).chain(std::iter::once(0)).chain(ax + 1..r).collect();
+    let n = p.shape().dims()[ax as usize];
+    let summed = api::unsorted_segment_sum(&api::transpose(g, Some(&to_front)), idx, n);
+    api::transpose(&summed, Some(&back))
 }
 
 /// `Gather` along axis 0 from params whose row count is known only when the graph runs (a

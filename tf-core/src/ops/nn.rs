@@ -119,10 +119,12 @@ fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize
 /// Inference of a filter-gradient op (inputs: input, out_backprop; attribute
 /// `filter_shape`).
 fn infer_filter_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
-    arity(i, 2)?;
+    if !(2..=3).contains(&i.len()) {
+        return Err(format!("expected 2 or 3 inputs (input, out_backprop, the filter), got {}", i.len()));
+    }
     let d = check_dtype(i, 0, FLOATS)?;
     same_dtype(i, 0, 1)?;
-    let fs = shape_attr(a, "filter_shape")?;
+    let fs = shape_like(a, "filter_shape", i.get(2))?;
     let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
     if !dim_compatible(fs[2], g.c)
         || !i[1]
@@ -260,20 +262,27 @@ fn shape_attr(a: &Attrs, name: &str) -> Result<Vec<usize>, String> {
 /// attribute leaves unknown is the forward input's, given as the optional last input `like`
 /// (as TensorFlow passes that shape as a tensor), or for the batch the gradient's (`dy`).
 fn input_shape(a: &Attrs, dy: &Tensor, like: Option<&&Tensor>) -> Result<Vec<usize>, String> {
-    let mut xs = shape_attr(a, "input_shape")?;
+    let mut xs = shape_like(a, "input_shape", like)?;
+    if xs[0] == Shape::UNKNOWN {
+        xs[0] = dy.shape().dims().first().copied().unwrap_or(Shape::UNKNOWN);
+    }
+    Ok(xs)
+}
+
+/// Shape attribute `name`, its unknown dimensions taken from the optional input `like` (the
+/// forward input or filter whose gradient the op computes).
+fn shape_like(a: &Attrs, name: &str, like: Option<&&Tensor>) -> Result<Vec<usize>, String> {
+    let mut xs = shape_attr(a, name)?;
     if let Some(x) = like {
         let xd = x.shape().dims();
         if xd.len() != 4 {
-            return Err(format!("the forward input must be 4-dimensional (NHWC), got shape {:?}", x.shape()));
+            return Err(format!("the tensor giving {name} must be 4-dimensional, got shape {:?}", x.shape()));
         }
         for (d, &k) in xs.iter_mut().zip(xd) {
             if *d == Shape::UNKNOWN {
                 *d = k;
             }
         }
-    }
-    if xs[0] == Shape::UNKNOWN {
-        xs[0] = dy.shape().dims().first().copied().unwrap_or(Shape::UNKNOWN);
     }
     Ok(xs)
 }
@@ -402,7 +411,7 @@ pub static CONV2D_BACKPROP_FILTER: OpDef = OpDef {
     name: "Conv2DBackpropFilter",
     infer: |i, a| infer_filter_grad(i, a, |_, f| f[3]),
     cpu: Kernel::Alloc(|i, a, s| {
-        let fs = shape_attr(a, "filter_shape")?;
+        let fs = known(&s[0].shape, "filter_shape")?;
         let g = window(i[0].shape().dims(), fs[0], fs[1], a)?;
         if i[0].dtype() == DType::F32 && winograd_applies(&g, g.c, fs[3]) {
             let dw = winograd::filter_grad(i[0].data::<f32>(), i[1].data::<f32>(), winograd_geometry(&g), g.c, fs[3]);
@@ -552,7 +561,7 @@ pub static DEPTHWISE_BACKPROP_FILTER: OpDef = OpDef {
     name: "DepthwiseConv2dNativeBackpropFilter",
     infer: |i, a| infer_filter_grad(i, a, |g, f| crate::shape::dim_map(g.c, |c| c * f[3])),
     cpu: Kernel::Alloc(|i, a, s| {
-        let fs = shape_attr(a, "filter_shape")?;
+        let fs = known(&s[0].shape, "filter_shape")?;
         let (g, mult) = (window(i[0].shape().dims(), fs[0], fs[1], a)?, fs[3]);
         let taps = g.kh * g.kw;
         let buf = dispatch!(i[0].dtype(), [F32, F64], T => {
@@ -829,7 +838,7 @@ static DEPTHWISE: ConvFamily = ConvFamily {
 fn forward_grad(c: &GradCtx, k: &ConvFamily, dy: &Tensor) -> Vec<Option<Tensor>> {
     let (x, w) = (c.x(0), c.x(1));
     let dx = c.want(0, || input_grad(k, w, dy, x, c.attrs));
-    let dw = c.want(1, || execute1(k.filter_grad, &[x, dy], &with_shape(c.attrs, "filter_shape", w)));
+    let dw = c.want(1, || filter_grad(k, x, dy, w, c.attrs));
     vec![dx, dw]
 }
 
@@ -843,12 +852,23 @@ pub(super) fn conv2d_grad(c: &GradCtx, dy: &Tensor) -> Vec<Option<Tensor>> {
 /// Input-gradient op, inputs (w, dy): dw = FilterGrad(ddx, dy), d dy = Forward(ddx, w).
 fn input_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (w, dy) = (c.x(0), c.x(1));
-    let dw = c.want(0, || execute1(k.filter_grad, &[c.g(), dy], &with_shape(c.attrs, "filter_shape", w)));
+    let dw = c.want(0, || filter_grad(k, c.g(), dy, w, c.attrs));
     let ddy = c.want(1, || execute1(k.forward, &[c.g(), w], c.attrs));
     // The forward input, when given, only lends its shape.
     let mut grads = vec![dw, ddy];
     grads.resize(c.inputs.len(), None);
     grads
+}
+
+/// The filter-gradient op of `k` for the filter `w`, which goes in as the last input when
+/// its shape is not all known (as [`input_grad`]'s forward input).
+fn filter_grad(k: &ConvFamily, x: &Tensor, dy: &Tensor, w: &Tensor, attrs: &Attrs) -> Tensor {
+    let a = with_shape(attrs, "filter_shape", w);
+    if w.shape().is_fully_defined() {
+        execute1(k.filter_grad, &[x, dy], &a)
+    } else {
+        execute1(k.filter_grad, &[x, dy, w], &a)
+    }
 }
 
 /// The input-gradient op of `k` for the forward input `x`: its shape goes in attribute
@@ -868,7 +888,10 @@ fn filter_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (x, dy) = (c.x(0), c.x(1));
     let dx = c.want(0, || input_grad(k, c.g(), dy, x, c.attrs));
     let ddy = c.want(1, || execute1(k.forward, &[x, c.g()], c.attrs));
-    vec![dx, ddy]
+    // The filter, when given, only lends its shape.
+    let mut grads = vec![dx, ddy];
+    grads.resize(c.inputs.len(), None);
+    grads
 }
 
 /// `attrs` plus a shape attribute taken from `t`.
