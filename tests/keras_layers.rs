@@ -331,6 +331,24 @@ fn layers_match_tensorflow() {
                 None,
             ),
             "cropping3d" => (std::sync::Arc::new(layers::Cropping3D::new(((1, 0), (0, 1), (1, 1)))), None),
+            "conv1d_transpose" => (std::sync::Arc::new(layers::Conv1DTranspose::new(2, 3).strides(2)), None),
+            "conv1d_transpose_same_dilated" => (
+                std::sync::Arc::new(layers::Conv1DTranspose::new(3, 2).padding("same").dilation_rate(2)),
+                None,
+            ),
+            "depthwise_conv1d" => (
+                std::sync::Arc::new(layers::DepthwiseConv1D::new(3).depth_multiplier(2).strides(2).padding("same")),
+                None,
+            ),
+            "depthwise_conv1d_dilated" => (
+                std::sync::Arc::new(layers::DepthwiseConv1D::new(2).dilation_rate(2).activation("tanh")),
+                None,
+            ),
+            "separable_conv1d" => (std::sync::Arc::new(layers::SeparableConv1D::new(4, 3).depth_multiplier(2)), None),
+            "separable_conv1d_causal" => (
+                std::sync::Arc::new(layers::SeparableConv1D::new(2, 2).padding("causal").activation("relu")),
+                None,
+            ),
             other => panic!("no layer case {other}"),
         };
         layer.call(&x, false); // build

@@ -515,6 +515,9 @@ fn every_layer_config_round_trips() {
         Box::new(ZeroPadding3D::asymmetric(((1, 0), (2, 3), (0, 1)))),
         Box::new(Cropping3D::new(((0, 1), (1, 1), (2, 0)))),
         Box::new(SpatialDropout3D::new(0.2).seed(Some(7))),
+        Box::new(Conv1DTranspose::new(4, 3).strides(2).padding("same").dilation_rate(1)),
+        Box::new(DepthwiseConv1D::new(5).depth_multiplier(3).use_bias(false)),
+        Box::new(SeparableConv1D::new(6, 2).padding("causal").dilation_rate(2).depth_multiplier(2)),
     ];
     for l in &layers {
         let v = keras::layers::serialize(l.as_ref()).unwrap();

@@ -214,6 +214,12 @@ layers = [
     layer_case("up_sampling3d", keras.layers.UpSampling3D((2, 1, 3)), (1, 2, 3, 2, 1)),
     layer_case("zero_padding3d", keras.layers.ZeroPadding3D(((1, 0), (0, 2), (1, 1))), (1, 2, 2, 2, 1)),
     layer_case("cropping3d", keras.layers.Cropping3D(((1, 0), (0, 1), (1, 1))), (1, 3, 3, 4, 2)),
+    layer_case("conv1d_transpose", keras.layers.Conv1DTranspose(2, 3, strides=2), (2, 4, 3)),
+    layer_case("conv1d_transpose_same_dilated", keras.layers.Conv1DTranspose(3, 2, padding="same", dilation_rate=2), (1, 5, 2)),
+    layer_case("depthwise_conv1d", keras.layers.DepthwiseConv1D(3, depth_multiplier=2, strides=2, padding="same"), (2, 7, 3)),
+    layer_case("depthwise_conv1d_dilated", keras.layers.DepthwiseConv1D(2, dilation_rate=2, activation="tanh"), (1, 6, 2)),
+    layer_case("separable_conv1d", keras.layers.SeparableConv1D(4, 3, depth_multiplier=2), (2, 6, 3)),
+    layer_case("separable_conv1d_causal", keras.layers.SeparableConv1D(2, 2, padding="causal", strides=1, activation="relu"), (1, 5, 3)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -5,6 +5,7 @@ mod activation;
 mod attention;
 mod augmentation;
 mod conv;
+mod conv1d;
 mod conv3d;
 mod core;
 mod merge;
@@ -25,6 +26,7 @@ pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
 };
+pub use self::conv1d::{Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Size1};
 pub use self::conv3d::{
     AveragePooling3D, Conv3D, Conv3DTranspose, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D,
     ZeroPadding3D,
@@ -400,6 +402,9 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GlobalMaxPooling2D" => boxed(GlobalMaxPooling2D::from_config(c)),
         "ZeroPadding2D" => boxed(ZeroPadding2D::from_config(c)),
         "UpSampling2D" => boxed(UpSampling2D::from_config(c)),
+        "Conv1DTranspose" => boxed(Conv1DTranspose::from_config(c)),
+        "DepthwiseConv1D" => boxed(DepthwiseConv1D::from_config(c)),
+        "SeparableConv1D" => boxed(SeparableConv1D::from_config(c)),
         "Conv3D" => boxed(Conv3D::from_config(c)),
         "Conv3DTranspose" => boxed(Conv3DTranspose::from_config(c)),
         "MaxPooling3D" => boxed(MaxPooling3D::from_config(c)),
