@@ -214,11 +214,14 @@ fn recurrent_models_train_in_the_graph_with_a_partial_last_batch() {
         m.run_eagerly = eager;
         m
     };
+    trains_as_eagerly_with_a_partial_batch(make, &x, &y);
+}
+
+/// Two epochs of batches of 32 (the last one partial) train the model `make(false)` makes
+/// in the graph, in two traces, to `make(true)`'s eager losses and weights.
+fn trains_as_eagerly_with_a_partial_batch(make: impl Fn(bool) -> keras::Sequential, x: &tf::Tensor, y: &tf::Tensor) {
     let (mut graph, mut eager) = (make(false), make(true));
-    let (hg, he) = (
-        graph.fit((&x, &y), args(2)).expect("fit"),
-        eager.fit((&x, &y), args(2)).expect("fit"),
-    );
+    let (hg, he) = (graph.fit((x, y), args(2)).expect("fit"), eager.fit((x, y), args(2)).expect("fit"));
     assert_eq!(graph.train_function().expect("compiled").tracing_count(), 2);
     same_losses(&hg, &he, "loss");
     same_weights(&graph, &eager, "weights");
@@ -271,14 +274,7 @@ fn convolutional_models_train_in_the_graph_with_a_partial_last_batch() {
         m
     };
     for volumetric in [false, true] {
-        let (mut graph, mut eager) = (make(false, volumetric), make(true, volumetric));
-        let (hg, he) = (
-            graph.fit((&x, &y), args(2)).expect("fit"),
-            eager.fit((&x, &y), args(2)).expect("fit"),
-        );
-        assert_eq!(graph.train_function().expect("compiled").tracing_count(), 2);
-        same_losses(&hg, &he, "loss");
-        same_weights(&graph, &eager, "weights");
+        trains_as_eagerly_with_a_partial_batch(|eager| make(eager, volumetric), &x, &y);
     }
 }
 

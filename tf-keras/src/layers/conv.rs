@@ -114,6 +114,33 @@ macro_rules! conv_builders {
 
 pub(super) use conv_builders;
 
+/// The builder methods a separable convolution (`depth_multiplier` and `pointwise_initializer`
+/// fields) adds to its geometry's.
+macro_rules! separable_builders {
+    ($ty:ident) => {
+        impl $ty {
+            /// `depth_multiplier=`.
+            pub fn depth_multiplier(mut self, m: usize) -> Self {
+                self.depth_multiplier = m;
+                self
+            }
+            /// `depthwise_initializer=`.
+            #[track_caller]
+            pub fn depthwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.kernel_initializer = i.into();
+                self
+            }
+            /// `pointwise_initializer=`.
+            #[track_caller]
+            pub fn pointwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.pointwise_initializer = i.into();
+                self
+            }
+        }
+    };
+}
+pub(super) use separable_builders;
+
 pub(super) fn conv_losses<S>(cfg: &ConvConfig<S>, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
     match (cfg.kernel_regularizer, kernel.get()) {
         (Some(r), Some(k)) => vec![r.call(&k.value())],
@@ -342,6 +369,7 @@ layer_config!(SeparableConv2D, SeparableConv2D::new(1, 1), {
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
 });
 conv_builders!(@geometry SeparableConv2D, Size2, causal: false);
+separable_builders!(SeparableConv2D);
 impl SeparableConv2D {
     /// A separable convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> SeparableConv2D {
@@ -354,23 +382,6 @@ impl SeparableConv2D {
             pointwise_kernel: OnceLock::new(),
             bias: OnceLock::new(),
         }
-    }
-    /// `depth_multiplier=`.
-    pub fn depth_multiplier(mut self, m: usize) -> Self {
-        self.depth_multiplier = m;
-        self
-    }
-    /// `depthwise_initializer=`.
-    #[track_caller]
-    pub fn depthwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.cfg.kernel_initializer = i.into();
-        self
-    }
-    /// `pointwise_initializer=`.
-    #[track_caller]
-    pub fn pointwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.pointwise_initializer = i.into();
-        self
     }
 }
 impl Layer for SeparableConv2D {

@@ -2,7 +2,7 @@
 //! DepthwiseConv1D and SeparableConv1D, each its 2-D counterpart over a height of one, with
 //! Keras's weight shapes.
 
-use super::conv::{conv_builders, conv_losses, deconv_len, finish, ConvConfig};
+use super::conv::{conv_builders, conv_losses, deconv_len, finish, separable_builders, ConvConfig};
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -204,6 +204,7 @@ layer_config!(SeparableConv1D, SeparableConv1D::new(1, 1), {
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
 });
 conv_builders!(@geometry SeparableConv1D, Size1, causal: true);
+separable_builders!(SeparableConv1D);
 impl SeparableConv1D {
     /// A 1-D separable convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: usize) -> SeparableConv1D {
@@ -216,23 +217,6 @@ impl SeparableConv1D {
             pointwise_kernel: OnceLock::new(),
             bias: OnceLock::new(),
         }
-    }
-    /// `depth_multiplier=`.
-    pub fn depth_multiplier(mut self, m: usize) -> Self {
-        self.depth_multiplier = m;
-        self
-    }
-    /// `depthwise_initializer=`.
-    #[track_caller]
-    pub fn depthwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.cfg.kernel_initializer = i.into();
-        self
-    }
-    /// `pointwise_initializer=`.
-    #[track_caller]
-    pub fn pointwise_initializer(mut self, i: impl Into<Initializer>) -> Self {
-        self.pointwise_initializer = i.into();
-        self
     }
 }
 impl Layer for SeparableConv1D {
