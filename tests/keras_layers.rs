@@ -778,3 +778,29 @@ fn luong_and_additive_attention_match_tensorflow() {
         }
     }
 }
+
+/// `AlphaDropout` while training: each output is Keras's affine map `a x + b` of the input
+/// (kept) or of SELU's saturation `-αλ` (dropped), with `a` and `b` as Keras computes them for
+/// the rate, about `rate` of them dropped; at inference the input passes through.
+#[test]
+fn alpha_dropout_keeps_or_saturates_each_value() {
+    let rate = 0.3f64;
+    let alpha_p = -1.6732632423543772 * 1.0507009873554805;
+    let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
+    let b = -a * alpha_p * rate;
+    let x = ramp(&[40, 25], |i| (0.37 * i).cos());
+    let layer = layers::AlphaDropout::new(rate).seed(Some(9));
+    let y = layer.call(&x, true).to_vec::<f32>();
+    let mut dropped = 0;
+    for (xi, yi) in x.to_vec::<f32>().iter().zip(&y) {
+        let kept = a * *xi as f64 + b;
+        let gone = a * alpha_p + b;
+        if ((*yi as f64) - gone).abs() < 1e-5 {
+            dropped += 1;
+        } else {
+            assert!(((*yi as f64) - kept).abs() < 1e-5, "{yi} is neither {kept} nor {gone}");
+        }
+    }
+    assert!((200..400).contains(&dropped), "{dropped} of 1000 dropped at rate 0.3");
+    assert_eq!(layer.call(&x, false).to_vec::<f32>(), x.to_vec::<f32>());
+}

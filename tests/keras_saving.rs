@@ -491,6 +491,7 @@ fn every_layer_config_round_trips() {
         ),
         Box::new(GaussianNoise::new(0.1).seed(Some(3))),
         Box::new(GaussianDropout::new(0.2)),
+        Box::new(AlphaDropout::new(0.1).seed(Some(2))),
         Box::new(SpatialDropout1D::new(0.3)),
         Box::new(SpatialDropout2D::new(0.4).seed(Some(6))),
         Box::new(Attention::new().use_scale(true).score_mode("concat").dropout(0.1)),

@@ -36,7 +36,7 @@ pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum,
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
 pub use self::preprocessing::Normalization;
-pub use self::regularization::{GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
+pub use self::regularization::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector, UpSampling1D, ZeroPadding1D};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
@@ -446,6 +446,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Resizing" => boxed(Resizing::from_config(c)),
         "GaussianNoise" => boxed(GaussianNoise::from_config(c)),
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
+        "AlphaDropout" => boxed(AlphaDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
         "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),
         "SpatialDropout3D" => boxed(SpatialDropout3D::from_config(c)),

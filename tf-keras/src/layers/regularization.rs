@@ -1,6 +1,6 @@
 //! Noise and structured dropout layers (Keras's `regularization` layers besides Dropout):
-//! GaussianNoise, GaussianDropout, SpatialDropout1D, SpatialDropout2D and SpatialDropout3D.
-//! All act only while training and pass their input through at inference.
+//! GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D and
+//! SpatialDropout3D. All act only while training and pass their input through at inference.
 
 use super::{layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
@@ -99,6 +99,66 @@ impl Layer for GaussianDropout {
             return x.clone();
         }
         x * &normal_like(x, 1.0, (self.rate / (1.0 - self.rate)).sqrt(), self.seed)
+    }
+}
+
+/// `keras.layers.AlphaDropout(rate, seed=None)`: while training, dropout for self-normalizing
+/// (SELU) networks. Dropped values become SELU's negative saturation `-αλ` rather than 0, and
+/// an affine map `a x + b` brings the mean and variance back to those of the input (zero and
+/// one for SELU's activations).
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{AlphaDropout, Layer};
+/// let x = tf::random::normal(&[20000], 0.0, 1.0, tf::float32, Some(3));
+/// let y = AlphaDropout::new(0.2).seed(Some(4)).call(&x, true);
+/// let (m, v) = tf::nn::moments(&y, 0, false);
+/// assert!(m.scalar::<f32>().abs() < 0.03 && (v.scalar::<f32>() - 1.0).abs() < 0.05);
+/// assert_eq!(AlphaDropout::new(0.2).call(&x, false).to_vec::<f32>(), x.to_vec::<f32>());
+/// ```
+pub struct AlphaDropout {
+    base: Base,
+    rate: f64,
+    seed: Option<i64>,
+}
+layer_common!(AlphaDropout, []);
+layer_config!(AlphaDropout, AlphaDropout::new(0.0), { "rate" => rate, "seed" => seed });
+impl AlphaDropout {
+    /// Alpha dropout of rate `rate`.
+    pub fn new(rate: f64) -> AlphaDropout {
+        AlphaDropout {
+            base: Base::new("alpha_dropout"),
+            rate,
+            seed: None,
+        }
+    }
+    setters! {
+        seed: Option<i64>,
+    }
+}
+impl Layer for AlphaDropout {
+    layer_methods!("AlphaDropout");
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    fn call(&self, x: &Tensor, training: bool) -> Tensor {
+        let rate = self.rate;
+        if !training || !(0.0..1.0).contains(&rate) || rate == 0.0 {
+            return x.clone();
+        }
+        // SELU's α and λ (Klambauer et al.), as Keras writes them.
+        let alpha_p = -1.673_263_242_354_377_3 * 1.050_700_987_355_480_5;
+        let u = if x.shape().is_fully_defined() {
+            tf::random::uniform(x.shape().dims(), 0.0, 1.0, x.dtype(), self.seed)
+        } else {
+            tf::random::uniform_of_shape(&tf::shape(x), 0.0, 1.0, x.dtype(), self.seed)
+        };
+        let kept = tf::cast(&tf::greater_equal(&u, &tf::scalar(rate, x.dtype())), x.dtype());
+        let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
+        let b = -a * alpha_p * rate;
+        let dropped = &(&kept * -1.0) + 1.0;
+        let y = &(x * &kept) + &(&dropped * &tf::scalar(alpha_p, x.dtype()));
+        &(&y * &tf::scalar(a, x.dtype())) + &tf::scalar(b, x.dtype())
     }
 }
 
