@@ -220,8 +220,12 @@ fn recurrent_models_train_in_the_graph_with_a_partial_last_batch() {
 /// Two epochs of batches of 32 (the last one partial) train the model `make(false)` makes
 /// in the graph, in two traces, to `make(true)`'s eager losses and weights.
 fn trains_as_eagerly_with_a_partial_batch(make: impl Fn(bool) -> keras::Sequential, x: &tf::Tensor, y: &tf::Tensor) {
-    let (mut graph, mut eager) = (make(false), make(true));
-    let (hg, he) = (graph.fit((x, y), args(2)).expect("fit"), eager.fit((x, y), args(2)).expect("fit"));
+    // Each made just before its fit: a model without a declared input shape draws its
+    // weights when fit builds it.
+    let mut graph = make(false);
+    let hg = graph.fit((x, y), args(2)).expect("fit");
+    let mut eager = make(true);
+    let he = eager.fit((x, y), args(2)).expect("fit");
     assert_eq!(graph.train_function().expect("compiled").tracing_count(), 2);
     same_losses(&hg, &he, "loss");
     same_weights(&graph, &eager, "weights");
@@ -275,6 +279,78 @@ fn convolutional_models_train_in_the_graph_with_a_partial_last_batch() {
     };
     for volumetric in [false, true] {
         trains_as_eagerly_with_a_partial_batch(|eager| make(eager, volumetric), &x, &y);
+    }
+}
+
+/// A sweep of the deterministic layers, each between the input and a Flatten + Dense head:
+/// trained in the graph with a partial last batch (a second trace, for a `None` batch), each
+/// gives the eager losses and weights.
+#[test]
+fn every_deterministic_layer_trains_in_the_graph_with_a_partial_last_batch() {
+    use tf::keras::layers::*;
+    let _g = common::seed_lock();
+    type Make = fn() -> Box<dyn Layer>;
+    let images: Vec<(&str, Make)> = vec![
+        ("batch_normalization", || Box::new(BatchNormalization::new())),
+        ("layer_normalization", || Box::new(LayerNormalization::new())),
+        ("group_normalization", || Box::new(GroupNormalization::new(2))),
+        ("unit_normalization", || Box::new(UnitNormalization::new())),
+        ("separable_conv2d", || Box::new(SeparableConv2D::new(3, 2).padding("same"))),
+        ("cropping2d", || Box::new(Cropping2D::symmetric(1, 2))),
+        ("zero_padding2d", || Box::new(ZeroPadding2D::new(1))),
+        ("global_average_pooling2d", || Box::new(GlobalAveragePooling2D::new())),
+        ("global_max_pooling2d", || Box::new(GlobalMaxPooling2D::new())),
+        ("prelu", || Box::new(PReLU::new())),
+        ("resizing", || Box::new(Resizing::new(4, 5))),
+        ("center_crop", || Box::new(CenterCrop::new(4, 4))),
+        ("permute", || Box::new(Permute::new([2, 1, 3]))),
+        ("reshape", || Box::new(Reshape::new([12, 6]))),
+        ("rescaling", || Box::new(Rescaling::new(0.5, 0.1))),
+        ("softmax", || Box::new(Softmax::new(-1))),
+        ("elu", || Box::new(ELU::new())),
+        ("thresholded_relu", || Box::new(ThresholdedReLU::new(0.1))),
+        ("time_distributed", || Box::new(TimeDistributed::new(Dense::new(3)))),
+    ];
+    let sequences: Vec<(&str, Make)> = vec![
+        ("conv1d_causal", || Box::new(Conv1D::new(3, 2).padding("causal"))),
+        ("conv1d_transpose", || Box::new(Conv1DTranspose::new(3, 2).strides(2))),
+        ("depthwise_conv1d", || Box::new(DepthwiseConv1D::new(2).depth_multiplier(2))),
+        ("separable_conv1d", || Box::new(SeparableConv1D::new(3, 2))),
+        ("max_pooling1d", || Box::new(MaxPooling1D::new(2))),
+        ("average_pooling1d", || Box::new(AveragePooling1D::new(2).padding("same"))),
+        ("global_average_pooling1d", || Box::new(GlobalAveragePooling1D::new())),
+        ("up_sampling1d", || Box::new(UpSampling1D::new(2))),
+        ("zero_padding1d", || Box::new(ZeroPadding1D::new((1, 2)))),
+        ("cropping1d", || Box::new(Cropping1D::new((1, 1)))),
+        ("simple_rnn", || Box::new(SimpleRNN::new(3).return_sequences(true))),
+        ("gru", || Box::new(GRU::new(3))),
+        ("bidirectional", || {
+            Box::new(Bidirectional::new(LSTM::new(2).return_sequences(true)))
+        }),
+        ("masking", || Box::new(Masking::new(0.0))),
+    ];
+    let x_img = tf::random::uniform(&[50, 6, 6, 2], -1.0, 1.0, tf::float32, Some(4));
+    let x_seq = tf::reshape(&x_img, [50, 12, 6]);
+    let y = tf::cast(
+        &tf::greater(&tf::reduce_sum(&x_img, [1, 2, 3], false), &tf::constant(0.0f32)),
+        tf::int32,
+    );
+    for (cases, x) in [(images, &x_img), (sequences, &x_seq)] {
+        for (name, layer) in cases {
+            let make = |eager: bool| {
+                tf::random::set_seed(12);
+                let mut m = keras::Sequential::from_layers(vec![layer(), Box::new(Flatten::new()), Box::new(Dense::new(2))]);
+                m.compile(
+                    Adam::new(0.01),
+                    keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+                    (),
+                );
+                m.run_eagerly = eager;
+                m
+            };
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trains_as_eagerly_with_a_partial_batch(make, x, &y)));
+            assert!(run.is_ok(), "{name}");
+        }
     }
 }
 
