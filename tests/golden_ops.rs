@@ -423,6 +423,32 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
                 )
             })
         }
+        "conv1d_grad" => with_grads(x, |x| {
+            nn::conv1d(&x[0], &x[1], size(&a["stride"]), pad_str(&a["padding"]), size(&a["dilations"]))
+        }),
+        "conv1d_transpose_grad" => {
+            let o = ints(&a["output_shape"]);
+            let shape = [o[0], o[1], o[2]].map(|v| v as usize);
+            with_grads(x, |x| {
+                nn::conv1d_transpose(&x[0], &x[1], shape, size(&a["strides"]), pad_str(&a["padding"]), 1)
+            })
+        }
+        "separable_conv2d_grad" => with_grads(x, |x| {
+            nn::separable_conv2d(
+                &x[0],
+                &x[1],
+                &x[2],
+                size(&a["strides"]),
+                pad_str(&a["padding"]),
+                size(&a["dilations"]),
+            )
+        }),
+        "max_pool1d_grad" => with_grads(x, |x| {
+            nn::max_pool1d(&x[0], size(&a["ksize"]), size(&a["strides"]), pad_str(&a["padding"]))
+        }),
+        "avg_pool1d_grad" => with_grads(x, |x| {
+            nn::avg_pool1d(&x[0], size(&a["ksize"]), size(&a["strides"]), pad_str(&a["padding"]))
+        }),
         "max_pool3d_grad" => with_grads(x, |x| {
             nn::max_pool3d(&x[0], size3(&a["ksize"]), size3(&a["strides"]), pad_str(&a["padding"]))
         }),

@@ -298,6 +298,22 @@ fn compute_gradient_full_jacobians_for_tiny_composites() {
             vec![wave(&[1, 3, 3, 2, 2], 0.77)],
         ),
         (
+            "conv1d_and_transpose",
+            |x| {
+                let y = tf::nn::conv1d(&x[0], &x[1], 2, "SAME", 1);
+                tf::nn::conv1d_transpose(&y, &x[1], [1, 5, 2], 2, "SAME", 1)
+            },
+            vec![wave(&[1, 5, 2], 0.41), wave(&[2, 2, 2], 1.3)],
+        ),
+        (
+            "pool1d_and_separable_conv2d",
+            |x| {
+                let p = &tf::nn::max_pool1d(&x[0], 2, 1, "SAME") + &tf::nn::avg_pool1d(&x[0], 3, 1, "SAME");
+                tf::nn::separable_conv2d(&tf::reshape(&p, [1, 2, 3, 2]), &x[1], &x[2], 1, "VALID", 1)
+            },
+            vec![wave(&[1, 6, 2], 0.83), wave(&[2, 2, 2, 1], 0.7), wave(&[1, 1, 2, 2], 1.9)],
+        ),
+        (
             "avg_pool3d_same",
             |x| tf::nn::avg_pool3d(&x[0], (3, 2, 2), (2, 1, 2), "SAME"),
             vec![wave(&[1, 4, 2, 3, 1], 0.61)],

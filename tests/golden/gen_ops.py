@@ -414,6 +414,31 @@ for pad in ["VALID", "SAME"]:
 case("conv3d_channel_mismatch", "conv3d_grad", [data("float32", [1, 3, 3, 3, 2]), data("float32", [2, 2, 2, 3, 1])],
      {"strides": [1, 1, 1], "padding": "VALID", "dilations": [1, 1, 1]}, lambda x, w: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID"))
 
+# 1-D convolution and pooling, and the separable convolution: outputs and gradients.
+for dt in FLOATS:
+    for pad in ["VALID", "SAME"]:
+        # (TensorFlow's float64 Conv2D kernel takes no dilations.)
+        for st, dil in [(1, 1), (2, 1)] + ([(1, 2)] if dt == "float32" else []):
+            args = {"stride": st, "padding": pad, "dilations": dil}
+            case(f"conv1d_{dt}_{pad}_{st}_{dil}", "conv1d_grad", [data(dt, [2, 9, 3]), data(dt, [3, 3, 4])], args,
+                 with_grads(lambda x, w, st=st, pad=pad, dil=dil: tf.nn.conv1d(x, w, st, pad, dilations=dil)))
+        for st in [1, 2]:
+            osh = [2, 9, 3]
+            n_out = tf.nn.conv1d(tf.zeros(osh, dt), tf.zeros([3, 3, 4], dt), st, pad).shape[1]
+            case(f"conv1d_transpose_{dt}_{pad}_{st}", "conv1d_transpose_grad", [data(dt, [2, n_out, 4]), data(dt, [3, 3, 4])],
+                 {"output_shape": osh, "strides": st, "padding": pad},
+                 with_grads(lambda x, w, st=st, pad=pad, osh=osh: tf.nn.conv1d_transpose(x, w, osh, st, pad)))
+        case(f"separable_conv2d_{dt}_{pad}", "separable_conv2d_grad", [data(dt, [2, 6, 5, 3]), data(dt, [3, 2, 3, 2]), data(dt, [1, 1, 6, 4])],
+             {"strides": 1, "padding": pad, "dilations": 2},
+             with_grads(lambda x, d, p, pad=pad: tf.nn.separable_conv2d(x, d, p, [1, 1, 1, 1], pad, dilations=[2, 2])))
+    for pad in ["VALID", "SAME"]:
+        for k, st in [(2, 2), (3, 1), (3, 2)]:
+            args = {"ksize": k, "strides": st, "padding": pad}
+            case(f"max_pool1d_{dt}_{pad}_{k}_{st}", "max_pool1d_grad", [data(dt, [2, 7, 3])], args,
+                 with_grads(lambda x, k=k, st=st, pad=pad: tf.nn.max_pool1d(x, k, st, pad)))
+            case(f"avg_pool1d_{dt}_{pad}_{k}_{st}", "avg_pool1d_grad", [data(dt, [2, 7, 3])], args,
+                 with_grads(lambda x, k=k, st=st, pad=pad: tf.nn.avg_pool1d(x, k, st, pad)))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

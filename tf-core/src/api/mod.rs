@@ -7,6 +7,7 @@ mod array;
 mod clip;
 pub(crate) mod control;
 mod control_grad;
+mod conv1d;
 mod conv3d;
 mod create;
 pub mod debugging;

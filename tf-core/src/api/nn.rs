@@ -7,6 +7,7 @@ use super::{random, run, scalar, Axes};
 use crate::ops::{nn as n, unary as u, Attrs};
 use crate::{DType, Tensor};
 
+pub use super::conv1d::{avg_pool1d, conv1d, conv1d_transpose, max_pool1d};
 pub use super::conv3d::{avg_pool3d, conv3d, conv3d_transpose, max_pool3d, Size3};
 pub use super::math::{sigmoid, tanh};
 
@@ -280,6 +281,44 @@ pub fn depthwise_conv2d(
         .ints("dilations", dilations.into().nhwc())
         .str("padding", padding);
     run(&n::DEPTHWISE_CONV2D, &[input, filter], a)
+}
+
+/// `tf.nn.separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
+/// dilations)`: a depthwise convolution (filter `[kh, kw, in, multiplier]`), then a 1x1
+/// convolution (filter `[1, 1, in * multiplier, out]`) mixing the channels.
+///
+/// ```
+/// use tf_core as tf;
+/// let img = tf::ones([1, 3, 3, 2], tf::float32);
+/// let dw = tf::ones([2, 2, 2, 1], tf::float32);
+/// let pw = tf::reshape(&tf::constant([1.0f32, -1.0]), [1, 1, 2, 1]);
+/// let y = tf::nn::separable_conv2d(&img, &dw, &tf::ones([1, 1, 2, 1], tf::float32), 1, "VALID", 1);
+/// assert_eq!(y.to_vec::<f32>(), vec![8.0; 4]);
+/// assert_eq!(tf::nn::separable_conv2d(&img, &dw, &pw, 1, "VALID", 1).to_vec::<f32>(), vec![0.0; 4]);
+/// ```
+///
+/// # Panics
+/// When the pointwise filter is not `[1, 1, in * multiplier, out]`, or as
+/// [`depthwise_conv2d`].
+#[track_caller]
+pub fn separable_conv2d(
+    input: &Tensor,
+    depthwise_filter: &Tensor,
+    pointwise_filter: &Tensor,
+    strides: impl Into<Size2>,
+    padding: &'static str,
+    dilations: impl Into<Size2>,
+) -> Tensor {
+    let y = depthwise_conv2d(input, depthwise_filter, strides, padding, dilations);
+    let pw = pointwise_filter.shape().dims();
+    if pw.len() != 4 || pw[0] != 1 || pw[1] != 1 || y.shape().dims().last() != pw.get(2) {
+        panic!(
+            "separable_conv2d: the pointwise filter must be [1, 1, {}, out], got {:?}",
+            y.shape().dims().last().copied().unwrap_or(0),
+            pointwise_filter.shape()
+        );
+    }
+    conv2d(&y, pointwise_filter, 1, "VALID", 1)
 }
 
 /// `tf.nn.conv2d_transpose(input, filters, output_shape, strides, padding, dilations)`:

@@ -261,14 +261,13 @@ impl Layer for Conv1D {
             self.base
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
         });
-        let k4 = tf::expand_dims(&k.value(), 0);
         // Causal: zeros before the sequence, so output t sees inputs up to t only.
         let (x, pad) = match c.padding {
             "CAUSAL" => (tf::pad(x, &[(0, 0), (c.dilation.1 * (c.kernel.1 - 1), 0), (0, 0)], 0.0), "VALID"),
             p => (x.clone(), p),
         };
-        let y = tf::nn::conv2d(&tf::expand_dims(&x, 1), &k4, Size2(1, c.strides.1), pad, Size2(1, c.dilation.1));
-        finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), c.filters)
+        let y = tf::nn::conv1d(&x, &k.value(), c.strides.1, pad, c.dilation.1);
+        finish(c, &self.base, &self.bias, y, c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
         conv_losses(&self.cfg, &self.kernel)

@@ -89,16 +89,9 @@ impl Layer for Conv1DTranspose {
             self.base
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.filters, d[2]], true)
         });
-        let out = [
-            d[0],
-            1,
-            deconv_len(d[1], c.kernel.0, c.strides.0, c.dilation.0, c.padding),
-            c.filters,
-        ];
-        let k4 = tf::expand_dims(&k.value(), 0);
-        let (x, pad) = as_image(x, c);
-        let y = tf::nn::conv2d_transpose(&x, &k4, out, Size2(1, c.strides.0), pad, Size2(1, c.dilation.0));
-        finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), c.filters)
+        let out = [d[0], deconv_len(d[1], c.kernel.0, c.strides.0, c.dilation.0, c.padding), c.filters];
+        let y = tf::nn::conv1d_transpose(x, &k.value(), out, c.strides.0, c.padding, c.dilation.0);
+        finish(c, &self.base, &self.bias, y, c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
         conv_losses(&self.cfg, &self.kernel)

@@ -1,5 +1,5 @@
 //! 1-D pooling over `[batch, steps, channels]`: MaxPooling1D, AveragePooling1D and the
-//! global poolings over steps (the 2-D pooling ops over a height of one).
+//! global poolings over steps.
 
 use super::conv::global_pool;
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
@@ -50,9 +50,7 @@ macro_rules! pool1d {
             #[track_caller]
             fn call(&self, x: &Tensor, _training: bool) -> Tensor {
                 expect_rank(&self.base.name, x, 3, Some(3));
-                let stride = self.strides.unwrap_or(self.pool);
-                let y = $op(&tf::expand_dims(x, 1), (1, self.pool), (1, stride), self.padding);
-                tf::squeeze(&y, &[1])
+                $op(x, self.pool, self.strides.unwrap_or(self.pool), self.padding)
             }
         }
     };
@@ -73,7 +71,7 @@ pool1d!(
     MaxPooling1D,
     "max_pooling1d",
     "MaxPooling1D",
-    tf::nn::max_pool2d
+    tf::nn::max_pool1d
 );
 pool1d!(
     /// `keras.layers.AveragePooling1D(pool_size=2, strides=None, padding="valid")`.
@@ -90,7 +88,7 @@ pool1d!(
     AveragePooling1D,
     "average_pooling1d",
     "AveragePooling1D",
-    tf::nn::avg_pool2d
+    tf::nn::avg_pool1d
 );
 
 global_pool!(
