@@ -431,6 +431,24 @@ fn convolution_gradients_with_unknown_batch_and_size_equal_eager() {
     assert_eq!(f.tracing_count(), 1);
 }
 
+/// The 3-D ops fold the depth into the batch and need it known: traced with a `None` depth,
+/// they say so; a 4-D input is refused naming the layout.
+#[test]
+fn three_d_ops_need_a_known_depth_and_rank_five() {
+    let k = tf::ones([2, 2, 2, 1, 1], DType::F32);
+    let f = Function::new("c3", move |xs: &[Tensor]| vec![tf::nn::conv3d(&xs[0], &k, 1, "SAME", 1)])
+        .input_signature([partial(&[None, None, Some(4), Some(4), Some(1)], DType::F32)]);
+    let sig = [partial(&[None, None, Some(4), Some(4), Some(1)], DType::F32)];
+    let e = panic_message(|| {
+        f.get_concrete_function(&sig);
+    });
+    assert!(e.contains("Conv3D: the input's depth must be known"), "{e}");
+    let e = panic_message(|| {
+        tf::nn::max_pool3d(&tf::ones([1, 4, 4, 1], DType::F32), 2, 2, "VALID");
+    });
+    assert!(e.contains("MaxPool3D: input (NDHWC) must be rank 5, got shape"), "{e}");
+}
+
 /// A classifier's loss traced with the classes unknown too: the loss and its gradient (whose
 /// one-hot labels are then built when the graph runs) equal the eager ones.
 #[test]

@@ -48,6 +48,9 @@ struct Depth {
 impl Depth {
     #[track_caller]
     fn new(op: &str, input: usize, taps: usize, stride: usize, dilation: usize, padding: &str) -> Depth {
+        if input == Shape::UNKNOWN {
+            panic!("{op}: the input's depth must be known (a trace left it None); only the batch, height and width may be");
+        }
         if taps == 0 || stride == 0 || dilation == 0 {
             panic!("{op}: window, strides and dilations must be positive, got depth window {taps}, stride {stride}, dilation {dilation}");
         }
@@ -109,24 +112,17 @@ fn dim(d: usize) -> i64 {
     }
 }
 
+/// `t`'s dimensions; `what` names it (and its layout) in the panic when it is not rank 5.
 #[track_caller]
 fn expect_rank5(op: &str, what: &str, t: &Tensor) -> [usize; 5] {
     match *t.shape().dims() {
         [a, b, c, d, e] => [a, b, c, d, e],
-        _ => panic!(
-            "{op}: {what} must be rank 5 ({}), got shape {:?}",
-            if what == "input" {
-                "NDHWC"
-            } else {
-                "[depth, height, width, in, out]"
-            },
-            t.shape()
-        ),
+        _ => panic!("{op}: {what} must be rank 5, got shape {:?}", t.shape()),
     }
 }
 
-/// `[kd, kh, kw, a, b]` → `[kh, kw, kd * a, b]`: the depth taps joined with the channels of
-/// the folded input.
+/// `[kd, kh, kw, a, b]` (rank checked) → `[kh, kw, kd * a, b]`: the depth taps joined with
+/// the channels of the folded input.
 fn fold_filter(f: &Tensor) -> Tensor {
     let [kd, kh, kw, a, b] = expect_rank5("Conv3D", "filters", f);
     reshape(
@@ -157,8 +153,8 @@ fn fold_filter(f: &Tensor) -> Tensor {
 #[track_caller]
 pub fn conv3d(input: &Tensor, filters: &Tensor, strides: impl Into<Size3>, padding: &'static str, dilations: impl Into<Size3>) -> Tensor {
     let (s, dl) = (strides.into(), dilations.into());
-    let [_, depth, h, w, c] = expect_rank5("Conv3D", "input", input);
-    let [kd, _, _, fc, out] = expect_rank5("Conv3D", "filters", filters);
+    let [_, depth, h, w, c] = expect_rank5("Conv3D", "input (NDHWC)", input);
+    let [kd, _, _, fc, out] = expect_rank5("Conv3D", "filters ([depth, height, width, in, out])", filters);
     if fc != c {
         panic!(
             "Conv3D: the input has {c} channels but the filters expect {fc} (filters shape {:?})",
@@ -204,8 +200,8 @@ pub fn conv3d_transpose(
     dilations: impl Into<Size3>,
 ) -> Tensor {
     let (s, dl) = (strides.into(), dilations.into());
-    let [n, depth, _, _, c] = expect_rank5("Conv3DBackpropInputV2", "input", input);
-    let [kd, _, _, fo, fc] = expect_rank5("Conv3DBackpropInputV2", "filters", filters);
+    let [n, depth, _, _, c] = expect_rank5("Conv3DBackpropInputV2", "input (NDHWC)", input);
+    let [kd, _, _, fo, fc] = expect_rank5("Conv3DBackpropInputV2", "filters ([depth, height, width, out, in])", filters);
     let [_, od, oh, ow, oc] = output_shape;
     if fc != c || fo != oc {
         panic!(
@@ -273,7 +269,7 @@ fn pool_taps(
     fill: f64,
     pool2d: impl Fn(&Tensor) -> Tensor,
 ) -> (Vec<Tensor>, Depth) {
-    let [_, depth, h, w, c] = expect_rank5(op, "input", input);
+    let [_, depth, h, w, c] = expect_rank5(op, "input (NDHWC)", input);
     if !input.dtype().is_float() {
         panic!("{op}: input must be a floating-point tensor, got {:?}", input.dtype());
     }
