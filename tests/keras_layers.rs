@@ -345,6 +345,9 @@ fn layers_match_tensorflow() {
                 None,
             ),
             "separable_conv1d" => (std::sync::Arc::new(layers::SeparableConv1D::new(4, 3).depth_multiplier(2)), None),
+            "conv2d_groups" => (std::sync::Arc::new(layers::Conv2D::new(6, 3).groups(2).padding("same")), None),
+            "conv1d_groups_causal" => (std::sync::Arc::new(layers::Conv1D::new(4, 2).groups(4).padding("causal")), None),
+            "conv3d_groups" => (std::sync::Arc::new(layers::Conv3D::new(4, 2).groups(2).strides((1, 2, 1))), None),
             "separable_conv1d_causal" => (
                 std::sync::Arc::new(layers::SeparableConv1D::new(2, 2).padding("causal").activation("relu")),
                 None,
@@ -803,4 +806,26 @@ fn alpha_dropout_keeps_or_saturates_each_value() {
     }
     assert!((200..400).contains(&dropped), "{dropped} of 1000 dropped at rate 0.3");
     assert_eq!(layer.call(&x, false).to_vec::<f32>(), x.to_vec::<f32>());
+}
+
+/// `groups=` that does not divide the filters or the input channels is refused with Keras's
+/// messages.
+#[test]
+fn convolution_groups_must_divide_filters_and_channels() {
+    let e = common::panic_message(|| {
+        layers::Conv2D::new(5, 3)
+            .groups(2)
+            .call(&tf::zeros([1, 4, 4, 4], tf::float32), false);
+    });
+    assert!(
+        e.contains("filters must be evenly divisible by the number of groups. Received: groups=2, filters=5"),
+        "{e}"
+    );
+    let e = common::panic_message(|| {
+        layers::Conv1D::new(4, 2).groups(2).call(&tf::zeros([1, 4, 3], tf::float32), false);
+    });
+    assert!(
+        e.contains("input channels must be evenly divisible by the number of groups. Received groups=2, but the input has 3 channels"),
+        "{e}"
+    );
 }

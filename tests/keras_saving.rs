@@ -517,6 +517,7 @@ fn every_layer_config_round_trips() {
         Box::new(Cropping3D::new(((0, 1), (1, 1), (2, 0)))),
         Box::new(SpatialDropout3D::new(0.2).seed(Some(7))),
         Box::new(Conv1DTranspose::new(4, 3).strides(2).padding("same").dilation_rate(1)),
+        Box::new(Conv2D::new(8, 3).groups(4)),
         Box::new(DepthwiseConv1D::new(5).depth_multiplier(3).use_bias(false)),
         Box::new(SeparableConv1D::new(6, 2).padding("causal").dilation_rate(2).depth_multiplier(2)),
     ];

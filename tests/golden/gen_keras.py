@@ -220,6 +220,9 @@ layers = [
     layer_case("depthwise_conv1d_dilated", keras.layers.DepthwiseConv1D(2, dilation_rate=2, activation="tanh"), (1, 6, 2)),
     layer_case("separable_conv1d", keras.layers.SeparableConv1D(4, 3, depth_multiplier=2), (2, 6, 3)),
     layer_case("separable_conv1d_causal", keras.layers.SeparableConv1D(2, 2, padding="causal", strides=1, activation="relu"), (1, 5, 3)),
+    layer_case("conv2d_groups", keras.layers.Conv2D(6, 3, groups=2, padding="same"), (2, 5, 4, 4)),
+    layer_case("conv1d_groups_causal", keras.layers.Conv1D(4, 2, groups=4, padding="causal"), (2, 6, 4)),
+    layer_case("conv3d_groups", keras.layers.Conv3D(4, 2, groups=2, strides=(1, 2, 1)), (1, 3, 4, 3, 2)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

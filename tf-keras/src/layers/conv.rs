@@ -33,6 +33,8 @@ pub(super) struct ConvConfig<S = Size2> {
     pub(super) kernel_initializer: Initializer,
     pub(super) bias_initializer: Initializer,
     pub(super) kernel_regularizer: Option<Regularizer>,
+    /// Keras's `groups=` (Conv1D, Conv2D, Conv3D).
+    pub(super) groups: usize,
 }
 
 impl<S: From<usize>> ConvConfig<S> {
@@ -48,6 +50,7 @@ impl<S: From<usize>> ConvConfig<S> {
             kernel_initializer: Initializer::GLOROT_UNIFORM,
             bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
+            groups: 1,
         }
     }
 }
@@ -141,6 +144,55 @@ macro_rules! separable_builders {
 }
 pub(super) use separable_builders;
 
+/// The `groups=` builder of the convolutions that take it (Conv1D, Conv2D, Conv3D).
+macro_rules! groups_builder {
+    ($ty:ident) => {
+        impl $ty {
+            /// `groups=`: the input channels and the filters split into this many equal
+            /// groups, each group of filters seeing only its group of channels.
+            pub fn groups(mut self, groups: usize) -> Self {
+                self.cfg.groups = groups;
+                self
+            }
+        }
+    };
+}
+pub(super) use groups_builder;
+
+/// The input channels each filter sees (`cin / groups`), checked as Keras checks them.
+#[track_caller]
+pub(super) fn group_channels<S>(cfg: &ConvConfig<S>, layer: &str, x: &Tensor) -> usize {
+    let g = cfg.groups;
+    let cin = x.shape().dims().last().copied().unwrap_or(0);
+    if g == 0 || !cfg.filters.is_multiple_of(g) {
+        panic!(
+            "Layer \"{layer}\": the number of filters must be evenly divisible by the number of groups. Received: groups={g}, filters={}",
+            cfg.filters
+        );
+    }
+    if !cin.is_multiple_of(g) {
+        panic!(
+            "Layer \"{layer}\": the number of input channels must be evenly divisible by the number of groups. Received groups={g}, but the input has {cin} channels (full input shape is {})",
+            x.shape()
+        );
+    }
+    cin / g
+}
+
+/// `conv(x, kernel)` in `cfg.groups` groups: group i of the input's channels convolved with
+/// group i of the kernel's filters (its last axis), the outputs joined along the channels.
+pub(super) fn grouped<S>(cfg: &ConvConfig<S>, x: &Tensor, kernel: &Tensor, conv: impl Fn(&Tensor, &Tensor) -> Tensor) -> Tensor {
+    let g = cfg.groups;
+    if g == 1 {
+        return conv(x, kernel);
+    }
+    let cin = x.shape().dims().last().copied().unwrap_or(0);
+    let xs = tf::split(x, &vec![cin / g; g], -1);
+    let ks = tf::split(kernel, &vec![cfg.filters / g; g], -1);
+    let ys: Vec<Tensor> = xs.iter().zip(&ks).map(|(a, b)| conv(a, b)).collect();
+    tf::concat(&ys.iter().collect::<Vec<_>>(), -1)
+}
+
 pub(super) fn conv_losses<S>(cfg: &ConvConfig<S>, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
     match (cfg.kernel_regularizer, kernel.get()) {
         (Some(r), Some(k)) => vec![r.call(&k.value())],
@@ -183,6 +235,7 @@ layer_config!(Conv2D, Conv2D::new(0, 1), {
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
 conv_builders!(Conv2D, Size2, causal: false);
+groups_builder!(Conv2D);
 impl Conv2D {
     /// A 2-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size2>) -> Conv2D {
@@ -200,12 +253,12 @@ impl Layer for Conv2D {
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 4, Some(4));
         let c = &self.cfg;
-        let cin = x.shape().dims()[3];
+        let cin = group_channels(c, &self.base.name, x);
         let k = self.kernel.get_or_init(|| {
             self.base
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, cin, c.filters], true)
         });
-        let y = tf::nn::conv2d(x, &k.value(), c.strides, c.padding, c.dilation);
+        let y = grouped(c, x, &k.value(), |x, k| tf::nn::conv2d(x, k, c.strides, c.padding, c.dilation));
         finish(c, &self.base, &self.bias, y, c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
@@ -239,6 +292,7 @@ layer_config!(Conv1D, Conv1D::new(0, 1), {
     "kernel_regularizer" => cfg.kernel_regularizer,
 });
 conv_builders!(Conv1D, Size2, causal: true);
+groups_builder!(Conv1D);
 impl Conv1D {
     /// A 1-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: usize) -> Conv1D {
@@ -256,7 +310,7 @@ impl Layer for Conv1D {
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 3, Some(3));
         let c = &self.cfg;
-        let cin = x.shape().dims()[2];
+        let cin = group_channels(c, &self.base.name, x);
         let k = self.kernel.get_or_init(|| {
             self.base
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
@@ -266,7 +320,7 @@ impl Layer for Conv1D {
             "CAUSAL" => (tf::pad(x, &[(0, 0), (c.dilation.1 * (c.kernel.1 - 1), 0), (0, 0)], 0.0), "VALID"),
             p => (x.clone(), p),
         };
-        let y = tf::nn::conv1d(&x, &k.value(), c.strides.1, pad, c.dilation.1);
+        let y = grouped(c, &x, &k.value(), |x, k| tf::nn::conv1d(x, k, c.strides.1, pad, c.dilation.1));
         finish(c, &self.base, &self.bias, y, c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {

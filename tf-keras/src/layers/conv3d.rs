@@ -2,7 +2,7 @@
 //! `channels_last`): Conv3D, Conv3DTranspose, MaxPooling3D, AveragePooling3D, the global 3-D
 //! poolings, UpSampling3D, ZeroPadding3D and Cropping3D.
 
-use super::conv::{conv_builders, conv_losses, deconv_len, finish, global_pool, pool, ConvConfig};
+use super::conv::{conv_builders, conv_losses, deconv_len, finish, global_pool, group_channels, grouped, groups_builder, pool, ConvConfig};
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -33,9 +33,10 @@ layer_config!(Conv3D, Conv3D::new(0, 1), {
     "filters" => cfg.filters, "kernel_size" => cfg.kernel, "strides" => cfg.strides, "padding" => cfg.padding,
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
-    "kernel_regularizer" => cfg.kernel_regularizer,
+    "kernel_regularizer" => cfg.kernel_regularizer, "groups" => cfg.groups,
 });
 conv_builders!(Conv3D, Size3, causal: false);
+groups_builder!(Conv3D);
 impl Conv3D {
     /// A 3-D convolution with `filters` output channels.
     pub fn new(filters: usize, kernel_size: impl Into<Size3>) -> Conv3D {
@@ -53,12 +54,12 @@ impl Layer for Conv3D {
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 5, Some(5));
         let c = &self.cfg;
-        let cin = x.shape().dims()[4];
+        let cin = group_channels(c, &self.base.name, x);
         let k = self.kernel.get_or_init(|| {
             let shape = [c.kernel.0, c.kernel.1, c.kernel.2, cin, c.filters];
             self.base.weight("kernel", &c.kernel_initializer, &shape, true)
         });
-        let y = tf::nn::conv3d(x, &k.value(), c.strides, c.padding, c.dilation);
+        let y = grouped(c, x, &k.value(), |x, k| tf::nn::conv3d(x, k, c.strides, c.padding, c.dilation));
         finish(c, &self.base, &self.bias, y, c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
