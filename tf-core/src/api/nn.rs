@@ -406,11 +406,7 @@ pub fn dropout(x: &Tensor, rate: f64, seed: Option<i64>) -> Tensor {
     if !(0.0..1.0).contains(&rate) {
         panic!("Dropout: rate must be a scalar tensor or a float in the range [0, 1), got {rate}");
     }
-    let u = if x.shape().is_fully_defined() {
-        random::uniform(x.shape().dims(), 0.0, 1.0, x.dtype(), seed)
-    } else {
-        random::uniform_like(x, 0.0, 1.0, seed)
-    };
+    let u = random::uniform_like(x, 0.0, 1.0, seed);
     let keep = cast(&greater_equal(&u, &like(x, rate)), x.dtype());
     multiply(&multiply(x, &keep), &like(x, 1.0 / (1.0 - rate)))
 }

@@ -120,11 +120,38 @@ pub fn uniform(shape: &[usize], minval: f64, maxval: f64, dtype: DType, seed: Op
     scale_shift(u, maxval - minval, minval, dtype)
 }
 
-/// [`uniform`] floats of the shape `x` has when the op runs (its static shape may have unknown
-/// dimensions inside a traced function): TensorFlow's `RandomUniform` fed `tf.shape(x)`.
+/// [`uniform`] values of `x`'s shape and dtype: its static shape, or (when a trace left
+/// dimensions unknown) the shape it has when the op runs, TensorFlow's `RandomUniform` fed
+/// `tf.shape(x)`. The noise of dropout layers.
+///
+/// ```
+/// use tf_core as tf;
+/// let u = tf::random::uniform_like(&tf::zeros([2, 3], tf::float32), 0.0, 1.0, Some(1));
+/// assert_eq!(u.shape().dims(), &[2, 3]);
+/// ```
 #[track_caller]
-pub(crate) fn uniform_like(x: &Tensor, minval: f64, maxval: f64, seed: Option<i64>) -> Tensor {
-    uniform_of_shape(&super::shape(x), minval, maxval, x.dtype(), seed)
+pub fn uniform_like(x: &Tensor, minval: f64, maxval: f64, seed: Option<i64>) -> Tensor {
+    if x.shape().is_fully_defined() {
+        uniform(x.shape().dims(), minval, maxval, x.dtype(), seed)
+    } else {
+        uniform_of_shape(&super::shape(x), minval, maxval, x.dtype(), seed)
+    }
+}
+
+/// [`normal`] values of `x`'s shape and dtype, as [`uniform_like`] draws.
+///
+/// ```
+/// use tf_core as tf;
+/// let z = tf::random::normal_like(&tf::zeros([4], tf::float32), 2.0, 0.0, Some(1));
+/// assert_eq!(z.to_vec::<f32>(), vec![2.0; 4]);
+/// ```
+#[track_caller]
+pub fn normal_like(x: &Tensor, mean: f64, stddev: f64, seed: Option<i64>) -> Tensor {
+    if x.shape().is_fully_defined() {
+        normal(x.shape().dims(), mean, stddev, x.dtype(), seed)
+    } else {
+        normal_of_shape(&super::shape(x), mean, stddev, x.dtype(), seed)
+    }
 }
 
 /// `tf.random.uniform(shape, ...)` with `shape` a 1-D integer tensor: its values may be

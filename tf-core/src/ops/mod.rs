@@ -425,6 +425,35 @@ pub(crate) fn arity(inputs: &[&Tensor], n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the inputs of an op whose shape attribute may leave dimensions unknown (-1): `n`,
+/// or `n + 1` with the tensor whose shape fills them in ([`execute_shaped_like`]).
+pub(crate) fn arity_shaped(inputs: &[&Tensor], n: usize) -> Result<(), String> {
+    if inputs.len() != n && inputs.len() != n + 1 {
+        return Err(format!(
+            "expected {n} inputs, or {} with the tensor giving the output's shape, got {}",
+            n + 1,
+            inputs.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `op` with attribute `name` set to `like`'s shape. When a trace left some of its
+/// dimensions unknown (`None`, written -1), `like` itself goes in as the last input, for the
+/// op to read them when it runs (TensorFlow passes such a shape as a tensor). The gradient
+/// rules of those ops give that input no gradient (it only lends its shape).
+pub(crate) fn execute_shaped_like(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs, name: &'static str, like: &Tensor) -> Tensor {
+    let a = attrs
+        .clone()
+        .ints(name, like.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>());
+    if like.shape().is_fully_defined() {
+        return execute1(op, inputs, &a);
+    }
+    let mut all: SmallVec<[&Tensor; 4]> = inputs.iter().copied().collect();
+    all.push(like);
+    execute1(op, &all, &a)
+}
+
 /// Checks that input `i` has one of `allowed` dtypes, in TensorFlow's words.
 pub(crate) fn check_dtype(inputs: &[&Tensor], i: usize, allowed: &[DType]) -> Result<DType, String> {
     let d = inputs[i].dtype();

@@ -4,8 +4,8 @@
 
 use super::num::Num;
 use super::{
-    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Outputs, TensorSpec,
-    ALL, NUMERIC,
+    arity, arity_shaped, check_dtype, execute1, execute_shaped_like, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx,
+    Kernel, OpDef, Outputs, TensorSpec, ALL, NUMERIC,
 };
 use crate::api;
 use crate::shape::{dim_add, dim_compatible, dim_map, normalize_axis};
@@ -598,15 +598,10 @@ pub static GATHER_ND: OpDef = OpDef {
     },
     stateful: false,
     grad: Grad::Rule(|c| {
-        let (p, idx) = (c.x(0), c.x(1));
-        let attrs = Attrs::new().ints("shape", dims_of(p));
-        // Params of a traced `None` size lend their run-time shape as the last input.
-        let ins: &[&Tensor] = if p.shape().is_fully_defined() {
-            &[idx, c.g()]
-        } else {
-            &[idx, c.g(), p]
-        };
-        vec![Some(execute1(&SCATTER_ND, ins, &attrs)), None]
+        vec![
+            Some(execute_shaped_like(&SCATTER_ND, &[c.x(1), c.g()], &Attrs::new(), "shape", c.x(0))),
+            None,
+        ]
     }),
 };
 
@@ -617,12 +612,7 @@ pub static GATHER_ND: OpDef = OpDef {
 pub static SCATTER_ND: OpDef = OpDef {
     name: "ScatterNd",
     infer: |i, a| {
-        if !(2..=3).contains(&i.len()) {
-            return Err(format!(
-                "expected 2 or 3 inputs (indices, updates, a tensor of the output's shape), got {}",
-                i.len()
-            ));
-        }
+        arity_shaped(i, 2)?;
         check_dtype(i, 0, &[DType::I32, DType::I64])?;
         check_dtype(i, 1, NUMERIC)?;
         let like = i.get(2).map(|t| t.shape().dims());

@@ -3,7 +3,8 @@
 //! TensorFlow: `strides`/`dilations`/`ksize` as `[1, h, w, 1]`, `padding` `"SAME"`/`"VALID"`.
 
 use super::{
-    arity, check_dtype, execute1, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Specs, FLOATS,
+    arity, arity_shaped, check_dtype, execute1, execute_shaped_like, out1, same_dtype, sample, spec, Attrs, Case, Domain, Grad, GradCtx,
+    Kernel, OpDef, Specs, FLOATS,
 };
 use crate::shape::dim_compatible;
 use crate::{api, dispatch, DType, Element, Shape, Tensor};
@@ -95,12 +96,7 @@ fn is_pointwise(g: &Window2d) -> bool {
 /// Inference of an input-gradient op (inputs: filter, out_backprop; attribute
 /// `input_shape`); `dy_channels` maps the window and filter to out_backprop's channels.
 fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
-    if !(2..=3).contains(&i.len()) {
-        return Err(format!(
-            "expected 2 or 3 inputs (filter, out_backprop, the forward input), got {}",
-            i.len()
-        ));
-    }
+    arity_shaped(i, 2)?;
     let d = check_dtype(i, 0, FLOATS)?;
     same_dtype(i, 0, 1)?;
     let xs = input_shape(a, i[1], i.get(2))?;
@@ -119,9 +115,7 @@ fn infer_input_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize
 /// Inference of a filter-gradient op (inputs: input, out_backprop; attribute
 /// `filter_shape`).
 fn infer_filter_grad(i: &[&Tensor], a: &Attrs, dy_channels: fn(&Window2d, &[usize]) -> usize) -> Result<Specs, String> {
-    if !(2..=3).contains(&i.len()) {
-        return Err(format!("expected 2 or 3 inputs (input, out_backprop, the filter), got {}", i.len()));
-    }
+    arity_shaped(i, 2)?;
     let d = check_dtype(i, 0, FLOATS)?;
     same_dtype(i, 0, 1)?;
     let fs = shape_like(a, "filter_shape", i.get(2))?;
@@ -656,11 +650,7 @@ pub static AVG_POOL: OpDef = OpDef {
     domain: Domain::Any,
     cases: pool_cases,
     stateful: false,
-    grad: Grad::Rule(|c| {
-        let x = c.x(0);
-        let dy: &[&Tensor] = if x.shape().is_fully_defined() { &[c.g()] } else { &[c.g(), x] };
-        vec![Some(execute1(&AVG_POOL_GRAD, dy, &with_shape(c.attrs, "input_shape", x)))]
-    }),
+    grad: Grad::Rule(|c| vec![Some(execute_shaped_like(&AVG_POOL_GRAD, &[c.g()], c.attrs, "input_shape", c.x(0)))]),
 };
 
 /// `MaxPoolGrad`: routes the output gradient (input 1) to each window's maximum of the
@@ -757,9 +747,7 @@ pub static MAX_POOL_GRAD_GRAD: OpDef = OpDef {
 pub static AVG_POOL_GRAD: OpDef = OpDef {
     name: "AvgPoolGrad",
     infer: |i, a| {
-        if !(1..=2).contains(&i.len()) {
-            return Err(format!("expected 1 or 2 inputs (the gradient, the forward input), got {}", i.len()));
-        }
+        arity_shaped(i, 1)?;
         let d = check_dtype(i, 0, FLOATS)?;
         let xs = input_shape(a, i[0], i.get(1))?;
         let g = pool_window(&xs, a)?;
@@ -837,8 +825,8 @@ static DEPTHWISE: ConvFamily = ConvFamily {
 /// Forward op, inputs (x, w): dx = InputGrad(w, dy), dw = FilterGrad(x, dy).
 fn forward_grad(c: &GradCtx, k: &ConvFamily, dy: &Tensor) -> Vec<Option<Tensor>> {
     let (x, w) = (c.x(0), c.x(1));
-    let dx = c.want(0, || input_grad(k, w, dy, x, c.attrs));
-    let dw = c.want(1, || filter_grad(k, x, dy, w, c.attrs));
+    let dx = c.want(0, || execute_shaped_like(k.input_grad, &[w, dy], c.attrs, "input_shape", x));
+    let dw = c.want(1, || execute_shaped_like(k.filter_grad, &[x, dy], c.attrs, "filter_shape", w));
     vec![dx, dw]
 }
 
@@ -852,7 +840,7 @@ pub(super) fn conv2d_grad(c: &GradCtx, dy: &Tensor) -> Vec<Option<Tensor>> {
 /// Input-gradient op, inputs (w, dy): dw = FilterGrad(ddx, dy), d dy = Forward(ddx, w).
 fn input_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (w, dy) = (c.x(0), c.x(1));
-    let dw = c.want(0, || filter_grad(k, c.g(), dy, w, c.attrs));
+    let dw = c.want(0, || execute_shaped_like(k.filter_grad, &[c.g(), dy], c.attrs, "filter_shape", w));
     let ddy = c.want(1, || execute1(k.forward, &[c.g(), w], c.attrs));
     // The forward input, when given, only lends its shape.
     let mut grads = vec![dw, ddy];
@@ -860,43 +848,13 @@ fn input_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     grads
 }
 
-/// The filter-gradient op of `k` for the filter `w`, which goes in as the last input when
-/// its shape is not all known (as [`input_grad`]'s forward input).
-fn filter_grad(k: &ConvFamily, x: &Tensor, dy: &Tensor, w: &Tensor, attrs: &Attrs) -> Tensor {
-    let a = with_shape(attrs, "filter_shape", w);
-    if w.shape().is_fully_defined() {
-        execute1(k.filter_grad, &[x, dy], &a)
-    } else {
-        execute1(k.filter_grad, &[x, dy, w], &a)
-    }
-}
-
-/// The input-gradient op of `k` for the forward input `x`: its shape goes in attribute
-/// `input_shape`, and `x` itself as the last input when that shape is not all known (a
-/// trace with `None` dimensions), for the op to read when it runs.
-fn input_grad(k: &ConvFamily, w: &Tensor, dy: &Tensor, x: &Tensor, attrs: &Attrs) -> Tensor {
-    let a = with_shape(attrs, "input_shape", x);
-    if x.shape().is_fully_defined() {
-        execute1(k.input_grad, &[w, dy], &a)
-    } else {
-        execute1(k.input_grad, &[w, dy, x], &a)
-    }
-}
-
 /// Filter-gradient op, inputs (x, dy): dx = InputGrad(ddw, dy), d dy = Forward(x, ddw).
 fn filter_grad_grad(c: &GradCtx, k: &ConvFamily) -> Vec<Option<Tensor>> {
     let (x, dy) = (c.x(0), c.x(1));
-    let dx = c.want(0, || input_grad(k, c.g(), dy, x, c.attrs));
+    let dx = c.want(0, || execute_shaped_like(k.input_grad, &[c.g(), dy], c.attrs, "input_shape", x));
     let ddy = c.want(1, || execute1(k.forward, &[x, c.g()], c.attrs));
     // The filter, when given, only lends its shape.
     let mut grads = vec![dx, ddy];
     grads.resize(c.inputs.len(), None);
     grads
-}
-
-/// `attrs` plus a shape attribute taken from `t`.
-fn with_shape(attrs: &Attrs, name: &'static str, t: &Tensor) -> Attrs {
-    attrs
-        .clone()
-        .ints(name, t.shape().dims().iter().map(|&d| d as i64).collect::<Vec<_>>())
 }

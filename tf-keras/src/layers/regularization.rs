@@ -6,15 +6,6 @@ use super::{layer_common, layer_methods, Base, Layer};
 use crate::saving::config::layer_config;
 use tf_core::{self as tf, DType, Tensor};
 
-/// Standard normals `mean + stddev * z` shaped like `x` (also with an unknown batch).
-fn normal_like(x: &Tensor, mean: f64, stddev: f64, seed: Option<i64>) -> Tensor {
-    if x.shape().is_fully_defined() {
-        tf::random::normal(x.shape().dims(), mean, stddev, x.dtype(), seed)
-    } else {
-        tf::random::normal_of_shape(&tf::shape(x), mean, stddev, x.dtype(), seed)
-    }
-}
-
 /// `keras.layers.GaussianNoise(stddev, seed=None)`: while training, `x + N(0, stddev²)`.
 ///
 /// ```
@@ -55,7 +46,7 @@ impl Layer for GaussianNoise {
         if !training {
             return x.clone();
         }
-        x + &normal_like(x, 0.0, self.stddev, self.seed)
+        x + &tf::random::normal_like(x, 0.0, self.stddev, self.seed)
     }
 }
 
@@ -98,7 +89,7 @@ impl Layer for GaussianDropout {
         if !training || !(0.0..1.0).contains(&self.rate) || self.rate == 0.0 {
             return x.clone();
         }
-        x * &normal_like(x, 1.0, (self.rate / (1.0 - self.rate)).sqrt(), self.seed)
+        x * &tf::random::normal_like(x, 1.0, (self.rate / (1.0 - self.rate)).sqrt(), self.seed)
     }
 }
 
@@ -148,11 +139,7 @@ impl Layer for AlphaDropout {
         }
         // SELU's α and λ (Klambauer et al.), as Keras writes them.
         let alpha_p = -1.673_263_242_354_377_3 * 1.050_700_987_355_480_5;
-        let u = if x.shape().is_fully_defined() {
-            tf::random::uniform(x.shape().dims(), 0.0, 1.0, x.dtype(), self.seed)
-        } else {
-            tf::random::uniform_of_shape(&tf::shape(x), 0.0, 1.0, x.dtype(), self.seed)
-        };
+        let u = tf::random::uniform_like(x, 0.0, 1.0, self.seed);
         let kept = tf::cast(&tf::greater_equal(&u, &tf::scalar(rate, x.dtype())), x.dtype());
         let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
         let b = -a * alpha_p * rate;
