@@ -21,6 +21,16 @@ pub(super) fn padding(p: &str, causal_ok: bool) -> &'static str {
     }
 }
 
+/// `x` (`[batch, steps, channels]`) ready for a 1-D convolution of window `kernel` and
+/// `dilation` with Keras's `padding`: for `"CAUSAL"`, zeros in front of the steps so that
+/// output t sees inputs up to t only, then VALID padding; otherwise as given.
+pub(super) fn causal_padded(x: &Tensor, padding: &'static str, kernel: usize, dilation: usize) -> (Tensor, &'static str) {
+    match padding {
+        "CAUSAL" => (tf::pad(x, &[(0, 0), (dilation * (kernel - 1), 0), (0, 0)], 0.0), "VALID"),
+        p => (x.clone(), p),
+    }
+}
+
 /// What the convolution layers share; `S` is their window's size type (`Size2`, `Size3`).
 pub(super) struct ConvConfig<S = Size2> {
     pub(super) filters: usize,
@@ -315,11 +325,7 @@ impl Layer for Conv1D {
             self.base
                 .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
         });
-        // Causal: zeros before the sequence, so output t sees inputs up to t only.
-        let (x, pad) = match c.padding {
-            "CAUSAL" => (tf::pad(x, &[(0, 0), (c.dilation.1 * (c.kernel.1 - 1), 0), (0, 0)], 0.0), "VALID"),
-            p => (x.clone(), p),
-        };
+        let (x, pad) = causal_padded(x, c.padding, c.kernel.1, c.dilation.1);
         let y = grouped(c, &x, &k.value(), |x, k| tf::nn::conv1d(x, k, c.strides.1, pad, c.dilation.1));
         finish(c, &self.base, &self.bias, y, c.filters)
     }

@@ -2,7 +2,7 @@
 //! DepthwiseConv1D and SeparableConv1D, each its 2-D counterpart over a height of one, with
 //! Keras's weight shapes.
 
-use super::conv::{conv_builders, conv_losses, deconv_len, finish, separable_builders, ConvConfig};
+use super::conv::{causal_padded, conv_builders, conv_losses, deconv_len, finish, separable_builders, ConvConfig};
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -35,10 +35,7 @@ impl crate::saving::config::ConfigValue for Size1 {
 /// `x` as a one-row image, zeros in front of it for causal padding, and the padding the
 /// 2-D op then takes.
 fn as_image(x: &Tensor, c: &ConvConfig<Size1>) -> (Tensor, &'static str) {
-    let (x, pad) = match c.padding {
-        "CAUSAL" => (tf::pad(x, &[(0, 0), (c.dilation.0 * (c.kernel.0 - 1), 0), (0, 0)], 0.0), "VALID"),
-        p => (x.clone(), p),
-    };
+    let (x, pad) = causal_padded(x, c.padding, c.kernel.0, c.dilation.0);
     (tf::expand_dims(&x, 1), pad)
 }
 
