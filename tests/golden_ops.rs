@@ -2,6 +2,7 @@
 //! (`tests/golden/ops.json`, written by `tests/golden/gen_ops.py`): values, dtypes, shapes,
 //! the printed form, and that TensorFlow's errors are errors here too.
 
+mod common;
 use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use tf::{DType, Tensor};
@@ -473,9 +474,7 @@ fn with_grads(x: &[Tensor], f: impl Fn(&[Tensor]) -> Tensor) -> Vec<Tensor> {
         tape.watch(t);
     }
     let y = f(x);
-    let i = tf::cast(&tf::range(y.num_elements() as i64), y.dtype());
-    let r = tf::sin(&(&(&i * 1.3) + 0.5));
-    let loss = tf::reduce_sum(&(&tf::reshape(&y, [-1]) * &r), None, false);
+    let loss = common::sin_weighted_sum(&y, 1.3);
     let srcs: Vec<&Tensor> = x.iter().collect();
     let grads = tape.gradients(&[&loss], &srcs, None, tf::UnconnectedGradients::Zero);
     std::iter::once(y)
@@ -540,8 +539,7 @@ fn check(name: &str, got: &Tensor, want: &Value) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_tensorflow() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops.json")).expect("golden file");
-    let doc: Value = serde_json::from_str(&text).expect("valid json");
+    let doc = common::golden_json("ops.json");
     let cases = doc["cases"].as_array().unwrap();
     assert!(cases.len() > 900, "the golden file lost its cases");
     std::panic::set_hook(Box::new(|_| {}));

@@ -2,6 +2,7 @@
 //! op's input domain: the full Jacobian-vector product for the sample shapes (first order),
 //! and the derivative of the gradient along a random direction (second order).
 
+mod common;
 use tf::ops::{all_ops, execute, Case, Grad, OpDef};
 use tf::{DType, GradientTape, Tensor, UnconnectedGradients};
 
@@ -376,8 +377,7 @@ fn full_jacobians_of_every_primitive_on_tiny_samples() {
 #[test]
 fn gradients_at_kinks_match_tensorflow() {
     use serde_json::Value;
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/kinks.json")).expect("golden file");
-    let golden: Value = serde_json::from_str(&text).expect("golden JSON");
+    let golden = common::golden_json("kinks.json");
     let s = |v: f64| tf::scalar(v, DType::F32);
     let num = |v: &Value| match v {
         Value::String(t) => t.parse::<f32>().expect("nan or inf"),

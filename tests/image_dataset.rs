@@ -4,7 +4,6 @@
 
 mod common;
 
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tf::keras::utils::{image_dataset_from_directory, ColorMode, ImageDatasetArgs, LabelMode, Subset};
 use tf::keras::{self, layers::*, FitArgs};
@@ -25,8 +24,7 @@ fn quiet() -> ImageDatasetArgs {
 /// equal Keras's.
 #[test]
 fn loads_what_keras_loads() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/image_dataset.json")).expect("golden");
-    let cases: Value = serde_json::from_str(&text).expect("JSON");
+    let cases = common::golden_json("image_dataset.json");
     for c in cases.as_array().expect("cases") {
         let kw = &c["kw"];
         let size: Vec<usize> = kw["image_size"]

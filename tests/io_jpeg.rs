@@ -2,7 +2,7 @@
 //! baseline and progressive, gray and subsampled color files (`tests/golden/gen_jpeg.py` →
 //! `jpeg.json` and `tests/golden/data/jpeg/`), and `decode_image`'s format detection.
 
-use serde_json::Value;
+mod common;
 
 fn file(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/golden/data/jpeg/{name}", env!("CARGO_MANIFEST_DIR"))).expect("JPEG file")
@@ -14,8 +14,7 @@ fn file(name: &str) -> Vec<u8> {
 /// and lies within 6 levels (1.5 on average).
 #[test]
 fn decodes_as_tensorflow_does_within_rounding() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/jpeg.json")).expect("golden file");
-    let cases: Value = serde_json::from_str(&text).expect("golden JSON");
+    let cases = common::golden_json("jpeg.json");
     let cases = cases.as_array().expect("cases");
     assert_eq!(cases.len(), 15);
     for c in cases {
@@ -24,12 +23,7 @@ fn decodes_as_tensorflow_does_within_rounding() {
             c["channels"].as_u64().expect("channels") as usize,
         );
         let img = tf::io::decode_jpeg(&file(name), channels).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let shape: Vec<usize> = c["shape"]
-            .as_array()
-            .expect("shape")
-            .iter()
-            .map(|d| d.as_u64().expect("dim") as usize)
-            .collect();
+        let shape = common::usizes(&c["shape"], "shape");
         assert_eq!(img.shape().dims(), &shape[..], "{name} channels={channels}");
         let got: Vec<i32> = img.to_vec::<u8>().iter().map(|&v| v as i32).collect();
         for (key, worst_allowed, mean_allowed) in [("data", 2, 0.5), ("default_data", 6, 1.5)] {

@@ -2,11 +2,10 @@
 //! type, bit depth, row filter and interlacing (`tests/golden/gen_png.py` → `png.json` and
 //! `tests/golden/data/png/`), PNG round trips, and damaged files.
 
-use serde_json::Value;
+mod common;
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/png.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
+fn golden() -> serde_json::Value {
+    common::golden_json("png.json")
 }
 
 fn file(name: &str) -> Vec<u8> {
@@ -24,12 +23,7 @@ fn decodes_as_tensorflow_does() {
             c["channels"].as_u64().expect("channels") as usize,
         );
         let img = tf::io::decode_png(&file(name), channels).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let shape: Vec<usize> = c["shape"]
-            .as_array()
-            .expect("shape")
-            .iter()
-            .map(|d| d.as_u64().expect("dim") as usize)
-            .collect();
+        let shape = common::usizes(&c["shape"], "shape");
         assert_eq!(img.shape().dims(), &shape[..], "{name} channels={channels}");
         let want: Vec<u8> = c["data"]
             .as_array()

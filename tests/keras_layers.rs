@@ -9,17 +9,8 @@ use tf::keras::losses::{self, Loss};
 use tf::keras::metrics::{self, Metric};
 use tf::{Module, Tensor};
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/keras.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
-}
-
-/// A JSON list of non-negative integers (a shape, indices).
-fn usizes(v: &Value, what: &str) -> Vec<usize> {
-    let list = v.as_array().unwrap_or_else(|| panic!("{what}: not a list: {v}"));
-    list.iter()
-        .map(|d| d.as_u64().unwrap_or_else(|| panic!("{what}: not a count: {d}")) as usize)
-        .collect()
+fn golden() -> serde_json::Value {
+    common::golden_json("keras.json")
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -157,12 +148,6 @@ fn input(shape: &[usize]) -> Tensor {
     ramp(shape, |i| 0.5 * (0.37 * i).cos())
 }
 
-/// `gen_keras.py`'s loss terms: `Σ sin(a i + 0.5) t_i` over the flattened `t`.
-fn sin_weighted_sum(t: &Tensor, a: f64) -> Tensor {
-    let r = ramp(&[t.num_elements()], |i| (a * i + 0.5).sin());
-    tf::reduce_sum(&(&tf::reshape(t, [-1]) * &r), None, false)
-}
-
 /// `got` equals TensorFlow's flat `want` values within 1e-5 (relative to 1 + |want|).
 fn assert_matches(name: &str, what: &str, got: &Tensor, want: &Value) {
     let want: Vec<f64> = want.as_array().expect("list").iter().map(|x| x.as_f64().expect("number")).collect();
@@ -177,7 +162,7 @@ fn layers_match_tensorflow() {
     let g = golden();
     for c in g["layers"].as_array().expect("layers") {
         let name = c["name"].as_str().expect("name");
-        let shape = usizes(&c["input_shape"], "input shape");
+        let shape = common::usizes(&c["input_shape"], "input shape");
         let training = c["training"].as_bool().expect("training");
         let x = input(&shape);
         type Run = Box<dyn Fn(&Tensor) -> Vec<Tensor>>;
@@ -359,7 +344,7 @@ fn layers_match_tensorflow() {
         let shapes = c["weights"].as_array().expect("weights");
         assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
         for (k, (v, s)) in vars.iter().zip(shapes).enumerate() {
-            let s = usizes(s, "weight shape");
+            let s = common::usizes(s, "weight shape");
             assert_eq!(v.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", v.name());
             v.assign(&common::golden_weight(&s, k));
         }
@@ -374,7 +359,7 @@ fn layers_match_tensorflow() {
                 .iter()
                 .zip(c["output_shapes"].as_array().expect("shapes")),
         ) {
-            let ws = usizes(want_shape, "output shape");
+            let ws = common::usizes(want_shape, "output shape");
             assert_eq!(o.shape().dims(), &ws[..], "{name}: output shape");
             for (i, (a, b)) in o.to_vec::<f32>().iter().zip(want.as_array().expect("values")).enumerate() {
                 let b = b.as_f64().expect("value");
@@ -399,9 +384,9 @@ fn layers_match_tensorflow() {
         };
         let mut loss = tf::scalar(0.0, tf::float32);
         for o in &outs {
-            loss = &loss + &sin_weighted_sum(o, 1.3);
+            loss = &loss + &common::sin_weighted_sum(o, 1.3);
         }
-        let trainable = usizes(&c["trainable"], "trainable weight indices");
+        let trainable = common::usizes(&c["trainable"], "trainable weight indices");
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&x)];
         sources.extend(trainable.iter().map(|&k| tf::Source::source(&vars[k])));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
@@ -473,10 +458,10 @@ fn multi_head_attention_matches_tensorflow() {
             "causal_no_bias" => layers::MultiHeadAttention::new(1, 4).use_bias(false),
             other => panic!("no attention case {other}"),
         };
-        let q = input(&usizes(&c["query_shape"], "query shape"));
-        let v = ramp(&usizes(&c["value_shape"], "value shape"), |i| 0.4 * (0.23 * i + 0.1).sin());
+        let q = input(&common::usizes(&c["query_shape"], "query shape"));
+        let v = ramp(&common::usizes(&c["value_shape"], "value shape"), |i| 0.4 * (0.23 * i + 0.1).sin());
         let mask = (!c["mask"].is_null()).then(|| {
-            let shape = usizes(&c["mask_shape"], "mask shape");
+            let shape = common::usizes(&c["mask_shape"], "mask shape");
             let m: Vec<bool> = c["mask"]
                 .as_array()
                 .expect("mask")
@@ -491,7 +476,7 @@ fn multi_head_attention_matches_tensorflow() {
         let shapes = c["weights"].as_array().expect("weights");
         assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
         for (k, (var, s)) in vars.iter().zip(shapes).enumerate() {
-            let s = usizes(s, "weight shape");
+            let s = common::usizes(s, "weight shape");
             assert_eq!(var.shape().dims(), &s[..], "{name}: weight {k} ({}) shape", var.name());
             let keras_name = c["weight_names"][k].as_str().expect("name");
             let suffix = keras_name.split_once('/').expect("scoped").1.trim_end_matches(":0");
@@ -506,11 +491,19 @@ fn multi_head_attention_matches_tensorflow() {
         tape.watch(&q);
         tape.watch(&v);
         let (out, scores) = layer.attend(&q, &v, None, mask.as_ref(), causal, false);
-        assert_eq!(out.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
-        assert_eq!(scores.shape().dims(), &usizes(&c["scores_shape"], "scores shape")[..], "{name}");
+        assert_eq!(
+            out.shape().dims(),
+            &common::usizes(&c["output_shape"], "output shape")[..],
+            "{name}"
+        );
+        assert_eq!(
+            scores.shape().dims(),
+            &common::usizes(&c["scores_shape"], "scores shape")[..],
+            "{name}"
+        );
         assert_matches(name, "output", &out, &c["output"]);
         assert_matches(name, "scores", &scores, &c["scores"]);
-        let loss = &sin_weighted_sum(&out, 1.3) + &sin_weighted_sum(&scores, 0.7);
+        let loss = &common::sin_weighted_sum(&out, 1.3) + &common::sin_weighted_sum(&scores, 0.7);
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
         sources.extend(vars.iter().map(tf::Source::source));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);
@@ -547,7 +540,7 @@ fn normalization_matches_tensorflow() {
             other => panic!("no normalization case {other}"),
         };
         if !c["adapt"].is_null() {
-            let data = Tensor::from_vec(floats(&c["adapt"]), usizes(&c["adapt_shape"], "adapt shape")).expect("shape");
+            let data = Tensor::from_vec(floats(&c["adapt"]), common::usizes(&c["adapt_shape"], "adapt shape")).expect("shape");
             match c["dataset_batch"].as_u64() {
                 Some(b) => layer
                     .adapt_dataset(
@@ -559,9 +552,9 @@ fn normalization_matches_tensorflow() {
                 None => layer.adapt(&data).expect("adapt"),
             }
         }
-        let x = Tensor::from_vec(floats(&c["x"]), usizes(&c["x_shape"], "x shape")).expect("shape");
+        let x = Tensor::from_vec(floats(&c["x"]), common::usizes(&c["x_shape"], "x shape")).expect("shape");
         let y = layer.call(&x, false);
-        assert_eq!(y.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
+        assert_eq!(y.shape().dims(), &common::usizes(&c["output_shape"], "output shape")[..], "{name}");
         for (i, (a, b)) in y.to_vec::<f32>().iter().zip(floats(&c["output"])).enumerate() {
             assert!(close(*a as f64, b as f64, 1e-5), "{name}: output[{i}] = {a}, TensorFlow {b}");
         }
@@ -628,7 +621,7 @@ fn augmentation_layers_match_tensorflow() {
         };
         let training = c["training"].as_bool().unwrap_or(true);
         let y = layer.call(&x, training);
-        assert_eq!(y.shape().dims(), &usizes(&c["output_shape"], "output shape")[..], "{name}");
+        assert_eq!(y.shape().dims(), &common::usizes(&c["output_shape"], "output shape")[..], "{name}");
         let want = c["output"].as_array().expect("output");
         for (i, (a, b)) in y.to_vec::<f32>().iter().zip(want).enumerate() {
             let b = b.as_f64().expect("value");
@@ -728,8 +721,8 @@ fn luong_and_additive_attention_match_tensorflow() {
     assert_eq!(cases.len(), 5, "the golden file lost attention cases");
     for c in cases {
         let name = c["name"].as_str().expect("name");
-        let q = input(&usizes(&c["query_shape"], "q"));
-        let v = ramp(&usizes(&c["value_shape"], "v"), |i| 0.4 * (0.23 * i + 0.1).sin());
+        let q = input(&common::usizes(&c["query_shape"], "q"));
+        let v = ramp(&common::usizes(&c["value_shape"], "v"), |i| 0.4 * (0.23 * i + 0.1).sin());
         let k = c["with_key"].as_bool().expect("with_key").then(|| tf::reverse(&v, &[-1]));
         let causal = c["causal"].as_bool().expect("causal");
         type Attend = Box<dyn Fn(&Tensor, &Tensor) -> (Tensor, Tensor)>;
@@ -762,7 +755,7 @@ fn luong_and_additive_attention_match_tensorflow() {
         let shapes = c["weights"].as_array().expect("weights");
         assert_eq!(vars.len(), shapes.len(), "{name}: weight count");
         for (i, (var, s)) in vars.iter().zip(shapes).enumerate() {
-            let s = usizes(s, "weight shape");
+            let s = common::usizes(s, "weight shape");
             assert_eq!(var.shape().dims(), &s[..], "{name}: weight {i}");
             var.assign(&(&common::golden_weight(&s, i) + 1.0f32));
         }
@@ -772,7 +765,7 @@ fn luong_and_additive_attention_match_tensorflow() {
         let (out, scores) = layer(&q, &v);
         assert_matches(name, "output", &out, &c["output"]);
         assert_matches(name, "scores", &scores, &c["scores"]);
-        let loss = &sin_weighted_sum(&out, 1.3) + &sin_weighted_sum(&scores, 0.7);
+        let loss = &common::sin_weighted_sum(&out, 1.3) + &common::sin_weighted_sum(&scores, 0.7);
         let mut sources: Vec<tf::SourceRef> = vec![tf::Source::source(&q), tf::Source::source(&v)];
         sources.extend(vars.iter().map(tf::Source::source));
         let grads = tape.gradients(&[&loss], &sources, None, tf::UnconnectedGradients::Zero);

@@ -14,16 +14,8 @@ use tf::keras::layers::{
 use tf::keras::{self, losses::SparseCategoricalCrossentropy, optimizers::SGD, Apply, FitArgs, Input, Model};
 use tf::{DType, Module, Tensor};
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/masking.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
-}
-
-/// `Σ sin(1.3 i + 0.5) y_i` over the flattened `y`.
-fn sin_weighted_sum(y: &Tensor) -> Tensor {
-    let n = y.num_elements();
-    let r = Tensor::from_vec((0..n).map(|i| (1.3 * i as f64 + 0.5).sin() as f32).collect(), [n]).expect("shape");
-    tf::reduce_sum(&(&tf::reshape(y, [-1]) * &r), None, false)
+fn golden() -> serde_json::Value {
+    common::golden_json("masking.json")
 }
 
 fn assert_close(name: &str, what: &str, got: &Tensor, want: &Value) {
@@ -129,7 +121,7 @@ fn masked_models_match_tensorflow() {
         }
         let tape = tf::GradientTape::new();
         let (out, mask) = net.call_masked(&inputs, &[], false);
-        let loss = sin_weighted_sum(&out[0]);
+        let loss = common::sin_weighted_sum(&out[0], 1.3);
         assert_close(name, "output", &out[0], &c["output"]);
         match (&mask, c["mask"].is_null()) {
             (Some(m), false) => assert_close(name, "mask", &tf::cast(m, DType::F32), &c["mask"]),

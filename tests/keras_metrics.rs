@@ -11,9 +11,8 @@ use tf::keras::metrics::{
     Summation, TrueNegatives, TruePositives, AUC,
 };
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/metrics.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
+fn golden() -> serde_json::Value {
+    common::golden_json("metrics.json")
 }
 
 /// The metric a golden case names, with its keyword arguments.

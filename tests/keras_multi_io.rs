@@ -3,6 +3,7 @@
 //! `evaluate`, `predict_outputs`, and the errors for mismatched data. Golden values from a
 //! real TensorFlow run (`tests/golden/gen_multi_output.py` → `tests/golden/multi_output.json`).
 
+mod common;
 use serde_json::Value;
 use tf::keras::layers::{Concatenate, Dense};
 use tf::keras::losses::{Loss, SparseCategoricalCrossentropy};
@@ -10,9 +11,8 @@ use tf::keras::optimizers::SGD;
 use tf::keras::{self, Apply, CompileArgs, EvaluateArgs, FitArgs, Input, Model, PredictArgs};
 use tf::Tensor;
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/multi_output.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
+fn golden() -> serde_json::Value {
+    common::golden_json("multi_output.json")
 }
 
 fn floats(v: &Value) -> Vec<f64> {

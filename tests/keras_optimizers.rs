@@ -2,12 +2,12 @@
 //! 2.21, the Keras 2 optimizers) to 1e-5 relative over 100 steps. Golden numbers:
 //! `tests/golden/gen_optimizers.py` → `tests/golden/optimizers.json`.
 
+mod common;
 use tf::keras::optimizers::{self, Optimizer};
 use tf::{GradientTape, Variable};
 
 fn golden() -> serde_json::Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/optimizers.json")).expect("golden file");
-    serde_json::from_str(&text).expect("golden JSON")
+    common::golden_json("optimizers.json")
 }
 
 fn case(name: &str) -> Box<dyn Optimizer> {

@@ -101,3 +101,31 @@ pub fn golden_weight(shape: &[usize], k: usize) -> tf::Tensor {
     )
     .expect("shape")
 }
+
+/// A golden file's JSON: `tests/golden/<name>`, written by a `gen_*.py` from a real
+/// TensorFlow run.
+#[allow(dead_code)]
+pub fn golden_json(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("golden file {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("golden JSON {path}: {e}"))
+}
+
+/// A JSON list of counts (a shape), `what` naming it in the panic when it is not one.
+#[allow(dead_code)]
+pub fn usizes(v: &serde_json::Value, what: &str) -> Vec<usize> {
+    let list = v.as_array().unwrap_or_else(|| panic!("{what}: not a list: {v}"));
+    list.iter()
+        .map(|d| d.as_u64().unwrap_or_else(|| panic!("{what}: not a count: {d}")) as usize)
+        .collect()
+}
+
+/// The golden generators' loss for taking gradients: `Σ sin(a i + 0.5) t_i` over the
+/// flattened `t`, the weights computed in `t`'s dtype as the generators' TensorFlow computes
+/// them (`tf.sin(a * tf.range(n, dtype) + 0.5)`).
+#[allow(dead_code)]
+pub fn sin_weighted_sum(t: &tf::Tensor, a: f64) -> tf::Tensor {
+    let i = tf::cast(&tf::range(t.num_elements() as i64), t.dtype());
+    let r = tf::sin(&(&(&i * &tf::scalar(a, t.dtype())) + &tf::scalar(0.5, t.dtype())));
+    tf::reduce_sum(&(&tf::reshape(t, [-1]) * &r), None, false)
+}
