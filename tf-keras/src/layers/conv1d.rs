@@ -32,11 +32,18 @@ impl crate::saving::config::ConfigValue for Size1 {
     }
 }
 
-/// `x` as a one-row image, zeros in front of it for causal padding, and the padding the
-/// 2-D op then takes.
-fn as_image(x: &Tensor, c: &ConvConfig<Size1>) -> (Tensor, &'static str) {
+/// The depthwise 1-D convolution of `x` by `kernel` (`[k, in, multiplier]`) with `c`'s
+/// geometry: the 2-D one over a one-row image (causal padding first where asked).
+fn depthwise(x: &Tensor, kernel: &Tensor, c: &ConvConfig<Size1>) -> Tensor {
     let (x, pad) = causal_padded(x, c.padding, c.kernel.0, c.dilation.0);
-    (tf::expand_dims(&x, 1), pad)
+    let y = tf::nn::depthwise_conv2d(
+        &tf::expand_dims(&x, 1),
+        &tf::expand_dims(kernel, 0),
+        Size2(1, c.strides.0),
+        pad,
+        Size2(1, c.dilation.0),
+    );
+    tf::squeeze(&y, &[1])
 }
 
 /// `keras.layers.Conv1DTranspose(filters, kernel_size, strides=1, padding="valid")`: the
@@ -148,15 +155,7 @@ impl Layer for DepthwiseConv1D {
             self.base
                 .weight("depthwise_kernel", &c.kernel_initializer, &[c.kernel.0, cin, c.filters], true)
         });
-        let (x, pad) = as_image(x, c);
-        let y = tf::nn::depthwise_conv2d(
-            &x,
-            &tf::expand_dims(&k.value(), 0),
-            Size2(1, c.strides.0),
-            pad,
-            Size2(1, c.dilation.0),
-        );
-        finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), cin * c.filters)
+        finish(c, &self.base, &self.bias, depthwise(x, &k.value(), c), cin * c.filters)
     }
     fn losses(&self) -> Vec<Tensor> {
         conv_losses(&self.cfg, &self.depthwise_kernel)
@@ -224,15 +223,7 @@ impl Layer for SeparableConv1D {
             self.base
                 .weight("pointwise_kernel", &self.pointwise_initializer, &[1, cin * dm, c.filters], true)
         });
-        let (x, pad) = as_image(x, c);
-        let y = tf::nn::depthwise_conv2d(
-            &x,
-            &tf::expand_dims(&dw.value(), 0),
-            Size2(1, c.strides.0),
-            pad,
-            Size2(1, c.dilation.0),
-        );
-        let y = tf::nn::conv2d(&y, &tf::expand_dims(&pw.value(), 0), 1, "VALID", 1);
-        finish(c, &self.base, &self.bias, tf::squeeze(&y, &[1]), c.filters)
+        let y = tf::nn::conv1d(&depthwise(x, &dw.value(), c), &pw.value(), 1, "VALID", 1);
+        finish(c, &self.base, &self.bias, y, c.filters)
     }
 }
