@@ -13,7 +13,12 @@ struct Inner {
     name: String,
     trainable: bool,
     value: RwLock<Tensor>,
+    /// A penalty on the value that training adds to the loss (Keras's weight regularizer).
+    regularizer: std::sync::OnceLock<Penalty>,
 }
+
+/// A weight penalty: the value's scalar contribution to the loss.
+type Penalty = Arc<dyn Fn(&Tensor) -> Tensor + Send + Sync + std::panic::RefUnwindSafe>;
 
 /// `tf.Variable`: a named, mutable tensor shared by every clone of the handle.
 ///
@@ -74,7 +79,34 @@ impl Variable {
             name: name.into(),
             trainable,
             value: RwLock::new(t),
+            regularizer: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Attaches a penalty on the value, which Keras adds to `layer.losses` (as Keras 3's
+    /// `Variable.regularizer`); a layer's `kernel_regularizer=` sets it when the weight is made.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let w = tf::Variable::new([1.0f32, -2.0]).with_regularizer(|w| &tf::reduce_sum(&tf::square(w), None, false) * 0.5);
+    /// assert_eq!(w.regularization_loss().unwrap().scalar::<f32>(), 2.5);
+    /// assert!(tf::Variable::new(1.0f32).regularization_loss().is_none());
+    /// ```
+    ///
+    /// # Panics
+    /// When the variable already has one.
+    #[track_caller]
+    pub fn with_regularizer(self, penalty: impl Fn(&Tensor) -> Tensor + Send + Sync + std::panic::RefUnwindSafe + 'static) -> Variable {
+        if self.0.regularizer.set(Arc::new(penalty)).is_err() {
+            panic!("variable \"{}\" already has a regularizer", self.0.name);
+        }
+        self
+    }
+
+    /// The penalty of the current value, when a regularizer is attached (read like
+    /// [`value`](Self::value), so tapes see it).
+    pub fn regularization_loss(&self) -> Option<Tensor> {
+        self.0.regularizer.get().map(|f| f(&self.value()))
     }
 
     /// The name given at creation (names need not be unique).

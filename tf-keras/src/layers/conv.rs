@@ -87,7 +87,14 @@ macro_rules! conv_builders {
         }
     };
     (@geometry $ty:ident, $size:ty, causal: $causal:expr) => {
-        impl $ty {
+        impl $ty {            /// `activity_regularizer=`: a penalty on the layer's output, divided by the batch
+            /// size, added to the model's losses at each call.
+            #[track_caller]
+            pub fn activity_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+                self.base.activity_regularizer = Some(r.into());
+                self
+            }
+
             /// `strides=`.
             pub fn strides(mut self, s: impl Into<$size>) -> Self {
                 self.cfg.strides = s.into();
@@ -203,13 +210,15 @@ pub(super) fn grouped<S>(cfg: &ConvConfig<S>, x: &Tensor, kernel: &Tensor, conv:
     tf::concat(&ys.iter().collect::<Vec<_>>(), -1)
 }
 
-pub(super) fn conv_losses<S>(cfg: &ConvConfig<S>, kernel: &OnceLock<Variable>) -> Vec<Tensor> {
-    match (cfg.kernel_regularizer, kernel.get()) {
-        (Some(r), Some(k)) => vec![r.call(&k.value())],
-        _ => Vec::new(),
+impl<S> ConvConfig<S> {
+    /// The kernel (`what`: `kernel`, `depthwise_kernel`) with the kernel's initializer and
+    /// regularizer.
+    pub(super) fn kernel_weight(&self, base: &Base, what: &str, shape: &[usize]) -> Variable {
+        base.regularized_weight(what, &self.kernel_initializer, shape, self.kernel_regularizer)
     }
 }
 
+/// Adds the bias, applies the activation and the layer's `activity_regularizer`.
 pub(super) fn finish<S>(cfg: &ConvConfig<S>, base: &Base, bias: &OnceLock<Variable>, y: Tensor, channels: usize) -> Tensor {
     let y = if cfg.use_bias {
         let b = bias.get_or_init(|| base.weight("bias", &cfg.bias_initializer, &[channels], true));
@@ -217,7 +226,7 @@ pub(super) fn finish<S>(cfg: &ConvConfig<S>, base: &Base, bias: &OnceLock<Variab
     } else {
         y
     };
-    cfg.activation.apply(&y)
+    base.activity(cfg.activation.apply(&y))
 }
 
 /// `keras.layers.Conv2D(filters, kernel_size, strides=(1, 1), padding="valid",
@@ -243,6 +252,7 @@ layer_config!(Conv2D, Conv2D::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv2D, Size2, causal: false);
 groups_builder!(Conv2D);
@@ -264,15 +274,11 @@ impl Layer for Conv2D {
         expect_rank(&self.base.name, x, 4, Some(4));
         let c = &self.cfg;
         let cin = group_channels(c, &self.base.name, x);
-        let k = self.kernel.get_or_init(|| {
-            self.base
-                .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, cin, c.filters], true)
-        });
+        let k = self
+            .kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "kernel", &[c.kernel.0, c.kernel.1, cin, c.filters]));
         let y = grouped(c, x, &k.value(), |x, k| tf::nn::conv2d(x, k, c.strides, c.padding, c.dilation));
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 
@@ -300,6 +306,7 @@ layer_config!(Conv1D, Conv1D::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv1D, Size2, causal: true);
 groups_builder!(Conv1D);
@@ -321,16 +328,12 @@ impl Layer for Conv1D {
         expect_rank(&self.base.name, x, 3, Some(3));
         let c = &self.cfg;
         let cin = group_channels(c, &self.base.name, x);
-        let k = self.kernel.get_or_init(|| {
-            self.base
-                .weight("kernel", &c.kernel_initializer, &[c.kernel.1, cin, c.filters], true)
-        });
+        let k = self
+            .kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "kernel", &[c.kernel.1, cin, c.filters]));
         let (x, pad) = causal_padded(x, c.padding, c.kernel.1, c.dilation.1);
         let y = grouped(c, &x, &k.value(), |x, k| tf::nn::conv1d(x, k, c.strides.1, pad, c.dilation.1));
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 
@@ -355,6 +358,7 @@ layer_config!(DepthwiseConv2D, DepthwiseConv2D::new(1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(DepthwiseConv2D, Size2, causal: false);
 impl DepthwiseConv2D {
@@ -380,19 +384,11 @@ impl Layer for DepthwiseConv2D {
         expect_rank(&self.base.name, x, 4, Some(4));
         let c = &self.cfg;
         let cin = x.shape().dims()[3];
-        let k = self.depthwise_kernel.get_or_init(|| {
-            self.base.weight(
-                "depthwise_kernel",
-                &c.kernel_initializer,
-                &[c.kernel.0, c.kernel.1, cin, c.filters],
-                true,
-            )
-        });
+        let k = self
+            .depthwise_kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "depthwise_kernel", &[c.kernel.0, c.kernel.1, cin, c.filters]));
         let y = tf::nn::depthwise_conv2d(x, &k.value(), c.strides, c.padding, c.dilation);
         finish(c, &self.base, &self.bias, y, cin * c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.depthwise_kernel)
     }
 }
 
@@ -426,6 +422,7 @@ layer_config!(SeparableConv2D, SeparableConv2D::new(1, 1), {
     "dilation_rate" => cfg.dilation, "depth_multiplier" => depth_multiplier, "activation" => cfg.activation,
     "use_bias" => cfg.use_bias, "depthwise_initializer" => cfg.kernel_initializer,
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(@geometry SeparableConv2D, Size2, causal: false);
 separable_builders!(SeparableConv2D);
@@ -451,10 +448,9 @@ impl Layer for SeparableConv2D {
         let c = &self.cfg;
         let cin = x.shape().dims()[3];
         let dm = self.depth_multiplier;
-        let dw = self.depthwise_kernel.get_or_init(|| {
-            self.base
-                .weight("depthwise_kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, cin, dm], true)
-        });
+        let dw = self
+            .depthwise_kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "depthwise_kernel", &[c.kernel.0, c.kernel.1, cin, dm]));
         let pw = self.pointwise_kernel.get_or_init(|| {
             self.base
                 .weight("pointwise_kernel", &self.pointwise_initializer, &[1, 1, cin * dm, c.filters], true)
@@ -486,6 +482,7 @@ layer_config!(Conv2DTranspose, Conv2DTranspose::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv2DTranspose, Size2, causal: false);
 impl Conv2DTranspose {
@@ -514,10 +511,9 @@ impl Layer for Conv2DTranspose {
         expect_rank(&self.base.name, x, 4, Some(4));
         let c = &self.cfg;
         let d = x.shape().dims();
-        let k = self.kernel.get_or_init(|| {
-            self.base
-                .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.kernel.1, c.filters, d[3]], true)
-        });
+        let k = self
+            .kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "kernel", &[c.kernel.0, c.kernel.1, c.filters, d[3]]));
         let out = [
             d[0],
             deconv_len(d[1], c.kernel.0, c.strides.0, c.dilation.0, c.padding),
@@ -526,9 +522,6 @@ impl Layer for Conv2DTranspose {
         ];
         let y = tf::nn::conv2d_transpose(x, &k.value(), out, c.strides, c.padding, c.dilation);
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 

@@ -2,7 +2,7 @@
 //! DepthwiseConv1D and SeparableConv1D, each its 2-D counterpart over a height of one, with
 //! Keras's weight shapes.
 
-use super::conv::{causal_padded, conv_builders, conv_losses, deconv_len, finish, separable_builders, ConvConfig};
+use super::conv::{causal_padded, conv_builders, deconv_len, finish, separable_builders, ConvConfig};
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -69,6 +69,7 @@ layer_config!(Conv1DTranspose, Conv1DTranspose::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv1DTranspose, Size1, causal: false);
 impl Conv1DTranspose {
@@ -89,16 +90,12 @@ impl Layer for Conv1DTranspose {
         expect_rank(&self.base.name, x, 3, Some(3));
         let c = &self.cfg;
         let d = x.shape().dims();
-        let k = self.kernel.get_or_init(|| {
-            self.base
-                .weight("kernel", &c.kernel_initializer, &[c.kernel.0, c.filters, d[2]], true)
-        });
+        let k = self
+            .kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "kernel", &[c.kernel.0, c.filters, d[2]]));
         let out = [d[0], deconv_len(d[1], c.kernel.0, c.strides.0, c.dilation.0, c.padding), c.filters];
         let y = tf::nn::conv1d_transpose(x, &k.value(), out, c.strides.0, c.padding, c.dilation.0);
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 
@@ -126,6 +123,7 @@ layer_config!(DepthwiseConv1D, DepthwiseConv1D::new(1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "depthwise_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "depthwise_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(DepthwiseConv1D, Size1, causal: false);
 impl DepthwiseConv1D {
@@ -151,14 +149,10 @@ impl Layer for DepthwiseConv1D {
         expect_rank(&self.base.name, x, 3, Some(3));
         let c = &self.cfg;
         let cin = x.shape().dims()[2];
-        let k = self.depthwise_kernel.get_or_init(|| {
-            self.base
-                .weight("depthwise_kernel", &c.kernel_initializer, &[c.kernel.0, cin, c.filters], true)
-        });
+        let k = self
+            .depthwise_kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "depthwise_kernel", &[c.kernel.0, cin, c.filters]));
         finish(c, &self.base, &self.bias, depthwise(x, &k.value(), c), cin * c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.depthwise_kernel)
     }
 }
 
@@ -191,6 +185,7 @@ layer_config!(SeparableConv1D, SeparableConv1D::new(1, 1), {
     "dilation_rate" => cfg.dilation, "depth_multiplier" => depth_multiplier, "activation" => cfg.activation,
     "use_bias" => cfg.use_bias, "depthwise_initializer" => cfg.kernel_initializer,
     "pointwise_initializer" => pointwise_initializer, "bias_initializer" => cfg.bias_initializer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(@geometry SeparableConv1D, Size1, causal: true);
 separable_builders!(SeparableConv1D);
@@ -215,10 +210,9 @@ impl Layer for SeparableConv1D {
         expect_rank(&self.base.name, x, 3, Some(3));
         let c = &self.cfg;
         let (cin, dm) = (x.shape().dims()[2], self.depth_multiplier);
-        let dw = self.depthwise_kernel.get_or_init(|| {
-            self.base
-                .weight("depthwise_kernel", &c.kernel_initializer, &[c.kernel.0, cin, dm], true)
-        });
+        let dw = self
+            .depthwise_kernel
+            .get_or_init(|| c.kernel_weight(&self.base, "depthwise_kernel", &[c.kernel.0, cin, dm]));
         let pw = self.pointwise_kernel.get_or_init(|| {
             self.base
                 .weight("pointwise_kernel", &self.pointwise_initializer, &[1, cin * dm, c.filters], true)

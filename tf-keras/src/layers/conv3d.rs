@@ -2,7 +2,7 @@
 //! `channels_last`): Conv3D, Conv3DTranspose, MaxPooling3D, AveragePooling3D, the global 3-D
 //! poolings, UpSampling3D, ZeroPadding3D and Cropping3D.
 
-use super::conv::{conv_builders, conv_losses, deconv_len, finish, global_pool, group_channels, grouped, groups_builder, pool, ConvConfig};
+use super::conv::{conv_builders, deconv_len, finish, global_pool, group_channels, grouped, groups_builder, pool, ConvConfig};
 use super::{expect_rank, layer_common, layer_methods, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -34,6 +34,7 @@ layer_config!(Conv3D, Conv3D::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer, "groups" => cfg.groups,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv3D, Size3, causal: false);
 groups_builder!(Conv3D);
@@ -57,13 +58,10 @@ impl Layer for Conv3D {
         let cin = group_channels(c, &self.base.name, x);
         let k = self.kernel.get_or_init(|| {
             let shape = [c.kernel.0, c.kernel.1, c.kernel.2, cin, c.filters];
-            self.base.weight("kernel", &c.kernel_initializer, &shape, true)
+            c.kernel_weight(&self.base, "kernel", &shape)
         });
         let y = grouped(c, x, &k.value(), |x, k| tf::nn::conv3d(x, k, c.strides, c.padding, c.dilation));
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 
@@ -90,6 +88,7 @@ layer_config!(Conv3DTranspose, Conv3DTranspose::new(0, 1), {
     "dilation_rate" => cfg.dilation, "activation" => cfg.activation, "use_bias" => cfg.use_bias,
     "kernel_initializer" => cfg.kernel_initializer, "bias_initializer" => cfg.bias_initializer,
     "kernel_regularizer" => cfg.kernel_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 conv_builders!(Conv3DTranspose, Size3, causal: false);
 impl Conv3DTranspose {
@@ -112,7 +111,7 @@ impl Layer for Conv3DTranspose {
         let d = x.shape().dims();
         let k = self.kernel.get_or_init(|| {
             let shape = [c.kernel.0, c.kernel.1, c.kernel.2, c.filters, d[4]];
-            self.base.weight("kernel", &c.kernel_initializer, &shape, true)
+            c.kernel_weight(&self.base, "kernel", &shape)
         });
         let out = [
             d[0],
@@ -123,9 +122,6 @@ impl Layer for Conv3DTranspose {
         ];
         let y = tf::nn::conv3d_transpose(x, &k.value(), out, c.strides, c.padding, c.dilation);
         finish(c, &self.base, &self.bias, y, c.filters)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        conv_losses(&self.cfg, &self.kernel)
     }
 }
 

@@ -36,6 +36,7 @@ layer_config!(Dense, Dense::new(0), {
     "units" => units, "activation" => activation, "use_bias" => use_bias,
     "kernel_initializer" => kernel_initializer, "bias_initializer" => bias_initializer,
     "kernel_regularizer" => kernel_regularizer, "bias_regularizer" => bias_regularizer,
+    "activity_regularizer" => base.activity_regularizer,
 });
 
 impl Dense {
@@ -81,6 +82,13 @@ impl Dense {
         self.kernel_regularizer = Some(r.into());
         self
     }
+    /// `activity_regularizer=`: a penalty on the layer's output, divided by the batch size,
+    /// added to the model's losses at each call.
+    #[track_caller]
+    pub fn activity_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
+        self.base.activity_regularizer = Some(r.into());
+        self
+    }
     /// `bias_regularizer=`.
     #[track_caller]
     pub fn bias_regularizer(mut self, r: impl Into<Regularizer>) -> Self {
@@ -106,33 +114,25 @@ impl Layer for Dense {
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         expect_rank(&self.base.name, x, 1, None);
         let inp = *x.shape().dims().last().unwrap_or(&0);
-        let kernel = self
-            .kernel
-            .get_or_init(|| self.base.weight("kernel", &self.kernel_initializer, &[inp, self.units], true));
+        let kernel = self.kernel.get_or_init(|| {
+            self.base
+                .regularized_weight("kernel", &self.kernel_initializer, &[inp, self.units], self.kernel_regularizer)
+        });
         let y = if x.rank() == 2 {
             tf::matmul(x, &kernel.value())
         } else {
             tf::tensordot(x, &kernel.value(), &[-1], &[0])
         };
         let y = if self.use_bias {
-            let b = self
-                .bias
-                .get_or_init(|| self.base.weight("bias", &self.bias_initializer, &[self.units], true));
+            let b = self.bias.get_or_init(|| {
+                self.base
+                    .regularized_weight("bias", &self.bias_initializer, &[self.units], self.bias_regularizer)
+            });
             tf::nn::bias_add(&y, &b.value())
         } else {
             y
         };
-        self.activation.apply(&y)
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        let mut out = Vec::new();
-        if let (Some(r), Some(k)) = (self.kernel_regularizer, self.kernel.get()) {
-            out.push(r.call(&k.value()));
-        }
-        if let (Some(r), Some(b)) = (self.bias_regularizer, self.bias.get()) {
-            out.push(r.call(&b.value()));
-        }
-        out
+        self.base.activity(self.activation.apply(&y))
     }
 }
 

@@ -2,6 +2,7 @@
 //! its weights on the first call, from the input's shape (Keras's lazy `build`).
 
 mod activation;
+mod activity;
 mod attention;
 mod augmentation;
 mod conv;
@@ -18,6 +19,8 @@ mod rnn;
 mod wrappers;
 
 pub use self::activation::{LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, ELU};
+pub(crate) use self::activity::hand_up;
+pub use self::activity::{add_loss, collect_losses, ActivityRegularization};
 pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
@@ -105,9 +108,38 @@ pub trait Layer: Module + Send + Sync {
         None
     }
 
-    /// The regularization penalties of this layer's built weights (`layer.losses`).
+    /// `layer.losses`: the regularization penalties of the layer's built weights (those made
+    /// with a `kernel_regularizer=` or the like, nested layers' included); a model adds the
+    /// losses its latest call added.
     fn losses(&self) -> Vec<Tensor> {
-        Vec::new()
+        self.variables().iter().filter_map(Variable::regularization_loss).collect()
+    }
+
+    /// Keras's `self.add_loss(loss)` in a layer's `call`: adds a scalar to the enclosing
+    /// model's losses for this forward pass (see [`add_loss`]).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// # use tf_macros::Module;
+    /// use tf_keras::{self as keras, layers::{Dense, Layer}};
+    /// /// A layer penalizing its output's mean square, as in the Keras guide.
+    /// #[derive(Module)]
+    /// struct Penalized {
+    ///     dense: Dense,
+    /// }
+    /// impl Layer for Penalized {
+    ///     fn call(&self, x: &tf::Tensor, training: bool) -> tf::Tensor {
+    ///         let h = self.dense.call(x, training);
+    ///         self.add_loss(&(&tf::reduce_mean(&tf::square(&h), None, false) * 0.1));
+    ///         h
+    ///     }
+    /// }
+    /// let model = keras::Model::wrap(Penalized { dense: Dense::new(2) });
+    /// model.call(&tf::ones([3, 4], tf::float32), false);
+    /// assert_eq!(model.losses().len(), 1);
+    /// ```
+    fn add_loss(&self, loss: &Tensor) {
+        add_loss(loss)
     }
 
     /// The layers inside this one, for `summary()` of a nested model; empty for a plain layer.
@@ -244,11 +276,13 @@ pub fn clear_session() {
     *NAMES.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
 
-/// The name and declared input shape every layer has.
+/// The name and declared input shape every layer has, and the `activity_regularizer` of the
+/// layers that take one (Dense and the convolutions).
 #[derive(Clone, Debug)]
 pub(crate) struct Base {
     pub name: String,
     pub input_shape: Option<Vec<usize>>,
+    pub activity_regularizer: Option<crate::regularizers::Regularizer>,
 }
 
 impl Base {
@@ -256,6 +290,7 @@ impl Base {
         Base {
             name: unique_name(prefix),
             input_shape: None,
+            activity_regularizer: None,
         }
     }
     /// The config entries every layer has: `name`, `trainable`, `dtype`, and
@@ -290,6 +325,20 @@ impl Base {
     /// A weight variable named `<layer>/<what>`.
     pub fn weight(&self, what: &str, init: &crate::initializers::Initializer, shape: &[usize], trainable: bool) -> Variable {
         Variable::with_options(init.call(shape, tf_core::DType::F32), format!("{}/{}", self.name, what), trainable)
+    }
+    /// A trainable weight penalized by `regularizer` (`kernel_regularizer=`), when given.
+    pub fn regularized_weight(
+        &self,
+        what: &str,
+        init: &crate::initializers::Initializer,
+        shape: &[usize],
+        regularizer: Option<crate::regularizers::Regularizer>,
+    ) -> Variable {
+        let w = self.weight(what, init, shape, true);
+        match regularizer {
+            Some(r) => w.with_regularizer(move |v| r.call(v)),
+            None => w,
+        }
     }
 }
 
@@ -446,6 +495,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "Resizing" => boxed(Resizing::from_config(c)),
         "GaussianNoise" => boxed(GaussianNoise::from_config(c)),
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
+        "ActivityRegularization" => boxed(ActivityRegularization::from_config(c)),
         "AlphaDropout" => boxed(AlphaDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
         "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),

@@ -266,9 +266,6 @@ impl Layer for TimeDistributed {
     fn layers(&self) -> Vec<&dyn Layer> {
         vec![self.layer.as_ref()]
     }
-    fn losses(&self) -> Vec<Tensor> {
-        self.layer.losses()
-    }
     /// The input's mask passes through (the wrapped layer sees one step at a time).
     fn supports_masking(&self) -> bool {
         true

@@ -178,7 +178,8 @@ impl<L: Layer + 'static> Apply for Arc<L> {
 #[track_caller]
 fn apply_arc(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> KerasTensor {
     let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
-    let example = layer.call_many(&examples, false);
+    // The example call builds the layer; losses it adds belong to no model call.
+    let example = crate::layers::collect_losses(|| layer.call_many(&examples, false)).0;
     KerasTensor(Arc::new(Node {
         name: layer.name(),
         example,
@@ -197,7 +198,7 @@ fn apply_arc_outputs(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> Vec<Ker
         return vec![apply_arc(layer, inputs)];
     }
     let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
-    let outs = layer.call_outputs(&examples, false);
+    let outs = crate::layers::collect_losses(|| layer.call_outputs(&examples, false)).0;
     let call = Arc::new(outs.iter().map(shape_string).collect::<Vec<_>>());
     outs.into_iter()
         .enumerate()
@@ -450,9 +451,6 @@ impl Layer for Functional {
             [one] => Some(one.0.example.shape().dims()[1..].to_vec()),
             _ => None,
         }
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        self.layers.iter().flat_map(|l| l.losses()).collect()
     }
     fn layers(&self) -> Vec<&dyn Layer> {
         self.layers.iter().map(|l| l.as_ref() as &dyn Layer).collect()

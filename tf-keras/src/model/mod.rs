@@ -92,6 +92,8 @@ pub struct Model<L: Layer = Functional> {
     /// Whether the forward pass has run eagerly (so the layers are built and a trace may
     /// follow).
     pub(crate) built: std::sync::atomic::AtomicBool,
+    /// The losses the latest forward pass added (`add_loss`, activity regularizers).
+    call_losses: std::sync::Mutex<Vec<Tensor>>,
 }
 
 impl<L: Layer> Model<L> {
@@ -109,6 +111,7 @@ impl<L: Layer> Model<L> {
             last_input: std::sync::Mutex::new(None),
             predict_function: std::sync::Arc::new(tf_core::Function::staged("predict_function").reduce_retracing(true)),
             built: std::sync::atomic::AtomicBool::new(false),
+            call_losses: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -223,19 +226,23 @@ impl<L: Layer> Model<L> {
     }
 
     /// Runs `call` after noting the input (eagerly); runs it again when it created variables
-    /// that a checkpoint restored.
+    /// that a checkpoint restored. Keeps the losses the call added (and hands them to an
+    /// enclosing call).
     #[track_caller]
     fn noting_input<R>(&self, x: &Tensor, call: impl Fn() -> R) -> R {
         if tf_core::executing_eagerly() {
             *self.last_input.lock().unwrap_or_else(|p| p.into_inner()) = Some(tf_core::ops::TensorSpec::of(x));
             self.built.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        let y = call();
-        match tf_core::train::restore_deferred(self) {
-            Ok(0) => y,
-            Ok(_) => call(),
+        let (y, added) = crate::layers::collect_losses(&call);
+        let (y, added) = match tf_core::train::restore_deferred(self) {
+            Ok(0) => (y, added),
+            Ok(_) => crate::layers::collect_losses(&call),
             Err(e) => panic!("{e}"),
-        }
+        };
+        crate::layers::hand_up(&added);
+        *self.call_losses.lock().unwrap_or_else(|p| p.into_inner()) = added;
+        y
     }
 
     /// `model.save_weights(path)`: the weights, and once compiled the optimizer's state, as a
@@ -288,9 +295,24 @@ impl<L: Layer> Model<L> {
         Some(self.compiled.as_mut()?.optimizer.as_mut())
     }
 
-    /// `model.losses`: the regularization penalties of the built layers.
+    /// `model.losses`: the regularization penalties of the built layers' weights, then the
+    /// losses the latest call added (`add_loss`, activity regularizers) — what a custom
+    /// training loop adds to its loss, as in Keras.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Layer}, regularizers::Regularizer};
+    /// let model = keras::sequential![
+    ///     Dense::new(2).input_shape([3]).kernel_regularizer(Regularizer::L2(0.01)).activity_regularizer(Regularizer::L1(0.1)),
+    /// ];
+    /// assert_eq!(model.losses().len(), 2); // the kernel's penalty and the building call's activity loss
+    /// model.call(&tf::ones([4, 3], tf::float32), false);
+    /// assert_eq!(model.losses().len(), 2); // the latest call's activity loss replaced the earlier one
+    /// ```
     pub fn losses(&self) -> Vec<Tensor> {
-        self.net.losses()
+        let mut out = self.net.losses();
+        out.extend(self.call_losses.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned());
+        out
     }
 }
 
@@ -339,7 +361,10 @@ impl<L: Layer> Layer for Model<L> {
         Some(c)
     }
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
-        self.net.call_many(inputs, training)
+        match inputs.first() {
+            Some(x) => self.noting_input(x, || self.net.call_many(inputs, training)),
+            None => self.net.call_many(inputs, training),
+        }
     }
     fn call_outputs(&self, inputs: &[Tensor], training: bool) -> Vec<Tensor> {
         self.forward_many(inputs, training)
@@ -370,7 +395,7 @@ impl<L: Layer> Layer for Model<L> {
         self.net.declared_input_shape()
     }
     fn losses(&self) -> Vec<Tensor> {
-        self.net.losses()
+        Model::losses(self)
     }
     fn layers(&self) -> Vec<&dyn Layer> {
         self.net.layers()
@@ -438,9 +463,6 @@ impl Layer for Stack {
     }
     fn declared_input_shape(&self) -> Option<Vec<usize>> {
         self.layers.first()?.declared_input_shape()
-    }
-    fn losses(&self) -> Vec<Tensor> {
-        self.layers.iter().flat_map(|l| l.losses()).collect()
     }
     fn layers(&self) -> Vec<&dyn Layer> {
         self.layers.iter().map(|l| l.as_ref() as &dyn Layer).collect()

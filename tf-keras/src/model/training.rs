@@ -146,8 +146,8 @@ impl<L: Layer> Model<L> {
     fn test_step(&self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>) -> StepOut {
         let c = self.compiled.as_ref().expect("compiled before evaluate");
         let run = |xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>| {
-            let (y_pred, mask) = self.forward_masked(xs, &[], false);
-            let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw, mask.as_ref());
+            let ((y_pred, mask), added) = crate::layers::collect_losses(|| self.forward_masked(xs, &[], false));
+            let (loss, per_output) = total_loss(&self.net, &added, c, ys, &y_pred, sw, mask.as_ref());
             (loss, per_output, y_pred, mask)
         };
         if !self.staged() {
@@ -403,9 +403,9 @@ impl<L: Layer> Model<L> {
     /// update. Returns the loss, each output's loss and the predictions.
     fn train_step(&mut self, xs: &[Tensor], ys: &[Tensor], sw: Option<&Tensor>, vars: &[Variable]) -> StepOut {
         let tape = GradientTape::new();
-        let (y_pred, mask) = self.forward_masked(xs, &[], true);
+        let ((y_pred, mask), added) = crate::layers::collect_losses(|| self.forward_masked(xs, &[], true));
         let c = self.compiled.as_mut().expect("compiled before fit");
-        let (loss, per_output) = total_loss(&self.net, c, ys, &y_pred, sw, mask.as_ref());
+        let (loss, per_output) = total_loss(&self.net, &added, c, ys, &y_pred, sw, mask.as_ref());
         let grads = tape.gradients(&[&loss], vars, None, tf::UnconnectedGradients::None);
         drop(tape);
         let gv: Vec<(Tensor, Variable)> = grads
@@ -917,11 +917,13 @@ fn step_key(extra: u64, vars: &[Variable]) -> u64 {
 type StepOut = (Tensor, Vec<Tensor>, Vec<Tensor>, Option<Tensor>);
 
 /// The compiled losses (each output's, times its `loss_weights` entry, summed) plus the
-/// network's regularization penalties: what Keras trains on and reports as `loss`. Also
+/// network's regularization penalties and the losses its forward pass `added`: what Keras
+/// trains on and reports as `loss`. Also
 /// each output's own loss, when there are several. The first output's `mask` (a sequence
 /// model's padding) leaves its masked steps out of its loss, as Keras does.
 fn total_loss(
     net: &dyn Layer,
+    added: &[Tensor],
     c: &Compiled,
     ys: &[Tensor],
     y_pred: &[Tensor],
@@ -947,7 +949,7 @@ fn total_loss(
         None => l.clone(),
     });
     let total = weighted.reduce(|a, b| &a + &b).expect("a model has an output");
-    let total = net.losses().iter().fold(total, |acc, r| &acc + r);
+    let total = net.losses().iter().chain(added).fold(total, |acc, r| &acc + r);
     (total, if ys.len() > 1 { per_output } else { Vec::new() })
 }
 

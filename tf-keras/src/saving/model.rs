@@ -140,11 +140,15 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     // Built at once (a subclassed model creates its weights on the first call); a model
     // whose code cannot be traced is an error, not a panic.
     let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
-    checked("save: building the model", || model.net.call_many(&zeros, false))?;
+    checked("save: building the model", || {
+        crate::layers::collect_losses(|| model.net.call_many(&zeros, false))
+    })?;
     let trace = |name: &str, b: Option<usize>, training: bool| {
         let size = b.map_or("None".to_string(), |b| b.to_string());
         checked(&format!("save: tracing `{name}` for batch size {size}"), || {
-            ConcreteFunction::trace(name, &specs(b), |xs| vec![model.net.call_many(xs, training)])
+            ConcreteFunction::trace(name, &specs(b), |xs| {
+                vec![crate::layers::collect_losses(|| model.net.call_many(xs, training)).0]
+            })
         })
     };
     let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect::<Result<_>>()?;
@@ -242,7 +246,7 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<Model<Box<dyn Layer>>> {
     let net: Box<dyn Layer> = if meta["config"].is_object() {
         let net = crate::layers::deserialize(&json!({ "class_name": class_name, "config": meta["config"] }))?;
         let what = format!("{}: building the model for its saved input specs", file.display());
-        checked(&what, || net.call_many(&examples, false))?;
+        checked(&what, || crate::layers::collect_losses(|| net.call_many(&examples, false)))?;
         net
     } else {
         Box::new(Revived {
