@@ -62,5 +62,5 @@ pub use model::training_api::Data;
 pub use model::KerasInputs;
 pub use model::{
     progbar, Batches, CompileArgs, EvaluateArgs, FitArgs, Functional, History, Input, KerasTensor, Logs, Model, PredictArgs, Sequential,
-    Stack, ValidationData,
+    Stack, StepContext, StepData, TrainStepFn, ValidationData,
 };

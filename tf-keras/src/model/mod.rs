@@ -3,12 +3,14 @@
 //! `evaluate`, `predict` and `summary`.
 
 mod args;
+mod custom_step;
 mod functional;
 pub mod progbar;
 mod summary;
 mod training;
 
 pub use args::{Batches, CompileArgs, EvaluateArgs, FitArgs, History, Logs, PredictArgs, ValidationData};
+pub use custom_step::{StepContext, StepData, TrainStepFn};
 pub use functional::{Functional, Input, KerasInputs, KerasTensor};
 
 pub(crate) mod functional_api {
@@ -94,6 +96,8 @@ pub struct Model<L: Layer = Functional> {
     pub(crate) built: std::sync::atomic::AtomicBool,
     /// The losses the latest forward pass added (`add_loss`, activity regularizers).
     call_losses: std::sync::Mutex<Vec<Tensor>>,
+    /// The train step set by [`set_train_step`](Model::set_train_step), if any.
+    custom_train_step: Option<custom_step::CustomStep<L>>,
 }
 
 impl<L: Layer> Model<L> {
@@ -112,6 +116,7 @@ impl<L: Layer> Model<L> {
             predict_function: std::sync::Arc::new(tf_core::Function::staged("predict_function").reduce_retracing(true)),
             built: std::sync::atomic::AtomicBool::new(false),
             call_losses: std::sync::Mutex::new(Vec::new()),
+            custom_train_step: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! and batch.
 
 use super::args::{Batches, CompileArgs, Data, EvaluateArgs, FitArgs, History, Logs, PredictArgs, ValidationData};
+use super::custom_step::StepData;
 use super::progbar::Progbar;
 use super::{Compiled, Model};
 use crate::callbacks::{Callback, Context, Params};
@@ -123,7 +124,7 @@ impl<L: Layer> Model<L> {
 
     /// Whether a step may run as a graph function: not `run_eagerly`, and the forward pass
     /// has run eagerly once (which builds the layers).
-    fn staged(&self) -> bool {
+    pub(super) fn staged(&self) -> bool {
         !self.run_eagerly && !tf::autograph::run_eagerly() && self.built.load(std::sync::atomic::Ordering::Relaxed)
     }
 
@@ -350,13 +351,44 @@ impl<L: Layer> Model<L> {
                 logs.insert(format!("{prefix}{name}_loss"), l.result());
             }
         }
+        Self::metric_entries(c, prefix, &mut logs);
+        logs
+    }
+
+    /// Appends the compiled metrics' results to `logs`.
+    fn metric_entries(c: &Compiled, prefix: &str, logs: &mut Logs) {
         for (m, &i) in c.metrics.iter().flatten().zip(&c.metric_outputs) {
             match c.output_names.get(i).filter(|_| c.output_names.len() > 1) {
                 Some(out) => logs.insert(format!("{prefix}{out}_{}", m.name()), m.result()),
                 None => logs.insert(format!("{prefix}{}", m.name()), m.result()),
             }
         }
-        logs
+    }
+
+    /// Runs one training step on a batch (the built-in step or the one given to
+    /// [`set_train_step`](Self::set_train_step)) and adds it to the running logs of the
+    /// epoch; returns those logs.
+    fn train_batch(&mut self, at: &str, batch: Batch, vars: &mut Vec<Variable>, t: &mut Tracker) -> Result<Logs> {
+        let (x, y, sw) = batch;
+        let n = samples(&x);
+        if self.has_custom_step() {
+            let data = StepData { x, y, sample_weight: sw };
+            let (logged, updates) = guarded(at, || self.custom_step(data, vars))?;
+            for (ys, y_pred) in &updates {
+                self.ensure_metrics(ys, y_pred)?;
+                Self::update_metrics(self.compiled()?, ys, y_pred, None);
+            }
+            let mut logs = t.add_custom(&logged, n);
+            Self::metric_entries(self.compiled()?, "", &mut logs);
+            return Ok(logs);
+        }
+        let (lv, per_output, y_pred, mask) = guarded(at, || self.step(&x, &y, sw.as_ref(), vars))?;
+        self.ensure_metrics(&y, &y_pred)?;
+        let c = self.compiled()?;
+        t.loss.add(&[lv], Some(&[n]));
+        add_output_losses(&mut t.outputs, &per_output, n);
+        Self::update_metrics(c, &y, &y_pred, mask.as_ref());
+        Ok(Self::metric_logs(c, &t.loss, &t.outputs, ""))
     }
 
     fn reset_metrics(c: &mut Compiled) {
@@ -532,8 +564,7 @@ impl<L: Layer> Model<L> {
                 Self::reset_metrics(c);
             }
             self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
-            let mut loss_mean = metrics::Mean::new("loss");
-            let mut output_means = Vec::new();
+            let mut tracker = Tracker::default();
             let mut logs = Logs::default();
             let order = match (&train, shuffle) {
                 (Source::Arrays { x, .. }, true) => {
@@ -546,18 +577,11 @@ impl<L: Layer> Model<L> {
             let mut step = 0usize;
             while steps_per_epoch.is_none_or(|s| step < s) {
                 let Some(batch) = batches.next() else { break };
-                let (x, y, sw) = batch?;
+                let batch = batch?;
                 let at = format!("epoch {}, batch {step}", epoch + 1);
-                self.check_batch(&x, &y, &at)?;
+                self.check_batch(&batch.0, &batch.1, &at)?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
-                let n = samples(&x);
-                let (lv, per_output, y_pred, mask) = guarded(&at, || self.step(&x, &y, sw.as_ref(), &mut vars))?;
-                self.ensure_metrics(&y, &y_pred)?;
-                let c = self.compiled()?;
-                loss_mean.add(&[lv], Some(&[n]));
-                add_output_losses(&mut output_means, &per_output, n);
-                Self::update_metrics(c, &y, &y_pred, mask.as_ref());
-                logs = Self::metric_logs(c, &loss_mean, &output_means, "");
+                logs = self.train_batch(&at, batch, &mut vars, &mut tracker)?;
                 let batch_logs = logs.clone();
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
                 step += 1;
@@ -848,19 +872,9 @@ impl<L: Layer> Model<L> {
     /// # Errors
     /// As [`fit`](Self::fit).
     pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
-        self.compiled()?;
-        let mut vars = Vec::new();
-        let (xs, ys) = (vec![x.clone()], vec![y.clone()]);
-        let (lv, per_output, y_pred, mask) = guarded("train_on_batch", || self.step(&xs, &ys, None, &mut vars))?;
-        self.ensure_metrics(&ys, &y_pred)?;
-        let c = self.compiled()?;
-        Self::reset_metrics(c);
-        Self::update_metrics(c, &ys, &y_pred, mask.as_ref());
-        let mut loss = metrics::Mean::new("loss");
-        loss.add(&[lv], None);
-        let mut output_means = Vec::new();
-        add_output_losses(&mut output_means, &per_output, 1.0);
-        Ok(Self::metric_logs(c, &loss, &output_means, ""))
+        Self::reset_metrics(self.compiled()?);
+        let batch = (vec![x.clone()], vec![y.clone()], None);
+        self.train_batch("train_on_batch", batch, &mut Vec::new(), &mut Tracker::default())
     }
 
     /// `model.test_on_batch(x, y)`: the loss and metrics of one batch, without updating.
@@ -905,7 +919,7 @@ fn known_steps(c: tf::data::Cardinality) -> Result<Option<usize>> {
 
 /// The trace key of a step function: `extra` (what else decides the trace) and the identities
 /// of the variables the graph captures.
-fn step_key(extra: u64, vars: &[Variable]) -> u64 {
+pub(super) fn step_key(extra: u64, vars: &[Variable]) -> u64 {
     let mut key = tf::autograph::Key::new();
     key.write(&extra);
     key.write(&vars.iter().map(Variable::handle_id).collect::<Vec<_>>());
@@ -921,7 +935,7 @@ type StepOut = (Tensor, Vec<Tensor>, Vec<Tensor>, Option<Tensor>);
 /// trains on and reports as `loss`. Also
 /// each output's own loss, when there are several. The first output's `mask` (a sequence
 /// model's padding) leaves its masked steps out of its loss, as Keras does.
-fn total_loss(
+pub(super) fn total_loss(
     net: &dyn Layer,
     added: &[Tensor],
     c: &Compiled,
@@ -960,8 +974,48 @@ fn with_targets(x: Vec<&Tensor>, y: Option<Vec<&Tensor>>, what: &str) -> Result<
 }
 
 /// A scalar tensor's value.
-fn scalar(t: &Tensor) -> f64 {
+pub(super) fn scalar(t: &Tensor) -> f64 {
     tf::cast(t, DType::F64).scalar::<f64>()
+}
+
+/// The running logs of an epoch: the loss's and each output's means over samples, or the
+/// means over steps of what a custom train step logs.
+struct Tracker {
+    loss: metrics::Mean,
+    outputs: Vec<metrics::Mean>,
+    custom: Vec<(&'static str, metrics::Mean)>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker {
+            loss: metrics::Mean::new("loss"),
+            outputs: Vec::new(),
+            custom: Vec::new(),
+        }
+    }
+}
+
+impl Tracker {
+    /// Adds a custom step's logged scalars, of a batch of `n` samples; returns their means
+    /// over the samples so far (as the built-in loss is averaged).
+    fn add_custom(&mut self, logged: &[(&'static str, f64)], n: f64) -> Logs {
+        for &(name, v) in logged {
+            let i = match self.custom.iter().position(|(n, _)| *n == name) {
+                Some(i) => i,
+                None => {
+                    self.custom.push((name, metrics::Mean::new(name)));
+                    self.custom.len() - 1
+                }
+            };
+            self.custom[i].1.add(&[v], Some(&[n]));
+        }
+        let mut logs = Logs::default();
+        for (name, m) in &self.custom {
+            logs.insert(*name, m.result());
+        }
+        logs
+    }
 }
 
 /// Adds a batch of `n` samples' per-output losses to their running means.
