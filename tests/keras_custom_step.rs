@@ -1,7 +1,7 @@
 //! A custom train step (`Model::set_train_step`, Keras's overridden `Model.train_step`)
 //! against a real TensorFlow run (`tests/golden/gen_custom_step.py`, tf_keras 2.21): the
-//! guide's first example and a two-update (GAN-style) step, as graph functions and eagerly,
-//! with a partial last batch.
+//! guide's first example (with its evaluation step, `set_test_step`) and a two-update
+//! (GAN-style) step, as graph functions and eagerly, with a partial last batch.
 
 mod common;
 
@@ -68,6 +68,14 @@ fn guide_step(step: &mut StepContext<'_, Guide>, data: &StepData) -> Vec<(&'stat
     vec![("loss", loss)]
 }
 
+/// The guide's evaluation step: the compiled loss and metrics of the inference pass.
+fn guide_test_step(step: &mut StepContext<'_, Guide>, data: &StepData) -> Vec<(&'static str, Tensor)> {
+    let y_pred = step.call(data.x(), false);
+    let loss = step.compute_loss(data.y(), &y_pred, None);
+    step.update_metrics(data.y(), &y_pred);
+    vec![("loss", loss)]
+}
+
 /// Two updates, each of one part's weights, with one optimizer.
 fn two_phase_step(step: &mut StepContext<'_, TwoPhase>, data: &StepData) -> Vec<(&'static str, Tensor)> {
     let tape = GradientTape::new();
@@ -103,6 +111,33 @@ fn fit_args() -> FitArgs {
     }
 }
 
+/// [`fit_args`] with the golden validation data.
+fn fit_args_with_validation() -> FitArgs {
+    let g = golden();
+    FitArgs {
+        validation_data: Some(keras::ValidationData {
+            x: vec![common::json_tensor(&g["x_val"])],
+            y: vec![common::json_tensor(&g["y_val"])],
+        }),
+        ..fit_args()
+    }
+}
+
+/// `evaluate` on the training data at batch size 4, against TensorFlow's.
+fn assert_evaluate<L: Layer>(name: &str, model: &mut Model<L>, x: &Tensor, y: &Tensor) {
+    let args = keras::EvaluateArgs {
+        batch_size: 4,
+        verbose: 0,
+        ..Default::default()
+    };
+    let logs = model.evaluate((x, y), args).expect("evaluate");
+    let want = case(name)["evaluate"].as_object().expect("evaluate");
+    assert_eq!(logs.iter().count(), want.len(), "{name}: evaluate logs {logs:?}");
+    for (k, v) in want {
+        assert_near(&format!("{name}: evaluate {k}"), logs[k.as_str()], v.as_f64().expect("number"));
+    }
+}
+
 fn assert_near(what: &str, got: f64, want: f64) {
     assert!((got - want).abs() < 2e-5 * (1.0 + want.abs()), "{what}: {got}, TensorFlow {want}");
 }
@@ -132,10 +167,11 @@ fn the_guides_custom_train_step_matches_tensorflow() {
         model.compile(SGD::new(0.1), "mse", &["mae"]);
         model.run_eagerly = eager;
         model.set_train_step(guide_step);
-        let h = model.fit((&x, &y), fit_args()).expect("fit");
+        model.set_test_step(guide_test_step);
+        let h = model.fit((&x, &y), fit_args_with_validation()).expect("fit");
         let names: Vec<&str> = h.history.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["loss", "mae"]);
-        for key in ["loss", "mae"] {
+        assert_eq!(names, ["loss", "mae", "val_loss", "val_mae"]);
+        for key in names {
             for (e, want) in c["history"][key].as_array().expect("history").iter().enumerate() {
                 assert_near(
                     &format!("guide ({eager}): {key} of epoch {}", e + 1),
@@ -145,6 +181,7 @@ fn the_guides_custom_train_step_matches_tensorflow() {
             }
         }
         assert_weights("guide", &model);
+        assert_evaluate("guide", &mut model, &x, &y);
         if !eager {
             assert!(
                 model.train_function().expect("compiled").tracing_count() >= 1,
@@ -170,7 +207,14 @@ fn a_two_update_step_matches_tensorflow() {
         model.compile(Adam::new(0.01), "mse", ());
         model.run_eagerly = eager;
         model.set_train_step(two_phase_step);
-        let h = model.fit((&x, &y), fit_args()).expect("fit");
+        let h = model.fit((&x, &y), fit_args_with_validation()).expect("fit");
+        for (e, want) in c["history"]["val_loss"].as_array().expect("val_loss").iter().enumerate() {
+            assert_near(
+                &format!("two-phase ({eager}): val_loss of epoch {}", e + 1),
+                h["val_loss"][e],
+                want.as_f64().expect("number"),
+            );
+        }
         for key in ["loss_a", "loss_b"] {
             for epoch in 0..2 {
                 let logs = &batches[3 * epoch..3 * epoch + 3];
@@ -184,6 +228,7 @@ fn a_two_update_step_matches_tensorflow() {
             }
         }
         assert_weights("two_phase", &model);
+        assert_evaluate("two_phase", &mut model, &x, &y);
     }
 }
 

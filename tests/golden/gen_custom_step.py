@@ -5,8 +5,9 @@ Writes custom_step.json.
 Weights are set deterministically: the k-th weight of model.weights, of n elements, is
 0.1 * sin(0.7 * i + 0.3 * k) (i the element index), reshaped. Each model is fit for two
 epochs on 10 samples at batch size 4 (batches of 4, 4 and 2), without shuffling. The file
-holds the history, every batch's logs as `train_step` returned them (what callbacks see),
-and the weights after.
+holds the history (with validation on 5 other samples), every batch's logs as `train_step`
+returned them (what callbacks see), the weights after, and `evaluate` on the training data
+at batch size 4 (the guide's model overrides `test_step` too).
 
 Run: python gen_custom_step.py (TensorFlow 2.21 + tf_keras 2.21).
 """
@@ -25,6 +26,8 @@ def fill(n, k):
 
 x = (np.cos(0.9 * np.arange(10 * 3)) * 2.0).reshape(10, 3).astype(np.float32)
 y = np.sin(0.4 * np.arange(10)).reshape(10, 1).astype(np.float32)
+x_val = (np.sin(1.1 * np.arange(5 * 3)) * 1.5).reshape(5, 3).astype(np.float32)
+y_val = np.cos(0.6 * np.arange(5)).reshape(5, 1).astype(np.float32)
 
 class Guide(keras.Model):
     """The guide's first example, with an activity regularizer on the hidden layer."""
@@ -41,6 +44,13 @@ class Guide(keras.Model):
             loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+    def test_step(self, data):
+        """The guide's "Providing your own evaluation step"."""
+        x, y = data
+        y_pred = self(x, training=False)
+        self.compiled_loss(y, y_pred, regularization_losses=self.losses)
         self.compiled_metrics.update_state(y, y_pred)
         return {m.name: m.result() for m in self.metrics}
 
@@ -80,11 +90,14 @@ def case(name, model, optimizer, metrics):
     # ours are made before the step is traced).
     model.optimizer.build(model.trainable_variables)
     cb = Batches()
-    h = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[cb])
+    h = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[cb],
+                  validation_data=(x_val, y_val))
+    ev = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
     return {"name": name, "history": {k: [float(v) for v in vs] for k, vs in h.history.items()},
-            "batch_logs": cb.logs, "weights": [w.numpy().reshape(-1).tolist() for w in model.weights]}
+            "batch_logs": cb.logs, "weights": [w.numpy().reshape(-1).tolist() for w in model.weights],
+            "evaluate": {k: float(v) for k, v in ev.items()}}
 
-out = {"x": x.tolist(), "y": y.tolist(), "cases": [
+out = {"x": x.tolist(), "y": y.tolist(), "x_val": x_val.tolist(), "y_val": y_val.tolist(), "cases": [
     case("guide", Guide(), keras.optimizers.SGD(0.1), ["mae"]),
     case("two_phase", TwoPhase(), keras.optimizers.Adam(0.01), None),
 ]}

@@ -117,10 +117,10 @@ impl<L: Layer> StepContext<'_, L> {
     }
 }
 
-/// A custom train step: the batch in, the scalars to log out (`[("loss", loss)]`).
+/// A custom train or test step: the batch in, the scalars to log out (`[("loss", loss)]`).
 pub type TrainStepFn<L> = Arc<dyn Fn(&mut StepContext<'_, L>, &StepData) -> Vec<(&'static str, Tensor)> + Send + Sync>;
 
-/// A model's custom train step and what its traces returned.
+/// A model's custom train or test step and what its traces returned.
 pub(crate) struct CustomStep<L: Layer> {
     f: TrainStepFn<L>,
     /// Distinguishes this closure's traces from an earlier one's.
@@ -171,29 +171,65 @@ impl<L: Layer> Model<L> {
         &mut self,
         step: impl Fn(&mut StepContext<'_, L>, &StepData) -> Vec<(&'static str, Tensor)> + Send + Sync + 'static,
     ) {
-        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        self.custom_train_step = Some(CustomStep {
-            f: Arc::new(step),
-            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            names: Vec::new(),
-        });
+        self.custom_train_step = Some(CustomStep::new(Arc::new(step)));
     }
 
-    /// Whether `fit` runs a custom train step.
-    pub(crate) fn has_custom_step(&self) -> bool {
-        self.custom_train_step.is_some()
+    /// Overrides the evaluation step, as overriding Keras's `test_step(self, data)` does:
+    /// `evaluate`, `test_on_batch` and `fit`'s validation run `step`, which computes what to
+    /// log (without updating weights) and may update the compiled metrics. The logged scalars
+    /// are averaged over the samples, the compiled metrics follow; validation logs carry the
+    /// `val_` prefix.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::Dense, optimizers::SGD};
+    /// let mut model = keras::sequential![Dense::new(1).kernel_initializer("ones").input_shape([1])];
+    /// model.compile(SGD::new(0.1), "mse", ());
+    /// model.set_test_step(|step, data| {
+    ///     let y_pred = step.call(data.x(), false);
+    ///     vec![("mae", tf::reduce_mean(&tf::abs(&(data.y() - &y_pred)), None, false))]
+    /// });
+    /// let (x, y) = (tf::constant([[1.0f32], [2.0]]), tf::constant([[2.0f32], [4.0]]));
+    /// let logs = model.evaluate((&x, &y), keras::EvaluateArgs { verbose: 0, ..Default::default() })?;
+    /// assert_eq!(logs["mae"], 1.5); // |2 - 1| and |4 - 2|
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    pub fn set_test_step(
+        &mut self,
+        step: impl Fn(&mut StepContext<'_, L>, &StepData) -> Vec<(&'static str, Tensor)> + Send + Sync + 'static,
+    ) {
+        self.custom_test_step = Some(CustomStep::new(Arc::new(step)));
     }
 
-    /// Runs the custom train step on a batch: as the graph function `train_function` once the
-    /// model is built (the optimizer's slots are made first), eagerly otherwise.
-    pub(crate) fn custom_step(&mut self, data: StepData, vars: &mut Vec<Variable>) -> CustomOutcome {
+    /// Whether the training (`train`) or evaluation step is a custom one.
+    pub(crate) fn has_custom_step(&self, train: bool) -> bool {
+        if train {
+            self.custom_train_step.is_some()
+        } else {
+            self.custom_test_step.is_some()
+        }
+    }
+
+    /// Runs the custom training (`train`) or evaluation step on a batch: as the graph
+    /// function `train_function` / `test_function` once the model is built (the optimizer's
+    /// slots are made first), eagerly otherwise. `vars` are the trainable variables (filled
+    /// on the first call).
+    pub(crate) fn custom_step(&mut self, train: bool, data: StepData, vars: &mut Vec<Variable>) -> CustomOutcome {
         if vars.is_empty() {
             *vars = self.net().trainable_variables();
         }
-        let staged = self.staged() && !vars.is_empty();
-        let custom = self.custom_train_step.as_ref().expect("a custom train step");
+        let custom = if train { &self.custom_train_step } else { &self.custom_test_step };
+        let custom = custom.as_ref().expect("a custom step");
         let (f, generation) = (custom.f.clone(), custom.generation);
-        let mut c = self.compiled.take().expect("compiled before fit");
+        let mut c = self.compiled.take().expect("compiled before fit or evaluate");
+        // What decides the trace besides the closure: the optimizer's state (training) and
+        // the captured variables.
+        let key = match (train, self.staged()) {
+            (_, false) => None,
+            (true, true) if vars.is_empty() => None,
+            (true, true) => c.optimizer.trace_key().map(|k| step_key(k ^ generation.rotate_left(32), vars)),
+            (false, true) => Some(step_key(generation.rotate_left(32), &self.net().variables())),
+        };
         let model: &Model<L> = self;
         let run = |c: &mut Compiled, data: &StepData| {
             let mut ctx = StepContext {
@@ -207,18 +243,20 @@ impl<L: Layer> Model<L> {
             (names, values, ctx.updates)
         };
         // The model keeps its compile state even when the step panics (a shape error).
-        let result = catch_unwind(AssertUnwindSafe(|| match c.optimizer.trace_key().filter(|_| staged) {
+        let result = catch_unwind(AssertUnwindSafe(|| match key {
             None => {
                 let (names, values, updates) = run(&mut c, &data);
                 (Some(names), values, updates)
             }
-            Some(k) => {
-                c.optimizer.build(vars);
-                let function = c.train_function.clone();
+            Some(key) => {
+                if train {
+                    c.optimizer.build(vars);
+                }
+                let function = if train { c.train_function.clone() } else { c.test_function.clone() };
                 let (nx, ny) = (data.x.len(), data.y.len());
                 let args: Vec<Tensor> = data.x.iter().chain(&data.y).chain(&data.sample_weight).cloned().collect();
                 let mut traced = None;
-                let (values, updates) = function.call_staged(step_key(k ^ generation.rotate_left(32), vars), &args, |a| {
+                let (values, updates) = function.call_staged(key, &args, |a| {
                     let data = StepData {
                         x: a[..nx].to_vec(),
                         y: a[nx..nx + ny].to_vec(),
@@ -233,14 +271,20 @@ impl<L: Layer> Model<L> {
         }));
         self.compiled = Some(c);
         let (names, values, updates) = result.unwrap_or_else(|p| resume_unwind(p));
-        let custom = self.custom_train_step.as_mut().expect("a custom train step");
+        let custom = if train {
+            &mut self.custom_train_step
+        } else {
+            &mut self.custom_test_step
+        };
+        let custom = custom.as_mut().expect("a custom step");
         if let Some(names) = names {
             custom.names = names;
         }
+        let what = if train { "train" } else { "test" };
         assert_eq!(
             custom.names.len(),
             values.len(),
-            "the train step logged {} values but its trace named {}: log the same names at every step",
+            "the {what} step logged {} values but its trace named {}: log the same names at every step",
             values.len(),
             custom.names.len()
         );
@@ -251,12 +295,23 @@ impl<L: Layer> Model<L> {
             .map(|(&name, v)| {
                 assert!(
                     v.num_elements() == 1,
-                    "the train step logged \"{name}\" with shape {}: log scalars",
+                    "the {what} step logged \"{name}\" with shape {}: log scalars",
                     v.shape()
                 );
                 (name, scalar(&tf::reshape(v, Vec::<i64>::new())))
             })
             .collect();
         (logged, updates)
+    }
+}
+
+impl<L: Layer> CustomStep<L> {
+    fn new(f: TrainStepFn<L>) -> CustomStep<L> {
+        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        CustomStep {
+            f,
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            names: Vec::new(),
+        }
     }
 }

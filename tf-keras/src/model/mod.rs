@@ -98,6 +98,8 @@ pub struct Model<L: Layer = Functional> {
     call_losses: std::sync::Mutex<Vec<Tensor>>,
     /// The train step set by [`set_train_step`](Model::set_train_step), if any.
     custom_train_step: Option<custom_step::CustomStep<L>>,
+    /// The evaluation step set by [`set_test_step`](Model::set_test_step), if any.
+    custom_test_step: Option<custom_step::CustomStep<L>>,
 }
 
 impl<L: Layer> Model<L> {
@@ -117,6 +119,7 @@ impl<L: Layer> Model<L> {
             built: std::sync::atomic::AtomicBool::new(false),
             call_losses: std::sync::Mutex::new(Vec::new()),
             custom_train_step: None,
+            custom_test_step: None,
         }
     }
 

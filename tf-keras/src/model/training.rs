@@ -365,30 +365,37 @@ impl<L: Layer> Model<L> {
         }
     }
 
-    /// Runs one training step on a batch (the built-in step or the one given to
-    /// [`set_train_step`](Self::set_train_step)) and adds it to the running logs of the
-    /// epoch; returns those logs.
-    fn train_batch(&mut self, at: &str, batch: Batch, vars: &mut Vec<Variable>, t: &mut Tracker) -> Result<Logs> {
+    /// Runs one training (`train`) or evaluation step on a batch — the built-in one or the one
+    /// given to [`set_train_step`](Self::set_train_step) / [`set_test_step`](Self::set_test_step)
+    /// — and adds it to the running logs; returns those logs, named with `prefix`.
+    fn run_batch(&mut self, train: bool, at: &str, batch: Batch, vars: &mut Vec<Variable>, t: &mut Tracker, prefix: &str) -> Result<Logs> {
         let (x, y, sw) = batch;
         let n = samples(&x);
-        if self.has_custom_step() {
+        if self.has_custom_step(train) {
             let data = StepData { x, y, sample_weight: sw };
-            let (logged, updates) = guarded(at, || self.custom_step(data, vars))?;
+            let (logged, updates) = guarded(at, || self.custom_step(train, data, vars))?;
             for (ys, y_pred) in &updates {
                 self.ensure_metrics(ys, y_pred)?;
                 Self::update_metrics(self.compiled()?, ys, y_pred, None);
             }
-            let mut logs = t.add_custom(&logged, n);
-            Self::metric_entries(self.compiled()?, "", &mut logs);
+            let mut logs = t.add_custom(&logged, n, prefix);
+            Self::metric_entries(self.compiled()?, prefix, &mut logs);
             return Ok(logs);
         }
-        let (lv, per_output, y_pred, mask) = guarded(at, || self.step(&x, &y, sw.as_ref(), vars))?;
+        let (lv, per_output, y_pred, mask) = guarded(at, || {
+            if train {
+                self.step(&x, &y, sw.as_ref(), vars)
+            } else {
+                let (loss, per_output, y_pred, mask) = self.test_step(&x, &y, sw.as_ref());
+                (scalar(&loss), per_output.iter().map(scalar).collect(), y_pred, mask)
+            }
+        })?;
         self.ensure_metrics(&y, &y_pred)?;
         let c = self.compiled()?;
         t.loss.add(&[lv], Some(&[n]));
         add_output_losses(&mut t.outputs, &per_output, n);
         Self::update_metrics(c, &y, &y_pred, mask.as_ref());
-        Ok(Self::metric_logs(c, &t.loss, &t.outputs, ""))
+        Ok(Self::metric_logs(c, &t.loss, &t.outputs, prefix))
     }
 
     fn reset_metrics(c: &mut Compiled) {
@@ -581,7 +588,7 @@ impl<L: Layer> Model<L> {
                 let at = format!("epoch {}, batch {step}", epoch + 1);
                 self.check_batch(&batch.0, &batch.1, &at)?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
-                logs = self.train_batch(&at, batch, &mut vars, &mut tracker)?;
+                logs = self.run_batch(true, &at, batch, &mut vars, &mut tracker, "")?;
                 let batch_logs = logs.clone();
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
                 step += 1;
@@ -647,8 +654,7 @@ impl<L: Layer> Model<L> {
     fn run_evaluate(&mut self, src: &Source, batch_size: usize, steps: Option<usize>, verbose: u8, prefix: &str) -> Result<Logs> {
         let total = steps.or_else(|| src.steps(batch_size));
         let mut bar = (verbose > 0).then(|| Progbar::new(total, verbose));
-        let mut loss_mean = metrics::Mean::new("loss");
-        let mut output_means = Vec::new();
+        let (mut tracker, mut vars) = (Tracker::default(), Vec::new());
         // As Keras, evaluation reuses the compiled metrics after resetting them (fit has
         // already logged the epoch's training values).
         if let Some(c) = self.compiled.as_mut() {
@@ -660,20 +666,10 @@ impl<L: Layer> Model<L> {
             if steps.is_some_and(|s| step >= s) {
                 break;
             }
-            let (x, y, sw) = batch?;
+            let batch = batch?;
             let at = format!("evaluation batch {step}");
-            self.check_batch(&x, &y, &at)?;
-            let n = samples(&x);
-            let (lv, per_output, y_pred, mask) = guarded(&at, || {
-                let (loss, per_output, y_pred, mask) = self.test_step(&x, &y, sw.as_ref());
-                (scalar(&loss), per_output.iter().map(scalar).collect::<Vec<_>>(), y_pred, mask)
-            })?;
-            self.ensure_metrics(&y, &y_pred)?;
-            let c = self.compiled()?;
-            loss_mean.add(&[lv], Some(&[n]));
-            add_output_losses(&mut output_means, &per_output, n);
-            Self::update_metrics(c, &y, &y_pred, mask.as_ref());
-            logs = Self::metric_logs(c, &loss_mean, &output_means, prefix);
+            self.check_batch(&batch.0, &batch.1, &at)?;
+            logs = self.run_batch(false, &at, batch, &mut vars, &mut tracker, prefix)?;
             step += 1;
             if let Some(b) = bar.as_mut() {
                 b.update(step, logs.entries(), false);
@@ -874,7 +870,7 @@ impl<L: Layer> Model<L> {
     pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
         Self::reset_metrics(self.compiled()?);
         let batch = (vec![x.clone()], vec![y.clone()], None);
-        self.train_batch("train_on_batch", batch, &mut Vec::new(), &mut Tracker::default())
+        self.run_batch(true, "train_on_batch", batch, &mut Vec::new(), &mut Tracker::default(), "")
     }
 
     /// `model.test_on_batch(x, y)`: the loss and metrics of one batch, without updating.
@@ -998,8 +994,8 @@ impl Default for Tracker {
 
 impl Tracker {
     /// Adds a custom step's logged scalars, of a batch of `n` samples; returns their means
-    /// over the samples so far (as the built-in loss is averaged).
-    fn add_custom(&mut self, logged: &[(&'static str, f64)], n: f64) -> Logs {
+    /// over the samples so far (as the built-in loss is averaged), named with `prefix`.
+    fn add_custom(&mut self, logged: &[(&'static str, f64)], n: f64, prefix: &str) -> Logs {
         for &(name, v) in logged {
             let i = match self.custom.iter().position(|(n, _)| *n == name) {
                 Some(i) => i,
@@ -1012,7 +1008,7 @@ impl Tracker {
         }
         let mut logs = Logs::default();
         for (name, m) in &self.custom {
-            logs.insert(*name, m.result());
+            logs.insert(format!("{prefix}{name}"), m.result());
         }
         logs
     }
