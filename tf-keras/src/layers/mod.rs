@@ -16,6 +16,7 @@ mod preprocessing;
 mod regularization;
 mod reshaping;
 mod rnn;
+mod rnn_cell;
 mod wrappers;
 
 pub use self::activation::{LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, ELU};
@@ -42,6 +43,7 @@ pub use self::preprocessing::Normalization;
 pub use self::regularization::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector, UpSampling1D, ZeroPadding1D};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
+pub use self::rnn_cell::{GRUCell, LSTMCell, RnnCell, SimpleRNNCell, StackedRNNCells, RNN};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
 pub use crate::model::Input;
 
@@ -496,6 +498,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GaussianNoise" => boxed(GaussianNoise::from_config(c)),
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
         "ActivityRegularization" => boxed(ActivityRegularization::from_config(c)),
+        "RNN" => boxed(RNN::from_config(c)),
         "AlphaDropout" => boxed(AlphaDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
         "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),

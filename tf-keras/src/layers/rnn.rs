@@ -12,23 +12,23 @@ use std::sync::OnceLock;
 use tf_core::{self as tf, DType, Tensor, Variable};
 
 /// What the three recurrent layers share.
-struct RnnConfig {
-    units: usize,
-    activation: Act,
-    recurrent_activation: Act,
-    use_bias: bool,
-    return_sequences: bool,
-    return_state: bool,
-    go_backwards: bool,
-    zero_output_for_mask: bool,
-    dropout: f64,
-    recurrent_dropout: f64,
-    kernel_initializer: Initializer,
-    recurrent_initializer: Initializer,
+pub(super) struct RnnConfig {
+    pub(super) units: usize,
+    pub(super) activation: Act,
+    pub(super) recurrent_activation: Act,
+    pub(super) use_bias: bool,
+    pub(super) return_sequences: bool,
+    pub(super) return_state: bool,
+    pub(super) go_backwards: bool,
+    pub(super) zero_output_for_mask: bool,
+    pub(super) dropout: f64,
+    pub(super) recurrent_dropout: f64,
+    pub(super) kernel_initializer: Initializer,
+    pub(super) recurrent_initializer: Initializer,
 }
 
 impl RnnConfig {
-    fn new(units: usize) -> RnnConfig {
+    pub(super) fn new(units: usize) -> RnnConfig {
         RnnConfig {
             units,
             activation: Act::Tanh,
@@ -184,17 +184,18 @@ macro_rules! rnn_builders {
     };
 }
 
-/// Runs `step` over the time axis of `xw` (`[batch, time, k]`, the input projection),
-/// returning (the output as `return_sequences` asks, the final states). Where `mask`
-/// (`[batch, time]`) is false, a step keeps the states and repeats the previous output (or
-/// outputs zeros, `zero_output_for_mask`).
+/// Runs `step` (one step's input and the states to the output and the new states) over the
+/// time axis of `xw` (`[batch, time, k]`: the input, or its projection), returning (the
+/// output as `return_sequences` asks, the final states). Where `mask` (`[batch, time]`) is
+/// false, a step keeps the states and repeats the previous output (or outputs zeros,
+/// `zero_output_for_mask`).
 #[track_caller]
-fn scan(
+pub(super) fn scan(
     cfg: &RnnConfig,
     xw: &Tensor,
     mut states: Vec<Tensor>,
     mask: Option<&Tensor>,
-    step: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>,
+    step: impl Fn(&Tensor, &[Tensor]) -> (Tensor, Vec<Tensor>),
 ) -> (Tensor, Vec<Tensor>) {
     let mut steps = tf::unstack(xw, 1);
     let mut keep: Option<Vec<Tensor>> = mask.map(|m| {
@@ -216,21 +217,20 @@ fn scan(
     let mut outputs = Vec::with_capacity(if cfg.return_sequences { steps.len() } else { 0 });
     let mut last: Option<Tensor> = None;
     for (t, xt) in steps.iter().enumerate() {
-        let new = step(xt, &states);
+        let (out, new) = step(xt, &states);
         let out = match &keep {
             None => {
                 states = new;
-                states[0].clone()
+                out
             }
             Some(keep) => {
                 let k = &keep[t];
                 let held = match &last {
                     Some(prev) if !cfg.zero_output_for_mask => prev.clone(),
-                    _ => tf::zeros_like(&new[0]),
+                    _ => tf::zeros_like(&out),
                 };
-                let out = tf::where_(k, &new[0], &held);
                 states = new.iter().zip(&states).map(|(n, old)| tf::where_(k, n, old)).collect();
-                out
+                tf::where_(k, &out, &held)
             }
         };
         if cfg.return_sequences {
@@ -290,9 +290,9 @@ fn gate_blocks(v: &Tensor, kernel: &Tensor, masks: Option<&[Tensor]>, dot: impl 
 }
 
 /// The recurrent kernel and this call's recurrent dropout masks.
-struct Recurrent {
-    kernel: Tensor,
-    masks: Option<Vec<Tensor>>,
+pub(super) struct Recurrent {
+    pub(super) kernel: Tensor,
+    pub(super) masks: Option<Vec<Tensor>>,
 }
 
 impl Recurrent {
@@ -306,7 +306,17 @@ fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<
     if let Some(s) = given {
         return s.to_vec();
     }
-    let zeros = match x.shape().dim(0) {
+    zero_states(x, &vec![units; n])
+}
+
+/// Zero states of these widths for the batch of `x` (`[batch, time, ...]`), also when the
+/// batch is unknown in a trace.
+pub(super) fn zero_states(x: &Tensor, sizes: &[usize]) -> Vec<Tensor> {
+    sizes.iter().map(|&units| zero_state(x, units)).collect()
+}
+
+fn zero_state(x: &Tensor, units: usize) -> Tensor {
+    match x.shape().dim(0) {
         Some(batch) => tf::zeros([batch, units], DType::F32),
         // A traced batch of unknown size: zeros shaped by the input when the graph runs.
         None => {
@@ -324,8 +334,79 @@ fn initial(x: &Tensor, units: usize, given: Option<&[Tensor]>, n: usize) -> Vec<
             let column = tf::reshape(&tf::zeros_like(&tf::strided_slice(x, &[all, first, first])), [-1, 1]);
             &tf::cast(&column, DType::F32) + &tf::zeros([units], DType::F32)
         }
-    };
-    vec![zeros; n]
+    }
+}
+
+/// The kernel `[features, gates units]` and recurrent kernel `[units, gates units]`, made on
+/// the first call from the input's width.
+pub(super) fn weights(
+    base: &Base,
+    c: &RnnConfig,
+    features: usize,
+    gates: usize,
+    kernel: &OnceLock<Variable>,
+    recurrent_kernel: &OnceLock<Variable>,
+) -> (Tensor, Tensor) {
+    let u = c.units;
+    let k = kernel.get_or_init(|| base.weight("kernel", &c.kernel_initializer, &[features, gates * u], true));
+    let r = recurrent_kernel.get_or_init(|| base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, gates * u], true));
+    (k.value(), r.value())
+}
+
+/// The bias of a SimpleRNN (`[units]`, zeros), an LSTM (`[4 units]`, Keras's
+/// `unit_forget_bias`: the forget gate's part starts at one) or a GRU (`[2, 3 units]`: the
+/// input and the recurrent bias, zeros), made on the first call.
+pub(super) fn bias(base: &Base, gates: usize, units: usize, slot: &OnceLock<Variable>) -> Tensor {
+    slot.get_or_init(|| match gates {
+        4 => {
+            let u = units;
+            let v: Vec<f32> = (0..4 * u).map(|i| if (u..2 * u).contains(&i) { 1.0 } else { 0.0 }).collect();
+            Variable::with_options(
+                Tensor::from_vec(v, [4 * u]).expect("4u values"),
+                format!("{}/bias", base.name),
+                true,
+            )
+        }
+        3 => base.weight("bias", &Initializer::Zeros, &[2, 3 * units], true),
+        _ => base.weight("bias", &Initializer::Zeros, &[units], true),
+    })
+    .value()
+}
+
+/// One SimpleRNN step: `activation(xw + h U)`, `xw` the step's input projection (bias
+/// included).
+pub(super) fn simple_step(c: &RnnConfig, xw: &Tensor, h: &Tensor, rec: &Recurrent) -> Tensor {
+    c.activation.apply(&(xw + &rec.of(h)))
+}
+
+/// One LSTM step from the input projection `xw` (bias included) and the states `[h, c]`:
+/// the new `[h, c]`.
+pub(super) fn lstm_step(c: &RnnConfig, xw: &Tensor, s: &[Tensor], rec: &Recurrent) -> Vec<Tensor> {
+    let u = c.units;
+    let z = xw + &rec.of(&s[0]);
+    let g = tf::split(&z, &[u, u, u, u], -1);
+    let i = c.recurrent_activation.apply(&g[0]);
+    let f = c.recurrent_activation.apply(&g[1]);
+    let cell = &(&f * &s[1]) + &(&i * &c.activation.apply(&g[2]));
+    let o = c.recurrent_activation.apply(&g[3]);
+    let h = &o * &c.activation.apply(&cell);
+    vec![h, cell]
+}
+
+/// One GRU (`reset_after`) step from the input projection `xw` (input bias included), the
+/// state `h` and the recurrent bias: the new `h`.
+pub(super) fn gru_step(c: &RnnConfig, xw: &Tensor, h: &Tensor, rec: &Recurrent, rec_bias: Option<&Tensor>) -> Tensor {
+    let u = c.units;
+    let mut r = rec.of(h);
+    if let Some(b) = rec_bias {
+        r = &r + b;
+    }
+    let xg = tf::split(xw, &[u, u, u], -1);
+    let rg = tf::split(&r, &[u, u, u], -1);
+    let z = c.recurrent_activation.apply(&(&xg[0] + &rg[0]));
+    let rr = c.recurrent_activation.apply(&(&xg[1] + &rg[1]));
+    let hh = c.activation.apply(&(&xg[2] + &(&rr * &rg[2])));
+    &(&z * h) + &(&(1.0f32 - &z) * &hh)
 }
 
 /// A recurrent layer struct with `$gates` gate blocks in its kernels: the struct, its
@@ -366,20 +447,14 @@ macro_rules! rnn_layer {
             #[track_caller]
             fn kernels(&self, x: &Tensor, training: bool) -> (Tensor, Recurrent) {
                 expect_rank(&self.base.name, x, 3, Some(3));
-                let (c, u) = (&self.cfg, self.cfg.units);
-                let fin = x.shape().dims()[2];
-                let k = self
-                    .kernel
-                    .get_or_init(|| self.base.weight("kernel", &c.kernel_initializer, &[fin, $gates * u], true));
-                let r = self
-                    .recurrent_kernel
-                    .get_or_init(|| self.base.weight("recurrent_kernel", &c.recurrent_initializer, &[u, $gates * u], true));
+                let c = &self.cfg;
+                let (k, r) = weights(&self.base, c, x.shape().dims()[2], $gates, &self.kernel, &self.recurrent_kernel);
                 let (inputs, recurrent) = dropout_masks(c, x, $gates, training);
                 let rec = Recurrent {
-                    kernel: r.value(),
+                    kernel: r,
                     masks: recurrent,
                 };
-                (gate_blocks(x, &k.value(), inputs.as_deref(), |x, k| tf::tensordot(x, k, &[-1], &[0])), rec)
+                (gate_blocks(x, &k, inputs.as_deref(), |x, k| tf::tensordot(x, k, &[-1], &[0])), rec)
             }
         }
     };
@@ -414,14 +489,11 @@ impl SimpleRNN {
         let (c, u) = (&self.cfg, self.cfg.units);
         let (mut xw, rec) = self.kernels(x, training);
         if c.use_bias {
-            xw = &xw
-                + &self
-                    .bias
-                    .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[u], true))
-                    .value();
+            xw = &xw + &bias(&self.base, 1, u, &self.bias);
         }
         scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
-            vec![c.activation.apply(&(xt + &rec.of(&s[0])))]
+            let h = simple_step(c, xt, &s[0], &rec);
+            (h.clone(), vec![h])
         })
     }
 }
@@ -464,26 +536,11 @@ impl LSTM {
         let (c, u) = (&self.cfg, self.cfg.units);
         let (mut xw, rec) = self.kernels(x, training);
         if c.use_bias {
-            // unit_forget_bias: the forget gate's bias starts at one.
-            let b = self.bias.get_or_init(|| {
-                let v: Vec<f32> = (0..4 * u).map(|i| if (u..2 * u).contains(&i) { 1.0 } else { 0.0 }).collect();
-                tf::Variable::with_options(
-                    tf::Tensor::from_vec(v, [4 * u]).expect("4u values"),
-                    format!("{}/bias", self.base.name),
-                    true,
-                )
-            });
-            xw = &xw + &b.value();
+            xw = &xw + &bias(&self.base, 4, u, &self.bias);
         }
         scan(c, &xw, initial(x, u, initial_state, 2), mask, |xt, s| {
-            let z = xt + &rec.of(&s[0]);
-            let g = tf::split(&z, &[u, u, u, u], -1);
-            let i = c.recurrent_activation.apply(&g[0]);
-            let f = c.recurrent_activation.apply(&g[1]);
-            let cell = &(&f * &s[1]) + &(&i * &c.activation.apply(&g[2]));
-            let o = c.recurrent_activation.apply(&g[3]);
-            let h = &o * &c.activation.apply(&cell);
-            vec![h, cell]
+            let new = lstm_step(c, xt, s, &rec);
+            (new[0].clone(), new)
         })
     }
 }
@@ -518,26 +575,13 @@ impl GRU {
         let (mut xw, rec) = self.kernels(x, training);
         let mut rec_bias = None;
         if c.use_bias {
-            let b = self
-                .bias
-                .get_or_init(|| self.base.weight("bias", &Initializer::Zeros, &[2, 3 * u], true))
-                .value();
-            let parts = tf::unstack(&b, 0);
+            let parts = tf::unstack(&bias(&self.base, 3, u, &self.bias), 0);
             xw = &xw + &parts[0];
             rec_bias = Some(parts[1].clone());
         }
         scan(c, &xw, initial(x, u, initial_state, 1), mask, |xt, s| {
-            let mut rec = rec.of(&s[0]);
-            if let Some(b) = &rec_bias {
-                rec = &rec + b;
-            }
-            let xg = tf::split(xt, &[u, u, u], -1);
-            let rg = tf::split(&rec, &[u, u, u], -1);
-            let z = c.recurrent_activation.apply(&(&xg[0] + &rg[0]));
-            let rr = c.recurrent_activation.apply(&(&xg[1] + &rg[1]));
-            let hh = c.activation.apply(&(&xg[2] + &(&rr * &rg[2])));
-            let h = &(&z * &s[0]) + &(&(1.0f32 - &z) * &hh);
-            vec![h]
+            let h = gru_step(c, xt, &s[0], &rec, rec_bias.as_ref());
+            (h.clone(), vec![h])
         })
     }
 }
