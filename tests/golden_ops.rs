@@ -304,6 +304,13 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
         }
         "sort" => one(tf::sort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
         "argsort" => one(tf::argsort(&x[0], a["axis"].as_i64().unwrap(), a["descending"].as_bool().unwrap())),
+        "searchsorted" => one(tf::searchsorted(&x[0], &x[1], a["side"].as_str().unwrap())),
+        "bincount" => one(tf::bincount(
+            &x[0],
+            size(&a["size"]),
+            a["binary_output"].as_bool().unwrap(),
+            tf::int32,
+        )),
         "strided_slice" => one(x[0].slice(slice_items(&a["items"]))),
         "matmul_transposed" => one(tf::linalg::matmul_transposed(
             &x[0],

@@ -439,6 +439,22 @@ for dt in FLOATS:
             case(f"avg_pool1d_{dt}_{pad}_{k}_{st}", "avg_pool1d_grad", [data(dt, [2, 7, 3])], args,
                  with_grads(lambda x, k=k, st=st, pad=pad: tf.nn.avg_pool1d(x, k, st, pad)))
 
+# tf.searchsorted (an exact hit included) and tf.math.bincount (a value past the size is
+# left out; a negative one is an error).
+for dt in SIGNED:
+    srt = np.sort(data(dt, [2, 6]), axis=-1)
+    vals = data(dt, [2, 4])
+    vals[0, 0] = srt[0, 2]
+    for side in ["left", "right"]:
+        case(f"searchsorted_{dt}_{side}", "searchsorted", [srt, vals], {"side": side},
+             lambda s, v, side=side: tf.searchsorted(s, v, side=side))
+for dt in ["int32", "int64"]:
+    for binary in [False, True]:
+        for nm, x, axis in [("rank1", [0, 3, 3, 1, 7, 3], None), ("rank2", [[0, 3, 3], [4, 4, 9]], -1),
+                            ("negative", [[0, 3, 3], [4, 4, -1]], -1)]:
+            case(f"bincount_{dt}_{binary}_{nm}", "bincount", [np.array(x, dt)], {"size": 5, "binary_output": binary},
+                 lambda x, b=binary, axis=axis: tf.math.bincount(x, minlength=5, maxlength=5, binary_output=b, axis=axis))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

@@ -510,6 +510,56 @@ pub fn sort(x: &Tensor, axis: i64, descending: bool) -> Tensor {
     })
 }
 
+/// `tf.searchsorted(sorted_sequence, values, side)`: for each value, where it would go in its
+/// row of the ascending `sorted_sequence` (`[..., n]`; `values` `[..., m]` with the same
+/// leading dimensions) — before equal entries for `side = "left"`, after them for `"right"`.
+/// int32 indices.
+///
+/// ```
+/// use tf_core as tf;
+/// let edges = tf::constant([[0.0f32, 3.0, 9.0, 9.0, 10.0], [1.0, 2.0, 3.0, 4.0, 5.0]]);
+/// let values = tf::constant([[2.0f32, 4.0, 9.0], [0.0, 2.1, 6.0]]);
+/// assert_eq!(tf::searchsorted(&edges, &values, "left").to_vec::<i32>(), vec![1, 2, 2, 0, 2, 5]);
+/// assert_eq!(tf::searchsorted(&edges, &values, "right").to_vec::<i32>(), vec![1, 2, 4, 0, 2, 5]);
+/// ```
+///
+/// # Panics
+/// On a `side` other than `"left"` or `"right"`, and where `LowerBound` rejects the shapes or
+/// dtypes (different ranks or leading dimensions, different dtypes).
+#[track_caller]
+pub fn searchsorted(sorted_sequence: &Tensor, values: &Tensor, side: &str) -> Tensor {
+    let op = match side {
+        "left" => &crate::ops::search::LOWER_BOUND,
+        "right" => &crate::ops::search::UPPER_BOUND,
+        other => panic!("side must be \"left\" or \"right\", got {other:?}"),
+    };
+    run(op, &[sorted_sequence, values], Attrs::new().dtype("out_type", DType::I32))
+}
+
+/// `tf.math.bincount(x, minlength=size, maxlength=size)`: how often each of `0..size` occurs
+/// in the int `x` — over all of a `[n]` input (`[size]`), or per row of a `[batch, n]` one
+/// (`[batch, size]`, TensorFlow's `axis=-1`); values `>= size` are left out.
+/// `binary_output` gives 1 where a value occurs at all.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1i32, 1, 3], [0, 4, 9]]);
+/// assert_eq!(tf::bincount(&x, 5, false, tf::int32).to_vec::<i32>(), vec![0, 2, 0, 1, 0, 1, 0, 0, 0, 1]);
+/// assert_eq!(tf::bincount(&tf::constant([2i64, 2, 0]), 3, true, tf::float32).to_vec::<f32>(), vec![1.0, 0.0, 1.0]);
+/// ```
+///
+/// # Panics
+/// For an input that is not an int32/int64 tensor of rank 1 or 2, or with a negative value
+/// (as TensorFlow's error).
+#[track_caller]
+pub fn bincount(x: &Tensor, size: usize, binary_output: bool, dtype: DType) -> Tensor {
+    let attrs = Attrs::new()
+        .int("size", size as i64)
+        .flag("binary_output", binary_output)
+        .dtype("dtype", dtype);
+    run(&crate::ops::search::DENSE_BINCOUNT, &[x], attrs)
+}
+
 /// `tf.argsort(x, axis, direction)`: int32 indices that sort `x` (stable).
 ///
 /// ```

@@ -18,6 +18,7 @@ pub mod num;
 pub mod optim;
 pub mod random;
 pub mod reduce;
+pub mod search;
 pub mod shape;
 pub mod unary;
 pub mod xent;
@@ -315,6 +316,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(optim::OPS);
     v.extend_from_slice(xent::OPS);
     v.extend_from_slice(image::OPS);
+    v.extend_from_slice(search::OPS);
     v
 }
 

@@ -5,10 +5,12 @@ mod activation;
 mod activity;
 mod attention;
 mod augmentation;
+mod categorical;
 mod conv;
 mod conv1d;
 mod conv3d;
 mod core;
+mod discretization;
 mod merge;
 mod norm;
 mod pooling1d;
@@ -26,6 +28,7 @@ pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
 };
+pub use self::categorical::{CategoryEncoding, IntegerLookup, OutputMode};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
@@ -36,6 +39,7 @@ pub use self::conv3d::{
     ZeroPadding3D,
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
+pub use self::discretization::Discretization;
 pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
@@ -499,6 +503,9 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
         "ActivityRegularization" => boxed(ActivityRegularization::from_config(c)),
         "RNN" => boxed(RNN::from_config(c)),
+        "CategoryEncoding" => boxed(CategoryEncoding::from_config(c)),
+        "IntegerLookup" => boxed(IntegerLookup::from_config(c)),
+        "Discretization" => boxed(Discretization::from_config(c)),
         "AlphaDropout" => boxed(AlphaDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
         "SpatialDropout2D" => boxed(SpatialDropout2D::from_config(c)),
