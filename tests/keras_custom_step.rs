@@ -17,12 +17,7 @@ fn golden() -> &'static serde_json::Value {
 }
 
 fn case(name: &str) -> &'static serde_json::Value {
-    golden()["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("golden case {name}"))
+    common::golden_case(golden(), name)
 }
 
 #[derive(tf::Module)]

@@ -111,6 +111,17 @@ pub fn golden_json(name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("golden JSON {path}: {e}"))
 }
 
+/// The case named `name` in a golden file's `"cases"` list.
+#[allow(dead_code)]
+pub fn golden_case<'a>(golden: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    golden["cases"]
+        .as_array()
+        .expect("a golden file with cases")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no golden case {name}"))
+}
+
 /// A JSON list of counts (a shape), `what` naming it in the panic when it is not one.
 #[allow(dead_code)]
 pub fn usizes(v: &serde_json::Value, what: &str) -> Vec<usize> {

@@ -46,6 +46,71 @@ impl RnnConfig {
     }
 }
 
+/// The builders of a recurrent computation's step (a layer's or a cell's `cfg`): its
+/// activation, bias and initializers. Invoked as `cell_builders!(impl Type)`.
+macro_rules! cell_builders {
+    ($($head:tt)*) => {
+        $($head)* {
+            /// `activation=` (tanh).
+            #[track_caller]
+            pub fn activation(mut self, a: impl Into<Act>) -> Self {
+                self.cfg.activation = a.into();
+                self
+            }
+            /// `use_bias=`.
+            pub fn use_bias(mut self, b: bool) -> Self {
+                self.cfg.use_bias = b;
+                self
+            }
+            /// `kernel_initializer=`.
+            #[track_caller]
+            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.kernel_initializer = i.into();
+                self
+            }
+            /// `recurrent_initializer=`.
+            #[track_caller]
+            pub fn recurrent_initializer(mut self, i: impl Into<Initializer>) -> Self {
+                self.cfg.recurrent_initializer = i.into();
+                self
+            }
+        }
+    };
+}
+pub(super) use cell_builders;
+
+/// The builders of a layer that runs a step over time (its `cfg`): what it returns and in
+/// which order it walks the steps. Invoked as `sequence_builders!(impl Type)`.
+macro_rules! sequence_builders {
+    ($($head:tt)*) => {
+        $($head)* {
+            /// `return_sequences=`: the output at every step, `[batch, time, units]`.
+            pub fn return_sequences(mut self, r: bool) -> Self {
+                self.cfg.return_sequences = r;
+                self
+            }
+            /// `return_state=`: `call_outputs` (and `call_with_mask`) also return the final
+            /// states (`call` returns the output only).
+            pub fn return_state(mut self, r: bool) -> Self {
+                self.cfg.return_state = r;
+                self
+            }
+            /// `go_backwards=`: the steps in reverse order.
+            pub fn go_backwards(mut self, g: bool) -> Self {
+                self.cfg.go_backwards = g;
+                self
+            }
+            /// `zero_output_for_mask=`: a masked step outputs zeros instead of repeating the
+            /// previous output.
+            pub fn zero_output_for_mask(mut self, z: bool) -> Self {
+                self.cfg.zero_output_for_mask = z;
+                self
+            }
+        }
+    };
+}
+pub(super) use sequence_builders;
+
 macro_rules! rnn_builders {
     ($ty:ident, $states:literal) => {
         impl $ty {
@@ -83,52 +148,9 @@ macro_rules! rnn_builders {
                 self.cfg.recurrent_dropout = rate_in_range("recurrent_dropout", rate);
                 self
             }
-            /// `activation=` (tanh).
-            #[track_caller]
-            pub fn activation(mut self, a: impl Into<Act>) -> Self {
-                self.cfg.activation = a.into();
-                self
-            }
-            /// `use_bias=`.
-            pub fn use_bias(mut self, b: bool) -> Self {
-                self.cfg.use_bias = b;
-                self
-            }
-            /// `return_sequences=`: the output at every step, `[batch, time, units]`.
-            pub fn return_sequences(mut self, r: bool) -> Self {
-                self.cfg.return_sequences = r;
-                self
-            }
-            /// `return_state=`: [`call_with_state`](Self::call_with_state) also returns the
-            /// final states (`call` returns the output only).
-            pub fn return_state(mut self, r: bool) -> Self {
-                self.cfg.return_state = r;
-                self
-            }
-            /// `go_backwards=`.
-            pub fn go_backwards(mut self, g: bool) -> Self {
-                self.cfg.go_backwards = g;
-                self
-            }
-            /// `zero_output_for_mask=`: a masked step outputs zeros instead of repeating the
-            /// previous output.
-            pub fn zero_output_for_mask(mut self, z: bool) -> Self {
-                self.cfg.zero_output_for_mask = z;
-                self
-            }
-            /// `kernel_initializer=`.
-            #[track_caller]
-            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
-                self.cfg.kernel_initializer = i.into();
-                self
-            }
-            /// `recurrent_initializer=`.
-            #[track_caller]
-            pub fn recurrent_initializer(mut self, i: impl Into<Initializer>) -> Self {
-                self.cfg.recurrent_initializer = i.into();
-                self
-            }
         }
+        cell_builders!(impl $ty);
+        sequence_builders!(impl $ty);
         impl Layer for $ty {
             fn get_config(&self) -> Option<$crate::saving::config::Config> {
                 Some(self.config())
@@ -148,19 +170,13 @@ macro_rules! rnn_builders {
             }
             /// The input's mask when the layer returns sequences; none for the last output.
             fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
-                masks.first().cloned().flatten().filter(|_| self.cfg.return_sequences)
+                sequence_mask(&self.cfg, masks)
             }
             #[track_caller]
             fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
-                let mask = masks.first().cloned().flatten();
                 let (x, initial) = self.split_inputs(inputs);
-                let (out, states) = self.call_with_mask(x, initial, mask.as_ref(), training);
-                let outputs = if self.cfg.return_state {
-                    std::iter::once(out).chain(states).collect()
-                } else {
-                    vec![out]
-                };
-                (outputs, self.compute_mask(inputs, masks))
+                let mask = masks.first().cloned().flatten();
+                recurrent_outputs(&self.cfg, masks, self.call_with_mask(x, initial, mask.as_ref(), training))
             }
             /// `inputs` is `[x]`, or `[x, state...]` to start from given states (Keras's
             /// `layer(x, initial_state=[...])`): the output.
@@ -244,6 +260,27 @@ pub(super) fn scan(
         last.unwrap_or_else(|| states[0].clone())
     };
     (out, states)
+}
+
+/// A recurrent layer's output mask: the input's when it returns sequences, none for the
+/// last output alone.
+pub(super) fn sequence_mask(cfg: &RnnConfig, masks: &[Option<Tensor>]) -> Option<Tensor> {
+    masks.first().cloned().flatten().filter(|_| cfg.return_sequences)
+}
+
+/// A recurrent layer's `call_masked` result from its run: the output, then the final states
+/// when `return_state` is set; and the output's mask.
+pub(super) fn recurrent_outputs(
+    cfg: &RnnConfig,
+    masks: &[Option<Tensor>],
+    (out, states): (Tensor, Vec<Tensor>),
+) -> (Vec<Tensor>, Option<Tensor>) {
+    let outputs = if cfg.return_state {
+        std::iter::once(out).chain(states).collect()
+    } else {
+        vec![out]
+    };
+    (outputs, sequence_mask(cfg, masks))
 }
 
 /// A dropout rate Keras accepts, `0 <= rate <= 1`.

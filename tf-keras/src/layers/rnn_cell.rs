@@ -4,7 +4,10 @@
 //! `SimpleRNN`, `LSTM` and `GRU`), [`StackedRNNCells`], and a user's own cell — the guide
 //! "Working with RNNs".
 
-use super::rnn::{bias, gru_step, lstm_step, scan, simple_step, weights, zero_states, Recurrent, RnnConfig};
+use super::rnn::{
+    bias, cell_builders, gru_step, lstm_step, recurrent_outputs, scan, sequence_builders, sequence_mask, simple_step, weights, zero_states,
+    Recurrent, RnnConfig,
+};
 use super::{expect_rank, Base, Layer};
 use crate::activations::Activation as Act;
 use crate::initializers::Initializer;
@@ -97,6 +100,7 @@ macro_rules! cell_common {
                 self.bias.track("bias".into(), true, v);
             }
         }
+        cell_builders!(impl $ty);
         impl $ty {
             #[doc = concat!("A `", stringify!($ty), "` of `units` units with Keras's defaults.")]
             pub fn new(units: usize) -> $ty {
@@ -111,29 +115,6 @@ macro_rules! cell_common {
             /// Names the cell (Keras's `name=`).
             pub fn with_name(mut self, name: impl Into<String>) -> Self {
                 self.base.name = name.into();
-                self
-            }
-            /// `activation=` (tanh).
-            #[track_caller]
-            pub fn activation(mut self, a: impl Into<Act>) -> Self {
-                self.cfg.activation = a.into();
-                self
-            }
-            /// `use_bias=`.
-            pub fn use_bias(mut self, b: bool) -> Self {
-                self.cfg.use_bias = b;
-                self
-            }
-            /// `kernel_initializer=`.
-            #[track_caller]
-            pub fn kernel_initializer(mut self, i: impl Into<Initializer>) -> Self {
-                self.cfg.kernel_initializer = i.into();
-                self
-            }
-            /// `recurrent_initializer=`.
-            #[track_caller]
-            pub fn recurrent_initializer(mut self, i: impl Into<Initializer>) -> Self {
-                self.cfg.recurrent_initializer = i.into();
                 self
             }
             /// The kernels for an input of `features` (made on the first step).
@@ -425,6 +406,8 @@ pub struct RNN<C: RnnCell = Box<dyn RnnCell>> {
     cell: C,
 }
 
+sequence_builders!(impl<C: RnnCell> RNN<C>);
+
 impl<C: RnnCell> RNN<C> {
     /// The layer over `cell`.
     pub fn new(cell: C) -> RNN<C> {
@@ -448,28 +431,6 @@ impl<C: RnnCell> RNN<C> {
         self.base.input_shape = Some(shape.as_ref().to_vec());
         self
     }
-    /// `return_sequences=`: the output at every step, `[batch, time, output_size]`.
-    pub fn return_sequences(mut self, r: bool) -> Self {
-        self.cfg.return_sequences = r;
-        self
-    }
-    /// `return_state=`: `call_outputs` returns the final states after the output.
-    pub fn return_state(mut self, r: bool) -> Self {
-        self.cfg.return_state = r;
-        self
-    }
-    /// `go_backwards=`: the steps in reverse order.
-    pub fn go_backwards(mut self, g: bool) -> Self {
-        self.cfg.go_backwards = g;
-        self
-    }
-    /// `zero_output_for_mask=`: a masked step outputs zeros instead of repeating the
-    /// previous output.
-    pub fn zero_output_for_mask(mut self, z: bool) -> Self {
-        self.cfg.zero_output_for_mask = z;
-        self
-    }
-
     /// The output and the final states, from `initial_state` or zeros, skipping the steps
     /// `mask` leaves out.
     #[track_caller]
@@ -522,23 +483,17 @@ impl<C: RnnCell> Layer for RNN<C> {
     }
     /// The input's mask when the layer returns sequences; none for the last output.
     fn compute_mask(&self, _inputs: &[Tensor], masks: &[Option<Tensor>]) -> Option<Tensor> {
-        masks.first().cloned().flatten().filter(|_| self.cfg.return_sequences)
+        sequence_mask(&self.cfg, masks)
     }
     #[track_caller]
     fn call_masked(&self, inputs: &[Tensor], masks: &[Option<Tensor>], training: bool) -> (Vec<Tensor>, Option<Tensor>) {
-        let mask = masks.first().cloned().flatten();
         let (x, initial) = match inputs {
             [x] => (x, None),
             [x, states @ ..] => (x, Some(states)),
             [] => panic!("Layer \"{}\" expects 1 input, but it received none.", self.base.name),
         };
-        let (out, states) = self.call_with_mask(x, initial, mask.as_ref(), training);
-        let outputs = if self.cfg.return_state {
-            std::iter::once(out).chain(states).collect()
-        } else {
-            vec![out]
-        };
-        (outputs, self.compute_mask(inputs, masks))
+        let mask = masks.first().cloned().flatten();
+        recurrent_outputs(&self.cfg, masks, self.call_with_mask(x, initial, mask.as_ref(), training))
     }
     #[track_caller]
     fn call_many(&self, inputs: &[Tensor], training: bool) -> Tensor {
