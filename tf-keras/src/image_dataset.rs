@@ -207,7 +207,7 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
             .map_or(0, |d| d.as_nanos() as u64)
     });
     if args.shuffle {
-        shuffle(&mut files, seed);
+        crate::utils::seeded_shuffle(&mut files, seed);
     }
     if let (Some(split), Some(subset)) = (args.validation_split, args.subset) {
         let n_val = (split * files.len() as f64) as usize;
@@ -226,21 +226,11 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
     let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
     let (paths, a) = (std::sync::Arc::new(file_paths.clone()), args.clone());
     let index = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?;
-    let mut dataset = index.try_map(move |i| {
+    let dataset = index.try_map(move |i| {
         let i = i.scalar::<i64>() as usize;
         Ok((load(&paths[i], &a)?, label(labels[i], classes, a.label_mode)))
     });
-    let seed = seed as i64;
-    match args.batch_size {
-        Some(b) => {
-            if args.shuffle {
-                dataset = dataset.shuffle(8 * b, Some(seed), true);
-            }
-            dataset = dataset.batch(b, false);
-        }
-        None if args.shuffle => dataset = dataset.shuffle(1024, Some(seed), true),
-        None => {}
-    }
+    let dataset = crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed);
     Ok(ImageDataset {
         dataset,
         class_names,
@@ -294,23 +284,5 @@ fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
         LabelMode::Int => tf::constant(class as i32),
         LabelMode::Categorical => tf::one_hot(&tf::constant(class as i32), classes, 1.0, 0.0, -1, DType::F32),
         LabelMode::Binary => tf::constant([class as f32]),
-    }
-}
-
-/// Fisher–Yates with a splitmix64 stream from `seed`. Not `tf::random::shuffle`: the
-/// training and validation calls must get the same order from the same seed, and seeded
-/// random ops, as TensorFlow's, draw a new sequence on each call.
-fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
     }
 }

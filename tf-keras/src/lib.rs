@@ -49,6 +49,7 @@ mod model;
 pub mod optimizers;
 pub mod regularizers;
 pub mod saving;
+mod timeseries;
 pub mod utils;
 
 /// `keras.models`: loading saved models.

@@ -4,6 +4,7 @@
 use tf_core::{self as tf, DType, Tensor};
 
 pub use crate::image_dataset::{image_dataset_from_directory, ColorMode, ImageDataset, ImageDatasetArgs, LabelMode, Subset};
+pub use crate::timeseries::{timeseries_dataset_from_array, timeseries_dataset_with_targets, TimeseriesArgs};
 
 /// `keras.utils.to_categorical(y, num_classes=None)`: integer class labels as float32 one-hot
 /// rows (a trailing dimension of 1 is dropped first, as Keras does); `num_classes` defaults to
@@ -166,4 +167,39 @@ pub(crate) fn crop_window(x: &Tensor, top: usize, left: usize, [h, w]: [usize; 2
     let (mut begin, mut size) = (vec![0i64; r], vec![-1i64; r]);
     (begin[r - 3], begin[r - 2], size[r - 3], size[r - 2]) = (top as i64, left as i64, h as i64, w as i64);
     tf::slice(x, &begin, &size)
+}
+
+/// Fisher–Yates with a splitmix64 stream from `seed`. Not `tf::random::shuffle`: the
+/// training and validation calls must get the same order from the same seed, and seeded
+/// random ops, as TensorFlow's, draw a new sequence on each call.
+pub(crate) fn seeded_shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// Keras's dataset utilities' last steps: with `shuffle`, a local shuffle of `8 batch_size`
+/// elements (1024 unbatched) from `seed`, then batches of `batch_size` when given.
+pub(crate) fn shuffle_and_batch<T: tf::data::Structure>(
+    dataset: tf::data::Dataset<T>,
+    batch_size: Option<usize>,
+    shuffle: bool,
+    seed: u64,
+) -> tf::data::Dataset<T> {
+    let seed = Some(seed as i64);
+    match batch_size {
+        Some(b) if shuffle => dataset.shuffle(8 * b, seed, true).batch(b, false),
+        Some(b) => dataset.batch(b, false),
+        None if shuffle => dataset.shuffle(1024, seed, true),
+        None => dataset,
+    }
 }
