@@ -333,6 +333,26 @@ fn layers_match_tensorflow() {
             "conv2d_groups" => (std::sync::Arc::new(layers::Conv2D::new(6, 3).groups(2).padding("same")), None),
             "conv1d_groups_causal" => (std::sync::Arc::new(layers::Conv1D::new(4, 2).groups(4).padding("causal")), None),
             "conv3d_groups" => (std::sync::Arc::new(layers::Conv3D::new(4, 2).groups(2).strides((1, 2, 1))), None),
+            "einsum_dense" => (
+                std::sync::Arc::new(layers::EinsumDense::new("ab,bc->ac", [Some(4)]).bias_axes("c").activation("tanh")),
+                None,
+            ),
+            "einsum_dense_heads" => (
+                std::sync::Arc::new(layers::EinsumDense::new("abc,cde->abde", [None, Some(2), Some(3)]).bias_axes("de")),
+                None,
+            ),
+            "einsum_dense_left_elided" => (
+                std::sync::Arc::new(layers::EinsumDense::new("...b,bc->...c", [Some(3)]).bias_axes("c")),
+                None,
+            ),
+            "einsum_dense_right_elided" => (
+                std::sync::Arc::new(layers::EinsumDense::new("ab...,bc->ac...", [Some(2)]).bias_axes("c")),
+                None,
+            ),
+            "einsum_dense_merge" => (
+                std::sync::Arc::new(layers::EinsumDense::new("abcd,cde->abe", [None, Some(3)])),
+                None,
+            ),
             "separable_conv1d_causal" => (
                 std::sync::Arc::new(layers::SeparableConv1D::new(2, 2).padding("causal").activation("relu")),
                 None,
@@ -821,4 +841,25 @@ fn convolution_groups_must_divide_filters_and_channels() {
         e.contains("input channels must be evenly divisible by the number of groups. Received groups=2, but the input has 3 channels"),
         "{e}"
     );
+}
+
+/// EinsumDense round-trips through its config (Keras's `output_shape` with nulls), and a bad
+/// equation or bias axis is refused in Keras's words.
+#[test]
+fn einsum_dense_configs_and_errors() {
+    let layer = layers::EinsumDense::new("abc,cde->abde", [None, Some(2), Some(3)]).bias_axes("de");
+    let x = input(&[2, 4, 5]);
+    let y = layer.call(&x, false);
+    let config = tf::keras::layers::serialize(&layer).expect("config");
+    assert_eq!(config["config"]["output_shape"], serde_json::json!([null, 2, 3]));
+    let rebuilt = tf::keras::layers::deserialize(&config).expect("rebuilt");
+    rebuilt.call(&x, false);
+    for (v, w) in rebuilt.variables().iter().zip(layer.variables()) {
+        v.assign(&w.value());
+    }
+    assert_eq!(rebuilt.call(&x, false).to_vec::<f32>(), y.to_vec::<f32>());
+    let bad = |l: layers::EinsumDense| common::panic_message(|| drop(l.call(&x, false)));
+    assert!(bad(layers::EinsumDense::new("abc,cd", [Some(2)])).contains("Invalid einsum equation 'abc,cd'"));
+    assert!(bad(layers::EinsumDense::new("abc,cd->abd", [None, Some(2)]).bias_axes("z")).contains("Bias dimension 'z' was requested"));
+    assert!(bad(layers::EinsumDense::new("abc,cd->abd", [Some(9), Some(2)])).contains("do not match at shared dimension 'b'"));
 }

@@ -223,6 +223,11 @@ layers = [
     layer_case("conv2d_groups", keras.layers.Conv2D(6, 3, groups=2, padding="same"), (2, 5, 4, 4)),
     layer_case("conv1d_groups_causal", keras.layers.Conv1D(4, 2, groups=4, padding="causal"), (2, 6, 4)),
     layer_case("conv3d_groups", keras.layers.Conv3D(4, 2, groups=2, strides=(1, 2, 1)), (1, 3, 4, 3, 2)),
+    layer_case("einsum_dense", keras.layers.EinsumDense("ab,bc->ac", output_shape=4, bias_axes="c", activation="tanh"), (2, 3)),
+    layer_case("einsum_dense_heads", keras.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de"), (2, 4, 5)),
+    layer_case("einsum_dense_left_elided", keras.layers.EinsumDense("...b,bc->...c", output_shape=3, bias_axes="c"), (2, 3, 4)),
+    layer_case("einsum_dense_right_elided", keras.layers.EinsumDense("ab...,bc->ac...", output_shape=2, bias_axes="c"), (2, 3, 4)),
+    layer_case("einsum_dense_merge", keras.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 3)), (2, 3, 2, 4)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

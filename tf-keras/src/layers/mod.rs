@@ -11,6 +11,7 @@ mod conv1d;
 mod conv3d;
 mod core;
 mod discretization;
+mod einsum_dense;
 mod merge;
 mod norm;
 mod pooling1d;
@@ -40,6 +41,7 @@ pub use self::conv3d::{
 };
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::discretization::Discretization;
+pub use self::einsum_dense::EinsumDense;
 pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
@@ -503,6 +505,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
         "ActivityRegularization" => boxed(ActivityRegularization::from_config(c)),
         "RNN" => boxed(RNN::from_config(c)),
+        "EinsumDense" => boxed(EinsumDense::from_config(c)),
         "CategoryEncoding" => boxed(CategoryEncoding::from_config(c)),
         "IntegerLookup" => boxed(IntegerLookup::from_config(c)),
         "Discretization" => boxed(Discretization::from_config(c)),
