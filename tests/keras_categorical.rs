@@ -1,4 +1,4 @@
-//! Keras's categorical preprocessing layers (CategoryEncoding, IntegerLookup,
+//! Keras's categorical preprocessing layers (CategoryEncoding, IntegerLookup, Hashing,
 //! Discretization) against a real TensorFlow run (`tests/golden/gen_categorical.py`,
 //! tf_keras 2.21): outputs, adapted vocabularies and bin boundaries, the errors; eagerly, and
 //! inside a traced `fit` step.
@@ -6,7 +6,7 @@
 mod common;
 
 use serde_json::Value;
-use tf::keras::layers::{CategoryEncoding, Dense, Discretization, IntegerLookup, Layer};
+use tf::keras::layers::{CategoryEncoding, Dense, Discretization, Hashing, IntegerLookup, Layer};
 use tf::keras::{self, FitArgs};
 use tf::{DType, Tensor};
 
@@ -110,6 +110,16 @@ fn run(c: &Value, x: &Tensor) -> tf::Result<Called> {
                 l.adapt(d)?;
             }
             called(&l, None, Some(l.bin_boundaries_now()))
+        }
+        "Hashing" => {
+            let mut l = Hashing::new(a["num_bins"].as_u64().expect("num_bins") as usize);
+            if let Some(m) = a["mask_value"].as_i64() {
+                l = l.mask_value(m);
+            }
+            if let Some(m) = mode {
+                l = l.output_mode(m);
+            }
+            called(&l, None, None)
         }
         other => panic!("golden layer {other}"),
     }

@@ -78,6 +78,15 @@ skewed = np.exp(rng.normal(size=(1000,))).astype(np.float32)
 case("bins_adapt_skewed", "Discretization", {"num_bins": 6}, skewed[:8], adapt=skewed)
 case("bins_adapt_given", "Discretization", {"bin_boundaries": [0.0, 1.0]}, x, adapt=x)
 
+ids = np.array([[0, 1], [-5, 123456], [2, 1138], [99999999999, 7]], np.int64)
+case("hashing", "Hashing", {"num_bins": 3}, ids)
+case("hashing_int32", "Hashing", {"num_bins": 5}, ids.astype(np.int32) % 1000)
+case("hashing_mask", "Hashing", {"num_bins": 4, "mask_value": 0}, ids)
+case("hashing_one_bin_mask", "Hashing", {"num_bins": 1, "mask_value": 0}, ids)
+case("hashing_multi_hot", "Hashing", {"num_bins": 6, "output_mode": "multi_hot"}, ids)
+case("hashing_count_mask", "Hashing", {"num_bins": 6, "output_mode": "count", "mask_value": 7}, ids)
+case("hashing_float", "Hashing", {"num_bins": 3}, ids.astype(np.float32))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "categorical.json")
 with open(out, "w") as f:
     json.dump({"cases": cases}, f)

@@ -1,6 +1,7 @@
-//! Searching and counting: `LowerBound` / `UpperBound` (`tf.searchsorted`) and the dense
-//! bincount of Keras's categorical encodings. None is differentiable (their outputs are
-//! indices and counts).
+//! Searching, counting and hashing into buckets: `LowerBound` / `UpperBound`
+//! (`tf.searchsorted`), the dense bincount of Keras's categorical encodings, and TensorFlow's
+//! fast hash of integers into buckets. None is differentiable (their outputs are indices and
+//! counts).
 
 use super::{arity, check_dtype, out1, same_dtype, spec, Attrs, Case, Domain, Grad, Kernel, OpDef, Specs};
 use crate::{dispatch, DType, Element, Shape, Tensor};
@@ -178,5 +179,46 @@ pub static DENSE_BINCOUNT: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// `_IntToHashBucketFast`: int values to buckets `0..num_buckets` as TensorFlow's
+/// `tf.strings.to_hash_bucket_fast(tf.strings.as_string(x), num_buckets)` computes them —
+/// the FarmHash Fingerprint64 of each value's decimal digits, modulo `num_buckets` (int64,
+/// `x`'s shape). Keras's `Hashing` layer on integers.
+pub static INT_HASH_BUCKET: OpDef = OpDef {
+    name: "_IntToHashBucketFast",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, &[DType::I32, DType::I64])?;
+        let n = a.get_int("num_buckets")?;
+        if n < 1 {
+            return Err(format!("num_buckets must be at least 1, got {n}"));
+        }
+        Ok(spec(DType::I64, i[0].shape().clone()))
+    },
+    cpu: Kernel::Alloc(|i, a, s| {
+        let n = a.get_int("num_buckets")? as u64;
+        let vals: Vec<i64> = dispatch!(i[0].dtype(), [I32, I64], T => i[0].data::<T>().iter().map(|v| v.to_i64()).collect());
+        let buckets = vals
+            .iter()
+            .map(|v| (farmhash::fingerprint64(v.to_string().as_bytes()) % n) as i64)
+            .collect();
+        out1(i64::into_buffer(buckets), &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || {
+        vec![
+            Case {
+                inputs: vec![Tensor::from_vec(vec![0i32, 1, -1, 123], [2, 2]).expect("4 values")],
+                attrs: Attrs::new().int("num_buckets", 7),
+            },
+            Case {
+                inputs: vec![Tensor::from_vec(vec![1138i64, 99_999_999_999], [2]).expect("2 values")],
+                attrs: Attrs::new().int("num_buckets", 1 << 40),
+            },
+        ]
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
 /// The ops of this file.
-pub static OPS: &[&OpDef] = &[&LOWER_BOUND, &UPPER_BOUND, &DENSE_BINCOUNT];
+pub static OPS: &[&OpDef] = &[&LOWER_BOUND, &UPPER_BOUND, &DENSE_BINCOUNT, &INT_HASH_BUCKET];

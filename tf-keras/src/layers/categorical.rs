@@ -501,3 +501,83 @@ impl IntegerLookup {
         Ok(l)
     }
 }
+
+/// `keras.layers.Hashing(num_bins, mask_value=None, output_mode="int")` on integers: each
+/// value's bucket, as TensorFlow hashes it (FarmHash Fingerprint64 of its decimal digits,
+/// modulo `num_bins`). With `mask_value`, that value takes bucket 0 and the others
+/// `1 + hash mod (num_bins - 1)`. (Keras's `salt`, a keyed SipHash, is not supported yet.)
+///
+/// ```
+/// use tf_core as tf;
+/// use tf_keras::layers::{Hashing, Layer};
+/// let layer = Hashing::new(3);
+/// let y = layer.call(&tf::constant([[0i64], [1], [123]]), false);
+/// assert_eq!(y.to_vec::<i64>(), vec![1, 0, 1]); // TensorFlow's buckets
+/// ```
+pub struct Hashing {
+    base: Base,
+    num_bins: usize,
+    mask_value: Option<i64>,
+    output_mode: OutputMode,
+}
+layer_common!(Hashing, []);
+layer_config!(Hashing, Hashing::new(1), {
+    "num_bins" => num_bins, "mask_value" => mask_value, "output_mode" => output_mode,
+});
+
+impl Hashing {
+    /// The layer hashing into `num_bins` buckets.
+    ///
+    /// # Panics
+    /// For zero bins.
+    #[track_caller]
+    pub fn new(num_bins: usize) -> Hashing {
+        assert!(
+            num_bins > 0,
+            "`num_bins` cannot be `None` or non-positive values. Received: num_bins=0"
+        );
+        Hashing {
+            base: Base::new("hashing"),
+            num_bins,
+            mask_value: None,
+            output_mode: OutputMode::Int,
+        }
+    }
+    /// `mask_value=`: the value that takes bucket 0.
+    pub fn mask_value(mut self, v: i64) -> Self {
+        self.mask_value = Some(v);
+        self
+    }
+    /// `output_mode=`: `"int"` (the default), `"one_hot"`, `"multi_hot"` or `"count"`.
+    #[track_caller]
+    pub fn output_mode(mut self, mode: impl Into<OutputMode>) -> Self {
+        self.output_mode = mode.into();
+        self
+    }
+}
+
+impl Layer for Hashing {
+    layer_methods!("Hashing");
+    #[track_caller]
+    fn call(&self, x: &Tensor, _training: bool) -> Tensor {
+        if !matches!(x.dtype(), DType::I32 | DType::I64) {
+            panic!(
+                "Layer \"{}\": Hashing takes integer inputs (string inputs are not supported yet), got {}",
+                self.base.name,
+                x.dtype()
+            );
+        }
+        let mask = self.mask_value.filter(|_| self.num_bins > 1);
+        let bins = if mask.is_some() { self.num_bins - 1 } else { self.num_bins };
+        let attrs = Attrs::new().int("num_buckets", bins as i64);
+        let mut h = tf::ops::execute1(&search::INT_HASH_BUCKET, &[x], &attrs);
+        if let Some(m) = mask {
+            let masked = tf::equal(x, &tf::cast(&tf::constant(m), x.dtype()));
+            h = tf::where_(&masked, &tf::zeros_like(&h), &(&h + &tf::constant(1i64)));
+        }
+        match self.output_mode {
+            OutputMode::Int => h,
+            mode => encode(&h, mode, self.num_bins, false, &self.base.name),
+        }
+    }
+}

@@ -29,7 +29,7 @@ pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
 };
-pub use self::categorical::{CategoryEncoding, IntegerLookup, OutputMode};
+pub use self::categorical::{CategoryEncoding, Hashing, IntegerLookup, OutputMode};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
@@ -508,6 +508,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "EinsumDense" => boxed(EinsumDense::from_config(c)),
         "CategoryEncoding" => boxed(CategoryEncoding::from_config(c)),
         "IntegerLookup" => boxed(IntegerLookup::from_config(c)),
+        "Hashing" => boxed(Hashing::from_config(c)),
         "Discretization" => boxed(Discretization::from_config(c)),
         "AlphaDropout" => boxed(AlphaDropout::from_config(c)),
         "SpatialDropout1D" => boxed(SpatialDropout1D::from_config(c)),
