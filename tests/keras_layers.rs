@@ -353,6 +353,21 @@ fn layers_match_tensorflow() {
                 std::sync::Arc::new(layers::EinsumDense::new("abcd,cde->abe", [None, Some(3)])),
                 None,
             ),
+            "conv_lstm2d" => (
+                std::sync::Arc::new(layers::ConvLSTM2D::new(2, 3).padding("same").return_sequences(true)),
+                None,
+            ),
+            "conv_lstm2d_state" => {
+                let l = std::sync::Arc::new(
+                    layers::ConvLSTM2D::new(2, (2, 3))
+                        .strides((1, 2))
+                        .return_state(true)
+                        .go_backwards(true),
+                );
+                let l2 = l.clone();
+                let run: Run = Box::new(move |x| l2.call_outputs(std::slice::from_ref(x), false));
+                (l, Some(run))
+            }
             "separable_conv1d_causal" => (
                 std::sync::Arc::new(layers::SeparableConv1D::new(2, 2).padding("causal").activation("relu")),
                 None,

@@ -310,6 +310,15 @@ fn every_deterministic_layer_trains_in_the_graph_with_a_partial_last_batch() {
         ("elu", || Box::new(ELU::new())),
         ("thresholded_relu", || Box::new(ThresholdedReLU::new(0.1))),
         ("time_distributed", || Box::new(TimeDistributed::new(Dense::new(3)))),
+        ("einsum_dense", || {
+            Box::new(EinsumDense::new("abcd,de->abce", [Some(6), Some(6), Some(3)]).bias_axes("e"))
+        }),
+        ("conv_lstm2d", || {
+            Box::new(keras::sequential![
+                Reshape::new([2, 3, 6, 2]),
+                ConvLSTM2D::new(2, 2).padding("same")
+            ])
+        }),
     ];
     let sequences: Vec<(&str, Make)> = vec![
         ("conv1d_causal", || Box::new(Conv1D::new(3, 2).padding("causal"))),
@@ -328,6 +337,14 @@ fn every_deterministic_layer_trains_in_the_graph_with_a_partial_last_batch() {
             Box::new(Bidirectional::new(LSTM::new(2).return_sequences(true)))
         }),
         ("masking", || Box::new(Masking::new(0.0))),
+        ("rnn_stacked_cells", || {
+            let cells: Vec<Box<dyn RnnCell>> = vec![Box::new(LSTMCell::new(3)), Box::new(GRUCell::new(2))];
+            Box::new(RNN::new(StackedRNNCells::new(cells)).return_sequences(true))
+        }),
+        ("einsum_dense_elided", || {
+            Box::new(EinsumDense::new("...b,bc->...c", [Some(4)]).bias_axes("c"))
+        }),
+        ("activity_regularization", || Box::new(ActivityRegularization::new(0.01, 0.02))),
     ];
     let x_img = tf::random::uniform(&[50, 6, 6, 2], -1.0, 1.0, tf::float32, Some(4));
     let x_seq = tf::reshape(&x_img, [50, 12, 6]);

@@ -228,6 +228,8 @@ layers = [
     layer_case("einsum_dense_left_elided", keras.layers.EinsumDense("...b,bc->...c", output_shape=3, bias_axes="c"), (2, 3, 4)),
     layer_case("einsum_dense_right_elided", keras.layers.EinsumDense("ab...,bc->ac...", output_shape=2, bias_axes="c"), (2, 3, 4)),
     layer_case("einsum_dense_merge", keras.layers.EinsumDense("abcd,cde->abe", output_shape=(None, 3)), (2, 3, 2, 4)),
+    layer_case("conv_lstm2d", keras.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True), (2, 3, 4, 4, 2)),
+    layer_case("conv_lstm2d_state", keras.layers.ConvLSTM2D(2, (2, 3), strides=(1, 2), return_state=True, go_backwards=True), (1, 3, 4, 5, 2)),
 ]
 
 def attention_case(name, layer, q_shape, v_shape, mask=None, causal=False):

@@ -9,6 +9,7 @@ mod categorical;
 mod conv;
 mod conv1d;
 mod conv3d;
+mod conv_lstm;
 mod core;
 mod discretization;
 mod einsum_dense;
@@ -39,6 +40,7 @@ pub use self::conv3d::{
     AveragePooling3D, Conv3D, Conv3DTranspose, Cropping3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, UpSampling3D,
     ZeroPadding3D,
 };
+pub use self::conv_lstm::ConvLSTM2D;
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::discretization::Discretization;
 pub use self::einsum_dense::EinsumDense;
@@ -505,6 +507,7 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "GaussianDropout" => boxed(GaussianDropout::from_config(c)),
         "ActivityRegularization" => boxed(ActivityRegularization::from_config(c)),
         "RNN" => boxed(RNN::from_config(c)),
+        "ConvLSTM2D" => boxed(ConvLSTM2D::from_config(c)),
         "EinsumDense" => boxed(EinsumDense::from_config(c)),
         "CategoryEncoding" => boxed(CategoryEncoding::from_config(c)),
         "IntegerLookup" => boxed(IntegerLookup::from_config(c)),

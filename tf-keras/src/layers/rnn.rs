@@ -419,12 +419,17 @@ pub(super) fn simple_step(c: &RnnConfig, xw: &Tensor, h: &Tensor, rec: &Recurren
 /// One LSTM step from the input projection `xw` (bias included) and the states `[h, c]`:
 /// the new `[h, c]`.
 pub(super) fn lstm_step(c: &RnnConfig, xw: &Tensor, s: &[Tensor], rec: &Recurrent) -> Vec<Tensor> {
+    lstm_gates(c, &(xw + &rec.of(&s[0])), &s[1])
+}
+
+/// The LSTM gates from `z` (the input and recurrent terms summed, gates `i, f, c, o` along
+/// the last axis) and the previous carry: the new `[h, c]`.
+pub(super) fn lstm_gates(c: &RnnConfig, z: &Tensor, carry: &Tensor) -> Vec<Tensor> {
     let u = c.units;
-    let z = xw + &rec.of(&s[0]);
-    let g = tf::split(&z, &[u, u, u, u], -1);
+    let g = tf::split(z, &[u, u, u, u], -1);
     let i = c.recurrent_activation.apply(&g[0]);
     let f = c.recurrent_activation.apply(&g[1]);
-    let cell = &(&f * &s[1]) + &(&i * &c.activation.apply(&g[2]));
+    let cell = &(&f * carry) + &(&i * &c.activation.apply(&g[2]));
     let o = c.recurrent_activation.apply(&g[3]);
     let h = &o * &c.activation.apply(&cell);
     vec![h, cell]
