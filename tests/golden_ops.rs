@@ -431,6 +431,11 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
                 )
             })
         }
+        "linalg_inv_grad" => with_grads(x, |x| tf::linalg::inv(&x[0])),
+        "linalg_det_grad" => with_grads(x, |x| tf::linalg::det(&x[0])),
+        "linalg_slogdet_grad" => with_grads(x, |x| tf::linalg::slogdet(&x[0]).1),
+        "linalg_slogdet_sign" => one(tf::linalg::slogdet(&x[0]).0),
+        "linalg_solve_grad" => with_grads(x, |x| tf::linalg::solve(&x[0], &x[1], a["adjoint"].as_bool().unwrap())),
         "conv1d_grad" => with_grads(x, |x| {
             nn::conv1d(&x[0], &x[1], size(&a["stride"]), pad_str(&a["padding"]), size(&a["dilations"]))
         }),

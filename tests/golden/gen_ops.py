@@ -455,6 +455,18 @@ for dt in ["int32", "int64"]:
             case(f"bincount_{dt}_{binary}_{nm}", "bincount", [np.array(x, dt)], {"size": 5, "binary_output": binary},
                  lambda x, b=binary, axis=axis: tf.math.bincount(x, minlength=5, maxlength=5, binary_output=b, axis=axis))
 
+# tf.linalg.inv / det / slogdet / solve, with gradients; a singular matrix.
+for dt in FLOATS:
+    a = (data(dt, [2, 3, 3]) * 0.3 + 2.0 * np.eye(3)).astype(dt)
+    case(f"linalg_inv_{dt}", "linalg_inv_grad", [a], {}, with_grads(lambda a: tf.linalg.inv(a)))
+    case(f"linalg_det_{dt}", "linalg_det_grad", [a], {}, with_grads(lambda a: tf.linalg.det(a)))
+    case(f"linalg_slogdet_{dt}", "linalg_slogdet_grad", [-a], {}, with_grads(lambda a: tf.linalg.slogdet(a)[1]))
+    case(f"linalg_slogdet_sign_{dt}", "linalg_slogdet_sign", [-a], {}, lambda a: tf.linalg.slogdet(a)[0])
+    for adjoint in [False, True]:
+        case(f"linalg_solve_{dt}_{adjoint}", "linalg_solve_grad", [a, data(dt, [2, 3, 2])], {"adjoint": adjoint},
+             with_grads(lambda a, b, adjoint=adjoint: tf.linalg.solve(a, b, adjoint=adjoint)))
+    case(f"linalg_inv_singular_{dt}", "linalg_inv_grad", [np.array([[1.0, 2.0], [2.0, 4.0]], dt)], {}, with_grads(lambda a: tf.linalg.inv(a)))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

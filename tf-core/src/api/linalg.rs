@@ -475,3 +475,70 @@ pub fn trace(x: &Tensor) -> Tensor {
 pub fn matvec(a: &Tensor, b: &Tensor) -> Tensor {
     super::array::squeeze(&matmul(a, &super::array::expand_dims(b, -1)), &[-1])
 }
+
+/// `tf.linalg.inv(a)`: the inverse of each matrix of `a` (`[..., n, n]`, float).
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[4.0f64, 7.0], [2.0, 6.0]]);
+/// let inv = tf::linalg::inv(&a);
+/// tf::debugging::assert_near(&inv, &tf::constant([[0.6f64, -0.7], [-0.2, 0.4]]), None, None).unwrap();
+/// ```
+///
+/// # Panics
+/// For a singular matrix ("Input is not invertible."), or an input that is not a batch of
+/// square float matrices.
+#[track_caller]
+pub fn inv(a: &Tensor) -> Tensor {
+    run(&crate::ops::matrix::MATRIX_INVERSE, &[a], Attrs::new())
+}
+
+/// `tf.linalg.det(a)`: the determinant of each matrix of `a` (`[..., n, n]` to `[...]`).
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[[1.0f32, 2.0], [3.0, 4.0]], [[2.0, 0.0], [0.0, 3.0]]]);
+/// tf::debugging::assert_near(&tf::linalg::det(&a), &tf::constant([-2.0f32, 6.0]), None, None).unwrap();
+/// ```
+#[track_caller]
+pub fn det(a: &Tensor) -> Tensor {
+    run(&crate::ops::matrix::MATRIX_DETERMINANT, &[a], Attrs::new())
+}
+
+/// `tf.linalg.slogdet(a)`: the sign of each matrix's determinant and the log of its absolute
+/// value (stable where the determinant over- or underflows); a singular matrix gives sign 0
+/// and `-inf`.
+///
+/// ```
+/// use tf_core as tf;
+/// let (sign, log_abs) = tf::linalg::slogdet(&tf::constant([[1.0f64, 2.0], [3.0, 4.0]]));
+/// assert_eq!(sign.scalar::<f64>(), -1.0);
+/// assert!((log_abs.scalar::<f64>() - 2f64.ln()).abs() < 1e-12);
+/// ```
+#[track_caller]
+pub fn slogdet(a: &Tensor) -> (Tensor, Tensor) {
+    let mut out = crate::ops::execute(&crate::ops::matrix::LOG_MATRIX_DETERMINANT, &[a], &Attrs::new()).into_iter();
+    let sign = out.next().expect("sign");
+    (sign, out.next().expect("log_abs_determinant"))
+}
+
+/// `tf.linalg.solve(matrix, rhs, adjoint)`: `x` with `matrix x = rhs` (`matrix^T x = rhs`
+/// with `adjoint`) for each `[..., n, n]` matrix and its `[..., n, k]` right-hand sides.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[3.0f64, 1.0], [1.0, 2.0]]);
+/// let x = tf::linalg::solve(&a, &tf::constant([[9.0f64], [8.0]]), false);
+/// tf::debugging::assert_near(&x, &tf::constant([[2.0f64], [3.0]]), None, None).unwrap();
+/// ```
+///
+/// # Panics
+/// For a singular matrix ("Input matrix is not invertible."), or mismatched shapes.
+#[track_caller]
+pub fn solve(matrix: &Tensor, rhs: &Tensor, adjoint: bool) -> Tensor {
+    run(
+        &crate::ops::matrix::MATRIX_SOLVE,
+        &[matrix, rhs],
+        Attrs::new().flag("adjoint", adjoint),
+    )
+}

@@ -12,6 +12,7 @@ pub mod fused_conv;
 pub mod image;
 pub mod io;
 pub mod linalg;
+pub mod matrix;
 pub mod movement;
 pub mod nn;
 pub mod num;
@@ -317,6 +318,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(xent::OPS);
     v.extend_from_slice(image::OPS);
     v.extend_from_slice(search::OPS);
+    v.extend_from_slice(matrix::OPS);
     v
 }
 
