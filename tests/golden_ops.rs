@@ -432,6 +432,11 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             })
         }
         "linalg_inv_grad" => with_grads(x, |x| tf::linalg::inv(&x[0])),
+        "linalg_cholesky_grad" => with_grads(x, |x| tf::linalg::cholesky(&x[0])),
+        "linalg_triangular_solve_grad" => with_grads(x, |x| {
+            tf::linalg::triangular_solve(&x[0], &x[1], a["lower"].as_bool().unwrap(), a["adjoint"].as_bool().unwrap())
+        }),
+        "linalg_cholesky_solve_grad" => with_grads(x, |x| tf::linalg::cholesky_solve(&x[0], &x[1])),
         "linalg_det_grad" => with_grads(x, |x| tf::linalg::det(&x[0])),
         "linalg_slogdet_grad" => with_grads(x, |x| tf::linalg::slogdet(&x[0]).1),
         "linalg_slogdet_sign" => one(tf::linalg::slogdet(&x[0]).0),

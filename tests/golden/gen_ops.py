@@ -467,6 +467,23 @@ for dt in FLOATS:
              with_grads(lambda a, b, adjoint=adjoint: tf.linalg.solve(a, b, adjoint=adjoint)))
     case(f"linalg_inv_singular_{dt}", "linalg_inv_grad", [np.array([[1.0, 2.0], [2.0, 4.0]], dt)], {}, with_grads(lambda a: tf.linalg.inv(a)))
 
+# tf.linalg.cholesky (symmetric inputs), triangular_solve, cholesky_solve, with gradients. (A matrix
+# that is not positive definite gives uninitialized values in TensorFlow 2.21's CPU kernel; ours
+# is an error: tests/linalg.rs.)
+for dt in FLOATS:
+    b = data(dt, [2, 3, 3])
+    spd = (np.matmul(b, np.swapaxes(b, -1, -2)) + np.eye(3)).astype(dt)
+    case(f"linalg_cholesky_{dt}", "linalg_cholesky_grad", [spd], {}, with_grads(lambda a: tf.linalg.cholesky(a)))
+    tri = (data(dt, [2, 3, 3]) * 0.3 + 2.0 * np.eye(3)).astype(dt)
+    rhs = data(dt, [2, 3, 2])
+    for lower in [True, False]:
+        for adjoint in [False, True]:
+            case(f"linalg_triangular_solve_{dt}_{lower}_{adjoint}", "linalg_triangular_solve_grad", [tri, rhs],
+                 {"lower": lower, "adjoint": adjoint},
+                 with_grads(lambda a, r, lower=lower, adjoint=adjoint: tf.linalg.triangular_solve(a, r, lower=lower, adjoint=adjoint)))
+    case(f"linalg_cholesky_solve_{dt}", "linalg_cholesky_solve_grad", [np.linalg.cholesky(spd).astype(dt), rhs], {},
+         with_grads(lambda c, r: tf.linalg.cholesky_solve(c, r)))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

@@ -542,3 +542,49 @@ pub fn solve(matrix: &Tensor, rhs: &Tensor, adjoint: bool) -> Tensor {
         Attrs::new().flag("adjoint", adjoint),
     )
 }
+
+/// `tf.linalg.cholesky(a)`: the lower-triangular `L` with `L Lᵀ = a` of each symmetric
+/// positive-definite matrix (of a non-symmetric one, its symmetric part's; TensorFlow reads
+/// the lower triangle).
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[4.0f64, 2.0], [2.0, 5.0]]);
+/// tf::debugging::assert_near(&tf::linalg::cholesky(&a), &tf::constant([[2.0f64, 0.0], [1.0, 2.0]]), None, None).unwrap();
+/// ```
+///
+/// # Panics
+/// For a matrix that is not positive definite ("Cholesky decomposition was not successful.").
+#[track_caller]
+pub fn cholesky(a: &Tensor) -> Tensor {
+    run(&crate::ops::triangular::CHOLESKY, &[a], Attrs::new())
+}
+
+/// `tf.linalg.triangular_solve(matrix, rhs, lower, adjoint)`: `x` with `matrix x = rhs`
+/// (`matrix^T x = rhs` with `adjoint`), reading only the `lower` (or upper) triangle of each
+/// `[..., n, n]` matrix; `rhs` is `[..., n, k]` with the same batch.
+///
+/// ```
+/// use tf_core as tf;
+/// let l = tf::constant([[2.0f64, 0.0], [1.0, 2.0]]);
+/// let x = tf::linalg::triangular_solve(&l, &tf::constant([[4.0f64], [6.0]]), true, false);
+/// tf::debugging::assert_near(&x, &tf::constant([[2.0f64], [2.0]]), None, None).unwrap();
+/// ```
+#[track_caller]
+pub fn triangular_solve(matrix: &Tensor, rhs: &Tensor, lower: bool, adjoint: bool) -> Tensor {
+    let attrs = Attrs::new().flag("lower", lower).flag("adjoint", adjoint);
+    run(&crate::ops::triangular::MATRIX_TRIANGULAR_SOLVE, &[matrix, rhs], attrs)
+}
+
+/// `tf.linalg.cholesky_solve(chol, rhs)`: `x` with `A x = rhs`, given `chol = cholesky(A)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[4.0f64, 2.0], [2.0, 5.0]]);
+/// let x = tf::linalg::cholesky_solve(&tf::linalg::cholesky(&a), &tf::constant([[6.0f64], [7.0]]));
+/// tf::debugging::assert_near(&x, &tf::constant([[1.0f64], [1.0]]), None, None).unwrap();
+/// ```
+#[track_caller]
+pub fn cholesky_solve(chol: &Tensor, rhs: &Tensor) -> Tensor {
+    triangular_solve(chol, &triangular_solve(chol, rhs, true, false), true, true)
+}

@@ -86,7 +86,8 @@ fn buffer(dtype: DType, v: Vec<f64>) -> crate::Buffer {
     dispatch!(dtype, [F32, F64], T => T::into_buffer(v.into_iter().map(T::from_f64).collect()))
 }
 
-fn transpose_last(x: &Tensor) -> Tensor {
+/// `x` with its last two axes swapped.
+pub(super) fn transpose_last(x: &Tensor) -> Tensor {
     let r = x.rank() as i64;
     let mut perm: Vec<i64> = (0..r).collect();
     perm.swap((r - 2) as usize, (r - 1) as usize);

@@ -21,6 +21,7 @@ pub mod random;
 pub mod reduce;
 pub mod search;
 pub mod shape;
+pub mod triangular;
 pub mod unary;
 pub mod xent;
 
@@ -319,6 +320,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(image::OPS);
     v.extend_from_slice(search::OPS);
     v.extend_from_slice(matrix::OPS);
+    v.extend_from_slice(triangular::OPS);
     v
 }
 
