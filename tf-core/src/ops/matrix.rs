@@ -7,7 +7,7 @@ use crate::api::linalg::matmul_transposed as mm;
 use crate::{dispatch, DType, Element, Shape, Tensor};
 
 /// `[..., n, n]`: the batch count and `n`, or an error naming the shape.
-fn square(x: &Tensor, what: &str) -> Result<usize, String> {
+pub(super) fn square(x: &Tensor, what: &str) -> Result<usize, String> {
     let d = x.shape().dims();
     match d {
         [.., a, b] if a == b || *a == Shape::UNKNOWN || *b == Shape::UNKNOWN => Ok(*a),
@@ -73,16 +73,21 @@ fn lu_solve(lu: &[f64], perm: &[usize], n: usize, b: &[f64], m: usize) -> Vec<f6
     x
 }
 
+/// A float tensor's values as float64.
+pub(super) fn values(x: &Tensor) -> Vec<f64> {
+    dispatch!(x.dtype(), [F32, F64], T => x.data::<T>().iter().map(|v| v.to_f64()).collect())
+}
+
 /// Each matrix of `x` as float64, `n`.
 fn matrices(x: &Tensor) -> (Vec<Vec<f64>>, usize) {
     let n = *x.shape().dims().last().unwrap_or(&0);
-    let vals: Vec<f64> = dispatch!(x.dtype(), [F32, F64], T => x.data::<T>().iter().map(|v| v.to_f64()).collect());
+    let vals = values(x);
     let count = if n == 0 { 0 } else { vals.len() / (n * n) };
     ((0..count).map(|b| vals[b * n * n..(b + 1) * n * n].to_vec()).collect(), n)
 }
 
-/// Values of `dtype` as a buffer.
-fn buffer(dtype: DType, v: Vec<f64>) -> crate::Buffer {
+/// Values of `dtype` (float32 or float64) as a buffer.
+pub(super) fn buffer(dtype: DType, v: Vec<f64>) -> crate::Buffer {
     dispatch!(dtype, [F32, F64], T => T::into_buffer(v.into_iter().map(T::from_f64).collect()))
 }
 
@@ -262,7 +267,7 @@ pub static MATRIX_SOLVE: OpDef = OpDef {
         };
         let (ms, n) = matrices(&a_t);
         let k = *i[1].shape().dims().last().unwrap_or(&0);
-        let rhs: Vec<f64> = dispatch!(i[1].dtype(), [F32, F64], T => i[1].data::<T>().iter().map(|v| v.to_f64()).collect());
+        let rhs = values(i[1]);
         let mut out = Vec::with_capacity(rhs.len());
         for (bi, mut m) in ms.into_iter().enumerate() {
             let (perm, _, ok) = lu(&mut m, n);

@@ -1,24 +1,15 @@
 //! Triangular matrices: `Cholesky` and `MatrixTriangularSolve` on `[..., n, n]` batches,
 //! with their gradients (TensorFlow's rules). Computed in float64, results rounded once.
 
+use super::matrix::{buffer, square, values};
 use super::{arity, check_dtype, out1, same_dtype, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, FLOATS};
 use crate::api::linalg::matmul_transposed as mm;
-use crate::{dispatch, DType, Element, Shape, Tensor};
+use crate::{DType, Tensor};
 
-/// Each matrix of `x` (`[..., n, n]` or `[..., n, k]`) as float64 values, with its rows and
-/// columns.
+/// `x`'s values as float64, with its matrices' rows and columns.
 fn blocks(x: &Tensor) -> (Vec<f64>, usize, usize) {
     let d = x.shape().dims();
-    let (r, c) = (d[d.len() - 2], d[d.len() - 1]);
-    (
-        dispatch!(x.dtype(), [F32, F64], T => x.data::<T>().iter().map(|v| v.to_f64()).collect()),
-        r,
-        c,
-    )
-}
-
-fn buffer(dtype: DType, v: Vec<f64>) -> crate::Buffer {
-    dispatch!(dtype, [F32, F64], T => T::into_buffer(v.into_iter().map(T::from_f64).collect()))
+    (values(x), d[d.len() - 2], d[d.len() - 1])
 }
 
 /// A lower (`lower`) or upper triangular mask of `n` (the diagonal included), in `dtype`.
@@ -32,16 +23,6 @@ fn band(n: usize, lower: bool, dtype: DType) -> Tensor {
     crate::cast(&Tensor::from_vec(v, [n, n]).expect("n x n"), dtype)
 }
 
-fn square_rank(x: &Tensor, what: &str) -> Result<(), String> {
-    match x.shape().dims() {
-        [.., a, b] if a == b || *a == Shape::UNKNOWN || *b == Shape::UNKNOWN => Ok(()),
-        _ => Err(format!(
-            "{what} must be a batch of square matrices [..., n, n], got shape {}",
-            x.shape()
-        )),
-    }
-}
-
 /// `Cholesky`: the lower-triangular `L` with `L Lᵀ = A` of each symmetric positive-definite
 /// matrix; otherwise an error, in TensorFlow's words. It factors the symmetric part
 /// `(A + Aᵀ) / 2` — for the symmetric matrices it takes, what TensorFlow computes from the
@@ -51,7 +32,7 @@ pub static CHOLESKY: OpDef = OpDef {
     infer: |i, _| {
         arity(i, 1)?;
         let d = check_dtype(i, 0, FLOATS)?;
-        square_rank(i[0], "input")?;
+        square(i[0], "input")?;
         Ok(spec(d, i[0].shape().clone()))
     },
     cpu: Kernel::Alloc(|i, _, s| {
@@ -122,7 +103,7 @@ pub static MATRIX_TRIANGULAR_SOLVE: OpDef = OpDef {
         arity(i, 2)?;
         let d = check_dtype(i, 0, FLOATS)?;
         same_dtype(i, 0, 1)?;
-        square_rank(i[0], "matrix")?;
+        square(i[0], "matrix")?;
         let (a, b) = (i[0].shape().dims(), i[1].shape().dims());
         if b.len() != a.len() || b[..b.len() - 2] != a[..a.len() - 2] {
             return Err(format!(
