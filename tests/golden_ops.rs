@@ -432,6 +432,12 @@ fn call(f: &str, x: &[Tensor], a: &Value) -> Vec<Tensor> {
             })
         }
         "linalg_inv_grad" => with_grads(x, |x| tf::linalg::inv(&x[0])),
+        "linalg_band_part_grad" => {
+            let band = |k: &serde_json::Value| usize::try_from(k.as_i64().unwrap()).ok();
+            with_grads(x, |x| tf::linalg::band_part(&x[0], band(&a["num_lower"]), band(&a["num_upper"])))
+        }
+        "linalg_matrix_transpose_grad" => with_grads(x, |x| tf::linalg::matrix_transpose(&x[0])),
+        "linalg_logdet_grad" => with_grads(x, |x| tf::linalg::logdet(&x[0])),
         "linalg_cholesky_grad" => with_grads(x, |x| tf::linalg::cholesky(&x[0])),
         "linalg_triangular_solve_grad" => with_grads(x, |x| {
             tf::linalg::triangular_solve(&x[0], &x[1], a["lower"].as_bool().unwrap(), a["adjoint"].as_bool().unwrap())

@@ -484,6 +484,17 @@ for dt in FLOATS:
     case(f"linalg_cholesky_solve_{dt}", "linalg_cholesky_solve_grad", [np.linalg.cholesky(spd).astype(dt), rhs], {},
          with_grads(lambda c, r: tf.linalg.cholesky_solve(c, r)))
 
+# tf.linalg.band_part, matrix_transpose and logdet, with gradients.
+for dt in FLOATS:
+    x = data(dt, [2, 3, 4])
+    for lo, up in [(0, -1), (-1, 0), (1, 2), (0, 0), (-1, -1)]:
+        case(f"linalg_band_part_{dt}_{lo}_{up}", "linalg_band_part_grad", [x], {"num_lower": lo, "num_upper": up},
+             with_grads(lambda x, lo=lo, up=up: tf.linalg.band_part(x, lo, up)))
+    case(f"linalg_matrix_transpose_{dt}", "linalg_matrix_transpose_grad", [x], {}, with_grads(lambda x: tf.linalg.matrix_transpose(x)))
+    b = data(dt, [2, 3, 3])
+    spd = (np.matmul(b, np.swapaxes(b, -1, -2)) + np.eye(3)).astype(dt)
+    case(f"linalg_logdet_{dt}", "linalg_logdet_grad", [spd], {}, with_grads(lambda a: tf.linalg.logdet(a)))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.json")
 with open(out, "w") as f:
     json.dump({"tensorflow": tf.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))

@@ -588,3 +588,72 @@ pub fn triangular_solve(matrix: &Tensor, rhs: &Tensor, lower: bool, adjoint: boo
 pub fn cholesky_solve(chol: &Tensor, rhs: &Tensor) -> Tensor {
     triangular_solve(chol, &triangular_solve(chol, rhs, true, false), true, true)
 }
+
+/// `tf.linalg.matrix_transpose(x)` (`tf.linalg.adjoint` of real matrices): each matrix of
+/// `x` (`[..., m, n]`) transposed.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1, 2, 3], [4, 5, 6]]);
+/// assert_eq!(tf::linalg::matrix_transpose(&x).to_vec::<i32>(), vec![1, 4, 2, 5, 3, 6]);
+/// ```
+///
+/// # Panics
+/// For a tensor of rank below 2.
+#[track_caller]
+pub fn matrix_transpose(x: &Tensor) -> Tensor {
+    let r = x.rank();
+    assert!(r >= 2, "matrix_transpose needs a tensor of rank 2 or more, got shape {}", x.shape());
+    let mut perm: Vec<i64> = (0..r as i64).collect();
+    perm.swap(r - 2, r - 1);
+    transpose(x, Some(&perm))
+}
+
+/// `tf.linalg.band_part(x, num_lower, num_upper)`: each matrix of `x` with the entries more
+/// than `num_lower` below or `num_upper` above the diagonal set to zero (`None`: keep the
+/// whole triangle) — `band_part(x, None, Some(0))` is the lower triangle.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]);
+/// assert_eq!(tf::linalg::band_part(&x, Some(0), None).to_vec::<f32>(), vec![1., 2., 3., 0., 5., 6., 0., 0., 9.]);
+/// assert_eq!(tf::linalg::band_part(&x, Some(1), Some(0)).to_vec::<f32>(), vec![1., 0., 0., 4., 5., 0., 0., 8., 9.]);
+/// ```
+///
+/// # Panics
+/// For a tensor of rank below 2 or with unknown matrix dimensions.
+#[track_caller]
+pub fn band_part(x: &Tensor, num_lower: Option<usize>, num_upper: Option<usize>) -> Tensor {
+    let d = x.shape().dims();
+    assert!(
+        d.len() >= 2 && x.shape().dim(d.len() - 1).is_some() && x.shape().dim(d.len() - 2).is_some(),
+        "band_part needs matrices [..., m, n] of known size, got shape {}",
+        x.shape()
+    );
+    let (m, n) = (d[d.len() - 2], d[d.len() - 1]);
+    let keep: Vec<bool> = (0..m * n)
+        .map(|k| {
+            let (i, j) = ((k / n) as i64, (k % n) as i64);
+            num_lower.is_none_or(|l| i - j <= l as i64) && num_upper.is_none_or(|u| j - i <= u as i64)
+        })
+        .collect();
+    let mask = Tensor::from_vec(keep, [m, n]).expect("m x n");
+    crate::where_(&mask, x, &crate::zeros_like(x))
+}
+
+/// `tf.linalg.logdet(a)`: the log determinant of each symmetric positive-definite matrix,
+/// as twice the sum of the log diagonal of its Cholesky factor.
+///
+/// ```
+/// use tf_core as tf;
+/// let a = tf::constant([[4.0f64, 2.0], [2.0, 5.0]]);
+/// assert!((tf::linalg::logdet(&a).scalar::<f64>() - 16f64.ln()).abs() < 1e-12);
+/// ```
+///
+/// # Panics
+/// As [`cholesky`].
+#[track_caller]
+pub fn logdet(a: &Tensor) -> Tensor {
+    let diag = diag_part(&cholesky(a));
+    &reduce_sum(&crate::log(&diag), Some(-1), false) * 2.0
+}
