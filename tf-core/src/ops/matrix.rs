@@ -3,7 +3,7 @@
 //! their gradients. Each matrix is factored in float64 (float32 results are rounded once).
 
 use super::{arity, check_dtype, out1, same_dtype, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, Outputs, Specs, FLOATS};
-use crate::api::linalg::matmul_transposed as mm;
+use crate::api::linalg::{matmul_transposed as mm, matrix_transpose};
 use crate::{dispatch, DType, Element, Shape, Tensor};
 
 /// `[..., n, n]`: the batch count and `n`, or an error naming the shape.
@@ -91,14 +91,6 @@ pub(super) fn buffer(dtype: DType, v: Vec<f64>) -> crate::Buffer {
     dispatch!(dtype, [F32, F64], T => T::into_buffer(v.into_iter().map(T::from_f64).collect()))
 }
 
-/// `x` with its last two axes swapped.
-pub(super) fn transpose_last(x: &Tensor) -> Tensor {
-    let r = x.rank() as i64;
-    let mut perm: Vec<i64> = (0..r).collect();
-    perm.swap((r - 2) as usize, (r - 1) as usize);
-    crate::transpose(x, Some(&perm))
-}
-
 fn square_cases() -> Vec<Case> {
     FLOATS
         .iter()
@@ -174,7 +166,7 @@ pub static MATRIX_DETERMINANT: OpDef = OpDef {
     grad: Grad::Rule(|c| {
         vec![c.want(0, || {
             let scale = crate::expand_dims(&crate::expand_dims(&(c.g() * c.y()), -1), -1);
-            &scale * &transpose_last(&crate::api::linalg::inv(c.x(0)))
+            &scale * &matrix_transpose(&crate::api::linalg::inv(c.x(0)))
         })]
     }),
 };
@@ -231,7 +223,7 @@ pub static LOG_MATRIX_DETERMINANT: OpDef = OpDef {
     grad: Grad::Rule(|c| {
         vec![c.want(0, || {
             let g = crate::expand_dims(&crate::expand_dims(&c.grads[1], -1), -1);
-            &g * &transpose_last(&crate::api::linalg::inv(c.x(0)))
+            &g * &matrix_transpose(&crate::api::linalg::inv(c.x(0)))
         })]
     }),
 };
@@ -261,7 +253,7 @@ pub static MATRIX_SOLVE: OpDef = OpDef {
     },
     cpu: Kernel::Alloc(|i, a, s| {
         let a_t = if a.get_flag("adjoint") {
-            transpose_last(i[0])
+            matrix_transpose(i[0])
         } else {
             i[0].clone()
         };

@@ -3,24 +3,13 @@
 
 use super::matrix::{buffer, square, values};
 use super::{arity, check_dtype, out1, same_dtype, spec, Attrs, Case, Domain, Grad, GradCtx, Kernel, OpDef, FLOATS};
-use crate::api::linalg::matmul_transposed as mm;
-use crate::{DType, Tensor};
+use crate::api::linalg::{band_part, matmul_transposed as mm, matrix_transpose};
+use crate::Tensor;
 
 /// `x`'s values as float64, with its matrices' rows and columns.
 fn blocks(x: &Tensor) -> (Vec<f64>, usize, usize) {
     let d = x.shape().dims();
     (values(x), d[d.len() - 2], d[d.len() - 1])
-}
-
-/// A lower (`lower`) or upper triangular mask of `n` (the diagonal included), in `dtype`.
-fn band(n: usize, lower: bool, dtype: DType) -> Tensor {
-    let v: Vec<f64> = (0..n * n)
-        .map(|k| {
-            let (i, j) = (k / n, k % n);
-            f64::from(u8::from(if lower { j <= i } else { j >= i }))
-        })
-        .collect();
-    crate::cast(&Tensor::from_vec(v, [n, n]).expect("n x n"), dtype)
 }
 
 /// `Cholesky`: the lower-triangular `L` with `L Lᵀ = A` of each symmetric positive-definite
@@ -88,9 +77,9 @@ fn cholesky_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
         let eye = &crate::zeros_like(l) + &crate::eye(n, None, dtype);
         let l_inv = crate::api::linalg::triangular_solve(l, &eye, true, false);
         let middle = mm(l, c.g(), true, false);
-        let halved = &(&middle * &band(n, true, dtype)) - &(&(&middle * &crate::eye(n, None, dtype)) * 0.5);
+        let halved = &band_part(&middle, None, Some(0)) - &(&band_part(&middle, Some(0), Some(0)) * 0.5);
         let g = mm(&mm(&l_inv, &halved, true, false), &l_inv, false, false);
-        &(&g + &super::matrix::transpose_last(&g)) * 0.5
+        &(&g + &matrix_transpose(&g)) * 0.5
     })]
 }
 
@@ -166,15 +155,14 @@ fn triangular_solve_grad(c: &GradCtx) -> Vec<Option<Tensor>> {
     let (lower, adjoint) = (c.attrs.get_flag("lower"), c.attrs.get_flag("adjoint"));
     let db = crate::api::linalg::triangular_solve(c.x(0), c.g(), lower, !adjoint);
     let da = c.want(0, || {
-        let n = *c.x(0).shape().dims().last().unwrap_or(&0);
         let full = if adjoint {
             mm(c.y(), &db, false, true)
         } else {
             mm(&db, c.y(), false, true)
         };
-        // Zeros (not -0) outside the triangle, as TensorFlow's band_part gives.
-        let kept = crate::cast(&band(n, lower, DType::F32), DType::Bool);
-        crate::where_(&kept, &-&full, &crate::zeros_like(&full))
+        // TensorFlow's band_part: zeros (not -0) outside the triangle.
+        let (below, above) = if lower { (None, Some(0)) } else { (Some(0), None) };
+        band_part(&-&full, below, above)
     });
     vec![da, c.want(1, || db.clone())]
 }
