@@ -176,3 +176,30 @@ fn every_dtype_an_elementwise_op_accepts_is_sampled() {
         }
     }
 }
+
+/// No op takes a string tensor it has no kernel for: at the dispatch point, a string input
+/// is refused by inference (in the op's own words), or the op runs on it.
+#[test]
+fn ops_refuse_string_inputs_they_cannot_run() {
+    let mut refused = 0;
+    for op in all_ops() {
+        for (ci, case) in (op.cases)().iter().enumerate() {
+            for k in 0..case.inputs.len() {
+                let mut inputs = case.inputs.clone();
+                inputs[k] = tf::ops::sample(tf::string, inputs[k].shape().dims(), Domain::Any, 5);
+                let refs: Vec<&tf::Tensor> = inputs.iter().collect();
+                let run = std::panic::catch_unwind(|| tf::ops::execute(op, &refs, &case.attrs).len());
+                if let Err(p) = run {
+                    let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+                    assert!(
+                        msg.starts_with(op.name) && !msg.contains("internal error"),
+                        "{} case {ci}, a string input #{k}: {msg}",
+                        op.name
+                    );
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(refused > 500, "only {refused} refusals");
+}

@@ -34,6 +34,16 @@ impl fmt::Display for Tensor {
 pub(crate) fn array_str(t: &Tensor) -> String {
     let dims = t.shape().dims();
     let summarize = t.num_elements() > THRESHOLD;
+    if let crate::Buffer::String(v) = t.buffer() {
+        // NumPy leaves string columns unaligned.
+        let mut words = shown_indices(dims, summarize).into_iter().map(|i| bytes_repr(v[i].as_bytes()));
+        if dims.is_empty() {
+            return words.next().unwrap_or_default();
+        }
+        let mut out = String::new();
+        block(&mut out, dims, 0, summarize, &mut words);
+        return out;
+    }
     let words: Vec<String> = dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
         let data = t.data::<T>();
         let shown = shown_indices(dims, summarize);
@@ -47,6 +57,29 @@ pub(crate) fn array_str(t: &Tensor) -> String {
     let mut it = words.into_iter().map(|w| format!("{w:>width$}"));
     let mut out = String::new();
     block(&mut out, dims, 0, summarize, &mut it);
+    out
+}
+
+/// Python's `repr` of a `bytes` value: `b'...'` (or `b"..."` when only that avoids escaping a
+/// quote), with `\\`, `\t`, `\n`, `\r` and `\xNN` escapes for other non-printable bytes.
+pub(crate) fn bytes_repr(b: &[u8]) -> String {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+    let mut out = format!("b{quote}");
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            c if c == quote as u8 => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7e => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push(quote);
     out
 }
 

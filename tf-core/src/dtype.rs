@@ -20,10 +20,15 @@ pub enum DType {
     U8,
     /// Boolean.
     Bool,
+    /// A string of text (`tf.string`). Its elements are Rust `String`s, so they hold UTF-8
+    /// text; it is not an [`Element`] (not `Copy`): read it with
+    /// [`Tensor::strings`](crate::Tensor::strings).
+    String,
 }
 
 impl DType {
-    /// Every dtype, in a fixed order.
+    /// Every dtype of fixed-size elements (all but [`String`](DType::String)), in a fixed
+    /// order: the ones the numeric and movement kernels are written for.
     pub const ALL: [DType; 6] = [DType::F32, DType::F64, DType::I32, DType::I64, DType::U8, DType::Bool];
 
     /// TensorFlow's name: `float32`, `int64`, `bool`, ...
@@ -35,14 +40,17 @@ impl DType {
             DType::I64 => "int64",
             DType::U8 => "uint8",
             DType::Bool => "bool",
+            DType::String => "string",
         }
     }
-    /// Size of one element in bytes.
+    /// Size of one element in bytes; 0 for `string`, whose elements vary in size (as
+    /// TensorFlow's `DataTypeSize`).
     pub fn size(self) -> usize {
         match self {
             DType::F32 | DType::I32 => 4,
             DType::F64 | DType::I64 => 8,
             DType::U8 | DType::Bool => 1,
+            DType::String => 0,
         }
     }
     /// `float32` or `float64`.
@@ -53,9 +61,9 @@ impl DType {
     pub fn is_int(self) -> bool {
         matches!(self, DType::I32 | DType::I64 | DType::U8)
     }
-    /// Integer or float (not bool).
+    /// Integer or float (not bool or string).
     pub fn is_numeric(self) -> bool {
-        self != DType::Bool
+        self.is_float() || self.is_int()
     }
 }
 

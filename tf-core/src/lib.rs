@@ -19,6 +19,7 @@ mod proto;
 pub mod safetensors;
 pub mod saved_model;
 pub mod shape;
+pub mod sparse;
 pub mod summary;
 mod tape;
 mod tensor;

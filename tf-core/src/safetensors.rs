@@ -15,6 +15,7 @@ fn code(d: DType) -> &'static str {
         DType::I64 => "I64",
         DType::U8 => "U8",
         DType::Bool => "BOOL",
+        DType::String => unreachable!("save_file refuses string tensors"),
     }
 }
 
@@ -52,6 +53,11 @@ pub fn save_file(tensors: &BTreeMap<String, Tensor>, path: impl AsRef<Path>, met
         if t.is_symbolic() {
             return Err(Error::InvalidArgument(format!(
                 "safetensors: tensor {name:?} is symbolic (inside a trace) and has no value to save"
+            )));
+        }
+        if t.dtype() == DType::String {
+            return Err(Error::InvalidArgument(format!(
+                "safetensors: tensor {name:?} is a string tensor; the format holds numbers only"
             )));
         }
         let begin = data.len();

@@ -13,6 +13,7 @@ pub enum Buffer {
     I64(Vec<i64>),
     U8(Vec<u8>),
     Bool(Vec<bool>),
+    String(Vec<String>),
 }
 
 impl Buffer {
@@ -25,11 +26,15 @@ impl Buffer {
             Buffer::I64(_) => DType::I64,
             Buffer::U8(_) => DType::U8,
             Buffer::Bool(_) => DType::Bool,
+            Buffer::String(_) => DType::String,
         }
     }
     /// Number of elements.
     pub fn len(&self) -> usize {
-        crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => T::slice(self).map_or(0, |s| s.len()))
+        match self {
+            Buffer::String(v) => v.len(),
+            _ => crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => T::slice(self).map_or(0, |s| s.len())),
+        }
     }
     /// True when there are no elements.
     pub fn is_empty(&self) -> bool {
@@ -40,6 +45,9 @@ impl Buffer {
     /// `tf_kernels::cpu::recycle::take_as_is`), else an empty one with room. What a kernel
     /// that writes into given buffers is handed when there is none to reuse.
     pub fn for_kernel(dtype: DType, n: usize) -> Buffer {
+        if dtype == DType::String {
+            return Buffer::String(Vec::with_capacity(n));
+        }
         crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(tf_kernels::cpu::recycle::take_as_is_any::<T>(n)))
     }
 }
@@ -166,6 +174,38 @@ impl Tensor {
     /// ```
     pub fn from_vec<T: Element>(data: Vec<T>, shape: impl Into<Shape>) -> Result<Tensor> {
         Tensor::from_buffer(T::into_buffer(data), shape)
+    }
+
+    /// A string tensor (`tf.string`) from its values, row-major, and a shape.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `values.len()` differs from the shape's element count.
+    ///
+    /// ```
+    /// let t = tf_core::Tensor::from_strings(vec!["a".into(), "bc".into()], [2, 1])?;
+    /// assert_eq!(t.to_string(), "tf.Tensor(\n[[b'a']\n [b'bc']], shape=(2, 1), dtype=string)");
+    /// # Ok::<(), tf_core::Error>(())
+    /// ```
+    pub fn from_strings(values: Vec<String>, shape: impl Into<Shape>) -> Result<Tensor> {
+        Tensor::from_buffer(Buffer::String(values), shape)
+    }
+
+    /// The values of a string tensor, row-major.
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// let t = tf::constant(["hello", "world"]);
+    /// assert_eq!(t.strings(), ["hello", "world"]);
+    /// ```
+    ///
+    /// # Panics
+    /// When the tensor is not a string tensor.
+    #[track_caller]
+    pub fn strings(&self) -> &[String] {
+        match self.buffer() {
+            Buffer::String(v) => v,
+            _ => panic!("cannot read a {} tensor as strings", self.dtype),
+        }
     }
 
     /// Internal constructor: the caller guarantees `buf.len() == shape.num_elements()`.
@@ -452,7 +492,7 @@ impl Tensor {
                         }
                         true
                     })*
-                    Buffer::Bool(_) => false,
+                    Buffer::Bool(_) | Buffer::String(_) => false,
                 }
             };
         }

@@ -21,6 +21,9 @@ pub const uint8: DType = DType::U8;
 /// `tf.bool`.
 #[allow(non_upper_case_globals)]
 pub const bool: DType = DType::Bool;
+/// `tf.string`.
+#[allow(non_upper_case_globals)]
+pub const string: DType = DType::String;
 
 /// Rust values that `tf::constant` accepts: scalars, (nested) arrays up to rank 4, vectors,
 /// slices, `ndarray` arrays and tensors.
@@ -82,6 +85,44 @@ impl<T: Element, S: ndarray::Data<Elem = T>, D: ndarray::Dimension> IntoTensor f
         Tensor::from_ndarray(&self)
     }
 }
+/// Text: a string tensor (`tf.constant("hello")`, `tf.constant(["a", "b"])`).
+macro_rules! strings_into {
+    ($($t:ty),*) => {$(
+        impl IntoTensor for $t {
+            fn into_tensor(self) -> Tensor {
+                Tensor::from_parts(crate::Buffer::String(vec![self.to_string()]), Shape::scalar())
+            }
+        }
+        impl<const A: usize> IntoTensor for [$t; A] {
+            fn into_tensor(self) -> Tensor {
+                let v = self.iter().map(|s| s.to_string()).collect();
+                Tensor::from_parts(crate::Buffer::String(v), Shape::new(&[A]))
+            }
+        }
+        impl<const A: usize, const B: usize> IntoTensor for [[$t; B]; A] {
+            fn into_tensor(self) -> Tensor {
+                let v = self.iter().flatten().map(|s| s.to_string()).collect();
+                Tensor::from_parts(crate::Buffer::String(v), Shape::new(&[A, B]))
+            }
+        }
+        impl IntoTensor for Vec<$t> {
+            fn into_tensor(self) -> Tensor {
+                let n = self.len();
+                let v = self.iter().map(|s| s.to_string()).collect();
+                Tensor::from_parts(crate::Buffer::String(v), Shape::new(&[n]))
+            }
+        }
+        impl IntoTensor for &[$t] {
+            fn into_tensor(self) -> Tensor {
+                let v: Vec<String> = self.iter().map(|s| s.to_string()).collect();
+                let n = v.len();
+                Tensor::from_parts(crate::Buffer::String(v), Shape::new(&[n]))
+            }
+        }
+    )*};
+}
+strings_into!(&str, String);
+
 impl IntoTensor for Tensor {
     fn into_tensor(self) -> Tensor {
         self
@@ -133,6 +174,11 @@ pub fn fill_dtype(shape: impl Into<Shape>, value: f64, dtype: DType) -> Tensor {
     let shape = shape.into();
     check_defined(&shape, "fill");
     let n = shape.num_elements();
+    if dtype == DType::String {
+        // `tf.zeros(shape, tf.string)` is empty strings; no other number is text.
+        assert!(value == 0.0, "fill: a string tensor cannot hold the number {value}");
+        return Tensor::from_parts(crate::Buffer::String(vec![String::new(); n]), shape);
+    }
     let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![T::from_f64(value); n]));
     Tensor::from_parts(buf, shape)
 }

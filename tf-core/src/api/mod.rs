@@ -18,6 +18,7 @@ pub mod nn;
 mod operators;
 pub mod random;
 mod slicing;
+pub mod strings;
 
 pub use array::*;
 pub use clip::{clip_by_global_norm, clip_by_norm, global_norm};

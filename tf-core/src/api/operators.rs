@@ -9,7 +9,14 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 /// A Rust number usable as an operand next to a tensor.
 pub trait Scalar: Element {
     /// This value as a scalar tensor of `dtype`.
+    ///
+    /// # Panics
+    /// For `string`: a number is not text.
+    #[track_caller]
     fn like(self, dtype: DType) -> Tensor {
+        if dtype == DType::String {
+            panic!("cannot use the number {self:?} with a string tensor: TensorFlow has no arithmetic on strings");
+        }
         let int = Self::DTYPE.is_int();
         let buf = dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => T::into_buffer(vec![if int { T::from_i64(self.to_i64()) } else { T::from_f64(self.to_f64()) }]));
         Tensor::from_parts(buf, Shape::scalar())

@@ -171,6 +171,13 @@ fn decode<T: Element>(w: [u8; 8]) -> T {
 /// `Io` when writing or renaming fails; the previous file, if any, is then untouched.
 pub fn save_npy(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
     let path = path.as_ref();
+    if t.is_symbolic() || t.dtype() == DType::String {
+        return Err(crate::Error::InvalidArgument(format!(
+            "save_npy: {}: {} tensors cannot be saved as .npy",
+            path.display(),
+            if t.is_symbolic() { "symbolic" } else { "string" }
+        )));
+    }
     let descr = match t.dtype() {
         DType::F32 => "<f4",
         DType::F64 => "<f8",
@@ -178,6 +185,7 @@ pub fn save_npy(path: impl AsRef<Path>, t: &Tensor) -> Result<()> {
         DType::I64 => "<i8",
         DType::U8 => "|u1",
         DType::Bool => "|b1",
+        DType::String => unreachable!("refused above"),
     };
     let dims = t.shape().dims();
     let shape = match dims {

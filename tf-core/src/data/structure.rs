@@ -90,7 +90,14 @@ impl Structure for Tensor {
         for &d in self.shape().dims() {
             out.extend_from_slice(&(d as u64).to_le_bytes());
         }
-        crate::data::npy::encode_values(self, out);
+        match self.buffer() {
+            // Each string as its length (u64 LE) and bytes.
+            crate::Buffer::String(v) => v.iter().for_each(|s| {
+                out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }),
+            _ => crate::data::npy::encode_values(self, out),
+        }
     }
     fn decode(buf: &[u8], pos: &mut usize) -> Result<Tensor> {
         let head = take(buf, pos, 2, "tensor header")?;
@@ -100,6 +107,16 @@ impl Structure for Tensor {
         for _ in 0..head[1] {
             let d = take_u64(buf, pos, "tensor shape")?;
             dims.push(usize::try_from(d).map_err(|_| Error::DataLoss(format!("dimension {d} is too large")))?);
+        }
+        if dtype == crate::DType::String {
+            let n: usize = dims.iter().product();
+            let mut v = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                let len = usize::try_from(take_u64(buf, pos, "string length")?).unwrap_or(usize::MAX);
+                let b = take(buf, pos, len, "string")?;
+                v.push(String::from_utf8(b.to_vec()).map_err(|_| Error::DataLoss("a cached string is not UTF-8".into()))?);
+            }
+            return Tensor::from_buffer(crate::Buffer::String(v), dims);
         }
         let n = dims
             .iter()
@@ -123,6 +140,12 @@ impl Structure for Tensor {
         // A dataset element is a plain copy of one row: no op dispatch on this per-element path.
         let dims = self.shape().dims();
         let row: usize = dims[1..].iter().product();
+        if let crate::Buffer::String(v) = self.buffer() {
+            return Tensor::from_parts(
+                crate::Buffer::String(v[i * row..(i + 1) * row].to_vec()),
+                crate::Shape::new(&dims[1..]),
+            );
+        }
         crate::dispatch!(self.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
             // Float rows in buffers from the recycler, where the rows already batched went.
             let mut data = tf_kernels::cpu::recycle::take_any(row);
@@ -131,7 +154,7 @@ impl Structure for Tensor {
         })
     }
     fn prefetch_slice(&self, i: usize) {
-        if self.is_symbolic() {
+        if self.is_symbolic() || self.dtype() == crate::DType::String {
             return;
         }
         let row: usize = self.shape().dims()[1..].iter().product();
@@ -163,6 +186,10 @@ impl Structure for Tensor {
         // A batch is the rows copied into one buffer: no op dispatch on this per-batch path.
         let mut dims = vec![items.len()];
         dims.extend_from_slice(first.shape().dims());
+        if first.dtype() == crate::DType::String {
+            let v = items.iter().flat_map(|t| t.strings().iter().cloned()).collect();
+            return Tensor::from_buffer(crate::Buffer::String(v), dims);
+        }
         crate::dispatch!(first.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
             // A dropped batch's buffer comes back through the recycler: fresh memory would
             // cost a page fault every 4 KiB of every batch.

@@ -35,12 +35,38 @@ const SUMMARIZE: usize = 3;
 /// in the shortest of `%.6g`/`%.9g` (float32) or `%.15g`/`%.17g` (float64) that reads back
 /// exactly, bools as `1`/`0`, at most 3 leading and 3 trailing entries per dimension.
 fn text(t: &Tensor) -> String {
+    if let crate::Buffer::String(v) = t.buffer() {
+        let mut out = String::new();
+        layout(&v.iter().map(|s| c_escape(s)).collect::<Vec<_>>(), t.shape().dims(), 0, 0, &mut out);
+        return out;
+    }
     let words: Vec<String> = crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
         t.data::<T>().iter().map(|v| word(crate::Element::to_f64(*v), t.dtype())).collect()
     });
     let dims = t.shape().dims();
     let mut out = String::new();
     layout(&words, dims, 0, 0, &mut out);
+    out
+}
+
+/// A string as `tf.print` shows it: quoted, in C's escapes (`absl::CEscape`: octal for
+/// bytes outside printable ASCII).
+fn c_escape(s: &str) -> String {
+    let mut out = String::from("\"");
+    for &b in s.as_bytes() {
+        match b {
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'"' | b'\'' | b'\\' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push('"');
     out
 }
 

@@ -21,6 +21,7 @@ pub mod random;
 pub mod reduce;
 pub mod search;
 pub mod shape;
+pub mod strings;
 pub mod triangular;
 pub mod unary;
 pub mod xent;
@@ -319,6 +320,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(xent::OPS);
     v.extend_from_slice(image::OPS);
     v.extend_from_slice(search::OPS);
+    v.extend_from_slice(strings::OPS);
     v.extend_from_slice(matrix::OPS);
     v.extend_from_slice(triangular::OPS);
     v
@@ -332,6 +334,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
 #[track_caller]
 #[inline]
 pub fn execute(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Outputs {
+    let op = strings::for_strings(op, inputs);
     let specs = infer_checked(op, inputs, attrs);
     if crate::graph::trace::tracing() {
         let outputs = crate::graph::trace::add_op(op, inputs, attrs, specs, std::panic::Location::caller());
@@ -379,6 +382,7 @@ pub(crate) fn execute_traced(op: &'static OpDef, inputs: &[&Tensor], attrs: &Att
 #[track_caller]
 #[inline]
 pub fn execute1(op: &'static OpDef, inputs: &[&Tensor], attrs: &Attrs) -> Tensor {
+    let op = strings::for_strings(op, inputs);
     let f = match op.cpu {
         Kernel::Into(f) | Kernel::Planned(f, _) if !crate::graph::trace::tracing() => f,
         _ => return execute(op, inputs, attrs).swap_remove(0),
@@ -493,7 +497,8 @@ pub(crate) const NUMERIC: &[DType] = &[DType::F32, DType::F64, DType::I32, DType
 /// Every dtype.
 pub(crate) const ALL: &[DType] = &DType::ALL;
 
-/// Deterministic sample values for tests: `n` values of `dtype` from `domain`.
+/// Deterministic sample values for tests: `n` values of `dtype` from `domain` (strings: words
+/// from a fixed list, the empty one and non-ASCII ones included).
 pub fn sample(dtype: DType, shape: &[usize], domain: Domain, seed: u64) -> Tensor {
     let n: usize = shape.iter().product();
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
@@ -521,6 +526,11 @@ pub fn sample(dtype: DType, shape: &[usize], domain: Domain, seed: u64) -> Tenso
             }
         })
         .collect();
+    if dtype == DType::String {
+        const WORDS: [&str; 8] = ["", "a", "Hello", "world!", "  two words ", "ÀÉ", "x,y", "tab\t"];
+        let words = vals.iter().map(|&v| WORDS[((v + 2.0) * 2.0).clamp(0.0, 7.0) as usize].to_string());
+        return Tensor::from_parts(crate::Buffer::String(words.collect()), Shape::new(shape));
+    }
     let buf = crate::dispatch!(dtype, [F32, F64, I32, I64, U8, Bool], T => {
         let conv = |v: f64| -> T {
             match dtype {

@@ -258,7 +258,11 @@ pub static CAST: OpDef = OpDef {
     name: "Cast",
     infer: |i, a| {
         arity(i, 1)?;
-        Ok(spec(a.get_dtype("DstT")?, i[0].shape().clone()))
+        let (from, to) = (i[0].dtype(), a.get_dtype("DstT")?);
+        if from != to && (from == DType::String || to == DType::String) {
+            return Err(format!("Cast {from} to {to} is not supported"));
+        }
+        Ok(spec(to, i[0].shape().clone()))
     },
     cpu: Kernel::Alloc(|i, _, s| {
         let x = i[0];

@@ -193,7 +193,14 @@ fn node(m: &mut Enc, n: &Node, function: &str, var_index: &VarIndex<'_>) -> Resu
         NodeKind::Const(t) => {
             m.message(10, |e| {
                 let mut bytes = Vec::with_capacity(t.shape().num_elements() * t.dtype().size());
-                encode_values(t, &mut bytes);
+                match t.buffer() {
+                    // Each string as its length (a varint) and its bytes.
+                    crate::Buffer::String(v) => v.iter().for_each(|s| {
+                        crate::proto::put_varint(&mut bytes, s.len() as u64);
+                        bytes.extend_from_slice(s.as_bytes());
+                    }),
+                    _ => encode_values(t, &mut bytes),
+                }
                 e.varint(1, dtype_code(t.dtype())).shape(2, t.shape().dims()).bytes(3, &bytes);
             });
             KIND_CONST
@@ -537,6 +544,17 @@ fn read_tensor(b: &[u8]) -> Result<Tensor> {
     }
     let dtype = dtype.ok_or_else(|| data_loss("a constant lacks its dtype"))?;
     let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if dtype == crate::DType::String {
+        let damaged = || data_loss(format!("a string constant of shape {dims:?} is damaged"));
+        let (mut pos, mut v) = (0, Vec::new());
+        while pos < data.len() {
+            let len = crate::proto::get_varint(data, &mut pos).map_err(|_| damaged())? as usize;
+            let s = data.get(pos..pos.saturating_add(len)).ok_or_else(damaged)?;
+            v.push(String::from_utf8(s.to_vec()).map_err(|_| damaged())?);
+            pos += len;
+        }
+        return Tensor::from_buffer(crate::Buffer::String(v), dims).map_err(|e| data_loss(e.to_string()));
+    }
     if n.and_then(|n| n.checked_mul(dtype.size())) != Some(data.len()) {
         return Err(data_loss(format!(
             "a {dtype} constant of shape {dims:?} holds {} bytes of values",
@@ -668,6 +686,7 @@ fn read_node(b: &[u8], g: &Graph, args: &[TensorSpec], vars: &[Variable], depth:
         }
         KIND_OP => {
             let op = op.ok_or_else(|| data_loss("an op node lacks its op name"))?;
+            let op = crate::ops::strings::for_string_specs(op, in_specs.iter().map(|s| s.dtype));
             let symbols: Vec<Tensor> = in_specs.iter().map(symbol).collect();
             let refs: Vec<&Tensor> = symbols.iter().collect();
             let inferred = (op.infer)(&refs, &attrs).map_err(|m| data_loss(format!("{}: {m}", op.name)))?;

@@ -28,6 +28,7 @@ pub(crate) fn dtype_code(d: DType) -> i64 {
         DType::U8 => 4,
         DType::I64 => 9,
         DType::Bool => 10,
+        DType::String => DT_STRING,
     }
 }
 
@@ -35,9 +36,17 @@ pub(crate) fn dtype_code(d: DType) -> i64 {
 const DT_STRING: i64 = 7;
 
 pub(crate) fn dtype_from_code(c: i64) -> Option<DType> {
-    [DType::F32, DType::F64, DType::I32, DType::U8, DType::I64, DType::Bool]
-        .into_iter()
-        .find(|&d| dtype_code(d) == c)
+    [
+        DType::F32,
+        DType::F64,
+        DType::I32,
+        DType::U8,
+        DType::I64,
+        DType::Bool,
+        DType::String,
+    ]
+    .into_iter()
+    .find(|&d| dtype_code(d) == c)
 }
 
 /// TensorFlow's name for a `DataType` value, for messages.
@@ -82,6 +91,11 @@ pub(crate) fn write(prefix: &Path, values: &[(String, Value<'_>)]) -> Result<()>
                 if t.is_symbolic() {
                     return Err(Error::InvalidArgument(format!(
                         "checkpoint: {key:?} is a symbolic tensor (inside a trace) and has no value to save"
+                    )));
+                }
+                if t.dtype() == DType::String {
+                    return Err(Error::Unimplemented(format!(
+                        "checkpoint: {key:?} is a string tensor; tf does not save string tensors in checkpoints yet"
                     )));
                 }
                 encode_values(t, &mut data);
@@ -314,7 +328,7 @@ impl CheckpointReader {
     /// file; `Unimplemented` for a dtype `tf` does not have.
     pub fn get_tensor(&self, key: &str) -> Result<Tensor> {
         let e = self.entry(key)?;
-        let dt = dtype_from_code(e.dtype).ok_or_else(|| {
+        let dt = dtype_from_code(e.dtype).filter(|&d| d != DType::String).ok_or_else(|| {
             Error::Unimplemented(format!(
                 "{}: {key:?} has dtype {}, which tf does not support",
                 self.prefix.display(),

@@ -10,7 +10,7 @@ use crate::dispatch;
 /// True when node `m` of `g` is a constant whose every element equals `v`.
 fn is_splat(g: &Graph, (m, o): (usize, usize), v: f64) -> bool {
     match &g.nodes[m].kind {
-        NodeKind::Const(t) if o == 0 => {
+        NodeKind::Const(t) if o == 0 && t.dtype() != crate::DType::String => {
             dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => t.data::<T>().iter().all(|x| crate::Element::to_f64(*x) == v))
         }
         _ => false,

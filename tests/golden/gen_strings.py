@@ -1,0 +1,89 @@
+"""Golden values for tf.string tensors and the tf.strings ops, from a real TensorFlow run
+(TensorFlow 2.21). Writes strings.json: for each case the op, its arguments and its result
+(strings as UTF-8 text), or the printed form of a tensor.
+
+Run: python gen_strings.py (TensorFlow 2.21).
+"""
+import bisect
+import json
+import tensorflow as tf
+
+cases = []
+
+def val(t):
+    t = tf.convert_to_tensor(t)
+    v = tf.reshape(t, [-1]).numpy().tolist()
+    if t.dtype == tf.string:
+        v = [x.decode("utf-8") for x in v]
+    return {"dtype": t.dtype.name, "shape": t.shape.as_list(), "values": v}
+
+def case(name, fn, args, out):
+    cases.append({"name": name, "fn": fn, "args": args, "output": out})
+
+TEXT = ["Hello, World!", "  ÀÉ  tab\tend\n", "", "it's \"quoted\" a\\b", "x\x0by\x0cz  "]
+t = tf.constant(TEXT)
+
+case("lower", "lower", {"input": TEXT}, val(tf.strings.lower(t)))
+case("lower_utf8", "lower_unicode", {"input": TEXT}, val(tf.strings.lower(t, encoding="utf-8")))
+case("upper", "upper", {"input": TEXT}, val(tf.strings.upper(t)))
+case("upper_utf8", "upper_unicode", {"input": TEXT}, val(tf.strings.upper(t, encoding="utf-8")))
+case("strip", "strip", {"input": TEXT}, val(tf.strings.strip(t)))
+case("length", "length", {"input": TEXT}, val(tf.strings.length(t)))
+case("length_chars", "length_chars", {"input": TEXT}, val(tf.strings.length(t, unit="UTF8_CHAR")))
+
+PUNCT = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+for name, pattern, rewrite, glob in [
+    ("regex_keras_punctuation", PUNCT, "", True),
+    ("regex_groups", r"(l+)(o)", r"<\2\1\\\0>", True),
+    ("regex_first", r"[aeiou]", "_", False),
+    ("regex_classes", r"\s+", " ", True),
+    ("regex_anchors", r"^\W+|\W+$", "", True),
+]:
+    case(name, "regex_replace", {"input": TEXT, "pattern": pattern, "rewrite": rewrite, "replace_global": glob},
+         val(tf.strings.regex_replace(t, pattern, rewrite, replace_global=glob)))
+
+SPLIT = [" a b  c ", "", "x\x0by\x0cz", "one", "a,,b,c,", "  "]
+for name, sep, maxsplit in [("split_whitespace", None, -1), ("split_comma", ",", -1), ("split_whitespace_max1", None, 1),
+                            ("split_comma_max2", ",", 2), ("split_multichar", ",c", -1),
+                            ("split_whitespace_max0", None, 0), ("split_comma_max0", ",", 0)]:
+    r = tf.raw_ops.StringSplitV2(input=SPLIT, sep=sep or "", maxsplit=maxsplit)
+    case(name, "split", {"input": SPLIT, "sep": sep, "maxsplit": maxsplit},
+         {"indices": val(r.indices), "values": val(r.values), "dense_shape": val(r.shape)})
+
+HASH = ["", "a", "hello", "Hello, World!", "ÀÉ", "[UNK]", "the quick brown fox"]
+for n in [1, 2, 1000, 2**40]:
+    case(f"hash_{n}", "to_hash_bucket_fast", {"input": HASH, "num_buckets": n},
+         val(tf.strings.to_hash_bucket_fast(HASH, n)))
+
+# Printing, as str(tensor).
+for name, v in [("print_vector", ["a", "bcd"]), ("print_matrix", [["a", "bcd"], ["xy", "z"]]),
+                ("print_scalar", "hello"), ("print_escapes", ["it's", 'q"x', "both'\"", "é\t\n\\", "\x01\x7f"]),
+                ("print_empty", tf.zeros([0], tf.string))]:
+    case(name, "print", {"input": val(v)}, str(tf.constant(v)))
+case("print_long", "print", {"input": val([str(i) for i in range(1200)])}, str(tf.constant([str(i) for i in range(1200)])))
+case("print_wrapped", "print", {"input": val(["word%d" % i for i in range(20)])}, str(tf.constant(["word%d" % i for i in range(20)])))
+
+# Movement and comparison ops on strings.
+M = tf.constant([["a", "b", "c"], ["d", "e", "f"]])
+case("equal_broadcast", "equal", {"x": val(M), "y": val(["a", "e", "x"])}, val(tf.equal(M, ["a", "e", "x"])))
+case("not_equal_scalar", "not_equal", {"x": val(M), "y": val("b")}, val(tf.not_equal(M, "b")))
+case("gather", "gather", {"params": val(M), "indices": [2, 0, 0], "axis": 1}, val(tf.gather(M, [2, 0, 0], axis=1)))
+case("concat", "concat", {"x": val(M), "y": val([["g"], ["h"]]), "axis": 1}, val(tf.concat([M, [["g"], ["h"]]], 1)))
+case("transpose", "transpose", {"x": val(M)}, val(tf.transpose(M)))
+case("reshape", "reshape", {"x": val(M), "shape": [3, 2]}, val(tf.reshape(M, [3, 2])))
+case("where", "where", {"cond": val([[True, False, True], [False, True, False]]), "x": val(M), "y": val("-")},
+     val(tf.where([[True, False, True], [False, True, False]], M, "-")))
+case("reverse", "reverse", {"x": val(M), "axis": [1]}, val(tf.reverse(M, [1])))
+case("tile", "tile", {"x": val(M), "multiples": [1, 2]}, val(tf.tile(M, [1, 2])))
+case("pad", "pad", {"x": val(M), "paddings": [[1, 0], [0, 1]]}, val(tf.pad(M, [[1, 0], [0, 1]])))
+case("stack", "stack", {"x": val(["a", "b"]), "y": val(["c", "d"]), "axis": 1}, val(tf.stack([["a", "b"], ["c", "d"]], 1)))
+case("slice", "slice", {"x": val(M), "begin": [0, 1], "size": [2, 2]}, val(M[:, 1:3]))
+# TensorFlow's searchsorted takes numbers only; Python's bisect gives the insertion points.
+SORTED, VALUES = ["apple", "b", "banana", "cherry"], ["a", "b", "banana", "c", "z"]
+case("searchsorted", "searchsorted", {"sorted": val(SORTED), "values": val(VALUES)},
+     {"left": [bisect.bisect_left(SORTED, v) for v in VALUES], "right": [bisect.bisect_right(SORTED, v) for v in VALUES]})
+sp = tf.strings.split(["a b  c", "", "d"]).to_sparse()
+case("sparse_to_dense", "to_dense", {"input": ["a b  c", "", "d"], "default": "<pad>"}, val(tf.sparse.to_dense(sp, "<pad>")))
+
+json.dump({"tensorflow": tf.__version__, "cases": cases}, open("strings.json", "w"), indent=1, ensure_ascii=False)
+print(len(cases), "cases")

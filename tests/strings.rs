@@ -1,0 +1,238 @@
+//! String tensors (`tf::string`) and `tf::strings`, against a real TensorFlow 2.21 run
+//! (`tests/golden/gen_strings.py`): the text ops, splitting, hashing, printing, and the
+//! movement and comparison ops on strings, eagerly and traced.
+
+mod common;
+
+use serde_json::Value;
+use std::sync::Arc;
+use tf::{Function, Tensor};
+
+/// A golden `{"dtype", "shape", "values"}` (or a bare list / string) as a tensor.
+fn value(v: &Value) -> Tensor {
+    let strings = |a: &[Value]| a.iter().map(|s| s.as_str().expect("a string").to_string()).collect::<Vec<_>>();
+    match v {
+        Value::String(s) => tf::constant(s.as_str()),
+        Value::Array(a) if a.first().is_some_and(Value::is_string) || a.is_empty() => tf::constant(strings(a)),
+        Value::Array(_) => common::json_tensor(v),
+        Value::Object(o) => {
+            let shape = common::usizes(&o["shape"], "shape");
+            let vals = o["values"].as_array().expect("values");
+            match o["dtype"].as_str().expect("dtype") {
+                "string" => Tensor::from_strings(strings(vals), shape).expect("shape"),
+                "int64" => Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<_>>(), shape).expect("shape"),
+                "int32" => {
+                    Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int") as i32).collect::<Vec<_>>(), shape).expect("shape")
+                }
+                "bool" => Tensor::from_vec(vals.iter().map(|x| x.as_bool().expect("bool")).collect::<Vec<_>>(), shape).expect("shape"),
+                d => panic!("dtype {d}"),
+            }
+        }
+        _ => panic!("not a tensor: {v}"),
+    }
+}
+
+fn assert_tensor(name: &str, got: &Tensor, want: &Tensor) {
+    assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{name}");
+    assert_eq!(got.buffer(), want.buffer(), "{name}");
+}
+
+/// Runs golden case `c` by `f` (eagerly, or inside a traced function).
+type Body = Arc<dyn Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync>;
+
+fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
+    let name = c["name"].as_str().expect("name");
+    let a = &c["args"];
+    let input = || value(&a["input"]);
+    let s = |k: &str| a[k].as_str().expect("a string arg").to_string();
+    let out: Vec<Tensor> = match c["fn"].as_str().expect("fn") {
+        "lower" => call(&[input()], Arc::new(|x| vec![tf::strings::lower(&x[0])])),
+        "lower_unicode" => call(&[input()], Arc::new(|x| vec![tf::strings::lower_unicode(&x[0])])),
+        "upper" => call(&[input()], Arc::new(|x| vec![tf::strings::upper(&x[0])])),
+        "upper_unicode" => call(&[input()], Arc::new(|x| vec![tf::strings::upper_unicode(&x[0])])),
+        "strip" => call(&[input()], Arc::new(|x| vec![tf::strings::strip(&x[0])])),
+        "length" => call(&[input()], Arc::new(|x| vec![tf::strings::length(&x[0])])),
+        "length_chars" => call(&[input()], Arc::new(|x| vec![tf::strings::length_chars(&x[0])])),
+        "regex_replace" => {
+            let (p, r, g) = (s("pattern"), s("rewrite"), a["replace_global"].as_bool().expect("flag"));
+            call(&[input()], Arc::new(move |x| vec![tf::strings::regex_replace(&x[0], &p, &r, g)]))
+        }
+        "split" => {
+            let sep = a["sep"].as_str().map(String::from);
+            let max = a["maxsplit"].as_i64().expect("maxsplit");
+            let got = call(
+                &[input()],
+                Arc::new(move |x| {
+                    let t = tf::strings::split_max(&x[0], sep.as_deref(), max);
+                    vec![t.indices, t.values, t.dense_shape]
+                }),
+            );
+            for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
+                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+            }
+            return;
+        }
+        "to_hash_bucket_fast" => {
+            let n = a["num_buckets"].as_u64().expect("buckets");
+            call(&[input()], Arc::new(move |x| vec![tf::strings::to_hash_bucket_fast(&x[0], n)]))
+        }
+        "print" => {
+            assert_eq!(input().to_string(), c["output"].as_str().expect("text"), "{name}");
+            return;
+        }
+        "equal" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::equal(&x[0], &x[1])])),
+        "not_equal" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::not_equal(&x[0], &x[1])])),
+        "gather" => call(
+            &[value(&a["params"]), value(&a["indices"])],
+            Arc::new(|x| vec![tf::gather(&x[0], &x[1], 1)]),
+        ),
+        "concat" => call(
+            &[value(&a["x"]), value(&a["y"])],
+            Arc::new(|x| vec![tf::concat(&[&x[0], &x[1]], 1)]),
+        ),
+        "transpose" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::transpose(&x[0], None)])),
+        "reshape" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::reshape(&x[0], [3, 2])])),
+        "where" => call(
+            &[value(&a["cond"]), value(&a["x"]), value(&a["y"])],
+            Arc::new(|x| vec![tf::where_(&x[0], &x[1], &x[2])]),
+        ),
+        "reverse" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::reverse(&x[0], &[1])])),
+        "tile" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::tile(&x[0], &[1, 2])])),
+        "pad" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::pad(&x[0], &[(1, 0), (0, 1)], 0.0)])),
+        "stack" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::stack(&[&x[0], &x[1]], 1)])),
+        "slice" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::slice(&x[0], &[0, 1], &[2, 2])])),
+        "searchsorted" => {
+            let got = call(
+                &[value(&a["sorted"]), value(&a["values"])],
+                Arc::new(|x| vec![tf::searchsorted(&x[0], &x[1], "left"), tf::searchsorted(&x[0], &x[1], "right")]),
+            );
+            for (g, side) in got.iter().zip(["left", "right"]) {
+                let want: Vec<i32> = c["output"][side]
+                    .as_array()
+                    .expect("ints")
+                    .iter()
+                    .map(|v| v.as_i64().unwrap() as i32)
+                    .collect();
+                assert_eq!(g.to_vec::<i32>(), want, "{name} {side}");
+            }
+            return;
+        }
+        "to_dense" => {
+            let d = s("default");
+            call(
+                &[input()],
+                Arc::new(move |x| vec![tf::sparse::to_dense(&tf::strings::split(&x[0], None), &tf::constant(d.as_str()))]),
+            )
+        }
+        other => panic!("no runner for {other}"),
+    };
+    assert_tensor(name, &out[0], &value(&c["output"]));
+}
+
+fn cases() -> Vec<Value> {
+    common::golden_json("strings.json")["cases"].as_array().expect("cases").clone()
+}
+
+#[test]
+fn string_ops_match_tensorflow_eagerly() {
+    let cases = cases();
+    assert!(cases.len() >= 40);
+    for c in &cases {
+        run_case(c, &|args, f| f(args));
+    }
+}
+
+#[test]
+fn string_ops_match_tensorflow_traced() {
+    for c in cases().iter().filter(|c| c["fn"] != "print") {
+        // A function per case, traced on its inputs (string placeholders included).
+        run_case(c, &|args, f| Function::new("strings", move |xs: &[Tensor]| f(xs)).call(args));
+    }
+}
+
+#[test]
+fn tf_print_quotes_strings_as_tensorflow_does() {
+    // TensorFlow 2.21: tf.print(tf.constant(['a', 'b c']), tf.constant('x'), tf.constant([["it's"]]))
+    tf::ops::io::capture_prints();
+    tf::print(&[&tf::constant(["a", "b c"]), &tf::constant("x"), &tf::constant([["it's"]])]);
+    assert_eq!(tf::ops::io::take_printed(), vec![r#"["a" "b c"] "x" [["it\'s"]]"#]);
+}
+
+#[test]
+fn string_datasets_slice_batch_map_and_cache() {
+    use tf::data::Dataset;
+    let path = std::env::temp_dir().join(format!("tf-strings-cache-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let ds = Dataset::from_tensor_slices(tf::constant(["A b", "C", "d E f"]))
+        .unwrap()
+        .map(|t| tf::strings::lower(&t))
+        .batch(2, false)
+        .cache_file(&path);
+    for pass in 0..2 {
+        let batches: Vec<Vec<String>> = ds.iter().map(|b| b.unwrap().strings().to_vec()).collect();
+        assert_eq!(batches, vec![vec!["a b", "c"], vec!["d e f"]], "pass {pass}");
+    }
+    assert!(path.exists());
+    std::fs::remove_file(&path).ok();
+}
+
+#[derive(tf::Module)]
+struct Empty {}
+
+#[test]
+fn a_saved_model_serves_a_text_function() {
+    let f = Function::new("buckets", |x: &[Tensor]| {
+        let clean = tf::strings::regex_replace(&tf::strings::lower(&x[0]), r"[^a-z ]", "", true);
+        vec![tf::strings::to_hash_bucket_fast(&clean, 1000), clean]
+    });
+    let cf = f.get_concrete_function(&[tf::ops::TensorSpec::new([tf::Shape::UNKNOWN], tf::string)]);
+    let dir = std::env::temp_dir().join(format!("tf-strings-sm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sig = tf::saved_model::Signature::new(&cf).inputs(["text"]).outputs(["bucket", "clean"]);
+    tf::saved_model::save(&Empty {}, &dir, sig).unwrap();
+    let loaded = tf::saved_model::load(&dir).unwrap();
+    let x = tf::constant(["Hello, World!", "A"]);
+    let out = loaded.signature("serving_default").unwrap().call(&[("text", &x)]).unwrap();
+    assert_eq!(out["clean"].strings(), ["hello world", "a"]);
+    // TensorFlow 2.21: tf.strings.to_hash_bucket_fast(["hello world", "a"], 1000)
+    assert_eq!(
+        out["bucket"].to_vec::<i64>(),
+        vec![
+            tf::strings::to_hash_bucket_fast(&tf::constant("hello world"), 1000).scalar::<i64>(),
+            939
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn strings_are_refused_where_tensorflow_refuses_them() {
+    let t = tf::constant(["a", "b"]);
+    let msg = common::panic_message(|| {
+        let _ = &t + 1;
+    });
+    assert!(msg.contains("string tensor"), "{msg}");
+    let msg = common::panic_message(|| {
+        tf::cast(&t, tf::float32);
+    });
+    assert!(msg.contains("Cast") && msg.contains("string"), "{msg}");
+    let msg = common::panic_message(|| {
+        tf::reduce_sum(&t, None, false);
+    });
+    assert!(msg.contains("string"), "{msg}");
+    let msg = common::panic_message(|| {
+        tf::concat(&[&t, &tf::constant([1i64])], 0);
+    });
+    assert!(msg.contains("input #1") && msg.contains("int64"), "{msg}");
+    assert_eq!(tf::zeros([2], tf::string).strings(), ["", ""]);
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("t".to_string(), t.clone());
+    let e = tf::safetensors::save_file(&m, std::env::temp_dir().join("tf-never-written.safetensors"), None).unwrap_err();
+    assert!(e.to_string().contains("string tensor"), "{e}");
+    let v = tf::Variable::new(t.clone());
+    let e = tf::train::Checkpoint::new()
+        .with("v", &v)
+        .write(std::env::temp_dir().join("tf-never-written-ckpt"))
+        .unwrap_err();
+    assert!(e.to_string().contains("string tensor"), "{e}");
+}

@@ -1,0 +1,182 @@
+//! `tf.strings`: ops on string tensors (`tf::string`). A string tensor's elements are Rust
+//! `String`s; `tf::constant("text")` and `tf::constant(["a", "b"])` make them, and
+//! [`Tensor::strings`] reads them.
+//!
+//! Reshaping, gathering, concatenating, slicing, `tf::where_` and comparing for equality work
+//! on string tensors as on any other.
+//!
+//! ```
+//! use tf_core as tf;
+//! let t = tf::strings::lower(&tf::constant(["Hello, World!", "TF"]));
+//! assert_eq!(t.strings(), ["hello, world!", "tf"]);
+//! assert_eq!(tf::equal(&t, &tf::constant("tf")).to_vec::<bool>(), vec![false, true]);
+//! ```
+
+use super::run;
+use crate::ops::{execute, strings as s, Attrs};
+use crate::sparse::SparseTensor;
+use crate::Tensor;
+
+/// `tf.strings.lower(input)`: ASCII letters lowercased, other bytes as they are (TensorFlow's
+/// default `encoding=""`). [`lower_unicode`] lowercases every letter.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::lower(&tf::constant("ÀB c")).strings(), ["Àb c"]);
+/// ```
+#[track_caller]
+pub fn lower(input: &Tensor) -> Tensor {
+    run(&s::STRING_LOWER, &[input], Attrs::new())
+}
+
+/// `tf.strings.lower(input, encoding="utf-8")`: every letter lowercased.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::lower_unicode(&tf::constant("ÀB")).strings(), ["àb"]);
+/// ```
+#[track_caller]
+pub fn lower_unicode(input: &Tensor) -> Tensor {
+    run(&s::STRING_LOWER, &[input], Attrs::new().str("encoding", "utf-8"))
+}
+
+/// `tf.strings.upper(input)`: ASCII letters uppercased.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::upper(&tf::constant("àb")).strings(), ["àB"]);
+/// ```
+#[track_caller]
+pub fn upper(input: &Tensor) -> Tensor {
+    run(&s::STRING_UPPER, &[input], Attrs::new())
+}
+
+/// `tf.strings.upper(input, encoding="utf-8")`: every letter uppercased.
+#[track_caller]
+pub fn upper_unicode(input: &Tensor) -> Tensor {
+    run(&s::STRING_UPPER, &[input], Attrs::new().str("encoding", "utf-8"))
+}
+
+/// `tf.strings.strip(input)`: leading and trailing whitespace removed.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::strip(&tf::constant(" \t a b \n")).strings(), ["a b"]);
+/// ```
+#[track_caller]
+pub fn strip(input: &Tensor) -> Tensor {
+    run(&s::STRING_STRIP, &[input], Attrs::new())
+}
+
+/// `tf.strings.length(input)`: int32 lengths in bytes.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::length(&tf::constant(["héllo", ""])).to_vec::<i32>(), vec![6, 0]);
+/// ```
+#[track_caller]
+pub fn length(input: &Tensor) -> Tensor {
+    run(&s::STRING_LENGTH, &[input], Attrs::new())
+}
+
+/// `tf.strings.length(input, unit="UTF8_CHAR")`: int32 lengths in characters.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::length_chars(&tf::constant("héllo")).to_vec::<i32>(), vec![5]);
+/// ```
+#[track_caller]
+pub fn length_chars(input: &Tensor) -> Tensor {
+    run(&s::STRING_LENGTH, &[input], Attrs::new().str("unit", "UTF8_CHAR"))
+}
+
+/// `tf.strings.regex_replace(input, pattern, rewrite, replace_global)`: matches of the RE2
+/// `pattern` replaced by `rewrite`, where `\1` is a group and `\0` the whole match; every
+/// match, or the first with `replace_global=false`.
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::strings::regex_replace(&tf::constant("abc abc"), r"(b)(c)", r"\2\1", true);
+/// assert_eq!(t.strings(), ["acb acb"]);
+/// ```
+///
+/// # Panics
+/// For a pattern RE2 rejects, naming the error.
+#[track_caller]
+pub fn regex_replace(input: &Tensor, pattern: &str, rewrite: &str, replace_global: bool) -> Tensor {
+    let (p, r) = (crate::constant(pattern), crate::constant(rewrite));
+    run(
+        &s::REGEX_REPLACE,
+        &[input, &p, &r],
+        Attrs::new().flag("replace_global", replace_global),
+    )
+}
+
+/// `tf.strings.split(input, sep)` on a vector of strings: each string's tokens, split at
+/// `sep` or (`None`) at runs of whitespace, as a [`SparseTensor`] of shape
+/// `[rows, longest row]` (TensorFlow returns the same tokens as a `RaggedTensor`).
+///
+/// ```
+/// use tf_core as tf;
+/// let tokens = tf::strings::split(&tf::constant(["a b  c", "", "d"]), None);
+/// assert_eq!(tokens.values.strings(), ["a", "b", "c", "d"]);
+/// assert_eq!(tokens.indices.to_vec::<i64>(), vec![0, 0, 0, 1, 0, 2, 2, 0]);
+/// let dense = tf::sparse::to_dense(&tokens, &tf::constant(""));
+/// assert_eq!(dense.strings(), ["a", "b", "c", "", "", "", "d", "", ""]);
+/// ```
+///
+/// # Panics
+/// When `input` is not a vector of strings.
+#[track_caller]
+pub fn split(input: &Tensor, sep: Option<&str>) -> SparseTensor {
+    split_max(input, sep, -1)
+}
+
+/// [`split`] splitting each string at most `maxsplit` times (`tf.strings.split(...,
+/// maxsplit=)`); the rest of the string is the last token.
+#[track_caller]
+pub fn split_max(input: &Tensor, sep: Option<&str>, maxsplit: i64) -> SparseTensor {
+    let sep = crate::constant(sep.unwrap_or(""));
+    sparse(execute(&s::STRING_SPLIT, &[input, &sep], &Attrs::new().int("maxsplit", maxsplit)))
+}
+
+/// `tf.strings.unicode_split(input, "UTF-8")` on a vector of strings: each string's
+/// characters, as a [`SparseTensor`] of shape `[rows, longest row]`.
+///
+/// ```
+/// use tf_core as tf;
+/// let chars = tf::strings::unicode_split(&tf::constant(["añb", "", "c"]));
+/// assert_eq!(chars.values.strings(), ["a", "ñ", "b", "c"]);
+/// assert_eq!(chars.dense_shape.to_vec::<i64>(), vec![3, 3]);
+/// ```
+#[track_caller]
+pub fn unicode_split(input: &Tensor) -> SparseTensor {
+    sparse(execute(&s::UNICODE_SPLIT, &[input], &Attrs::new()))
+}
+
+fn sparse(o: crate::ops::Outputs) -> SparseTensor {
+    let mut o = o.into_iter();
+    let mut next = || o.next().expect("three outputs");
+    SparseTensor {
+        indices: next(),
+        values: next(),
+        dense_shape: next(),
+    }
+}
+
+/// `tf.strings.to_hash_bucket_fast(input, num_buckets)`: each string's bucket, int64, by
+/// FarmHash Fingerprint64 as TensorFlow computes it.
+///
+/// ```
+/// use tf_core as tf;
+/// let b = tf::strings::to_hash_bucket_fast(&tf::constant(["a", "hello", ""]), 1000);
+/// assert_eq!(b.to_vec::<i64>(), vec![939, 296, 263]); // TensorFlow's buckets
+/// ```
+#[track_caller]
+pub fn to_hash_bucket_fast(input: &Tensor, num_buckets: u64) -> Tensor {
+    run(
+        &s::STRING_HASH_BUCKET,
+        &[input],
+        Attrs::new().int("num_buckets", num_buckets as i64),
+    )
+}
