@@ -72,6 +72,19 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
             }
             return;
         }
+        "unicode_split" => {
+            let got = call(
+                &[input()],
+                Arc::new(|x| {
+                    let t = tf::strings::unicode_split(&x[0]);
+                    vec![t.indices, t.values, t.dense_shape]
+                }),
+            );
+            for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
+                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+            }
+            return;
+        }
         "to_hash_bucket_fast" => {
             let n = a["num_buckets"].as_u64().expect("buckets");
             call(&[input()], Arc::new(move |x| vec![tf::strings::to_hash_bucket_fast(&x[0], n)]))

@@ -50,6 +50,11 @@ for name, sep, maxsplit in [("split_whitespace", None, -1), ("split_comma", ",",
     case(name, "split", {"input": SPLIT, "sep": sep, "maxsplit": maxsplit},
          {"indices": val(r.indices), "values": val(r.values), "dense_shape": val(r.shape)})
 
+CHARS = ["añb", "", "Straße 🙂", " x"]
+sp = tf.strings.unicode_split(CHARS, "UTF-8").to_sparse()
+case("unicode_split", "unicode_split", {"input": CHARS},
+     {"indices": val(sp.indices), "values": val(sp.values), "dense_shape": val(sp.dense_shape)})
+
 HASH = ["", "a", "hello", "Hello, World!", "ÀÉ", "[UNK]", "the quick brown fox"]
 for n in [1, 2, 1000, 2**40]:
     case(f"hash_{n}", "to_hash_bucket_fast", {"input": HASH, "num_buckets": n},
