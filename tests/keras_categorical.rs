@@ -85,7 +85,7 @@ fn run(c: &Value, x: &Tensor) -> tf::Result<Called> {
                 l = l.invert(i);
             }
             if !a["vocabulary"].is_null() {
-                l.set_vocabulary(ints(&a["vocabulary"]))?;
+                l.set_vocabulary(ints(&a["vocabulary"]), None)?;
             }
             if let Some(d) = &adapt {
                 l.adapt(d)?;

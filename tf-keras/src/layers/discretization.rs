@@ -74,7 +74,9 @@ impl Discretization {
     /// `output_mode=`: `"int"` (the default), `"one_hot"`, `"multi_hot"` or `"count"`.
     #[track_caller]
     pub fn output_mode(mut self, mode: impl Into<OutputMode>) -> Self {
-        self.output_mode = mode.into();
+        let mode = mode.into();
+        mode.check_not_tf_idf("Discretization");
+        self.output_mode = mode;
         self
     }
     /// The boundaries in use (`layer.bin_boundaries`), empty before any.

@@ -13,6 +13,7 @@ mod conv_lstm;
 mod core;
 mod discretization;
 mod einsum_dense;
+mod lookup;
 mod merge;
 mod norm;
 mod pooling1d;
@@ -21,6 +22,7 @@ mod regularization;
 mod reshaping;
 mod rnn;
 mod rnn_cell;
+mod text_vectorization;
 mod wrappers;
 
 pub use self::activation::{LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, ELU};
@@ -30,7 +32,7 @@ pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
 };
-pub use self::categorical::{CategoryEncoding, Hashing, IntegerLookup, OutputMode};
+pub use self::categorical::{CategoryEncoding, Hashing, MaskValue, OutputMode};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
@@ -44,6 +46,7 @@ pub use self::conv_lstm::ConvLSTM2D;
 pub use self::core::{Activation, Dense, Dropout, Embedding, Flatten, Lambda, Masking, Permute, Rescaling, Reshape};
 pub use self::discretization::Discretization;
 pub use self::einsum_dense::EinsumDense;
+pub use self::lookup::{IndexLookup, IntegerLookup, LookupKey, StringLookup};
 pub use self::merge::{Add, Average, Concatenate, Dot, DotAxes, Maximum, Minimum, Multiply, Subtract};
 pub use self::norm::{BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization};
 pub use self::pooling1d::{AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D};
@@ -52,6 +55,7 @@ pub use self::regularization::{AlphaDropout, GaussianDropout, GaussianNoise, Spa
 pub use self::reshaping::{Cropping1D, Cropping2D, RepeatVector, UpSampling1D, ZeroPadding1D};
 pub use self::rnn::{SimpleRNN, GRU, LSTM};
 pub use self::rnn_cell::{GRUCell, LSTMCell, RnnCell, SimpleRNNCell, StackedRNNCells, RNN};
+pub use self::text_vectorization::{Split, Standardize, TextFn, TextVectorization};
 pub use self::wrappers::{Bidirectional, MergeMode, TimeDistributed};
 pub use crate::model::Input;
 
@@ -511,6 +515,8 @@ fn from_class(class: &str, c: &Config) -> tf_core::Result<Box<dyn Layer>> {
         "EinsumDense" => boxed(EinsumDense::from_config(c)),
         "CategoryEncoding" => boxed(CategoryEncoding::from_config(c)),
         "IntegerLookup" => boxed(IntegerLookup::from_config(c)),
+        "StringLookup" => boxed(StringLookup::from_config(c)),
+        "TextVectorization" => boxed(TextVectorization::from_config(c)),
         "Hashing" => boxed(Hashing::from_config(c)),
         "Discretization" => boxed(Discretization::from_config(c)),
         "AlphaDropout" => boxed(AlphaDropout::from_config(c)),

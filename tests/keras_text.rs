@@ -1,0 +1,354 @@
+//! Keras's text preprocessing — StringLookup, TextVectorization and Hashing on strings —
+//! against a real tf_keras 2.21 run (`tests/golden/gen_text.py`): outputs, adapted
+//! vocabularies and idf weights, errors; then traced, in a trained model, and through configs.
+
+mod common;
+
+use serde_json::Value;
+use tf::keras::layers::{self, Dense, Embedding, GlobalAveragePooling1D, Hashing, Layer, StringLookup, TextVectorization};
+use tf::Tensor;
+
+/// A golden `{"dtype", "shape", "values"}` as a tensor.
+fn value(v: &Value) -> Tensor {
+    let shape = common::usizes(&v["shape"], "shape");
+    let vals = v["values"].as_array().expect("values");
+    match v["dtype"].as_str().expect("dtype") {
+        "string" => Tensor::from_strings(vals.iter().map(|s| s.as_str().expect("text").to_string()).collect(), shape).expect("shape"),
+        "int64" => Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<_>>(), shape).expect("shape"),
+        "float32" => Tensor::from_vec(vals.iter().map(|x| x.as_f64().expect("float") as f32).collect::<Vec<_>>(), shape).expect("shape"),
+        d => panic!("dtype {d}"),
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s.as_str().expect("text").to_string())
+        .collect()
+}
+
+/// A layer a golden case describes.
+enum Built {
+    Lookup(StringLookup),
+    Text(TextVectorization),
+    Hash(Hashing),
+}
+
+impl Built {
+    fn layer(&self) -> &dyn Layer {
+        match self {
+            Built::Lookup(l) => l,
+            Built::Text(l) => l,
+            Built::Hash(l) => l,
+        }
+    }
+    fn vocabulary(&self) -> Option<Vec<String>> {
+        match self {
+            Built::Lookup(l) => Some(l.get_vocabulary()),
+            Built::Text(l) => Some(l.get_vocabulary()),
+            Built::Hash(_) => None,
+        }
+    }
+    fn idf_weights(&self) -> Option<Vec<f32>> {
+        match self {
+            Built::Lookup(l) => l.idf_weights(),
+            Built::Text(l) => l.idf_weights(),
+            Built::Hash(_) => None,
+        }
+    }
+}
+
+/// The layer a golden case describes, adapted when it says so.
+fn layer(c: &Value) -> Built {
+    let a = &c["args"];
+    let adapt = c.get("adapt").map(value);
+    match c["layer"].as_str().expect("layer") {
+        "StringLookup" => {
+            let mut l = StringLookup::new();
+            if let Some(n) = a["max_tokens"].as_u64() {
+                l = l.max_tokens(n as usize);
+            }
+            if let Some(n) = a["num_oov_indices"].as_u64() {
+                l = l.num_oov_indices(n as usize);
+            }
+            if let Some(m) = a["mask_token"].as_str() {
+                l = l.mask_token(m);
+            }
+            if let Some(m) = a["oov_token"].as_str() {
+                l = l.oov_token(m);
+            }
+            if let Some(i) = a["invert"].as_bool() {
+                l = l.invert(i);
+            }
+            if let Some(m) = a["output_mode"].as_str() {
+                l = l.output_mode(m);
+            }
+            if let Some(p) = a["pad_to_max_tokens"].as_bool() {
+                l = l.pad_to_max_tokens(p);
+            }
+            if a.get("vocabulary").is_some() {
+                let idf: Option<Vec<f32>> = a["idf_weights"]
+                    .as_array()
+                    .map(|w| w.iter().map(|v| v.as_f64().unwrap() as f32).collect());
+                if let Err(e) = l.set_vocabulary(strings(&a["vocabulary"]), idf.as_deref()) {
+                    panic!("{e}");
+                }
+            }
+            if let Some(d) = &adapt {
+                l.adapt(d).unwrap();
+            }
+            Built::Lookup(l)
+        }
+        "TextVectorization" => {
+            let mut l = TextVectorization::new();
+            if let Some(n) = a["max_tokens"].as_u64() {
+                l = l.max_tokens(n as usize);
+            }
+            match a.get("standardize") {
+                Some(Value::Null) => l = l.standardize(layers::Standardize::None),
+                Some(s) => l = l.standardize(s.as_str().expect("standardize")),
+                None => {}
+            }
+            match a.get("split") {
+                Some(Value::Null) => l = l.split(layers::Split::None),
+                Some(s) => l = l.split(s.as_str().expect("split")),
+                None => {}
+            }
+            if let Some(m) = a["output_mode"].as_str() {
+                l = l.output_mode(m);
+            }
+            if let Some(n) = a["output_sequence_length"].as_u64() {
+                l = l.output_sequence_length(n as usize);
+            }
+            if let Some(p) = a["pad_to_max_tokens"].as_bool() {
+                l = l.pad_to_max_tokens(p);
+            }
+            if a.get("vocabulary").is_some() {
+                l = l.vocabulary(strings(&a["vocabulary"]));
+            }
+            if let Some(d) = &adapt {
+                l.adapt(d).unwrap();
+            }
+            Built::Text(l)
+        }
+        "Hashing" => {
+            let mut l = Hashing::new(a["num_bins"].as_u64().expect("bins") as usize);
+            if let Some(m) = a["mask_value"].as_str() {
+                l = l.mask_value(m);
+            }
+            if let Some(m) = a["output_mode"].as_str() {
+                l = l.output_mode(m);
+            }
+            Built::Hash(l)
+        }
+        other => panic!("layer {other}"),
+    }
+}
+
+fn check_output(name: &str, got: &Tensor, want: &Tensor) {
+    assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{name}");
+    match got.dtype() {
+        tf::float32 => {
+            for (g, w) in got.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {
+                assert!((g - w).abs() <= 1e-6 * w.abs().max(1.0), "{name}: {g} vs {w}");
+            }
+        }
+        _ => assert_eq!(got.buffer(), want.buffer(), "{name}"),
+    }
+}
+
+#[test]
+fn text_layers_match_keras() {
+    let golden = common::golden_json("text.json");
+    let cases = golden["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 40);
+    for c in cases {
+        let name = c["name"].as_str().expect("name");
+        if c.get("error").is_some() {
+            let msg = common::panic_message(|| {
+                layer(c).layer().call(&value(&c["input"]), false);
+            });
+            assert!(!msg.is_empty(), "{name}: Keras raised {}", c["error"]);
+            continue;
+        }
+        let l = layer(c);
+        check_output(name, &l.layer().call(&value(&c["input"]), false), &value(&c["output"]));
+        if let Some(v) = c.get("vocabulary") {
+            assert_eq!(l.vocabulary().as_ref(), Some(&strings(v)), "{name}: vocabulary");
+        }
+        if let Some(w) = c.get("idf_weights") {
+            let want: Vec<f32> = w.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            let got = l.idf_weights().unwrap_or_else(|| panic!("{name}: no idf weights"));
+            assert_eq!(got.len(), want.len(), "{name}: idf weights");
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-6 * w.abs().max(1.0), "{name}: idf {g} vs {w}");
+            }
+        }
+    }
+}
+
+const REVIEWS: [&str; 5] = [
+    "The movie was GREAT, a great cast!",
+    "Terrible.   Terrible plot; bad acting...",
+    "",
+    "Ünïcode straße — great?",
+    "bad bad bad",
+];
+
+fn adapted(l: TextVectorization) -> TextVectorization {
+    l.adapt(&tf::constant(REVIEWS)).unwrap();
+    l
+}
+
+/// Each configuration, called inside a traced function (a string placeholder with an
+/// unknown batch), gives what it gives eagerly.
+#[test]
+fn text_vectorization_traced_equals_eager() {
+    let make: Vec<fn() -> TextVectorization> = vec![
+        || adapted(TextVectorization::new()),
+        || adapted(TextVectorization::new().output_sequence_length(4)),
+        || adapted(TextVectorization::new().output_mode("multi_hot").max_tokens(6)),
+        || adapted(TextVectorization::new().output_mode("tf_idf")),
+        || adapted(TextVectorization::new().split("character").output_sequence_length(9)),
+        || adapted(TextVectorization::new().split(layers::Split::None)),
+    ];
+    let x = tf::constant(REVIEWS);
+    for (k, make) in make.into_iter().enumerate() {
+        let l = std::sync::Arc::new(make());
+        let eager = l.call(&x, false);
+        let traced = l.clone();
+        let f = tf::Function::new("vectorize", move |xs: &[Tensor]| vec![traced.call(&xs[0], false)]);
+        let cf = f.get_concrete_function(&[tf::ops::TensorSpec::new([tf::Shape::UNKNOWN], tf::string)]);
+        let got = cf.call(std::slice::from_ref(&x)).unwrap().remove(0);
+        assert_eq!(got.buffer(), eager.buffer(), "configuration {k}");
+        assert_eq!(got.shape(), eager.shape(), "configuration {k}");
+    }
+}
+
+#[test]
+fn adapt_from_a_dataset_equals_adapt_from_a_tensor() {
+    let ds = tf::data::Dataset::from_tensor_slices(tf::constant(REVIEWS))
+        .unwrap()
+        .batch(2, false);
+    for mode in ["int", "tf_idf"] {
+        let a = TextVectorization::new().output_mode(mode);
+        a.adapt_dataset(&ds).unwrap();
+        let b = adapted(TextVectorization::new().output_mode(mode));
+        assert_eq!(a.get_vocabulary(), b.get_vocabulary(), "{mode}");
+        assert_eq!(a.idf_weights(), b.idf_weights(), "{mode}");
+    }
+}
+
+#[test]
+fn text_layer_configs_round_trip() {
+    let layers: Vec<Box<dyn Layer>> = vec![
+        Box::new(adapted(TextVectorization::new().output_sequence_length(5).max_tokens(8))),
+        Box::new(adapted(TextVectorization::new().output_mode("tf_idf").standardize("lower"))),
+        Box::new(adapted(TextVectorization::new().split("character").output_mode("count"))),
+        Box::new(StringLookup::new().mask_token("").num_oov_indices(2).vocabulary(["great", "bad"])),
+        Box::new(Hashing::new(7).mask_value("")),
+    ];
+    let x = tf::constant([["great"], ["bad"], [""], ["meh"]]);
+    for l in layers {
+        let config = layers::serialize(l.as_ref()).unwrap();
+        let back = layers::deserialize(&config).unwrap();
+        assert_eq!(layers::serialize(back.as_ref()).unwrap(), config);
+        let input = if l.class_name() == "TextVectorization" {
+            tf::constant(REVIEWS)
+        } else {
+            x.clone()
+        };
+        assert_eq!(
+            back.call(&input, false).buffer(),
+            l.call(&input, false).buffer(),
+            "{}",
+            l.class_name()
+        );
+    }
+    // A custom standardize function has no config, as in Keras without registration.
+    let custom = TextVectorization::new().standardize_fn(|x| tf::strings::lower(x));
+    assert!(layers::serialize(&custom).is_err());
+}
+
+#[test]
+fn a_custom_standardize_function_runs_first() {
+    // The TensorFlow text classification tutorial's custom_standardization.
+    let l = TextVectorization::new()
+        .standardize_fn(|x| {
+            let lower = tf::strings::lower(x);
+            let no_html = tf::strings::regex_replace(&lower, "<br />", " ", true);
+            tf::strings::regex_replace(&no_html, r#"[!"\#\$%\&'\(\)\*\+,\-\./:;<=>\?@\[\\\]\^_`\{\|\}\~]"#, "", true)
+        })
+        .vocabulary(["good", "movie"]);
+    let y = l.call(&tf::constant(["Good<br />movie!", "good-movie"]), false);
+    assert_eq!(y.to_vec::<i64>(), vec![2, 3, 1, 0]);
+}
+
+/// The TensorFlow text classification tutorial's model, on a small made-up corpus: text
+/// vectorized in the dataset, then Embedding, GlobalAveragePooling1D and Dense; and the same
+/// with the TextVectorization layer inside a functional model fitted on raw strings.
+#[test]
+fn a_text_classifier_learns_sentiment() {
+    let _seed = common::seed_lock();
+    tf::random::set_seed(3);
+    let good = ["good", "great", "fine", "lovely", "superb"];
+    let bad = ["bad", "awful", "poor", "boring", "dreadful"];
+    let filler = ["the", "movie", "plot", "was", "really", "cast", "a", "and"];
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for i in 0..400usize {
+        let positive = i % 2 == 0;
+        let words = if positive { &good } else { &bad };
+        let text = format!(
+            "The {} {} {}, {}!",
+            filler[i % 8],
+            words[i % 5],
+            filler[(i / 8) % 8],
+            words[(i / 5) % 5].to_uppercase()
+        );
+        texts.push(text);
+        labels.push(positive as i32 as f32);
+    }
+    let x = tf::constant(texts.clone());
+    let y = tf::reshape(&tf::constant(labels), [-1, 1]);
+    let vectorize = TextVectorization::new().max_tokens(50).output_sequence_length(6);
+    vectorize.adapt(&x).unwrap();
+
+    // Vectorized ahead, as the tutorial's `train_ds.map(vectorize_text)`.
+    let ids = vectorize.call(&x, false);
+    let mut model = tf::keras::sequential![Embedding::new(50, 8), GlobalAveragePooling1D::new(), Dense::new(1),];
+    model.compile(
+        tf::keras::optimizers::Adam::new(0.05),
+        tf::keras::losses::BinaryCrossentropy::new().from_logits(true),
+        &["binary_accuracy"],
+    );
+    let args = || tf::keras::FitArgs {
+        epochs: 5,
+        verbose: 0,
+        ..Default::default()
+    };
+    let h = model.fit((&ids, &y), args()).unwrap();
+    assert!(h["binary_accuracy"].last().copied().unwrap() > 0.95, "{:?}", h["binary_accuracy"]);
+
+    // End to end on raw strings: the layer inside a functional model.
+    let input = tf::keras::Input::with_dtype([1], tf::string);
+    let v = std::sync::Arc::new(vectorize);
+    let h1 = tf::keras::Apply::apply(v.clone(), &input);
+    let h2 = tf::keras::Apply::apply(Embedding::new(50, 8), &h1);
+    let h3 = tf::keras::Apply::apply(GlobalAveragePooling1D::new(), &h2);
+    let out = tf::keras::Apply::apply(Dense::new(1), &h3);
+    let mut e2e = tf::keras::Model::new(&input, &out).unwrap();
+    e2e.compile(
+        tf::keras::optimizers::Adam::new(0.05),
+        tf::keras::losses::BinaryCrossentropy::new().from_logits(true),
+        &["binary_accuracy"],
+    );
+    let column = tf::reshape(&x, [-1, 1]);
+    let h = e2e.fit((&column, &y), args()).unwrap();
+    assert!(h["binary_accuracy"].last().copied().unwrap() > 0.95, "{:?}", h["binary_accuracy"]);
+    let p = e2e
+        .predict(&tf::constant([["a GREAT plot, superb!"], ["awful and boring"]]), Default::default())
+        .unwrap();
+    let p = p.to_vec::<f32>();
+    assert!(p[0] > 0.0 && p[1] < 0.0, "{p:?}");
+}
