@@ -352,3 +352,77 @@ fn a_text_classifier_learns_sentiment() {
     let p = p.to_vec::<f32>();
     assert!(p[0] > 0.0 && p[1] < 0.0, "{p:?}");
 }
+
+#[test]
+fn text_dataset_from_directory_matches_keras() {
+    use tf::keras::utils::{text_dataset_from_directory, LabelMode, Subset, TextDatasetArgs};
+    let golden = common::golden_json("text_dataset.json");
+    let root = std::env::temp_dir().join(format!("tf-text-ds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (rel, text) in golden["tree"].as_object().expect("tree") {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text.as_str().unwrap()).unwrap();
+    }
+    for c in golden["cases"].as_array().expect("cases") {
+        let (name, a) = (c["name"].as_str().unwrap(), &c["args"]);
+        let args = TextDatasetArgs {
+            shuffle: false,
+            verbose: false,
+            batch_size: a["batch_size"].as_u64().map(|b| b as usize),
+            max_length: a["max_length"].as_u64().map(|b| b as usize),
+            class_names: a.get("class_names").map(strings),
+            label_mode: match a["label_mode"].as_str() {
+                Some("binary") => LabelMode::Binary,
+                Some("categorical") => LabelMode::Categorical,
+                _ => LabelMode::Int,
+            },
+            validation_split: a["validation_split"].as_f64(),
+            subset: a["subset"]
+                .as_str()
+                .map(|s| if s == "training" { Subset::Training } else { Subset::Validation }),
+            ..Default::default()
+        };
+        let ds = text_dataset_from_directory(&root, args);
+        if let Some(e) = c.get("error") {
+            // Keras's words; Python quotes a list's strings with ', Rust with ".
+            let want = format!("InvalidArgument: {}", e.as_str().unwrap().replace('\'', "\""));
+            assert_eq!(ds.err().map(|e| e.to_string()), Some(want), "{name}");
+            continue;
+        }
+        let ds = ds.unwrap();
+        assert_eq!(ds.class_names, strings(&c["class_names"]), "{name}");
+        let batches: Vec<(Tensor, Tensor)> = ds.dataset.iter().map(|b| b.unwrap()).collect();
+        let want = c["batches"].as_array().unwrap();
+        assert_eq!(batches.len(), want.len(), "{name}");
+        for ((texts, labels), w) in batches.iter().zip(want) {
+            assert_eq!(texts.strings(), strings(&w["texts"]), "{name}");
+            let flat: Vec<f64> = w["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|l| match l {
+                    Value::Array(a) => a.iter().map(|v| v.as_f64().unwrap()).collect(),
+                    v => vec![v.as_f64().unwrap()],
+                })
+                .collect();
+            let got: Vec<f64> = tf::cast(labels, tf::float64).to_vec::<f64>();
+            assert_eq!(got, flat, "{name}");
+        }
+    }
+    // Not UTF-8: the dataset's error names the file.
+    std::fs::write(root.join("neg/bad.txt"), [0xffu8, 0xfe]).unwrap();
+    let args = TextDatasetArgs {
+        shuffle: false,
+        verbose: false,
+        ..Default::default()
+    };
+    let e = text_dataset_from_directory(&root, args)
+        .unwrap()
+        .dataset
+        .iter()
+        .find_map(|b| b.err())
+        .expect("an error");
+    assert!(e.to_string().contains("bad.txt") && e.to_string().contains("UTF-8"), "{e}");
+    std::fs::remove_dir_all(&root).ok();
+}

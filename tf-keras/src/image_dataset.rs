@@ -141,6 +141,72 @@ const FORMATS: [&str; 5] = [".bmp", ".gif", ".jpeg", ".jpg", ".png"];
 /// read (`DataLoss`, or `Unimplemented` for GIF and BMP), naming the file.
 pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageDatasetArgs) -> Result<ImageDataset> {
     let dir = directory.as_ref();
+    let Indexed { files, class_names, seed } = index_directory(
+        dir,
+        &FORMATS,
+        &Index {
+            label_mode: args.label_mode,
+            class_names: args.class_names.clone(),
+            shuffle: args.shuffle,
+            seed: args.seed,
+            validation_split: args.validation_split,
+            subset: args.subset,
+            verbose: args.verbose,
+        },
+    )?;
+    if files.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "No images found in directory {}. Allowed formats: {FORMATS:?}",
+            dir.display()
+        )));
+    }
+    let classes = class_names.len();
+    let file_paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
+    let (paths, a) = (std::sync::Arc::new(file_paths.clone()), args.clone());
+    let index = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?;
+    let dataset = index.try_map(move |i| {
+        let i = i.scalar::<i64>() as usize;
+        Ok((load(&paths[i], &a)?, label(labels[i], classes, a.label_mode)))
+    });
+    let dataset = crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed);
+    Ok(ImageDataset {
+        dataset,
+        class_names,
+        file_paths,
+    })
+}
+
+/// The settings [`index_directory`] reads, shared by the image and text datasets.
+pub(crate) struct Index {
+    pub label_mode: LabelMode,
+    pub class_names: Option<Vec<String>>,
+    pub shuffle: bool,
+    pub seed: Option<u64>,
+    pub validation_split: Option<f64>,
+    pub subset: Option<Subset>,
+    pub verbose: bool,
+}
+
+/// What [`index_directory`] found.
+pub(crate) struct Indexed {
+    /// Each file with its label, in the order read.
+    pub files: Vec<(PathBuf, usize)>,
+    /// The class names, in label order.
+    pub class_names: Vec<String>,
+    /// The seed of the shuffles.
+    pub seed: u64,
+}
+
+/// Keras's `index_directory`: the files with one of `formats` under each class directory
+/// of `dir`, with their labels, in Keras's order (classes sorted or as given; files sorted
+/// within each class, then shuffled once with the seed; the validation split cut from the
+/// end), the class names and the seed used.
+///
+/// # Errors
+/// As [`image_dataset_from_directory`]'s (no files at all is an empty list, for the caller
+/// to name what it looked for).
+pub(crate) fn index_directory(dir: &Path, formats: &[&str], args: &Index) -> Result<Indexed> {
     let invalid = |m: String| Error::InvalidArgument(m);
     if let Some(split) = args.validation_split {
         if !(split > 0.0 && split < 1.0) {
@@ -176,7 +242,7 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
             }
             given.clone()
         }
-        None => subdirs,
+        None => subdirs.clone(),
     };
     if args.label_mode == LabelMode::Binary && class_names.len() != 2 {
         return Err(invalid(format!(
@@ -184,19 +250,22 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
         )));
     }
     let mut files: Vec<(PathBuf, usize)> = Vec::new();
-    for (label, class) in class_names.iter().enumerate() {
+    // The subdirectories in sorted order, whatever order `class_names` gives their labels.
+    for class in &subdirs {
+        let label = class_names.iter().position(|c| c == class).unwrap_or_default();
         let mut found = Vec::new();
-        walk(&dir.join(class), &mut found)?;
+        walk(&dir.join(class), formats, &mut found)?;
         // Keras's order: directory by directory (sorted, a directory before its
         // subdirectories), the files of each sorted.
         found.sort_by(|a, b| (a.parent(), a.file_name()).cmp(&(b.parent(), b.file_name())));
         files.extend(found.into_iter().map(|f| (f, label)));
     }
     if files.is_empty() {
-        return Err(invalid(format!(
-            "No images found in directory {}. Allowed formats: {FORMATS:?}",
-            dir.display()
-        )));
+        return Ok(Indexed {
+            files,
+            class_names,
+            seed: 0,
+        });
     }
     if args.verbose {
         println!("Found {} files belonging to {} classes.", files.len(), class_names.len());
@@ -221,32 +290,18 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
             println!("Using {} files for {which}.", files.len());
         }
     }
-    let classes = class_names.len();
-    let file_paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
-    let (paths, a) = (std::sync::Arc::new(file_paths.clone()), args.clone());
-    let index = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?;
-    let dataset = index.try_map(move |i| {
-        let i = i.scalar::<i64>() as usize;
-        Ok((load(&paths[i], &a)?, label(labels[i], classes, a.label_mode)))
-    });
-    let dataset = crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed);
-    Ok(ImageDataset {
-        dataset,
-        class_names,
-        file_paths,
-    })
+    Ok(Indexed { files, class_names, seed })
 }
 
-/// The image files under `dir`, subdirectories included.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The files of `formats` under `dir`, subdirectories included.
+fn walk(dir: &Path, formats: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, formats, out)?;
         } else {
             let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-            if FORMATS.iter().any(|f| name.ends_with(f)) {
+            if formats.iter().any(|f| name.ends_with(f)) {
                 out.push(path);
             }
         }
@@ -279,7 +334,7 @@ fn load(path: &Path, args: &ImageDatasetArgs) -> Result<Tensor> {
 }
 
 /// A class index as `label_mode` asks.
-fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
+pub(crate) fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
     match mode {
         LabelMode::Int => tf::constant(class as i32),
         LabelMode::Categorical => tf::one_hot(&tf::constant(class as i32), classes, 1.0, 0.0, -1, DType::F32),

@@ -49,6 +49,7 @@ mod model;
 pub mod optimizers;
 pub mod regularizers;
 pub mod saving;
+mod text_dataset;
 mod timeseries;
 pub mod utils;
 
