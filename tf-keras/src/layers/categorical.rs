@@ -180,8 +180,8 @@ pub(super) fn restore(x: &Tensor) -> Vec<i64> {
 /// let layer = Hashing::new(3);
 /// let y = layer.call(&tf::constant([[0i64], [1], [123]]), false);
 /// assert_eq!(y.to_vec::<i64>(), vec![1, 0, 1]); // TensorFlow's buckets
-/// let y = Hashing::new(5).mask_value("").call(&tf::constant(["the", "fox", ""]), false);
-/// assert_eq!(y.to_vec::<i64>(), vec![2, 4, 0]);
+/// let y = Hashing::new(5).mask_value("").call(&tf::constant(["the", "fox", "", "Straße"]), false);
+/// assert_eq!(y.to_vec::<i64>(), vec![3, 3, 0, 4]); // TensorFlow's buckets; "" is masked
 /// ```
 pub struct Hashing {
     base: Base,
