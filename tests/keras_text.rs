@@ -118,6 +118,11 @@ fn layer(c: &Value) -> Built {
             if let Some(m) = a["output_mode"].as_str() {
                 l = l.output_mode(m);
             }
+            match &a["ngrams"] {
+                Value::Number(n) => l = l.ngrams(n.as_u64().unwrap() as usize),
+                Value::Array(w) => l = l.ngram_widths(&w.iter().map(|w| w.as_u64().unwrap() as usize).collect::<Vec<_>>()),
+                _ => {}
+            }
             if let Some(n) = a["output_sequence_length"].as_u64() {
                 l = l.output_sequence_length(n as usize);
             }
@@ -212,6 +217,7 @@ fn text_vectorization_traced_equals_eager() {
         || adapted(TextVectorization::new().output_mode("tf_idf")),
         || adapted(TextVectorization::new().split("character").output_sequence_length(9)),
         || adapted(TextVectorization::new().split(layers::Split::None)),
+        || adapted(TextVectorization::new().ngrams(2).output_mode("count")),
     ];
     let x = tf::constant(REVIEWS);
     for (k, make) in make.into_iter().enumerate() {
@@ -246,6 +252,7 @@ fn text_layer_configs_round_trip() {
         Box::new(adapted(TextVectorization::new().output_sequence_length(5).max_tokens(8))),
         Box::new(adapted(TextVectorization::new().output_mode("tf_idf").standardize("lower"))),
         Box::new(adapted(TextVectorization::new().split("character").output_mode("count"))),
+        Box::new(adapted(TextVectorization::new().ngram_widths(&[2, 1]).output_mode("multi_hot"))),
         Box::new(StringLookup::new().mask_token("").num_oov_indices(2).vocabulary(["great", "bad"])),
         Box::new(Hashing::new(7).mask_value("")),
     ];

@@ -32,6 +32,14 @@ fn value(v: &Value) -> Tensor {
     }
 }
 
+fn strings_of(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s.as_str().expect("text").to_string())
+        .collect()
+}
+
 fn assert_tensor(name: &str, got: &Tensor, want: &Tensor) {
     assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{name}");
     assert_eq!(got.buffer(), want.buffer(), "{name}");
@@ -77,6 +85,31 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 &[input()],
                 Arc::new(|x| {
                     let t = tf::strings::unicode_split(&x[0]);
+                    vec![t.indices, t.values, t.dense_shape]
+                }),
+            );
+            for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
+                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+            }
+            return;
+        }
+        "ngrams" => {
+            let widths: Vec<usize> = a["widths"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_u64().unwrap() as usize)
+                .collect();
+            let (sep, pads) = (s("separator"), strings_of(&a["pad_values"]));
+            let (pw, short) = (
+                a["padding_width"].as_i64().unwrap(),
+                a["preserve_short_sequences"].as_bool().unwrap(),
+            );
+            let got = call(
+                &[input()],
+                Arc::new(move |x| {
+                    let tokens = tf::strings::split(&x[0], None);
+                    let t = tf::strings::ngrams_with(&tokens, &widths, &sep, (&pads[0], &pads[1]), pw, short);
                     vec![t.indices, t.values, t.dense_shape]
                 }),
             );

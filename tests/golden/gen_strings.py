@@ -55,6 +55,22 @@ sp = tf.strings.unicode_split(CHARS, "UTF-8").to_sparse()
 case("unicode_split", "unicode_split", {"input": CHARS},
      {"indices": val(sp.indices), "values": val(sp.values), "dense_shape": val(sp.dense_shape)})
 
+NG = ["a b c d", "", "e", "f g", "h i j"]
+for name, kw in [("ngrams_1_2", dict(ngram_width=(1, 2))), ("ngrams_2_1_3_sep", dict(ngram_width=(2, 1, 3), separator="_")),
+                 ("ngrams_pad_auto", dict(ngram_width=(2, 3), pad_values=("<s>", "</s>"), padding_width=None)),
+                 ("ngrams_pad_1", dict(ngram_width=3, pad_values=("L", "R"), padding_width=1)),
+                 ("ngrams_pad_wide", dict(ngram_width=2, pad_values=("L", "R"), padding_width=5)),
+                 ("ngrams_preserve_short", dict(ngram_width=3, preserve_short_sequences=True)),
+                 ("ngrams_preserve_short_pad", dict(ngram_width=4, pad_values=("L", "R"), padding_width=1, preserve_short_sequences=True))]:
+    kw.setdefault("separator", " ")
+    g = tf.strings.ngrams(tf.strings.split(NG), **kw).to_sparse()
+    widths = kw["ngram_width"] if isinstance(kw["ngram_width"], tuple) else (kw["ngram_width"],)
+    pads = kw.get("pad_values") or ("", "")
+    pw = kw.get("padding_width", 0) if "pad_values" in kw else 0
+    case(name, "ngrams", {"input": NG, "widths": list(widths), "separator": kw["separator"], "pad_values": list(pads),
+                          "padding_width": -1 if pw is None else pw, "preserve_short_sequences": kw.get("preserve_short_sequences", False)},
+         {"indices": val(g.indices), "values": val(g.values), "dense_shape": val(g.dense_shape)})
+
 HASH = ["", "a", "hello", "Hello, World!", "ÀÉ", "[UNK]", "the quick brown fox"]
 for n in [1, 2, 1000, 2**40]:
     case(f"hash_{n}", "to_hash_bucket_fast", {"input": HASH, "num_buckets": n},

@@ -27,7 +27,10 @@ def case(name, layer_name, args, x, adapt=None):
     if adapt is not None:
         entry["adapt"] = enc(np.array(adapt, dtype=object))
     try:
-        layer = getattr(K, layer_name)(**args)
+        kw = dict(args)
+        if isinstance(kw.get("ngrams"), list):
+            kw["ngrams"] = tuple(kw["ngrams"])
+        layer = getattr(K, layer_name)(**kw)
         if adapt is not None:
             layer.adapt(tf.constant(adapt))
         entry["output"] = enc(layer(tf.constant(x)).numpy())
@@ -91,6 +94,11 @@ case("tv_bad_rank", "TextVectorization", {"vocabulary": ["fox"]}, [["a b", "c"]]
 case("hashing_strings", "Hashing", {"num_bins": 5}, [["the", "fox"], ["", "Straße"]])
 case("hashing_strings_mask", "Hashing", {"num_bins": 5, "mask_value": ""}, [["the", "fox"], ["", "Straße"]])
 case("hashing_strings_multi_hot", "Hashing", {"num_bins": 4, "output_mode": "multi_hot"}, [["the", "fox"], ["a", "b"]])
+# N-grams (the preprocessing guide's bag of bigrams and its TF-IDF).
+case("tv_ngrams2_multi_hot", "TextVectorization", {"ngrams": 2, "output_mode": "multi_hot"}, TEXT, adapt=TRAIN)
+case("tv_ngrams2_tf_idf", "TextVectorization", {"ngrams": 2, "output_mode": "tf_idf"}, TEXT, adapt=TRAIN)
+case("tv_ngrams_tuple_int", "TextVectorization", {"ngrams": [3, 1], "output_sequence_length": 10}, TEXT, adapt=TRAIN)
+case("tv_ngrams_character", "TextVectorization", {"ngrams": [2], "split": "character", "max_tokens": 12}, TEXT, adapt=TRAIN)
 
 json.dump({"tensorflow": tf.__version__, "cases": cases}, open("text.json", "w"), indent=1, ensure_ascii=False)
 print(len(cases), "cases")

@@ -164,6 +164,68 @@ fn sparse(o: crate::ops::Outputs) -> SparseTensor {
     }
 }
 
+/// `tf.strings.ngrams(data, ngram_width, separator)` on split tokens: each row's n-grams of
+/// each width in `widths`, in that order, their tokens joined by `separator`.
+///
+/// ```
+/// use tf_core as tf;
+/// let tokens = tf::strings::split(&tf::constant(["a b c", "", "d"]), None);
+/// let grams = tf::strings::ngrams(&tokens, &[1, 2], " ");
+/// assert_eq!(grams.values.strings(), ["a", "b", "c", "a b", "b c", "d"]);
+/// assert_eq!(grams.dense_shape.to_vec::<i64>(), vec![3, 5]);
+/// ```
+#[track_caller]
+pub fn ngrams(tokens: &SparseTensor, widths: &[usize], separator: &str) -> SparseTensor {
+    ngrams_with(tokens, widths, separator, ("", ""), 0, false)
+}
+
+/// `tf.strings.ngrams(data, ngram_width, separator, pad_values, padding_width,
+/// preserve_short_sequences)`: [`ngrams`] with each row padded by `padding_width` copies
+/// (-1: width - 1, and never more) of `pad_values.0` on the left and `pad_values.1` on the
+/// right, and, with `preserve_short_sequences`, one n-gram of all the tokens of a non-empty
+/// row too short for any.
+///
+/// ```
+/// use tf_core as tf;
+/// let tokens = tf::strings::split(&tf::constant(["a b"]), None);
+/// let grams = tf::strings::ngrams_with(&tokens, &[3], "_", ("<s>", "</s>"), 1, false);
+/// assert_eq!(grams.values.strings(), ["<s>_a_b", "a_b_</s>"]);
+/// ```
+///
+/// # Panics
+/// For an empty `widths` or a zero width.
+#[track_caller]
+pub fn ngrams_with(
+    tokens: &SparseTensor,
+    widths: &[usize],
+    separator: &str,
+    pad_values: (&str, &str),
+    padding_width: i64,
+    preserve_short_sequences: bool,
+) -> SparseTensor {
+    // Row splits from the (row-sorted) row ids: row r ends where the ids reach r + 1.
+    let rows = crate::gather(&tokens.indices, &crate::constant(0i32), 1);
+    let count = crate::reshape(&crate::gather(&tokens.dense_shape, &crate::constant(0i32), 0), [1]);
+    let upto = crate::cumsum(&crate::fill_dims(&count, &crate::constant(1i64)), 0, false, false);
+    let ends = crate::searchsorted(&crate::reshape(&rows, [1, -1]), &crate::reshape(&upto, [1, -1]), "left");
+    let splits = crate::concat(
+        &[&crate::constant([0i64]), &crate::cast(&crate::reshape(&ends, [-1]), crate::int64)],
+        0,
+    );
+    let widths: Vec<i64> = widths.iter().map(|&w| w as i64).collect();
+    let attrs = Attrs::new()
+        .ints("ngram_widths", widths)
+        .int("pad_width", padding_width)
+        .flag("preserve_short_sequences", preserve_short_sequences);
+    let (sep, left, right) = (
+        crate::constant(separator),
+        crate::constant(pad_values.0),
+        crate::constant(pad_values.1),
+    );
+    let g = execute(&s::STRING_NGRAMS, &[&tokens.values, &splits, &sep, &left, &right], &attrs);
+    sparse(execute(&s::RAGGED_TO_SPARSE, &[&g[1], &g[0]], &Attrs::new()))
+}
+
 /// `tf.strings.to_hash_bucket_fast(input, num_buckets)`: each string's bucket, int64, by
 /// FarmHash Fingerprint64 as TensorFlow computes it.
 ///

@@ -102,6 +102,8 @@ pub struct TextVectorization {
     max_tokens: Option<usize>,
     standardize: Standardize,
     split: Split,
+    /// `ngrams=`: the n-gram widths, and whether they were given as one number.
+    ngrams: Option<(Vec<usize>, bool)>,
     output_mode: OutputMode,
     output_sequence_length: Option<usize>,
     pad_to_max_tokens: bool,
@@ -122,6 +124,7 @@ impl TextVectorization {
             max_tokens: None,
             standardize: Standardize::LowerAndStripPunctuation,
             split: Split::Whitespace,
+            ngrams: None,
             output_mode: OutputMode::Int,
             output_sequence_length: None,
             pad_to_max_tokens: false,
@@ -165,6 +168,33 @@ impl TextVectorization {
     #[track_caller]
     pub fn split(mut self, s: impl Into<Split>) -> Self {
         self.split = s.into();
+        self
+    }
+    /// `ngrams=n`: the tokens become the 1-grams to `n`-grams of each text (Keras's
+    /// `ngrams=2` for bigrams), joined by a space.
+    ///
+    /// # Panics
+    /// For 0.
+    #[track_caller]
+    pub fn ngrams(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams=0"
+        );
+        self.ngrams = Some(((1..=n).collect(), true));
+        self
+    }
+    /// `ngrams=(w1, w2, ...)`: the n-grams of these widths, in this order.
+    ///
+    /// # Panics
+    /// For no widths or a zero width.
+    #[track_caller]
+    pub fn ngram_widths(mut self, widths: &[usize]) -> Self {
+        assert!(
+            !widths.is_empty() && !widths.contains(&0),
+            "`ngrams` must be None, an integer, or a tuple of positive integers. Received: ngrams={widths:?}"
+        );
+        self.ngrams = Some((widths.to_vec(), false));
         self
     }
     /// `output_mode=`: `"int"` (the default), `"multi_hot"`, `"count"` or `"tf_idf"`.
@@ -295,6 +325,10 @@ impl TextVectorization {
             ));
         }
         match (self.split, x.shape().dims()) {
+            (Split::None, _) if self.ngrams.is_some() => Err(format!(
+                "Layer \"{}\": `ngrams` needs the text split into tokens (`split` is None)",
+                self.base.name
+            )),
             (Split::None, _) | (_, [_] | [_, 1]) => Ok(()),
             _ => Err(format!(
                 "When using `TextVectorization` to tokenize strings, the input rank must be 1 or the last shape dimension must be 1. \
@@ -322,9 +356,13 @@ impl TextVectorization {
             return Tokens::Dense(x);
         }
         let x = if x.rank() == 2 { tf::reshape(&x, [-1]) } else { x };
-        Tokens::Sparse(match self.split {
+        let tokens = match self.split {
             Split::Character => tf::strings::unicode_split(&x),
             _ => tf::strings::split(&x, None),
+        };
+        Tokens::Sparse(match &self.ngrams {
+            Some((widths, _)) => tf::strings::ngrams(&tokens, widths, " "),
+            None => tokens,
         })
     }
 }
@@ -391,7 +429,12 @@ impl TextVectorization {
             Split::None => serde_json::Value::Null,
         };
         c.insert("split".into(), split);
-        c.insert("ngrams".into(), serde_json::Value::Null);
+        let ngrams = match &self.ngrams {
+            None => serde_json::Value::Null,
+            Some((w, true)) => w.len().into(),
+            Some((w, false)) => w.clone().into(),
+        };
+        c.insert("ngrams".into(), ngrams);
         c.insert("output_mode".into(), self.output_mode.to_config());
         c.insert("output_sequence_length".into(), self.output_sequence_length.to_config());
         c.insert("pad_to_max_tokens".into(), self.pad_to_max_tokens.into());
@@ -420,7 +463,21 @@ impl TextVectorization {
             Some(s @ ("whitespace" | "character")) => Split::from(s),
             Some(s) => return Err(Error::InvalidArgument(format!("{class} config: unknown `split` {s:?}"))),
         };
-        for refused in ["ngrams", "sparse", "ragged"] {
+        l.ngrams = match c.get("ngrams") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match (v.as_u64(), v.as_array()) {
+                (Some(n), _) if n > 0 => Some(((1..=n as usize).collect(), true)),
+                (_, Some(a)) if !a.is_empty() && a.iter().all(|w| w.as_u64().is_some_and(|w| w > 0)) => {
+                    Some((a.iter().filter_map(|w| w.as_u64().map(|w| w as usize)).collect(), false))
+                }
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{class} config: `ngrams` must be null, a number or a list of numbers, got {v}"
+                    )))
+                }
+            },
+        };
+        for refused in ["sparse", "ragged"] {
             if c.get(refused).is_some_and(|v| !v.is_null() && *v != serde_json::Value::Bool(false)) {
                 return Err(Error::Unimplemented(format!("{class} config: `{refused}` is not supported yet")));
             }
