@@ -141,46 +141,57 @@ const FORMATS: [&str; 5] = [".bmp", ".gif", ".jpeg", ".jpg", ".png"];
 /// read (`DataLoss`, or `Unimplemented` for GIF and BMP), naming the file.
 pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageDatasetArgs) -> Result<ImageDataset> {
     let dir = directory.as_ref();
-    let Indexed { files, class_names, seed } = index_directory(
-        dir,
-        &FORMATS,
-        &Index {
-            label_mode: args.label_mode,
-            class_names: args.class_names.clone(),
-            shuffle: args.shuffle,
-            seed: args.seed,
-            validation_split: args.validation_split,
-            subset: args.subset,
-            verbose: args.verbose,
-        },
-    )?;
+    let index = Index {
+        label_mode: args.label_mode,
+        class_names: args.class_names.clone(),
+        batch_size: args.batch_size,
+        shuffle: args.shuffle,
+        seed: args.seed,
+        validation_split: args.validation_split,
+        subset: args.subset,
+        verbose: args.verbose,
+    };
+    let Indexed { files, class_names, seed } = index_directory(dir, &FORMATS, &index)?;
     if files.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "No images found in directory {}. Allowed formats: {FORMATS:?}",
             dir.display()
         )));
     }
-    let classes = class_names.len();
-    let file_paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
-    let (paths, a) = (std::sync::Arc::new(file_paths.clone()), args.clone());
-    let index = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?;
-    let dataset = index.try_map(move |i| {
-        let i = i.scalar::<i64>() as usize;
-        Ok((load(&paths[i], &a)?, label(labels[i], classes, a.label_mode)))
-    });
-    let dataset = crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed);
+    let a = args.clone();
+    let dataset = labelled_dataset(&files, class_names.len(), &index, seed, move |p| load(p, &a))?;
     Ok(ImageDataset {
         dataset,
         class_names,
-        file_paths,
+        file_paths: files.into_iter().map(|(p, _)| p).collect(),
     })
 }
 
-/// The settings [`index_directory`] reads, shared by the image and text datasets.
+/// The dataset of `(load(file), label)` over `files` in their order, each read when the
+/// dataset reaches it, then shuffled each pass and batched as `args` say.
+pub(crate) fn labelled_dataset(
+    files: &[(PathBuf, usize)],
+    classes: usize,
+    args: &Index,
+    seed: u64,
+    load: impl Fn(&Path) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Dataset<(Tensor, Tensor)>> {
+    let files = std::sync::Arc::new(files.to_vec());
+    let mode = args.label_mode;
+    let index = Dataset::from_tensor_slices(tf::range(files.len() as i64))?;
+    let dataset = index.try_map(move |i| {
+        let (path, class) = &files[i.scalar::<i64>() as usize];
+        Ok((load(path)?, label(*class, classes, mode)))
+    });
+    Ok(crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed))
+}
+
+/// The settings [`index_directory`] and [`labelled_dataset`] read, shared by the image and
+/// text datasets.
 pub(crate) struct Index {
     pub label_mode: LabelMode,
     pub class_names: Option<Vec<String>>,
+    pub batch_size: Option<usize>,
     pub shuffle: bool,
     pub seed: Option<u64>,
     pub validation_split: Option<f64>,
@@ -334,7 +345,7 @@ fn load(path: &Path, args: &ImageDatasetArgs) -> Result<Tensor> {
 }
 
 /// A class index as `label_mode` asks.
-pub(crate) fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
+fn label(class: usize, classes: usize, mode: LabelMode) -> Tensor {
     match mode {
         LabelMode::Int => tf::constant(class as i32),
         LabelMode::Categorical => tf::one_hot(&tf::constant(class as i32), classes, 1.0, 0.0, -1, DType::F32),

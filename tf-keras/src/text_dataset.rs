@@ -2,7 +2,7 @@
 //! one subdirectory of `.txt` files per class (the IMDB reviews of TensorFlow's text
 //! classification tutorial are laid out so).
 
-use crate::image_dataset::{index_directory, label, Index, Indexed, LabelMode, Subset};
+use crate::image_dataset::{index_directory, labelled_dataset, Index, Indexed, LabelMode, Subset};
 use std::path::{Path, PathBuf};
 use tf_core::data::Dataset;
 use tf_core::{self as tf, Error, Result, Tensor};
@@ -93,6 +93,7 @@ pub fn text_dataset_from_directory(directory: impl AsRef<Path>, args: TextDatase
     let index = Index {
         label_mode: args.label_mode,
         class_names: args.class_names.clone(),
+        batch_size: args.batch_size,
         shuffle: args.shuffle,
         seed: args.seed,
         validation_split: args.validation_split,
@@ -106,19 +107,14 @@ pub fn text_dataset_from_directory(directory: impl AsRef<Path>, args: TextDatase
             dir.display()
         )));
     }
-    let classes = class_names.len();
-    let file_paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    let labels: Vec<usize> = files.iter().map(|(_, l)| *l).collect();
-    let (paths, mode, max) = (std::sync::Arc::new(file_paths.clone()), args.label_mode, args.max_length);
-    let dataset = Dataset::from_tensor_slices(tf::range(file_paths.len() as i64))?.try_map(move |i| {
-        let i = i.scalar::<i64>() as usize;
-        Ok((tf::constant(read_text(&paths[i], max)?), label(labels[i], classes, mode)))
-    });
-    let dataset = crate::utils::shuffle_and_batch(dataset, args.batch_size, args.shuffle, seed);
+    let max = args.max_length;
+    let dataset = labelled_dataset(&files, class_names.len(), &index, seed, move |p| {
+        Ok(tf::constant(read_text(p, max)?))
+    })?;
     Ok(TextDataset {
         dataset,
         class_names,
-        file_paths,
+        file_paths: files.into_iter().map(|(p, _)| p).collect(),
     })
 }
 

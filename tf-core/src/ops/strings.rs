@@ -217,41 +217,38 @@ fn unicode(a: &Attrs) -> Result<bool, String> {
     }
 }
 
-/// `StringLower` (`tf.strings.lower`): ASCII letters lowercased (every letter with
-/// `encoding="utf-8"`).
-pub static STRING_LOWER: OpDef = OpDef {
-    name: "StringLower",
-    infer: |i, a| {
-        unicode(a)?;
-        infer_map(i, DType::String)
-    },
-    cpu: Kernel::Alloc(|i, a, s| {
-        let utf8 = unicode(a)?;
-        map_strings(i, s, |x| if utf8 { x.to_lowercase() } else { x.to_ascii_lowercase() })
-    }),
-    domain: Domain::Any,
-    cases: || text_cases([Attrs::new(), Attrs::new().str("encoding", "utf-8")]),
-    stateful: false,
-    grad: Grad::None,
-};
-
-/// `StringUpper` (`tf.strings.upper`): ASCII letters uppercased (every letter with
-/// `encoding="utf-8"`).
-pub static STRING_UPPER: OpDef = OpDef {
-    name: "StringUpper",
-    infer: |i, a| {
-        unicode(a)?;
-        infer_map(i, DType::String)
-    },
-    cpu: Kernel::Alloc(|i, a, s| {
-        let utf8 = unicode(a)?;
-        map_strings(i, s, |x| if utf8 { x.to_uppercase() } else { x.to_ascii_uppercase() })
-    }),
-    domain: Domain::Any,
-    cases: || text_cases([Attrs::new(), Attrs::new().str("encoding", "utf-8")]),
-    stateful: false,
-    grad: Grad::None,
-};
+/// A case-mapping op: ASCII letters mapped by `$ascii`, every letter by `$unicode` with
+/// attribute `encoding="utf-8"`.
+macro_rules! case_op {
+    ($(#[$doc:meta])* $id:ident, $name:literal, $ascii:ident, $unicode:ident) => {
+        $(#[$doc])*
+        pub static $id: OpDef = OpDef {
+            name: $name,
+            infer: |i, a| {
+                unicode(a)?;
+                infer_map(i, DType::String)
+            },
+            cpu: Kernel::Alloc(|i, a, s| {
+                let utf8 = unicode(a)?;
+                map_strings(i, s, |x| if utf8 { x.$unicode() } else { x.$ascii() })
+            }),
+            domain: Domain::Any,
+            cases: || text_cases([Attrs::new(), Attrs::new().str("encoding", "utf-8")]),
+            stateful: false,
+            grad: Grad::None,
+        };
+    };
+}
+case_op!(
+    /// `StringLower` (`tf.strings.lower`): ASCII letters lowercased (every letter with
+    /// `encoding="utf-8"`).
+    STRING_LOWER, "StringLower", to_ascii_lowercase, to_lowercase
+);
+case_op!(
+    /// `StringUpper` (`tf.strings.upper`): ASCII letters uppercased (every letter with
+    /// `encoding="utf-8"`).
+    STRING_UPPER, "StringUpper", to_ascii_uppercase, to_uppercase
+);
 
 /// TensorFlow's whitespace (C's `isspace`): space, `\t`, `\n`, `\v`, `\f`, `\r`.
 fn is_space(c: char) -> bool {
