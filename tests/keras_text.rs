@@ -433,3 +433,36 @@ fn text_dataset_from_directory_matches_keras() {
     assert!(e.to_string().contains("bad.txt") && e.to_string().contains("UTF-8"), "{e}");
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// The text tutorial's export: a model that takes raw strings, saved, then served without
+/// Keras and reloaded with it.
+#[test]
+fn a_model_on_raw_strings_saves_serves_and_reloads() {
+    let _seed = common::seed_lock();
+    tf::random::set_seed(5);
+    let vectorize = adapted(TextVectorization::new().max_tokens(20).output_sequence_length(6));
+    let input = tf::keras::Input::with_dtype([1], tf::string);
+    let h = tf::keras::Apply::apply(std::sync::Arc::new(vectorize), &input);
+    let h = tf::keras::Apply::apply(Embedding::new(20, 4), &h);
+    let h = tf::keras::Apply::apply(GlobalAveragePooling1D::new(), &h);
+    let out = tf::keras::Apply::apply(Dense::new(1).activation("sigmoid"), &h);
+    let model = tf::keras::Model::new(&input, &out).unwrap();
+    let x = tf::reshape(&tf::constant(REVIEWS), [-1, 1]);
+    let want = model.call(&x, false);
+
+    let dir = std::env::temp_dir().join(format!("tf-text-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = tf::keras::saving::SaveOptions {
+        batch_sizes: vec![Some(5)],
+    };
+    tf::keras::saving::save_model(&model, &dir, &options).unwrap();
+    let served = tf::saved_model::load(&dir).unwrap();
+    let sig = served.signature("serving_default").unwrap();
+    assert_eq!(sig.inputs()[0].1.dtype, tf::string);
+    let got = sig.call(&[(sig.inputs()[0].0.as_str(), &x)]).unwrap();
+    assert_eq!(got.values().next().unwrap().to_vec::<f32>(), want.to_vec::<f32>());
+
+    let reloaded = tf::keras::saving::load_model(&dir).unwrap();
+    assert_eq!(reloaded.call(&x, false).to_vec::<f32>(), want.to_vec::<f32>());
+    std::fs::remove_dir_all(&dir).ok();
+}

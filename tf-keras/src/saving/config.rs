@@ -176,6 +176,7 @@ impl ConfigValue for tf_core::DType {
     fn from_config(v: &Value, key: &str) -> Result<tf_core::DType> {
         tf_core::DType::ALL
             .into_iter()
+            .chain([tf_core::DType::String])
             .find(|d| v.as_str() == Some(d.name()))
             .ok_or_else(|| bad(key, "a dtype name", v))
     }
