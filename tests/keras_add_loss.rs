@@ -6,11 +6,11 @@
 
 mod common;
 
-use tf::keras::layers::{ActivityRegularization, Conv2D, Dense, Flatten, Layer};
+use tf::keras::layers::{ActivityRegularization, Conv2D, Dense, Flatten, Lambda, Layer};
 use tf::keras::losses::{Loss, MeanSquaredError, SparseCategoricalCrossentropy};
 use tf::keras::optimizers::{Optimizer, SGD};
 use tf::keras::regularizers::Regularizer;
-use tf::keras::{self, FitArgs, Model};
+use tf::keras::{self, Apply, FitArgs, Model};
 use tf::{Module, Tensor};
 
 fn golden() -> &'static serde_json::Value {
@@ -80,6 +80,20 @@ fn subclassed() -> Model<Net> {
         },
         out: Dense::new(2).kernel_regularizer(Regularizer::L2(0.05)),
     })
+}
+
+/// gen_add_loss.py's `functional_symbolic`: a functional model with two symbolic added
+/// losses, one on an intermediate tensor.
+fn functional_symbolic() -> Box<Model> {
+    let inputs = keras::Input::new([3]);
+    let h = Dense::new(4).activation("tanh").apply(&inputs);
+    let outputs = Dense::new(2).apply(&h);
+    let model = Model::new(&inputs, &outputs).unwrap();
+    let hidden = Lambda::new(|h| tf::reduce_mean(&tf::square(h), None, false) * 0.05f32).apply(&h);
+    model.add_loss(&hidden).unwrap();
+    let out = Lambda::new(|y| tf::reduce_sum(&tf::abs(y), None, false) * 0.01f32).apply(&outputs);
+    model.add_loss(&out).unwrap();
+    Box::new(model)
 }
 
 /// The golden data of a case: (x, y, loss).
@@ -191,6 +205,28 @@ fn activity_regularizers_match_tensorflow() {
         check("dense_sequential", dense_sequential, eager);
         check("conv_sequential", conv_sequential, eager);
     }
+}
+
+#[test]
+fn symbolic_losses_of_a_functional_model_match_tensorflow() {
+    for eager in [false, true] {
+        check("functional_symbolic", functional_symbolic, eager);
+    }
+    // Refused: a loss of the wrong rank, or through a layer with weights of its own.
+    let inputs = keras::Input::new([3]);
+    let model = Model::new(&inputs, &Dense::new(2).apply(&inputs)).unwrap();
+    let e = model.add_loss(&Dense::new(1).apply(&inputs)).unwrap_err();
+    assert!(e.to_string().contains("must be a scalar"), "{e}");
+    let through = Lambda::new(|t| tf::reduce_sum(t, None, false)).apply(&Dense::new(1).apply(&inputs));
+    let e = model.add_loss(&through).unwrap_err();
+    assert!(e.to_string().contains("has weights the model does not use"), "{e}");
+    let other = keras::Input::new([3]);
+    let e = model
+        .add_loss(&Lambda::new(|t| tf::reduce_sum(t, None, false)).apply(&other))
+        .unwrap_err();
+    assert!(e.to_string().contains("Graph disconnected"), "{e}");
+    // No config: the Lambda has none.
+    assert!(keras::layers::serialize(&*functional_symbolic()).is_err());
 }
 
 #[test]

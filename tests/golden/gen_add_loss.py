@@ -66,6 +66,17 @@ def conv_seq():
         K.Dense(3, activity_regularizer=R.L1L2(l1=0.001, l2=0.002)),
     ])
 
+def functional_symbolic():
+    """A functional model with a symbolic added loss on an intermediate tensor (the Keras
+    functional API guide's `model.add_loss(tf.reduce_sum(x) * 0.1)` form)."""
+    inputs = keras.Input(shape=(3,))
+    h = K.Dense(4, activation="tanh")(inputs)
+    outputs = K.Dense(2)(h)
+    model = keras.Model(inputs, outputs)
+    model.add_loss(0.05 * tf.reduce_mean(tf.square(h)))
+    model.add_loss(tf.reduce_sum(tf.abs(outputs)) * 0.01)
+    return model
+
 def case(name, build, x, y, loss):
     def fresh():
         keras.backend.clear_session()
@@ -92,6 +103,7 @@ out = {"x_dense": x_dense.tolist(), "y_dense": y_dense.tolist(), "x_img": x_img.
            case("dense_sequential", dense_seq, x_dense, y_dense, "mse"),
            case("subclassed", Net, x_dense, y_dense, "mse"),
            case("conv_sequential", conv_seq, x_img, y_img, keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+           case("functional_symbolic", functional_symbolic, x_dense, y_dense, "mse"),
        ]}
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "add_loss.json"), "w") as f:
     json.dump(out, f)

@@ -225,10 +225,31 @@ pub struct Functional {
     order: Vec<KerasTensor>,
     /// Each distinct layer once, in first-use order.
     layers: Vec<Arc<dyn Layer>>,
+    /// Symbolic losses (`model.add_loss`), each with the nodes it needs beyond `order`,
+    /// added on every call.
+    losses: std::sync::RwLock<Vec<(KerasTensor, Vec<KerasTensor>)>>,
 }
 
 impl Functional {
     fn build(inputs: Vec<KerasTensor>, outputs: Vec<KerasTensor>) -> tf::Result<Functional> {
+        let (order, layers) = Self::order(&inputs, &outputs)?;
+        Ok(Functional {
+            name: unique_name("model"),
+            inputs,
+            outputs,
+            order,
+            layers,
+            losses: Default::default(),
+        })
+    }
+
+    /// The layer nodes `outputs` need, each after its inputs, and their distinct layers in
+    /// first-use order.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when an output depends on an input not in `inputs`.
+    #[allow(clippy::type_complexity)]
+    fn order(inputs: &[KerasTensor], outputs: &[KerasTensor]) -> tf::Result<(Vec<KerasTensor>, Vec<Arc<dyn Layer>>)> {
         let mut order = Vec::new();
         let mut seen = HashMap::new();
         fn visit(t: &KerasTensor, inputs: &[KerasTensor], order: &mut Vec<KerasTensor>, seen: &mut HashMap<usize, ()>) -> tf::Result<()> {
@@ -255,8 +276,8 @@ impl Functional {
             }
             Ok(())
         }
-        for o in &outputs {
-            visit(o, &inputs, &mut order, &mut seen)?;
+        for o in outputs {
+            visit(o, inputs, &mut order, &mut seen)?;
         }
         let mut layers: Vec<Arc<dyn Layer>> = Vec::new();
         for n in &order {
@@ -266,13 +287,7 @@ impl Functional {
                 }
             }
         }
-        Ok(Functional {
-            name: unique_name("model"),
-            inputs,
-            outputs,
-            order,
-            layers,
-        })
+        Ok((order, layers))
     }
 
     /// The symbolic inputs.
@@ -346,7 +361,9 @@ impl Functional {
         }
         // The outputs of multi-output calls, by call: the layer runs once for all of them.
         let mut calls: HashMap<usize, (Vec<Tensor>, Option<Tensor>)> = HashMap::new();
-        for n in &self.order {
+        let losses = self.losses.read().unwrap_or_else(|p| p.into_inner());
+        let loss_nodes = losses.iter().flat_map(|(_, extra)| extra);
+        for n in self.order.iter().chain(loss_nodes) {
             if let Source::Layer { layer, inputs, output } = &n.0.source {
                 let xs: Vec<Tensor> = inputs.iter().map(|i| values[&i.key()].clone()).collect();
                 let ms: Vec<Option<Tensor>> = inputs.iter().map(|i| masks.get(&i.key()).cloned()).collect();
@@ -368,6 +385,9 @@ impl Functional {
                     masks.insert(n.key(), m);
                 }
             }
+        }
+        for (loss, _) in losses.iter() {
+            crate::layers::add_loss(&values[&loss.key()]);
         }
         let outputs = self.outputs.iter().map(|o| values[&o.key()].clone()).collect();
         (outputs, self.outputs.first().and_then(|o| masks.get(&o.key()).cloned()))
@@ -470,6 +490,10 @@ impl Functional {
     /// Keras's functional config: the inputs, each distinct layer once, and the calls
     /// between them in graph order.
     pub(crate) fn config(&self) -> Option<Config> {
+        // A symbolic loss comes from layers outside the graph (a `Lambda`): no config.
+        if !self.losses.read().unwrap_or_else(|p| p.into_inner()).is_empty() {
+            return None;
+        }
         let layers: Vec<serde_json::Value> = self
             .layers
             .iter()
@@ -605,5 +629,56 @@ impl Model<Functional> {
     #[allow(clippy::new_ret_no_self)]
     pub fn new(inputs: impl Into<KerasInputs>, outputs: impl Into<KerasInputs>) -> tf::Result<Model<Functional>> {
         Ok(Model::wrap(Functional::build(inputs.into().0, outputs.into().0)?))
+    }
+
+    /// `model.add_loss(symbolic_loss)`: a scalar computed from the model's symbolic tensors
+    /// (intermediate ones too), added to `model.losses()` on every call and so to the loss
+    /// `fit` and `evaluate` minimize and report. A weightless layer such as `Lambda` makes
+    /// it from the model's tensors:
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::{self as keras, layers::{Dense, Lambda, Layer}, Apply};
+    /// let inputs = keras::Input::new([3]);
+    /// let h = Dense::new(4).activation("tanh").apply(&inputs);
+    /// let outputs = Dense::new(2).apply(&h);
+    /// let model = keras::Model::new(&inputs, &outputs)?;
+    /// let penalty = Lambda::new(|h| tf::reduce_mean(&tf::square(h), None, false) * 0.05f32).apply(&h);
+    /// model.add_loss(&penalty)?;
+    /// model.call(&tf::ones([2, 3], tf::float32), false);
+    /// assert_eq!(model.losses().len(), 1);
+    /// # Ok::<(), tf::Error>(())
+    /// ```
+    ///
+    /// A model with such a loss has no config (its `Lambda` has none), so it saves its
+    /// weights but not its architecture.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the loss is not a scalar, depends on an input the model does
+    /// not have, or comes through a layer with weights that the model does not use (apply
+    /// that layer inside the model instead).
+    pub fn add_loss(&self, loss: &KerasTensor) -> tf::Result<()> {
+        if loss.0.example.rank() != 0 {
+            return Err(tf::Error::InvalidArgument(format!(
+                "model.add_loss: the loss must be a scalar, got shape {}",
+                loss.0.example.shape()
+            )));
+        }
+        let net = &self.net;
+        // The nodes the loss needs that the model's graph does not compute, inputs first.
+        let known: HashMap<usize, ()> = net.order.iter().chain(&net.inputs).map(|t| (t.key(), ())).collect();
+        let (extra, _) = Functional::order(&net.inputs, std::slice::from_ref(loss))?;
+        let extra: Vec<KerasTensor> = extra.into_iter().filter(|t| !known.contains_key(&t.key())).collect();
+        if let Some(t) = extra
+            .iter()
+            .find(|t| Functional::node_layer(t).is_some_and(|l| !l.variables().is_empty()))
+        {
+            return Err(tf::Error::InvalidArgument(format!(
+                "model.add_loss: the loss comes through layer \"{}\", which has weights the model does not use; apply it inside the model",
+                t.name()
+            )));
+        }
+        net.losses.write().unwrap_or_else(|p| p.into_inner()).push((loss.clone(), extra));
+        Ok(())
     }
 }
