@@ -282,3 +282,49 @@ fn strings_are_refused_where_tensorflow_refuses_them() {
         .unwrap_err();
     assert!(e.to_string().contains("string tensor"), "{e}");
 }
+
+#[test]
+fn text_line_datasets_read_lines_as_tensorflow_does() {
+    let dir = std::env::temp_dir().join(format!("tf-text-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, gz) = (dir.join("a.txt"), dir.join("b.txt"), dir.join("c.txt.gz"));
+    std::fs::write(&a, "a\r\nb\n\nlast").unwrap();
+    std::fs::write(&b, "x\n").unwrap();
+    // gzip of "g1\ng2\n": Python's gzip.compress(b"g1\ng2\n", mtime=0).
+    let gzip = [
+        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3, 0x4b, 0x37, 0xe4, 0x4a, 0x37, 0xe2, 2, 0, 0xd9, 0x8f, 0xf2, 0x17, 6, 0, 0, 0,
+    ];
+    std::fs::write(&gz, gzip).unwrap();
+    let lines = |ds: tf::data::Dataset<Tensor>| -> Vec<String> { ds.iter().map(|l| l.unwrap().strings()[0].clone()).collect() };
+    // TensorFlow 2.21: tf.data.TextLineDataset([a, b]) and TextLineDataset(gz, "GZIP").
+    assert_eq!(
+        lines(tf::data::text_line_dataset(&[&a, &b], None).unwrap()),
+        ["a", "b", "", "last", "x"]
+    );
+    assert_eq!(lines(tf::data::text_line_dataset(&[&gz], Some("GZIP")).unwrap()), ["g1", "g2"]);
+    let ds = tf::data::text_line_dataset(&[&a], None).unwrap();
+    assert_eq!(
+        ds.element_spec().unwrap().to_string(),
+        "TensorSpec(shape=(), dtype=tf.string, name=None)"
+    );
+    // Batched lines feed TextVectorization.adapt.
+    let v = tf::keras::layers::TextVectorization::new();
+    v.adapt_dataset(&tf::data::text_line_dataset(&[&a, &b], None).unwrap().batch(2, false))
+        .unwrap();
+    assert_eq!(v.get_vocabulary(), ["", "[UNK]", "x", "last", "b", "a"]);
+    // Errors: the compression, a missing file, a line that is not text.
+    assert!(tf::data::text_line_dataset(&[&a], Some("ZLIB")).is_err());
+    let e = tf::data::text_line_dataset(&[dir.join("missing.txt")], None)
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap()
+        .unwrap_err();
+    assert!(e.to_string().contains("missing.txt"), "{e}");
+    std::fs::write(&b, b"ok\n\xff\xfe\nnever").unwrap();
+    let got: Vec<_> = tf::data::text_line_dataset(&[&b], None).unwrap().iter().collect();
+    assert_eq!(got.len(), 2, "stops at the first error");
+    let e = got[1].as_ref().unwrap_err();
+    assert!(e.to_string().contains("line 2 is not UTF-8"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -17,6 +17,7 @@ mod gzip;
 pub(crate) mod npy;
 mod prefetch;
 mod structure;
+mod text;
 pub(crate) mod tfrecord;
 mod transform;
 
@@ -24,6 +25,7 @@ pub use csv::{make_csv_dataset, read_csv};
 pub use gzip::gunzip;
 pub use npy::{load_npy, load_npz, parse_npy, save_npy};
 pub use structure::Structure;
+pub use text::text_line_dataset;
 pub use tfrecord::{crc32c, masked_crc32c, tfrecord_dataset, TFRecordWriter};
 
 use crate::{Error, Result};
@@ -60,7 +62,7 @@ impl<T> Clone for Indexed<T> {
 }
 
 /// A placeholder of `dtype` and `shape` in the trace being recorded.
-fn placeholder(dtype: crate::DType, shape: crate::Shape) -> crate::Tensor {
+pub(crate) fn placeholder(dtype: crate::DType, shape: crate::Shape) -> crate::Tensor {
     crate::graph::trace::placeholder(&crate::ops::TensorSpec::new(shape, dtype))
 }
 
