@@ -466,3 +466,28 @@ fn a_model_on_raw_strings_saves_serves_and_reloads() {
     assert_eq!(reloaded.call(&x, false).to_vec::<f32>(), want.to_vec::<f32>());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn settings_after_a_vocabulary_keep_it() {
+    let l = TextVectorization::new()
+        .vocabulary(["fox", "the"])
+        .output_sequence_length(3)
+        .max_tokens(10);
+    assert_eq!(l.get_vocabulary(), ["", "[UNK]", "fox", "the"]);
+    assert_eq!(
+        l.call(&tf::constant(["the fox", "dog"]), false).to_vec::<i64>(),
+        vec![3, 2, 0, 1, 0, 0]
+    );
+    let l = TextVectorization::new()
+        .vocabulary(["fox", "the"])
+        .max_tokens(10)
+        .output_mode("multi_hot")
+        .pad_to_max_tokens(true);
+    assert_eq!(l.get_vocabulary(), ["[UNK]", "fox", "the"]);
+    assert_eq!(l.call(&tf::constant(["the fox", "dog"]), false).shape().dims(), &[2, 10]);
+    // tf_idf needs weights the plain vocabulary lacks: refused, as Keras refuses it.
+    let msg = common::panic_message(|| {
+        TextVectorization::new().vocabulary(["fox"]).output_mode("tf_idf");
+    });
+    assert!(msg.contains("idf_weights"), "{msg}");
+}

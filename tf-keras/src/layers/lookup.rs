@@ -346,6 +346,18 @@ impl<K: LookupKey> IndexLookup<K> {
         self.get_vocabulary().len()
     }
 
+    /// The vocabulary's tokens (no special ones) and their own idf weights, if set.
+    pub(crate) fn tokens_and_idf(&self) -> Option<(Vec<K>, Option<Vec<f32>>)> {
+        let s = self.state.read().unwrap_or_else(|p| p.into_inner());
+        let tokens = s.tokens.clone()?;
+        let start = self.token_start();
+        let idf = s
+            .idf
+            .as_ref()
+            .map(|w| w[start.min(w.len())..(start + tokens.len()).min(w.len())].to_vec());
+        Some((tokens, idf))
+    }
+
     /// `layer.idf_weights` (`tf_idf` mode): one weight per output column, the special
     /// indices' being the tokens' mean.
     pub fn idf_weights(&self) -> Option<Vec<f32>> {
@@ -598,8 +610,8 @@ impl<K: LookupKey> IndexLookup<K> {
         let vocab = s.tokens.as_ref().map(|v| v.iter().map(K::to_json).collect::<Vec<_>>());
         c.insert("vocabulary".into(), vocab.map_or(serde_json::Value::Null, |v| v.into()));
         // Keras keeps the tokens' own weights in the config (the special ones are rebuilt).
-        let idf = s.idf.as_ref().map(|w| w[self.token_start().min(w.len())..].to_vec());
-        let idf = idf.map(|w| w[..s.tokens.as_ref().map_or(0, Vec::len).min(w.len())].to_vec());
+        drop(s);
+        let idf = self.tokens_and_idf().and_then(|(_, w)| w);
         c.insert("idf_weights".into(), idf.map_or(serde_json::Value::Null, |w| w.into()));
         c
     }

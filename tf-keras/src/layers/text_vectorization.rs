@@ -140,9 +140,20 @@ impl TextVectorization {
         }
     }
 
-    /// The lookup for the current settings (they are set before any vocabulary).
+    /// The lookup for the current settings, keeping a vocabulary already given.
+    ///
+    /// # Panics
+    /// When the vocabulary does not suit the new settings (`tf_idf` without idf weights).
+    #[track_caller]
     fn relookup(mut self) -> Self {
+        let kept = self.lookup.tokens_and_idf();
         self.lookup = Self::make_lookup(self.max_tokens, self.output_mode, self.pad_to_max_tokens);
+        if let Some((tokens, idf)) = kept {
+            let idf = idf.filter(|_| self.output_mode == OutputMode::TfIdf);
+            if let Err(e) = self.lookup.set_vocabulary(tokens, idf.as_deref()) {
+                panic!("{e}");
+            }
+        }
         self
     }
 
