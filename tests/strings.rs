@@ -25,6 +25,22 @@ fn value(v: &Value) -> Tensor {
                     Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int") as i32).collect::<Vec<_>>(), shape).expect("shape")
                 }
                 "bool" => Tensor::from_vec(vals.iter().map(|x| x.as_bool().expect("bool")).collect::<Vec<_>>(), shape).expect("shape"),
+                // Non-finite values come as text ("nan", "inf", "-inf").
+                "float32" | "float64" => {
+                    let f: Vec<f64> = vals
+                        .iter()
+                        .map(|x| {
+                            x.as_f64()
+                                .unwrap_or_else(|| x.as_str().expect("a number").parse().expect("nan or inf"))
+                        })
+                        .collect();
+                    let t = Tensor::from_vec(f, shape).expect("shape");
+                    if o["dtype"] == "float32" {
+                        tf::cast(&t, tf::float32)
+                    } else {
+                        t
+                    }
+                }
                 d => panic!("dtype {d}"),
             }
         }
@@ -117,6 +133,40 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
             }
             return;
+        }
+        "as_string" => call(&[input()], Arc::new(|x| vec![tf::strings::as_string(&x[0])])),
+        "as_string_with" => {
+            let p = a["precision"].as_u64().map(|p| p as usize);
+            let (sci, short) = (a["scientific"].as_bool().unwrap(), a["shortest"].as_bool().unwrap());
+            call(
+                &[input()],
+                Arc::new(move |x| vec![tf::strings::as_string_with(&x[0], p, sci, short)]),
+            )
+        }
+        "to_number" => {
+            let t = match a["out_type"].as_str().unwrap() {
+                "float32" => tf::float32,
+                "float64" => tf::float64,
+                "int32" => tf::int32,
+                _ => tf::int64,
+            };
+            if let Some(e) = c["output"].get("error") {
+                let x = input();
+                let msg = common::panic_message(move || {
+                    call(std::slice::from_ref(&x), Arc::new(move |x| vec![tf::strings::to_number(&x[0], t)]));
+                });
+                assert!(msg.contains(e.as_str().unwrap()), "{name}: {msg}");
+                return;
+            }
+            call(&[input()], Arc::new(move |x| vec![tf::strings::to_number(&x[0], t)]))
+        }
+        "join" => {
+            let ins: Vec<Tensor> = a["inputs"].as_array().unwrap().iter().map(value).collect();
+            let sep = s("separator");
+            call(
+                &ins,
+                Arc::new(move |x| vec![tf::strings::join(&x.iter().collect::<Vec<_>>(), &sep)]),
+            )
         }
         "to_hash_bucket_fast" => {
             let n = a["num_buckets"].as_u64().expect("buckets");

@@ -15,6 +15,9 @@ def val(t):
     v = tf.reshape(t, [-1]).numpy().tolist()
     if t.dtype == tf.string:
         v = [x.decode("utf-8") for x in v]
+    if t.dtype.is_floating:
+        # JSON has no NaN or infinities: those go as text.
+        v = [x if x == x and abs(x) != float("inf") else str(x) for x in v]
     return {"dtype": t.dtype.name, "shape": t.shape.as_list(), "values": v}
 
 def case(name, fn, args, out):
@@ -70,6 +73,35 @@ for name, kw in [("ngrams_1_2", dict(ngram_width=(1, 2))), ("ngrams_2_1_3_sep", 
     case(name, "ngrams", {"input": NG, "widths": list(widths), "separator": kw["separator"], "pad_values": list(pads),
                           "padding_width": -1 if pw is None else pw, "preserve_short_sequences": kw.get("preserve_short_sequences", False)},
          {"indices": val(g.indices), "values": val(g.values), "dense_shape": val(g.dense_shape)})
+
+# Numbers and text.
+FLOATS = [3.5, -0.1, 1e20, float("nan"), float("inf"), -float("inf"), 3.14159, -1e-7, 0.0]
+case("as_string_f32", "as_string", {"input": val(tf.constant(FLOATS, tf.float32))}, val(tf.strings.as_string(tf.constant(FLOATS, tf.float32))))
+case("as_string_f64", "as_string", {"input": val(tf.constant([1 / 3, 2.5e-3], tf.float64))}, val(tf.strings.as_string(tf.constant([1 / 3, 2.5e-3], tf.float64))))
+case("as_string_i64", "as_string", {"input": val(tf.constant([1, -20, 2**40], tf.int64))}, val(tf.strings.as_string(tf.constant([1, -20, 2**40], tf.int64))))
+case("as_string_i32", "as_string", {"input": val(tf.constant([7, -3], tf.int32))}, val(tf.strings.as_string(tf.constant([7, -3], tf.int32))))
+case("as_string_bool", "as_string", {"input": val([True, False])}, val(tf.strings.as_string([True, False])))
+for name, kw in [("as_string_precision", dict(precision=2)), ("as_string_scientific", dict(scientific=True)),
+                 ("as_string_scientific_p3", dict(scientific=True, precision=3)), ("as_string_shortest", dict(shortest=True)),
+                 ("as_string_shortest_p3", dict(shortest=True, precision=3))]:
+    x = tf.constant(FLOATS, tf.float32)
+    case(name, "as_string_with", {"input": val(x), "precision": kw.get("precision"), "scientific": kw.get("scientific", False),
+                                  "shortest": kw.get("shortest", False)}, val(tf.strings.as_string(x, **kw)))
+NUMS = ["1.5", " 2", "-3e2", "inf", "0x10", "+4", ".5", "-0", "1e-3\n"]
+case("to_number_f32", "to_number", {"input": NUMS, "out_type": "float32"}, val(tf.strings.to_number(NUMS)))
+case("to_number_f64", "to_number", {"input": NUMS, "out_type": "float64"}, val(tf.strings.to_number(NUMS, tf.float64)))
+INTS = ["12", " -7", "+3 ", "2147483647"]
+case("to_number_i32", "to_number", {"input": INTS, "out_type": "int32"}, val(tf.strings.to_number(INTS, tf.int32)))
+case("to_number_i64", "to_number", {"input": INTS + ["9000000000"], "out_type": "int64"}, val(tf.strings.to_number(INTS + ["9000000000"], tf.int64)))
+for name, bad, t in [("to_number_bad_float", "1.5a", tf.float32), ("to_number_bad_int", "1.5", tf.int32), ("to_number_overflow", "2147483648", tf.int32)]:
+    try:
+        tf.strings.to_number([bad], t)
+        err = None
+    except tf.errors.InvalidArgumentError as e:
+        err = e.message.split("}}")[-1].split(" [Op:")[0].strip()
+    case(name, "to_number", {"input": [bad], "out_type": t.name}, {"error": err})
+case("join", "join", {"inputs": [val("a"), val(["x", "y"]), val(["1", "2"])], "separator": "-"},
+     val(tf.strings.join(["a", ["x", "y"], ["1", "2"]], separator="-")))
 
 HASH = ["", "a", "hello", "Hello, World!", "ÀÉ", "[UNK]", "the quick brown fox"]
 for n in [1, 2, 1000, 2**40]:

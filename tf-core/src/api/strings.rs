@@ -226,6 +226,71 @@ pub fn ngrams_with(
     sparse(execute(&s::RAGGED_TO_SPARSE, &[&g[1], &g[0]], &Attrs::new()))
 }
 
+/// `tf.strings.as_string(input)`: numbers and bools as text — floats as `%f` (`3.500000`),
+/// integers in decimal, bools `true`/`false`.
+///
+/// ```
+/// use tf_core as tf;
+/// assert_eq!(tf::strings::as_string(&tf::constant([3.5f32, -0.1])).strings(), ["3.500000", "-0.100000"]);
+/// assert_eq!(tf::strings::as_string(&tf::constant([true, false])).strings(), ["true", "false"]);
+/// ```
+#[track_caller]
+pub fn as_string(input: &Tensor) -> Tensor {
+    run(&s::AS_STRING, &[input], Attrs::new())
+}
+
+/// `tf.strings.as_string(input, precision, scientific, shortest)` for floats: `precision`
+/// digits (`None`: 6) in `%f`, `%e` (`scientific`) or `%g` (`shortest`) style.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::constant([3.14159f32]);
+/// assert_eq!(tf::strings::as_string_with(&x, Some(2), false, false).strings(), ["3.14"]);
+/// assert_eq!(tf::strings::as_string_with(&x, None, true, false).strings(), ["3.141590e+00"]);
+/// assert_eq!(tf::strings::as_string_with(&x, None, false, true).strings(), ["3.14159"]);
+/// ```
+#[track_caller]
+pub fn as_string_with(input: &Tensor, precision: Option<usize>, scientific: bool, shortest: bool) -> Tensor {
+    let attrs = Attrs::new()
+        .int("precision", precision.map_or(-1, |p| p as i64))
+        .flag("scientific", scientific)
+        .flag("shortest", shortest);
+    run(&s::AS_STRING, &[input], attrs)
+}
+
+/// `tf.strings.to_number(input, out_type)`: text to `float32`, `float64`, `int32` or
+/// `int64` numbers.
+///
+/// ```
+/// use tf_core as tf;
+/// let x = tf::strings::to_number(&tf::constant(["1.5", " 2", "-3e2"]), tf::float32);
+/// assert_eq!(x.to_vec::<f32>(), vec![1.5, 2.0, -300.0]);
+/// ```
+///
+/// # Panics
+/// For text that is not one number of that type, as TensorFlow's
+/// `StringToNumberOp could not correctly convert string` error.
+#[track_caller]
+pub fn to_number(input: &Tensor, out_type: crate::DType) -> Tensor {
+    run(&s::STRING_TO_NUMBER, &[input], Attrs::new().dtype("out_type", out_type))
+}
+
+/// `tf.strings.join(inputs, separator)`: element-wise concatenation of string tensors of
+/// one shape (scalars broadcast).
+///
+/// ```
+/// use tf_core as tf;
+/// let t = tf::strings::join(&[&tf::constant("a"), &tf::constant(["x", "y"])], "-");
+/// assert_eq!(t.strings(), ["a-x", "a-y"]);
+/// ```
+#[track_caller]
+pub fn join(inputs: &[&Tensor], separator: &str) -> Tensor {
+    let sep = crate::constant(separator);
+    let mut all: Vec<&Tensor> = inputs.to_vec();
+    all.push(&sep);
+    run(&s::STRING_JOIN, &all, Attrs::new())
+}
+
 /// `tf.strings.to_hash_bucket_fast(input, num_buckets)`: each string's bucket, int64, by
 /// FarmHash Fingerprint64 as TensorFlow computes it.
 ///

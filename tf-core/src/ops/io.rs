@@ -94,7 +94,7 @@ fn word(v: f64, dtype: crate::DType) -> String {
 }
 
 /// C's `%.{p}g`.
-fn g_format(v: f64, p: usize) -> String {
+pub(crate) fn g_format(v: f64, p: usize) -> String {
     if v.is_nan() {
         return "nan".into();
     }

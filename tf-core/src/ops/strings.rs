@@ -750,6 +750,202 @@ pub static RAGGED_TO_SPARSE: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// C's `printf` of `v` in style `f`, `e` or `g` with `precision` digits (-1: C's 6).
+fn c_float(v: f64, style: char, precision: i64) -> String {
+    let p = if precision < 0 { 6 } else { precision as usize };
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    match style {
+        'e' => {
+            let s = format!("{v:.p$e}");
+            let (m, e) = s.split_once('e').expect("an exponent");
+            let x: i32 = e.parse().expect("an integer exponent");
+            format!("{m}e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs())
+        }
+        'g' => super::io::g_format(v, p.max(1)),
+        _ => format!("{v:.p$}"),
+    }
+}
+
+/// `AsString` (`tf.strings.as_string`): numbers and bools as text, as TensorFlow's `printf`
+/// formats them: floats `%f` (6 decimals; attribute `precision` for others, `scientific`
+/// for `%e`, `shortest` for `%g`), integers in decimal, bools `true`/`false`.
+pub static AS_STRING: OpDef = OpDef {
+    name: "AsString",
+    infer: |i, _| {
+        arity(i, 1)?;
+        check_dtype(i, 0, &DType::ALL)?;
+        Ok(spec(DType::String, i[0].shape().clone()))
+    },
+    cpu: Kernel::Alloc(|i, a, s| {
+        let x = i[0];
+        let precision = a.get_int("precision").unwrap_or(-1);
+        let style = if a.get_flag("scientific") {
+            'e'
+        } else if a.get_flag("shortest") {
+            'g'
+        } else {
+            'f'
+        };
+        let words: Vec<String> = match x.dtype() {
+            DType::Bool => x.data::<bool>().iter().map(|b| b.to_string()).collect(),
+            d if d.is_float() => {
+                crate::dispatch!(d, [F32, F64], T => x.data::<T>().iter().map(|v| c_float(v.to_f64(), style, precision)).collect())
+            }
+            d => crate::dispatch!(d, [I32, I64, U8], T => x.data::<T>().iter().map(|v| v.to_i64().to_string()).collect()),
+        };
+        out1(Buffer::String(words), &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || {
+        let mut c: Vec<Case> = DType::ALL
+            .iter()
+            .map(|&d| Case {
+                inputs: vec![super::sample(d, &[4], Domain::Any, 8)],
+                attrs: Attrs::new(),
+            })
+            .collect();
+        for attrs in [
+            Attrs::new().int("precision", 2),
+            Attrs::new().flag("scientific", true),
+            Attrs::new().flag("shortest", true),
+        ] {
+            c.push(Case {
+                inputs: vec![crate::constant([1.23456f32, -1e-7, 2e20])],
+                attrs,
+            });
+        }
+        c
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
+/// `StringToNumber` (`tf.strings.to_number`): text to numbers of attribute `out_type`
+/// (float32 by default, float64, int32, int64), surrounding whitespace allowed, as C's
+/// `strtod` / `strtol` read them (floats also `inf`, `nan` and `0x` hexadecimal integers).
+/// Text that is not one whole number is an error.
+pub static STRING_TO_NUMBER: OpDef = OpDef {
+    name: "StringToNumber",
+    infer: |i, a| {
+        arity(i, 1)?;
+        check_dtype(i, 0, &[DType::String])?;
+        let out = a.get_dtype("out_type").unwrap_or(DType::F32);
+        if !matches!(out, DType::F32 | DType::F64 | DType::I32 | DType::I64) {
+            return Err(format!("out_type must be float32, float64, int32 or int64, got {out}"));
+        }
+        Ok(spec(out, i[0].shape().clone()))
+    },
+    cpu: Kernel::Alloc(|i, _, s| {
+        let bad = |x: &str| format!("StringToNumberOp could not correctly convert string: {x}");
+        let float = |x: &str| -> Result<f64, String> {
+            let t = x.trim_matches(is_space);
+            let (sign, digits) = match t.strip_prefix('-') {
+                Some(r) => (-1.0, r),
+                None => (1.0, t.strip_prefix('+').unwrap_or(t)),
+            };
+            if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+                return u64::from_str_radix(hex, 16).map(|v| sign * v as f64).map_err(|_| bad(x));
+            }
+            t.parse::<f64>().map_err(|_| bad(x))
+        };
+        let int = |x: &str| -> Result<i64, String> { x.trim_matches(is_space).parse::<i64>().map_err(|_| bad(x)) };
+        let v = i[0].strings();
+        let buf = match s[0].dtype {
+            DType::F32 => Buffer::F32(v.iter().map(|x| float(x).map(|f| f as f32)).collect::<Result<_, _>>()?),
+            DType::F64 => Buffer::F64(v.iter().map(|x| float(x)).collect::<Result<_, _>>()?),
+            DType::I32 => Buffer::I32(
+                v.iter()
+                    .map(|x| int(x).and_then(|n| i32::try_from(n).map_err(|_| bad(x))))
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => Buffer::I64(v.iter().map(|x| int(x)).collect::<Result<_, _>>()?),
+        };
+        out1(buf, &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || {
+        [DType::F32, DType::F64, DType::I32, DType::I64]
+            .into_iter()
+            .map(|d| Case {
+                inputs: vec![crate::constant([" 12", "-7", "+3 "])],
+                attrs: Attrs::new().dtype("out_type", d),
+            })
+            .collect()
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
+/// `StringJoin` (`tf.strings.join`): the strings of its inputs (all of one shape, or
+/// scalars, which broadcast) joined element by element with the `separator` (the last
+/// input, a scalar; TensorFlow takes it as an attribute).
+pub static STRING_JOIN: OpDef = OpDef {
+    name: "StringJoin",
+    infer: |i, _| {
+        if i.len() < 2 {
+            return Err(format!(
+                "expected at least one string input and the separator, got {} inputs",
+                i.len()
+            ));
+        }
+        check_scalar(i, i.len() - 1, "separator")?;
+        let mut shape: Option<&Shape> = None;
+        for (k, t) in i[..i.len() - 1].iter().enumerate() {
+            check_dtype(i, k, &[DType::String])?;
+            if t.rank() == 0 {
+                continue;
+            }
+            match shape {
+                Some(sh) if sh != t.shape() => {
+                    return Err(format!("Input shapes do not match: {} vs. {}", sh, t.shape()));
+                }
+                _ => shape = Some(t.shape()),
+            }
+        }
+        Ok(spec(DType::String, shape.cloned().unwrap_or_else(Shape::scalar)))
+    },
+    cpu: Kernel::Alloc(|i, _, s| {
+        let sep = scalar_str(i, i.len() - 1, "separator")?;
+        let parts = &i[..i.len() - 1];
+        let n = s[0].shape.num_elements();
+        let joined = (0..n)
+            .map(|k| {
+                parts
+                    .iter()
+                    .map(|t| {
+                        if t.rank() == 0 {
+                            t.strings()[0].as_str()
+                        } else {
+                            t.strings()[k].as_str()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            })
+            .collect();
+        out1(Buffer::String(joined), &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || {
+        vec![Case {
+            inputs: vec![
+                crate::constant("a"),
+                crate::constant(["x", "y"]),
+                crate::constant(["1", "2"]),
+                crate::constant("-"),
+            ],
+            attrs: Attrs::new(),
+        }]
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
 /// `StringToHashBucketFast` (`tf.strings.to_hash_bucket_fast`): each string's FarmHash
 /// Fingerprint64 modulo attribute `num_buckets` (int64, the input's shape), as TensorFlow
 /// computes it.
@@ -784,5 +980,8 @@ pub static OPS: &[&OpDef] = &[
     &UNICODE_SPLIT,
     &STRING_NGRAMS,
     &RAGGED_TO_SPARSE,
+    &AS_STRING,
+    &STRING_TO_NUMBER,
+    &STRING_JOIN,
     &STRING_HASH_BUCKET,
 ];
