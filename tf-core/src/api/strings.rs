@@ -13,7 +13,7 @@
 //! ```
 
 use super::run;
-use crate::ops::{execute, strings as s, Attrs};
+use crate::ops::{execute, strings as s, tokens as t, Attrs};
 use crate::sparse::SparseTensor;
 use crate::Tensor;
 
@@ -137,7 +137,7 @@ pub fn split(input: &Tensor, sep: Option<&str>) -> SparseTensor {
 #[track_caller]
 pub fn split_max(input: &Tensor, sep: Option<&str>, maxsplit: i64) -> SparseTensor {
     let sep = crate::constant(sep.unwrap_or(""));
-    sparse(execute(&s::STRING_SPLIT, &[input, &sep], &Attrs::new().int("maxsplit", maxsplit)))
+    sparse(execute(&t::STRING_SPLIT, &[input, &sep], &Attrs::new().int("maxsplit", maxsplit)))
 }
 
 /// `tf.strings.unicode_split(input, "UTF-8")` on a vector of strings: each string's
@@ -151,7 +151,7 @@ pub fn split_max(input: &Tensor, sep: Option<&str>, maxsplit: i64) -> SparseTens
 /// ```
 #[track_caller]
 pub fn unicode_split(input: &Tensor) -> SparseTensor {
-    sparse(execute(&s::UNICODE_SPLIT, &[input], &Attrs::new()))
+    sparse(execute(&t::UNICODE_SPLIT, &[input], &Attrs::new()))
 }
 
 fn sparse(o: crate::ops::Outputs) -> SparseTensor {
@@ -222,8 +222,8 @@ pub fn ngrams_with(
         crate::constant(pad_values.0),
         crate::constant(pad_values.1),
     );
-    let g = execute(&s::STRING_NGRAMS, &[&tokens.values, &splits, &sep, &left, &right], &attrs);
-    sparse(execute(&s::RAGGED_TO_SPARSE, &[&g[1], &g[0]], &Attrs::new()))
+    let g = execute(&t::STRING_NGRAMS, &[&tokens.values, &splits, &sep, &left, &right], &attrs);
+    sparse(execute(&t::RAGGED_TO_SPARSE, &[&g[1], &g[0]], &Attrs::new()))
 }
 
 /// `tf.strings.as_string(input)`: numbers and bools as text — floats as `%f` (`3.500000`),

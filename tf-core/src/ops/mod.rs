@@ -22,6 +22,7 @@ pub mod reduce;
 pub mod search;
 pub mod shape;
 pub mod strings;
+pub mod tokens;
 pub mod triangular;
 pub mod unary;
 pub mod xent;
@@ -321,6 +322,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(image::OPS);
     v.extend_from_slice(search::OPS);
     v.extend_from_slice(strings::OPS);
+    v.extend_from_slice(tokens::OPS);
     v.extend_from_slice(matrix::OPS);
     v.extend_from_slice(triangular::OPS);
     v
