@@ -8,26 +8,6 @@ use serde_json::Value;
 use tf::keras::layers::{self, Dense, Embedding, GlobalAveragePooling1D, Hashing, Layer, StringLookup, TextVectorization};
 use tf::Tensor;
 
-/// A golden `{"dtype", "shape", "values"}` as a tensor.
-fn value(v: &Value) -> Tensor {
-    let shape = common::usizes(&v["shape"], "shape");
-    let vals = v["values"].as_array().expect("values");
-    match v["dtype"].as_str().expect("dtype") {
-        "string" => Tensor::from_strings(vals.iter().map(|s| s.as_str().expect("text").to_string()).collect(), shape).expect("shape"),
-        "int64" => Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<_>>(), shape).expect("shape"),
-        "float32" => Tensor::from_vec(vals.iter().map(|x| x.as_f64().expect("float") as f32).collect::<Vec<_>>(), shape).expect("shape"),
-        d => panic!("dtype {d}"),
-    }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("a list")
-        .iter()
-        .map(|s| s.as_str().expect("text").to_string())
-        .collect()
-}
-
 /// A layer a golden case describes.
 enum Built {
     Lookup(StringLookup),
@@ -62,7 +42,7 @@ impl Built {
 /// The layer a golden case describes, adapted when it says so.
 fn layer(c: &Value) -> Built {
     let a = &c["args"];
-    let adapt = c.get("adapt").map(value);
+    let adapt = c.get("adapt").map(common::golden_tensor);
     match c["layer"].as_str().expect("layer") {
         "StringLookup" => {
             let mut l = StringLookup::new();
@@ -91,7 +71,7 @@ fn layer(c: &Value) -> Built {
                 let idf: Option<Vec<f32>> = a["idf_weights"]
                     .as_array()
                     .map(|w| w.iter().map(|v| v.as_f64().unwrap() as f32).collect());
-                if let Err(e) = l.set_vocabulary(strings(&a["vocabulary"]), idf.as_deref()) {
+                if let Err(e) = l.set_vocabulary(common::json_strings(&a["vocabulary"]), idf.as_deref()) {
                     panic!("{e}");
                 }
             }
@@ -130,7 +110,7 @@ fn layer(c: &Value) -> Built {
                 l = l.pad_to_max_tokens(p);
             }
             if a.get("vocabulary").is_some() {
-                l = l.vocabulary(strings(&a["vocabulary"]));
+                l = l.vocabulary(common::json_strings(&a["vocabulary"]));
             }
             if let Some(d) = &adapt {
                 l.adapt(d).unwrap();
@@ -172,15 +152,19 @@ fn text_layers_match_keras() {
         let name = c["name"].as_str().expect("name");
         if c.get("error").is_some() {
             let msg = common::panic_message(|| {
-                layer(c).layer().call(&value(&c["input"]), false);
+                layer(c).layer().call(&common::golden_tensor(&c["input"]), false);
             });
             assert!(!msg.is_empty(), "{name}: Keras raised {}", c["error"]);
             continue;
         }
         let l = layer(c);
-        check_output(name, &l.layer().call(&value(&c["input"]), false), &value(&c["output"]));
+        check_output(
+            name,
+            &l.layer().call(&common::golden_tensor(&c["input"]), false),
+            &common::golden_tensor(&c["output"]),
+        );
         if let Some(v) = c.get("vocabulary") {
-            assert_eq!(l.vocabulary().as_ref(), Some(&strings(v)), "{name}: vocabulary");
+            assert_eq!(l.vocabulary().as_ref(), Some(&common::json_strings(v)), "{name}: vocabulary");
         }
         if let Some(w) = c.get("idf_weights") {
             let want: Vec<f32> = w.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
@@ -378,7 +362,7 @@ fn text_dataset_from_directory_matches_keras() {
             verbose: false,
             batch_size: a["batch_size"].as_u64().map(|b| b as usize),
             max_length: a["max_length"].as_u64().map(|b| b as usize),
-            class_names: a.get("class_names").map(strings),
+            class_names: a.get("class_names").map(common::json_strings),
             label_mode: match a["label_mode"].as_str() {
                 Some("binary") => LabelMode::Binary,
                 Some("categorical") => LabelMode::Categorical,
@@ -398,12 +382,12 @@ fn text_dataset_from_directory_matches_keras() {
             continue;
         }
         let ds = ds.unwrap();
-        assert_eq!(ds.class_names, strings(&c["class_names"]), "{name}");
+        assert_eq!(ds.class_names, common::json_strings(&c["class_names"]), "{name}");
         let batches: Vec<(Tensor, Tensor)> = ds.dataset.iter().map(|b| b.unwrap()).collect();
         let want = c["batches"].as_array().unwrap();
         assert_eq!(batches.len(), want.len(), "{name}");
         for ((texts, labels), w) in batches.iter().zip(want) {
-            assert_eq!(texts.strings(), strings(&w["texts"]), "{name}");
+            assert_eq!(texts.strings(), common::json_strings(&w["texts"]), "{name}");
             let flat: Vec<f64> = w["labels"]
                 .as_array()
                 .unwrap()

@@ -8,54 +8,6 @@ use serde_json::Value;
 use std::sync::Arc;
 use tf::{Function, Tensor};
 
-/// A golden `{"dtype", "shape", "values"}` (or a bare list / string) as a tensor.
-fn value(v: &Value) -> Tensor {
-    let strings = |a: &[Value]| a.iter().map(|s| s.as_str().expect("a string").to_string()).collect::<Vec<_>>();
-    match v {
-        Value::String(s) => tf::constant(s.as_str()),
-        Value::Array(a) if a.first().is_some_and(Value::is_string) || a.is_empty() => tf::constant(strings(a)),
-        Value::Array(_) => common::json_tensor(v),
-        Value::Object(o) => {
-            let shape = common::usizes(&o["shape"], "shape");
-            let vals = o["values"].as_array().expect("values");
-            match o["dtype"].as_str().expect("dtype") {
-                "string" => Tensor::from_strings(strings(vals), shape).expect("shape"),
-                "int64" => Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<_>>(), shape).expect("shape"),
-                "int32" => {
-                    Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int") as i32).collect::<Vec<_>>(), shape).expect("shape")
-                }
-                "bool" => Tensor::from_vec(vals.iter().map(|x| x.as_bool().expect("bool")).collect::<Vec<_>>(), shape).expect("shape"),
-                // Non-finite values come as text ("nan", "inf", "-inf").
-                "float32" | "float64" => {
-                    let f: Vec<f64> = vals
-                        .iter()
-                        .map(|x| {
-                            x.as_f64()
-                                .unwrap_or_else(|| x.as_str().expect("a number").parse().expect("nan or inf"))
-                        })
-                        .collect();
-                    let t = Tensor::from_vec(f, shape).expect("shape");
-                    if o["dtype"] == "float32" {
-                        tf::cast(&t, tf::float32)
-                    } else {
-                        t
-                    }
-                }
-                d => panic!("dtype {d}"),
-            }
-        }
-        _ => panic!("not a tensor: {v}"),
-    }
-}
-
-fn strings_of(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("a list")
-        .iter()
-        .map(|s| s.as_str().expect("text").to_string())
-        .collect()
-}
-
 fn assert_tensor(name: &str, got: &Tensor, want: &Tensor) {
     assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{name}");
     assert_eq!(got.buffer(), want.buffer(), "{name}");
@@ -67,7 +19,7 @@ type Body = Arc<dyn Fn(&[Tensor]) -> Vec<Tensor> + Send + Sync>;
 fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
     let name = c["name"].as_str().expect("name");
     let a = &c["args"];
-    let input = || value(&a["input"]);
+    let input = || common::golden_tensor(&a["input"]);
     let s = |k: &str| a[k].as_str().expect("a string arg").to_string();
     let out: Vec<Tensor> = match c["fn"].as_str().expect("fn") {
         "lower" => call(&[input()], Arc::new(|x| vec![tf::strings::lower(&x[0])])),
@@ -92,7 +44,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 }),
             );
             for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
-                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+                assert_tensor(&format!("{name} output {k}"), g, &common::golden_tensor(&c["output"][key]));
             }
             return;
         }
@@ -105,7 +57,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 }),
             );
             for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
-                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+                assert_tensor(&format!("{name} output {k}"), g, &common::golden_tensor(&c["output"][key]));
             }
             return;
         }
@@ -116,7 +68,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 .iter()
                 .map(|w| w.as_u64().unwrap() as usize)
                 .collect();
-            let (sep, pads) = (s("separator"), strings_of(&a["pad_values"]));
+            let (sep, pads) = (s("separator"), common::json_strings(&a["pad_values"]));
             let (pw, short) = (
                 a["padding_width"].as_i64().unwrap(),
                 a["preserve_short_sequences"].as_bool().unwrap(),
@@ -130,7 +82,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
                 }),
             );
             for (k, (g, key)) in got.iter().zip(["indices", "values", "dense_shape"]).enumerate() {
-                assert_tensor(&format!("{name} output {k}"), g, &value(&c["output"][key]));
+                assert_tensor(&format!("{name} output {k}"), g, &common::golden_tensor(&c["output"][key]));
             }
             return;
         }
@@ -161,7 +113,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
             call(&[input()], Arc::new(move |x| vec![tf::strings::to_number(&x[0], t)]))
         }
         "join" => {
-            let ins: Vec<Tensor> = a["inputs"].as_array().unwrap().iter().map(value).collect();
+            let ins: Vec<Tensor> = a["inputs"].as_array().unwrap().iter().map(common::golden_tensor).collect();
             let sep = s("separator");
             call(
                 &ins,
@@ -176,30 +128,49 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
             assert_eq!(input().to_string(), c["output"].as_str().expect("text"), "{name}");
             return;
         }
-        "equal" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::equal(&x[0], &x[1])])),
-        "not_equal" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::not_equal(&x[0], &x[1])])),
+        "equal" => call(
+            &[common::golden_tensor(&a["x"]), common::golden_tensor(&a["y"])],
+            Arc::new(|x| vec![tf::equal(&x[0], &x[1])]),
+        ),
+        "not_equal" => call(
+            &[common::golden_tensor(&a["x"]), common::golden_tensor(&a["y"])],
+            Arc::new(|x| vec![tf::not_equal(&x[0], &x[1])]),
+        ),
         "gather" => call(
-            &[value(&a["params"]), value(&a["indices"])],
+            &[common::golden_tensor(&a["params"]), common::golden_tensor(&a["indices"])],
             Arc::new(|x| vec![tf::gather(&x[0], &x[1], 1)]),
         ),
         "concat" => call(
-            &[value(&a["x"]), value(&a["y"])],
+            &[common::golden_tensor(&a["x"]), common::golden_tensor(&a["y"])],
             Arc::new(|x| vec![tf::concat(&[&x[0], &x[1]], 1)]),
         ),
-        "transpose" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::transpose(&x[0], None)])),
-        "reshape" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::reshape(&x[0], [3, 2])])),
+        "transpose" => call(&[common::golden_tensor(&a["x"])], Arc::new(|x| vec![tf::transpose(&x[0], None)])),
+        "reshape" => call(&[common::golden_tensor(&a["x"])], Arc::new(|x| vec![tf::reshape(&x[0], [3, 2])])),
         "where" => call(
-            &[value(&a["cond"]), value(&a["x"]), value(&a["y"])],
+            &[
+                common::golden_tensor(&a["cond"]),
+                common::golden_tensor(&a["x"]),
+                common::golden_tensor(&a["y"]),
+            ],
             Arc::new(|x| vec![tf::where_(&x[0], &x[1], &x[2])]),
         ),
-        "reverse" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::reverse(&x[0], &[1])])),
-        "tile" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::tile(&x[0], &[1, 2])])),
-        "pad" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::pad(&x[0], &[(1, 0), (0, 1)], 0.0)])),
-        "stack" => call(&[value(&a["x"]), value(&a["y"])], Arc::new(|x| vec![tf::stack(&[&x[0], &x[1]], 1)])),
-        "slice" => call(&[value(&a["x"])], Arc::new(|x| vec![tf::slice(&x[0], &[0, 1], &[2, 2])])),
+        "reverse" => call(&[common::golden_tensor(&a["x"])], Arc::new(|x| vec![tf::reverse(&x[0], &[1])])),
+        "tile" => call(&[common::golden_tensor(&a["x"])], Arc::new(|x| vec![tf::tile(&x[0], &[1, 2])])),
+        "pad" => call(
+            &[common::golden_tensor(&a["x"])],
+            Arc::new(|x| vec![tf::pad(&x[0], &[(1, 0), (0, 1)], 0.0)]),
+        ),
+        "stack" => call(
+            &[common::golden_tensor(&a["x"]), common::golden_tensor(&a["y"])],
+            Arc::new(|x| vec![tf::stack(&[&x[0], &x[1]], 1)]),
+        ),
+        "slice" => call(
+            &[common::golden_tensor(&a["x"])],
+            Arc::new(|x| vec![tf::slice(&x[0], &[0, 1], &[2, 2])]),
+        ),
         "searchsorted" => {
             let got = call(
-                &[value(&a["sorted"]), value(&a["values"])],
+                &[common::golden_tensor(&a["sorted"]), common::golden_tensor(&a["values"])],
                 Arc::new(|x| vec![tf::searchsorted(&x[0], &x[1], "left"), tf::searchsorted(&x[0], &x[1], "right")]),
             );
             for (g, side) in got.iter().zip(["left", "right"]) {
@@ -222,7 +193,7 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
         }
         other => panic!("no runner for {other}"),
     };
-    assert_tensor(name, &out[0], &value(&c["output"]));
+    assert_tensor(name, &out[0], &common::golden_tensor(&c["output"]));
 }
 
 fn cases() -> Vec<Value> {

@@ -140,3 +140,55 @@ pub fn sin_weighted_sum(t: &tf::Tensor, a: f64) -> tf::Tensor {
     let r = tf::sin(&(&(&i * &tf::scalar(a, t.dtype())) + &tf::scalar(0.5, t.dtype())));
     tf::reduce_sum(&(&tf::reshape(t, [-1]) * &r), None, false)
 }
+
+/// A golden `{"dtype", "shape", "values"}` (string, int, bool or float; non-finite floats
+/// as text) — or a bare list or string — as a tensor.
+#[allow(dead_code)]
+pub fn golden_tensor(v: &serde_json::Value) -> tf::Tensor {
+    let strings = |a: &[serde_json::Value]| a.iter().map(|s| s.as_str().expect("a string").to_string()).collect::<Vec<_>>();
+    match v {
+        serde_json::Value::String(s) => tf::constant(s.as_str()),
+        serde_json::Value::Array(a) if a.first().is_some_and(serde_json::Value::is_string) || a.is_empty() => tf::constant(strings(a)),
+        serde_json::Value::Array(_) => json_tensor(v),
+        serde_json::Value::Object(o) => {
+            let shape = usizes(&o["shape"], "shape");
+            let vals = o["values"].as_array().expect("values");
+            match o["dtype"].as_str().expect("dtype") {
+                "string" => tf::Tensor::from_strings(strings(vals), shape).expect("shape"),
+                "int64" => tf::Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<_>>(), shape).expect("shape"),
+                "int32" => {
+                    tf::Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int") as i32).collect::<Vec<_>>(), shape).expect("shape")
+                }
+                "bool" => tf::Tensor::from_vec(vals.iter().map(|x| x.as_bool().expect("bool")).collect::<Vec<_>>(), shape).expect("shape"),
+                // Non-finite values come as text ("nan", "inf", "-inf").
+                "float32" | "float64" => {
+                    let f: Vec<f64> = vals
+                        .iter()
+                        .map(|x| {
+                            x.as_f64()
+                                .unwrap_or_else(|| x.as_str().expect("a number").parse().expect("nan or inf"))
+                        })
+                        .collect();
+                    let t = tf::Tensor::from_vec(f, shape).expect("shape");
+                    if o["dtype"] == "float32" {
+                        tf::cast(&t, tf::float32)
+                    } else {
+                        t
+                    }
+                }
+                d => panic!("dtype {d}"),
+            }
+        }
+        _ => panic!("not a tensor: {v}"),
+    }
+}
+
+/// A JSON list of strings.
+#[allow(dead_code)]
+pub fn json_strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s.as_str().expect("text").to_string())
+        .collect()
+}

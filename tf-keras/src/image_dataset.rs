@@ -86,16 +86,22 @@ impl Default for ImageDatasetArgs {
     }
 }
 
-/// What [`image_dataset_from_directory`] returns: the dataset of `(images, labels)` and, as
-/// Keras attaches them to it, the class names and the files in their (shuffled) order.
-pub struct ImageDataset {
-    /// `(images, labels)`: float32 `[batch, height, width, channels]` images in 0–255.
+/// What [`image_dataset_from_directory`] and
+/// [`text_dataset_from_directory`](crate::utils::text_dataset_from_directory) return: the
+/// dataset of `(data, labels)` and, as Keras attaches them to it, the class names and the
+/// files in their (shuffled) order.
+pub struct DirectoryDataset {
+    /// `(data, labels)`: float32 `[batch, height, width, channels]` images in 0–255, or
+    /// string `[batch]` texts.
     pub dataset: Dataset<(Tensor, Tensor)>,
     /// The class names, in label order.
     pub class_names: Vec<String>,
     /// The files of this subset, in the order they are read.
     pub file_paths: Vec<PathBuf>,
 }
+
+/// What [`image_dataset_from_directory`] returns.
+pub type ImageDataset = DirectoryDataset;
 
 /// The file extensions Keras lists (PNG and JPEG are decoded; GIF and BMP files are found
 /// and refused when read).
@@ -160,7 +166,7 @@ pub fn image_dataset_from_directory(directory: impl AsRef<Path>, args: ImageData
     }
     let a = args.clone();
     let dataset = labelled_dataset(&files, class_names.len(), &index, seed, move |p| load(p, &a))?;
-    Ok(ImageDataset {
+    Ok(DirectoryDataset {
         dataset,
         class_names,
         file_paths: files.into_iter().map(|(p, _)| p).collect(),

@@ -2,10 +2,9 @@
 //! one subdirectory of `.txt` files per class (the IMDB reviews of TensorFlow's text
 //! classification tutorial are laid out so).
 
-use crate::image_dataset::{index_directory, labelled_dataset, Index, Indexed, LabelMode, Subset};
-use std::path::{Path, PathBuf};
-use tf_core::data::Dataset;
-use tf_core::{self as tf, Error, Result, Tensor};
+use crate::image_dataset::{index_directory, labelled_dataset, DirectoryDataset, Index, Indexed, LabelMode, Subset};
+use std::path::Path;
+use tf_core::{self as tf, Error, Result};
 
 /// The settings of [`text_dataset_from_directory`], with Keras's defaults.
 #[derive(Clone, Debug)]
@@ -47,16 +46,8 @@ impl Default for TextDatasetArgs {
     }
 }
 
-/// What [`text_dataset_from_directory`] returns: the dataset of `(texts, labels)`, the class
-/// names and the files in their (shuffled) order.
-pub struct TextDataset {
-    /// `(texts, labels)`: string `[batch]` texts.
-    pub dataset: Dataset<(Tensor, Tensor)>,
-    /// The class names, in label order.
-    pub class_names: Vec<String>,
-    /// The files of this subset, in the order they are read.
-    pub file_paths: Vec<PathBuf>,
-}
+/// What [`text_dataset_from_directory`] returns: string `[batch]` texts with their labels.
+pub type TextDataset = DirectoryDataset;
 
 /// `keras.utils.text_dataset_from_directory(directory, ...)`: every `.txt` file under
 /// `directory/<class>/` (subdirectories included), labelled by its class directory, read as
@@ -111,7 +102,7 @@ pub fn text_dataset_from_directory(directory: impl AsRef<Path>, args: TextDatase
     let dataset = labelled_dataset(&files, class_names.len(), &index, seed, move |p| {
         Ok(tf::constant(read_text(p, max)?))
     })?;
-    Ok(TextDataset {
+    Ok(DirectoryDataset {
         dataset,
         class_names,
         file_paths: files.into_iter().map(|(p, _)| p).collect(),

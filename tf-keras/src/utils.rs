@@ -3,7 +3,9 @@
 
 use tf_core::{self as tf, DType, Tensor};
 
-pub use crate::image_dataset::{image_dataset_from_directory, ColorMode, ImageDataset, ImageDatasetArgs, LabelMode, Subset};
+pub use crate::image_dataset::{
+    image_dataset_from_directory, ColorMode, DirectoryDataset, ImageDataset, ImageDatasetArgs, LabelMode, Subset,
+};
 pub use crate::text_dataset::{text_dataset_from_directory, TextDataset, TextDatasetArgs};
 pub use crate::timeseries::{timeseries_dataset_from_array, timeseries_dataset_with_targets, TimeseriesArgs};
 
