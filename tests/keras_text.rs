@@ -119,8 +119,15 @@ fn layer(c: &Value) -> Built {
         }
         "Hashing" => {
             let mut l = Hashing::new(a["num_bins"].as_u64().expect("bins") as usize);
-            if let Some(m) = a["mask_value"].as_str() {
-                l = l.mask_value(m);
+            match &a["mask_value"] {
+                Value::String(m) => l = l.mask_value(m.as_str()),
+                Value::Number(m) => l = l.mask_value(m.as_i64().expect("int mask")),
+                _ => {}
+            }
+            match &a["salt"] {
+                Value::Number(s) => l = l.salt(s.as_i64().expect("int salt")),
+                Value::Array(k) => l = l.salt([k[0].as_i64().expect("salt"), k[1].as_i64().expect("salt")]),
+                _ => {}
             }
             if let Some(m) = a["output_mode"].as_str() {
                 l = l.output_mode(m);
@@ -239,6 +246,7 @@ fn text_layer_configs_round_trip() {
         Box::new(adapted(TextVectorization::new().ngram_widths(&[2, 1]).output_mode("multi_hot"))),
         Box::new(StringLookup::new().mask_token("").num_oov_indices(2).vocabulary(["great", "bad"])),
         Box::new(Hashing::new(7).mask_value("")),
+        Box::new(Hashing::new(7).mask_value("").salt([3, -4])),
     ];
     let x = tf::constant([["great"], ["bad"], [""], ["meh"]]);
     for l in layers {
@@ -257,6 +265,18 @@ fn text_layer_configs_round_trip() {
             l.class_name()
         );
     }
+    // Keras writes an integer salt `s` as `[s, s]`; a config may hold either.
+    let config = serde_json::json!({"class_name": "Hashing", "config": {"num_bins": 3, "salt": 133}});
+    let l = layers::deserialize(&config).unwrap();
+    assert_eq!(
+        layers::serialize(l.as_ref()).unwrap()["config"]["salt"],
+        serde_json::json!([133, 133])
+    );
+    let x = tf::constant([["A"], ["B"], ["C"], ["D"], ["E"]]);
+    assert_eq!(l.call(&x, false).to_vec::<i64>(), vec![0, 0, 2, 1, 0]); // Keras's documented buckets
+    let bad = serde_json::json!({"class_name": "Hashing", "config": {"num_bins": 3, "salt": [1, 2, 3]}});
+    let e = layers::deserialize(&bad).err().expect("three salts").to_string();
+    assert!(e.contains("can only be a tuple of size 2 integers"), "{e}");
     // A custom standardize function has no config, as in Keras without registration.
     let custom = TextVectorization::new().standardize_fn(|x| tf::strings::lower(x));
     assert!(layers::serialize(&custom).is_err());

@@ -124,6 +124,20 @@ fn run_case(c: &Value, call: &dyn Fn(&[Tensor], Body) -> Vec<Tensor>) {
             let n = a["num_buckets"].as_u64().expect("buckets");
             call(&[input()], Arc::new(move |x| vec![tf::strings::to_hash_bucket_fast(&x[0], n)]))
         }
+        "to_hash_bucket_strong" => {
+            let n = a["num_buckets"].as_u64().expect("buckets");
+            let k: Vec<u64> = a["key"]
+                .as_array()
+                .expect("key")
+                .iter()
+                .map(|k| k.as_i64().expect("key") as u64)
+                .collect();
+            let key = [k[0], k[1]];
+            call(
+                &[input()],
+                Arc::new(move |x| vec![tf::strings::to_hash_bucket_strong(&x[0], n, key)]),
+            )
+        }
         "print" => {
             assert_eq!(input().to_string(), c["output"].as_str().expect("text"), "{name}");
             return;

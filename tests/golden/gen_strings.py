@@ -107,6 +107,9 @@ HASH = ["", "a", "hello", "Hello, World!", "ÀÉ", "[UNK]", "the quick brown fox
 for n in [1, 2, 1000, 2**40]:
     case(f"hash_{n}", "to_hash_bucket_fast", {"input": HASH, "num_buckets": n},
          val(tf.strings.to_hash_bucket_fast(HASH, n)))
+for n, key in [(1, [1, 2]), (1000, [0, 0]), (1000, [133, 137]), (2**40, [-1, 2**62])]:
+    case(f"hash_strong_{n}_{key[0]}", "to_hash_bucket_strong", {"input": HASH, "num_buckets": n, "key": key},
+         val(tf.strings.to_hash_bucket_strong(HASH, n, key)))
 
 # Printing, as str(tensor).
 for name, v in [("print_vector", ["a", "bcd"]), ("print_matrix", [["a", "bcd"], ["xy", "z"]]),

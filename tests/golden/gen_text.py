@@ -99,6 +99,12 @@ case("tv_ngrams2_multi_hot", "TextVectorization", {"ngrams": 2, "output_mode": "
 case("tv_ngrams2_tf_idf", "TextVectorization", {"ngrams": 2, "output_mode": "tf_idf"}, TEXT, adapt=TRAIN)
 case("tv_ngrams_tuple_int", "TextVectorization", {"ngrams": [3, 1], "output_sequence_length": 10}, TEXT, adapt=TRAIN)
 case("tv_ngrams_character", "TextVectorization", {"ngrams": [2], "split": "character", "max_tokens": 12}, TEXT, adapt=TRAIN)
+# Salted (SipHash) hashing, of strings and of integers.
+case("hashing_salt_pair", "Hashing", {"num_bins": 3, "salt": [133, 137]}, [["A"], ["B"], ["C"], ["D"], ["E"]])
+case("hashing_salt_int", "Hashing", {"num_bins": 3, "salt": 133}, [["A"], ["B"], ["C"], ["D"], ["E"]])
+case("hashing_salt_mask", "Hashing", {"num_bins": 7, "salt": [1, 2], "mask_value": ""}, [["the", "fox"], ["", "Straße"]])
+case("hashing_salt_ints", "Hashing", {"num_bins": 11, "salt": 7}, np.array([[0, 1], [-5, 123456789012]], np.int64))
+case("hashing_salt_ints_mask", "Hashing", {"num_bins": 11, "salt": 7, "mask_value": 0}, np.array([[0, 1], [-5, 42]], np.int32))
 
 json.dump({"tensorflow": tf.__version__, "cases": cases}, open("text.json", "w"), indent=1, ensure_ascii=False)
 print(len(cases), "cases")

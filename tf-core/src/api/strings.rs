@@ -307,3 +307,20 @@ pub fn to_hash_bucket_fast(input: &Tensor, num_buckets: u64) -> Tensor {
         Attrs::new().int("num_buckets", num_buckets as i64),
     )
 }
+
+/// `tf.strings.to_hash_bucket_strong(input, num_buckets, key)`: each string's bucket, int64,
+/// by SipHash-2-4 keyed with the two 64-bit halves of `key`, as TensorFlow computes it. Slower
+/// than [`to_hash_bucket_fast`]; with a secret key, inputs cannot be crafted to collide.
+///
+/// ```
+/// use tf_core as tf;
+/// let b = tf::strings::to_hash_bucket_strong(&tf::constant(["a", "hello", ""]), 1000, [1, 2]);
+/// assert_eq!(b.to_vec::<i64>(), vec![646, 622, 435]); // TensorFlow's buckets
+/// ```
+#[track_caller]
+pub fn to_hash_bucket_strong(input: &Tensor, num_buckets: u64, key: [u64; 2]) -> Tensor {
+    let attrs = Attrs::new()
+        .int("num_buckets", num_buckets as i64)
+        .ints("key", key.map(|k| k as i64));
+    run(&s::STRING_HASH_BUCKET_STRONG, &[input], attrs)
+}

@@ -628,6 +628,35 @@ pub static STRING_HASH_BUCKET: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// `StringToHashBucketStrong` (`tf.strings.to_hash_bucket_strong`): each string's keyed
+/// SipHash-2-4 (attribute `key`, two 64-bit halves) modulo attribute `num_buckets` (int64,
+/// the input's shape), as TensorFlow computes it.
+pub static STRING_HASH_BUCKET_STRONG: OpDef = OpDef {
+    name: "StringToHashBucketStrong",
+    infer: |i, a| {
+        let n = a.get_int("num_buckets")?;
+        if n < 1 {
+            return Err(format!("num_buckets must be at least 1, got {n}"));
+        }
+        let key = a.get_ints("key")?;
+        if key.len() != 2 {
+            return Err(format!("Key must have 2 elements, got {}", key.len()));
+        }
+        infer_map(i, DType::I64)
+    },
+    cpu: Kernel::Alloc(|i, a, s| {
+        let n = a.get_int("num_buckets")? as u64;
+        let key = a.get_ints("key")?;
+        let hasher = siphasher::sip::SipHasher24::new_with_keys(key[0] as u64, key[1] as u64);
+        let v = i[0].strings().iter().map(|x| (hasher.hash(x.as_bytes()) % n) as i64);
+        out1(i64::into_buffer(v.collect()), &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || text_cases([Attrs::new().int("num_buckets", 1000).ints("key", [1, -2])]),
+    stateful: false,
+    grad: Grad::None,
+};
+
 /// The ops of this file.
 pub static OPS: &[&OpDef] = &[
     &STRING_LOWER,
@@ -639,4 +668,5 @@ pub static OPS: &[&OpDef] = &[
     &STRING_TO_NUMBER,
     &STRING_JOIN,
     &STRING_HASH_BUCKET,
+    &STRING_HASH_BUCKET_STRONG,
 ];

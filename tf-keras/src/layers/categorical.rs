@@ -169,10 +169,11 @@ pub(super) fn restore(x: &Tensor) -> Vec<i64> {
         .collect()
 }
 
-/// `keras.layers.Hashing(num_bins, mask_value=None, output_mode="int")`: each value's bucket,
-/// as TensorFlow hashes it: FarmHash Fingerprint64 of a string, or of an integer's decimal
-/// digits, modulo `num_bins`. With `mask_value`, that value takes bucket 0 and the others
-/// `1 + hash mod (num_bins - 1)`. (Keras's `salt`, a keyed SipHash, is not supported yet.)
+/// `keras.layers.Hashing(num_bins, mask_value=None, salt=None, output_mode="int")`: each
+/// value's bucket, as TensorFlow hashes it: FarmHash Fingerprint64 of a string, or of an
+/// integer's decimal digits, modulo `num_bins`. With `salt`, SipHash-2-4 keyed by it instead
+/// (`tf.strings.to_hash_bucket_strong`). With `mask_value`, that value takes bucket 0 and the
+/// others `1 + hash mod (num_bins - 1)`.
 ///
 /// ```
 /// use tf_core as tf;
@@ -182,17 +183,63 @@ pub(super) fn restore(x: &Tensor) -> Vec<i64> {
 /// assert_eq!(y.to_vec::<i64>(), vec![1, 0, 1]); // TensorFlow's buckets
 /// let y = Hashing::new(5).mask_value("").call(&tf::constant(["the", "fox", "", "Straße"]), false);
 /// assert_eq!(y.to_vec::<i64>(), vec![3, 3, 0, 4]); // TensorFlow's buckets; "" is masked
+/// // Keras's documented SipHash examples.
+/// let x = tf::constant([["A"], ["B"], ["C"], ["D"], ["E"]]);
+/// assert_eq!(Hashing::new(3).salt([133, 137]).call(&x, false).to_vec::<i64>(), vec![1, 2, 1, 0, 2]);
+/// assert_eq!(Hashing::new(3).salt(133).call(&x, false).to_vec::<i64>(), vec![0, 0, 2, 1, 0]);
 /// ```
 pub struct Hashing {
     base: Base,
     num_bins: usize,
     mask_value: Option<MaskValue>,
+    salt: Option<Salt>,
     output_mode: OutputMode,
 }
 layer_common!(Hashing, []);
 layer_config!(Hashing, Hashing::new(1), {
-    "num_bins" => num_bins, "mask_value" => mask_value, "output_mode" => output_mode,
+    "num_bins" => num_bins, "mask_value" => mask_value, "salt" => salt, "output_mode" => output_mode,
 });
+
+/// `Hashing`'s `salt`: the two 64-bit halves of the SipHash key. One integer `s` is Keras's
+/// `salt=s`, the key `[s, s]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Salt(pub [i64; 2]);
+
+impl From<i64> for Salt {
+    fn from(v: i64) -> Self {
+        Salt([v, v])
+    }
+}
+impl From<i32> for Salt {
+    fn from(v: i32) -> Self {
+        Salt::from(i64::from(v))
+    }
+}
+impl From<[i64; 2]> for Salt {
+    fn from(v: [i64; 2]) -> Self {
+        Salt(v)
+    }
+}
+
+impl ConfigValue for Salt {
+    fn to_config(&self) -> serde_json::Value {
+        serde_json::json!(self.0)
+    }
+    fn from_config(v: &serde_json::Value, key: &str) -> Result<Salt> {
+        let bad = || {
+            Error::InvalidArgument(format!(
+                "config `{key}`: The `salt` argument for `Hashing` can only be a tuple of size 2 integers, or a single integer. Received: salt={v}."
+            ))
+        };
+        if let Some(s) = v.as_i64() {
+            return Ok(Salt::from(s));
+        }
+        match v.as_array().map(|a| a.iter().map(|x| x.as_i64()).collect::<Option<Vec<_>>>()) {
+            Some(Some(k)) if k.len() == 2 => Ok(Salt([k[0], k[1]])),
+            _ => Err(bad()),
+        }
+    }
+}
 
 /// `Hashing`'s `mask_value`: an integer or a string.
 #[derive(Clone, Debug, PartialEq)]
@@ -252,12 +299,19 @@ impl Hashing {
             base: Base::new("hashing"),
             num_bins,
             mask_value: None,
+            salt: None,
             output_mode: OutputMode::Int,
         }
     }
     /// `mask_value=`: the value (an integer or a string) that takes bucket 0.
     pub fn mask_value(mut self, v: impl Into<MaskValue>) -> Self {
         self.mask_value = Some(v.into());
+        self
+    }
+    /// `salt=`: hash with SipHash-2-4 keyed by it (an integer `s` or a pair of them; `s` is
+    /// the pair `[s, s]`), as `tf.strings.to_hash_bucket_strong`.
+    pub fn salt(mut self, salt: impl Into<Salt>) -> Self {
+        self.salt = Some(salt.into());
         self
     }
     /// `output_mode=`: `"int"` (the default), `"one_hot"`, `"multi_hot"` or `"count"`.
@@ -276,10 +330,16 @@ impl Layer for Hashing {
     fn call(&self, x: &Tensor, _training: bool) -> Tensor {
         let mask = self.mask_value.as_ref().filter(|_| self.num_bins > 1);
         let bins = if mask.is_some() { self.num_bins - 1 } else { self.num_bins };
-        let mut h = match x.dtype() {
-            DType::String => tf::strings::to_hash_bucket_fast(x, bins as u64),
-            DType::I32 | DType::I64 => tf::ops::execute1(&search::INT_HASH_BUCKET, &[x], &Attrs::new().int("num_buckets", bins as i64)),
-            other => panic!("Layer \"{}\": Hashing takes integer or string inputs, got {other}", self.base.name),
+        let mut h = match (x.dtype(), self.salt) {
+            (DType::String, None) => tf::strings::to_hash_bucket_fast(x, bins as u64),
+            (DType::I32 | DType::I64, None) => {
+                tf::ops::execute1(&search::INT_HASH_BUCKET, &[x], &Attrs::new().int("num_buckets", bins as i64))
+            }
+            (DType::String, Some(Salt(k))) => tf::strings::to_hash_bucket_strong(x, bins as u64, k.map(|k| k as u64)),
+            (DType::I32 | DType::I64, Some(Salt(k))) => {
+                tf::strings::to_hash_bucket_strong(&tf::strings::as_string(x), bins as u64, k.map(|k| k as u64))
+            }
+            (other, _) => panic!("Layer \"{}\": Hashing takes integer or string inputs, got {other}", self.base.name),
         };
         if let Some(m) = mask {
             let m = match (m, x.dtype()) {

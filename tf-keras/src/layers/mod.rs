@@ -32,7 +32,7 @@ pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,
 };
-pub use self::categorical::{CategoryEncoding, Hashing, MaskValue, OutputMode};
+pub use self::categorical::{CategoryEncoding, Hashing, MaskValue, OutputMode, Salt};
 pub use self::conv::{
     AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
     SeparableConv2D, UpSampling2D, ZeroPadding2D,
