@@ -237,6 +237,10 @@ fn tf_print_quotes_strings_as_tensorflow_does() {
     tf::ops::io::capture_prints();
     tf::print(&[&tf::constant(["a", "b c"]), &tf::constant("x"), &tf::constant([["it's"]])]);
     assert_eq!(tf::ops::io::take_printed(), vec![r#"["a" "b c"] "x" [["it\'s"]]"#]);
+    // TensorFlow 2.21: tf.print(tf.constant(["é\x01\n'\""])) keeps UTF-8 characters.
+    tf::ops::io::capture_prints();
+    tf::print(&[&tf::constant(["é\u{1}\n'\""])]);
+    assert_eq!(tf::ops::io::take_printed(), vec![r#"["é\001\n\'\""]"#]);
 }
 
 #[test]

@@ -159,6 +159,9 @@ pub fn golden_tensor(v: &serde_json::Value) -> tf::Tensor {
                 "int32" => {
                     tf::Tensor::from_vec(vals.iter().map(|x| x.as_i64().expect("int") as i32).collect::<Vec<_>>(), shape).expect("shape")
                 }
+                "uint8" => {
+                    tf::Tensor::from_vec(vals.iter().map(|x| x.as_u64().expect("int") as u8).collect::<Vec<_>>(), shape).expect("shape")
+                }
                 "bool" => tf::Tensor::from_vec(vals.iter().map(|x| x.as_bool().expect("bool")).collect::<Vec<_>>(), shape).expect("shape"),
                 // Non-finite values come as text ("nan", "inf", "-inf").
                 "float32" | "float64" => {

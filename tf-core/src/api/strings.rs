@@ -291,6 +291,52 @@ pub fn join(inputs: &[&Tensor], separator: &str) -> Tensor {
     run(&s::STRING_JOIN, &all, Attrs::new())
 }
 
+/// `tf.strings.format(template, inputs)`: `template` with each `{}` replaced by the next
+/// tensor as `tf.print` shows it (3 leading and trailing entries per dimension); a string
+/// scalar.
+///
+/// ```
+/// use tf_core as tf;
+/// let s = tf::strings::format("x={} and s={}!", &[&tf::range(10), &tf::constant(["a", "b"])]);
+/// assert_eq!(s.strings(), [r#"x=[0 1 2 ... 7 8 9] and s=["a" "b"]!"#]); // TensorFlow's text
+/// ```
+///
+/// # Panics
+/// When the number of placeholders differs from the number of tensors.
+#[track_caller]
+pub fn format(template: &str, inputs: &[&Tensor]) -> Tensor {
+    format_with(template, inputs, "{}", Some(3))
+}
+
+/// [`format`] with another `placeholder` and `summarize` entries per dimension (`None`:
+/// all), as `tf.strings.format(template, inputs, placeholder, summarize)`.
+///
+/// ```
+/// use tf_core as tf;
+/// let s = tf::strings::format_with("a=%", &[&tf::range(10)], "%", None);
+/// assert_eq!(s.strings(), ["a=[0 1 2 3 4 5 6 7 8 9]"]); // TensorFlow's text
+/// ```
+///
+/// # Panics
+/// When the number of placeholders differs from the number of tensors, or the placeholder
+/// is empty.
+#[track_caller]
+pub fn format_with(template: &str, inputs: &[&Tensor], placeholder: &str, summarize: Option<usize>) -> Tensor {
+    assert!(!placeholder.is_empty(), "tf.strings.format: the placeholder is empty");
+    let expected = template.matches(placeholder).count();
+    if expected != inputs.len() {
+        panic!(
+            "The template expects {expected} tensors, but the inputs only has {}. Please ensure the number of placeholders in template matches inputs length.",
+            inputs.len()
+        );
+    }
+    let (t, p) = (crate::constant(template), crate::constant(placeholder));
+    let mut all = vec![&t, &p];
+    all.extend_from_slice(inputs);
+    let n = summarize.map_or(-1, |n| n as i64);
+    run(&crate::ops::io::STRING_FORMAT, &all, Attrs::new().int("summarize", n))
+}
+
 /// `tf.strings.to_hash_bucket_fast(input, num_buckets)`: each string's bucket, int64, by
 /// FarmHash Fingerprint64 as TensorFlow computes it.
 ///

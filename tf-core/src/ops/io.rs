@@ -2,7 +2,7 @@
 //! once in eager mode, on every call of a graph that contains it.
 
 use super::{Attrs, Case, Domain, Grad, Kernel, OpDef, Outputs, Specs, ALL};
-use crate::Tensor;
+use crate::{DType, Tensor};
 use std::cell::RefCell;
 
 thread_local! {
@@ -33,40 +33,53 @@ const SUMMARIZE: usize = 3;
 
 /// The text `tf.print` shows for a tensor, as TensorFlow's `SummarizeValue` writes it: numbers
 /// in the shortest of `%.6g`/`%.9g` (float32) or `%.15g`/`%.17g` (float64) that reads back
-/// exactly, bools as `1`/`0`, at most 3 leading and 3 trailing entries per dimension.
+/// exactly, bools as `1`/`0`, strings quoted, at most 3 leading and 3 trailing entries per
+/// dimension.
 fn text(t: &Tensor) -> String {
-    if let crate::Buffer::String(v) = t.buffer() {
-        let mut out = String::new();
-        layout(&v.iter().map(|s| c_escape(s)).collect::<Vec<_>>(), t.shape().dims(), 0, 0, &mut out);
-        return out;
-    }
-    let words: Vec<String> = crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
-        t.data::<T>().iter().map(|v| word(crate::Element::to_f64(*v), t.dtype())).collect()
-    });
-    let dims = t.shape().dims();
+    text_with(t, Some(SUMMARIZE))
+}
+
+/// [`text`] showing `summarize` leading and trailing entries per dimension (`None`: all).
+pub(super) fn text_with(t: &Tensor, summarize: Option<usize>) -> String {
     let mut out = String::new();
-    layout(&words, dims, 0, 0, &mut out);
+    layout(&words_quoted(t, true), t.shape().dims(), 0, 0, summarize, &mut out);
     out
 }
 
-/// A string as `tf.print` shows it: quoted, in C's escapes (`absl::CEscape`: octal for
-/// bytes outside printable ASCII).
+/// Each element's text, in order (strings escaped, and quoted when `quote`).
+pub(super) fn words(t: &Tensor) -> Vec<String> {
+    words_quoted(t, false)
+}
+
+fn words_quoted(t: &Tensor, quote: bool) -> Vec<String> {
+    if let crate::Buffer::String(v) = t.buffer() {
+        return v
+            .iter()
+            .map(|s| if quote { format!("\"{}\"", c_escape(s)) } else { c_escape(s) })
+            .collect();
+    }
+    crate::dispatch!(t.dtype(), [F32, F64, I32, I64, U8, Bool], T => {
+        t.data::<T>().iter().map(|v| word(crate::Element::to_f64(*v), t.dtype())).collect()
+    })
+}
+
+/// A string in C's escapes as `absl::Utf8SafeCEscape` writes them: `\n \r \t \" \' \\`,
+/// octal for other ASCII control bytes, UTF-8 characters kept.
 fn c_escape(s: &str) -> String {
-    let mut out = String::from("\"");
-    for &b in s.as_bytes() {
-        match b {
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b'"' | b'\'' | b'\\' => {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '"' | '\'' | '\\' => {
                 out.push('\\');
-                out.push(b as char);
+                out.push(c);
             }
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\{b:03o}")),
+            '\0'..='\x1f' | '\x7f' => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
         }
     }
-    out.push('"');
     out
 }
 
@@ -122,17 +135,16 @@ pub(crate) fn g_format(v: f64, p: usize) -> String {
 }
 
 /// Writes the sub-array at `offset` spanning `dims[axis..]`.
-fn layout(words: &[String], dims: &[usize], axis: usize, offset: usize, out: &mut String) {
+fn layout(words: &[String], dims: &[usize], axis: usize, offset: usize, summarize: Option<usize>, out: &mut String) {
     if axis == dims.len() {
         out.push_str(&words[offset]);
         return;
     }
     let n = dims[axis];
     let stride: usize = dims[axis + 1..].iter().product();
-    let shown: Vec<Option<usize>> = if n > 2 * SUMMARIZE {
-        (0..SUMMARIZE).map(Some).chain([None]).chain((n - SUMMARIZE..n).map(Some)).collect()
-    } else {
-        (0..n).map(Some).collect()
+    let shown: Vec<Option<usize>> = match summarize {
+        Some(k) if n > 2 * k => (0..k).map(Some).chain([None]).chain((n - k..n).map(Some)).collect(),
+        _ => (0..n).map(Some).collect(),
     };
     let sep = if axis + 1 == dims.len() {
         " ".to_string()
@@ -145,7 +157,7 @@ fn layout(words: &[String], dims: &[usize], axis: usize, offset: usize, out: &mu
             out.push_str(&sep);
         }
         match i {
-            Some(i) => layout(words, dims, axis + 1, offset + i * stride, out),
+            Some(i) => layout(words, dims, axis + 1, offset + i * stride, summarize, out),
             None => out.push_str("..."),
         }
     }
@@ -201,8 +213,55 @@ pub static WRITE_SUMMARY: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// `StringFormat` (`tf.strings.format`): inputs the template, the placeholder (string
+/// scalars), then one tensor per placeholder; the template with each placeholder replaced
+/// by its tensor as `tf.print` shows it, `summarize` (attribute; -1: all) leading and
+/// trailing entries per dimension. A string scalar.
+pub static STRING_FORMAT: OpDef = OpDef {
+    name: "StringFormat",
+    infer: |i, a| {
+        a.get_int("summarize")?;
+        if i.len() < 2 || (0..2).any(|k| i[k].dtype() != DType::String || i[k].rank() != 0) {
+            return Err("expects the template and the placeholder as string scalars, then the tensors".into());
+        }
+        Ok(super::spec(DType::String, crate::Shape::scalar()))
+    },
+    cpu: Kernel::Alloc(|i, a, s| {
+        let (template, placeholder) = (&i[0].strings()[0], &i[1].strings()[0]);
+        let parts: Vec<&str> = template.split(placeholder.as_str()).collect();
+        if parts.len() != i.len() - 1 {
+            return Err(format!(
+                "num placeholders in template and num inputs must match: {} vs. {}",
+                parts.len() - 1,
+                i.len() - 2
+            ));
+        }
+        let summarize = usize::try_from(a.get_int("summarize")?).ok();
+        let mut out = parts[0].to_string();
+        for (t, part) in i[2..].iter().zip(&parts[1..]) {
+            out.push_str(&text_with(t, summarize));
+            out.push_str(part);
+        }
+        super::out1(crate::Buffer::String(vec![out]), &s[0])
+    }),
+    domain: Domain::Any,
+    cases: || {
+        vec![Case {
+            inputs: vec![
+                crate::constant("x={}, s={}"),
+                crate::constant("{}"),
+                super::sample(DType::F32, &[2, 4], Domain::Any, 3),
+                crate::constant(["a", "b"]),
+            ],
+            attrs: Attrs::new().int("summarize", 1),
+        }]
+    },
+    stateful: false,
+    grad: Grad::None,
+};
+
 /// This family's ops.
-pub static OPS: &[&OpDef] = &[&PRINT, &WRITE_SUMMARY];
+pub static OPS: &[&OpDef] = &[&PRINT, &WRITE_SUMMARY, &STRING_FORMAT];
 
 #[cfg(test)]
 mod tests {

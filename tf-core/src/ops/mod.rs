@@ -7,6 +7,7 @@
 
 pub mod attrs;
 pub mod binary;
+pub mod debugging;
 pub mod fused;
 pub mod fused_conv;
 pub mod image;
@@ -314,6 +315,7 @@ pub fn all_ops() -> Vec<&'static OpDef> {
     v.extend_from_slice(nn::OPS);
     v.extend_from_slice(random::OPS);
     v.extend_from_slice(io::OPS);
+    v.extend_from_slice(debugging::OPS);
     v.extend_from_slice(shape::OPS);
     v.extend_from_slice(fused::OPS);
     v.extend_from_slice(fused_conv::OPS);
