@@ -5,12 +5,13 @@
 mod common;
 
 use serde_json::Value;
-use tf::keras::layers::{self, Dense, Embedding, GlobalAveragePooling1D, Hashing, Layer, StringLookup, TextVectorization};
+use tf::keras::layers::{self, Dense, Embedding, GlobalAveragePooling1D, Hashing, IntegerLookup, Layer, StringLookup, TextVectorization};
 use tf::Tensor;
 
 /// A layer a golden case describes.
 enum Built {
     Lookup(StringLookup),
+    IntLookup(IntegerLookup),
     Text(TextVectorization),
     Hash(Hashing),
 }
@@ -19,6 +20,7 @@ impl Built {
     fn layer(&self) -> &dyn Layer {
         match self {
             Built::Lookup(l) => l,
+            Built::IntLookup(l) => l,
             Built::Text(l) => l,
             Built::Hash(l) => l,
         }
@@ -26,6 +28,7 @@ impl Built {
     fn vocabulary(&self) -> Option<Vec<String>> {
         match self {
             Built::Lookup(l) => Some(l.get_vocabulary()),
+            Built::IntLookup(l) => Some(l.get_vocabulary().iter().map(i64::to_string).collect()),
             Built::Text(l) => Some(l.get_vocabulary()),
             Built::Hash(_) => None,
         }
@@ -33,6 +36,7 @@ impl Built {
     fn idf_weights(&self) -> Option<Vec<f32>> {
         match self {
             Built::Lookup(l) => l.idf_weights(),
+            Built::IntLookup(l) => l.idf_weights(),
             Built::Text(l) => l.idf_weights(),
             Built::Hash(_) => None,
         }
@@ -79,6 +83,19 @@ fn layer(c: &Value) -> Built {
                 l.adapt(d).unwrap();
             }
             Built::Lookup(l)
+        }
+        "IntegerLookup" => {
+            let mut l = IntegerLookup::new();
+            if let Some(n) = a["num_oov_indices"].as_u64() {
+                l = l.num_oov_indices(n as usize);
+            }
+            let vocab: Vec<i64> = a["vocabulary"]
+                .as_array()
+                .expect("vocabulary")
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            Built::IntLookup(l.vocabulary(vocab))
         }
         "TextVectorization" => {
             let mut l = TextVectorization::new();
@@ -162,6 +179,13 @@ fn text_layers_match_keras() {
                 layer(c).layer().call(&common::golden_tensor(&c["input"]), false);
             });
             assert!(!msg.is_empty(), "{name}: Keras raised {}", c["error"]);
+            // An in-graph assertion's data, as Keras's message quotes it.
+            if let Some(m) = c["message"].as_str().and_then(|m| m.find("When `num_oov").map(|i| &m[i..])) {
+                let want = &m[..m.find("=1`.").expect("the message's end") + 4];
+                // Ours is the graph assertion's text, which escapes quotes (`\"`).
+                let msg = msg.replace("\\\"", "\"");
+                assert!(msg.contains(want), "{name}:\n got {msg}\nwant {want}");
+            }
             continue;
         }
         let l = layer(c);
@@ -494,4 +518,25 @@ fn settings_after_a_vocabulary_keep_it() {
         TextVectorization::new().vocabulary(["fox"]).output_mode("tf_idf");
     });
     assert!(msg.contains("idf_weights"), "{msg}");
+}
+
+/// With `num_oov_indices=0`, an out-of-vocabulary input fails inside a traced function too,
+/// on the call that has it; the config keeps the setting.
+#[test]
+fn a_lookup_without_oov_indices_checks_every_traced_call() {
+    let l = std::sync::Arc::new(StringLookup::new().num_oov_indices(0).vocabulary(["a", "b"]));
+    let traced = l.clone();
+    let f = tf::Function::new("lookup", move |xs: &[Tensor]| vec![traced.call(&xs[0], false)]);
+    let cf = f.get_concrete_function(&[tf::ops::TensorSpec::new([tf::Shape::UNKNOWN], tf::string)]);
+    let ok = cf.call(&[tf::constant(["b", "a", "b"])]).unwrap().remove(0);
+    assert_eq!(ok.to_vec::<i64>(), vec![1, 0, 1]);
+    let e = common::panic_message(|| {
+        let _ = cf.call(&[tf::constant(["a", "c", "d"])]);
+    });
+    assert!(e.contains(r#"found OOV values [\"c\" \"d\"]"#), "{e}");
+    assert_eq!(cf.call(&[tf::constant(["a"])]).unwrap()[0].to_vec::<i64>(), vec![0]);
+    let config = layers::serialize(l.as_ref()).unwrap();
+    assert_eq!(config["config"]["num_oov_indices"], 0);
+    let back = layers::deserialize(&config).unwrap();
+    assert_eq!(back.call(&tf::constant(["b"]), false).to_vec::<i64>(), vec![1]);
 }

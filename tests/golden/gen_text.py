@@ -42,6 +42,8 @@ def case(name, layer_name, args, x, adapt=None):
                 entry["idf_weights"] = [float(v) for v in np.asarray(w)]
     except Exception as e:  # noqa: BLE001 - the error's class is the expected result
         entry["error"] = type(e).__name__
+        if isinstance(e, tf.errors.InvalidArgumentError):
+            entry["message"] = e.message.split(" [Op:")[0]
     cases.append(entry)
 
 VOCAB = ["the", "quick", "brown", "fox"]
@@ -105,6 +107,17 @@ case("hashing_salt_int", "Hashing", {"num_bins": 3, "salt": 133}, [["A"], ["B"],
 case("hashing_salt_mask", "Hashing", {"num_bins": 7, "salt": [1, 2], "mask_value": ""}, [["the", "fox"], ["", "Straße"]])
 case("hashing_salt_ints", "Hashing", {"num_bins": 11, "salt": 7}, np.array([[0, 1], [-5, 123456789012]], np.int64))
 case("hashing_salt_ints_mask", "Hashing", {"num_bins": 11, "salt": 7, "mask_value": 0}, np.array([[0, 1], [-5, 42]], np.int32))
+# No OOV indices: out-of-vocabulary inputs are an error (an in-graph assertion).
+case("lookup_no_oov", "StringLookup", {"vocabulary": VOCAB, "num_oov_indices": 0}, [["the", "fox"], ["brown", "quick"]])
+case("lookup_no_oov_missing", "StringLookup", {"vocabulary": VOCAB, "num_oov_indices": 0}, WORDS)
+case("lookup_no_oov_mask", "StringLookup", {"vocabulary": VOCAB, "num_oov_indices": 0, "mask_token": ""}, [["the", ""], ["", "fox"]])
+case("lookup_no_oov_multi_hot", "StringLookup", {"vocabulary": VOCAB, "num_oov_indices": 0, "output_mode": "multi_hot"}, [["the", "fox"], ["brown", "brown"]])
+case("lookup_no_oov_adapt", "StringLookup", {"num_oov_indices": 0}, [["b", "a"], ["c", "a"]], adapt=["a", "b", "a", "c", "a", "b"])
+case("lookup_no_oov_invert", "StringLookup", {"vocabulary": VOCAB, "num_oov_indices": 0, "invert": True}, np.array([[0, 3], [5, 1]], np.int64))
+case("int_lookup_no_oov_missing", "IntegerLookup", {"vocabulary": [12, 7, 30], "num_oov_indices": 0}, np.array([[7, 8], [30, 99]], np.int64))
+# The OOV token is reserved only when inverting.
+case("lookup_vocab_has_oov_token", "StringLookup", {"vocabulary": ["a", "[UNK]", "b"]}, ["[UNK]", "b", "z"])
+case("lookup_invert_vocab_has_oov_token", "StringLookup", {"vocabulary": ["a", "[UNK]", "b"], "invert": True}, np.array([1, 2], np.int64))
 
 json.dump({"tensorflow": tf.__version__, "cases": cases}, open("text.json", "w"), indent=1, ensure_ascii=False)
 print(len(cases), "cases")

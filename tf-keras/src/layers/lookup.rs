@@ -178,16 +178,9 @@ impl<K: LookupKey> IndexLookup<K> {
         self
     }
     /// `num_oov_indices=` (1): out-of-vocabulary tokens are spread over this many indices.
-    ///
-    /// # Panics
-    /// For 0: an out-of-vocabulary value could not be reported from inside a graph yet.
-    #[track_caller]
+    /// With 0, an out-of-vocabulary input fails the call (eagerly, or when the traced
+    /// function runs), naming the values, as Keras's assertion does.
     pub fn num_oov_indices(mut self, n: usize) -> Self {
-        assert!(
-            n > 0,
-            "{}(num_oov_indices=0) is not supported yet: an out-of-vocabulary input could not be reported from a graph",
-            K::CLASS
-        );
         self.num_oov_indices = n;
         self
     }
@@ -280,7 +273,8 @@ impl<K: LookupKey> IndexLookup<K> {
                     "The passed vocabulary has at least one repeated term. Please uniquify your dataset. The repeated term is {t:?}"
                 )));
             }
-            if Some(t) == self.mask_token.as_ref() || *t == self.oov_token {
+            // The OOV token is only reserved for an inverted lookup, as in Keras.
+            if Some(t) == self.mask_token.as_ref() || (self.invert && *t == self.oov_token) {
                 return Err(Error::InvalidArgument(format!(
                     "Found reserved token {t:?} (the mask or OOV token) in the passed vocabulary of layer \"{}\"",
                     self.base.name
@@ -459,7 +453,9 @@ impl<K: LookupKey> IndexLookup<K> {
         });
         let start = self.token_start() as i64;
         let oov_start = tf::constant(self.oov_start() as i64);
-        let oov = if self.num_oov_indices == 1 {
+        let oov = if self.num_oov_indices == 0 {
+            tf::fill_dims(&tf::shape(&x), &tf::constant(-1i64))
+        } else if self.num_oov_indices == 1 {
             tf::fill_dims(&tf::shape(&x), &oov_start)
         } else {
             &K::oov_bucket(&x, self.num_oov_indices) + &oov_start
@@ -482,6 +478,14 @@ impl<K: LookupKey> IndexLookup<K> {
         if let Some(m) = &self.mask_token {
             let is_mask = tf::equal(&x, &K::tensor(vec![m.clone()]));
             out = tf::where_(&is_mask, &(&tf::zeros_like(&out) + &tf::constant(masked)), &out);
+        }
+        if self.num_oov_indices == 0 {
+            let at = tf::where_indices(&tf::equal(&out, &tf::constant(-1i64)));
+            let msg = tf::strings::format(
+                "When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values {}, consider setting `num_oov_indices=1`.",
+                &[&tf::gather_nd(&x, &at)],
+            );
+            tf::debugging::assert(&tf::equal(&tf::size(&at), &tf::constant(0)), &[&msg], Some(3));
         }
         out
     }
@@ -630,11 +634,6 @@ impl<K: LookupKey> IndexLookup<K> {
         };
         read(c, "max_tokens", class, &mut l.max_tokens)?;
         read(c, "num_oov_indices", class, &mut l.num_oov_indices)?;
-        if l.num_oov_indices == 0 {
-            return Err(Error::Unimplemented(format!(
-                "{class} config: num_oov_indices=0 is not supported yet"
-            )));
-        }
         l.mask_token = token("mask_token")?;
         if let Some(t) = token("oov_token")? {
             l.oov_token = t;
