@@ -14,6 +14,7 @@ mod function;
 pub mod graph;
 pub mod io;
 pub mod module;
+pub mod onnx;
 pub mod ops;
 mod proto;
 pub mod safetensors;

@@ -288,6 +288,27 @@ impl<L: Layer> Model<L> {
         crate::saving::load_weights(self, path)
     }
 
+    /// `model.export(path, format="onnx")`: the inference forward pass as an ONNX model
+    /// (opset 13) that ONNX Runtime serves without this crate; see
+    /// [`crate::saving::export_onnx`].
+    ///
+    /// ```
+    /// use tf_keras::{self as keras, layers::Dense};
+    /// let model = keras::sequential![Dense::new(4).activation("relu").input_shape([3]), Dense::new(2)];
+    /// let path = std::env::temp_dir().join(format!("doc-model-{}.onnx", std::process::id()));
+    /// model.export_onnx(&path)?;
+    /// assert!(std::fs::metadata(&path)?.len() > 0);
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `export_onnx`: an unknown input shape, a layer whose ops have no ONNX form (named
+    /// with its line), or a file that cannot be written.
+    pub fn export_onnx(&self, path: impl AsRef<std::path::Path>) -> tf_core::Result<()> {
+        crate::saving::export_onnx(self, path)
+    }
+
     /// `model.save(dir)`: the model as a SavedModel with Keras's metadata (architecture,
     /// compile config), its weights and optimizer state under `variables/`; see
     /// [`crate::saving::save_model`].

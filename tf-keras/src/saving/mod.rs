@@ -7,7 +7,7 @@
 pub mod config;
 mod model;
 
-pub use model::{load_model, save_model, Revived, SaveOptions, KERAS_METADATA};
+pub use model::{export_onnx, load_model, save_model, Revived, SaveOptions, KERAS_METADATA};
 pub(crate) use model::{metric_names, save_parts, Parts};
 
 use std::collections::BTreeMap;

@@ -100,33 +100,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
             model.name
         )));
     }
-    let layers = model.net.layers();
-    // The inputs (name, shape without the batch, dtype): a functional model's from its config,
-    // otherwise the latest input of the forward pass or the declared input shape.
-    let mut last_batch = None;
-    let inputs: Vec<InputSpec> = match config.as_ref().and_then(|c| c.get("input_layers")) {
-        Some(list) => ConfigValue::from_config(list, "Functional.input_layers")?,
-        None => {
-            let name = match (&config, layers.first()) {
-                (Some(_), Some(first)) => format!("{}_input", first.name()),
-                _ => "input_1".to_string(),
-            };
-            let (dims, dtype) = match (&model.last_input, model.net.declared_input_shape()) {
-                (Some(s), _) => {
-                    last_batch = Some(s.shape.dims()[0]);
-                    (s.shape.dims()[1..].to_vec(), s.dtype)
-                }
-                (None, Some(d)) => (d, tf_core::DType::F32),
-                (None, None) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "Model \"{}\" cannot be saved because its input shape is not available: call it on data (or declare `input_shape`) first",
-                        model.name
-                    )))
-                }
-            };
-            vec![InputSpec { name, shape: dims, dtype }]
-        }
-    };
+    let (inputs, last_batch) = model_inputs(model, config.as_ref())?;
     let mut sizes = options.batch_sizes.clone();
     if let Some(b) = last_batch.filter(|&b| !sizes.contains(&None) && !sizes.contains(&Some(b))) {
         sizes.push(Some(b));
@@ -154,10 +128,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     let inference: Vec<_> = sizes.iter().map(|&b| trace("__call__", b, false)).collect::<Result<_>>()?;
     let training: Vec<_> = sizes.iter().map(|&b| trace("__call_training__", b, true)).collect::<Result<_>>()?;
     let input_names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
-    let output_name = match (&config, layers.last()) {
-        (Some(_), Some(l)) => l.name(),
-        _ => "output_1".to_string(),
-    };
+    let output_name = output_name(model, config.as_ref());
     let sigs = Signatures::new()
         .with(
             saved_model::DEFAULT_SERVING_SIGNATURE_DEF_KEY,
@@ -189,6 +160,76 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
         optimizer: model.optimizer.map(|o| o.as_module()),
     };
     saved_model::save_with_files(&root, dir, &sigs, &[(KERAS_METADATA, &text)])
+}
+
+/// The model's inputs (name, shape without the batch, dtype) — a functional model's from its
+/// config, otherwise the latest input of the forward pass or the declared input shape — and
+/// the batch size it last ran on.
+fn model_inputs(model: &Parts<'_>, config: Option<&crate::saving::config::Config>) -> Result<(Vec<InputSpec>, Option<usize>)> {
+    let layers = model.net.layers();
+    let mut last_batch = None;
+    let inputs: Vec<InputSpec> = match config.and_then(|c| c.get("input_layers")) {
+        Some(list) => ConfigValue::from_config(list, "Functional.input_layers")?,
+        None => {
+            let name = match (config, layers.first()) {
+                (Some(_), Some(first)) => format!("{}_input", first.name()),
+                _ => "input_1".to_string(),
+            };
+            let (dims, dtype) = match (&model.last_input, model.net.declared_input_shape()) {
+                (Some(s), _) => {
+                    last_batch = Some(s.shape.dims()[0]);
+                    (s.shape.dims()[1..].to_vec(), s.dtype)
+                }
+                (None, Some(d)) => (d, tf_core::DType::F32),
+                (None, None) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "Model \"{}\" cannot be saved because its input shape is not available: call it on data (or declare `input_shape`) first",
+                        model.name
+                    )))
+                }
+            };
+            vec![InputSpec { name, shape: dims, dtype }]
+        }
+    };
+    Ok((inputs, last_batch))
+}
+
+/// The model's output name: its last layer's (Sequential, functional), else `output_1`.
+fn output_name(model: &Parts<'_>, config: Option<&crate::saving::config::Config>) -> String {
+    match (config, model.net.layers().last()) {
+        (Some(_), Some(l)) => l.name(),
+        _ => "output_1".to_string(),
+    }
+}
+
+/// `model.export(path, format="onnx")` (Keras 3): the inference forward pass as an ONNX
+/// model (see [`tf_core::onnx::export`]) with the inputs and outputs named as `save` and
+/// Keras's `output_names` name them, the batch dimension symbolic, the weights' current
+/// values as initializers.
+pub fn export_onnx<L: Layer>(model: &Model<L>, path: impl AsRef<Path>) -> Result<()> {
+    let parts = Parts {
+        net: model.net(),
+        name: model.name(),
+        optimizer: None,
+        loss: None,
+        metrics: Vec::new(),
+        last_input: model.last_input.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+    };
+    let config = parts.net.get_config();
+    let (inputs, _) = model_inputs(&parts, config.as_ref())?;
+    let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
+    checked("export: building the model", || {
+        crate::layers::collect_losses(|| parts.net.call_outputs(&zeros, false))
+    })?;
+    let specs: Vec<(&str, TensorSpec)> = inputs.iter().map(|i| (i.name.as_str(), i.batched(None))).collect();
+    let outputs = match parts.net.num_outputs() {
+        1 => vec![output_name(&parts, config.as_ref())],
+        _ => parts.net.output_names(),
+    };
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    tf_core::onnx::export(path, &specs, &outputs, |xs| {
+        crate::layers::collect_losses(|| parts.net.call_outputs(xs, false)).0
+    })
 }
 
 /// `keras.models.load_model(dir)`: the model [`save_model`] wrote, compiled as it was (when

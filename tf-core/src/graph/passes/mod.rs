@@ -26,6 +26,12 @@ pub(crate) fn optimize(g: Graph) -> Graph {
     super::program::compile(parallel::run(plan::run(fuse::run(&g))))
 }
 
+/// The passes that keep every op as it is (no remapping or fusion): constant folding,
+/// common subexpressions, dead code. What an exporter to another runtime wants.
+pub(crate) fn simplify(g: Graph) -> Graph {
+    dce::run(&cse::run(&const_fold::run(&g)))
+}
+
 /// The readers of each node's outputs, one entry per input that reads one, in node order;
 /// a graph output reads at `usize::MAX` (after everything).
 pub(crate) fn readers(g: &Graph) -> Vec<Vec<usize>> {

@@ -1,0 +1,183 @@
+//! Keras models exported to ONNX (`model.export_onnx(path)`, Keras 3's
+//! `model.export(path, format="onnx")`), for ONNX Runtime and the other ONNX tools: the
+//! TensorFlow 2.0 overview's CNN, the beginner tutorial's MLP, a functional model with two
+//! inputs and two outputs, a text classifier over token ids, and a convolution zoo.
+//!
+//! `cargo run --release --example onnx_export -- DIR` writes, for each model, `NAME.onnx`,
+//! an input batch and this crate's outputs on it (`.npy`) and `DIR/manifest.json`;
+//! `python .ci/check_onnx.py DIR` (with `pip install onnx onnxruntime`) checks each model
+//! with ONNX's checker and runs it in ONNX Runtime against those outputs (CI does).
+
+#[path = "mnist_cnn.rs"]
+#[allow(dead_code)]
+mod mnist_cnn;
+
+use serde_json::json;
+use tf::keras::layers::{
+    AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Dense, DepthwiseConv2D, Dropout, Embedding, Flatten, GlobalAveragePooling1D,
+    GlobalMaxPooling2D, Layer, LayerNormalization, ZeroPadding2D, GRU, LSTM,
+};
+use tf::keras::{self, Apply, Input, Model};
+use tf::Tensor;
+
+fn main() -> tf::Result<()> {
+    let dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "onnx".into()));
+    std::fs::create_dir_all(&dir).map_err(|e| tf::Error::io(&dir, e))?;
+    tf::random::set_seed(0);
+    let images = tf::random::uniform(&[4, 28, 28, 1], 0.0, 1.0, tf::float32, None);
+    let mut manifest = Vec::new();
+    let mut export = |name: &str, model: &dyn Exportable, xs: Vec<Tensor>| -> tf::Result<()> {
+        let ys = model.outputs(&xs);
+        model.export(&dir.join(format!("{name}.onnx")))?;
+        let mut entry = json!({"model": format!("{name}.onnx"), "inputs": [], "outputs": []});
+        for (k, x) in xs.iter().enumerate() {
+            let file = format!("{name}.x{k}.npy");
+            tf::data::save_npy(dir.join(&file), x)?;
+            entry["inputs"].as_array_mut().expect("a list").push(json!(file));
+        }
+        for (k, y) in ys.iter().enumerate() {
+            let file = format!("{name}.y{k}.npy");
+            tf::data::save_npy(dir.join(&file), y)?;
+            entry["outputs"].as_array_mut().expect("a list").push(json!(file));
+        }
+        println!(
+            "{name}: {} -> {}",
+            entry["model"],
+            ys.iter().map(|y| y.shape().to_string()).collect::<Vec<_>>().join(", ")
+        );
+        manifest.push(entry);
+        Ok(())
+    };
+
+    // The TensorFlow 2.0 overview's CNN (trained models export the same way).
+    let cnn = mnist_cnn::sequential();
+    export("cnn", &*cnn, vec![images.clone()])?;
+
+    // The beginner tutorial's MLP.
+    let mlp = keras::sequential![
+        Flatten::new().input_shape([28, 28]),
+        Dense::new(128).activation("relu"),
+        Dense::new(10)
+    ];
+    export("mlp", &*mlp, vec![tf::reshape(&images, [4, 28, 28])])?;
+
+    // Functional: two inputs, normalization, dropout, two heads.
+    let (a, b) = (Input::new([6]), Input::new([3]));
+    let h = Concatenate::default().apply([&a, &b]);
+    let h = Dense::new(16).activation("gelu").apply(&h);
+    let h = LayerNormalization::new().apply(&h);
+    let h = Dropout::new(0.5).apply(&h);
+    let reg = Dense::new(1).activation("sigmoid").with_name("reg").apply(&h);
+    let cls = Dense::new(3).activation("softmax").with_name("cls").apply(&h);
+    let two = Model::new([&a, &b], [&reg, &cls])?;
+    let (xa, xb) = (
+        tf::random::normal(&[5, 6], 0.0, 1.0, tf::float32, None),
+        tf::random::normal(&[5, 3], 0.0, 1.0, tf::float32, None),
+    );
+    export("two_heads", &two, vec![xa, xb])?;
+
+    // Token ids to a class: Embedding, a mean over the sequence, a head.
+    let text = keras::sequential![Embedding::new(50, 8).input_shape([7]), GlobalAveragePooling1D::new(), Dense::new(2)];
+    let ids = tf::cast(&tf::floor(&tf::random::uniform(&[3, 7], 0.0, 50.0, tf::float32, None)), tf::int64);
+    export("text", &*text, vec![ids])?;
+
+    // Convolutions: padding, strides, dilation, depthwise, SAME average pooling, batch norm.
+    let zoo = keras::sequential![
+        ZeroPadding2D::new(1).input_shape([12, 12, 3]),
+        Conv2D::new(8, 3).strides(2).activation("relu"),
+        Conv2D::new(8, 3).dilation_rate(2).padding("same"),
+        DepthwiseConv2D::new(3).depth_multiplier(2).padding("same").activation("tanh"),
+        AveragePooling2D::new(3).strides(2).padding("same"),
+        BatchNormalization::new(),
+        GlobalMaxPooling2D::new(),
+        Dense::new(4).activation("softmax"),
+    ];
+    let pictures = tf::random::normal(&[2, 12, 12, 3], 0.0, 1.0, tf::float32, None);
+    export("conv_zoo", &*zoo, vec![pictures])?;
+
+    // Recurrent layers over a sequence of known length (unrolled when traced).
+    let rnn = keras::sequential![LSTM::new(8).return_sequences(true).input_shape([5, 3]), GRU::new(4)];
+    export("rnn", &*rnn, vec![tf::random::normal(&[2, 5, 3], 0.0, 1.0, tf::float32, None)])?;
+
+    // Any traced function exports too: `tf::onnx::export` over the ops the exporter maps.
+    let x = tf::random::normal(&[3, 4], 0.0, 1.0, tf::float32, None);
+    let y = tf::random::uniform(&[3, 4], 0.5, 2.0, tf::float32, None);
+    let k = tf::constant([[3, -7, 5, 0], [-1, 8, 2, -4], [6, 6, -9, 1]]);
+    let ys = math(&[x.clone(), y.clone(), k.clone()]);
+    let specs = [("x", &x), ("y", &y), ("k", &k)].map(|(n, t)| (n, tf::ops::TensorSpec::new(vec![None, Some(4)], t.dtype())));
+    let names: Vec<String> = (0..ys.len()).map(|i| format!("out{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    tf::onnx::export(dir.join("math.onnx"), &specs, &names, math)?;
+    let mut entry = json!({"model": "math.onnx", "inputs": [], "outputs": []});
+    for (k, t) in [x, y, k].iter().enumerate() {
+        tf::data::save_npy(dir.join(format!("math.x{k}.npy")), t)?;
+        entry["inputs"]
+            .as_array_mut()
+            .expect("a list")
+            .push(json!(format!("math.x{k}.npy")));
+    }
+    for (k, t) in ys.iter().enumerate() {
+        tf::data::save_npy(dir.join(format!("math.y{k}.npy")), t)?;
+        entry["outputs"]
+            .as_array_mut()
+            .expect("a list")
+            .push(json!(format!("math.y{k}.npy")));
+    }
+    println!("math: \"math.onnx\" -> {} outputs", ys.len());
+    manifest.push(entry);
+
+    let text = serde_json::to_string_pretty(&manifest).expect("json");
+    let path = dir.join("manifest.json");
+    std::fs::write(&path, text).map_err(|e| tf::Error::io(&path, e))?;
+    println!("wrote {} models to {}", manifest.len(), dir.display());
+    Ok(())
+}
+
+/// Elementwise math, comparisons, reductions, casts and data movement on `x`, `y > 0`
+/// (float32) and `k` (int32), all `[batch, 4]`.
+fn math(t: &[Tensor]) -> Vec<Tensor> {
+    let (x, y, k) = (&t[0], &t[1], &t[2]);
+    let pos = tf::greater(x, &tf::constant(0.0f32));
+    vec![
+        tf::square(x) + tf::rsqrt(y) + tf::expm1(x) + tf::log1p(y) + tf::squared_difference(x, y),
+        tf::floordiv(x, y) + tf::floormod(x, y) + tf::pow(y, x) + tf::maximum(x, y) - tf::minimum(x, y),
+        tf::abs(x) + tf::sign(x) + tf::floor(x) + tf::ceil(x) + tf::round(&(x * 3.0)) + tf::erf(x),
+        tf::sigmoid(x) + tf::tanh(x) + tf::sin(x) + tf::cos(x) + tf::exp(x) + tf::log(y) + tf::sqrt(y) + tf::reciprocal(y),
+        tf::floormod(k, &tf::constant(3)) + tf::truncatediv(k, &tf::constant(2)) - tf::cast(x, tf::int32),
+        tf::cast(&tf::not_equal(k, &tf::constant(6)), tf::float32) + tf::where_(&pos, x, y),
+        tf::reduce_sum(x, 1, true) + tf::reduce_max(x, None, false) - tf::reduce_min(x, 0, false) + tf::reduce_prod(y, 1, true),
+        tf::cast(
+            &tf::logical_or(&tf::reduce_any(&pos, 1, false), &tf::reduce_all(&pos, None, false)),
+            tf::int32,
+        ),
+        tf::argmax(x, 1),
+        tf::concat(
+            &[
+                &tf::transpose(&tf::gather(x, &tf::constant([2, 0]), 1), None),
+                &tf::zeros_like(&tf::transpose(y, None)),
+            ],
+            0,
+        ),
+        tf::pad(x, &[(1, 0), (0, 2)], 0.5) + tf::ones_like(&tf::pad(y, &[(0, 1), (2, 0)], 0.0)),
+        tf::linalg::matmul_transposed(x, y, false, true) + tf::broadcast_to(&tf::constant([[1.0f32]]), [-1, 3]),
+        tf::nn::softmax(x, -1) + tf::nn::log_softmax(y, 0),
+        tf::cast(&tf::shape(x), tf::int64),
+        x.slice(tf::s![.., ..;-2]) + y.slice(tf::s![..;-1, 2..]),
+        y.slice(tf::s![-1, 1..3]) + x.slice(tf::s![0, ..-2]) + x.slice(tf::s![1..2, tf::NEW_AXIS, 2..]),
+    ]
+}
+
+/// A model this example exports: its inference outputs, and the export.
+trait Exportable {
+    fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor>;
+    fn export(&self, path: &std::path::Path) -> tf::Result<()>;
+}
+
+impl<L: Layer> Exportable for Model<L> {
+    fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor> {
+        self.call_outputs(xs, false)
+    }
+    fn export(&self, path: &std::path::Path) -> tf::Result<()> {
+        self.export_onnx(path)
+    }
+}
