@@ -83,7 +83,8 @@ fn onnx_dtype(d: DType) -> Result<i64> {
 /// The model: `ModelProto` around the graph.
 fn model(g: &Graph, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>> {
     let mut b = Builder::default();
-    // A filter read only by convolutions is written once, transposed, by them.
+    // A filter read only by convolutions is written once, transposed, by them (under the
+    // variable's name).
     let mut read = vec![false; g.nodes.len()];
     for n in &g.nodes {
         let is_conv = matches!(n.op_name(), "Conv2D" | "DepthwiseConv2dNative");
@@ -110,12 +111,24 @@ fn model(g: &Graph, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>> {
     for (k, &(n, o)) in g.outputs.iter().enumerate() {
         b.node("Identity", &[&values[n][o]], &[outputs[k]], |_| {});
     }
-    for node in &b.nodes {
-        graph.bytes(1, node);
+    // Nodes and initializers no output depends on (a transpose back to NHWC that the next
+    // NCHW op skipped) are left out.
+    let mut used: std::collections::HashSet<&str> = outputs.iter().copied().collect();
+    let mut keep = vec![false; b.nodes.len()];
+    for (k, n) in b.nodes.iter().enumerate().rev() {
+        if n.outputs.iter().any(|o| used.contains(o.as_str())) {
+            keep[k] = true;
+            used.extend(n.inputs.iter().map(String::as_str));
+        }
+    }
+    for (n, _) in b.nodes.iter().zip(&keep).filter(|(_, &k)| k) {
+        graph.bytes(1, &n.bytes);
     }
     graph.bytes(2, b"tf");
-    for init in &b.inits {
-        graph.bytes(5, init);
+    for (name, init) in &b.inits {
+        if used.contains(name.as_str()) {
+            graph.bytes(5, init);
+        }
     }
     for n in g.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Placeholder { .. })) {
         let NodeKind::Placeholder { index } = n.kind else { unreachable!() };
@@ -190,11 +203,20 @@ fn attr(n: &mut Enc, name: &str, v: Attr) {
     });
 }
 
+/// A node written: its value names and its `NodeProto`.
+struct Written {
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+    bytes: Vec<u8>,
+}
+
 /// The nodes and initializers written so far.
 #[derive(Default)]
 struct Builder {
-    nodes: Vec<Vec<u8>>,
-    inits: Vec<Vec<u8>>,
+    nodes: Vec<Written>,
+    /// For each NHWC value made by transposing an NCHW one back, that NCHW value.
+    nchw_of: std::collections::HashMap<String, String>,
+    inits: Vec<(String, Vec<u8>)>,
     names: std::collections::HashSet<String>,
     next: usize,
 }
@@ -219,7 +241,11 @@ impl Builder {
         }
         n.bytes(4, op.as_bytes());
         attrs(&mut n);
-        self.nodes.push(n.0);
+        self.nodes.push(Written {
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: outputs.iter().map(|s| s.to_string()).collect(),
+            bytes: n.0,
+        });
     }
 
     /// A one-output node with a fresh output name.
@@ -244,7 +270,7 @@ impl Builder {
         let mut raw = Vec::new();
         crate::data::npy::encode_values(t, &mut raw);
         e.bytes(9, &raw);
-        self.inits.push(e.0);
+        self.inits.push((name.clone(), e.0));
         Ok(name)
     }
 
@@ -261,11 +287,18 @@ impl Builder {
     }
 
     /// NHWC to NCHW (`perm` [0, 3, 1, 2]) and back.
+    /// (A value that is an NCHW one transposed back gives that one: two convolutions in a
+    /// row stay in NCHW.)
     fn nchw(&mut self, x: &str) -> String {
-        self.op("Transpose", &[x], |n| attr(n, "perm", Attr::Ints(&[0, 3, 1, 2])))
+        match self.nchw_of.get(x) {
+            Some(v) => v.clone(),
+            None => self.op("Transpose", &[x], |n| attr(n, "perm", Attr::Ints(&[0, 3, 1, 2]))),
+        }
     }
     fn nhwc(&mut self, x: &str) -> String {
-        self.op("Transpose", &[x], |n| attr(n, "perm", Attr::Ints(&[0, 2, 3, 1])))
+        let y = self.op("Transpose", &[x], |n| attr(n, "perm", Attr::Ints(&[0, 2, 3, 1])));
+        self.nchw_of.insert(y.clone(), x.to_string());
+        y
     }
 
     /// The ONNX values of node `i`'s outputs.
