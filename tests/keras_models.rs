@@ -682,3 +682,61 @@ fn a_functional_seq2seq_trains_saves_and_loads() {
     assert_eq!(loaded.call_many(&[x1, x2], false).to_vec::<f32>(), want);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `BackupAndRestore`: a fit interrupted in epoch 4 and run again resumes at epoch 4 and
+/// ends with the weights and optimizer state an uninterrupted fit ends with (Keras's
+/// documented example: 10 epochs, interrupted at the start of epoch 4, 6 more epochs).
+#[test]
+fn backup_and_restore_resumes_an_interrupted_fit() {
+    struct Interrupt(usize);
+    impl Callback for Interrupt {
+        fn on_epoch_begin(&mut self, epoch: usize, _: &mut callbacks::Context) -> tf::Result<()> {
+            if epoch == self.0 {
+                return Err(tf::Error::InvalidArgument("interrupted".into()));
+            }
+            Ok(())
+        }
+    }
+    let x = tf::cast(&tf::reshape(&tf::range(100), [5, 20]), tf::float32) / 100.0;
+    let y = tf::zeros([5, 10], tf::float32);
+    let fresh = || {
+        tf::random::set_seed(7);
+        let mut m = keras::sequential![Dense::new(10).input_shape([20])];
+        m.compile(keras::optimizers::Adam::new(0.01), keras::losses::MeanSquaredError::new(), &[]);
+        m
+    };
+    let args = |cbs: Vec<Box<dyn Callback>>| FitArgs {
+        epochs: 10,
+        batch_size: 1,
+        shuffle: false,
+        verbose: 0,
+        callbacks: cbs,
+        ..Default::default()
+    };
+    let mut whole = fresh();
+    let all = whole.fit((&x, &y), args(vec![])).unwrap();
+
+    let dir = std::env::temp_dir().join(format!("tf-backup-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let mut model = fresh();
+    let e = model
+        .fit(
+            (&x, &y),
+            args(vec![Box::new(callbacks::BackupAndRestore::new(&dir)), Box::new(Interrupt(4))]),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("interrupted"), "{e}");
+    assert!(dir.join("chief").join("checkpoint").exists());
+    // A new process would build a new model: its weights and optimizer come from the backup.
+    let mut model = fresh();
+    let resumed = model
+        .fit((&x, &y), args(vec![Box::new(callbacks::BackupAndRestore::new(&dir))]))
+        .unwrap();
+    assert_eq!(resumed.epoch, vec![4, 5, 6, 7, 8, 9]);
+    assert_eq!(resumed["loss"], all["loss"][4..]);
+    for (a, b) in model.get_weights().iter().zip(whole.get_weights()) {
+        assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    }
+    assert!(!dir.join("chief").exists(), "the backup is deleted after a finished fit");
+    std::fs::remove_dir_all(&dir).ok();
+}

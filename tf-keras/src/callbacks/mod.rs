@@ -2,7 +2,9 @@
 //! LearningRateScheduler, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, LambdaCallback and
 //! TensorBoard.
 
+mod backup;
 mod tensorboard;
+pub use backup::BackupAndRestore;
 pub use tensorboard::{TensorBoard, UpdateFreq};
 
 use crate::layers::Layer;
@@ -34,6 +36,9 @@ pub struct Context<'a> {
     pub params: Params,
     /// What a full-model save needs besides the network and optimizer.
     saving: Option<Saving<'a>>,
+    /// The epoch `fit` starts from instead of its `initial_epoch`, as a callback restoring
+    /// a backup sets it in `on_train_begin`.
+    pub(crate) resume_epoch: Option<usize>,
 }
 
 /// The rest of a compiled model, for [`Context::save_model`] (borrowed: a callback dispatch
@@ -60,7 +65,13 @@ impl<'a> Context<'a> {
             stop_training,
             params,
             saving,
+            resume_epoch: None,
         }
+    }
+    /// In `on_train_begin`: `fit` starts at `epoch` instead of its `initial_epoch` (a
+    /// restored backup's next epoch).
+    pub fn set_initial_epoch(&mut self, epoch: usize) {
+        self.resume_epoch = Some(epoch);
     }
     /// The model being trained.
     pub fn model(&self) -> &dyn Layer {

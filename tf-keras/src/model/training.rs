@@ -563,7 +563,8 @@ impl<L: Layer> Model<L> {
         };
         self.stop_training = false;
         let mut vars = Vec::new();
-        self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_begin(ctx))?;
+        let resumed = self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_begin(ctx))?;
+        let initial_epoch = resumed.unwrap_or(initial_epoch);
         let mut last_logs = Logs::default();
         for epoch in initial_epoch..epochs {
             {
@@ -619,9 +620,9 @@ impl<L: Layer> Model<L> {
         callbacks: &mut [Box<dyn Callback>],
         params: &Params,
         mut f: impl FnMut(&mut dyn Callback, &mut Context) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Option<usize>> {
         if callbacks.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let Model {
             net,
@@ -648,7 +649,7 @@ impl<L: Layer> Model<L> {
         for cb in callbacks.iter_mut() {
             f(cb.as_mut(), &mut ctx)?;
         }
-        Ok(())
+        Ok(ctx.resume_epoch)
     }
 
     fn run_evaluate(&mut self, src: &Source, batch_size: usize, steps: Option<usize>, verbose: u8, prefix: &str) -> Result<Logs> {
