@@ -17,8 +17,8 @@ pub enum Average {
 /// `keras.metrics.FBetaScore(average, beta=1.0, threshold=None)` over `[batch, classes]`
 /// labels and predictions: `(1 + β²) · precision · recall / (β² · precision + recall)`.
 /// Without a threshold, each row's largest (nonzero) predictions are positive; with one,
-/// predictions above it. (Keras's `average=None`, a score per class, is not offered: a
-/// metric here has one value.)
+/// predictions above it. Keras's `average=None`, a score per class, is
+/// [`class_scores`](FBetaScore::class_scores) (a metric's `result` here is one value).
 ///
 /// ```
 /// use tf_core as tf;
@@ -77,6 +77,35 @@ impl FBetaScore {
     }
 }
 
+impl FBetaScore {
+    /// Each class's score so far: Keras's `average=None` result (one score for
+    /// `Average::Micro`, whose counts join the classes).
+    ///
+    /// ```
+    /// use tf_core as tf;
+    /// use tf_keras::metrics::{Average, F1Score, Metric};
+    /// // Keras's documented F1Score example (average=None, threshold=0.5).
+    /// let mut m = F1Score::new(Average::Macro).threshold(Some(0.5));
+    /// let y_true = tf::constant([[1.0f32, 1.0, 1.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]);
+    /// let y_pred = tf::constant([[0.2f32, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]);
+    /// m.update_state(&y_true, &y_pred, None);
+    /// let s = m.class_scores();
+    /// for (got, want) in s.iter().zip([0.5, 0.8, 0.6666667]) {
+    ///     assert!((got - want).abs() < 1e-6);
+    /// }
+    /// ```
+    pub fn class_scores(&self) -> Vec<f64> {
+        let b2 = self.beta * self.beta;
+        (0..self.tp.len())
+            .map(|c| {
+                let precision = div_no_nan(self.tp[c], self.tp[c] + self.fp[c]);
+                let recall = div_no_nan(self.tp[c], self.tp[c] + self.fn_[c]);
+                div_no_nan(precision * recall, b2 * precision + recall) * (1.0 + b2)
+            })
+            .collect()
+    }
+}
+
 impl Metric for FBetaScore {
     fn name(&self) -> String {
         self.name.clone()
@@ -116,14 +145,7 @@ impl Metric for FBetaScore {
         }
     }
     fn result(&self) -> f64 {
-        let b2 = self.beta * self.beta;
-        let scores: Vec<f64> = (0..self.tp.len())
-            .map(|c| {
-                let precision = div_no_nan(self.tp[c], self.tp[c] + self.fp[c]);
-                let recall = div_no_nan(self.tp[c], self.tp[c] + self.fn_[c]);
-                div_no_nan(precision * recall, b2 * precision + recall) * (1.0 + b2)
-            })
-            .collect();
+        let scores = self.class_scores();
         if scores.is_empty() {
             return 0.0;
         }
