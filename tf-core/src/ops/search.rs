@@ -188,14 +188,11 @@ pub static INT_HASH_BUCKET: OpDef = OpDef {
     infer: |i, a| {
         arity(i, 1)?;
         check_dtype(i, 0, &[DType::I32, DType::I64])?;
-        let n = a.get_int("num_buckets")?;
-        if n < 1 {
-            return Err(format!("num_buckets must be at least 1, got {n}"));
-        }
+        super::strings::num_buckets(a)?;
         Ok(spec(DType::I64, i[0].shape().clone()))
     },
     cpu: Kernel::Alloc(|i, a, s| {
-        let n = a.get_int("num_buckets")? as u64;
+        let n = super::strings::num_buckets(a)?;
         let vals: Vec<i64> = dispatch!(i[0].dtype(), [I32, I64], T => i[0].data::<T>().iter().map(|v| v.to_i64()).collect());
         let buckets = vals
             .iter()

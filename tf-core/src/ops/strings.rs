@@ -605,20 +605,25 @@ pub static STRING_JOIN: OpDef = OpDef {
     grad: Grad::None,
 };
 
+/// Attribute `num_buckets`, at least 1.
+pub(super) fn num_buckets(a: &Attrs) -> Result<u64, String> {
+    match a.get_int("num_buckets")? {
+        n if n >= 1 => Ok(n as u64),
+        n => Err(format!("num_buckets must be at least 1, got {n}")),
+    }
+}
+
 /// `StringToHashBucketFast` (`tf.strings.to_hash_bucket_fast`): each string's FarmHash
 /// Fingerprint64 modulo attribute `num_buckets` (int64, the input's shape), as TensorFlow
 /// computes it.
 pub static STRING_HASH_BUCKET: OpDef = OpDef {
     name: "StringToHashBucketFast",
     infer: |i, a| {
-        let n = a.get_int("num_buckets")?;
-        if n < 1 {
-            return Err(format!("num_buckets must be at least 1, got {n}"));
-        }
+        num_buckets(a)?;
         infer_map(i, DType::I64)
     },
     cpu: Kernel::Alloc(|i, a, s| {
-        let n = a.get_int("num_buckets")? as u64;
+        let n = num_buckets(a)?;
         let v = i[0].strings().iter().map(|x| (farmhash::fingerprint64(x.as_bytes()) % n) as i64);
         out1(i64::into_buffer(v.collect()), &s[0])
     }),
@@ -634,10 +639,7 @@ pub static STRING_HASH_BUCKET: OpDef = OpDef {
 pub static STRING_HASH_BUCKET_STRONG: OpDef = OpDef {
     name: "StringToHashBucketStrong",
     infer: |i, a| {
-        let n = a.get_int("num_buckets")?;
-        if n < 1 {
-            return Err(format!("num_buckets must be at least 1, got {n}"));
-        }
+        num_buckets(a)?;
         let key = a.get_ints("key")?;
         if key.len() != 2 {
             return Err(format!("Key must have 2 elements, got {}", key.len()));
@@ -645,7 +647,7 @@ pub static STRING_HASH_BUCKET_STRONG: OpDef = OpDef {
         infer_map(i, DType::I64)
     },
     cpu: Kernel::Alloc(|i, a, s| {
-        let n = a.get_int("num_buckets")? as u64;
+        let n = num_buckets(a)?;
         let key = a.get_ints("key")?;
         let hasher = siphasher::sip::SipHasher24::new_with_keys(key[0] as u64, key[1] as u64);
         let v = i[0].strings().iter().map(|x| (hasher.hash(x.as_bytes()) % n) as i64);
