@@ -540,3 +540,26 @@ fn a_lookup_without_oov_indices_checks_every_traced_call() {
     let back = layers::deserialize(&config).unwrap();
     assert_eq!(back.call(&tf::constant(["b"]), false).to_vec::<i64>(), vec![1]);
 }
+
+/// A model whose lookup has no OOV index keeps its check in the SavedModel: served without
+/// Keras, a batch with an unknown token fails the call and a known one passes.
+#[test]
+fn a_saved_lookup_without_oov_indices_still_checks() {
+    let input = tf::keras::Input::with_dtype([2], tf::string);
+    let lookup = StringLookup::new().num_oov_indices(0).vocabulary(["a", "b", "c"]);
+    let out = tf::keras::Apply::apply(lookup, &input);
+    let model = tf::keras::Model::new(&input, &out).unwrap();
+    let dir = std::env::temp_dir().join(format!("tf-text-no-oov-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    tf::keras::saving::save_model(&model, &dir, &Default::default()).unwrap();
+    let served = tf::saved_model::load(&dir).unwrap();
+    let sig = served.signature("serving_default").unwrap();
+    let name = sig.inputs()[0].0.clone();
+    let ok = sig.call(&[(name.as_str(), &tf::constant([["c", "a"], ["b", "b"]]))]).unwrap();
+    assert_eq!(ok.values().next().unwrap().to_vec::<i64>(), vec![2, 0, 1, 1]);
+    let e = common::panic_message(|| {
+        let _ = sig.call(&[(name.as_str(), &tf::constant([["c", "z"]]))]);
+    });
+    assert!(e.contains(r#"found OOV values [\"z\"]"#), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -45,6 +45,32 @@ fn push(loss: &Tensor) -> bool {
     })
 }
 
+thread_local! {
+    /// Depth of [`on_placeholders`] calls on this thread.
+    static PLACEHOLDERS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` as a build pass on placeholder values: the zeros a functional model's `Input`
+/// (or `save`, `summary`) feeds its layers to build them, standing where Keras has symbolic
+/// tensors that run nothing. Checks on values that placeholders would fail (a lookup
+/// without OOV indices) are skipped inside it.
+pub(crate) fn on_placeholders<R>(f: impl FnOnce() -> R) -> R {
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            PLACEHOLDERS.with(|d| d.set(d.get() - 1));
+        }
+    }
+    PLACEHOLDERS.with(|d| d.set(d.get() + 1));
+    let _depth = Depth;
+    f()
+}
+
+/// Whether this thread is inside [`on_placeholders`].
+pub(crate) fn placeholders() -> bool {
+    PLACEHOLDERS.with(|d| d.get() > 0)
+}
+
 /// Runs `f` (a forward pass) and returns what it returned with the losses its layers added.
 ///
 /// ```

@@ -479,7 +479,8 @@ impl<K: LookupKey> IndexLookup<K> {
             let is_mask = tf::equal(&x, &K::tensor(vec![m.clone()]));
             out = tf::where_(&is_mask, &(&tf::zeros_like(&out) + &tf::constant(masked)), &out);
         }
-        if self.num_oov_indices == 0 {
+        // Placeholder values (a functional model's build pass) are not looked up in Keras.
+        if self.num_oov_indices == 0 && !crate::layers::placeholders() {
             let at = tf::where_indices(&tf::equal(&out, &tf::constant(-1i64)));
             let msg = tf::strings::format(
                 "When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values {}, consider setting `num_oov_indices=1`.",

@@ -112,7 +112,7 @@ impl<L: Layer + 'static> Model<L> {
             dims.extend(shape);
             let mut h = tf::zeros(dims, tf::DType::F32);
             for l in self.net.layers() {
-                h = l.call(&h, false);
+                h = crate::layers::on_placeholders(|| l.call(&h, false));
                 let (t, n) = params(l);
                 rows.push(vec![
                     format!("{} ({})", l.name(), l.class_name()),
@@ -236,7 +236,7 @@ impl<L: Layer + 'static> Model<L> {
     pub fn build(&self, input_shape: impl AsRef<[usize]>) -> Tensor {
         let mut dims = vec![1];
         dims.extend_from_slice(input_shape.as_ref());
-        crate::layers::collect_losses(|| self.net.call(&tf::zeros(dims, tf::DType::F32), false)).0
+        crate::layers::on_placeholders(|| crate::layers::collect_losses(|| self.net.call(&tf::zeros(dims, tf::DType::F32), false)).0)
     }
 }
 
