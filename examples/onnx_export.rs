@@ -28,7 +28,7 @@ fn main() -> tf::Result<()> {
     let mut manifest = Vec::new();
     let mut export = |name: &str, model: &dyn Exportable, xs: Vec<Tensor>| -> tf::Result<()> {
         let ys = model.outputs(&xs);
-        model.export(&dir.join(format!("{name}.onnx")))?;
+        model.export(&dir.join(format!("{name}.onnx")), ys.len())?;
         let mut entry = json!({"model": format!("{name}.onnx"), "inputs": [], "outputs": []});
         for (k, x) in xs.iter().enumerate() {
             let file = format!("{name}.x{k}.npy");
@@ -103,28 +103,7 @@ fn main() -> tf::Result<()> {
     let x = tf::random::normal(&[3, 4], 0.0, 1.0, tf::float32, None);
     let y = tf::random::uniform(&[3, 4], 0.5, 2.0, tf::float32, None);
     let k = tf::constant([[3, -7, 5, 0], [-1, 8, 2, -4], [6, 6, -9, 1]]);
-    let ys = math(&[x.clone(), y.clone(), k.clone()]);
-    let specs = [("x", &x), ("y", &y), ("k", &k)].map(|(n, t)| (n, tf::ops::TensorSpec::new(vec![None, Some(4)], t.dtype())));
-    let names: Vec<String> = (0..ys.len()).map(|i| format!("out{i}")).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    tf::onnx::export(dir.join("math.onnx"), &specs, &names, math)?;
-    let mut entry = json!({"model": "math.onnx", "inputs": [], "outputs": []});
-    for (k, t) in [x, y, k].iter().enumerate() {
-        tf::data::save_npy(dir.join(format!("math.x{k}.npy")), t)?;
-        entry["inputs"]
-            .as_array_mut()
-            .expect("a list")
-            .push(json!(format!("math.x{k}.npy")));
-    }
-    for (k, t) in ys.iter().enumerate() {
-        tf::data::save_npy(dir.join(format!("math.y{k}.npy")), t)?;
-        entry["outputs"]
-            .as_array_mut()
-            .expect("a list")
-            .push(json!(format!("math.y{k}.npy")));
-    }
-    println!("math: \"math.onnx\" -> {} outputs", ys.len());
-    manifest.push(entry);
+    export("math", &Math, vec![x, y, k])?;
 
     let text = serde_json::to_string_pretty(&manifest).expect("json");
     let path = dir.join("manifest.json");
@@ -167,17 +146,34 @@ fn math(t: &[Tensor]) -> Vec<Tensor> {
     ]
 }
 
-/// A model this example exports: its inference outputs, and the export.
+/// What this example exports: its outputs on an input batch, and the export (of a function
+/// with that many outputs).
 trait Exportable {
     fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor>;
-    fn export(&self, path: &std::path::Path) -> tf::Result<()>;
+    fn export(&self, path: &std::path::Path, outputs: usize) -> tf::Result<()>;
 }
 
 impl<L: Layer> Exportable for Model<L> {
     fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor> {
         self.call_outputs(xs, false)
     }
-    fn export(&self, path: &std::path::Path) -> tf::Result<()> {
+    fn export(&self, path: &std::path::Path, _outputs: usize) -> tf::Result<()> {
         self.export_onnx(path)
+    }
+}
+
+/// [`math`] as a traced function of `x`, `y` (float32) and `k` (int32), each `[batch, 4]`.
+struct Math;
+
+impl Exportable for Math {
+    fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor> {
+        math(xs)
+    }
+    fn export(&self, path: &std::path::Path, outputs: usize) -> tf::Result<()> {
+        let spec = |d| tf::ops::TensorSpec::new(vec![None, Some(4)], d);
+        let inputs = [("x", spec(tf::float32)), ("y", spec(tf::float32)), ("k", spec(tf::int32))];
+        let names: Vec<String> = (0..outputs).map(|i| format!("out{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        tf::onnx::export(path, &inputs, &names, math)
     }
 }

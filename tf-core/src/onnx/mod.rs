@@ -132,9 +132,10 @@ fn model(g: &Graph, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>> {
             graph.bytes(5, init);
         }
     }
-    for n in g.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Placeholder { .. })) {
-        let NodeKind::Placeholder { index } = n.kind else { unreachable!() };
-        graph.message(11, |v| value_info(v, inputs[index], &n.outputs[0]));
+    for n in &g.nodes {
+        if let NodeKind::Placeholder { index } = n.kind {
+            graph.message(11, |v| value_info(v, inputs[index], &n.outputs[0]));
+        }
     }
     for (k, &(n, o)) in g.outputs.iter().enumerate() {
         let spec = &g.nodes[n].outputs[o];

@@ -42,16 +42,12 @@ fn text(t: &Tensor) -> String {
 /// [`text`] showing `summarize` leading and trailing entries per dimension (`None`: all).
 pub(super) fn text_with(t: &Tensor, summarize: Option<usize>) -> String {
     let mut out = String::new();
-    layout(&words_quoted(t, true), t.shape().dims(), 0, 0, summarize, &mut out);
+    layout(&words(t, true), t.shape().dims(), 0, 0, summarize, &mut out);
     out
 }
 
 /// Each element's text, in order (strings escaped, and quoted when `quote`).
-pub(super) fn words(t: &Tensor) -> Vec<String> {
-    words_quoted(t, false)
-}
-
-fn words_quoted(t: &Tensor, quote: bool) -> Vec<String> {
+pub(super) fn words(t: &Tensor, quote: bool) -> Vec<String> {
     if let crate::Buffer::String(v) = t.buffer() {
         return v
             .iter()

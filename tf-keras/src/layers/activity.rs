@@ -66,6 +66,12 @@ pub(crate) fn on_placeholders<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// A build pass: `f` run [`on_placeholders`], the losses its layers add dropped (they belong
+/// to no model call).
+pub(crate) fn build_pass<R>(f: impl FnOnce() -> R) -> R {
+    on_placeholders(|| collect_losses(f).0)
+}
+
 /// Whether this thread is inside [`on_placeholders`].
 pub(crate) fn placeholders() -> bool {
     PLACEHOLDERS.with(|d| d.get() > 0)

@@ -27,7 +27,7 @@ mod wrappers;
 
 pub use self::activation::{LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, ELU};
 pub use self::activity::{add_loss, collect_losses, ActivityRegularization};
-pub(crate) use self::activity::{hand_up, on_placeholders, placeholders};
+pub(crate) use self::activity::{build_pass, hand_up, on_placeholders, placeholders};
 pub use self::attention::{AdditiveAttention, Attention, MultiHeadAttention};
 pub use self::augmentation::{
     CenterCrop, Factor, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing,

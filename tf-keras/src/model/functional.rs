@@ -179,7 +179,7 @@ impl<L: Layer + 'static> Apply for Arc<L> {
 fn apply_arc(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> KerasTensor {
     let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
     // The example call builds the layer; losses it adds belong to no model call.
-    let example = crate::layers::on_placeholders(|| crate::layers::collect_losses(|| layer.call_many(&examples, false)).0);
+    let example = crate::layers::build_pass(|| layer.call_many(&examples, false));
     KerasTensor(Arc::new(Node {
         name: layer.name(),
         example,
@@ -198,7 +198,7 @@ fn apply_arc_outputs(layer: Arc<dyn Layer>, inputs: Vec<KerasTensor>) -> Vec<Ker
         return vec![apply_arc(layer, inputs)];
     }
     let examples: Vec<Tensor> = inputs.iter().map(|t| t.0.example.clone()).collect();
-    let outs = crate::layers::on_placeholders(|| crate::layers::collect_losses(|| layer.call_outputs(&examples, false)).0);
+    let outs = crate::layers::build_pass(|| layer.call_outputs(&examples, false));
     let call = Arc::new(outs.iter().map(shape_string).collect::<Vec<_>>());
     outs.into_iter()
         .enumerate()

@@ -236,7 +236,7 @@ impl<L: Layer + 'static> Model<L> {
     pub fn build(&self, input_shape: impl AsRef<[usize]>) -> Tensor {
         let mut dims = vec![1];
         dims.extend_from_slice(input_shape.as_ref());
-        crate::layers::on_placeholders(|| crate::layers::collect_losses(|| self.net.call(&tf::zeros(dims, tf::DType::F32), false)).0)
+        crate::layers::build_pass(|| self.net.call(&tf::zeros(dims, tf::DType::F32), false))
     }
 }
 

@@ -115,7 +115,7 @@ pub(crate) fn save_parts(model: &Parts<'_>, dir: &Path, options: &SaveOptions) -
     // whose code cannot be traced is an error, not a panic.
     let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
     checked("save: building the model", || {
-        crate::layers::on_placeholders(|| crate::layers::collect_losses(|| model.net.call_many(&zeros, false)))
+        crate::layers::build_pass(|| model.net.call_many(&zeros, false))
     })?;
     let trace = |name: &str, b: Option<usize>, training: bool| {
         let size = b.map_or("None".to_string(), |b| b.to_string());
@@ -219,7 +219,7 @@ pub fn export_onnx<L: Layer>(model: &Model<L>, path: impl AsRef<Path>) -> Result
     let (inputs, _) = model_inputs(&parts, config.as_ref())?;
     let zeros: Vec<Tensor> = inputs.iter().map(InputSpec::zeros).collect();
     checked("export: building the model", || {
-        crate::layers::on_placeholders(|| crate::layers::collect_losses(|| parts.net.call_outputs(&zeros, false)))
+        crate::layers::build_pass(|| parts.net.call_outputs(&zeros, false))
     })?;
     let specs: Vec<(&str, TensorSpec)> = inputs.iter().map(|i| (i.name.as_str(), i.batched(None))).collect();
     let outputs = match parts.net.num_outputs() {
@@ -287,9 +287,7 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<Model<Box<dyn Layer>>> {
     let net: Box<dyn Layer> = if meta["config"].is_object() {
         let net = crate::layers::deserialize(&json!({ "class_name": class_name, "config": meta["config"] }))?;
         let what = format!("{}: building the model for its saved input specs", file.display());
-        checked(&what, || {
-            crate::layers::on_placeholders(|| crate::layers::collect_losses(|| net.call_many(&examples, false)))
-        })?;
+        checked(&what, || crate::layers::build_pass(|| net.call_many(&examples, false)))?;
         net
     } else {
         Box::new(Revived {
