@@ -1,7 +1,9 @@
 //! Keras models exported to ONNX (`model.export_onnx(path)`, Keras 3's
 //! `model.export(path, format="onnx")`), for ONNX Runtime and the other ONNX tools: the
 //! TensorFlow 2.0 overview's CNN, the beginner tutorial's MLP, a functional model with two
-//! inputs and two outputs, a text classifier over token ids, and a convolution zoo.
+//! inputs and two outputs, a text classifier over token ids, a convolution zoo, recurrent
+//! layers; and two traced functions, one over many ops and one with `tf.cond` and
+//! `tf.while_loop`.
 //!
 //! `cargo run --release --example onnx_export -- DIR` writes, for each model, `NAME.onnx`,
 //! an input batch and this crate's outputs on it (`.npy`) and `DIR/manifest.json`;
@@ -103,7 +105,15 @@ fn main() -> tf::Result<()> {
     let x = tf::random::normal(&[3, 4], 0.0, 1.0, tf::float32, None);
     let y = tf::random::uniform(&[3, 4], 0.5, 2.0, tf::float32, None);
     let k = tf::constant([[3, -7, 5, 0], [-1, 8, 2, -4], [6, 6, -9, 1]]);
-    export("math", &Math, vec![x, y, k])?;
+    let spec = |d| tf::ops::TensorSpec::new(vec![None, Some(4)], d);
+    let math_fn = Function(
+        math,
+        vec![("x", spec(tf::float32)), ("y", spec(tf::float32)), ("k", spec(tf::int32))],
+    );
+    export("math", &math_fn, vec![x, y.clone(), k])?;
+
+    // Staged control flow: `tf.cond` and `tf.while_loop` become ONNX `If` and `Loop`.
+    export("control_flow", &Function(control_flow, vec![("y", spec(tf::float32))]), vec![y])?;
 
     let text = serde_json::to_string_pretty(&manifest).expect("json");
     let path = dir.join("manifest.json");
@@ -123,7 +133,7 @@ fn math(t: &[Tensor]) -> Vec<Tensor> {
         tf::abs(x) + tf::sign(x) + tf::floor(x) + tf::ceil(x) + tf::round(&(x * 3.0)) + tf::erf(x),
         tf::sigmoid(x) + tf::tanh(x) + tf::sin(x) + tf::cos(x) + tf::exp(x) + tf::log(y) + tf::sqrt(y) + tf::reciprocal(y),
         tf::floormod(k, &tf::constant(3)) + tf::truncatediv(k, &tf::constant(2)) - tf::cast(x, tf::int32),
-        tf::cast(&tf::not_equal(k, &tf::constant(6)), tf::float32) + tf::where_(&pos, x, y),
+        tf::cast(&tf::not_equal(k, &tf::constant(6)), tf::float32) + tf::where_(&pos, x, y) + tf::cast(&tf::less_equal(x, y), tf::float32),
         tf::reduce_sum(x, 1, true) + tf::reduce_max(x, None, false) - tf::reduce_min(x, 0, false) + tf::reduce_prod(y, 1, true),
         tf::cast(
             &tf::logical_or(&tf::reduce_any(&pos, 1, false), &tf::reduce_all(&pos, None, false)),
@@ -146,6 +156,40 @@ fn math(t: &[Tensor]) -> Vec<Tensor> {
     ]
 }
 
+/// Control flow on `y > 0` (`[batch, 4]`): Newton's iterations for `sqrt(y)` until they
+/// settle (at most 30 passes; a loop inside a `cond` inside a loop's body), with a count of
+/// passes; and a `cond` on the batch's mean.
+fn control_flow(t: &[Tensor]) -> Vec<Tensor> {
+    let y = &t[0];
+    let big = tf::greater(&tf::reduce_mean(y, None, false), &tf::constant(1.0f32));
+    let scaled = tf::cond(&big, || vec![y * 0.5], || vec![-y]);
+    let moving = |v: &[Tensor]| tf::greater(&v[1], &tf::constant(1e-6f32));
+    let out = tf::while_loop(
+        moving,
+        |v| {
+            let next = (&v[0] + y / &v[0]) * 0.5;
+            let change = tf::reduce_max(&tf::abs(&(&next - &v[0])), None, false);
+            // In the first two passes a nested loop halves the change until it is below 0.01.
+            let change = tf::cond(
+                &tf::less_equal(&v[2], &tf::constant(1)),
+                || {
+                    tf::while_loop(
+                        |c| tf::greater(&c[0], &tf::constant(0.01f32)),
+                        |c| vec![&c[0] * 0.5],
+                        std::slice::from_ref(&change),
+                        None,
+                    )
+                },
+                || vec![change.clone()],
+            );
+            vec![next, change[0].clone(), &v[2] + 1]
+        },
+        &[tf::ones_like(y), tf::constant(1.0f32), tf::constant(0)],
+        Some(30),
+    );
+    vec![scaled[0].clone(), out[0].clone(), out[2].clone()]
+}
+
 /// What this example exports: its outputs on an input batch, and the export (of a function
 /// with that many outputs).
 trait Exportable {
@@ -162,18 +206,16 @@ impl<L: Layer> Exportable for Model<L> {
     }
 }
 
-/// [`math`] as a traced function of `x`, `y` (float32) and `k` (int32), each `[batch, 4]`.
-struct Math;
+/// A function traced for its named input specs.
+struct Function(fn(&[Tensor]) -> Vec<Tensor>, Vec<(&'static str, tf::ops::TensorSpec)>);
 
-impl Exportable for Math {
+impl Exportable for Function {
     fn outputs(&self, xs: &[Tensor]) -> Vec<Tensor> {
-        math(xs)
+        self.0(xs)
     }
     fn export(&self, path: &std::path::Path, outputs: usize) -> tf::Result<()> {
-        let spec = |d| tf::ops::TensorSpec::new(vec![None, Some(4)], d);
-        let inputs = [("x", spec(tf::float32)), ("y", spec(tf::float32)), ("k", spec(tf::int32))];
         let names: Vec<String> = (0..outputs).map(|i| format!("out{i}")).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        tf::onnx::export(path, &inputs, &names, math)
+        tf::onnx::export(path, &self.1, &names, self.0)
     }
 }

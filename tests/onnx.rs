@@ -51,19 +51,15 @@ fn ops_without_an_onnx_form_are_errors_naming_the_op_and_line() {
     assert!(e.contains("RandomStandardNormal (made at "), "{e}");
     assert!(!path.exists());
 
-    // Staged control flow has no ONNX form here.
+    // Nor variable updates.
+    let v = tf::Variable::new(tf::constant([1.0f32, 2.0, 3.0]));
     let e = tf::onnx::export(&path, &[("x", spec.clone())], &["y"], |xs| {
-        let out = tf::while_loop(
-            |v: &[Tensor]| tf::less(&v[0], &tf::constant(3)),
-            |v: &[Tensor]| vec![&v[0] + &tf::constant(1), &v[1] * 2.0],
-            &[tf::constant(0), xs[0].clone()],
-            None,
-        );
-        vec![out[1].clone()]
+        v.assign_add(&tf::reduce_sum(&xs[0], 0, false));
+        vec![v.value()]
     })
     .unwrap_err()
     .to_string();
-    assert!(e.contains("While"), "{e}");
+    assert!(e.contains("AssignAddVariableOp (made at "), "{e}");
     assert!(!path.exists());
 
     // Strings neither.
@@ -98,5 +94,42 @@ fn a_failed_export_leaves_the_earlier_file_whole() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("/nonexistent-dir"), "{e}");
+    std::fs::remove_file(&path).ok();
+}
+
+/// `tf.while_loop` and `tf.cond` become `Loop` and `If` whose bodies read what they capture
+/// (the input, a variable) from the enclosing graph; a variable read only inside a body is
+/// still written as an initializer. (ONNX Runtime runs such a model in CI: `control_flow`.)
+#[test]
+fn control_flow_exports_as_loop_and_if_with_captures_from_outside() {
+    let path = temp("loop.onnx");
+    let spec = TensorSpec::new(vec![None, Some(3)], tf::float32);
+    let w = tf::Variable::with_options(tf::constant([0.5f32, 0.25, 2.0]), "scale", true);
+    tf::onnx::export(&path, &[("x", spec)], &["y", "steps"], |xs| {
+        let x = &xs[0];
+        let out = tf::while_loop(
+            |v: &[Tensor]| tf::less(&v[0], &tf::constant(4)),
+            |v: &[Tensor]| {
+                let grown = tf::cond(
+                    &tf::greater(&tf::reduce_sum(&v[1], None, false), &tf::constant(100.0f32)),
+                    || vec![v[1].clone()],
+                    || vec![&v[1] * &w.value() + x],
+                );
+                vec![&v[0] + &tf::constant(1), grown[0].clone()]
+            },
+            &[tf::constant(0), x.clone()],
+            Some(10),
+        );
+        vec![out[1].clone(), out[0].clone()]
+    })
+    .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    for word in ["Loop", "body", "If", "then_branch", "else_branch", "scale"] {
+        assert!(contains(&bytes, word), "no {word} in the model");
+    }
+    assert!(!contains(&bytes, "While"), "the TensorFlow op name leaked");
+    // The variable's value is written once, as the initializer the branch reads.
+    let data: Vec<u8> = [0.5f32, 0.25, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(bytes.windows(12).filter(|w| *w == data.as_slice()).count(), 1);
     std::fs::remove_file(&path).ok();
 }

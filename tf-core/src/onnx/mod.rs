@@ -6,13 +6,16 @@
 //! code dropped; no fusion), and each op written as the ONNX ops that compute it. Variables
 //! are written with their current values, as initializers named by their paths (`dense/kernel`).
 //! TensorFlow's NHWC convolutions and pools become ONNX's NCHW ones between two transposes
-//! (their filters transposed once, at export). An op with no ONNX form here (control flow,
-//! random, strings, ...) is an error naming it and the line that made it.
+//! (their filters transposed once, at export). `If` and `While` become ONNX `If` and `Loop`,
+//! their bodies subgraphs that read captured values from the enclosing graph. An op with no
+//! ONNX form here (random, variable updates, strings, ...) is an error naming it and the
+//! line that made it.
 
 use crate::graph::{Graph, Node, NodeKind};
 use crate::ops::TensorSpec;
 use crate::proto::Enc;
 use crate::{DType, Error, Result, Shape, Tensor};
+use std::collections::HashSet;
 use std::path::Path;
 
 mod ops;
@@ -85,62 +88,31 @@ fn onnx_dtype(d: DType) -> Result<i64> {
 /// The model: `ModelProto` around the graph.
 fn model(g: &Graph, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>> {
     let mut b = Builder::default();
-    // A filter read only by convolutions is written once, transposed, by them (under the
-    // variable's name).
-    let mut read = vec![false; g.nodes.len()];
-    for n in &g.nodes {
-        let is_conv = matches!(n.op_name(), "Conv2D" | "DepthwiseConv2dNative");
-        for (k, &(m, _)) in n.inputs.iter().enumerate() {
-            read[m] |= !(is_conv && k == 1);
-        }
-    }
-    for &(m, _) in &g.outputs {
-        read[m] = true;
-    }
-    let mut values: Vec<Vec<String>> = Vec::with_capacity(g.nodes.len());
-    for (i, n) in g.nodes.iter().enumerate() {
-        if !read[i] && matches!(n.kind, NodeKind::Const(_) | NodeKind::ReadVariable(_)) {
-            values.push(vec![String::new()]);
-            continue;
-        }
-        let outs = b.convert(g, i, n, inputs, &values).map_err(|m| match m {
-            Error::Unimplemented(m) => Error::Unimplemented(format!("onnx export: {} (made at {}): {m}", n.op_name(), n.location)),
-            e => e,
-        })?;
-        values.push(outs);
-    }
-    let mut graph = Enc::default();
+    let args: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+    let values = b.values(g, &args)?;
     for (k, &(n, o)) in g.outputs.iter().enumerate() {
         b.node("Identity", &[&values[n][o]], &[outputs[k]], |_| {});
     }
-    // Nodes and initializers no output depends on (a transpose back to NHWC that the next
-    // NCHW op skipped) are left out.
-    let mut used: std::collections::HashSet<&str> = outputs.iter().copied().collect();
-    let mut keep = vec![false; b.nodes.len()];
-    for (k, n) in b.nodes.iter().enumerate().rev() {
-        if n.outputs.iter().any(|o| used.contains(o.as_str())) {
-            keep[k] = true;
-            used.extend(n.inputs.iter().map(String::as_str));
-        }
-    }
-    for (n, _) in b.nodes.iter().zip(&keep).filter(|(_, &k)| k) {
+    let (kept, used) = prune(&b.nodes, outputs.iter().map(|s| s.to_string()).collect());
+    let mut graph = Enc::default();
+    for n in kept.iter().map(|&k| &b.nodes[k]) {
         graph.bytes(1, &n.bytes);
     }
     graph.bytes(2, b"tf");
     for (name, init) in &b.inits {
-        if used.contains(name.as_str()) {
+        if used.contains(name) {
             graph.bytes(5, init);
         }
     }
     for n in &g.nodes {
         if let NodeKind::Placeholder { index } = n.kind {
-            graph.message(11, |v| value_info(v, inputs[index], &n.outputs[0]));
+            graph.message(11, |v| value_info(v, inputs[index], &n.outputs[0], true));
         }
     }
     for (k, &(n, o)) in g.outputs.iter().enumerate() {
         let spec = &g.nodes[n].outputs[o];
         onnx_dtype(spec.dtype)?;
-        graph.message(12, |v| value_info(v, outputs[k], spec));
+        graph.message(12, |v| value_info(v, outputs[k], spec, true));
     }
     let mut m = Enc::default();
     m.varint(1, 8); // IR version 8
@@ -154,8 +126,24 @@ fn model(g: &Graph, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>> {
     Ok(m.0)
 }
 
-/// A `ValueInfoProto`: name, element type and shape (unknown dimensions symbolic).
-fn value_info(v: &mut Enc, name: &str, spec: &TensorSpec) {
+/// The nodes some root depends on (in order), and every value name they read or the roots
+/// are. (A transpose back to NHWC that the next NCHW op skipped is left out.)
+fn prune(nodes: &[Written], roots: HashSet<String>) -> (Vec<usize>, HashSet<String>) {
+    let mut used = roots;
+    let mut kept = Vec::new();
+    for (k, n) in nodes.iter().enumerate().rev() {
+        if n.outputs.iter().any(|o| used.contains(o)) {
+            kept.push(k);
+            used.extend(n.inputs.iter().cloned());
+        }
+    }
+    kept.reverse();
+    (kept, used)
+}
+
+/// A `ValueInfoProto`: name, element type and shape (unknown dimensions symbolic where
+/// `symbolic`, unnamed otherwise).
+fn value_info(v: &mut Enc, name: &str, spec: &TensorSpec, symbolic: bool) {
     v.bytes(1, name.as_bytes());
     v.message(2, |t| {
         t.message(1, |tt| {
@@ -163,7 +151,8 @@ fn value_info(v: &mut Enc, name: &str, spec: &TensorSpec) {
             tt.message(2, |s| {
                 for (axis, &d) in spec.shape.dims().iter().enumerate() {
                     s.message(1, |dim| {
-                        if d == Shape::UNKNOWN {
+                        if d == Shape::UNKNOWN && !symbolic {
+                        } else if d == Shape::UNKNOWN {
                             let p = if axis == 0 { "batch".to_string() } else { format!("d{axis}") };
                             dim.bytes(2, p.as_bytes());
                         } else {
@@ -181,6 +170,8 @@ enum Attr<'a> {
     Int(i64),
     Ints(&'a [i64]),
     Str(&'a str),
+    /// A serialized `GraphProto` (a control-flow op's body).
+    Graph(&'a [u8]),
 }
 
 /// Writes an `AttributeProto` into a node.
@@ -195,6 +186,10 @@ fn attr(n: &mut Enc, name: &str, v: Attr) {
             Attr::Str(s) => {
                 a.bytes(4, s.as_bytes());
                 a.varint(20, 3);
+            }
+            Attr::Graph(g) => {
+                a.bytes(6, g);
+                a.varint(20, 5);
             }
             Attr::Ints(v) => {
                 for &i in v {
@@ -220,13 +215,83 @@ struct Builder {
     /// For each NHWC value made by transposing an NCHW one back, that NCHW value.
     nchw_of: std::collections::HashMap<String, String>,
     inits: Vec<(String, Vec<u8>)>,
-    names: std::collections::HashSet<String>,
+    names: HashSet<String>,
+    /// The initializer holding each variable read so far.
+    variables: std::collections::HashMap<String, String>,
     next: usize,
 }
 
 type Converted = Result<Vec<String>>;
 
 impl Builder {
+    /// The ONNX values of each node of `g`, its placeholders bound to `args`; nodes are
+    /// added to `self.nodes`.
+    fn values(&mut self, g: &Graph, args: &[String]) -> Result<Vec<Vec<String>>> {
+        // A filter read only by convolutions is written once, transposed, by them (under the
+        // variable's name).
+        let mut read = vec![false; g.nodes.len()];
+        for n in &g.nodes {
+            let is_conv = matches!(n.op_name(), "Conv2D" | "DepthwiseConv2dNative");
+            for (k, &(m, _)) in n.inputs.iter().enumerate() {
+                read[m] |= !(is_conv && k == 1);
+            }
+        }
+        for &(m, _) in &g.outputs {
+            read[m] = true;
+        }
+        let mut values: Vec<Vec<String>> = Vec::with_capacity(g.nodes.len());
+        for (i, n) in g.nodes.iter().enumerate() {
+            if !read[i] && matches!(n.kind, NodeKind::Const(_) | NodeKind::ReadVariable(_)) {
+                values.push(vec![String::new()]);
+                continue;
+            }
+            let outs = self.convert(g, i, n, args, &values).map_err(|m| match m {
+                Error::Unimplemented(m) if !m.starts_with("onnx export: ") => {
+                    Error::Unimplemented(format!("onnx export: {} (made at {}): {m}", n.op_name(), n.location))
+                }
+                e => e,
+            })?;
+            values.push(outs);
+        }
+        Ok(values)
+    }
+
+    /// A control-flow op's body as a `GraphProto` taking `formal` and returning what `body`
+    /// adds to it (each through an `Identity`, so that it is made inside), and the names from
+    /// outside that it reads.
+    fn subgraph(
+        &mut self,
+        formal: &[(String, TensorSpec)],
+        body: impl FnOnce(&mut Builder) -> Result<Vec<(String, TensorSpec)>>,
+    ) -> Result<(Vec<u8>, Vec<String>)> {
+        let outer = std::mem::take(&mut self.nodes);
+        let results = body(self);
+        let results = results.map(|r| {
+            r.into_iter()
+                .map(|(v, spec)| (self.op("Identity", &[&v], |_| {}), spec))
+                .collect::<Vec<_>>()
+        });
+        let nodes = std::mem::replace(&mut self.nodes, outer);
+        let results = results?;
+        let (kept, used) = prune(&nodes, results.iter().map(|(v, _)| v.clone()).collect());
+        let mut made: HashSet<&str> = formal.iter().map(|(v, _)| v.as_str()).collect();
+        let mut g = Enc::default();
+        for n in kept.iter().map(|&k| &nodes[k]) {
+            g.bytes(1, &n.bytes);
+            made.extend(n.outputs.iter().map(String::as_str));
+        }
+        let name = self.fresh();
+        g.bytes(2, name.as_bytes());
+        for (v, spec) in formal {
+            g.message(11, |i| value_info(i, v, spec, false));
+        }
+        for (v, spec) in &results {
+            g.message(12, |o| value_info(o, v, spec, false));
+        }
+        let outside = used.into_iter().filter(|v| !v.is_empty() && !made.contains(v.as_str())).collect();
+        Ok((g.0, outside))
+    }
+
     /// A new value name.
     fn fresh(&mut self) -> String {
         self.next += 1;

@@ -2,24 +2,45 @@
 
 use super::{attr, input_dims, onnx_dtype, padding, Attr, Builder, Converted};
 use crate::graph::{Graph, Node, NodeKind};
+use crate::ops::TensorSpec;
 use crate::proto::Enc;
-use crate::{DType, Error};
+use crate::{DType, Error, Result};
 
 impl Builder {
     /// The ONNX values of node `i`'s outputs.
-    pub(super) fn convert(&mut self, g: &Graph, i: usize, n: &Node, inputs: &[&str], values: &[Vec<String>]) -> Converted {
+    pub(super) fn convert(&mut self, g: &Graph, i: usize, n: &Node, args: &[String], values: &[Vec<String>]) -> Converted {
         let x = |k: usize| -> &str {
             let (m, o) = n.inputs[k];
             &values[m][o]
         };
         let a = match &n.kind {
-            NodeKind::Placeholder { index } => return Ok(vec![inputs[*index].to_string()]),
+            NodeKind::Placeholder { index } => return Ok(vec![args[*index].clone()]),
             NodeKind::Const(t) => return Ok(vec![self.init(&format!("const_{i}"), t)?]),
-            NodeKind::ReadVariable(v) => return Ok(vec![self.init(v.name(), &v.value())?]),
+            NodeKind::ReadVariable(v) => {
+                if let Some(name) = self.variables.get(v.name()) {
+                    return Ok(vec![name.clone()]);
+                }
+                let name = self.init(v.name(), &v.value())?;
+                self.variables.insert(v.name().to_string(), name.clone());
+                return Ok(vec![name]);
+            }
             NodeKind::Op { attrs, .. } => attrs,
+            NodeKind::If { then_graph, else_graph } => {
+                let ins: Vec<String> = (0..n.inputs.len()).map(|k| x(k).to_string()).collect();
+                return self.if_op(n, &ins, then_graph, else_graph);
+            }
+            NodeKind::While {
+                cond_graph,
+                body_graph,
+                loop_vars,
+                max_iterations,
+            } => {
+                let ins: Vec<String> = (0..n.inputs.len()).map(|k| x(k).to_string()).collect();
+                return self.loop_op(&ins, cond_graph, body_graph, *loop_vars, *max_iterations);
+            }
             _ => {
                 return Err(Error::Unimplemented(
-                    "control flow and variable updates have no ONNX export here".into(),
+                    "loops over datasets and variable updates have no ONNX export here".into(),
                 ))
             }
         };
@@ -32,7 +53,9 @@ impl Builder {
         let direct = match name {
             "Neg" | "Abs" | "Sign" | "Relu" | "Exp" | "Log" | "Sqrt" | "Reciprocal" | "Sin" | "Cos" | "Tan" | "Sinh" | "Cosh" | "Asin"
             | "Acos" | "Atan" | "Asinh" | "Atanh" | "Tanh" | "Erf" | "Floor" | "Ceil" | "Round" | "Sigmoid" | "Sub" | "Mul" | "Pow"
-            | "Equal" | "Less" | "LessEqual" | "Greater" | "GreaterEqual" => Some(name),
+            | "Equal" | "Less" | "Greater" => Some(name),
+            "LessEqual" => Some("LessOrEqual"),
+            "GreaterEqual" => Some("GreaterOrEqual"),
             "StopGradient" => Some("Identity"),
             "LogicalNot" => Some("Not"),
             "AddV2" => Some("Add"),
@@ -235,6 +258,83 @@ impl Builder {
                 Ok(vec![self.nhwc(&p)])
             }
             _ => bad("this op has no ONNX form in the exporter".into()),
+        }
+    }
+
+    /// `If` (`tf.cond`): each branch a subgraph reading the captured values from outside.
+    fn if_op(&mut self, n: &Node, ins: &[String], then_graph: &Graph, else_graph: &Graph) -> Converted {
+        let branch = |b: &mut Builder, g: &Graph| b.subgraph(&[], |b| b.results(g, &ins[1..]));
+        let (then_branch, mut outside) = branch(self, then_graph)?;
+        let (else_branch, more) = branch(self, else_graph)?;
+        outside.extend(more);
+        let outs: Vec<String> = n.outputs.iter().map(|_| self.fresh()).collect();
+        let names: Vec<&str> = outs.iter().map(String::as_str).collect();
+        self.node("If", &[&ins[0]], &names, |n| {
+            attr(n, "then_branch", Attr::Graph(&then_branch));
+            attr(n, "else_branch", Attr::Graph(&else_branch));
+        });
+        self.reads(outside);
+        Ok(outs)
+    }
+
+    /// `While` (`tf.while_loop`) as `Loop`: the condition is computed once before the loop
+    /// and again at the end of each pass of the body; the captured values are read from
+    /// outside; `maximum_iterations` is the trip count.
+    fn loop_op(&mut self, ins: &[String], cond: &Graph, body: &Graph, vars: usize, max: Option<usize>) -> Converted {
+        let (init, captured) = ins.split_at(vars);
+        let first = self.results(cond, ins)?.remove(0).0;
+        let trips = match max {
+            Some(m) => {
+                let t = crate::Tensor::from_vec(vec![m as i64], [] as [usize; 0]).expect("a scalar");
+                let name = self.fresh();
+                self.init(&name, &t)?
+            }
+            None => String::new(),
+        };
+        let scalar = |d| TensorSpec::new(crate::Shape::scalar(), d);
+        let mut formal = vec![(self.fresh(), scalar(DType::I64)), (self.fresh(), scalar(DType::Bool))];
+        for k in 0..vars {
+            let spec = body.nodes.iter().find_map(|p| match p.kind {
+                NodeKind::Placeholder { index } if index == k => Some(p.outputs[0].clone()),
+                _ => None,
+            });
+            let (m, o) = body.outputs[k];
+            formal.push((self.fresh(), spec.unwrap_or_else(|| body.nodes[m].outputs[o].clone())));
+        }
+        let (graph, outside) = self.subgraph(&formal, |b| {
+            let mut args: Vec<String> = formal[2..].iter().map(|(v, _)| v.clone()).collect();
+            args.extend_from_slice(captured);
+            let next = b.results(body, &args)?;
+            let mut args: Vec<String> = next.iter().map(|(v, _)| v.clone()).collect();
+            args.extend_from_slice(captured);
+            let mut out = b.results(cond, &args)?;
+            out.truncate(1);
+            out.extend(next);
+            Ok(out)
+        })?;
+        let outs: Vec<String> = (0..vars).map(|_| self.fresh()).collect();
+        let names: Vec<&str> = outs.iter().map(String::as_str).collect();
+        let mut inputs = vec![trips.as_str(), first.as_str()];
+        inputs.extend(init.iter().map(String::as_str));
+        self.node("Loop", &inputs, &names, |n| attr(n, "body", Attr::Graph(&graph)));
+        self.reads(outside);
+        Ok(outs)
+    }
+
+    /// The values `g` returns, its placeholders bound to `args`, with their specs.
+    fn results(&mut self, g: &Graph, args: &[String]) -> Result<Vec<(String, TensorSpec)>> {
+        let values = self.values(g, args)?;
+        Ok(g.outputs
+            .iter()
+            .map(|&(m, o)| (values[m][o].clone(), g.nodes[m].outputs[o].clone()))
+            .collect())
+    }
+
+    /// Records that the last node written also reads `names` (from inside its bodies), so
+    /// that what they read is kept.
+    fn reads(&mut self, names: Vec<String>) {
+        if let Some(n) = self.nodes.last_mut() {
+            n.inputs.extend(names);
         }
     }
 

@@ -19,6 +19,7 @@ use super::{Graph, Node, NodeKind};
 
 /// The optimizer: every pass in order.
 pub(crate) fn optimize(g: Graph) -> Graph {
+    let g = subgraphs(g, optimize);
     let g = const_fold::run(&g);
     let g = algebra::run(&g);
     let g = cse::run(&g);
@@ -29,7 +30,31 @@ pub(crate) fn optimize(g: Graph) -> Graph {
 /// The passes that keep every op as it is (no remapping or fusion): constant folding,
 /// common subexpressions, dead code. What an exporter to another runtime wants.
 pub(crate) fn simplify(g: Graph) -> Graph {
+    let g = subgraphs(g, simplify);
     dce::run(&cse::run(&const_fold::run(&g)))
+}
+
+/// `g` with `passes` run once on each `If`/`While`/`for` subgraph (the passes over `g`
+/// itself then carry them over as they are).
+fn subgraphs(mut g: Graph, passes: fn(Graph) -> Graph) -> Graph {
+    let run = |sub: &mut Box<Graph>| **sub = passes(std::mem::take(&mut **sub));
+    for n in &mut g.nodes {
+        match &mut n.kind {
+            NodeKind::If { then_graph, else_graph } => {
+                run(then_graph);
+                run(else_graph);
+            }
+            NodeKind::While {
+                cond_graph, body_graph, ..
+            } => {
+                run(cond_graph);
+                run(body_graph);
+            }
+            NodeKind::ForDataset { body_graph, .. } => run(body_graph),
+            _ => {}
+        }
+    }
+    g
 }
 
 /// The readers of each node's outputs, one entry per input that reads one, in node order;
@@ -52,7 +77,7 @@ pub(crate) type Remap = Vec<Vec<(usize, usize)>>;
 
 /// Rebuilds `g` node by node: `f` receives each old node with its inputs already remapped
 /// and pushes whatever replaces it, returning the new `(node, output)` of each old output
-/// (an empty list drops the node). Subgraphs are optimized recursively.
+/// (an empty list drops the node). Subgraphs are carried over as they are.
 pub(crate) fn rebuild(g: &Graph, mut f: impl FnMut(usize, &Node, &[(usize, usize)], &mut Graph) -> Vec<(usize, usize)>) -> Graph {
     let mut out = Graph {
         name: g.name.clone(),
@@ -80,7 +105,7 @@ pub(crate) fn rebuild(g: &Graph, mut f: impl FnMut(usize, &Node, &[(usize, usize
     out
 }
 
-/// A copy of `n` with new inputs (subgraphs optimized recursively), pushed onto `out`.
+/// A copy of `n` with new inputs (its subgraphs as they are), pushed onto `out`.
 pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(usize, usize)> {
     let kind = match &n.kind {
         NodeKind::Placeholder { index } => NodeKind::Placeholder { index: *index },
@@ -89,8 +114,8 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
         NodeKind::ReadVariable(v) => NodeKind::ReadVariable(v.clone()),
         NodeKind::AssignVariable { var, kind } => NodeKind::AssignVariable { var: var.clone(), kind },
         NodeKind::If { then_graph, else_graph } => NodeKind::If {
-            then_graph: Box::new(optimize_sub(then_graph)),
-            else_graph: Box::new(optimize_sub(else_graph)),
+            then_graph: then_graph.clone(),
+            else_graph: else_graph.clone(),
         },
         NodeKind::While {
             cond_graph,
@@ -98,8 +123,8 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
             loop_vars,
             max_iterations,
         } => NodeKind::While {
-            cond_graph: Box::new(optimize_sub(cond_graph)),
-            body_graph: Box::new(optimize_sub(body_graph)),
+            cond_graph: cond_graph.clone(),
+            body_graph: body_graph.clone(),
             loop_vars: *loop_vars,
             max_iterations: *max_iterations,
         },
@@ -111,7 +136,7 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
             break_var,
         } => NodeKind::ForDataset {
             source: source.clone(),
-            body_graph: Box::new(optimize_sub(body_graph)),
+            body_graph: body_graph.clone(),
             loop_vars: *loop_vars,
             element_specs: element_specs.clone(),
             break_var: *break_var,
@@ -125,12 +150,6 @@ pub(crate) fn keep(n: &Node, ins: &[(usize, usize)], out: &mut Graph) -> Vec<(us
     });
     let id = out.nodes.len() - 1;
     (0..n.outputs.len()).map(|o| (id, o)).collect()
-}
-
-/// Subgraphs take their arguments by placeholder index, so their placeholders are kept even
-/// when unused.
-fn optimize_sub(g: &Graph) -> Graph {
-    optimize(rebuild(g, |_, n, ins, out| keep(n, ins, out)))
 }
 
 #[cfg(test)]
