@@ -133,3 +133,26 @@ fn control_flow_exports_as_loop_and_if_with_captures_from_outside() {
     assert_eq!(bytes.windows(12).filter(|w| *w == data.as_slice()).count(), 1);
     std::fs::remove_file(&path).ok();
 }
+
+/// Halves `x` until its sum is at most 1, counting the halvings: AutoGraph's `while`.
+#[tf::function]
+fn halvings(x: &Tensor) -> Tensor {
+    let mut x = x.clone();
+    let mut n = tf::constant(0);
+    while tf::greater(&tf::reduce_sum(&x, None, false), &tf::constant(1.0f32)) {
+        x = &x * 0.5f32;
+        n = &n + 1;
+    }
+    n
+}
+
+#[test]
+fn a_tf_function_with_a_while_exports_as_a_loop() {
+    let path = temp("halvings.onnx");
+    let spec = TensorSpec::new(vec![None], tf::float32);
+    tf::onnx::export(&path, &[("x", spec)], &["n"], |xs| vec![halvings(&xs[0])]).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(contains(&bytes, "Loop"), "no Loop node");
+    assert_eq!(halvings(&tf::constant([3.0f32, 5.0])).scalar::<i32>(), 3);
+    std::fs::remove_file(&path).ok();
+}
