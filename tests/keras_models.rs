@@ -740,3 +740,121 @@ fn backup_and_restore_resumes_an_interrupted_fit() {
     assert!(!dir.join("chief").exists(), "the backup is deleted after a finished fit");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// How `fit` draws batches across epochs, as Keras's `DataHandler` does: arrays are one
+/// stream of `epochs` passes that the epochs continue (an epoch of `steps_per_epoch` steps
+/// ends mid-pass and the next starts where it stopped); a dataset whose cardinality is not
+/// `steps_per_epoch` is one iterator across epochs, and running out of data ends training
+/// after that epoch. Epochs, losses and weights are a real tf_keras run's
+/// (`tests/golden/gen_fit_stream.py`).
+#[test]
+fn fit_continues_the_data_across_epochs_as_keras_does() {
+    let golden = common::golden_json("fit_stream.json");
+    let x = tf::reshape(&(tf::cast(&tf::range(20), tf::float32) / 20.0), [5, 4]);
+    let y = tf::reshape(&tf::sin(&tf::cast(&tf::range(15), tf::float32)), [5, 3]);
+    let ds = tf::data::Dataset::from_tensor_slices((x.clone(), y.clone()))
+        .unwrap()
+        .batch(2, false);
+    let repeated = ds.repeat(None);
+    for case in golden["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut m = keras::sequential![Dense::new(3).kernel_initializer("zeros").input_shape([4])];
+        m.compile(SGD::new(0.1), keras::losses::MeanSquaredError::new(), &[]);
+        let args = |epochs, steps| FitArgs {
+            epochs,
+            batch_size: 2,
+            steps_per_epoch: Some(steps),
+            shuffle: false,
+            verbose: 0,
+            ..Default::default()
+        };
+        let h = match name {
+            "arrays_steps_2" => m.fit((&x, &y), args(3, 2)),
+            "arrays_steps_4" => m.fit((&x, &y), args(2, 4)),
+            "dataset_steps_2" => m.fit(&ds, args(3, 2)),
+            "repeated_steps_2" => m.fit(&repeated, args(3, 2)),
+            "dataset_steps_3" => m.fit(&ds, args(2, 3)),
+            _ => panic!("unknown case {name}"),
+        }
+        .unwrap();
+        let want_epochs: Vec<usize> = common::usizes(&case["epochs"], name);
+        assert_eq!(h.epoch, want_epochs, "{name}: epochs run");
+        let floats = |k: &str| -> Vec<f64> { case[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
+        let w = m.get_weights();
+        let got = [
+            h["loss"].to_vec(),
+            w[0].to_vec::<f32>().iter().map(|&v| v as f64).collect(),
+            w[1].to_vec::<f32>().iter().map(|&v| v as f64).collect(),
+        ];
+        for (g, k) in got.iter().zip(["loss", "kernel", "bias"]) {
+            let want = floats(k);
+            assert_eq!(g.len(), want.len(), "{name}: {k}");
+            for (a, b) in g.iter().zip(&want) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{name}: {k} {g:?} vs {want:?}");
+            }
+        }
+    }
+}
+
+/// `BackupAndRestore(save_freq=2)`: backed up every two batches, a fit that fails at the
+/// start of batch 3 of epoch 2 resumes in epoch 2 at step 2 (after the backup of batch 1),
+/// running that epoch's remaining three steps from a fresh pass over the data, as Keras
+/// does. Losses and final weights are a real tf_keras run's (`tests/golden/gen_backup.py`).
+#[test]
+fn backup_and_restore_every_n_batches_resumes_mid_epoch() {
+    let golden = common::golden_json("backup.json");
+    let floats = |k: &str| -> Vec<f64> { golden[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
+    let close = |got: &[f64], want: &[f64], what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "{what}: {got:?} vs {want:?}");
+        }
+    };
+    let f64s = |t: &Tensor| -> Vec<f64> { t.to_vec::<f32>().iter().map(|&v| v as f64).collect() };
+    struct Interrupt(usize);
+    impl Callback for Interrupt {
+        fn on_epoch_begin(&mut self, epoch: usize, _: &mut callbacks::Context) -> tf::Result<()> {
+            self.0 = epoch;
+            Ok(())
+        }
+        fn on_train_batch_begin(&mut self, batch: usize, _: &mut callbacks::Context) -> tf::Result<()> {
+            match (self.0, batch) {
+                (2, 3) => Err(tf::Error::InvalidArgument("interrupted".into())),
+                _ => Ok(()),
+            }
+        }
+    }
+    let x = tf::reshape(&(tf::cast(&tf::range(20), tf::float32) / 20.0), [5, 4]);
+    let y = tf::reshape(&tf::sin(&tf::cast(&tf::range(15), tf::float32)), [5, 3]);
+    let fresh = || {
+        let mut m = keras::sequential![Dense::new(3).kernel_initializer("zeros").input_shape([4])];
+        m.compile(keras::optimizers::Adam::new(0.05), keras::losses::MeanSquaredError::new(), &[]);
+        m
+    };
+    let args = |cbs: Vec<Box<dyn Callback>>| FitArgs {
+        epochs: 4,
+        batch_size: 1,
+        shuffle: false,
+        verbose: 0,
+        callbacks: cbs,
+        ..Default::default()
+    };
+    let backup = |dir: &std::path::Path| Box::new(callbacks::BackupAndRestore::new(dir).save_freq(2));
+    let whole = fresh().fit((&x, &y), args(vec![])).unwrap();
+    close(&whole["loss"], &floats("uninterrupted_loss"), "uninterrupted losses");
+
+    let dir = std::env::temp_dir().join(format!("tf-backup-batches-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let e = fresh().fit((&x, &y), args(vec![backup(&dir), Box::new(Interrupt(0))])).unwrap_err();
+    assert!(e.to_string().contains("interrupted"), "{e}");
+    let mut model = fresh();
+    let resumed = model.fit((&x, &y), args(vec![backup(&dir)])).unwrap();
+    assert_eq!(resumed.epoch, vec![2, 3]);
+    assert_eq!(golden["resumed_epochs"], serde_json::json!([2, 3]));
+    close(&resumed["loss"], &floats("resumed_loss"), "resumed losses");
+    let w = model.get_weights();
+    close(&f64s(&w[0]), &floats("kernel"), "kernel");
+    close(&f64s(&w[1]), &floats("bias"), "bias");
+    assert!(!dir.join("chief").exists(), "the backup is deleted after a finished fit");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -39,6 +39,8 @@ pub struct Context<'a> {
     /// The epoch `fit` starts from instead of its `initial_epoch`, as a callback restoring
     /// a backup sets it in `on_train_begin`.
     pub(crate) resume_epoch: Option<usize>,
+    /// The step that epoch starts at (0: its first).
+    pub(crate) resume_step: usize,
 }
 
 /// The rest of a compiled model, for [`Context::save_model`] (borrowed: a callback dispatch
@@ -66,12 +68,19 @@ impl<'a> Context<'a> {
             params,
             saving,
             resume_epoch: None,
+            resume_step: 0,
         }
     }
     /// In `on_train_begin`: `fit` starts at `epoch` instead of its `initial_epoch` (a
     /// restored backup's next epoch).
     pub fn set_initial_epoch(&mut self, epoch: usize) {
         self.resume_epoch = Some(epoch);
+    }
+    /// In `on_train_begin`, with [`set_initial_epoch`](Self::set_initial_epoch): that epoch
+    /// starts at step `step`, running its remaining steps from the start of a fresh pass
+    /// over the data (Keras's `initial_step`, a batch-level backup's next step).
+    pub fn set_initial_step(&mut self, step: usize) {
+        self.resume_step = step;
     }
     /// The model being trained.
     pub fn model(&self) -> &dyn Layer {

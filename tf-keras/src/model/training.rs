@@ -563,9 +563,11 @@ impl<L: Layer> Model<L> {
         };
         self.stop_training = false;
         let mut vars = Vec::new();
+        let passes = epochs.saturating_sub(initial_epoch);
         let resumed = self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_begin(ctx))?;
-        let initial_epoch = resumed.unwrap_or(initial_epoch);
-        let mut last_logs = Logs::default();
+        let (initial_epoch, mut initial_step) = resumed.unwrap_or((initial_epoch, 0));
+        let mut stream = Stream::new(&train, batch_size, shuffle, passes, steps_per_epoch);
+        let (mut last_logs, mut train_logs) = (Logs::default(), Logs::default());
         for epoch in initial_epoch..epochs {
             {
                 let c = self.compiled()?;
@@ -573,27 +575,35 @@ impl<L: Layer> Model<L> {
             }
             self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
             let mut tracker = Tracker::default();
-            let mut logs = Logs::default();
-            let order = match (&train, shuffle) {
-                (Source::Arrays { x, .. }, true) => {
-                    let n = x[0].shape().dims()[0] as i64;
-                    Some(tf::random::shuffle(&tf::range((0i64, n, 1)), None).to_vec::<i64>())
-                }
-                _ => None,
-            };
-            let mut batches = train.batches(batch_size, order);
-            let mut step = 0usize;
-            while steps_per_epoch.is_none_or(|s| step < s) {
-                let Some(batch) = batches.next() else { break };
+            stream.begin_epoch();
+            // A resumed epoch runs its remaining steps.
+            let mut step = std::mem::take(&mut initial_step);
+            while steps.is_none_or(|s| step < s) {
+                let Some(batch) = stream.next() else {
+                    if let Some(s) = steps {
+                        // As Keras: this epoch ends here, and training with it.
+                        eprintln!(
+                            "WARNING: Your input ran out of data; interrupting training. Make sure that your dataset or \
+                             generator can generate at least `steps_per_epoch * epochs` batches (in this case, {} batches). \
+                             You may need to use the repeat() function when building your dataset.",
+                            passes * s
+                        );
+                        self.stop_training = true;
+                    }
+                    break;
+                };
                 let batch = batch?;
                 let at = format!("epoch {}, batch {step}", epoch + 1);
                 self.check_batch(&batch.0, &batch.1, &at)?;
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_begin(step, ctx))?;
-                logs = self.run_batch(true, &at, batch, &mut vars, &mut tracker, "")?;
-                let batch_logs = logs.clone();
+                train_logs = self.run_batch(true, &at, batch, &mut vars, &mut tracker, "")?;
+                let batch_logs = train_logs.clone();
                 self.with_callbacks(&mut callbacks, &params, |cb, ctx| cb.on_train_batch_end(step, &batch_logs, ctx))?;
                 step += 1;
             }
+            // (An epoch that ran out before its first step logs the last one's values, as
+            // Keras does.)
+            let mut logs = train_logs.clone();
             if let Some(val) = &val {
                 if (epoch + 1 - initial_epoch) % validation_freq.max(1) == 0 {
                     let vb = validation_batch_size.unwrap_or(batch_size);
@@ -620,7 +630,7 @@ impl<L: Layer> Model<L> {
         callbacks: &mut [Box<dyn Callback>],
         params: &Params,
         mut f: impl FnMut(&mut dyn Callback, &mut Context) -> Result<()>,
-    ) -> Result<Option<usize>> {
+    ) -> Result<Option<(usize, usize)>> {
         if callbacks.is_empty() {
             return Ok(None);
         }
@@ -649,7 +659,7 @@ impl<L: Layer> Model<L> {
         for cb in callbacks.iter_mut() {
             f(cb.as_mut(), &mut ctx)?;
         }
-        Ok(ctx.resume_epoch)
+        Ok(ctx.resume_epoch.map(|e| (e, ctx.resume_step)))
     }
 
     fn run_evaluate(&mut self, src: &Source, batch_size: usize, steps: Option<usize>, verbose: u8, prefix: &str) -> Result<Logs> {
@@ -1044,6 +1054,64 @@ fn class_weights(cw: &HashMap<i64, f64>, y: &Tensor, sw: Option<&Tensor>) -> Res
         Some(s) => &w * &tf::cast(s, DType::F32),
         None => w,
     })
+}
+
+/// Keras's `DataHandler`: `fit`'s training batches as one stream across its epochs. Arrays
+/// are `passes` passes over the data (each shuffled anew when `shuffle`) that the epochs
+/// draw on in turn, so an epoch of fewer steps than a pass leaves the rest to the next. A
+/// dataset makes a fresh pass each epoch when `steps_per_epoch` is unset or its
+/// cardinality, and is otherwise one pass the epochs share. `next` gives `None` at the end.
+struct Stream<'s, 'a> {
+    source: &'s Source<'a>,
+    batch_size: usize,
+    shuffle: bool,
+    /// Array passes not yet begun.
+    passes: usize,
+    /// Whether a dataset makes a fresh pass each epoch.
+    fresh: bool,
+    pass: Option<Box<dyn Iterator<Item = Result<Batch>> + 's>>,
+}
+
+impl<'s, 'a> Stream<'s, 'a> {
+    fn new(source: &'s Source<'a>, batch_size: usize, shuffle: bool, passes: usize, steps_per_epoch: Option<usize>) -> Self {
+        let fresh = match source {
+            Source::Dataset(ds) => steps_per_epoch.is_none_or(|s| ds.cardinality == tf::data::Cardinality::Known(s)),
+            Source::Arrays { .. } => false,
+        };
+        Stream {
+            source,
+            batch_size,
+            shuffle,
+            passes,
+            fresh,
+            pass: None,
+        }
+    }
+
+    fn begin_epoch(&mut self) {
+        if matches!(self.source, Source::Dataset(_)) && (self.fresh || self.pass.is_none()) {
+            self.pass = Some(self.source.batches(self.batch_size, None));
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<Batch>> {
+        loop {
+            if let Some(b) = self.pass.as_mut().and_then(Iterator::next) {
+                return Some(b);
+            }
+            match self.source {
+                Source::Arrays { x, .. } if self.passes > 0 => {
+                    self.passes -= 1;
+                    let order = self.shuffle.then(|| {
+                        let n = x[0].shape().dims()[0] as i64;
+                        tf::random::shuffle(&tf::range((0i64, n, 1)), None).to_vec::<i64>()
+                    });
+                    self.pass = Some(self.source.batches(self.batch_size, order));
+                }
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// Where batches come from.
