@@ -779,20 +779,14 @@ fn fit_continues_the_data_across_epochs_as_keras_does() {
         .unwrap();
         let want_epochs: Vec<usize> = common::usizes(&case["epochs"], name);
         assert_eq!(h.epoch, want_epochs, "{name}: epochs run");
-        let floats = |k: &str| -> Vec<f64> { case[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
         let w = m.get_weights();
-        let got = [
-            h["loss"].to_vec(),
-            w[0].to_vec::<f32>().iter().map(|&v| v as f64).collect(),
-            w[1].to_vec::<f32>().iter().map(|&v| v as f64).collect(),
-        ];
-        for (g, k) in got.iter().zip(["loss", "kernel", "bias"]) {
-            let want = floats(k);
-            assert_eq!(g.len(), want.len(), "{name}: {k}");
-            for (a, b) in g.iter().zip(&want) {
-                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{name}: {k} {g:?} vs {want:?}");
-            }
-        }
+        common::assert_close(&h["loss"], &common::json_f64s(&case["loss"]), &format!("{name}: losses"));
+        common::assert_close(
+            &common::f64s(&w[0]),
+            &common::json_f64s(&case["kernel"]),
+            &format!("{name}: kernel"),
+        );
+        common::assert_close(&common::f64s(&w[1]), &common::json_f64s(&case["bias"]), &format!("{name}: bias"));
     }
 }
 
@@ -803,14 +797,8 @@ fn fit_continues_the_data_across_epochs_as_keras_does() {
 #[test]
 fn backup_and_restore_every_n_batches_resumes_mid_epoch() {
     let golden = common::golden_json("backup.json");
-    let floats = |k: &str| -> Vec<f64> { golden[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect() };
-    let close = |got: &[f64], want: &[f64], what: &str| {
-        assert_eq!(got.len(), want.len(), "{what}");
-        for (g, w) in got.iter().zip(want) {
-            assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "{what}: {got:?} vs {want:?}");
-        }
-    };
-    let f64s = |t: &Tensor| -> Vec<f64> { t.to_vec::<f32>().iter().map(|&v| v as f64).collect() };
+    let floats = |k: &str| common::json_f64s(&golden[k]);
+    let close = common::assert_close;
     struct Interrupt(usize);
     impl Callback for Interrupt {
         fn on_epoch_begin(&mut self, epoch: usize, _: &mut callbacks::Context) -> tf::Result<()> {
@@ -853,8 +841,8 @@ fn backup_and_restore_every_n_batches_resumes_mid_epoch() {
     assert_eq!(golden["resumed_epochs"], serde_json::json!([2, 3]));
     close(&resumed["loss"], &floats("resumed_loss"), "resumed losses");
     let w = model.get_weights();
-    close(&f64s(&w[0]), &floats("kernel"), "kernel");
-    close(&f64s(&w[1]), &floats("bias"), "bias");
+    close(&common::f64s(&w[0]), &floats("kernel"), "kernel");
+    close(&common::f64s(&w[1]), &floats("bias"), "bias");
     assert!(!dir.join("chief").exists(), "the backup is deleted after a finished fit");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -195,3 +195,28 @@ pub fn json_strings(v: &serde_json::Value) -> Vec<String> {
         .map(|s| s.as_str().expect("text").to_string())
         .collect()
 }
+
+/// A golden JSON list of numbers.
+#[allow(dead_code)]
+pub fn json_f64s(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("a list of numbers, got {v}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap_or_else(|| panic!("a number, got {x}")))
+        .collect()
+}
+
+/// Asserts `got` equals `want` to 1e-5, relative (absolute near zero).
+#[allow(dead_code)]
+pub fn assert_close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "{what}: {got:?} vs {want:?}");
+    }
+}
+
+/// A float32 tensor's values as f64.
+#[allow(dead_code)]
+pub fn f64s(t: &tf::Tensor) -> Vec<f64> {
+    t.to_vec::<f32>().iter().map(|&v| v as f64).collect()
+}
