@@ -3,12 +3,25 @@
 //! Conv2D(32, 5x5, same, relu), MaxPooling2D, Conv2D(64, 5x5, same, relu), MaxPooling2D,
 //! Flatten, Dense(1024, relu), Dropout(0.3), Dense(10, softmax).
 //!
+//! Adam starts at Keras's default rate, 1e-3, and a `CosineDecay` takes it to zero over the
+//! epoch (`Adam(CosineDecay(1e-3, 1875))` in Keras), so the epoch ends at rest rather than
+//! mid-stride. Measured on this machine over seeds 0–9, one epoch's test accuracy:
+//!
+//! | recipe | this crate | TensorFlow 2.21 (tf_keras) |
+//! |---|---|---|
+//! | cosine decay (this example) | 0.894–0.899, mean 0.896 | 0.892–0.897, mean 0.895 |
+//! | constant 1e-3 | 0.876–0.895, mean 0.889 | 0.882–0.893, mean 0.887 |
+//!
+//! At a constant rate the result is wherever the last few hundred noisy steps leave it.
+//! (`examples/mnist_cnn_tensorflow.py` gives TensorFlow's figures.)
+//!
 //! `cargo run --release --example mnist_cnn` (`STEPS=n` limits the steps per epoch;
 //! `MODEL=sequential|subclassed` runs one of the two; `SEED=n` sets the global seed, 0 by
-//! default: one epoch's test accuracy moves with it, as TensorFlow's does).
+//! default).
 
 use tf::keras::layers::{Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D};
-use tf::keras::{self, losses::SparseCategoricalCrossentropy, optimizers::Adam, FitArgs, Model};
+use tf::keras::optimizers::{schedules::CosineDecay, Adam};
+use tf::keras::{self, losses::SparseCategoricalCrossentropy, FitArgs, Model};
 use tf::Tensor;
 
 /// The overview's network as a struct: the subclassed-model way.
@@ -74,10 +87,13 @@ pub fn data() -> tf::Result<((Tensor, Tensor), (Tensor, Tensor))> {
     Ok(((prep(&x_train), y_train), (prep(&x_test), y_test)))
 }
 
-/// Compiles, fits one epoch (or `steps`), evaluates; returns (test accuracy, ms per step).
+/// Compiles, fits one epoch (or `steps`) at batch 32 with the rate decaying to zero over it,
+/// evaluates; returns (test accuracy, ms per step).
 pub fn train<L: Layer + 'static>(model: &mut Model<L>, steps: Option<usize>, verbose: u8) -> tf::Result<(f64, f64)> {
     let ((x_train, y_train), (x_test, y_test)) = data()?;
-    model.compile(Adam::default(), SparseCategoricalCrossentropy::new(), &["accuracy"]);
+    let epoch_steps = steps.unwrap_or(x_train.shape().dims()[0].div_ceil(32));
+    let adam = Adam::default().learning_rate_schedule(CosineDecay::new(1e-3, epoch_steps));
+    model.compile(adam, SparseCategoricalCrossentropy::new(), &["accuracy"]);
     let start = std::time::Instant::now();
     let h = model.fit(
         (&x_train, &y_train),
