@@ -155,6 +155,42 @@ fn validation_split_takes_the_last_samples_before_shuffling() {
     assert!((h["val_loss"][0] - on_first).abs() > 1e-6);
 }
 
+/// `validation_freq` counts epochs from 1 whatever `initial_epoch` is (Keras's
+/// `_should_eval`): from epoch 1 of 0..5 at every second, epochs 1 and 3 (0-based) validate.
+#[test]
+fn validation_freq_counts_epochs_from_one() {
+    let (x, y) = toy(40);
+    let mut model = mlp();
+    model.compile(
+        SGD::new(0.01),
+        keras::losses::SparseCategoricalCrossentropy::new().from_logits(true),
+        (),
+    );
+    let mut seen = Vec::new();
+    let h = model
+        .fit(
+            (&x, &y),
+            FitArgs {
+                epochs: 5,
+                initial_epoch: 1,
+                validation_split: 0.25,
+                validation_freq: 2,
+                callbacks: vec![Box::new(callbacks::LambdaCallback::default().on_epoch_end(
+                    move |epoch, logs: &keras::Logs| {
+                        seen.push((epoch, logs.get("val_loss").is_some()));
+                        if epoch == 4 {
+                            assert_eq!(seen, vec![(1, true), (2, false), (3, true), (4, false)]);
+                        }
+                    },
+                ))],
+                ..quiet()
+            },
+        )
+        .unwrap();
+    assert_eq!(h.epoch, vec![1, 2, 3, 4]);
+    assert_eq!(h["val_loss"].len(), 2);
+}
+
 #[test]
 fn bad_input_is_an_error_before_any_step() {
     let (x, y) = toy(64);

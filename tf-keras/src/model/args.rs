@@ -211,7 +211,8 @@ pub struct FitArgs {
     pub steps_per_epoch: Option<usize>,
     /// `validation_batch_size` (default `batch_size`).
     pub validation_batch_size: Option<usize>,
-    /// `validation_freq` (1): validate every this many epochs.
+    /// `validation_freq` (1): validate after the epochs whose number (from 1) is a multiple
+    /// of this.
     pub validation_freq: usize,
 }
 

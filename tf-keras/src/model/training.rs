@@ -605,7 +605,8 @@ impl<L: Layer> Model<L> {
             // Keras does.)
             let mut logs = train_logs.clone();
             if let Some(val) = &val {
-                if (epoch + 1 - initial_epoch) % validation_freq.max(1) == 0 {
+                // Keras counts from epoch 1 whatever `initial_epoch` is.
+                if (epoch + 1) % validation_freq.max(1) == 0 {
                     let vb = validation_batch_size.unwrap_or(batch_size);
                     let vlogs = self.run_evaluate(val, vb, None, 0, "val_")?;
                     for (k, v) in vlogs.iter() {
