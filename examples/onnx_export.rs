@@ -1,8 +1,9 @@
 //! Keras models exported to ONNX (`model.export_onnx(path)`, Keras 3's
 //! `model.export(path, format="onnx")`), for ONNX Runtime and the other ONNX tools: the
 //! TensorFlow 2.0 overview's CNN, the beginner tutorial's MLP, a functional model with two
-//! inputs and two outputs, a text classifier over token ids, a convolution zoo, recurrent
-//! layers; and two traced functions, one over many ops and one with `tf.cond` and
+//! inputs and two outputs, a text classifier over token ids, a convolution zoo, a decoder
+//! of transposed convolutions, a 1-D convolutional sequence model, recurrent layers; and two
+//! traced functions, one over many ops and one with `tf.cond` and
 //! `tf.while_loop`.
 //!
 //! `cargo run --release --example onnx_export -- DIR` writes, for each model, `NAME.onnx`,
@@ -16,8 +17,9 @@ mod mnist_cnn;
 
 use serde_json::json;
 use tf::keras::layers::{
-    AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Dense, DepthwiseConv2D, Dropout, Embedding, Flatten, GlobalAveragePooling1D,
-    GlobalMaxPooling2D, Layer, LayerNormalization, ZeroPadding2D, GRU, LSTM,
+    AveragePooling2D, BatchNormalization, Concatenate, Conv1D, Conv2D, Conv2DTranspose, Dense, DepthwiseConv2D, Dropout, Embedding,
+    Flatten, GlobalAveragePooling1D, GlobalMaxPooling2D, Layer, LayerNormalization, LeakyReLU, MaxPooling1D, PReLU, SeparableConv2D,
+    UpSampling2D, ZeroPadding2D, GRU, LSTM,
 };
 use tf::keras::{self, Apply, Input, Model};
 use tf::Tensor;
@@ -96,6 +98,37 @@ fn main() -> tf::Result<()> {
     ];
     let pictures = tf::random::normal(&[2, 12, 12, 3], 0.0, 1.0, tf::float32, None);
     export("conv_zoo", &*zoo, vec![pictures])?;
+
+    // Upsampling: transposed convolutions (SAME; VALID with a stride above the kernel, so
+    // ONNX needs an output padding), nearest-neighbour upsampling, a separable convolution.
+    let decoder = keras::sequential![
+        Conv2DTranspose::new(8, 3)
+            .strides(2)
+            .padding("same")
+            .activation("relu")
+            .input_shape([4, 4, 3]),
+        Conv2DTranspose::new(4, 2).strides(3),
+        UpSampling2D::new(2),
+        SeparableConv2D::new(2, 3).padding("same"),
+        LeakyReLU::new(),
+    ];
+    let codes = tf::random::normal(&[2, 4, 4, 3], 0.0, 1.0, tf::float32, None);
+    export("decoder", &*decoder, vec![codes])?;
+
+    // Sequences: 1-D convolutions (causal, dilated), pooling, learned and fixed activations.
+    let sequence = keras::sequential![
+        Conv1D::new(6, 3).padding("causal").dilation_rate(2).input_shape([12, 2]),
+        PReLU::new(),
+        MaxPooling1D::default(),
+        Conv1D::new(4, 2).activation("elu"),
+        GlobalAveragePooling1D::new(),
+        Dense::new(4).activation("selu"),
+        Dense::new(4).activation("softplus"),
+        Dense::new(3).activation("swish"),
+        Dense::new(2).activation("hard_sigmoid"),
+    ];
+    let series = tf::random::normal(&[3, 12, 2], 0.0, 1.0, tf::float32, None);
+    export("sequence", &*sequence, vec![series])?;
 
     // Recurrent layers over a sequence of known length (unrolled when traced).
     let rnn = keras::sequential![LSTM::new(8).return_sequences(true).input_shape([5, 3]), GRU::new(4)];

@@ -175,6 +175,7 @@ fn layers_match_tensorflow() {
             "conv1d" => (std::sync::Arc::new(layers::Conv1D::new(2, 3)), None),
             "depthwise_conv2d" => (std::sync::Arc::new(layers::DepthwiseConv2D::new(2).depth_multiplier(2)), None),
             "conv2d_transpose" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2)), None),
+            "conv2d_transpose_wide_stride" => (std::sync::Arc::new(layers::Conv2DTranspose::new(2, 2).strides(3)), None),
             "conv2d_transpose_same" => (
                 std::sync::Arc::new(layers::Conv2DTranspose::new(2, 3).strides(2).padding("same")),
                 None,
@@ -317,6 +318,7 @@ fn layers_match_tensorflow() {
             ),
             "cropping3d" => (std::sync::Arc::new(layers::Cropping3D::new(((1, 0), (0, 1), (1, 1)))), None),
             "conv1d_transpose" => (std::sync::Arc::new(layers::Conv1DTranspose::new(2, 3).strides(2)), None),
+            "conv1d_transpose_wide_stride" => (std::sync::Arc::new(layers::Conv1DTranspose::new(2, 1).strides(2)), None),
             "conv1d_transpose_same_dilated" => (
                 std::sync::Arc::new(layers::Conv1DTranspose::new(3, 2).padding("same").dilation_rate(2)),
                 None,

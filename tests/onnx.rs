@@ -156,3 +156,22 @@ fn a_tf_function_with_a_while_exports_as_a_loop() {
     assert_eq!(halvings(&tf::constant([3.0f32, 5.0])).scalar::<i32>(), 3);
     std::fs::remove_file(&path).ok();
 }
+
+/// Keras's `Conv2DTranspose` exports as `ConvTranspose` (a stride above the kernel needs an
+/// output padding), and a 1-D convolution's computed filter is transposed in the graph.
+#[test]
+fn transposed_and_1d_convolutions_export() {
+    use tf::keras::layers::{Conv1D, Conv2DTranspose};
+    let path = temp("deconv.onnx");
+    let model = keras::sequential![Conv2DTranspose::new(3, 2).strides(3).input_shape([4, 4, 2])];
+    model.export_onnx(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    for word in ["ConvTranspose", "output_padding", "conv2d_transpose/kernel"] {
+        assert!(contains(&bytes, word), "no {word}");
+    }
+    let model = keras::sequential![Conv1D::new(3, 2).input_shape([6, 2])];
+    model.export_onnx(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(contains(&bytes, "Conv") && contains(&bytes, "conv1d/kernel"));
+    std::fs::remove_file(&path).ok();
+}

@@ -5,7 +5,10 @@ Layers get deterministic weights: every weight w of n elements is set to
 0.1 * sin(0.7 * i + 0.3 * k) (i the element index, k the weight's index in layer.weights),
 reshaped to the weight's shape; inputs are 0.5 * cos(0.37 * i) over the flattened input.
 
-Run: python gen_keras.py (TensorFlow 2.21 + tf_keras 2.21).
+Run: TF_ENABLE_ONEDNN_OPTS=1 python gen_keras.py (TensorFlow 2.21 + tf_keras 2.21; TensorFlow's
+own CPU kernel refuses the dilated transposed convolution, oneDNN's runs it. Cases added later
+were appended to the file, the earlier ones kept as first written: some of their last bits
+differ between the two kernels, within 1e-6).
 """
 import json, os
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
@@ -152,6 +155,8 @@ layers = [
     layer_case("depthwise_conv2d", keras.layers.DepthwiseConv2D(2, depth_multiplier=2), (1, 4, 4, 2)),
     layer_case("conv2d_transpose", keras.layers.Conv2DTranspose(2, 3, strides=2), (1, 3, 3, 2)),
     layer_case("conv2d_transpose_same", keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same"), (1, 3, 3, 2)),
+    # A stride above the kernel: Keras's output length is input * stride.
+    layer_case("conv2d_transpose_wide_stride", keras.layers.Conv2DTranspose(2, 2, strides=3), (1, 3, 3, 2)),
     layer_case("batch_normalization_train", keras.layers.BatchNormalization(), (4, 3), training=True,
                extra=lambda l: {"moving_mean": l.moving_mean.numpy().tolist(), "moving_variance": l.moving_variance.numpy().tolist()}),
     layer_case("batch_normalization_infer", keras.layers.BatchNormalization(), (4, 3)),
@@ -215,6 +220,7 @@ layers = [
     layer_case("zero_padding3d", keras.layers.ZeroPadding3D(((1, 0), (0, 2), (1, 1))), (1, 2, 2, 2, 1)),
     layer_case("cropping3d", keras.layers.Cropping3D(((1, 0), (0, 1), (1, 1))), (1, 3, 3, 4, 2)),
     layer_case("conv1d_transpose", keras.layers.Conv1DTranspose(2, 3, strides=2), (2, 4, 3)),
+    layer_case("conv1d_transpose_wide_stride", keras.layers.Conv1DTranspose(2, 1, strides=2), (1, 3, 2)),
     layer_case("conv1d_transpose_same_dilated", keras.layers.Conv1DTranspose(3, 2, padding="same", dilation_rate=2), (1, 5, 2)),
     layer_case("depthwise_conv1d", keras.layers.DepthwiseConv1D(3, depth_multiplier=2, strides=2, padding="same"), (2, 7, 3)),
     layer_case("depthwise_conv1d_dilated", keras.layers.DepthwiseConv1D(2, dilation_rate=2, activation="tanh"), (1, 6, 2)),

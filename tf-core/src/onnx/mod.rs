@@ -231,9 +231,13 @@ impl Builder {
         // variable's name).
         let mut read = vec![false; g.nodes.len()];
         for n in &g.nodes {
-            let is_conv = matches!(n.op_name(), "Conv2D" | "DepthwiseConv2dNative");
+            let filter = match n.op_name() {
+                "Conv2D" | "DepthwiseConv2dNative" => Some(1),
+                "Conv2DBackpropInput" => Some(0),
+                _ => None,
+            };
             for (k, &(m, _)) in n.inputs.iter().enumerate() {
-                read[m] |= !(is_conv && k == 1);
+                read[m] |= filter != Some(k);
             }
         }
         for &(m, _) in &g.outputs {

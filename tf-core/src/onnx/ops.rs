@@ -1,10 +1,10 @@
 //! Each op of a traced graph as the ONNX ops that compute it.
 
-use super::{attr, input_dims, onnx_dtype, padding, Attr, Builder, Converted};
+use super::{attr, input_dims, onnx_dtype, padding, Attr, Builder, Converted, Padding};
 use crate::graph::{Graph, Node, NodeKind};
 use crate::ops::TensorSpec;
 use crate::proto::Enc;
-use crate::{DType, Error, Result};
+use crate::{DType, Error, Result, Shape};
 
 impl Builder {
     /// The ONNX values of node `i`'s outputs.
@@ -240,7 +240,8 @@ impl Builder {
                     });
                 })])
             }
-            "Conv2D" | "DepthwiseConv2dNative" => self.conv(g, n, x(0), a, name == "DepthwiseConv2dNative"),
+            "Conv2D" | "DepthwiseConv2dNative" => self.conv(g, n, x(0), x(1), a, name == "DepthwiseConv2dNative"),
+            "Conv2DBackpropInput" => self.conv_transpose(g, n, x(1), x(0), a),
             "MaxPool" | "AvgPool" => {
                 let k = a.get_ints("ksize").map_err(Error::InvalidArgument)?;
                 let s = a.opt_ints("strides").unwrap_or(&[1, 1, 1, 1]);
@@ -388,27 +389,12 @@ impl Builder {
 
     /// `Conv2D` / `DepthwiseConv2dNative` (NHWC, HWIO / HWCM filters) as ONNX `Conv` (NCHW,
     /// OIHW filters; depthwise as `group` = channels).
-    fn conv(&mut self, g: &Graph, n: &Node, x: &str, a: &crate::ops::Attrs, depthwise: bool) -> Converted {
-        let (fm, fo) = n.inputs[1];
-        let f = match &g.nodes[fm].kind {
-            NodeKind::Const(t) if fo == 0 => t.clone(),
-            NodeKind::ReadVariable(v) => v.value(),
-            _ => return Err(Error::Unimplemented("the filter must be a constant or a variable".into())),
-        };
-        let d = f.shape().dims().to_vec();
-        let (filter, group) = if depthwise {
-            let t = crate::transpose(&f, Some(&[2, 3, 0, 1]));
-            (crate::reshape(&t, [(d[2] * d[3]) as i64, 1, d[0] as i64, d[1] as i64]), d[2] as i64)
-        } else {
-            (crate::transpose(&f, Some(&[3, 2, 0, 1])), 1)
-        };
-        let w = match &g.nodes[fm].kind {
-            NodeKind::ReadVariable(v) => self.init(v.name(), &filter)?,
-            _ => self.init(&format!("const_{fm}"), &filter)?,
-        };
+    fn conv(&mut self, g: &Graph, n: &Node, x: &str, f: &str, a: &crate::ops::Attrs, depthwise: bool) -> Converted {
+        let (w, d) = self.filter(g, n, 1, f, depthwise)?;
+        let group = if depthwise { d[2] } else { 1 };
         let s = a.opt_ints("strides").unwrap_or(&[1, 1, 1, 1]);
         let dl = a.opt_ints("dilations").unwrap_or(&[1, 1, 1, 1]);
-        let k = [d[0] as i64, d[1] as i64];
+        let k = [d[0], d[1]];
         let pad = padding(a, input_dims(g, n), &k, &s[1..3], &dl[1..3])?;
         let t = self.nchw(x);
         let c = self.op("Conv", &[&t, &w], |n| {
@@ -419,5 +405,83 @@ impl Builder {
             attr(n, "group", Attr::Int(group));
         });
         Ok(vec![self.nhwc(&c)])
+    }
+
+    /// `Conv2DBackpropInput` (what `conv2d_transpose` and Keras's `Conv2DTranspose` run) as
+    /// ONNX `ConvTranspose`: the padding is the forward convolution's for the output size,
+    /// and what the stride leaves over is `output_padding`.
+    fn conv_transpose(&mut self, g: &Graph, n: &Node, x: &str, f: &str, a: &crate::ops::Attrs) -> Converted {
+        let (w, d) = self.filter(g, n, 0, f, false)?;
+        let out = n.outputs[0].shape.dims();
+        let (mi, _) = n.inputs[1];
+        let input = g.nodes[mi].outputs[n.inputs[1].1].shape.dims();
+        if out[1..3].contains(&Shape::UNKNOWN) || input[1..3].contains(&Shape::UNKNOWN) {
+            return Err(Error::Unimplemented(
+                "a transposed convolution's spatial sizes must be known".into(),
+            ));
+        }
+        let s = a.opt_ints("strides").unwrap_or(&[1, 1, 1, 1]);
+        let dl = a.opt_ints("dilations").unwrap_or(&[1, 1, 1, 1]);
+        let k = [d[0], d[1]];
+        let Padding::Explicit(pads) = padding(a, out, &k, &s[1..3], &dl[1..3])? else {
+            unreachable!("the sizes are known")
+        };
+        let mut extra = [0i64; 2];
+        for i in 0..2 {
+            let full = s[i + 1] * (input[i + 1] as i64 - 1) + (k[i] - 1) * dl[i + 1] + 1 - pads[i] - pads[i + 2];
+            extra[i] = out[i + 1] as i64 - full;
+            if extra[i] < 0 || extra[i] >= s[i + 1].max(dl[i + 1]) {
+                return Err(Error::Unimplemented(format!(
+                    "an output size of {} is not reachable here",
+                    out[i + 1]
+                )));
+            }
+        }
+        let t = self.nchw(x);
+        let c = self.op("ConvTranspose", &[&t, &w], |n| {
+            attr(n, "kernel_shape", Attr::Ints(&k));
+            attr(n, "strides", Attr::Ints(&s[1..3]));
+            attr(n, "dilations", Attr::Ints(&dl[1..3]));
+            attr(n, "pads", Attr::Ints(&pads));
+            attr(n, "output_padding", Attr::Ints(&extra));
+        });
+        Ok(vec![self.nhwc(&c)])
+    }
+
+    /// Input `k` of `n`, a TensorFlow filter (HWIO, or HWCM when `depthwise`), as ONNX's
+    /// (OIHW, or (C·M, 1, H, W)), and its TensorFlow dims. A constant or variable filter is
+    /// written transposed, under the variable's name; a computed one (a 1-D convolution's
+    /// filter with a dimension added) is transposed in the graph.
+    fn filter(&mut self, g: &Graph, n: &Node, k: usize, value: &str, depthwise: bool) -> Result<(String, Vec<i64>)> {
+        let (fm, fo) = n.inputs[k];
+        let spec = &g.nodes[fm].outputs[fo];
+        if !spec.shape.is_fully_defined() {
+            return Err(Error::Unimplemented("the filter's shape must be known".into()));
+        }
+        let d: Vec<i64> = spec.shape.dims().iter().map(|&v| v as i64).collect();
+        let given = match &g.nodes[fm].kind {
+            NodeKind::Const(t) if fo == 0 => Some((t.clone(), format!("const_{fm}"))),
+            NodeKind::ReadVariable(v) => Some((v.value(), v.name().to_string())),
+            _ => None,
+        };
+        let perm: &[i64] = if depthwise { &[2, 3, 0, 1] } else { &[3, 2, 0, 1] };
+        let onnx_dims = [d[2] * d[3], 1, d[0], d[1]];
+        let w = match given {
+            Some((f, name)) => {
+                let t = crate::transpose(&f, Some(perm));
+                let t = if depthwise { crate::reshape(&t, onnx_dims) } else { t };
+                self.init(&name, &t)?
+            }
+            None => {
+                let t = self.op("Transpose", &[value], |n| attr(n, "perm", Attr::Ints(perm)));
+                if depthwise {
+                    let shape = self.ints(&onnx_dims)?;
+                    self.op("Reshape", &[&t, &shape], |_| {})
+                } else {
+                    t
+                }
+            }
+        };
+        Ok((w, d))
     }
 }

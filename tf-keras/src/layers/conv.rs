@@ -496,12 +496,13 @@ impl Conv2DTranspose {
         }
     }
 }
-/// Keras's `deconv_output_length` without output padding.
+/// Keras's `deconv_output_length` without output padding: `input * stride`, plus what the
+/// dilated kernel reaches past the last stride when `VALID`.
 pub(super) fn deconv_len(input: usize, kernel: usize, stride: usize, dilation: usize, padding: &str) -> usize {
     let k = kernel + (kernel - 1) * (dilation - 1);
     match padding {
         "SAME" => input * stride,
-        _ => (input - 1) * stride + k,
+        _ => input * stride + k.saturating_sub(stride),
     }
 }
 impl Layer for Conv2DTranspose {
