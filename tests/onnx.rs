@@ -175,3 +175,23 @@ fn transposed_and_1d_convolutions_export() {
     assert!(contains(&bytes, "Conv") && contains(&bytes, "conv1d/kernel"));
     std::fs::remove_file(&path).ok();
 }
+
+/// A convolution's bias and activation stay in ONNX's NCHW layout: two convolutions in a row
+/// need one transpose in and one out, not one pair each.
+#[test]
+fn consecutive_convolutions_share_one_layout_change() {
+    use tf::keras::layers::Conv2D;
+    let path = temp("two-convs.onnx");
+    let model = keras::sequential![
+        Conv2D::new(4, 3).activation("relu").input_shape([8, 8, 1]),
+        Conv2D::new(2, 3).padding("same").activation("sigmoid"),
+        Flatten::new(),
+        Dense::new(3),
+    ];
+    model.export_onnx(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let count = |w: &str| bytes.windows(w.len()).filter(|x| *x == w.as_bytes()).count();
+    assert_eq!(count("Transpose"), 2);
+    assert_eq!(count("Conv"), 2);
+    std::fs::remove_file(&path).ok();
+}

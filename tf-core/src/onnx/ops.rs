@@ -70,6 +70,9 @@ impl Builder {
         };
         if let Some(op) = direct {
             let ins: Vec<&str> = (0..n.inputs.len()).map(x).collect();
+            if let Some(y) = self.in_nchw(g, n, op, &ins)? {
+                return Ok(vec![y]);
+            }
             return one(self, op, &ins);
         }
         let dt = |k: usize| g.nodes[n.inputs[k].0].outputs[n.inputs[k].1].dtype;
@@ -260,6 +263,36 @@ impl Builder {
             }
             _ => bad("this op has no ONNX form in the exporter".into()),
         }
+    }
+
+    /// An elementwise op on the NHWC view of an NCHW value (a convolution's output), alone
+    /// or with a scalar or a per-channel vector, run on the NCHW value instead: a
+    /// convolution's bias and activation then sit between convolutions without transposes.
+    fn in_nchw(&mut self, g: &Graph, n: &Node, op: &str, ins: &[&str]) -> Result<Option<String>> {
+        let Some(v) = ins.first().and_then(|x| self.nchw_of.get(*x)).cloned() else {
+            return Ok(None);
+        };
+        let channels = input_dims(g, n).get(3).copied().unwrap_or(Shape::UNKNOWN);
+        let other = match ins {
+            [_] => None,
+            [_, b] => {
+                let (m, o) = n.inputs[1];
+                match g.nodes[m].outputs[o].shape.dims() {
+                    [] => Some(b.to_string()),
+                    [c] if *c == channels && channels != Shape::UNKNOWN => {
+                        let shape = self.ints(&[channels as i64, 1, 1])?;
+                        Some(self.op("Reshape", &[b, &shape], |_| {}))
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let y = match &other {
+            Some(b) => self.op(op, &[&v, b], |_| {}),
+            None => self.op(op, &[&v], |_| {}),
+        };
+        Ok(Some(self.nhwc(&y)))
     }
 
     /// `If` (`tf.cond`): each branch a subgraph reading the captured values from outside.
