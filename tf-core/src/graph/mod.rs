@@ -132,6 +132,17 @@ impl Node {
             _ => SmallVec::new(),
         }
     }
+    /// The node's subgraphs, to rewrite them (in the order of [`subgraphs`](Self::subgraphs)).
+    pub(crate) fn subgraphs_mut(&mut self) -> SmallVec<[&mut Graph; 2]> {
+        match &mut self.kind {
+            NodeKind::If { then_graph, else_graph } => smallvec::smallvec![&mut **then_graph, &mut **else_graph],
+            NodeKind::While {
+                cond_graph, body_graph, ..
+            } => smallvec::smallvec![&mut **cond_graph, &mut **body_graph],
+            NodeKind::ForDataset { body_graph, .. } => smallvec::smallvec![&mut **body_graph],
+            _ => SmallVec::new(),
+        }
+    }
     /// True when the node has effects beyond its outputs (it must run even if unused).
     pub fn is_stateful(&self) -> bool {
         match &self.kind {

@@ -141,6 +141,22 @@ fn prune(nodes: &[Written], roots: HashSet<String>) -> (Vec<usize>, HashSet<Stri
     (kept, used)
 }
 
+/// A `TensorProto` holding `t` (named `name` unless it is empty).
+fn tensor_proto(t: &Tensor, name: &str) -> Result<Vec<u8>> {
+    let mut e = Enc::default();
+    for &d in t.shape().dims() {
+        e.varint(1, d as i64);
+    }
+    e.varint(2, onnx_dtype(t.dtype())?);
+    if !name.is_empty() {
+        e.bytes(8, name.as_bytes());
+    }
+    let mut raw = Vec::new();
+    crate::data::npy::encode_values(t, &mut raw);
+    e.bytes(9, &raw);
+    Ok(e.0)
+}
+
 /// A `ValueInfoProto`: name, element type and shape (unknown dimensions symbolic where
 /// `symbolic`, unnamed otherwise).
 fn value_info(v: &mut Enc, name: &str, spec: &TensorSpec, symbolic: bool) {
@@ -151,12 +167,11 @@ fn value_info(v: &mut Enc, name: &str, spec: &TensorSpec, symbolic: bool) {
             tt.message(2, |s| {
                 for (axis, &d) in spec.shape.dims().iter().enumerate() {
                     s.message(1, |dim| {
-                        if d == Shape::UNKNOWN && !symbolic {
-                        } else if d == Shape::UNKNOWN {
+                        if d != Shape::UNKNOWN {
+                            dim.varint(1, d as i64);
+                        } else if symbolic {
                             let p = if axis == 0 { "batch".to_string() } else { format!("d{axis}") };
                             dim.bytes(2, p.as_bytes());
-                        } else {
-                            dim.varint(1, d as i64);
                         }
                     });
                 }
@@ -170,6 +185,8 @@ enum Attr<'a> {
     Int(i64),
     Ints(&'a [i64]),
     Str(&'a str),
+    /// A serialized `TensorProto`.
+    Tensor(&'a [u8]),
     /// A serialized `GraphProto` (a control-flow op's body).
     Graph(&'a [u8]),
 }
@@ -186,6 +203,10 @@ fn attr(n: &mut Enc, name: &str, v: Attr) {
             Attr::Str(s) => {
                 a.bytes(4, s.as_bytes());
                 a.varint(20, 3);
+            }
+            Attr::Tensor(t) => {
+                a.bytes(5, t);
+                a.varint(20, 4);
             }
             Attr::Graph(g) => {
                 a.bytes(6, g);
@@ -333,16 +354,7 @@ impl Builder {
         while !self.names.insert(name.clone()) {
             name = format!("{name}_");
         }
-        let mut e = Enc::default();
-        for &d in t.shape().dims() {
-            e.varint(1, d as i64);
-        }
-        e.varint(2, onnx_dtype(t.dtype())?);
-        e.bytes(8, name.as_bytes());
-        let mut raw = Vec::new();
-        crate::data::npy::encode_values(t, &mut raw);
-        e.bytes(9, &raw);
-        self.inits.push((name.clone(), e.0));
+        self.inits.push((name.clone(), tensor_proto(t, &name)?));
         Ok(name)
     }
 

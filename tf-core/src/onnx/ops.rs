@@ -1,9 +1,8 @@
 //! Each op of a traced graph as the ONNX ops that compute it.
 
-use super::{attr, input_dims, onnx_dtype, padding, Attr, Builder, Converted, Padding};
+use super::{attr, input_dims, onnx_dtype, padding, tensor_proto, Attr, Builder, Converted, Padding};
 use crate::graph::{Graph, Node, NodeKind};
 use crate::ops::TensorSpec;
-use crate::proto::Enc;
 use crate::{DType, Error, Result, Shape};
 
 impl Builder {
@@ -13,6 +12,8 @@ impl Builder {
             let (m, o) = n.inputs[k];
             &values[m][o]
         };
+        // The inputs' names, for the ops that write subgraphs (and so borrow `self`).
+        let owned = || -> Vec<String> { (0..n.inputs.len()).map(|k| x(k).to_string()).collect() };
         let a = match &n.kind {
             NodeKind::Placeholder { index } => return Ok(vec![args[*index].clone()]),
             NodeKind::Const(t) => return Ok(vec![self.init(&format!("const_{i}"), t)?]),
@@ -25,19 +26,13 @@ impl Builder {
                 return Ok(vec![name]);
             }
             NodeKind::Op { attrs, .. } => attrs,
-            NodeKind::If { then_graph, else_graph } => {
-                let ins: Vec<String> = (0..n.inputs.len()).map(|k| x(k).to_string()).collect();
-                return self.if_op(n, &ins, then_graph, else_graph);
-            }
+            NodeKind::If { then_graph, else_graph } => return self.if_op(n, &owned(), then_graph, else_graph),
             NodeKind::While {
                 cond_graph,
                 body_graph,
                 loop_vars,
                 max_iterations,
-            } => {
-                let ins: Vec<String> = (0..n.inputs.len()).map(|k| x(k).to_string()).collect();
-                return self.loop_op(&ins, cond_graph, body_graph, *loop_vars, *max_iterations);
-            }
+            } => return self.loop_op(&owned(), cond_graph, body_graph, *loop_vars, *max_iterations),
             _ => {
                 return Err(Error::Unimplemented(
                     "loops over datasets and variable updates have no ONNX export here".into(),
@@ -228,20 +223,8 @@ impl Builder {
             "ZerosLike" | "OnesLike" => {
                 let s = self.op("Shape", &[x(0)], |_| {});
                 let v = crate::scalar(if name == "OnesLike" { 1.0 } else { 0.0 }, dt(0));
-                let v = crate::reshape(&v, [1]);
-                let mut t = Enc::default();
-                t.varint(1, 1);
-                t.varint(2, onnx_dtype(v.dtype())?);
-                let mut raw = Vec::new();
-                crate::data::npy::encode_values(&v, &mut raw);
-                t.bytes(9, &raw);
-                Ok(vec![self.op("ConstantOfShape", &[&s], |n| {
-                    n.message(5, |at| {
-                        at.bytes(1, b"value");
-                        at.bytes(5, &t.0);
-                        at.varint(20, 4);
-                    });
-                })])
+                let t = tensor_proto(&crate::reshape(&v, [1]), "")?;
+                Ok(vec![self.op("ConstantOfShape", &[&s], |n| attr(n, "value", Attr::Tensor(&t)))])
             }
             "Conv2D" | "DepthwiseConv2dNative" => self.conv(g, n, x(0), x(1), a, name == "DepthwiseConv2dNative"),
             "Conv2DBackpropInput" => self.conv_transpose(g, n, x(1), x(0), a),
@@ -318,11 +301,7 @@ impl Builder {
         let (init, captured) = ins.split_at(vars);
         let first = self.results(cond, ins)?.remove(0).0;
         let trips = match max {
-            Some(m) => {
-                let t = crate::Tensor::from_vec(vec![m as i64], [] as [usize; 0]).expect("a scalar");
-                let name = self.fresh();
-                self.init(&name, &t)?
-            }
+            Some(m) => self.scalar(m as f64, DType::I64)?,
             None => String::new(),
         };
         let scalar = |d| TensorSpec::new(crate::Shape::scalar(), d);
@@ -446,8 +425,8 @@ impl Builder {
     fn conv_transpose(&mut self, g: &Graph, n: &Node, x: &str, f: &str, a: &crate::ops::Attrs) -> Converted {
         let (w, d) = self.filter(g, n, 0, f, false)?;
         let out = n.outputs[0].shape.dims();
-        let (mi, _) = n.inputs[1];
-        let input = g.nodes[mi].outputs[n.inputs[1].1].shape.dims();
+        let (m, o) = n.inputs[1];
+        let input = g.nodes[m].outputs[o].shape.dims();
         if out[1..3].contains(&Shape::UNKNOWN) || input[1..3].contains(&Shape::UNKNOWN) {
             return Err(Error::Unimplemented(
                 "a transposed convolution's spatial sizes must be known".into(),

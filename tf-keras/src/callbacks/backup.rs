@@ -8,8 +8,9 @@ use tf_core::{Error, Result, Variable};
 
 /// `keras.callbacks.BackupAndRestore(backup_dir, save_freq="epoch", delete_checkpoint=True)`:
 /// backs up the model's weights, the optimizer's state and the epoch at the end of every
-/// epoch (or every `n` batches: [`save_freq`](Self::save_freq)), as a TensorFlow checkpoint in `backup_dir/chief` (Keras's layout: the model and the
-/// `ckpt_saved_epoch` / `ckpt_saved_batch` counters, one checkpoint kept). When a `fit` with
+/// epoch (or every `n` batches: [`save_freq`](Self::save_freq)), as a TensorFlow checkpoint
+/// in `backup_dir/chief` (Keras's layout: the model and the `ckpt_saved_epoch` /
+/// `ckpt_saved_batch` counters, one checkpoint kept). When a `fit` with
 /// this callback starts and a backup is there — a run that was interrupted — it restores it
 /// and continues from the epoch after the backed-up one. A `fit` that finishes deletes the
 /// backup (unless `delete_checkpoint(false)`).
@@ -114,9 +115,7 @@ impl BackupAndRestore {
             .with("ckpt_saved_batch", &self.saved_batch);
         f(&ckpt)
     }
-}
 
-impl BackupAndRestore {
     /// Writes the backup: the model, the optimizer, and the current epoch and batch.
     fn back_up(&mut self, ctx: &Context) -> Result<()> {
         self.saved_epoch.assign(&tf_core::constant(self.epoch));

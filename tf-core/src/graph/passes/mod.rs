@@ -37,21 +37,9 @@ pub(crate) fn simplify(g: Graph) -> Graph {
 /// `g` with `passes` run once on each `If`/`While`/`for` subgraph (the passes over `g`
 /// itself then carry them over as they are).
 fn subgraphs(mut g: Graph, passes: fn(Graph) -> Graph) -> Graph {
-    let run = |sub: &mut Box<Graph>| **sub = passes(std::mem::take(&mut **sub));
     for n in &mut g.nodes {
-        match &mut n.kind {
-            NodeKind::If { then_graph, else_graph } => {
-                run(then_graph);
-                run(else_graph);
-            }
-            NodeKind::While {
-                cond_graph, body_graph, ..
-            } => {
-                run(cond_graph);
-                run(body_graph);
-            }
-            NodeKind::ForDataset { body_graph, .. } => run(body_graph),
-            _ => {}
+        for sub in n.subgraphs_mut() {
+            *sub = passes(std::mem::take(sub));
         }
     }
     g
